@@ -1,0 +1,25 @@
+"""Create the five role groups. Their permissions are granted after every migrate
+(fund.roles.grant_role_permissions), once every app's permissions exist."""
+
+from django.db import migrations
+
+ROLES = ["fund_officer", "appraiser", "approver", "accountant", "coop_user"]
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("fund", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

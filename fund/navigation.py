@@ -1,0 +1,54 @@
+"""The navigation each user sees, built from what its permissions allow.
+
+Each installed app may have a `nav` module with `NAV_ITEMS`, a list of `NavItem`.
+An item is shown to a user who holds its permission; the base template renders them.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+
+from django.apps import apps
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str
+    section: str = ""
+
+
+@cache
+def all_items() -> tuple[NavItem, ...]:
+    items: list[NavItem] = []
+    for app_config in apps.get_app_configs():
+        try:
+            module = import_module(f"{app_config.name}.nav")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app_config.name}.nav":
+                raise
+            continue
+        items.extend(module.NAV_ITEMS)
+    return tuple(items)
+
+
+def items_for(user, path: str = "") -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    items = []
+    for item in all_items():
+        if user.has_perm(item.permission):
+            url = reverse(item.url_name)
+            current = path.startswith(url)
+            items.append({"label": item.label, "url": url, "section": item.section, "current": current})
+    return items
+
+
+def context(request) -> dict:
+    """Template context processor: `nav_items` for the current user."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return {"nav_items": []}
+    return {"nav_items": items_for(user, request.path)}

@@ -1,0 +1,33 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from tests.factories import UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL; on SQLite they are skipped and the summary says so."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: runs on the PostgreSQL pass of the test command")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def user_with_role(db):
+    """Make a user holding the given roles: `user_with_role("accountant")`."""
+
+    def make(*roles: str, **fields):
+        user = UserFactory(**fields)
+        user.groups.set(Group.objects.filter(name__in=roles))
+        return user
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashers take most of a second per password by design; tests need not.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

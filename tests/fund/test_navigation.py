@@ -1,0 +1,39 @@
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import RequestFactory
+
+from fund import navigation
+from fund.navigation import NavItem
+
+
+@pytest.fixture
+def fake_items(monkeypatch):
+    items = (
+        NavItem("Groups", "admin:auth_group_changelist", "auth.view_group"),
+        NavItem("Users", "admin:fund_user_changelist", "fund.view_user"),
+    )
+    monkeypatch.setattr(navigation, "all_items", lambda: items)
+    return items
+
+
+@pytest.mark.django_db
+def test_a_user_sees_only_the_items_its_permissions_allow(fake_items, user_with_role):
+    user = user_with_role()
+    user.user_permissions.add(Permission.objects.get(codename="view_group"))
+    labels = [item["label"] for item in navigation.items_for(user, "/admin/auth/group/")]
+    assert labels == ["Groups"]
+    assert navigation.items_for(user, "/admin/auth/group/")[0]["current"] is True
+
+
+@pytest.mark.django_db
+def test_anonymous_users_see_no_items(fake_items):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    assert navigation.context(request) == {"nav_items": []}
+
+
+def test_every_declared_item_resolves_to_a_page():
+    for item in navigation.all_items():
+        assert navigation.reverse(item.url_name).startswith("/"), item
