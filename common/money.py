@@ -1,0 +1,37 @@
+"""Whole-đồng arithmetic. Money is `Decimal`; this is where an amount becomes whole đồng."""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal(0)
+ONE_DONG = Decimal(1)
+
+
+def round_vnd(amount: Decimal) -> Decimal:
+    """Half-up to whole đồng: the one rounding rule of the project (DESIGN.md)."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"amounts are Decimal, not {type(amount).__name__}")
+    return amount.quantize(ONE_DONG, rounding=ROUND_HALF_UP)
+
+
+def is_whole_dong(amount: Decimal) -> bool:
+    return amount == amount.to_integral_value()
+
+
+# Plain digits, or digits grouped by threes with one kind of separator throughout.
+_WHOLE_DONG = re.compile(r"-?(\d+|\d{1,3}(\.\d{3})+|\d{1,3}(,\d{3})+)")
+_UNITS = ("₫", "VND", "vnd", "đ", "Đ")
+
+
+def parse_vnd(text: str) -> Decimal:
+    """Read an amount typed the Vietnamese or the English way: `1.234.567`, `1,234,567`, `1234567`.
+
+    Raises ValueError for anything else, including decimals such as `1234.5`: a whole number
+    of đồng cannot be guessed from it.
+    """
+    cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    for unit in _UNITS:
+        cleaned = cleaned.removesuffix(unit)
+    if not _WHOLE_DONG.fullmatch(cleaned):
+        raise ValueError(f"{text!r} is not a whole number of đồng")
+    return Decimal(cleaned.replace(".", "").replace(",", ""))

@@ -1,0 +1,47 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from common.money import parse_vnd, round_vnd
+
+
+@pytest.mark.parametrize(
+    ("amount", "rounded"),
+    [("0.5", 1), ("1.49", 1), ("2.5", 3), ("-2.5", -3), ("1234567.499", 1234567), ("7", 7)],
+)
+def test_round_vnd_is_half_up_to_whole_dong(amount, rounded):
+    assert round_vnd(Decimal(amount)) == Decimal(rounded)
+
+
+def test_round_vnd_refuses_floats():
+    with pytest.raises(TypeError):
+        round_vnd(0.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("1.234.567", 1234567),
+        ("1,234,567", 1234567),
+        ("1234567", 1234567),
+        ("1.500.000 ₫", 1500000),
+        ("2,000 VND", 2000),
+        ("-500", -500),
+    ],
+)
+def test_parse_vnd_reads_both_ways_of_grouping(text, amount):
+    assert parse_vnd(text) == Decimal(amount)
+
+
+@pytest.mark.parametrize("text", ["1234.5", "1,5", "1.234,567", "12.34.567", "abc", "", "1e6", "NaN"])
+def test_parse_vnd_refuses_what_it_cannot_read_for_sure(text):
+    with pytest.raises(ValueError):
+        parse_vnd(text)
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_parse_vnd_reads_back_what_we_print(n):
+    assert parse_vnd(f"{n:,}".replace(",", ".")) == n
+    assert parse_vnd(f"{n:,}") == n

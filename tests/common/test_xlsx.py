@@ -1,0 +1,117 @@
+import datetime as dt
+import io
+from decimal import Decimal
+
+from djmoney.money import Money
+from openpyxl import Workbook, load_workbook
+
+from common.xlsx import Column, InputColumn, Sheet, read_table, workbook_bytes
+
+COLUMNS = [
+    Column("Mã", "text"),
+    Column("Ngày", "date"),
+    Column("Số tiền", "money", total=True),
+]
+
+
+def exported(**kwargs):
+    sheet = Sheet(title="Sổ", columns=COLUMNS, **kwargs)
+    return load_workbook(io.BytesIO(workbook_bytes(sheet))).active
+
+
+def test_export_keeps_numbers_as_numbers_with_totals_and_a_frozen_header():
+    rows = [("A1", dt.date(2026, 1, 5), Money(1_500_000, "VND")), ("A2", dt.date(2026, 2, 1), Decimal(250))]
+    ws = exported(rows=rows, preamble=["Báo cáo", "Ngày 31/01/2026"], totals_label="Cộng")
+    assert ws["A1"].value == "Báo cáo"
+    assert [c.value for c in ws[4]] == ["Mã", "Ngày", "Số tiền"]
+    assert ws.freeze_panes == "A5"
+    assert ws["C5"].value == 1_500_000 and ws["C5"].number_format == "#,##0"
+    assert ws["B5"].value.date() == dt.date(2026, 1, 5)
+    assert [c.value for c in ws[7]] == ["Cộng", None, 1_500_250]
+
+
+def test_export_without_preamble_freezes_the_first_row():
+    ws = exported(rows=[("x", None, 1)])
+    assert ws.freeze_panes == "A2"
+    assert ws.max_row == 2
+
+
+def upload(rows):
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+INPUT = [
+    InputColumn("code", ["Mã", "Code"]),
+    InputColumn("amount", ["Số tiền", "Amount"], kind="money"),
+    InputColumn("on", ["Ngày", "Date"], kind="date"),
+    InputColumn("channel", ["Kênh", "Channel"], choices={"tiền mặt": "cash", "cash": "cash"}),
+    InputColumn("note", ["Ghi chú", "Note"], required=False),
+]
+
+
+def test_read_converts_each_cell_by_its_column():
+    file = upload(
+        [
+            ["Code", "amount", "NGÀY", "Kênh"],
+            ["HD-1", 1500000, dt.datetime(2026, 3, 1), "Tiền mặt"],
+            [None, None, None, None],
+            ["HD-2", "2.000.000", "15/03/2026", "cash"],
+        ]
+    )
+    result = read_table(file, INPUT)
+    assert result.errors == []
+    assert result.rows == [
+        (
+            2,
+            {
+                "code": "HD-1",
+                "amount": Decimal(1500000),
+                "on": dt.date(2026, 3, 1),
+                "channel": "cash",
+                "note": None,
+            },
+        ),
+        (
+            4,
+            {
+                "code": "HD-2",
+                "amount": Decimal(2000000),
+                "on": dt.date(2026, 3, 15),
+                "channel": "cash",
+                "note": None,
+            },
+        ),
+    ]
+
+
+def test_read_reports_every_bad_cell_with_row_and_column():
+    file = upload(
+        [
+            ["Mã", "Số tiền", "Ngày", "Kênh"],
+            ["HD-1", 1500.5, "31/02/2026", "bank"],
+            [None, "abc", "01/03/2026", "cash"],
+        ]
+    )
+    result = read_table(file, INPUT)
+    found = [(e.row, e.column) for e in result.errors]
+    assert found == [(2, "Số tiền"), (2, "Ngày"), (2, "Kênh"), (3, "Mã"), (3, "Số tiền")]
+    assert "Row 2, Kênh" in str(result.errors[2])
+
+
+def test_read_refuses_a_missing_column_and_a_non_workbook():
+    missing = read_table(upload([["Mã", "Số tiền"], ["x", 1]]), INPUT)
+    assert {e.column for e in missing.errors} == {"Ngày", "Kênh"}
+    assert missing.rows == []
+    garbage = read_table(io.BytesIO(b"not a workbook"), INPUT)
+    assert len(garbage.errors) == 1 and garbage.rows == []
+
+
+def test_read_refuses_a_sheet_with_headers_only():
+    result = read_table(upload([["Mã", "Số tiền", "Ngày", "Kênh"]]), INPUT)
+    assert result.rows == [] and len(result.errors) == 1
