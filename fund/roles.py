@@ -74,3 +74,45 @@ def roles_of(user) -> list[str]:
         return []
     names = {group.name for group in user.groups.all()}
     return [role for role in ROLES if role in names]
+
+
+_SEE_BORROWERS = [
+    "fund.view_borrower",
+    "fund.view_householdmember",
+    "fund.view_borrowerdocument",
+    "fund.view_documenttype",
+    "fund.view_loanproduct",
+]
+
+# Co-op users also see only their own borrower: `fund.selectors.visible_borrowers` scopes them.
+ROLE_PERMISSIONS = {
+    FUND_OFFICER: [
+        *_SEE_BORROWERS,
+        "fund.view_fund",
+        "fund.add_borrower",
+        "fund.change_borrower",
+        "fund.add_householdmember",
+        "fund.change_householdmember",
+        "fund.add_borrowerdocument",
+    ],
+    APPRAISER: [*_SEE_BORROWERS, "fund.view_fund"],
+    APPROVER: [*_SEE_BORROWERS, "fund.view_fund", "fund.view_authoritylevel", "fund.view_capitalsource"],
+    ACCOUNTANT: [
+        *_SEE_BORROWERS,
+        "fund.view_fund",
+        "fund.add_fund",
+        "fund.change_fund",
+        "fund.advance_business_date",
+        "fund.view_capitalsource",
+        "fund.add_capitalsource",
+        "fund.change_capitalsource",
+        "fund.view_authoritylevel",
+        "fund.add_authoritylevel",
+        "fund.change_authoritylevel",
+        "fund.add_loanproduct",
+        "fund.change_loanproduct",
+        "fund.add_documenttype",
+        "fund.change_documenttype",
+    ],
+    COOP_USER: _SEE_BORROWERS,
+}

@@ -1,0 +1,188 @@
+"""The fund itself: one row per installation, its capital and who may approve how much."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from common.money import round_vnd
+from fund.models.accounts import account_problem
+from fund.models.cleaning import CleanInputMixin
+from fund.models.fields import vnd_field, vnd_only
+
+
+class Fund(CleanInputMixin, models.Model):
+    """The fund whose books this installation keeps (`fund.selectors.current_fund()`).
+
+    Its business date is the value date every transaction defaults to; close of day moves it.
+    """
+
+    class LegalForm(models.TextChoices):
+        COOP_CENTRAL = "coop_central", _("Central Cooperative Development Support Fund")
+        COOP_PROVINCIAL = "coop_provincial", _("Provincial Cooperative Development Support Fund")
+        FARMERS_CENTRAL = "farmers_central", _("Farmers' Support Fund, central")
+        FARMERS_PROVINCIAL = "farmers_provincial", _("Farmers' Support Fund, provincial")
+        FARMERS_DISTRICT = "farmers_district", _("Farmers' Support Fund, district")
+        OTHER = "other", _("Other state financial fund")
+
+    # Always True and unique: the table can hold one row only.
+    singleton = models.BooleanField(default=True, editable=False)
+    name = models.CharField(_("name"), max_length=255)
+    legal_form = models.CharField(_("legal form"), max_length=24, choices=LegalForm.choices)
+    province = models.CharField(_("province"), max_length=100)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
+    charter_capital = vnd_field(_("charter capital"))
+    business_date = models.DateField(_("business date"))
+    lending_accounts = models.ManyToManyField(
+        "ledger.Account",
+        verbose_name=_("cash and bank accounts lent from"),
+        related_name="+",
+        blank=True,
+    )
+    exposure_cap = vnd_field(
+        _("exposure cap per borrower"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: only the share below applies."),
+    )
+    exposure_charter_share = models.DecimalField(
+        _("exposure per borrower, share of charter capital"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.15"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fund")
+        verbose_name_plural = _("fund")
+        permissions = [("advance_business_date", _("Can move the business date forward (close of day)"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["singleton"],
+                name="fund_fund_single_row",
+                violation_error_message=_("The fund is already set up; edit it instead."),
+            ),
+            models.CheckConstraint(condition=models.Q(singleton=True), name="fund_fund_singleton_true"),
+            models.CheckConstraint(
+                condition=models.Q(charter_capital__gt=0), name="fund_fund_charter_positive"
+            ),
+            *vnd_only("fund_fund", "charter_capital", "exposure_cap"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.charter_capital is not None and self.charter_capital.amount <= 0:
+            errors["charter_capital"] = _("The charter capital must be more than 0.")
+        if self.exposure_cap is not None and self.exposure_cap.amount <= 0:
+            errors["exposure_cap"] = _("The cap must be more than 0, or left empty.")
+        share = self.exposure_charter_share
+        if share is not None and not Decimal(0) < share <= Decimal(1):
+            errors["exposure_charter_share"] = _("The share is a percentage above 0 and at most 100.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def exposure_limit(self) -> Decimal:
+        """The most one borrower may owe the fund: the lower of the cap and the charter share."""
+        by_share = round_vnd(self.charter_capital.amount * self.exposure_charter_share)
+        if self.exposure_cap is None:
+            return by_share
+        return min(self.exposure_cap.amount, by_share)
+
+
+class AuthorityLevel(CleanInputMixin, models.Model):
+    """Who may approve a loan of what size: e.g. the director up to an amount, the board above."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="authority_levels")
+    name = models.CharField(_("name"), max_length=100)
+    max_amount = vnd_field(_("up to"), null=True, blank=True, help_text=_("Empty: no upper limit."))
+    holders = models.ManyToManyField(
+        "fund.User", verbose_name=_("held by"), blank=True, related_name="authority_levels"
+    )
+
+    class Meta:
+        verbose_name = _("approval authority level")
+        verbose_name_plural = _("approval authority levels")
+        ordering = [models.F("max_amount").asc(nulls_last=True), "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "name"],
+                name="fund_authority_name_unique",
+                violation_error_message=_("A level with this name already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["fund", "max_amount"],
+                name="fund_authority_limit_unique",
+                violation_error_message=_("Another level already has this limit."),
+            ),
+            models.UniqueConstraint(
+                fields=["fund"],
+                condition=models.Q(max_amount__isnull=True),
+                name="fund_authority_one_unlimited",
+                violation_error_message=_("Only one level can be without an upper limit."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_amount__isnull=True) | models.Q(max_amount__gt=0),
+                name="fund_authority_limit_positive",
+            ),
+            *vnd_only("fund_authority", "max_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.max_amount is not None and self.max_amount.amount <= 0:
+            raise ValidationError({"max_amount": _("The limit must be more than 0, or left empty.")})
+
+    def covers(self, amount: Decimal) -> bool:
+        return self.max_amount is None or amount <= self.max_amount.amount
+
+
+class CapitalSource(CleanInputMixin, models.Model):
+    """Where the fund's lending money comes from; what it brought in is the sum of its receipts."""
+
+    class Kind(models.TextChoices):
+        STATE_BUDGET = "state_budget", _("State budget")
+        DONATION = "donation", _("Donations and aid")
+        IN_TRUST = "in_trust", _("Funds received in trust")
+
+    # The account each kind is credited to by default, in the fund's chart (411, 4118, 3388).
+    DEFAULT_ACCOUNT_CODES = {Kind.STATE_BUDGET: "41111", Kind.DONATION: "4118", Kind.IN_TRUST: "33881"}
+    ACCOUNT_TYPES = {Kind.STATE_BUDGET: "equity", Kind.DONATION: "equity", Kind.IN_TRUST: "liability"}
+
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="capital_sources")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=255)
+    account = models.ForeignKey(
+        "ledger.Account", verbose_name=_("capital account"), on_delete=models.PROTECT, related_name="+"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("capital source")
+        verbose_name_plural = _("capital sources")
+        ordering = ["kind", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "name"],
+                name="fund_capital_source_name_unique",
+                violation_error_message=_("A capital source with this name already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.account_id:
+            problem = account_problem(self.account, expected_type=self.ACCOUNT_TYPES.get(self.kind))
+            if problem:
+                raise ValidationError({"account": problem})

@@ -1,0 +1,181 @@
+"""Reads of the fund's records that pages, services and other apps share.
+
+Borrowers are always read through `visible_borrowers(user)`: a co-op user sees its own
+borrower only, so anyone else's is simply not found (a 404 on a page).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from fund.models import AuthorityLevel, Borrower, BorrowerDocument, CapitalSource, Fund, LoanProduct, User
+from fund.roles import COOP_USER
+from fund.templatetags.money import format_vnd
+
+
+class FundNotSetUp(Fund.DoesNotExist):
+    """The installation has no fund yet (catching `Fund.DoesNotExist` catches this too)."""
+
+
+# --- the fund ----------------------------------------------------------------------------
+
+
+def current_fund() -> Fund:
+    """The fund whose books this installation keeps."""
+    fund = Fund.objects.first()
+    if fund is None:
+        raise FundNotSetUp(_("The fund is not set up yet. An accountant sets it up on the Fund page."))
+    return fund
+
+
+def business_date() -> dt.date:
+    """The date every transaction's value date defaults to."""
+    return current_fund().business_date
+
+
+def exposure_limit() -> Decimal:
+    """The most one borrower may owe the fund, in whole đồng."""
+    return current_fund().exposure_limit
+
+
+def approval_level_for(amount: Decimal) -> AuthorityLevel:
+    """The lowest approval authority level whose limit covers the amount."""
+    amount = getattr(amount, "amount", amount)
+    levels = AuthorityLevel.objects.all()
+    level = levels.filter(max_amount__gte=amount).order_by("max_amount").first()
+    level = level or levels.filter(max_amount__isnull=True).first()
+    if level is None:
+        raise ValidationError(
+            _(
+                "No approval authority level covers %(amount)s. "
+                "An accountant sets the levels on the Fund page."
+            )
+            % {"amount": format_vnd(amount)}
+        )
+    return level
+
+
+def can_approve(*, user: User, amount: Decimal) -> bool:
+    """Whether the user holds an authority level whose limit covers the amount."""
+    amount = getattr(amount, "amount", amount)
+    if not user.is_active:
+        return False
+    return user.authority_levels.filter(Q(max_amount__isnull=True) | Q(max_amount__gte=amount)).exists()
+
+
+def approvers_for(amount: Decimal) -> QuerySet[User]:
+    """The active users who may approve the amount."""
+    amount = getattr(amount, "amount", amount)
+    covering = AuthorityLevel.objects.filter(Q(max_amount__isnull=True) | Q(max_amount__gte=amount))
+    return User.objects.filter(is_active=True, authority_levels__in=covering).distinct().order_by("username")
+
+
+def capital_sources() -> QuerySet[CapitalSource]:
+    """The fund's capital sources, each with `received`: the sum of its receipts."""
+    return CapitalSource.objects.select_related("account").annotate(received=Sum("receipts__amount"))
+
+
+# --- borrowers ---------------------------------------------------------------------------
+
+
+def is_coop_user(user: User) -> bool:
+    """A user acting for one co-op (linked to a borrower, or holding the co-op role)."""
+    return user.borrower_id is not None or user.groups.filter(name=COOP_USER).exists()
+
+
+def visible_borrowers(user: User) -> QuerySet[Borrower]:
+    """The borrowers this user may see: all for the fund's staff, its own for a co-op user."""
+    if not user.is_authenticated or not user.is_active or not user.has_perm("fund.view_borrower"):
+        return Borrower.objects.none()
+    if user.is_superuser:
+        return Borrower.objects.all()
+    if is_coop_user(user):
+        return Borrower.objects.filter(pk=user.borrower_id) if user.borrower_id else Borrower.objects.none()
+    return Borrower.objects.all()
+
+
+def borrower_list(
+    *, user: User, search: str = "", type: str = "", province: str = "", status: str = ""
+) -> QuerySet[Borrower]:
+    """Borrowers the user may see, filtered, each with `household_count` (current households)."""
+    borrowers = visible_borrowers(user)
+    search = search.strip()
+    if search:
+        borrowers = borrowers.filter(
+            Q(name__icontains=search)
+            | Q(registration_number__icontains=search)
+            | Q(tax_code__icontains=search)
+            | Q(representative__icontains=search)
+            | Q(phone__icontains=search)
+            | Q(commune__icontains=search)
+            | Q(district__icontains=search)
+        )
+    if type:
+        borrowers = borrowers.filter(type=type)
+    if province:
+        borrowers = borrowers.filter(province=province)
+    if status:
+        borrowers = borrowers.filter(status=status)
+    return borrowers.annotate(household_count=Count("members", filter=Q(members__left_on__isnull=True)))
+
+
+def provinces(*, user: User) -> list[str]:
+    """The provinces of the borrowers a user may see, for a filter."""
+    return list(visible_borrowers(user).order_by("province").values_list("province", flat=True).distinct())
+
+
+def borrower_for(*, user: User, pk: int) -> Borrower:
+    """One borrower the user may see; `Borrower.DoesNotExist` otherwise, whether or not it exists."""
+    return visible_borrowers(user).get(pk=pk)
+
+
+def documents_for(*, user: User) -> QuerySet[BorrowerDocument]:
+    """Documents of the borrowers the user may see, when the user may see documents at all."""
+    if not user.has_perm("fund.view_borrowerdocument"):
+        return BorrowerDocument.objects.none()
+    return BorrowerDocument.objects.filter(borrower__in=visible_borrowers(user)).select_related(
+        "document_type", "uploaded_by"
+    )
+
+
+def household_groups_by_registration(registration_numbers: list[str]) -> dict[str, list[Borrower]]:
+    """Household groups whose registration number is one of these (imports refer to groups so)."""
+    found: dict[str, list[Borrower]] = {}
+    groups = Borrower.objects.filter(
+        type=Borrower.Type.HOUSEHOLD_GROUP, registration_number__in=registration_numbers
+    )
+    for group in groups:
+        found.setdefault(group.registration_number, []).append(group)
+    return found
+
+
+# --- loan products -----------------------------------------------------------------------
+
+
+def product_list(*, include_superseded: bool = False) -> QuerySet[LoanProduct]:
+    products = LoanProduct.objects.prefetch_related("required_documents")
+    if not include_superseded:
+        products = products.exclude(status=LoanProduct.Status.SUPERSEDED)
+    return products
+
+
+def offered_products(*, borrower_type: str | None = None) -> QuerySet[LoanProduct]:
+    """The product versions new applications may use, optionally only those open to a borrower type."""
+    products = LoanProduct.objects.filter(status=LoanProduct.Status.ACTIVE)
+    if borrower_type is None:
+        return products
+    # Few products: filtering the JSON list in Python works on SQLite and PostgreSQL alike.
+    return products.filter(pk__in=[p.pk for p in products if p.allows(borrower_type)])
+
+
+def product_versions(*, code: str) -> QuerySet[LoanProduct]:
+    """Every version of a product, newest first."""
+    return LoanProduct.objects.filter(code=code).order_by("-version")
+
+
+def current_version(*, code: str) -> LoanProduct:
+    """The version of a product that is not superseded (offered or withdrawn)."""
+    return LoanProduct.objects.exclude(status=LoanProduct.Status.SUPERSEDED).get(code=code)

@@ -1,0 +1,47 @@
+"""Every write to the fund's records. Views, admin, imports and the demo call these."""
+
+from fund.services.borrowers import (
+    add_borrower_document,
+    add_household_member,
+    change_borrower_status,
+    create_borrower,
+    link_user_to_borrower,
+    update_borrower,
+    update_household_member,
+)
+from fund.services.fund import (
+    advance_business_date,
+    create_authority_level,
+    set_up_fund,
+    update_authority_level,
+    update_fund,
+)
+from fund.services.products import (
+    create_product,
+    default_accounts,
+    freeze_product,
+    reinstate_product,
+    retire_product,
+    update_product,
+)
+
+__all__ = [
+    "add_borrower_document",
+    "add_household_member",
+    "advance_business_date",
+    "change_borrower_status",
+    "create_authority_level",
+    "create_borrower",
+    "create_product",
+    "default_accounts",
+    "freeze_product",
+    "link_user_to_borrower",
+    "reinstate_product",
+    "retire_product",
+    "set_up_fund",
+    "update_authority_level",
+    "update_borrower",
+    "update_fund",
+    "update_household_member",
+    "update_product",
+]

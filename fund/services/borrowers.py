@@ -1,0 +1,154 @@
+"""Registering borrowers, their households and their documents."""
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from fund.models import Borrower, BorrowerDocument, DocumentType, HouseholdMember, User
+from fund.selectors import visible_borrowers
+from fund.services.common import assign_fields, require_permission
+
+BORROWER_FIELDS = (
+    "type",
+    "name",
+    "registration_number",
+    "tax_code",
+    "province",
+    "district",
+    "commune",
+    "address",
+    "representative",
+    "representative_title",
+    "phone",
+    "sector",
+    "member_count",
+    "founded_on",
+    "notes",
+)
+MEMBER_FIELDS = (
+    "head_of_household",
+    "id_number",
+    "address",
+    "phone",
+    "farmers_union_member",
+    "joined_on",
+    "left_on",
+)
+STATUS_ACTIONS = ("suspend", "reactivate", "dissolve")
+
+
+def _locked(actor: User, borrower: Borrower) -> Borrower:
+    # Through the actor's view of borrowers: a co-op user can never reach another's record.
+    return visible_borrowers(actor).select_for_update().get(pk=borrower.pk)
+
+
+def create_borrower(*, actor: User, fields: Mapping[str, Any]) -> Borrower:
+    require_permission(actor, "fund.add_borrower")
+    with transaction.atomic():
+        borrower = Borrower()
+        assign_fields(borrower, fields, BORROWER_FIELDS)
+        borrower.full_clean()
+        borrower.save()
+    return borrower
+
+
+def update_borrower(*, actor: User, borrower: Borrower, fields: Mapping[str, Any]) -> Borrower:
+    require_permission(actor, "fund.change_borrower")
+    with transaction.atomic():
+        borrower = _locked(actor, borrower)
+        was_group = borrower.is_household_group
+        assign_fields(borrower, fields, BORROWER_FIELDS)
+        if was_group and not borrower.is_household_group and borrower.members.exists():
+            raise ValidationError(
+                {"type": _("This group has households; only a household borrowing group can have them.")}
+            )
+        borrower.full_clean()
+        borrower.save()
+    return borrower
+
+
+def change_borrower_status(*, actor: User, borrower: Borrower, action: str) -> Borrower:
+    """Suspend, reactivate or dissolve a borrower (`action` is one of STATUS_ACTIONS)."""
+    require_permission(actor, "fund.change_borrower")
+    if action not in STATUS_ACTIONS:
+        raise TypeError(f"unknown borrower action {action!r}")
+    with transaction.atomic():
+        borrower = _locked(actor, borrower)
+        transition = getattr(borrower, action)
+        if not can_proceed(transition):
+            raise ValidationError(
+                _("A borrower that is %(status)s cannot be changed that way.")
+                % {"status": borrower.get_status_display().lower()}
+            )
+        transition()
+        borrower.save(update_fields=["status", "updated_at"])
+    return borrower
+
+
+def add_household_member(*, actor: User, borrower: Borrower, fields: Mapping[str, Any]) -> HouseholdMember:
+    require_permission(actor, "fund.add_householdmember")
+    with transaction.atomic():
+        borrower = _locked(actor, borrower)
+        member = HouseholdMember(borrower=borrower)
+        assign_fields(member, fields, MEMBER_FIELDS)
+        member.full_clean()
+        member.save()
+    return member
+
+
+def update_household_member(
+    *, actor: User, member: HouseholdMember, fields: Mapping[str, Any]
+) -> HouseholdMember:
+    require_permission(actor, "fund.change_householdmember")
+    with transaction.atomic():
+        _locked(actor, member.borrower)
+        member = HouseholdMember.objects.select_for_update().get(pk=member.pk)
+        assign_fields(member, fields, MEMBER_FIELDS)
+        member.full_clean()
+        member.save()
+    return member
+
+
+def add_borrower_document(
+    *,
+    actor: User,
+    borrower: Borrower,
+    document_type: DocumentType,
+    file: File,
+    issued_on: dt.date,
+    title: str = "",
+) -> BorrowerDocument:
+    require_permission(actor, "fund.add_borrowerdocument")
+    with transaction.atomic():
+        borrower = _locked(actor, borrower)
+        document = BorrowerDocument(
+            borrower=borrower,
+            document_type=document_type,
+            file=file,
+            issued_on=issued_on,
+            title=title,
+            uploaded_by=actor,
+        )
+        document.full_clean()
+        if not document_type.active:
+            raise ValidationError({"document_type": _("This document type is no longer in use.")})
+        document.save()
+    return document
+
+
+def link_user_to_borrower(*, actor: User, user: User, borrower: Borrower | None) -> User:
+    """Make `user` act for `borrower` (a co-op user), or unlink it with None."""
+    require_permission(actor, "fund.change_user")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if borrower is not None and (user.is_staff or user.is_superuser):
+            raise ValidationError({"borrower": _("Staff accounts cannot act for a borrower.")})
+        user.borrower = borrower
+        user.save(update_fields=["borrower"])
+    return user

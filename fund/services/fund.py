@@ -1,0 +1,120 @@
+"""Setting up the fund, its business date and its approval authority levels."""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fund.models import AuthorityLevel, Fund, User
+from fund.models.accounts import account_problem
+from fund.selectors import current_fund
+from fund.services.common import assign_fields, require_permission
+from ledger.models import Account
+
+FUND_FIELDS = (
+    "name",
+    "legal_form",
+    "province",
+    "address",
+    "tax_code",
+    "charter_capital",
+    "exposure_cap",
+    "exposure_charter_share",
+)
+
+
+def set_up_fund(
+    *, actor: User, fields: Mapping[str, Any], business_date: dt.date, lending_accounts: Iterable[Account]
+) -> Fund:
+    """Create the installation's one fund; its business date starts on the given day."""
+    require_permission(actor, "fund.add_fund")
+    with transaction.atomic():
+        if Fund.objects.select_for_update().exists():
+            raise ValidationError(_("The fund is already set up; edit it instead."))
+        fund = Fund(business_date=business_date)
+        assign_fields(fund, fields, FUND_FIELDS)
+        accounts = _checked_lending_accounts(lending_accounts)
+        fund.full_clean()
+        fund.save()
+        fund.lending_accounts.set(accounts)
+    return fund
+
+
+def update_fund(
+    *, actor: User, fields: Mapping[str, Any], lending_accounts: Iterable[Account] | None = None
+) -> Fund:
+    """Change the fund's settings. The business date moves only by `advance_business_date`."""
+    require_permission(actor, "fund.change_fund")
+    with transaction.atomic():
+        fund = Fund.objects.select_for_update().get(pk=current_fund().pk)
+        assign_fields(fund, fields, FUND_FIELDS)
+        accounts = _checked_lending_accounts(lending_accounts) if lending_accounts is not None else None
+        fund.full_clean()
+        fund.save()
+        if accounts is not None:
+            fund.lending_accounts.set(accounts)
+    return fund
+
+
+def advance_business_date(*, actor: User, to: dt.date) -> Fund:
+    """Move the business date forward (close of day). Never backwards; the same date is a no-op."""
+    require_permission(actor, "fund.advance_business_date")
+    with transaction.atomic():
+        fund = Fund.objects.select_for_update().get(pk=current_fund().pk)
+        if to < fund.business_date:
+            raise ValidationError(
+                _("The business date is %(current)s; it cannot go back to %(to)s.")
+                % {"current": fund.business_date.strftime("%d/%m/%Y"), "to": to.strftime("%d/%m/%Y")}
+            )
+        if to != fund.business_date:
+            fund.business_date = to
+            fund.save(update_fields=["business_date"])
+    return fund
+
+
+def create_authority_level(
+    *, actor: User, name: str, max_amount: Decimal | None, holders: Iterable[User] = ()
+) -> AuthorityLevel:
+    require_permission(actor, "fund.add_authoritylevel")
+    with transaction.atomic():
+        level = AuthorityLevel(fund=current_fund(), name=name, max_amount=max_amount)
+        return _save_level(level, holders)
+
+
+def update_authority_level(
+    *, actor: User, level: AuthorityLevel, name: str, max_amount: Decimal | None, holders: Iterable[User]
+) -> AuthorityLevel:
+    require_permission(actor, "fund.change_authoritylevel")
+    with transaction.atomic():
+        level = AuthorityLevel.objects.select_for_update().get(pk=level.pk)
+        level.name, level.max_amount = name, max_amount
+        return _save_level(level, holders)
+
+
+def _save_level(level: AuthorityLevel, holders: Iterable[User]) -> AuthorityLevel:
+    holders = list(holders)
+    inactive = [user.username for user in holders if not user.is_active]
+    if inactive:
+        raise ValidationError(
+            {"holders": _("These users are inactive: %(users)s.") % {"users": ", ".join(inactive)}}
+        )
+    level.full_clean()
+    level.save()
+    level.holders.set(holders)
+    return level
+
+
+def _checked_lending_accounts(accounts: Iterable[Account]) -> list[Account]:
+    accounts = list(accounts)
+    if not accounts:
+        raise ValidationError({"lending_accounts": _("Choose at least one cash or bank account.")})
+    problems = [
+        problem for account in accounts if (problem := account_problem(account, expected_type="asset"))
+    ]
+    if problems:
+        raise ValidationError({"lending_accounts": problems})
+    return accounts
