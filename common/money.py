@@ -3,6 +3,8 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import get_language
+
 ZERO = Decimal(0)
 ONE_DONG = Decimal(1)
 
@@ -35,3 +37,39 @@ def parse_vnd(text: str) -> Decimal:
     if not _WHOLE_DONG.fullmatch(cleaned):
         raise ValueError(f"{text!r} is not a whole number of đồng")
     return Decimal(cleaned.replace(".", "").replace(",", ""))
+
+
+# --- showing amounts -------------------------------------------------------------
+
+
+def as_decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    amount = getattr(value, "amount", value)  # a Money, or a plain number
+    try:
+        return Decimal(str(amount))
+    except ArithmeticError:
+        return None
+
+
+def _group(digits: str, separator: str) -> str:
+    head = len(digits) % 3 or 3
+    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return separator.join(parts)
+
+
+def is_vietnamese() -> bool:
+    return (get_language() or "vi").startswith("vi")
+
+
+def format_vnd(value, *, with_unit: bool = True) -> str:
+    amount = as_decimal(value)
+    if amount is None:
+        return ""
+    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    sign = "-" if whole < 0 else ""
+    vietnamese = is_vietnamese()
+    text = sign + _group(str(abs(whole)), "." if vietnamese else ",")
+    if not with_unit:
+        return text
+    return f"{text}\u00a0₫" if vietnamese else f"{text}\u00a0VND"

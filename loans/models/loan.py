@@ -1,0 +1,244 @@
+"""One `Loan` row carries an application from draft to closure, the way Fineract does.
+
+The status is a protected FSM field with optimistic locking: a transition saved over a
+status someone else changed meanwhile raises `ConcurrentTransition` instead of winning
+silently. Transitions only change the row; services do the checks, the history and the rest.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from fund.models.borrowers import DOCUMENT_EXTENSIONS, validate_document_size
+from fund.models.fields import vnd_field, vnd_only
+
+
+class LoanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPRAISING = "appraising", _("Being appraised")
+    APPRAISED = "appraised", _("Appraised")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
+# Before approval an application may still be withdrawn; after it, it is a commitment.
+WITHDRAWABLE = [LoanStatus.DRAFT, LoanStatus.SUBMITTED, LoanStatus.APPRAISING, LoanStatus.APPRAISED]
+# Applications still being decided: they do not count towards a borrower's exposure yet.
+OPEN_APPLICATION = [LoanStatus.SUBMITTED, LoanStatus.APPRAISING, LoanStatus.APPRAISED]
+# Loans the fund is committed to or has lent: they count towards exposure.
+COMMITTED = [LoanStatus.APPROVED, LoanStatus.ACTIVE]
+
+
+class Loan(ConcurrentTransitionMixin, models.Model):
+    borrower = models.ForeignKey(
+        "fund.Borrower", verbose_name=_("borrower"), on_delete=models.PROTECT, related_name="loans"
+    )
+    product = models.ForeignKey(
+        "fund.LoanProduct", verbose_name=_("loan product"), on_delete=models.PROTECT, related_name="loans"
+    )
+    status = FSMField(
+        _("status"), max_length=16, choices=LoanStatus.choices, default=LoanStatus.DRAFT, protected=True
+    )
+
+    # What the borrower asks for.
+    amount = vnd_field(_("amount requested"))
+    term_months = models.PositiveSmallIntegerField(_("term requested (months)"))
+    purpose = models.TextField(_("purpose"))
+    proposed_collateral = models.TextField(_("collateral proposed"), blank=True)
+
+    # What the approver decided (empty until then; the contract may still differ).
+    approved_amount = vnd_field(_("amount approved"), null=True, blank=True)
+    approved_term_months = models.PositiveSmallIntegerField(
+        _("term approved (months)"), null=True, blank=True
+    )
+    approved_rate = models.DecimalField(
+        _("rate approved per year"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
+    approval_conditions = models.TextField(_("conditions of approval"), blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        ordering = ["-pk"]
+        permissions = [
+            ("submit_loan", _("Can submit a loan application")),
+            ("appraise_loan", _("Can appraise a loan application")),
+            ("decide_loan", _("Can approve or reject a loan application")),
+            ("withdraw_loan", _("Can withdraw a loan application")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=LoanStatus.values), name="loans_loan_status_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_loan_amount_positive"),
+            models.CheckConstraint(condition=models.Q(term_months__gte=1), name="loans_loan_term_positive"),
+            *vnd_only("loans_loan", "amount", "approved_amount"),
+        ]
+        indexes = [models.Index(fields=["status", "borrower"], name="loans_loan_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.borrower}"
+
+    @property
+    def reference(self) -> str:
+        """The application's number as officers quote it: HS-<year>-<id>."""
+        return (
+            f"HS-{self.created_at:%Y}-{self.pk:06d}" if self.pk and self.created_at else _("new application")
+        )
+
+    @property
+    def is_group_loan(self) -> bool:
+        return self.borrower.is_household_group
+
+    # --- transitions (permissions are checked by the services too) -------------------
+
+    @transition(
+        field=status, source=LoanStatus.DRAFT, target=LoanStatus.SUBMITTED, permission="loans.submit_loan"
+    )
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=LoanStatus.SUBMITTED,
+        target=LoanStatus.APPRAISING,
+        permission="loans.appraise_loan",
+    )
+    def start_appraisal(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=LoanStatus.APPRAISING,
+        target=LoanStatus.APPRAISED,
+        permission="loans.appraise_loan",
+    )
+    def complete_appraisal(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=LoanStatus.APPRAISED, target=LoanStatus.APPROVED, permission="loans.decide_loan"
+    )
+    def approve(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=LoanStatus.APPRAISED, target=LoanStatus.REJECTED, permission="loans.decide_loan"
+    )
+    def reject(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=WITHDRAWABLE, target=LoanStatus.WITHDRAWN, permission="loans.withdraw_loan"
+    )
+    def withdraw(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=LoanStatus.APPROVED, target=LoanStatus.APPRAISED, permission="loans.decide_loan"
+    )
+    def undo_approval(self) -> None:
+        """Back to appraised while nothing is disbursed (an approved loan has no disbursement)."""
+
+
+class LoanEvent(models.Model):
+    """One transition of a loan: who, when, from, to and why. Written by services only."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="events")
+    transition = models.CharField(_("action"), max_length=40)
+    source = models.CharField(_("from"), max_length=16, choices=LoanStatus.choices)
+    target = models.CharField(_("to"), max_length=16, choices=LoanStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("loan event")
+        verbose_name_plural = _("loan events")
+        ordering = ["loan", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.source} → {self.target}"
+
+
+class LoanMemberShare(models.Model):
+    """A household's part of a group loan: its own sub-loan, repaid on its own schedule."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="member_shares")
+    member = models.ForeignKey(
+        "fund.HouseholdMember",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="loan_shares",
+    )
+    amount = vnd_field(_("amount requested"))
+    approved_amount = vnd_field(_("amount approved"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("household's share")
+        verbose_name_plural = _("households' shares")
+        ordering = ["loan", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "member"], name="loans_share_member_once"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_share_amount_positive"),
+            *vnd_only("loans_share", "amount", "approved_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.amount}"
+
+
+def _document_path(instance: "LoanDocument", filename: str) -> str:
+    return f"loans/{instance.loan_id}/{filename}"
+
+
+class LoanDocument(models.Model):
+    """A document of the application's dossier (hồ sơ vay vốn)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="documents")
+    document_type = models.ForeignKey(
+        "fund.DocumentType", verbose_name=_("document type"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    file = models.FileField(
+        _("file"),
+        upload_to=_document_path,
+        validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS), validate_document_size],
+    )
+    issued_on = models.DateField(_("document date"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier document")
+        verbose_name_plural = _("dossier documents")
+        ordering = ["loan", "document_type", "pk"]
+
+    def __str__(self) -> str:
+        return self.title or str(self.document_type)
+
+    def clean(self) -> None:
+        if self.issued_on and self.issued_on > timezone.localdate():
+            raise ValidationError({"issued_on": _("The document date cannot be in the future.")})

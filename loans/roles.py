@@ -1,0 +1,34 @@
+"""What each role may do with loans (granted on every migrate, see fund/roles.py)."""
+
+_VIEW = [
+    "loans.view_loan",
+    "loans.view_loandocument",
+    "loans.view_loanevent",
+    "loans.view_collateral",
+    "loans.view_loanmembershare",
+]
+
+ROLE_PERMISSIONS = {
+    "fund_officer": [
+        *_VIEW,
+        "loans.add_loan",
+        "loans.change_loan",
+        "loans.submit_loan",
+        "loans.withdraw_loan",
+        "loans.add_loandocument",
+    ],
+    "appraiser": [*_VIEW, "loans.appraise_loan", "loans.add_collateral", "loans.change_collateral"],
+    "approver": [*_VIEW, "loans.decide_loan"],
+    "accountant": [*_VIEW],
+    # A co-op user's view is limited to its own borrower by the selectors, not by these.
+    "coop_user": [
+        "loans.view_loan",
+        "loans.add_loan",
+        "loans.change_loan",
+        "loans.submit_loan",
+        "loans.withdraw_loan",
+        "loans.add_loandocument",
+        "loans.view_loandocument",
+        "loans.view_loanevent",
+    ],
+}

@@ -1,0 +1,257 @@
+"""Loan applications up to the appraisal: create, edit, attach documents, submit, withdraw.
+
+A draft may be incomplete; submitting it checks every rule of the product and the fund, so
+that appraisers only ever see applications the fund could lend on.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from common.money import format_vnd
+from fund.models import Borrower, DocumentType, HouseholdMember, LoanProduct
+from fund.selectors import current_fund, is_coop_user
+from fund.services import freeze_product
+from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
+from loans.selectors import borrower_exposure, missing_documents
+from loans.services.transitions import apply_transition
+
+
+@dataclass(frozen=True)
+class ApplicationTerms:
+    """What an application asks for. `shares` only for a household group: (member, amount)."""
+
+    borrower: Borrower
+    product: LoanProduct
+    amount: Decimal
+    term_months: int
+    purpose: str
+    proposed_collateral: str = ""
+    shares: Sequence[tuple[HouseholdMember, Decimal]] = ()
+
+
+def _check_acts_for(actor, borrower: Borrower) -> None:
+    """A co-op user acts only for its own borrower."""
+    if is_coop_user(actor) and actor.borrower_id != borrower.pk:
+        raise PermissionDenied(_("You can only apply for your own co-operative."))
+
+
+def _terms_errors(terms: ApplicationTerms) -> dict[str, list[str]]:
+    """Every way the requested terms break the product's rules, by form field."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    borrower, product = terms.borrower, terms.product
+    if borrower.status != Borrower.Status.ACTIVE:
+        refuse(
+            "borrower",
+            _("%(borrower)s is %(status)s and cannot borrow.")
+            % {"borrower": borrower, "status": borrower.get_status_display().lower()},
+        )
+    if not product.is_offered:
+        refuse("product", _("The product %(product)s is no longer offered.") % {"product": product.name})
+    if not product.allows(borrower.type):
+        refuse(
+            "product",
+            _("%(product)s does not lend to a %(type)s.")
+            % {"product": product.name, "type": borrower.get_type_display()},
+        )
+    amount = terms.amount
+    if amount is None or amount <= 0 or amount != amount.to_integral_value():
+        refuse("amount", _("The amount is a whole number of đồng above 0."))
+    elif not product.amount_min.amount <= amount <= product.amount_max.amount:
+        refuse(
+            "amount",
+            _("%(product)s lends from %(low)s to %(high)s.")
+            % {
+                "product": product.name,
+                "low": format_vnd(product.amount_min.amount),
+                "high": format_vnd(product.amount_max.amount),
+            },
+        )
+    if (
+        terms.term_months is None
+        or not product.term_min_months <= terms.term_months <= product.term_max_months
+    ):
+        refuse(
+            "term_months",
+            _("%(product)s lends for %(low)s to %(high)s months.")
+            % {"product": product.name, "low": product.term_min_months, "high": product.term_max_months},
+        )
+    if not terms.purpose or not terms.purpose.strip():
+        refuse("purpose", _("Say what the loan is for."))
+    _check_shares(terms, refuse)
+    return errors
+
+
+def _check_shares(terms: ApplicationTerms, refuse) -> None:
+    if not terms.borrower.is_household_group:
+        if terms.shares:
+            refuse("shares", _("Only a household group's loan is split among households."))
+        return
+    if not terms.shares:
+        refuse("shares", _("A household group's loan lists each household's share."))
+        return
+    members = [member for member, _amount in terms.shares]
+    if len({m.pk for m in members}) != len(members):
+        refuse("shares", _("Each household appears once."))
+    for member, amount in terms.shares:
+        if member.borrower_id != terms.borrower.pk or not member.is_current:
+            refuse("shares", _("%(member)s is not a current member of this group.") % {"member": member})
+        if amount is None or amount <= 0 or amount != amount.to_integral_value():
+            refuse(
+                "shares", _("%(member)s: the share is a whole number of đồng above 0.") % {"member": member}
+            )
+    total = sum((amount or Decimal(0) for _member, amount in terms.shares), Decimal(0))
+    if terms.amount is not None and total != terms.amount:
+        refuse(
+            "shares",
+            _("The households' shares add up to %(total)s, not the amount of %(amount)s.")
+            % {"total": format_vnd(total), "amount": format_vnd(terms.amount)},
+        )
+
+
+def _save_terms(loan: Loan, terms: ApplicationTerms) -> None:
+    loan.borrower = terms.borrower
+    loan.product = terms.product
+    loan.amount = terms.amount
+    loan.term_months = terms.term_months
+    loan.purpose = terms.purpose.strip()
+    loan.proposed_collateral = terms.proposed_collateral.strip()
+    loan.save()
+    loan.member_shares.all().delete()
+    LoanMemberShare.objects.bulk_create(
+        LoanMemberShare(loan=loan, member=member, amount=amount) for member, amount in terms.shares
+    )
+
+
+@transaction.atomic
+def create_application(*, actor, terms: ApplicationTerms) -> Loan:
+    if not actor.has_perm("loans.add_loan"):
+        raise PermissionDenied(_("You are not allowed to create loan applications."))
+    _check_acts_for(actor, terms.borrower)
+    errors = _terms_errors(terms)
+    if errors:
+        raise ValidationError(errors)
+    loan = Loan(created_by=actor)
+    _save_terms(loan, terms)
+    return loan
+
+
+@transaction.atomic
+def update_application(*, actor, loan: Loan, terms: ApplicationTerms) -> Loan:
+    if not actor.has_perm("loans.change_loan"):
+        raise PermissionDenied(_("You are not allowed to change loan applications."))
+    _check_acts_for(actor, loan.borrower)
+    _check_acts_for(actor, terms.borrower)
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if loan.status != LoanStatus.DRAFT:
+        raise ValidationError(
+            _("Only a draft can be changed; this application is %(status)s.")
+            % {"status": loan.get_status_display().lower()}
+        )
+    errors = _terms_errors(terms)
+    if errors:
+        raise ValidationError(errors)
+    _save_terms(loan, terms)
+    return loan
+
+
+@transaction.atomic
+def add_document(
+    *, actor, loan: Loan, document_type: DocumentType, file, issued_on: date, title: str = ""
+) -> LoanDocument:
+    if not actor.has_perm("loans.add_loandocument"):
+        raise PermissionDenied(_("You are not allowed to add documents to a dossier."))
+    _check_acts_for(actor, loan.borrower)
+    if loan.status not in (LoanStatus.DRAFT, LoanStatus.SUBMITTED, LoanStatus.APPRAISING):
+        raise ValidationError(
+            _("The dossier of an application that is %(status)s is closed.")
+            % {"status": loan.get_status_display().lower()}
+        )
+    document = LoanDocument(
+        loan=loan,
+        document_type=document_type,
+        file=file,
+        issued_on=issued_on,
+        title=title.strip(),
+        uploaded_by=actor,
+    )
+    document.full_clean()
+    document.save()
+    return document
+
+
+def _terms_of(loan: Loan) -> ApplicationTerms:
+    shares = [(share.member, share.amount.amount) for share in loan.member_shares.select_related("member")]
+    return ApplicationTerms(
+        borrower=loan.borrower,
+        product=loan.product,
+        amount=loan.amount.amount,
+        term_months=loan.term_months,
+        purpose=loan.purpose,
+        proposed_collateral=loan.proposed_collateral,
+        shares=shares,
+    )
+
+
+@transaction.atomic
+def submit_application(*, actor, loan: Loan, expected_status: str | None = None, note: str = "") -> Loan:
+    """Submit a draft for appraisal once the product's and the fund's rules all hold."""
+    _check_acts_for(actor, loan.borrower)
+    errors = _terms_errors(_terms_of(loan)) if loan.status == LoanStatus.DRAFT else {}
+    if loan.status == LoanStatus.DRAFT:
+        _check_exposure(loan, errors)
+        missing = missing_documents(loan)
+        if missing:
+            errors.setdefault("documents", []).append(
+                _("The dossier lacks: %(documents)s.") % {"documents": ", ".join(d.name for d in missing)}
+            )
+    if errors:
+        raise ValidationError(errors)
+    loan = apply_transition(
+        loan,
+        "submit",
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        submitted_on=current_fund().business_date,
+    )
+    freeze_product(product=loan.product)
+    return loan
+
+
+def _check_exposure(loan: Loan, errors: dict) -> None:
+    fund = current_fund()
+    already = borrower_exposure(loan.borrower_id, exclude_loan_id=loan.pk)
+    limit = fund.exposure_limit
+    if already + loan.amount.amount > limit:
+        errors.setdefault("amount", []).append(
+            _(
+                "With this loan %(borrower)s would owe the fund %(total)s, above its limit of "
+                "%(limit)s per borrower (%(already)s already approved or lent)."
+            )
+            % {
+                "borrower": loan.borrower,
+                "total": format_vnd(already + loan.amount.amount),
+                "limit": format_vnd(limit),
+                "already": format_vnd(already),
+            }
+        )
+
+
+@transaction.atomic
+def withdraw_application(*, actor, loan: Loan, reason: str, expected_status: str | None = None) -> Loan:
+    _check_acts_for(actor, loan.borrower)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Say why the application is withdrawn.")})
+    return apply_transition(
+        loan, "withdraw", actor=actor, note=reason.strip(), expected_status=expected_status
+    )

@@ -1,0 +1,70 @@
+"""Applying a loan's FSM transition: the one place a loan's status changes.
+
+Every use case that moves a loan calls `apply_transition` inside its own transaction. It
+refuses, with a message the user can act on, a transition the status does not allow, a user
+without the permission, and a loan that someone else changed since the user looked at it;
+and it records the event (who, when, from, to, why).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from loans.models import Loan, LoanEvent
+
+# How each action reads in a message: "... cannot be <submitted>".
+ACTION_LABELS = {
+    "submit": _("submitted"),
+    "start_appraisal": _("taken into appraisal"),
+    "complete_appraisal": _("marked appraised"),
+    "approve": _("approved"),
+    "reject": _("rejected"),
+    "withdraw": _("withdrawn"),
+    "undo_approval": _("returned to appraised"),
+    "activate": _("activated"),
+    "close": _("closed"),
+}
+
+CHANGED_BY_SOMEONE_ELSE = _(
+    "This loan was changed by someone else while you were looking at it (it is now %(status)s). "
+    "Reload the page to see the change, then try again if it still applies."
+)
+
+
+def conflict(loan: Loan) -> ValidationError:
+    fresh = Loan.objects.filter(pk=loan.pk).values_list("status", flat=True).first()
+    label = Loan(status=fresh).get_status_display() if fresh else "?"
+    return ValidationError(CHANGED_BY_SOMEONE_ELSE % {"status": label}, code="conflict")
+
+
+def apply_transition(
+    loan: Loan, name: str, *, actor, note: str = "", expected_status: str | None = None, **changes
+) -> Loan:
+    """Run transition `name` on `loan`, set `changes` on the row, save, and record the event.
+
+    `expected_status` is the status the user saw when it chose the action (pages send it back);
+    a different status now means someone else got there first. Call inside `transaction.atomic()`.
+    """
+    method = getattr(loan, name)
+    if expected_status is not None and loan.status != expected_status:
+        raise conflict(loan)
+    if not can_proceed(method):
+        raise ValidationError(
+            _("An application that is %(status)s cannot be %(action)s.")
+            % {"status": loan.get_status_display().lower(), "action": ACTION_LABELS.get(name, name)},
+            code="invalid_transition",
+        )
+    if not has_transition_perm(method, actor):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    source = loan.status
+    method()
+    for field, value in changes.items():
+        setattr(loan, field, value)
+    try:
+        loan.save()
+    except ConcurrentTransition:
+        raise conflict(loan) from None
+    LoanEvent.objects.create(
+        loan=loan, transition=name, source=source, target=loan.status, actor=actor, note=note
+    )
+    return loan
