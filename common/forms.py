@@ -1,0 +1,94 @@
+"""Form pieces every app's pages use: amounts in đồng, percentages, service errors.
+
+Forms only parse what was typed; services validate and save. `ServiceModelForm` takes its
+fields from the model but skips the model's own validation (the service does that once), and
+`show_service_errors` puts what a service refused on the form, field by field.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from common.money import format_vnd, parse_vnd
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def show_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's errors on the form: on their field when the form has it, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        if field in form.fields:
+            form.add_error(field, errors)
+        elif field == NON_FIELD_ERRORS:
+            form.add_error(None, errors)
+        else:
+            label = field.replace("_", " ")
+            form.add_error(None, [f"{label}: {message}" for e in errors for message in e.messages])
+
+
+class VNDField(forms.CharField):
+    """An amount in whole đồng, typed `1.500.000`, `1,500,000` or `1500000`."""
+
+    default_error_messages = {"invalid": _("Enter a whole number of đồng, e.g. 1.500.000.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        amount = getattr(value, "amount", value)
+        if isinstance(amount, int | Decimal):
+            return format_vnd(amount, with_unit=False)
+        return value
+
+    def to_python(self, value) -> Decimal | None:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_vnd(value)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class PercentField(forms.DecimalField):
+    """A fraction typed as a percentage: `6,6` or `6.6` is stored as 0.066."""
+
+    def __init__(self, *, places: int = 4, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(decimal_places=places, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{(value * 100).normalize():f}"
+        return value
+
+    def to_python(self, value) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.strip().removesuffix("%").strip().replace(",", ".")
+        percent = super().to_python(value)
+        if percent is None:
+            return None
+        try:
+            return percent / 100
+        except InvalidOperation:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value):
+        # DecimalField would count digits of the fraction; the model checks the range.
+        forms.Field.validate(self, value)
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that only parses: the service validates the whole row and saves it."""
+
+    def _post_clean(self):
+        pass
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
