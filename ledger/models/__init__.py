@@ -1,5 +1,18 @@
 """The fund's books: the chart of accounts, the journal and the accounting periods."""
 
 from ledger.models.accounts import Account, AccountType
+from ledger.models.journal import SOURCE_MANUAL, SOURCE_REVERSAL, JournalEntry, JournalLine, JournalSequence
+from ledger.models.periods import Period, PeriodEvent, PeriodState
 
-__all__ = ["Account", "AccountType"]
+__all__ = [
+    "SOURCE_MANUAL",
+    "SOURCE_REVERSAL",
+    "Account",
+    "AccountType",
+    "JournalEntry",
+    "JournalLine",
+    "JournalSequence",
+    "Period",
+    "PeriodEvent",
+    "PeriodState",
+]

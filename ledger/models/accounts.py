@@ -4,6 +4,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+def localized_name(name_vi: str, name_en: str) -> str:
+    """The name in the current language: Vietnamese unless English is chosen."""
+    return name_en if (get_language() or "vi").startswith("en") else name_vi
+
+
 class AccountType(models.TextChoices):
     ASSET = "asset", _("Asset")
     LIABILITY = "liability", _("Liability")
@@ -58,8 +63,7 @@ class Account(models.Model):
 
     @property
     def name(self) -> str:
-        """The name in the current language (Vietnamese unless English is chosen)."""
-        return self.name_en if (get_language() or "vi").startswith("en") else self.name_vi
+        return localized_name(self.name_vi, self.name_en)
 
     @property
     def is_off_balance(self) -> bool:

@@ -1,0 +1,132 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+
+from ledger.models.accounts import Account
+
+SOURCE_MANUAL = "manual"
+SOURCE_REVERSAL = "reversal"
+
+
+def _vnd(verbose_name):
+    return MoneyField(
+        verbose_name,
+        max_digits=18,
+        decimal_places=0,
+        default_currency="VND",
+        default=0,
+        currency_max_length=3,
+    )
+
+
+class JournalEntry(models.Model):
+    """A posted entry: immutable once written (PostgreSQL refuses UPDATE and DELETE too).
+
+    Only `ledger.services.posting` creates entries. The number is sequential and gap-free
+    within the calendar year of the value date: 2026-000123.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), editable=False)
+    sequence = models.PositiveIntegerField(_("sequence"), editable=False)
+    value_date = models.DateField(_("value date"), db_index=True)
+    memo = models.CharField(_("memo"), max_length=500)
+    source_kind = models.CharField(_("source"), max_length=32, default=SOURCE_MANUAL)
+    source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        ordering = ["year", "sequence"]
+        permissions = [
+            ("reverse_journalentry", _("Can reverse a journal entry")),
+            ("export_ledger", _("Can export the ledger's tables to .xlsx")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="ledger_entry_number_unique"),
+            models.CheckConstraint(condition=models.Q(sequence__gt=0), name="ledger_entry_sequence_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(reverses=models.F("pk")), name="ledger_entry_not_own_reversal"
+            ),
+        ]
+        indexes = [models.Index(fields=["source_kind", "source_ref"], name="ledger_entry_source")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"{self.year}-{self.sequence:06d}"
+
+
+class JournalLine(models.Model):
+    """One debit or one credit of an entry, in positive whole đồng.
+
+    `value_date` repeats the entry's (checked by the database at commit on PostgreSQL), so a
+    balance as of a date is a range scan of one index, without joining the entries.
+    """
+
+    entry = models.ForeignKey(
+        JournalEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="lines"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
+    value_date = models.DateField(_("value date"), editable=False)
+    debit = _vnd(_("debit"))
+    credit = _vnd(_("credit"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(debit__gt=0) & models.Q(credit=0))
+                | (models.Q(debit=0) & models.Q(credit__gt=0)),
+                name="ledger_line_one_side_positive",
+            ),
+            models.CheckConstraint(condition=models.Q(debit_currency="VND"), name="ledger_line_debit_vnd"),
+            models.CheckConstraint(condition=models.Q(credit_currency="VND"), name="ledger_line_credit_vnd"),
+        ]
+        indexes = [
+            # A balance as of a date is a range scan of one account's lines.
+            models.Index(fields=["account", "value_date"], name="ledger_line_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.account_id}"
+
+
+class JournalSequence(models.Model):
+    """The last number given to an entry of a year. Its row lock keeps numbers gap-free."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("journal number sequence")
+        verbose_name_plural = _("journal number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"

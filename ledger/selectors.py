@@ -1,0 +1,369 @@
+"""Reads of the books: balances, the trial balance, an account's ledger, the journal.
+
+Balances are debit minus credit, in whole đồng, as of the end of a value date. An account's
+balance includes its sub-accounts unless asked otherwise.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+
+from common.money import ZERO
+from ledger.models import Account, AccountType, JournalEntry, JournalLine
+from ledger.models.accounts import localized_name
+
+# --- the chart as a tree ------------------------------------------------------
+
+
+@dataclass
+class ChartRow:
+    """An account in the chart's order, with its depth and what it adds up."""
+
+    pk: int
+    code: str
+    name_vi: str
+    name_en: str
+    type: str
+    parent_id: int | None
+    active: bool
+    depth: int = 0
+    postable: bool = True
+    debits: Decimal = ZERO  # posted up to the as-of date, sub-accounts included
+    credits: Decimal = ZERO
+    line_count: int = 0
+
+    @property
+    def name(self) -> str:
+        return localized_name(self.name_vi, self.name_en)
+
+    @property
+    def type_label(self) -> str:
+        return AccountType(self.type).label
+
+    @property
+    def balance(self) -> Decimal:
+        return self.debits - self.credits
+
+    @property
+    def debit_balance(self) -> Decimal:
+        return max(self.balance, ZERO)
+
+    @property
+    def credit_balance(self) -> Decimal:
+        return max(-self.balance, ZERO)
+
+    @property
+    def is_off_balance(self) -> bool:
+        return self.type == AccountType.OFF_BALANCE
+
+
+def _tree(rows: Iterable[ChartRow]) -> list[ChartRow]:
+    """Order by code (a sub-account's code extends its parent's), set depth and postability,
+    and add each leaf's sums into its ancestors."""
+    by_pk = {row.pk: row for row in rows}
+    parents = {row.parent_id for row in by_pk.values()}
+    for row in by_pk.values():
+        row.postable = row.pk not in parents
+        ancestor = by_pk.get(row.parent_id)
+        while ancestor is not None:
+            row.depth += 1
+            if row.postable:
+                ancestor.debits += row.debits
+                ancestor.credits += row.credits
+                ancestor.line_count += row.line_count
+            ancestor = by_pk.get(ancestor.parent_id)
+    return sorted(by_pk.values(), key=lambda row: row.code)
+
+
+def chart(*, as_of: date | None = None) -> list[ChartRow]:
+    """Every account in chart order; with `as_of`, what was posted to it up to that date.
+
+    One query: the accounts, left-joined to their lines and summed.
+    """
+    fields = ("pk", "code", "name_vi", "name_en", "type", "parent_id", "active")
+    accounts = Account.objects.order_by()
+    if as_of is None:
+        return _tree(ChartRow(**values) for values in accounts.values(*fields))
+    upto = Q(lines__value_date__lte=as_of)
+    sums = accounts.values(*fields).annotate(
+        debits=Sum("lines__debit", filter=upto, default=ZERO),
+        credits=Sum("lines__credit", filter=upto, default=ZERO),
+        line_count=Count("lines", filter=upto),
+    )
+    return _tree(ChartRow(**values) for values in sums)
+
+
+def _descendants(codes: Iterable[str], *, include_children: bool) -> set[int]:
+    """The ids of the postable accounts under (or equal to) each code."""
+    codes = set(codes)
+    rows = {pk: (code, parent) for pk, code, parent in Account.objects.values_list("pk", "code", "parent_id")}
+    known = {code for code, _parent in rows.values()}
+    unknown = codes - known
+    if unknown:
+        raise Account.DoesNotExist(f"no account {', '.join(sorted(unknown))}")
+    selected = {pk for pk, (code, _parent) in rows.items() if code in codes}
+    if not include_children:
+        return selected
+    result = set()
+    for pk in rows:
+        node = pk
+        while node is not None:
+            if node in selected:
+                result.add(pk)
+                break
+            node = rows[node][1]
+    return result
+
+
+# --- balances -----------------------------------------------------------------
+
+
+def account_balance(*, code: str, as_of: date, include_children: bool = True) -> Decimal:
+    """Debit minus credit of an account (with its sub-accounts) at the end of `as_of`."""
+    return accounts_total(codes=[code], as_of=as_of, include_children=include_children)
+
+
+def accounts_total(*, codes: Iterable[str], as_of: date, include_children: bool = True) -> Decimal:
+    """Debit minus credit of a set of accounts together; an account under two codes counts once."""
+    ids = _descendants(codes, include_children=include_children)
+    sums = JournalLine.objects.filter(account_id__in=ids, value_date__lte=as_of).aggregate(
+        debits=Sum("debit", default=ZERO), credits=Sum("credit", default=ZERO)
+    )
+    return sums["debits"] - sums["credits"]
+
+
+def account_balances(*, codes: Iterable[str], as_of: date) -> dict[str, Decimal]:
+    """Each code's balance (debit minus credit, sub-accounts included) at the end of `as_of`."""
+    codes = list(dict.fromkeys(codes))
+    rows = {row.code: row for row in chart(as_of=as_of)}
+    missing = [code for code in codes if code not in rows]
+    if missing:
+        raise Account.DoesNotExist(f"no account {', '.join(missing)}")
+    return {code: rows[code].balance for code in codes}
+
+
+# --- trial balance ------------------------------------------------------------
+
+
+@dataclass
+class TrialBalanceSection:
+    off_balance: bool
+    rows: list[ChartRow] = field(default_factory=list)
+
+    @property
+    def leaves(self) -> list[ChartRow]:
+        return [row for row in self.rows if row.postable]
+
+    @property
+    def total_debit(self) -> Decimal:
+        """Sum of the debit balances of the postable accounts."""
+        return sum((row.debit_balance for row in self.leaves), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((row.credit_balance for row in self.leaves), ZERO)
+
+    @property
+    def total_debits_posted(self) -> Decimal:
+        return sum((row.debits for row in self.leaves), ZERO)
+
+    @property
+    def total_credits_posted(self) -> Decimal:
+        return sum((row.credits for row in self.leaves), ZERO)
+
+    @property
+    def balanced(self) -> bool:
+        return self.total_debit == self.total_credit and self.total_debits_posted == self.total_credits_posted
+
+
+@dataclass
+class TrialBalance:
+    as_of: date
+    sections: list[TrialBalanceSection]
+
+    @property
+    def rows(self) -> list[ChartRow]:
+        return [row for section in self.sections for row in section.rows]
+
+    @property
+    def balanced(self) -> bool:
+        return all(section.balanced for section in self.sections)
+
+    @property
+    def line_count(self) -> int:
+        return sum(row.line_count for row in self.rows if row.postable)
+
+
+def trial_balance(*, as_of: date, include_zero: bool = False) -> TrialBalance:
+    """Balances of every account at the end of `as_of`, on-balance and off-balance apart.
+
+    Each section balances on its own: off-balance accounts are posted against 009.
+    Accounts that never had a posting are left out unless `include_zero`.
+    """
+    on, off = TrialBalanceSection(off_balance=False), TrialBalanceSection(off_balance=True)
+    for row in chart(as_of=as_of):
+        if include_zero or row.line_count:
+            (off if row.is_off_balance else on).rows.append(row)
+    return TrialBalance(as_of=as_of, sections=[on, off])
+
+
+# --- an account's ledger --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    entry_id: int
+    number: str
+    value_date: date
+    memo: str
+    reference: str
+    account_code: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal  # running, after this line
+
+
+@dataclass
+class LedgerDetail:
+    account: Account
+    date_from: date
+    date_to: date
+    opening: Decimal
+    rows: list[LedgerRow]
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((row.debit for row in self.rows), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((row.credit for row in self.rows), ZERO)
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.total_debit - self.total_credit
+
+
+def ledger_detail(
+    *, code: str, date_from: date, date_to: date, include_children: bool = True
+) -> LedgerDetail:
+    """The lines of an account from `date_from` to `date_to`, with the balance before them
+    and the running balance after each, in posting order."""
+    account = Account.objects.get(code=code)
+    ids = _descendants([code], include_children=include_children)
+    opening = accounts_total(
+        codes=[code], as_of=date_from - timedelta(days=1), include_children=include_children
+    )
+    lines = (
+        JournalLine.objects.filter(account_id__in=ids, value_date__gte=date_from, value_date__lte=date_to)
+        .order_by("value_date", "entry__year", "entry__sequence", "pk")
+        .values_list(
+            "entry_id",
+            "entry__year",
+            "entry__sequence",
+            "value_date",
+            "entry__memo",
+            "reference",
+            "account__code",
+            "debit",
+            "credit",
+        )
+    )
+    rows, balance = [], opening
+    for (
+        entry_id,
+        year,
+        sequence,
+        value_date,
+        memo,
+        reference,
+        account_code,
+        debit,
+        credit,
+    ) in lines.iterator():
+        balance += debit - credit
+        rows.append(
+            LedgerRow(
+                entry_id,
+                f"{year}-{sequence:06d}",
+                value_date,
+                memo,
+                reference,
+                account_code,
+                debit,
+                credit,
+                balance,
+            )
+        )
+    return LedgerDetail(account=account, date_from=date_from, date_to=date_to, opening=opening, rows=rows)
+
+
+# --- the journal ----------------------------------------------------------------
+
+
+def journal_entries(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    source_kind: str = "",
+    account_code: str = "",
+    text: str = "",
+) -> QuerySet[JournalEntry]:
+    """Entries, newest number first, with their lines and accounts, filtered.
+
+    `account_code` keeps entries with a line on that account or its sub-accounts; `text`
+    searches the memo, the number, the source reference and the lines' references.
+    """
+    entries = JournalEntry.objects.all()
+    if date_from:
+        entries = entries.filter(value_date__gte=date_from)
+    if date_to:
+        entries = entries.filter(value_date__lte=date_to)
+    if source_kind:
+        entries = entries.filter(source_kind=source_kind)
+    if account_code:
+        ids = _descendants([account_code], include_children=True)
+        entries = entries.filter(Exists(JournalLine.objects.filter(entry=OuterRef("pk"), account_id__in=ids)))
+    if text:
+        text = text.strip()
+        match = Q(memo__icontains=text) | Q(source_ref__icontains=text) | Q(idempotency_key=text)
+        match |= Q(Exists(JournalLine.objects.filter(entry=OuterRef("pk"), reference__icontains=text)))
+        year, _dash, sequence = text.partition("-")
+        if year.isdigit() and sequence.isdigit():
+            match |= Q(year=int(year), sequence=int(sequence))
+        entries = entries.filter(match)
+    lines = JournalLine.objects.select_related("account").order_by("pk")
+    return (
+        entries.select_related("reverses", "created_by", "reversed_by")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-year", "-sequence")
+    )
+
+
+def source_kinds() -> list[str]:
+    """The sources that have posted, for the journal's filter."""
+    return list(JournalEntry.objects.order_by("source_kind").values_list("source_kind", flat=True).distinct())
+
+
+def journal_lines(entries: QuerySet[JournalEntry]) -> Iterator[tuple]:
+    """The lines of `entries`, flat and streamed, for the journal's export."""
+    return (
+        JournalLine.objects.filter(entry__in=entries.order_by().values("pk"))
+        .order_by("entry__year", "entry__sequence", "pk")
+        .values_list(
+            "entry__year",
+            "entry__sequence",
+            "value_date",
+            "entry__memo",
+            "entry__source_kind",
+            "entry__source_ref",
+            "account__code",
+            "reference",
+            "debit",
+            "credit",
+        )
+        .iterator(chunk_size=5000)
+    )
