@@ -1,21 +1,23 @@
 """Repayment schedules (lịch trả nợ) worked out from a loan's terms, with no database.
 
-`build_schedule(terms)` gives a loan's rows; `rebuild_future(...)` gives the rows still to come
-after a prepayment or from a restructuring date; `combine(...)` sums a household group's member
-schedules into the group's. Versioning and storage are the loans app's; everything here is
-plain `Decimal` (whole đồng) and `date`.
+`build_schedule(terms)` gives a loan's rows; `rebuild_future(...)` redoes the rows still to come
+from a given date and outstanding principal, after a prepayment; `combine(...)` sums a
+household group's member schedules into the group's. A restructuring builds new terms from its
+date. Versioning and storage are the loans app's; everything here is plain `Decimal` (whole
+đồng) and `date`.
 
 Due dates. The first due date (by default the start plus one interest period) fixes the day of
-the month every later due date keeps (clamped to the month's end: 31 Jan, 28/29 Feb, 31 Mar);
-the last due date is the maturity, the start plus the term. Interest and principal each fall on
-their own grid of that many months, laid out from the first due date, and there is a row for
-every date on either grid. Frequency 0 means once, at maturity.
+the month every later due date keeps, clamped to the month's end (31 Jan, 28/29 Feb, 31 Mar);
+without one, the start's day is kept. The last due date is the maturity, the start plus the
+term. Interest and principal each fall on their own grid of that many months, laid out from
+the first due date, and there is a row for every date on either grid. Frequency 0 means once,
+at maturity. No principal falls due on or before the start plus the grace months.
 
-Amounts. Interest is the outstanding principal × annual rate × days / year under the terms' day-count
-basis, summed unrounded over every stretch since the last interest date (the principal falls
-at principal dates), and rounded once, half-up, on the row that collects it. Principal is
-rounded per row and the last principal row takes the remainder, so the principal column always
-sums exactly to the principal.
+Amounts. Interest is the outstanding principal × annual rate × days / year under the terms'
+day-count basis, summed unrounded over every stretch since the last interest date (principal
+falls at principal dates), and rounded once, half-up, on the row that collects it. Principal
+is rounded per row and the last principal row takes the remainder, so the principal column
+always sums exactly to the principal.
 """
 
 import calendar
@@ -399,15 +401,12 @@ def _add_months(day: date, months: int, day_of_month: int) -> date:
 def _spread(amount: Decimal, count: int) -> list[Decimal]:
     """`amount` in `count` equal whole-đồng parts; the last takes the remainder."""
     part = round_vnd(amount / count)
-    parts = []
-    left = amount
-    for _index in range(count - 1):
-        # With fewer đồng than rows, rounding up could overshoot: never pay more than is left.
-        taken = min(part, left)
-        parts.append(taken)
-        left -= taken
-    parts.append(left)
-    return parts
+    whole = count - 1
+    if part * whole > amount:
+        # Fewer đồng than rows, and rounding up would overshoot: pay what there is, then nothing.
+        whole = int(amount // part)
+        return [part] * whole + [amount - part * whole] + [ZERO] * (count - 1 - whole)
+    return [part] * whole + [amount - part * whole]
 
 
 def _level_payment(principal: Decimal, annual_rate: Decimal, step_months: int, count: int) -> Decimal:
