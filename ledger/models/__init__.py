@@ -1,7 +1,14 @@
 """The fund's books: the chart of accounts, the journal and the accounting periods."""
 
 from ledger.models.accounts import Account, AccountType
-from ledger.models.journal import SOURCE_MANUAL, SOURCE_REVERSAL, JournalEntry, JournalLine, JournalSequence
+from ledger.models.journal import (
+    SOURCE_MANUAL,
+    SOURCE_REVERSAL,
+    JournalEntry,
+    JournalLine,
+    JournalSequence,
+    PostedRowError,
+)
 from ledger.models.periods import Period, PeriodEvent, PeriodState
 
 __all__ = [
@@ -15,4 +22,5 @@ __all__ = [
     "Period",
     "PeriodEvent",
     "PeriodState",
+    "PostedRowError",
 ]

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import NotSupportedError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
@@ -8,6 +8,29 @@ from ledger.models.accounts import Account
 
 SOURCE_MANUAL = "manual"
 SOURCE_REVERSAL = "reversal"
+
+
+class PostedRowError(NotSupportedError):
+    """Raised on any attempt to write the journal other than through the posting service."""
+
+
+def _refuse(*args, **kwargs):
+    raise PostedRowError("The journal is written only by ledger.services.posting and never changed.")
+
+
+class PostedQuerySet(models.QuerySet):
+    """The journal through the ORM is read-only: corrections are reversal entries."""
+
+    update = delete = bulk_create = bulk_update = get_or_create = update_or_create = _refuse
+
+
+class PostedModel(models.Model):
+    objects = PostedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    save = delete = _refuse
 
 
 def _vnd(verbose_name):
@@ -21,7 +44,7 @@ def _vnd(verbose_name):
     )
 
 
-class JournalEntry(models.Model):
+class JournalEntry(PostedModel):
     """A posted entry: immutable once written (PostgreSQL refuses UPDATE and DELETE too).
 
     Only `ledger.services.posting` creates entries. The number is sequential and gap-free
@@ -78,7 +101,7 @@ class JournalEntry(models.Model):
         return f"{self.year}-{self.sequence:06d}"
 
 
-class JournalLine(models.Model):
+class JournalLine(PostedModel):
     """One debit or one credit of an entry, in positive whole đồng.
 
     `value_date` repeats the entry's (checked by the database at commit on PostgreSQL), so a

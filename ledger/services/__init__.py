@@ -1,5 +1,29 @@
 """Every write to the ledger. Other apps post through `post_entry`, `post_entries` and `reverse_entry`."""
 
+from ledger.services.accounts import (
+    ImportSummary,
+    create_account,
+    delete_account,
+    import_chart,
+    update_account,
+)
+from ledger.services.manual import post_manual_entry, reverse_on_request
+from ledger.services.periods import close_period, reopen_period
 from ledger.services.posting import EntryDraft, Line, post_entries, post_entry, reverse_entry
 
-__all__ = ["EntryDraft", "Line", "post_entries", "post_entry", "reverse_entry"]
+__all__ = [
+    "EntryDraft",
+    "ImportSummary",
+    "Line",
+    "close_period",
+    "create_account",
+    "delete_account",
+    "import_chart",
+    "post_entries",
+    "post_entry",
+    "post_manual_entry",
+    "reopen_period",
+    "reverse_entry",
+    "reverse_on_request",
+    "update_account",
+]

@@ -1,0 +1,199 @@
+"""The ledger's tables as .xlsx sheets (common.xlsx does the writing), and the chart's file layout.
+
+Headers are in the user's language (Vietnamese by default); amounts are numbers with
+`#,##0`. The chart's sheet is also what `import_chart` reads back: its headers are accepted
+in Vietnamese and in English, whatever language the file was exported in.
+"""
+
+from collections.abc import Iterable
+
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from common.xlsx import Column, InputColumn, Sheet
+from ledger.models import AccountType, Period
+from ledger.selectors import ChartRow, LedgerDetail, TrialBalance
+
+# --- the chart of accounts, out and back in ---------------------------------------
+
+CHART_COLUMNS = [  # key, header, export width
+    ("code", gettext_noop("Account code"), 12),
+    ("name_vi", gettext_noop("Name in Vietnamese"), 44),
+    ("name_en", gettext_noop("Name in English"), 40),
+    ("type", gettext_noop("Type"), 14),
+    ("parent", gettext_noop("Parent account"), 12),
+    ("active", gettext_noop("Active"), 10),
+]
+
+
+def chart_sheet(rows: Iterable[ChartRow]) -> Sheet:
+    columns = [Column(_(header), "text", width) for _key, header, width in CHART_COLUMNS]
+    codes = {}
+    values = []
+    for row in rows:
+        codes[row.pk] = row.code
+        values.append(
+            (
+                row.code,
+                row.name_vi,
+                row.name_en,
+                row.type_label,
+                codes.get(row.parent_id, ""),
+                _("yes") if row.active else _("no"),
+            )
+        )
+    return Sheet(title=_("Chart of accounts"), columns=columns, rows=values)
+
+
+def chart_input_columns() -> list[InputColumn]:
+    """The columns `import_chart` reads: headers, types and yes/no in either language."""
+    types = {}
+    for kind in AccountType:
+        types[kind.value] = kind.value
+        types.update((label.lower(), kind.value) for label in _both(kind.label))
+    answers = {"1": True, "0": False, "x": True}
+    answers.update((word.lower(), True) for word in _both("yes"))
+    answers.update((word.lower(), False) for word in _both("no"))
+    optional = {"name_en", "parent", "active"}
+    return [
+        InputColumn(
+            key,
+            _both(header),
+            required=key not in optional,
+            choices={"type": types, "active": answers}.get(key, {}),
+        )
+        for key, header, _width in CHART_COLUMNS
+    ]
+
+
+def chart_column_label(key: str) -> str:
+    return next(_(header) for k, header, _width in CHART_COLUMNS if k == key)
+
+
+def _both(text) -> list[str]:
+    """A source string as the user reads it, in Vietnamese and in English (first: the user's)."""
+    found = [_(str(text))]
+    for language in ("vi", "en"):
+        with translation.override(language):
+            found.append(_(str(text)))
+    return list(dict.fromkeys(found))
+
+
+# --- the journal ----------------------------------------------------------------------
+
+
+def journal_sheet(lines: Iterable[tuple], *, description: str) -> Sheet:
+    columns = [
+        Column(_("Entry"), "text", 13),
+        Column(_("Value date"), "date"),
+        Column(_("Memo"), "text", 40),
+        Column(_("Source"), "text", 12),
+        Column(_("Source reference"), "text", 16),
+        Column(_("Account"), "text", 10),
+        Column(_("Line reference"), "text", 16),
+        Column(_("Debit"), "money", total=True),
+        Column(_("Credit"), "money", total=True),
+    ]
+    rows = (
+        (f"{year}-{sequence:06d}", value_date, memo, kind, ref, code, reference, debit, credit)
+        for year, sequence, value_date, memo, kind, ref, code, reference, debit, credit in lines
+    )
+    return Sheet(
+        title=_("Journal"),
+        columns=columns,
+        rows=rows,
+        preamble=[_("Journal"), description],
+        totals_label=_("Total"),
+    )
+
+
+# --- trial balance -----------------------------------------------------------------------
+
+
+def trial_balance_sheets(balance: TrialBalance) -> list[Sheet]:
+    """One sheet per section, each with its totals: on-balance and off-balance balance apart."""
+    sheets = []
+    as_of = _("As of %(date)s") % {"date": date_format(balance.as_of, "SHORT_DATE_FORMAT")}
+    for section in balance.sections:
+        title = _("Off-balance accounts") if section.off_balance else _("Trial balance")
+        columns = [
+            Column(_("Account code"), "text", 12),
+            Column(_("Account name"), "text", 44),
+            Column(_("Debits posted"), "money", total=True),
+            Column(_("Credits posted"), "money", total=True),
+            Column(_("Debit balance"), "money", total=True),
+            Column(_("Credit balance"), "money", total=True),
+        ]
+        # Sums of the postable accounts only: a parent's row repeats its sub-accounts.
+        rows = [
+            (row.code, row.name, row.debits, row.credits, row.debit_balance, row.credit_balance)
+            for row in section.rows
+            if row.postable
+        ]
+        sheets.append(
+            Sheet(title=title, columns=columns, rows=rows, preamble=[title, as_of], totals_label=_("Total"))
+        )
+    return sheets
+
+
+# --- an account's ledger -----------------------------------------------------------------
+
+
+def ledger_detail_sheet(detail: LedgerDetail) -> Sheet:
+    account = detail.account
+    period = _("From %(start)s to %(end)s") % {
+        "start": date_format(detail.date_from, "SHORT_DATE_FORMAT"),
+        "end": date_format(detail.date_to, "SHORT_DATE_FORMAT"),
+    }
+    columns = [
+        Column(_("Value date"), "date"),
+        Column(_("Entry"), "text", 13),
+        Column(_("Memo"), "text", 40),
+        Column(_("Account"), "text", 10),
+        Column(_("Line reference"), "text", 16),
+        Column(_("Debit"), "money", total=True),
+        Column(_("Credit"), "money", total=True),
+        Column(_("Balance"), "money"),
+    ]
+    rows = [(detail.date_from, "", _("Opening balance"), account.code, "", None, None, detail.opening)]
+    rows += [
+        (r.value_date, r.number, r.memo, r.account_code, r.reference, r.debit, r.credit, r.balance)
+        for r in detail.rows
+    ]
+    return Sheet(
+        title=account.code,
+        columns=columns,
+        rows=rows,
+        preamble=[f"{_('General ledger')}: {account}", period],
+        totals_label=_("Total"),
+    )
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def periods_sheet(periods: Iterable[Period]) -> Sheet:
+    columns = [
+        Column(_("Month"), "text", 10),
+        Column(_("State"), "text", 12),
+        Column(_("Action"), "text", 12),
+        Column(_("By"), "text", 24),
+        Column(_("At"), "text", 18),
+        Column(_("Reason"), "text", 48),
+    ]
+    rows = []
+    for period in periods:
+        for event in period.events.all():
+            rows.append(
+                (
+                    str(period),
+                    period.get_state_display(),
+                    event.get_action_display(),
+                    event.actor.get_full_name() or event.actor.get_username(),
+                    date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT"),
+                    event.reason,
+                )
+            )
+    return Sheet(title=_("Accounting periods"), columns=columns, rows=rows)
