@@ -96,7 +96,13 @@ ROLE_PERMISSIONS = {
         "fund.add_borrowerdocument",
     ],
     APPRAISER: [*_SEE_BORROWERS, "fund.view_fund"],
-    APPROVER: [*_SEE_BORROWERS, "fund.view_fund", "fund.view_authoritylevel", "fund.view_capitalsource"],
+    APPROVER: [
+        *_SEE_BORROWERS,
+        "fund.view_fund",
+        "fund.view_authoritylevel",
+        "fund.view_capitalsource",
+        "fund.view_capitalreceipt",
+    ],
     ACCOUNTANT: [
         *_SEE_BORROWERS,
         "fund.view_fund",
@@ -106,6 +112,8 @@ ROLE_PERMISSIONS = {
         "fund.view_capitalsource",
         "fund.add_capitalsource",
         "fund.change_capitalsource",
+        "fund.view_capitalreceipt",
+        "fund.add_capitalreceipt",
         "fund.view_authoritylevel",
         "fund.add_authoritylevel",
         "fund.change_authoritylevel",

@@ -11,9 +11,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from fund.models import AuthorityLevel, Borrower, BorrowerDocument, CapitalSource, Fund, LoanProduct, User
+from common.money import format_vnd
+from fund.models import (
+    AuthorityLevel,
+    Borrower,
+    BorrowerDocument,
+    CapitalReceipt,
+    CapitalSource,
+    Fund,
+    LoanProduct,
+    User,
+)
 from fund.roles import COOP_USER
-from fund.templatetags.money import format_vnd
 
 
 class FundNotSetUp(Fund.DoesNotExist):
@@ -73,6 +82,11 @@ def approvers_for(amount: Decimal) -> QuerySet[User]:
     return User.objects.filter(is_active=True, authority_levels__in=covering).distinct().order_by("username")
 
 
+def capital_receipts() -> QuerySet[CapitalReceipt]:
+    """Capital received, latest first, with what it was posted as."""
+    return CapitalReceipt.objects.select_related("source", "account", "journal_entry")
+
+
 def capital_sources() -> QuerySet[CapitalSource]:
     """The fund's capital sources, each with `received`: the sum of its receipts."""
     return CapitalSource.objects.select_related("account").annotate(received=Sum("receipts__amount"))
@@ -119,7 +133,8 @@ def borrower_list(
         borrowers = borrowers.filter(province=province)
     if status:
         borrowers = borrowers.filter(status=status)
-    return borrowers.annotate(household_count=Count("members", filter=Q(members__left_on__isnull=True)))
+    households = Count("members", filter=Q(members__left_on__isnull=True))
+    return borrowers.annotate(household_count=households).order_by("name", "pk")
 
 
 def provinces(*, user: User) -> list[str]:

@@ -3,7 +3,7 @@ products, and the fund itself with its capital and approval authority."""
 
 from fund.models.borrowers import Borrower, BorrowerDocument, HouseholdMember
 from fund.models.documents import DocumentType
-from fund.models.fund import AuthorityLevel, CapitalSource, Fund
+from fund.models.fund import AuthorityLevel, CapitalReceipt, CapitalSource, Fund
 from fund.models.products import Amortization, DayCount, Frequency, LoanProduct, Portion, TermClass
 from fund.models.users import User
 
@@ -12,6 +12,7 @@ __all__ = [
     "AuthorityLevel",
     "Borrower",
     "BorrowerDocument",
+    "CapitalReceipt",
     "CapitalSource",
     "DayCount",
     "DocumentType",

@@ -2,8 +2,9 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from ledger.models.accounts import localized_name
 
 
 class DocumentType(models.Model):
@@ -35,5 +36,4 @@ class DocumentType(models.Model):
 
     @property
     def name(self) -> str:
-        """The name in the current language (Vietnamese unless English is chosen)."""
-        return self.name_en if (get_language() or "vi").startswith("en") else self.name_vi
+        return localized_name(self.name_vi, self.name_en)

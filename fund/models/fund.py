@@ -186,3 +186,41 @@ class CapitalSource(CleanInputMixin, models.Model):
             problem = account_problem(self.account, expected_type=self.ACCOUNT_TYPES.get(self.kind))
             if problem:
                 raise ValidationError({"account": problem})
+
+
+class CapitalReceipt(models.Model):
+    """Money received from a capital source, posted Dr cash or bank / Cr the source's account.
+
+    Written only by `fund.services.capital.record_capital_receipt`, with its journal entry.
+    """
+
+    source = models.ForeignKey(
+        CapitalSource, verbose_name=_("capital source"), on_delete=models.PROTECT, related_name="receipts"
+    )
+    # The journal entry's idempotency key is made from this, so a receipt is never posted twice.
+    key = models.UUIDField(_("key"), unique=True, editable=False)
+    amount = vnd_field(_("amount"))
+    account = models.ForeignKey(
+        "ledger.Account", verbose_name=_("received into"), on_delete=models.PROTECT, related_name="+"
+    )
+    value_date = models.DateField(_("value date"))
+    memo = models.CharField(_("memo"), max_length=500, blank=True)
+    journal_entry = models.OneToOneField(
+        "ledger.JournalEntry", verbose_name=_("journal entry"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "fund.User", verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("capital receipt")
+        verbose_name_plural = _("capital receipts")
+        ordering = ["-value_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="fund_capital_receipt_positive"),
+            *vnd_only("fund_capital_receipt", "amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.value_date:%d/%m/%Y}"

@@ -265,6 +265,10 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
         return term_class_of(self.term_max_months)
 
     @property
+    def term_class_label(self) -> str:
+        return TermClass(self.term_class).label
+
+    @property
     def is_frozen(self) -> bool:
         return self.frozen_at is not None
 

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,3 +23,8 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.borrower_id and (self.is_staff or self.is_superuser):
+            raise ValidationError({"borrower": _("A staff account cannot act for a borrower.")})

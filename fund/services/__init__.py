@@ -9,6 +9,8 @@ from fund.services.borrowers import (
     update_borrower,
     update_household_member,
 )
+from fund.services.capital import create_capital_source, record_capital_receipt
+from fund.services.documents import save_document_type
 from fund.services.fund import (
     advance_business_date,
     create_authority_level,
@@ -32,12 +34,15 @@ __all__ = [
     "change_borrower_status",
     "create_authority_level",
     "create_borrower",
+    "create_capital_source",
     "create_product",
     "default_accounts",
     "freeze_product",
     "link_user_to_borrower",
+    "record_capital_receipt",
     "reinstate_product",
     "retire_product",
+    "save_document_type",
     "set_up_fund",
     "update_authority_level",
     "update_borrower",

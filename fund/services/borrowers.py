@@ -147,8 +147,7 @@ def link_user_to_borrower(*, actor: User, user: User, borrower: Borrower | None)
     require_permission(actor, "fund.change_user")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if borrower is not None and (user.is_staff or user.is_superuser):
-            raise ValidationError({"borrower": _("Staff accounts cannot act for a borrower.")})
         user.borrower = borrower
+        user.clean()
         user.save(update_fields=["borrower"])
     return user

@@ -1,0 +1,88 @@
+"""Two accountants saving the same frozen product at once make one new version, not two."""
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from fund import services
+from fund.models import LoanProduct
+from tests.fund.factories import product_fields
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_edits_of_a_frozen_product_make_exactly_one_version(accountant):
+    product = services.create_product(actor=accountant, fields=product_fields())
+    services.freeze_product(product=product)
+    outcomes: list[str] = []
+    ready = threading.Barrier(3)
+
+    def edit(rate: str) -> None:
+        try:
+            ready.wait()
+            services.update_product(actor=accountant, product=product, fields={"annual_rate": Decimal(rate)})
+            outcomes.append("saved")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit, args=(rate,)) for rate in ("0.07", "0.08")]
+    # Hold the row so that both edits are waiting on it when it is let go.
+    with transaction.atomic():
+        LoanProduct.objects.select_for_update().get(pk=product.pk)
+        for thread in threads:
+            thread.start()
+        ready.wait()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["refused", "saved"]
+    assert sorted(LoanProduct.objects.values_list("version", "status")) == [(1, "superseded"), (2, "active")]
+    assert LoanProduct.objects.get(version=1).annual_rate == Decimal("0.066")
+
+
+def wait_until_another_session_waits_for_a_lock(timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # pg_locks is live; pg_stat_activity would be a snapshot for the whole transaction.
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the other session never waited for the row")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_edit_racing_a_freeze_never_changes_the_frozen_row(accountant):
+    product = services.create_product(actor=accountant, fields=product_fields())
+    failures: list[Exception] = []
+
+    def edit() -> None:
+        try:
+            services.update_product(
+                actor=accountant, product=product, fields={"annual_rate": Decimal("0.07")}
+            )
+        except Exception as exc:  # reported below, in the test's thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=edit)
+    with transaction.atomic():
+        services.freeze_product(product=product)  # a loan is being submitted: the row is locked till commit
+        editor.start()
+        wait_until_another_session_waits_for_a_lock()
+    editor.join(timeout=30)
+
+    assert failures == []
+    used = LoanProduct.objects.get(version=1)
+    assert used.is_frozen and used.annual_rate == Decimal("0.066")
+    assert used.status == LoanProduct.Status.SUPERSEDED
+    assert LoanProduct.objects.get(version=2).annual_rate == Decimal("0.07")
