@@ -1,3 +1,5 @@
+"""The fund app's pages: the home page here; borrowers, products and the fund in their modules."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 

@@ -1,0 +1,235 @@
+"""Forms of the fund's pages. They parse what was typed; the services validate and save."""
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from common.forms import DATE, PercentField, ServiceModelForm, VNDField
+from fund.models import (
+    AuthorityLevel,
+    Borrower,
+    CapitalSource,
+    DocumentType,
+    Fund,
+    HouseholdMember,
+    LoanProduct,
+    User,
+)
+from fund.models.products import POSTING_ACCOUNTS, Portion
+from fund.services.borrowers import BORROWER_FIELDS, MEMBER_FIELDS
+from fund.services.fund import FUND_FIELDS
+from fund.services.products import PRODUCT_FIELDS
+from ledger.models import Account
+
+# --- borrowers -----------------------------------------------------------------------------
+
+
+class BorrowerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, provinces: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["type"].choices = everything + Borrower.Type.choices
+        self.fields["province"].choices = everything + [(p, p) for p in provinces]
+        self.fields["status"].choices = everything + Borrower.Status.choices
+        self.fields["q"].widget.attrs["placeholder"] = _("Name, number, representative, phone...")
+
+
+class BorrowerForm(ServiceModelForm):
+    class Meta:
+        model = Borrower
+        fields = BORROWER_FIELDS
+        widgets = {"founded_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class HouseholdMemberForm(ServiceModelForm):
+    class Meta:
+        model = HouseholdMember
+        fields = MEMBER_FIELDS
+        widgets = {"joined_on": DATE, "left_on": DATE}
+
+
+class BorrowerDocumentForm(forms.Form):
+    document_type = forms.ModelChoiceField(
+        label=_("Document type"), queryset=DocumentType.objects.filter(active=True)
+    )
+    title = forms.CharField(label=_("Title"), required=False, max_length=255)
+    issued_on = forms.DateField(label=_("Document date"), widget=DATE)
+    file = forms.FileField(label=_("File"))
+
+
+class BorrowerStatusForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("suspend", _("Suspend")), ("reactivate", _("Reactivate")), ("dissolve", _("Dissolve"))]
+    )
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("The file holds"),
+        choices=[("borrowers", _("Borrowers")), ("households", _("Households of borrowing groups"))],
+    )
+    file = forms.FileField(label=_(".xlsx file"))
+
+
+# --- loan products -------------------------------------------------------------------------
+
+_PERCENT_FIELDS = (
+    "annual_rate",
+    "overdue_multiplier",
+    "unpaid_interest_rate",
+    "provision_rate_group1",
+    "provision_rate_group2",
+    "provision_rate_group3",
+    "provision_rate_group4",
+    "provision_rate_group5",
+    "general_provision_rate",
+)
+_ORDINALS = (_("1st"), _("2nd"), _("3rd"), _("4th"), _("5th"))
+
+
+class LoanProductForm(ServiceModelForm):
+    """All of a product's rules. Posting accounts left empty take the chart's default."""
+
+    borrower_types = forms.MultipleChoiceField(
+        label=_("Borrower types allowed"), choices=Borrower.Type.choices, widget=forms.CheckboxSelectMultiple
+    )
+    required_documents = forms.ModelMultipleChoiceField(
+        label=_("Documents the dossier requires"),
+        queryset=DocumentType.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = LoanProduct
+        fields = [name for name in PRODUCT_FIELDS if name != "allocation_order"]
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("amount_min", "amount_max", "collateral_waiver_threshold"):
+            field = self.fields[name]
+            self.fields[name] = VNDField(
+                label=field.label, help_text=field.help_text, required=field.required
+            )
+        self.fields["collateral_waiver_threshold"].required = False
+        for name in _PERCENT_FIELDS:
+            field = self.fields[name]
+            self.fields[name] = PercentField(label=f"{field.label} (%)", required=True, places=6)
+        postable = Account.objects.filter(active=True, children__isnull=True)
+        for name in POSTING_ACCOUNTS:
+            self.fields[name].queryset = postable
+            self.fields[name].required = False
+            self.fields[name].help_text = _("Empty: the chart's account for the product's term.")
+        order = self.instance.allocation_order if self.instance.pk else Portion.values
+        for position, label in enumerate(_ORDINALS):
+            self.fields[f"allocation_{position}"] = forms.ChoiceField(
+                label=_("Repayment pays, %(ordinal)s") % {"ordinal": label},
+                choices=Portion.choices,
+                initial=order[position] if position < len(order) else None,
+            )
+        if self.instance.pk:
+            self.initial["required_documents"] = list(self.instance.required_documents.all())
+        if self.instance.is_frozen:
+            self.fields["code"].disabled = True
+
+    def service_fields(self) -> dict:
+        fields = super().service_fields()
+        fields["allocation_order"] = [self.cleaned_data.get(f"allocation_{i}") for i in range(len(_ORDINALS))]
+        if fields.get("collateral_waiver_threshold") is None:
+            fields["collateral_waiver_threshold"] = Decimal(0)
+        for name in POSTING_ACCOUNTS:
+            if fields.get(name) is None:
+                fields.pop(name, None)
+        return fields
+
+    def account_fields(self):
+        return [self[name] for name in POSTING_ACCOUNTS]
+
+    def allocation_fields(self):
+        return [self[f"allocation_{i}"] for i in range(len(_ORDINALS))]
+
+
+# --- the fund ------------------------------------------------------------------------------
+
+
+class FundForm(ServiceModelForm):
+    lending_accounts = forms.ModelMultipleChoiceField(
+        label=_("Cash and bank accounts lent from"),
+        queryset=Account.objects.filter(active=True, children__isnull=True, type="asset"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Fund
+        fields = FUND_FIELDS
+
+    def __init__(self, *args, setting_up: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("charter_capital", "exposure_cap"):
+            field = self.fields[name]
+            self.fields[name] = VNDField(
+                label=field.label, help_text=field.help_text, required=field.required
+            )
+        field = self.fields["exposure_charter_share"]
+        self.fields["exposure_charter_share"] = PercentField(label=f"{field.label} (%)")
+        # Only lending accounts that are cash or bank: 111 and 112 in the chart.
+        self.fields["lending_accounts"].queryset = self.fields["lending_accounts"].queryset.filter(
+            code__regex=r"^11[12]"
+        )
+        if self.instance.pk:
+            self.initial["lending_accounts"] = list(self.instance.lending_accounts.all())
+        if setting_up:
+            self.fields["business_date"] = forms.DateField(
+                label=_("First business date"), widget=DATE, help_text=_("Usually today.")
+            )
+
+
+class AuthorityLevelForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    max_amount = VNDField(label=_("Up to"), required=False, help_text=_("Empty: no upper limit."))
+    holders = forms.ModelMultipleChoiceField(
+        label=_("Held by"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["holders"].queryset = User.objects.filter(is_active=True, borrower__isnull=True)
+
+    @classmethod
+    def initial_for(cls, level: AuthorityLevel) -> dict:
+        return {"name": level.name, "max_amount": level.max_amount, "holders": list(level.holders.all())}
+
+
+class CapitalSourceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CapitalSource.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=255)
+    account = forms.ModelChoiceField(
+        label=_("Capital account"),
+        queryset=Account.objects.filter(active=True, children__isnull=True, type__in=["equity", "liability"]),
+        required=False,
+        help_text=_("Empty: the chart's account for the kind."),
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CapitalReceiptForm(forms.Form):
+    source = forms.ModelChoiceField(label=_("Capital source"), queryset=CapitalSource.objects.all())
+    amount = VNDField(label=_("Amount"))
+    account = forms.ModelChoiceField(label=_("Received into"), queryset=Account.objects.none())
+    value_date = forms.DateField(label=_("Value date"), widget=DATE)
+    memo = forms.CharField(label=_("Memo"), required=False, max_length=500)
+    # A resubmitted form carries the same key, and the service returns the receipt it made.
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, fund: Fund, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = fund.lending_accounts.all()
+        self.fields["value_date"].initial = fund.business_date

@@ -1,0 +1,247 @@
+"""Borrower pages: list, detail, forms, households, documents and the .xlsx import.
+
+Every borrower is looked up through `visible_borrowers`: a co-op user asking for another
+borrower gets a 404, exactly as for one that does not exist.
+"""
+
+import os
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.forms import run_service
+from common.xlsx import xlsx_response
+from fund import imports, selectors, services
+from fund.forms import (
+    BorrowerDocumentForm,
+    BorrowerFilterForm,
+    BorrowerForm,
+    BorrowerStatusForm,
+    HouseholdMemberForm,
+    ImportForm,
+)
+from fund.models import HouseholdMember
+from fund.views.common import form_page
+
+PAGE_SIZE = 50
+
+
+def _borrower(request, pk):
+    return get_object_or_404(selectors.visible_borrowers(request.user), pk=pk)
+
+
+@login_required
+@permission_required("fund.view_borrower", raise_exception=True)
+def borrower_list(request):
+    filters = BorrowerFilterForm(request.GET or None, provinces=selectors.provinces(user=request.user))
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    borrowers = selectors.borrower_list(
+        user=request.user,
+        search=chosen.get("q", ""),
+        type=chosen.get("type", ""),
+        province=chosen.get("province", ""),
+        status=chosen.get("status", ""),
+    )
+    page = Paginator(borrowers, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "fund/borrower_list.html", {"filters": filters, "page": page})
+
+
+@login_required
+@permission_required("fund.view_borrower", raise_exception=True)
+def borrower_detail(request, pk):
+    borrower = _borrower(request, pk)
+    user = request.user
+    members = borrower.members.all() if user.has_perm("fund.view_householdmember") else []
+    documents = selectors.documents_for(user=user).filter(borrower=borrower)
+    return render(
+        request,
+        "fund/borrower_detail.html",
+        {
+            "borrower": borrower,
+            "members": members,
+            "documents": documents,
+            "status_actions": BorrowerStatusForm.base_fields["action"].choices,
+        },
+    )
+
+
+@login_required
+@permission_required("fund.add_borrower", raise_exception=True)
+def borrower_create(request):
+    form = BorrowerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        borrower = run_service(
+            form, lambda: services.create_borrower(actor=request.user, fields=form.service_fields())
+        )
+        if borrower is not None:
+            messages.success(request, _("Borrower %(name)s registered.") % {"name": borrower.name})
+            return redirect("fund:borrower_detail", pk=borrower.pk)
+    return form_page(
+        request,
+        form=form,
+        title=_("New borrower"),
+        back_url=reverse("fund:borrower_list"),
+        submit=_("Register"),
+    )
+
+
+@login_required
+@permission_required("fund.change_borrower", raise_exception=True)
+def borrower_edit(request, pk):
+    borrower = _borrower(request, pk)
+    form = BorrowerForm(request.POST or None, instance=borrower)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.update_borrower(
+                actor=request.user, borrower=borrower, fields=form.service_fields()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Borrower %(name)s saved.") % {"name": saved.name})
+            return redirect("fund:borrower_detail", pk=saved.pk)
+    return form_page(
+        request,
+        form=form,
+        title=_("Edit %(name)s") % {"name": borrower.name},
+        back_url=reverse("fund:borrower_detail", args=[borrower.pk]),
+        submit=_("Save"),
+    )
+
+
+@login_required
+@require_POST
+@permission_required("fund.change_borrower", raise_exception=True)
+def borrower_status(request, pk):
+    borrower = _borrower(request, pk)
+    form = BorrowerStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_borrower_status(
+                actor=request.user, borrower=borrower, action=form.cleaned_data["action"]
+            )
+            messages.success(request, _("Status changed."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("fund:borrower_detail", pk=borrower.pk)
+
+
+@login_required
+@permission_required("fund.add_householdmember", raise_exception=True)
+def member_create(request, pk):
+    borrower = _borrower(request, pk)
+    if not borrower.is_household_group:
+        raise Http404
+    form = HouseholdMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = run_service(
+            form,
+            lambda: services.add_household_member(
+                actor=request.user, borrower=borrower, fields=form.service_fields()
+            ),
+        )
+        if member is not None:
+            messages.success(request, _("Household %(name)s added.") % {"name": member.head_of_household})
+            return redirect("fund:borrower_detail", pk=borrower.pk)
+    return form_page(
+        request,
+        form=form,
+        title=_("New household in %(group)s") % {"group": borrower.name},
+        back_url=reverse("fund:borrower_detail", args=[borrower.pk]),
+        submit=_("Add"),
+    )
+
+
+@login_required
+@permission_required("fund.change_householdmember", raise_exception=True)
+def member_edit(request, pk):
+    member = get_object_or_404(
+        HouseholdMember.objects.filter(borrower__in=selectors.visible_borrowers(request.user)), pk=pk
+    )
+    form = HouseholdMemberForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.update_household_member(
+                actor=request.user, member=member, fields=form.service_fields()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Household %(name)s saved.") % {"name": saved.head_of_household})
+            return redirect("fund:borrower_detail", pk=member.borrower_id)
+    return form_page(
+        request,
+        form=form,
+        title=_("Edit household %(name)s") % {"name": member.head_of_household},
+        back_url=reverse("fund:borrower_detail", args=[member.borrower_id]),
+        submit=_("Save"),
+    )
+
+
+@login_required
+@permission_required("fund.add_borrowerdocument", raise_exception=True)
+def document_upload(request, pk):
+    borrower = _borrower(request, pk)
+    form = BorrowerDocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        document = run_service(
+            form,
+            lambda: services.add_borrower_document(
+                actor=request.user, borrower=borrower, **form.cleaned_data
+            ),
+        )
+        if document is not None:
+            messages.success(request, _("Document %(title)s filed.") % {"title": document})
+            return redirect("fund:borrower_detail", pk=borrower.pk)
+    return form_page(
+        request,
+        form=form,
+        title=_("New document for %(name)s") % {"name": borrower.name},
+        back_url=reverse("fund:borrower_detail", args=[borrower.pk]),
+        submit=_("Upload"),
+        multipart=True,
+    )
+
+
+@login_required
+@permission_required("fund.view_borrowerdocument", raise_exception=True)
+def document_download(request, pk):
+    # Served here, not from MEDIA_URL, so that the borrower scoping applies to files too.
+    document = get_object_or_404(selectors.documents_for(user=request.user), pk=pk)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=os.path.basename(document.file.name)
+    )
+
+
+@login_required
+@permission_required("fund.add_borrower", raise_exception=True)
+def borrower_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = run_service(
+            form,
+            lambda: imports.import_file(
+                actor=request.user, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"]
+            ),
+        )
+        if report is not None and report.ok:
+            messages.success(request, _("%(count)s rows imported.") % {"count": report.created})
+            return redirect("fund:borrower_list")
+    return render(request, "fund/borrower_import.html", {"form": form, "report": report})
+
+
+@login_required
+@permission_required("fund.add_borrower", raise_exception=True)
+def borrower_import_template(request):
+    kind = request.GET.get("kind", imports.BORROWERS)
+    if kind not in (imports.BORROWERS, imports.HOUSEHOLDS):
+        raise Http404
+    return xlsx_response(imports.template_bytes(kind), f"coopfund-{kind}.xlsx")

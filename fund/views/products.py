@@ -1,0 +1,109 @@
+"""Loan product pages: list, detail with its versions, and the forms."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.forms import run_service
+from fund import selectors, services
+from fund.forms import LoanProductForm
+from fund.models import LoanProduct
+
+
+@login_required
+@permission_required("fund.view_loanproduct", raise_exception=True)
+def product_list(request):
+    show_all = request.GET.get("versions") == "all"
+    products = selectors.product_list(include_superseded=show_all)
+    return render(request, "fund/product_list.html", {"products": products, "show_all": show_all})
+
+
+@login_required
+@permission_required("fund.view_loanproduct", raise_exception=True)
+def product_detail(request, pk):
+    product = get_object_or_404(LoanProduct.objects.prefetch_related("required_documents"), pk=pk)
+    return render(
+        request,
+        "fund/product_detail.html",
+        {
+            "product": product,
+            "versions": selectors.product_versions(code=product.code),
+            "bands": [
+                (group, first, last, product.provision_rates[group])
+                for group, first, last in product.debt_group_bands
+            ],
+            "accounts": [
+                (product._meta.get_field(name).verbose_name, account)
+                for name, account in product.accounts().items()
+            ],
+        },
+    )
+
+
+@login_required
+@permission_required("fund.add_loanproduct", raise_exception=True)
+def product_create(request):
+    form = LoanProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        product = run_service(
+            form,
+            lambda: services.create_product(
+                actor=request.user,
+                fields=form.service_fields(),
+                required_documents=form.cleaned_data["required_documents"],
+            ),
+        )
+        if product is not None:
+            messages.success(request, _("Product %(product)s created.") % {"product": product})
+            return redirect("fund:product_detail", pk=product.pk)
+    return render(request, "fund/product_form.html", {"form": form, "product": None})
+
+
+@login_required
+@permission_required("fund.change_loanproduct", raise_exception=True)
+def product_edit(request, pk):
+    product = get_object_or_404(LoanProduct, pk=pk)
+    form = LoanProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.update_product(
+                actor=request.user,
+                product=product,
+                fields=form.service_fields(),
+                required_documents=form.cleaned_data["required_documents"],
+            ),
+        )
+        if saved is not None:
+            if saved.pk != product.pk:
+                message = _(
+                    "Saved as version %(version)s; loans made under version %(old)s keep their terms."
+                ) % {
+                    "version": saved.version,
+                    "old": product.version,
+                }
+            else:
+                message = _("Product %(product)s saved.") % {"product": saved}
+            messages.success(request, message)
+            return redirect("fund:product_detail", pk=saved.pk)
+    return render(request, "fund/product_form.html", {"form": form, "product": product})
+
+
+@login_required
+@require_POST
+@permission_required("fund.change_loanproduct", raise_exception=True)
+def product_status(request, pk):
+    product = get_object_or_404(LoanProduct, pk=pk)
+    change = {"retire": services.retire_product, "reinstate": services.reinstate_product}.get(
+        request.POST.get("action")
+    )
+    if change is not None:
+        try:
+            change(actor=request.user, product=product)
+            messages.success(request, _("Status changed."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("fund:product_detail", pk=product.pk)

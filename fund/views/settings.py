@@ -1,0 +1,163 @@
+"""The fund's own page: its settings, business date, approval authority and capital."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.forms import run_service
+from fund import selectors, services
+from fund.forms import AuthorityLevelForm, CapitalReceiptForm, CapitalSourceForm, FundForm
+from fund.models import AuthorityLevel, Fund
+from fund.services.capital import create_capital_source, record_capital_receipt
+from fund.views.common import form_page
+
+
+@login_required
+@permission_required("fund.view_fund", raise_exception=True)
+def fund_detail(request):
+    fund = Fund.objects.prefetch_related("lending_accounts").first()
+    context = {"fund": fund}
+    if fund is not None:
+        context["levels"] = fund.authority_levels.prefetch_related("holders")
+        if request.user.has_perm("fund.view_capitalsource"):
+            context["sources"] = selectors.capital_sources()
+            context["receipts"] = selectors.capital_receipts()[:20]
+    return render(request, "fund/fund_detail.html", context)
+
+
+@login_required
+@permission_required("fund.add_fund", raise_exception=True)
+def fund_setup(request):
+    if Fund.objects.exists():
+        return redirect("fund:fund_edit")
+    form = FundForm(request.POST or None, setting_up=True, initial={"business_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        fund = run_service(
+            form,
+            lambda: services.set_up_fund(
+                actor=request.user,
+                fields=form.service_fields(),
+                business_date=form.cleaned_data["business_date"],
+                lending_accounts=form.cleaned_data["lending_accounts"],
+            ),
+        )
+        if fund is not None:
+            messages.success(request, _("The fund is set up."))
+            return redirect("fund:fund_detail")
+    return form_page(
+        request,
+        form=form,
+        title=_("Set up the fund"),
+        back_url=reverse("fund:fund_detail"),
+        submit=_("Set up"),
+    )
+
+
+@login_required
+@permission_required("fund.change_fund", raise_exception=True)
+def fund_edit(request):
+    fund = Fund.objects.first()
+    if fund is None:
+        return redirect("fund:fund_setup")
+    form = FundForm(request.POST or None, instance=fund)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.update_fund(
+                actor=request.user,
+                fields=form.service_fields(),
+                lending_accounts=form.cleaned_data["lending_accounts"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The fund's settings are saved."))
+            return redirect("fund:fund_detail")
+    return form_page(
+        request, form=form, title=_("Edit the fund"), back_url=reverse("fund:fund_detail"), submit=_("Save")
+    )
+
+
+@login_required
+@permission_required("fund.add_authoritylevel", raise_exception=True)
+def authority_create(request):
+    form = AuthorityLevelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        level = run_service(
+            form, lambda: services.create_authority_level(actor=request.user, **form.cleaned_data)
+        )
+        if level is not None:
+            messages.success(request, _("Approval level %(name)s saved.") % {"name": level.name})
+            return redirect("fund:fund_detail")
+    return form_page(
+        request,
+        form=form,
+        title=_("New approval authority level"),
+        back_url=reverse("fund:fund_detail"),
+        submit=_("Save"),
+    )
+
+
+@login_required
+@permission_required("fund.change_authoritylevel", raise_exception=True)
+def authority_edit(request, pk):
+    level = get_object_or_404(AuthorityLevel, pk=pk)
+    form = AuthorityLevelForm(request.POST or None, initial=AuthorityLevelForm.initial_for(level))
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.update_authority_level(actor=request.user, level=level, **form.cleaned_data),
+        )
+        if saved is not None:
+            messages.success(request, _("Approval level %(name)s saved.") % {"name": saved.name})
+            return redirect("fund:fund_detail")
+    return form_page(
+        request,
+        form=form,
+        title=_("Edit approval level %(name)s") % {"name": level.name},
+        back_url=reverse("fund:fund_detail"),
+        submit=_("Save"),
+    )
+
+
+@login_required
+@permission_required("fund.add_capitalsource", raise_exception=True)
+def capital_source_create(request):
+    form = CapitalSourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = run_service(form, lambda: create_capital_source(actor=request.user, **form.cleaned_data))
+        if source is not None:
+            messages.success(request, _("Capital source %(name)s added.") % {"name": source.name})
+            return redirect("fund:fund_detail")
+    return form_page(
+        request,
+        form=form,
+        title=_("New capital source"),
+        back_url=reverse("fund:fund_detail"),
+        submit=_("Add"),
+    )
+
+
+@login_required
+@permission_required("fund.add_capitalreceipt", raise_exception=True)
+def capital_receipt_create(request):
+    fund = Fund.objects.first()
+    if fund is None:
+        return redirect("fund:fund_setup")
+    form = CapitalReceiptForm(request.POST or None, fund=fund)
+    if request.method == "POST" and form.is_valid():
+        receipt = run_service(form, lambda: record_capital_receipt(actor=request.user, **form.cleaned_data))
+        if receipt is not None:
+            messages.success(
+                request, _("Capital received, posted as entry %(entry)s.") % {"entry": receipt.journal_entry}
+            )
+            return redirect("fund:fund_detail")
+    return form_page(
+        request,
+        form=form,
+        title=_("Record capital received"),
+        back_url=reverse("fund:fund_detail"),
+        submit=_("Record and post"),
+    )
