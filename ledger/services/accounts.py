@@ -139,68 +139,88 @@ def _require(actor, permission: str) -> None:
 
 
 def _create(*, code, name_vi, name_en, type, parent_code, active) -> Account:  # noqa: A002
-    code, parent_code = (code or "").strip(), (parent_code or "").strip()
-    account = Account(code=code, name_vi=(name_vi or "").strip(), name_en=(name_en or "").strip(), type=type)
-    account.active = active
-    errors: dict[str, list[str]] = {}
-    if Account.objects.filter(code=code).exists():
-        errors["code"] = [_("There is already an account %(code)s.") % {"code": code}]
-    if parent_code:
-        # Locked: a posting to the parent in flight and this new sub-account cannot both succeed.
-        parent = Account.objects.select_for_update().filter(code=parent_code).first()
-        if parent is None:
-            errors["parent"] = [_("There is no account %(code)s.") % {"code": parent_code}]
-        else:
-            account.parent = parent
-            errors.update(_placement_problems(account, parent))
-    try:
-        account.full_clean(exclude=["parent", "code"] if errors.get("code") else ["parent"])
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
+    account = Account(code=(code or "").strip(), name_vi=(name_vi or "").strip(), type=type, active=active)
+    account.name_en = (name_en or "").strip()
+    problems = new_account_problems(account, parent_code=parent_code, lock=True)
+    if problems:
+        raise ValidationError(problems)
     account.save()
     return account
 
 
-def _placement_problems(account: Account, parent: Account) -> dict[str, list[str]]:
+def new_account_problems(account: Account, *, parent_code: str, lock: bool = False) -> dict[str, list[str]]:
+    """What keeps `account` (not saved yet) out of the chart under `parent_code`, by field.
+
+    Sets `account.parent`. With `lock`, the parent stays locked until the transaction ends:
+    a posting to it in flight and this new sub-account cannot both succeed.
+    """
     problems: dict[str, list[str]] = {}
-    if not account.code.startswith(parent.code) or account.code == parent.code:
-        problems.setdefault("code", []).append(
-            _("A sub-account's code extends its parent's: %(parent)s…") % {"parent": parent.code}
-        )
-    if account.type != parent.type:
-        problems.setdefault("type", []).append(
-            _("A sub-account has its parent's type (%(type)s).") % {"type": AccountType(parent.type).label}
-        )
-    if JournalLine.objects.filter(account=parent).exists():
-        problems.setdefault("parent", []).append(
-            _("Account %(code)s has postings, so it cannot get sub-accounts.") % {"code": parent.code}
-        )
+    parent_code = (parent_code or "").strip()
+    if Account.objects.filter(code=account.code).exists():
+        problems["code"] = [_("There is already an account %(code)s.") % {"code": account.code}]
+    if parent_code:
+        parents = Account.objects.select_for_update() if lock else Account.objects
+        parent = parents.filter(code=parent_code).first()
+        if parent is None:
+            problems["parent"] = [_("There is no account %(code)s.") % {"code": parent_code}]
+        else:
+            account.parent = parent
+            for field, message in _placement_problems(account, parent):
+                problems.setdefault(field, []).append(message)
+    _add_model_problems(account, problems, exclude=["parent"])
     return problems
 
 
-def _update(account: Account, name_vi: str, name_en: str, active: bool) -> Account:
-    account.name_vi, account.name_en = (name_vi or "").strip(), (name_en or "").strip()
-    errors: dict[str, list[str]] = {}
-    if account.active and not active:
+def change_problems(account: Account, *, active: bool) -> dict[str, list[str]]:
+    """What keeps `account` (with its new names set) from being saved with `active`, by field."""
+    problems: dict[str, list[str]] = {}
+    was_active = Account.objects.filter(pk=account.pk, active=True).exists()
+    if was_active and not active:
         balance = _balance(account)
         if balance:
-            errors["active"] = [
+            problems["active"] = [
                 _("Account %(code)s has a balance of %(balance)s; it stays active until it is zero.")
                 % {"code": account.code, "balance": format_vnd(balance)}
             ]
         if account.children.filter(active=True).exists():
-            errors.setdefault("active", []).append(_("Deactivate its sub-accounts first."))
-    account.active = active
+            problems.setdefault("active", []).append(_("Deactivate its sub-accounts first."))
+    _add_model_problems(account, problems, exclude=["parent", "code"])
+    return problems
+
+
+def _placement_problems(account: Account, parent: Account) -> list[tuple[str, str]]:
+    problems = []
+    if not account.code.startswith(parent.code) or account.code == parent.code:
+        problems.append(
+            ("code", _("A sub-account's code extends its parent's: %(parent)s…") % {"parent": parent.code})
+        )
+    if account.type != parent.type:
+        label = AccountType(parent.type).label
+        problems.append(("type", _("A sub-account has its parent's type (%(type)s).") % {"type": label}))
+    if JournalLine.objects.filter(account=parent).exists():
+        problems.append(
+            (
+                "parent",
+                _("Account %(code)s has postings, so it cannot get sub-accounts.") % {"code": parent.code},
+            )
+        )
+    return problems
+
+
+def _add_model_problems(account: Account, problems: dict[str, list[str]], *, exclude: list[str]) -> None:
     try:
-        account.full_clean(exclude=["parent", "code"])
+        account.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
+            problems.setdefault(field, []).extend(messages)
+
+
+def _update(account: Account, name_vi: str, name_en: str, active: bool) -> Account:
+    account.name_vi, account.name_en = (name_vi or "").strip(), (name_en or "").strip()
+    problems = change_problems(account, active=active)
+    if problems:
+        raise ValidationError(problems)
+    account.active = active
     account.save(update_fields=["name_vi", "name_en", "active"])
     return account
 

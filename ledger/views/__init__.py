@@ -1,0 +1,1 @@
+"""The accountant's pages: the chart, the journal, the reports and the periods."""

@@ -1,0 +1,88 @@
+"""The chart of accounts: the list with balances, adding and editing accounts, .xlsx out and in."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.forms import run_service
+from common.xlsx import workbook_bytes, xlsx_response
+from ledger import reports, selectors
+from ledger.forms import AccountCreateForm, AccountEditForm, ChartImportForm
+from ledger.models import Account
+from ledger.services import create_account, import_chart, update_account
+
+
+@login_required
+@permission_required("ledger.view_account", raise_exception=True)
+def chart(request):
+    today = timezone.localdate()
+    return render(request, "ledger/chart.html", {"rows": selectors.chart(as_of=today), "as_of": today})
+
+
+@login_required
+@permission_required(["ledger.view_account", "ledger.export_ledger"], raise_exception=True)
+def chart_export(request):
+    return xlsx_response(workbook_bytes(reports.chart_sheet(selectors.chart())), "he-thong-tai-khoan.xlsx")
+
+
+@login_required
+@permission_required(["ledger.add_account", "ledger.change_account"], raise_exception=True)
+def chart_import(request):
+    form = ChartImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        summary = run_service(form, lambda: import_chart(actor=request.user, file=form.cleaned_data["file"]))
+        if summary is not None:
+            messages.success(
+                request,
+                _("Chart imported: %(created)s accounts added, %(updated)s updated, %(unchanged)s unchanged.")
+                % {"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged},
+            )
+            return redirect("ledger:chart")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ledger/chart_import.html", {"form": form}, status=status)
+
+
+@login_required
+@permission_required("ledger.add_account", raise_exception=True)
+def account_create(request):
+    form = AccountCreateForm(request.POST or None, initial={"parent": request.GET.get("parent", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        account = run_service(
+            form,
+            lambda: create_account(
+                actor=request.user,
+                code=data["code"],
+                name_vi=data["name_vi"],
+                name_en=data["name_en"],
+                type=data["type"],
+                parent_code=data["parent"],
+                active=data["active"],
+            ),
+        )
+        if account is not None:
+            messages.success(request, _("Account %(account)s is added.") % {"account": account})
+            return redirect("ledger:chart")
+    title = _("New account")
+    return _form_page(request, form, title)
+
+
+@login_required
+@permission_required("ledger.change_account", raise_exception=True)
+def account_edit(request, code):
+    account = get_object_or_404(Account, code=code)
+    form = AccountEditForm.for_account(account, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = run_service(form, lambda: update_account(actor=request.user, account=account, **data))
+        if saved is not None:
+            messages.success(request, _("Account %(account)s is saved.") % {"account": saved})
+            return redirect("ledger:chart")
+    return _form_page(request, form, _("Account %(account)s") % {"account": account})
+
+
+def _form_page(request, form, title):
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ledger/account_form.html", {"form": form, "title": title}, status=status)

@@ -1,0 +1,57 @@
+"""The trial balance and an account's ledger, on the page and as .xlsx."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from common.xlsx import workbook_bytes, xlsx_response
+from ledger import reports, selectors
+from ledger.forms import AsOfForm, LedgerDetailForm
+
+
+def _trial_balance(request):
+    form = AsOfForm(request.GET or None)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    as_of = chosen.get("as_of") or timezone.localdate()
+    return form, selectors.trial_balance(as_of=as_of, include_zero=chosen.get("include_zero", False))
+
+
+@login_required
+@permission_required("ledger.view_journalentry", raise_exception=True)
+def trial_balance(request):
+    form, balance = _trial_balance(request)
+    return render(request, "ledger/trial_balance.html", {"form": form, "balance": balance})
+
+
+@login_required
+@permission_required(["ledger.view_journalentry", "ledger.export_ledger"], raise_exception=True)
+def trial_balance_export(request):
+    _form, balance = _trial_balance(request)
+    filename = f"bang-can-doi-tai-khoan-{balance.as_of.isoformat()}.xlsx"
+    return xlsx_response(workbook_bytes(*reports.trial_balance_sheets(balance)), filename)
+
+
+def _ledger_detail(request):
+    form = LedgerDetailForm(request.GET or None)
+    if not form.is_valid():
+        return form, None
+    account, start, end = (form.cleaned_data[name] for name in ("account", "date_from", "date_to"))
+    return form, selectors.ledger_detail(code=account, date_from=start, date_to=end)
+
+
+@login_required
+@permission_required("ledger.view_journalentry", raise_exception=True)
+def ledger_detail(request):
+    form, detail = _ledger_detail(request)
+    status = 400 if request.GET and detail is None else 200
+    return render(request, "ledger/ledger_detail.html", {"form": form, "detail": detail}, status=status)
+
+
+@login_required
+@permission_required(["ledger.view_journalentry", "ledger.export_ledger"], raise_exception=True)
+def ledger_detail_export(request):
+    form, detail = _ledger_detail(request)
+    if detail is None:
+        return render(request, "ledger/ledger_detail.html", {"form": form, "detail": None}, status=400)
+    filename = f"so-cai-{detail.account.code}-{detail.date_from:%Y%m%d}-{detail.date_to:%Y%m%d}.xlsx"
+    return xlsx_response(workbook_bytes(reports.ledger_detail_sheet(detail)), filename)

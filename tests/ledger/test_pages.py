@@ -1,0 +1,249 @@
+"""The accountant's pages: who may see them, what they show, and refusals shown on the form."""
+
+import io
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from ledger.models import Account, JournalEntry, Period, PeriodState
+from ledger.services import close_period
+from tests.ledger.factories import as_if_committed, post
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+
+PAGES = [
+    ("ledger:journal", {}),
+    ("ledger:chart", {}),
+    ("ledger:trial_balance", {}),
+    ("ledger:ledger_detail", {}),
+    ("ledger:periods", {}),
+    ("ledger:entry_create", {}),
+    ("ledger:account_create", {}),
+    ("ledger:chart_import", {}),
+]
+EXPORTS = [
+    "ledger:journal_export",
+    "ledger:chart_export",
+    "ledger:trial_balance_export",
+    "ledger:periods_export",
+]
+
+
+@pytest.fixture
+def client(client, settings):
+    """Pages in English, so that they can be compared with the source strings."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def as_accountant(client, accountant):
+    client.force_login(accountant)
+    return client
+
+
+@pytest.mark.parametrize(("name", "kwargs"), PAGES)
+def test_the_accountant_sees_every_page(as_accountant, name, kwargs):
+    post()
+    assert as_accountant.get(reverse(name, kwargs=kwargs)).status_code == 200
+
+
+@pytest.mark.parametrize("name", [name for name, _ in PAGES] + EXPORTS)
+def test_a_coop_user_gets_nothing_from_the_ledger(client, coop_user, name):
+    client.force_login(coop_user)
+    assert client.get(reverse(name)).status_code == 403
+
+
+def test_an_officer_reads_the_journal_but_does_not_write_it(client, officer):
+    entry = post()
+    client.force_login(officer)
+    assert client.get(reverse("ledger:journal")).status_code == 200
+    assert client.get(reverse("ledger:entry_detail", args=[entry.pk])).status_code == 200
+    assert client.get(reverse("ledger:entry_create")).status_code == 403
+    assert client.get(reverse("ledger:entry_reverse", args=[entry.pk])).status_code == 403
+    assert client.get(reverse("ledger:journal_export")).status_code == 403
+
+
+def test_the_journal_lists_and_filters_entries(as_accountant):
+    post(memo="Góp vốn", value_date=date(2025, 3, 1))
+    post(memo="Giải ngân", debit="128311", credit="1111", value_date=date(2025, 4, 1))
+    page = as_accountant.get(reverse("ledger:journal"), {"account": "1283"}).content.decode()
+    assert "Giải ngân" in page and "Góp vốn" not in page
+    page = as_accountant.get(reverse("ledger:journal"), {"date_from": "2025-03-31", "date_to": "2025-03-01"})
+    assert "The end comes before the start." in page.content.decode()
+
+
+def lines_data(*lines, memo="Chi phí văn phòng", key="abc", value_date="2025-03-10"):
+    data = {
+        "value_date": value_date,
+        "memo": memo,
+        "key": key,
+        "lines-TOTAL_FORMS": "6",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "100",
+    }
+    for number, (account, debit, credit) in enumerate(lines):
+        data |= {f"lines-{number}-account": account}
+        data |= {f"lines-{number}-debit": debit, f"lines-{number}-credit": credit}
+    return data
+
+
+def test_a_manual_entry_is_posted_once_even_if_submitted_twice(as_accountant, accountant):
+    data = lines_data(("6428", "1.500.000", ""), ("1111", "", "1.500.000"))
+    response = as_accountant.post(reverse("ledger:entry_create"), data)
+    entry = JournalEntry.objects.get()
+    assert response.status_code == 302 and response.url == reverse("ledger:entry_detail", args=[entry.pk])
+    assert entry.created_by == accountant and entry.source_kind == "manual"
+    assert as_accountant.post(reverse("ledger:entry_create"), data).status_code == 302
+    assert JournalEntry.objects.count() == 1
+
+
+def test_an_unbalanced_manual_entry_is_shown_back_with_the_problem(as_accountant):
+    data = lines_data(("", "", ""), ("6428", "1.500.000", ""), ("1111", "", "1.000.000"))
+    response = as_accountant.post(reverse("ledger:entry_create"), data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The entry does not balance: debits 1,500,000" in page
+    assert not JournalEntry.objects.exists()
+
+
+def test_a_manual_entry_to_a_parent_account_names_the_line(as_accountant):
+    data = lines_data(("6428", "100", ""), ("1111", "", "100"))
+    data["lines-1-account"] = "112"  # not offered in the list, but posted anyway
+    response = as_accountant.post(reverse("ledger:entry_create"), data)
+    assert response.status_code == 400
+    assert not JournalEntry.objects.exists()
+
+
+def test_a_typed_amount_that_is_not_whole_dong_is_refused_on_its_field(as_accountant):
+    data = lines_data(("6428", "12,5", ""), ("1111", "", "1"))
+    response = as_accountant.post(reverse("ledger:entry_create"), data)
+    assert response.status_code == 400
+    assert "Enter a whole number of đồng" in response.content.decode()
+
+
+def test_an_entry_is_reversed_with_a_reason(as_accountant):
+    entry = post()
+    response = as_accountant.post(reverse("ledger:entry_reverse", args=[entry.pk]), {"reason": "Nhập sai"})
+    reversal = JournalEntry.objects.get(reverses=entry)
+    assert response.status_code == 302 and reversal.memo == "Nhập sai"
+    again = as_accountant.post(reverse("ledger:entry_reverse", args=[entry.pk]), {"reason": "again"})
+    assert again.status_code == 400
+    assert f"already reversed by {reversal.number}" in again.content.decode()
+    detail = as_accountant.get(reverse("ledger:entry_detail", args=[entry.pk])).content.decode()
+    assert reversal.number in detail and reverse("ledger:entry_reverse", args=[entry.pk]) not in detail
+
+
+def test_a_reversal_into_a_closed_month_is_refused_on_the_page(as_accountant, accountant):
+    entry = post(value_date=date(2025, 1, 15))
+    as_if_committed()
+    close_period(actor=accountant, year=2025, month=1)
+    response = as_accountant.post(reverse("ledger:entry_reverse", args=[entry.pk]), {"reason": "x"})
+    assert response.status_code == 400
+    assert "01/2025 is closed" in response.content.decode()
+
+
+def test_the_trial_balance_page_shows_both_sections_balanced(as_accountant):
+    post(debit="11212", credit="41111", amount=5_000_000)
+    post(debit="0041", credit="009", amount=700_000)
+    page = as_accountant.get(reverse("ledger:trial_balance"), {"as_of": "2025-12-31"}).content.decode()
+    assert page.count("balanced") >= 2 and "does not balance" not in page
+    assert "5,000,000" in page and "700,000" in page
+
+
+def test_the_general_ledger_page(as_accountant):
+    post(debit="11212", credit="41111", amount=5_000_000, memo="Vốn cấp")
+    query = {"account": "112", "date_from": "2025-01-01", "date_to": "2025-12-31"}
+    page = as_accountant.get(reverse("ledger:ledger_detail"), query).content.decode()
+    assert "Vốn cấp" in page and "5,000,000" in page
+    bad = as_accountant.get(reverse("ledger:ledger_detail"), {"account": "nope"})
+    assert bad.status_code == 400
+
+
+def test_an_account_is_added_and_a_bad_one_shown_back(as_accountant):
+    data = {"code": "11214", "name_vi": "VCB", "name_en": "VCB", "type": "asset", "parent": "1121"}
+    assert as_accountant.post(reverse("ledger:account_create"), data | {"active": "on"}).status_code == 302
+    assert Account.objects.get(code="11214").parent.code == "1121"
+    response = as_accountant.post(reverse("ledger:account_create"), data | {"code": "2222"})
+    assert response.status_code == 400
+    assert "extends its parent" in response.content.decode()
+
+
+def test_an_account_is_edited(as_accountant):
+    data = {"name_vi": "Tiền mặt VND", "name_en": "Cash VND", "active": "on"}
+    assert as_accountant.post(reverse("ledger:account_edit", args=["1111"]), data).status_code == 302
+    assert Account.objects.get(code="1111").name_vi == "Tiền mặt VND"
+
+
+def test_a_month_is_closed_and_reopened_from_the_periods_page(as_accountant):
+    as_accountant.post(reverse("ledger:period_close", args=[2025, 5]))
+    assert Period.objects.get(year=2025, month=5).state == PeriodState.CLOSED
+    refused = as_accountant.post(reverse("ledger:period_reopen", args=[2025, 5]), {"reason": ""}, follow=True)
+    assert "Say why the month is reopened." in refused.content.decode()
+    as_accountant.post(reverse("ledger:period_reopen", args=[2025, 5]), {"reason": "Sửa sai"})
+    assert Period.objects.get(year=2025, month=5).state == PeriodState.OPEN
+
+
+def test_closing_the_current_month_is_refused_with_a_message(as_accountant):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    response = as_accountant.post(reverse("ledger:period_close", args=[today.year, today.month]), follow=True)
+    assert "has not ended yet" in response.content.decode()
+
+
+def test_the_chart_import_page_refuses_a_bad_file_without_a_500(as_accountant):
+    upload = io.BytesIO(b"not a workbook")
+    upload.name = "chart.xlsx"
+    response = as_accountant.post(reverse("ledger:chart_import"), {"file": upload})
+    assert response.status_code == 400
+    assert "not an .xlsx workbook" in response.content.decode()
+
+
+def workbook_of(response):
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(response.content))
+
+
+def test_the_journal_export_has_numbers_a_totals_row_and_a_frozen_header(as_accountant):
+    post(amount=1_234_567, memo="Vốn")
+    post(amount=1, memo="Khác", debit="6428")
+    sheet = workbook_of(as_accountant.get(reverse("ledger:journal_export"))).active
+    header = [cell.value for cell in sheet[4]]
+    assert header[:3] == ["Entry", "Value date", "Memo"] and header[-2:] == ["Debit", "Credit"]
+    assert sheet.freeze_panes == "A5"
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert rows[0][0] == "2025-000001" and rows[0][7] == 1_234_567
+    assert sheet.cell(row=5, column=8).number_format == "#,##0"
+    assert rows[-1][0] == "Total" and rows[-1][7] == rows[-1][8] == 1_234_568
+
+
+def test_the_trial_balance_export_has_a_sheet_per_section_each_balanced(as_accountant):
+    post(debit="11212", credit="41111", amount=5_000_000)
+    post(debit="0041", credit="009", amount=700_000)
+    book = workbook_of(as_accountant.get(reverse("ledger:trial_balance_export"), {"as_of": "2025-12-31"}))
+    on, off = book.worksheets
+    for sheet, total in ((on, 5_000_000), (off, 700_000)):
+        last = [cell.value for cell in sheet[sheet.max_row]]
+        assert last[0] == "Total" and last[4] == last[5] == total
+        assert sheet.freeze_panes == "A5"  # under the title, the date and the header
+
+
+def test_the_general_ledger_export(as_accountant):
+    post(debit="11212", credit="41111", amount=5_000_000, value_date=date(2025, 1, 5))
+    post(debit="11212", credit="41111", amount=2_000_000, value_date=date(2025, 2, 5))
+    query = {"account": "112", "date_from": "2025-02-01", "date_to": "2025-02-28"}
+    sheet = workbook_of(as_accountant.get(reverse("ledger:ledger_detail_export"), query)).active
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert rows[0][2] == "Opening balance" and rows[0][7] == 5_000_000
+    assert rows[1][5] == 2_000_000 and rows[1][7] == 7_000_000
+    assert rows[-1][0] == "Total" and rows[-1][5] == 2_000_000
+
+
+def test_the_periods_export_lists_the_history(as_accountant, accountant):
+    close_period(actor=accountant, year=2025, month=5, reason="Khóa sổ")
+    sheet = workbook_of(as_accountant.get(reverse("ledger:periods_export"))).active
+    assert list(sheet.iter_rows(min_row=2, values_only=True))[0][0:3] == ("05/2025", "Closed", "Closed")
