@@ -136,10 +136,9 @@ def _post_with_retry(drafts, *, created_by, keyed: bool) -> list[JournalEntry]:
         with transaction.atomic():
             return _post(drafts, created_by=created_by, keyed=keyed)
     except IntegrityError:
-        # Someone posted one of these keys between our check and our insert. Checked again,
-        # those drafts now come back as the existing entries (or a clear refusal).
-        if not JournalEntry.objects.filter(idempotency_key__in=[d.idempotency_key for d in drafts]).exists():
-            raise
+        # Something changed between our checks and our writes: the same key posted by
+        # someone else, or (on PostgreSQL, at commit) a month closed or an account changed.
+        # Checked again, the drafts now come back as the posted entries or a clear refusal.
         with transaction.atomic():
             return _post(drafts, created_by=created_by, keyed=keyed)
 

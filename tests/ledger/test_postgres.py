@@ -1,0 +1,267 @@
+"""PostgreSQL enforces the ledger's rules itself, and posting stays right under concurrency."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from ledger.models import Account, JournalEntry, JournalLine, Period, PeriodState
+from ledger.selectors import trial_balance
+from ledger.services import close_period, journal_sql, post_entries, post_entry, reverse_entry
+from tests.ledger.factories import as_if_committed, draft, post
+
+pytestmark = pytest.mark.postgres
+
+
+def sql(statement: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def refused(statement: str, params=(), *, at_commit: bool = False) -> str:
+    """Run raw SQL that must fail, now or when the deferred checks run; return the error."""
+    with pytest.raises(IntegrityError) as error, transaction.atomic():
+        sql(statement, params)
+        if at_commit:
+            as_if_committed()
+    return str(error.value)
+
+
+def account_id(code: str) -> int:
+    return Account.objects.get(code=code).pk
+
+
+NEW_ENTRY = (
+    "INSERT INTO ledger_journalentry (id, year, sequence, value_date, memo, source_kind, source_ref,"
+    " idempotency_key, created_at) VALUES (%s, %s, %s, %s, 'raw', 'manual', '', %s, now())"
+)
+NEW_LINE = (
+    "INSERT INTO ledger_journalline (entry_id, account_id, value_date, debit_currency, debit,"
+    " credit_currency, credit, reference) VALUES (%s, %s, %s, 'VND', %s, 'VND', %s, '')"
+)
+
+
+def raw_entry(pk: int, lines, *, value_date=date(2025, 3, 10), year=None, sequence=None) -> None:
+    sql(NEW_ENTRY, [pk, year or value_date.year, sequence or pk, value_date, f"raw:{pk}"])
+    for code, debit, credit in lines:
+        sql(NEW_LINE, [pk, account_id(code), value_date, debit, credit])
+
+
+# --- raw SQL cannot break the books ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_posted_rows_are_never_updated_or_deleted():
+    entry = post(amount=500)
+    line = entry.lines.first()
+    for statement, pk in [
+        ("UPDATE ledger_journalline SET debit = 400 WHERE id = %s", line.pk),
+        ("DELETE FROM ledger_journalline WHERE id = %s", line.pk),
+        ("UPDATE ledger_journalentry SET memo = 'x' WHERE id = %s", entry.pk),
+        ("DELETE FROM ledger_journalentry WHERE id = %s", entry.pk),
+    ]:
+        assert "never updated or deleted" in refused(statement, [pk])
+    assert JournalLine.objects.get(pk=line.pk).debit.amount == 500
+
+
+@pytest.mark.django_db
+def test_an_unbalanced_entry_fails_at_commit_and_a_balanced_one_goes_in():
+    with transaction.atomic():
+        raw_entry(900001, [("1111", 100, 0), ("41111", 0, 100)])
+        as_if_committed()
+    assert JournalEntry.objects.filter(pk=900001).exists()
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        raw_entry(900002, [("1111", 100, 0), ("41111", 0, 99)])
+        as_if_committed()
+    assert not JournalEntry.objects.filter(pk=900002).exists()
+
+
+@pytest.mark.django_db
+def test_an_entry_with_fewer_than_two_lines_fails_at_commit():
+    with pytest.raises(IntegrityError, match="at least two"), transaction.atomic():
+        raw_entry(900003, [])
+        as_if_committed()
+
+
+@pytest.mark.django_db
+def test_a_line_added_to_a_posted_entry_is_refused():
+    entry = post(amount=100)
+    error = refused(NEW_LINE, [entry.pk, account_id("1111"), entry.value_date, 5, 0])
+    assert "lines cannot be added" in error
+    assert entry.lines.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("debit", "credit"), [(-5, 0), (0, 0), (5, 5), (0, -5)])
+def test_amounts_are_checked_by_the_database(debit, credit):
+    with pytest.raises(IntegrityError, match="ledger_line_one_side_positive"), transaction.atomic():
+        raw_entry(900020, [("1111", debit, credit), ("41111", 0, 5)])
+
+
+@pytest.mark.django_db
+def test_the_currency_is_vnd():
+    entry = post()
+    statement = NEW_LINE.replace("'VND', %s, 'VND'", "'USD', %s, 'VND'")
+    error = refused(statement, [entry.pk, account_id("1111"), entry.value_date, 5, 0])
+    assert "ledger_line_debit_vnd" in error
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lines", "value_date", "year", "words"),
+    [
+        ([("112", 100, 0), ("41111", 0, 100)], date(2025, 3, 10), None, "sub-accounts"),
+        ([("1111", 100, 0), ("41111", 0, 100)], date(2025, 3, 10), 2024, "numbered in 2024"),
+    ],
+)
+def test_accounts_and_numbers_are_checked_at_commit(lines, value_date, year, words):
+    with pytest.raises(IntegrityError, match=words), transaction.atomic():
+        raw_entry(900010, lines, value_date=value_date, year=year)
+        as_if_committed()
+
+
+@pytest.mark.django_db
+def test_a_line_on_another_date_than_its_entry_fails_at_commit():
+    with pytest.raises(IntegrityError, match="value date"), transaction.atomic():
+        sql(NEW_ENTRY, [900011, 2025, 900011, date(2025, 3, 10), "raw:900011"])
+        sql(NEW_LINE, [900011, account_id("1111"), date(2025, 3, 10), 100, 0])
+        sql(NEW_LINE, [900011, account_id("41111"), date(2025, 3, 11), 0, 100])
+        as_if_committed()
+
+
+@pytest.mark.django_db
+def test_an_inactive_account_and_a_closed_month_fail_at_commit(accountant):
+    Account.objects.filter(code="4118").update(active=False)
+    with pytest.raises(IntegrityError, match="inactive"), transaction.atomic():
+        raw_entry(900012, [("1111", 100, 0), ("4118", 0, 100)])
+        as_if_committed()
+    close_period(actor=accountant, year=2025, month=2)
+    with pytest.raises(IntegrityError, match="closed month"), transaction.atomic():
+        raw_entry(900013, [("1111", 100, 0), ("41111", 0, 100)], value_date=date(2025, 2, 3))
+        as_if_committed()
+
+
+@pytest.mark.django_db
+def test_an_account_with_postings_gets_no_sub_account_even_by_raw_sql():
+    post(debit="4118", credit="1111")
+    as_if_committed()
+    error = refused(
+        "INSERT INTO ledger_account (code, name_vi, name_en, type, parent_id, active)"
+        " VALUES ('41181', 'x', 'x', 'equity', %s, true)",
+        [account_id("4118")],
+    )
+    assert "cannot get sub-accounts" in error
+
+
+# --- concurrency -------------------------------------------------------------------------
+
+
+def run_threads(count: int, work) -> list:
+    """Run `work(n)` in `count` threads released together; returns results or exceptions."""
+    start = threading.Barrier(count)
+    results: list = [None] * count
+
+    def target(n: int) -> None:
+        try:
+            start.wait()
+            results[n] = work(n)
+        except Exception as exc:  # noqa: BLE001 - the test looks at what each thread got
+            results[n] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+CONCURRENT = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@CONCURRENT
+def test_concurrent_postings_all_land_with_gap_free_numbers_and_exact_totals():
+    threads, each = 6, 25
+    amount = lambda n, i: 1_000 * n + i + 1  # noqa: E731
+
+    def work(n: int):
+        for i in range(each):
+            post_entry(draft(amount=amount(n, i), idempotency_key=f"t{n}:{i}"), created_by=None)
+        # and a batch, in the same year, racing the single postings
+        post_entries([draft(amount=1, idempotency_key=f"t{n}:batch:{i}") for i in range(10)], created_by=None)
+
+    assert run_threads(threads, work) == [None] * threads
+    total = sum(amount(n, i) for n in range(threads) for i in range(each)) + threads * 10
+    count = threads * (each + 10)
+    assert sorted(JournalEntry.objects.values_list("sequence", flat=True)) == list(range(1, count + 1))
+    balance = trial_balance(as_of=date(2025, 12, 31))
+    assert balance.balanced
+    assert {row.code: row.debits for row in balance.rows if row.postable}["1111"] == total
+
+
+@CONCURRENT
+def test_rolled_back_postings_leave_no_gap():
+    def work(n: int):
+        for i in range(10):
+            try:
+                with transaction.atomic():
+                    post_entry(draft(idempotency_key=f"r{n}:{i}"), created_by=None)
+                    if i % 3 == 0:
+                        raise RuntimeError("the caller's use case fails after posting")
+            except RuntimeError:
+                pass
+
+    assert run_threads(4, work) == [None] * 4
+    sequences = sorted(JournalEntry.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, len(sequences) + 1)) and len(sequences) == 4 * 6
+
+
+@CONCURRENT
+def test_the_same_key_posted_at_once_makes_one_entry():
+    same = draft(idempotency_key="disbursement:77")
+    results = run_threads(5, lambda n: post_entry(same, created_by=None).pk)
+    assert len(set(results)) == 1 and isinstance(results[0], int)
+    assert JournalEntry.objects.count() == 1
+
+
+@CONCURRENT
+def test_an_entry_reversed_twice_at_once_is_reversed_once():
+    entry = post()
+    results = run_threads(4, lambda n: reverse_entry(entry=entry, reason=f"r{n}", created_by=None).pk)
+    reversals = [r for r in results if isinstance(r, int)]
+    assert len(reversals) == 1
+    assert all(isinstance(r, ValidationError) for r in results if not isinstance(r, int))
+    assert JournalEntry.objects.filter(reverses=entry).count() == 1
+
+
+@CONCURRENT
+def test_a_month_closed_while_a_posting_is_in_flight_refuses_it(accountant, monkeypatch):
+    checked, closed = threading.Event(), threading.Event()
+    real_insert = journal_sql.insert
+
+    def insert_after_the_close(*args, **kwargs):
+        checked.set()  # the posting found the month open...
+        closed.wait(30)  # ...and the accountant closes it before the posting writes
+        return real_insert(*args, **kwargs)
+
+    monkeypatch.setattr(journal_sql, "insert", insert_after_the_close)
+
+    def posting(n: int):
+        if n == 0:
+            return post_entry(draft(value_date=date(2025, 2, 27)), created_by=None)
+        checked.wait(30)
+        close_period(actor=accountant, year=2025, month=2)
+        closed.set()
+        return None
+
+    results = run_threads(2, posting)
+    # The commit-time check caught it; checked again, the posting is refused in plain words.
+    assert isinstance(results[0], ValidationError), results[0]
+    assert "02/2025 is closed" in results[0].message_dict["value_date"][0]
+    assert not JournalEntry.objects.exists()
+    assert results[1] is None
+    assert Period.objects.get(year=2025, month=2).state == PeriodState.CLOSED
