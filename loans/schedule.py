@@ -181,6 +181,7 @@ def rebuild_future(
       principal dates (annuity: a new level payment over them).
 
     Either way the principal column sums exactly to `outstanding`; none outstanding, no rows.
+    Principal outstanding with no row due after `as_of` is refused (ScheduleError on `as_of`).
     """
     future = [row for row in rows if row.due_date > as_of]
     errors = {}
@@ -194,12 +195,15 @@ def rebuild_future(
         errors["as_of"] = _("The date cannot be before the loan starts (%(start)s).") % {
             "start": terms.start_date
         }
-    elif not future:
-        errors["as_of"] = _("No installment of this schedule falls due after %(date)s.") % {"date": as_of}
     if errors:
         raise ScheduleError(errors)
     if outstanding == 0:
         return []
+    if not future:
+        # Principal left with no date to fall due on: it is overdue, not to be rescheduled here.
+        raise ScheduleError(
+            {"as_of": _("No installment of this schedule falls due after %(date)s.") % {"date": as_of}}
+        )
 
     _dates, interest_dates, principal_dates = _due_dates(terms)
     principal_dates = set(principal_dates)

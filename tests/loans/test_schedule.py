@@ -415,6 +415,7 @@ def test_a_shortened_schedule_collects_the_quarter_interest_on_its_new_last_row(
 def test_a_full_prepayment_leaves_no_rows():
     loan, rows = prepaid()
     assert rebuild_future(loan, rows=rows, as_of=date(2026, 4, 20), outstanding=D(0), mode=SHORTEN_TERM) == []
+    assert rebuild_future(loan, rows=rows, as_of=date(2027, 1, 15), outstanding=D(0), mode=SHORTEN_TERM) == []
 
 
 @pytest.mark.parametrize(
@@ -424,7 +425,7 @@ def test_a_full_prepayment_leaves_no_rows():
         ({"outstanding": D(-1)}, "outstanding"),
         ({"outstanding": D("10.5")}, "outstanding"),
         ({"as_of": date(2025, 12, 31)}, "as_of"),
-        ({"as_of": date(2027, 1, 15)}, "as_of"),  # the last due date: nothing falls due after it
+        ({"as_of": date(2027, 1, 15)}, "as_of"),  # the last due date: no row to put 65,000,000 in
     ],
 )
 def test_rebuild_refuses_what_it_cannot_do(changes, field):
