@@ -5,10 +5,12 @@ fields from the model but skips the model's own validation (the service does tha
 `show_service_errors` puts what a service refused on the form, field by field.
 """
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.money import format_vnd, parse_vnd
@@ -27,7 +29,8 @@ def show_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         elif field == NON_FIELD_ERRORS:
             form.add_error(None, errors)
         else:
-            label = field.replace("_", " ")
+            # A form may name the service's fields it has no input for (`service_error_labels`).
+            label = getattr(form, "service_error_labels", {}).get(field, field.replace("_", " "))
             form.add_error(None, [f"{label}: {message}" for e in errors for message in e.messages])
 
 
@@ -92,3 +95,14 @@ class ServiceModelForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+def run_service(form: forms.BaseForm, call: Callable[[], Any]) -> Any | None:
+    """Call a service; its refusal goes onto the form and None comes back, never a 500."""
+    try:
+        return call()
+    except ValidationError as exc:
+        show_service_errors(form, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    return None

@@ -1,5 +1,6 @@
 """Reads of loans that pages, reports and services share."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
@@ -48,8 +49,31 @@ def borrower_exposure(borrower_id: int, *, exclude_loan_id: int | None = None) -
     return Decimal(total)
 
 
+@dataclass(frozen=True)
+class DossierLine:
+    """One required document of the product, with the files that answer it (dossier or borrower's)."""
+
+    document_type: object
+    documents: list
+
+    @property
+    def received(self) -> bool:
+        return bool(self.documents)
+
+
+def dossier_checklist(loan: Loan) -> list[DossierLine]:
+    """The product's required documents, each with the files found; then any other dossier files."""
+    files: dict[int, list] = {}
+    for document in loan.documents.select_related("document_type"):
+        files.setdefault(document.document_type_id, []).append(document)
+    for document in loan.borrower.documents.select_related("document_type"):
+        files.setdefault(document.document_type_id, []).append(document)
+    required = list(loan.product.required_documents.all())
+    lines = [DossierLine(doc_type, files.pop(doc_type.pk, [])) for doc_type in required]
+    extra = [d for d in loan.documents.select_related("document_type") if d.document_type_id in files]
+    return lines + [DossierLine(d.document_type, [d]) for d in extra]
+
+
 def missing_documents(loan: Loan) -> list:
     """The document types the product requires that neither the dossier nor the borrower's file has."""
-    have = set(loan.documents.values_list("document_type_id", flat=True))
-    have |= set(loan.borrower.documents.values_list("document_type_id", flat=True))
-    return [doc_type for doc_type in loan.product.required_documents.all() if doc_type.pk not in have]
+    return [line.document_type for line in dossier_checklist(loan) if not line.received]

@@ -1,0 +1,171 @@
+"""Pages for applications: the queue, the application form, documents, submit and withdraw."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.forms import run_service
+from fund.selectors import borrower_for, is_coop_user
+from loans.forms import ActionForm, ApplicationForm, BorrowerChoiceForm, DocumentForm
+from loans.models import LoanStatus
+from loans.selectors import get_loan_for, loans_visible_to, status_counts
+from loans.services import applications as services
+
+# The queue's tabs, in the order an application moves; "open" is everything not yet decided.
+QUEUE_TABS = [
+    LoanStatus.DRAFT,
+    LoanStatus.SUBMITTED,
+    LoanStatus.APPRAISING,
+    LoanStatus.APPRAISED,
+    LoanStatus.APPROVED,
+    LoanStatus.REJECTED,
+    LoanStatus.WITHDRAWN,
+]
+
+
+@login_required
+def application_list(request):
+    loans = loans_visible_to(request.user)
+    if not request.user.has_perm("loans.view_loan"):
+        raise PermissionDenied
+    counts = status_counts(loans)
+    status = request.GET.get("status", "")
+    query = request.GET.get("q", "").strip()
+    shown = loans.filter(status__in=QUEUE_TABS)
+    if status in LoanStatus.values:
+        shown = loans.filter(status=status)
+    if query:
+        shown = shown.filter(Q(borrower__name__icontains=query) | Q(purpose__icontains=query))
+    tabs = [(value, LoanStatus(value).label, counts[value]) for value in QUEUE_TABS]
+    return render(
+        request,
+        "loans/application_list.html",
+        {
+            "loans": shown.order_by("-pk")[:500],
+            "tabs": tabs,
+            "status": status,
+            "q": query,
+            "is_coop": is_coop_user(request.user),
+        },
+    )
+
+
+def _borrower_for_new_application(request):
+    """The co-op user's own borrower, or the one the officer picked (?borrower=)."""
+    user = request.user
+    if is_coop_user(user):
+        if not user.borrower_id:
+            raise PermissionDenied(_("Your account is not linked to a co-operative yet."))
+        return user.borrower
+    pk = request.GET.get("borrower") or request.POST.get("borrower")
+    if not pk:
+        return None
+    try:
+        return borrower_for(user=user, pk=int(pk))
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+@login_required
+def application_new(request):
+    if not request.user.has_perm("loans.add_loan"):
+        raise PermissionDenied
+    borrower = _borrower_for_new_application(request)
+    if borrower is None:
+        form = BorrowerChoiceForm(request.GET or None, actor=request.user)
+        return render(request, "loans/borrower_pick.html", {"form": form})
+    form = ApplicationForm(request.POST or None, borrower=borrower)
+    if request.method == "POST" and form.is_valid():
+        loan = run_service(form, lambda: services.create_application(actor=request.user, terms=form.terms()))
+        if loan is not None:
+            messages.success(request, _("Application %(ref)s saved as a draft.") % {"ref": loan.reference})
+            return redirect("loans:loan_detail", pk=loan.pk)
+    return render(request, "loans/application_form.html", {"form": form, "borrower": borrower, "loan": None})
+
+
+@login_required
+def application_edit(request, pk: int):
+    loan = get_loan_for(request.user, pk)
+    if not request.user.has_perm("loans.change_loan"):
+        raise PermissionDenied
+    form = ApplicationForm(request.POST or None, borrower=loan.borrower, loan=loan)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form, lambda: services.update_application(actor=request.user, loan=loan, terms=form.terms())
+        )
+        if saved is not None:
+            messages.success(request, _("Application saved."))
+            return redirect("loans:loan_detail", pk=loan.pk)
+    return render(
+        request, "loans/application_form.html", {"form": form, "borrower": loan.borrower, "loan": loan}
+    )
+
+
+def _redirect_with_errors(request, loan, error: Exception):
+    for message in getattr(error, "messages", [str(error)]):
+        messages.error(request, message)
+    return redirect("loans:loan_detail", pk=loan.pk)
+
+
+@login_required
+@require_POST
+def document_add(request, pk: int):
+    loan = get_loan_for(request.user, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [
+            f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
+            for f, e in form.errors.items()
+        ]
+        return _redirect_with_errors(request, loan, ValidationError(errors))
+    try:
+        services.add_document(actor=request.user, loan=loan, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as error:
+        return _redirect_with_errors(request, loan, error)
+    messages.success(request, _("Document added to the dossier."))
+    return redirect("loans:loan_detail", pk=loan.pk)
+
+
+@login_required
+@require_POST
+def submit(request, pk: int):
+    loan = get_loan_for(request.user, pk)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        services.submit_application(
+            actor=request.user,
+            loan=loan,
+            expected_status=form.cleaned_data["expected_status"],
+            note=form.cleaned_data["note"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return _redirect_with_errors(request, loan, error)
+    messages.success(request, _("Application submitted for appraisal."))
+    return redirect("loans:loan_detail", pk=loan.pk)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk: int):
+    loan = get_loan_for(request.user, pk)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        services.withdraw_application(
+            actor=request.user,
+            loan=loan,
+            reason=form.cleaned_data["note"],
+            expected_status=form.cleaned_data["expected_status"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return _redirect_with_errors(request, loan, error)
+    messages.success(request, _("Application withdrawn."))
+    return redirect("loans:loan_detail", pk=loan.pk)
