@@ -16,10 +16,14 @@ ROLE_PERMISSIONS = {
         "loans.submit_loan",
         "loans.withdraw_loan",
         "loans.add_loandocument",
+        "loans.add_loancontract",
+        "loans.add_disbursement",
+        "loans.add_repayment",
+        "loans.add_repaymentimport",
     ],
     "appraiser": [*_VIEW, "loans.appraise_loan", "loans.add_collateral", "loans.change_collateral"],
     "approver": [*_VIEW, "loans.decide_loan"],
-    "accountant": [*_VIEW],
+    "accountant": [*_VIEW, "loans.authorize_disbursement", "loans.reverse_repayment"],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [
         "loans.view_loan",
@@ -30,5 +34,7 @@ ROLE_PERMISSIONS = {
         "loans.add_loandocument",
         "loans.view_loandocument",
         "loans.view_loanevent",
+        "loans.view_loancontract",
+        "loans.view_repayment",
     ],
 }

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import UserFactory
 
@@ -31,3 +32,10 @@ def user_with_role(db):
 def fast_password_hashing(settings):
     # Real hashers take most of a second per password by design; tests need not.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def in_english():
+    """Messages compared with their English source, whatever the catalogue says."""
+    with translation.override("en"):
+        yield

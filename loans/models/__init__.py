@@ -1,6 +1,23 @@
-"""The loan from application to closure, its dossier, its history and its collateral."""
+"""The loan from application to closure: dossier, history, collateral, contract, schedule, money."""
 
 from loans.models.collateral import Collateral
+from loans.models.contract import LoanContract, ScheduleRow, ScheduleVersion
 from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, LoanStatus
+from loans.models.money import Disbursement, DisbursementShare, LoanTransaction, Repayment, RepaymentImport
 
-__all__ = ["Collateral", "Loan", "LoanDocument", "LoanEvent", "LoanMemberShare", "LoanStatus"]
+__all__ = [
+    "Collateral",
+    "Disbursement",
+    "DisbursementShare",
+    "Loan",
+    "LoanContract",
+    "LoanDocument",
+    "LoanEvent",
+    "LoanMemberShare",
+    "LoanStatus",
+    "LoanTransaction",
+    "Repayment",
+    "RepaymentImport",
+    "ScheduleRow",
+    "ScheduleVersion",
+]

@@ -107,6 +107,10 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     def is_group_loan(self) -> bool:
         return self.borrower.is_household_group
 
+    def nothing_disbursed(self) -> bool:
+        """No tranche paid out or waiting for authorization."""
+        return not self.disbursements.exclude(status="cancelled").exists()
+
     # --- transitions (permissions are checked by the services too) -------------------
 
     @transition(
@@ -152,10 +156,31 @@ class Loan(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(
-        field=status, source=LoanStatus.APPROVED, target=LoanStatus.APPRAISED, permission="loans.decide_loan"
+        field=status,
+        source=LoanStatus.APPROVED,
+        target=LoanStatus.APPRAISED,
+        permission="loans.decide_loan",
+        conditions=[lambda loan: loan.nothing_disbursed()],
     )
     def undo_approval(self) -> None:
-        """Back to appraised while nothing is disbursed (an approved loan has no disbursement)."""
+        """Back to appraised while nothing is disbursed or waiting to be."""
+
+    @transition(
+        field=status,
+        source=LoanStatus.APPROVED,
+        target=LoanStatus.ACTIVE,
+        permission="loans.authorize_disbursement",
+    )
+    def activate(self) -> None:
+        """The first tranche is paid out."""
+
+    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.CLOSED)
+    def close(self) -> None:
+        """Principal and every charge are repaid (done by the repayment service, not a person)."""
+
+    @transition(field=status, source=LoanStatus.CLOSED, target=LoanStatus.ACTIVE)
+    def reopen(self) -> None:
+        """A repayment that closed the loan was reversed."""
 
 
 class LoanEvent(models.Model):
@@ -192,6 +217,7 @@ class LoanMemberShare(models.Model):
     )
     amount = vnd_field(_("amount requested"))
     approved_amount = vnd_field(_("amount approved"), null=True, blank=True)
+    contract_amount = vnd_field(_("amount in the contract"), null=True, blank=True)
     purpose = models.CharField(_("purpose"), max_length=255, blank=True)
 
     class Meta:
@@ -201,7 +227,7 @@ class LoanMemberShare(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["loan", "member"], name="loans_share_member_once"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_share_amount_positive"),
-            *vnd_only("loans_share", "amount", "approved_amount"),
+            *vnd_only("loans_share", "amount", "approved_amount", "contract_amount"),
         ]
 
     def __str__(self) -> str:

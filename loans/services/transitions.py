@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "undo_approval": _("returned to appraised"),
     "activate": _("activated"),
     "close": _("closed"),
+    "reopen": _("reopened"),
 }
 
 CHANGED_BY_SOMEONE_ELSE = _(

@@ -1,0 +1,583 @@
+"""A loan's life replayed: tranches and repayments in value-date order over its schedule.
+
+Everything the loan owes on a date follows from its contract terms and its money events, so
+the engine keeps no state of its own: `replay(terms, tranches, payments, as_of=...)` gives the
+schedule versions the events produced, how each repayment was allocated, and what is owed on
+`as_of`. Services store those results; reversing a repayment is replaying without it. Like
+`loans.schedule`, this is plain `Decimal` and `date`, with no database.
+
+The rules (DESIGN.md, the product's data):
+- Interest is the schedule's: each row collects interest on the in-term balance. Principal left
+  unpaid after its due date stops earning in-term interest and earns late interest instead, at
+  the rate × the overdue multiplier (150 %); interest left unpaid earns interest at the product's
+  rate on unpaid interest (at most 10 %/year), here called the penalty. Both count days from the
+  due date to the payment and are rounded once, cumulatively: what is owed is the rounded total
+  accrued less what was paid.
+- A repayment pays, in the product's order, late interest (with the penalty), overdue interest,
+  overdue principal, interest due that day and principal due that day — oldest rows first within
+  each part. What is left prepays: first the interest accrued so far in the current period, then
+  future principal, and the schedule is rebuilt from that day, shortening the term or lowering
+  the installments as the officer chose. A repayment above the whole debt is refused.
+- A tranche after the first adds to the in-term balance and spreads it over the rows to come.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from common.money import ZERO, format_vnd, round_vnd
+from loans.daycount import BASES
+from loans.schedule import (
+    LOWER_INSTALLMENTS,
+    PREPAYMENT_MODES,
+    Installment,
+    ScheduleTerms,
+    build_schedule,
+    rebuild_future,
+)
+
+# The parts of a repayment, in the order a product may arrange them (fund.models.Portion).
+LATE_INTEREST = "late_interest"
+OVERDUE_INTEREST = "overdue_interest"
+OVERDUE_PRINCIPAL = "overdue_principal"
+DUE_INTEREST = "due_interest"
+DUE_PRINCIPAL = "due_principal"
+SLOTS = (LATE_INTEREST, OVERDUE_INTEREST, OVERDUE_PRINCIPAL, DUE_INTEREST, DUE_PRINCIPAL)
+
+SCHEDULED = "scheduled"  # a row of the schedule
+PREPAYMENT = "prepayment"  # a row a prepayment added on its own date, paid by it
+
+# Why a schedule version was made.
+FIRST_DISBURSEMENT = "disbursement"
+TRANCHE = "tranche"
+PREPAID = "prepayment"
+
+
+class LoanEventError(ValueError):
+    """An event the loan cannot take (a repayment before any disbursement, above the debt...)."""
+
+    def __init__(self, message: str, *, key: str = "", payoff: Decimal | None = None):
+        super().__init__(message)
+        self.key = key
+        self.payoff = payoff
+
+
+@dataclass(frozen=True)
+class LoanTerms:
+    """The contract's terms, everything but the principal and the start (those come from tranches)."""
+
+    annual_rate: Decimal
+    term_months: int
+    method: str
+    principal_frequency: int
+    interest_frequency: int
+    grace_months: int = 0
+    first_due_date: date | None = None
+    basis: str = "actual_365"
+    overdue_multiplier: Decimal = Decimal("1.5")
+    unpaid_interest_rate: Decimal = Decimal("0.10")
+    allocation_order: tuple[str, ...] = SLOTS
+
+    def __post_init__(self):
+        if sorted(self.allocation_order) != sorted(SLOTS):
+            raise ValueError(f"the allocation order must arrange exactly {', '.join(SLOTS)}")
+
+    def schedule_terms(self, *, principal: Decimal, start: date) -> ScheduleTerms:
+        return ScheduleTerms(
+            principal=principal,
+            annual_rate=self.annual_rate,
+            start_date=start,
+            term_months=self.term_months,
+            method=self.method,
+            principal_frequency=self.principal_frequency,
+            interest_frequency=self.interest_frequency,
+            grace_months=self.grace_months,
+            first_due_date=self.first_due_date,
+            basis=self.basis,
+        )
+
+
+@dataclass(frozen=True)
+class Tranche:
+    key: str
+    value_date: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Payment:
+    key: str
+    value_date: date
+    amount: Decimal
+    mode: str = LOWER_INSTALLMENTS  # what a prepayment in it changes
+
+
+@dataclass
+class Row:
+    """A row in force and what has been paid of it (late interest and penalty accrue per row)."""
+
+    kind: str
+    number: int | None
+    due_date: date
+    period_start: date
+    interest_from: date
+    principal: Decimal
+    interest: Decimal
+    opening_principal: Decimal
+    # Unrounded interest accrued before `interest_from` that this row collects (after a rebuild).
+    carry: Decimal = ZERO
+    principal_paid: Decimal = ZERO
+    interest_paid: Decimal = ZERO
+    late_accrued: Decimal = ZERO
+    late_paid: Decimal = ZERO
+    penalty_accrued: Decimal = ZERO
+    penalty_paid: Decimal = ZERO
+    accrued_to: date | None = None
+
+    @property
+    def collects_interest(self) -> bool:
+        return self.interest_from < self.due_date or self.carry != ZERO
+
+    @property
+    def principal_unpaid(self) -> Decimal:
+        return self.principal - self.principal_paid
+
+    @property
+    def interest_unpaid(self) -> Decimal:
+        return self.interest - self.interest_paid
+
+    @property
+    def late_owed(self) -> Decimal:
+        return round_vnd(self.late_accrued) - self.late_paid
+
+    @property
+    def penalty_owed(self) -> Decimal:
+        return round_vnd(self.penalty_accrued) - self.penalty_paid
+
+    @property
+    def owed(self) -> Decimal:
+        return self.principal_unpaid + self.interest_unpaid + self.late_owed + self.penalty_owed
+
+    def as_installment(self) -> Installment:
+        return Installment(
+            self.number or 0,
+            self.due_date,
+            self.period_start,
+            self.interest_from,
+            self.principal,
+            self.interest,
+            self.opening_principal,
+            self.opening_principal - self.principal,
+        )
+
+
+@dataclass(frozen=True)
+class Version:
+    """A schedule in force from `effective_date`, and the event that made it."""
+
+    effective_date: date
+    reason: str
+    cause: str  # the key of the tranche or payment
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of an allocation: `amount` of `slot` paid on the row due on `due_date`."""
+
+    slot: str
+    due_date: date
+    kind: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """How one repayment was spent, in the sub-ledger's four portions and piece by piece."""
+
+    key: str
+    value_date: date
+    principal: Decimal
+    interest: Decimal
+    late_interest: Decimal
+    penalty: Decimal
+    parts: tuple[Part, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.late_interest + self.penalty
+
+
+@dataclass
+class Result:
+    """The loan on `as_of`: its versions, its allocations and every balance a page or report needs."""
+
+    as_of: date
+    rows: list[Row]
+    versions: list[Version]
+    allocations: dict[str, Allocation]
+    disbursed: Decimal
+    accrued_interest: Decimal  # rounded interest of the current period accrued by `as_of`, not yet due
+
+    def _due_by(self, day: date) -> list[Row]:
+        return [row for row in self.rows if row.due_date <= day]
+
+    @property
+    def principal_outstanding(self) -> Decimal:
+        return self.disbursed - sum((a.principal for a in self.allocations.values()), ZERO)
+
+    @property
+    def overdue_principal(self) -> Decimal:
+        return sum((r.principal_unpaid for r in self.rows if r.due_date < self.as_of), ZERO)
+
+    @property
+    def overdue_interest(self) -> Decimal:
+        return sum((r.interest_unpaid for r in self.rows if r.due_date < self.as_of), ZERO)
+
+    @property
+    def late_interest_owed(self) -> Decimal:
+        return sum((r.late_owed for r in self.rows), ZERO)
+
+    @property
+    def penalty_owed(self) -> Decimal:
+        return sum((r.penalty_owed for r in self.rows), ZERO)
+
+    @property
+    def due_today(self) -> Decimal:
+        return sum(
+            (r.principal_unpaid + r.interest_unpaid for r in self.rows if r.due_date == self.as_of), ZERO
+        )
+
+    @property
+    def payoff(self) -> Decimal:
+        """Everything owed on `as_of`, if the loan were repaid in full that day."""
+        owed = sum((r.owed for r in self._due_by(self.as_of)), ZERO)
+        future = sum((r.principal for r in self.rows if r.due_date > self.as_of), ZERO)
+        return owed + self.accrued_interest + future
+
+    @property
+    def days_past_due(self) -> int:
+        """Days since the oldest row still unpaid fell due (0 when nothing is overdue)."""
+        for row in self.rows:
+            if row.due_date < self.as_of and (row.principal_unpaid > 0 or row.interest_unpaid > 0):
+                return (self.as_of - row.due_date).days
+        return 0
+
+    @property
+    def next_due(self) -> Row | None:
+        """The first row not fully paid that falls due on or after `as_of`."""
+        for row in self.rows:
+            if row.due_date >= self.as_of and (row.principal_unpaid > 0 or row.interest_unpaid > 0):
+                return row
+        return None
+
+    @property
+    def is_repaid(self) -> bool:
+        """Disbursed and nothing at all left to pay, now or later."""
+        return self.disbursed > 0 and all(r.owed == 0 for r in self.rows)
+
+
+def replay(
+    terms: LoanTerms, *, tranches: Sequence[Tranche], payments: Sequence[Payment], as_of: date
+) -> Result:
+    """The loan on `as_of` after its events up to that day.
+
+    Events are taken by value date; on one day tranches before payments, each kind in the order
+    given (the order they were recorded in). Raises `LoanEventError` for an event the loan cannot
+    take; its `key` names the event, and for a payment above the debt `payoff` says the most it
+    could have been.
+    """
+    events = sorted(
+        [(t.value_date, 0, i, t) for i, t in enumerate(tranches)]
+        + [(p.value_date, 1, i, p) for i, p in enumerate(payments)],
+        key=lambda event: event[:3],
+    )
+    loan = _Loan(terms)
+    for day, _kind, _index, event in events:
+        if day > as_of:
+            break
+        if isinstance(event, Tranche):
+            loan.disburse(event)
+        else:
+            loan.pay(event)
+    loan.accrue(as_of)
+    return Result(
+        as_of=as_of,
+        rows=loan.rows,
+        versions=loan.versions,
+        allocations=loan.allocations,
+        disbursed=loan.disbursed,
+        accrued_interest=round_vnd(loan.accrued_interest(as_of)) if loan.rows else ZERO,
+    )
+
+
+class _Loan:
+    def __init__(self, terms: LoanTerms):
+        self.terms = terms
+        self.basis = BASES[terms.basis]
+        self.schedule_terms: ScheduleTerms | None = None
+        self.contract_rows: list[Installment] = []  # the schedule as first built, for tranches
+        self.rows: list[Row] = []
+        self.versions: list[Version] = []
+        self.allocations: dict[str, Allocation] = {}
+        self.disbursed = ZERO
+
+    # --- events -------------------------------------------------------------------------
+
+    def disburse(self, tranche: Tranche) -> None:
+        if tranche.amount <= 0:
+            raise LoanEventError(_("A disbursement must be more than zero."), key=tranche.key)
+        if self.schedule_terms is None:
+            self.schedule_terms = self.terms.schedule_terms(
+                principal=tranche.amount, start=tranche.value_date
+            )
+            self.contract_rows = build_schedule(self.schedule_terms)
+            self.rows = [_row(installment) for installment in self.contract_rows]
+            self.disbursed = tranche.amount
+            self._snapshot(tranche.value_date, FIRST_DISBURSEMENT, tranche.key)
+            return
+        if tranche.value_date >= self.schedule_terms.maturity_date:
+            raise LoanEventError(
+                _("A tranche cannot be disbursed on or after the maturity date."), key=tranche.key
+            )
+        self.accrue(tranche.value_date)
+        self.disbursed += tranche.amount
+        # A tranche is spread over the contract's remaining dates, even if a prepayment had
+        # shortened the schedule.
+        self._rebuild(
+            tranche.value_date,
+            extra=tranche.amount,
+            interest_paid=ZERO,
+            mode=LOWER_INSTALLMENTS,
+            template=self.contract_rows,
+        )
+        self._snapshot(tranche.value_date, TRANCHE, tranche.key)
+
+    def pay(self, payment: Payment) -> None:
+        day, key = payment.value_date, payment.key
+        if self.schedule_terms is None or day < self.schedule_terms.start_date:
+            raise LoanEventError(
+                _("Nothing is disbursed yet on %(date)s.") % {"date": f"{day:%d/%m/%Y}"}, key=key
+            )
+        if payment.amount <= 0:
+            raise LoanEventError(_("A repayment must be more than zero."), key=key)
+        if payment.mode not in PREPAYMENT_MODES:
+            raise LoanEventError(_("Choose what a prepayment changes."), key=key)
+        self.accrue(day)
+        payoff = self.payoff(day)
+        if payment.amount > payoff:
+            raise LoanEventError(
+                _("The repayment is more than the whole debt, which is %(payoff)s on %(date)s.")
+                % {"payoff": format_vnd(payoff), "date": f"{day:%d/%m/%Y}"},
+                key=key,
+                payoff=payoff,
+            )
+        left = payment.amount
+        parts: list[Part] = []
+        for slot in self.terms.allocation_order:
+            for row in self.rows:
+                if left == 0:
+                    break
+                left = self._pay_slot(row, slot, day, left, parts)
+        if left > 0:
+            left = self._prepay(day, left, payment, parts)
+        totals = dict.fromkeys(("principal", "interest", "late_interest", "penalty"), ZERO)
+        for part in parts:
+            totals[_PORTION_OF_SLOT[part.slot]] += part.amount
+        self.allocations[key] = Allocation(key=key, value_date=day, parts=tuple(parts), **totals)
+
+    # --- allocation ---------------------------------------------------------------------
+
+    def _pay_slot(self, row: Row, slot: str, day: date, left: Decimal, parts: list[Part]) -> Decimal:
+        overdue, due_today = row.due_date < day, row.due_date == day
+        if slot == LATE_INTEREST and overdue:
+            late = min(left, row.late_owed)
+            row.late_paid += late
+            penalty = min(left - late, row.penalty_owed)
+            row.penalty_paid += penalty
+            _record(parts, LATE_INTEREST, row, late)
+            _record(parts, "penalty", row, penalty)
+            return left - late - penalty
+        if (slot == OVERDUE_INTEREST and overdue) or (slot == DUE_INTEREST and due_today):
+            paid = min(left, row.interest_unpaid)
+            row.interest_paid += paid
+            _record(parts, slot, row, paid)
+            return left - paid
+        if (slot == OVERDUE_PRINCIPAL and overdue) or (slot == DUE_PRINCIPAL and due_today):
+            paid = min(left, row.principal_unpaid)
+            row.principal_paid += paid
+            _record(parts, slot, row, paid)
+            return left - paid
+        return left
+
+    def _prepay(self, day: date, left: Decimal, payment: Payment, parts: list[Part]) -> Decimal:
+        """Interest accrued so far this period, then future principal; the schedule is rebuilt."""
+        future_principal = sum((r.principal for r in self.rows if r.due_date > day), ZERO)
+        interest = min(left, round_vnd(self.accrued_interest(day)))
+        principal = min(left - interest, future_principal)
+        if principal > 0:
+            scheduled = [r.as_installment() for r in self.rows if r.kind == SCHEDULED]
+            self._rebuild(
+                day, extra=-principal, interest_paid=interest, mode=payment.mode, template=scheduled
+            )
+        else:
+            # Only interest paid ahead: the next row collects that much less; nothing else moves.
+            collecting = self._next_interest_row(day)
+            collecting.carry -= interest
+            collecting.interest -= interest
+        row = Row(
+            PREPAYMENT,
+            None,
+            day,
+            day,
+            day,
+            principal,
+            interest,
+            future_principal,
+            principal_paid=principal,
+            interest_paid=interest,
+        )
+        position = next((i for i, r in enumerate(self.rows) if r.due_date > day), len(self.rows))
+        self.rows.insert(position, row)
+        _record(parts, DUE_INTEREST, row, interest)
+        _record(parts, DUE_PRINCIPAL, row, principal)
+        self._snapshot(day, PREPAID, payment.key)
+        return left - interest - principal
+
+    # --- interest ------------------------------------------------------------------------
+
+    def accrue(self, day: date) -> None:
+        """Late interest on principal, and the penalty on interest, left unpaid past due, up to `day`."""
+        late_rate = self.terms.annual_rate * self.terms.overdue_multiplier
+        for row in self.rows:
+            if row.due_date >= day:
+                break
+            start = row.accrued_to or row.due_date
+            if start >= day:
+                continue
+            days = self.basis.count(start, day)
+            if row.principal_unpaid > 0:
+                row.late_accrued += self.basis.interest(row.principal_unpaid * days, late_rate)
+            if row.interest_unpaid > 0:
+                row.penalty_accrued += self.basis.interest(
+                    row.interest_unpaid * days, self.terms.unpaid_interest_rate
+                )
+            row.accrued_to = day
+
+    def _next_interest_row(self, day: date) -> Row | None:
+        for row in self.rows:
+            if row.kind == SCHEDULED and row.due_date > day and row.collects_interest:
+                return row
+        return None
+
+    def accrued_interest(self, day: date) -> Decimal:
+        """Unrounded in-term interest accrued by `day` towards the next row that collects it."""
+        row = self._next_interest_row(day)
+        if row is None:
+            return ZERO
+        return row.carry + self._path_interest(row.interest_from, day)
+
+    def _path_interest(self, start: date, end: date) -> Decimal:
+        """Unrounded interest on the schedule's in-term balance from `start` to `end`."""
+        balance_count = ZERO
+        for row in self.rows:
+            if row.kind != SCHEDULED or row.due_date <= start:
+                continue
+            low, high = max(row.period_start, start), min(row.due_date, end)
+            if high > low:
+                balance_count += row.opening_principal * self.basis.count(low, high)
+            if row.due_date >= end:
+                break
+        return self.basis.interest(balance_count, self.terms.annual_rate)
+
+    def payoff(self, day: date) -> Decimal:
+        owed = sum((r.owed for r in self.rows if r.due_date <= day), ZERO)
+        future = sum((r.principal for r in self.rows if r.due_date > day), ZERO)
+        return owed + round_vnd(self.accrued_interest(day)) + future
+
+    # --- rebuilding ------------------------------------------------------------------------
+
+    def _rebuild(
+        self, day: date, *, extra: Decimal, interest_paid: Decimal, mode: str, template: list[Installment]
+    ) -> None:
+        """Redo the rows after `day` for the in-term balance changed by `extra`, on the dates
+        of `template` (the schedule in force, or the contract's own).
+
+        The interest accrued before `day` and not paid now is carried into the next row that
+        collects interest, so that row's interest is still rounded once over its whole period.
+        (When the whole balance is prepaid there is no such row: the interest was paid first,
+        and what is left of it is less than half a đồng of rounding.)
+        """
+        carried = self.accrued_interest(day) - interest_paid
+        future_principal = sum((r.principal for r in self.rows if r.due_date > day), ZERO)
+        future = rebuild_future(
+            self.schedule_terms, rows=template, as_of=day, outstanding=future_principal + extra, mode=mode
+        )
+        new_rows = [_row(installment) for installment in future]
+        collecting = next((row for row in new_rows if row.collects_interest), None)
+        if collecting is not None:
+            collecting.carry = carried
+            collecting.interest = round_vnd(
+                carried + self._interest_over(new_rows, collecting.interest_from, collecting.due_date)
+            )
+        self.rows = [r for r in self.rows if r.due_date <= day] + new_rows
+
+    def _interest_over(self, rows: list[Row], start: date, end: date) -> Decimal:
+        balance_count = ZERO
+        for row in rows:
+            low, high = max(row.period_start, start), min(row.due_date, end)
+            if high > low:
+                balance_count += row.opening_principal * self.basis.count(low, high)
+        return self.basis.interest(balance_count, self.terms.annual_rate)
+
+    def _snapshot(self, day: date, reason: str, cause: str) -> None:
+        self.versions.append(Version(day, reason, cause, tuple(_copy(r) for r in self.rows)))
+
+
+_PORTION_OF_SLOT = {
+    LATE_INTEREST: "late_interest",
+    "penalty": "penalty",
+    OVERDUE_INTEREST: "interest",
+    DUE_INTEREST: "interest",
+    OVERDUE_PRINCIPAL: "principal",
+    DUE_PRINCIPAL: "principal",
+}
+
+
+def _record(parts: list[Part], slot: str, row: Row, amount: Decimal) -> None:
+    if amount > 0:
+        parts.append(Part(slot, row.due_date, row.kind, amount))
+
+
+def _row(installment: Installment) -> Row:
+    return Row(
+        SCHEDULED,
+        installment.number,
+        installment.due_date,
+        installment.period_start,
+        installment.interest_from,
+        installment.principal,
+        installment.interest,
+        installment.opening_principal,
+    )
+
+
+def _copy(row: Row) -> Row:
+    return Row(**{name: getattr(row, name) for name in Row.__dataclass_fields__})
+
+
+__all__ = [
+    "Allocation",
+    "LoanEventError",
+    "LoanTerms",
+    "Part",
+    "Payment",
+    "Result",
+    "Row",
+    "Tranche",
+    "Version",
+    "replay",
+]

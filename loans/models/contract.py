@@ -1,0 +1,128 @@
+"""The contract (hợp đồng tín dụng) and the repayment schedule it produces, version by version."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fund.models.fields import vnd_field, vnd_only
+from fund.models.products import Amortization, DayCount, Frequency, default_allocation_order
+
+
+class LoanContract(models.Model):
+    """The final terms, fixed when the contract is signed; they may differ from the request.
+
+    The product's rules that decide how the loan is repaid and charged are copied here, so the
+    loan runs on what was signed even if the product gets a new version.
+    """
+
+    loan = models.OneToOneField("loans.Loan", on_delete=models.PROTECT, related_name="contract")
+    number = models.CharField(_("contract number"), max_length=64, unique=True)
+    signed_on = models.DateField(_("signed on"))
+    amount = vnd_field(_("amount"))
+    term_months = models.PositiveSmallIntegerField(_("term (months)"))
+    annual_rate = models.DecimalField(_("interest rate per year"), max_digits=7, decimal_places=6)
+    amortization = models.CharField(_("amortization"), max_length=20, choices=Amortization.choices)
+    principal_frequency = models.PositiveSmallIntegerField(_("principal repaid"), choices=Frequency.choices)
+    interest_frequency = models.PositiveSmallIntegerField(_("interest paid"), choices=Frequency.choices)
+    grace_months = models.PositiveSmallIntegerField(_("principal grace (months)"), default=0)
+    first_due_date = models.DateField(_("first due date"), null=True, blank=True)
+    day_count = models.CharField(_("day-count basis"), max_length=16, choices=DayCount.choices)
+    overdue_multiplier = models.DecimalField(
+        _("overdue interest, times the rate"), max_digits=7, decimal_places=4
+    )
+    unpaid_interest_rate = models.DecimalField(
+        _("rate on unpaid interest per year"), max_digits=7, decimal_places=6
+    )
+    allocation_order = models.JSONField(_("repayment allocation order"), default=default_allocation_order)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("loan contract")
+        verbose_name_plural = _("loan contracts")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_contract_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(term_months__gte=1), name="loans_contract_term_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grace_months__lt=models.F("term_months")),
+                name="loans_contract_grace_within_term",
+            ),
+            *vnd_only("loans_contract", "amount"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ScheduleVersion(models.Model):
+    """The schedule in force from a date. A new event makes a new version; rows are never edited.
+
+    A household group's loan has a schedule per household share (`share`); others have none.
+    """
+
+    class Reason(models.TextChoices):
+        DISBURSEMENT = "disbursement", _("First disbursement")
+        TRANCHE = "tranche", _("Further tranche")
+        PREPAYMENT = "prepayment", _("Prepayment")
+        CORRECTION = "correction", _("Recomputed after a reversal or a back-dated repayment")
+
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="schedule_versions")
+    share = models.ForeignKey(
+        "loans.LoanMemberShare",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedule_versions",
+    )
+    number = models.PositiveIntegerField(_("version"))
+    effective_date = models.DateField(_("in force from"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("schedule version")
+        verbose_name_plural = _("schedule versions")
+        ordering = ["loan", "share", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "share", "number"], name="loans_schedule_version_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} v{self.number}"
+
+
+class ScheduleRow(models.Model):
+    """One installment (kỳ trả nợ) of a version, or the row a prepayment added on its own date."""
+
+    class Kind(models.TextChoices):
+        SCHEDULED = "scheduled", _("Installment")
+        PREPAYMENT = "prepayment", _("Prepayment")
+
+    version = models.ForeignKey(ScheduleVersion, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    number = models.PositiveSmallIntegerField(_("installment"), null=True)
+    due_date = models.DateField(_("due date"))
+    period_start = models.DateField(_("period from"))
+    interest_from = models.DateField(_("interest from"))
+    principal = vnd_field(_("principal"))
+    interest = vnd_field(_("interest"))
+    opening_principal = vnd_field(_("outstanding before"))
+
+    class Meta:
+        verbose_name = _("schedule row")
+        verbose_name_plural = _("schedule rows")
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="loans_schedule_row_unique"),
+            *vnd_only("loans_schedule_row", "principal", "interest", "opening_principal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_date}: {self.principal} + {self.interest}"

@@ -1,0 +1,243 @@
+"""Money moving for a loan: disbursements, repayments and the loan's sub-ledger.
+
+`LoanTransaction` is the sub-ledger: one row per posting the loan made, never changed, each
+pointing at its journal entry. Its `principal` is the change in what the borrower owes (a
+disbursement adds, a repayment takes away, a reversal undoes); its `interest`, `late_interest`
+and `penalty` are what was collected. Summed over all rows they are the loan's balances, and
+over all loans they equal the GL control accounts.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from fund.models.fields import vnd_field, vnd_only
+from loans.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
+
+
+class Disbursement(models.Model):
+    """A tranche (giải ngân): entered by an officer, authorized and posted by an accountant."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for authorization")
+        AUTHORIZED = "authorized", _("Authorized and posted")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="disbursements")
+    value_date = models.DateField(_("value date"))
+    amount = vnd_field(_("amount"))
+    account = models.ForeignKey(
+        "ledger.Account", verbose_name=_("paid from"), on_delete=models.PROTECT, related_name="+"
+    )
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
+    status = FSMField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING, protected=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("authorized or cancelled by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("authorized or cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+
+    class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        ordering = ["loan", "value_date", "pk"]
+        permissions = [
+            ("authorize_disbursement", _("Can authorize a disbursement")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="loans_disbursement_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "authorized", "cancelled"]),
+                name="loans_disbursement_status_valid",
+            ),
+            *vnd_only("loans_disbursement", "amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.amount} {self.value_date}"
+
+    @transition(
+        field=status,
+        source=Status.PENDING,
+        target=Status.AUTHORIZED,
+        permission="loans.authorize_disbursement",
+    )
+    def authorize(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.PENDING, target=Status.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+
+class DisbursementShare(models.Model):
+    """What of a group loan's tranche goes to each household's sub-loan."""
+
+    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, related_name="shares")
+    share = models.ForeignKey("loans.LoanMemberShare", on_delete=models.PROTECT, related_name="disbursements")
+    amount = vnd_field(_("amount"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["disbursement", "share"], name="loans_disbursement_share_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="loans_disbursement_share_positive"
+            ),
+            *vnd_only("loans_disbursement_share", "amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.share_id}: {self.amount}"
+
+
+class RepaymentImport(models.Model):
+    """An .xlsx file of repayments imported at once (all rows or none)."""
+
+    file_name = models.CharField(_("file"), max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    rows = models.PositiveIntegerField(_("rows posted"))
+    skipped = models.PositiveIntegerField(_("rows already imported"))
+    total = vnd_field(_("total posted"))
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("repayment import")
+        verbose_name_plural = _("repayment imports")
+        ordering = ["-imported_at"]
+        constraints = [*vnd_only("loans_repayment_import", "total")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class Repayment(models.Model):
+    """Money received from the borrower (trả nợ). How it was spent lives in the sub-ledger."""
+
+    class Channel(models.TextChoices):
+        CASH = "cash", _("Cash")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        FARMERS_UNION = "farmers_union", _("Through the commune Farmers' Union")
+
+    class PrepaymentMode(models.TextChoices):
+        LOWER_INSTALLMENTS = LOWER_INSTALLMENTS, _("Lower the later installments")
+        SHORTEN_TERM = SHORTEN_TERM, _("Shorten the term")
+
+    class Status(models.TextChoices):
+        POSTED = "posted", _("Posted")
+        REVERSED = "reversed", _("Reversed")
+
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="repayments")
+    share = models.ForeignKey(
+        "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="repayments"
+    )
+    value_date = models.DateField(_("value date"))
+    amount = vnd_field(_("amount"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    account = models.ForeignKey(
+        "ledger.Account", verbose_name=_("received into"), on_delete=models.PROTECT, related_name="+"
+    )
+    prepayment_mode = models.CharField(
+        _("a prepayment"), max_length=20, choices=PrepaymentMode.choices, default=LOWER_INSTALLMENTS
+    )
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    batch = models.ForeignKey(
+        RepaymentImport, on_delete=models.PROTECT, null=True, blank=True, related_name="repayments"
+    )
+    status = FSMField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.POSTED, protected=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reversed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversal_reason = models.TextField(_("reason for reversing"), blank=True)
+
+    class Meta:
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
+        ordering = ["loan", "value_date", "pk"]
+        permissions = [("reverse_repayment", _("Can reverse a repayment"))]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_repayment_amount_positive"),
+            *vnd_only("loans_repayment", "amount"),
+        ]
+        indexes = [models.Index(fields=["loan", "status", "value_date"], name="loans_repayment_loan_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.amount} {self.value_date}"
+
+    @transition(
+        field=status, source=Status.POSTED, target=Status.REVERSED, permission="loans.reverse_repayment"
+    )
+    def reverse(self) -> None:
+        pass
+
+
+class LoanTransaction(models.Model):
+    """One line of the loan's sub-ledger, with the journal entry that posted it."""
+
+    class Kind(models.TextChoices):
+        DISBURSEMENT = "disbursement", _("Disbursement")
+        REPAYMENT = "repayment", _("Repayment")
+        REVERSAL = "reversal", _("Reversal")
+
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="transactions")
+    share = models.ForeignKey(
+        "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    value_date = models.DateField(_("value date"))
+    amount = vnd_field(_("amount"))
+    principal = vnd_field(_("principal"))
+    interest = vnd_field(_("interest"))
+    late_interest = vnd_field(_("late interest"))
+    penalty = vnd_field(_("interest on unpaid interest"))
+    disbursement = models.ForeignKey(
+        Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+    )
+    repayment = models.ForeignKey(
+        Repayment, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    # A group loan's tranche posts one entry for all its households' sub-loans.
+    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("loan transaction")
+        verbose_name_plural = _("loan transactions")
+        ordering = ["loan", "value_date", "pk"]
+        constraints = [
+            *vnd_only("loans_transaction", "amount", "principal", "interest", "late_interest", "penalty"),
+        ]
+        indexes = [models.Index(fields=["loan", "value_date"], name="loans_transaction_loan_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.kind} {self.amount}"

@@ -1,0 +1,184 @@
+"""Signing the contract: the final terms of an approved loan, before its first tranche."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from common.money import format_vnd
+from fund.models.products import MAX_ANNUAL_RATE
+from fund.selectors import current_fund
+from fund.services.common import require_permission
+from fund.templatetags.money import percent
+from loans.models import Loan, LoanContract, LoanStatus
+from loans.schedule import ScheduleError, ScheduleTerms
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """What the officer types when the contract is signed. Rate None: the approved rate.
+
+    `share_amounts` (household share id -> amount) only for a household group's loan.
+    """
+
+    number: str
+    signed_on: date
+    amount: Decimal
+    term_months: int
+    grace_months: int = 0
+    first_due_date: date | None = None
+    annual_rate: Decimal | None = None
+    share_amounts: dict[int, Decimal] | None = None
+
+
+@transaction.atomic
+def sign_contract(*, actor, loan: Loan, terms: ContractTerms) -> LoanContract:
+    """Record (or, until the first tranche, correct) the signed contract of an approved loan."""
+    require_permission(actor, "loans.add_loancontract")
+    loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
+    if loan.status != LoanStatus.APPROVED:
+        raise ValidationError(
+            _("A contract is signed for an approved loan; this one is %(status)s.")
+            % {"status": loan.get_status_display().lower()}
+        )
+    if not loan.nothing_disbursed():
+        raise ValidationError(_("A tranche is already entered: the contract can no longer change."))
+    errors = _terms_errors(loan, terms)
+    if errors:
+        raise ValidationError(errors)
+    product = loan.product
+    values = {
+        "number": terms.number.strip(),
+        "signed_on": terms.signed_on,
+        "amount": terms.amount,
+        "term_months": terms.term_months,
+        "annual_rate": terms.annual_rate if terms.annual_rate is not None else loan.approved_rate,
+        "amortization": product.amortization,
+        "principal_frequency": product.principal_frequency,
+        "interest_frequency": product.interest_frequency,
+        "grace_months": terms.grace_months,
+        "first_due_date": terms.first_due_date,
+        "day_count": product.day_count,
+        "overdue_multiplier": product.overdue_multiplier,
+        "unpaid_interest_rate": product.unpaid_interest_rate,
+        "allocation_order": list(product.allocation_order),
+        "signed_by": actor,
+    }
+    try:
+        with transaction.atomic():
+            contract, _created = LoanContract.objects.update_or_create(loan=loan, defaults=values)
+    except IntegrityError:
+        raise ValidationError({"number": _("Another loan already has this contract number.")}) from None
+    if loan.is_group_loan:
+        for share in loan.member_shares.all():
+            share.contract_amount = terms.share_amounts.get(share.pk) or None
+            share.save(update_fields=["contract_amount", "contract_amount_currency"])
+    return contract
+
+
+def _terms_errors(loan: Loan, terms: ContractTerms) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    product, business_date = loan.product, current_fund().business_date
+    if not terms.number or not terms.number.strip():
+        refuse("number", _("Enter the contract number."))
+    if terms.signed_on > business_date:
+        refuse(
+            "signed_on",
+            _("The contract cannot be signed after the business date (%(date)s).")
+            % {"date": f"{business_date:%d/%m/%Y}"},
+        )
+    elif loan.decided_on and terms.signed_on < loan.decided_on:
+        refuse(
+            "signed_on",
+            _("The contract cannot be signed before the loan was approved (%(date)s).")
+            % {"date": f"{loan.decided_on:%d/%m/%Y}"},
+        )
+    approved = loan.approved_amount.amount
+    if terms.amount is None or terms.amount <= 0 or terms.amount != terms.amount.to_integral_value():
+        refuse("amount", _("The amount is a whole number of đồng above 0."))
+    elif terms.amount > approved:
+        refuse(
+            "amount",
+            _("The contract cannot lend more than the %(approved)s approved.")
+            % {"approved": format_vnd(approved)},
+        )
+    if not product.term_min_months <= terms.term_months <= product.term_max_months:
+        refuse(
+            "term_months",
+            _("%(product)s lends for %(low)s to %(high)s months.")
+            % {"product": product.name, "low": product.term_min_months, "high": product.term_max_months},
+        )
+    if terms.grace_months > product.max_grace_months:
+        refuse(
+            "grace_months",
+            _("%(product)s allows at most %(months)s months of principal grace.")
+            % {"product": product.name, "months": product.max_grace_months},
+        )
+    rate = terms.annual_rate if terms.annual_rate is not None else loan.approved_rate
+    if rate is None or not Decimal(0) <= rate <= MAX_ANNUAL_RATE:
+        refuse(
+            "annual_rate",
+            _("The rate must be between 0 and %(max)s a year.") % {"max": percent(MAX_ANNUAL_RATE)},
+        )
+    if terms.first_due_date is not None and terms.first_due_date <= terms.signed_on:
+        refuse("first_due_date", _("The first due date comes after the signing date."))
+    if loan.is_group_loan:
+        _check_share_amounts(loan, terms, refuse)
+    if not errors:
+        _check_schedule(product, terms, rate, refuse)
+    return errors
+
+
+def _check_share_amounts(loan: Loan, terms: ContractTerms, refuse) -> None:
+    amounts = terms.share_amounts or {}
+    shares = {share.pk: share for share in loan.member_shares.select_related("member")}
+    if set(amounts) - set(shares):
+        refuse("share_amounts", _("Only the households of this loan can have a share."))
+        return
+    for pk, amount in amounts.items():
+        share = shares[pk]
+        limit = (share.approved_amount or share.amount).amount
+        if amount is None or amount < 0 or amount != amount.to_integral_value():
+            refuse("share_amounts", _("%(member)s: a whole number of đồng.") % {"member": share.member})
+        elif amount > limit:
+            refuse(
+                "share_amounts",
+                _("%(member)s: more than the %(limit)s approved.")
+                % {"member": share.member, "limit": format_vnd(limit)},
+            )
+    total = sum((a for a in amounts.values() if a), Decimal(0))
+    if terms.amount is not None and total != terms.amount:
+        refuse(
+            "share_amounts",
+            _("The households' amounts add up to %(total)s, not the contract's %(amount)s.")
+            % {"total": format_vnd(total), "amount": format_vnd(terms.amount)},
+        )
+
+
+def _check_schedule(product, terms: ContractTerms, rate: Decimal, refuse) -> None:
+    """The terms must make a schedule: tried from the signing date, the earliest disbursement."""
+    try:
+        ScheduleTerms(
+            principal=terms.amount,
+            annual_rate=rate,
+            start_date=terms.signed_on,
+            term_months=terms.term_months,
+            method=product.amortization,
+            principal_frequency=product.principal_frequency,
+            interest_frequency=product.interest_frequency,
+            grace_months=terms.grace_months,
+            first_due_date=terms.first_due_date,
+            basis=product.day_count,
+        )
+    except ScheduleError as error:
+        for field, message in error.errors.items():
+            refuse(
+                field if field in ("term_months", "grace_months", "first_due_date") else "__all__", message
+            )

@@ -1,0 +1,274 @@
+"""Disbursement (giải ngân): an officer enters a tranche, an accountant authorizes and posts it.
+
+Authorizing posts Dr the product's loan account / Cr the lending account through the posting
+service, once: the tranche row is locked and a repeated or concurrent authorization finds it
+already posted. The first tranche makes the loan active.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from common.money import ONE_DONG, ZERO, format_vnd
+from fund.selectors import current_fund
+from fund.services.common import require_permission
+from ledger.models import Account
+from ledger.selectors import account_balance
+from ledger.services import EntryDraft, Line, post_entry
+from loans import replaying
+from loans.engine import LoanEventError
+from loans.models import Disbursement, DisbursementShare, Loan, LoanStatus, LoanTransaction
+from loans.services.settling import settle
+from loans.services.transitions import apply_transition
+
+
+@transaction.atomic
+def record_disbursement(
+    *,
+    actor,
+    loan: Loan,
+    value_date: date,
+    amount: Decimal,
+    account: Account,
+    memo: str = "",
+    share_amounts: dict[int, Decimal] | None = None,
+) -> Disbursement:
+    """Enter a tranche for authorization. A group loan's tranche is split among its households
+    (`share_amounts`, by share id; by default in proportion to what each has left to draw)."""
+    require_permission(actor, "loans.add_disbursement")
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    errors = _tranche_errors(loan, value_date, amount, account)
+    if errors:
+        raise ValidationError(errors)
+    disbursement = Disbursement.objects.create(
+        loan=loan, value_date=value_date, amount=amount, account=account, memo=memo.strip(), recorded_by=actor
+    )
+    if loan.is_group_loan:
+        split = share_amounts or _split_by_what_is_left(loan, amount)
+        _check_split(loan, amount, split)
+        DisbursementShare.objects.bulk_create(
+            DisbursementShare(disbursement=disbursement, share_id=pk, amount=part)
+            for pk, part in split.items()
+            if part
+        )
+    return disbursement
+
+
+def _drawn(loan: Loan) -> Decimal:
+    total = loan.disbursements.exclude(status=Disbursement.Status.CANCELLED).aggregate(total=Sum("amount"))[
+        "total"
+    ]
+    return total or ZERO
+
+
+def _tranche_errors(loan: Loan, value_date: date, amount: Decimal, account: Account) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if loan.status not in (LoanStatus.APPROVED, LoanStatus.ACTIVE):
+        refuse(
+            "__all__",
+            _("Only an approved or active loan is disbursed; this one is %(status)s.")
+            % {"status": loan.get_status_display().lower()},
+        )
+        return errors
+    contract = getattr(loan, "contract", None)
+    if contract is None:
+        refuse("__all__", _("Record the signed contract before the first tranche."))
+        return errors
+    fund = current_fund()
+    if value_date > fund.business_date:
+        refuse(
+            "value_date",
+            _("A tranche is dated at the latest on the business date (%(date)s).")
+            % {"date": f"{fund.business_date:%d/%m/%Y}"},
+        )
+    if value_date < contract.signed_on:
+        refuse(
+            "value_date",
+            _("A tranche cannot come before the contract was signed (%(date)s).")
+            % {"date": f"{contract.signed_on:%d/%m/%Y}"},
+        )
+    authorized = loan.disbursements.filter(status=Disbursement.Status.AUTHORIZED)
+    last = authorized.order_by("-value_date").first()
+    if last is not None and value_date < last.value_date:
+        refuse(
+            "value_date",
+            _("A tranche cannot come before the previous one (%(date)s).")
+            % {"date": f"{last.value_date:%d/%m/%Y}"},
+        )
+    first = authorized.order_by("value_date").first()
+    if first is not None:
+        terms = replaying.loan_terms(contract).schedule_terms(principal=ONE_DONG, start=first.value_date)
+        if value_date >= terms.maturity_date:
+            refuse(
+                "value_date",
+                _("The loan matures on %(date)s: no tranche on or after that day.")
+                % {"date": f"{terms.maturity_date:%d/%m/%Y}"},
+            )
+    if amount is None or amount <= 0 or amount != amount.to_integral_value():
+        refuse("amount", _("The amount is a whole number of đồng above 0."))
+    else:
+        left = contract.amount.amount - _drawn(loan)
+        if amount > left:
+            refuse(
+                "amount",
+                _("Only %(left)s of the contract's %(total)s is left to disburse.")
+                % {"left": format_vnd(left), "total": format_vnd(contract.amount.amount)},
+            )
+    if not fund.lending_accounts.filter(pk=account.pk).exists():
+        refuse("account", _("Choose one of the fund's cash or bank accounts it lends from."))
+    return errors
+
+
+def _left_per_share(loan: Loan) -> dict[int, Decimal]:
+    drawn = dict(
+        DisbursementShare.objects.filter(disbursement__loan=loan)
+        .exclude(disbursement__status=Disbursement.Status.CANCELLED)
+        .values_list("share")
+        .annotate(total=Sum("amount"))
+    )
+    return {
+        share.pk: share.contract_amount.amount - (drawn.get(share.pk) or ZERO)
+        for share in loan.member_shares.filter(contract_amount__isnull=False)
+    }
+
+
+def _split_by_what_is_left(loan: Loan, amount: Decimal) -> dict[int, Decimal]:
+    """`amount` shared in proportion to what each household has left to draw; the last takes the rest."""
+    left = {pk: rest for pk, rest in _left_per_share(loan).items() if rest > 0}
+    total_left = sum(left.values(), ZERO)
+    split, given = {}, ZERO
+    for index, (pk, rest) in enumerate(left.items()):
+        part = (
+            amount - given
+            if index == len(left) - 1
+            else min(rest, (amount * rest / total_left).to_integral_value())
+        )
+        split[pk] = part
+        given += part
+    return split
+
+
+def _check_split(loan: Loan, amount: Decimal, split: dict[int, Decimal]) -> None:
+    left = _left_per_share(loan)
+    problems = []
+    for pk, part in split.items():
+        if pk not in left:
+            problems.append(_("A tranche goes only to the households in the contract."))
+        elif part < 0 or part > left[pk]:
+            problems.append(
+                _("A household's part is more than it has left to draw (%(left)s).")
+                % {"left": format_vnd(left[pk])}
+            )
+    if sum(split.values(), ZERO) != amount:
+        problems.append(_("The households' parts do not add up to the tranche."))
+    if problems:
+        raise ValidationError({"share_amounts": problems})
+
+
+@transaction.atomic
+def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement:
+    """Authorize and post a tranche (not by whoever entered it). Posting twice is impossible."""
+    disbursement = (
+        Disbursement.objects.select_for_update().select_related("loan", "account").get(pk=disbursement.pk)
+    )
+    if disbursement.status == Disbursement.Status.AUTHORIZED:
+        return disbursement  # someone (or a double click) already did: nothing more to post
+    if not can_proceed(disbursement.authorize):
+        raise ValidationError(_("This tranche was cancelled."))
+    if not has_transition_perm(disbursement.authorize, actor):
+        raise PermissionDenied(
+            _("Your role does not allow this. Ask the fund's administrator if you need it.")
+        )
+    if disbursement.recorded_by_id == actor.pk:
+        raise PermissionDenied(_("Whoever entered a tranche cannot authorize it: ask another accountant."))
+    loan = Loan.objects.select_for_update().select_related("product").get(pk=disbursement.loan_id)
+    _check_funds(disbursement)
+    amount = disbursement.amount.amount
+    entry = post_entry(
+        EntryDraft(
+            value_date=disbursement.value_date,
+            memo=_("Disbursement of %(loan)s, contract %(contract)s")
+            % {"loan": loan.reference, "contract": loan.contract.number},
+            lines=[
+                Line(
+                    account=loan.product.principal_account.code, debit=amount, reference=loan.contract.number
+                ),
+                Line(account=disbursement.account.code, credit=amount, reference=loan.contract.number),
+            ],
+            idempotency_key=f"loans:disbursement:{disbursement.pk}",
+            source_kind="disbursement",
+            source_ref=loan.reference,
+        ),
+        created_by=actor,
+    )
+    parts = list(disbursement.shares.all()) if loan.is_group_loan else [None]
+    LoanTransaction.objects.bulk_create(
+        LoanTransaction(
+            loan=loan,
+            share_id=part.share_id if part else None,
+            kind=LoanTransaction.Kind.DISBURSEMENT,
+            value_date=disbursement.value_date,
+            amount=part.amount.amount if part else amount,
+            principal=part.amount.amount if part else amount,
+            interest=ZERO,
+            late_interest=ZERO,
+            penalty=ZERO,
+            disbursement=disbursement,
+            journal_entry=entry,
+        )
+        for part in parts
+    )
+    disbursement.authorize()
+    disbursement.decided_by, disbursement.decided_at = actor, timezone.now()
+    disbursement.save()
+    if loan.status == LoanStatus.APPROVED:
+        apply_transition(loan, "activate", actor=actor, note=_("First tranche paid out."))
+    try:
+        settle(loan, actor=actor)
+    except LoanEventError as error:
+        raise ValidationError(str(error)) from None
+    return disbursement
+
+
+def _check_funds(disbursement: Disbursement) -> None:
+    """The lending account must hold the tranche on its date and still today (nothing overdrawn)."""
+    code = disbursement.account.code
+    business_date = current_fund().business_date
+    available = min(
+        account_balance(code=code, as_of=disbursement.value_date),
+        account_balance(code=code, as_of=max(business_date, disbursement.value_date)),
+    )
+    if available < disbursement.amount.amount:
+        raise ValidationError(
+            _("Account %(account)s holds %(available)s: it cannot pay out %(amount)s.")
+            % {
+                "account": disbursement.account,
+                "available": format_vnd(available),
+                "amount": format_vnd(disbursement.amount.amount),
+            }
+        )
+
+
+@transaction.atomic
+def cancel_disbursement(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
+    require_permission(actor, "loans.add_disbursement")
+    disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Say why the tranche is cancelled.")})
+    if not can_proceed(disbursement.cancel):
+        raise ValidationError(_("Only a tranche waiting for authorization can be cancelled."))
+    disbursement.cancel()
+    disbursement.decided_by, disbursement.decided_at = actor, timezone.now()
+    disbursement.cancel_reason = reason.strip()
+    disbursement.save()
+    return disbursement

@@ -1,0 +1,182 @@
+"""Repayments (trả nợ): recording, reversing, and importing them from .xlsx.
+
+Every repayment locks its loan, so two officers entering repayments for one loan at once are
+taken one after the other; each posts one balanced entry whose lines are its allocation.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from common.money import format_vnd
+from fund.selectors import current_fund
+from fund.services.common import require_permission
+from ledger.models import Account
+from loans.engine import LoanEventError
+from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
+from loans.services.settling import reverse_repayment_posting, settle
+
+
+@dataclass(frozen=True)
+class RepaymentInput:
+    """One repayment as an officer enters it. `account` None: the channel's usual account."""
+
+    value_date: date
+    amount: Decimal
+    channel: str
+    reference: str = ""
+    account: Account | None = None
+    prepayment_mode: str = Repayment.PrepaymentMode.LOWER_INSTALLMENTS
+    share: LoanMemberShare | None = None
+    idempotency_key: str = ""
+
+
+def default_account(channel: str) -> Account | None:
+    """Cash lands in the fund's first cash account; anything else in its first bank account."""
+    prefix = "111" if channel == Repayment.Channel.CASH else "112"
+    return current_fund().lending_accounts.filter(code__startswith=prefix).order_by("code").first()
+
+
+def input_key(loan: Loan, entry: RepaymentInput) -> str:
+    """A key for what was entered: the same repayment entered or imported again finds itself."""
+    text = "|".join(
+        [
+            str(loan.pk),
+            str(entry.share.pk if entry.share else ""),
+            entry.value_date.isoformat(),
+            str(entry.amount),
+            entry.channel,
+            entry.reference.strip(),
+        ]
+    )
+    return "in:" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _input_errors(loan: Loan, entry: RepaymentInput, account: Account | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if loan.status != LoanStatus.ACTIVE:
+        refuse(
+            "__all__",
+            _("Only an active loan takes repayments; this one is %(status)s.")
+            % {"status": loan.get_status_display().lower()},
+        )
+        return errors
+    business_date = current_fund().business_date
+    if entry.value_date > business_date:
+        refuse(
+            "value_date",
+            _("A repayment is dated at the latest on the business date (%(date)s).")
+            % {"date": f"{business_date:%d/%m/%Y}"},
+        )
+    if entry.amount is None or entry.amount <= 0 or entry.amount != entry.amount.to_integral_value():
+        refuse("amount", _("The amount is a whole number of đồng above 0."))
+    if entry.channel not in Repayment.Channel.values:
+        refuse("channel", _("Choose how the money came in."))
+    if entry.prepayment_mode not in Repayment.PrepaymentMode.values:
+        refuse("prepayment_mode", _("Choose what a prepayment changes."))
+    if loan.is_group_loan:
+        if entry.share is None or entry.share.loan_id != loan.pk or entry.share.contract_amount is None:
+            refuse("share", _("Choose the household of this group loan that repays."))
+    elif entry.share is not None:
+        refuse("share", _("Only a household group's loan is repaid household by household."))
+    if account is None:
+        refuse("account", _("The fund has no account for this channel; choose the account."))
+    elif not current_fund().lending_accounts.filter(pk=account.pk).exists():
+        refuse("account", _("Choose one of the fund's cash or bank accounts."))
+    return errors
+
+
+def record_repayment(*, actor, loan: Loan, entry: RepaymentInput, batch=None) -> Repayment:
+    """Record, allocate and post a repayment. Entering the same one again returns it unchanged."""
+    require_permission(actor, "loans.add_repayment")
+    key = entry.idempotency_key or input_key(loan, entry)
+    with transaction.atomic():
+        loan = (
+            Loan.objects.select_for_update().select_related("product", "contract", "borrower").get(pk=loan.pk)
+        )
+        existing = Repayment.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        account = entry.account or default_account(entry.channel)
+        errors = _input_errors(loan, entry, account)
+        if errors:
+            raise ValidationError(errors)
+        repayment = Repayment.objects.create(
+            loan=loan,
+            share=entry.share,
+            value_date=entry.value_date,
+            amount=entry.amount,
+            channel=entry.channel,
+            reference=entry.reference.strip(),
+            account=account,
+            prepayment_mode=entry.prepayment_mode,
+            idempotency_key=key,
+            batch=batch,
+            recorded_by=actor,
+        )
+        try:
+            settle(loan, actor=actor)
+        except LoanEventError as error:
+            raise _refusal(error, repayment) from None
+    return repayment
+
+
+def _refusal(error: LoanEventError, repayment: Repayment) -> ValidationError:
+    if error.key != f"r{repayment.pk}":
+        # A back-dated repayment took what a later one had paid, so the later one is too much now.
+        return ValidationError(
+            {
+                "amount": _(
+                    "Dated %(date)s, this repayment would leave a later repayment above the debt: %(why)s"
+                )
+                % {"date": f"{repayment.value_date:%d/%m/%Y}", "why": error}
+            }
+        )
+    if error.payoff is not None:
+        return ValidationError(
+            {
+                "amount": _(
+                    "This is more than the whole debt. To repay the loan in full on %(date)s, pay "
+                    "exactly %(payoff)s."
+                )
+                % {"date": f"{repayment.value_date:%d/%m/%Y}", "payoff": format_vnd(error.payoff)}
+            }
+        )
+    return ValidationError({"value_date": str(error)})
+
+
+@transaction.atomic
+def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
+    """Reverse a repayment (with a reason) and re-allocate every later repayment in order."""
+    repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
+    loan = Loan.objects.select_for_update().select_related("product", "contract").get(pk=repayment.loan_id)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Say why the repayment is reversed.")})
+    if not can_proceed(repayment.reverse):
+        raise ValidationError(_("This repayment is already reversed."))
+    if not has_transition_perm(repayment.reverse, actor):
+        raise PermissionDenied(
+            _("Your role does not allow this. Ask the fund's administrator if you need it.")
+        )
+    business_date = current_fund().business_date
+    repayment.reverse()
+    repayment.reversed_by, repayment.reversed_at, repayment.reversal_reason = (
+        actor,
+        timezone.now(),
+        reason.strip(),
+    )
+    repayment.save()
+    reverse_repayment_posting(repayment, actor=actor, on=business_date, reason=reason.strip())
+    settle(loan, actor=actor, correction=True)
+    return repayment

@@ -1,0 +1,201 @@
+"""Bringing the stored loan in line with its replayed life, after any money event.
+
+After a tranche, a repayment or a reversal the engine replays each sub-loan. Every repayment
+whose allocation now differs from what the sub-ledger holds for it (the new one, or later ones
+after a back-dated repayment or a reversal) is posted again: its current entry reversed and a
+new one posted, so the sub-ledger and the GL both follow the allocation. A changed schedule is
+stored as a new version. A loan with nothing left to pay closes; a closed one that owes again
+reopens.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from fund.selectors import current_fund
+from ledger.services import EntryDraft, Line, post_entry, reverse_entry
+from loans.engine import PREPAYMENT, Allocation, Result
+from loans.models import (
+    Loan,
+    LoanMemberShare,
+    LoanStatus,
+    LoanTransaction,
+    Repayment,
+    ScheduleRow,
+    ScheduleVersion,
+)
+from loans.replaying import parts_of, replay_part
+from loans.services.transitions import apply_transition
+
+PORTIONS = ("principal", "interest", "late_interest", "penalty")
+_REASONS = {
+    "disbursement": ScheduleVersion.Reason.DISBURSEMENT,
+    "tranche": ScheduleVersion.Reason.TRANCHE,
+    "prepayment": ScheduleVersion.Reason.PREPAYMENT,
+}
+
+
+def settle(loan: Loan, *, actor, correction: bool = False) -> list[Result]:
+    """Post what the replay says and store the schedule; call inside the use case's transaction,
+    with the loan row locked. `correction`: the change comes from a reversal."""
+    business_date = current_fund().business_date
+    results = []
+    for share in parts_of(loan):
+        result = replay_part(loan, share, as_of=business_date)
+        _post_allocations(loan, share, result, actor=actor, business_date=business_date)
+        _store_schedule(loan, share, result, correction=correction)
+        results.append(result)
+    repaid = bool(results) and all(result.is_repaid for result in results)
+    if loan.status == LoanStatus.ACTIVE and repaid:
+        apply_transition(loan, "close", actor=actor, note=_("Principal and all interest repaid."))
+    elif loan.status == LoanStatus.CLOSED and not repaid:
+        apply_transition(
+            loan, "reopen", actor=actor, note=_("A repayment was reversed: the loan owes again.")
+        )
+    return results
+
+
+def _posted_portions(loan: Loan, share: LoanMemberShare | None) -> dict[int, dict[str, Decimal]]:
+    """What the sub-ledger holds as paid by each repayment, net of corrections (principal as paid,
+    not as the change in what is owed)."""
+    rows = (
+        LoanTransaction.objects.filter(loan=loan, share=share, repayment__isnull=False)
+        .values("repayment")
+        .annotate(*(Sum(name) for name in PORTIONS))
+    )
+    return {
+        row["repayment"]: {
+            name: row[f"{name}__sum"] * (-1 if name == "principal" else 1) for name in PORTIONS
+        }
+        for row in rows
+    }
+
+
+def _post_allocations(loan, share, result: Result, *, actor, business_date) -> None:
+    posted = _posted_portions(loan, share)
+    repayments = Repayment.objects.filter(
+        loan=loan, share=share, status=Repayment.Status.POSTED
+    ).select_related("account")
+    for repayment in repayments.order_by("pk"):
+        allocation = result.allocations[f"r{repayment.pk}"]
+        wanted = {name: getattr(allocation, name) for name in PORTIONS}
+        held = posted.get(repayment.pk)
+        if held == wanted:
+            continue
+        if held is not None:
+            reverse_repayment_posting(
+                repayment,
+                actor=actor,
+                on=business_date,
+                reason=_("Allocation recomputed after an earlier repayment changed."),
+            )
+        post_repayment(repayment, allocation, actor=actor, on=business_date if held is not None else None)
+
+
+def post_repayment(repayment: Repayment, allocation: Allocation, *, actor, on=None) -> LoanTransaction:
+    """Post one repayment's allocation: Dr the receiving account / Cr loan principal and income."""
+    loan, product = repayment.loan, repayment.loan.product
+    value_date = on or repayment.value_date
+    attempt = repayment.transactions.filter(kind=LoanTransaction.Kind.REPAYMENT).count() + 1
+    reference = loan.contract.number
+    credits = [
+        (product.principal_account.code, allocation.principal),
+        (product.interest_income_account.code, allocation.interest),
+        (product.late_interest_income_account.code, allocation.late_interest + allocation.penalty),
+    ]
+    entry = post_entry(
+        EntryDraft(
+            value_date=value_date,
+            memo=_("Repayment of %(loan)s, contract %(contract)s")
+            % {"loan": loan.reference, "contract": reference},
+            lines=[
+                Line(account=repayment.account.code, debit=allocation.total, reference=repayment.reference)
+            ]
+            + [
+                Line(account=code, credit=amount, reference=reference)
+                for code, amount in credits
+                if amount > 0
+            ],
+            idempotency_key=f"loans:repayment:{repayment.pk}:{attempt}",
+            source_kind="repayment",
+            source_ref=loan.reference,
+        ),
+        created_by=actor,
+    )
+    return LoanTransaction.objects.create(
+        loan=loan,
+        share=repayment.share,
+        kind=LoanTransaction.Kind.REPAYMENT,
+        value_date=value_date,
+        amount=allocation.total,
+        principal=-allocation.principal,
+        interest=allocation.interest,
+        late_interest=allocation.late_interest,
+        penalty=allocation.penalty,
+        repayment=repayment,
+        journal_entry=entry,
+    )
+
+
+def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -> LoanTransaction:
+    """Undo the repayment's current posting in the GL and the sub-ledger."""
+    current = repayment.transactions.filter(
+        kind=LoanTransaction.Kind.REPAYMENT, reversed_by__isnull=True
+    ).get()
+    entry = reverse_entry(entry=current.journal_entry, reason=reason, created_by=actor, value_date=on)
+    return LoanTransaction.objects.create(
+        loan=current.loan,
+        share=current.share,
+        kind=LoanTransaction.Kind.REVERSAL,
+        value_date=on,
+        amount=current.amount.amount,
+        principal=-current.principal.amount,
+        interest=-current.interest.amount,
+        late_interest=-current.late_interest.amount,
+        penalty=-current.penalty.amount,
+        repayment=repayment,
+        reverses=current,
+        journal_entry=entry,
+    )
+
+
+def _store_schedule(loan, share, result: Result, *, correction: bool) -> None:
+    latest = ScheduleVersion.objects.filter(loan=loan, share=share).order_by("-number").first()
+    rows = [
+        (row.kind, row.number, row.due_date, row.principal, row.interest, row.opening_principal)
+        for row in result.rows
+    ]
+    if latest is not None:
+        stored = list(
+            latest.rows.order_by("position").values_list(
+                "kind", "number", "due_date", "principal", "interest", "opening_principal"
+            )
+        )
+        if stored == rows:
+            return
+    if not result.versions:
+        return
+    last = result.versions[-1]
+    version = ScheduleVersion.objects.create(
+        loan=loan,
+        share=share,
+        number=(latest.number + 1) if latest else 1,
+        effective_date=current_fund().business_date if correction else last.effective_date,
+        reason=ScheduleVersion.Reason.CORRECTION if correction else _REASONS[last.reason],
+    )
+    ScheduleRow.objects.bulk_create(
+        ScheduleRow(
+            version=version,
+            position=position,
+            kind=ScheduleRow.Kind.PREPAYMENT if row.kind == PREPAYMENT else ScheduleRow.Kind.SCHEDULED,
+            number=row.number,
+            due_date=row.due_date,
+            period_start=row.period_start,
+            interest_from=row.interest_from,
+            principal=row.principal,
+            interest=row.interest,
+            opening_principal=row.opening_principal,
+        )
+        for position, row in enumerate(result.rows)
+    )

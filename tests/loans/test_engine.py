@@ -1,0 +1,280 @@
+"""The engine against amounts worked out by hand, and its invariants under any events.
+
+The running example: 120.000.000 đ for 12 months at 12 %/year, equal principal, monthly, from
+15/01/2026, actual/365. Row 1 falls due 15/02/2026 (31 days): principal 10.000.000, interest
+120.000.000 × 0,12 × 31/365 = 446.400.000/365 = 1.223.013,70 → 1.223.014.
+Row 2, 15/03/2026 (28 days): 110.000.000 × 0,12 × 28/365 = 369.600.000/365 = 1.012.602,74 → 1.012.603.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from loans.engine import (
+    DUE_INTEREST,
+    DUE_PRINCIPAL,
+    LATE_INTEREST,
+    OVERDUE_INTEREST,
+    OVERDUE_PRINCIPAL,
+    PREPAYMENT,
+    SLOTS,
+    LoanEventError,
+    LoanTerms,
+    Payment,
+    Tranche,
+    replay,
+)
+from loans.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
+
+TERMS = LoanTerms(
+    annual_rate=D("0.12"),
+    term_months=12,
+    method="equal_principal",
+    principal_frequency=1,
+    interest_frequency=1,
+)
+START = date(2026, 1, 15)
+TRANCHE = [Tranche("t1", START, D(120_000_000))]
+ROW1 = D(10_000_000) + D(1_223_014)
+
+
+def run(*payments, as_of, tranches=TRANCHE, terms=TERMS):
+    return replay(terms, tranches=tranches, payments=list(payments), as_of=as_of)
+
+
+def test_a_repayment_on_time_pays_the_installment_interest_then_principal():
+    result = run(Payment("p", date(2026, 2, 15), ROW1), as_of=date(2026, 2, 15))
+    paid = result.allocations["p"]
+    assert (paid.interest, paid.principal, paid.late_interest, paid.penalty) == (
+        D(1_223_014),
+        D(10_000_000),
+        0,
+        0,
+    )
+    assert [(p.slot, p.amount) for p in paid.parts] == [
+        (DUE_INTEREST, D(1_223_014)),
+        (DUE_PRINCIPAL, D(10_000_000)),
+    ]
+    assert result.principal_outstanding == D(110_000_000)
+    assert result.days_past_due == 0
+
+
+def test_ten_days_late_adds_late_interest_and_interest_on_the_unpaid_interest():
+    # Late interest: 10.000.000 × 12 % × 150 % × 10/365 = 18.000.000/365 = 49.315,07 → 49.315.
+    # On unpaid interest: 1.223.014 × 10 % × 10/365 = 1.223.014/365 = 3.350,72 → 3.351.
+    late = run(as_of=date(2026, 2, 25))
+    assert late.days_past_due == 10
+    assert (late.late_interest_owed, late.penalty_owed) == (D(49_315), D(3_351))
+    result = run(Payment("p", date(2026, 2, 25), D(11_275_680)), as_of=date(2026, 2, 25))
+    paid = result.allocations["p"]
+    assert (paid.late_interest, paid.penalty, paid.interest, paid.principal) == (
+        D(49_315),
+        D(3_351),
+        D(1_223_014),
+        D(10_000_000),
+    )
+    assert result.days_past_due == 0
+
+
+def test_a_short_payment_goes_in_the_products_order():
+    # 1.000.000 on 25/02: late interest 49.315 + 3.351 = 52.666 first, the rest 947.334 to the
+    # overdue interest; 1.223.014 − 947.334 = 275.680 of it and all the principal stay unpaid.
+    result = run(Payment("p", date(2026, 2, 25), D(1_000_000)), as_of=date(2026, 2, 25))
+    paid = result.allocations["p"]
+    assert [(p.slot, p.amount) for p in paid.parts] == [
+        (LATE_INTEREST, D(49_315)),
+        ("penalty", D(3_351)),
+        (OVERDUE_INTEREST, D(947_334)),
+    ]
+    assert result.overdue_interest == D(275_680)
+    assert result.overdue_principal == D(10_000_000)
+
+
+def test_a_product_may_put_principal_first():
+    terms = LoanTerms(
+        **{
+            **TERMS.__dict__,
+            "allocation_order": (
+                OVERDUE_PRINCIPAL,
+                OVERDUE_INTEREST,
+                LATE_INTEREST,
+                DUE_INTEREST,
+                DUE_PRINCIPAL,
+            ),
+        }
+    )
+    result = run(Payment("p", date(2026, 2, 25), D(1_000_000)), as_of=date(2026, 2, 25), terms=terms)
+    assert result.allocations["p"].principal == D(1_000_000)
+    assert result.overdue_principal == D(9_000_000)
+
+
+def test_late_interest_stops_growing_on_what_was_paid():
+    # 5.000.000 of principal paid on 20/02 (5 days late): late interest until then on 10.000.000
+    # = 10.000.000 × 18 % × 5/365 = 24.657,53; then on 5.000.000 to 25/02 = 12.328,77; together
+    # 36.986,30 → 36.986 owed on 25/02 (principal comes first in this order: none of it paid yet).
+    order = (OVERDUE_PRINCIPAL, LATE_INTEREST, OVERDUE_INTEREST, DUE_INTEREST, DUE_PRINCIPAL)
+    terms = LoanTerms(**{**TERMS.__dict__, "allocation_order": order})
+    result = run(Payment("p", date(2026, 2, 20), D(5_000_000)), as_of=date(2026, 2, 25), terms=terms)
+    assert result.rows[0].late_accrued.quantize(D("0.01")) == D("36986.30")
+    assert result.late_interest_owed == D(36_986)
+
+
+def test_a_prepayment_on_a_due_date_lowers_the_later_installments():
+    # 20.000.000 above row 1 on 15/02: nothing accrued yet this period, all of it principal.
+    # 90.000.000 over 11 rows: 8.181.818 × 10 and 8.181.820 last. Row 2: 90.000.000 × 12 % ×
+    # 28/365 = 302.400.000/365 = 828.493,15 → 828.493.
+    result = run(Payment("p", date(2026, 2, 15), ROW1 + D(20_000_000)), as_of=date(2026, 2, 15))
+    assert result.allocations["p"].principal == D(30_000_000)
+    future = [r for r in result.rows if r.due_date > date(2026, 2, 15)]
+    assert [r.principal for r in future] == [D(8_181_818)] * 10 + [D(8_181_820)]
+    assert future[0].interest == D(828_493)
+    assert result.versions[-1].reason == "prepayment"
+
+
+def test_a_prepayment_may_shorten_the_term_instead():
+    # Same prepayment, shortening: 10.000.000 a month for 9 more months, last row 15/11/2026.
+    result = run(Payment("p", date(2026, 2, 15), ROW1 + D(20_000_000), SHORTEN_TERM), as_of=date(2026, 2, 15))
+    future = [r for r in result.rows if r.due_date > date(2026, 2, 15)]
+    assert [r.principal for r in future] == [D(10_000_000)] * 9
+    assert future[-1].due_date == date(2026, 11, 15)
+    assert future[0].interest == D(828_493)
+
+
+def test_a_prepayment_mid_period_pays_the_interest_accrued_first():
+    # Row 1 paid on time; 10.000.000 on 25/02. Accrued since 15/02 on 110.000.000: × 12 % × 10/365
+    # = 132.000.000/365 = 361.643,84 → 361.644 of interest; 9.638.356 of principal.
+    # 100.361.644 left over 11 rows: 9.123.786 × 10 and 9.123.784 last.
+    # Row 2 collects 361.643,84 − 361.644 = −0,16 carried, plus 100.361.644 × 12 % × 18/365 =
+    # 593.920,96: 593.920,79 → 593.921.
+    result = run(
+        Payment("p1", date(2026, 2, 15), ROW1),
+        Payment("p2", date(2026, 2, 25), D(10_000_000)),
+        as_of=date(2026, 2, 25),
+    )
+    paid = result.allocations["p2"]
+    assert (paid.interest, paid.principal) == (D(361_644), D(9_638_356))
+    kinds = [(r.kind, r.due_date) for r in result.rows[:3]]
+    assert kinds == [
+        ("scheduled", date(2026, 2, 15)),
+        (PREPAYMENT, date(2026, 2, 25)),
+        ("scheduled", date(2026, 3, 15)),
+    ]
+    future = [r for r in result.rows if r.due_date > date(2026, 2, 25)]
+    assert [r.principal for r in future] == [D(9_123_786)] * 10 + [D(9_123_784)]
+    assert future[0].interest == D(593_921)
+
+
+def test_the_payoff_quote_and_a_payment_above_it():
+    # On 25/02 after row 1: 110.000.000 principal + 361.644 accrued = 110.361.644.
+    paid_row1 = Payment("p1", date(2026, 2, 15), ROW1)
+    assert run(paid_row1, as_of=date(2026, 2, 25)).payoff == D(110_361_644)
+    repaid = run(paid_row1, Payment("p2", date(2026, 2, 25), D(110_361_644)), as_of=date(2026, 2, 25))
+    assert repaid.is_repaid and repaid.payoff == 0 and repaid.principal_outstanding == 0
+    with pytest.raises(LoanEventError) as refused:
+        run(paid_row1, Payment("p2", date(2026, 2, 25), D(110_361_645)), as_of=date(2026, 2, 25))
+    assert refused.value.key == "p2"
+    assert refused.value.payoff == D(110_361_644)
+
+
+def test_a_second_tranche_is_spread_over_the_rows_to_come():
+    # 60.000.000 on 15/01, 60.000.000 more on 25/01. Row 1: 60.000.000 × 12 % × 10/365 =
+    # 197.260,27 before the tranche, 120.000.000 × 12 % × 21/365 = 828.493,15 after: 1.025.753,42
+    # → 1.025.753; principal 120.000.000 / 12 = 10.000.000 a row.
+    tranches = [Tranche("t1", START, D(60_000_000)), Tranche("t2", date(2026, 1, 25), D(60_000_000))]
+    result = run(as_of=date(2026, 1, 25), tranches=tranches)
+    assert result.rows[0].interest == D(1_025_753)
+    assert [r.principal for r in result.rows] == [D(10_000_000)] * 12
+    assert [v.reason for v in result.versions] == ["disbursement", "tranche"]
+
+
+def test_a_payment_before_any_disbursement_is_refused():
+    with pytest.raises(LoanEventError):
+        run(Payment("p", date(2026, 1, 10), D(1000)), as_of=date(2026, 1, 20))
+
+
+def test_events_after_the_date_are_not_counted():
+    result = run(Payment("p", date(2026, 2, 15), ROW1), as_of=date(2026, 2, 14))
+    assert result.allocations == {}
+    assert result.principal_outstanding == D(120_000_000)
+
+
+# --- invariants -------------------------------------------------------------------------
+
+amounts = st.integers(min_value=1, max_value=40_000_000).map(D)
+
+
+@st.composite
+def histories(draw):
+    terms = LoanTerms(
+        annual_rate=D(draw(st.integers(min_value=0, max_value=200))) / 1000,
+        term_months=draw(st.sampled_from([6, 12, 24])),
+        method=draw(st.sampled_from(["equal_principal", "annuity", "bullet"])),
+        principal_frequency=1,
+        interest_frequency=1,
+        allocation_order=tuple(draw(st.permutations(SLOTS))),
+    )
+    if terms.method == "bullet":
+        terms = LoanTerms(**{**terms.__dict__, "principal_frequency": 0})
+    principal = D(draw(st.integers(min_value=1_000_000, max_value=200_000_000)))
+    payments = [
+        Payment(
+            f"p{i}",
+            START + timedelta(days=day),
+            amount,
+            draw(st.sampled_from([LOWER_INSTALLMENTS, SHORTEN_TERM])),
+        )
+        for i, (day, amount) in enumerate(
+            sorted(draw(st.lists(st.tuples(st.integers(0, 800), amounts), max_size=8)))
+        )
+    ]
+    return terms, principal, payments
+
+
+def _capped(terms, principal, payments):
+    """Drop payments that would be above the debt when made (the service refuses those)."""
+    kept = []
+    for payment in payments:
+        try:
+            replay(
+                terms,
+                tranches=[Tranche("t", START, principal)],
+                payments=[*kept, payment],
+                as_of=payment.value_date,
+            )
+        except LoanEventError:
+            continue
+        kept.append(payment)
+    return kept
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories())
+def test_every_dong_paid_is_allocated_and_principal_never_goes_below_zero(history):
+    terms, principal, payments = history
+    payments = _capped(terms, principal, payments)
+    assume(payments)
+    as_of = START + timedelta(days=900)
+    result = replay(terms, tranches=[Tranche("t", START, principal)], payments=payments, as_of=as_of)
+    for payment in payments:
+        assert result.allocations[payment.key].total == payment.amount
+    assert 0 <= result.principal_outstanding <= principal
+    # The rows always hold exactly the principal that is left to pay.
+    assert sum(r.principal_unpaid for r in result.rows) == result.principal_outstanding
+    assert all(r.principal_unpaid >= 0 and r.interest_unpaid >= 0 for r in result.rows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(histories(), st.integers(0, 900))
+def test_paying_the_payoff_quote_repays_the_loan_exactly(history, day):
+    terms, principal, payments = history
+    on = START + timedelta(days=day)
+    payments = _capped(terms, principal, [p for p in payments if p.value_date <= on])
+    tranches = [Tranche("t", START, principal)]
+    payoff = replay(terms, tranches=tranches, payments=payments, as_of=on).payoff
+    assume(payoff > 0)
+    result = replay(terms, tranches=tranches, payments=[*payments, Payment("all", on, payoff)], as_of=on)
+    assert result.is_repaid
+    assert result.principal_outstanding == 0
