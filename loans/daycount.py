@@ -8,6 +8,7 @@ principal × annual rate × years. Adding a basis is adding an entry to `BASES`.
 Nothing here rounds: amounts become whole đồng where they become an installment or a posting.
 """
 
+from calendar import isleap
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -42,13 +43,9 @@ def _actual_actual_count(start: date, end: date) -> int:
     count = 0
     while start.year < end.year:
         new_year = date(start.year + 1, 1, 1)
-        count += (new_year - start).days * (365 if _is_leap(start.year) else 366)
+        count += (new_year - start).days * (365 if isleap(start.year) else 366)
         start = new_year
-    return count + (end - start).days * (365 if _is_leap(start.year) else 366)
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return count + (end - start).days * (365 if isleap(start.year) else 366)
 
 
 BASES: dict[str, Basis] = {
@@ -63,8 +60,8 @@ def interest(principal: Decimal, annual_rate: Decimal, start: date, end: date, b
         raise ValueError(f"unknown day-count basis {basis!r}; known: {', '.join(BASES)}")
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    counted = BASES[basis]
-    return counted.interest(principal * counted.count(start, end), annual_rate)
+    day_count = BASES[basis]
+    return day_count.interest(principal * day_count.count(start, end), annual_rate)
 
 
 def year_fraction(start: date, end: date, basis: str) -> Decimal:
