@@ -1,3 +1,4 @@
+from calendar import isleap
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -73,11 +74,7 @@ def test_refuses_a_period_backwards_or_an_unknown_basis(start, end, basis):
 def test_year_fraction_is_the_sum_of_its_days(start, days, basis):
     end = start + timedelta(days=days)
     by_day = sum(
-        Fraction(1, 365 if basis == ACTUAL_365 or not _is_leap((start + timedelta(n)).year) else 366)
+        Fraction(1, 365 if basis == ACTUAL_365 or not isleap((start + timedelta(n)).year) else 366)
         for n in range(days)
     )
     assert abs(Fraction(year_fraction(start, end, basis)) - by_day) < Fraction(1, 10**40)
-
-
-def _is_leap(year: int) -> bool:
-    return date(year, 12, 31).timetuple().tm_yday == 366
