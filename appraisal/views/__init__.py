@@ -1,0 +1,1 @@
+"""The appraisal pages: the appraiser's queue and form, the approvers' decisions, the report."""

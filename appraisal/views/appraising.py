@@ -1,0 +1,284 @@
+"""The appraiser's pages: the queue, and the appraisal with a form per section."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appraisal import services
+from appraisal.forms import (
+    CashFlowForm,
+    CollateralForm,
+    CompleteForm,
+    DossierForm,
+    GridForm,
+    RatingsForm,
+    RecommendationForm,
+    SiteVisitForm,
+    StatementsForm,
+    StatusForm,
+    run_on_grid,
+)
+from appraisal.selectors import active_criteria, appraisal_figures, appraisal_queue, appraisal_rules
+from appraisal.services.appraising import completion_errors
+from appraisal.views.common import errors_as_messages, loan_and_appraisal
+from common.forms import run_service
+from loans.models import Collateral, LoanStatus
+from loans.selectors import get_loan_for
+
+
+@login_required
+def queue(request):
+    if not request.user.has_perm("loans.appraise_loan"):
+        raise PermissionDenied
+    return render(request, "appraisal/queue.html", {"queue": appraisal_queue(request.user)})
+
+
+@login_required
+@require_POST
+def start(request, pk: int):
+    loan = get_loan_for(request.user, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        services.start_appraisal(
+            actor=request.user,
+            loan=loan,
+            expected_status=form.cleaned_data["expected_status"],
+            note=form.cleaned_data["note"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+        return redirect("appraisal:queue")
+    messages.success(request, _("You are appraising %(ref)s.") % {"ref": loan.reference})
+    return redirect("appraisal:appraisal", pk=loan.pk)
+
+
+def _plan_years(appraisal, figures) -> int:
+    """Rows for the cash flow: every loan year of the term in view, and every year already given."""
+    term = appraisal.recommended_term_months if appraisal.recommends_approval else appraisal.loan.term_months
+    given = max((year.year for year in figures.coverage if year.net is not None), default=0)
+    return max(-(-term // 12), given)
+
+
+def _forms(loan, appraisal, figures) -> dict:
+    rules = figures.rules
+    return {
+        "dossier": DossierForm(initial={"notes": appraisal.dossier_notes}),
+        "statements": StatementsForm(
+            years=rules.statement_years, statements=[line.statement for line in figures.statements]
+        ),
+        "cash_flow": CashFlowForm(years=_plan_years(appraisal, figures), cash_flow=appraisal.cash_flow.all()),
+        "collateral": CollateralForm(),
+        "site_visit": SiteVisitForm.for_appraisal(appraisal),
+        "score": RatingsForm(
+            criteria=active_criteria(), scale=rules.rating_scale, ratings=appraisal.ratings.all()
+        ),
+        "recommendation": RecommendationForm.for_appraisal(appraisal),
+        "complete": CompleteForm(initial={"expected_status": loan.status}),
+    }
+
+
+def _page(request, loan, appraisal, *, bound: dict | None = None):
+    user = request.user
+    figures = appraisal_figures(appraisal)
+    editable = (
+        loan.status == LoanStatus.APPRAISING
+        and appraisal.appraiser_id == user.pk
+        and user.has_perm("loans.appraise_loan")
+    )
+    forms = {**_forms(loan, appraisal, figures), **(bound or {})} if editable else {}
+    if not editable:
+        errors_as_messages(request, (bound or {}).values())
+    context = {
+        "loan": loan,
+        "appraisal": appraisal,
+        "figures": figures,
+        "editable": editable,
+        "forms": forms,
+        "to_do": completion_errors(figures) if editable else {},
+    }
+    if editable:
+        # The cash-flow grid shows each year's computed figures beside its inputs.
+        computed = {row.year: row for row in figures.coverage}
+        context["cash_flow_rows"] = [
+            (year, inflow, outflow, computed.get(year))
+            for year, inflow, outflow in forms["cash_flow"].lines()
+        ]
+    return render(request, "appraisal/appraisal.html", context)
+
+
+@login_required
+def appraisal_page(request, pk: int):
+    loan, appraisal = loan_and_appraisal(request.user, pk)
+    return _page(request, loan, appraisal)
+
+
+def _section(request, pk: int, name: str, make_form, save):
+    """Save one section: back to it when done, or the page again with the form's errors."""
+    loan, appraisal = loan_and_appraisal(request.user, pk)
+    form = make_form(loan, appraisal, request.POST)
+    run = run_on_grid if isinstance(form, GridForm) else run_service
+    if form.is_valid() and run(form, lambda: save(request.user, loan, form)) is not None:
+        messages.success(request, _("Saved."))
+        return redirect(reverse("appraisal:appraisal", args=[loan.pk]) + f"#{name}")
+    return _page(request, loan, appraisal, bound={name: form})
+
+
+@login_required
+@require_POST
+def dossier(request, pk: int):
+    return _section(
+        request,
+        pk,
+        "dossier",
+        lambda loan, appraisal, data: DossierForm(data),
+        lambda actor, loan, form: services.save_dossier_review(
+            actor=actor, loan=loan, notes=form.cleaned_data["notes"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def statements(request, pk: int):
+    return _section(
+        request,
+        pk,
+        "statements",
+        lambda loan, appraisal, data: StatementsForm(data, years=appraisal_rules().statement_years),
+        lambda actor, loan, form: services.save_financial_statements(
+            actor=actor, loan=loan, statements=form.figures()
+        ),
+    )
+
+
+@login_required
+@require_POST
+def cash_flow(request, pk: int):
+    def make_form(loan, appraisal, data):
+        return CashFlowForm(data, years=_plan_years(appraisal, appraisal_figures(appraisal)))
+
+    return _section(
+        request,
+        pk,
+        "cash_flow",
+        make_form,
+        lambda actor, loan, form: services.save_cash_flow(actor=actor, loan=loan, years=form.figures()),
+    )
+
+
+@login_required
+@require_POST
+def site_visit(request, pk: int):
+    return _section(
+        request,
+        pk,
+        "site_visit",
+        lambda loan, appraisal, data: SiteVisitForm(data),
+        lambda actor, loan, form: services.record_site_visit(actor=actor, loan=loan, **form.cleaned_data),
+    )
+
+
+@login_required
+@require_POST
+def score(request, pk: int):
+    return _section(
+        request,
+        pk,
+        "score",
+        lambda loan, appraisal, data: RatingsForm(
+            data, criteria=active_criteria(), scale=appraisal_rules().rating_scale
+        ),
+        lambda actor, loan, form: services.save_ratings(actor=actor, loan=loan, ratings=form.ratings()),
+    )
+
+
+@login_required
+@require_POST
+def recommendation(request, pk: int):
+    return _section(
+        request,
+        pk,
+        "recommendation",
+        lambda loan, appraisal, data: RecommendationForm(data),
+        lambda actor, loan, form: services.save_recommendation(
+            actor=actor, loan=loan, recommendation=form.recommendation()
+        ),
+    )
+
+
+@login_required
+@require_POST
+def collateral_add(request, pk: int):
+    return _section(
+        request,
+        pk,
+        "collateral",
+        lambda loan, appraisal, data: CollateralForm(data),
+        lambda actor, loan, form: services.add_collateral(actor=actor, loan=loan, item=form.terms()),
+    )
+
+
+def _collateral_item(loan, item_pk: int) -> Collateral:
+    return get_object_or_404(Collateral, pk=item_pk, loan=loan)
+
+
+@login_required
+def collateral_edit(request, pk: int, item: int):
+    loan, appraisal = loan_and_appraisal(request.user, pk)
+    collateral = _collateral_item(loan, item)
+    form = CollateralForm.for_item(collateral, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.update_collateral(actor=request.user, collateral=collateral, item=form.terms()),
+        )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("appraisal:appraisal", args=[loan.pk]) + "#collateral")
+    return render(
+        request, "appraisal/collateral_form.html", {"loan": loan, "collateral": collateral, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def collateral_remove(request, pk: int, item: int):
+    loan, appraisal = loan_and_appraisal(request.user, pk)
+    collateral = _collateral_item(loan, item)
+    try:
+        services.remove_collateral(actor=request.user, collateral=collateral)
+    except (ValidationError, PermissionDenied) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Collateral item removed."))
+    return redirect(reverse("appraisal:appraisal", args=[loan.pk]) + "#collateral")
+
+
+@login_required
+@require_POST
+def complete(request, pk: int):
+    loan, appraisal = loan_and_appraisal(request.user, pk)
+    form = CompleteForm(request.POST)
+    if form.is_valid():
+        done = run_service(
+            form,
+            lambda: services.complete_appraisal(
+                actor=request.user,
+                loan=loan,
+                expected_status=form.cleaned_data["expected_status"],
+                note=form.cleaned_data["note"],
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Appraisal completed; the application waits for a decision."))
+            return redirect("appraisal:queue")
+    return _page(request, loan, appraisal, bound={"complete": form})
