@@ -38,7 +38,7 @@ class ContractTerms:
 def sign_contract(*, actor, loan: Loan, terms: ContractTerms) -> LoanContract:
     """Record (or, until the first tranche, correct) the signed contract of an approved loan."""
     require_permission(actor, "loans.add_loancontract")
-    loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=loan.pk)
     if loan.status != LoanStatus.APPROVED:
         raise ValidationError(
             _("A contract is signed for an approved loan; this one is %(status)s.")

@@ -179,7 +179,9 @@ def _check_split(loan: Loan, amount: Decimal, split: dict[int, Decimal]) -> None
 def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement:
     """Authorize and post a tranche (not by whoever entered it). Posting twice is impossible."""
     disbursement = (
-        Disbursement.objects.select_for_update().select_related("loan", "account").get(pk=disbursement.pk)
+        Disbursement.objects.select_for_update(of=("self",))
+        .select_related("loan", "account")
+        .get(pk=disbursement.pk)
     )
     if disbursement.status == Disbursement.Status.AUTHORIZED:
         return disbursement  # someone (or a double click) already did: nothing more to post
@@ -191,7 +193,7 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
         )
     if disbursement.recorded_by_id == actor.pk:
         raise PermissionDenied(_("Whoever entered a tranche cannot authorize it: ask another accountant."))
-    loan = Loan.objects.select_for_update().select_related("product").get(pk=disbursement.loan_id)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=disbursement.loan_id)
     _check_funds(disbursement)
     amount = disbursement.amount.amount
     entry = post_entry(

@@ -103,7 +103,9 @@ def record_repayment(*, actor, loan: Loan, entry: RepaymentInput, batch=None) ->
     key = entry.idempotency_key or input_key(loan, entry)
     with transaction.atomic():
         loan = (
-            Loan.objects.select_for_update().select_related("product", "contract", "borrower").get(pk=loan.pk)
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("product", "contract", "borrower")
+            .get(pk=loan.pk)
         )
         existing = Repayment.objects.filter(idempotency_key=key).first()
         if existing is not None:
@@ -160,7 +162,11 @@ def _refusal(error: LoanEventError, repayment: Repayment) -> ValidationError:
 def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     """Reverse a repayment (with a reason) and re-allocate every later repayment in order."""
     repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
-    loan = Loan.objects.select_for_update().select_related("product", "contract").get(pk=repayment.loan_id)
+    loan = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("product", "contract")
+        .get(pk=repayment.loan_id)
+    )
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the repayment is reversed.")})
     if not can_proceed(repayment.reverse):

@@ -7,6 +7,7 @@ and it records the event (who, when, from, to, why).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
@@ -62,7 +63,8 @@ def apply_transition(
     for field, value in changes.items():
         setattr(loan, field, value)
     try:
-        loan.save()
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable after a conflict
+            loan.save()
     except ConcurrentTransition:
         raise conflict(loan) from None
     LoanEvent.objects.create(
