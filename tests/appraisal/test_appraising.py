@@ -14,6 +14,7 @@ from fund import roles
 from fund.models import DocumentType
 from loans.models import Collateral, Loan, LoanEvent, LoanStatus
 from tests.appraisal import factories
+from tests.fund.factories import BorrowerFactory
 from tests.fund.helpers import refused
 
 D = Decimal
@@ -366,13 +367,26 @@ def test_an_approval_recommendation_needs_a_plan_for_every_loan_year_and_the_col
     assert set(errors) == {"cash_flow", "collateral"}
 
 
-def test_a_dossier_still_missing_a_required_document_blocks_completion(appraising, appraiser):
-    factories.fill_appraisal(appraiser=appraiser, loan=appraising)
-    # The product's version is frozen; a document type it requires is added behind its back
-    # here only to stand for a dossier the officer let through with a file missing.
-    appraising.product.required_documents.add(DocumentType.objects.get(code="business_plan"))
-    errors = refused(lambda: services.complete_appraisal(actor=appraiser, loan=appraising))
-    assert list(errors) == ["dossier"]
+def test_a_dossier_still_missing_a_required_document_blocks_completion(fund, officer, appraiser):
+    # Submitting refuses an incomplete dossier, so such an application can only come from
+    # elsewhere (say the fund's earlier register): it is written here as it would be found.
+    product = factories.product()
+    product.required_documents.add(DocumentType.objects.get(code="business_plan"))
+    loan = Loan.objects.create(
+        borrower=BorrowerFactory(),
+        product=product,
+        amount=D(300_000_000),
+        term_months=24,
+        purpose="Mua máy gặt",
+        created_by=officer,
+        status=LoanStatus.SUBMITTED,
+    )
+    services.start_appraisal(actor=appraiser, loan=loan)
+    factories.fill_appraisal(appraiser=appraiser, loan=fresh(loan))
+    errors = refused(lambda: services.complete_appraisal(actor=appraiser, loan=fresh(loan)))
+    assert errors == {"dossier": ["The dossier lacks: Business plan."]}
+    page_errors = appraisal_figures(fresh(loan).appraisal).missing_documents
+    assert [d.code for d in page_errors] == ["business_plan"]
 
 
 def test_a_complete_appraisal_is_completed(appraising, appraiser):
