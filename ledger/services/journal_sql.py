@@ -3,12 +3,13 @@
 Through the ORM, building these costs more than the database work itself (model instances,
 djmoney conversions, query compilation), and posting throughput is a stated target. So
 `lookup` gathers everything the checks need in one statement, and `insert` writes entries
-and lines in a few set-based statements, whatever the number of entries. Values go through
-Django's own adapters, so rows read back through the ORM as if it had written them.
+and lines in a few multi-row statements. Values go through Django's own adapters, so rows
+read back through the ORM as if it had written them.
 
-On PostgreSQL the statements are prepared once per connection, take arrays (one statement
-text for any batch), and the year's counter is taken by the very last statement: its row
-lock, which keeps numbers gap-free, is then held only for that statement and the commit.
+On PostgreSQL the statements are prepared once per connection, the lines go in first (the
+entry foreign key is checked at commit), and the entry row, which takes the year's number,
+comes last: the counter's row lock, which keeps numbers gap-free, is then held only for that
+statement and the commit.
 """
 
 from collections.abc import Iterable, Sequence
@@ -18,12 +19,14 @@ from decimal import Decimal
 from itertools import islice
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from ledger.models import JournalSequence, PeriodState
 
-# SQLite takes at most 32 766 parameters a statement: insert in chunks of rows.
-_SQLITE_ROWS_PER_STATEMENT = 1_000
+# At most this many rows a statement: well under the parameter limits of SQLite (32 766)
+# and PostgreSQL (65 535).
+_ROWS_PER_STATEMENT = 1_000
+_LINES_PER_STATEMENT = 4_000
 
 
 @dataclass
@@ -46,21 +49,18 @@ class NewEntry:
 def lookup(*, codes: Iterable[str], keys: Iterable[str], years: Iterable[int]) -> Lookup:
     """The accounts by code, the keys already posted and the closed months, in one query."""
     codes, keys, years = sorted(set(codes)), sorted(set(keys)), sorted(set(years))
-    in_codes, code_params = _member("a.code", codes)
-    in_keys, key_params = _member("e.idempotency_key", keys)
-    in_years, year_params = _member("p.year", years)
     sql = (
         "SELECT 'a', a.code, a.id, a.active,"
         " EXISTS (SELECT 1 FROM ledger_account c WHERE c.parent_id = a.id)"
-        f" FROM ledger_account a WHERE {in_codes}"
+        f" FROM ledger_account a WHERE a.code IN ({_marks(len(codes))})"
         " UNION ALL SELECT 'k', e.idempotency_key, e.id, NULL, NULL"
-        f" FROM ledger_journalentry e WHERE {in_keys}"
+        f" FROM ledger_journalentry e WHERE e.idempotency_key IN ({_marks(len(keys))})"
         " UNION ALL SELECT 'p', NULL, p.year * 100 + p.month, NULL, NULL"
-        f" FROM ledger_period p WHERE p.state = %s AND {in_years}"
+        f" FROM ledger_period p WHERE p.state = %s AND p.year IN ({_marks(len(years))})"
     )
     result = Lookup(accounts={}, posted={}, closed=set())
     with _cursor() as cursor:
-        cursor.execute(sql, [*code_params, *key_params, PeriodState.CLOSED.value, *year_params])
+        cursor.execute(sql, [*codes, *keys, PeriodState.CLOSED.value, *years])
         for kind, text, number, active, has_children in cursor.fetchall():
             if kind == "a":
                 result.accounts[text] = (number, bool(active), bool(has_children))
@@ -79,34 +79,28 @@ def insert(
     The year's counter row stays locked until the transaction ends: numbers are gap-free,
     and a rolled-back posting gives its numbers back.
     """
-    if connection.vendor == "postgresql":
-        return _insert_postgresql(
-            entries, created_by_id=created_by_id, reverses_id=reverses_id, created_at=created_at
-        )
-    return _insert_generic(
-        entries, created_by_id=created_by_id, reverses_id=reverses_id, created_at=created_at
+    insert_all = (
+        _insert_postgresql if connections[DEFAULT_DB_ALIAS].vendor == "postgresql" else _insert_generic
     )
+    return insert_all(entries, created_by_id=created_by_id, reverses_id=reverses_id, created_at=created_at)
 
 
-# --- PostgreSQL: arrays, prepared, lines first and the number last -------------------
+# --- PostgreSQL: lines first, the entries (and their numbers) last ----------------------
 
 _PG_LINES = """
 WITH ids AS (
-    SELECT ord, nextval(pg_get_serial_sequence('ledger_journalentry', 'id')) AS id
-      FROM generate_series(1, %s) AS ord
+    SELECT ord, nextval('ledger_journalentry_id_seq') AS id FROM generate_series(1, {entries}) AS ord
 ), lines AS (
     INSERT INTO ledger_journalline
            (entry_id, account_id, value_date, debit_currency, debit, credit_currency, credit, reference)
     SELECT ids.id, l.account_id, l.value_date, 'VND', l.debit, 'VND', l.credit, l.reference
-      FROM unnest(%s::integer[], %s::bigint[], %s::date[], %s::numeric[], %s::numeric[], %s::text[])
-           AS l(ord, account_id, value_date, debit, credit, reference)
+      FROM (VALUES {rows}) AS l(ord, account_id, value_date, debit, credit, reference)
       JOIN ids USING (ord)
 )
 SELECT id FROM ids ORDER BY ord
 """
+_PG_LINE_ROW = "(%s::integer, %s::bigint, %s::date, %s::numeric, %s::numeric, %s::text)"
 
-# Lines go in first (the entry foreign key is checked at commit), so that the entry, which
-# takes the number, is the last statement before the commit.
 _PG_ENTRIES = """
 WITH counter AS (
     UPDATE ledger_journalsequence SET last_number = last_number + %s WHERE year = %s
@@ -116,46 +110,42 @@ INSERT INTO ledger_journalentry (id, year, sequence, value_date, memo, source_ki
                                  idempotency_key, reverses_id, created_by_id, created_at)
 SELECT e.id, %s::smallint, counter.last_number - %s + e.ord, e.value_date, e.memo, e.source_kind,
        e.source_ref, e.idempotency_key, %s::bigint, %s::bigint, %s::timestamptz
-  FROM counter,
-       unnest(%s::bigint[], %s::integer[], %s::date[], %s::text[], %s::text[], %s::text[], %s::text[])
-       AS e(id, ord, value_date, memo, source_kind, source_ref, idempotency_key)
+  FROM counter, (VALUES {rows}) AS e(id, ord, value_date, memo, source_kind, source_ref, idempotency_key)
 RETURNING id, sequence
 """
+_PG_ENTRY_ROW = "(%s::bigint, %s::integer, %s::date, %s::text, %s::text, %s::text, %s::text)"
 
 
 def _insert_postgresql(entries, *, created_by_id, reverses_id, created_at) -> list[tuple[int, int]]:
     year = entries[0].value_date.year
-    lines = [
-        (ord_, account_id, entry.value_date, debit, credit, reference)
-        for ord_, entry in enumerate(entries, start=1)
-        for account_id, debit, credit, reference in entry.lines
-    ]
-    columns = [list(column) for column in zip(*lines, strict=True)]  # the arrays unnest() takes
+    ids: list[int] = []
+    numbered: dict[int, int] = {}  # id -> sequence
     with _cursor() as cursor:
-        cursor.execute(_PG_LINES, [len(entries), *columns])
-        ids = [row[0] for row in cursor.fetchall()]
-        params = [
-            len(entries),
-            year,
-            year,
-            len(entries),
-            reverses_id,
-            created_by_id,
-            created_at,
-            ids,
-            list(range(1, len(entries) + 1)),
-            [e.value_date for e in entries],
-            [e.memo for e in entries],
-            [e.source_kind for e in entries],
-            [e.source_ref for e in entries],
-            [e.idempotency_key for e in entries],
-        ]
-        cursor.execute(_PG_ENTRIES, params)
-        numbered = dict(cursor.fetchall())
-        if not numbered:  # the year's first entry: make its counter, then take the numbers
-            JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
-            cursor.execute(_PG_ENTRIES, params)
-            numbered = dict(cursor.fetchall())
+        for chunk in _entry_chunks(entries):
+            lines = [
+                (ord_, account_id, entry.value_date, debit, credit, reference)
+                for ord_, entry in enumerate(chunk, start=1)
+                for account_id, debit, credit, reference in entry.lines
+            ]
+            # The counts are part of the text, so the plan made once fits every execution.
+            sql = _PG_LINES.format(entries=len(chunk), rows=_rows(_PG_LINE_ROW, len(lines)))
+            cursor.execute(sql, _flat(lines))
+            chunk_ids = [row[0] for row in cursor.fetchall()]
+            rows = [
+                (pk, ord_, e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
+                for ord_, (pk, e) in enumerate(zip(chunk_ids, chunk, strict=True), start=1)
+            ]
+            sql = _PG_ENTRIES.format(rows=_rows(_PG_ENTRY_ROW, len(rows)))
+            params = [len(chunk), year, year, len(chunk), reverses_id, created_by_id, created_at]
+            params += _flat(rows)
+            cursor.execute(sql, params)
+            returned = cursor.fetchall()
+            if not returned:  # the year's first entry: make its counter, then take the numbers
+                JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
+                cursor.execute(sql, params)
+                returned = cursor.fetchall()
+            numbered.update(returned)
+            ids += chunk_ids
     return [(pk, numbered[pk]) for pk in ids]
 
 
@@ -166,7 +156,7 @@ def _insert_generic(entries, *, created_by_id, reverses_id, created_at) -> list[
     # SQLite runs one writer at a time (IMMEDIATE transactions): the order is free here.
     year = entries[0].value_date.year
     first = _take_numbers(year, len(entries))
-    ops = connection.ops
+    ops = connections[DEFAULT_DB_ALIAS].ops
     stamp = ops.adapt_datetimefield_value(created_at)
     rows = [
         (
@@ -189,8 +179,8 @@ def _insert_generic(entries, *, created_by_id, reverses_id, created_at) -> list[
             cursor.execute(
                 "INSERT INTO ledger_journalentry (year, sequence, value_date, memo, source_kind, source_ref,"
                 " idempotency_key, reverses_id, created_by_id, created_at)"
-                f" VALUES {_rows(chunk)} RETURNING id, sequence",
-                [value for row in chunk for value in row],
+                f" VALUES {_rows(_row(10), len(chunk))} RETURNING id, sequence",
+                _flat(chunk),
             )
             ids.update((sequence, pk) for pk, sequence in cursor.fetchall())
         lines = [
@@ -210,8 +200,8 @@ def _insert_generic(entries, *, created_by_id, reverses_id, created_at) -> list[
         for chunk in _chunks(lines):
             cursor.execute(
                 "INSERT INTO ledger_journalline (entry_id, account_id, value_date, debit_currency, debit,"
-                f" credit_currency, credit, reference) VALUES {_rows(chunk)}",
-                [value for row in chunk for value in row],
+                f" credit_currency, credit, reference) VALUES {_rows(_row(8), len(chunk))}",
+                _flat(chunk),
             )
     return [(ids[first + offset], first + offset) for offset in range(len(entries))]
 
@@ -234,7 +224,6 @@ def _take_numbers(year: int, count: int) -> int:
 
 # --- helpers ------------------------------------------------------------------------
 
-
 _NEVER_AUTOMATICALLY = 2**62
 
 
@@ -249,29 +238,50 @@ class _PreparedCursor(psycopg.Cursor):
 
 def _cursor():
     """A cursor on Django's connection: its transaction, error wrapping and query log."""
+    connection = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy costs a lookup
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
+    raw = connection.connection
+    if raw.prepare_threshold is None:
         # Django turns automatic preparation off (for poolers): allow it, on request only.
-        connection.connection.prepare_threshold = _NEVER_AUTOMATICALLY
-    raw = _PreparedCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        raw.prepare_threshold = _NEVER_AUTOMATICALLY
+    cursor = _PreparedCursor(raw)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    return wrap(cursor)
 
 
-def _member(column: str, values: Sequence) -> tuple[str, list]:
-    """`column` is one of `values`: an array on PostgreSQL (one statement text), a list elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+def _marks(count: int) -> str:
+    return ", ".join(["%s"] * count) or "NULL"  # `IN (NULL)` matches nothing, on every database
 
 
-def _rows(rows: Sequence[tuple]) -> str:
-    row = f"({', '.join(['%s'] * len(rows[0]))})"
-    return ", ".join([row] * len(rows))
+def _row(width: int) -> str:
+    return f"({_marks(width)})"
 
 
-def _chunks(rows: list[tuple]) -> Iterable[list[tuple]]:
+def _rows(row: str, count: int) -> str:
+    return ", ".join([row] * count)
+
+
+def _flat(rows: Iterable[tuple]) -> list:
+    return [value for row in rows for value in row]
+
+
+def _chunks(rows: list) -> Iterable[list]:
     iterator = iter(rows)
-    while chunk := list(islice(iterator, _SQLITE_ROWS_PER_STATEMENT)):
+    while chunk := list(islice(iterator, _ROWS_PER_STATEMENT)):
+        yield chunk
+
+
+def _entry_chunks(entries: Sequence[NewEntry]) -> Iterable[list[NewEntry]]:
+    """Entries in chunks whose lines, too, fit in one statement."""
+    chunk: list[NewEntry] = []
+    lines = 0
+    for entry in entries:
+        if chunk and (len(chunk) == _ROWS_PER_STATEMENT or lines + len(entry.lines) > _LINES_PER_STATEMENT):
+            yield chunk
+            chunk, lines = [], 0
+        chunk.append(entry)
+        lines += len(entry.lines)
+    if chunk:
         yield chunk

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -361,6 +361,6 @@ def _write(new, accounts, *, created_by, reverses) -> dict[int, JournalEntry]:
             }
             # As if read back from the database, without reading it back.
             created[index] = JournalEntry.from_db(
-                connection.alias, _ENTRY_FIELDS, [values[f] for f in _ENTRY_FIELDS]
+                DEFAULT_DB_ALIAS, _ENTRY_FIELDS, [values[f] for f in _ENTRY_FIELDS]
             )
     return created
