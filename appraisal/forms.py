@@ -23,6 +23,7 @@ from appraisal.services import (
 )
 from common.forms import DATE, PercentField, VNDField, run_service
 from common.money import format_vnd
+from loans.forms import ActionForm
 from loans.models import Collateral, Loan, LoanStatus
 
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -57,6 +58,11 @@ class GridForm(forms.Form):
         return ValidationError(mapped)
 
 
+def _name_cell(field: forms.Field, name: str) -> None:
+    """A grid's inputs have no label of their own: name each for screen readers."""
+    field.widget.attrs["aria-label"] = name
+
+
 class DossierForm(forms.Form):
     notes = forms.CharField(label=_("Notes on the dossier"), required=False, widget=TEXT)
 
@@ -82,6 +88,11 @@ class StatementsForm(GridForm):
             for name in STATEMENT_AMOUNTS:
                 label = FinancialStatement._meta.get_field(name).verbose_name
                 self.fields[f"{name}_{column}"] = VNDField(label=label, required=False)
+            for name in ("year", *STATEMENT_AMOUNTS):
+                field = self.fields[f"{name}_{column}"]
+                _name_cell(
+                    field, _("%(item)s, column %(column)s") % {"item": field.label, "column": column + 1}
+                )
 
     def lines(self):
         """(label, cells): the grid's rows as a page shows them, a cell per year."""
@@ -120,6 +131,9 @@ class CashFlowForm(GridForm):
         for year in self.years:
             self.fields[f"inflow_{year}"] = VNDField(label=_("Cash in"), required=False)
             self.fields[f"outflow_{year}"] = VNDField(label=_("Cash out"), required=False)
+            for name in ("inflow", "outflow"):
+                field = self.fields[f"{name}_{year}"]
+                _name_cell(field, _("%(item)s, year %(year)s") % {"item": field.label, "year": year})
 
     def lines(self):
         return [(year, self[f"inflow_{year}"], self[f"outflow_{year}"]) for year in self.years]
@@ -164,6 +178,11 @@ class RatingsForm(GridForm):
             )
             self.fields[f"note_{criterion.pk}"] = forms.CharField(
                 label=_("Note"), required=False, max_length=500
+            )
+            _name_cell(self.fields[f"rating_{criterion.pk}"], criterion.name)
+            _name_cell(
+                self.fields[f"note_{criterion.pk}"],
+                _("Note on %(criterion)s") % {"criterion": criterion.name},
             )
         self.row_fields = [{"rating": f"rating_{c.pk}", "note": f"note_{c.pk}"} for c in self.criteria]
 
@@ -267,14 +286,9 @@ class RecommendationForm(forms.Form):
         )
 
 
-class StatusForm(forms.Form):
-    """An action on the loan: the status the user saw, and an optional note."""
+class CompleteForm(ActionForm):
+    """Completing the appraisal: what is still missing is reported by section."""
 
-    expected_status = forms.ChoiceField(choices=LoanStatus.choices, widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class CompleteForm(StatusForm):
     service_error_labels = {
         "dossier": _("Dossier"),
         "site_visit": _("Site visit"),

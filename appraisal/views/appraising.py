@@ -20,13 +20,13 @@ from appraisal.forms import (
     RecommendationForm,
     SiteVisitForm,
     StatementsForm,
-    StatusForm,
     run_on_grid,
 )
 from appraisal.selectors import active_criteria, appraisal_figures, appraisal_queue, appraisal_rules
 from appraisal.services.appraising import completion_errors
 from appraisal.views.common import errors_as_messages, loan_and_appraisal
 from common.forms import run_service
+from loans.forms import ActionForm
 from loans.models import Collateral, LoanStatus
 from loans.selectors import get_loan_for
 
@@ -42,7 +42,7 @@ def queue(request):
 @require_POST
 def start(request, pk: int):
     loan = get_loan_for(request.user, pk)
-    form = StatusForm(request.POST)
+    form = ActionForm(request.POST)
     if not form.is_valid():
         raise Http404
     try:
