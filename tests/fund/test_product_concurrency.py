@@ -1,4 +1,4 @@
-"""Two accountants saving the same frozen product at once make one new version, not two."""
+"""Frozen products under concurrency and in the database itself (PostgreSQL)."""
 
 import threading
 import time
@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from fund import services
-from fund.models import LoanProduct
+from fund.models import DocumentType, LoanProduct
 from tests.fund.factories import product_fields
 
 
@@ -86,3 +86,26 @@ def test_an_edit_racing_a_freeze_never_changes_the_frozen_row(accountant):
     assert used.is_frozen and used.annual_rate == Decimal("0.066")
     assert used.status == LoanProduct.Status.SUPERSEDED
     assert LoanProduct.objects.get(version=2).annual_rate == Decimal("0.07")
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_a_frozen_product(accountant):
+    product = services.create_product(
+        actor=accountant,
+        fields=product_fields(),
+        required_documents=DocumentType.objects.filter(code="business_plan"),
+    )
+    LoanProduct.objects.filter(pk=product.pk).update(annual_rate=Decimal("0.05"))  # not frozen: allowed
+    services.freeze_product(product=product)
+    for change in (
+        lambda: LoanProduct.objects.filter(pk=product.pk).update(annual_rate=Decimal("0.04")),
+        lambda: LoanProduct.objects.filter(pk=product.pk).update(frozen_at=None),
+        lambda: LoanProduct.objects.filter(pk=product.pk).delete(),
+        lambda: product.required_documents.add(DocumentType.objects.get(code="charter")),
+        lambda: product.required_documents.clear(),
+    ):
+        with pytest.raises(IntegrityError, match="used by loans"), transaction.atomic():
+            change()
+    LoanProduct.objects.filter(pk=product.pk).update(status=LoanProduct.Status.RETIRED)  # status may move
+    row = LoanProduct.objects.get(pk=product.pk)
+    assert (row.annual_rate, row.status, row.required_documents.count()) == (Decimal("0.05"), "retired", 1)
