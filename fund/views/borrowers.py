@@ -67,9 +67,15 @@ def borrower_detail(request, pk):
             "borrower": borrower,
             "members": members,
             "documents": documents,
-            "status_actions": BorrowerStatusForm.base_fields["action"].choices,
+            "status_actions": _possible_status_actions(borrower),
         },
     )
+
+
+def _possible_status_actions(borrower) -> list[tuple[str, str]]:
+    possible = {t.name for t in borrower.get_available_status_transitions()}
+    actions = BorrowerStatusForm.base_fields["action"].choices
+    return [(name, label) for name, label in actions if name in possible]
 
 
 @login_required

@@ -111,7 +111,11 @@ def test_households_are_added_to_groups_only(as_officer):
 
 def test_a_status_change_that_is_not_allowed_is_a_message_not_an_error(as_officer, officer):
     borrower = BorrowerFactory()
+    page = as_officer.get(reverse("fund:borrower_detail", args=[borrower.pk])).content.decode()
+    assert 'value="suspend"' in page and 'value="reactivate"' not in page
     services.change_borrower_status(actor=officer, borrower=borrower, action="dissolve")
+    page = as_officer.get(reverse("fund:borrower_detail", args=[borrower.pk])).content.decode()
+    assert 'name="action"' not in page  # nothing follows dissolution
     response = as_officer.post(
         reverse("fund:borrower_status", args=[borrower.pk]), {"action": "reactivate"}, follow=True
     )
