@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from itertools import islice
 
 import psycopg
@@ -46,33 +47,41 @@ class NewEntry:
     lines: Sequence[tuple[int, Decimal, Decimal, str]]  # account id, debit, credit, reference
 
 
-def lookup(*, codes: Iterable[str], keys: Iterable[str], years: Iterable[int]) -> Lookup:
+def lookup(cursor, *, codes: Iterable[str], keys: Iterable[str], years: Iterable[int]) -> Lookup:
     """The accounts by code, the keys already posted and the closed months, in one query."""
     codes, keys, years = sorted(set(codes)), sorted(set(keys)), sorted(set(years))
-    sql = (
-        "SELECT 'a', a.code, a.id, a.active,"
-        " EXISTS (SELECT 1 FROM ledger_account c WHERE c.parent_id = a.id)"
-        f" FROM ledger_account a WHERE a.code IN ({_marks(len(codes))})"
-        " UNION ALL SELECT 'k', e.idempotency_key, e.id, NULL, NULL"
-        f" FROM ledger_journalentry e WHERE e.idempotency_key IN ({_marks(len(keys))})"
-        " UNION ALL SELECT 'p', NULL, p.year * 100 + p.month, NULL, NULL"
-        f" FROM ledger_period p WHERE p.state = %s AND p.year IN ({_marks(len(years))})"
-    )
+    cursor.execute(_lookup_sql(len(codes), len(keys), len(years)), [*codes, *keys, *years])
     result = Lookup(accounts={}, posted={}, closed=set())
-    with _cursor() as cursor:
-        cursor.execute(sql, [*codes, *keys, PeriodState.CLOSED.value, *years])
-        for kind, text, number, active, has_children in cursor.fetchall():
-            if kind == "a":
-                result.accounts[text] = (number, bool(active), bool(has_children))
-            elif kind == "k":
-                result.posted[text] = number
-            else:
-                result.closed.add(divmod(number, 100))
+    for kind, text, number, active, has_children in cursor.fetchall():
+        if kind == "a":
+            result.accounts[text] = (number, bool(active), bool(has_children))
+        elif kind == "k":
+            result.posted[text] = number
+        else:
+            result.closed.add(divmod(number, 100))
     return result
 
 
+@cache
+def _lookup_sql(codes: int, keys: int, years: int) -> str:
+    return (
+        "SELECT 'a', a.code, a.id, a.active,"
+        " EXISTS (SELECT 1 FROM ledger_account c WHERE c.parent_id = a.id)"
+        f" FROM ledger_account a WHERE a.code IN ({_marks(codes)})"
+        " UNION ALL SELECT 'k', e.idempotency_key, e.id, NULL, NULL"
+        f" FROM ledger_journalentry e WHERE e.idempotency_key IN ({_marks(keys)})"
+        " UNION ALL SELECT 'p', NULL, p.year * 100 + p.month, NULL, NULL"
+        f" FROM ledger_period p WHERE p.state = '{PeriodState.CLOSED.value}' AND p.year IN ({_marks(years)})"
+    )
+
+
 def insert(
-    entries: Sequence[NewEntry], *, created_by_id: int | None, reverses_id: int | None, created_at: datetime
+    cursor,
+    entries: Sequence[NewEntry],
+    *,
+    created_by_id: int | None,
+    reverses_id: int | None,
+    created_at: datetime,
 ) -> list[tuple[int, int]]:
     """Number and insert `entries`, all of one year; returns (id, sequence) of each, in order.
 
@@ -82,7 +91,9 @@ def insert(
     insert_all = (
         _insert_postgresql if connections[DEFAULT_DB_ALIAS].vendor == "postgresql" else _insert_generic
     )
-    return insert_all(entries, created_by_id=created_by_id, reverses_id=reverses_id, created_at=created_at)
+    return insert_all(
+        cursor, entries, created_by_id=created_by_id, reverses_id=reverses_id, created_at=created_at
+    )
 
 
 # --- PostgreSQL: lines first, the entries (and their numbers) last ----------------------
@@ -94,12 +105,12 @@ WITH ids AS (
     INSERT INTO ledger_journalline
            (entry_id, account_id, value_date, debit_currency, debit, credit_currency, credit, reference)
     SELECT ids.id, l.account_id, l.value_date, 'VND', l.debit, 'VND', l.credit, l.reference
-      FROM (VALUES {rows}) AS l(ord, account_id, value_date, debit, credit, reference)
+      FROM {rows} AS l(ord, account_id, value_date, debit, credit, reference)
       JOIN ids USING (ord)
 )
 SELECT id FROM ids ORDER BY ord
 """
-_PG_LINE_ROW = "(%s::integer, %s::bigint, %s::date, %s::numeric, %s::numeric, %s::text)"
+_PG_LINE_TYPES = ("integer", "bigint", "date", "numeric", "numeric", "text")
 
 _PG_ENTRIES = """
 WITH counter AS (
@@ -110,52 +121,73 @@ INSERT INTO ledger_journalentry (id, year, sequence, value_date, memo, source_ki
                                  idempotency_key, reverses_id, created_by_id, created_at)
 SELECT e.id, %s::smallint, counter.last_number - %s + e.ord, e.value_date, e.memo, e.source_kind,
        e.source_ref, e.idempotency_key, %s::bigint, %s::bigint, %s::timestamptz
-  FROM counter, (VALUES {rows}) AS e(id, ord, value_date, memo, source_kind, source_ref, idempotency_key)
+  FROM counter, {rows} AS e(id, ord, value_date, memo, source_kind, source_ref, idempotency_key)
 RETURNING id, sequence
 """
-_PG_ENTRY_ROW = "(%s::bigint, %s::integer, %s::date, %s::text, %s::text, %s::text, %s::text)"
+_PG_ENTRY_TYPES = ("bigint", "integer", "date", "text", "text", "text", "text")
+
+# A few rows go as parameters of a VALUES list; more go as one array a column (psycopg
+# then reads and converts far fewer placeholders).
+_PG_ARRAYS_FROM = 16
 
 
-def _insert_postgresql(entries, *, created_by_id, reverses_id, created_at) -> list[tuple[int, int]]:
+def _insert_postgresql(cursor, entries, *, created_by_id, reverses_id, created_at) -> list[tuple[int, int]]:
     year = entries[0].value_date.year
     ids: list[int] = []
     numbered: dict[int, int] = {}  # id -> sequence
-    with _cursor() as cursor:
-        for chunk in _entry_chunks(entries):
-            lines = [
-                (ord_, account_id, entry.value_date, debit, credit, reference)
-                for ord_, entry in enumerate(chunk, start=1)
-                for account_id, debit, credit, reference in entry.lines
-            ]
-            # The counts are part of the text, so the plan made once fits every execution.
-            sql = _PG_LINES.format(entries=len(chunk), rows=_rows(_PG_LINE_ROW, len(lines)))
-            cursor.execute(sql, _flat(lines))
-            chunk_ids = [row[0] for row in cursor.fetchall()]
-            rows = [
-                (pk, ord_, e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
-                for ord_, (pk, e) in enumerate(zip(chunk_ids, chunk, strict=True), start=1)
-            ]
-            sql = _PG_ENTRIES.format(rows=_rows(_PG_ENTRY_ROW, len(rows)))
-            params = [len(chunk), year, year, len(chunk), reverses_id, created_by_id, created_at]
-            params += _flat(rows)
+    for chunk in _entry_chunks(entries):
+        lines = [
+            (ord_, account_id, entry.value_date, debit, credit, reference)
+            for ord_, entry in enumerate(chunk, start=1)
+            for account_id, debit, credit, reference in entry.lines
+        ]
+        sql, params = _pg_rows(_PG_LINES, _PG_LINE_TYPES, lines, entries=len(chunk))
+        cursor.execute(sql, params)
+        chunk_ids = [row[0] for row in cursor.fetchall()]
+        rows = [
+            (pk, ord_, e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
+            for ord_, (pk, e) in enumerate(zip(chunk_ids, chunk, strict=True), start=1)
+        ]
+        sql, rows_params = _pg_rows(_PG_ENTRIES, _PG_ENTRY_TYPES, rows)
+        params = [len(chunk), year, year, len(chunk), reverses_id, created_by_id, created_at, *rows_params]
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+        if not returned:  # the year's first entry: make its counter, then take the numbers
+            JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
             cursor.execute(sql, params)
             returned = cursor.fetchall()
-            if not returned:  # the year's first entry: make its counter, then take the numbers
-                JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
-                cursor.execute(sql, params)
-                returned = cursor.fetchall()
-            numbered.update(returned)
-            ids += chunk_ids
+        numbered.update(returned)
+        ids += chunk_ids
     return [(pk, numbered[pk]) for pk in ids]
+
+
+def _pg_rows(template: str, types: tuple[str, ...], rows: list[tuple], **counts) -> tuple[str, list]:
+    """The statement with its rows as a VALUES list or as arrays, and its parameters."""
+    if len(rows) < _PG_ARRAYS_FROM:
+        return _pg_sql(template, types, len(rows), **counts), _flat(rows)
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    return _pg_sql(template, types, None, **counts), columns
+
+
+@cache
+def _pg_sql(template: str, types: tuple[str, ...], count: int | None, **counts) -> str:
+    """`count` rows as VALUES, or (None) any number as arrays. The counts are part of the
+    text, so the plan made once fits every execution."""
+    if count is None:
+        rows = f"unnest({', '.join(f'%s::{t}[]' for t in types)})"
+    else:
+        row = f"({', '.join(f'%s::{t}' for t in types)})"
+        rows = f"(VALUES {', '.join([row] * count)})"
+    return template.format(rows=rows, **counts)
 
 
 # --- SQLite (and anything else): number, then entries, then lines ----------------------
 
 
-def _insert_generic(entries, *, created_by_id, reverses_id, created_at) -> list[tuple[int, int]]:
+def _insert_generic(cursor, entries, *, created_by_id, reverses_id, created_at) -> list[tuple[int, int]]:
     # SQLite runs one writer at a time (IMMEDIATE transactions): the order is free here.
     year = entries[0].value_date.year
-    first = _take_numbers(year, len(entries))
+    first = _take_numbers(cursor, year, len(entries))
     ops = connections[DEFAULT_DB_ALIAS].ops
     stamp = ops.adapt_datetimefield_value(created_at)
     rows = [
@@ -174,51 +206,49 @@ def _insert_generic(entries, *, created_by_id, reverses_id, created_at) -> list[
         for offset, entry in enumerate(entries)
     ]
     ids: dict[int, int] = {}  # sequence -> id
-    with _cursor() as cursor:
-        for chunk in _chunks(rows):
-            cursor.execute(
-                "INSERT INTO ledger_journalentry (year, sequence, value_date, memo, source_kind, source_ref,"
-                " idempotency_key, reverses_id, created_by_id, created_at)"
-                f" VALUES {_rows(_row(10), len(chunk))} RETURNING id, sequence",
-                _flat(chunk),
-            )
-            ids.update((sequence, pk) for pk, sequence in cursor.fetchall())
-        lines = [
-            (
-                ids[first + offset],
-                account_id,
-                ops.adapt_datefield_value(entry.value_date),
-                "VND",
-                ops.adapt_decimalfield_value(debit, 18, 0),
-                "VND",
-                ops.adapt_decimalfield_value(credit, 18, 0),
-                reference,
-            )
-            for offset, entry in enumerate(entries)
-            for account_id, debit, credit, reference in entry.lines
-        ]
-        for chunk in _chunks(lines):
-            cursor.execute(
-                "INSERT INTO ledger_journalline (entry_id, account_id, value_date, debit_currency, debit,"
-                f" credit_currency, credit, reference) VALUES {_rows(_row(8), len(chunk))}",
-                _flat(chunk),
-            )
+    for chunk in _chunks(rows):
+        cursor.execute(
+            "INSERT INTO ledger_journalentry (year, sequence, value_date, memo, source_kind, source_ref,"
+            " idempotency_key, reverses_id, created_by_id, created_at)"
+            f" VALUES {_rows(_row(10), len(chunk))} RETURNING id, sequence",
+            _flat(chunk),
+        )
+        ids.update((sequence, pk) for pk, sequence in cursor.fetchall())
+    lines = [
+        (
+            ids[first + offset],
+            account_id,
+            ops.adapt_datefield_value(entry.value_date),
+            "VND",
+            ops.adapt_decimalfield_value(debit, 18, 0),
+            "VND",
+            ops.adapt_decimalfield_value(credit, 18, 0),
+            reference,
+        )
+        for offset, entry in enumerate(entries)
+        for account_id, debit, credit, reference in entry.lines
+    ]
+    for chunk in _chunks(lines):
+        cursor.execute(
+            "INSERT INTO ledger_journalline (entry_id, account_id, value_date, debit_currency, debit,"
+            f" credit_currency, credit, reference) VALUES {_rows(_row(8), len(chunk))}",
+            _flat(chunk),
+        )
     return [(ids[first + offset], first + offset) for offset in range(len(entries))]
 
 
-def _take_numbers(year: int, count: int) -> int:
+def _take_numbers(cursor, year: int, count: int) -> int:
     """Reserve `count` consecutive numbers of `year`; returns the first."""
     sql = (
         "UPDATE ledger_journalsequence SET last_number = last_number + %s"
         " WHERE year = %s RETURNING last_number"
     )
-    with _cursor() as cursor:
+    cursor.execute(sql, [count, year])
+    row = cursor.fetchone()
+    if row is None:  # the year's first entry
+        JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
         cursor.execute(sql, [count, year])
         row = cursor.fetchone()
-        if row is None:  # the year's first entry
-            JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
-            cursor.execute(sql, [count, year])
-            row = cursor.fetchone()
     return row[0] - count + 1
 
 
@@ -236,8 +266,9 @@ class _PreparedCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
-def _cursor():
-    """A cursor on Django's connection: its transaction, error wrapping and query log."""
+def cursor():
+    """A cursor on Django's connection (its transaction, error wrapping and query log) for
+    `lookup` and `insert`: `with journal_sql.cursor() as cursor: ...`."""
     connection = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy costs a lookup
     if connection.vendor != "postgresql":
         return connection.cursor()

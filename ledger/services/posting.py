@@ -176,7 +176,13 @@ def _post(drafts, *, created_by, keyed: bool, reverses: JournalEntry | None = No
     for index, draft in enumerate(drafts):
         _check_draft(index, draft, errors)
     _check_keys_unique(drafts, errors)
+    with journal_sql.cursor() as cursor:
+        return _check_and_write(cursor, drafts, errors, created_by=created_by, reverses=reverses)
+
+
+def _check_and_write(cursor, drafts, errors: _Errors, *, created_by, reverses) -> list[JournalEntry]:
     found = journal_sql.lookup(
+        cursor,
         codes=[line.account for draft in drafts for line in draft.lines if isinstance(line.account, str)],
         keys=[draft.idempotency_key for draft in drafts if isinstance(draft.idempotency_key, str)],
         years=[draft.value_date.year for draft in drafts if _is_date(draft.value_date)],
@@ -191,7 +197,7 @@ def _post(drafts, *, created_by, keyed: bool, reverses: JournalEntry | None = No
     _check_periods(new, found.closed, errors)
     errors.raise_if_any()
 
-    created = _write(new, found.accounts, created_by=created_by, reverses=reverses)
+    created = _write(cursor, new, found.accounts, created_by=created_by, reverses=reverses)
     return [existing.get(d.idempotency_key) or created[i] for i, d in enumerate(drafts)]
 
 
@@ -317,7 +323,7 @@ def _check_periods(new, closed: set[tuple[int, int]], errors: _Errors) -> None:
             )
 
 
-def _write(new, accounts, *, created_by, reverses) -> dict[int, JournalEntry]:
+def _write(cursor, new, accounts, *, created_by, reverses) -> dict[int, JournalEntry]:
     """Number and insert the new drafts; returns the entries by draft position."""
     by_year: dict[int, list] = defaultdict(list)
     for index, draft in new:
@@ -343,7 +349,7 @@ def _write(new, accounts, *, created_by, reverses) -> dict[int, JournalEntry]:
             for _index, draft in drafts
         ]
         numbers = journal_sql.insert(
-            rows, created_by_id=created_by_id, reverses_id=reverses_id, created_at=now
+            cursor, rows, created_by_id=created_by_id, reverses_id=reverses_id, created_at=now
         )
         for (index, _draft), row, (pk, sequence) in zip(drafts, rows, numbers, strict=True):
             values = {

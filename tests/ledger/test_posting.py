@@ -198,8 +198,8 @@ def test_a_key_posted_by_someone_else_meanwhile_comes_back_as_that_entry(monkeyp
     real_lookup = journal_sql.lookup
     calls = []
 
-    def blind_once(**kwargs):  # the first check runs before the other posting commits
-        found = real_lookup(**kwargs)
+    def blind_once(cursor, **kwargs):  # the first check runs before the other posting commits
+        found = real_lookup(cursor, **kwargs)
         if not calls:
             found.posted.clear()
         calls.append(1)
@@ -280,3 +280,20 @@ def test_a_reversal_is_keyed_by_the_entry_it_reverses():
     entry = post()
     reversal = reverse_entry(entry=entry, reason="x", created_by=None)
     assert reversal.idempotency_key == f"reversal:{entry.pk}"
+
+
+def test_a_large_batch_over_two_years_keeps_every_line_and_number():
+    drafts = []
+    for n in range(1, 61):
+        debits = [Line("1111", debit=D(n)), Line("6428", debit=D(n * 100))][: 1 + n % 2]
+        total = sum(line.debit for line in debits)
+        day = date(2025, 12, 31) if n % 3 else date(2026, 1, 2)
+        drafts.append(draft(lines=[*debits, Line("41111", credit=total, reference=f"r{n}")], value_date=day))
+    entries = post_entries(drafts, created_by=None)
+    assert [(e.year, e.value_date) for e in entries] == [(d.value_date.year, d.value_date) for d in drafts]
+    assert sorted(e.sequence for e in entries if e.year == 2025) == list(range(1, 41))
+    assert sorted(e.sequence for e in entries if e.year == 2026) == list(range(1, 21))
+    for d, entry in zip(drafts, entries, strict=True):
+        stored = sorted(entry.lines.values_list("account__code", "debit", "credit", "reference"))
+        wanted = sorted((line.account, line.debit, line.credit, line.reference) for line in d.lines)
+        assert stored == wanted
