@@ -1,15 +1,20 @@
 """Forms of the loan pages: they parse; the services decide."""
 
+import uuid
+from datetime import date
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DATE, VNDField
+from common.forms import DATE, PercentField, VNDField
 from fund.models import Borrower, DocumentType
-from fund.selectors import offered_products, visible_borrowers
-from loans.models import Loan, LoanStatus
+from fund.selectors import current_fund, offered_products, visible_borrowers
+from loans.models import Loan, LoanStatus, Repayment
+from loans.selectors import contracted_shares
 from loans.services.applications import ApplicationTerms
+from loans.services.contracts import ContractTerms
+from loans.services.repayments import RepaymentInput
 
 
 class BorrowerChoiceForm(forms.Form):
@@ -87,3 +92,200 @@ class ActionForm(forms.Form):
 
     expected_status = forms.ChoiceField(choices=LoanStatus.choices, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- servicing: contract, tranches, repayments -------------------------------------------
+
+
+def _share_fields(form: forms.Form, shares, *, initial=None, help_text="") -> list:
+    """One optional amount field per household share (`share_<pk>`); the shares in form order."""
+    shares = list(shares)
+    for share in shares:
+        form.fields[f"share_{share.pk}"] = VNDField(
+            label=str(share.member),
+            required=False,
+            initial=initial(share) if initial else None,
+            help_text=help_text,
+        )
+    return shares
+
+
+class ContractForm(forms.Form):
+    """The signed contract's terms; a household group's also gets each household's amount."""
+
+    number = forms.CharField(label=_("Contract number"), max_length=64)
+    signed_on = forms.DateField(label=_("Signed on"), widget=DATE)
+    amount = VNDField(label=_("Amount (đồng)"))
+    term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
+    annual_rate = PercentField(
+        label=_("Interest rate per year (%)"), required=False, help_text=_("Empty: the rate approved.")
+    )
+    grace_months = forms.IntegerField(label=_("Principal grace (months)"), min_value=0, max_value=600)
+    first_due_date = forms.DateField(
+        label=_("First due date"),
+        required=False,
+        widget=DATE,
+        help_text=_("Empty: one interest period after the first tranche."),
+    )
+
+    service_error_labels = {"share_amounts": _("Households' amounts")}
+
+    def __init__(self, *args, loan: Loan, **kwargs):
+        contract = getattr(loan, "contract", None)
+        if contract is not None:
+            initial = {
+                "number": contract.number,
+                "signed_on": contract.signed_on,
+                "amount": contract.amount.amount,
+                "term_months": contract.term_months,
+                "annual_rate": contract.annual_rate,
+                "grace_months": contract.grace_months,
+                "first_due_date": contract.first_due_date,
+            }
+        else:
+            initial = {
+                "signed_on": current_fund().business_date,
+                "amount": loan.approved_amount.amount if loan.approved_amount else None,
+                "term_months": loan.approved_term_months,
+                "annual_rate": loan.approved_rate,
+                "grace_months": 0,
+            }
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.shares = []
+        if loan.is_group_loan:
+            self.shares = _share_fields(
+                self,
+                loan.member_shares.select_related("member"),
+                initial=lambda share: (share.contract_amount or share.approved_amount or share.amount).amount,
+            )
+
+    def share_fields(self):
+        return [self[f"share_{share.pk}"] for share in self.shares]
+
+    def terms(self) -> ContractTerms:
+        data = self.cleaned_data
+        return ContractTerms(
+            number=data["number"],
+            signed_on=data["signed_on"],
+            amount=data["amount"],
+            term_months=data["term_months"],
+            grace_months=data["grace_months"],
+            first_due_date=data["first_due_date"],
+            annual_rate=data["annual_rate"],
+            share_amounts={share.pk: data[f"share_{share.pk}"] or Decimal(0) for share in self.shares}
+            if self.shares
+            else None,
+        )
+
+
+class DisbursementForm(forms.Form):
+    """A tranche; for a group loan, optionally each household's part of it."""
+
+    value_date = forms.DateField(label=_("Value date"), widget=DATE)
+    amount = VNDField(label=_("Amount (đồng)"))
+    account = forms.ModelChoiceField(label=_("Paid from"), queryset=None)
+    memo = forms.CharField(label=_("Memo"), required=False, max_length=255)
+
+    service_error_labels = {"share_amounts": _("Households' parts")}
+
+    def __init__(self, *args, loan: Loan, left: Decimal, **kwargs):
+        fund = current_fund()
+        kwargs.setdefault("initial", {"value_date": fund.business_date, "amount": left if left > 0 else None})
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = fund.lending_accounts.order_by("code")
+        self.shares = []
+        if loan.is_group_loan:
+            self.shares = _share_fields(self, contracted_shares(loan))
+
+    def share_fields(self):
+        return [self[f"share_{share.pk}"] for share in self.shares]
+
+    def share_amounts(self) -> dict[int, Decimal] | None:
+        """Each household's part as typed; None when all are empty (the service splits in proportion)."""
+        typed = {share.pk: self.cleaned_data.get(f"share_{share.pk}") for share in self.shares}
+        if all(amount is None for amount in typed.values()):
+            return None
+        return {pk: amount or Decimal(0) for pk, amount in typed.items()}
+
+
+class RepaymentForm(forms.Form):
+    """A repayment as the officer enters it. `key` is made when the form is first shown, so the
+    same form sent twice posts once."""
+
+    share = forms.ModelChoiceField(label=_("Household"), queryset=None, required=False)
+    value_date = forms.DateField(label=_("Value date"), widget=DATE)
+    amount = VNDField(label=_("Amount (đồng)"))
+    channel = forms.ChoiceField(label=_("Channel"), choices=Repayment.Channel.choices)
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
+    account = forms.ModelChoiceField(
+        label=_("Received into"), queryset=None, required=False, empty_label=_("The channel's usual account")
+    )
+    prepayment_mode = forms.ChoiceField(
+        label=_("If part of it is a prepayment"),
+        choices=Repayment.PrepaymentMode.choices,
+        widget=forms.RadioSelect,
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, loan: Loan, on: date | None = None, **kwargs):
+        fund = current_fund()
+        kwargs.setdefault(
+            "initial",
+            {
+                "value_date": on or fund.business_date,
+                "channel": Repayment.Channel.BANK_TRANSFER,
+                "prepayment_mode": Repayment.PrepaymentMode.LOWER_INSTALLMENTS,
+                "key": uuid.uuid4().hex,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = fund.lending_accounts.order_by("code")
+        if loan.is_group_loan:
+            self.fields["share"].queryset = contracted_shares(loan)
+            self.fields["share"].required = True
+            self.fields["share"].label_from_instance = lambda share: str(share.member)
+        else:
+            del self.fields["share"]
+
+    def entry(self) -> RepaymentInput:
+        data = self.cleaned_data
+        return RepaymentInput(
+            value_date=data["value_date"],
+            amount=data["amount"],
+            channel=data["channel"],
+            reference=data["reference"],
+            account=data["account"],
+            prepayment_mode=data["prepayment_mode"],
+            share=data.get("share"),
+            idempotency_key=f"form:{data['key']}",
+        )
+
+
+class ReasonForm(forms.Form):
+    """Why a tranche is cancelled or a repayment reversed: the service refuses it empty too."""
+
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Repayments file (.xlsx)"))
+
+
+class PayoffQuoteForm(forms.Form):
+    """A payoff quote: what repays the whole loan on a date, with no more repayments before it."""
+
+    on = forms.DateField(label=_("Payoff on"), widget=DATE)
+
+    def __init__(self, *args, earliest: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.earliest = earliest
+
+    def clean_on(self):
+        day = self.cleaned_data["on"]
+        if self.earliest is not None and day < self.earliest:
+            raise forms.ValidationError(
+                _("The loan was first disbursed on %(date)s: choose that day or later.")
+                % {"date": f"{self.earliest:%d/%m/%Y}"}
+            )
+        return day

@@ -4,4 +4,6 @@ from fund.navigation import NavItem
 
 NAV_ITEMS = [
     NavItem(_("Applications"), "loans:applications", "loans.view_loan", _("Loan applications by state")),
+    NavItem(_("Repayments import"), "loans:repayment_import", "loans.add_repaymentimport", _("Loans")),
+    NavItem(_("Tranches to authorize"), "loans:tranches", "loans.authorize_disbursement", _("Loans")),
 ]

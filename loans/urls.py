@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans.views import applications, loan
+from loans.views import applications, contracts, disbursements, imports, loan, repayments, statements
 
 app_name = "loans"
 
@@ -12,4 +12,15 @@ urlpatterns = [
     path("<int:pk>/documents/", applications.document_add, name="document_add"),
     path("<int:pk>/submit/", applications.submit, name="submit"),
     path("<int:pk>/withdraw/", applications.withdraw, name="withdraw"),
+    path("<int:pk>/contract/", contracts.contract_sign, name="contract_sign"),
+    path("<int:pk>/disbursements/new/", disbursements.disbursement_new, name="disbursement_new"),
+    path("<int:pk>/repayments/new/", repayments.repayment_new, name="repayment_new"),
+    path("<int:pk>/statement.xlsx", statements.statement_xlsx, name="statement_xlsx"),
+    path("<int:pk>/schedule.xlsx", statements.schedule_xlsx, name="schedule_xlsx"),
+    path("tranches/", disbursements.tranches, name="tranches"),
+    path("tranches/<int:pk>/authorize/", disbursements.tranche_authorize, name="tranche_authorize"),
+    path("tranches/<int:pk>/cancel/", disbursements.tranche_cancel, name="tranche_cancel"),
+    path("repayments/<int:pk>/reverse/", repayments.repayment_reverse, name="repayment_reverse"),
+    path("repayments/import/", imports.repayment_import, name="repayment_import"),
+    path("repayments/import/template.xlsx", imports.import_template, name="import_template"),
 ]

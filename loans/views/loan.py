@@ -4,12 +4,25 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django_fsm import can_proceed, has_transition_perm
 
-from fund.selectors import is_coop_user
-from loans.forms import ActionForm, DocumentForm
-from loans.selectors import dossier_checklist, get_loan_for
+from fund.selectors import current_fund, is_coop_user
+from loans.forms import ActionForm, DocumentForm, PayoffQuoteForm
+from loans.models import Disbursement, LoanStatus
+from loans.selectors import (
+    dossier_checklist,
+    get_loan_for,
+    group_schedule,
+    left_to_disburse,
+    loan_disbursements,
+    loan_position,
+    loan_repayments,
+    schedule_of,
+    statement,
+)
 
 # Notes a co-op may read on its own loan's history; the rest are the fund's internal remarks.
 NOTES_A_COOP_SEES = {"submit", "withdraw", "reject"}
+# From approval on, the loan has money to show: a contract, tranches, a schedule, repayments.
+WITH_MONEY = {LoanStatus.APPROVED, LoanStatus.ACTIVE, LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF}
 
 
 def _allowed(loan, name: str, user) -> bool:
@@ -41,4 +54,54 @@ def loan_detail(request, pk: int):
         and loan.status in ("draft", "submitted", "appraising"),
         "document_form": DocumentForm(),
     }
+    if loan.status in WITH_MONEY:
+        context.update(_money(request, loan, coop=coop))
     return render(request, "loans/loan_detail.html", context)
+
+
+def _money(request, loan, *, coop: bool) -> dict:
+    """The contract, what is owed at the business date, the schedule, tranches and repayments."""
+    user = request.user
+    contract = getattr(loan, "contract", None)
+    today = current_fund().business_date
+    position = loan_position(loan, as_of=today)
+    tranches = [] if coop else list(loan_disbursements(loan))
+    staff = not coop
+    context = {
+        "contract": contract,
+        "monthly_rate": contract.annual_rate / 12 if contract else None,
+        "business_date": today,
+        "position": position,
+        "schedules": [
+            (household, schedule_of(part.parts[0].result), part) for household, part in position.households
+        ],
+        "statement": statement(loan) if position.started else [],
+        "tranches": tranches,
+        "repayments": list(loan_repayments(loan)) if staff else [],
+        "show_entries": staff and user.has_perm("ledger.view_journalentry"),
+        "can_sign": staff
+        and loan.status == LoanStatus.APPROVED
+        and user.has_perm("loans.add_loancontract")
+        and not any(t.status != Disbursement.Status.CANCELLED for t in tranches),
+        "can_disburse": staff
+        and contract is not None
+        and loan.status in (LoanStatus.APPROVED, LoanStatus.ACTIVE)
+        and user.has_perm("loans.add_disbursement")
+        and left_to_disburse(loan) > 0,
+        "can_repay": staff and loan.status == LoanStatus.ACTIVE and user.has_perm("loans.add_repayment"),
+        "can_reverse": staff and user.has_perm("loans.reverse_repayment"),
+        "can_authorize": staff and user.has_perm("loans.authorize_disbursement"),
+    }
+    if loan.is_group_loan and position.parts:
+        context["group_schedule"] = group_schedule(position)
+    if position.started:
+        context.update(_payoff_quote(request, loan, position))
+    return context
+
+
+def _payoff_quote(request, loan, position) -> dict:
+    """The payoff quote for the date asked for (`?on=`), if one was asked for."""
+    first = min(part.result.versions[0].effective_date for part in position.parts if part.result.versions)
+    form = PayoffQuoteForm(request.GET if "on" in request.GET else None, earliest=first)
+    quote = loan_position(loan, as_of=form.cleaned_data["on"]) if form.is_valid() else None
+    return {"quote_form": form, "quote": quote}

@@ -1,0 +1,180 @@
+"""A loan's statement (sao kê) and repayment schedule (lịch trả nợ) as .xlsx sheets.
+
+Both are documents the fund hands to the borrower and files with the contract, so their
+layout is fixed and Vietnamese, whatever the page's language — the way the repayment import's
+columns are (`loans.services.imports`). Amounts are numbers with `#,##0` (common.xlsx).
+"""
+
+from common.xlsx import Column, Sheet
+from fund.selectors import current_fund
+from loans.models import Loan, LoanTransaction
+from loans.selectors import (
+    DUE_TODAY,
+    OVERDUE,
+    PAID,
+    PARTLY_PAID,
+    UPCOMING,
+    LoanPosition,
+    Schedule,
+    StatementLine,
+    group_schedule,
+    schedule_of,
+)
+
+_KINDS = {
+    LoanTransaction.Kind.DISBURSEMENT: "Giải ngân",
+    LoanTransaction.Kind.REPAYMENT: "Trả nợ",
+    LoanTransaction.Kind.REVERSAL: "Hủy bút toán trả nợ",
+}
+_STATES = {
+    PAID: "Đã trả",
+    PARTLY_PAID: "Đã trả một phần",
+    OVERDUE: "Quá hạn",
+    DUE_TODAY: "Đến hạn hôm nay",
+    UPCOMING: "Chưa đến hạn",
+}
+TOTALS = "Tổng cộng"
+
+
+def _preamble(title: str, loan: Loan, as_of) -> list[str]:
+    contract = loan.contract
+    return [
+        f"{title} {loan.reference}",
+        current_fund().name,
+        f"Bên vay: {loan.borrower.name} · Hợp đồng số {contract.number} ngày {contract.signed_on:%d/%m/%Y}",
+        f"Đến ngày {as_of:%d/%m/%Y}",
+    ]
+
+
+def statement_sheet(loan: Loan, lines: list[StatementLine], *, as_of, with_entries: bool) -> Sheet:
+    """Every transaction of the loan's sub-ledger with the principal outstanding after it.
+
+    `with_entries` adds the journal entry's number (for the fund's staff, not for the co-op).
+    """
+    group = loan.is_group_loan
+    columns = [
+        Column("Ngày giá trị", "date"),
+        Column("Loại giao dịch", width=22),
+        *([Column("Hộ vay", width=26)] if group else []),
+        Column("Số tiền giải ngân", "money", total=True),
+        Column("Trả gốc", "money", total=True),
+        Column("Trả lãi", "money", total=True),
+        Column("Trả lãi chậm trả", "money", total=True),
+        Column("Trả lãi trên lãi chậm trả", "money", total=True),
+        Column("Dư nợ gốc", "money"),
+        *([Column("Số bút toán", width=14)] if with_entries else []),
+    ]
+    rows = []
+    for line in lines:
+        tx = line.transaction
+        rows.append(
+            [
+                tx.value_date,
+                _KINDS[tx.kind],
+                *([str(tx.share.member) if tx.share else ""] if group else []),
+                line.disbursed,
+                line.principal_repaid,
+                tx.interest.amount,
+                tx.late_interest.amount,
+                tx.penalty.amount,
+                line.balance,
+                *([tx.journal_entry.number] if with_entries else []),
+            ]
+        )
+    return Sheet(
+        title="Sao kê",
+        columns=columns,
+        rows=rows,
+        preamble=_preamble("Sao kê khoản vay", loan, as_of),
+        totals_label=TOTALS,
+    )
+
+
+_SCHEDULE_COLUMNS = [
+    Column("Kỳ", width=8),
+    Column("Ngày đến hạn", "date"),
+    Column("Dư nợ gốc đầu kỳ", "money"),
+    Column("Gốc", "money", total=True),
+    Column("Lãi", "money", total=True),
+    Column("Tổng phải trả", "money", total=True),
+    Column("Đã trả", "money", total=True),
+    Column("Lãi chậm trả còn nợ", "money", total=True),
+    Column("Còn phải trả", "money", total=True),
+    Column("Tình trạng", width=16),
+]
+
+
+def _schedule_rows(schedule: Schedule) -> list[list]:
+    return [
+        [
+            "Trả trước" if line.is_prepayment else line.row.number,
+            line.row.due_date,
+            line.row.opening_principal,
+            line.principal,
+            line.interest,
+            line.total,
+            line.paid,
+            line.late_charges,
+            line.left,
+            _STATES[line.state],
+        ]
+        for line in schedule.lines
+    ]
+
+
+def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
+    """The schedule in force with what is paid and left of each row; for a household group, the
+    group's total (due dates summed) and then a sheet per household."""
+    preamble = _preamble("Lịch trả nợ khoản vay", loan, position.as_of)
+    if not loan.is_group_loan:
+        (part,) = position.parts
+        schedule = schedule_of(part.result)
+        return [
+            Sheet(
+                title="Lịch trả nợ",
+                columns=_SCHEDULE_COLUMNS,
+                rows=_schedule_rows(schedule),
+                preamble=preamble,
+                totals_label=TOTALS,
+            )
+        ]
+    total = group_schedule(position)
+    sheets = [
+        Sheet(
+            title="Cả tổ",
+            columns=[
+                Column("Ngày đến hạn", "date"),
+                Column("Dư nợ gốc đầu kỳ", "money"),
+                Column("Gốc", "money", total=True),
+                Column("Lãi", "money", total=True),
+                Column("Tổng phải trả", "money", total=True),
+                Column("Còn phải trả", "money", total=True),
+            ],
+            rows=[
+                [
+                    line.row.due_date,
+                    line.row.opening_principal,
+                    line.principal,
+                    line.interest,
+                    line.total,
+                    line.left,
+                ]
+                for line in total.lines
+            ],
+            preamble=preamble,
+            totals_label=TOTALS,
+        )
+    ]
+    for number, part in enumerate(position.parts, start=1):
+        member = part.household
+        sheets.append(
+            Sheet(
+                # Sheet names are at most 31 characters and unique: number them.
+                title=f"Hộ {number} {member}"[:31],
+                columns=_SCHEDULE_COLUMNS,
+                rows=_schedule_rows(schedule_of(part.result)),
+                preamble=[*preamble, f"Hộ vay: {member} (CCCD {member.id_number})"],
+                totals_label=TOTALS,
+            )
+        )
+    return sheets

@@ -1,0 +1,27 @@
+"""The officer's page to record the signed contract of an approved loan."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from common.forms import run_service
+from loans.forms import ContractForm
+from loans.selectors import get_loan_for
+from loans.services.contracts import sign_contract
+
+
+@login_required
+def contract_sign(request, pk: int):
+    loan = get_loan_for(request.user, pk)
+    if not request.user.has_perm("loans.add_loancontract"):
+        raise PermissionDenied
+    form = ContractForm(request.POST or None, loan=loan)
+    if request.method == "POST" and form.is_valid():
+        contract = run_service(form, lambda: sign_contract(actor=request.user, loan=loan, terms=form.terms()))
+        if contract is not None:
+            messages.success(request, _("Contract %(number)s recorded.") % {"number": contract.number})
+            return redirect("loans:loan_detail", pk=loan.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "loans/contract_form.html", {"form": form, "loan": loan}, status=status)

@@ -1,0 +1,108 @@
+"""Tranches: the officer enters one, an accountant authorizes (posts) or cancels it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.forms import run_service
+from common.money import format_vnd
+from loans.forms import DisbursementForm, ReasonForm
+from loans.models import Disbursement
+from loans.selectors import get_loan_for, left_to_disburse, pending_disbursements
+from loans.services.disbursements import authorize_disbursement, cancel_disbursement, record_disbursement
+
+
+@login_required
+def disbursement_new(request, pk: int):
+    loan = get_loan_for(request.user, pk)
+    if not request.user.has_perm("loans.add_disbursement"):
+        raise PermissionDenied
+    left = left_to_disburse(loan)
+    form = DisbursementForm(request.POST or None, loan=loan, left=left)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        tranche = run_service(
+            form,
+            lambda: record_disbursement(
+                actor=request.user,
+                loan=loan,
+                value_date=data["value_date"],
+                amount=data["amount"],
+                account=data["account"],
+                memo=data["memo"],
+                share_amounts=form.share_amounts(),
+            ),
+        )
+        if tranche is not None:
+            messages.success(
+                request,
+                _("Tranche of %(amount)s entered; it waits for an accountant's authorization.")
+                % {"amount": format_vnd(tranche.amount)},
+            )
+            return redirect("loans:loan_detail", pk=loan.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "loan": loan, "left": left}
+    return render(request, "loans/disbursement_form.html", context, status=status)
+
+
+def _may_see_tranches(user) -> bool:
+    return user.has_perm("loans.authorize_disbursement") or user.has_perm("loans.add_disbursement")
+
+
+@login_required
+def tranches(request):
+    """Tranches waiting for authorization: accountants authorize them; they or officers cancel."""
+    if not _may_see_tranches(request.user):
+        raise PermissionDenied
+    context = {
+        "tranches": pending_disbursements(),
+        "can_authorize": request.user.has_perm("loans.authorize_disbursement"),
+    }
+    return render(request, "loans/tranches.html", context)
+
+
+def _decided(request, call, done: str):
+    """Run a decision on a tranche; a refusal (four eyes, no funds...) comes back as a message."""
+    try:
+        tranche = call()
+    except (ValidationError, PermissionDenied) as error:
+        for message in getattr(error, "messages", None) or [
+            str(error) or _("You are not allowed to do this.")
+        ]:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, done % {"amount": format_vnd(tranche.amount), "loan": tranche.loan.reference}
+        )
+    return redirect("loans:tranches")
+
+
+@login_required
+@require_POST
+def tranche_authorize(request, pk: int):
+    if not request.user.has_perm("loans.authorize_disbursement"):
+        raise PermissionDenied
+    tranche = get_object_or_404(Disbursement, pk=pk)
+    return _decided(
+        request,
+        lambda: authorize_disbursement(actor=request.user, disbursement=tranche),
+        _("Tranche of %(amount)s for %(loan)s authorized and posted."),
+    )
+
+
+@login_required
+@require_POST
+def tranche_cancel(request, pk: int):
+    if not _may_see_tranches(request.user):
+        raise PermissionDenied
+    tranche = get_object_or_404(Disbursement, pk=pk)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _decided(
+        request,
+        lambda: cancel_disbursement(actor=request.user, disbursement=tranche, reason=reason),
+        _("Tranche of %(amount)s for %(loan)s cancelled."),
+    )

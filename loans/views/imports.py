@@ -1,0 +1,41 @@
+"""Repayments imported from an .xlsx file: the upload, the template, and the report of the import."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+from common.forms import run_service
+from common.xlsx import xlsx_response
+from loans.forms import ImportForm
+from loans.models import RepaymentImport
+from loans.services.imports import import_repayments, template_workbook
+
+
+def _require_importer(user) -> None:
+    if not user.has_perm("loans.add_repaymentimport"):
+        raise PermissionDenied
+
+
+@login_required
+def repayment_import(request):
+    _require_importer(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = run_service(
+            form, lambda: import_repayments(actor=request.user, file=upload, file_name=upload.name)
+        )
+    context = {
+        "form": form,
+        "report": report,
+        "recent": RepaymentImport.objects.select_related("imported_by")[:10],
+    }
+    status = 400 if form.errors or (report is not None and not report.ok) else 200
+    return render(request, "loans/repayment_import.html", context, status=status)
+
+
+@login_required
+def import_template(request):
+    _require_importer(request.user)
+    return xlsx_response(template_workbook(), "mau-nhap-tra-no.xlsx")
