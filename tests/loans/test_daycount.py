@@ -4,7 +4,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loans.daycount import ACTUAL_365, ACTUAL_ACTUAL, BASES, interest, year_fraction
@@ -66,6 +66,7 @@ def test_refuses_a_period_backwards_or_an_unknown_basis(start, end, basis):
         year_fraction(start, end, basis)
 
 
+@settings(deadline=None)
 @given(
     start=st.dates(date(2000, 1, 1), date(2060, 1, 1)),
     days=st.integers(0, 4000),

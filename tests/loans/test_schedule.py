@@ -587,7 +587,7 @@ def assert_repays(rows, *, outstanding, start, loan):
     assert accrued == 0  # the last row collects all the interest still due
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(any_terms())
 def test_any_schedule_repays_its_principal_with_interest_on_the_declining_balance(loan):
     rows = build_schedule(loan)
@@ -603,12 +603,14 @@ def _months_later(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@settings(deadline=None)
 @given(loan=any_terms(method=EQUAL_PRINCIPAL))
 def test_equal_principal_rows_are_equal_but_for_the_last(loan):
     principals = [row.principal for row in build_schedule(loan) if row.principal]
     assert len(set(principals[:-1])) <= 1
 
 
+@settings(deadline=None)
 @given(loan=any_terms(method=ANNUITY))
 def test_annuity_payments_are_level_but_for_the_last(loan):
     rows = build_schedule(loan)
@@ -617,7 +619,7 @@ def test_annuity_payments_are_level_but_for_the_last(loan):
     assert len(set(level)) <= 1
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(loan=any_terms(), mode=st.sampled_from(PREPAYMENT_MODES), data=st.data())
 def test_a_rebuild_repays_exactly_what_is_outstanding(loan, mode, data):
     rows = build_schedule(loan)
@@ -642,6 +644,7 @@ def test_a_rebuild_repays_exactly_what_is_outstanding(loan, mode, data):
             assert all(row.principal == kept[row.due_date] for row in future[:-1])
 
 
+@settings(deadline=None)
 @given(members=st.lists(any_terms(), max_size=5))
 def test_a_group_owes_what_its_members_owe(members):
     schedules = [build_schedule(member) for member in members]
