@@ -92,7 +92,13 @@ def reverse_entry(
     The reversal is dated `value_date`, by default the entry's own date; its memo is the reason.
     A second reversal of the same entry, or a reversal of a reversal, is refused.
     """
-    reason = (reason or "").strip()
+    try:
+        return _reverse(entry, (reason or "").strip(), created_by, value_date)
+    except IntegrityError:  # lost a race (see _post_with_retry): checked again, it says why
+        return _reverse(entry, (reason or "").strip(), created_by, value_date)
+
+
+def _reverse(entry: JournalEntry, reason: str, created_by, value_date: date | None) -> JournalEntry:
     with transaction.atomic():
         # The lock makes two simultaneous reversals of one entry queue; the second is refused.
         original = JournalEntry.objects.select_for_update().get(pk=entry.pk)
