@@ -1,0 +1,136 @@
+"""The statement (sao kê) and the schedule as .xlsx: Vietnamese headers, numbers with `#,##0`,
+a totals row, the header frozen, and the same figures as the sub-ledger and the schedule."""
+
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from fund import roles
+from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
+from tests.loans import factories
+from tests.loans.conftest import ROW1, START, move_to, repay
+
+pytestmark = pytest.mark.django_db
+
+PREAMBLE = 4  # report name, fund, borrower and contract, as-of date; then a blank row
+HEADER = PREAMBLE + 2
+
+
+def workbook(client, user, name, loan):
+    client.force_login(user)
+    response = client.get(reverse(name, args=[loan.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(response.content))
+
+
+def table(sheet) -> tuple[list, list[tuple], tuple]:
+    """The header, the rows and the totals row of a sheet."""
+    header = [cell.value for cell in sheet[HEADER]]
+    rows = list(sheet.iter_rows(min_row=HEADER + 1, values_only=True))
+    return header, rows[:-1], rows[-1]
+
+
+@pytest.fixture
+def repaid_once(loan, staff):
+    """Row 1 paid on time, then a part of row 2 paid late (20/03), seen on 20/03."""
+    repay(loan, staff, dt.date(2026, 2, 15), ROW1, reference="UNC 1")
+    repay(loan, staff, dt.date(2026, 3, 20), D(5_000_000), reference="UNC 2")
+    move_to(dt.date(2026, 3, 20))
+    return loan
+
+
+def test_the_statement_lists_the_sub_ledger_with_the_balance_after_each_line(client, staff, repaid_once):
+    sheet = workbook(client, staff["officer"], "loans:statement_xlsx", repaid_once).active
+    header, rows, totals = table(sheet)
+    assert header == [
+        "Ngày giá trị",
+        "Loại giao dịch",
+        "Số tiền giải ngân",
+        "Trả gốc",
+        "Trả lãi",
+        "Trả lãi chậm trả",
+        "Trả lãi trên lãi chậm trả",
+        "Dư nợ gốc",
+        "Số bút toán",
+    ]
+    assert sheet.freeze_panes == f"A{HEADER + 1}"
+    assert sheet.cell(row=1, column=1).value == f"Sao kê khoản vay {repaid_once.reference}"
+    assert [row[1] for row in rows] == ["Giải ngân", "Trả nợ", "Trả nợ"]
+    assert rows[0][2] == 120_000_000 and rows[0][7] == 120_000_000
+    assert rows[1][3:5] == (10_000_000, 1_223_014) and rows[1][7] == 110_000_000
+    # 20/03: 5.000.000 pays row 2's late charges first (24.658 and 1.387), then its interest
+    # (1.012.603), then 3.961.352 of its principal.
+    assert rows[2][3:7] == (3_961_352, 1_012_603, 24_658, 1_387)
+    assert rows[2][7] == 110_000_000 - 3_961_352
+    entries = list(
+        repaid_once.transactions.order_by("value_date", "pk").values_list("journal_entry", flat=True)
+    )
+    assert len(entries) == 3 and all(row[8] for row in rows)
+    # Totals: everything disbursed and paid; the running balance is not summed.
+    assert totals[0] == "Tổng cộng"
+    assert totals[2:7] == (120_000_000, 13_961_352, 1_223_014 + 1_012_603, 24_658, 1_387)
+    assert totals[7] is None
+    assert sheet.cell(row=HEADER + 1, column=3).number_format == "#,##0"
+    assert sheet.cell(row=HEADER + 1, column=1).number_format == "dd/mm/yyyy"
+
+
+def test_a_coops_statement_has_no_journal_entries(client, repaid_once, user_with_role):
+    coop = user_with_role(roles.COOP_USER, borrower=repaid_once.borrower)
+    header, rows, _totals = table(workbook(client, coop, "loans:statement_xlsx", repaid_once).active)
+    assert "Số bút toán" not in header and len(header) == 8
+    assert len(rows) == 3
+
+
+def test_the_schedule_says_what_is_paid_and_left_of_each_row(client, staff, repaid_once):
+    sheet = workbook(client, staff["officer"], "loans:schedule_xlsx", repaid_once).active
+    header, rows, totals = table(sheet)
+    assert header[:6] == ["Kỳ", "Ngày đến hạn", "Dư nợ gốc đầu kỳ", "Gốc", "Lãi", "Tổng phải trả"]
+    assert header[6:] == ["Đã trả", "Lãi chậm trả còn nợ", "Còn phải trả", "Tình trạng"]
+    assert sheet.freeze_panes == f"A{HEADER + 1}"
+    assert len(rows) == 12
+    assert rows[0][0] == 1 and rows[0][1] == dt.datetime(2026, 2, 15)
+    assert rows[0][6] == ROW1 and rows[0][8] == 0 and rows[0][9] == "Đã trả"
+    assert rows[1][9] == "Quá hạn" and rows[2][9] == "Chưa đến hạn"
+    # Row 2: its interest and late charges paid, 6.038.648 of its principal left.
+    assert rows[1][6:9] == (3_961_352 + 1_012_603, 0, 10_000_000 - 3_961_352)
+    assert totals[0] == "Tổng cộng" and totals[3] == 120_000_000
+    assert totals[6] == ROW1 + 5_000_000 - 24_658 - 1_387
+    assert totals[3] + totals[4] == totals[5]
+    assert sheet.cell(row=HEADER + 1, column=4).number_format == "#,##0"
+
+
+def test_a_group_schedule_has_the_groups_total_then_each_household(client, staff, bank):
+    group = HouseholdGroupFactory()
+    members = HouseholdMemberFactory.create_batch(2, borrower=group)
+    loan = factories.active_loan(
+        officer=staff["officer"],
+        accountant=staff["accountant"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        on=START,
+        account=bank,
+        borrower=group,
+        amount=D(50_000_000),
+        shares=[(members[0], D(20_000_000)), (members[1], D(30_000_000))],
+    )
+    book = workbook(client, staff["officer"], "loans:schedule_xlsx", loan)
+    assert [sheet.title[:4] for sheet in book.worksheets] == ["Cả t", "Hộ 1", "Hộ 2"]
+    _header, rows, totals = table(book.worksheets[0])
+    household_totals = [table(sheet)[2] for sheet in book.worksheets[1:]]
+    assert totals[2] == 50_000_000 == sum(t[3] for t in household_totals)
+    assert totals[3] == sum(t[4] for t in household_totals)  # interest, summed by due date
+    assert len(rows) == 12
+
+
+def test_nothing_to_download_before_the_first_tranche(client, staff):
+    loan = factories.signed_loan(
+        officer=staff["officer"], approver=staff["approver"], appraiser=staff["appraiser"], signed_on=START
+    )
+    client.force_login(staff["officer"])
+    for name in ("loans:statement_xlsx", "loans:schedule_xlsx"):
+        assert client.get(reverse(name, args=[loan.pk])).status_code == 404
