@@ -222,4 +222,4 @@ LOGGING = {
 }
 
 # The demo command runs these loaders in order; each app adds its own part of the demo fund.
-DEMO_LOADERS = ["fund.demo.load", "appraisal.demo.load"]
+DEMO_LOADERS = ["fund.demo.load", "loans.demo.load", "appraisal.demo.load", "loans.demo.load_servicing"]

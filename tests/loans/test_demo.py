@@ -1,0 +1,86 @@
+"""The demo: applications in the early states, and loans serviced with a few months of history."""
+
+import dataclasses
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from appraisal import demo as appraisal_demo
+from fund.models import Fund
+from loans.models import Disbursement, Loan, LoanStatus, LoanTransaction, Repayment
+from loans.replaying import parts_of, replay_part
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def demo_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo files its dossiers' placeholder scans
+
+
+@pytest.fixture
+def more_approved(monkeypatch):
+    """The appraisal demo approving the applications it leaves appraised: every plan applies."""
+    approved = [
+        dataclasses.replace(a, until="approved") if a.until == "appraised" else a
+        for a in appraisal_demo.APPLICATIONS
+    ]
+    monkeypatch.setattr(appraisal_demo, "APPLICATIONS", approved)
+
+
+def run_demo() -> str:
+    out = io.StringIO()
+    call_command("demo", force=True, stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    return (
+        sorted(Loan.objects.values_list("pk", "status")),
+        Repayment.objects.count(),
+        LoanTransaction.objects.count(),
+        Disbursement.objects.count(),
+        Fund.objects.get().business_date,
+    )
+
+
+def test_the_demo_has_applications_in_the_early_states_and_services_the_approved_loans():
+    out = run_demo()
+    statuses = set(Loan.objects.values_list("status", flat=True))
+    assert statuses >= {LoanStatus.DRAFT, LoanStatus.SUBMITTED, LoanStatus.WITHDRAWN, LoanStatus.ACTIVE}
+    withdrawn = Loan.objects.filter(status=LoanStatus.WITHDRAWN)
+    assert all(loan.events.get(transition="withdraw").note for loan in withdrawn)
+    # The co-op user drafted one of its own.
+    assert Loan.objects.filter(status=LoanStatus.DRAFT, created_by__username="coop").exists()
+
+    group = Loan.objects.get(borrower__registration_number="12/QĐ-HND", status=LoanStatus.ACTIVE)
+    waiting = Loan.objects.get(borrower__registration_number="1801234567")
+    assert waiting.status == LoanStatus.APPROVED and waiting.contract is not None
+    assert waiting.disbursements.get().status == Disbursement.Status.PENDING
+    business_date = Fund.objects.get().business_date
+    results = {
+        share.member.id_number: replay_part(group, share, as_of=business_date) for share in parts_of(group)
+    }
+    # One household has not paid its last installment: only it is overdue. One repaid its share.
+    assert [number for number, result in results.items() if result.days_past_due] == ["034182004567"]
+    assert results["034072003456"].is_repaid
+    # Its late month paid interest on the unpaid interest (no principal was due that month).
+    late = group.transactions.filter(share__member__id_number="034182004567").aggregate(Sum("penalty"))
+    assert late["penalty__sum"] > 0
+    assert group.repayments.filter(prepayment_mode="shorten_term", share__member__id_number="034075009876")
+    assert "Demo applications:" in out and "Demo loans serviced:" in out
+
+
+def test_with_more_loans_approved_every_state_is_there_and_a_second_run_changes_nothing(more_approved):
+    run_demo()
+    statuses = set(Loan.objects.values_list("status", flat=True))
+    assert statuses >= {LoanStatus.APPROVED, LoanStatus.ACTIVE, LoanStatus.CLOSED}
+    closed = Loan.objects.get(status=LoanStatus.CLOSED)
+    assert closed.transactions.aggregate(left=Sum("principal"))["left"] == 0
+    coops = Loan.objects.filter(borrower__registration_number="1000123456", status=LoanStatus.ACTIVE)
+    assert coops.get().repayments.count() == 4  # the demo co-op user sees an active loan of its own
+    before = snapshot()
+    run_demo()
+    assert snapshot() == before
