@@ -176,12 +176,11 @@ class Row:
 
 @dataclass(frozen=True)
 class Version:
-    """A schedule in force from `effective_date`, and the event that made it."""
+    """A change of schedule: from `effective_date`, made by the event keyed `cause`."""
 
     effective_date: date
     reason: str
     cause: str  # the key of the tranche or payment
-    rows: tuple[Row, ...]
 
 
 @dataclass(frozen=True)
@@ -320,6 +319,7 @@ class _Loan:
         self.basis = BASES[terms.basis]
         self.schedule_terms: ScheduleTerms | None = None
         self.contract_rows: list[Installment] = []  # the schedule as first built, for tranches
+        self.settled = 0  # rows before this index are paid in full
         self.rows: list[Row] = []
         self.versions: list[Version] = []
         self.allocations: dict[str, Allocation] = {}
@@ -367,23 +367,25 @@ class _Loan:
         if payment.mode not in PREPAYMENT_MODES:
             raise LoanEventError(_("Choose what a prepayment changes."), key=key)
         self.accrue(day)
-        payoff = self.payoff(day)
-        if payment.amount > payoff:
+        left = payment.amount
+        parts: list[Part] = []
+        owing = list(self._owing(day))
+        for slot in self.terms.allocation_order:
+            for row in owing:
+                if left == 0:
+                    break
+                left = self._pay_slot(row, slot, day, left, parts)
+        if left > 0:
+            left = self._prepay(day, left, payment, parts)
+        if left > 0:
+            # Everything owed was taken and something is left: what was taken is the payoff.
+            payoff = payment.amount - left
             raise LoanEventError(
                 _("The repayment is more than the whole debt, which is %(payoff)s on %(date)s.")
                 % {"payoff": format_vnd(payoff), "date": f"{day:%d/%m/%Y}"},
                 key=key,
                 payoff=payoff,
             )
-        left = payment.amount
-        parts: list[Part] = []
-        for slot in self.terms.allocation_order:
-            for row in self.rows:
-                if left == 0:
-                    break
-                left = self._pay_slot(row, slot, day, left, parts)
-        if left > 0:
-            left = self._prepay(day, left, payment, parts)
         totals = dict.fromkeys(("principal", "interest", "late_interest", "penalty"), ZERO)
         for part in parts:
             totals[_PORTION_OF_SLOT[part.slot]] += part.amount
@@ -418,6 +420,8 @@ class _Loan:
         future_principal = sum((r.principal for r in self.rows if r.due_date > day), ZERO)
         interest = min(left, round_vnd(self.accrued_interest(day)))
         principal = min(left - interest, future_principal)
+        if interest == 0 and principal == 0:
+            return left  # nothing left to prepay: the loan is repaid
         if principal > 0:
             scheduled = [r.as_installment() for r in self.rows if r.kind == SCHEDULED]
             self._rebuild(
@@ -449,10 +453,26 @@ class _Loan:
 
     # --- interest ------------------------------------------------------------------------
 
+    def _owing(self, day: date):
+        """The rows due by `day` that may still owe something, oldest first.
+
+        Rows before `self.settled` are paid in full and can never owe again (nothing accrues on
+        a paid row), so each replay walks only the open part of the schedule.
+        """
+        rows = self.rows
+        while (
+            self.settled < len(rows) and rows[self.settled].due_date <= day and rows[self.settled].owed == 0
+        ):
+            self.settled += 1
+        for row in rows[self.settled :]:
+            if row.due_date > day:
+                break
+            yield row
+
     def accrue(self, day: date) -> None:
         """Late interest on principal, and the penalty on interest, left unpaid past due, up to `day`."""
         late_rate = self.terms.annual_rate * self.terms.overdue_multiplier
-        for row in self.rows:
+        for row in self._owing(day):
             if row.due_date >= day:
                 break
             start = row.accrued_to or row.due_date
@@ -494,7 +514,7 @@ class _Loan:
         return self.basis.interest(balance_count, self.terms.annual_rate)
 
     def payoff(self, day: date) -> Decimal:
-        owed = sum((r.owed for r in self.rows if r.due_date <= day), ZERO)
+        owed = sum((r.owed for r in self._owing(day)), ZERO)
         future = sum((r.principal for r in self.rows if r.due_date > day), ZERO)
         return owed + round_vnd(self.accrued_interest(day)) + future
 
@@ -534,7 +554,7 @@ class _Loan:
         return self.basis.interest(balance_count, self.terms.annual_rate)
 
     def _snapshot(self, day: date, reason: str, cause: str) -> None:
-        self.versions.append(Version(day, reason, cause, tuple(_copy(r) for r in self.rows)))
+        self.versions.append(Version(day, reason, cause))
 
 
 _PORTION_OF_SLOT = {
@@ -563,10 +583,6 @@ def _row(installment: Installment) -> Row:
         installment.interest,
         installment.opening_principal,
     )
-
-
-def _copy(row: Row) -> Row:
-    return Row(**{name: getattr(row, name) for name in Row.__dataclass_fields__})
 
 
 __all__ = [

@@ -36,7 +36,10 @@ def parts_of(loan: Loan) -> list[LoanMemberShare | None]:
 def tranches_of(loan: Loan, share: LoanMemberShare | None) -> list[Tranche]:
     authorized = Disbursement.objects.filter(loan=loan, status=Disbursement.Status.AUTHORIZED).order_by("pk")
     if share is None:
-        return [Tranche(f"d{d.pk}", d.value_date, d.amount.amount) for d in authorized]
+        return [
+            Tranche(f"d{pk}", day, amount)
+            for pk, day, amount in authorized.values_list("pk", "value_date", "amount")
+        ]
     return [
         Tranche(f"d{part.disbursement_id}", part.disbursement.value_date, part.amount.amount)
         for part in share.disbursements.filter(disbursement__in=authorized)

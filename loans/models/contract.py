@@ -81,6 +81,8 @@ class ScheduleVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     effective_date = models.DateField(_("in force from"))
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    # A digest of the rows, so that a repayment can tell in one query whether the schedule changed.
+    fingerprint = models.CharField(max_length=40)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

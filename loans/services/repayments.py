@@ -21,7 +21,7 @@ from fund.services.common import require_permission
 from ledger.models import Account
 from loans.engine import LoanEventError
 from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
-from loans.services.settling import reverse_repayment_posting, settle
+from loans.services.settling import POSTING_RELATIONS, reverse_repayment_posting, settle
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,12 @@ class RepaymentInput:
     idempotency_key: str = ""
 
 
-def default_account(channel: str) -> Account | None:
+def default_account(channel: str, accounts: list[Account] | None = None) -> Account | None:
     """Cash lands in the fund's first cash account; anything else in its first bank account."""
     prefix = "111" if channel == Repayment.Channel.CASH else "112"
-    return current_fund().lending_accounts.filter(code__startswith=prefix).order_by("code").first()
+    if accounts is None:
+        accounts = list(current_fund().lending_accounts.all())
+    return min((a for a in accounts if a.code.startswith(prefix)), key=lambda a: a.code, default=None)
 
 
 def input_key(loan: Loan, entry: RepaymentInput) -> str:
@@ -59,7 +61,9 @@ def input_key(loan: Loan, entry: RepaymentInput) -> str:
     return "in:" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-def _input_errors(loan: Loan, entry: RepaymentInput, account: Account | None) -> dict[str, list[str]]:
+def _input_errors(
+    loan: Loan, entry: RepaymentInput, account: Account | None, *, business_date: date, lending: list[Account]
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
     def refuse(field: str, message: str) -> None:
@@ -72,7 +76,6 @@ def _input_errors(loan: Loan, entry: RepaymentInput, account: Account | None) ->
             % {"status": loan.get_status_display().lower()},
         )
         return errors
-    business_date = current_fund().business_date
     if entry.value_date > business_date:
         refuse(
             "value_date",
@@ -92,7 +95,7 @@ def _input_errors(loan: Loan, entry: RepaymentInput, account: Account | None) ->
         refuse("share", _("Only a household group's loan is repaid household by household."))
     if account is None:
         refuse("account", _("The fund has no account for this channel; choose the account."))
-    elif not current_fund().lending_accounts.filter(pk=account.pk).exists():
+    elif account not in lending:
         refuse("account", _("Choose one of the fund's cash or bank accounts."))
     return errors
 
@@ -104,14 +107,16 @@ def record_repayment(*, actor, loan: Loan, entry: RepaymentInput, batch=None) ->
     with transaction.atomic():
         loan = (
             Loan.objects.select_for_update(of=("self",))
-            .select_related("product", "contract", "borrower")
+            .select_related("contract", "borrower", *POSTING_RELATIONS)
             .get(pk=loan.pk)
         )
         existing = Repayment.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return existing
-        account = entry.account or default_account(entry.channel)
-        errors = _input_errors(loan, entry, account)
+        fund = current_fund()
+        lending = list(fund.lending_accounts.all())
+        account = entry.account or default_account(entry.channel, lending)
+        errors = _input_errors(loan, entry, account, business_date=fund.business_date, lending=lending)
         if errors:
             raise ValidationError(errors)
         repayment = Repayment.objects.create(
@@ -128,7 +133,7 @@ def record_repayment(*, actor, loan: Loan, entry: RepaymentInput, batch=None) ->
             recorded_by=actor,
         )
         try:
-            settle(loan, actor=actor)
+            settle(loan, actor=actor, fund=fund, new=repayment)
         except LoanEventError as error:
             raise _refusal(error, repayment) from None
     return repayment
@@ -164,7 +169,7 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
     loan = (
         Loan.objects.select_for_update(of=("self",))
-        .select_related("product", "contract")
+        .select_related("contract", *POSTING_RELATIONS)
         .get(pk=repayment.loan_id)
     )
     if not reason or not reason.strip():

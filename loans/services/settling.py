@@ -8,9 +8,10 @@ stored as a new version. A loan with nothing left to pay closes; a closed one th
 reopens.
 """
 
+import hashlib
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from fund.selectors import current_fund
@@ -29,6 +30,12 @@ from loans.replaying import parts_of, replay_part
 from loans.services.transitions import apply_transition
 
 PORTIONS = ("principal", "interest", "late_interest", "penalty")
+# What to select with a loan that is going to post a repayment (the product's accounts).
+POSTING_RELATIONS = (
+    "product__principal_account",
+    "product__interest_income_account",
+    "product__late_interest_income_account",
+)
 _REASONS = {
     "disbursement": ScheduleVersion.Reason.DISBURSEMENT,
     "tranche": ScheduleVersion.Reason.TRANCHE,
@@ -36,15 +43,18 @@ _REASONS = {
 }
 
 
-def settle(loan: Loan, *, actor, correction: bool = False) -> list[Result]:
+def settle(
+    loan: Loan, *, actor, correction: bool = False, fund=None, new: Repayment | None = None
+) -> list[Result]:
     """Post what the replay says and store the schedule; call inside the use case's transaction,
-    with the loan row locked. `correction`: the change comes from a reversal."""
-    business_date = current_fund().business_date
+    with the loan row locked. `correction`: the change comes from a reversal; `new`: the
+    repayment just recorded (saves reading it back)."""
+    business_date = (fund or current_fund()).business_date
     results = []
     for share in parts_of(loan):
         result = replay_part(loan, share, as_of=business_date)
-        _post_allocations(loan, share, result, actor=actor, business_date=business_date)
-        _store_schedule(loan, share, result, correction=correction)
+        _post_allocations(loan, share, result, actor=actor, business_date=business_date, new=new)
+        _store_schedule(loan, share, result, on=business_date if correction else None)
         results.append(result)
     repaid = bool(results) and all(result.is_repaid for result in results)
     if loan.status == LoanStatus.ACTIVE and repaid:
@@ -56,33 +66,43 @@ def settle(loan: Loan, *, actor, correction: bool = False) -> list[Result]:
     return results
 
 
-def _posted_portions(loan: Loan, share: LoanMemberShare | None) -> dict[int, dict[str, Decimal]]:
-    """What the sub-ledger holds as paid by each repayment, net of corrections (principal as paid,
-    not as the change in what is owed)."""
+def _posted(loan: Loan, share: LoanMemberShare | None) -> dict[int, tuple[dict[str, Decimal], int]]:
+    """For each repayment, what the sub-ledger holds as paid by it net of corrections (principal
+    as paid, not as the change in what is owed), and how many times it was posted."""
     rows = (
         LoanTransaction.objects.filter(loan=loan, share=share, repayment__isnull=False)
         .values("repayment")
-        .annotate(*(Sum(name) for name in PORTIONS))
+        .annotate(
+            *(Sum(name) for name in PORTIONS),
+            posted=Count("pk", filter=Q(kind=LoanTransaction.Kind.REPAYMENT)),
+        )
     )
     return {
-        row["repayment"]: {
-            name: row[f"{name}__sum"] * (-1 if name == "principal" else 1) for name in PORTIONS
-        }
+        row["repayment"]: (
+            {name: row[f"{name}__sum"] * (-1 if name == "principal" else 1) for name in PORTIONS},
+            row["posted"],
+        )
         for row in rows
     }
 
 
-def _post_allocations(loan, share, result: Result, *, actor, business_date) -> None:
-    posted = _posted_portions(loan, share)
-    repayments = Repayment.objects.filter(
-        loan=loan, share=share, status=Repayment.Status.POSTED
-    ).select_related("account")
-    for repayment in repayments.order_by("pk"):
-        allocation = result.allocations[f"r{repayment.pk}"]
-        wanted = {name: getattr(allocation, name) for name in PORTIONS}
-        held = posted.get(repayment.pk)
-        if held == wanted:
-            continue
+def _post_allocations(loan, share, result: Result, *, actor, business_date, new) -> None:
+    """Post each repayment whose allocation is not what the sub-ledger holds (usually only the new one)."""
+    posted = _posted(loan, share)
+    changed = {}
+    for key, allocation in result.allocations.items():
+        pk = int(key.removeprefix("r"))
+        held, _count = posted.get(pk, (None, 0))
+        if held != {name: getattr(allocation, name) for name in PORTIONS}:
+            changed[pk] = allocation
+    if not changed:
+        return
+    if new is not None and list(changed) == [new.pk]:
+        repayments = [new]  # the usual case: only the repayment just recorded
+    else:
+        repayments = Repayment.objects.filter(pk__in=changed).select_related("account").order_by("pk")
+    for repayment in repayments:
+        held, count = posted.get(repayment.pk, (None, 0))
         if held is not None:
             reverse_repayment_posting(
                 repayment,
@@ -90,14 +110,22 @@ def _post_allocations(loan, share, result: Result, *, actor, business_date) -> N
                 on=business_date,
                 reason=_("Allocation recomputed after an earlier repayment changed."),
             )
-        post_repayment(repayment, allocation, actor=actor, on=business_date if held is not None else None)
+        post_repayment(
+            loan,
+            repayment,
+            changed[repayment.pk],
+            actor=actor,
+            attempt=count + 1,
+            on=business_date if held is not None else None,
+        )
 
 
-def post_repayment(repayment: Repayment, allocation: Allocation, *, actor, on=None) -> LoanTransaction:
+def post_repayment(
+    loan: Loan, repayment: Repayment, allocation: Allocation, *, actor, attempt: int, on=None
+) -> LoanTransaction:
     """Post one repayment's allocation: Dr the receiving account / Cr loan principal and income."""
-    loan, product = repayment.loan, repayment.loan.product
+    product = loan.product
     value_date = on or repayment.value_date
-    attempt = repayment.transactions.filter(kind=LoanTransaction.Kind.REPAYMENT).count() + 1
     reference = loan.contract.number
     credits = [
         (product.principal_account.code, allocation.principal),
@@ -140,13 +168,15 @@ def post_repayment(repayment: Repayment, allocation: Allocation, *, actor, on=No
 
 def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -> LoanTransaction:
     """Undo the repayment's current posting in the GL and the sub-ledger."""
-    current = repayment.transactions.filter(
-        kind=LoanTransaction.Kind.REPAYMENT, reversed_by__isnull=True
-    ).get()
+    current = (
+        repayment.transactions.filter(kind=LoanTransaction.Kind.REPAYMENT, reversed_by__isnull=True)
+        .select_related("journal_entry")
+        .get()
+    )
     entry = reverse_entry(entry=current.journal_entry, reason=reason, created_by=actor, value_date=on)
     return LoanTransaction.objects.create(
-        loan=current.loan,
-        share=current.share,
+        loan_id=current.loan_id,
+        share_id=current.share_id,
         kind=LoanTransaction.Kind.REVERSAL,
         value_date=on,
         amount=current.amount.amount,
@@ -160,29 +190,36 @@ def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -
     )
 
 
-def _store_schedule(loan, share, result: Result, *, correction: bool) -> None:
-    latest = ScheduleVersion.objects.filter(loan=loan, share=share).order_by("-number").first()
-    rows = [
-        (row.kind, row.number, row.due_date, row.principal, row.interest, row.opening_principal)
-        for row in result.rows
+def schedule_fingerprint(rows) -> str:
+    """A digest of a schedule's rows (engine rows or installments): equal rows, equal digest."""
+    key = [
+        (getattr(r, "kind", "scheduled"), r.number, r.due_date, r.principal, r.interest, r.opening_principal)
+        for r in rows
     ]
-    if latest is not None:
-        stored = list(
-            latest.rows.order_by("position").values_list(
-                "kind", "number", "due_date", "principal", "interest", "opening_principal"
-            )
-        )
-        if stored == rows:
-            return
+    return hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
+
+
+def _store_schedule(loan, share, result: Result, *, on) -> None:
+    """A new version when the schedule differs from the latest stored one. `on`: a correction's date."""
     if not result.versions:
+        return
+    fingerprint = schedule_fingerprint(result.rows)
+    latest = (
+        ScheduleVersion.objects.filter(loan=loan, share=share)
+        .order_by("-number")
+        .values_list("number", "fingerprint")
+        .first()
+    )
+    if latest is not None and latest[1] == fingerprint:
         return
     last = result.versions[-1]
     version = ScheduleVersion.objects.create(
         loan=loan,
         share=share,
-        number=(latest.number + 1) if latest else 1,
-        effective_date=current_fund().business_date if correction else last.effective_date,
-        reason=ScheduleVersion.Reason.CORRECTION if correction else _REASONS[last.reason],
+        number=latest[0] + 1 if latest else 1,
+        effective_date=on or last.effective_date,
+        reason=ScheduleVersion.Reason.CORRECTION if on else _REASONS[last.reason],
+        fingerprint=fingerprint,
     )
     ScheduleRow.objects.bulk_create(
         ScheduleRow(
