@@ -39,3 +39,9 @@ def in_english():
     """Messages compared with their English source, whatever the catalogue says."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def uploads_in_a_temporary_folder(settings, tmp_path):
+    # Uploaded documents of a test go to its own folder, never to the project's media/.
+    settings.MEDIA_ROOT = tmp_path / "media"
