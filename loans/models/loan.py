@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -95,6 +96,9 @@ class Loan(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.borrower}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("loans:loan_detail", args=[self.pk])
 
     @property
     def reference(self) -> str:
