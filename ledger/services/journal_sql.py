@@ -48,31 +48,48 @@ class NewEntry:
 
 
 def lookup(cursor, *, codes: Iterable[str], keys: Iterable[str], years: Iterable[int]) -> Lookup:
-    """The accounts by code, the keys already posted and the closed months, in one query."""
+    """The accounts by code, the keys already posted and the closed months, in one query
+    (more for a batch with more keys than a statement takes)."""
     codes, keys, years = sorted(set(codes)), sorted(set(keys)), sorted(set(years))
-    cursor.execute(_lookup_sql(len(codes), len(keys), len(years)), [*codes, *keys, *years])
+    arrays = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     result = Lookup(accounts={}, posted={}, closed=set())
-    for kind, text, number, active, has_children in cursor.fetchall():
-        if kind == "a":
-            result.accounts[text] = (number, bool(active), bool(has_children))
-        elif kind == "k":
-            result.posted[text] = number
-        else:
-            result.closed.add(divmod(number, 100))
+    for number, part in enumerate(_chunks(keys) if keys else [[]]):
+        # The accounts and months are looked up with the first keys.
+        lists = (codes, part, years) if number == 0 else ([], part, [])
+        shape = tuple(None if arrays and len(values) >= _PG_ARRAYS_FROM else len(values) for values in lists)
+        params = []
+        for size, values in zip(shape, lists, strict=True):
+            params += [values] if size is None else values  # an array is one parameter
+        cursor.execute(_lookup_sql(*shape), params)
+        for kind, text, found, active, has_children in cursor.fetchall():
+            if kind == "a":
+                result.accounts[text] = (found, bool(active), bool(has_children))
+            elif kind == "k":
+                result.posted[text] = found
+            else:
+                result.closed.add(divmod(found, 100))
     return result
 
 
 @cache
-def _lookup_sql(codes: int, keys: int, years: int) -> str:
+def _lookup_sql(codes: int | None, keys: int | None, years: int | None) -> str:
+    """The lookup for these many codes, keys and years (None: any number, as an array)."""
     return (
         "SELECT 'a', a.code, a.id, a.active,"
         " EXISTS (SELECT 1 FROM ledger_account c WHERE c.parent_id = a.id)"
-        f" FROM ledger_account a WHERE a.code IN ({_marks(codes)})"
+        f" FROM ledger_account a WHERE {_member('a.code', codes, 'text')}"
         " UNION ALL SELECT 'k', e.idempotency_key, e.id, NULL, NULL"
-        f" FROM ledger_journalentry e WHERE e.idempotency_key IN ({_marks(keys)})"
+        f" FROM ledger_journalentry e WHERE {_member('e.idempotency_key', keys, 'text')}"
         " UNION ALL SELECT 'p', NULL, p.year * 100 + p.month, NULL, NULL"
-        f" FROM ledger_period p WHERE p.state = '{PeriodState.CLOSED.value}' AND p.year IN ({_marks(years)})"
+        f" FROM ledger_period p WHERE p.state = '{PeriodState.CLOSED.value}'"
+        f" AND {_member('p.year', years, 'integer')}"
     )
+
+
+def _member(column: str, count: int | None, kind: str) -> str:
+    if count is None:
+        return f"{column} = ANY(%s::{kind}[])"
+    return f"{column} IN ({_marks(count)})"
 
 
 def insert(

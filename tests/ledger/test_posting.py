@@ -297,3 +297,18 @@ def test_a_large_batch_over_two_years_keeps_every_line_and_number():
         stored = sorted(entry.lines.values_list("account__code", "debit", "credit", "reference"))
         wanted = sorted((line.account, line.debit, line.credit, line.reference) for line in d.lines)
         assert stored == wanted
+
+
+def test_a_batch_larger_than_a_statement_is_posted_in_several(monkeypatch):
+    """Statements hold a bounded number of rows: a batch beyond that goes in several of them."""
+    monkeypatch.setattr(journal_sql, "_ROWS_PER_STATEMENT", 3)
+    monkeypatch.setattr(journal_sql, "_LINES_PER_STATEMENT", 5)
+    monkeypatch.setattr(journal_sql, "_PG_ARRAYS_FROM", 4)
+    known = post(idempotency_key="k-4", amount=4)
+    drafts = [draft(amount=n, idempotency_key=f"k-{n}") for n in range(1, 11)]
+    entries = post_entries(drafts, created_by=None)
+    assert entries[3].pk == known.pk
+    assert [e.lines.get(credit__gt=0).credit.amount for e in entries] == list(range(1, 11))
+    assert sorted(e.sequence for e in entries) == list(range(1, 11))
+    with pytest.raises(ValidationError, match=r"Entry 7 \(k-11\): Line 1: account 112"):
+        post_entries([*drafts[:6], draft(idempotency_key="k-11", debit="112")], created_by=None)
