@@ -70,13 +70,14 @@ class DossierLine:
 def dossier_checklist(loan: Loan) -> list[DossierLine]:
     """The product's required documents, each with the files found; then any other dossier files."""
     files: dict[int, list] = {}
-    for document in loan.documents.select_related("document_type"):
+    dossier = list(loan.documents.select_related("document_type"))
+    for document in dossier:
         files.setdefault(document.document_type_id, []).append(document)
     for document in loan.borrower.documents.select_related("document_type"):
         files.setdefault(document.document_type_id, []).append(document)
     required = list(loan.product.required_documents.all())
     lines = [DossierLine(doc_type, files.pop(doc_type.pk, [])) for doc_type in required]
-    extra = [d for d in loan.documents.select_related("document_type") if d.document_type_id in files]
+    extra = [d for d in dossier if d.document_type_id in files]
     return lines + [DossierLine(d.document_type, [d]) for d in extra]
 
 
@@ -375,14 +376,18 @@ def loan_repayments(loan: Loan) -> QuerySet[Repayment]:
     )
 
 
-def left_to_disburse(loan: Loan) -> Decimal:
-    """The contract's amount less every tranche entered and not cancelled."""
+def left_to_disburse(loan: Loan, tranches: list[Disbursement] | None = None) -> Decimal:
+    """The contract's amount less every tranche entered and not cancelled (`tranches`: the loan's,
+    when the caller has them already)."""
     contract = getattr(loan, "contract", None)
     if contract is None:
         return ZERO
-    drawn = loan.disbursements.exclude(status=Disbursement.Status.CANCELLED).aggregate(
-        total=Coalesce(Sum("amount"), Decimal(0))
-    )["total"]
+    if tranches is None:
+        drawn = loan.disbursements.exclude(status=Disbursement.Status.CANCELLED).aggregate(
+            total=Coalesce(Sum("amount"), Decimal(0))
+        )["total"]
+    else:
+        drawn = sum((t.amount.amount for t in tranches if t.status != Disbursement.Status.CANCELLED), ZERO)
     return contract.amount.amount - Decimal(drawn)
 
 

@@ -87,7 +87,7 @@ def _money(request, loan, *, coop: bool) -> dict:
         and contract is not None
         and loan.status in (LoanStatus.APPROVED, LoanStatus.ACTIVE)
         and user.has_perm("loans.add_disbursement")
-        and left_to_disburse(loan) > 0,
+        and left_to_disburse(loan, tranches) > 0,
         "can_repay": staff and loan.status == LoanStatus.ACTIVE and user.has_perm("loans.add_repayment"),
         "can_reverse": staff and user.has_perm("loans.reverse_repayment"),
         "can_authorize": staff and user.has_perm("loans.authorize_disbursement"),
