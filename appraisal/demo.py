@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,11 +24,11 @@ from appraisal.services import (
     RecommendationInput,
     StatementFigures,
 )
-from fund.models import Borrower, LoanProduct, User
+from fund.models import Borrower, User
 from fund.selectors import business_date
+from loans.demo import new_application
 from loans.models import Collateral, Loan
-from loans.selectors import missing_documents
-from loans.services.applications import ApplicationTerms, add_document, create_application, submit_application
+from loans.services.applications import submit_application
 
 M = 1_000_000  # amounts below in millions of đồng
 
@@ -66,7 +65,7 @@ APPLICATIONS = [
         600,
         12,
         "Thu mua cà phê nhân của thành viên vụ 2026 (demo).",
-        until="appraised",
+        until="approved",
         yearly_net_millions=(950,),
         collateral=(("building", "Kho chứa cà phê 600 m², thôn 3, xã Ea Tu", "Hợp tác xã", 1_100, "0.6"),),
     ),
@@ -76,9 +75,19 @@ APPLICATIONS = [
         300,
         9,
         "Mua giống lúa và phân bón vụ Đông Xuân cho thành viên (demo).",
-        until="appraised",
+        until="approved",
         yearly_net_millions=(420,),
         collateral=(("machinery", "Máy gặt đập liên hợp Kubota DC-70", "Hợp tác xã", 520, "0.7"),),
+    ),
+    DemoApplication(
+        "2900567890",
+        "VLD-NH",
+        400,
+        12,
+        "Mua phân bón và thuốc bảo vệ thực vật cung ứng cho thành viên (demo).",
+        until="appraised",
+        yearly_net_millions=(520,),
+        collateral=(("inventory", "Hàng tồn kho vật tư nông nghiệp tại kho HTX", "Hợp tác xã", 650, "0.6"),),
     ),
     DemoApplication(
         "1801234567",
@@ -160,34 +169,15 @@ def _take_through(application: DemoApplication, borrower: Borrower, *, officer, 
 
 
 def _submitted(application: DemoApplication, borrower: Borrower, officer) -> Loan:
-    product = LoanProduct.objects.filter(code=application.product_code).order_by("-version").first()
-    amount = Decimal(application.amount_millions * M)
-    members = list(borrower.members.filter(left_on__isnull=True)) if borrower.is_household_group else []
-    # A group's households share the amount equally; the first takes what does not divide.
-    each = amount // len(members) if members else Decimal(0)
-    shares = [
-        (member, each + (amount - each * len(members) if i == 0 else 0)) for i, member in enumerate(members)
-    ]
-    terms = ApplicationTerms(
+    loan = new_application(
+        actor=officer,
         borrower=borrower,
-        product=product,
-        amount=amount,
+        product_code=application.product_code,
+        amount=Decimal(application.amount_millions * M),
         term_months=application.term_months,
         purpose=application.purpose,
         proposed_collateral="; ".join(item[1] for item in application.collateral),
-        shares=shares,
     )
-    loan = create_application(actor=officer, terms=terms)
-    for document_type in missing_documents(loan):
-        # Placeholder scans: the demo's dossiers are complete so that they can be submitted.
-        add_document(
-            actor=officer,
-            loan=loan,
-            document_type=document_type,
-            file=ContentFile(b"%PDF-1.4\n% CoopFund demo document\n", name=f"{document_type.code}.pdf"),
-            issued_on=_day(),
-            title=document_type.name_vi,
-        )
     return submit_application(actor=officer, loan=loan, note="Hồ sơ đầy đủ, đề nghị thẩm định.")
 
 

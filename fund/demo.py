@@ -7,6 +7,7 @@ natural keys), so a demo that has moved on (products versioned, business date ad
 keeps its history.
 """
 
+import datetime as dt
 import uuid
 
 from django.contrib.auth.models import Group
@@ -73,13 +74,21 @@ def load(*, stdout) -> None:
     )
 
 
+def demo_start() -> dt.date:
+    """The demo fund opens on the first day of the month five months ago, so that its loans'
+    first months of repayments (loans/demo.py) happen before today rather than after it."""
+    today = timezone.localdate()
+    year, month = divmod(today.year * 12 + today.month - 1 - 5, 12)
+    return dt.date(year, month + 1, 1)
+
+
 def _load_fund(accountant: User) -> None:
     accounts = {a.code: a for a in Account.objects.filter(code__in=_receipt_and_lending_codes())}
     if not Fund.objects.exists():
         services.set_up_fund(
             actor=accountant,
             fields=demo_data.FUND,
-            business_date=timezone.localdate(),
+            business_date=demo_start(),
             lending_accounts=[accounts[code] for code in demo_data.LENDING_ACCOUNTS],
         )
     for name, limit, holders in demo_data.AUTHORITY_LEVELS:

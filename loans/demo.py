@@ -130,7 +130,14 @@ def load(*, stdout) -> None:
 
 
 def new_application(
-    *, actor, borrower: Borrower, product_code: str, amount: Decimal, term_months: int, purpose: str
+    *,
+    actor,
+    borrower: Borrower,
+    product_code: str,
+    amount: Decimal,
+    term_months: int,
+    purpose: str,
+    proposed_collateral: str = "",
 ) -> Loan:
     """A draft with a complete dossier (placeholder scans), ready to submit. A household group's
     households share the amount equally; the first takes what does not divide."""
@@ -146,6 +153,7 @@ def new_application(
             amount=amount,
             term_months=term_months,
             purpose=purpose,
+            proposed_collateral=proposed_collateral,
             shares=shares,
         ),
     )

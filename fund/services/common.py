@@ -8,8 +8,9 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 
-def require_permission(actor, permission: str) -> None:
-    if actor is None or not actor.is_active or not actor.has_perm(permission):
+def require_permission(actor, *permissions: str) -> None:
+    """The actor must hold one of `permissions`."""
+    if actor is None or not actor.is_active or not any(actor.has_perm(p) for p in permissions):
         raise PermissionDenied(
             _("Your role does not allow this. Ask the fund's administrator if you need it.")
         )

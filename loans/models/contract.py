@@ -90,8 +90,16 @@ class ScheduleVersion(models.Model):
         verbose_name_plural = _("schedule versions")
         ordering = ["loan", "share", "number"]
         constraints = [
+            # Numbered per sub-loan: the loan itself (no share) or each household's share.
             models.UniqueConstraint(
-                fields=["loan", "share", "number"], name="loans_schedule_version_unique", nulls_distinct=False
+                fields=["loan", "number"],
+                condition=models.Q(share__isnull=True),
+                name="loans_schedule_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["share", "number"],
+                condition=models.Q(share__isnull=False),
+                name="loans_share_version_unique",
             ),
         ]
 

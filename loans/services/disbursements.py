@@ -263,7 +263,9 @@ def _check_funds(disbursement: Disbursement) -> None:
 
 @transaction.atomic
 def cancel_disbursement(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
-    require_permission(actor, "loans.add_disbursement")
+    """Cancel a tranche still waiting: the officer who entered tranches, or the accountant asked
+    to authorize it, may."""
+    require_permission(actor, "loans.add_disbursement", "loans.authorize_disbursement")
     disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the tranche is cancelled.")})
