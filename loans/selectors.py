@@ -7,9 +7,10 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from common.money import ZERO
-from fund.selectors import is_coop_user
+from common.money import ZERO, format_vnd
+from fund.selectors import current_fund, is_coop_user
 from loans.engine import PREPAYMENT, Result, Row
 from loans.models import Disbursement, LoanMemberShare, LoanTransaction, Repayment
 from loans.models.loan import COMMITTED, Loan, LoanStatus
@@ -53,6 +54,23 @@ def borrower_exposure(borrower_id: int, *, exclude_loan_id: int | None = None) -
         loans = loans.exclude(pk=exclude_loan_id)
     total = loans.aggregate(total=Coalesce(Sum(Coalesce("approved_amount", "amount")), Decimal(0)))["total"]
     return Decimal(total)
+
+
+def exposure_problem(loan: Loan, amount: Decimal) -> str | None:
+    """Why lending `amount` on this loan would take its borrower above the fund's limit per borrower."""
+    already = borrower_exposure(loan.borrower_id, exclude_loan_id=loan.pk)
+    limit = current_fund().exposure_limit
+    if already + amount <= limit:
+        return None
+    return _(
+        "With this loan %(borrower)s would owe or be promised %(total)s, above the fund's limit of "
+        "%(limit)s per borrower (%(already)s already approved or lent)."
+    ) % {
+        "borrower": loan.borrower,
+        "total": format_vnd(already + amount),
+        "limit": format_vnd(limit),
+        "already": format_vnd(already),
+    }
 
 
 @dataclass(frozen=True)

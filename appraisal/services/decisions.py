@@ -16,12 +16,13 @@ from appraisal.models import Appraisal
 from appraisal.proposal import LendingTerms
 from appraisal.selectors import decision_amount, level_needed
 from appraisal.services.common import check_four_eyes, locked, refuse_unless_possible, seen_status
-from appraisal.services.terms import collateral_error, exposure_error, terms_errors
+from appraisal.services.terms import collateral_error, terms_errors
 from common.money import format_vnd, is_whole_dong
 from fund.models import Borrower
 from fund.selectors import business_date, can_approve
 from fund.services.common import require_permission
 from loans.models import Loan, LoanMemberShare
+from loans.selectors import exposure_problem
 from loans.services.transitions import apply_transition
 
 
@@ -118,7 +119,7 @@ def approve_loan(
         lending = LendingTerms(terms.amount, terms.term_months, terms.annual_rate)
         errors = terms_errors(row, lending, start=decided_on)
         if "amount" not in errors:
-            for problem in (collateral_error(row, terms.amount), exposure_error(row, terms.amount)):
+            for problem in (collateral_error(row, terms.amount), exposure_problem(row, terms.amount)):
                 if problem:
                     errors.setdefault("amount", []).append(problem)
         shares = _approved_shares(row, terms, errors)

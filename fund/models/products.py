@@ -9,9 +9,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from common.money import format_vnd, is_whole_dong
 from fund.models.accounts import account_problem
 from fund.models.borrowers import Borrower
 from fund.models.cleaning import CleanInputMixin
@@ -279,6 +281,28 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
 
     def allows(self, borrower_type: str) -> bool:
         return borrower_type in self.borrower_types
+
+    def amount_problem(self, amount: Decimal | None) -> str | None:
+        """Why a loan of `amount` does not fit this product (None when it does)."""
+        if amount is None or not amount.is_finite() or amount <= 0 or not is_whole_dong(amount):
+            return gettext("The amount is a whole number of đồng above 0.")
+        if not self.amount_min.amount <= amount <= self.amount_max.amount:
+            return gettext("%(product)s lends from %(low)s to %(high)s.") % {
+                "product": self.name,
+                "low": format_vnd(self.amount_min.amount),
+                "high": format_vnd(self.amount_max.amount),
+            }
+        return None
+
+    def term_problem(self, months: int | None) -> str | None:
+        """Why a loan for `months` does not fit this product (None when it does)."""
+        if months is None or not self.term_min_months <= months <= self.term_max_months:
+            return gettext("%(product)s lends for %(low)s to %(high)s months.") % {
+                "product": self.name,
+                "low": self.term_min_months,
+                "high": self.term_max_months,
+            }
+        return None
 
     def get_borrower_types_display(self) -> list[str]:
         labels = dict(Borrower.Type.choices)

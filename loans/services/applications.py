@@ -18,7 +18,7 @@ from fund.models import Borrower, DocumentType, HouseholdMember, LoanProduct
 from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
-from loans.selectors import borrower_exposure, missing_documents
+from loans.selectors import exposure_problem, missing_documents
 from loans.services.transitions import apply_transition
 
 
@@ -63,28 +63,12 @@ def _terms_errors(terms: ApplicationTerms) -> dict[str, list[str]]:
             _("%(product)s does not lend to a %(type)s.")
             % {"product": product.name, "type": borrower.get_type_display()},
         )
-    amount = terms.amount
-    if amount is None or amount <= 0 or amount != amount.to_integral_value():
-        refuse("amount", _("The amount is a whole number of đồng above 0."))
-    elif not product.amount_min.amount <= amount <= product.amount_max.amount:
-        refuse(
-            "amount",
-            _("%(product)s lends from %(low)s to %(high)s.")
-            % {
-                "product": product.name,
-                "low": format_vnd(product.amount_min.amount),
-                "high": format_vnd(product.amount_max.amount),
-            },
-        )
-    if (
-        terms.term_months is None
-        or not product.term_min_months <= terms.term_months <= product.term_max_months
+    for field, problem in (
+        ("amount", product.amount_problem(terms.amount)),
+        ("term_months", product.term_problem(terms.term_months)),
     ):
-        refuse(
-            "term_months",
-            _("%(product)s lends for %(low)s to %(high)s months.")
-            % {"product": product.name, "low": product.term_min_months, "high": product.term_max_months},
-        )
+        if problem:
+            refuse(field, problem)
     if not terms.purpose or not terms.purpose.strip():
         refuse("purpose", _("Say what the loan is for."))
     _check_shares(terms, refuse)
@@ -208,7 +192,9 @@ def submit_application(*, actor, loan: Loan, expected_status: str | None = None,
     _check_acts_for(actor, loan.borrower)
     errors = _terms_errors(_terms_of(loan)) if loan.status == LoanStatus.DRAFT else {}
     if loan.status == LoanStatus.DRAFT:
-        _check_exposure(loan, errors)
+        problem = exposure_problem(loan, loan.amount.amount)
+        if problem:
+            errors.setdefault("amount", []).append(problem)
         missing = missing_documents(loan)
         if missing:
             errors.setdefault("documents", []).append(
@@ -226,25 +212,6 @@ def submit_application(*, actor, loan: Loan, expected_status: str | None = None,
     )
     freeze_product(product=loan.product)
     return loan
-
-
-def _check_exposure(loan: Loan, errors: dict) -> None:
-    fund = current_fund()
-    already = borrower_exposure(loan.borrower_id, exclude_loan_id=loan.pk)
-    limit = fund.exposure_limit
-    if already + loan.amount.amount > limit:
-        errors.setdefault("amount", []).append(
-            _(
-                "With this loan %(borrower)s would owe the fund %(total)s, above its limit of "
-                "%(limit)s per borrower (%(already)s already approved or lent)."
-            )
-            % {
-                "borrower": loan.borrower,
-                "total": format_vnd(already + loan.amount.amount),
-                "limit": format_vnd(limit),
-                "already": format_vnd(already),
-            }
-        )
 
 
 @transaction.atomic

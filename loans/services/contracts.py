@@ -101,20 +101,18 @@ def _terms_errors(loan: Loan, terms: ContractTerms) -> dict[str, list[str]]:
             % {"date": f"{loan.decided_on:%d/%m/%Y}"},
         )
     approved = loan.approved_amount.amount
-    if terms.amount is None or terms.amount <= 0 or terms.amount != terms.amount.to_integral_value():
-        refuse("amount", _("The amount is a whole number of đồng above 0."))
+    problem = product.amount_problem(terms.amount)
+    if problem:
+        refuse("amount", problem)
     elif terms.amount > approved:
         refuse(
             "amount",
             _("The contract cannot lend more than the %(approved)s approved.")
             % {"approved": format_vnd(approved)},
         )
-    if not product.term_min_months <= terms.term_months <= product.term_max_months:
-        refuse(
-            "term_months",
-            _("%(product)s lends for %(low)s to %(high)s months.")
-            % {"product": product.name, "low": product.term_min_months, "high": product.term_max_months},
-        )
+    problem = product.term_problem(terms.term_months)
+    if problem:
+        refuse("term_months", problem)
     if terms.grace_months > product.max_grace_months:
         refuse(
             "grace_months",

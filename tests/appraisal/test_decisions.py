@@ -227,7 +227,7 @@ def test_approving_beyond_the_borrowers_exposure_limit_is_refused(
     )
     services.approve_loan(actor=board_member, loan=first, terms=terms(600_000_000))
     errors = refused(lambda: services.approve_loan(actor=board_member, loan=second, terms=terms()))
-    assert "above its limit of 800,000,000\xa0VND" in errors["amount"][0]
+    assert "above the fund's limit of 800,000,000\xa0VND" in errors["amount"][0]
     services.approve_loan(actor=board_member, loan=fresh(second), terms=terms(200_000_000))
 
 
