@@ -57,7 +57,9 @@ class JournalEntry(PostedModel):
     memo = models.CharField(_("memo"), max_length=500)
     source_kind = models.CharField(_("source"), max_length=32, default=SOURCE_MANUAL)
     source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # Unique by a constraint, not `unique=True`: on PostgreSQL that would add a second,
+    # pattern-matching index that every posting maintains and no query uses.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     reverses = models.OneToOneField(
         "self",
         verbose_name=_("reverses"),
@@ -73,6 +75,7 @@ class JournalEntry(PostedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # every posting would maintain it; who posted is read per entry
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
@@ -86,6 +89,7 @@ class JournalEntry(PostedModel):
         ]
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="ledger_entry_number_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="ledger_entry_idempotency_key_unique"),
             models.CheckConstraint(condition=models.Q(sequence__gt=0), name="ledger_entry_sequence_positive"),
             models.CheckConstraint(
                 condition=~models.Q(reverses=models.F("pk")), name="ledger_entry_not_own_reversal"
