@@ -13,6 +13,7 @@ statement and the commit.
 """
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -122,12 +123,12 @@ WITH ids AS (
     INSERT INTO ledger_journalline
            (entry_id, account_id, value_date, debit_currency, debit, credit_currency, credit, reference)
     SELECT ids.id, l.account_id, l.value_date, 'VND', l.debit, 'VND', l.credit, l.reference
-      FROM {rows} AS l(ord, account_id, value_date, debit, credit, reference)
+      FROM (VALUES {rows}) AS l(ord, account_id, value_date, debit, credit, reference)
       JOIN ids USING (ord)
 )
 SELECT id FROM ids ORDER BY ord
 """
-_PG_LINE_TYPES = ("integer", "bigint", "date", "numeric", "numeric", "text")
+_PG_LINE_ROW = "(%s::integer, %s::bigint, %s::date, %s::numeric, %s::numeric, %s::text)"
 
 _PG_ENTRIES = """
 WITH counter AS (
@@ -138,64 +139,101 @@ INSERT INTO ledger_journalentry (id, year, sequence, value_date, memo, source_ki
                                  idempotency_key, reverses_id, created_by_id, created_at)
 SELECT e.id, %s::smallint, counter.last_number - %s + e.ord, e.value_date, e.memo, e.source_kind,
        e.source_ref, e.idempotency_key, %s::bigint, %s::bigint, %s::timestamptz
-  FROM counter, {rows} AS e(id, ord, value_date, memo, source_kind, source_ref, idempotency_key)
+  FROM counter, (VALUES {rows}) AS e(id, ord, value_date, memo, source_kind, source_ref, idempotency_key)
 RETURNING id, sequence
 """
-_PG_ENTRY_TYPES = ("bigint", "integer", "date", "text", "text", "text", "text")
+_PG_ENTRY_ROW = "(%s::bigint, %s::integer, %s::date, %s::text, %s::text, %s::text, %s::text)"
 
-# A few rows go as parameters of a VALUES list; more go as one array a column (psycopg
-# then reads and converts far fewer placeholders).
+_PG_COPY_LINES = (
+    "COPY ledger_journalline (entry_id, account_id, value_date, debit_currency, debit, credit_currency,"
+    " credit, reference) FROM STDIN"
+)
+_PG_COPY_ENTRIES = (
+    "COPY ledger_journalentry (id, year, sequence, value_date, memo, source_kind, source_ref,"
+    " idempotency_key, reverses_id, created_by_id, created_at) FROM STDIN"
+)
+
+# From this many entries on, rows go in by COPY: binding thousands of parameters costs the
+# client far more than streaming the rows. Long lists of keys are looked up as one array.
+_PG_COPY_FROM = 16
 _PG_ARRAYS_FROM = 16
 
 
 def _insert_postgresql(cursor, entries, *, created_by_id, reverses_id, created_at) -> list[tuple[int, int]]:
-    year = entries[0].value_date.year
-    ids: list[int] = []
-    numbered: dict[int, int] = {}  # id -> sequence
+    numbered: list[tuple[int, int]] = []
     for chunk in _entry_chunks(entries):
-        lines = [
-            (ord_, account_id, entry.value_date, debit, credit, reference)
-            for ord_, entry in enumerate(chunk, start=1)
-            for account_id, debit, credit, reference in entry.lines
-        ]
-        sql, params = _pg_rows(_PG_LINES, _PG_LINE_TYPES, lines, entries=len(chunk))
-        cursor.execute(sql, params)
-        chunk_ids = [row[0] for row in cursor.fetchall()]
-        rows = [
-            (pk, ord_, e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
-            for ord_, (pk, e) in enumerate(zip(chunk_ids, chunk, strict=True), start=1)
-        ]
-        sql, rows_params = _pg_rows(_PG_ENTRIES, _PG_ENTRY_TYPES, rows)
-        params = [len(chunk), year, year, len(chunk), reverses_id, created_by_id, created_at, *rows_params]
-        cursor.execute(sql, params)
-        returned = cursor.fetchall()
-        if not returned:  # the year's first entry: make its counter, then take the numbers
-            JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
-            cursor.execute(sql, params)
-            returned = cursor.fetchall()
-        numbered.update(returned)
-        ids += chunk_ids
+        insert_chunk = _pg_copy if len(chunk) >= _PG_COPY_FROM else _pg_statements
+        numbered += insert_chunk(cursor, chunk, (reverses_id, created_by_id, created_at))
+    return numbered
+
+
+def _pg_statements(cursor, chunk, shared) -> list[tuple[int, int]]:
+    """A few entries: two prepared statements, the second taking the numbers."""
+    year = chunk[0].value_date.year
+    lines = [
+        (ord_, account_id, entry.value_date, debit, credit, reference)
+        for ord_, entry in enumerate(chunk, start=1)
+        for account_id, debit, credit, reference in entry.lines
+    ]
+    cursor.execute(_pg_lines_sql(len(chunk), len(lines)), _flat(lines))
+    ids = [row[0] for row in cursor.fetchall()]
+    rows = [
+        (pk, ord_, e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
+        for ord_, (pk, e) in enumerate(zip(ids, chunk, strict=True), start=1)
+    ]
+    params = [len(chunk), year, year, len(chunk), *shared, *_flat(rows)]
+    numbered = dict(_with_counter(cursor, year, lambda: _fetch(cursor, _pg_entries_sql(len(rows)), params)))
     return [(pk, numbered[pk]) for pk in ids]
 
 
-def _pg_rows(template: str, types: tuple[str, ...], rows: list[tuple], **counts) -> tuple[str, list]:
-    """The statement with its rows as a VALUES list or as arrays, and its parameters."""
-    if len(rows) < _PG_ARRAYS_FROM:
-        return _pg_sql(template, types, len(rows), **counts), _flat(rows)
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    return _pg_sql(template, types, None, **counts), columns
+def _pg_copy(cursor, chunk, shared) -> list[tuple[int, int]]:
+    """Many entries: their ids, their lines by COPY, the numbers, the entries by COPY."""
+    year = chunk[0].value_date.year
+    cursor.execute(f"SELECT nextval('ledger_journalentry_id_seq') FROM generate_series(1, {len(chunk)})")
+    ids = [row[0] for row in cursor.fetchall()]
+    with _copy(cursor, _PG_COPY_LINES) as copy:
+        for pk, entry in zip(ids, chunk, strict=True):
+            for account_id, debit, credit, reference in entry.lines:
+                copy.write_row((pk, account_id, entry.value_date, "VND", debit, "VND", credit, reference))
+    first = _take_numbers(cursor, year, len(chunk))
+    with _copy(cursor, _PG_COPY_ENTRIES) as copy:
+        for offset, (pk, e) in enumerate(zip(ids, chunk, strict=True)):
+            values = (e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
+            copy.write_row((pk, year, first + offset, *values, *shared))
+    return [(pk, first + offset) for offset, pk in enumerate(ids)]
+
+
+def _with_counter(cursor, year: int, take):
+    """Run `take` (a statement advancing the year's counter); make the counter first if the year
+    has none yet."""
+    rows = take()
+    if not rows:
+        JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
+        rows = take()
+    return rows
+
+
+def _fetch(cursor, sql: str, params) -> list[tuple]:
+    cursor.execute(sql, params)
+    return cursor.fetchall()
+
+
+@contextmanager
+def _copy(cursor, sql: str):
+    # psycopg's COPY is reached past Django's cursor wrapper: translate its errors the same way.
+    with connections[DEFAULT_DB_ALIAS].wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        yield copy
 
 
 @cache
-def _pg_sql(template: str, types: tuple[str, ...], count: int | None, **counts) -> str:
-    """`count` rows as VALUES, or (None) any number as arrays. The counts are part of the
-    text, so the plan made once fits every execution."""
-    if count is None:
-        rows = f"unnest({', '.join(f'%s::{t}[]' for t in types)})"
-    else:
-        row = f"({', '.join(f'%s::{t}' for t in types)})"
-        rows = f"(VALUES {', '.join([row] * count)})"
-    return template.format(rows=rows, **counts)
+def _pg_lines_sql(entries: int, lines: int) -> str:
+    # The counts are part of the text, so the plan made once fits every execution.
+    return _PG_LINES.format(entries=entries, rows=", ".join([_PG_LINE_ROW] * lines))
+
+
+@cache
+def _pg_entries_sql(entries: int) -> str:
+    return _PG_ENTRIES.format(rows=", ".join([_PG_ENTRY_ROW] * entries))
 
 
 # --- SQLite (and anything else): number, then entries, then lines ----------------------
@@ -254,19 +292,15 @@ def _insert_generic(cursor, entries, *, created_by_id, reverses_id, created_at) 
     return [(ids[first + offset], first + offset) for offset in range(len(entries))]
 
 
+_TAKE_NUMBERS = (
+    "UPDATE ledger_journalsequence SET last_number = last_number + %s WHERE year = %s RETURNING last_number"
+)
+
+
 def _take_numbers(cursor, year: int, count: int) -> int:
     """Reserve `count` consecutive numbers of `year`; returns the first."""
-    sql = (
-        "UPDATE ledger_journalsequence SET last_number = last_number + %s"
-        " WHERE year = %s RETURNING last_number"
-    )
-    cursor.execute(sql, [count, year])
-    row = cursor.fetchone()
-    if row is None:  # the year's first entry
-        JournalSequence.objects.bulk_create([JournalSequence(year=year)], ignore_conflicts=True)
-        cursor.execute(sql, [count, year])
-        row = cursor.fetchone()
-    return row[0] - count + 1
+    ((last,),) = _with_counter(cursor, year, lambda: _fetch(cursor, _TAKE_NUMBERS, [count, year]))
+    return last - count + 1
 
 
 # --- helpers ------------------------------------------------------------------------

@@ -304,6 +304,7 @@ def test_a_batch_larger_than_a_statement_is_posted_in_several(monkeypatch):
     monkeypatch.setattr(journal_sql, "_ROWS_PER_STATEMENT", 3)
     monkeypatch.setattr(journal_sql, "_LINES_PER_STATEMENT", 5)
     monkeypatch.setattr(journal_sql, "_PG_ARRAYS_FROM", 4)
+    monkeypatch.setattr(journal_sql, "_PG_COPY_FROM", 3)
     known = post(idempotency_key="k-4", amount=4)
     drafts = [draft(amount=n, idempotency_key=f"k-{n}") for n in range(1, 11)]
     entries = post_entries(drafts, created_by=None)
