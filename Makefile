@@ -25,5 +25,5 @@ $(VENV)/.installed: pyproject.toml
 # For developers: refresh the Vietnamese catalogue after changing strings, then translate and compile.
 .PHONY: messages
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
+	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=scripts
 	$(PY) manage.py compilemessages -l vi --ignore=.venv
