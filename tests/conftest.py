@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import translation
 
+from fund import roles
 from tests.factories import UserFactory
 
 
@@ -45,3 +46,23 @@ def in_english():
 def uploads_in_a_temporary_folder(settings, tmp_path):
     # Uploaded documents of a test go to its own folder, never to the project's media/.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def officer(user_with_role):
+    return user_with_role(roles.FUND_OFFICER)
+
+
+@pytest.fixture
+def appraiser(user_with_role):
+    return user_with_role(roles.APPRAISER)
+
+
+@pytest.fixture
+def approver(user_with_role):
+    return user_with_role(roles.APPROVER)
+
+
+@pytest.fixture
+def accountant(user_with_role):
+    return user_with_role(roles.ACCOUNTANT)

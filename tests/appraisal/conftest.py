@@ -12,16 +12,6 @@ def fund(db):
 
 
 @pytest.fixture
-def officer(user_with_role):
-    return user_with_role(roles.FUND_OFFICER)
-
-
-@pytest.fixture
-def appraiser(user_with_role):
-    return user_with_role(roles.APPRAISER)
-
-
-@pytest.fixture
 def director(user_with_role):
     """An approver whose authority covers up to 500 million."""
     return user_with_role(roles.APPROVER)
@@ -60,11 +50,11 @@ def appraised(fund, levels, officer, appraiser):
 
 @pytest.fixture(autouse=True)
 def english(in_english):
-    """Messages are compared in English: the Vietnamese catalogue is completed centrally later."""
+    """Messages are compared with their English source, whatever the catalogue says."""
 
 
 @pytest.fixture
 def client(client):
-    """Pages in English too (the language switch's cookie), for the same reason."""
+    """Pages in English too (the language switch's cookie)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client

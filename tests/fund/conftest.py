@@ -5,21 +5,6 @@ from tests.fund.factories import BorrowerFactory, FundFactory
 
 
 @pytest.fixture
-def officer(user_with_role):
-    return user_with_role(roles.FUND_OFFICER)
-
-
-@pytest.fixture
-def accountant(user_with_role):
-    return user_with_role(roles.ACCOUNTANT)
-
-
-@pytest.fixture
-def approver(user_with_role):
-    return user_with_role(roles.APPROVER)
-
-
-@pytest.fixture
 def coop_borrower(db):
     return BorrowerFactory(name="Hợp tác xã của tôi")
 

@@ -24,20 +24,8 @@ from loans.services.transitions import apply_transition
 from tests.fund.factories import BorrowerFactory, HouseholdMemberFactory
 from tests.loans import factories
 
-
-@pytest.fixture
-def officer(user_with_role, fund):
-    return user_with_role(roles.FUND_OFFICER)
-
-
-@pytest.fixture
-def appraiser(user_with_role):
-    return user_with_role(roles.APPRAISER)
-
-
-@pytest.fixture
-def approver(user_with_role):
-    return user_with_role(roles.APPROVER)
+# Every test runs with the fund (its business date stamps submissions).
+pytestmark = pytest.mark.usefixtures("fund")
 
 
 def terms(**fields) -> ApplicationTerms:
