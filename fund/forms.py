@@ -233,3 +233,11 @@ class CapitalReceiptForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = fund.lending_accounts.all()
         self.fields["value_date"].initial = fund.business_date
+
+
+class BusinessDateForm(forms.Form):
+    to = forms.DateField(
+        label=_("New business date"),
+        widget=DATE,
+        help_text=_("Forward only. Transactions are dated on the business date unless told otherwise."),
+    )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from common.forms import run_service
 from fund import selectors, services
-from fund.forms import AuthorityLevelForm, CapitalReceiptForm, CapitalSourceForm, FundForm
+from fund.forms import AuthorityLevelForm, BusinessDateForm, CapitalReceiptForm, CapitalSourceForm, FundForm
 from fund.models import AuthorityLevel, Fund
 from fund.services.capital import create_capital_source, record_capital_receipt
 from fund.views.common import form_page
@@ -26,6 +26,30 @@ def fund_detail(request):
             context["sources"] = selectors.capital_sources()
             context["receipts"] = selectors.capital_receipts()[:20]
     return render(request, "fund/fund_detail.html", context)
+
+
+@login_required
+@permission_required("fund.advance_business_date", raise_exception=True)
+def business_date_advance(request):
+    """Move the business date forward by hand, until close of day does it each night."""
+    fund = selectors.current_fund()
+    form = BusinessDateForm(request.POST or None, initial={"to": fund.business_date})
+    if request.method == "POST" and form.is_valid():
+        moved = run_service(
+            form, lambda: services.advance_business_date(actor=request.user, to=form.cleaned_data["to"])
+        )
+        if moved is not None:
+            messages.success(
+                request, _("The business date is now %(date)s.") % {"date": f"{moved.business_date:%d/%m/%Y}"}
+            )
+            return redirect("fund:fund_detail")
+    return form_page(
+        request,
+        form=form,
+        title=_("Move the business date forward"),
+        back_url=reverse("fund:fund_detail"),
+        submit=_("Move forward"),
+    )
 
 
 @login_required

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from fund import selectors, services
 from fund.models import AuthorityLevel, CapitalReceipt, CapitalSource, Fund
@@ -215,3 +216,18 @@ def test_officers_cannot_record_capital(fund, accountant, officer):
             actor=officer, source=source, amount=Decimal(1000), account=Account.objects.get(code="1111")
         )
     assert not JournalEntry.objects.exists()
+
+
+def test_an_accountant_moves_the_business_date_forward_never_back(client, accountant, fund):
+    client.force_login(accountant)
+    url = reverse("fund:business_date_advance")
+    assert client.post(url, {"to": "2026-03-05"}).status_code == 302
+    assert Fund.objects.get().business_date.isoformat() == "2026-03-05"
+    refused = client.post(url, {"to": "2026-03-01"})
+    assert refused.status_code == 200 and refused.context["form"].errors
+    assert Fund.objects.get().business_date.isoformat() == "2026-03-05"
+
+
+def test_an_officer_cannot_move_the_business_date(client, officer, fund):
+    client.force_login(officer)
+    assert client.post(reverse("fund:business_date_advance"), {"to": "2026-03-05"}).status_code == 403
