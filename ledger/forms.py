@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, VNDField
 from ledger.models import Account, AccountType
-from ledger.selectors import chart
+from ledger.selectors import chart, reporting_date
 
 
 def _account_choices(*, postable_only: bool) -> list[tuple[str, str]]:
@@ -137,8 +137,7 @@ class LedgerDetailForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        today = timezone.localdate()
-        data["date_to"] = data.get("date_to") or today
+        data["date_to"] = data.get("date_to") or reporting_date()
         data["date_from"] = data.get("date_from") or data["date_to"].replace(day=1)
         if data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end comes before the start."))

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 
 from common.money import ZERO
 from ledger.models import Account, AccountType, JournalEntry, JournalLine
@@ -302,6 +303,14 @@ def ledger_detail(
 
 
 # --- the journal ----------------------------------------------------------------
+
+
+def reporting_date() -> date:
+    """The date reports default to: today, or the last value date posted if that is later
+    (a fund's business date can run ahead of the calendar, in a demo or after a holiday)."""
+    last = JournalEntry.objects.order_by("-value_date").values_list("value_date", flat=True).first()
+    today = timezone.localdate()
+    return max(today, last) if last else today
 
 
 def journal_entries(

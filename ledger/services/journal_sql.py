@@ -3,13 +3,13 @@
 Through the ORM, building these costs more than the database work itself (model instances,
 djmoney conversions, query compilation), and posting throughput is a stated target. So
 `lookup` gathers everything the checks need in one statement, and `insert` writes entries
-and lines in a few multi-row statements. Values go through Django's own adapters, so rows
-read back through the ORM as if it had written them.
+and lines in a few multi-row statements. On SQLite, values go through Django's own adapters,
+so rows read back through the ORM as if it had written them.
 
-On PostgreSQL the statements are prepared once per connection, the lines go in first (the
-entry foreign key is checked at commit), and the entry row, which takes the year's number,
-comes last: the counter's row lock, which keeps numbers gap-free, is then held only for that
-statement and the commit.
+On PostgreSQL the statements are prepared once per connection (large batches are streamed
+with COPY instead), the lines go in first (the entry foreign key is checked at commit), and
+the entries, which take the year's numbers, come last: the counter's row lock, which keeps
+numbers gap-free, is then held only for that statement and the commit.
 """
 
 from collections.abc import Iterable, Sequence

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.forms import run_service
@@ -17,8 +16,8 @@ from ledger.services import create_account, import_chart, update_account
 @login_required
 @permission_required("ledger.view_account", raise_exception=True)
 def chart(request):
-    today = timezone.localdate()
-    return render(request, "ledger/chart.html", {"rows": selectors.chart(as_of=today), "as_of": today})
+    as_of = selectors.reporting_date()
+    return render(request, "ledger/chart.html", {"rows": selectors.chart(as_of=as_of), "as_of": as_of})
 
 
 @login_required

@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
-from django.utils import timezone
 
 from common.xlsx import workbook_bytes, xlsx_response
 from ledger import reports, selectors
@@ -12,7 +11,7 @@ from ledger.forms import AsOfForm, LedgerDetailForm
 def _trial_balance(request):
     form = AsOfForm(request.GET or None)
     chosen = form.cleaned_data if form.is_valid() else {}
-    as_of = chosen.get("as_of") or timezone.localdate()
+    as_of = chosen.get("as_of") or selectors.reporting_date()
     return form, selectors.trial_balance(as_of=as_of, include_zero=chosen.get("include_zero", False))
 
 

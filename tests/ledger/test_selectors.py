@@ -136,3 +136,14 @@ def test_journal_text_search_looks_in_line_references():
     post(lines=[Line("1111", debit=D(5), reference="PT-0042"), Line("41111", credit=D(5))], memo="Thu tiền")
     post(memo="Khác")
     assert [e.memo for e in journal_entries(text="pt-0042")] == ["Thu tiền"]
+
+
+def test_reports_default_to_today_or_the_last_value_date_if_later():
+    from django.utils import timezone
+
+    from ledger.selectors import reporting_date
+
+    today = timezone.localdate()
+    assert reporting_date() == today
+    post(value_date=today.replace(year=today.year + 1))
+    assert reporting_date() == today.replace(year=today.year + 1)
