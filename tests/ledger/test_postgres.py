@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from ledger.models import Account, JournalEntry, JournalLine, Period, PeriodState
 from ledger.selectors import trial_balance
@@ -166,7 +167,8 @@ def run_threads(count: int, work) -> list:
     def target(n: int) -> None:
         try:
             start.wait()
-            results[n] = work(n)
+            with translation.override("en"):  # a thread starts in the default language
+                results[n] = work(n)
         except Exception as exc:  # noqa: BLE001 - the test looks at what each thread got
             results[n] = exc
         finally:
