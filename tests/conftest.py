@@ -35,9 +35,10 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def in_english():
-    """Messages compared with their English source, whatever the catalogue says."""
+    """Messages a test reads from a service are compared with their English source, whatever the
+    catalogue says. Pages still speak the language a request asks for (LocaleMiddleware)."""
     with translation.override("en"):
         yield
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from fund.models.borrowers import DOCUMENT_EXTENSIONS, validate_document_size
@@ -19,16 +20,17 @@ from fund.models.fields import vnd_field, vnd_only
 
 
 class LoanStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    APPRAISING = "appraising", _("Being appraised")
-    APPRAISED = "appraised", _("Appraised")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    ACTIVE = "active", _("Active")
-    CLOSED = "closed", _("Closed")
-    WRITTEN_OFF = "written_off", _("Written off")
+    # "loan status": words like Active and Closed mean something else for an account or a period.
+    DRAFT = "draft", pgettext_lazy("loan status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("loan status", "Submitted")
+    APPRAISING = "appraising", pgettext_lazy("loan status", "Being appraised")
+    APPRAISED = "appraised", pgettext_lazy("loan status", "Appraised")
+    APPROVED = "approved", pgettext_lazy("loan status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("loan status", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("loan status", "Withdrawn")
+    ACTIVE = "active", pgettext_lazy("loan status", "Active")
+    CLOSED = "closed", pgettext_lazy("loan status", "Closed")
+    WRITTEN_OFF = "written_off", pgettext_lazy("loan status", "Written off")
 
 
 # Before approval an application may still be withdrawn; after it, it is a commitment.

@@ -9,22 +9,23 @@ and it records the event (who, when, from, to, why).
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from loans.models import Loan, LoanEvent
 
 # How each action reads in a message: "... cannot be <submitted>".
 ACTION_LABELS = {
-    "submit": _("submitted"),
-    "start_appraisal": _("taken into appraisal"),
-    "complete_appraisal": _("marked appraised"),
-    "approve": _("approved"),
-    "reject": _("rejected"),
-    "withdraw": _("withdrawn"),
-    "undo_approval": _("returned to appraised"),
-    "activate": _("activated"),
-    "close": _("closed"),
-    "reopen": _("reopened"),
+    "submit": pgettext_lazy("loan action", "submitted"),
+    "start_appraisal": pgettext_lazy("loan action", "taken into appraisal"),
+    "complete_appraisal": pgettext_lazy("loan action", "marked appraised"),
+    "approve": pgettext_lazy("loan action", "approved"),
+    "reject": pgettext_lazy("loan action", "rejected"),
+    "withdraw": pgettext_lazy("loan action", "withdrawn"),
+    "undo_approval": pgettext_lazy("loan action", "returned to appraised"),
+    "activate": pgettext_lazy("loan action", "activated"),
+    "close": pgettext_lazy("loan action", "closed"),
+    "reopen": pgettext_lazy("loan action", "reopened"),
 }
 
 CHANGED_BY_SOMEONE_ELSE = _(

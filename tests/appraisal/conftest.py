@@ -48,11 +48,6 @@ def appraised(fund, levels, officer, appraiser):
     return factories.appraised_loan(appraiser=appraiser, officer=officer)
 
 
-@pytest.fixture(autouse=True)
-def english(in_english):
-    """Messages are compared with their English source, whatever the catalogue says."""
-
-
 @pytest.fixture
 def client(client):
     """Pages in English too (the language switch's cookie)."""

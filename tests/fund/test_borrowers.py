@@ -10,7 +10,7 @@ from fund.models import Borrower, DocumentType, HouseholdMember
 from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory, HouseholdMemberFactory
 from tests.fund.helpers import refused
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 
 def borrower_fields(**overrides):

@@ -13,7 +13,7 @@ from ledger.models import Account, JournalEntry
 from tests.factories import UserFactory
 from tests.fund.helpers import refused
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 FUND_FIELDS = {
     "name": "Quỹ Hỗ trợ nông dân tỉnh Nghệ An",

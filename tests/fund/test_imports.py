@@ -11,7 +11,7 @@ from fund import imports
 from fund.models import Borrower, HouseholdMember
 from tests.fund.factories import HouseholdGroupFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 BORROWER_HEADER = [
     "Type", "Name", "Registration or decision number", "Tax code", "Province", "District", "Commune",

@@ -11,7 +11,7 @@ from ledger.models import Account
 from tests.fund.factories import LoanProductFactory, product_fields
 from tests.fund.helpers import refused
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 
 def create(actor, **overrides):

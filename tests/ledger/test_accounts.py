@@ -10,7 +10,7 @@ from ledger.selectors import chart
 from ledger.services import create_account, delete_account, import_chart, reverse_entry, update_account
 from tests.ledger.factories import as_if_committed, post
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 
 def new(actor, **fields):

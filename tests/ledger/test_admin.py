@@ -5,7 +5,7 @@ from ledger.models import Account, JournalEntry
 from tests.factories import UserFactory
 from tests.ledger.factories import post
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from ledger.models import Account, JournalEntry, Period, PeriodState
 from ledger.services import close_period
 from tests.ledger.factories import as_if_committed, post
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 PAGES = [
     ("ledger:journal", {}),

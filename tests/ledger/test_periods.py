@@ -8,7 +8,7 @@ from ledger.models import Period, PeriodEvent, PeriodState
 from ledger.services import close_period, reopen_period
 from tests.ledger.factories import post
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 
 def test_closing_and_reopening_are_recorded_with_who_and_why(accountant):

@@ -9,7 +9,7 @@ from ledger.models import Account, JournalEntry, JournalLine, JournalSequence, P
 from ledger.services import Line, close_period, journal_sql, post_entries, post_entry, reverse_entry
 from tests.ledger.factories import DAY, as_if_committed, draft, post
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 
 def rows_written():

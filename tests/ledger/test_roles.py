@@ -7,7 +7,6 @@ pytestmark = pytest.mark.django_db
 LEDGER_MENU = ["Journal", "Trial balance", "Chart of accounts", "Periods"]
 
 
-@pytest.mark.usefixtures("in_english")
 @pytest.mark.parametrize(
     ("role", "menu"),
     [

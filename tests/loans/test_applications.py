@@ -214,7 +214,7 @@ def _who(name, officer, appraiser, approver):
 
 
 @pytest.mark.parametrize(("status", "action"), [(s, a) for s in STATES for a in ACTIONS])
-def test_every_transition_from_every_state(officer, appraiser, approver, status, action, in_english):
+def test_every_transition_from_every_state(officer, appraiser, approver, status, action):
     loan = loan_in(status, officer, appraiser, approver)
     actor = _who(action, officer, appraiser, approver)
     if (status, action) in LEGAL:
@@ -239,7 +239,7 @@ def test_a_transition_needs_its_permission(officer, appraiser, approver):
     assert Loan.objects.get(pk=loan.pk).status == LoanStatus.APPRAISED
 
 
-def test_acting_on_what_someone_else_just_changed_is_a_conflict(officer, in_english):
+def test_acting_on_what_someone_else_just_changed_is_a_conflict(officer):
     loan = submit_application(actor=officer, loan=draft(officer))
     stale = Loan.objects.get(pk=loan.pk)
     withdraw_application(actor=officer, loan=loan, reason="Không vay nữa")

@@ -22,7 +22,7 @@ from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, move_to, repay
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory, Househo
 from tests.loans import factories
 from tests.loans.conftest import ROW1, ROW2, START, move_to, repay
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@ def test_the_same_repayment_entered_twice_is_recorded_once(loan, staff):
     assert LoanTransaction.objects.filter(kind="repayment").count() == 1
 
 
-def test_more_than_the_whole_debt_is_refused_with_the_exact_payoff(loan, staff, in_english):
+def test_more_than_the_whole_debt_is_refused_with_the_exact_payoff(loan, staff):
     # On 25/02, nothing repaid: 120.000.000 + 1.223.014 (row 1, overdue) + late interest
     # 10.000.000 × 18 % × 10/365 = 49.315 + penalty 1.223.014 × 10 % × 10/365 = 3.351 + interest
     # accrued since 15/02 on 110.000.000 × 12 % × 10/365 = 361.644: 121.637.324.
