@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from fund.navigation import NavItem
 
 NAV_ITEMS = [
-    NavItem(_("Applications"), "loans:applications", "loans.view_loan", _("Loan applications by state")),
+    NavItem(_("Loans"), "loans:applications", "loans.view_loan", _("Applications and loans by state")),
     NavItem(_("Repayments import"), "loans:repayment_import", "loans.add_repaymentimport", _("Loans")),
     NavItem(_("Tranches to authorize"), "loans:tranches", "loans.authorize_disbursement", _("Loans")),
 ]

@@ -16,13 +16,15 @@ from loans.models import LoanStatus
 from loans.selectors import get_loan_for, loans_visible_to, status_counts
 from loans.services import applications as services
 
-# The queue's tabs, in the order an application moves; "open" is everything not yet decided.
+# The list's tabs, in the order a loan moves from application to closure.
 QUEUE_TABS = [
     LoanStatus.DRAFT,
     LoanStatus.SUBMITTED,
     LoanStatus.APPRAISING,
     LoanStatus.APPRAISED,
     LoanStatus.APPROVED,
+    LoanStatus.ACTIVE,
+    LoanStatus.CLOSED,
     LoanStatus.REJECTED,
     LoanStatus.WITHDRAWN,
 ]

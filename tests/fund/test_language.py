@@ -50,3 +50,9 @@ def test_every_string_is_translated_and_the_compiled_catalogue_is_current():
 
 def _text(entry):
     return {int(k): v for k, v in entry.msgstr_plural.items()} if entry.msgstr_plural else entry.msgstr
+
+
+def test_a_browser_in_english_still_gets_vietnamese_until_the_user_switches(client, user_with_role):
+    client.force_login(user_with_role("fund_officer"))
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Đăng xuất" in page
