@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from fund.navigation import NavItem
+from common.navigation import NavItem
 
 NAV_ITEMS = [
     NavItem(_("Appraisal queue"), "appraisal:queue", "loans.appraise_loan", _("Applications to appraise")),

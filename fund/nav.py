@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fund.navigation import NavItem
+from common.navigation import NavItem
 
 NAV_ITEMS = [
     NavItem(_("Borrowers"), "fund:borrower_list", "fund.view_borrower", _("Lending")),

@@ -4,20 +4,13 @@ Each installed app may have a `nav` module with `NAV_ITEMS`, a list of `NavItem`
 An item is shown to a user who holds its permission; the base template renders them.
 """
 
-from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
 from django.apps import apps
 from django.urls import reverse
 
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    url_name: str
-    permission: str
-    section: str = ""
+from common.navigation import NavItem
 
 
 @cache

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from fund.navigation import NavItem
+from common.navigation import NavItem
 
 NAV_ITEMS = [
     NavItem(_("Loans"), "loans:applications", "loans.view_loan", _("Applications and loans by state")),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from appraisal.selectors import active_criteria, appraisal_figures, appraisal_qu
 from appraisal.services.appraising import completion_errors
 from appraisal.views.common import errors_as_messages, loan_and_appraisal
 from common.forms import run_service
+from common.views import run_action
 from loans.forms import ActionForm
 from loans.models import Collateral, LoanStatus
 from loans.selectors import get_loan_for
@@ -45,16 +46,16 @@ def start(request, pk: int):
     form = ActionForm(request.POST)
     if not form.is_valid():
         raise Http404
-    try:
-        services.start_appraisal(
+    started = run_action(
+        request,
+        lambda: services.start_appraisal(
             actor=request.user,
             loan=loan,
             expected_status=form.cleaned_data["expected_status"],
             note=form.cleaned_data["note"],
-        )
-    except (ValidationError, PermissionDenied) as error:
-        for message in getattr(error, "messages", [str(error)]):
-            messages.error(request, message)
+        ),
+    )
+    if not started:
         return redirect("appraisal:queue")
     messages.success(request, _("You are appraising %(ref)s.") % {"ref": loan.reference})
     return redirect("appraisal:appraisal", pk=loan.pk)
@@ -253,12 +254,7 @@ def collateral_edit(request, pk: int, item: int):
 def collateral_remove(request, pk: int, item: int):
     loan, appraisal = loan_and_appraisal(request.user, pk)
     collateral = _collateral_item(loan, item)
-    try:
-        services.remove_collateral(actor=request.user, collateral=collateral)
-    except (ValidationError, PermissionDenied) as error:
-        for message in getattr(error, "messages", [str(error)]):
-            messages.error(request, message)
-    else:
+    if run_action(request, lambda: services.remove_collateral(actor=request.user, collateral=collateral)):
         messages.success(request, _("Collateral item removed."))
     return redirect(reverse("appraisal:appraisal", args=[loan.pk]) + "#collateral")
 

@@ -8,7 +8,6 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
+from common.views import run_action
 from common.xlsx import xlsx_response
 from fund import imports, selectors, services
 from fund.forms import (
@@ -128,14 +128,13 @@ def borrower_edit(request, pk):
 def borrower_status(request, pk):
     borrower = _borrower(request, pk)
     form = BorrowerStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.change_borrower_status(
-                actor=request.user, borrower=borrower, action=form.cleaned_data["action"]
-            )
-            messages.success(request, _("Status changed."))
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    if form.is_valid() and run_action(
+        request,
+        lambda: services.change_borrower_status(
+            actor=request.user, borrower=borrower, action=form.cleaned_data["action"]
+        ),
+    ):
+        messages.success(request, _("Status changed."))
     return redirect("fund:borrower_detail", pk=borrower.pk)
 
 

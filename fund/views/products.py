@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
+from common.views import run_action
 from fund import selectors, services
 from fund.forms import LoanProductForm
 from fund.models import LoanProduct
@@ -100,10 +100,6 @@ def product_status(request, pk):
     change = {"retire": services.retire_product, "reinstate": services.reinstate_product}.get(
         request.POST.get("action")
     )
-    if change is not None:
-        try:
-            change(actor=request.user, product=product)
-            messages.success(request, _("Status changed."))
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    if change is not None and run_action(request, lambda: change(actor=request.user, product=product)):
+        messages.success(request, _("Status changed."))
     return redirect("fund:product_detail", pk=product.pk)

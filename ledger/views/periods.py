@@ -4,12 +4,12 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.views import run_action
 from common.xlsx import workbook_bytes, xlsx_response
 from ledger import reports
 from ledger.forms import ReopenForm
@@ -63,7 +63,8 @@ def periods_export(request):
 @permission_required("ledger.close_period", raise_exception=True)
 @require_POST
 def period_close(request, year, month):
-    return _change(request, lambda: close_period(actor=request.user, year=year, month=month), _("closed"))
+    close = lambda: close_period(actor=request.user, year=year, month=month)  # noqa: E731
+    return _change(request, Period(year=year, month=month), close, _("closed"))
 
 
 @login_required
@@ -73,15 +74,10 @@ def period_reopen(request, year, month):
     form = ReopenForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     reopen = lambda: reopen_period(actor=request.user, year=year, month=month, reason=reason)  # noqa: E731
-    return _change(request, reopen, _("reopened"))
+    return _change(request, Period(year=year, month=month), reopen, _("reopened"))
 
 
-def _change(request, call, done: str):
-    try:
-        period = call()
-    except (ValidationError, PermissionDenied) as exc:
-        for message in getattr(exc, "messages", [str(exc)]):
-            messages.error(request, message)
-    else:
+def _change(request, period: Period, call, done: str):
+    if run_action(request, call):
         messages.success(request, _("%(period)s is %(done)s.") % {"period": period, "done": done})
     return redirect("ledger:periods")

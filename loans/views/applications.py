@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
+from common.views import run_action
 from fund.selectors import borrower_for, is_coop_user
 from loans.forms import ActionForm, ApplicationForm, BorrowerChoiceForm, DocumentForm
 from loans.models import LoanStatus
@@ -108,28 +109,19 @@ def application_edit(request, pk: int):
     )
 
 
-def _redirect_with_errors(request, loan, error: Exception):
-    for message in getattr(error, "messages", [str(error)]):
-        messages.error(request, message)
-    return redirect("loans:loan_detail", pk=loan.pk)
-
-
 @login_required
 @require_POST
 def document_add(request, pk: int):
     loan = get_loan_for(request.user, pk)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        errors = [
-            f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
-            for f, e in form.errors.items()
-        ]
-        return _redirect_with_errors(request, loan, ValidationError(errors))
-    try:
-        services.add_document(actor=request.user, loan=loan, **form.cleaned_data)
-    except (ValidationError, PermissionDenied) as error:
-        return _redirect_with_errors(request, loan, error)
-    messages.success(request, _("Document added to the dossier."))
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    elif run_action(
+        request, lambda: services.add_document(actor=request.user, loan=loan, **form.cleaned_data)
+    ):
+        messages.success(request, _("Document added to the dossier."))
     return redirect("loans:loan_detail", pk=loan.pk)
 
 
@@ -140,16 +132,17 @@ def submit(request, pk: int):
     form = ActionForm(request.POST)
     if not form.is_valid():
         raise Http404
-    try:
-        services.submit_application(
+    submitted = run_action(
+        request,
+        lambda: services.submit_application(
             actor=request.user,
             loan=loan,
             expected_status=form.cleaned_data["expected_status"],
             note=form.cleaned_data["note"],
-        )
-    except (ValidationError, PermissionDenied) as error:
-        return _redirect_with_errors(request, loan, error)
-    messages.success(request, _("Application submitted for appraisal."))
+        ),
+    )
+    if submitted:
+        messages.success(request, _("Application submitted for appraisal."))
     return redirect("loans:loan_detail", pk=loan.pk)
 
 
@@ -160,14 +153,15 @@ def withdraw(request, pk: int):
     form = ActionForm(request.POST)
     if not form.is_valid():
         raise Http404
-    try:
-        services.withdraw_application(
+    withdrawn = run_action(
+        request,
+        lambda: services.withdraw_application(
             actor=request.user,
             loan=loan,
             reason=form.cleaned_data["note"],
             expected_status=form.cleaned_data["expected_status"],
-        )
-    except (ValidationError, PermissionDenied) as error:
-        return _redirect_with_errors(request, loan, error)
-    messages.success(request, _("Application withdrawn."))
+        ),
+    )
+    if withdrawn:
+        messages.success(request, _("Application withdrawn."))
     return redirect("loans:loan_detail", pk=loan.pk)

@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
 from common.money import format_vnd
+from common.views import run_action
 from loans.forms import DisbursementForm, ReasonForm
 from loans.models import Disbursement
 from loans.selectors import get_loan_for, left_to_disburse, pending_disbursements
@@ -64,16 +65,9 @@ def tranches(request):
     return render(request, "loans/tranches.html", context)
 
 
-def _decided(request, call, done: str):
+def _decided(request, tranche, call, done: str):
     """Run a decision on a tranche; a refusal (four eyes, no funds...) comes back as a message."""
-    try:
-        tranche = call()
-    except (ValidationError, PermissionDenied) as error:
-        for message in getattr(error, "messages", None) or [
-            str(error) or _("You are not allowed to do this.")
-        ]:
-            messages.error(request, message)
-    else:
+    if run_action(request, call):
         messages.success(
             request, done % {"amount": format_vnd(tranche.amount), "loan": tranche.loan.reference}
         )
@@ -88,6 +82,7 @@ def tranche_authorize(request, pk: int):
     tranche = get_object_or_404(Disbursement, pk=pk)
     return _decided(
         request,
+        tranche,
         lambda: authorize_disbursement(actor=request.user, disbursement=tranche),
         _("Tranche of %(amount)s for %(loan)s authorized and posted."),
     )
@@ -103,6 +98,7 @@ def tranche_cancel(request, pk: int):
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _decided(
         request,
+        tranche,
         lambda: cancel_disbursement(actor=request.user, disbursement=tranche, reason=reason),
         _("Tranche of %(amount)s for %(loan)s cancelled."),
     )

@@ -3,43 +3,20 @@
 Each thread has its own database connection; both looked at the loan before either acts.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from appraisal import services
 from appraisal.models import Appraisal
 from fund import roles
 from loans.models import Loan, LoanEvent, LoanStatus
+from tests.concurrency import at_once
 
 # serialized_rollback: the flush after each test would otherwise take the migrations' data
 # (chart of accounts, roles, criteria) away from the tests that follow.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def race(*calls) -> list:
-    """Run the calls in threads released together; each result, or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects whatever each side got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _one_won_one_was_told(results) -> tuple:
@@ -56,7 +33,7 @@ def test_approving_and_rejecting_at_once_exactly_one_decides(appraised, director
     seen_by_director = Loan.objects.get(pk=appraised.pk)
     seen_by_board = Loan.objects.get(pk=appraised.pk)
     terms = services.ApprovalTerms(amount=Decimal(300_000_000), term_months=24, annual_rate=Decimal("0.066"))
-    results = race(
+    results = at_once(
         lambda: services.approve_loan(actor=director, loan=seen_by_director, terms=terms),
         lambda: services.reject_loan(actor=board_member, loan=seen_by_board, reason="Không khả thi"),
     )
@@ -74,7 +51,7 @@ def test_approving_and_rejecting_at_once_exactly_one_decides(appraised, director
 def test_two_approvers_approving_at_once_approve_once(appraised, director, board_member):
     terms = services.ApprovalTerms(amount=Decimal(300_000_000), term_months=24, annual_rate=Decimal("0.066"))
     seen = [Loan.objects.get(pk=appraised.pk), Loan.objects.get(pk=appraised.pk)]
-    results = race(
+    results = at_once(
         lambda: services.approve_loan(actor=director, loan=seen[0], terms=terms),
         lambda: services.approve_loan(actor=board_member, loan=seen[1], terms=terms),
     )
@@ -85,7 +62,7 @@ def test_two_approvers_approving_at_once_approve_once(appraised, director, board
 def test_two_appraisers_taking_the_same_application_at_once(submitted, user_with_role):
     first, second = user_with_role(roles.APPRAISER), user_with_role(roles.APPRAISER)
     seen = [Loan.objects.get(pk=submitted.pk), Loan.objects.get(pk=submitted.pk)]
-    results = race(
+    results = at_once(
         lambda: services.start_appraisal(actor=first, loan=seen[0]),
         lambda: services.start_appraisal(actor=second, loan=seen[1]),
     )

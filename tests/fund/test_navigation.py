@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import RequestFactory
 
+from common.navigation import NavItem
 from fund import navigation
-from fund.navigation import NavItem
 
 
 @pytest.fixture

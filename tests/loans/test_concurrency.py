@@ -1,11 +1,9 @@
 """Two people acting on one loan at the same moment, on PostgreSQL (row locks are real there)."""
 
 import datetime as dt
-import threading
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from fund.models import Fund
@@ -14,6 +12,7 @@ from loans.models import Disbursement, LoanTransaction, Repayment
 from loans.replaying import replay_part
 from loans.services.disbursements import authorize_disbursement, record_disbursement
 from loans.services.repayments import RepaymentInput, record_repayment
+from tests.concurrency import at_once
 from tests.loans import factories
 from tests.loans.conftest import START
 
@@ -21,33 +20,11 @@ from tests.loans.conftest import START
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def at_once(calls):
-    """Run the calls in threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects what happened
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_concurrent_repayments_on_one_loan_all_land_with_exact_balances(loan, staff):
     Fund.objects.update(business_date=dt.date(2026, 3, 1))
     amounts = [D(1_000_000 + i * 1_111) for i in range(8)]
     results = at_once(
-        [
+        *[
             lambda amount=amount, i=i: record_repayment(
                 actor=staff["officer"],
                 loan=loan,
@@ -81,7 +58,7 @@ def test_the_same_tranche_authorized_twice_at_once_posts_once(staff, bank, user_
     )
     second = user_with_role("accountant")
     results = at_once(
-        [
+        *[
             lambda: authorize_disbursement(actor=staff["accountant"], disbursement=tranche),
             lambda: authorize_disbursement(actor=second, disbursement=tranche),
         ]

@@ -9,8 +9,8 @@ from django.urls import reverse
 from fund.models import Fund
 from ledger.models import JournalEntry
 from loans.models import LoanTransaction, Repayment
+from tests.concurrency import at_once
 from tests.loans.conftest import ROW1
-from tests.loans.test_concurrency import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -32,7 +32,7 @@ def test_the_same_repayment_form_sent_twice_at_once_posts_once(loan, staff):
         "key": key,
     }
     entries = JournalEntry.objects.count()
-    responses = at_once([lambda client=client: client.post(url, data) for client in clients])
+    responses = at_once(*[lambda client=client: client.post(url, data) for client in clients])
     assert [getattr(response, "status_code", response) for response in responses] == [302, 302]
     assert Repayment.objects.count() == 1
     assert LoanTransaction.objects.filter(kind="repayment").count() == 1
