@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 
+from common.admin import ReadOnly
 from ledger.models import Account, JournalEntry, JournalLine, Period, PeriodEvent
 from ledger.services import accounts as account_services
 
@@ -89,17 +90,6 @@ class AccountAdmin(admin.ModelAdmin):
         if obj is not None and (obj.lines.exists() or obj.children.exists()):
             return False
         return super().has_delete_permission(request, obj)
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class JournalLineInline(ReadOnly, admin.TabularInline):
