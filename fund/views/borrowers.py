@@ -67,6 +67,8 @@ def borrower_detail(request, pk):
             "borrower": borrower,
             "members": members,
             "documents": documents,
+            # Through the reverse relation: the fund app does not import the loans app.
+            "loans": borrower.loans.select_related("product").order_by("-pk"),
             "status_actions": _possible_status_actions(borrower),
         },
     )
