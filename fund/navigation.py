@@ -30,12 +30,15 @@ def all_items() -> tuple[NavItem, ...]:
 def items_for(user, path: str = "") -> list[dict]:
     if not user.is_authenticated:
         return []
-    items = []
-    for item in all_items():
-        if user.has_perm(item.permission):
-            url = reverse(item.url_name)
-            current = path.startswith(url)
-            items.append({"label": item.label, "url": url, "section": item.section, "current": current})
+    items = [
+        {"label": item.label, "url": reverse(item.url_name), "section": item.section, "current": False}
+        for item in all_items()
+        if user.has_perm(item.permission)
+    ]
+    # The page belongs to the item whose address is the longest start of its own.
+    matching = [item for item in items if path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["current"] = True
     return items
 
 

@@ -37,3 +37,17 @@ def test_anonymous_users_see_no_items(fake_items):
 def test_every_declared_item_resolves_to_a_page():
     for item in navigation.all_items():
         assert navigation.reverse(item.url_name).startswith("/"), item
+
+
+@pytest.mark.django_db
+def test_only_the_most_specific_item_is_current(monkeypatch, user_with_role):
+    items = (
+        NavItem("Journal", "ledger:journal", "ledger.view_journalentry"),
+        NavItem("Trial balance", "ledger:trial_balance", "ledger.view_journalentry"),
+    )
+    monkeypatch.setattr(navigation, "all_items", lambda: items)
+    shown = navigation.items_for(user_with_role("accountant"), "/ledger/trial-balance/")
+    assert [(item["label"], item["current"]) for item in shown] == [
+        ("Journal", False),
+        ("Trial balance", True),
+    ]
