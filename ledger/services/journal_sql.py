@@ -20,7 +20,6 @@ from decimal import Decimal
 from functools import cache
 from itertools import islice
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from ledger.models import JournalSequence, PeriodState
@@ -304,33 +303,6 @@ def _take_numbers(cursor, year: int, count: int) -> int:
 
 
 # --- helpers ------------------------------------------------------------------------
-
-_NEVER_AUTOMATICALLY = 2**62
-
-
-class _PreparedCursor(psycopg.Cursor):
-    """Binds parameters on the server and prepares each statement once per connection:
-    these few statements run for every posting, and planning them again each time would
-    cost more than running them. (Django's own cursors bind on the client.)"""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def cursor():
-    """A cursor on Django's connection (its transaction, error wrapping and query log) for
-    `lookup` and `insert`: `with journal_sql.cursor() as cursor: ...`."""
-    connection = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy costs a lookup
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django turns automatic preparation off (for poolers): allow it, on request only.
-        raw.prepare_threshold = _NEVER_AUTOMATICALLY
-    cursor = _PreparedCursor(raw)
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    return wrap(cursor)
 
 
 def _marks(count: int) -> str:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.db import prepared_cursor
 from common.money import ZERO, format_vnd, is_whole_dong
 from ledger.models import SOURCE_MANUAL, SOURCE_REVERSAL, JournalEntry, JournalLine
 from ledger.services import journal_sql
@@ -182,7 +183,7 @@ def _post(drafts, *, created_by, keyed: bool, reverses: JournalEntry | None = No
     for index, draft in enumerate(drafts):
         _check_draft(index, draft, errors)
     _check_keys_unique(drafts, errors)
-    with journal_sql.cursor() as cursor:
+    with prepared_cursor() as cursor:
         return _check_and_write(cursor, drafts, errors, created_by=created_by, reverses=reverses)
 
 
