@@ -1,16 +1,19 @@
 """The bridge between stored loans and the engine: terms and events in, results out.
 
 A loan is one sub-loan, or one per household share for a household group; the engine replays
-each on its own (`parts_of`).
+each on its own (`parts_of`). Its events are read in one query (`servicing_sql.events`), the
+same for a page and for the services that post what the replay says.
 """
 
 from datetime import date
 
-from loans.engine import LoanTerms, Payment, Result, Tranche, replay
-from loans.models import Disbursement, Loan, LoanContract, LoanMemberShare, Repayment
+from loans.engine import LoanTerms, Result, replay
+from loans.models import LoanContract, LoanMemberShare
+from loans.services import servicing_sql
 
 
 def loan_terms(contract: LoanContract) -> LoanTerms:
+    """The engine's terms from a contract (or anything with its fields, such as a locked loan's)."""
     return LoanTerms(
         annual_rate=contract.annual_rate,
         term_months=contract.term_months,
@@ -26,47 +29,19 @@ def loan_terms(contract: LoanContract) -> LoanTerms:
     )
 
 
-def parts_of(loan: Loan) -> list[LoanMemberShare | None]:
-    """The sub-loans: each household share of a group loan, or the loan itself (None)."""
+def parts_of(loan) -> list[LoanMemberShare | None]:
+    """The sub-loans: each household share of a group loan, or the loan itself (None).
+    `loan`: a Loan, or a locked loan (`servicing_sql.ServicedLoan`)."""
     if loan.is_group_loan:
-        return list(loan.member_shares.filter(contract_amount__isnull=False).select_related("member"))
+        return list(
+            LoanMemberShare.objects.filter(loan_id=loan.pk, contract_amount__isnull=False).select_related(
+                "member"
+            )
+        )
     return [None]
 
 
-def tranches_of(loan: Loan, share: LoanMemberShare | None) -> list[Tranche]:
-    authorized = Disbursement.objects.filter(loan=loan, status=Disbursement.Status.AUTHORIZED).order_by("pk")
-    if share is None:
-        return [
-            Tranche(f"d{pk}", day, amount)
-            for pk, day, amount in authorized.values_list("pk", "value_date", "amount")
-        ]
-    return [
-        Tranche(f"d{part.disbursement_id}", part.disbursement.value_date, part.amount.amount)
-        for part in share.disbursements.filter(disbursement__in=authorized)
-        .select_related("disbursement")
-        .order_by("disbursement_id")
-    ]
-
-
-def payments_of(loan: Loan, share: LoanMemberShare | None, *, excluding: int | None = None) -> list[Payment]:
-    repayments = Repayment.objects.filter(loan=loan, share=share, status=Repayment.Status.POSTED).order_by(
-        "pk"
-    )
-    if excluding is not None:
-        repayments = repayments.exclude(pk=excluding)
-    return [
-        Payment(f"r{pk}", value_date, amount, mode)
-        for pk, value_date, amount, mode in repayments.values_list(
-            "pk", "value_date", "amount", "prepayment_mode"
-        )
-    ]
-
-
-def replay_part(loan: Loan, share: LoanMemberShare | None, *, as_of: date) -> Result:
+def replay_part(loan, share: LoanMemberShare | None, *, as_of: date) -> Result:
     """The sub-loan on `as_of`, from its signed terms and every posted tranche and repayment."""
-    return replay(
-        loan_terms(loan.contract),
-        tranches=tranches_of(loan, share),
-        payments=payments_of(loan, share),
-        as_of=as_of,
-    )
+    tranches, payments = servicing_sql.events(loan.pk, share.pk if share else None)
+    return replay(loan_terms(loan.contract), tranches=tranches, payments=payments, as_of=as_of)

@@ -24,6 +24,7 @@ from ledger.services import EntryDraft, Line, post_entry
 from loans import replaying
 from loans.engine import LoanEventError
 from loans.models import Disbursement, DisbursementShare, Loan, LoanStatus, LoanTransaction
+from loans.services.servicing_sql import lock_loan
 from loans.services.settling import settle
 from loans.services.transitions import apply_transition
 
@@ -236,7 +237,7 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     if loan.status == LoanStatus.APPROVED:
         apply_transition(loan, "activate", actor=actor, note=_("First tranche paid out."))
     try:
-        settle(loan, actor=actor)
+        settle(lock_loan(loan.pk), actor=actor)  # the loan as it is now (active), its lock already held
     except LoanEventError as error:
         raise ValidationError(str(error)) from None
     return disbursement

@@ -1,7 +1,9 @@
-"""Repayments (trả nợ): recording, reversing, and importing them from .xlsx.
+"""Repayments (trả nợ): recording and reversing them.
 
 Every repayment locks its loan, so two officers entering repayments for one loan at once are
 taken one after the other; each posts one balanced entry whose lines are its allocation.
+Recording one is the busiest use case there is: its reads and writes go through
+`servicing_sql` rather than the ORM (see there why).
 """
 
 import hashlib
@@ -21,7 +23,8 @@ from fund.services.common import require_permission
 from ledger.models import Account
 from loans.engine import LoanEventError
 from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
-from loans.services.settling import POSTING_RELATIONS, reverse_repayment_posting, settle
+from loans.services.servicing_sql import ServicedLoan, fund_day, insert, lock_loan
+from loans.services.settling import reverse_repayment_posting, settle
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,12 @@ def input_key(loan: Loan, entry: RepaymentInput) -> str:
 
 
 def _input_errors(
-    loan: Loan, entry: RepaymentInput, account: Account | None, *, business_date: date, lending: list[Account]
+    loan: ServicedLoan,
+    entry: RepaymentInput,
+    account: Account | None,
+    *,
+    business_date: date,
+    lending: list[Account],
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
@@ -105,35 +113,35 @@ def record_repayment(*, actor, loan: Loan, entry: RepaymentInput, batch=None) ->
     require_permission(actor, "loans.add_repayment")
     key = entry.idempotency_key or input_key(loan, entry)
     with transaction.atomic():
-        loan = (
-            Loan.objects.select_for_update(of=("self",))
-            .select_related("contract", "borrower", *POSTING_RELATIONS)
-            .get(pk=loan.pk)
+        locked = lock_loan(loan.pk)
+        if locked is None:
+            raise Loan.DoesNotExist(f"No loan {loan.pk}.")
+        day = fund_day(key)
+        if day.recorded is not None:
+            return Repayment.objects.get(pk=day.recorded)
+        account = entry.account or default_account(entry.channel, day.lending_accounts)
+        errors = _input_errors(
+            locked, entry, account, business_date=day.business_date, lending=day.lending_accounts
         )
-        existing = Repayment.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing
-        fund = current_fund()
-        lending = list(fund.lending_accounts.all())
-        account = entry.account or default_account(entry.channel, lending)
-        errors = _input_errors(loan, entry, account, business_date=fund.business_date, lending=lending)
         if errors:
             raise ValidationError(errors)
-        repayment = Repayment.objects.create(
-            loan=loan,
-            share=entry.share,
-            value_date=entry.value_date,
-            amount=entry.amount,
-            channel=entry.channel,
-            reference=entry.reference.strip(),
-            account=account,
-            prepayment_mode=entry.prepayment_mode,
-            idempotency_key=key,
-            batch=batch,
-            recorded_by=actor,
+        repayment = insert(
+            Repayment(
+                loan_id=locked.pk,
+                share=entry.share,
+                value_date=entry.value_date,
+                amount=entry.amount,
+                channel=entry.channel,
+                reference=entry.reference.strip(),
+                account=account,
+                prepayment_mode=entry.prepayment_mode,
+                idempotency_key=key,
+                batch=batch,
+                recorded_by=actor,
+            )
         )
         try:
-            settle(loan, actor=actor, fund=fund, new=repayment)
+            settle(locked, actor=actor, business_date=day.business_date, new=repayment)
         except LoanEventError as error:
             raise _refusal(error, repayment) from None
     return repayment
@@ -167,11 +175,7 @@ def _refusal(error: LoanEventError, repayment: Repayment) -> ValidationError:
 def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     """Reverse a repayment (with a reason) and re-allocate every later repayment in order."""
     repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
-    loan = (
-        Loan.objects.select_for_update(of=("self",))
-        .select_related("contract", *POSTING_RELATIONS)
-        .get(pk=repayment.loan_id)
-    )
+    loan = lock_loan(repayment.loan_id)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the repayment is reversed.")})
     if not can_proceed(repayment.reverse):
@@ -189,5 +193,5 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     )
     repayment.save()
     reverse_repayment_posting(repayment, actor=actor, on=business_date, reason=reason.strip())
-    settle(loan, actor=actor, correction=True)
+    settle(loan, actor=actor, correction=True, business_date=business_date)
     return repayment

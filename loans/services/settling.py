@@ -6,9 +6,15 @@ after a back-dated repayment or a reversal) is posted again: its current entry r
 new one posted, so the sub-ledger and the GL both follow the allocation. A changed schedule is
 stored as a new version. A loan with nothing left to pay closes; a closed one that owes again
 reopens.
+
+The usual repayment is the last event of its sub-loan: dated on or after every tranche and every
+other repayment. Nothing before it in the replay changed, so the allocations already held are
+still right and only it is posted, without reading the sub-ledger back; and the schedule can
+only have changed if the repayment itself made a new version (a prepayment).
 """
 
 import hashlib
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -16,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from fund.selectors import current_fund
 from ledger.services import EntryDraft, Line, post_entry, reverse_entry
-from loans.engine import PREPAYMENT, Allocation, Result
+from loans.engine import PREPAYMENT, Allocation, Payment, Result, Tranche, replay
 from loans.models import (
     Loan,
     LoanMemberShare,
@@ -26,16 +32,12 @@ from loans.models import (
     ScheduleRow,
     ScheduleVersion,
 )
-from loans.replaying import parts_of, replay_part
+from loans.replaying import loan_terms, parts_of
+from loans.services import servicing_sql
+from loans.services.servicing_sql import ServicedLoan
 from loans.services.transitions import apply_transition
 
 PORTIONS = ("principal", "interest", "late_interest", "penalty")
-# What to select with a loan that is going to post a repayment (the product's accounts).
-POSTING_RELATIONS = (
-    "product__principal_account",
-    "product__interest_income_account",
-    "product__late_interest_income_account",
-)
 _REASONS = {
     "disbursement": ScheduleVersion.Reason.DISBURSEMENT,
     "tranche": ScheduleVersion.Reason.TRANCHE,
@@ -44,33 +46,71 @@ _REASONS = {
 
 
 def settle(
-    loan: Loan, *, actor, correction: bool = False, fund=None, new: Repayment | None = None
+    loan: ServicedLoan,
+    *,
+    actor,
+    correction: bool = False,
+    business_date: date | None = None,
+    new: Repayment | None = None,
 ) -> list[Result]:
     """Post what the replay says and store the schedule; call inside the use case's transaction,
-    with the loan row locked. `correction`: the change comes from a reversal; `new`: the
-    repayment just recorded (saves reading it back)."""
-    business_date = (fund or current_fund()).business_date
+    with the loan locked (`servicing_sql.lock_loan`). `correction`: the change comes from a
+    reversal; `business_date`: the fund's, if the caller has it; `new`: the repayment just
+    recorded."""
+    business_date = business_date or current_fund().business_date
+    terms = loan_terms(loan.contract)
     results = []
     for share in parts_of(loan):
-        result = replay_part(loan, share, as_of=business_date)
-        _post_allocations(loan, share, result, actor=actor, business_date=business_date, new=new)
-        _store_schedule(loan, share, result, on=business_date if correction else None)
+        share_id = share.pk if share else None
+        tranches, payments = servicing_sql.events(loan.pk, share_id)
+        result = replay(terms, tranches=tranches, payments=payments, as_of=business_date)
+        if new is not None and new.share_id != share_id:
+            pass  # another household's repayment: nothing of this sub-loan changed
+        elif new is not None and _is_last(new, tranches, payments):
+            _post_last(loan, share, result, new, actor=actor)
+        else:
+            _post_allocations(loan, share, result, actor=actor, business_date=business_date)
+            _store_schedule(loan, share, result, on=business_date if correction else None)
         results.append(result)
     repaid = bool(results) and all(result.is_repaid for result in results)
     if loan.status == LoanStatus.ACTIVE and repaid:
-        apply_transition(loan, "close", actor=actor, note=_("Principal and all interest repaid."))
+        apply_transition(
+            Loan.objects.get(pk=loan.pk), "close", actor=actor, note=_("Principal and all interest repaid.")
+        )
     elif loan.status == LoanStatus.CLOSED and not repaid:
         apply_transition(
-            loan, "reopen", actor=actor, note=_("A repayment was reversed: the loan owes again.")
+            Loan.objects.get(pk=loan.pk),
+            "reopen",
+            actor=actor,
+            note=_("A repayment was reversed: the loan owes again."),
         )
     return results
 
 
-def _posted(loan: Loan, share: LoanMemberShare | None) -> dict[int, tuple[dict[str, Decimal], int]]:
+def _is_last(new: Repayment, tranches: list[Tranche], payments: list[Payment]) -> bool:
+    """Whether the replay takes `new` after every other event of its sub-loan: by value date, and
+    on one day tranches first, then repayments in the order they were recorded (`payments`')."""
+    day, position = new.value_date, next(i for i, p in enumerate(payments) if p.key == f"r{new.pk}")
+    return (
+        all(t.value_date <= day for t in tranches)
+        and all(p.value_date <= day for p in payments[:position])
+        and all(p.value_date < day for p in payments[position + 1 :])
+    )
+
+
+def _post_last(loan, share, result: Result, new: Repayment, *, actor) -> None:
+    """Post the sub-loan's last event, a repayment; store the schedule if it made a new one."""
+    key = f"r{new.pk}"
+    post_repayment(loan, new, result.allocations[key], actor=actor, attempt=1)
+    if any(version.cause == key for version in result.versions):
+        _store_schedule(loan, share, result, on=None)
+
+
+def _posted(loan: ServicedLoan, share: LoanMemberShare | None) -> dict[int, tuple[dict[str, Decimal], int]]:
     """For each repayment, what the sub-ledger holds as paid by it net of corrections (principal
     as paid, not as the change in what is owed), and how many times it was posted."""
     rows = (
-        LoanTransaction.objects.filter(loan=loan, share=share, repayment__isnull=False)
+        LoanTransaction.objects.filter(loan_id=loan.pk, share=share, repayment__isnull=False)
         .values("repayment")
         .annotate(
             *(Sum(name) for name in PORTIONS),
@@ -86,8 +126,8 @@ def _posted(loan: Loan, share: LoanMemberShare | None) -> dict[int, tuple[dict[s
     }
 
 
-def _post_allocations(loan, share, result: Result, *, actor, business_date, new) -> None:
-    """Post each repayment whose allocation is not what the sub-ledger holds (usually only the new one)."""
+def _post_allocations(loan, share, result: Result, *, actor, business_date) -> None:
+    """Post each repayment whose allocation is not what the sub-ledger holds."""
     posted = _posted(loan, share)
     changed = {}
     for key, allocation in result.allocations.items():
@@ -97,11 +137,7 @@ def _post_allocations(loan, share, result: Result, *, actor, business_date, new)
             changed[pk] = allocation
     if not changed:
         return
-    if new is not None and list(changed) == [new.pk]:
-        repayments = [new]  # the usual case: only the repayment just recorded
-    else:
-        repayments = Repayment.objects.filter(pk__in=changed).select_related("account").order_by("pk")
-    for repayment in repayments:
+    for repayment in Repayment.objects.filter(pk__in=changed).select_related("account").order_by("pk"):
         held, count = posted.get(repayment.pk, (None, 0))
         if held is not None:
             reverse_repayment_posting(
@@ -121,16 +157,15 @@ def _post_allocations(loan, share, result: Result, *, actor, business_date, new)
 
 
 def post_repayment(
-    loan: Loan, repayment: Repayment, allocation: Allocation, *, actor, attempt: int, on=None
+    loan: ServicedLoan, repayment: Repayment, allocation: Allocation, *, actor, attempt: int, on=None
 ) -> LoanTransaction:
     """Post one repayment's allocation: Dr the receiving account / Cr loan principal and income."""
-    product = loan.product
     value_date = on or repayment.value_date
     reference = loan.contract.number
     credits = [
-        (product.principal_account.code, allocation.principal),
-        (product.interest_income_account.code, allocation.interest),
-        (product.late_interest_income_account.code, allocation.late_interest + allocation.penalty),
+        (loan.principal_account, allocation.principal),
+        (loan.interest_account, allocation.interest),
+        (loan.late_interest_account, allocation.late_interest + allocation.penalty),
     ]
     entry = post_entry(
         EntryDraft(
@@ -151,18 +186,20 @@ def post_repayment(
         ),
         created_by=actor,
     )
-    return LoanTransaction.objects.create(
-        loan=loan,
-        share=repayment.share,
-        kind=LoanTransaction.Kind.REPAYMENT,
-        value_date=value_date,
-        amount=allocation.total,
-        principal=-allocation.principal,
-        interest=allocation.interest,
-        late_interest=allocation.late_interest,
-        penalty=allocation.penalty,
-        repayment=repayment,
-        journal_entry=entry,
+    return servicing_sql.insert(
+        LoanTransaction(
+            loan_id=loan.pk,
+            share_id=repayment.share_id,
+            kind=LoanTransaction.Kind.REPAYMENT,
+            value_date=value_date,
+            amount=allocation.total,
+            principal=-allocation.principal,
+            interest=allocation.interest,
+            late_interest=allocation.late_interest,
+            penalty=allocation.penalty,
+            repayment=repayment,
+            journal_entry=entry,
+        )
     )
 
 
@@ -205,7 +242,7 @@ def _store_schedule(loan, share, result: Result, *, on) -> None:
         return
     fingerprint = schedule_fingerprint(result.rows)
     latest = (
-        ScheduleVersion.objects.filter(loan=loan, share=share)
+        ScheduleVersion.objects.filter(loan_id=loan.pk, share=share)
         .order_by("-number")
         .values_list("number", "fingerprint")
         .first()
@@ -214,7 +251,7 @@ def _store_schedule(loan, share, result: Result, *, on) -> None:
         return
     last = result.versions[-1]
     version = ScheduleVersion.objects.create(
-        loan=loan,
+        loan_id=loan.pk,
         share=share,
         number=latest[0] + 1 if latest else 1,
         effective_date=on or last.effective_date,

@@ -25,6 +25,8 @@ from loans.replaying import replay_part
 from loans.services.contracts import ContractTerms, sign_contract
 from loans.services.disbursements import authorize_disbursement, cancel_disbursement, record_disbursement
 from loans.services.repayments import reverse_repayment
+from loans.services.servicing_sql import lock_loan
+from loans.services.settling import settle
 from tests.loans import factories
 from tests.loans.conftest import ROW1, ROW2, START, move_to, repay
 
@@ -283,6 +285,18 @@ def test_after_any_actions_the_sub_ledger_and_the_gl_agree(staff, bank, actions)
             assert_books_agree()
             replayed = replay_part(loan, None, as_of=Fund.objects.get().business_date)
             assert replayed.principal_outstanding == sub_ledger(loan, "principal")
+            assert_nothing_left_to_settle(loan, staff)
+        transaction.set_rollback(True)
+
+
+def assert_nothing_left_to_settle(loan, staff):
+    """Settling the loan in full now (every allocation against the sub-ledger, the schedule
+    against its latest version) finds nothing to post or store: the short path a repayment takes
+    when it is its loan's last event posted what the full one would have."""
+    counts = LoanTransaction.objects.count(), ScheduleVersion.objects.count()
+    with transaction.atomic():
+        settle(lock_loan(loan.pk), actor=staff["accountant"])
+        assert (LoanTransaction.objects.count(), ScheduleVersion.objects.count()) == counts
         transaction.set_rollback(True)
 
 
