@@ -49,7 +49,7 @@ from loans.services.repayments import RepaymentInput, record_repayment  # noqa: 
 
 # The pages' static files by their plain names: no collectstatic manifest is needed to render.
 settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic here
 
 
 def measure(client: Client, url: str, times: int) -> tuple[int, list[float]]:
