@@ -119,8 +119,9 @@ class SubLoan:
         return self.share.member if self.share is not None else None
 
 
-def _total(parts: list[SubLoan], name: str) -> Decimal:
-    return sum((getattr(part.result, name) for part in parts), ZERO)
+def _summed(name: str) -> property:
+    """A figure of the loan: the engine's `name`, summed over the sub-loans."""
+    return property(lambda position: sum((getattr(part.result, name) for part in position.parts), ZERO))
 
 
 @dataclass(frozen=True)
@@ -130,33 +131,15 @@ class LoanPosition:
     as_of: date
     parts: list[SubLoan]
 
-    @property
-    def disbursed(self) -> Decimal:
-        return _total(self.parts, "disbursed")
-
-    @property
-    def principal_outstanding(self) -> Decimal:
-        return _total(self.parts, "principal_outstanding")
-
-    @property
-    def due_today(self) -> Decimal:
-        return _total(self.parts, "due_today")
-
-    @property
-    def overdue_principal(self) -> Decimal:
-        return _total(self.parts, "overdue_principal")
-
-    @property
-    def overdue_interest(self) -> Decimal:
-        return _total(self.parts, "overdue_interest")
-
-    @property
-    def late_interest(self) -> Decimal:
-        return _total(self.parts, "late_interest_owed")
-
-    @property
-    def penalty(self) -> Decimal:
-        return _total(self.parts, "penalty_owed")
+    disbursed = _summed("disbursed")
+    principal_outstanding = _summed("principal_outstanding")
+    due_today = _summed("due_today")
+    overdue_principal = _summed("overdue_principal")
+    overdue_interest = _summed("overdue_interest")
+    late_interest = _summed("late_interest_owed")
+    penalty = _summed("penalty_owed")
+    accrued_interest = _summed("accrued_interest")
+    payoff = _summed("payoff")
 
     @property
     def late_charges(self) -> Decimal:
@@ -183,14 +166,6 @@ class LoanPosition:
     def to_pay_now(self) -> Decimal:
         """What brings the loan up to date today: everything overdue and everything due today."""
         return self.overdue + self.due_today
-
-    @property
-    def accrued_interest(self) -> Decimal:
-        return _total(self.parts, "accrued_interest")
-
-    @property
-    def payoff(self) -> Decimal:
-        return _total(self.parts, "payoff")
 
     @property
     def days_past_due(self) -> int:
