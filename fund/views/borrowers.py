@@ -222,9 +222,12 @@ def document_upload(request, pk):
 def document_download(request, pk):
     # Served here, not from MEDIA_URL, so that the borrower scoping applies to files too.
     document = get_object_or_404(selectors.documents_for(user=request.user), pk=pk)
-    return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=os.path.basename(document.file.name)
-    )
+    try:
+        content = document.file.open("rb")
+    except FileNotFoundError:
+        # The record is there but storage lost its file (a restore without media/): not a 500.
+        raise Http404 from None
+    return FileResponse(content, as_attachment=True, filename=os.path.basename(document.file.name))
 
 
 @login_required

@@ -32,7 +32,9 @@ def fund_detail(request):
 @permission_required("fund.advance_business_date", raise_exception=True)
 def business_date_advance(request):
     """Move the business date forward by hand, until close of day does it each night."""
-    fund = selectors.current_fund()
+    fund = Fund.objects.first()
+    if fund is None:
+        return redirect("fund:fund_setup")
     form = BusinessDateForm(request.POST or None, initial={"to": fund.business_date})
     if request.method == "POST" and form.is_valid():
         moved = run_service(
@@ -107,6 +109,8 @@ def fund_edit(request):
 @login_required
 @permission_required("fund.add_authoritylevel", raise_exception=True)
 def authority_create(request):
+    if not Fund.objects.exists():
+        return redirect("fund:fund_setup")
     form = AuthorityLevelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         level = run_service(
@@ -149,6 +153,8 @@ def authority_edit(request, pk):
 @login_required
 @permission_required("fund.add_capitalsource", raise_exception=True)
 def capital_source_create(request):
+    if not Fund.objects.exists():
+        return redirect("fund:fund_setup")
     form = CapitalSourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         source = run_service(form, lambda: create_capital_source(actor=request.user, **form.cleaned_data))

@@ -2,10 +2,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from fund import services
-from fund.models import Borrower, CapitalReceipt, Fund, LoanProduct
+from fund.models import Borrower, CapitalReceipt, DocumentType, Fund, LoanProduct
 from ledger.models import Account
 from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory, product_fields
 
@@ -96,6 +97,18 @@ def test_the_list_filters_by_type_province_status_and_search(as_officer, officer
     assert names(status="suspended") == ["HTX Tạm dừng"]
     assert names(q="nghệ") == ["HTX Nghệ An"]
     assert len(names()) == 4
+
+
+def test_a_document_whose_file_is_gone_answers_404(as_officer, officer):
+    document = services.add_borrower_document(
+        actor=officer,
+        borrower=BorrowerFactory(),
+        document_type=DocumentType.objects.get(code="charter"),
+        file=SimpleUploadedFile("dieu-le.pdf", b"%PDF-1.4"),
+        issued_on=dt.date(2021, 1, 1),
+    )
+    document.file.storage.delete(document.file.name)
+    assert as_officer.get(reverse("fund:document_download", args=[document.pk])).status_code == 404
 
 
 def test_households_are_added_to_groups_only(as_officer):
@@ -229,6 +242,20 @@ def test_the_fund_page_invites_setting_up_then_shows_the_fund(as_accountant):
     fund = Fund.objects.get()
     assert fund.business_date == dt.date(2026, 2, 2) and fund.exposure_limit == Decimal(4_500_000_000)
     assert "4.500.000.000" in as_accountant.get(reverse("fund:fund_detail")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url_name", "form"),
+    [
+        ("fund:business_date_advance", {"to": "2026-03-03"}),
+        ("fund:authority_create", {"name": "Giám đốc", "max_amount": "1.000.000"}),
+        ("fund:capital_source_create", {"kind": "state_budget", "name": "Ngân sách"}),
+    ],
+)
+def test_pages_that_need_the_fund_send_to_its_set_up_before_there_is_one(as_accountant, url_name, form):
+    for response in (as_accountant.get(reverse(url_name)), as_accountant.post(reverse(url_name), form)):
+        assert response.status_code == 302 and response["Location"] == reverse("fund:fund_setup")
+    assert not Fund.objects.exists()
 
 
 def test_capital_received_through_the_page_is_posted(as_accountant, accountant, fund):
