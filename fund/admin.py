@@ -5,8 +5,10 @@ post capital without a journal entry, change a state outside its transitions).""
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnly
 from fund import services
 from fund.models import (
     AuthorityLevel,
@@ -38,6 +40,16 @@ def _adopt(obj, saved) -> None:
 
 class ServiceAdmin(admin.ModelAdmin):
     """M2M fields are passed to the services, never saved by the admin behind their back."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refused:
+            # A rule only the service checks (the admin's form passed): its transaction is
+            # undone, so nothing was saved; say why instead of a 500.
+            for message in refused.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:
@@ -283,20 +295,11 @@ class CapitalSourceAdmin(ServiceAdmin):
 
 
 @admin.register(CapitalReceipt)
-class CapitalReceiptAdmin(admin.ModelAdmin):
+class CapitalReceiptAdmin(ReadOnly, admin.ModelAdmin):
     """Receipts are posted from the Fund page (they make journal entries); here they are read."""
 
     list_display = ("value_date", "source", "amount", "account", "journal_entry", "created_by")
     list_filter = ("source",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

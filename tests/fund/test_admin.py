@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from fund import services
-from fund.models import Borrower, LoanProduct
-from tests.fund.factories import BorrowerFactory, product_fields
+from fund.models import AuthorityLevel, Borrower, LoanProduct
+from tests.fund.factories import BorrowerFactory, FundFactory, product_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,18 @@ def test_the_admin_edits_a_borrower_through_the_service(admin_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     borrower.refresh_from_db()
     assert (borrower.name, borrower.phone, borrower.member_count) == ("HTX Đổi tên", "0912345678", 30)
+
+
+def test_what_the_service_refuses_in_the_admin_is_a_message_and_changes_nothing(admin_client, user_with_role):
+    FundFactory()
+    gone = user_with_role("approver", is_active=False)
+    url = reverse("admin:fund_authoritylevel_add")
+    form = {"name": "Giám đốc", "max_amount_0": "1000000000", "max_amount_1": "VND", "holders": [gone.pk]}
+    response = admin_client.post(url, form, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    refusals = [m.message for m in response.context["messages"] if m.level_tag == "error"]
+    assert len(refusals) == 1 and gone.username in refusals[0]  # the page speaks Vietnamese
+    assert not AuthorityLevel.objects.exists()
 
 
 def test_the_admin_suspends_borrowers_by_their_transition(admin_client):
