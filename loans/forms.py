@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, PercentField, VNDField
 from fund.models import Borrower, DocumentType
+from fund.models.borrowers import validate_document_size
 from fund.selectors import current_fund, offered_products, visible_borrowers
 from loans.models import Loan, LoanStatus, Repayment
 from loans.selectors import contracted_shares
@@ -269,7 +270,8 @@ class ReasonForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Repayments file (.xlsx)"))
+    # The whole file is read into memory: a size cap keeps one upload from taking the server's.
+    file = forms.FileField(label=_("Repayments file (.xlsx)"), validators=[validate_document_size])
 
 
 class PayoffQuoteForm(forms.Form):

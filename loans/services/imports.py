@@ -206,7 +206,14 @@ def _share(loan, id_number, number, report):
     return share
 
 
-_FIELD_COLUMNS = {"value_date": 1, "amount": 2, "channel": 3, "share": 5, "prepayment_mode": 6}
+_FIELD_COLUMNS = {
+    "value_date": 1,
+    "amount": 2,
+    "channel": 3,
+    "reference": 4,
+    "share": 5,
+    "prepayment_mode": 6,
+}
 
 
 def _column_label(field_name: str) -> str:

@@ -21,10 +21,13 @@ from common.money import format_vnd
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from ledger.models import Account
+from ledger.services.posting import MAX_AMOUNT
 from loans.engine import LoanEventError
 from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
 from loans.services.servicing_sql import ServicedLoan, fund_day, insert, lock_loan
 from loans.services.settling import reverse_repayment_posting, settle
+
+_REFERENCE_LIMIT = Repayment._meta.get_field("reference").max_length
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,11 @@ def _input_errors(
         )
     if entry.amount is None or entry.amount <= 0 or entry.amount != entry.amount.to_integral_value():
         refuse("amount", _("The amount is a whole number of đồng above 0."))
+    elif entry.amount > MAX_AMOUNT:
+        # No loan owes this much; refused here, before the row is written, as the column cannot hold it.
+        refuse("amount", _("This is more than the whole debt."))
+    if len(entry.reference.strip()) > _REFERENCE_LIMIT:
+        refuse("reference", _("At most %(limit)s characters.") % {"limit": _REFERENCE_LIMIT})
     if entry.channel not in Repayment.Channel.values:
         refuse("channel", _("Choose how the money came in."))
     if entry.prepayment_mode not in Repayment.PrepaymentMode.values:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from common.forms import run_service
 from common.views import run_action
+from fund.models import Borrower
 from fund.selectors import borrower_for, is_coop_user
 from loans.forms import ActionForm, ApplicationForm, BorrowerChoiceForm, DocumentForm
 from loans.models import LoanStatus
@@ -70,7 +71,7 @@ def _borrower_for_new_application(request):
         return None
     try:
         return borrower_for(user=user, pk=int(pk))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, Borrower.DoesNotExist):
         raise Http404 from None
 
 

@@ -112,6 +112,12 @@ def test_another_coops_loan_is_not_found(client, late, user_with_role):
         assert client.get(reverse(name, args=[late.pk])).status_code == 404
 
 
+@pytest.mark.parametrize("borrower", ["999999", "abc"])
+def test_a_new_application_for_an_unknown_borrower_is_not_found(client, staff, borrower):
+    client.force_login(staff["officer"])
+    assert client.get(reverse("loans:application_new"), {"borrower": borrower}).status_code == 404
+
+
 def test_an_approved_loan_asks_for_its_contract(client, staff):
     loan = factories.approved_loan(
         officer=staff["officer"], approver=staff["approver"], appraiser=staff["appraiser"]

@@ -330,6 +330,15 @@ def test_bad_input_is_shown_field_by_field(client, staff, on_feb_15):
     assert not Repayment.objects.exists()
 
 
+def test_an_amount_too_large_to_store_is_refused_on_the_form(client, staff, on_feb_15):
+    client = as_user(client, staff["officer"])
+    url = reverse("loans:repayment_new", args=[on_feb_15.pk])
+    response = client.post(url, repayment_data(client.get(url).context["form"], amount="9" * 19))
+    assert response.status_code == 400
+    assert "more than the whole debt" in " ".join(response.context["form"].errors["amount"])
+    assert not Repayment.objects.exists()
+
+
 def test_the_prepayment_mode_the_officer_chooses_is_used(client, staff, on_feb_15):
     client = as_user(client, staff["officer"])
     url = reverse("loans:repayment_new", args=[on_feb_15.pk])
@@ -446,6 +455,30 @@ def test_a_bad_file_says_which_rows_are_wrong_and_posts_nothing(client, staff, l
     page = response.content.decode()
     assert "Nothing was posted" in page and "No loan has this contract number." in page
     assert [(e.row, e.column) for e in response.context["report"].errors] == [(3, "Số hợp đồng")]
+    assert not Repayment.objects.exists()
+
+
+def test_cells_the_repayment_cannot_hold_are_refused_by_row_and_column(client, staff, loan):
+    move_to(dt.date(2026, 3, 20))
+    file = workbook_file(
+        [loan.contract.number, dt.date(2026, 2, 15), 10**19, "Chuyển khoản", "UNC 1"],
+        [loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "U" * 101],
+    )
+    response = as_user(client, staff["officer"]).post(reverse("loans:repayment_import"), {"file": file})
+    assert response.status_code == 400
+    assert [(e.row, e.column) for e in response.context["report"].errors] == [
+        (2, "Số tiền"),
+        (3, "Số chứng từ"),
+    ]
+    assert not Repayment.objects.exists()
+
+
+def test_an_import_file_above_the_size_limit_is_refused_unread(client, staff, loan, monkeypatch):
+    monkeypatch.setattr("fund.models.borrowers.MAX_DOCUMENT_BYTES", 100)
+    file = workbook_file([loan.contract.number, dt.date(2026, 1, 15), int(ROW1), "Chuyển khoản", "UNC 1"])
+    response = as_user(client, staff["officer"]).post(reverse("loans:repayment_import"), {"file": file})
+    assert response.status_code == 400
+    assert "larger than" in " ".join(response.context["form"].errors["file"])
     assert not Repayment.objects.exists()
 
 
