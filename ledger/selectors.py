@@ -255,9 +255,11 @@ def ledger_detail(
     and the running balance after each, in posting order."""
     account = Account.objects.get(code=code)
     ids = _descendants([code], include_children=include_children)
-    opening = accounts_total(
-        codes=[code], as_of=date_from - timedelta(days=1), include_children=include_children
-    )
+    # Nothing lies before the first date there is (and the day before it does not exist).
+    opening = ZERO
+    if date_from > date.min:
+        before = date_from - timedelta(days=1)
+        opening = accounts_total(codes=[code], as_of=before, include_children=include_children)
     lines = (
         JournalLine.objects.filter(account_id__in=ids, value_date__gte=date_from, value_date__lte=date_to)
         .order_by("value_date", "entry__year", "entry__sequence", "pk")

@@ -247,3 +247,11 @@ def test_the_periods_export_lists_the_history(as_accountant, accountant):
     close_period(actor=accountant, year=2025, month=5, reason="Khóa sổ")
     sheet = workbook_of(as_accountant.get(reverse("ledger:periods_export"))).active
     assert list(sheet.iter_rows(min_row=2, values_only=True))[0][0:3] == ("05/2025", "Closed", "Closed")
+
+
+@pytest.mark.parametrize("dates", [{"date_from": "0001-01-01"}, {"date_to": "0001-01-01"}])
+@pytest.mark.parametrize("name", ["ledger:ledger_detail", "ledger:ledger_detail_export"])
+def test_the_general_ledger_from_the_first_date_there_is_is_no_500(as_accountant, name, dates):
+    post()
+    response = as_accountant.get(reverse(name), {"account": "1111", **dates})
+    assert response.status_code == 200
