@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.money import is_whole_dong
-from fund.models import CapitalReceipt, CapitalSource, User
+from fund.models import CapitalReceipt, CapitalSource, Fund, User
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from ledger.models import Account
@@ -49,7 +49,8 @@ def record_capital_receipt(
     if not isinstance(amount, Decimal) or amount <= 0 or not is_whole_dong(amount):
         raise ValidationError({"amount": _("The amount is a positive whole number of đồng.")})
     with transaction.atomic():
-        fund = current_fund()
+        # The lock queues a form sent twice at once: the second then finds the first's receipt.
+        fund = Fund.objects.select_for_update().get(pk=current_fund().pk)
         if key is not None:
             existing = CapitalReceipt.objects.filter(key=key).first()
             if existing is not None:

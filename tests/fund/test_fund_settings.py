@@ -10,6 +10,7 @@ from django.urls import reverse
 from fund import selectors, services
 from fund.models import AuthorityLevel, CapitalReceipt, CapitalSource, Fund
 from ledger.models import Account, JournalEntry
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tests.fund.helpers import refused
 
@@ -187,6 +188,23 @@ def test_the_same_receipt_key_posts_once(fund, accountant):
         actor=accountant, source=source, amount=Decimal(5), account=bank, key=key
     )
     assert first.pk == again.pk
+    assert (CapitalReceipt.objects.count(), JournalEntry.objects.count()) == (1, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_receipt_sent_twice_at_once_posts_once(fund, accountant):
+    source = services.create_capital_source(actor=accountant, kind="donation", name="Tài trợ")
+    bank, key = Account.objects.get(code="11212"), uuid.uuid4()
+
+    def send():
+        return services.record_capital_receipt(
+            actor=accountant, source=source, amount=Decimal(5), account=bank, key=key
+        )
+
+    first, second = at_once(send, send)
+    assert isinstance(first, CapitalReceipt) and isinstance(second, CapitalReceipt), (first, second)
+    assert first.pk == second.pk
     assert (CapitalReceipt.objects.count(), JournalEntry.objects.count()) == (1, 1)
 
 
