@@ -68,18 +68,22 @@ def _drawn(loan: Loan) -> Decimal:
     return total or ZERO
 
 
+def _status_problem(loan: Loan) -> str | None:
+    if loan.status in (LoanStatus.APPROVED, LoanStatus.ACTIVE):
+        return None
+    return _("Only an approved or active loan is disbursed; this one is %(status)s.") % {
+        "status": loan.get_status_display().lower()
+    }
+
+
 def _tranche_errors(loan: Loan, value_date: date, amount: Decimal, account: Account) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
     def refuse(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if loan.status not in (LoanStatus.APPROVED, LoanStatus.ACTIVE):
-        refuse(
-            "__all__",
-            _("Only an approved or active loan is disbursed; this one is %(status)s.")
-            % {"status": loan.get_status_display().lower()},
-        )
+    if problem := _status_problem(loan):
+        refuse("__all__", problem)
         return errors
     contract = getattr(loan, "contract", None)
     if contract is None:
@@ -195,6 +199,9 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     if disbursement.recorded_by_id == actor.pk:
         raise PermissionDenied(_("Whoever entered a tranche cannot authorize it: ask another accountant."))
     loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=disbursement.loan_id)
+    # A tranche left waiting while its loan was repaid and closed must not pay out (nor reopen it).
+    if problem := _status_problem(loan):
+        raise ValidationError(problem)
     _check_funds(disbursement)
     amount = disbursement.amount.amount
     entry = post_entry(

@@ -22,6 +22,7 @@ from ledger.models import Account, JournalLine
 from ledger.selectors import accounts_total, trial_balance
 from loans.models import Disbursement, Loan, LoanStatus, LoanTransaction, Repayment, ScheduleVersion
 from loans.replaying import replay_part
+from loans.selectors import loan_position
 from loans.services.contracts import ContractTerms, sign_contract
 from loans.services.disbursements import authorize_disbursement, cancel_disbursement, record_disbursement
 from loans.services.repayments import reverse_repayment
@@ -138,6 +139,28 @@ def test_a_cancelled_tranche_frees_its_amount_and_allows_undoing_the_approval(st
     record_disbursement(
         actor=staff["officer"], loan=loan, value_date=START, amount=D(120_000_000), account=bank
     )
+
+
+def test_a_tranche_left_waiting_does_not_pay_out_once_the_loan_is_repaid_and_closed(staff, bank):
+    loan = factories.signed_loan(
+        officer=staff["officer"], approver=staff["approver"], appraiser=staff["appraiser"], signed_on=START
+    )
+    first = record_disbursement(
+        actor=staff["officer"], loan=loan, value_date=START, amount=D(100_000_000), account=bank
+    )
+    authorize_disbursement(actor=staff["accountant"], disbursement=first)
+    waiting = record_disbursement(
+        actor=staff["officer"], loan=loan, value_date=START, amount=D(20_000_000), account=bank
+    )
+    day = dt.date(2026, 2, 1)
+    move_to(day)
+    repay(Loan.objects.get(pk=loan.pk), staff, day, loan_position(loan, as_of=day).payoff)
+    entries = JournalLine.objects.count()
+    with pytest.raises(ValidationError, match="closed"):
+        authorize_disbursement(actor=staff["accountant"], disbursement=waiting)
+    assert Loan.objects.get(pk=loan.pk).status == LoanStatus.CLOSED
+    assert Disbursement.objects.get(pk=waiting.pk).status == Disbursement.Status.PENDING
+    assert JournalLine.objects.count() == entries
 
 
 # --- repayments ------------------------------------------------------------------------------
