@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -50,11 +50,17 @@ def _locked(actor: User, borrower: Borrower) -> Borrower:
 
 def create_borrower(*, actor: User, fields: Mapping[str, Any]) -> Borrower:
     require_permission(actor, "fund.add_borrower")
-    with transaction.atomic():
-        borrower = Borrower()
-        assign_fields(borrower, fields, BORROWER_FIELDS)
-        borrower.full_clean()
-        borrower.save()
+    borrower = Borrower()
+    assign_fields(borrower, fields, BORROWER_FIELDS)
+    try:
+        with transaction.atomic():
+            borrower.full_clean()
+            borrower.save()
+    except IntegrityError:
+        # The same registration saved by another request since our check (a form sent twice at
+        # once): checked again now, it is refused with the constraint's message.
+        borrower.validate_constraints()
+        raise
     return borrower
 
 

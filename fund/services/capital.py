@@ -22,9 +22,11 @@ def create_capital_source(
     """A source of capital; its account defaults to the chart's account for its kind."""
     require_permission(actor, "fund.add_capitalsource")
     with transaction.atomic():
+        # Names are unique per fund: the lock makes a form sent twice at once queue and be refused.
+        fund = Fund.objects.select_for_update().get(pk=current_fund().pk)
         if account is None and kind in CapitalSource.DEFAULT_ACCOUNT_CODES:
             account = Account.objects.filter(code=CapitalSource.DEFAULT_ACCOUNT_CODES[kind]).first()
-        source = CapitalSource(fund=current_fund(), kind=kind, name=name, account=account, notes=notes)
+        source = CapitalSource(fund=fund, kind=kind, name=name, account=account, notes=notes)
         source.full_clean()
         source.save()
     return source

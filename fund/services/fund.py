@@ -81,7 +81,7 @@ def create_authority_level(
 ) -> AuthorityLevel:
     require_permission(actor, "fund.add_authoritylevel")
     with transaction.atomic():
-        level = AuthorityLevel(fund=current_fund(), name=name, max_amount=max_amount)
+        level = AuthorityLevel(fund=_locked_fund(), name=name, max_amount=max_amount)
         return _save_level(level, holders)
 
 
@@ -90,9 +90,16 @@ def update_authority_level(
 ) -> AuthorityLevel:
     require_permission(actor, "fund.change_authoritylevel")
     with transaction.atomic():
+        _locked_fund()
         level = AuthorityLevel.objects.select_for_update().get(pk=level.pk)
         level.name, level.max_amount = name, max_amount
         return _save_level(level, holders)
+
+
+def _locked_fund() -> Fund:
+    # Levels are unique by name and limit per fund: with the fund locked, two requests
+    # saving the same level (a form sent twice at once) queue, and the second is refused.
+    return Fund.objects.select_for_update().get(pk=current_fund().pk)
 
 
 def _save_level(level: AuthorityLevel, holders: Iterable[User]) -> AuthorityLevel:

@@ -1,12 +1,13 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from fund import services
 from fund.models import Borrower, DocumentType, HouseholdMember
+from tests.concurrency import at_once
 from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory, HouseholdMemberFactory
 from tests.fund.helpers import refused
 
@@ -79,6 +80,19 @@ def test_the_same_registration_in_the_same_commune_or_the_same_tax_code_is_refus
     # The same number in another commune is another register's number.
     services.create_borrower(actor=officer, fields=borrower_fields(commune="Vũ Hội", tax_code="1000123457"))
     assert Borrower.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_borrower_sent_twice_at_once_is_registered_once(officer):
+    def send():
+        return services.create_borrower(actor=officer, fields=borrower_fields())
+
+    outcomes = at_once(send, send)
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Borrower", "ValidationError"]
+    refusal = next(outcome for outcome in outcomes if isinstance(outcome, ValidationError))
+    assert "already registered" in " ".join(refusal.messages)
+    assert Borrower.objects.count() == 1
 
 
 @pytest.mark.parametrize("role", ["approver", "appraiser", "accountant", "coop_user"])

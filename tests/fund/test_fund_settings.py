@@ -150,6 +150,25 @@ def test_only_one_level_is_unlimited_and_limits_differ(levels, accountant):
     assert AuthorityLevel.objects.count() == 2
 
 
+def _director_level(actor):
+    return services.create_authority_level(actor=actor, name="Giám đốc", max_amount=None)
+
+
+def _donations(actor):
+    return services.create_capital_source(actor=actor, kind="donation", name="Tài trợ")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(("model", "save"), [(AuthorityLevel, _director_level), (CapitalSource, _donations)])
+def test_the_same_level_or_source_sent_twice_at_once_is_saved_once(fund, accountant, model, save):
+    outcomes = at_once(lambda: save(accountant), lambda: save(accountant))
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == sorted(
+        [model.__name__, "ValidationError"]
+    )
+    assert model.objects.count() == 1
+
+
 # --- capital ---------------------------------------------------------------------------------
 
 
