@@ -181,18 +181,23 @@ class ContractForm(forms.Form):
 
 
 class DisbursementForm(forms.Form):
-    """A tranche; for a group loan, optionally each household's part of it."""
+    """A tranche; for a group loan, optionally each household's part of it. `key` is made when the
+    form is first shown, so the same form sent twice enters one tranche."""
 
     value_date = forms.DateField(label=_("Value date"), widget=DATE)
     amount = VNDField(label=_("Amount (đồng)"))
     account = forms.ModelChoiceField(label=_("Paid from"), queryset=None)
     memo = forms.CharField(label=_("Memo"), required=False, max_length=255)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     service_error_labels = {"share_amounts": _("Households' parts")}
 
     def __init__(self, *args, loan: Loan, left: Decimal, **kwargs):
         fund = current_fund()
-        kwargs.setdefault("initial", {"value_date": fund.business_date, "amount": left if left > 0 else None})
+        kwargs.setdefault(
+            "initial",
+            {"value_date": fund.business_date, "amount": left if left > 0 else None, "key": uuid.uuid4().hex},
+        )
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = fund.lending_accounts.order_by("code")
         self.shares = []

@@ -48,6 +48,8 @@ class Disbursement(models.Model):
     )
     decided_at = models.DateTimeField(_("authorized or cancelled at"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # Made when the tranche form is shown, so that the form sent twice enters one tranche.
+    idempotency_key = models.CharField(max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("disbursement")
@@ -63,6 +65,11 @@ class Disbursement(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["pending", "authorized", "cancelled"]),
                 name="loans_disbursement_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="loans_disbursement_key_once",
             ),
             *vnd_only("loans_disbursement", "amount"),
         ]

@@ -39,16 +39,28 @@ def record_disbursement(
     account: Account,
     memo: str = "",
     share_amounts: dict[int, Decimal] | None = None,
+    idempotency_key: str = "",
 ) -> Disbursement:
     """Enter a tranche for authorization. A group loan's tranche is split among its households
-    (`share_amounts`, by share id; by default in proportion to what each has left to draw)."""
+    (`share_amounts`, by share id; by default in proportion to what each has left to draw).
+    Entering it again with the same `idempotency_key` returns it unchanged."""
     require_permission(actor, "loans.add_disbursement")
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if idempotency_key:
+        entered = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
+        if entered is not None:
+            return entered
     errors = _tranche_errors(loan, value_date, amount, account)
     if errors:
         raise ValidationError(errors)
     disbursement = Disbursement.objects.create(
-        loan=loan, value_date=value_date, amount=amount, account=account, memo=memo.strip(), recorded_by=actor
+        loan=loan,
+        value_date=value_date,
+        amount=amount,
+        account=account,
+        memo=memo.strip(),
+        recorded_by=actor,
+        idempotency_key=idempotency_key,
     )
     if loan.is_group_loan:
         split = share_amounts or _split_by_what_is_left(loan, amount)

@@ -35,9 +35,12 @@ def disbursement_new(request, pk: int):
                 account=data["account"],
                 memo=data["memo"],
                 share_amounts=form.share_amounts(),
+                idempotency_key=f"form:{data['key']}",
             ),
         )
-        if tranche is not None:
+        if tranche is not None and tranche.loan_id != loan.pk:
+            form.add_error(None, _("This form was already used for another loan. Open a new one."))
+        elif tranche is not None:
             messages.success(
                 request,
                 _("Tranche of %(amount)s entered; it waits for an accountant's authorization.")

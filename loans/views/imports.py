@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 
 from common.forms import run_service
@@ -26,6 +27,9 @@ def repayment_import(request):
         report = run_service(
             form, lambda: import_repayments(actor=request.user, file=upload, file_name=upload.name)
         )
+        if report is not None:
+            # The report lists each posted row with its loan, contract and household: read them at once.
+            prefetch_related_objects(report.posted, "loan__contract", "share__member")
     context = {
         "form": form,
         "report": report,

@@ -6,10 +6,13 @@ comes back on the page (field by field, or as a message) with nothing changed.
 
 import datetime as dt
 import io
+import uuid
 from decimal import Decimal as D
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -141,7 +144,9 @@ def test_a_coop_user_cannot_reach_the_staff_pages_of_its_loan_nor_another(client
 
 
 def tranche_data(bank, **changes):
-    return {"value_date": "2026-01-15", "amount": "50.000.000", "account": bank.pk, "memo": ""} | changes
+    """What a newly shown tranche form sends (its own key)."""
+    data = {"value_date": "2026-01-15", "amount": "50.000.000", "account": bank.pk, "memo": ""}
+    return data | {"key": uuid.uuid4().hex} | changes
 
 
 def test_the_tranche_form_offers_what_is_left_on_the_business_date(client, staff, signed):
@@ -166,6 +171,18 @@ def test_an_officer_enters_a_tranche_for_authorization(client, staff, signed, ba
         D(50_000_000),
         staff["officer"],
     )
+
+
+def test_the_tranche_form_sent_twice_enters_one_tranche(client, staff, signed, bank):
+    client = as_user(client, staff["officer"])
+    url = reverse("loans:disbursement_new", args=[signed.pk])
+    data = tranche_data(bank, key=client.get(url).context["form"]["key"].value())
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Disbursement.objects.count() == 1
+    # A new form is a new tranche, even for the same amount.
+    assert client.post(url, tranche_data(bank)).status_code == 302
+    assert Disbursement.objects.count() == 2
 
 
 def test_a_refused_tranche_comes_back_on_the_form(client, staff, signed, bank):
@@ -480,6 +497,21 @@ def test_an_import_file_above_the_size_limit_is_refused_unread(client, staff, lo
     assert response.status_code == 400
     assert "larger than" in " ".join(response.context["form"].errors["file"])
     assert not Repayment.objects.exists()
+
+
+def test_the_import_report_reads_the_posted_rows_loans_at_once(client, staff, loan):
+    move_to(dt.date(2026, 3, 20))
+    client = as_user(client, staff["officer"])
+
+    def contract_reads(rows: int) -> int:
+        number, day = loan.contract.number, dt.date(2026, 2, 15)
+        file = workbook_file(*[[number, day, 100_000, "Tiền mặt", f"PT {rows}-{n}"] for n in range(rows)])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(reverse("loans:repayment_import"), {"file": file}).status_code == 200
+        # (The hot path's prepared statements are captured without their text.)
+        return sum('FROM "loans_loancontract"' in (query["sql"] or "") for query in queries.captured_queries)
+
+    assert contract_reads(1) == contract_reads(4)
 
 
 def test_the_import_template_is_a_workbook_with_the_columns(client, staff):
