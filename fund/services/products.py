@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,17 +76,23 @@ def create_product(
 ) -> LoanProduct:
     """A new product (version 1). Posting accounts not given default from the term class."""
     require_permission(actor, "fund.add_loanproduct")
-    with transaction.atomic():
-        product = LoanProduct()
-        assign_fields(product, fields, PRODUCT_FIELDS)
-        _check_code_free(product.code)
-        if product.term_max_months:
-            for field, account in default_accounts(term_max_months=product.term_max_months).items():
-                if getattr(product, f"{field}_id") is None:
-                    setattr(product, field, account)
-        product.full_clean()
-        product.save()
-        product.required_documents.set(required_documents)
+    product = LoanProduct()
+    assign_fields(product, fields, PRODUCT_FIELDS)
+    try:
+        with transaction.atomic():
+            _check_code_free(product.code)
+            if product.term_max_months:
+                for field, account in default_accounts(term_max_months=product.term_max_months).items():
+                    if getattr(product, f"{field}_id") is None:
+                        setattr(product, field, account)
+            product.full_clean()
+            product.save()
+            product.required_documents.set(required_documents)
+    except IntegrityError:
+        # The same code saved by another request since our check (a form sent twice at once):
+        # checked again now, it is refused with the constraint's message.
+        product.validate_constraints()
+        raise
     return product
 
 

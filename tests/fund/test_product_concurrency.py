@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from fund import services
 from fund.models import DocumentType, LoanProduct
+from tests.concurrency import at_once
 from tests.fund.factories import product_fields
 
 
@@ -44,6 +45,17 @@ def test_concurrent_edits_of_a_frozen_product_make_exactly_one_version(accountan
     assert sorted(outcomes) == ["refused", "saved"]
     assert sorted(LoanProduct.objects.values_list("version", "status")) == [(1, "superseded"), (2, "active")]
     assert LoanProduct.objects.get(version=1).annual_rate == Decimal("0.066")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_new_product_sent_twice_at_once_is_created_once(accountant):
+    def send():
+        return services.create_product(actor=accountant, fields=product_fields())
+
+    outcomes = at_once(send, send)
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["LoanProduct", "ValidationError"]
+    assert LoanProduct.objects.count() == 1
 
 
 def wait_until_another_session_waits_for_a_lock(timeout: float = 20) -> None:
