@@ -189,8 +189,3 @@ def offered_products(*, borrower_type: str | None = None) -> QuerySet[LoanProduc
 def product_versions(*, code: str) -> QuerySet[LoanProduct]:
     """Every version of a product, newest first."""
     return LoanProduct.objects.filter(code=code).order_by("-version")
-
-
-def current_version(*, code: str) -> LoanProduct:
-    """The version of a product that is not superseded (offered or withdrawn)."""
-    return LoanProduct.objects.exclude(status=LoanProduct.Status.SUPERSEDED).get(code=code)
