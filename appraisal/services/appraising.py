@@ -24,6 +24,7 @@ from appraisal.services.terms import collateral_error, terms_errors
 from common.money import is_whole_dong
 from fund.selectors import business_date
 from fund.services.common import require_permission
+from ledger.services.posting import MAX_AMOUNT
 from loans.models import Loan
 from loans.services.transitions import apply_transition
 
@@ -103,6 +104,8 @@ def _amount_errors(figures, names: Sequence[str]) -> dict[str, list[str]]:
             errors[name] = [_("Give this figure (0 if there is none).")]
         elif not value.is_finite() or not is_whole_dong(value):
             errors[name] = [_("Give a whole number of đồng.")]
+        elif abs(value) > MAX_AMOUNT:
+            errors[name] = [_("This amount is too large.")]
     return errors
 
 

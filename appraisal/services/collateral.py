@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from appraisal.services.common import appraisal_to_edit
 from common.money import is_whole_dong
 from fund.services.common import require_permission
+from ledger.services.posting import MAX_AMOUNT
 from loans.models import Collateral, Loan
 
 LTV_PLACES = Decimal("0.0001")  # the loan-to-value column keeps four places
@@ -44,6 +45,8 @@ def _errors(item: CollateralTerms) -> dict[str, str]:
     valuation = item.valuation
     if valuation is None or not valuation.is_finite() or valuation <= 0 or not is_whole_dong(valuation):
         errors["valuation"] = _("The valuation is a whole number of đồng above 0.")
+    elif valuation > MAX_AMOUNT:
+        errors["valuation"] = _("This amount is too large.")
     if item.valued_on is None:
         errors["valued_on"] = _("Give the date of the valuation.")
     elif item.valued_on > timezone.localdate():

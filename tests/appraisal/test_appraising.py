@@ -166,6 +166,32 @@ def test_the_cash_flow_runs_from_year_1_without_gaps(appraising, appraiser):
     assert not appraising.appraisal.cash_flow.exists()
 
 
+BEYOND_A_MONEY_COLUMN = D(10) ** 18  # MoneyField(max_digits=18) holds at most 18 digits
+
+
+def test_figures_too_large_to_store_are_refused_on_their_cell(appraising, appraiser):
+    huge = BEYOND_A_MONEY_COLUMN
+    statement = factories.statement_figures(2024, total_assets=huge, total_liabilities=huge, equity=D(0))
+    errors = refused(
+        lambda: services.save_financial_statements(actor=appraiser, loan=appraising, statements=[statement])
+    )
+    assert set(errors) == {"0.total_assets", "0.total_liabilities"}
+    errors = refused(
+        lambda: services.save_cash_flow(
+            actor=appraiser, loan=appraising, years=[CashFlowFigures(1, huge, D(0))]
+        )
+    )
+    assert set(errors) == {"0.inflow"}
+    errors = refused(
+        lambda: services.add_collateral(
+            actor=appraiser, loan=appraising, item=factories.collateral_terms(valuation=huge)
+        )
+    )
+    assert set(errors) == {"valuation"}
+    assert not appraising.appraisal.statements.exists() and not appraising.appraisal.cash_flow.exists()
+    assert not Collateral.objects.exists()
+
+
 def test_collateral_is_recorded_on_the_loan_with_what_the_fund_may_lend_against_it(appraising, appraiser):
     item = services.add_collateral(actor=appraiser, loan=appraising, item=factories.collateral_terms())
     assert item.loan == appraising and item.recorded_by == appraiser
