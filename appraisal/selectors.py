@@ -23,7 +23,7 @@ from appraisal.models.appraisal import STATEMENT_AMOUNTS
 from appraisal.proposal import LendingTerms, schedule_terms
 from common.money import ZERO
 from fund.models import AuthorityLevel
-from fund.selectors import approval_level_for, can_approve
+from fund.selectors import approval_level_for
 from loans.models import Collateral, Loan, LoanStatus
 from loans.schedule import Installment, ScheduleError, ScheduleTerms, build_schedule
 from loans.selectors import DossierLine, dossier_checklist, loans_visible_to
@@ -93,8 +93,36 @@ class Decision:
         return self.covered and not self.own_appraisal
 
 
-def decision_for(user, loan: Loan) -> Decision:
+@dataclass(frozen=True)
+class _Authority:
+    """The fund's authority levels and those a user holds, read once for a whole list of decisions.
+
+    It answers as `fund.selectors.approval_level_for` and `can_approve` do (the services decide
+    with those), without two queries per row.
+    """
+
+    levels: list[AuthorityLevel]  # lowest limit first, unlimited last (the model's ordering)
+    held: set[int]
+
+    @classmethod
+    def of(cls, user) -> "_Authority":
+        held = set(user.authority_levels.values_list("pk", flat=True)) if user.is_active else set()
+        return cls(levels=list(AuthorityLevel.objects.all()), held=held)
+
+    def covering(self, amount: Decimal) -> list[AuthorityLevel]:
+        levels = self.levels
+        return [level for level in levels if level.max_amount is None or level.max_amount.amount >= amount]
+
+    def level_needed(self, amount: Decimal) -> AuthorityLevel | None:
+        return next(iter(self.covering(amount)), None)
+
+    def covers(self, amount: Decimal) -> bool:
+        return any(level.pk in self.held for level in self.covering(amount))
+
+
+def decision_for(user, loan: Loan, *, authority: _Authority | None = None) -> Decision:
     """The decision on this appraised (or approved) loan, as this user may take it."""
+    authority = authority or _Authority.of(user)
     appraisal = loan.appraisal
     approved = loan.status == LoanStatus.APPROVED
     amount = loan.approved_amount.amount if approved else decision_amount(appraisal)
@@ -102,8 +130,8 @@ def decision_for(user, loan: Loan) -> Decision:
         loan=loan,
         appraisal=appraisal,
         amount=amount,
-        level=level_needed(amount),
-        covered=can_approve(user=user, amount=amount),
+        level=authority.level_needed(amount),
+        covered=authority.covers(amount),
         own_appraisal=appraisal.appraiser_id == user.pk,
         score=score_of(appraisal.ratings.all()),
     )
@@ -118,7 +146,8 @@ def decisions_for(user, *, status: str = LoanStatus.APPRAISED) -> list[Decision]
         .prefetch_related("appraisal__ratings")
         .order_by("pk")
     )
-    return [decision_for(user, loan) for loan in loans]
+    authority = _Authority.of(user)
+    return [decision_for(user, loan, authority=authority) for loan in loans]
 
 
 # --- one appraisal's figures ---------------------------------------------------------------

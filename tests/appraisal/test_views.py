@@ -4,11 +4,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from appraisal.models import Appraisal
 from fund import roles
+from fund.models import AuthorityLevel
 from loans.models import Loan, LoanStatus
 from tests.appraisal import factories
 from tests.fund.factories import BorrowerFactory
@@ -282,6 +285,32 @@ def test_the_decisions_page_marks_what_the_approvers_authority_covers(client, ap
     marks = {d.loan.pk: (d.covered, d.level.name) for d in response.context["waiting"]}
     assert marks == {appraised.pk: (True, "Giám đốc"), large.pk: (False, "Hội đồng quản lý")}
     assert "needs Hội đồng quản lý" in response.content.decode()
+
+
+def test_the_board_covers_any_amount_and_an_amount_no_level_covers_is_marked(
+    client, appraised, large, board_member
+):
+    def marks():
+        response = page(client, board_member, "decisions")
+        return {d.loan.pk: (d.covered, d.level and d.level.name) for d in response.context["waiting"]}
+
+    assert marks() == {appraised.pk: (True, "Giám đốc"), large.pk: (True, "Hội đồng quản lý")}
+    AuthorityLevel.objects.filter(max_amount__isnull=True).delete()
+    assert marks() == {appraised.pk: (False, "Giám đốc"), large.pk: (False, None)}
+
+
+def test_the_decisions_page_reads_the_authority_levels_once_not_per_application(
+    client, appraised, director, officer, appraiser
+):
+    client.force_login(director)
+    with CaptureQueriesContext(connection) as for_one:
+        client.get(reverse("appraisal:decisions"))
+    for _ in range(3):
+        factories.appraised_loan(appraiser=appraiser, officer=officer)
+    with CaptureQueriesContext(connection) as for_four:
+        response = client.get(reverse("appraisal:decisions"))
+    assert len(response.context["waiting"]) == 4
+    assert len(for_four) == len(for_one)
 
 
 @pytest.mark.parametrize("role", [roles.APPRAISER, roles.FUND_OFFICER, roles.COOP_USER])
