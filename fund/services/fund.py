@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fund.models import AuthorityLevel, Fund, User
@@ -32,15 +32,19 @@ def set_up_fund(
 ) -> Fund:
     """Create the installation's one fund; its business date starts on the given day."""
     require_permission(actor, "fund.add_fund")
-    with transaction.atomic():
-        if Fund.objects.select_for_update().exists():
-            raise ValidationError(_("The fund is already set up; edit it instead."))
-        fund = Fund(business_date=business_date)
-        assign_fields(fund, fields, FUND_FIELDS)
-        accounts = _checked_lending_accounts(lending_accounts)
-        fund.full_clean()
-        fund.save()
-        fund.lending_accounts.set(accounts)
+    fund = Fund(business_date=business_date)
+    assign_fields(fund, fields, FUND_FIELDS)
+    try:
+        with transaction.atomic():
+            accounts = _checked_lending_accounts(lending_accounts)
+            fund.full_clean()  # its one-row constraint refuses a second fund
+            fund.save()
+            fund.lending_accounts.set(accounts)
+    except IntegrityError:
+        # Another request set the fund up since our check (the form sent twice at once):
+        # checked again now, it is refused with the constraint's message.
+        fund.validate_constraints()
+        raise
     return fund
 
 

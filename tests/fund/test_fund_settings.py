@@ -56,6 +56,22 @@ def test_an_accountant_sets_up_the_one_fund_and_its_business_date(accountant):
     assert Fund.objects.count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_set_up_sent_twice_at_once_makes_one_fund(accountant):
+    def send():
+        return services.set_up_fund(
+            actor=accountant,
+            fields=FUND_FIELDS,
+            business_date=dt.date(2026, 1, 5),
+            lending_accounts=lending_accounts(),
+        )
+
+    outcomes = at_once(send, send)
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Fund", "ValidationError"]
+    assert Fund.objects.count() == 1
+
+
 def test_the_database_holds_one_fund_only(fund):
     with pytest.raises(IntegrityError), transaction.atomic():
         Fund.objects.create(**FUND_FIELDS, business_date=dt.date(2026, 1, 1))
