@@ -17,6 +17,7 @@ from common.money import format_vnd
 from fund.models import Borrower, DocumentType, HouseholdMember, LoanProduct
 from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
+from ledger.services.posting import MAX_AMOUNT
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
 from loans.selectors import exposure_problem, missing_documents
 from loans.services.transitions import apply_transition
@@ -86,15 +87,18 @@ def _check_shares(terms: ApplicationTerms, refuse) -> None:
     members = [member for member, _amount in terms.shares]
     if len({m.pk for m in members}) != len(members):
         refuse("shares", _("Each household appears once."))
+    refused = False
     for member, amount in terms.shares:
         if member.borrower_id != terms.borrower.pk or not member.is_current:
             refuse("shares", _("%(member)s is not a current member of this group.") % {"member": member})
-        if amount is None or amount <= 0 or amount != amount.to_integral_value():
+        if amount is None or amount <= 0 or amount != amount.to_integral_value() or amount > MAX_AMOUNT:
             refuse(
                 "shares", _("%(member)s: the share is a whole number of đồng above 0.") % {"member": member}
             )
+            refused = True
+    # The sum only once each share is sound: a refused one may be too long to even show.
     total = sum((amount or Decimal(0) for _member, amount in terms.shares), Decimal(0))
-    if terms.amount is not None and total != terms.amount:
+    if not refused and terms.amount is not None and terms.amount <= MAX_AMOUNT and total != terms.amount:
         refuse(
             "shares",
             _("The households' shares add up to %(total)s, not the amount of %(amount)s.")

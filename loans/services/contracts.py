@@ -13,6 +13,7 @@ from fund.models.products import MAX_ANNUAL_RATE
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from fund.templatetags.money import percent
+from ledger.services.posting import MAX_AMOUNT
 from loans.models import Loan, LoanContract, LoanStatus
 from loans.schedule import ScheduleError, ScheduleTerms
 
@@ -140,19 +141,23 @@ def _check_share_amounts(loan: Loan, terms: ContractTerms, refuse) -> None:
     if set(amounts) - set(shares):
         refuse("share_amounts", _("Only the households of this loan can have a share."))
         return
+    refused = False
     for pk, amount in amounts.items():
         share = shares[pk]
         limit = (share.approved_amount or share.amount).amount
         if amount is None or amount < 0 or amount != amount.to_integral_value():
             refuse("share_amounts", _("%(member)s: a whole number of đồng.") % {"member": share.member})
+            refused = True
         elif amount > limit:
             refuse(
                 "share_amounts",
                 _("%(member)s: more than the %(limit)s approved.")
                 % {"member": share.member, "limit": format_vnd(limit)},
             )
+            refused = True
+    # The sum only once each amount is sound: a refused one may be too long to even show.
     total = sum((a for a in amounts.values() if a), Decimal(0))
-    if terms.amount is not None and total != terms.amount:
+    if not refused and terms.amount is not None and terms.amount <= MAX_AMOUNT and total != terms.amount:
         refuse(
             "share_amounts",
             _("The households' amounts add up to %(total)s, not the contract's %(amount)s.")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from common.money import ONE_DONG, ZERO, format_vnd
+from common.money import ONE_DONG, ZERO, format_vnd, round_vnd
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from ledger.models import Account
@@ -165,11 +165,7 @@ def _split_by_what_is_left(loan: Loan, amount: Decimal) -> dict[int, Decimal]:
     total_left = sum(left.values(), ZERO)
     split, given = {}, ZERO
     for index, (pk, rest) in enumerate(left.items()):
-        part = (
-            amount - given
-            if index == len(left) - 1
-            else min(rest, (amount * rest / total_left).to_integral_value())
-        )
+        part = amount - given if index == len(left) - 1 else min(rest, round_vnd(amount * rest / total_left))
         split[pk] = part
         given += part
     return split

@@ -154,6 +154,16 @@ def test_a_household_groups_shares_must_add_up_to_the_amount(officer):
     assert loan.member_shares.count() == 2
 
 
+def test_a_share_too_large_to_store_is_refused_by_household(officer):
+    group = BorrowerFactory(type=Borrower.Type.HOUSEHOLD_GROUP, tax_code="")
+    first, second = HouseholdMemberFactory(borrower=group), HouseholdMemberFactory(borrower=group)
+    product = factories.product(borrower_types=[Borrower.Type.HOUSEHOLD_GROUP])
+    shares = [(first, D(10) ** 40), (second, D(70_000_000))]
+    refused = refusal(lambda: draft(officer, borrower=group, product=product, shares=shares))
+    assert refused["shares"] == [f"{first}: the share is a whole number of đồng above 0."]
+    assert not Loan.objects.exists()
+
+
 def test_only_a_draft_can_be_changed(officer):
     loan = submit_application(actor=officer, loan=draft(officer))
     with pytest.raises(ValidationError):

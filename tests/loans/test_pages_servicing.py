@@ -123,6 +123,25 @@ def test_a_group_contract_gives_each_household_its_approved_share_by_default(cli
     assert "add up to" in response.content.decode()
 
 
+def test_a_household_amount_too_large_to_store_is_refused_on_the_contract_form(client, staff):
+    group = HouseholdGroupFactory()
+    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
+    loan = factories.approved_loan(
+        officer=staff["officer"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        borrower=group,
+        amount=D(50_000_000),
+        shares=[(first, D(20_000_000)), (second, D(30_000_000))],
+    )
+    one, other = loan.member_shares.order_by("pk")
+    data = contract_data(amount="50.000.000") | {f"share_{one.pk}": "9" * 40, f"share_{other.pk}": "0"}
+    response = as_user(client, staff["officer"]).post(reverse("loans:contract_sign", args=[loan.pk]), data)
+    assert response.status_code == 400
+    assert "more than the 20,000,000" in " ".join(response.context["form"].non_field_errors())
+    assert not LoanContract.objects.exists()
+
+
 @pytest.mark.parametrize("role", ["appraiser", "accountant", "approver"])
 def test_only_officers_record_contracts(client, staff, approved, role):
     url = reverse("loans:contract_sign", args=[approved.pk])

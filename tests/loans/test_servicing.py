@@ -28,6 +28,7 @@ from loans.services.disbursements import authorize_disbursement, cancel_disburse
 from loans.services.repayments import reverse_repayment
 from loans.services.servicing_sql import lock_loan
 from loans.services.settling import settle
+from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 from tests.loans.conftest import ROW1, ROW2, START, move_to, repay
 
@@ -139,6 +140,27 @@ def test_a_cancelled_tranche_frees_its_amount_and_allows_undoing_the_approval(st
     record_disbursement(
         actor=staff["officer"], loan=loan, value_date=START, amount=D(120_000_000), account=bank
     )
+
+
+def test_a_tranche_splits_among_households_rounding_half_up(staff, bank):
+    group = HouseholdGroupFactory()
+    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
+    loan = factories.signed_loan(
+        officer=staff["officer"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        signed_on=START,
+        borrower=group,
+        amount=D(50_000_000),
+        shares=[(first, D(25_000_000)), (second, D(25_000_000))],
+    )
+    tranche = record_disbursement(
+        actor=staff["officer"], loan=loan, value_date=START, amount=D(10_000_001), account=bank
+    )
+    # Equal halves of 10.000.001: the first is 5.000.000,5, rounded half-up; the second takes the rest.
+    parts = sorted(part.amount.amount for part in tranche.shares.all())
+    assert parts == [D(5_000_000), D(5_000_001)]
+    assert tranche.shares.get(share__member=first).amount.amount == D(5_000_001)
 
 
 def test_a_tranche_left_waiting_does_not_pay_out_once_the_loan_is_repaid_and_closed(staff, bank):
