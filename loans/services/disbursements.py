@@ -177,7 +177,9 @@ def _check_split(loan: Loan, amount: Decimal, split: dict[int, Decimal]) -> None
     for pk, part in split.items():
         if pk not in left:
             problems.append(_("A tranche goes only to the households in the contract."))
-        elif part < 0 or part > left[pk]:
+        elif part < 0:
+            problems.append(_("A household's part cannot be negative."))
+        elif part > left[pk]:
             problems.append(
                 _("A household's part is more than it has left to draw (%(left)s).")
                 % {"left": format_vnd(left[pk])}

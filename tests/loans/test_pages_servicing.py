@@ -236,6 +236,31 @@ def test_a_group_tranche_left_unsplit_is_split_in_proportion(client, staff, bank
     assert parts == {first.pk: D(4_000_000), second.pk: D(6_000_000)}
 
 
+def test_a_negative_household_part_is_refused_as_negative(client, staff, bank):
+    group = HouseholdGroupFactory()
+    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
+    loan = factories.signed_loan(
+        officer=staff["officer"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        signed_on=START,
+        borrower=group,
+        amount=D(50_000_000),
+        shares=[(first, D(20_000_000)), (second, D(30_000_000))],
+    )
+    one, other = loan.member_shares.order_by("pk")
+    data = tranche_data(bank, amount="10.000.000") | {
+        f"share_{one.pk}": "-5",
+        f"share_{other.pk}": "10.000.005",
+    }
+    response = as_user(client, staff["officer"]).post(reverse("loans:disbursement_new", args=[loan.pk]), data)
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "Households' parts: A household's part cannot be negative."
+    ]
+    assert not Disbursement.objects.exists()
+
+
 @pytest.fixture
 def pending(staff, signed, bank):
     return record_disbursement(
