@@ -61,6 +61,10 @@ class Sheet:
 
 def _cell(ws, value, *, kind: str = "text", bold: bool = False, fill=None):
     cell = WriteOnlyCell(ws, value=value)
+    if cell.data_type == "f":
+        # Text that starts with "=" (a memo, a co-op's note) stays text: a formula would run
+        # when the accountant opens the file.
+        cell.data_type = "s"
     if kind != "text" or isinstance(value, str):
         cell.number_format = NUMBER_FORMATS[kind]
     if bold:
@@ -133,6 +137,8 @@ class CellError:
     message: str
 
     def __str__(self) -> str:
+        if not self.row:  # the whole file, not one of its rows
+            return str(self.message)
         return _("Row %(row)s, %(column)s: %(message)s") % {
             "row": self.row,
             "column": self.column,

@@ -36,6 +36,12 @@ def test_export_without_preamble_freezes_the_first_row():
     assert ws.max_row == 2
 
 
+def test_export_writes_text_that_looks_like_a_formula_as_text():
+    ws = exported(rows=[('=HYPERLINK("http://x.example","bấm")', None, 1)])
+    assert ws["A2"].data_type == "s"
+    assert ws["A2"].value == '=HYPERLINK("http://x.example","bấm")'
+
+
 def upload(rows):
     workbook = Workbook()
     for row in rows:
@@ -110,6 +116,7 @@ def test_read_refuses_a_missing_column_and_a_non_workbook():
     assert missing.rows == []
     garbage = read_table(io.BytesIO(b"not a workbook"), INPUT)
     assert len(garbage.errors) == 1 and garbage.rows == []
+    assert str(garbage.errors[0]) == "This is not an .xlsx workbook."  # no "Row 0"
 
 
 def test_read_refuses_a_sheet_with_headers_only():
