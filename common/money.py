@@ -16,6 +16,23 @@ def round_vnd(amount: Decimal) -> Decimal:
     return amount.quantize(ONE_DONG, rounding=ROUND_HALF_UP)
 
 
+def split_vnd(amount: Decimal, weights: dict) -> dict:
+    """Whole-đồng `amount` shared among the keys of `weights` (positive) in proportion to them.
+
+    Rounded cumulatively (each part is the rounded running total less the one before), so the
+    parts add up to `amount` exactly, none is negative, and none exceeds its weight when the
+    weights add up to `amount` or more.
+    """
+    total = sum(weights.values(), ZERO)
+    parts, running, given = {}, ZERO, ZERO
+    for key, weight in weights.items():
+        running += weight
+        upto = round_vnd(amount * running / total)
+        parts[key] = upto - given
+        given = upto
+    return parts
+
+
 def is_whole_dong(amount: Decimal) -> bool:
     return amount == amount.to_integral_value()
 

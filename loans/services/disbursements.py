@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from common.money import ONE_DONG, ZERO, format_vnd, round_vnd
+from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from ledger.models import Account
@@ -160,15 +160,8 @@ def _left_per_share(loan: Loan) -> dict[int, Decimal]:
 
 
 def _split_by_what_is_left(loan: Loan, amount: Decimal) -> dict[int, Decimal]:
-    """`amount` shared in proportion to what each household has left to draw; the last takes the rest."""
-    left = {pk: rest for pk, rest in _left_per_share(loan).items() if rest > 0}
-    total_left = sum(left.values(), ZERO)
-    split, given = {}, ZERO
-    for index, (pk, rest) in enumerate(left.items()):
-        part = amount - given if index == len(left) - 1 else min(rest, round_vnd(amount * rest / total_left))
-        split[pk] = part
-        given += part
-    return split
+    """`amount` shared in proportion to what each household has left to draw."""
+    return split_vnd(amount, {pk: rest for pk, rest in _left_per_share(loan).items() if rest > 0})
 
 
 def _check_split(loan: Loan, amount: Decimal, split: dict[int, Decimal]) -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.money import parse_vnd, round_vnd
+from common.money import parse_vnd, round_vnd, split_vnd
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,21 @@ def test_parse_vnd_refuses_what_it_cannot_read_for_sure(text):
 def test_parse_vnd_reads_back_what_we_print(n):
     assert parse_vnd(f"{n:,}".replace(",", ".")) == n
     assert parse_vnd(f"{n:,}") == n
+
+
+@given(
+    weights=st.lists(st.integers(1, 10**12), min_size=1, max_size=30),
+    share=st.fractions(0, 1),
+)
+def test_split_vnd_adds_up_and_keeps_each_part_within_its_weight(weights, share):
+    total = sum(weights)
+    amount = Decimal(total * share.numerator // share.denominator)
+    parts = split_vnd(amount, {i: Decimal(w) for i, w in enumerate(weights)})
+    assert sum(parts.values()) == amount
+    assert all(0 <= parts[i] <= w for i, w in enumerate(weights))
+    assert all(abs(parts[i] - amount * w / total) < 1 for i, w in enumerate(weights))
+
+
+def test_split_vnd_of_ties_never_gives_a_negative_part():
+    # Four equal halves of 2 đồng: rounding each half up would give 1+1+1 and leave -1.
+    assert list(split_vnd(Decimal(2), dict.fromkeys("abcd", Decimal(1))).values()) == [1, 0, 1, 0]
