@@ -208,12 +208,8 @@ def loan_position(loan: Loan, *, as_of: date) -> LoanPosition:
 PAID, PARTLY_PAID, OVERDUE, DUE_TODAY, UPCOMING = "paid", "partly_paid", "overdue", "due_today", "upcoming"
 
 
-@dataclass(frozen=True)
-class ScheduleLine:
-    """One row of the schedule in force and what has been paid of it on `as_of`."""
-
-    row: Row
-    state: str
+class _RowAmounts:
+    """What a schedule table shows of its line's `row` in every case."""
 
     @property
     def principal(self) -> Decimal:
@@ -226,6 +222,14 @@ class ScheduleLine:
     @property
     def total(self) -> Decimal:
         return self.row.principal + self.row.interest
+
+
+@dataclass(frozen=True)
+class ScheduleLine(_RowAmounts):
+    """One row of the schedule in force and what has been paid of it on `as_of`."""
+
+    row: Row
+    state: str
 
     @property
     def paid(self) -> Decimal:
@@ -246,23 +250,11 @@ class ScheduleLine:
 
 
 @dataclass(frozen=True)
-class GroupLine:
+class GroupLine(_RowAmounts):
     """A due date of a household group's schedule: the households' rows summed, and what is left."""
 
     row: Installment
     left: Decimal
-
-    @property
-    def principal(self) -> Decimal:
-        return self.row.principal
-
-    @property
-    def interest(self) -> Decimal:
-        return self.row.interest
-
-    @property
-    def total(self) -> Decimal:
-        return self.row.principal + self.row.interest
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from fund.models import Borrower, BorrowerDocument, DocumentType, HouseholdMember, User
 from fund.selectors import visible_borrowers
-from fund.services.common import assign_fields, require_permission
+from fund.services.common import assign_fields, refused_if_taken, require_permission
 
 BORROWER_FIELDS = (
     "type",
@@ -52,15 +52,9 @@ def create_borrower(*, actor: User, fields: Mapping[str, Any]) -> Borrower:
     require_permission(actor, "fund.add_borrower")
     borrower = Borrower()
     assign_fields(borrower, fields, BORROWER_FIELDS)
-    try:
-        with transaction.atomic():
-            borrower.full_clean()
-            borrower.save()
-    except IntegrityError:
-        # The same registration saved by another request since our check (a form sent twice at
-        # once): checked again now, it is refused with the constraint's message.
-        borrower.validate_constraints()
-        raise
+    with refused_if_taken(borrower):  # the same registration number, sent twice at once
+        borrower.full_clean()
+        borrower.save()
     return borrower
 
 

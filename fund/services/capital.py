@@ -9,9 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.money import is_whole_dong
-from fund.models import CapitalReceipt, CapitalSource, Fund, User
-from fund.selectors import current_fund
-from fund.services.common import require_permission
+from fund.models import CapitalReceipt, CapitalSource, User
+from fund.services.common import locked_fund, require_permission
 from ledger.models import Account
 from ledger.services import EntryDraft, Line, post_entry
 
@@ -23,7 +22,7 @@ def create_capital_source(
     require_permission(actor, "fund.add_capitalsource")
     with transaction.atomic():
         # Names are unique per fund: the lock makes a form sent twice at once queue and be refused.
-        fund = Fund.objects.select_for_update().get(pk=current_fund().pk)
+        fund = locked_fund()
         if account is None and kind in CapitalSource.DEFAULT_ACCOUNT_CODES:
             account = Account.objects.filter(code=CapitalSource.DEFAULT_ACCOUNT_CODES[kind]).first()
         source = CapitalSource(fund=fund, kind=kind, name=name, account=account, notes=notes)
@@ -52,7 +51,7 @@ def record_capital_receipt(
         raise ValidationError({"amount": _("The amount is a positive whole number of đồng.")})
     with transaction.atomic():
         # The lock queues a form sent twice at once: the second then finds the first's receipt.
-        fund = Fund.objects.select_for_update().get(pk=current_fund().pk)
+        fund = locked_fund()
         if key is not None:
             existing = CapitalReceipt.objects.filter(key=key).first()
             if existing is not None:

@@ -1,11 +1,16 @@
-"""What every fund service does first: check the actor's permission, apply typed fields."""
+"""What fund services share: the actor's permission, typed fields, the locked fund, and a
+save that a twin request may have beaten."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
+
+from fund.models import Fund
+from fund.selectors import current_fund
 
 
 def require_permission(actor, *permissions: str) -> None:
@@ -29,3 +34,23 @@ def assign_fields(instance: models.Model, fields: Mapping[str, Any], allowed: Co
     refuse_unknown_fields(type(instance), fields, allowed)
     for name, value in fields.items():
         setattr(instance, name, value)
+
+
+def locked_fund() -> Fund:
+    """The fund, its row locked until the transaction ends: changes to the fund, or to what must
+    be unique within it, queue behind one another (a form sent twice at once is then refused or
+    finds the first one's work). Call inside `transaction.atomic()`."""
+    return Fund.objects.select_for_update().get(pk=current_fund().pk)
+
+
+@contextmanager
+def refused_if_taken(instance: models.Model) -> Iterator[None]:
+    """Run the saving of a new `instance` in one transaction. Its unique values were checked
+    before saving, but a twin request (a form sent twice at once) may have saved them since:
+    checked again then, it is refused with the constraint's own message."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        instance.validate_constraints()
+        raise

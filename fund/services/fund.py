@@ -6,13 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fund.models import AuthorityLevel, Fund, User
 from fund.models.accounts import account_problem
-from fund.selectors import current_fund
-from fund.services.common import assign_fields, require_permission
+from fund.services.common import assign_fields, locked_fund, refused_if_taken, require_permission
 from ledger.models import Account
 
 FUND_FIELDS = (
@@ -34,17 +33,11 @@ def set_up_fund(
     require_permission(actor, "fund.add_fund")
     fund = Fund(business_date=business_date)
     assign_fields(fund, fields, FUND_FIELDS)
-    try:
-        with transaction.atomic():
-            accounts = _checked_lending_accounts(lending_accounts)
-            fund.full_clean()  # its one-row constraint refuses a second fund
-            fund.save()
-            fund.lending_accounts.set(accounts)
-    except IntegrityError:
-        # Another request set the fund up since our check (the form sent twice at once):
-        # checked again now, it is refused with the constraint's message.
-        fund.validate_constraints()
-        raise
+    with refused_if_taken(fund):
+        accounts = _checked_lending_accounts(lending_accounts)
+        fund.full_clean()  # its one-row constraint refuses a second fund
+        fund.save()
+        fund.lending_accounts.set(accounts)
     return fund
 
 
@@ -54,7 +47,7 @@ def update_fund(
     """Change the fund's settings. The business date moves only by `advance_business_date`."""
     require_permission(actor, "fund.change_fund")
     with transaction.atomic():
-        fund = Fund.objects.select_for_update().get(pk=current_fund().pk)
+        fund = locked_fund()
         assign_fields(fund, fields, FUND_FIELDS)
         accounts = _checked_lending_accounts(lending_accounts) if lending_accounts is not None else None
         fund.full_clean()
@@ -68,7 +61,7 @@ def advance_business_date(*, actor: User, to: dt.date) -> Fund:
     """Move the business date forward (close of day). Never backwards; the same date is a no-op."""
     require_permission(actor, "fund.advance_business_date")
     with transaction.atomic():
-        fund = Fund.objects.select_for_update().get(pk=current_fund().pk)
+        fund = locked_fund()
         if to < fund.business_date:
             raise ValidationError(
                 _("The business date is %(current)s; it cannot go back to %(to)s.")
@@ -85,7 +78,8 @@ def create_authority_level(
 ) -> AuthorityLevel:
     require_permission(actor, "fund.add_authoritylevel")
     with transaction.atomic():
-        level = AuthorityLevel(fund=_locked_fund(), name=name, max_amount=max_amount)
+        # Levels are unique by name and limit within the fund: the lock queues twin requests.
+        level = AuthorityLevel(fund=locked_fund(), name=name, max_amount=max_amount)
         return _save_level(level, holders)
 
 
@@ -94,16 +88,10 @@ def update_authority_level(
 ) -> AuthorityLevel:
     require_permission(actor, "fund.change_authoritylevel")
     with transaction.atomic():
-        _locked_fund()
+        locked_fund()  # as when creating one
         level = AuthorityLevel.objects.select_for_update().get(pk=level.pk)
         level.name, level.max_amount = name, max_amount
         return _save_level(level, holders)
-
-
-def _locked_fund() -> Fund:
-    # Levels are unique by name and limit per fund: with the fund locked, two requests
-    # saving the same level (a form sent twice at once) queue, and the second is refused.
-    return Fund.objects.select_for_update().get(pk=current_fund().pk)
 
 
 def _save_level(level: AuthorityLevel, holders: Iterable[User]) -> AuthorityLevel:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django_fsm import can_proceed
 
 from fund.models import DocumentType, LoanProduct, User
 from fund.models.products import POSTING_ACCOUNTS, default_account_code, term_class_of
-from fund.services.common import assign_fields, refuse_unknown_fields, require_permission
+from fund.services.common import assign_fields, refuse_unknown_fields, refused_if_taken, require_permission
 from ledger.models import Account
 
 # Everything a product's owner may set; code is the product's identity across versions.
@@ -78,21 +78,15 @@ def create_product(
     require_permission(actor, "fund.add_loanproduct")
     product = LoanProduct()
     assign_fields(product, fields, PRODUCT_FIELDS)
-    try:
-        with transaction.atomic():
-            _check_code_free(product.code)
-            if product.term_max_months:
-                for field, account in default_accounts(term_max_months=product.term_max_months).items():
-                    if getattr(product, f"{field}_id") is None:
-                        setattr(product, field, account)
-            product.full_clean()
-            product.save()
-            product.required_documents.set(required_documents)
-    except IntegrityError:
-        # The same code saved by another request since our check (a form sent twice at once):
-        # checked again now, it is refused with the constraint's message.
-        product.validate_constraints()
-        raise
+    with refused_if_taken(product):  # the same code, sent twice at once
+        _check_code_free(product.code)
+        if product.term_max_months:
+            for field, account in default_accounts(term_max_months=product.term_max_months).items():
+                if getattr(product, f"{field}_id") is None:
+                    setattr(product, field, account)
+        product.full_clean()
+        product.save()
+        product.required_documents.set(required_documents)
     return product
 
 

@@ -64,11 +64,10 @@ def settle(
         share_id = share.pk if share else None
         tranches, payments = servicing_sql.events(loan.pk, share_id)
         result = replay(terms, tranches=tranches, payments=payments, as_of=business_date)
-        if new is not None and new.share_id != share_id:
-            pass  # another household's repayment: nothing of this sub-loan changed
-        elif new is not None and _is_last(new, tranches, payments):
+        ours = new is not None and new.share_id == share_id
+        if ours and _is_last(new, tranches, payments):
             _post_last(loan, share, result, new, actor=actor)
-        else:
+        elif new is None or ours:  # another household's repayment changes nothing of this sub-loan
             _post_allocations(loan, share, result, actor=actor, business_date=business_date)
             _store_schedule(loan, share, result, on=business_date if correction else None)
         results.append(result)

@@ -51,6 +51,23 @@ def signed(staff):
     )
 
 
+def group_loan_of_two(staff, make, **kwargs):
+    """A household group's loan of 50 million made by `make` (a loans factory): 20 million to
+    its first household, 30 to its second. Returns the loan and the two households."""
+    group = HouseholdGroupFactory()
+    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
+    loan = make(
+        officer=staff["officer"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        borrower=group,
+        amount=D(50_000_000),
+        shares=[(first, D(20_000_000)), (second, D(30_000_000))],
+        **kwargs,
+    )
+    return loan, first, second
+
+
 def contract_data(**changes):
     data = {
         "number": "HĐ-07/2026",
@@ -99,16 +116,7 @@ def test_a_refused_contract_comes_back_on_the_form(client, staff, approved):
 
 
 def test_a_group_contract_gives_each_household_its_approved_share_by_default(client, staff):
-    group = HouseholdGroupFactory()
-    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
-    loan = factories.approved_loan(
-        officer=staff["officer"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        borrower=group,
-        amount=D(50_000_000),
-        shares=[(first, D(20_000_000)), (second, D(30_000_000))],
-    )
+    loan, first, second = group_loan_of_two(staff, factories.approved_loan)
     client = as_user(client, staff["officer"])
     form = client.get(reverse("loans:contract_sign", args=[loan.pk])).context["form"]
     data = {**contract_data(amount="50.000.000"), **{f.html_name: f.value() for f in form.share_fields()}}
@@ -124,16 +132,7 @@ def test_a_group_contract_gives_each_household_its_approved_share_by_default(cli
 
 
 def test_a_household_amount_too_large_to_store_is_refused_on_the_contract_form(client, staff):
-    group = HouseholdGroupFactory()
-    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
-    loan = factories.approved_loan(
-        officer=staff["officer"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        borrower=group,
-        amount=D(50_000_000),
-        shares=[(first, D(20_000_000)), (second, D(30_000_000))],
-    )
+    loan, first, second = group_loan_of_two(staff, factories.approved_loan)
     one, other = loan.member_shares.order_by("pk")
     data = contract_data(amount="50.000.000") | {f"share_{one.pk}": "9" * 40, f"share_{other.pk}": "0"}
     response = as_user(client, staff["officer"]).post(reverse("loans:contract_sign", args=[loan.pk]), data)
@@ -217,17 +216,7 @@ def test_a_refused_tranche_comes_back_on_the_form(client, staff, signed, bank):
 
 
 def test_a_group_tranche_left_unsplit_is_split_in_proportion(client, staff, bank):
-    group = HouseholdGroupFactory()
-    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
-    loan = factories.signed_loan(
-        officer=staff["officer"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        signed_on=START,
-        borrower=group,
-        amount=D(50_000_000),
-        shares=[(first, D(20_000_000)), (second, D(30_000_000))],
-    )
+    loan, first, second = group_loan_of_two(staff, factories.signed_loan, signed_on=START)
     response = as_user(client, staff["officer"]).post(
         reverse("loans:disbursement_new", args=[loan.pk]), tranche_data(bank, amount="10.000.000")
     )
@@ -237,17 +226,7 @@ def test_a_group_tranche_left_unsplit_is_split_in_proportion(client, staff, bank
 
 
 def test_a_negative_household_part_is_refused_as_negative(client, staff, bank):
-    group = HouseholdGroupFactory()
-    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
-    loan = factories.signed_loan(
-        officer=staff["officer"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        signed_on=START,
-        borrower=group,
-        amount=D(50_000_000),
-        shares=[(first, D(20_000_000)), (second, D(30_000_000))],
-    )
+    loan, first, second = group_loan_of_two(staff, factories.signed_loan, signed_on=START)
     one, other = loan.member_shares.order_by("pk")
     data = tranche_data(bank, amount="10.000.000") | {
         f"share_{one.pk}": "-5",
@@ -422,18 +401,8 @@ def test_paying_the_payoff_closes_the_loan_and_says_so(client, staff, on_feb_15)
 
 
 def test_a_group_repayment_names_its_household(client, staff, bank):
-    group = HouseholdGroupFactory()
-    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
-    loan = factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        on=START,
-        account=bank,
-        borrower=group,
-        amount=D(50_000_000),
-        shares=[(first, D(20_000_000)), (second, D(30_000_000))],
+    loan, first, second = group_loan_of_two(
+        staff, factories.active_loan, accountant=staff["accountant"], on=START, account=bank
     )
     move_to(dt.date(2026, 2, 15))
     client = as_user(client, staff["officer"])
