@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from common.money import ZERO
-from loans.schedule import Installment
+from loans.domain.schedule import Installment
 
 RATIO_PLACES = Decimal("0.0001")
 

@@ -28,7 +28,7 @@ from fund.models import Borrower, User
 from fund.selectors import business_date
 from loans.demo import new_application
 from loans.models import Collateral, Loan
-from loans.services.applications import submit_application
+from loans.services.origination.applications import submit_application
 
 M = 1_000_000  # amounts below in millions of đồng
 

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from fund.models import LoanProduct
-from loans.schedule import ScheduleTerms
+from loans.domain.schedule import ScheduleTerms
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class LendingTerms:
 
 
 def schedule_terms(product: LoanProduct, terms: LendingTerms, *, start: date) -> ScheduleTerms:
-    """Raises `loans.schedule.ScheduleError` for terms no schedule can be built from."""
+    """Raises `loans.domain.schedule.ScheduleError` for terms no schedule can be built from."""
     return ScheduleTerms(
         principal=terms.amount,
         annual_rate=terms.annual_rate,

@@ -24,9 +24,10 @@ from appraisal.proposal import LendingTerms, schedule_terms
 from common.money import ZERO
 from fund.models import AuthorityLevel
 from fund.selectors import approval_level_for
+from loans.domain.schedule import Installment, ScheduleError, ScheduleTerms, build_schedule
 from loans.models import Collateral, Loan, LoanStatus
-from loans.schedule import Installment, ScheduleError, ScheduleTerms, build_schedule
-from loans.selectors import DossierLine, dossier_checklist, loans_visible_to
+from loans.selectors.access import loans_visible_to
+from loans.selectors.origination import DossierLine, dossier_checklist
 
 
 def appraisal_rules() -> AppraisalRules:

@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fund.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "0")  # measure what production runs: no query log
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
@@ -45,7 +45,7 @@ from bench import portfolio  # noqa: E402
 from fund.models import Fund  # noqa: E402
 from loans.models import Loan  # noqa: E402
 from loans.replaying import replay_part  # noqa: E402
-from loans.services.repayments import RepaymentInput, record_repayment  # noqa: E402
+from loans.services.servicing.repayments import RepaymentInput, record_repayment  # noqa: E402
 
 # The pages' static files by their plain names: no collectstatic manifest is needed to render.
 settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"

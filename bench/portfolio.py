@@ -15,7 +15,7 @@ from fund.models import Borrower, Fund, LoanProduct, User
 from fund.services import create_product, set_up_fund
 from ledger.models import Account
 from ledger.services import EntryDraft, Line, post_entries, post_entry
-from loans.engine import LoanTerms, Tranche, replay
+from loans.domain.engine import LoanTerms, Tranche, replay
 from loans.models import (
     Disbursement,
     Loan,
@@ -25,7 +25,7 @@ from loans.models import (
     ScheduleRow,
     ScheduleVersion,
 )
-from loans.services.settling import schedule_fingerprint
+from loans.services.servicing.settling import schedule_fingerprint
 
 START = date(2026, 1, 15)
 AMOUNT = Decimal(360_000_000)

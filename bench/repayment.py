@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fund.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "0")  # measure what production runs: no query log
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
 if not os.environ.get("DATABASE_URL") and not os.environ.get("SQLITE_PATH"):
@@ -37,7 +37,7 @@ from bench import portfolio  # noqa: E402
 from fund.models import Fund  # noqa: E402
 from ledger.selectors import accounts_total  # noqa: E402
 from loans.models import Loan, LoanTransaction, ScheduleRow  # noqa: E402
-from loans.services.repayments import RepaymentInput, record_repayment  # noqa: E402
+from loans.services.servicing.repayments import RepaymentInput, record_repayment  # noqa: E402
 
 
 def _repay(loan_ids: list[int], start_at: float) -> None:

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loans.daycount import ACTUAL_365, ACTUAL_ACTUAL  # noqa: E402
-from loans.schedule import (  # noqa: E402
+from loans.domain.daycount import ACTUAL_365, ACTUAL_ACTUAL  # noqa: E402
+from loans.domain.schedule import (  # noqa: E402
     ANNUITY,
     BULLET,
     EQUAL_PRINCIPAL,

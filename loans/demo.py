@@ -25,17 +25,18 @@ from fund.selectors import business_date
 from fund.services import advance_business_date
 from loans.models import Loan, LoanStatus, Repayment
 from loans.replaying import parts_of, replay_part
-from loans.selectors import LoanPosition, SubLoan, missing_documents
-from loans.services.applications import (
+from loans.selectors.origination import missing_documents
+from loans.selectors.position import LoanPosition, SubLoan
+from loans.services.origination.applications import (
     ApplicationTerms,
     add_document,
     create_application,
     submit_application,
     withdraw_application,
 )
-from loans.services.contracts import ContractTerms, sign_contract
-from loans.services.disbursements import authorize_disbursement, record_disbursement
-from loans.services.repayments import RepaymentInput, default_account, record_repayment
+from loans.services.origination.contracts import ContractTerms, sign_contract
+from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
+from loans.services.servicing.repayments import RepaymentInput, default_account, record_repayment
 
 M = 1_000_000  # amounts below in millions of đồng
 

@@ -12,10 +12,10 @@ from fund.models import Borrower, DocumentType
 from fund.models.borrowers import validate_document_size
 from fund.selectors import current_fund, offered_products, visible_borrowers
 from loans.models import Loan, LoanStatus, Repayment
-from loans.selectors import contracted_shares
-from loans.services.applications import ApplicationTerms
-from loans.services.contracts import ContractTerms
-from loans.services.repayments import RepaymentInput
+from loans.selectors.servicing import contracted_shares
+from loans.services.origination.applications import ApplicationTerms
+from loans.services.origination.contracts import ContractTerms
+from loans.services.servicing.repayments import RepaymentInput
 
 
 class BorrowerChoiceForm(forms.Form):

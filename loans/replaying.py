@@ -1,15 +1,15 @@
 """The bridge between stored loans and the engine: terms and events in, results out.
 
 A loan is one sub-loan, or one per household share for a household group; the engine replays
-each on its own (`parts_of`). Its events are read in one query (`servicing_sql.events`), the
+each on its own (`parts_of`). Its events are read in one query (`queries.events`), the
 same for a page and for the services that post what the replay says.
 """
 
 from datetime import date
 
-from loans.engine import LoanTerms, Result, replay
+from loans import queries
+from loans.domain.engine import LoanTerms, Result, replay
 from loans.models import LoanContract, LoanMemberShare
-from loans.services import servicing_sql
 
 
 def loan_terms(contract: LoanContract) -> LoanTerms:
@@ -31,7 +31,7 @@ def loan_terms(contract: LoanContract) -> LoanTerms:
 
 def parts_of(loan) -> list[LoanMemberShare | None]:
     """The sub-loans: each household share of a group loan, or the loan itself (None).
-    `loan`: a Loan, or a locked loan (`servicing_sql.ServicedLoan`)."""
+    `loan`: a Loan, or a locked loan (`queries.ServicedLoan`)."""
     if loan.is_group_loan:
         return list(
             LoanMemberShare.objects.filter(loan_id=loan.pk, contract_amount__isnull=False).select_related(
@@ -43,5 +43,5 @@ def parts_of(loan) -> list[LoanMemberShare | None]:
 
 def replay_part(loan, share: LoanMemberShare | None, *, as_of: date) -> Result:
     """The sub-loan on `as_of`, from its signed terms and every posted tranche and repayment."""
-    tranches, payments = servicing_sql.events(loan.pk, share.pk if share else None)
+    tranches, payments = queries.events(loan.pk, share.pk if share else None)
     return replay(loan_terms(loan.contract), tranches=tranches, payments=payments, as_of=as_of)

@@ -2,24 +2,24 @@
 
 Both are documents the fund hands to the borrower and files with the contract, so their
 layout is fixed and Vietnamese, whatever the page's language — the way the repayment import's
-columns are (`loans.services.imports`). Amounts are numbers with `#,##0` (common.xlsx).
+columns are (`loans.services.servicing.imports`). Amounts are numbers with `#,##0` (common.xlsx).
 """
 
 from common.xlsx import Column, Sheet
 from fund.selectors import current_fund
 from loans.models import Loan, LoanTransaction
-from loans.selectors import (
+from loans.selectors.position import LoanPosition
+from loans.selectors.schedule import (
     DUE_TODAY,
     OVERDUE,
     PAID,
     PARTLY_PAID,
     UPCOMING,
-    LoanPosition,
     Schedule,
-    StatementLine,
     group_schedule,
     schedule_of,
 )
+from loans.selectors.statement import StatementLine
 
 _KINDS = {
     LoanTransaction.Kind.DISBURSEMENT: "Giải ngân",

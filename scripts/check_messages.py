@@ -23,7 +23,7 @@ def extracted() -> polib.POFile:
     import django
     from django.core.management import call_command
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fund.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     django.setup()
     backup = Path(tempfile.mkdtemp()) / "django.po"

@@ -22,7 +22,7 @@ from fund.models import Borrower
 from fund.selectors import business_date, can_approve
 from fund.services.common import require_permission
 from loans.models import Loan, LoanMemberShare
-from loans.selectors import exposure_problem
+from loans.selectors.origination import exposure_problem
 from loans.services.transitions import apply_transition
 
 

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from appraisal.proposal import LendingTerms, schedule_terms
 from common.money import format_vnd
 from fund.templatetags.money import percent
+from loans.domain.schedule import ScheduleError
 from loans.models import Loan
-from loans.schedule import ScheduleError
 
 # The schedule engine's fields, named as the terms' fields.
 _SCHEDULE_FIELDS = {"principal": "amount", "annual_rate": "annual_rate", "grace_months": "grace_months"}

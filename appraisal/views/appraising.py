@@ -29,7 +29,7 @@ from common.forms import run_service
 from common.views import run_action
 from loans.forms import ActionForm
 from loans.models import Collateral, LoanStatus
-from loans.selectors import get_loan_for
+from loans.selectors.access import get_loan_for
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.http import Http404
 
 from appraisal.models import Appraisal
 from loans.models import Loan
-from loans.selectors import get_loan_for
+from loans.selectors.access import get_loan_for
 
 
 def loan_and_appraisal(user, pk: int) -> tuple[Loan, Appraisal]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from fund.models.fields import vnd_field, vnd_only
-from loans.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
+from loans.domain.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
 
 
 class Disbursement(models.Model):

@@ -15,8 +15,8 @@ from fund.models import Borrower
 from fund.selectors import borrower_for, is_coop_user
 from loans.forms import ActionForm, ApplicationForm, BorrowerChoiceForm, DocumentForm
 from loans.models import LoanStatus
-from loans.selectors import get_loan_for, loans_visible_to, status_counts
-from loans.services import applications as services
+from loans.selectors.access import get_loan_for, loans_visible_to, status_counts
+from loans.services.origination import applications as services
 
 # The list's tabs, in the order a loan moves from application to closure.
 QUEUE_TABS = [

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from common.forms import run_service
 from loans.forms import ContractForm
-from loans.selectors import get_loan_for
-from loans.services.contracts import sign_contract
+from loans.selectors.access import get_loan_for
+from loans.services.origination.contracts import sign_contract
 
 
 @login_required

@@ -12,8 +12,13 @@ from common.money import format_vnd
 from common.views import run_action
 from loans.forms import DisbursementForm, ReasonForm
 from loans.models import Disbursement
-from loans.selectors import get_loan_for, left_to_disburse, pending_disbursements
-from loans.services.disbursements import authorize_disbursement, cancel_disbursement, record_disbursement
+from loans.selectors.access import get_loan_for
+from loans.selectors.servicing import left_to_disburse, pending_disbursements
+from loans.services.servicing.disbursements import (
+    authorize_disbursement,
+    cancel_disbursement,
+    record_disbursement,
+)
 
 
 @login_required

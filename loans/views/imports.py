@@ -9,7 +9,7 @@ from common.forms import run_service
 from common.xlsx import xlsx_response
 from loans.forms import ImportForm
 from loans.models import RepaymentImport
-from loans.services.imports import import_repayments, template_workbook
+from loans.services.servicing.imports import import_repayments, template_workbook
 
 
 def _require_importer(user) -> None:

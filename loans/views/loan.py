@@ -7,17 +7,12 @@ from django_fsm import can_proceed, has_transition_perm
 from fund.selectors import current_fund, is_coop_user
 from loans.forms import ActionForm, DocumentForm, PayoffQuoteForm
 from loans.models import Disbursement, LoanStatus
-from loans.selectors import (
-    dossier_checklist,
-    get_loan_for,
-    group_schedule,
-    left_to_disburse,
-    loan_disbursements,
-    loan_position,
-    loan_repayments,
-    schedule_of,
-    statement,
-)
+from loans.selectors.access import get_loan_for
+from loans.selectors.origination import dossier_checklist
+from loans.selectors.position import loan_position
+from loans.selectors.schedule import group_schedule, schedule_of
+from loans.selectors.servicing import left_to_disburse, loan_disbursements, loan_repayments
+from loans.selectors.statement import statement
 
 # Notes a co-op may read on its own loan's history; the rest are the fund's internal remarks.
 NOTES_A_COOP_SEES = {"submit", "withdraw", "reject"}

@@ -11,8 +11,9 @@ from common.money import format_vnd
 from fund.selectors import current_fund
 from loans.forms import PayoffQuoteForm, ReasonForm, RepaymentForm
 from loans.models import LoanStatus, Repayment
-from loans.selectors import get_loan_for, loan_position
-from loans.services.repayments import default_account, record_repayment, reverse_repayment
+from loans.selectors.access import get_loan_for
+from loans.selectors.position import loan_position
+from loans.services.servicing.repayments import default_account, record_repayment, reverse_repayment
 
 
 @login_required

@@ -6,7 +6,9 @@ from django.http import Http404
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.selectors import current_fund, is_coop_user
 from loans import reports
-from loans.selectors import get_loan_for, loan_position, statement
+from loans.selectors.access import get_loan_for
+from loans.selectors.position import loan_position
+from loans.selectors.statement import statement
 
 
 def _disbursed_loan_for(user, pk: int):

@@ -19,7 +19,7 @@ from appraisal.services import (
 )
 from fund.models import AuthorityLevel, Borrower, Fund, LoanProduct
 from loans.models import Collateral, Loan
-from loans.services.applications import ApplicationTerms, create_application, submit_application
+from loans.services.origination.applications import ApplicationTerms, create_application, submit_application
 from tests.fund.factories import BorrowerFactory, LoanProductFactory
 
 DIRECTOR_LIMIT = Decimal("500000000")

@@ -19,7 +19,7 @@ from appraisal.analysis import (
     statement_ratios,
     weighted_score,
 )
-from loans.schedule import ANNUITY, BULLET, EQUAL_PRINCIPAL, Installment, ScheduleTerms, build_schedule
+from loans.domain.schedule import ANNUITY, BULLET, EQUAL_PRINCIPAL, Installment, ScheduleTerms, build_schedule
 
 D = Decimal
 

@@ -1,6 +1,6 @@
 from celery import current_app
 
-from fund.celery import app
+from config.celery import app
 
 
 @app.task

@@ -10,7 +10,7 @@ from fund.models import Fund
 from ledger.models import Account
 from ledger.services import EntryDraft, Line, post_entry
 from loans.models import Repayment
-from loans.services.repayments import RepaymentInput, record_repayment
+from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.fund.factories import FundFactory
 from tests.loans import factories
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from fund.models import Borrower, LoanProduct
 from loans.models import Loan
-from loans.services.applications import ApplicationTerms, create_application, submit_application
-from loans.services.contracts import ContractTerms, sign_contract
-from loans.services.disbursements import authorize_disbursement, record_disbursement
+from loans.services.origination.applications import ApplicationTerms, create_application, submit_application
+from loans.services.origination.contracts import ContractTerms, sign_contract
+from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
 from loans.services.transitions import apply_transition
 from tests.fund.factories import BorrowerFactory, LoanProductFactory
 

@@ -11,8 +11,9 @@ from django.http import Http404
 from fund import roles
 from fund.models import Borrower, DocumentType, LoanProduct
 from loans.models import Loan, LoanEvent, LoanStatus
-from loans.selectors import borrower_exposure, get_loan_for, loans_visible_to
-from loans.services.applications import (
+from loans.selectors.access import get_loan_for, loans_visible_to
+from loans.selectors.origination import borrower_exposure
+from loans.services.origination.applications import (
     ApplicationTerms,
     add_document,
     create_application,

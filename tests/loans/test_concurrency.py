@@ -10,8 +10,8 @@ from fund.models import Fund
 from ledger.selectors import accounts_total
 from loans.models import Disbursement, LoanTransaction, Repayment
 from loans.replaying import replay_part
-from loans.services.disbursements import authorize_disbursement, record_disbursement
-from loans.services.repayments import RepaymentInput, record_repayment
+from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
+from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.concurrency import at_once
 from tests.loans import factories
 from tests.loans.conftest import START

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loans.daycount import ACTUAL_365, ACTUAL_ACTUAL, BASES, interest, year_fraction
+from loans.domain.daycount import ACTUAL_365, ACTUAL_ACTUAL, BASES, interest, year_fraction
 
 
 def test_actual_365_counts_every_day_against_365():

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from loans.engine import (
+from loans.domain.engine import (
     DUE_INTEREST,
     DUE_PRINCIPAL,
     LATE_INTEREST,
@@ -27,7 +27,7 @@ from loans.engine import (
     Tranche,
     replay,
 )
-from loans.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
+from loans.domain.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
 
 TERMS = LoanTerms(
     annual_rate=D("0.12"),

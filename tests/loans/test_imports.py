@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from loans.models import LoanTransaction, Repayment
-from loans.services.imports import import_repayments, template_workbook
+from loans.services.servicing.imports import import_repayments, template_workbook
 from tests.loans.conftest import ROW1, ROW2, move_to
 
 HEADER = ["Số hợp đồng", "Ngày trả", "Số tiền", "Hình thức", "Số chứng từ"]

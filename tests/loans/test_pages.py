@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from fund import roles
 from loans.replaying import replay_part
-from loans.selectors import loan_position
+from loans.selectors.position import loan_position
 from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, move_to, repay

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 
 from fund import roles
 from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
-from loans.services.disbursements import record_disbursement
+from loans.services.servicing.disbursements import record_disbursement
 from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 from tests.loans.conftest import ROW1, ROW2, START, move_to, repay

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loans.daycount import ACTUAL_365, ACTUAL_ACTUAL
-from loans.schedule import (
+from loans.domain.daycount import ACTUAL_365, ACTUAL_ACTUAL
+from loans.domain.schedule import (
     ANNUITY,
     BULLET,
     EQUAL_PRINCIPAL,

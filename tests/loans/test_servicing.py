@@ -21,13 +21,17 @@ from fund.models import Fund
 from ledger.models import Account, JournalLine
 from ledger.selectors import accounts_total, trial_balance
 from loans.models import Disbursement, Loan, LoanStatus, LoanTransaction, Repayment, ScheduleVersion
+from loans.queries import lock_loan
 from loans.replaying import replay_part
-from loans.selectors import loan_position
-from loans.services.contracts import ContractTerms, sign_contract
-from loans.services.disbursements import authorize_disbursement, cancel_disbursement, record_disbursement
-from loans.services.repayments import reverse_repayment
-from loans.services.servicing_sql import lock_loan
-from loans.services.settling import settle
+from loans.selectors.position import loan_position
+from loans.services.origination.contracts import ContractTerms, sign_contract
+from loans.services.servicing.disbursements import (
+    authorize_disbursement,
+    cancel_disbursement,
+    record_disbursement,
+)
+from loans.services.servicing.repayments import reverse_repayment
+from loans.services.servicing.settling import settle
 from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 from tests.loans.conftest import ROW1, ROW2, START, move_to, repay

@@ -3,7 +3,7 @@
 Every repayment locks its loan, so two officers entering repayments for one loan at once are
 taken one after the other; each posts one balanced entry whose lines are its allocation.
 Recording one is the busiest use case there is: its reads and writes go through
-`servicing_sql` rather than the ORM (see there why).
+`loans.queries` rather than the ORM (see there why).
 """
 
 import hashlib
@@ -22,10 +22,10 @@ from fund.selectors import current_fund
 from fund.services.common import require_permission
 from ledger.models import Account
 from ledger.services.posting import MAX_AMOUNT
-from loans.engine import LoanEventError
+from loans.domain.engine import LoanEventError
 from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
-from loans.services.servicing_sql import ServicedLoan, fund_day, insert, lock_loan
-from loans.services.settling import reverse_repayment_posting, settle
+from loans.queries import ServicedLoan, fund_day, insert, lock_loan
+from loans.services.servicing.settling import reverse_repayment_posting, settle
 
 _REFERENCE_LIMIT = Repayment._meta.get_field("reference").max_length
 

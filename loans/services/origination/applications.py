@@ -19,7 +19,7 @@ from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
 from ledger.services.posting import MAX_AMOUNT
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
-from loans.selectors import exposure_problem, missing_documents
+from loans.selectors.origination import exposure_problem, missing_documents
 from loans.services.transitions import apply_transition
 
 

@@ -4,7 +4,7 @@ Everything the loan owes on a date follows from its contract terms and its money
 the engine keeps no state of its own: `replay(terms, tranches, payments, as_of=...)` gives the
 schedule versions the events produced, how each repayment was allocated, and what is owed on
 `as_of`. Services store those results; reversing a repayment is replaying without it. Like
-`loans.schedule`, this is plain `Decimal` and `date`, with no database.
+`loans.domain.schedule`, this is plain `Decimal` and `date`, with no database.
 
 The rules (DESIGN.md, the product's data):
 - Interest is the schedule's: each row collects interest on the in-term balance. Principal left
@@ -29,8 +29,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from common.money import ZERO, format_vnd, round_vnd
-from loans.daycount import BASES
-from loans.schedule import (
+from loans.domain.daycount import BASES
+from loans.domain.schedule import (
     LOWER_INSTALLMENTS,
     PREPAYMENT_MODES,
     Installment,

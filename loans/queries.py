@@ -31,7 +31,7 @@ from common.db import prepared_cursor
 from fund.models import Borrower, Fund
 from fund.selectors import current_fund
 from ledger.models import Account
-from loans.engine import Payment, Tranche
+from loans.domain.engine import Payment, Tranche
 from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
 
 

@@ -19,7 +19,7 @@ from common.xlsx import CellError, Column, InputColumn, Sheet, read_table, workb
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from loans.models import LoanContract, LoanStatus, Repayment, RepaymentImport
-from loans.services.repayments import RepaymentInput, input_key, record_repayment
+from loans.services.servicing.repayments import RepaymentInput, input_key, record_repayment
 
 _CHANNELS = {
     "tiền mặt": Repayment.Channel.CASH,

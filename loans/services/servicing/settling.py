@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from fund.selectors import current_fund
 from ledger.services import EntryDraft, Line, post_entry, reverse_entry
-from loans.engine import PREPAYMENT, Allocation, Payment, Result, Tranche, replay
+from loans import queries
+from loans.domain.engine import PREPAYMENT, Allocation, Payment, Result, Tranche, replay
 from loans.models import (
     Loan,
     LoanMemberShare,
@@ -32,9 +33,8 @@ from loans.models import (
     ScheduleRow,
     ScheduleVersion,
 )
+from loans.queries import ServicedLoan
 from loans.replaying import loan_terms, parts_of
-from loans.services import servicing_sql
-from loans.services.servicing_sql import ServicedLoan
 from loans.services.transitions import apply_transition
 
 PORTIONS = ("principal", "interest", "late_interest", "penalty")
@@ -54,7 +54,7 @@ def settle(
     new: Repayment | None = None,
 ) -> list[Result]:
     """Post what the replay says and store the schedule; call inside the use case's transaction,
-    with the loan locked (`servicing_sql.lock_loan`). `correction`: the change comes from a
+    with the loan locked (`queries.lock_loan`). `correction`: the change comes from a
     reversal; `business_date`: the fund's, if the caller has it; `new`: the repayment just
     recorded."""
     business_date = business_date or current_fund().business_date
@@ -62,7 +62,7 @@ def settle(
     results = []
     for share in parts_of(loan):
         share_id = share.pk if share else None
-        tranches, payments = servicing_sql.events(loan.pk, share_id)
+        tranches, payments = queries.events(loan.pk, share_id)
         result = replay(terms, tranches=tranches, payments=payments, as_of=business_date)
         ours = new is not None and new.share_id == share_id
         if ours and _is_last(new, tranches, payments):
@@ -185,7 +185,7 @@ def post_repayment(
         ),
         created_by=actor,
     )
-    return servicing_sql.insert(
+    return queries.insert(
         LoanTransaction(
             loan_id=loan.pk,
             share_id=repayment.share_id,

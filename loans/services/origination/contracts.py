@@ -14,8 +14,8 @@ from fund.selectors import current_fund
 from fund.services.common import require_permission
 from fund.templatetags.money import percent
 from ledger.services.posting import MAX_AMOUNT
+from loans.domain.schedule import ScheduleError, ScheduleTerms
 from loans.models import Loan, LoanContract, LoanStatus
-from loans.schedule import ScheduleError, ScheduleTerms
 
 
 @dataclass(frozen=True)

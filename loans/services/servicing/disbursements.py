@@ -22,10 +22,10 @@ from ledger.models import Account
 from ledger.selectors import account_balance
 from ledger.services import EntryDraft, Line, post_entry
 from loans import replaying
-from loans.engine import LoanEventError
+from loans.domain.engine import LoanEventError
 from loans.models import Disbursement, DisbursementShare, Loan, LoanStatus, LoanTransaction
-from loans.services.servicing_sql import lock_loan
-from loans.services.settling import settle
+from loans.queries import lock_loan
+from loans.services.servicing.settling import settle
 from loans.services.transitions import apply_transition
 
 

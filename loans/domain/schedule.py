@@ -31,7 +31,7 @@ from typing import NamedTuple
 from django.utils.translation import gettext as _
 
 from common.money import ZERO, is_whole_dong, round_vnd
-from loans.daycount import ACTUAL_365, BASES
+from loans.domain.daycount import ACTUAL_365, BASES
 
 EQUAL_PRINCIPAL = "equal_principal"  # gốc chia đều, interest on the declining balance
 ANNUITY = "annuity"  # equal installments: a level payment of principal and interest
@@ -67,7 +67,7 @@ class ScheduleTerms:
     months, one of FREQUENCIES, dividing the term (annuity needs them equal; bullet's principal
     frequency is 0). grace_months: no principal falls due on or before start + grace months.
     first_due_date: the first interest date, by default start + one interest period.
-    basis: a day-count basis of `loans.daycount.BASES`.
+    basis: a day-count basis of `loans.domain.daycount.BASES`.
     """
 
     principal: Decimal

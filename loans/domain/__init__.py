@@ -1,0 +1,1 @@
+"""The pure loan core: Decimal and dates, no database (schedule, day count, replay engine)."""

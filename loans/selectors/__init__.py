@@ -1,0 +1,1 @@
+"""Reads of loans that pages, reports and services share, one module per purpose."""

@@ -1,0 +1,1 @@
+"""Loan origination: applications, the contract (approval and collateral follow here)."""
