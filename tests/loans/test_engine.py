@@ -276,14 +276,22 @@ def test_paying_the_payoff_quote_repays_the_loan_exactly(history, day):
     assert result.principal_outstanding == 0
 
 
+FIRST_DUE = date(2026, 2, 15)
+
+
 @st.composite
 def households(draw):
     """A household of a group: a history, at times a second tranche, and payments on due dates
-    (the 15th), where a prepayment falls on the same date as an installment."""
+    (the 15th), where a prepayment falls on the same date as an installment.
+
+    Nothing from its disbursement to its first due date: an event then rebuilds every row from
+    its own date, and the rows alone no longer say what the household owed before it.
+    """
     terms, principal, payments = draw(histories())
     tranches = [Tranche("t1", START, principal)]
     if draw(st.booleans()):  # before the shortest term's maturity, 15/07/2026
-        tranches.append(Tranche("t2", START + timedelta(days=draw(st.integers(1, 170))), draw(amounts)))
+        day = FIRST_DUE + timedelta(days=draw(st.integers(0, 140)))
+        tranches.append(Tranche("t2", day, draw(amounts)))
     on_due_dates = [
         Payment(f"d{i}", date(2026 + months // 12, months % 12 + 1, 15), amount, mode)
         for i, (months, amount, mode) in enumerate(
@@ -297,7 +305,10 @@ def households(draw):
             )
         )
     ]
-    payments = sorted([*payments, *on_due_dates], key=lambda payment: payment.value_date)
+    payments = sorted(
+        [*(payment for payment in payments if payment.value_date >= FIRST_DUE), *on_due_dates],
+        key=lambda payment: payment.value_date,
+    )
     return terms, tranches, _capped(terms, tranches, payments)
 
 
