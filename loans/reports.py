@@ -148,6 +148,8 @@ def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
                 Column("Gốc", "money", total=True),
                 Column("Lãi", "money", total=True),
                 Column("Tổng phải trả", "money", total=True),
+                Column("Đã trả", "money", total=True),
+                Column("Lãi chậm trả còn nợ", "money", total=True),
                 Column("Còn phải trả", "money", total=True),
             ],
             rows=[
@@ -157,6 +159,8 @@ def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
                     line.principal,
                     line.interest,
                     line.total,
+                    line.paid,
+                    line.late_charges,
                     line.left,
                 ]
                 for line in total.lines

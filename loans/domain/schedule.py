@@ -240,28 +240,29 @@ def rebuild_future(
 def combine(schedules: Sequence[Sequence[Installment]]) -> list[Installment]:
     """A household group's schedule: its members' schedules summed by due date.
 
-    A member with nothing due on a date still counts in the group's outstanding that day
-    (its balance then; nothing before its loan starts or after it is repaid), so every row's
-    opening, principal and closing agree, and the group's totals are the members' totals.
+    Every row counts, however many one member has on a date (an installment and a prepayment
+    made that day). A row's closing is the sum of the members' balances after its date, each
+    member's with nothing due that day included (nothing before its loan starts or after it is
+    repaid); its opening is that plus the principal the date collects. So the group's totals are
+    the members' totals.
     """
     dates = sorted({row.due_date for schedule in schedules for row in schedule})
     starts = [schedule[0].period_start for schedule in schedules if schedule]
-    next_rows = [0] * len(schedules)  # each member's first row not yet summed
+    next_rows = [0] * len(schedules)  # each member's first row due after the dates summed
     combined = []
     for number, due in enumerate(dates, 1):
-        opening = principal = interest = ZERO
+        closing = principal = interest = ZERO
         interest_from = due
         for member, schedule in enumerate(schedules):
-            if next_rows[member] == len(schedule):
-                continue  # repaid
-            row = schedule[next_rows[member]]
-            if row.due_date == due:
-                next_rows[member] += 1
+            upcoming = next_rows[member]
+            while upcoming < len(schedule) and schedule[upcoming].due_date == due:
+                row = schedule[upcoming]
                 principal += row.principal
                 interest += row.interest
                 interest_from = min(interest_from, row.interest_from)
-            if due >= row.period_start:
-                opening += row.opening_principal
+                upcoming += 1
+            next_rows[member] = upcoming
+            closing += _balance_after(schedule, upcoming, due)
         combined.append(
             Installment(
                 number=number,
@@ -270,11 +271,20 @@ def combine(schedules: Sequence[Sequence[Installment]]) -> list[Installment]:
                 interest_from=interest_from,
                 principal=principal,
                 interest=interest,
-                opening_principal=opening,
-                closing_principal=opening - principal,
+                opening_principal=closing + principal,
+                closing_principal=closing,
             )
         )
     return combined
+
+
+def _balance_after(schedule: Sequence[Installment], upcoming: int, day: date) -> Decimal:
+    """A member's principal outstanding after `day`, its rows before `upcoming` being those due by
+    then: the opening of its next row once that row's period has begun (a tranche since the last
+    row raised it), else what its last row left."""
+    if upcoming < len(schedule) and schedule[upcoming].period_start <= day:
+        return schedule[upcoming].opening_principal
+    return schedule[upcoming - 1].closing_principal if upcoming else ZERO
 
 
 def _amortise(

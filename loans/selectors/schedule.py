@@ -55,10 +55,23 @@ class ScheduleLine(_RowAmounts):
 
 @dataclass(frozen=True)
 class GroupLine(_RowAmounts):
-    """A due date of a household group's schedule: the households' rows summed, and what is left."""
+    """A due date of a household group's schedule: the households' rows summed (`row`), and what
+    they have paid of them and still owe, from their own lines on that date (`members`)."""
 
     row: Installment
-    left: Decimal
+    members: "Schedule"
+
+    @property
+    def paid(self) -> Decimal:
+        return self.members.paid
+
+    @property
+    def late_charges(self) -> Decimal:
+        return self.members.late_charges
+
+    @property
+    def left(self) -> Decimal:
+        return self.members.left
 
 
 @dataclass(frozen=True)
@@ -112,10 +125,10 @@ def schedule_of(result: Result) -> Schedule:
 
 def group_schedule(position: LoanPosition) -> Schedule:
     """A household group's schedule in force: its households' schedules summed by due date
-    (`combine`), each date with what the households still owe on it."""
-    left: dict[date, Decimal] = {}
+    (`combine`), each date with what the households have paid of it and still owe on it."""
+    on_date: dict[date, list[ScheduleLine]] = {}
     for part in position.parts:
-        for row in part.result.rows:
-            left[row.due_date] = left.get(row.due_date, ZERO) + row.owed
+        for line in schedule_of(part.result).lines:
+            on_date.setdefault(line.row.due_date, []).append(line)
     combined = combine([[row.as_installment() for row in part.result.rows] for part in position.parts])
-    return Schedule([GroupLine(row, left[row.due_date]) for row in combined])
+    return Schedule([GroupLine(row, Schedule(on_date[row.due_date])) for row in combined])

@@ -11,6 +11,8 @@ from appraisal import demo as appraisal_demo
 from fund.models import Fund
 from loans.models import Disbursement, Loan, LoanStatus, LoanTransaction, Repayment
 from loans.replaying import parts_of, replay_part
+from loans.selectors.position import loan_position
+from loans.selectors.schedule import group_schedule, schedule_of
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +72,12 @@ def test_the_demo_has_applications_in_the_early_states_and_services_the_approved
     late = group.transactions.filter(share__member__id_number="034182004567").aggregate(Sum("penalty"))
     assert late["penalty__sum"] > 0
     assert group.repayments.filter(prepayment_mode="shorten_term", share__member__id_number="034075009876")
+    # The whole group's schedule sums every household's rows, the payoff made on an installment
+    # date too: all the principal lent, repaid by the last date.
+    position = loan_position(group, as_of=business_date)
+    whole = group_schedule(position)
+    assert whole.principal == sum(schedule_of(part.result).principal for part in position.parts) > 0
+    assert whole.lines[-1].row.closing_principal == 0
     assert "Demo applications:" in out and "Demo loans serviced:" in out
 
 

@@ -104,10 +104,13 @@ def test_the_schedule_says_what_is_paid_and_left_of_each_row(client, staff, repa
     assert sheet.cell(row=HEADER + 1, column=4).number_format == "#,##0"
 
 
-def test_a_group_schedule_has_the_groups_total_then_each_household(client, staff, bank):
+@pytest.fixture
+def group_loan(staff, bank):
+    """A household group's loan of 50 million disbursed on START: 20 million to its first
+    household, 30 to its second."""
     group = HouseholdGroupFactory()
     members = HouseholdMemberFactory.create_batch(2, borrower=group)
-    loan = factories.active_loan(
+    return factories.active_loan(
         officer=staff["officer"],
         accountant=staff["accountant"],
         approver=staff["approver"],
@@ -118,13 +121,75 @@ def test_a_group_schedule_has_the_groups_total_then_each_household(client, staff
         amount=D(50_000_000),
         shares=[(members[0], D(20_000_000)), (members[1], D(30_000_000))],
     )
-    book = workbook(client, staff["officer"], "loans:schedule_xlsx", loan)
+
+
+def test_a_group_schedule_has_the_groups_total_then_each_household(client, staff, group_loan):
+    book = workbook(client, staff["officer"], "loans:schedule_xlsx", group_loan)
     assert [sheet.title[:4] for sheet in book.worksheets] == ["Cả t", "Hộ 1", "Hộ 2"]
     _header, rows, totals = table(book.worksheets[0])
     household_totals = [table(sheet)[2] for sheet in book.worksheets[1:]]
     assert totals[2] == 50_000_000 == sum(t[3] for t in household_totals)
     assert totals[3] == sum(t[4] for t in household_totals)  # interest, summed by due date
     assert len(rows) == 12
+
+
+def test_a_group_schedule_counts_a_prepayment_on_an_installment_date_and_a_late_payment(
+    client, staff, group_loan, user_with_role
+):
+    """20 and 30 million over 12 months at 12 %/year from 15/01/2026. On 15/02 the first household
+    pays its row 1 and prepays 10 million the same day; the second pays 1 million of its row 1
+    five days late. Seen on 20/02, the whole group's rows are both households' rows summed."""
+    first, second = group_loan.member_shares.order_by("pk")
+    # First: 20.000.000 / 12 = 1.666.666,67 → 1.666.667; interest 20.000.000 × 0,12 × 31/365 =
+    # 203.835,62 → 203.836. Row 1 is 1.870.503, then 10.000.000 prepaid (no interest accrued yet).
+    repay(group_loan, staff, dt.date(2026, 2, 15), D(11_870_503), share=first)
+    # Second: 2.500.000 a month; interest 30.000.000 × 0,12 × 31/365 = 305.753,42 → 305.753.
+    # Five days late: 2.500.000 × 18 % × 5/365 = 6.164,38 → 6.164 of late interest and
+    # 305.753 × 10 % × 5/365 = 418,84 → 419 on the unpaid interest, then the interest, and
+    # 1.000.000 − 6.164 − 419 − 305.753 = 687.664 of principal.
+    repay(group_loan, staff, dt.date(2026, 2, 20), D(1_000_000), share=second)
+    book = workbook(client, staff["officer"], "loans:schedule_xlsx", group_loan)
+    header, rows, totals = table(book.worksheets[0])
+    assert header[5:8] == ["Đã trả", "Lãi chậm trả còn nợ", "Còn phải trả"]
+    # 15/02: principal 1.666.667 + 10.000.000 + 2.500.000; interest 203.836 + 0 + 305.753;
+    # paid 1.870.503 + 10.000.000 + 305.753 + 687.664; left 2.500.000 − 687.664.
+    assert rows[0] == (
+        dt.datetime(2026, 2, 15),
+        50_000_000,
+        14_166_667,
+        509_589,
+        14_676_256,
+        12_863_920,
+        0,
+        1_812_336,
+    )
+    # 15/03: the first household's 8.333.333 left over 11 rows is 757.575,73 → 757.576 a month;
+    # 8.333.333 × 0,12 × 28/365 = 76.712,33 → 76.712 and 27.500.000 × 0,12 × 28/365 = 253.150,68
+    # → 253.151 of interest.
+    assert rows[1] == (
+        dt.datetime(2026, 3, 15),
+        50_000_000 - 14_166_667,
+        757_576 + 2_500_000,
+        76_712 + 253_151,
+        3_587_439,
+        0,
+        0,
+        3_587_439,
+    )
+    assert rows[-1][0] == dt.datetime(2027, 1, 15) and rows[-1][1] == rows[-1][2]  # repaid at maturity
+    assert totals[2] == 50_000_000
+    # Principal, interest, paid, late charges and left: the households' sheets' totals summed.
+    households = [table(sheet)[2] for sheet in book.worksheets[1:]]
+    for column, household_column in ((2, 3), (3, 4), (5, 6), (6, 7), (7, 8)):
+        assert totals[column] == sum(household[household_column] for household in households)
+    # The loan page, an officer's and the co-op's, shows the same whole-group rows.
+    coop = user_with_role(roles.COOP_USER, borrower=group_loan.borrower)
+    for user in (staff["officer"], coop):
+        client.force_login(user)
+        page = client.get(reverse("loans:loan_detail", args=[group_loan.pk])).context["group_schedule"]
+        assert [
+            (line.principal, line.interest, line.paid, line.late_charges, line.left) for line in page.lines
+        ] == [tuple(row[2:4]) + tuple(row[5:]) for row in rows]
 
 
 def test_nothing_to_download_before_the_first_tranche(client, staff):
