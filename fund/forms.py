@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, PercentField, ServiceModelForm, VNDField
+from common.xlsx import validate_import_size
 from fund.models import (
     AuthorityLevel,
     Borrower,
@@ -75,7 +76,7 @@ class ImportForm(forms.Form):
         label=_("The file holds"),
         choices=[("borrowers", _("Borrowers")), ("households", _("Households of borrowing groups"))],
     )
-    file = forms.FileField(label=_(".xlsx file"))
+    file = forms.FileField(label=_(".xlsx file"), validators=[validate_import_size])
 
 
 # --- loan products -------------------------------------------------------------------------

@@ -178,6 +178,10 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Every .xlsx import (borrowers, households, repayments, the chart of accounts) is refused
+# above these, before a row is converted: one upload must not hold a web worker for minutes.
+IMPORT_MAX_BYTES = int(os.environ.get("COOPFUND_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("COOPFUND_IMPORT_MAX_ROWS", 10_000))
 
 # --- Celery -----------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, PercentField, VNDField
+from common.xlsx import validate_import_size
 from fund.models import Borrower, DocumentType
-from fund.models.borrowers import validate_document_size
 from fund.selectors import current_fund, offered_products, visible_borrowers
 from loans.models import Loan, LoanStatus, Repayment
 from loans.selectors import contracted_shares
@@ -275,8 +275,7 @@ class ReasonForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    # The whole file is read into memory: a size cap keeps one upload from taking the server's.
-    file = forms.FileField(label=_("Repayments file (.xlsx)"), validators=[validate_document_size])
+    file = forms.FileField(label=_("Repayments file (.xlsx)"), validators=[validate_import_size])
 
 
 class PayoffQuoteForm(forms.Form):
