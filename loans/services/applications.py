@@ -13,11 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.money import format_vnd
+from common.money import MAX_AMOUNT, format_vnd
 from fund.models import Borrower, DocumentType, HouseholdMember, LoanProduct
 from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
-from ledger.services.posting import MAX_AMOUNT
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
 from loans.selectors import exposure_problem, missing_documents
 from loans.services.transitions import apply_transition

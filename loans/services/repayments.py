@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from common.money import format_vnd
+from common.money import MAX_AMOUNT, format_vnd
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from ledger.models import Account
-from ledger.services.posting import MAX_AMOUNT
 from loans.engine import LoanEventError
 from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
 from loans.services.servicing_sql import ServicedLoan, fund_day, insert, lock_loan
