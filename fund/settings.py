@@ -225,5 +225,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# Every value date lies between the fund's opening date and its business date; the ledger's
+# manual entries are held to it through this (the ledger imports no other app).
+LEDGER_VALUE_DATE_CHECK = "fund.selectors.value_date_problem"
+
 # The demo command runs these loaders in order; each app adds its own part of the demo fund.
 DEMO_LOADERS = ["fund.demo.load", "loans.demo.load", "appraisal.demo.load", "loans.demo.load_servicing"]
