@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
+from common.text import too_long
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
@@ -276,6 +277,8 @@ def cancel_disbursement(*, actor, disbursement: Disbursement, reason: str) -> Di
     disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the tranche is cancelled.")})
+    if problem := too_long(reason.strip()):
+        raise ValidationError({"reason": problem})
     if not can_proceed(disbursement.cancel):
         raise ValidationError(_("Only a tranche waiting for authorization can be cancelled."))
     disbursement.cancel()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from common.money import MAX_AMOUNT, format_vnd
+from common.text import too_long
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
@@ -178,6 +179,8 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     loan = lock_loan(repayment.loan_id)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the repayment is reversed.")})
+    if problem := too_long(reason.strip()):
+        raise ValidationError({"reason": problem})
     if not can_proceed(repayment.reverse):
         raise ValidationError(_("This repayment is already reversed."))
     if not has_transition_perm(repayment.reverse, actor):
