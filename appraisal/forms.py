@@ -23,6 +23,7 @@ from appraisal.services import (
 )
 from common.forms import DATE, PercentField, VNDField, run_service
 from common.money import format_vnd
+from common.text import LONG_TEXT_MAX
 from loans.forms import ActionForm
 from loans.models import Collateral, Loan, LoanStatus
 
@@ -64,7 +65,9 @@ def _name_cell(field: forms.Field, name: str) -> None:
 
 
 class DossierForm(forms.Form):
-    notes = forms.CharField(label=_("Notes on the dossier"), required=False, widget=TEXT)
+    notes = forms.CharField(
+        label=_("Notes on the dossier"), required=False, widget=TEXT, max_length=LONG_TEXT_MAX
+    )
 
 
 class StatementsForm(GridForm):
@@ -199,7 +202,9 @@ class RatingsForm(GridForm):
 
 class CollateralForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=Collateral.Type.choices)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+    )
     owner = forms.CharField(label=_("Owner"), max_length=255)
     valuation = VNDField(label=_("Valuation (đồng)"))
     valued_on = forms.DateField(label=_("Valuation date"), widget=DATE)
@@ -229,7 +234,9 @@ class CollateralForm(forms.Form):
 class SiteVisitForm(forms.Form):
     visited_on = forms.DateField(label=_("Date of the visit"), widget=DATE)
     participants = forms.CharField(label=_("People met"), required=False, max_length=255)
-    notes = forms.CharField(label=_("What the visit found"), widget=forms.Textarea(attrs={"rows": 5}))
+    notes = forms.CharField(
+        label=_("What the visit found"), widget=forms.Textarea(attrs={"rows": 5}), max_length=LONG_TEXT_MAX
+    )
 
     @classmethod
     def for_appraisal(cls, appraisal: Appraisal, *args, **kwargs):
@@ -251,9 +258,13 @@ class RecommendationForm(forms.Form):
     grace_months = forms.IntegerField(
         label=_("Principal grace (months)"), required=False, min_value=0, max_value=600, initial=0
     )
-    conditions = forms.CharField(label=_("Conditions"), required=False, widget=TEXT)
-    rejection_reasons = forms.CharField(label=_("Reasons to reject"), required=False, widget=TEXT)
-    opinion = forms.CharField(label=_("The appraiser's opinion"), required=False, widget=TEXT)
+    conditions = forms.CharField(label=_("Conditions"), required=False, widget=TEXT, max_length=LONG_TEXT_MAX)
+    rejection_reasons = forms.CharField(
+        label=_("Reasons to reject"), required=False, widget=TEXT, max_length=LONG_TEXT_MAX
+    )
+    opinion = forms.CharField(
+        label=_("The appraiser's opinion"), required=False, widget=TEXT, max_length=LONG_TEXT_MAX
+    )
 
     @classmethod
     def for_appraisal(cls, appraisal: Appraisal, *args, **kwargs):
@@ -303,7 +314,7 @@ class ReasonForm(forms.Form):
     """Reject, or undo an approval: the status the user saw, and the reason (the service requires it)."""
 
     expected_status = forms.ChoiceField(choices=LoanStatus.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason"), required=False, widget=TEXT)
+    reason = forms.CharField(label=_("Reason"), required=False, widget=TEXT, max_length=LONG_TEXT_MAX)
 
 
 class ApproveForm(forms.Form):
@@ -313,9 +324,12 @@ class ApproveForm(forms.Form):
     amount = VNDField(label=_("Amount approved (đồng)"))
     term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
     annual_rate = PercentField(label=_("Interest rate (% a year)"))
-    conditions = forms.CharField(label=_("Conditions"), required=False, widget=TEXT)
+    conditions = forms.CharField(label=_("Conditions"), required=False, widget=TEXT, max_length=LONG_TEXT_MAX)
     note = forms.CharField(
-        label=_("Note for the file"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note for the file"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=LONG_TEXT_MAX,
     )
 
     service_error_labels = {"shares": _("Households' shares")}

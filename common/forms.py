@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from common.money import format_vnd, parse_vnd
+from common.money import MAX_AMOUNT, format_vnd, parse_vnd
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -35,9 +35,12 @@ def show_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 class VNDField(forms.CharField):
-    """An amount in whole đồng, typed `1.500.000`, `1,500,000` or `1500000`."""
+    """An amount in whole đồng, typed `1.500.000`, `1,500,000` or `1500000`, at most MAX_AMOUNT."""
 
-    default_error_messages = {"invalid": _("Enter a whole number of đồng, e.g. 1.500.000.")}
+    default_error_messages = {
+        "invalid": _("Enter a whole number of đồng, e.g. 1.500.000."),
+        "too_large": _("An amount is at most %(limit)s đồng."),
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
@@ -54,9 +57,16 @@ class VNDField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            return parse_vnd(value)
+            amount = parse_vnd(value)
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if abs(amount) > MAX_AMOUNT:
+            raise ValidationError(
+                self.error_messages["too_large"],
+                code="too_large",
+                params={"limit": format_vnd(MAX_AMOUNT, with_unit=False)},
+            )
+        return amount
 
 
 class PercentField(forms.DecimalField):

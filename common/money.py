@@ -7,6 +7,10 @@ from django.utils.translation import get_language
 
 ZERO = Decimal(0)
 ONE_DONG = Decimal(1)
+# Every money column is MoneyField(max_digits=MONEY_DIGITS, decimal_places=0): no amount
+# beyond MAX_AMOUNT đồng can be stored, so none is accepted.
+MONEY_DIGITS = 18
+MAX_AMOUNT = Decimal(10) ** MONEY_DIGITS - 1
 
 
 def round_vnd(amount: Decimal) -> Decimal:
@@ -64,9 +68,10 @@ def as_decimal(value) -> Decimal | None:
         return None
     amount = getattr(value, "amount", value)  # a Money, or a plain number
     try:
-        return Decimal(str(amount))
+        amount = Decimal(str(amount))
     except ArithmeticError:
         return None
+    return amount if amount.is_finite() else None
 
 
 def _group(digits: str, separator: str) -> str:
@@ -83,10 +88,11 @@ def format_vnd(value, *, with_unit: bool = True) -> str:
     amount = as_decimal(value)
     if amount is None:
         return ""
-    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    # Not quantize: it raises beyond the context's 28 digits, and text of any size can be shown.
+    whole = amount.to_integral_value(rounding=ROUND_HALF_UP)
     sign = "-" if whole < 0 else ""
     vietnamese = is_vietnamese()
-    text = sign + _group(str(abs(whole)), "." if vietnamese else ",")
+    text = sign + _group(f"{abs(whole):f}", "." if vietnamese else ",")
     if not with_unit:
         return text
     return f"{text}\u00a0₫" if vietnamese else f"{text}\u00a0VND"

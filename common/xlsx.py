@@ -6,7 +6,9 @@ of a whole province's portfolio never sits in memory as cells.
 
 Reading: a sheet whose first row holds the headers; every cell is converted by its column
 and every problem is reported with its row number and column, so an import can refuse the
-whole file and say exactly what to fix.
+whole file and say exactly what to fix. Every import is bounded by the same two settings,
+`IMPORT_MAX_BYTES` for the file and `IMPORT_MAX_ROWS` for its rows, both checked before a
+row is converted.
 """
 
 import datetime as dt
@@ -15,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -35,6 +39,9 @@ NUMBER_FORMATS = {
     "text": "@",
 }
 DEFAULT_WIDTHS = {"money": 18, "integer": 10, "decimal": 14, "percent": 10, "date": 12, "text": 24}
+# Columns beyond these are not read: a stray cell far to the right would otherwise widen
+# every row to it. An import sheet has a dozen columns.
+MAX_IMPORT_COLUMNS = 64
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBE4")
 _TITLE_FONT = Font(bold=True, size=13)
@@ -225,16 +232,64 @@ _KIND_HINTS = {
 }
 
 
+def validate_import_size(file) -> None:
+    """Refuse an upload larger than `IMPORT_MAX_BYTES` (also a form field validator)."""
+    size = getattr(file, "size", None)
+    if size is None:  # a plain file object
+        position = file.tell()
+        size = file.seek(0, io.SEEK_END)
+        file.seek(position)
+    limit = settings.IMPORT_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            _("The file is %(size)s KB; an import takes at most %(limit)s KB.")
+            % {"size": -(-size // 1024), "limit": limit // 1024}
+        )
+
+
+class _TooManyRows(Exception):
+    pass
+
+
 def read_table(file, columns: Sequence[InputColumn]) -> ReadResult:
-    """Read the first sheet of an .xlsx upload into converted rows, with every error found."""
+    """Read the first sheet of an .xlsx upload into converted rows, with every error found.
+
+    A file or sheet over the import limits is refused before any row is converted.
+    """
+    try:
+        validate_import_size(file)
+    except ValidationError as error:
+        return ReadResult([], [CellError(0, _("file"), error.messages[0])])
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         return ReadResult([], [CellError(0, _("file"), _("This is not an .xlsx workbook."))])
+    limit = settings.IMPORT_MAX_ROWS
     try:
-        return _read_rows(workbook.worksheets[0].iter_rows(values_only=True), columns)
+        sheet = workbook.worksheets[0]
+        # The size the file declares, read without parsing a row (None when the file has none).
+        declared = (sheet.max_row or 1) - 1
+        if declared > limit:
+            message = _("The sheet has %(count)s rows; an import takes at most %(limit)s. Split the file.")
+            return ReadResult([], [CellError(0, _("rows"), message % {"count": declared, "limit": limit})])
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS)
+        return _read_rows(_at_most(rows, limit + 1), columns)
+    except _TooManyRows:
+        message = _(
+            "The sheet has more than %(limit)s rows; an import takes at most %(limit)s. Split the file."
+        )
+        return ReadResult([], [CellError(0, _("rows"), message % {"limit": limit})])
     finally:
         workbook.close()
+
+
+def _at_most(rows: Iterable[Sequence], count: int) -> Iterable[Sequence]:
+    """The rows, stopping with `_TooManyRows` at the first one beyond `count` (blank rows count:
+    reading them takes time too), so a file without a declared size is never read to its end."""
+    for number, row in enumerate(rows, start=1):
+        if number > count:
+            raise _TooManyRows
+        yield row
 
 
 def _read_rows(rows: Iterable[Sequence], columns: Sequence[InputColumn]) -> ReadResult:

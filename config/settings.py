@@ -178,6 +178,10 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Every .xlsx import (borrowers, households, repayments, the chart of accounts) is refused
+# above these, before a row is converted: one upload must not hold a web worker for minutes.
+IMPORT_MAX_BYTES = int(os.environ.get("COOPFUND_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("COOPFUND_IMPORT_MAX_ROWS", 10_000))
 
 # --- Celery -----------------------------------------------------------------
 
@@ -220,6 +224,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Every value date lies between the fund's opening date and its business date; the ledger's
+# manual entries are held to it through this (the ledger imports no other app).
+LEDGER_VALUE_DATE_CHECK = "fund.selectors.value_date_problem"
 
 # The demo command runs these loaders in order; each app adds its own part of the demo fund.
 DEMO_LOADERS = ["fund.demo.load", "loans.demo.load", "appraisal.demo.load", "loans.demo.load_servicing"]

@@ -7,6 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, PercentField, ServiceModelForm, VNDField
+from common.text import LONG_TEXT_MAX
+from common.xlsx import validate_import_size
 from fund.models import (
     AuthorityLevel,
     Borrower,
@@ -75,7 +77,7 @@ class ImportForm(forms.Form):
         label=_("The file holds"),
         choices=[("borrowers", _("Borrowers")), ("households", _("Households of borrowing groups"))],
     )
-    file = forms.FileField(label=_(".xlsx file"))
+    file = forms.FileField(label=_(".xlsx file"), validators=[validate_import_size])
 
 
 # --- loan products -------------------------------------------------------------------------
@@ -217,7 +219,9 @@ class CapitalSourceForm(forms.Form):
         required=False,
         help_text=_("Empty: the chart's account for the kind."),
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+    )
 
 
 class CapitalReceiptForm(forms.Form):

@@ -9,6 +9,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import translation
@@ -24,7 +25,8 @@ from fund.services.common import require_permission
 
 BORROWERS = "borrowers"
 HOUSEHOLDS = "households"
-# Cells Excel would turn into numbers and strip of their leading 0 (phone, tax code, ID number).
+# Cells Excel would turn into numbers and strip of their leading 0 (phone, tax code, ID number);
+# never more than an import takes, as formatted rows count in the size the file declares.
 _TEMPLATE_ROWS = 1000
 
 # Names the fund's staff use for each type, besides the code and the label in either language.
@@ -248,7 +250,8 @@ def _as_text_cells(content: bytes, width: int) -> bytes:
     """Format the data cells as text, so Excel keeps the leading 0 of phones, tax codes and IDs."""
     workbook = load_workbook(io.BytesIO(content))
     sheet = workbook.worksheets[0]
-    for row in sheet.iter_rows(min_row=2, max_row=_TEMPLATE_ROWS + 1, max_col=width):
+    rows = min(_TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS)
+    for row in sheet.iter_rows(min_row=2, max_row=rows + 1, max_col=width):
         for cell in row:
             cell.number_format = "@"
     buffer = io.BytesIO()

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import format_vnd
@@ -43,6 +44,28 @@ def current_fund() -> Fund:
 def business_date() -> dt.date:
     """The date every transaction's value date defaults to."""
     return current_fund().business_date
+
+
+def value_date_problem(day: dt.date, *, fund: Fund | None = None) -> str | None:
+    """Why `day` cannot be a transaction's value date, or None: every value date lies between the
+    fund's opening date and its business date. (The ledger refuses dates in a closed month.)
+
+    The one check for every money event; the ledger's manual entries reach it through the
+    LEDGER_VALUE_DATE_CHECK setting, as the ledger imports no other app.
+    """
+    fund = fund or Fund.objects.first()
+    if fund is None:  # nothing is set up yet: only the calendar bounds the date
+        latest, earliest = timezone.localdate(), None
+    else:
+        latest, earliest = fund.business_date, fund.opened_on
+    if day > latest:
+        return _("A value date is at the latest the business date (%(date)s).") % {
+            "date": f"{latest:%d/%m/%Y}"
+        }
+    if earliest is not None and day < earliest:
+        message = _("A value date is not before the fund's opening date (%(date)s).")
+        return message % {"date": f"{earliest:%d/%m/%Y}"}
+    return None
 
 
 def exposure_limit() -> Decimal:

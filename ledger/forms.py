@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, VNDField
+from common.xlsx import validate_import_size
 from ledger.models import Account, AccountType
 from ledger.selectors import chart, reporting_date
 
@@ -115,7 +116,7 @@ class AccountEditForm(forms.Form):
 
 
 class ChartImportForm(forms.Form):
-    file = forms.FileField(label=_("Chart of accounts (.xlsx)"))
+    file = forms.FileField(label=_("Chart of accounts (.xlsx)"), validators=[validate_import_size])
 
 
 # --- reports and periods -----------------------------------------------------------------

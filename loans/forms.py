@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, PercentField, VNDField
+from common.text import LONG_TEXT_MAX
+from common.xlsx import validate_import_size
 from fund.models import Borrower, DocumentType
-from fund.models.borrowers import validate_document_size
 from fund.selectors import current_fund, offered_products, visible_borrowers
 from loans.models import Loan, LoanStatus, Repayment
 from loans.selectors.servicing import contracted_shares
@@ -32,9 +33,14 @@ class ApplicationForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Loan product"), queryset=None)
     amount = VNDField(label=_("Amount requested (đồng)"))
     term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
-    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
+    purpose = forms.CharField(
+        label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+    )
     proposed_collateral = forms.CharField(
-        label=_("Collateral proposed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Collateral proposed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=LONG_TEXT_MAX,
     )
 
     service_error_labels = {"borrower": _("Borrower"), "shares": _("Households' shares")}
@@ -92,7 +98,9 @@ class ActionForm(forms.Form):
     """A transition button: the status the user saw, and a note (required where the action says so)."""
 
     expected_status = forms.ChoiceField(choices=LoanStatus.choices, widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+    )
 
 
 # --- servicing: contract, tranches, repayments -------------------------------------------
@@ -271,12 +279,13 @@ class RepaymentForm(forms.Form):
 class ReasonForm(forms.Form):
     """Why a tranche is cancelled or a repayment reversed: the service refuses it empty too."""
 
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+    )
 
 
 class ImportForm(forms.Form):
-    # The whole file is read into memory: a size cap keeps one upload from taking the server's.
-    file = forms.FileField(label=_("Repayments file (.xlsx)"), validators=[validate_document_size])
+    file = forms.FileField(label=_("Repayments file (.xlsx)"), validators=[validate_import_size])
 
 
 class PayoffQuoteForm(forms.Form):

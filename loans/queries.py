@@ -117,6 +117,7 @@ def lock_loan(loan_id: int) -> ServicedLoan | None:
 @dataclass(frozen=True)
 class FundDay:
     business_date: date
+    opened_on: date
     lending_accounts: list[Account]
     recorded: int | None  # the id of the repayment recorded with the key asked about, if any
 
@@ -124,14 +125,15 @@ class FundDay:
 _ACCOUNT_FIELDS = tuple(Account._meta.concrete_fields)
 _FUND_DAY_FIELDS = (
     Fund._meta.get_field("business_date"),
+    Fund._meta.get_field("opened_on"),
     *_ACCOUNT_FIELDS,
     Repayment._meta.get_field("id"),
 )
 # One fund per installation (a constraint keeps it so); `current_fund()` takes the first.
 _FUND_DAY = f"""
-SELECT f.business_date, {", ".join(f"a.{field.column}" for field in _ACCOUNT_FIELDS)},
+SELECT f.business_date, f.opened_on, {", ".join(f"a.{field.column}" for field in _ACCOUNT_FIELDS)},
        (SELECT r.id FROM loans_repayment r WHERE r.idempotency_key = %s)
-  FROM (SELECT id, business_date FROM fund_fund ORDER BY id LIMIT 1) f
+  FROM (SELECT id, business_date, opened_on FROM fund_fund ORDER BY id LIMIT 1) f
   LEFT JOIN fund_fund_lending_accounts fa ON fa.fund_id = f.id
   LEFT JOIN ledger_account a ON a.id = fa.account_id
  ORDER BY a.code
@@ -147,9 +149,11 @@ def fund_day(idempotency_key: str) -> FundDay:
     width = len(_ACCOUNT_FIELDS)
     names = [field.attname for field in _ACCOUNT_FIELDS]
     accounts = [
-        Account.from_db(DEFAULT_DB_ALIAS, names, row[1 : 1 + width]) for row in rows if row[1] is not None
+        Account.from_db(DEFAULT_DB_ALIAS, names, row[2 : 2 + width]) for row in rows if row[2] is not None
     ]
-    return FundDay(business_date=rows[0][0], lending_accounts=accounts, recorded=rows[0][-1])
+    return FundDay(
+        business_date=rows[0][0], opened_on=rows[0][1], lending_accounts=accounts, recorded=rows[0][-1]
+    )
 
 
 _EVENT_FIELDS = (

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
 
 
@@ -30,11 +31,11 @@ class Appraisal(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    dossier_notes = models.TextField(_("notes on the dossier"), blank=True)
+    dossier_notes = long_text(_("notes on the dossier"), blank=True)
 
     visited_on = models.DateField(_("site visit on"), null=True, blank=True)
     visit_participants = models.CharField(_("people met"), max_length=255, blank=True)
-    visit_notes = models.TextField(_("site visit notes"), blank=True)
+    visit_notes = long_text(_("site visit notes"), blank=True)
 
     recommendation = models.CharField(
         _("recommendation"), max_length=8, choices=Recommendation.choices, blank=True
@@ -47,9 +48,9 @@ class Appraisal(models.Model):
         _("rate recommended per year"), max_digits=7, decimal_places=6, null=True, blank=True
     )
     recommended_grace_months = models.PositiveSmallIntegerField(_("principal grace (months)"), default=0)
-    recommended_conditions = models.TextField(_("conditions recommended"), blank=True)
-    rejection_reasons = models.TextField(_("reasons to reject"), blank=True)
-    opinion = models.TextField(_("appraiser's opinion"), blank=True)
+    recommended_conditions = long_text(_("conditions recommended"), blank=True)
+    rejection_reasons = long_text(_("reasons to reject"), blank=True)
+    opinion = long_text(_("appraiser's opinion"), blank=True)
     # The proposed schedule starts on the business date the recommendation was made, so the
     # debt-service figures of a finished appraisal never move.
     proposal_starts_on = models.DateField(_("proposed schedule starts on"), null=True, blank=True)

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common.text import long_text
+
 
 class AppraisalRules(models.Model):
     """The fund's appraisal settings: one row (`appraisal.selectors.appraisal_rules()`)."""
@@ -66,7 +68,7 @@ class ScoringCriterion(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
-    description = models.TextField(_("what to look at"), blank=True)
+    description = long_text(_("what to look at"), blank=True)
     weight = models.DecimalField(
         _("weight"),
         max_digits=6,

@@ -21,10 +21,9 @@ from appraisal.proposal import LendingTerms
 from appraisal.selectors import Figures, appraisal_figures, appraisal_rules
 from appraisal.services.common import appraisal_to_edit, locked, refuse_unless_possible, seen_status
 from appraisal.services.terms import collateral_error, terms_errors
-from common.money import is_whole_dong
+from common.money import MAX_AMOUNT, is_whole_dong
 from fund.selectors import business_date
 from fund.services.common import require_permission
-from ledger.services.posting import MAX_AMOUNT
 from loans.models import Loan
 from loans.services.transitions import apply_transition
 

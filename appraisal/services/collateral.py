@@ -13,9 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.services.common import appraisal_to_edit
-from common.money import is_whole_dong
+from common.money import MAX_AMOUNT, is_whole_dong
 from fund.services.common import require_permission
-from ledger.services.posting import MAX_AMOUNT
 from loans.models import Collateral, Loan
 
 LTV_PLACES = Decimal("0.0001")  # the loan-to-value column keeps four places

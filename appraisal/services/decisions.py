@@ -18,6 +18,7 @@ from appraisal.selectors import decision_amount, level_needed
 from appraisal.services.common import check_four_eyes, locked, refuse_unless_possible, seen_status
 from appraisal.services.terms import collateral_error, terms_errors
 from common.money import format_vnd, is_whole_dong
+from common.text import too_long
 from fund.models import Borrower
 from fund.selectors import business_date, can_approve
 from fund.services.common import require_permission
@@ -152,6 +153,8 @@ def reject_loan(*, actor, loan: Loan, reason: str, expected_status: str | None =
         )
         if not reason.strip():
             raise ValidationError({"reason": _("Give the reason for rejecting; the co-op will read it.")})
+        if problem := too_long(reason.strip()):
+            raise ValidationError({"reason": problem})
         _check_authority(actor=actor, amount=decision_amount(appraisal))
         return apply_transition(
             row,
@@ -172,6 +175,8 @@ def undo_approval(*, actor, loan: Loan, reason: str, expected_status: str | None
         )
         if not reason.strip():
             raise ValidationError({"reason": _("Say why the approval is undone.")})
+        if problem := too_long(reason.strip()):
+            raise ValidationError({"reason": problem})
         _check_authority(actor=actor, amount=row.approved_amount.amount)
         row.member_shares.update(approved_amount=None)
         return apply_transition(

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from common.text import long_text
 from fund.models.cleaning import CleanInputMixin
 from fund.models.documents import DocumentType
 
@@ -91,7 +92,7 @@ class Borrower(CleanInputMixin, FSMModelMixin, models.Model):
     status = FSMField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE, protected=True
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = long_text(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.text import long_text
 from ledger.models.accounts import localized_name
 
 
@@ -22,7 +23,7 @@ class DocumentType(models.Model):
     )
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = long_text(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

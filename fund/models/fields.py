@@ -3,12 +3,14 @@
 from django.db import models
 from djmoney.models.fields import MoneyField
 
+from common.money import MONEY_DIGITS
+
 VND = "VND"
 
 
 def vnd_field(verbose_name, **kwargs) -> MoneyField:
     """A MoneyField in whole đồng (DESIGN.md: max_digits=18, decimal_places=0, VND)."""
-    return MoneyField(verbose_name, max_digits=18, decimal_places=0, default_currency=VND, **kwargs)
+    return MoneyField(verbose_name, max_digits=MONEY_DIGITS, decimal_places=0, default_currency=VND, **kwargs)
 
 
 def vnd_only(table: str, *fields: str) -> list[models.CheckConstraint]:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.money import round_vnd
+from common.text import long_text
 from fund.models.accounts import account_problem
 from fund.models.cleaning import CleanInputMixin
 from fund.models.fields import vnd_field, vnd_only
@@ -35,6 +36,8 @@ class Fund(CleanInputMixin, models.Model):
     tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
     charter_capital = vnd_field(_("charter capital"))
     business_date = models.DateField(_("business date"))
+    # The first business date: no value date comes before it (fund.selectors.value_date_problem).
+    opened_on = models.DateField(_("opening date"), editable=False)
     lending_accounts = models.ManyToManyField(
         "ledger.Account",
         verbose_name=_("cash and bank accounts lent from"),
@@ -163,7 +166,7 @@ class CapitalSource(CleanInputMixin, models.Model):
     account = models.ForeignKey(
         "ledger.Account", verbose_name=_("capital account"), on_delete=models.PROTECT, related_name="+"
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = long_text(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

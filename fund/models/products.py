@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from common.money import format_vnd, is_whole_dong
+from common.text import long_text
 from fund.models.accounts import account_problem
 from fund.models.borrowers import Borrower
 from fund.models.cleaning import CleanInputMixin
@@ -129,7 +130,7 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
     code = models.CharField(_("code"), max_length=32)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     name = models.CharField(_("name"), max_length=200)
-    purpose = models.TextField(_("purpose"))
+    purpose = long_text(_("purpose"))
     borrower_types = models.JSONField(_("borrower types allowed"), default=default_borrower_types)
     status = FSMField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE, protected=True

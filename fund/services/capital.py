@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from common.money import is_whole_dong
 from fund.models import CapitalReceipt, CapitalSource, User
+from fund.selectors import value_date_problem
 from fund.services.common import locked_fund, require_permission
 from ledger.models import Account
 from ledger.services import EntryDraft, Line, post_entry
@@ -88,8 +89,8 @@ def _check_receipt(receipt: CapitalReceipt, fund) -> None:
     errors = {}
     if not fund.lending_accounts.filter(pk=receipt.account.pk).exists():
         errors["account"] = _("Choose one of the fund's cash or bank accounts.")
-    if receipt.value_date > fund.business_date:
-        errors["value_date"] = _("The value date cannot be after the business date.")
+    if problem := value_date_problem(receipt.value_date, fund=fund):
+        errors["value_date"] = problem
     if errors:
         raise ValidationError(errors)
     receipt.full_clean(exclude=["journal_entry"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fund.models import AuthorityLevel, Fund, User
@@ -31,7 +32,9 @@ def set_up_fund(
 ) -> Fund:
     """Create the installation's one fund; its business date starts on the given day."""
     require_permission(actor, "fund.add_fund")
-    fund = Fund(business_date=business_date)
+    if business_date > timezone.localdate():
+        raise ValidationError({"business_date": _("The business date cannot be after today.")})
+    fund = Fund(business_date=business_date, opened_on=business_date)
     assign_fields(fund, fields, FUND_FIELDS)
     with refused_if_taken(fund):
         accounts = _checked_lending_accounts(lending_accounts)
@@ -58,8 +61,11 @@ def update_fund(
 
 
 def advance_business_date(*, actor: User, to: dt.date) -> Fund:
-    """Move the business date forward (close of day). Never backwards; the same date is a no-op."""
+    """Move the business date forward (close of day). Never backwards nor beyond today's
+    calendar date; the same date is a no-op."""
     require_permission(actor, "fund.advance_business_date")
+    if to > timezone.localdate():
+        raise ValidationError({"to": _("The business date cannot be after today.")})
     with transaction.atomic():
         fund = locked_fund()
         if to < fund.business_date:

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
+from common.money import MONEY_DIGITS
 from ledger.models.accounts import Account
 
 SOURCE_MANUAL = "manual"
@@ -36,7 +37,7 @@ class PostedModel(models.Model):
 def _vnd(verbose_name):
     return MoneyField(
         verbose_name,
-        max_digits=18,
+        max_digits=MONEY_DIGITS,
         decimal_places=0,
         default_currency="VND",
         default=0,

@@ -6,8 +6,10 @@ These check the user's permission; the posting service itself leaves that to its
 import datetime as dt
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from ledger.models import SOURCE_MANUAL, JournalEntry
@@ -25,6 +27,7 @@ def post_manual_entry(
     """Post an entry typed by the accountant. The page's key makes a double submit harmless."""
     if not actor.has_perm("ledger.add_journalentry"):
         raise PermissionDenied(_("You may not post journal entries."))
+    _check_value_date(value_date)
     draft = EntryDraft(
         value_date=value_date,
         memo=memo,
@@ -35,10 +38,20 @@ def post_manual_entry(
     return post_entry(draft, created_by=actor)
 
 
+def _check_value_date(value_date) -> None:
+    """The site's rule for value dates (LEDGER_VALUE_DATE_CHECK: a function of the date giving a
+    message or None), which the ledger, importing no other app, is handed by the settings."""
+    check = getattr(settings, "LEDGER_VALUE_DATE_CHECK", None)
+    if check and isinstance(value_date, dt.date) and (problem := import_string(check)(value_date)):
+        raise ValidationError({"value_date": problem})
+
+
 def reverse_on_request(
     *, actor: AbstractBaseUser, entry: JournalEntry, reason: str, value_date: dt.date | None = None
 ) -> JournalEntry:
     """Reverse an entry for the accountant, who says why."""
     if not actor.has_perm("ledger.reverse_journalentry"):
         raise PermissionDenied(_("You may not reverse journal entries."))
+    if value_date is not None:
+        _check_value_date(value_date)
     return reverse_entry(entry=entry, reason=reason, created_by=actor, value_date=value_date)

@@ -24,11 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.db import prepared_cursor
-from common.money import ZERO, format_vnd, is_whole_dong
+from common.money import MAX_AMOUNT, ZERO, format_vnd, is_whole_dong
 from ledger.models import SOURCE_MANUAL, SOURCE_REVERSAL, JournalEntry, JournalLine
 from ledger.services import journal_sql
 
-MAX_AMOUNT = Decimal(10) ** 18 - 1  # what MoneyField(max_digits=18) holds
 _LIMITS = {  # field -> max length, from the models
     name: JournalEntry._meta.get_field(name).max_length
     for name in ("memo", "idempotency_key", "source_kind", "source_ref")

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.money import round_vnd
+from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
 
 
@@ -25,7 +26,7 @@ class Collateral(models.Model):
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="collateral")
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
-    description = models.TextField(_("description"))
+    description = long_text(_("description"))
     owner = models.CharField(_("owner"), max_length=255)
     valuation = vnd_field(_("valuation"))
     valued_on = models.DateField(_("valuation date"))

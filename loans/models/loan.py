@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from common.text import long_text
 from fund.models.borrowers import DOCUMENT_EXTENSIONS, validate_document_size
 from fund.models.fields import vnd_field, vnd_only
 
@@ -55,8 +56,8 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     # What the borrower asks for.
     amount = vnd_field(_("amount requested"))
     term_months = models.PositiveSmallIntegerField(_("term requested (months)"))
-    purpose = models.TextField(_("purpose"))
-    proposed_collateral = models.TextField(_("collateral proposed"), blank=True)
+    purpose = long_text(_("purpose"))
+    proposed_collateral = long_text(_("collateral proposed"), blank=True)
 
     # What the approver decided (empty until then; the contract may still differ).
     approved_amount = vnd_field(_("amount approved"), null=True, blank=True)
@@ -66,8 +67,8 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     approved_rate = models.DecimalField(
         _("rate approved per year"), max_digits=7, decimal_places=6, null=True, blank=True
     )
-    approval_conditions = models.TextField(_("conditions of approval"), blank=True)
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    approval_conditions = long_text(_("conditions of approval"), blank=True)
+    rejection_reason = long_text(_("reason for rejection"), blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
@@ -200,7 +201,7 @@ class LoanEvent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
+    note = long_text(_("note"), blank=True)
 
     class Meta:
         verbose_name = _("loan event")

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
 from loans.domain.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
 
@@ -47,7 +48,7 @@ class Disbursement(models.Model):
         blank=True,
     )
     decided_at = models.DateTimeField(_("authorized or cancelled at"), null=True, blank=True)
-    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    cancel_reason = long_text(_("reason for cancelling"), blank=True)
     # Made when the tranche form is shown, so that the form sent twice enters one tranche.
     idempotency_key = models.CharField(max_length=100, blank=True)
 
@@ -182,7 +183,7 @@ class Repayment(models.Model):
         blank=True,
     )
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
-    reversal_reason = models.TextField(_("reason for reversing"), blank=True)
+    reversal_reason = long_text(_("reason for reversing"), blank=True)
 
     class Meta:
         verbose_name = _("repayment")

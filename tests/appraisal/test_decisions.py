@@ -62,6 +62,12 @@ def test_a_rejection_needs_a_reason(appraised, director):
     assert fresh(appraised).status == LoanStatus.APPRAISED
 
 
+def test_a_rejection_reason_beyond_its_limit_is_refused(appraised, director):
+    errors = refused(lambda: services.reject_loan(actor=director, loan=appraised, reason="x" * 100_000))
+    assert errors == {"reason": ["At most 4000 characters (this has 100000)."]}
+    assert fresh(appraised).status == LoanStatus.APPRAISED
+
+
 def test_undoing_an_approval_returns_it_to_appraised_and_clears_the_decision(appraised, director):
     services.approve_loan(actor=director, loan=appraised, terms=terms(conditions="x"))
     loan = services.undo_approval(actor=director, loan=fresh(appraised), reason="Sai lãi suất")

@@ -1,10 +1,11 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.money import parse_vnd, round_vnd, split_vnd
+from common.money import MAX_AMOUNT, format_vnd, parse_vnd, round_vnd, split_vnd
 
 
 @pytest.mark.parametrize(
@@ -63,3 +64,18 @@ def test_split_vnd_adds_up_and_keeps_each_part_within_its_weight(weights, share)
 def test_split_vnd_of_ties_never_gives_a_negative_part():
     # Four equal halves of 2 đồng: rounding each half up would give 1+1+1 and leave -1.
     assert list(split_vnd(Decimal(2), dict.fromkeys("abcd", Decimal(1))).values()) == [1, 0, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal(10) ** 30, "1.000.000.000.000.000.000.000.000.000.000"),
+        (Decimal("-1E+40"), "-10" + ".000" * 13),
+        (MAX_AMOUNT, "999.999.999.999.999.999"),
+        (Decimal("Infinity"), ""),
+        (Decimal("NaN"), ""),
+    ],
+)
+def test_format_vnd_shows_any_amount_without_raising(value, shown):
+    with translation.override("vi"):
+        assert format_vnd(value, with_unit=False) == shown

@@ -1,9 +1,12 @@
 import datetime as dt
 import io
+import re
+import zipfile
 from decimal import Decimal
 
 from djmoney.money import Money
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from common.xlsx import Column, InputColumn, Sheet, read_table, workbook_bytes
 
@@ -122,3 +125,69 @@ def test_read_refuses_a_missing_column_and_a_non_workbook():
 def test_read_refuses_a_sheet_with_headers_only():
     result = read_table(upload([["Mã", "Số tiền", "Ngày", "Kênh"]]), INPUT)
     assert result.rows == [] and len(result.errors) == 1
+
+
+# --- the limits every import has -------------------------------------------------------------
+
+HEADER = ["Mã", "Số tiền", "Ngày", "Kênh"]
+
+
+def rows(count):
+    return [HEADER] + [[f"HD-{n}", 1000, "01/03/2026", "cash"] for n in range(count)]
+
+
+def without_declared_size(file: io.BytesIO) -> io.BytesIO:
+    """The same workbook with no <dimension> in its sheet, as some programs write it."""
+    source, result = zipfile.ZipFile(file), io.BytesIO()
+    with zipfile.ZipFile(result, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            target.writestr(item, data)
+    result.seek(0)
+    return result
+
+
+def test_a_sheet_at_the_row_limit_is_read(settings):
+    settings.IMPORT_MAX_ROWS = 5
+    result = read_table(upload(rows(5)), INPUT)
+    assert result.errors == [] and len(result.rows) == 5
+
+
+def test_a_sheet_over_the_row_limit_is_refused_by_the_size_it_declares(settings):
+    settings.IMPORT_MAX_ROWS = 5
+    result = read_table(upload(rows(8)), INPUT)
+    assert result.rows == []
+    assert [str(e) for e in result.errors] == [
+        "The sheet has 8 rows; an import takes at most 5. Split the file."
+    ]
+
+
+def test_a_sheet_without_a_declared_size_is_refused_at_the_first_row_over_the_limit(settings, monkeypatch):
+    settings.IMPORT_MAX_ROWS = 5
+    read = []
+    rows_of = ReadOnlyWorksheet._cells_by_row
+
+    def counted(self, *args, **kwargs):
+        for row in rows_of(self, *args, **kwargs):
+            read.append(row)
+            yield row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counted)
+    file = without_declared_size(upload(rows(500)))
+    assert load_workbook(file, read_only=True).worksheets[0].max_row is None
+    result = read_table(file, INPUT)
+    assert result.rows == []
+    assert [str(e) for e in result.errors] == [
+        "The sheet has more than 5 rows; an import takes at most 5. Split the file."
+    ]
+    assert len(read) == 1 + 5 + 1  # the header, the rows allowed, the one too many: not the 500
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_opened(settings):
+    file = upload(rows(50))
+    settings.IMPORT_MAX_BYTES = len(file.getvalue()) - 1
+    result = read_table(file, INPUT)
+    assert result.rows == [] and len(result.errors) == 1
+    assert str(result.errors[0]).startswith(f"The file is {-(-len(file.getvalue()) // 1024)} KB;")

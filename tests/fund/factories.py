@@ -96,6 +96,7 @@ class FundFactory(factory.django.DjangoModelFactory):
     province = "Thái Bình"
     charter_capital = Decimal("50000000000")
     business_date = dt.date(2026, 3, 2)
+    opened_on = dt.date(2025, 1, 1)
     exposure_cap = Decimal("5000000000")
     exposure_charter_share = Decimal("0.15")
 

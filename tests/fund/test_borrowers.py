@@ -52,6 +52,7 @@ def test_an_officer_registers_a_borrower_with_its_phone_tidied(officer):
         ({"member_count": 0}, "member_count"),
         ({"founded_on": timezone.localdate() + dt.timedelta(days=1)}, "founded_on"),
         ({"type": "bank"}, "type"),
+        ({"notes": "x" * 100_000}, "notes"),
     ],
 )
 def test_bad_borrower_input_is_refused_field_by_field_and_nothing_is_saved(officer, overrides, field):

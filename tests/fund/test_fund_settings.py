@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from fund import selectors, services
 from fund.models import AuthorityLevel, CapitalReceipt, CapitalSource, Fund
@@ -114,6 +115,27 @@ def test_the_business_date_only_moves_forward(accountant, fund):
     errors = refused(lambda: services.advance_business_date(actor=accountant, to=dt.date(2026, 3, 1)))
     assert "cannot go back" in errors["__all__"][0]
     assert selectors.business_date() == dt.date(2026, 3, 3)
+
+
+def test_the_business_date_never_passes_today(accountant, fund, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda: dt.date(2026, 3, 10))
+    for beyond in (dt.date(9999, 12, 31), dt.date(2026, 3, 11)):
+        errors = refused(lambda day=beyond: services.advance_business_date(actor=accountant, to=day))
+        assert errors["to"] == ["The business date cannot be after today."]
+    assert selectors.business_date() == dt.date(2026, 3, 2)
+    assert services.advance_business_date(actor=accountant, to=dt.date(2026, 3, 10)).business_date == dt.date(
+        2026, 3, 10
+    )
+
+
+def test_a_fund_opens_on_its_first_business_date_never_after_today(accountant):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    set_up = lambda day: services.set_up_fund(  # noqa: E731
+        actor=accountant, fields=FUND_FIELDS, business_date=day, lending_accounts=lending_accounts()
+    )
+    assert "business_date" in refused(lambda: set_up(tomorrow))
+    assert not Fund.objects.exists()
+    assert set_up(dt.date(2026, 1, 5)).opened_on == dt.date(2026, 1, 5)
 
 
 def test_exposure_limit_reads_the_funds_settings(fund):
@@ -259,6 +281,30 @@ def test_a_bad_receipt_posts_nothing(fund, accountant, amount, code, field):
         )
     )
     assert field in errors
+    assert not JournalEntry.objects.exists() and not CapitalReceipt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("day", "problem"),
+    [
+        (dt.date(1, 1, 1), "not before the fund's opening date (01/01/2025)"),
+        (dt.date(2024, 12, 31), "not before the fund's opening date (01/01/2025)"),
+        (dt.date(2026, 3, 3), "at the latest the business date (02/03/2026)"),
+        (dt.date(9999, 12, 31), "at the latest the business date (02/03/2026)"),
+    ],
+)
+def test_a_receipt_dated_outside_the_funds_days_posts_nothing(fund, accountant, day, problem):
+    source = services.create_capital_source(actor=accountant, kind="donation", name="Tài trợ")
+    errors = refused(
+        lambda: services.record_capital_receipt(
+            actor=accountant,
+            source=source,
+            amount=Decimal(1000),
+            account=Account.objects.get(code="11211"),
+            value_date=day,
+        )
+    )
+    assert problem in errors["value_date"][0]
     assert not JournalEntry.objects.exists() and not CapitalReceipt.objects.exists()
 
 

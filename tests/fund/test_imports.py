@@ -141,3 +141,41 @@ def test_the_import_page_lists_the_problems(officer, client):
         commune = capfirst(Borrower._meta.get_field("commune").verbose_name)
     assert [(e.row, e.column) for e in response.context["report"].errors] == [(4, commune)]
     assert not Borrower.objects.exists()
+
+
+@pytest.mark.parametrize("kind", [imports.BORROWERS, imports.HOUSEHOLDS])
+def test_a_file_over_the_row_limit_imports_nothing(officer, settings, kind):
+    HouseholdGroupFactory(registration_number="12/QĐ-HND")
+    settings.IMPORT_MAX_ROWS = 2
+    header = [
+        str(c.headers[-1])
+        for c in (imports.borrower_columns() if kind == imports.BORROWERS else imports.household_columns())
+    ]
+    rows = (
+        GOOD_ROWS
+        if kind == imports.BORROWERS
+        else [
+            ["12/QĐ-HND", None, f"Hộ {n}", f"03418200456{n}", "Thôn Đông", None, None, None] for n in range(3)
+        ]
+    )
+    before = (Borrower.objects.count(), HouseholdMember.objects.count())
+    report = imports.import_file(actor=officer, kind=kind, file=workbook(header, rows))
+    assert [str(e) for e in report.errors] == [
+        "The sheet has 3 rows; an import takes at most 2. Split the file."
+    ]
+    assert report.created == 0
+    assert (Borrower.objects.count(), HouseholdMember.objects.count()) == before
+
+
+def test_the_template_stays_within_the_row_limit(officer, client, settings):
+    settings.IMPORT_MAX_ROWS = 20
+    client.force_login(officer)
+    response = client.get(reverse("fund:borrower_import_template"), {"kind": "borrowers"})
+    book = load_workbook(io.BytesIO(response.content))
+    for column, value in enumerate(GOOD_ROWS[0], start=1):
+        book.worksheets[0].cell(row=2, column=column, value=value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    report = imports.import_file(actor=officer, kind=imports.BORROWERS, file=buffer)
+    assert report.ok and report.created == 1

@@ -234,3 +234,10 @@ def test_every_day_past_due_falls_in_exactly_one_band_and_groups_never_improve_w
 
 def test_the_factory_product_is_valid():
     LoanProductFactory().full_clean()
+
+
+@pytest.mark.parametrize("field", ["code", "purpose"])
+def test_text_beyond_its_limit_is_refused_on_its_field_and_no_product_is_saved(accountant, field):
+    errors = refused(lambda: create(accountant, **{field: "x" * 100_000}))
+    assert list(errors) == [field]
+    assert not LoanProduct.objects.exists()

@@ -204,3 +204,18 @@ def test_an_import_may_not_move_or_retype_an_existing_account(accountant):
 def test_a_file_that_is_not_a_workbook_is_refused(accountant):
     with pytest.raises(ValidationError, match="not an .xlsx workbook"):
         import_chart(actor=accountant, file=io.BytesIO(b"code,name\n"))
+
+
+def test_a_chart_over_the_row_limit_imports_nothing(accountant, settings):
+    settings.IMPORT_MAX_ROWS = 3
+    file = workbook(
+        [
+            ["Account code", "Name in Vietnamese", "Name in English", "Type", "Parent account", "Active"],
+            *[[f"1121{n}", f"Ngân hàng {n}", f"Bank {n}", "asset", "1121", "yes"] for n in range(5, 9)],
+        ]
+    )
+    count = Account.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        import_chart(actor=accountant, file=file)
+    assert refused.value.messages == ["The sheet has 4 rows; an import takes at most 3. Split the file."]
+    assert Account.objects.count() == count

@@ -125,6 +125,14 @@ def test_a_typed_amount_that_is_not_whole_dong_is_refused_on_its_field(as_accoun
     assert "Enter a whole number of đồng" in response.content.decode()
 
 
+def test_an_amount_beyond_what_a_money_column_holds_is_refused_on_its_field(as_accountant):
+    data = lines_data(("6428", "1" + "0" * 30, ""), ("1111", "", "1" + "0" * 30))
+    response = as_accountant.post(reverse("ledger:entry_create"), data)
+    assert response.status_code == 400
+    assert "An amount is at most 999,999,999,999,999,999 đồng." in response.content.decode()
+    assert not JournalEntry.objects.exists()
+
+
 def test_an_entry_is_reversed_with_a_reason(as_accountant):
     entry = post()
     response = as_accountant.post(reverse("ledger:entry_reverse", args=[entry.pk]), {"reason": "Nhập sai"})

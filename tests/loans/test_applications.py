@@ -289,3 +289,9 @@ def test_a_coop_sees_only_its_own_loans(coop, officer):
     with pytest.raises(PermissionDenied):
         withdraw_application(actor=coop, loan=other, reason="x")
     assert set(loans_visible_to(officer)) == {own, other}
+
+
+def test_a_purpose_beyond_its_limit_is_refused_and_nothing_is_saved(officer):
+    errors = refusal(lambda: draft(officer, purpose="x" * 100_000))
+    assert errors == {"purpose": ["At most 4000 characters (this has 100000)."]}
+    assert not Loan.objects.exists()

@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from loans.models import LoanTransaction, Repayment
+from loans.models import LoanTransaction, Repayment, RepaymentImport
 from loans.services.servicing.imports import import_repayments, template_workbook
 from tests.loans.conftest import ROW1, ROW2, move_to
 
@@ -86,3 +86,17 @@ def test_the_same_file_twice_posts_nothing_the_second_time(later, staff):
 def test_the_template_has_the_headers_the_import_reads(fund):
     sheet = load_workbook(io.BytesIO(template_workbook())).active
     assert [c.value for c in sheet[1]][:5] == HEADER
+
+
+def test_a_file_over_the_row_limit_posts_nothing(later, staff, settings):
+    settings.IMPORT_MAX_ROWS = 1
+    number = later.contract.number
+    file = upload(
+        [number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],
+        [number, dt.date(2026, 3, 15), int(ROW2), "Chuyển khoản", "UNC 2"],
+    )
+    report = import_repayments(actor=staff["officer"], file=file, file_name="lon.xlsx")
+    assert [str(e) for e in report.errors] == [
+        "The sheet has 2 rows; an import takes at most 1. Split the file."
+    ]
+    assert not Repayment.objects.exists() and not RepaymentImport.objects.exists()

@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +19,9 @@ from openpyxl import Workbook, load_workbook
 
 from fund import roles
 from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
+from loans.services.origination.contracts import ContractTerms, sign_contract
 from loans.services.servicing.disbursements import record_disbursement
+from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 from tests.loans.conftest import ROW1, ROW2, START, move_to, repay
@@ -137,7 +140,18 @@ def test_a_household_amount_too_large_to_store_is_refused_on_the_contract_form(c
     data = contract_data(amount="50.000.000") | {f"share_{one.pk}": "9" * 40, f"share_{other.pk}": "0"}
     response = as_user(client, staff["officer"]).post(reverse("loans:contract_sign", args=[loan.pk]), data)
     assert response.status_code == 400
-    assert "more than the 20,000,000" in " ".join(response.context["form"].non_field_errors())
+    assert "An amount is at most" in " ".join(response.context["form"].errors[f"share_{one.pk}"])
+    assert not LoanContract.objects.exists()
+    # The service refuses it too, for a caller that has no form.
+    terms = ContractTerms(
+        number="HĐ-07/2026",
+        signed_on=dt.date(2026, 1, 15),
+        amount=D(50_000_000),
+        term_months=12,
+        share_amounts={one.pk: D("9" * 40), other.pk: D(0)},
+    )
+    with pytest.raises(ValidationError, match="more than the 20,000,000"):
+        sign_contract(actor=staff["officer"], loan=loan, terms=terms)
     assert not LoanContract.objects.exists()
 
 
@@ -375,7 +389,14 @@ def test_an_amount_too_large_to_store_is_refused_on_the_form(client, staff, on_f
     url = reverse("loans:repayment_new", args=[on_feb_15.pk])
     response = client.post(url, repayment_data(client.get(url).context["form"], amount="9" * 19))
     assert response.status_code == 400
-    assert "more than the whole debt" in " ".join(response.context["form"].errors["amount"])
+    assert "An amount is at most" in " ".join(response.context["form"].errors["amount"])
+    assert not Repayment.objects.exists()
+    # The service refuses it too, for a caller that has no form.
+    entry = RepaymentInput(
+        value_date=dt.date(2026, 2, 15), amount=D("9" * 19), channel=Repayment.Channel.BANK_TRANSFER
+    )
+    with pytest.raises(ValidationError, match="more than the whole debt"):
+        record_repayment(actor=staff["officer"], loan=on_feb_15, entry=entry)
     assert not Repayment.objects.exists()
 
 
@@ -503,12 +524,12 @@ def test_cells_the_repayment_cannot_hold_are_refused_by_row_and_column(client, s
     assert not Repayment.objects.exists()
 
 
-def test_an_import_file_above_the_size_limit_is_refused_unread(client, staff, loan, monkeypatch):
-    monkeypatch.setattr("fund.models.borrowers.MAX_DOCUMENT_BYTES", 100)
+def test_an_import_file_above_the_size_limit_is_refused_unread(client, staff, loan, settings):
+    settings.IMPORT_MAX_BYTES = 1024
     file = workbook_file([loan.contract.number, dt.date(2026, 1, 15), int(ROW1), "Chuyển khoản", "UNC 1"])
     response = as_user(client, staff["officer"]).post(reverse("loans:repayment_import"), {"file": file})
     assert response.status_code == 400
-    assert "larger than" in " ".join(response.context["form"].errors["file"])
+    assert "an import takes at most 1 KB" in " ".join(response.context["form"].errors["file"])
     assert not Repayment.objects.exists()
 
 

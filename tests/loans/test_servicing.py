@@ -30,7 +30,7 @@ from loans.services.servicing.disbursements import (
     cancel_disbursement,
     record_disbursement,
 )
-from loans.services.servicing.repayments import reverse_repayment
+from loans.services.servicing.repayments import RepaymentInput, record_repayment, reverse_repayment
 from loans.services.servicing.settling import settle
 from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
@@ -139,6 +139,9 @@ def test_a_cancelled_tranche_frees_its_amount_and_allows_undoing_the_approval(st
         actor=staff["officer"], loan=loan, value_date=START, amount=D(120_000_000), account=bank
     )
     assert not loan.nothing_disbursed()
+    with pytest.raises(ValidationError, match="At most 4000 characters"):
+        cancel_disbursement(actor=staff["officer"], disbursement=tranche, reason="x" * 100_000)
+    assert not loan.nothing_disbursed()
     cancel_disbursement(actor=staff["officer"], disbursement=tranche, reason="Sai số tài khoản")
     assert loan.nothing_disbursed()
     record_disbursement(
@@ -228,6 +231,9 @@ def test_paying_the_whole_debt_closes_the_loan_and_a_reversal_reopens_it(loan, s
     loan = Loan.objects.get(pk=loan.pk)
     assert loan.status == LoanStatus.CLOSED
     assert sub_ledger(loan, "principal") == 0
+    with pytest.raises(ValidationError, match="At most 4000 characters"):
+        reverse_repayment(actor=staff["accountant"], repayment=repayment, reason="x" * 100_000)
+    assert Loan.objects.get(pk=loan.pk).status == LoanStatus.CLOSED
     reverse_repayment(actor=staff["accountant"], repayment=repayment, reason="Ngân hàng trả lại lệnh")
     loan = Loan.objects.get(pk=loan.pk)
     assert loan.status == LoanStatus.ACTIVE
@@ -371,3 +377,20 @@ def _apply(action, loan, staff, bank):
             actor=staff["officer"], loan=loan, value_date=day, amount=D(amount), account=bank
         )
         authorize_disbursement(actor=staff["accountant"], disbursement=tranche)
+
+
+@pytest.mark.parametrize(
+    ("day", "problem"),
+    [
+        (dt.date(9999, 12, 31), "at the latest the business date (15/02/2026)"),
+        (dt.date(2026, 2, 16), "at the latest the business date (15/02/2026)"),
+        (dt.date(1, 1, 1), "not before the fund's opening date (01/01/2025)"),
+    ],
+)
+def test_a_repayment_dated_outside_the_funds_days_posts_nothing(loan, staff, day, problem):
+    move_to(dt.date(2026, 2, 15))
+    entry = RepaymentInput(value_date=day, amount=ROW1, channel=Repayment.Channel.BANK_TRANSFER)
+    with pytest.raises(ValidationError) as refused:
+        record_repayment(actor=staff["officer"], loan=loan, entry=entry)
+    assert problem in refused.value.message_dict["value_date"][0]
+    assert not Repayment.objects.exists()

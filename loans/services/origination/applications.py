@@ -13,11 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.money import format_vnd
+from common.money import MAX_AMOUNT, format_vnd
+from common.text import too_long
 from fund.models import Borrower, DocumentType, HouseholdMember, LoanProduct
 from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
-from ledger.services.posting import MAX_AMOUNT
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
 from loans.selectors.origination import exposure_problem, missing_documents
 from loans.services.transitions import apply_transition
@@ -72,6 +72,9 @@ def _terms_errors(terms: ApplicationTerms) -> dict[str, list[str]]:
             refuse(field, problem)
     if not terms.purpose or not terms.purpose.strip():
         refuse("purpose", _("Say what the loan is for."))
+    for name in ("purpose", "proposed_collateral"):
+        if problem := too_long(getattr(terms, name) or ""):
+            refuse(name, problem)
     _check_shares(terms, refuse)
     return errors
 

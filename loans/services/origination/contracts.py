@@ -8,12 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from common.money import format_vnd
+from common.money import MAX_AMOUNT, format_vnd
 from fund.models.products import MAX_ANNUAL_RATE
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from fund.templatetags.money import percent
-from ledger.services.posting import MAX_AMOUNT
 from loans.domain.schedule import ScheduleError, ScheduleTerms
 from loans.models import Loan, LoanContract, LoanStatus
 

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
-from fund.selectors import current_fund
+from common.text import too_long
+from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
 from ledger.selectors import account_balance
@@ -102,12 +103,8 @@ def _tranche_errors(loan: Loan, value_date: date, amount: Decimal, account: Acco
         refuse("__all__", _("Record the signed contract before the first tranche."))
         return errors
     fund = current_fund()
-    if value_date > fund.business_date:
-        refuse(
-            "value_date",
-            _("A tranche is dated at the latest on the business date (%(date)s).")
-            % {"date": f"{fund.business_date:%d/%m/%Y}"},
-        )
+    if problem := value_date_problem(value_date, fund=fund):
+        refuse("value_date", problem)
     if value_date < contract.signed_on:
         refuse(
             "value_date",
@@ -280,6 +277,8 @@ def cancel_disbursement(*, actor, disbursement: Disbursement, reason: str) -> Di
     disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the tranche is cancelled.")})
+    if problem := too_long(reason.strip()):
+        raise ValidationError({"reason": problem})
     if not can_proceed(disbursement.cancel):
         raise ValidationError(_("Only a tranche waiting for authorization can be cancelled."))
     disbursement.cancel()

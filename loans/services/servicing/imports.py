@@ -7,7 +7,6 @@ corrected file that repeats rows — is skipped instead of posted again.
 """
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -81,19 +80,20 @@ def template_workbook() -> bytes:
 def import_repayments(*, actor, file, file_name: str) -> ImportReport:
     """Post every row of `file`, or none of them; the report says which rows are wrong and why."""
     require_permission(actor, "loans.add_repaymentimport")
-    content = file.read()
-    table = read_table(io.BytesIO(content), COLUMNS)
+    table = read_table(file, COLUMNS)
     report = ImportReport(errors=list(table.errors))
     unreadable = {error.row for error in table.errors}
     entries = _resolve([(n, values) for n, values in table.rows if n not in unreadable], report)
     if report.errors:
         report.errors.sort(key=lambda error: error.row)
         return report
+    file.seek(0)  # the file's size is bounded (read_table): it can be read whole to be hashed
+    sha256 = hashlib.sha256(file.read()).hexdigest()
     try:
         with transaction.atomic():
             report.batch = RepaymentImport.objects.create(
                 file_name=file_name[:255],
-                sha256=hashlib.sha256(content).hexdigest(),
+                sha256=sha256,
                 rows=0,
                 skipped=0,
                 total=ZERO,

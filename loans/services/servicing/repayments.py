@@ -17,14 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from common.money import format_vnd
-from fund.selectors import current_fund
+from common.money import MAX_AMOUNT, format_vnd
+from common.text import too_long
+from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
-from ledger.services.posting import MAX_AMOUNT
 from loans.domain.engine import LoanEventError
 from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
-from loans.queries import ServicedLoan, fund_day, insert, lock_loan
+from loans.queries import FundDay, ServicedLoan, fund_day, insert, lock_loan
 from loans.services.servicing.settling import reverse_repayment_posting, settle
 
 _REFERENCE_LIMIT = Repayment._meta.get_field("reference").max_length
@@ -72,8 +72,7 @@ def _input_errors(
     entry: RepaymentInput,
     account: Account | None,
     *,
-    business_date: date,
-    lending: list[Account],
+    day: FundDay,
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
@@ -87,12 +86,8 @@ def _input_errors(
             % {"status": loan.get_status_display().lower()},
         )
         return errors
-    if entry.value_date > business_date:
-        refuse(
-            "value_date",
-            _("A repayment is dated at the latest on the business date (%(date)s).")
-            % {"date": f"{business_date:%d/%m/%Y}"},
-        )
+    if problem := value_date_problem(entry.value_date, fund=day):
+        refuse("value_date", problem)
     if entry.amount is None or entry.amount <= 0 or entry.amount != entry.amount.to_integral_value():
         refuse("amount", _("The amount is a whole number of đồng above 0."))
     elif entry.amount > MAX_AMOUNT:
@@ -111,7 +106,7 @@ def _input_errors(
         refuse("share", _("Only a household group's loan is repaid household by household."))
     if account is None:
         refuse("account", _("The fund has no account for this channel; choose the account."))
-    elif account not in lending:
+    elif account not in day.lending_accounts:
         refuse("account", _("Choose one of the fund's cash or bank accounts."))
     return errors
 
@@ -128,9 +123,7 @@ def record_repayment(*, actor, loan: Loan, entry: RepaymentInput, batch=None) ->
         if day.recorded is not None:
             return Repayment.objects.get(pk=day.recorded)
         account = entry.account or default_account(entry.channel, day.lending_accounts)
-        errors = _input_errors(
-            locked, entry, account, business_date=day.business_date, lending=day.lending_accounts
-        )
+        errors = _input_errors(locked, entry, account, day=day)
         if errors:
             raise ValidationError(errors)
         repayment = insert(
@@ -186,6 +179,8 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     loan = lock_loan(repayment.loan_id)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the repayment is reversed.")})
+    if problem := too_long(reason.strip()):
+        raise ValidationError({"reason": problem})
     if not can_proceed(repayment.reverse):
         raise ValidationError(_("This repayment is already reversed."))
     if not has_transition_perm(repayment.reverse, actor):

@@ -1,0 +1,26 @@
+"""The bound every free text has: a note, a purpose, a reason."""
+
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils.translation import gettext as _
+
+# A page of text; anything longer belongs in a document attached to the record.
+LONG_TEXT_MAX = 4000
+
+
+def long_text(verbose_name, **kwargs) -> models.TextField:
+    """A TextField of at most LONG_TEXT_MAX characters: its forms say so (max_length) and the
+    model refuses more (full_clean), which a TextField's max_length alone does not."""
+    return models.TextField(
+        verbose_name, max_length=LONG_TEXT_MAX, validators=[MaxLengthValidator(LONG_TEXT_MAX)], **kwargs
+    )
+
+
+def too_long(text: str) -> str | None:
+    """The refusal for a text a service stores without full_clean, or None when it fits."""
+    if len(text) > LONG_TEXT_MAX:
+        return _("At most %(limit)s characters (this has %(count)s).") % {
+            "limit": LONG_TEXT_MAX,
+            "count": len(text),
+        }
+    return None
