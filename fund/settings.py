@@ -166,8 +166,12 @@ CURRENCY_DECIMAL_PLACES = 0
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded documents are never served from MEDIA_URL, not even in debug: views that check who
+# asks hand them out (common.files). Behind nginx, set the prefix of an `internal` location
+# that aliases MEDIA_ROOT and nginx sends the bytes (X-Accel-Redirect).
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+DOCUMENTS_ACCEL_REDIRECT_PREFIX = os.environ.get("DJANGO_DOCUMENTS_ACCEL_REDIRECT_PREFIX", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

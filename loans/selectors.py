@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from common.money import ZERO, format_vnd
 from fund.selectors import current_fund, is_coop_user
 from loans.engine import PREPAYMENT, Result, Row
-from loans.models import Disbursement, LoanMemberShare, LoanTransaction, Repayment
+from loans.models import Disbursement, LoanDocument, LoanMemberShare, LoanTransaction, Repayment
 from loans.models.loan import COMMITTED, Loan, LoanStatus
 from loans.replaying import parts_of, replay_part
 from loans.schedule import Installment, combine
@@ -26,6 +26,13 @@ def loans_visible_to(user) -> QuerySet[Loan]:
     if is_coop_user(user):
         return loans.filter(borrower_id=user.borrower_id) if user.borrower_id else loans.none()
     return loans
+
+
+def documents_visible_to(user) -> QuerySet[LoanDocument]:
+    """Dossier documents of the loans the user may see, when the user may see dossiers at all."""
+    if not user.has_perm("loans.view_loandocument"):
+        return LoanDocument.objects.none()
+    return LoanDocument.objects.filter(loan__in=loans_visible_to(user))
 
 
 def get_loan_for(user, pk: int, *, for_update: bool = False) -> Loan:

@@ -1,6 +1,9 @@
+import importlib
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.urls import clear_url_caches
 from django.utils import translation
 
 from fund import roles
@@ -47,6 +50,20 @@ def in_english():
 def uploads_in_a_temporary_folder(settings, tmp_path):
     # Uploaded documents of a test go to its own folder, never to the project's media/.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def site_urls_in_debug(settings):
+    """The site's URLs as a debug run builds them, where a project would add MEDIA_URL."""
+    urls = importlib.import_module(settings.ROOT_URLCONF)
+    debug = settings.DEBUG
+    settings.DEBUG = True
+    importlib.reload(urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = debug
+    importlib.reload(urls)
+    clear_url_caches()
 
 
 @pytest.fixture
