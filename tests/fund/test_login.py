@@ -70,6 +70,7 @@ def test_after_five_failures_even_the_right_password_is_refused_with_a_clear_mes
     assert log_in(client, user.username, TEST_PASSWORD).status_code == 302  # four are forgiven
     client.post(reverse("logout"))
     assert fail(client, user.username, 1) == [429]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = log_in(client, user.username, TEST_PASSWORD)
     assert response.status_code == 429
     assert "Try again in 30 minutes" in response.content.decode()
