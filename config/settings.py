@@ -5,10 +5,12 @@ environment. With no environment at all the project runs on an embedded SQLite
 database, runs Celery tasks eagerly and serves itself in debug mode on localhost.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +56,25 @@ if env_bool("DJANGO_BEHIND_PROXY", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# No inline script or style anywhere, the admin and the API docs included: an injected
+# <script> or on...= handler does not run. Pico's icons are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# A session lasts one working day; a password change ends every other session of the user
+# (Django checks each session against the password it was opened with).
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_HOURS", "9")) * 3600
+
 # --- applications -----------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -73,6 +94,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
     "fund",
     "ledger",
     "loans",
@@ -81,6 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fund.middleware.ChosenLanguageMiddleware",
@@ -90,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it turns a login refused for a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,12 +144,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- login lockout (django-axes) -------------------------------------------
+
+# After this many failed logins for one username, or from one address, logging in is refused
+# (on the site and in /admin/) until the cool-off ends or an administrator deletes the
+# attempts in the admin (Axes > Access attempts). Every failure is also kept in the access
+# failure log. A success does not reset the count: an attacker's own account must not wipe
+# an address's failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "fund.views.locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+if env_bool("DJANGO_BEHIND_PROXY", default=False):
+    # Every request comes from the proxy; the client's address is what nginx says it is.
+    AXES_CLIENT_IP_CALLABLE = "fund.views.forwarded_client_ip"
 
 # --- database ---------------------------------------------------------------
 
@@ -166,8 +213,12 @@ CURRENCY_DECIMAL_PLACES = 0
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded documents are never served from MEDIA_URL, not even in debug: views that check who
+# asks hand them out (common.files). Behind nginx, set the prefix of an `internal` location
+# that aliases MEDIA_ROOT and nginx sends the bytes (X-Accel-Redirect).
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+DOCUMENTS_ACCEL_REDIRECT_PREFIX = os.environ.get("DJANGO_DOCUMENTS_ACCEL_REDIRECT_PREFIX", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -210,6 +261,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Loan management for cooperative development funds",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema tells what the API offers: only to someone logged in.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI from the sidecar package: the docs page works without internet access.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -223,6 +276,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Failures and lockouts are warnings; axes' notes on its own housekeeping are not wanted.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Every value date lies between the fund's opening date and its business date; the ledger's

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnly
@@ -81,9 +82,16 @@ class HouseholdMemberInline(admin.TabularInline):
         return False
 
 
+@admin.display(description=_("file"))
+def document_link(document: BorrowerDocument) -> str:
+    """The stored file through the view that checks who asks (a FileField's own link would point
+    at MEDIA_URL, which nothing serves)."""
+    return format_html('<a href="{}">{}</a>', document.get_absolute_url(), document.original_name)
+
+
 class BorrowerDocumentInline(admin.TabularInline):
     model = BorrowerDocument
-    fields = ("document_type", "title", "issued_on", "file", "uploaded_by")
+    fields = ("document_type", "title", "issued_on", document_link, "uploaded_by")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -150,8 +158,11 @@ class BorrowerDocumentAdmin(ServiceAdmin):
     autocomplete_fields = ("borrower",)
     fields = ("borrower", "document_type", "title", "issued_on", "file")
 
+    def get_fields(self, request, obj=None):
+        return (*self.fields[:-1], document_link) if obj else self.fields
+
     def get_readonly_fields(self, request, obj=None):
-        return self.fields if obj else ()
+        return self.get_fields(request, obj) if obj else ()
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/repayments/new/", repayments.repayment_new, name="repayment_new"),
     path("<int:pk>/statement.xlsx", statements.statement_xlsx, name="statement_xlsx"),
     path("<int:pk>/schedule.xlsx", statements.schedule_xlsx, name="schedule_xlsx"),
+    path("documents/<int:pk>/", applications.document_download, name="document_download"),
     path("tranches/", disbursements.tranches, name="tranches"),
     path("tranches/<int:pk>/authorize/", disbursements.tranche_authorize, name="tranche_authorize"),
     path("tranches/<int:pk>/cancel/", disbursements.tranche_cancel, name="tranche_cancel"),

@@ -3,10 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from common.files import random_name
 from common.text import long_text
 from fund.models.cleaning import CleanInputMixin
 from fund.models.documents import DocumentType
@@ -211,7 +213,7 @@ class HouseholdMember(CleanInputMixin, models.Model):
 
 
 def _document_path(instance: "BorrowerDocument", filename: str) -> str:
-    return f"borrowers/{instance.borrower_id}/{filename}"
+    return random_name("borrowers", filename)
 
 
 DOCUMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "odt", "ods"]
@@ -232,6 +234,8 @@ class BorrowerDocument(CleanInputMixin, models.Model):
         upload_to=_document_path,
         validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS), validate_document_size],
     )
+    # The file is stored under a random name; this is the name it was uploaded with.
+    original_name = models.CharField(_("file name"), max_length=255, editable=False)
     issued_on = models.DateField(_("document date"))
     uploaded_by = models.ForeignKey(
         "fund.User", verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
@@ -245,6 +249,9 @@ class BorrowerDocument(CleanInputMixin, models.Model):
 
     def __str__(self) -> str:
         return self.title or str(self.document_type)
+
+    def get_absolute_url(self) -> str:
+        return reverse("fund:document_download", args=[self.pk])
 
     def clean(self) -> None:
         if self.issued_on and self.issued_on > timezone.localdate():

@@ -1,6 +1,7 @@
 """Registering borrowers, their households and their documents."""
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -131,6 +132,7 @@ def add_borrower_document(
             borrower=borrower,
             document_type=document_type,
             file=file,
+            original_name=os.path.basename(file.name),
             issued_on=issued_on,
             title=title,
             uploaded_by=actor,

@@ -4,17 +4,16 @@ Every borrower is looked up through `visible_borrowers`: a co-op user asking for
 borrower gets a 404, exactly as for one that does not exist.
 """
 
-import os
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.files import file_response
 from common.forms import run_service
 from common.views import run_action
 from common.xlsx import xlsx_response
@@ -217,17 +216,11 @@ def document_upload(request, pk):
     )
 
 
-@login_required
-@permission_required("fund.view_borrowerdocument", raise_exception=True)
+# Files are served here, never from MEDIA_URL, so that the borrower scoping applies to them.
+# No login redirect: anyone who may not have the file, signed in or not, gets the same 404.
 def document_download(request, pk):
-    # Served here, not from MEDIA_URL, so that the borrower scoping applies to files too.
     document = get_object_or_404(selectors.documents_for(user=request.user), pk=pk)
-    try:
-        content = document.file.open("rb")
-    except FileNotFoundError:
-        # The record is there but storage lost its file (a restore without media/): not a 500.
-        raise Http404 from None
-    return FileResponse(content, as_attachment=True, filename=os.path.basename(document.file.name))
+    return file_response(document.file, filename=document.original_name)
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from common.files import random_name
 from common.text import long_text
 from fund.models.borrowers import DOCUMENT_EXTENSIONS, validate_document_size
 from fund.models.fields import vnd_field, vnd_only
@@ -242,7 +243,7 @@ class LoanMemberShare(models.Model):
 
 
 def _document_path(instance: "LoanDocument", filename: str) -> str:
-    return f"loans/{instance.loan_id}/{filename}"
+    return random_name("loans", filename)
 
 
 class LoanDocument(models.Model):
@@ -258,6 +259,8 @@ class LoanDocument(models.Model):
         upload_to=_document_path,
         validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS), validate_document_size],
     )
+    # The file is stored under a random name; this is the name it was uploaded with.
+    original_name = models.CharField(_("file name"), max_length=255, editable=False)
     issued_on = models.DateField(_("document date"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
@@ -271,6 +274,9 @@ class LoanDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title or str(self.document_type)
+
+    def get_absolute_url(self) -> str:
+        return reverse("loans:document_download", args=[self.pk])
 
     def clean(self) -> None:
         if self.issued_on and self.issued_on > timezone.localdate():

@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from fund.selectors import is_coop_user
+from loans.models import LoanDocument
 from loans.models.loan import Loan, LoanStatus
 
 
@@ -16,6 +17,13 @@ def loans_visible_to(user) -> QuerySet[Loan]:
     if is_coop_user(user):
         return loans.filter(borrower_id=user.borrower_id) if user.borrower_id else loans.none()
     return loans
+
+
+def documents_visible_to(user) -> QuerySet[LoanDocument]:
+    """Dossier documents of the loans the user may see, when the user may see dossiers at all."""
+    if not user.has_perm("loans.view_loandocument"):
+        return LoanDocument.objects.none()
+    return LoanDocument.objects.filter(loan__in=loans_visible_to(user))
 
 
 def get_loan_for(user, pk: int, *, for_update: bool = False) -> Loan:

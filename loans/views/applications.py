@@ -5,17 +5,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.files import file_response
 from common.forms import run_service
 from common.views import run_action
 from fund.models import Borrower
 from fund.selectors import borrower_for, is_coop_user
 from loans.forms import ActionForm, ApplicationForm, BorrowerChoiceForm, DocumentForm
 from loans.models import LoanStatus
-from loans.selectors.access import get_loan_for, loans_visible_to, status_counts
+from loans.selectors.access import documents_visible_to, get_loan_for, loans_visible_to, status_counts
 from loans.services.origination import applications as services
 
 # The list's tabs, in the order a loan moves from application to closure.
@@ -124,6 +125,12 @@ def document_add(request, pk: int):
     ):
         messages.success(request, _("Document added to the dossier."))
     return redirect("loans:loan_detail", pk=loan.pk)
+
+
+# No login redirect: anyone who may not have the file, signed in or not, gets the same 404.
+def document_download(request, pk: int):
+    document = get_object_or_404(documents_visible_to(request.user), pk=pk)
+    return file_response(document.file, filename=document.original_name)
 
 
 @login_required

@@ -68,6 +68,22 @@ def test_posted_rows_are_never_updated_or_deleted():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE ledger_journalline",
+        "TRUNCATE ledger_journalentry CASCADE",
+        "TRUNCATE ledger_account CASCADE",  # reaches the lines through their foreign key
+    ],
+)
+def test_the_journal_is_never_truncated(statement):
+    entry = post(amount=500)
+    as_if_committed()  # PostgreSQL truncates no table with checks still pending
+    assert "never truncated" in refused(statement)
+    assert entry.lines.count() == 2
+
+
+@pytest.mark.django_db
 def test_an_unbalanced_entry_fails_at_commit_and_a_balanced_one_goes_in():
     with transaction.atomic():
         raw_entry(900001, [("1111", 100, 0), ("41111", 0, 100)])

@@ -6,9 +6,11 @@ disbursed 15/01/2026; row 1 (15/02) is 10.000.000 + 1.223.014, row 2 (15/03) 10.
 """
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,8 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fund import roles
+from fund.models import DocumentType
 from loans.replaying import replay_part
 from loans.selectors.position import loan_position
+from loans.services.origination.applications import add_document
 from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, move_to, repay
@@ -110,6 +114,30 @@ def test_another_coops_loan_is_not_found(client, late, user_with_role):
     client.force_login(stranger)
     for name in ("loans:loan_detail", "loans:statement_xlsx", "loans:schedule_xlsx"):
         assert client.get(reverse(name, args=[late.pk])).status_code == 404
+
+
+def test_a_dossier_document_goes_only_to_those_who_see_its_loan_at_any_url(
+    client, staff, user_with_role, site_urls_in_debug
+):
+    loan = factories.submitted_loan(officer=staff["officer"])
+    document = add_document(
+        actor=staff["officer"],
+        loan=loan,
+        document_type=DocumentType.objects.get(code="loan_application"),
+        file=SimpleUploadedFile("Đơn vay vốn.pdf", "%PDF-1.4 đơn".encode()),
+        issued_on=dt.date(2025, 12, 1),
+    )
+    assert re.fullmatch(r"loans/[0-9a-f]{32}\.pdf", document.file.name)
+    # The checking view, and where MEDIA_URL would serve it (even with DEBUG on nothing does).
+    urls = [document.get_absolute_url(), f"/media/{document.file.name}"]
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+    client.force_login(user_with_role(roles.COOP_USER, borrower=factories.BorrowerFactory()))
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+    page = page_of(client, user_with_role(roles.COOP_USER, borrower=loan.borrower), loan)
+    assert document.get_absolute_url() in page and "/media/" not in page
+    response = client.get(urls[0])
+    assert b"".join(response.streaming_content) == "%PDF-1.4 đơn".encode()
+    assert client.get(urls[1]).status_code == 404
 
 
 @pytest.mark.parametrize("borrower", ["999999", "abc"])

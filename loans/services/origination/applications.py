@@ -4,6 +4,7 @@ A draft may be incomplete; submitting it checks every rule of the product and th
 that appraisers only ever see applications the fund could lend on.
 """
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -171,6 +172,7 @@ def add_document(
         loan=loan,
         document_type=document_type,
         file=file,
+        original_name=os.path.basename(file.name),
         issued_on=issued_on,
         title=title.strip(),
         uploaded_by=actor,
