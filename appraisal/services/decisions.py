@@ -1,7 +1,7 @@
 """Deciding on an appraised application: approve, reject, or undo an approval.
 
 Who may decide is the fund's data: the amount decides the authority level it needs
-(`fund.selectors.can_approve`), and whoever appraised an application never decides on it.
+(`fund.selectors.authority`), and whoever appraised an application never decides on it.
 """
 
 from collections.abc import Mapping
@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from appraisal.models import Appraisal
 from appraisal.proposal import LendingTerms
-from appraisal.selectors import decision_amount, level_needed
+from appraisal.selectors import decision_amount
 from appraisal.services.common import check_four_eyes, locked, refuse_unless_possible, seen_status
 from appraisal.services.terms import collateral_error, terms_errors
 from common.money import format_vnd, is_whole_dong
 from fund.models import Borrower
-from fund.selectors import business_date, can_approve
+from fund.selectors import authority, business_date, no_level_covers
 from fund.services.common import require_permission
 from loans.models import Loan, LoanMemberShare
 from loans.selectors.origination import exposure_problem
@@ -52,14 +52,12 @@ def _decision_start(*, actor, loan: Loan, name: str, expected_status: str | None
 
 
 def _check_authority(*, actor, amount: Decimal) -> None:
-    if can_approve(user=actor, amount=amount):
+    held = authority(actor)
+    if held.covers(amount):
         return
-    level = level_needed(amount)
+    level = held.level_needed(amount)
     if level is None:
-        raise PermissionDenied(
-            _("No approval authority level covers %(amount)s; an accountant sets the levels.")
-            % {"amount": format_vnd(amount)}
-        )
+        raise PermissionDenied(no_level_covers(amount))
     raise PermissionDenied(
         _("Deciding on %(amount)s needs the authority of %(level)s; yours does not cover it.")
         % {"amount": format_vnd(amount), "level": level.name}
