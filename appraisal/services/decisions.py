@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from appraisal.models import Appraisal
 from appraisal.proposal import LendingTerms
 from appraisal.selectors import decision_amount
-from appraisal.services.common import check_four_eyes, locked, refuse_unless_possible, seen_status
+from appraisal.services.common import check_four_eyes, locked, seen_status
 from appraisal.services.terms import collateral_error, terms_errors
 from common.money import format_vnd, is_whole_dong
 from fund.models import Borrower
@@ -23,7 +23,7 @@ from fund.selectors import authority, business_date, no_level_covers
 from fund.services.common import require_permission
 from loans.models import Loan, LoanMemberShare
 from loans.selectors.origination import exposure_problem
-from loans.services.transitions import apply_transition
+from loans.services.transitions import apply_transition, check_transition
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def _decision_start(*, actor, loan: Loan, name: str, expected_status: str | None
     require_permission(actor, "loans.decide_loan")
     row = locked(loan)
     expected = seen_status(loan, expected_status)
-    refuse_unless_possible(row, name, actor=actor, expected_status=expected)
+    check_transition(row, name, actor=actor, expected_status=expected)
     appraisal = Appraisal.objects.select_related("appraiser").get(loan=row)
     appraisal.loan = row
     check_four_eyes(actor=actor, appraisal=appraisal)

@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
+from django.utils.translation import pgettext_lazy
 
+from common.transitions import run
 from ledger.models import JournalSequence, Period, PeriodEvent
 
 
@@ -21,9 +22,14 @@ def close_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str 
         raise ValidationError({"month": _("%(month)02d/%(year)s has not ended yet.") % _month(year, month)})
     with transaction.atomic():
         period = _locked_period(year, month)
-        if not can_proceed(period.close):
-            raise ValidationError(_("%(month)02d/%(year)s is already closed.") % _month(year, month))
-        period.close()
+        run(
+            period,
+            "close",
+            actor=actor,
+            subject=_("A month"),
+            action=pgettext_lazy("month action", "closed"),
+            refused=_("%(month)02d/%(year)s is already closed.") % _month(year, month),
+        )
         period.save()
         PeriodEvent.objects.create(
             period=period, action=PeriodEvent.Action.CLOSE, actor=actor, reason=reason.strip()
@@ -41,9 +47,14 @@ def reopen_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str
         raise ValidationError({"reason": _("Say why the month is reopened.")})
     with transaction.atomic():
         period = _locked_period(year, month)
-        if not can_proceed(period.reopen):
-            raise ValidationError(_("%(month)02d/%(year)s is not closed.") % _month(year, month))
-        period.reopen()
+        run(
+            period,
+            "reopen",
+            actor=actor,
+            subject=_("A month"),
+            action=pgettext_lazy("month action", "reopened"),
+            refused=_("%(month)02d/%(year)s is not closed.") % _month(year, month),
+        )
         period.save()
         PeriodEvent.objects.create(
             period=period, action=PeriodEvent.Action.REOPEN, actor=actor, reason=reason
