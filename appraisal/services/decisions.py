@@ -23,7 +23,8 @@ from fund.selectors import authority, business_date, no_level_covers
 from fund.services.common import require_permission
 from loans.models import Loan, LoanMemberShare
 from loans.selectors.origination import exposure_problem
-from loans.services.transitions import apply_transition, check_transition
+from loans.services.origination.approval import record_approval, record_rejection, revoke_approval
+from loans.services.transitions import check_transition
 
 
 @dataclass(frozen=True)
@@ -125,20 +126,16 @@ def approve_loan(
         if errors:
             raise ValidationError(errors)
         _check_authority(actor=actor, amount=terms.amount)
-        for share, amount in shares.items():
-            share.approved_amount = amount
-            share.save(update_fields=["approved_amount", "approved_amount_currency"])
-        return apply_transition(
-            row,
-            "approve",
+        return record_approval(
             actor=actor,
-            note=note.strip(),
-            expected_status=row.status,
-            approved_amount=terms.amount,
-            approved_term_months=terms.term_months,
-            approved_rate=terms.annual_rate,
-            approval_conditions=terms.conditions.strip(),
+            loan=row,
+            amount=terms.amount,
+            term_months=terms.term_months,
+            annual_rate=terms.annual_rate,
+            conditions=terms.conditions.strip(),
             decided_on=decided_on,
+            shares=shares,
+            note=note.strip(),
         )
 
 
@@ -151,15 +148,7 @@ def reject_loan(*, actor, loan: Loan, reason: str, expected_status: str | None =
         if not reason.strip():
             raise ValidationError({"reason": _("Give the reason for rejecting; the co-op will read it.")})
         _check_authority(actor=actor, amount=decision_amount(appraisal))
-        return apply_transition(
-            row,
-            "reject",
-            actor=actor,
-            note=reason.strip(),
-            expected_status=row.status,
-            rejection_reason=reason.strip(),
-            decided_on=business_date(),
-        )
+        return record_rejection(actor=actor, loan=row, reason=reason.strip(), decided_on=business_date())
 
 
 def undo_approval(*, actor, loan: Loan, reason: str, expected_status: str | None = None) -> Loan:
@@ -171,16 +160,4 @@ def undo_approval(*, actor, loan: Loan, reason: str, expected_status: str | None
         if not reason.strip():
             raise ValidationError({"reason": _("Say why the approval is undone.")})
         _check_authority(actor=actor, amount=row.approved_amount.amount)
-        row.member_shares.update(approved_amount=None)
-        return apply_transition(
-            row,
-            "undo_approval",
-            actor=actor,
-            note=reason.strip(),
-            expected_status=row.status,
-            approved_amount=None,
-            approved_term_months=None,
-            approved_rate=None,
-            approval_conditions="",
-            decided_on=None,
-        )
+        return revoke_approval(actor=actor, loan=row, reason=reason.strip())
