@@ -30,18 +30,8 @@ def record_approval(
     for share, share_amount in shares.items():
         share.approved_amount = share_amount
         share.save(update_fields=["approved_amount", "approved_amount_currency"])
-    return apply_transition(
-        loan,
-        "approve",
-        actor=actor,
-        note=note,
-        expected_status=loan.status,
-        approved_amount=amount,
-        approved_term_months=term_months,
-        approved_rate=annual_rate,
-        approval_conditions=conditions,
-        decided_on=decided_on,
-    )
+    approved = _approved(amount, term_months, annual_rate, conditions, decided_on)
+    return apply_transition(loan, "approve", actor=actor, note=note, **approved)
 
 
 def record_rejection(*, actor, loan: Loan, reason: str, decided_on: date) -> Loan:
@@ -51,7 +41,6 @@ def record_rejection(*, actor, loan: Loan, reason: str, decided_on: date) -> Loa
         "reject",
         actor=actor,
         note=reason,
-        expected_status=loan.status,
         rejection_reason=reason,
         decided_on=decided_on,
     )
@@ -60,15 +49,16 @@ def record_rejection(*, actor, loan: Loan, reason: str, decided_on: date) -> Loa
 def revoke_approval(*, actor, loan: Loan, reason: str) -> Loan:
     """The approval taken back: the loan is appraised again, with no approved terms or shares."""
     loan.member_shares.update(approved_amount=None)
-    return apply_transition(
-        loan,
-        "undo_approval",
-        actor=actor,
-        note=reason,
-        expected_status=loan.status,
-        approved_amount=None,
-        approved_term_months=None,
-        approved_rate=None,
-        approval_conditions="",
-        decided_on=None,
-    )
+    cleared = _approved(None, None, None, "", None)
+    return apply_transition(loan, "undo_approval", actor=actor, note=reason, **cleared)
+
+
+def _approved(amount, term_months, annual_rate, conditions, decided_on) -> dict:
+    """The loan's fields an approval sets and undoing it clears."""
+    return {
+        "approved_amount": amount,
+        "approved_term_months": term_months,
+        "approved_rate": annual_rate,
+        "approval_conditions": conditions,
+        "decided_on": decided_on,
+    }

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
 from common.money import format_vnd
 from common.transitions import run
@@ -188,14 +187,8 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the repayment is reversed.")})
     business_date = current_fund().business_date
-    run(
-        repayment,
-        "reverse",
-        actor=actor,
-        subject=_("A repayment"),
-        action=pgettext_lazy("repayment", "reversed"),
-        refused=_("This repayment is already reversed."),
-    )
+    refused = _("This repayment is already reversed.")
+    run(repayment, "reverse", actor=actor, subject=_("A repayment"), action=_("reversed"), refused=refused)
     repayment.reversed_by, repayment.reversed_at, repayment.reversal_reason = (
         actor,
         timezone.now(),
