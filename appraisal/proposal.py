@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from fund.models import LoanProduct
+from loans.domain.engine import LoanTerms
 from loans.domain.schedule import ScheduleTerms
 
 
@@ -21,14 +22,7 @@ class LendingTerms:
 
 def schedule_terms(product: LoanProduct, terms: LendingTerms, *, start: date) -> ScheduleTerms:
     """Raises `loans.domain.schedule.ScheduleError` for terms no schedule can be built from."""
-    return ScheduleTerms(
-        principal=terms.amount,
-        annual_rate=terms.annual_rate,
-        start_date=start,
-        term_months=terms.term_months,
-        method=product.amortization,
-        principal_frequency=product.principal_frequency,
-        interest_frequency=product.interest_frequency,
-        grace_months=terms.grace_months,
-        basis=product.day_count,
+    loan_terms = LoanTerms.of_product(
+        product, annual_rate=terms.annual_rate, term_months=terms.term_months, grace_months=terms.grace_months
     )
+    return loan_terms.schedule_terms(principal=terms.amount, start=start)

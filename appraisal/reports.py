@@ -5,9 +5,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from appraisal.selectors import Figures
+from common.money import format_percent
 from common.xlsx import Column, Sheet, workbook_bytes
 from fund.selectors import current_fund
-from fund.templatetags.money import percent
 
 
 def _summary(figures: Figures) -> Sheet:
@@ -20,14 +20,14 @@ def _summary(figures: Figures) -> Sheet:
         (_("Term requested (months)"), loan.term_months, ""),
         (_("Appraiser"), None, appraisal.appraiser.get_full_name() or appraisal.appraiser.username),
         (_("Status"), None, loan.get_status_display()),
-        (_("Score"), None, percent(figures.score) if figures.score is not None else "—"),
+        (_("Score"), None, format_percent(figures.score) if figures.score is not None else "—"),
         (_("Recommendation"), None, appraisal.get_recommendation_display() or "—"),
     ]
     if appraisal.recommends_approval:
         rows += [
             (_("Amount recommended"), appraisal.recommended_amount.amount, ""),
             (_("Term recommended (months)"), appraisal.recommended_term_months, ""),
-            (_("Rate recommended per year"), None, percent(appraisal.recommended_rate)),
+            (_("Rate recommended per year"), None, format_percent(appraisal.recommended_rate)),
             (_("Principal grace (months)"), appraisal.recommended_grace_months, ""),
             (_("Conditions"), None, appraisal.recommended_conditions),
         ]
@@ -36,7 +36,11 @@ def _summary(figures: Figures) -> Sheet:
     rows += [
         (_("Lowest debt-service coverage"), None, _ratio_text(figures.lowest_coverage)),
         (_("Collateral: value the fund may lend against"), figures.collateral_lending_value, ""),
-        (_("Collateral coverage of the amount"), None, _ratio_text(figures.collateral_coverage, percent)),
+        (
+            _("Collateral coverage of the amount"),
+            None,
+            _ratio_text(figures.collateral_coverage, format_percent),
+        ),
         (
             _("Site visit on"),
             None,
@@ -206,7 +210,7 @@ def _score(figures: Figures) -> Sheet:
         ],
         preamble=[
             _("Score: %(score)s")
-            % {"score": percent(figures.score) if figures.score is not None else _("not rated yet")}
+            % {"score": format_percent(figures.score) if figures.score is not None else _("not rated yet")}
         ],
     )
 

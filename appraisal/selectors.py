@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +22,7 @@ from appraisal.models.appraisal import STATEMENT_AMOUNTS
 from appraisal.proposal import LendingTerms, schedule_terms
 from common.money import ZERO
 from fund.models import AuthorityLevel
-from fund.selectors import approval_level_for
+from fund.selectors import Authority, authority
 from loans.domain.schedule import Installment, ScheduleError, ScheduleTerms, build_schedule
 from loans.models import Collateral, Loan, LoanStatus
 from loans.selectors.access import loans_visible_to
@@ -69,14 +68,6 @@ def decision_amount(appraisal: Appraisal) -> Decimal:
     return appraisal.loan.amount.amount
 
 
-def level_needed(amount: Decimal) -> AuthorityLevel | None:
-    """The lowest authority level covering the amount; None when no level does."""
-    try:
-        return approval_level_for(amount)
-    except ValidationError:
-        return None
-
-
 @dataclass(frozen=True)
 class Decision:
     """An application waiting for a decision (or an approval that may be undone), as one user sees it."""
@@ -94,36 +85,9 @@ class Decision:
         return self.covered and not self.own_appraisal
 
 
-@dataclass(frozen=True)
-class _Authority:
-    """The fund's authority levels and those a user holds, read once for a whole list of decisions.
-
-    It answers as `fund.selectors.approval_level_for` and `can_approve` do (the services decide
-    with those), without two queries per row.
-    """
-
-    levels: list[AuthorityLevel]  # lowest limit first, unlimited last (the model's ordering)
-    held: set[int]
-
-    @classmethod
-    def of(cls, user) -> "_Authority":
-        held = set(user.authority_levels.values_list("pk", flat=True)) if user.is_active else set()
-        return cls(levels=list(AuthorityLevel.objects.all()), held=held)
-
-    def covering(self, amount: Decimal) -> list[AuthorityLevel]:
-        levels = self.levels
-        return [level for level in levels if level.max_amount is None or level.max_amount.amount >= amount]
-
-    def level_needed(self, amount: Decimal) -> AuthorityLevel | None:
-        return next(iter(self.covering(amount)), None)
-
-    def covers(self, amount: Decimal) -> bool:
-        return any(level.pk in self.held for level in self.covering(amount))
-
-
-def decision_for(user, loan: Loan, *, authority: _Authority | None = None) -> Decision:
+def decision_for(user, loan: Loan, *, held: Authority | None = None) -> Decision:
     """The decision on this appraised (or approved) loan, as this user may take it."""
-    authority = authority or _Authority.of(user)
+    held = held or authority(user)
     appraisal = loan.appraisal
     approved = loan.status == LoanStatus.APPROVED
     amount = loan.approved_amount.amount if approved else decision_amount(appraisal)
@@ -131,8 +95,8 @@ def decision_for(user, loan: Loan, *, authority: _Authority | None = None) -> De
         loan=loan,
         appraisal=appraisal,
         amount=amount,
-        level=authority.level_needed(amount),
-        covered=authority.covers(amount),
+        level=held.level_needed(amount),
+        covered=held.covers(amount),
         own_appraisal=appraisal.appraiser_id == user.pk,
         score=score_of(appraisal.ratings.all()),
     )
@@ -147,8 +111,8 @@ def decisions_for(user, *, status: str = LoanStatus.APPRAISED) -> list[Decision]
         .prefetch_related("appraisal__ratings")
         .order_by("pk")
     )
-    authority = _Authority.of(user)
-    return [decision_for(user, loan, authority=authority) for loan in loans]
+    held = authority(user)
+    return [decision_for(user, loan, held=held) for loan in loans]
 
 
 # --- one appraisal's figures ---------------------------------------------------------------

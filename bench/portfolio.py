@@ -84,13 +84,7 @@ def build(count: int) -> list[int]:
     """Make `count` active loans of 360 million for 36 months from 15/01/2026; return their ids."""
     user = bench_user()
     product = fund_and_product(user)
-    terms = LoanTerms(
-        annual_rate=RATE,
-        term_months=TERM,
-        method=product.amortization,
-        principal_frequency=product.principal_frequency,
-        interest_frequency=product.interest_frequency,
-    )
+    terms = LoanTerms.of_product(product, annual_rate=RATE, term_months=TERM)
     rows = replay(terms, tranches=[Tranche("t", START, AMOUNT)], payments=[], as_of=START).rows
     fingerprint = schedule_fingerprint(rows)
     ids = []

@@ -96,3 +96,14 @@ def format_vnd(value, *, with_unit: bool = True) -> str:
     if not with_unit:
         return text
     return f"{text}\u00a0₫" if vietnamese else f"{text}\u00a0VND"
+
+
+def format_percent(value, places: int = 2) -> str:
+    """A fraction (0.0660) as a percentage: `6,60 %` in Vietnamese, `6.60 %` in English."""
+    fraction = as_decimal(value)
+    if fraction is None:
+        return ""
+    text = f"{fraction * 100:.{int(places)}f}"
+    if is_vietnamese():
+        text = text.replace(".", ",")
+    return f"{text}\u00a0%"

@@ -182,6 +182,10 @@ class FundForm(ServiceModelForm):
             )
         field = self.fields["exposure_charter_share"]
         self.fields["exposure_charter_share"] = PercentField(label=f"{field.label} (%)")
+        field = self.fields["max_annual_rate"]
+        self.fields["max_annual_rate"] = PercentField(
+            label=f"{field.label} (%)", help_text=field.help_text, required=False
+        )
         # Only lending accounts that are cash or bank: 111 and 112 in the chart.
         self.fields["lending_accounts"].queryset = self.fields["lending_accounts"].queryset.filter(
             code__regex=r"^11[12]"
@@ -192,6 +196,11 @@ class FundForm(ServiceModelForm):
             self.fields["business_date"] = forms.DateField(
                 label=_("First business date"), widget=DATE, help_text=_("Usually today.")
             )
+
+    def clean_max_annual_rate(self):
+        """Left empty: the rate it had (the Civil Code's 20 % for a new fund)."""
+        rate = self.cleaned_data["max_annual_rate"]
+        return self.instance.max_annual_rate if rate is None else rate
 
 
 class AuthorityLevelForm(forms.Form):

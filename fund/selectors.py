@@ -5,6 +5,7 @@ borrower only, so anyone else's is simply not found (a 404 on a page).
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -73,35 +74,57 @@ def exposure_limit() -> Decimal:
     return current_fund().exposure_limit
 
 
+@dataclass(frozen=True)
+class Authority:
+    """Who may approve how much: the fund's authority levels, lowest limit first (the model's
+    ordering), and those one user holds. The one rule: a level covers an amount up to its
+    limit (`AuthorityLevel.covers`); the lowest covering level is the one a decision needs, and
+    a user may decide when it holds any covering level. Read once, it answers for a whole list."""
+
+    levels: tuple[AuthorityLevel, ...]
+    held: frozenset[int] = frozenset()
+
+    def covering(self, amount: Decimal) -> list[AuthorityLevel]:
+        amount = getattr(amount, "amount", amount)
+        return [level for level in self.levels if level.covers(amount)]
+
+    def level_needed(self, amount: Decimal) -> AuthorityLevel | None:
+        """The lowest level covering the amount; None when no level does."""
+        return next(iter(self.covering(amount)), None)
+
+    def covers(self, amount: Decimal) -> bool:
+        """Whether the user holds a level covering the amount."""
+        return any(level.pk in self.held for level in self.covering(amount))
+
+
+def authority(user: User | None = None) -> Authority:
+    """The fund's authority levels, and those the user holds (none for an inactive user)."""
+    held = user.authority_levels.values_list("pk", flat=True) if user is not None and user.is_active else ()
+    return Authority(levels=tuple(AuthorityLevel.objects.all()), held=frozenset(held))
+
+
+def no_level_covers(amount: Decimal) -> str:
+    return _(
+        "No approval authority level covers %(amount)s. An accountant sets the levels on the Fund page."
+    ) % {"amount": format_vnd(amount)}
+
+
 def approval_level_for(amount: Decimal) -> AuthorityLevel:
     """The lowest approval authority level whose limit covers the amount."""
-    amount = getattr(amount, "amount", amount)
-    levels = AuthorityLevel.objects.all()
-    level = levels.filter(max_amount__gte=amount).order_by("max_amount").first()
-    level = level or levels.filter(max_amount__isnull=True).first()
+    level = authority().level_needed(amount)
     if level is None:
-        raise ValidationError(
-            _(
-                "No approval authority level covers %(amount)s. "
-                "An accountant sets the levels on the Fund page."
-            )
-            % {"amount": format_vnd(amount)}
-        )
+        raise ValidationError(no_level_covers(amount))
     return level
 
 
 def can_approve(*, user: User, amount: Decimal) -> bool:
     """Whether the user holds an authority level whose limit covers the amount."""
-    amount = getattr(amount, "amount", amount)
-    if not user.is_active:
-        return False
-    return user.authority_levels.filter(Q(max_amount__isnull=True) | Q(max_amount__gte=amount)).exists()
+    return authority(user).covers(amount)
 
 
 def approvers_for(amount: Decimal) -> QuerySet[User]:
     """The active users who may approve the amount."""
-    amount = getattr(amount, "amount", amount)
-    covering = AuthorityLevel.objects.filter(Q(max_amount__isnull=True) | Q(max_amount__gte=amount))
+    covering = authority().covering(amount)
     return User.objects.filter(is_active=True, authority_levels__in=covering).distinct().order_by("username")
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, migrations, the Vietnamese catalogue, pytest on SQLite, then
-# pytest on a throwaway PostgreSQL 15 cluster (scripts/with-postgres.sh). Exits non-zero on the
-# first failure. Extra arguments go to both pytest runs; PYTEST_WORKERS sets the processes
+# The whole test suite: lint, the import contracts (pyproject.toml), migrations, the Vietnamese
+# catalogue, pytest on SQLite, then pytest on a throwaway PostgreSQL 15 cluster
+# (scripts/with-postgres.sh). Exits non-zero on the first failure. Extra arguments go to both pytest runs; PYTEST_WORKERS sets the processes
 # pytest uses (default 2, the machines' cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "ruff check"
 "$PY" -m ruff check .
+
+step "import contracts (lint-imports)"
+"$PY" -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())'
 
 step "makemigrations --check"
 "$PY" manage.py makemigrations --check --dry-run

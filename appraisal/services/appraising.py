@@ -19,13 +19,13 @@ from appraisal.models import Appraisal, CashFlowYear, CriterionRating, Financial
 from appraisal.models.appraisal import STATEMENT_AMOUNTS, Recommendation
 from appraisal.proposal import LendingTerms
 from appraisal.selectors import Figures, appraisal_figures, appraisal_rules
-from appraisal.services.common import appraisal_to_edit, locked, refuse_unless_possible, seen_status
+from appraisal.services.common import appraisal_to_edit, locked, seen_status
 from appraisal.services.terms import collateral_error, terms_errors
 from common.money import MAX_AMOUNT, is_whole_dong
 from fund.selectors import business_date
 from fund.services.common import require_permission
 from loans.models import Loan
-from loans.services.transitions import apply_transition
+from loans.services.transitions import apply_transition, check_transition
 
 
 def start_appraisal(*, actor, loan: Loan, expected_status: str | None = None, note: str = "") -> Appraisal:
@@ -337,7 +337,7 @@ def complete_appraisal(*, actor, loan: Loan, expected_status: str | None = None,
     with transaction.atomic():
         row = locked(loan)
         expected = seen_status(loan, expected_status)
-        refuse_unless_possible(row, "complete_appraisal", actor=actor, expected_status=expected)
+        check_transition(row, "complete_appraisal", actor=actor, expected_status=expected)
         appraisal = appraisal_to_edit(actor=actor, loan=row)
         errors = completion_errors(appraisal_figures(appraisal))
         if errors:

@@ -2,12 +2,10 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
 
 from appraisal.models import Appraisal
 from fund.services.common import require_permission
 from loans.models import Loan, LoanStatus
-from loans.services.transitions import apply_transition
 
 
 def locked(loan: Loan) -> Loan:
@@ -21,15 +19,6 @@ def seen_status(loan: Loan, expected_status: str | None) -> str:
     Compared with the locked row, a difference means someone else moved the loan meanwhile.
     """
     return expected_status if expected_status is not None else loan.status
-
-
-def refuse_unless_possible(loan: Loan, name: str, *, actor, expected_status: str) -> None:
-    """Refuse, before any other check, what `apply_transition` would refuse: a loan changed by
-    someone else, a transition its status does not allow, a user without the permission."""
-    method = getattr(loan, name)
-    if loan.status != expected_status or not can_proceed(method) or not has_transition_perm(method, actor):
-        # It raises for each of these, with the messages users see for every transition.
-        apply_transition(loan, name, actor=actor, expected_status=expected_status)
 
 
 def appraisal_to_edit(*, actor, loan: Loan) -> Appraisal:

@@ -1,7 +1,7 @@
 """Deciding on an appraised application: approve, reject, or undo an approval.
 
 Who may decide is the fund's data: the amount decides the authority level it needs
-(`fund.selectors.can_approve`), and whoever appraised an application never decides on it.
+(`fund.selectors.authority`), and whoever appraised an application never decides on it.
 """
 
 from collections.abc import Mapping
@@ -14,17 +14,18 @@ from django.utils.translation import gettext as _
 
 from appraisal.models import Appraisal
 from appraisal.proposal import LendingTerms
-from appraisal.selectors import decision_amount, level_needed
-from appraisal.services.common import check_four_eyes, locked, refuse_unless_possible, seen_status
+from appraisal.selectors import decision_amount
+from appraisal.services.common import check_four_eyes, locked, seen_status
 from appraisal.services.terms import collateral_error, terms_errors
 from common.money import format_vnd, is_whole_dong
 from common.text import too_long
 from fund.models import Borrower
-from fund.selectors import business_date, can_approve
+from fund.selectors import authority, business_date, no_level_covers
 from fund.services.common import require_permission
 from loans.models import Loan, LoanMemberShare
 from loans.selectors.origination import exposure_problem
-from loans.services.transitions import apply_transition
+from loans.services.origination.approval import record_approval, record_rejection, revoke_approval
+from loans.services.transitions import check_transition
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def _decision_start(*, actor, loan: Loan, name: str, expected_status: str | None
     require_permission(actor, "loans.decide_loan")
     row = locked(loan)
     expected = seen_status(loan, expected_status)
-    refuse_unless_possible(row, name, actor=actor, expected_status=expected)
+    check_transition(row, name, actor=actor, expected_status=expected)
     appraisal = Appraisal.objects.select_related("appraiser").get(loan=row)
     appraisal.loan = row
     check_four_eyes(actor=actor, appraisal=appraisal)
@@ -53,14 +54,12 @@ def _decision_start(*, actor, loan: Loan, name: str, expected_status: str | None
 
 
 def _check_authority(*, actor, amount: Decimal) -> None:
-    if can_approve(user=actor, amount=amount):
+    held = authority(actor)
+    if held.covers(amount):
         return
-    level = level_needed(amount)
+    level = held.level_needed(amount)
     if level is None:
-        raise PermissionDenied(
-            _("No approval authority level covers %(amount)s; an accountant sets the levels.")
-            % {"amount": format_vnd(amount)}
-        )
+        raise PermissionDenied(no_level_covers(amount))
     raise PermissionDenied(
         _("Deciding on %(amount)s needs the authority of %(level)s; yours does not cover it.")
         % {"amount": format_vnd(amount), "level": level.name}
@@ -128,20 +127,16 @@ def approve_loan(
         if errors:
             raise ValidationError(errors)
         _check_authority(actor=actor, amount=terms.amount)
-        for share, amount in shares.items():
-            share.approved_amount = amount
-            share.save(update_fields=["approved_amount", "approved_amount_currency"])
-        return apply_transition(
-            row,
-            "approve",
+        return record_approval(
             actor=actor,
-            note=note.strip(),
-            expected_status=row.status,
-            approved_amount=terms.amount,
-            approved_term_months=terms.term_months,
-            approved_rate=terms.annual_rate,
-            approval_conditions=terms.conditions.strip(),
+            loan=row,
+            amount=terms.amount,
+            term_months=terms.term_months,
+            annual_rate=terms.annual_rate,
+            conditions=terms.conditions.strip(),
             decided_on=decided_on,
+            shares=shares,
+            note=note.strip(),
         )
 
 
@@ -156,15 +151,7 @@ def reject_loan(*, actor, loan: Loan, reason: str, expected_status: str | None =
         if problem := too_long(reason.strip()):
             raise ValidationError({"reason": problem})
         _check_authority(actor=actor, amount=decision_amount(appraisal))
-        return apply_transition(
-            row,
-            "reject",
-            actor=actor,
-            note=reason.strip(),
-            expected_status=row.status,
-            rejection_reason=reason.strip(),
-            decided_on=business_date(),
-        )
+        return record_rejection(actor=actor, loan=row, reason=reason.strip(), decided_on=business_date())
 
 
 def undo_approval(*, actor, loan: Loan, reason: str, expected_status: str | None = None) -> Loan:
@@ -178,16 +165,4 @@ def undo_approval(*, actor, loan: Loan, reason: str, expected_status: str | None
         if problem := too_long(reason.strip()):
             raise ValidationError({"reason": problem})
         _check_authority(actor=actor, amount=row.approved_amount.amount)
-        row.member_shares.update(approved_amount=None)
-        return apply_transition(
-            row,
-            "undo_approval",
-            actor=actor,
-            note=reason.strip(),
-            expected_status=row.status,
-            approved_amount=None,
-            approved_term_months=None,
-            approved_rate=None,
-            approval_conditions="",
-            decided_on=None,
-        )
+        return revoke_approval(actor=actor, loan=row, reason=reason.strip())

@@ -6,11 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.money import round_vnd
+from common.money import format_percent, round_vnd
 from common.text import long_text
 from fund.models.accounts import account_problem
 from fund.models.cleaning import CleanInputMixin
 from fund.models.fields import vnd_field, vnd_only
+from fund.models.products import MAX_ANNUAL_RATE
 
 
 class Fund(CleanInputMixin, models.Model):
@@ -56,6 +57,14 @@ class Fund(CleanInputMixin, models.Model):
         decimal_places=4,
         default=Decimal("0.15"),
     )
+    # Every rate a loan is appraised, approved or signed at stays at or below it (loans.domain.terms).
+    max_annual_rate = models.DecimalField(
+        _("highest interest rate per year"),
+        max_digits=7,
+        decimal_places=6,
+        default=MAX_ANNUAL_RATE,
+        help_text=_("No loan is lent above it; the Civil Code allows at most 20 %."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -87,6 +96,11 @@ class Fund(CleanInputMixin, models.Model):
         share = self.exposure_charter_share
         if share is not None and not Decimal(0) < share <= Decimal(1):
             errors["exposure_charter_share"] = _("The share is a percentage above 0 and at most 100.")
+        rate = self.max_annual_rate
+        if rate is not None and not Decimal(0) < rate <= MAX_ANNUAL_RATE:
+            errors["max_annual_rate"] = _("The highest rate must be above 0 and at most %(max)s a year.") % {
+                "max": format_percent(MAX_ANNUAL_RATE, 0)
+            }
         if errors:
             raise ValidationError(errors)
 

@@ -9,11 +9,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from common.money import format_vnd, is_whole_dong
+from common.money import format_percent
 from common.text import long_text
 from fund.models.accounts import account_problem
 from fund.models.borrowers import Borrower
@@ -283,28 +282,6 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
     def allows(self, borrower_type: str) -> bool:
         return borrower_type in self.borrower_types
 
-    def amount_problem(self, amount: Decimal | None) -> str | None:
-        """Why a loan of `amount` does not fit this product (None when it does)."""
-        if amount is None or not amount.is_finite() or amount <= 0 or not is_whole_dong(amount):
-            return gettext("The amount is a whole number of đồng above 0.")
-        if not self.amount_min.amount <= amount <= self.amount_max.amount:
-            return gettext("%(product)s lends from %(low)s to %(high)s.") % {
-                "product": self.name,
-                "low": format_vnd(self.amount_min.amount),
-                "high": format_vnd(self.amount_max.amount),
-            }
-        return None
-
-    def term_problem(self, months: int | None) -> str | None:
-        """Why a loan for `months` does not fit this product (None when it does)."""
-        if months is None or not self.term_min_months <= months <= self.term_max_months:
-            return gettext("%(product)s lends for %(low)s to %(high)s months.") % {
-                "product": self.name,
-                "low": self.term_min_months,
-                "high": self.term_max_months,
-            }
-        return None
-
     def get_borrower_types_display(self) -> list[str]:
         labels = dict(Borrower.Type.choices)
         return [str(labels.get(value, value)) for value in self.borrower_types]
@@ -401,21 +378,21 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
             "annual_rate",
             Decimal(0),
             MAX_ANNUAL_RATE,
-            _("The rate must be between 0 and %(max)s %% a year.") % {"max": _percent(MAX_ANNUAL_RATE)},
+            _("The rate must be between 0 and %(max)s a year.") % {"max": format_percent(MAX_ANNUAL_RATE, 0)},
         )
         within(
             "overdue_multiplier",
             Decimal(1),
             MAX_OVERDUE_MULTIPLIER,
-            _("Overdue interest must be between 100 %% and %(max)s %% of the rate.")
-            % {"max": _percent(MAX_OVERDUE_MULTIPLIER)},
+            _("Overdue interest must be between %(min)s and %(max)s of the rate.")
+            % {"min": format_percent(Decimal(1), 0), "max": format_percent(MAX_OVERDUE_MULTIPLIER, 0)},
         )
         within(
             "unpaid_interest_rate",
             Decimal(0),
             MAX_UNPAID_INTEREST_RATE,
-            _("The rate on unpaid interest must be between 0 and %(max)s %% a year.")
-            % {"max": _percent(MAX_UNPAID_INTEREST_RATE)},
+            _("The rate on unpaid interest must be between 0 and %(max)s a year.")
+            % {"max": format_percent(MAX_UNPAID_INTEREST_RATE, 0)},
         )
 
     def _clean_schedule(self, refuse) -> None:
@@ -487,7 +464,3 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
 
 def _amount(value) -> Decimal | None:
     return getattr(value, "amount", value)
-
-
-def _percent(fraction: Decimal) -> str:
-    return f"{fraction * 100:g}"

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
+from django.utils.translation import pgettext_lazy
 
+from common.transitions import run
 from fund.models import Borrower, BorrowerDocument, DocumentType, HouseholdMember, User
 from fund.selectors import visible_borrowers
 from fund.services.common import assign_fields, refused_if_taken, require_permission
@@ -41,7 +42,12 @@ MEMBER_FIELDS = (
     "joined_on",
     "left_on",
 )
-STATUS_ACTIONS = ("suspend", "reactivate", "dissolve")
+# The borrower's transitions, as they read in a refusal: "A borrower that is ... cannot be <suspended>".
+STATUS_ACTIONS = {
+    "suspend": pgettext_lazy("borrower action", "suspended"),
+    "reactivate": pgettext_lazy("borrower action", "reactivated"),
+    "dissolve": pgettext_lazy("borrower action", "dissolved"),
+}
 
 
 def _locked(actor: User, borrower: Borrower) -> Borrower:
@@ -81,13 +87,7 @@ def change_borrower_status(*, actor: User, borrower: Borrower, action: str) -> B
         raise TypeError(f"unknown borrower action {action!r}")
     with transaction.atomic():
         borrower = _locked(actor, borrower)
-        transition = getattr(borrower, action)
-        if not can_proceed(transition):
-            raise ValidationError(
-                _("A borrower that is %(status)s cannot be changed that way.")
-                % {"status": borrower.get_status_display().lower()}
-            )
-        transition()
+        run(borrower, action, actor=actor, subject=_("A borrower"), action=STATUS_ACTIONS[action])
         borrower.save(update_fields=["status", "updated_at"])
     return borrower
 

@@ -24,6 +24,7 @@ FUND_FIELDS = (
     "charter_capital",
     "exposure_cap",
     "exposure_charter_share",
+    "max_annual_rate",
 )
 
 

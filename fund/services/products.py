@@ -13,8 +13,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
+from django.utils.translation import pgettext_lazy
 
+from common.transitions import run
 from fund.models import DocumentType, LoanProduct, User
 from fund.models.products import POSTING_ACCOUNTS, default_account_code, term_class_of
 from fund.services.common import assign_fields, refuse_unknown_fields, refused_if_taken, require_permission
@@ -198,16 +199,17 @@ def _new_version(old: LoanProduct, fields, documents) -> LoanProduct:
     return new
 
 
+# The product's transitions, as they read in a refusal: "A product that is ... cannot be <retired>".
+PRODUCT_ACTIONS = {
+    "retire": pgettext_lazy("product action", "withdrawn"),
+    "reinstate": pgettext_lazy("product action", "offered again"),
+}
+
+
 def _move(*, actor: User, product: LoanProduct, transition: str) -> LoanProduct:
     require_permission(actor, "fund.change_loanproduct")
     with transaction.atomic():
         locked = LoanProduct.objects.select_for_update().get(pk=product.pk)
-        move = getattr(locked, transition)
-        if not can_proceed(move):
-            raise ValidationError(
-                _("A product that is %(status)s cannot be changed that way.")
-                % {"status": locked.get_status_display().lower()}
-            )
-        move()
+        run(locked, transition, actor=actor, subject=_("A product"), action=PRODUCT_ACTIONS[transition])
         locked.save(update_fields=["status"])
     return locked

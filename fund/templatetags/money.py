@@ -7,7 +7,7 @@ Display only: nothing here rounds an amount that is posted or stored.
 
 from django import template
 
-from common.money import as_decimal, format_vnd, is_vietnamese
+from common.money import format_percent, format_vnd
 
 register = template.Library()
 
@@ -26,10 +26,4 @@ def vnd_number(value) -> str:
 @register.filter
 def percent(value, places: int = 2) -> str:
     """A fraction (0.0660) as a percentage (6,60 % / 6.60 %)."""
-    fraction = as_decimal(value)
-    if fraction is None:
-        return ""
-    text = f"{fraction * 100:.{int(places)}f}"
-    if is_vietnamese():
-        text = text.replace(".", ",")
-    return f"{text}\u00a0%"
+    return format_percent(value, places)

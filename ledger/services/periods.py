@@ -7,9 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
+from django.utils.translation import gettext_lazy
 
+from common.transitions import run
 from ledger.models import JournalSequence, Period, PeriodEvent
+
+MONTH = gettext_lazy("A month")  # as a refused transition names it
 
 
 def close_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str = "") -> Period:
@@ -21,9 +24,8 @@ def close_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str 
         raise ValidationError({"month": _("%(month)02d/%(year)s has not ended yet.") % _month(year, month)})
     with transaction.atomic():
         period = _locked_period(year, month)
-        if not can_proceed(period.close):
-            raise ValidationError(_("%(month)02d/%(year)s is already closed.") % _month(year, month))
-        period.close()
+        refused = _("%(month)02d/%(year)s is already closed.") % _month(year, month)
+        run(period, "close", actor=actor, subject=MONTH, action=_("closed"), refused=refused)
         period.save()
         PeriodEvent.objects.create(
             period=period, action=PeriodEvent.Action.CLOSE, actor=actor, reason=reason.strip()
@@ -41,9 +43,8 @@ def reopen_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str
         raise ValidationError({"reason": _("Say why the month is reopened.")})
     with transaction.atomic():
         period = _locked_period(year, month)
-        if not can_proceed(period.reopen):
-            raise ValidationError(_("%(month)02d/%(year)s is not closed.") % _month(year, month))
-        period.reopen()
+        refused = _("%(month)02d/%(year)s is not closed.") % _month(year, month)
+        run(period, "reopen", actor=actor, subject=MONTH, action=_("reopened"), refused=refused)
         period.save()
         PeriodEvent.objects.create(
             period=period, action=PeriodEvent.Action.REOPEN, actor=actor, reason=reason

@@ -85,6 +85,31 @@ class LoanTerms:
         if sorted(self.allocation_order) != sorted(SLOTS):
             raise ValueError(f"the allocation order must arrange exactly {', '.join(SLOTS)}")
 
+    @classmethod
+    def of_product(
+        cls,
+        product,
+        *,
+        annual_rate: Decimal,
+        term_months: int,
+        grace_months: int = 0,
+        first_due_date: date | None = None,
+    ) -> "LoanTerms":
+        """Terms on a `fund.LoanProduct`'s method, frequencies, day count and overdue rules."""
+        return cls(
+            annual_rate=annual_rate,
+            term_months=term_months,
+            method=product.amortization,
+            principal_frequency=product.principal_frequency,
+            interest_frequency=product.interest_frequency,
+            grace_months=grace_months,
+            first_due_date=first_due_date,
+            basis=product.day_count,
+            overdue_multiplier=product.overdue_multiplier,
+            unpaid_interest_rate=product.unpaid_interest_rate,
+            allocation_order=tuple(product.allocation_order),
+        )
+
     def schedule_terms(self, *, principal: Decimal, start: date) -> ScheduleTerms:
         return ScheduleTerms(
             principal=principal,

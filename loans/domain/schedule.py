@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from common.money import ZERO, is_whole_dong, round_vnd
 from loans.domain.daycount import ACTUAL_365, BASES
+from loans.domain.terms import terms_errors
 
 EQUAL_PRINCIPAL = "equal_principal"  # gốc chia đều, interest on the declining balance
 ANNUITY = "annuity"  # equal installments: a level payment of principal and interest
@@ -440,15 +441,15 @@ def _current_level(pays_principal: Sequence[Installment], schedule_end: Installm
 
 
 def _terms_errors(terms: ScheduleTerms) -> dict[str, str]:
-    errors = {}
-    if not terms.principal.is_finite() or terms.principal <= 0:
-        errors["principal"] = _("The principal must be more than zero.")
-    elif not is_whole_dong(terms.principal):
-        errors["principal"] = _("The principal must be a whole number of đồng.")
-    if not terms.annual_rate.is_finite() or terms.annual_rate < 0:
-        errors["annual_rate"] = _("The interest rate cannot be negative.")
-    if terms.term_months <= 0:
-        errors["term_months"] = _("The term must be at least one month.")
+    """What no schedule can be built from: the lending terms' own check, then the arithmetic."""
+    errors = terms_errors(
+        amount=terms.principal,
+        term_months=terms.term_months,
+        annual_rate=terms.annual_rate,
+        grace_months=terms.grace_months,
+    )
+    if "amount" in errors:
+        errors["principal"] = errors.pop("amount")
     if terms.method not in METHODS:
         errors["method"] = _("Unknown repayment method %(method)s.") % {"method": terms.method}
     if terms.basis not in BASES:
@@ -475,10 +476,6 @@ def _terms_errors(terms: ScheduleTerms) -> dict[str, str]:
             errors["principal_frequency"] = _(
                 "A bullet loan repays its principal at maturity: its principal frequency is 0."
             )
-    if terms.grace_months < 0:
-        errors["grace_months"] = _("The grace period cannot be negative.")
-    elif terms.term_months > 0 and terms.grace_months >= terms.term_months:
-        errors["grace_months"] = _("The grace period must be shorter than the term.")
     if terms.first_due_date is not None and terms.term_months > 0:
         maturity = terms.maturity_date
         if terms.first_due_date <= terms.start_date:

@@ -1,20 +1,22 @@
 """Applying a loan's FSM transition: the one place a loan's status changes.
 
 Every use case that moves a loan calls `apply_transition` inside its own transaction. It
-refuses, with a message the user can act on, a transition the status does not allow, a user
-without the permission, and a loan that someone else changed since the user looked at it;
-and it records the event (who, when, from, to, why).
+refuses a loan that someone else changed since the user looked at it; then, as every state
+machine does (`common.transitions`), a transition the status does not allow and a user
+without the permission; and it records the event (who, when, from, to, why).
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition
 
+from common.transitions import check
 from loans.models import Loan, LoanEvent
 
-# How each action reads in a message: "... cannot be <submitted>".
+SUBJECT = _("An application")
+# How each action reads in a message: "An application that is draft cannot be <approved>".
 ACTION_LABELS = {
     "submit": pgettext_lazy("loan action", "submitted"),
     "start_appraisal": pgettext_lazy("loan action", "taken into appraisal"),
@@ -40,6 +42,15 @@ def conflict(loan: Loan) -> ValidationError:
     return ValidationError(CHANGED_BY_SOMEONE_ELSE % {"status": label}, code="conflict")
 
 
+def check_transition(loan: Loan, name: str, *, actor, expected_status: str | None = None) -> None:
+    """Raise what `apply_transition` would refuse, before anything else is checked: a loan
+    changed by someone else, a transition its status does not allow, a user without the
+    permission."""
+    if expected_status is not None and loan.status != expected_status:
+        raise conflict(loan)
+    check(loan, name, actor=actor, subject=SUBJECT, action=ACTION_LABELS.get(name, name))
+
+
 def apply_transition(
     loan: Loan, name: str, *, actor, note: str = "", expected_status: str | None = None, **changes
 ) -> Loan:
@@ -48,19 +59,9 @@ def apply_transition(
     `expected_status` is the status the user saw when it chose the action (pages send it back);
     a different status now means someone else got there first. Call inside `transaction.atomic()`.
     """
-    method = getattr(loan, name)
-    if expected_status is not None and loan.status != expected_status:
-        raise conflict(loan)
-    if not can_proceed(method):
-        raise ValidationError(
-            _("An application that is %(status)s cannot be %(action)s.")
-            % {"status": loan.get_status_display().lower(), "action": ACTION_LABELS.get(name, name)},
-            code="invalid_transition",
-        )
-    if not has_transition_perm(method, actor):
-        raise PermissionDenied(_("You are not allowed to do this."))
+    check_transition(loan, name, actor=actor, expected_status=expected_status)
     source = loan.status
-    method()
+    getattr(loan, name)()
     for field, value in changes.items():
         setattr(loan, field, value)
     try:

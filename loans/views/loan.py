@@ -2,8 +2,8 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django_fsm import can_proceed, has_transition_perm
 
+from common.transitions import allowed
 from fund.selectors import current_fund, is_coop_user
 from loans.forms import ActionForm, DocumentForm, PayoffQuoteForm
 from loans.models import Disbursement, LoanStatus
@@ -18,11 +18,6 @@ from loans.selectors.statement import statement
 NOTES_A_COOP_SEES = {"submit", "withdraw", "reject"}
 # From approval on, the loan has money to show: a contract, tranches, a schedule, repayments.
 WITH_MONEY = {LoanStatus.APPROVED, LoanStatus.ACTIVE, LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF}
-
-
-def _allowed(loan, name: str, user) -> bool:
-    method = getattr(loan, name)
-    return can_proceed(method) and has_transition_perm(method, user)
 
 
 @login_required
@@ -43,8 +38,8 @@ def loan_detail(request, pk: int):
         "events": events,
         "action_form": action_form,
         "can_edit": loan.status == "draft" and user.has_perm("loans.change_loan"),
-        "can_submit": _allowed(loan, "submit", user),
-        "can_withdraw": _allowed(loan, "withdraw", user),
+        "can_submit": allowed(loan, "submit", user),
+        "can_withdraw": allowed(loan, "withdraw", user),
         "can_add_document": user.has_perm("loans.add_loandocument")
         and loan.status in ("draft", "submitted", "appraising"),
         "document_form": DocumentForm(),

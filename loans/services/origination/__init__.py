@@ -1,1 +1,1 @@
-"""Loan origination: applications, the contract (approval and collateral follow here)."""
+"""Loan origination: applications, the decision's record (approval), collateral, the contract."""

@@ -19,6 +19,7 @@ from common.text import too_long
 from fund.models import Borrower, DocumentType, HouseholdMember, LoanProduct
 from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
+from loans.domain.terms import Limits, amount_problem, term_problem
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
 from loans.selectors.origination import exposure_problem, missing_documents
 from loans.services.transitions import apply_transition
@@ -65,9 +66,10 @@ def _terms_errors(terms: ApplicationTerms) -> dict[str, list[str]]:
             _("%(product)s does not lend to a %(type)s.")
             % {"product": product.name, "type": borrower.get_type_display()},
         )
+    limits = Limits.of(product, rate_cap=current_fund().max_annual_rate)
     for field, problem in (
-        ("amount", product.amount_problem(terms.amount)),
-        ("term_months", product.term_problem(terms.term_months)),
+        ("amount", amount_problem(terms.amount, limits)),
+        ("term_months", term_problem(terms.term_months, limits)),
     ):
         if problem:
             refuse(field, problem)

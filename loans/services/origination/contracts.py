@@ -9,11 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from common.money import MAX_AMOUNT, format_vnd
-from fund.models.products import MAX_ANNUAL_RATE
 from fund.selectors import current_fund
 from fund.services.common import require_permission
-from fund.templatetags.money import percent
-from loans.domain.schedule import ScheduleError, ScheduleTerms
+from loans.domain.engine import LoanTerms
+from loans.domain.schedule import ScheduleError
+from loans.domain.terms import Limits, terms_errors
 from loans.models import Loan, LoanContract, LoanStatus
 
 
@@ -85,7 +85,8 @@ def _terms_errors(loan: Loan, terms: ContractTerms) -> dict[str, list[str]]:
     def refuse(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    product, business_date = loan.product, current_fund().business_date
+    product, fund = loan.product, current_fund()
+    business_date = fund.business_date
     if not terms.number or not terms.number.strip():
         refuse("number", _("Enter the contract number."))
     if terms.signed_on > business_date:
@@ -100,30 +101,24 @@ def _terms_errors(loan: Loan, terms: ContractTerms) -> dict[str, list[str]]:
             _("The contract cannot be signed before the loan was approved (%(date)s).")
             % {"date": f"{loan.decided_on:%d/%m/%Y}"},
         )
+    rate = terms.annual_rate if terms.annual_rate is not None else loan.approved_rate
+    # The contract may set its own rate, within the fund's highest; the product's ranges hold.
+    limits = Limits.of(product, rate_cap=fund.max_annual_rate, product_rate=False)
+    problems = terms_errors(
+        amount=terms.amount,
+        term_months=terms.term_months,
+        annual_rate=rate,
+        grace_months=terms.grace_months,
+        limits=limits,
+    )
+    for field, message in problems.items():
+        refuse(field, message)
     approved = loan.approved_amount.amount
-    problem = product.amount_problem(terms.amount)
-    if problem:
-        refuse("amount", problem)
-    elif terms.amount > approved:
+    if "amount" not in problems and terms.amount > approved:
         refuse(
             "amount",
             _("The contract cannot lend more than the %(approved)s approved.")
             % {"approved": format_vnd(approved)},
-        )
-    problem = product.term_problem(terms.term_months)
-    if problem:
-        refuse("term_months", problem)
-    if terms.grace_months > product.max_grace_months:
-        refuse(
-            "grace_months",
-            _("%(product)s allows at most %(months)s months of principal grace.")
-            % {"product": product.name, "months": product.max_grace_months},
-        )
-    rate = terms.annual_rate if terms.annual_rate is not None else loan.approved_rate
-    if rate is None or not Decimal(0) <= rate <= MAX_ANNUAL_RATE:
-        refuse(
-            "annual_rate",
-            _("The rate must be between 0 and %(max)s a year.") % {"max": percent(MAX_ANNUAL_RATE)},
         )
     if terms.first_due_date is not None and terms.first_due_date <= terms.signed_on:
         refuse("first_due_date", _("The first due date comes after the signing date."))
@@ -166,19 +161,15 @@ def _check_share_amounts(loan: Loan, terms: ContractTerms, refuse) -> None:
 
 def _check_schedule(product, terms: ContractTerms, rate: Decimal, refuse) -> None:
     """The terms must make a schedule: tried from the signing date, the earliest disbursement."""
+    loan_terms = LoanTerms.of_product(
+        product,
+        annual_rate=rate,
+        term_months=terms.term_months,
+        grace_months=terms.grace_months,
+        first_due_date=terms.first_due_date,
+    )
     try:
-        ScheduleTerms(
-            principal=terms.amount,
-            annual_rate=rate,
-            start_date=terms.signed_on,
-            term_months=terms.term_months,
-            method=product.amortization,
-            principal_frequency=product.principal_frequency,
-            interest_frequency=product.interest_frequency,
-            grace_months=terms.grace_months,
-            first_due_date=terms.first_due_date,
-            basis=product.day_count,
-        )
+        loan_terms.schedule_terms(principal=terms.amount, start=terms.signed_on)
     except ScheduleError as error:
         for field, message in error.errors.items():
             refuse(

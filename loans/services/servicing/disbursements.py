@@ -13,10 +13,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
 from common.text import too_long
+from common.transitions import check, run
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
@@ -28,6 +29,8 @@ from loans.models import Disbursement, DisbursementShare, Loan, LoanStatus, Loan
 from loans.queries import lock_loan
 from loans.services.servicing.settling import settle
 from loans.services.transitions import apply_transition
+
+TRANCHE = gettext_lazy("A tranche")  # as a refused transition names it
 
 
 @transaction.atomic
@@ -190,12 +193,8 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     )
     if disbursement.status == Disbursement.Status.AUTHORIZED:
         return disbursement  # someone (or a double click) already did: nothing more to post
-    if not can_proceed(disbursement.authorize):
-        raise ValidationError(_("This tranche was cancelled."))
-    if not has_transition_perm(disbursement.authorize, actor):
-        raise PermissionDenied(
-            _("Your role does not allow this. Ask the fund's administrator if you need it.")
-        )
+    authorized = pgettext_lazy("tranche", "authorized")
+    check(disbursement, "authorize", actor=actor, subject=TRANCHE, action=authorized)
     if disbursement.recorded_by_id == actor.pk:
         raise PermissionDenied(_("Whoever entered a tranche cannot authorize it: ask another accountant."))
     loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=disbursement.loan_id)
@@ -238,7 +237,7 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
         )
         for part in parts
     )
-    disbursement.authorize()
+    disbursement.authorize()  # checked above, before anything was posted
     disbursement.decided_by, disbursement.decided_at = actor, timezone.now()
     disbursement.save()
     if loan.status == LoanStatus.APPROVED:
@@ -279,9 +278,7 @@ def cancel_disbursement(*, actor, disbursement: Disbursement, reason: str) -> Di
         raise ValidationError({"reason": _("Say why the tranche is cancelled.")})
     if problem := too_long(reason.strip()):
         raise ValidationError({"reason": problem})
-    if not can_proceed(disbursement.cancel):
-        raise ValidationError(_("Only a tranche waiting for authorization can be cancelled."))
-    disbursement.cancel()
+    run(disbursement, "cancel", actor=actor, subject=TRANCHE, action=pgettext_lazy("tranche", "cancelled"))
     disbursement.decided_by, disbursement.decided_at = actor, timezone.now()
     disbursement.cancel_reason = reason.strip()
     disbursement.save()

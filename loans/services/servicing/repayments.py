@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
 
 from common.money import MAX_AMOUNT, format_vnd
 from common.text import too_long
+from common.transitions import run
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
@@ -181,14 +181,9 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
         raise ValidationError({"reason": _("Say why the repayment is reversed.")})
     if problem := too_long(reason.strip()):
         raise ValidationError({"reason": problem})
-    if not can_proceed(repayment.reverse):
-        raise ValidationError(_("This repayment is already reversed."))
-    if not has_transition_perm(repayment.reverse, actor):
-        raise PermissionDenied(
-            _("Your role does not allow this. Ask the fund's administrator if you need it.")
-        )
     business_date = current_fund().business_date
-    repayment.reverse()
+    refused = _("This repayment is already reversed.")
+    run(repayment, "reverse", actor=actor, subject=_("A repayment"), action=_("reversed"), refused=refused)
     repayment.reversed_by, repayment.reversed_at, repayment.reversal_reason = (
         actor,
         timezone.now(),
