@@ -44,7 +44,8 @@ class NewEntry:
     source_kind: str
     source_ref: str
     idempotency_key: str
-    lines: Sequence[tuple[int, Decimal, Decimal, str]]  # account id, debit, credit, reference
+    # account id (its code for post_one), debit, credit, reference
+    lines: Sequence[tuple[int | str, Decimal, Decimal, str]]
 
 
 def lookup(cursor, *, codes: Iterable[str], keys: Iterable[str], years: Iterable[int]) -> Lookup:
@@ -111,6 +112,38 @@ def insert(
     return insert_all(
         cursor, entries, created_by_id=created_by_id, reverses_id=reverses_id, created_at=created_at
     )
+
+
+_PG_POST_ONE = (
+    "SELECT * FROM ledger_post_entry(%s::date, %s::text, %s::text, %s::text, %s::text, %s::bigint,"
+    " %s::timestamptz, %s::text[], %s::numeric[], %s::numeric[], %s::text[])"
+)
+
+
+def post_one(
+    cursor, entry: NewEntry, *, created_by_id: int | None, created_at: datetime
+) -> tuple[int, int] | None:
+    """PostgreSQL: post one checked entry in one statement (migration 0008), its lines' accounts
+    given by code; (id, sequence), or None, with nothing written, if it cannot simply post."""
+    codes, debits, credits, references = zip(*entry.lines, strict=True)
+    cursor.execute(
+        _PG_POST_ONE,
+        [
+            entry.value_date,
+            entry.memo,
+            entry.source_kind,
+            entry.source_ref,
+            entry.idempotency_key,
+            created_by_id,
+            created_at,
+            list(codes),
+            list(debits),
+            list(credits),
+            list(references),
+        ],
+    )
+    pk, sequence = cursor.fetchone()
+    return None if pk is None else (pk, sequence)
 
 
 # --- PostgreSQL: lines first, the entries (and their numbers) last ----------------------

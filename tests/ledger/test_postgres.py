@@ -243,14 +243,18 @@ def test_an_entry_reversed_twice_at_once_is_reversed_once():
 @CONCURRENT
 def test_a_month_closed_while_a_posting_is_in_flight_refuses_it(accountant, monkeypatch):
     checked, closed = threading.Event(), threading.Event()
-    real_insert = journal_sql.insert
 
-    def insert_after_the_close(*args, **kwargs):
-        checked.set()  # the posting found the month open...
-        closed.wait(30)  # ...and the accountant closes it before the posting writes
-        return real_insert(*args, **kwargs)
+    def after_the_close(write):
+        def write_after_the_close(*args, **kwargs):
+            checked.set()  # the posting found the month open...
+            closed.wait(30)  # ...and the accountant closes it before the posting writes
+            return write(*args, **kwargs)
 
-    monkeypatch.setattr(journal_sql, "insert", insert_after_the_close)
+        return write_after_the_close
+
+    # The one-statement path and the full path alike.
+    monkeypatch.setattr(journal_sql, "post_one", after_the_close(journal_sql.post_one))
+    monkeypatch.setattr(journal_sql, "insert", after_the_close(journal_sql.insert))
 
     def posting(n: int):
         if n == 0:
