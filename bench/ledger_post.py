@@ -5,9 +5,12 @@
 
 Posts N balanced two-line entries through `ledger.services`:
 1. one entry per transaction (`post_entry`), from one process and from several at once
-   (a web server or a pool of Celery workers posts from several processes);
+   (a web server or a pool of Celery workers posts from several processes), each next to the
+   bare rate of the same processes inserting two rows into a plain table and committing, on
+   the same database in the same run (the disk's limit), and the ratio of the two;
 2. batched (`post_entries`, the close of day and imports), B entries per transaction;
-then times the trial balance as of the last date, and an account's balance, over all of it.
+then fills the journal up to L lines (batched) and times the trial balance as of the last
+date, and an account's balance, over all of it.
 Prints figures; asserts only that the books balance. Uses the database DATABASE_URL names,
 or a temporary SQLite file (never the project's db.sqlite3).
 """
@@ -60,39 +63,89 @@ def draft(run: str, n: int) -> EntryDraft:
     )
 
 
-def _post_singles(run: str, numbers: range, start_at: float) -> None:
+# What "the disk's limit" means here: two rows into a table without triggers or foreign keys,
+# committed, through the same driver on the same database, one transaction at a time.
+BARE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bench_bare (id {serial} PRIMARY KEY, entry_id bigint NOT NULL,"
+    " account_id bigint NOT NULL, value_date date NOT NULL, debit numeric(18, 0) NOT NULL,"
+    " credit numeric(18, 0) NOT NULL, reference varchar(100) NOT NULL)"
+)
+BARE_INSERT = (
+    "INSERT INTO bench_bare (entry_id, account_id, value_date, debit, credit, reference)"
+    " VALUES (%s, 1, %s, %s, 0, ''), (%s, 2, %s, 0, %s, '')"
+)
+
+
+def _insert_bare(_run: str, numbers: range) -> None:
+    connection.ensure_connection()
+    raw = connection.connection  # the driver's own connection, past Django
+    raw.autocommit = False
+    insert = BARE_INSERT if connection.vendor == "postgresql" else BARE_INSERT.replace("%s", "?")
+    with raw.cursor() as cursor:
+        for n in numbers:
+            value_date = START + timedelta(days=n % 360)
+            amount = Decimal(100_000 + (n * 7919) % 50_000_000)
+            cursor.execute(insert, (n, value_date, amount, n, value_date, amount))
+            raw.commit()
+
+
+def _post_singles(run: str, numbers: range) -> None:
+    for n in numbers:
+        post_entry(draft(run, n), created_by=None)
+
+
+def _in_process(work, args, start_at: float) -> None:
     connections.close_all()  # a forked process needs its own connection
     while time.time() < start_at:
         time.sleep(0.001)
-    for n in numbers:
-        post_entry(draft(run, n), created_by=None)
+    work(*args)
     connections.close_all()
 
 
-def singles(run: str, count: int, workers: int) -> float:
-    """Entries per second, one entry per transaction, from `workers` processes at once."""
+def at_once(work, run: str, count: int, workers: int) -> float:
+    """Per second, `work(run, numbers)` shared among `workers` processes started together."""
     connections.close_all()
     start_at = time.time() + 0.5
-    shares = [range(w, count, workers) for w in range(workers)]
     processes = [
-        multiprocessing.get_context("fork").Process(target=_post_singles, args=(run, share, start_at))
-        for share in shares
+        multiprocessing.get_context("fork").Process(
+            target=_in_process, args=(work, (run, range(w, count, workers)), start_at)
+        )
+        for w in range(workers)
     ]
     for process in processes:
         process.start()
     for process in processes:
         process.join()
         if process.exitcode:
-            raise SystemExit(f"a posting process failed ({process.exitcode})")
+            raise SystemExit(f"a process failed ({process.exitcode})")
     return count / (time.time() - start_at)
 
 
-def batches(run: str, count: int, size: int) -> float:
+def singles(count: int, workers: int) -> None:
+    """The bare rate, then the service's, from `workers` processes, and their ratio."""
+    bare = at_once(_insert_bare, "", count, workers)
+    rate = at_once(_post_singles, f"single{workers}", count, workers)
+    label = f"{workers} process{'es' if workers > 1 else ''}"
+    print(f"one entry per transaction, {label:<11}: bare two-row INSERT + COMMIT {bare:8,.0f}/s,")
+    print(f"    posting service {rate:8,.0f} entries/s, {rate / bare:.2f} of bare (load {_load()})")
+
+
+def batches(run: str, first: int, count: int, size: int) -> float:
     """Lines per second, `size` entries per transaction."""
     started = time.perf_counter()
-    for first in range(0, count, size):
-        post_entries([draft(run, n) for n in range(first, min(first + size, count))], created_by=None)
+    for start in range(first, first + count, size):
+        post_entries([draft(run, n) for n in range(start, min(start + size, first + count))], created_by=None)
     return 2 * count / (time.perf_counter() - started)
+
+
+def timed(function, repeat: int = 3) -> tuple[list[float], object]:
+    """Milliseconds of each of `repeat` calls (the first may read from disk), and the result."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - started) * 1000)
+    return times, result
 
 
 def main() -> None:
@@ -100,11 +153,17 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--entries", type=int, default=100_000, help="entries per measurement (default 100 000)"
+        "--entries", type=int, default=20_000, help="entries per measurement (default 20 000)"
     )
     parser.add_argument("--workers", type=int, default=4, help="processes posting at once (default 4)")
     parser.add_argument(
         "--batch", type=int, default=2_000, help="entries per batch transaction (default 2 000)"
+    )
+    parser.add_argument(
+        "--lines",
+        type=int,
+        default=1_000_000,
+        help="journal lines under the trial balance (default 1 000 000; the rest is posted batched)",
     )
     args = parser.parse_args()
 
@@ -118,30 +177,39 @@ def main() -> None:
             sync = cursor.fetchone()[0]
             cursor.execute("SHOW fsync")
             print(f"synchronous_commit={sync} fsync={cursor.fetchone()[0]}")
+    with connection.cursor() as cursor:
+        cursor.execute(BARE_TABLE.format(serial="bigserial" if vendor == "postgresql" else "integer"))
     print(f"entries per measurement: {args.entries:,}; {os.cpu_count()} CPUs, load {_load()}")
 
     count = args.entries
-    rate = singles("single", count, workers=1)
-    print(f"one entry per transaction, 1 process:   {rate:8,.0f} entries/s")
-    rate = singles("parallel", count, workers=args.workers)
-    print(f"one entry per transaction, {args.workers} processes: {rate:8,.0f} entries/s")
-    rate = batches("batch", count, args.batch)
-    print(f"batched, {args.batch:,} entries per transaction: {rate:8,.0f} lines/s")
+    # A new cluster makes its first WAL files as it goes: make them before measuring.
+    at_once(_insert_bare, "", count, 1)
+    singles(count, workers=1)
+    singles(count, workers=args.workers)
+    rate = batches("batch", 0, count, args.batch)
+    print(f"batched, {args.batch:,} entries per transaction: {rate:8,.0f} lines/s (load {_load()})")
 
+    posted = 2 * 3 * count
+    if args.lines > posted:
+        rate = batches("fill", 0, (args.lines - posted) // 2, args.batch)
+        print(f"filled up to {args.lines:,} lines, batched: {rate:8,.0f} lines/s")
     as_of = START + timedelta(days=365)
-    started = time.perf_counter()
-    balance = trial_balance(as_of=as_of)
-    elapsed = time.perf_counter() - started
+    times, balance = timed(lambda: trial_balance(as_of=as_of))
     total = sum(s.total_debit for s in balance.sections)
-    print(f"trial balance as of {as_of}: {elapsed * 1000:,.1f} ms over {balance.line_count:,} lines")
+    print(f"trial balance as of {as_of} over {balance.line_count:,} lines: {_ms(times)}")
     if not balance.balanced:
         raise SystemExit("the trial balance does not balance")
     print(f"  debits = credits = {total:,} đồng, in {len(balance.rows)} accounts")
-    started = time.perf_counter()
-    bank = account_balance(code="112", as_of=as_of)
-    elapsed = time.perf_counter() - started
-    print(f"balance of 112 and its sub-accounts: {elapsed * 1000:,.1f} ms ({bank:,} đồng)")
+    middle = START + timedelta(days=180)
+    times, balance = timed(lambda: trial_balance(as_of=middle))
+    print(f"trial balance as of {middle} over {balance.line_count:,} lines: {_ms(times)}")
+    times, bank = timed(lambda: account_balance(code="112", as_of=as_of))
+    print(f"balance of 112 and its sub-accounts: {_ms(times)} ({bank:,} đồng)")
     print(f"load at the end: {_load()} (other processes on the machine skew the figures)")
+
+
+def _ms(times: list[float]) -> str:
+    return " / ".join(f"{t:,.1f}" for t in times) + " ms (first / then)"
 
 
 def _load() -> str:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from common.money import ZERO
-from ledger.models import Account, AccountType, JournalEntry, JournalLine
+from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine
 from ledger.models.accounts import localized_name
 
 # --- the chart as a tree ------------------------------------------------------
@@ -82,17 +82,17 @@ def _tree(rows: Iterable[ChartRow]) -> list[ChartRow]:
 def chart(*, as_of: date | None = None) -> list[ChartRow]:
     """Every account in chart order; with `as_of`, what was posted to it up to that date.
 
-    One query: the accounts, left-joined to their lines and summed.
+    One query: the accounts, left-joined to their sums per day (`AccountDay`) and summed.
     """
     fields = ("pk", "code", "name_vi", "name_en", "type", "parent_id", "active")
     accounts = Account.objects.order_by()
     if as_of is None:
         return _tree(ChartRow(**values) for values in accounts.values(*fields))
-    upto = Q(lines__value_date__lte=as_of)
+    upto = Q(days__value_date__lte=as_of)
     sums = accounts.values(*fields).annotate(
-        debits=Sum("lines__debit", filter=upto, default=ZERO),
-        credits=Sum("lines__credit", filter=upto, default=ZERO),
-        line_count=Count("lines", filter=upto),
+        debits=Sum("days__debit", filter=upto, default=ZERO),
+        credits=Sum("days__credit", filter=upto, default=ZERO),
+        line_count=Sum("days__line_count", filter=upto, default=0),
     )
     return _tree(ChartRow(**values) for values in sums)
 
@@ -130,7 +130,7 @@ def account_balance(*, code: str, as_of: date, include_children: bool = True) ->
 def accounts_total(*, codes: Iterable[str], as_of: date, include_children: bool = True) -> Decimal:
     """Debit minus credit of a set of accounts together; an account under two codes counts once."""
     ids = _descendants(codes, include_children=include_children)
-    sums = JournalLine.objects.filter(account_id__in=ids, value_date__lte=as_of).aggregate(
+    sums = AccountDay.objects.filter(account_id__in=ids, value_date__lte=as_of).aggregate(
         debits=Sum("debit", default=ZERO), credits=Sum("credit", default=ZERO)
     )
     return sums["debits"] - sums["credits"]

@@ -4,6 +4,7 @@ from ledger.models.accounts import Account, AccountType
 from ledger.models.journal import (
     SOURCE_MANUAL,
     SOURCE_REVERSAL,
+    AccountDay,
     JournalEntry,
     JournalLine,
     JournalSequence,
@@ -15,6 +16,7 @@ __all__ = [
     "SOURCE_MANUAL",
     "SOURCE_REVERSAL",
     "Account",
+    "AccountDay",
     "AccountType",
     "JournalEntry",
     "JournalLine",

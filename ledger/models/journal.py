@@ -158,3 +158,26 @@ class JournalSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
+
+
+class AccountDay(PostedModel):
+    """What was posted to an account on a value date, summed: a balance as of a date adds up at
+    most one row per account and day instead of every line.
+
+    Kept by the database itself, by a trigger on every insert of lines (migration 0009), in the
+    same transaction; on PostgreSQL nothing else can write it.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="days", db_index=False)
+    value_date = models.DateField()
+    debit = models.DecimalField(max_digits=24, decimal_places=0)
+    credit = models.DecimalField(max_digits=24, decimal_places=0)
+    line_count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "value_date"], name="ledger_accountday_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.value_date}"

@@ -7,9 +7,9 @@ and lines in a few multi-row statements. On SQLite, values go through Django's o
 so rows read back through the ORM as if it had written them.
 
 On PostgreSQL the statements are prepared once per connection (large batches are streamed
-with COPY instead), the lines go in first (the entry foreign key is checked at commit), and
-the entries, which take the year's numbers, come last: the counter's row lock, which keeps
-numbers gap-free, is then held only for that statement and the commit.
+with COPY instead), and a single entry is posted by one statement, `post_one`. The year's
+numbers are taken first: the counter's row lock, which keeps numbers gap-free, is held to the
+commit in any case, and taking it before the lines keeps one lock order for every writer.
 """
 
 from collections.abc import Iterable, Sequence
@@ -44,7 +44,8 @@ class NewEntry:
     source_kind: str
     source_ref: str
     idempotency_key: str
-    lines: Sequence[tuple[int, Decimal, Decimal, str]]  # account id, debit, credit, reference
+    # account id (its code for post_one), debit, credit, reference
+    lines: Sequence[tuple[int | str, Decimal, Decimal, str]]
 
 
 def lookup(cursor, *, codes: Iterable[str], keys: Iterable[str], years: Iterable[int]) -> Lookup:
@@ -113,35 +114,63 @@ def insert(
     )
 
 
-# --- PostgreSQL: lines first, the entries (and their numbers) last ----------------------
+_PG_POST_ONE = (
+    "SELECT * FROM ledger_post_entry(%s::date, %s::text, %s::text, %s::text, %s::text, %s::bigint,"
+    " %s::timestamptz, %s::text[], %s::numeric[], %s::numeric[], %s::text[])"
+)
 
-_PG_LINES = """
+
+def post_one(
+    cursor, entry: NewEntry, *, created_by_id: int | None, created_at: datetime
+) -> tuple[int, int] | None:
+    """PostgreSQL: post one checked entry in one statement (migration 0008), its lines' accounts
+    given by code; (id, sequence), or None, with nothing written, if it cannot simply post."""
+    codes, debits, credits, references = zip(*entry.lines, strict=True)
+    cursor.execute(
+        _PG_POST_ONE,
+        [
+            entry.value_date,
+            entry.memo,
+            entry.source_kind,
+            entry.source_ref,
+            entry.idempotency_key,
+            created_by_id,
+            created_at,
+            list(codes),
+            list(debits),
+            list(credits),
+            list(references),
+        ],
+    )
+    pk, sequence = cursor.fetchone()
+    return None if pk is None else (pk, sequence)
+
+
+# --- PostgreSQL: the numbers first, then the lines and the entries ----------------------
+# The year's counter is always taken before any line goes in: the lines' trigger then locks
+# their accounts' days (migration 0008) in one order for every writer, so none deadlocks.
+
+_PG_ROWS = """
 WITH ids AS (
     SELECT ord, nextval('ledger_journalentry_id_seq') AS id FROM generate_series(1, {entries}) AS ord
 ), lines AS (
     INSERT INTO ledger_journalline
            (entry_id, account_id, value_date, debit_currency, debit, credit_currency, credit, reference)
     SELECT ids.id, l.account_id, l.value_date, 'VND', l.debit, 'VND', l.credit, l.reference
-      FROM (VALUES {rows}) AS l(ord, account_id, value_date, debit, credit, reference)
+      FROM (VALUES {lines}) AS l(ord, account_id, value_date, debit, credit, reference)
+      JOIN ids USING (ord)
+), entries AS (
+    INSERT INTO ledger_journalentry (id, year, sequence, value_date, memo, source_kind, source_ref,
+                                     idempotency_key, reverses_id, created_by_id, created_at)
+    SELECT ids.id, %s::smallint, %s::integer - 1 + e.ord, e.value_date, e.memo, e.source_kind,
+           e.source_ref, e.idempotency_key, %s::bigint, %s::bigint, %s::timestamptz
+      FROM (VALUES {rows}) AS e(ord, value_date, memo, source_kind, source_ref, idempotency_key)
       JOIN ids USING (ord)
 )
 SELECT id FROM ids ORDER BY ord
 """
 _PG_LINE_ROW = "(%s::integer, %s::bigint, %s::date, %s::numeric, %s::numeric, %s::text)"
-
-_PG_ENTRIES = """
-WITH counter AS (
-    UPDATE ledger_journalsequence SET last_number = last_number + %s WHERE year = %s
-    RETURNING last_number
-)
-INSERT INTO ledger_journalentry (id, year, sequence, value_date, memo, source_kind, source_ref,
-                                 idempotency_key, reverses_id, created_by_id, created_at)
-SELECT e.id, %s::smallint, counter.last_number - %s + e.ord, e.value_date, e.memo, e.source_kind,
-       e.source_ref, e.idempotency_key, %s::bigint, %s::bigint, %s::timestamptz
-  FROM counter, (VALUES {rows}) AS e(id, ord, value_date, memo, source_kind, source_ref, idempotency_key)
-RETURNING id, sequence
-"""
-_PG_ENTRY_ROW = "(%s::bigint, %s::integer, %s::date, %s::text, %s::text, %s::text, %s::text)"
+_PG_ENTRY_ROW = "(%s::integer, %s::date, %s::text, %s::text, %s::text, %s::text)"
 
 _PG_COPY_LINES = (
     "COPY ledger_journalline (entry_id, account_id, value_date, debit_currency, debit, credit_currency,"
@@ -167,34 +196,33 @@ def _insert_postgresql(cursor, entries, *, created_by_id, reverses_id, created_a
 
 
 def _pg_statements(cursor, chunk, shared) -> list[tuple[int, int]]:
-    """A few entries: two prepared statements, the second taking the numbers."""
+    """A few entries: their numbers, then one prepared statement for their lines and rows."""
     year = chunk[0].value_date.year
+    first = _take_numbers(cursor, year, len(chunk))
     lines = [
         (ord_, account_id, entry.value_date, debit, credit, reference)
         for ord_, entry in enumerate(chunk, start=1)
         for account_id, debit, credit, reference in entry.lines
     ]
-    cursor.execute(_pg_lines_sql(len(chunk), len(lines)), _flat(lines))
-    ids = [row[0] for row in cursor.fetchall()]
     rows = [
-        (pk, ord_, e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
-        for ord_, (pk, e) in enumerate(zip(ids, chunk, strict=True), start=1)
+        (ord_, e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
+        for ord_, e in enumerate(chunk, start=1)
     ]
-    params = [len(chunk), year, year, len(chunk), *shared, *_flat(rows)]
-    numbered = dict(_with_counter(cursor, year, lambda: _fetch(cursor, _pg_entries_sql(len(rows)), params)))
-    return [(pk, numbered[pk]) for pk in ids]
+    params = [*_flat(lines), year, first, *shared, *_flat(rows)]
+    ids = [pk for (pk,) in _fetch(cursor, _pg_rows_sql(len(chunk), len(lines)), params)]
+    return [(pk, first + offset) for offset, pk in enumerate(ids)]
 
 
 def _pg_copy(cursor, chunk, shared) -> list[tuple[int, int]]:
-    """Many entries: their ids, their lines by COPY, the numbers, the entries by COPY."""
+    """Many entries: their ids, the numbers, their lines by COPY, the entries by COPY."""
     year = chunk[0].value_date.year
     cursor.execute(f"SELECT nextval('ledger_journalentry_id_seq') FROM generate_series(1, {len(chunk)})")
     ids = [row[0] for row in cursor.fetchall()]
+    first = _take_numbers(cursor, year, len(chunk))
     with _copy(cursor, _PG_COPY_LINES) as copy:
         for pk, entry in zip(ids, chunk, strict=True):
             for account_id, debit, credit, reference in entry.lines:
                 copy.write_row((pk, account_id, entry.value_date, "VND", debit, "VND", credit, reference))
-    first = _take_numbers(cursor, year, len(chunk))
     with _copy(cursor, _PG_COPY_ENTRIES) as copy:
         for offset, (pk, e) in enumerate(zip(ids, chunk, strict=True)):
             values = (e.value_date, e.memo, e.source_kind, e.source_ref, e.idempotency_key)
@@ -225,14 +253,11 @@ def _copy(cursor, sql: str):
 
 
 @cache
-def _pg_lines_sql(entries: int, lines: int) -> str:
+def _pg_rows_sql(entries: int, lines: int) -> str:
     # The counts are part of the text, so the plan made once fits every execution.
-    return _PG_LINES.format(entries=entries, rows=", ".join([_PG_LINE_ROW] * lines))
-
-
-@cache
-def _pg_entries_sql(entries: int) -> str:
-    return _PG_ENTRIES.format(rows=", ".join([_PG_ENTRY_ROW] * entries))
+    return _PG_ROWS.format(
+        entries=entries, lines=", ".join([_PG_LINE_ROW] * lines), rows=", ".join([_PG_ENTRY_ROW] * entries)
+    )
 
 
 # --- SQLite (and anything else): number, then entries, then lines ----------------------

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,7 +66,7 @@ def post_entry(draft: EntryDraft, *, created_by: AbstractBaseUser | None) -> Jou
 
     Refusals raise ValidationError keyed by field: value_date, memo, idempotency_key, lines.
     """
-    return _post_with_retry([draft], created_by=created_by, keyed=True)[0]
+    return _post_at_once(draft, created_by) or _post_with_retry([draft], created_by=created_by, keyed=True)[0]
 
 
 def post_entries(drafts: Sequence[EntryDraft], *, created_by: AbstractBaseUser | None) -> list[JournalEntry]:
@@ -135,6 +135,35 @@ def _reverse(entry: JournalEntry, reason: str, created_by, value_date: date | No
 
 
 # --- internals ---------------------------------------------------------------
+
+
+def _post_at_once(draft: EntryDraft, created_by) -> JournalEntry | None:
+    """On PostgreSQL, post a sound draft with one statement (`journal_sql.post_one`): one round
+    trip, committed by itself outside a transaction, and without a savepoint inside the caller's
+    (it writes nothing unless it posts). None when it did not post: the full path then says why,
+    or returns the entry already posted with the key."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        return None
+    errors = _Errors([draft], keyed=True)
+    _check_draft(0, draft, errors)
+    if errors.found:
+        return None
+    entry = _new_entry(draft, [line.account for line in draft.lines])
+    created_by_id = created_by.pk if created_by else None
+    now = timezone.now()
+    in_transaction = connection.in_atomic_block
+    try:
+        with prepared_cursor() as cursor:
+            posted = journal_sql.post_one(cursor, entry, created_by_id=created_by_id, created_at=now)
+    except IntegrityError:
+        if in_transaction:
+            raise  # the caller's transaction is spoilt (not seen: the checks are at its commit)
+        return None  # refused at its own commit (a month closed meanwhile): checked again
+    if posted is None:
+        return None
+    pk, sequence = posted
+    return _entry_from_db(pk, sequence, entry, reverses_id=None, created_by_id=created_by_id, created_at=now)
 
 
 def _post_with_retry(drafts, *, created_by, keyed: bool) -> list[JournalEntry]:
@@ -341,38 +370,46 @@ def _write(cursor, new, accounts, *, created_by, reverses) -> dict[int, JournalE
     for year in sorted(by_year):  # one order for every writer, so two batches never deadlock
         drafts = by_year[year]
         rows = [
-            journal_sql.NewEntry(
-                value_date=draft.value_date,
-                memo=draft.memo.strip(),
-                source_kind=draft.source_kind,
-                source_ref=draft.source_ref,
-                idempotency_key=draft.idempotency_key,
-                lines=[
-                    (accounts[line.account][0], Decimal(line.debit), Decimal(line.credit), line.reference)
-                    for line in draft.lines
-                ],
-            )
-            for _index, draft in drafts
+            _new_entry(draft, [accounts[line.account][0] for line in draft.lines]) for _index, draft in drafts
         ]
         numbers = journal_sql.insert(
             cursor, rows, created_by_id=created_by_id, reverses_id=reverses_id, created_at=now
         )
         for (index, _draft), row, (pk, sequence) in zip(drafts, rows, numbers, strict=True):
-            values = {
-                "id": pk,
-                "year": year,
-                "sequence": sequence,
-                "value_date": row.value_date,
-                "memo": row.memo,
-                "source_kind": row.source_kind,
-                "source_ref": row.source_ref,
-                "idempotency_key": row.idempotency_key,
-                "reverses_id": reverses_id,
-                "created_by_id": created_by_id,
-                "created_at": now,
-            }
-            # As if read back from the database, without reading it back.
-            created[index] = JournalEntry.from_db(
-                DEFAULT_DB_ALIAS, _ENTRY_FIELDS, [values[f] for f in _ENTRY_FIELDS]
+            created[index] = _entry_from_db(
+                pk, sequence, row, reverses_id=reverses_id, created_by_id=created_by_id, created_at=now
             )
     return created
+
+
+def _new_entry(draft: EntryDraft, accounts: list) -> journal_sql.NewEntry:
+    """The row to write for a checked draft, its lines on `accounts` (one per line)."""
+    return journal_sql.NewEntry(
+        value_date=draft.value_date,
+        memo=draft.memo.strip(),
+        source_kind=draft.source_kind,
+        source_ref=draft.source_ref,
+        idempotency_key=draft.idempotency_key,
+        lines=[
+            (account, Decimal(line.debit), Decimal(line.credit), line.reference)
+            for account, line in zip(accounts, draft.lines, strict=True)
+        ],
+    )
+
+
+def _entry_from_db(pk: int, sequence: int, row, *, reverses_id, created_by_id, created_at) -> JournalEntry:
+    """The entry just written, as if read back from the database, without reading it back."""
+    values = {
+        "id": pk,
+        "year": row.value_date.year,
+        "sequence": sequence,
+        "value_date": row.value_date,
+        "memo": row.memo,
+        "source_kind": row.source_kind,
+        "source_ref": row.source_ref,
+        "idempotency_key": row.idempotency_key,
+        "reverses_id": reverses_id,
+        "created_by_id": created_by_id,
+        "created_at": created_at,
+    }
+    return JournalEntry.from_db(DEFAULT_DB_ALIAS, _ENTRY_FIELDS, [values[f] for f in _ENTRY_FIELDS])

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from ledger.models import Account, JournalEntry, JournalLine, Period, PeriodState
+from ledger.models import Account, AccountDay, JournalEntry, JournalLine, Period, PeriodState
 from ledger.selectors import trial_balance
 from ledger.services import close_period, journal_sql, post_entries, post_entry, reverse_entry
 from tests.ledger.factories import as_if_committed, draft, post
@@ -172,6 +172,112 @@ def test_an_account_with_postings_gets_no_sub_account_even_by_raw_sql():
     assert "cannot get sub-accounts" in error
 
 
+# --- the one-statement posting function and the account days (migration 0008) ----------
+
+POST_ENTRY = (
+    "SELECT * FROM ledger_post_entry(%s, 'raw', 'manual', '', %s, NULL, now(), %s::text[], %s::numeric[],"
+    " %s::numeric[], %s::text[])"
+)
+
+
+def call_post_entry(key: str, lines, value_date=date(2025, 3, 10)):
+    codes, debits, credits = zip(*lines, strict=True) if lines else ((), (), ())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            POST_ENTRY, [value_date, key, list(codes), list(debits), list(credits), [""] * len(codes)]
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ([("1111", 100, 0), ("41111", 0, 99)], "does not balance"),
+        ([("1111", 100, 0)], "at least two"),
+    ],
+)
+def test_the_posting_function_called_by_hand_cannot_post_a_bad_entry(lines, words):
+    with pytest.raises(IntegrityError, match=words), transaction.atomic():
+        post()  # the year's counter exists, so the function posts
+        call_post_entry("raw:bad", lines)
+        as_if_committed()
+    assert not JournalEntry.objects.filter(idempotency_key="raw:bad").exists()
+
+
+@pytest.mark.django_db
+def test_the_posting_function_numbers_at_once_and_writes_nothing_it_cannot_post(accountant):
+    first = post()
+    assert call_post_entry("raw:a", [("1111", 5, 0), ("41111", 0, 5)])[1] == first.sequence + 1
+    as_if_committed()
+    before = rows_written()
+    close_period(actor=accountant, year=2025, month=2)
+    for key, lines, value_date in [
+        ("raw:a", [("1111", 5, 0), ("41111", 0, 5)], date(2025, 3, 10)),  # the key is posted
+        ("raw:b", [("112", 5, 0), ("41111", 0, 5)], date(2025, 3, 10)),  # a parent account
+        ("raw:c", [("9999", 5, 0), ("41111", 0, 5)], date(2025, 3, 10)),  # no such account
+        ("raw:d", [("1111", 5, 0), ("41111", 0, 5)], date(2025, 2, 10)),  # a closed month
+        ("raw:e", [("1111", 5, 0), ("41111", 0, 5)], date(2024, 3, 10)),  # no counter for 2024
+        ("raw:f", [], date(2025, 3, 10)),  # no lines
+    ]:
+        assert call_post_entry(key, lines, value_date) == (None, None), key
+    assert rows_written() == before
+    assert post().sequence == first.sequence + 2  # no number was taken
+
+
+@pytest.mark.django_db
+def test_a_month_closed_after_a_one_statement_posting_refuses_it_at_commit(accountant):
+    with pytest.raises(IntegrityError, match="closed month"), transaction.atomic():
+        post(value_date=date(2025, 2, 27))  # posted by ledger_post_entry, inside the transaction
+        Period.objects.create(year=2025, month=2, state=PeriodState.CLOSED)  # as a close would, meanwhile
+        as_if_committed()
+    assert not JournalEntry.objects.exists()
+
+
+def rows_written():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM ledger_journalentry), (SELECT count(*) FROM ledger_journalline),"
+            " (SELECT array_agg(last_number ORDER BY year) FROM ledger_journalsequence)"
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.django_db
+def test_account_days_sum_every_line_however_it_was_inserted():
+    post(amount=700)
+    post_entries(
+        [draft(amount=n, value_date=date(2025, 3, 10 + n % 2)) for n in range(1, 40)], created_by=None
+    )
+    raw_entry(900030, [("1111", 11, 0), ("41111", 0, 11)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT account_id, value_date, sum(debit), sum(credit), count(*) FROM ledger_journalline"
+            " GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        from_lines = cursor.fetchall()
+    days = AccountDay.objects.order_by("account_id", "value_date")
+    assert list(days.values_list("account_id", "value_date", "debit", "credit", "line_count")) == from_lines
+    assert trial_balance(as_of=date(2025, 3, 31)).line_count == sum(row[4] for row in from_lines)
+
+
+@pytest.mark.django_db
+def test_account_days_cannot_be_written_by_hand():
+    post(amount=700)
+    day = AccountDay.objects.first()
+    for statement, params in [
+        ("UPDATE ledger_accountday SET debit = debit + 1 WHERE id = %s", [day.pk]),
+        ("DELETE FROM ledger_accountday WHERE id = %s", [day.pk]),
+        (
+            "INSERT INTO ledger_accountday (account_id, value_date, debit, credit, line_count)"
+            " VALUES (%s, '2025-01-01', 5, 0, 1)",
+            [day.account_id],
+        ),
+    ]:
+        assert "kept by the journal's trigger only" in refused(statement, params)
+    assert AccountDay.objects.get(pk=day.pk).debit == day.debit
+
+
 # --- concurrency -------------------------------------------------------------------------
 
 
@@ -259,14 +365,18 @@ def test_an_entry_reversed_twice_at_once_is_reversed_once():
 @CONCURRENT
 def test_a_month_closed_while_a_posting_is_in_flight_refuses_it(accountant, monkeypatch):
     checked, closed = threading.Event(), threading.Event()
-    real_insert = journal_sql.insert
 
-    def insert_after_the_close(*args, **kwargs):
-        checked.set()  # the posting found the month open...
-        closed.wait(30)  # ...and the accountant closes it before the posting writes
-        return real_insert(*args, **kwargs)
+    def after_the_close(write):
+        def write_after_the_close(*args, **kwargs):
+            checked.set()  # the posting found the month open...
+            closed.wait(30)  # ...and the accountant closes it before the posting writes
+            return write(*args, **kwargs)
 
-    monkeypatch.setattr(journal_sql, "insert", insert_after_the_close)
+        return write_after_the_close
+
+    # The one-statement path and the full path alike.
+    monkeypatch.setattr(journal_sql, "post_one", after_the_close(journal_sql.post_one))
+    monkeypatch.setattr(journal_sql, "insert", after_the_close(journal_sql.insert))
 
     def posting(n: int):
         if n == 0:
