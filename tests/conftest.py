@@ -30,7 +30,7 @@ def flush_lifts_the_journal_truncate_guard():
         return
     from django.db.backends.postgresql.operations import DatabaseOperations
 
-    tables = importlib.import_module("ledger.migrations.0008_postgresql_refuse_truncate").TABLES
+    tables = importlib.import_module("ledger.migrations.0009_postgresql_refuse_truncate").TABLES
     flush = DatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):

@@ -72,6 +72,7 @@ def test_posted_rows_are_never_updated_or_deleted():
     "statement",
     [
         "TRUNCATE ledger_journalline",
+        "TRUNCATE ledger_accountday",
         "TRUNCATE ledger_journalentry CASCADE",
         "TRUNCATE ledger_account CASCADE",  # reaches the lines through their foreign key
     ],

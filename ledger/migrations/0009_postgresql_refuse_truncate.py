@@ -1,13 +1,13 @@
 """PostgreSQL: the journal cannot be emptied with TRUNCATE either.
 
 Row triggers (0004) do not fire on TRUNCATE, so a statement trigger refuses it on both journal
-tables, also when a TRUNCATE ... CASCADE from another table would reach them. Like the other
+tables and on the daily account sums kept from them, also when a TRUNCATE ... CASCADE from another table would reach them. Like the other
 guards it binds every session; only the tables' owner could disable it, as it could drop it.
 """
 
 from django.db import migrations
 
-TABLES = ("ledger_journalentry", "ledger_journalline")
+TABLES = ("ledger_journalentry", "ledger_journalline", "ledger_accountday")
 
 FORWARD = r"""
 CREATE FUNCTION ledger_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -37,6 +37,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0007_leaner_entry_indexes")]
+    dependencies = [("ledger", "0008_one_statement_posting_and_account_days")]
 
     operations = [migrations.RunPython(forward, backward)]
