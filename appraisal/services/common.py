@@ -7,12 +7,13 @@ from django_fsm import can_proceed, has_transition_perm
 from appraisal.models import Appraisal
 from fund.services.common import require_permission
 from loans.models import Loan, LoanStatus
+from loans.queries import lock_loan_row
 from loans.services.transitions import apply_transition
 
 
 def locked(loan: Loan) -> Loan:
     """The loan row, locked until the transaction ends: two users acting on it queue."""
-    return Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=loan.pk)
+    return lock_loan_row(loan.pk)
 
 
 def seen_status(loan: Loan, expected_status: str | None) -> str:

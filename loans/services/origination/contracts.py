@@ -16,6 +16,7 @@ from fund.templatetags.money import percent
 from ledger.services.posting import MAX_AMOUNT
 from loans.domain.schedule import ScheduleError, ScheduleTerms
 from loans.models import Loan, LoanContract, LoanStatus
+from loans.queries import lock_loan_row
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class ContractTerms:
 def sign_contract(*, actor, loan: Loan, terms: ContractTerms) -> LoanContract:
     """Record (or, until the first tranche, correct) the signed contract of an approved loan."""
     require_permission(actor, "loans.add_loancontract")
-    loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=loan.pk)
+    loan = lock_loan_row(loan.pk)
     if loan.status != LoanStatus.APPROVED:
         raise ValidationError(
             _("A contract is signed for an approved loan; this one is %(status)s.")
