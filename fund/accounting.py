@@ -16,6 +16,7 @@ opening balances of a portfolio brought in.
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import NamedTuple
 
 from ledger.services.posting import Line
 
@@ -23,7 +24,9 @@ from ledger.services.posting import Line
 @dataclass(frozen=True)
 class GLMap:
     """The account codes a loan product posts to, each read from the product's account field
-    named in its metadata (`fields(GLMap)` is the one list of them)."""
+    named in its metadata (`fields(GLMap)` is the one list of them). An account joins when an
+    event posts to it (overdue principal with the overdue transfer, interest receivable with
+    accrual): one field here, and `queries.lock_loan` reads it too."""
 
     principal: str = field(metadata={"product_field": "principal_account"})  # in term, by term class
     interest_income: str = field(metadata={"product_field": "interest_income_account"})
@@ -74,8 +77,7 @@ class CapitalReceipt:
 Event = Disbursement | Repayment | CapitalReceipt
 
 
-@dataclass(frozen=True)
-class Leg:
+class Leg(NamedTuple):  # a tuple: made several times on every repayment, cheaper than a dataclass
     """`amount` debited to one account and credited to another, each line with its reference."""
 
     debit: str

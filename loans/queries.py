@@ -48,9 +48,8 @@ def _names(model: type[Model]) -> dict[str, str]:
     return {"table": meta.db_table} | {field.name: field.column for field in meta.concrete_fields}
 
 
-_LOAN, _BORROWER, _PRODUCT, _ACCOUNT, _CONTRACT_ROW, _FUND = map(
-    _names, (Loan, Borrower, LoanProduct, Account, LoanContract, Fund)
-)
+# Named as the statements below alias them.
+_L, _B, _P, _A, _C, _F = map(_names, (Loan, Borrower, LoanProduct, Account, LoanContract, Fund))
 _D, _S, _R = map(_names, (Disbursement, DisbursementShare, Repayment))
 
 
@@ -62,8 +61,8 @@ class ServicedLoan:
     status: str
     created_at: datetime
     is_group_loan: bool
-    contract: SimpleNamespace | None  # its number and terms, read like a LoanContract (but its
-    # amount a Decimal); None until signed
+    # Its number and terms, read like a LoanContract (but its amount a Decimal); None until signed.
+    contract: SimpleNamespace | None
     gl: GLMap  # the accounts its product posts to
 
     reference = property(Loan.reference.fget)  # "HS-<year>-<id>", the loan's own
@@ -98,18 +97,17 @@ _LOCK_FIELDS = (
     *(Account._meta.get_field("code") for _name in _GL),
 )
 _GL_JOINS = "".join(
-    f"  JOIN {_ACCOUNT['table']} gl_{name} ON gl_{name}.{_ACCOUNT['id']} = p.{_PRODUCT[field]}\n"
-    for name, field in _GL.items()
+    f"  JOIN {_A['table']} gl_{name} ON gl_{name}.{_A['id']} = p.{_P[field]}\n" for name, field in _GL.items()
 )
 _LOCK = f"""
-SELECT l.{_LOAN["id"]}, l.{_LOAN["status"]}, l.{_LOAN["created_at"]}, b.{_BORROWER["type"]},
-       {", ".join(f"c.{_CONTRACT_ROW[name]}" for name in _CONTRACT)},
-       {", ".join(f"gl_{name}.{_ACCOUNT['code']}" for name in _GL)}
-  FROM {_LOAN["table"]} l
-  JOIN {_BORROWER["table"]} b ON b.{_BORROWER["id"]} = l.{_LOAN["borrower"]}
-  JOIN {_PRODUCT["table"]} p ON p.{_PRODUCT["id"]} = l.{_LOAN["product"]}
-{_GL_JOINS}  LEFT JOIN {_CONTRACT_ROW["table"]} c ON c.{_CONTRACT_ROW["loan"]} = l.{_LOAN["id"]}
- WHERE l.{_LOAN["id"]} = %s
+SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, b.{_B["type"]},
+       {", ".join(f"c.{_C[name]}" for name in _CONTRACT)},
+       {", ".join(f"gl_{name}.{_A['code']}" for name in _GL)}
+  FROM {_L["table"]} l
+  JOIN {_B["table"]} b ON b.{_B["id"]} = l.{_L["borrower"]}
+  JOIN {_P["table"]} p ON p.{_P["id"]} = l.{_L["product"]}
+{_GL_JOINS}  LEFT JOIN {_C["table"]} c ON c.{_C["loan"]} = l.{_L["id"]}
+ WHERE l.{_L["id"]} = %s
 """
 
 
@@ -158,12 +156,12 @@ _FUND_DAY_FIELDS = (
 _LENDING = Fund._meta.get_field("lending_accounts")
 # One fund per installation (a constraint keeps it so); `current_fund()` takes the first.
 _FUND_DAY = f"""
-SELECT f.{_FUND["business_date"]}, {", ".join(f"a.{field.column}" for field in _ACCOUNT_FIELDS)},
+SELECT f.{_F["business_date"]}, {", ".join(f"a.{field.column}" for field in _ACCOUNT_FIELDS)},
        (SELECT r.{_R["id"]} FROM {_R["table"]} r WHERE r.{_R["idempotency_key"]} = %s)
-  FROM (SELECT {_FUND["id"]}, {_FUND["business_date"]} FROM {_FUND["table"]} ORDER BY {_FUND["id"]} LIMIT 1) f
-  LEFT JOIN {_LENDING.m2m_db_table()} fa ON fa.{_LENDING.m2m_column_name()} = f.{_FUND["id"]}
-  LEFT JOIN {_ACCOUNT["table"]} a ON a.{_ACCOUNT["id"]} = fa.{_LENDING.m2m_reverse_name()}
- ORDER BY a.{_ACCOUNT["code"]}
+  FROM (SELECT {_F["id"]}, {_F["business_date"]} FROM {_F["table"]} ORDER BY {_F["id"]} LIMIT 1) f
+  LEFT JOIN {_LENDING.m2m_db_table()} fa ON fa.{_LENDING.m2m_column_name()} = f.{_F["id"]}
+  LEFT JOIN {_A["table"]} a ON a.{_A["id"]} = fa.{_LENDING.m2m_reverse_name()}
+ ORDER BY a.{_A["code"]}
 """
 
 
