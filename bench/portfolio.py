@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from fund import accounting
 from fund.models import Borrower, Fund, LoanProduct, User
 from fund.services import create_product, set_up_fund
 from ledger.models import Account
-from ledger.services import EntryDraft, Line, post_entries, post_entry
+from ledger.services import EntryDraft, post_entries, post_entry
 from loans.domain.engine import LoanTerms, Tranche, replay
 from loans.models import (
     Disbursement,
@@ -59,7 +60,11 @@ def fund_and_product(user: User) -> LoanProduct:
                 value_date=date(2026, 1, 2),
                 memo="Vốn",
                 idempotency_key="bench:capital",
-                lines=[Line("11211", debit=Decimal(10**14)), Line("41111", credit=Decimal(10**14))],
+                lines=accounting.lines(
+                    accounting.CapitalReceipt(
+                        amount=Decimal(10**14), received_into="11211", capital_account="41111"
+                    )
+                ),
             ),
             created_by=user,
         )
@@ -162,6 +167,7 @@ def _batch(size: int, user, product, rows, fingerprint) -> list[int]:
         )
         for loan in loans
     )
+    gl = accounting.gl_map(product)
     entries = post_entries(
         [
             EntryDraft(
@@ -169,7 +175,7 @@ def _batch(size: int, user, product, rows, fingerprint) -> list[int]:
                 memo=f"Giải ngân {t.loan_id}",
                 idempotency_key=f"loans:disbursement:{t.pk}",
                 source_kind="disbursement",
-                lines=[Line(product.principal_account.code, debit=AMOUNT), Line("11211", credit=AMOUNT)],
+                lines=accounting.lines(accounting.Disbursement(AMOUNT, paid_from="11211", contract=""), gl),
             )
             for t in tranches
         ],

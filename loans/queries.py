@@ -1,11 +1,13 @@
-"""The statements behind every repayment, written out because every repayment runs them.
+"""How a money event holds a loan, and the statements behind every repayment, written out
+because every repayment runs them.
 
 Through the ORM a repayment spent most of its time in Python building queries and model
 instances (django-money's manager and money fields are costly): some 25 ms for a few ms of
 database work, against a target of 500 repayments a second (DESIGN.md). So what the usual
 repayment reads and writes is plain SQL here:
 
-- `lock_loan`: the loan row locked, with its contract terms and the accounts a repayment posts to;
+- `lock_loan`: the loan row locked, with its contract terms and its product's GL map: how every
+  money event (tranche, repayment, reversal) holds a loan;
 - `fund_day`: the fund's business date and lending accounts, and a repayment already recorded
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
@@ -15,7 +17,9 @@ Values read come back through Django's own converters (`_fetch`), so they are wh
 would have read, on SQLite and PostgreSQL alike; values written are what `save()` would send
 (see `insert`). `lock_loan` and `events` serve every money event (disbursements and reversals too)
 and every replay a page makes; what is off the usual path (re-posting earlier repayments after a
-back-dated one or a reversal, storing a schedule version) stays on the ORM.
+back-dated one or a reversal, storing a schedule version) stays on the ORM, and so do the
+changes that need the model instance, holding the loan with `lock_loan_row`. Tables and columns
+are named from the models' metadata (`_names`), never written out.
 """
 
 from dataclasses import dataclass
@@ -28,11 +32,25 @@ from django.db.models import Model
 from djmoney.money import Money
 
 from common.db import prepared_cursor
-from fund.models import Borrower, Fund
+from fund import accounting
+from fund.accounting import GLMap
+from fund.models import Borrower, Fund, LoanProduct
 from fund.selectors import current_fund
 from ledger.models import Account
 from loans.domain.engine import Payment, Tranche
-from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
+from loans.models import Disbursement, DisbursementShare, Loan, LoanContract, LoanStatus, Repayment
+
+
+def _names(model: type[Model]) -> dict[str, str]:
+    """The model's table (`"table"`) and each field's column, by field name: SQL here names no
+    table or column itself."""
+    meta = model._meta
+    return {"table": meta.db_table} | {field.name: field.column for field in meta.concrete_fields}
+
+
+# Named as the statements below alias them.
+_L, _B, _P, _A, _C, _F = map(_names, (Loan, Borrower, LoanProduct, Account, LoanContract, Fund))
+_D, _S, _R = map(_names, (Disbursement, DisbursementShare, Repayment))
 
 
 @dataclass(frozen=True)
@@ -43,10 +61,9 @@ class ServicedLoan:
     status: str
     created_at: datetime
     is_group_loan: bool
-    contract: SimpleNamespace | None  # its number and terms, read like a LoanContract; None until signed
-    principal_account: str  # the codes a repayment credits
-    interest_account: str
-    late_interest_account: str
+    # Its number and terms, read like a LoanContract (but its amount a Decimal); None until signed.
+    contract: SimpleNamespace | None
+    gl: GLMap  # the accounts its product posts to
 
     reference = property(Loan.reference.fget)  # "HS-<year>-<id>", the loan's own
 
@@ -56,6 +73,8 @@ class ServicedLoan:
 
 _CONTRACT = (
     "number",
+    "signed_on",
+    "amount",
     "annual_rate",
     "term_months",
     "amortization",
@@ -68,50 +87,57 @@ _CONTRACT = (
     "unpaid_interest_rate",
     "allocation_order",
 )
+_GL = accounting.product_fields()
 _LOCK_FIELDS = (
     Loan._meta.get_field("id"),
     Loan._meta.get_field("status"),
     Loan._meta.get_field("created_at"),
     Borrower._meta.get_field("type"),
     *(LoanContract._meta.get_field(name) for name in _CONTRACT),
-    Account._meta.get_field("code"),
-    Account._meta.get_field("code"),
-    Account._meta.get_field("code"),
+    *(Account._meta.get_field("code") for _name in _GL),
+)
+_GL_JOINS = "".join(
+    f"  JOIN {_A['table']} gl_{name} ON gl_{name}.{_A['id']} = p.{_P[field]}\n" for name, field in _GL.items()
 )
 _LOCK = f"""
-SELECT l.id, l.status, l.created_at, b.type, {", ".join(f"c.{name}" for name in _CONTRACT)},
-       principal.code, interest.code, late.code
-  FROM loans_loan l
-  JOIN fund_borrower b ON b.id = l.borrower_id
-  JOIN fund_loanproduct p ON p.id = l.product_id
-  JOIN ledger_account principal ON principal.id = p.principal_account_id
-  JOIN ledger_account interest ON interest.id = p.interest_income_account_id
-  JOIN ledger_account late ON late.id = p.late_interest_income_account_id
-  LEFT JOIN loans_loancontract c ON c.loan_id = l.id
- WHERE l.id = %s
+SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, b.{_B["type"]},
+       {", ".join(f"c.{_C[name]}" for name in _CONTRACT)},
+       {", ".join(f"gl_{name}.{_A['code']}" for name in _GL)}
+  FROM {_L["table"]} l
+  JOIN {_B["table"]} b ON b.{_B["id"]} = l.{_L["borrower"]}
+  JOIN {_P["table"]} p ON p.{_P["id"]} = l.{_L["product"]}
+{_GL_JOINS}  LEFT JOIN {_C["table"]} c ON c.{_C["loan"]} = l.{_L["id"]}
+ WHERE l.{_L["id"]} = %s
 """
 
 
-def lock_loan(loan_id: int) -> ServicedLoan | None:
-    """The loan, its row locked until the transaction ends (two events on one loan queue);
-    None if there is no such loan. Call inside `transaction.atomic()`."""
+def lock_loan(loan_id: int) -> ServicedLoan:
+    """The loan, its row locked until the transaction ends: every money event on a loan holds it
+    so, and two events on one loan queue. Raises Loan.DoesNotExist if there is no such loan.
+    Call inside `transaction.atomic()`."""
     connection = connections[DEFAULT_DB_ALIAS]
     # SQLite has no row locks: its IMMEDIATE transactions already run one writer at a time.
     lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
     rows = _fetch(_LOCK + lock, [loan_id], _LOCK_FIELDS)
     if not rows:
-        return None
-    pk, status, created_at, borrower_type, *contract, principal, interest, late = rows[0]
+        raise Loan.DoesNotExist(f"No loan {loan_id}.")
+    pk, status, created_at, borrower_type, *values = rows[0]
+    contract, codes = values[: len(_CONTRACT)], values[len(_CONTRACT) :]
     return ServicedLoan(
         pk=pk,
         status=status,
         created_at=created_at,
         is_group_loan=borrower_type == Borrower.Type.HOUSEHOLD_GROUP,
         contract=SimpleNamespace(**dict(zip(_CONTRACT, contract, strict=True))) if contract[0] else None,
-        principal_account=principal,
-        interest_account=interest,
-        late_interest_account=late,
+        gl=GLMap(**dict(zip(_GL, codes, strict=True))),
     )
+
+
+def lock_loan_row(loan_id: int) -> Loan:
+    """The loan as a model instance, with its product and borrower, its row locked until the
+    transaction ends: for the changes that go through the ORM (an application's terms, appraisal,
+    decisions, the contract). Money events hold a loan with `lock_loan`."""
+    return Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=loan_id)
 
 
 @dataclass(frozen=True)
@@ -129,14 +155,17 @@ _FUND_DAY_FIELDS = (
     *_ACCOUNT_FIELDS,
     Repayment._meta.get_field("id"),
 )
+_LENDING = Fund._meta.get_field("lending_accounts")
 # One fund per installation (a constraint keeps it so); `current_fund()` takes the first.
 _FUND_DAY = f"""
-SELECT f.business_date, f.opened_on, {", ".join(f"a.{field.column}" for field in _ACCOUNT_FIELDS)},
-       (SELECT r.id FROM loans_repayment r WHERE r.idempotency_key = %s)
-  FROM (SELECT id, business_date, opened_on FROM fund_fund ORDER BY id LIMIT 1) f
-  LEFT JOIN fund_fund_lending_accounts fa ON fa.fund_id = f.id
-  LEFT JOIN ledger_account a ON a.id = fa.account_id
- ORDER BY a.code
+SELECT f.{_F["business_date"]}, f.{_F["opened_on"]},
+       {", ".join(f"a.{field.column}" for field in _ACCOUNT_FIELDS)},
+       (SELECT r.{_R["id"]} FROM {_R["table"]} r WHERE r.{_R["idempotency_key"]} = %s)
+  FROM (SELECT {_F["id"]}, {_F["business_date"]}, {_F["opened_on"]}
+          FROM {_F["table"]} ORDER BY {_F["id"]} LIMIT 1) f
+  LEFT JOIN {_LENDING.m2m_db_table()} fa ON fa.{_LENDING.m2m_column_name()} = f.{_F["id"]}
+  LEFT JOIN {_A["table"]} a ON a.{_A["id"]} = fa.{_LENDING.m2m_reverse_name()}
+ ORDER BY a.{_A["code"]}
 """
 
 
@@ -162,30 +191,27 @@ _EVENT_FIELDS = (
     Repayment._meta.get_field("amount"),
     Repayment._meta.get_field("prepayment_mode"),
 )
+# A sub-loan's posted repayments, after its tranches (below); `{share}` picks the sub-loan.
+_REPAYMENTS = f"""
+SELECT 1, r.{_R["id"]}, r.{_R["value_date"]}, r.{_R["amount"]}, r.{_R["prepayment_mode"]}
+  FROM {_R["table"]} r
+ WHERE r.{_R["loan"]} = %s AND r.{_R["share"]} {{share}} AND r.{_R["status"]} = %s
+ ORDER BY 1, 2
+"""
 # Tranches (kind 0) before repayments (kind 1), each in the order they were recorded: the
 # engine takes the events of one day in that order.
-_EVENTS = """
-SELECT 0, d.id, d.value_date, d.amount, ''
-  FROM loans_disbursement d
- WHERE d.loan_id = %s AND d.status = %s
-UNION ALL
-SELECT 1, r.id, r.value_date, r.amount, r.prepayment_mode
-  FROM loans_repayment r
- WHERE r.loan_id = %s AND r.share_id IS NULL AND r.status = %s
- ORDER BY 1, 2
-"""
+_EVENTS = f"""
+SELECT 0, d.{_D["id"]}, d.{_D["value_date"]}, d.{_D["amount"]}, ''
+  FROM {_D["table"]} d
+ WHERE d.{_D["loan"]} = %s AND d.{_D["status"]} = %s
+UNION ALL{_REPAYMENTS.format(share="IS NULL")}"""
 # A household's sub-loan: its part of each tranche, and its own repayments.
-_SHARE_EVENTS = """
-SELECT 0, d.id, d.value_date, s.amount, ''
-  FROM loans_disbursementshare s
-  JOIN loans_disbursement d ON d.id = s.disbursement_id
- WHERE d.loan_id = %s AND s.share_id = %s AND d.status = %s
-UNION ALL
-SELECT 1, r.id, r.value_date, r.amount, r.prepayment_mode
-  FROM loans_repayment r
- WHERE r.loan_id = %s AND r.share_id = %s AND r.status = %s
- ORDER BY 1, 2
-"""
+_SHARE_EVENTS = f"""
+SELECT 0, d.{_D["id"]}, d.{_D["value_date"]}, s.{_S["amount"]}, ''
+  FROM {_S["table"]} s
+  JOIN {_D["table"]} d ON d.{_D["id"]} = s.{_S["disbursement"]}
+ WHERE d.{_D["loan"]} = %s AND s.{_S["share"]} = %s AND d.{_D["status"]} = %s
+UNION ALL{_REPAYMENTS.format(share="= %s")}"""
 
 
 def events(loan_id: int, share_id: int | None) -> tuple[list[Tranche], list[Payment]]:

@@ -6,11 +6,12 @@ from django.utils.translation import gettext as _
 from appraisal.models import Appraisal
 from fund.services.common import require_permission
 from loans.models import Loan, LoanStatus
+from loans.queries import lock_loan_row
 
 
 def locked(loan: Loan) -> Loan:
     """The loan row, locked until the transaction ends: two users acting on it queue."""
-    return Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=loan.pk)
+    return lock_loan_row(loan.pk)
 
 
 def seen_status(loan: Loan, expected_status: str | None) -> str:

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.money import is_whole_dong
+from fund import accounting
 from fund.models import CapitalReceipt, CapitalSource, User
 from fund.selectors import value_date_problem
 from fund.services.common import locked_fund, require_permission
 from ledger.models import Account
-from ledger.services import EntryDraft, Line, post_entry
+from ledger.services import EntryDraft, post_entry
 
 
 def create_capital_source(
@@ -43,7 +44,7 @@ def record_capital_receipt(
     key: uuid.UUID | None = None,
 ) -> CapitalReceipt:
     """Record money received from a capital source into one of the fund's cash or bank accounts,
-    posted as Dr that account / Cr the source's capital account.
+    posted as the posting rules say (`fund.accounting`).
 
     `key` makes a resubmitted form harmless: a receipt already recorded under it is returned.
     """
@@ -71,10 +72,11 @@ def record_capital_receipt(
             EntryDraft(
                 value_date=receipt.value_date,
                 memo=receipt.memo or _("Capital received: %(source)s") % {"source": source.name},
-                lines=[
-                    Line(account=account.code, debit=amount),
-                    Line(account=source.account.code, credit=amount),
-                ],
+                lines=accounting.lines(
+                    accounting.CapitalReceipt(
+                        amount=amount, received_into=account.code, capital_account=source.account.code
+                    )
+                ),
                 idempotency_key=f"fund.capital-receipt:{receipt.key}",
                 source_kind="capital",
                 source_ref=str(receipt.key),

@@ -1,6 +1,5 @@
 """Which loans a user may see: every loan for fund staff, only its own borrower's for a co-op user."""
 
-
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
@@ -26,13 +25,11 @@ def documents_visible_to(user) -> QuerySet[LoanDocument]:
     return LoanDocument.objects.filter(loan__in=loans_visible_to(user))
 
 
-def get_loan_for(user, pk: int, *, for_update: bool = False) -> Loan:
-    """The loan if this user may see it; 404 otherwise (never reveal another co-op's loan)."""
-    loans = loans_visible_to(user)
-    if for_update:
-        loans = loans.select_for_update(of=("self",))
+def get_loan_for(user, pk: int) -> Loan:
+    """The loan if this user may see it; 404 otherwise (never reveal another co-op's loan).
+    Services lock it themselves (`loans.queries`)."""
     try:
-        return loans.get(pk=pk)
+        return loans_visible_to(user).get(pk=pk)
     except Loan.DoesNotExist:
         raise Http404 from None
 

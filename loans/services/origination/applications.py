@@ -21,6 +21,7 @@ from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
 from loans.domain.terms import Limits, amount_problem, term_problem
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
+from loans.queries import lock_loan_row
 from loans.selectors.origination import exposure_problem, missing_documents
 from loans.services.transitions import apply_transition
 
@@ -145,7 +146,7 @@ def update_application(*, actor, loan: Loan, terms: ApplicationTerms) -> Loan:
         raise PermissionDenied(_("You are not allowed to change loan applications."))
     _check_acts_for(actor, loan.borrower)
     _check_acts_for(actor, terms.borrower)
-    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    loan = lock_loan_row(loan.pk)
     if loan.status != LoanStatus.DRAFT:
         raise ValidationError(
             _("Only a draft can be changed; this application is %(status)s.")

@@ -15,6 +15,7 @@ from loans.domain.engine import LoanTerms
 from loans.domain.schedule import ScheduleError
 from loans.domain.terms import Limits, terms_errors
 from loans.models import Loan, LoanContract, LoanStatus
+from loans.queries import lock_loan_row
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class ContractTerms:
 def sign_contract(*, actor, loan: Loan, terms: ContractTerms) -> LoanContract:
     """Record (or, until the first tranche, correct) the signed contract of an approved loan."""
     require_permission(actor, "loans.add_loancontract")
-    loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=loan.pk)
+    loan = lock_loan_row(loan.pk)
     if loan.status != LoanStatus.APPROVED:
         raise ValidationError(
             _("A contract is signed for an approved loan; this one is %(status)s.")

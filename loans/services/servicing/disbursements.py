@@ -1,8 +1,9 @@
 """Disbursement (giải ngân): an officer enters a tranche, an accountant authorizes and posts it.
 
-Authorizing posts Dr the product's loan account / Cr the lending account through the posting
-service, once: the tranche row is locked and a repeated or concurrent authorization finds it
-already posted. The first tranche makes the loan active.
+Authorizing posts the tranche as the posting rules say (`fund.accounting`), once: the tranche
+row is locked and a repeated or concurrent authorization finds it already posted. Every step
+holds the loan (`queries.lock_loan`), as every money event does. The first tranche makes the
+loan active.
 """
 
 from datetime import date
@@ -18,15 +19,16 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
 from common.text import too_long
 from common.transitions import check, run
+from fund import accounting
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
 from ledger.selectors import account_balance
-from ledger.services import EntryDraft, Line, post_entry
+from ledger.services import EntryDraft, post_entry
 from loans import replaying
 from loans.domain.engine import LoanEventError
-from loans.models import Disbursement, DisbursementShare, Loan, LoanStatus, LoanTransaction
-from loans.queries import lock_loan
+from loans.models import Disbursement, DisbursementShare, Loan, LoanMemberShare, LoanStatus, LoanTransaction
+from loans.queries import ServicedLoan, lock_loan
 from loans.services.servicing.settling import settle
 from loans.services.transitions import apply_transition
 
@@ -49,7 +51,7 @@ def record_disbursement(
     (`share_amounts`, by share id; by default in proportion to what each has left to draw).
     Entering it again with the same `idempotency_key` returns it unchanged."""
     require_permission(actor, "loans.add_disbursement")
-    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    loan = lock_loan(loan.pk)
     if idempotency_key:
         entered = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
         if entered is not None:
@@ -58,7 +60,7 @@ def record_disbursement(
     if errors:
         raise ValidationError(errors)
     disbursement = Disbursement.objects.create(
-        loan=loan,
+        loan_id=loan.pk,
         value_date=value_date,
         amount=amount,
         account=account,
@@ -77,14 +79,16 @@ def record_disbursement(
     return disbursement
 
 
-def _drawn(loan: Loan) -> Decimal:
-    total = loan.disbursements.exclude(status=Disbursement.Status.CANCELLED).aggregate(total=Sum("amount"))[
-        "total"
-    ]
+def _drawn(loan: ServicedLoan) -> Decimal:
+    total = (
+        Disbursement.objects.filter(loan_id=loan.pk)
+        .exclude(status=Disbursement.Status.CANCELLED)
+        .aggregate(total=Sum("amount"))["total"]
+    )
     return total or ZERO
 
 
-def _status_problem(loan: Loan) -> str | None:
+def _status_problem(loan: ServicedLoan) -> str | None:
     if loan.status in (LoanStatus.APPROVED, LoanStatus.ACTIVE):
         return None
     return _("Only an approved or active loan is disbursed; this one is %(status)s.") % {
@@ -92,7 +96,9 @@ def _status_problem(loan: Loan) -> str | None:
     }
 
 
-def _tranche_errors(loan: Loan, value_date: date, amount: Decimal, account: Account) -> dict[str, list[str]]:
+def _tranche_errors(
+    loan: ServicedLoan, value_date: date, amount: Decimal, account: Account
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
     def refuse(field: str, message: str) -> None:
@@ -101,7 +107,7 @@ def _tranche_errors(loan: Loan, value_date: date, amount: Decimal, account: Acco
     if problem := _status_problem(loan):
         refuse("__all__", problem)
         return errors
-    contract = getattr(loan, "contract", None)
+    contract = loan.contract
     if contract is None:
         refuse("__all__", _("Record the signed contract before the first tranche."))
         return errors
@@ -114,7 +120,7 @@ def _tranche_errors(loan: Loan, value_date: date, amount: Decimal, account: Acco
             _("A tranche cannot come before the contract was signed (%(date)s).")
             % {"date": f"{contract.signed_on:%d/%m/%Y}"},
         )
-    authorized = loan.disbursements.filter(status=Disbursement.Status.AUTHORIZED)
+    authorized = Disbursement.objects.filter(loan_id=loan.pk, status=Disbursement.Status.AUTHORIZED)
     last = authorized.order_by("-value_date").first()
     if last is not None and value_date < last.value_date:
         refuse(
@@ -134,37 +140,37 @@ def _tranche_errors(loan: Loan, value_date: date, amount: Decimal, account: Acco
     if amount is None or amount <= 0 or amount != amount.to_integral_value():
         refuse("amount", _("The amount is a whole number of đồng above 0."))
     else:
-        left = contract.amount.amount - _drawn(loan)
+        left = contract.amount - _drawn(loan)
         if amount > left:
             refuse(
                 "amount",
                 _("Only %(left)s of the contract's %(total)s is left to disburse.")
-                % {"left": format_vnd(left), "total": format_vnd(contract.amount.amount)},
+                % {"left": format_vnd(left), "total": format_vnd(contract.amount)},
             )
     if not fund.lending_accounts.filter(pk=account.pk).exists():
         refuse("account", _("Choose one of the fund's cash or bank accounts it lends from."))
     return errors
 
 
-def _left_per_share(loan: Loan) -> dict[int, Decimal]:
+def _left_per_share(loan: ServicedLoan) -> dict[int, Decimal]:
     drawn = dict(
-        DisbursementShare.objects.filter(disbursement__loan=loan)
+        DisbursementShare.objects.filter(disbursement__loan_id=loan.pk)
         .exclude(disbursement__status=Disbursement.Status.CANCELLED)
         .values_list("share")
         .annotate(total=Sum("amount"))
     )
     return {
         share.pk: share.contract_amount.amount - (drawn.get(share.pk) or ZERO)
-        for share in loan.member_shares.filter(contract_amount__isnull=False)
+        for share in LoanMemberShare.objects.filter(loan_id=loan.pk, contract_amount__isnull=False)
     }
 
 
-def _split_by_what_is_left(loan: Loan, amount: Decimal) -> dict[int, Decimal]:
+def _split_by_what_is_left(loan: ServicedLoan, amount: Decimal) -> dict[int, Decimal]:
     """`amount` shared in proportion to what each household has left to draw."""
     return split_vnd(amount, {pk: rest for pk, rest in _left_per_share(loan).items() if rest > 0})
 
 
-def _check_split(loan: Loan, amount: Decimal, split: dict[int, Decimal]) -> None:
+def _check_split(loan: ServicedLoan, amount: Decimal, split: dict[int, Decimal]) -> None:
     left = _left_per_share(loan)
     problems = []
     for pk, part in split.items():
@@ -187,9 +193,7 @@ def _check_split(loan: Loan, amount: Decimal, split: dict[int, Decimal]) -> None
 def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement:
     """Authorize and post a tranche (not by whoever entered it). Posting twice is impossible."""
     disbursement = (
-        Disbursement.objects.select_for_update(of=("self",))
-        .select_related("loan", "account")
-        .get(pk=disbursement.pk)
+        Disbursement.objects.select_for_update(of=("self",)).select_related("account").get(pk=disbursement.pk)
     )
     if disbursement.status == Disbursement.Status.AUTHORIZED:
         return disbursement  # someone (or a double click) already did: nothing more to post
@@ -197,7 +201,7 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     check(disbursement, "authorize", actor=actor, subject=TRANCHE, action=authorized)
     if disbursement.recorded_by_id == actor.pk:
         raise PermissionDenied(_("Whoever entered a tranche cannot authorize it: ask another accountant."))
-    loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=disbursement.loan_id)
+    loan = lock_loan(disbursement.loan_id)
     # A tranche left waiting while its loan was repaid and closed must not pay out (nor reopen it).
     if problem := _status_problem(loan):
         raise ValidationError(problem)
@@ -208,12 +212,12 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
             value_date=disbursement.value_date,
             memo=_("Disbursement of %(loan)s, contract %(contract)s")
             % {"loan": loan.reference, "contract": loan.contract.number},
-            lines=[
-                Line(
-                    account=loan.product.principal_account.code, debit=amount, reference=loan.contract.number
+            lines=accounting.lines(
+                accounting.Disbursement(
+                    amount=amount, paid_from=disbursement.account.code, contract=loan.contract.number
                 ),
-                Line(account=disbursement.account.code, credit=amount, reference=loan.contract.number),
-            ],
+                loan.gl,
+            ),
             idempotency_key=f"loans:disbursement:{disbursement.pk}",
             source_kind="disbursement",
             source_ref=loan.reference,
@@ -223,7 +227,7 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     parts = list(disbursement.shares.all()) if loan.is_group_loan else [None]
     LoanTransaction.objects.bulk_create(
         LoanTransaction(
-            loan=loan,
+            loan_id=loan.pk,
             share_id=part.share_id if part else None,
             kind=LoanTransaction.Kind.DISBURSEMENT,
             value_date=disbursement.value_date,
@@ -241,7 +245,9 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     disbursement.decided_by, disbursement.decided_at = actor, timezone.now()
     disbursement.save()
     if loan.status == LoanStatus.APPROVED:
-        apply_transition(loan, "activate", actor=actor, note=_("First tranche paid out."))
+        apply_transition(
+            Loan.objects.get(pk=loan.pk), "activate", actor=actor, note=_("First tranche paid out.")
+        )
     try:
         settle(lock_loan(loan.pk), actor=actor)  # the loan as it is now (active), its lock already held
     except LoanEventError as error:
@@ -274,6 +280,7 @@ def cancel_disbursement(*, actor, disbursement: Disbursement, reason: str) -> Di
     to authorize it, may."""
     require_permission(actor, "loans.add_disbursement", "loans.authorize_disbursement")
     disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+    lock_loan(disbursement.loan_id)  # held as by every money event: the loan's other tranches wait
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the tranche is cancelled.")})
     if problem := too_long(reason.strip()):

@@ -117,8 +117,6 @@ def record_repayment(*, actor, loan: Loan, entry: RepaymentInput, batch=None) ->
     key = entry.idempotency_key or input_key(loan, entry)
     with transaction.atomic():
         locked = lock_loan(loan.pk)
-        if locked is None:
-            raise Loan.DoesNotExist(f"No loan {loan.pk}.")
         day = fund_day(key)
         if day.recorded is not None:
             return Repayment.objects.get(pk=day.recorded)

@@ -20,8 +20,9 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
+from fund import accounting
 from fund.selectors import current_fund
-from ledger.services import EntryDraft, Line, post_entry, reverse_entry
+from ledger.services import EntryDraft, post_entry, reverse_entry
 from loans import queries
 from loans.domain.engine import PREPAYMENT, Allocation, Payment, Result, Tranche, replay
 from loans.models import (
@@ -158,27 +159,24 @@ def _post_allocations(loan, share, result: Result, *, actor, business_date) -> N
 def post_repayment(
     loan: ServicedLoan, repayment: Repayment, allocation: Allocation, *, actor, attempt: int, on=None
 ) -> LoanTransaction:
-    """Post one repayment's allocation: Dr the receiving account / Cr loan principal and income."""
+    """Post one repayment's allocation, as the posting rules say (`fund.accounting`)."""
     value_date = on or repayment.value_date
     reference = loan.contract.number
-    credits = [
-        (loan.principal_account, allocation.principal),
-        (loan.interest_account, allocation.interest),
-        (loan.late_interest_account, allocation.late_interest + allocation.penalty),
-    ]
+    event = accounting.Repayment(
+        principal=allocation.principal,
+        interest=allocation.interest,
+        late_interest=allocation.late_interest,
+        penalty=allocation.penalty,
+        received_into=repayment.account.code,
+        contract=reference,
+        receipt=repayment.reference,
+    )
     entry = post_entry(
         EntryDraft(
             value_date=value_date,
             memo=_("Repayment of %(loan)s, contract %(contract)s")
             % {"loan": loan.reference, "contract": reference},
-            lines=[
-                Line(account=repayment.account.code, debit=allocation.total, reference=repayment.reference)
-            ]
-            + [
-                Line(account=code, credit=amount, reference=reference)
-                for code, amount in credits
-                if amount > 0
-            ],
+            lines=accounting.lines(event, loan.gl),
             idempotency_key=f"loans:repayment:{repayment.pk}:{attempt}",
             source_kind="repayment",
             source_ref=loan.reference,
