@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import NamedTuple
 
-from ledger.services.posting import Line
+from ledger.drafts import Line
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ The role of the user is the caller's business (see `ledger.services.manual` for 
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -25,7 +24,8 @@ from django.utils.translation import gettext_lazy
 
 from common.db import prepared_cursor
 from common.money import MAX_AMOUNT, ZERO, format_vnd, is_whole_dong
-from ledger.models import SOURCE_MANUAL, SOURCE_REVERSAL, JournalEntry, JournalLine
+from ledger.drafts import EntryDraft, Line
+from ledger.models import SOURCE_REVERSAL, JournalEntry, JournalLine
 from ledger.services import journal_sql
 
 _LIMITS = {  # field -> max length, from the models
@@ -39,26 +39,6 @@ _REQUIRED = {
     "idempotency_key": gettext_lazy("Enter an idempotency key."),
     "source_kind": gettext_lazy("Enter the source."),
 }
-
-
-@dataclass(frozen=True)
-class Line:
-    """One debit or one credit, in positive whole đồng, on a postable account (by code)."""
-
-    account: str
-    debit: Decimal = Decimal(0)
-    credit: Decimal = Decimal(0)
-    reference: str = ""
-
-
-@dataclass(frozen=True)
-class EntryDraft:
-    value_date: date
-    memo: str
-    lines: Sequence[Line]
-    idempotency_key: str
-    source_kind: str = SOURCE_MANUAL
-    source_ref: str = ""
 
 
 def post_entry(draft: EntryDraft, *, created_by: AbstractBaseUser | None) -> JournalEntry:
