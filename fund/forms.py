@@ -57,7 +57,9 @@ class HouseholdMemberForm(ServiceModelForm):
         widgets = {"joined_on": DATE, "left_on": DATE}
 
 
-class BorrowerDocumentForm(forms.Form):
+class DocumentForm(forms.Form):
+    """A document to file: a borrower's records and a loan's dossier ask the same."""
+
     document_type = forms.ModelChoiceField(
         label=_("Document type"), queryset=DocumentType.objects.filter(active=True)
     )
