@@ -26,28 +26,21 @@ from appraisal.services import (
 )
 from fund.models import Borrower, User
 from fund.selectors import business_date
-from loans.demo import new_application
+from loans import demo as loans_demo
+from loans.demo import M, new_application
 from loans.models import Collateral, Loan
 from loans.services.origination.applications import submit_application
 
-M = 1_000_000  # amounts below in millions of đồng
-
 
 @dataclass(frozen=True)
-class DemoApplication:
-    """One demo application and how far it goes: appraising, appraised, approved or rejected."""
+class DemoApplication(loans_demo.DemoApplication):
+    """One demo application and how far it goes: appraising, appraised, approved or rejected
+    (`note`: the approver's conditions, or the reason to reject)."""
 
-    registration_number: str  # the demo borrower's
-    product_code: str
-    amount_millions: int
-    term_months: int
-    purpose: str
-    until: str
     recommend: str = "approve"
     ratings: tuple[int, ...] = (4, 4, 3, 4, 4, 4)
     yearly_net_millions: tuple[int, ...] = ()  # the plan's net cash flow per year
     collateral: tuple = ()  # (type, description, owner, valuation in millions, loan-to-value)
-    note: str = ""  # the approver's conditions, or the reason to reject
 
 
 APPLICATIONS = [

@@ -1,7 +1,7 @@
 """Uploaded files: stored under names nobody can guess, handed out only by views that checked who asks.
 
 Nothing serves MEDIA_ROOT publicly. A view finds the record through the selector that scopes
-the user (a 404 for anything else) and answers with `file_response`.
+the user (a 404 for anything else) and answers with `document_response` or `file_response`.
 """
 
 import mimetypes
@@ -10,8 +10,10 @@ import uuid
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 
 
@@ -39,3 +41,10 @@ def file_response(file: FieldFile, *, filename: str) -> HttpResponse:
         # The record is there but storage lost its file (a restore without media/): not a 500.
         raise Http404 from None
     return FileResponse(content, as_attachment=True, filename=filename)
+
+
+def document_response(documents: QuerySet, *, pk: int) -> HttpResponse:
+    """The file of document `pk` among `documents` (those the user may have; a 404 for any
+    other), under the name it was uploaded with."""
+    document = get_object_or_404(documents, pk=pk)
+    return file_response(document.file, filename=document.original_name)

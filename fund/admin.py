@@ -167,16 +167,7 @@ class BorrowerDocumentAdmin(ServiceAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        data = form.cleaned_data
-        document = services.add_borrower_document(
-            actor=request.user,
-            borrower=data["borrower"],
-            document_type=data["document_type"],
-            file=data["file"],
-            issued_on=data["issued_on"],
-            title=data.get("title", ""),
-        )
-        _adopt(obj, document)
+        _adopt(obj, services.add_borrower_document(actor=request.user, **_given(form, self.fields)))
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -19,7 +19,7 @@ from fund.models import (
     LoanProduct,
     User,
 )
-from fund.models.products import POSTING_ACCOUNTS, Portion
+from fund.models.products import POSTING_ACCOUNTS, PROVISION_RATE_FIELDS, Portion
 from fund.services.borrowers import BORROWER_FIELDS, MEMBER_FIELDS
 from fund.services.fund import FUND_FIELDS
 from fund.services.products import PRODUCT_FIELDS
@@ -57,7 +57,9 @@ class HouseholdMemberForm(ServiceModelForm):
         widgets = {"joined_on": DATE, "left_on": DATE}
 
 
-class BorrowerDocumentForm(forms.Form):
+class DocumentForm(forms.Form):
+    """A document to file: a borrower's records and a loan's dossier ask the same."""
+
     document_type = forms.ModelChoiceField(
         label=_("Document type"), queryset=DocumentType.objects.filter(active=True)
     )
@@ -86,12 +88,7 @@ _PERCENT_FIELDS = (
     "annual_rate",
     "overdue_multiplier",
     "unpaid_interest_rate",
-    "provision_rate_group1",
-    "provision_rate_group2",
-    "provision_rate_group3",
-    "provision_rate_group4",
-    "provision_rate_group5",
-    "general_provision_rate",
+    *PROVISION_RATE_FIELDS,
 )
 _ORDINALS = (_("1st"), _("2nd"), _("3rd"), _("4th"), _("5th"))
 

@@ -5,24 +5,17 @@ An item is shown to a user who holds its permission; the base template renders t
 """
 
 from functools import cache
-from importlib import import_module
 
-from django.apps import apps
 from django.urls import reverse
 
+from common.apps import app_modules
 from common.navigation import NavItem
 
 
 @cache
 def all_items() -> tuple[NavItem, ...]:
     items: list[NavItem] = []
-    for app_config in apps.get_app_configs():
-        try:
-            module = import_module(f"{app_config.name}.nav")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app_config.name}.nav":
-                raise
-            continue
+    for _app_config, module in app_modules("nav"):
         items.extend(module.NAV_ITEMS)
     return tuple(items)
 

@@ -7,12 +7,12 @@ the groups are given exactly the declared permissions, so the code is the single
 source of truth for these five roles (a fund may add groups of its own beside them).
 """
 
-from importlib import import_module
-
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext_lazy as _
+
+from common.apps import app_modules
 
 FUND_OFFICER = "fund_officer"
 APPRAISER = "appraiser"
@@ -33,13 +33,7 @@ ROLES = tuple(ROLE_LABELS)
 def declared_role_permissions() -> dict[str, set[str]]:
     """Every installed app's declared permissions, merged by role."""
     declared: dict[str, set[str]] = {role: set() for role in ROLES}
-    for app_config in global_apps.get_app_configs():
-        try:
-            module = import_module(f"{app_config.name}.roles")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app_config.name}.roles":
-                raise
-            continue
+    for app_config, module in app_modules("roles"):
         for role, permissions in getattr(module, "ROLE_PERMISSIONS", {}).items():
             if role not in declared:
                 raise ValueError(f"{app_config.name}.roles names an unknown role {role!r}")

@@ -51,7 +51,7 @@ class DemoApplication:
     amount_millions: int
     term_months: int
     purpose: str
-    until: str  # draft, submitted or withdrawn
+    until: str  # how far it goes: draft, submitted or withdrawn (appraisal's go further)
     by_coop: bool = False  # entered by the co-op's own user rather than the officer
     note: str = ""  # why it was withdrawn
 

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from common.forms import DATE, PercentField, VNDField
 from common.text import LONG_TEXT_MAX
 from common.xlsx import validate_import_size
-from fund.models import Borrower, DocumentType
+from fund.forms import DocumentForm as DocumentForm  # a dossier's document is filed like a borrower's
+from fund.models import Borrower
 from fund.selectors import current_fund, offered_products, visible_borrowers
 from loans.models import Loan, LoanStatus, Repayment
 from loans.selectors.servicing import contracted_shares
@@ -83,15 +84,6 @@ class ApplicationForm(forms.Form):
             proposed_collateral=data.get("proposed_collateral", ""),
             shares=shares,
         )
-
-
-class DocumentForm(forms.Form):
-    document_type = forms.ModelChoiceField(
-        label=_("Document type"), queryset=DocumentType.objects.filter(active=True)
-    )
-    title = forms.CharField(label=_("Title"), required=False, max_length=255)
-    issued_on = forms.DateField(label=_("Document date"), widget=DATE)
-    file = forms.FileField(label=_("File"))
 
 
 class ActionForm(forms.Form):

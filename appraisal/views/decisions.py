@@ -93,37 +93,36 @@ def approve(request, pk: int):
     )
 
 
-@login_required
-@require_POST
-def reject(request, pk: int):
+def _with_reason(request, pk: int, name: str, service, done: str):
+    """A decision that takes a reason (reject, undo an approval)."""
     return _act(
         request,
         pk,
-        "reject",
+        name,
         lambda loan, appraisal, data: ReasonForm(data),
-        lambda form, loan: services.reject_loan(
+        lambda form, loan: service(
             actor=request.user,
             loan=loan,
             reason=form.cleaned_data["reason"],
             expected_status=form.cleaned_data["expected_status"],
         ),
-        _("%(ref)s rejected."),
+        done,
     )
 
 
 @login_required
 @require_POST
+def reject(request, pk: int):
+    return _with_reason(request, pk, "reject", services.reject_loan, _("%(ref)s rejected."))
+
+
+@login_required
+@require_POST
 def undo_approval(request, pk: int):
-    return _act(
+    return _with_reason(
         request,
         pk,
         "undo",
-        lambda loan, appraisal, data: ReasonForm(data),
-        lambda form, loan: services.undo_approval(
-            actor=request.user,
-            loan=loan,
-            reason=form.cleaned_data["reason"],
-            expected_status=form.cleaned_data["expected_status"],
-        ),
+        services.undo_approval,
         _("The approval of %(ref)s is undone; it is appraised again."),
     )

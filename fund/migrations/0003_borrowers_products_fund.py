@@ -5,7 +5,7 @@ import django.db.models.deletion
 import django_fsm
 import djmoney.models.fields
 import djmoney.money
-import fund.models.borrowers
+import fund.models.documents
 import fund.models.cleaning
 import fund.models.products
 from decimal import Decimal
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('title', models.CharField(blank=True, max_length=255, verbose_name='title')),
-                ('file', models.FileField(upload_to=fund.models.borrowers._document_path, validators=[django.core.validators.FileExtensionValidator(['pdf', 'jpg', 'jpeg', 'png', 'doc', 'docx', 'xls', 'xlsx', 'odt', 'ods']), fund.models.borrowers.validate_document_size], verbose_name='file')),
+                ('file', models.FileField(upload_to=fund.models.documents.document_path, validators=[django.core.validators.FileExtensionValidator(['pdf', 'jpg', 'jpeg', 'png', 'doc', 'docx', 'xls', 'xlsx', 'odt', 'ods']), fund.models.documents.validate_document_size], verbose_name='file')),
                 ('issued_on', models.DateField(verbose_name='document date')),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
                 ('borrower', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='fund.borrower', verbose_name='borrower')),

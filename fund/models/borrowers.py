@@ -1,17 +1,15 @@
 """The fund's borrowers: co-operatives, cooperative groups, co-op unions and household groups."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from common.files import random_name
 from common.text import long_text
 from fund.models.cleaning import CleanInputMixin
-from fund.models.documents import DocumentType
+from fund.models.documents import Document
 
 # Numbers as Vietnamese registers write them. Tax codes: 10 digits, a branch adds -NNN.
 tax_code_validator = RegexValidator(
@@ -24,17 +22,6 @@ id_number_validator = RegexValidator(
 phone_validator = RegexValidator(
     r"^(0|\+84)\d{9,10}$", _("A phone number is 10 or 11 digits starting with 0 (or +84).")
 )
-
-
-# Documents are scans and office files; anything bigger is a mistake, not a record.
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-
-
-def validate_document_size(file) -> None:
-    if file.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError(
-            _("The file is larger than %(limit)s MB.") % {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}
-        )
 
 
 class BorrowerType(models.TextChoices):
@@ -212,47 +199,17 @@ class HouseholdMember(CleanInputMixin, models.Model):
         return self.left_on is None
 
 
-def _document_path(instance: "BorrowerDocument", filename: str) -> str:
-    return random_name("borrowers", filename)
-
-
-DOCUMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "odt", "ods"]
-
-
-class BorrowerDocument(CleanInputMixin, models.Model):
+class BorrowerDocument(CleanInputMixin, Document):
     """A file in a borrower's records: registration certificate, charter, minutes, statements..."""
+
+    upload_folder = "borrowers"
+    download_view = "fund:document_download"
 
     borrower = models.ForeignKey(
         Borrower, verbose_name=_("borrower"), on_delete=models.PROTECT, related_name="documents"
     )
-    document_type = models.ForeignKey(
-        DocumentType, verbose_name=_("document type"), on_delete=models.PROTECT, related_name="+"
-    )
-    title = models.CharField(_("title"), max_length=255, blank=True)
-    file = models.FileField(
-        _("file"),
-        upload_to=_document_path,
-        validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS), validate_document_size],
-    )
-    # The file is stored under a random name; this is the name it was uploaded with.
-    original_name = models.CharField(_("file name"), max_length=255, editable=False)
-    issued_on = models.DateField(_("document date"))
-    uploaded_by = models.ForeignKey(
-        "fund.User", verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("borrower document")
         verbose_name_plural = _("borrower documents")
         ordering = ["borrower", "-issued_on", "pk"]
-
-    def __str__(self) -> str:
-        return self.title or str(self.document_type)
-
-    def get_absolute_url(self) -> str:
-        return reverse("fund:document_download", args=[self.pk])
-
-    def clean(self) -> None:
-        if self.issued_on and self.issued_on > timezone.localdate():
-            raise ValidationError({"issued_on": _("The document date cannot be in the future.")})

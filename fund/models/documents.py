@@ -1,11 +1,32 @@
-"""Kinds of document a borrower files and a product's dossier requires."""
+"""Documents: the kinds a borrower files and a product's dossier requires, and the filed
+document every owner's documents are made of (a borrower's records, a loan's dossier)."""
 
-from django.core.validators import RegexValidator
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.files import random_name
 from common.text import long_text
 from ledger.models.accounts import localized_name
+
+# Documents are scans and office files; anything bigger is a mistake, not a record.
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+DOCUMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "odt", "ods"]
+
+
+def validate_document_size(file) -> None:
+    if file.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(limit)s MB.") % {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}
+        )
+
+
+def document_path(instance: "Document", filename: str) -> str:
+    return random_name(instance.upload_folder, filename)
 
 
 class DocumentType(models.Model):
@@ -38,3 +59,43 @@ class DocumentType(models.Model):
     @property
     def name(self) -> str:
         return localized_name(self.name_vi, self.name_en)
+
+
+class Document(models.Model):
+    """A filed document: its type, a file stored under a random name, the name it was uploaded
+    with, its date and who uploaded it. A concrete document adds its owner and names the folder
+    its files go to (`upload_folder`) and the view that hands them out (`download_view`), which
+    checks who asks."""
+
+    upload_folder: str
+    download_view: str
+
+    document_type = models.ForeignKey(
+        DocumentType, verbose_name=_("document type"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    file = models.FileField(
+        _("file"),
+        upload_to=document_path,
+        validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS), validate_document_size],
+    )
+    # The file is stored under a random name; this is the name it was uploaded with.
+    original_name = models.CharField(_("file name"), max_length=255, editable=False)
+    issued_on = models.DateField(_("document date"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title or str(self.document_type)
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.download_view, args=[self.pk])
+
+    def clean(self) -> None:
+        if self.issued_on and self.issued_on > timezone.localdate():
+            raise ValidationError({"issued_on": _("The document date cannot be in the future.")})

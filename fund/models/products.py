@@ -87,6 +87,9 @@ def term_class_of(months: int) -> str:
     return TermClass.LONG
 
 
+# The provision rate of each debt group, then the general provision on the whole portfolio.
+PROVISION_RATE_FIELDS = (*(f"provision_rate_group{group}" for group in range(1, 6)), "general_provision_rate")
+
 # Each posting kind's account field, the account type it must have and its default code in the
 # fund's chart (by term class for the loan accounts).
 POSTING_ACCOUNTS: dict[str, tuple[str, str | dict[str, str]]] = {

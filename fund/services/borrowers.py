@@ -1,7 +1,6 @@
 """Registering borrowers, their households and their documents."""
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from common.transitions import run
 from fund.models import Borrower, BorrowerDocument, DocumentType, HouseholdMember, User
 from fund.selectors import visible_borrowers
 from fund.services.common import assign_fields, refused_if_taken, require_permission
+from fund.services.documents import new_document
 
 BORROWER_FIELDS = (
     "type",
@@ -128,18 +128,15 @@ def add_borrower_document(
     require_permission(actor, "fund.add_borrowerdocument")
     with transaction.atomic():
         borrower = _locked(actor, borrower)
-        document = BorrowerDocument(
+        document = new_document(
+            BorrowerDocument,
+            actor=actor,
             borrower=borrower,
             document_type=document_type,
             file=file,
-            original_name=os.path.basename(file.name),
             issued_on=issued_on,
             title=title,
-            uploaded_by=actor,
         )
-        document.full_clean()
-        if not document_type.active:
-            raise ValidationError({"document_type": _("This document type is no longer in use.")})
         document.save()
     return document
 

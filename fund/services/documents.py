@@ -1,11 +1,18 @@
-"""The kinds of document the fund files and requires (reference data, kept by the accountant)."""
+"""The kinds of document the fund files and requires (reference data, kept by the accountant),
+and filing a document, whoever it belongs to."""
 
+import datetime as dt
+import os
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from fund.models import DocumentType, User
+from fund.models.documents import Document
 from fund.services.common import assign_fields, require_permission
 
 DOCUMENT_TYPE_FIELDS = ("code", "name_vi", "name_en", "description", "active", "position")
@@ -26,3 +33,30 @@ def save_document_type(
         document_type.full_clean()
         document_type.save()
     return document_type
+
+
+def new_document(
+    model: type[Document],
+    *,
+    actor: User,
+    document_type: DocumentType,
+    file: File,
+    issued_on: dt.date,
+    title: str = "",
+    **owner: Any,
+) -> Document:
+    """A `model` document of `owner` (`borrower=...`, `loan=...`) filed by `actor`, validated but
+    not saved: the file keeps the name it was uploaded with, a retired type is refused."""
+    document = model(
+        **owner,
+        document_type=document_type,
+        file=file,
+        original_name=os.path.basename(file.name),
+        issued_on=issued_on,
+        title=title.strip(),
+        uploaded_by=actor,
+    )
+    document.full_clean()
+    if not document_type.active:
+        raise ValidationError({"document_type": _("This document type is no longer in use.")})
+    return document

@@ -17,7 +17,12 @@ from django.utils.translation import pgettext_lazy
 
 from common.transitions import run
 from fund.models import DocumentType, LoanProduct, User
-from fund.models.products import POSTING_ACCOUNTS, default_account_code, term_class_of
+from fund.models.products import (
+    POSTING_ACCOUNTS,
+    PROVISION_RATE_FIELDS,
+    default_account_code,
+    term_class_of,
+)
 from fund.services.common import assign_fields, refuse_unknown_fields, refused_if_taken, require_permission
 from ledger.models import Account
 
@@ -45,12 +50,7 @@ PRODUCT_FIELDS = (
     "group3_from_days",
     "group4_from_days",
     "group5_from_days",
-    "provision_rate_group1",
-    "provision_rate_group2",
-    "provision_rate_group3",
-    "provision_rate_group4",
-    "provision_rate_group5",
-    "general_provision_rate",
+    *PROVISION_RATE_FIELDS,
     *POSTING_ACCOUNTS,
 )
 _VERSIONED_FIELDS = tuple(name for name in PRODUCT_FIELDS if name != "code")

@@ -13,16 +13,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.files import file_response
+from common.files import document_response
 from common.forms import run_service
 from common.views import run_action
 from common.xlsx import xlsx_response
 from fund import imports, selectors, services
 from fund.forms import (
-    BorrowerDocumentForm,
     BorrowerFilterForm,
     BorrowerForm,
     BorrowerStatusForm,
+    DocumentForm,
     HouseholdMemberForm,
     ImportForm,
 )
@@ -195,7 +195,7 @@ def member_edit(request, pk):
 @permission_required("fund.add_borrowerdocument", raise_exception=True)
 def document_upload(request, pk):
     borrower = _borrower(request, pk)
-    form = BorrowerDocumentForm(request.POST or None, request.FILES or None)
+    form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         document = run_service(
             form,
@@ -219,8 +219,7 @@ def document_upload(request, pk):
 # Files are served here, never from MEDIA_URL, so that the borrower scoping applies to them.
 # No login redirect: anyone who may not have the file, signed in or not, gets the same 404.
 def document_download(request, pk):
-    document = get_object_or_404(selectors.documents_for(user=request.user), pk=pk)
-    return file_response(document.file, filename=document.original_name)
+    return document_response(selectors.documents_for(user=request.user), pk=pk)
 
 
 @login_required

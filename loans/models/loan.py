@@ -6,18 +6,14 @@ silently. Transitions only change the row; services do the checks, the history a
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from common.files import random_name
 from common.text import long_text
-from fund.models.borrowers import DOCUMENT_EXTENSIONS, validate_document_size
+from fund.models.documents import Document
 from fund.models.fields import vnd_field, vnd_only
 
 
@@ -242,42 +238,15 @@ class LoanMemberShare(models.Model):
         return f"{self.member} · {self.amount}"
 
 
-def _document_path(instance: "LoanDocument", filename: str) -> str:
-    return random_name("loans", filename)
-
-
-class LoanDocument(models.Model):
+class LoanDocument(Document):
     """A document of the application's dossier (hồ sơ vay vốn)."""
 
+    upload_folder = "loans"
+    download_view = "loans:document_download"
+
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="documents")
-    document_type = models.ForeignKey(
-        "fund.DocumentType", verbose_name=_("document type"), on_delete=models.PROTECT, related_name="+"
-    )
-    title = models.CharField(_("title"), max_length=255, blank=True)
-    file = models.FileField(
-        _("file"),
-        upload_to=_document_path,
-        validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS), validate_document_size],
-    )
-    # The file is stored under a random name; this is the name it was uploaded with.
-    original_name = models.CharField(_("file name"), max_length=255, editable=False)
-    issued_on = models.DateField(_("document date"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("dossier document")
         verbose_name_plural = _("dossier documents")
         ordering = ["loan", "document_type", "pk"]
-
-    def __str__(self) -> str:
-        return self.title or str(self.document_type)
-
-    def get_absolute_url(self) -> str:
-        return reverse("loans:document_download", args=[self.pk])
-
-    def clean(self) -> None:
-        if self.issued_on and self.issued_on > timezone.localdate():
-            raise ValidationError({"issued_on": _("The document date cannot be in the future.")})

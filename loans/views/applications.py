@@ -5,11 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.files import file_response
+from common.files import document_response
 from common.forms import run_service
 from common.views import run_action
 from fund.models import Borrower
@@ -129,8 +129,7 @@ def document_add(request, pk: int):
 
 # No login redirect: anyone who may not have the file, signed in or not, gets the same 404.
 def document_download(request, pk: int):
-    document = get_object_or_404(documents_visible_to(request.user), pk=pk)
-    return file_response(document.file, filename=document.original_name)
+    return document_response(documents_visible_to(request.user), pk=pk)
 
 
 @login_required

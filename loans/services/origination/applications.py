@@ -4,7 +4,6 @@ A draft may be incomplete; submitting it checks every rule of the product and th
 that appraisers only ever see applications the fund could lend on.
 """
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from common.text import too_long
 from fund.models import Borrower, DocumentType, HouseholdMember, LoanProduct
 from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
+from fund.services.documents import new_document
 from loans.domain.terms import Limits, amount_problem, term_problem
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
 from loans.queries import lock_loan_row
@@ -171,16 +171,15 @@ def add_document(
             _("The dossier of an application that is %(status)s is closed.")
             % {"status": loan.get_status_display().lower()}
         )
-    document = LoanDocument(
+    document = new_document(
+        LoanDocument,
+        actor=actor,
         loan=loan,
         document_type=document_type,
         file=file,
-        original_name=os.path.basename(file.name),
         issued_on=issued_on,
-        title=title.strip(),
-        uploaded_by=actor,
+        title=title,
     )
-    document.full_clean()
     document.save()
     return document
 
