@@ -9,6 +9,7 @@ repayment reads and writes is plain SQL here:
 - `fund_day`: the fund's business date and lending accounts, and a repayment already recorded
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
+- `current_balance`: a sub-loan's current stored balances row, and `end_balance` to close it;
 - `insert`: a new row for a model instance, as `save()` would write it.
 
 Values read come back through Django's own converters (`_fetch`), so they are what the ORM
@@ -31,8 +32,8 @@ from common.db import prepared_cursor
 from fund.models import Borrower, Fund
 from fund.selectors import current_fund
 from ledger.models import Account
-from loans.domain.engine import Payment, Tranche
-from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
+from loans.domain.engine import Balance, Payment, Tranche
+from loans.models import Disbursement, Loan, LoanBalance, LoanContract, LoanStatus, Repayment
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,43 @@ def events(loan_id: int, share_id: int | None) -> tuple[list[Tranche], list[Paym
         else:
             payments.append(Payment(f"r{pk}", value_date, amount, mode))
     return tranches, payments
+
+
+@dataclass(frozen=True)
+class StoredBalance:
+    """A stored balances row as a rewrite needs it: which row, from when, its step figures."""
+
+    pk: int
+    valid_from: date
+    steps: tuple  # as `Balance.steps`
+
+
+_BALANCE_FIELDS = tuple(LoanBalance._meta.get_field(name) for name in ("id", "valid_from", *Balance.STEPS))
+_CURRENT_BALANCE = f"""
+SELECT {", ".join(field.column for field in _BALANCE_FIELDS)}
+  FROM loans_loanbalance
+ WHERE loan_id = %s AND {{share}} AND valid_to IS NULL
+"""
+
+
+def current_balance(loan_id: int, share_id: int | None) -> StoredBalance | None:
+    """The sub-loan's current balances row (valid_to NULL), if it has one."""
+    if share_id is None:
+        sql, params = _CURRENT_BALANCE.format(share="share_id IS NULL"), [loan_id]
+    else:
+        sql, params = _CURRENT_BALANCE.format(share="share_id = %s"), [loan_id, share_id]
+    rows = _fetch(sql, params, _BALANCE_FIELDS)
+    if not rows:
+        return None
+    pk, valid_from, *steps = rows[0]
+    return StoredBalance(pk, valid_from, tuple(steps))
+
+
+def end_balance(pk: int, valid_to: date | None) -> None:
+    """Set when the balances row `pk` stops being valid (None: it is the current one again)."""
+    with prepared_cursor() as cursor:
+        value = connections[DEFAULT_DB_ALIAS].ops.adapt_datefield_value(valid_to)
+        cursor.execute("UPDATE loans_loanbalance SET valid_to = %s WHERE id = %s", [value, pk])
 
 
 def insert(instance: Model) -> Model:

@@ -1,6 +1,5 @@
 """Which loans a user may see: every loan for fund staff, only its own borrower's for a co-op user."""
 
-
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
