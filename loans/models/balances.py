@@ -115,3 +115,16 @@ class LoanBalance(models.Model):
         """On `day`, within the row: days since the oldest unpaid installment fell due."""
         oldest = self.oldest_unpaid_due_date
         return (day - oldest).days if oldest is not None and oldest < day else 0
+
+    def exact_on(self, day: dt.date) -> bool:
+        """Whether the row's step figures are the sub-loan's on `day` (a day it is valid on).
+
+        A closed row is, on each of its days. The current one is up to its next change without
+        an event: its next due date, or the day after when that is its first day. Until close of
+        day writes the rows for installments falling due, a later day may have moved past it.
+        """
+        if self.valid_to is not None or self.next_due_date is None:
+            return True
+        if self.next_due_date > self.valid_from:
+            return day < self.next_due_date
+        return day == self.valid_from
