@@ -10,7 +10,8 @@ repayment reads and writes is plain SQL here:
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
 - `current_balance`: a sub-loan's current stored balances row, and `end_balance` to close it;
-- `insert`: a new row for a model instance, as `save()` would write it.
+- `insert`: a new row for a model instance, as `save()` would write it; `insert_values` the same
+  from plain values, without building the instance (a balances row).
 
 Values read come back through Django's own converters (`_fetch`), so they are what the ORM
 would have read, on SQLite and PostgreSQL alike; values written are what `save()` would send
@@ -256,6 +257,22 @@ def insert(instance: Model) -> Model:
     instance._state.adding = False
     instance._state.db = DEFAULT_DB_ALIAS
     return instance
+
+
+def insert_values(model: type[Model], values: dict) -> None:
+    """Write a new row of `model` from plain Python values by field attname (dates, Decimals,
+    ints, None): what `insert(model(**values))` writes, fields left out taking their defaults
+    (a money column's currency too), without the instance's cost. Both drivers adapt such
+    values themselves (Django registers SQLite's adapters for dates and Decimals)."""
+    sql, fields = _insert_statement(model)
+    defaults = _defaults(model)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [values.get(field.attname, defaults[field.attname]) for field in fields])
+
+
+@cache
+def _defaults(model: type[Model]) -> dict:
+    return {field.attname: field.get_default() for field in model._meta.concrete_fields}
 
 
 def _amount(value):

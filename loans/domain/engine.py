@@ -334,23 +334,37 @@ class Result:
 
     @property
     def balance(self) -> Balance:
-        day, next_due = self.as_of, self.next_due
-        oldest = next(
-            (r.due_date for r in self._due_by(day) if r.principal_unpaid > 0 or r.interest_unpaid > 0), None
-        )
-        next_rows = [r for r in self.rows if next_due is not None and r.due_date == next_due.due_date]
-        overdue = self.overdue_principal
+        """In one pass over the rows, as every repayment takes one (same sums as the properties)."""
+        day = self.as_of
+        overdue_principal = overdue_interest = due_interest = late = penalty = next_amount = ZERO
+        oldest = next_date = None
+        for row in self.rows:
+            late += row.late_owed
+            penalty += row.penalty_owed
+            principal, interest = row.principal_unpaid, row.interest_unpaid
+            unpaid = principal > 0 or interest > 0
+            if row.due_date < day:
+                overdue_principal += principal
+                overdue_interest += interest
+            elif row.due_date == day:
+                due_interest += interest
+            if unpaid and oldest is None and row.due_date <= day:
+                oldest = row.due_date
+            if next_date is None and unpaid and row.due_date >= day:
+                next_date = row.due_date
+            if row.due_date == next_date:
+                next_amount += principal + interest
         return Balance(
             as_of=day,
-            principal_in_term=self.principal_outstanding - overdue,
-            principal_overdue=overdue,
+            principal_in_term=self.principal_outstanding - overdue_principal,
+            principal_overdue=overdue_principal,
             interest_accrued=self.accrued_interest,
-            interest_due=sum((r.interest_unpaid for r in self.rows if r.due_date == day), ZERO),
-            interest_overdue=self.overdue_interest,
-            late_interest=self.late_interest_owed,
-            penalty=self.penalty_owed,
-            next_due_date=next_due.due_date if next_due else None,
-            next_due_amount=sum((r.principal_unpaid + r.interest_unpaid for r in next_rows), ZERO),
+            interest_due=due_interest,
+            interest_overdue=overdue_interest,
+            late_interest=late,
+            penalty=penalty,
+            next_due_date=next_date,
+            next_due_amount=next_amount,
             oldest_unpaid_due_date=oldest,
         )
 
@@ -389,10 +403,11 @@ def replay(
         else:
             loan.pay(event)
     if balances is not None:
-        balances.take(before=as_of + ONE_DAY)
+        balances.take(before=as_of)
     loan.accrue(as_of)
     result = loan.result(as_of)
-    result.balances = balances.taken if balances is not None else []
+    if balances is not None:
+        result.balances = balances.finish(result)
     return result
 
 
@@ -422,10 +437,20 @@ class _Balances:
         (all the events of those days are replayed already)."""
         if before <= self.next:
             return
-        days = {day for row in self.loan.rows for day in (row.due_date, row.due_date + ONE_DAY)}
-        for day in sorted(d for d in days | self.events if self.next <= d < before):
+        for day in sorted(d for d in self._days() if self.next <= d < before):
             self.taken.append(replace(self.loan.balance_on(day), event=day in self.events))
         self.next = before
+
+    def finish(self, result: Result) -> list[Balance]:
+        """All the balances taken, with the one on the last day (`result`'s) if it is a change
+        point: that one is the result's own, with no copy."""
+        day = result.as_of
+        if day >= self.next and day in self._days():
+            self.taken.append(replace(result.balance, event=day in self.events))
+        return self.taken
+
+    def _days(self) -> set[date]:
+        return {day for row in self.loan.rows for day in (row.due_date, row.due_date + ONE_DAY)} | self.events
 
 
 class _Loan:
@@ -452,9 +477,14 @@ class _Loan:
         )
 
     def balance_on(self, day: date) -> Balance:
-        """The balance on `day` (no event after it replayed yet), leaving the loan as it is."""
+        """The balance on `day` (no event after it replayed yet), leaving the loan as it is:
+        accrued on copies of the rows accruing touches (those past due and not settled)."""
         shadow = copy.copy(self)
-        shadow.rows = [copy.copy(row) for row in self.rows]
+        shadow.rows = rows = list(self.rows)
+        for index in range(self.settled, len(rows)):
+            if rows[index].due_date >= day:
+                break
+            rows[index] = copy.copy(rows[index])
         shadow.accrue(day)
         return shadow.result(day).balance
 

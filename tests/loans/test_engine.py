@@ -309,9 +309,26 @@ def test_the_balances_on_the_change_points_are_the_replay_on_every_day(history, 
     for offset in range(span + 1):
         day = since + timedelta(days=offset)
         fresh = replay(terms, tranches=tranches, payments=payments, as_of=day)
+        _assert_balance_is_the_results(fresh)
         if day in taken:
             assert replace(taken[day], event=False) == fresh.balance
             latest = taken[day]
         elif day > START:
             assert latest.steps == fresh.balance.steps, day
             assert latest.days_past_due(day) == fresh.days_past_due
+
+
+def _assert_balance_is_the_results(result):
+    """The balance, summed in one pass, says what the result's own figures say."""
+    balance, next_due = result.balance, result.next_due
+    assert balance.principal_in_term + balance.principal_overdue == result.principal_outstanding
+    assert (balance.principal_overdue, balance.interest_overdue) == (
+        result.overdue_principal,
+        result.overdue_interest,
+    )
+    assert (balance.late_interest, balance.penalty) == (result.late_interest_owed, result.penalty_owed)
+    assert balance.interest_accrued == result.accrued_interest
+    assert balance.next_due_date == (next_due.due_date if next_due else None)
+    assert balance.days_past_due(result.as_of) == result.days_past_due
+    due_today = [row for row in result.rows if row.due_date == result.as_of]
+    assert balance.interest_due == sum((row.interest_unpaid for row in due_today), D(0))

@@ -67,9 +67,9 @@ def rewrite_from(
     return Rewrite(loan_id, share_id, day, previous, drop=True)
 
 
-def store_balances(rewrite: Rewrite, result: Result) -> list[LoanBalance]:
+def store_balances(rewrite: Rewrite, result: Result) -> int:
     """Write the sub-loan's rows from `rewrite.day` on, from a replay made with
-    `balances_from=rewrite.day`; returns the rows written."""
+    `balances_from=rewrite.day`; returns how many rows were written."""
     kept: list[Balance] = []
     steps = rewrite.previous.steps if rewrite.previous else None
     for balance in result.balances:
@@ -81,14 +81,14 @@ def store_balances(rewrite: Rewrite, result: Result) -> list[LoanBalance]:
     if rewrite.previous is not None and (kept or rewrite.drop):
         queries.end_balance(rewrite.previous.pk, kept[0].as_of if kept else None)
     rows = [
-        balance_row(rewrite.loan_id, rewrite.share_id, balance, valid_to=following and following.as_of)
+        _values(rewrite.loan_id, rewrite.share_id, balance, valid_to=following and following.as_of)
         for balance, following in zip(kept, [*kept[1:], None])  # noqa: B905 (one more None than rows)
     ]
     if len(rows) == 1:
-        queries.insert(rows[0])  # the usual repayment's: the hot path's plain insert
+        queries.insert_values(LoanBalance, rows[0])  # the usual repayment's: one plain INSERT
     elif rows:
-        LoanBalance.objects.bulk_create(rows)
-    return rows
+        LoanBalance.objects.bulk_create(LoanBalance(**values) for values in rows)
+    return len(rows)
 
 
 def rebuild_balances(*, loan_id: int, business_date: date) -> int:
@@ -113,7 +113,7 @@ def rebuild_balances(*, loan_id: int, business_date: date) -> int:
                     as_of=business_date,
                     balances_from=rewrite.day,
                 )
-                written += len(store_balances(rewrite, result))
+                written += store_balances(rewrite, result)
     return written
 
 
@@ -121,13 +121,17 @@ def balance_row(
     loan_id: int, share_id: int | None, balance: Balance, *, valid_to: date | None
 ) -> LoanBalance:
     """The stored row for `balance`, valid from its day to `valid_to` (None: current)."""
-    return LoanBalance(
-        loan_id=loan_id,
-        share_id=share_id,
-        valid_from=balance.as_of,
-        valid_to=valid_to,
+    return LoanBalance(**_values(loan_id, share_id, balance, valid_to=valid_to))
+
+
+def _values(loan_id: int, share_id: int | None, balance: Balance, *, valid_to: date | None) -> dict:
+    return {
+        "loan_id": loan_id,
+        "share_id": share_id,
+        "valid_from": balance.as_of,
+        "valid_to": valid_to,
         **{name: getattr(balance, name) for name in Balance.FIGURES},
-    )
+    }
 
 
 def _rows(loan_id: int, share_id: int | None):
