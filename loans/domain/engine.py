@@ -339,8 +339,10 @@ class Result:
         overdue_principal = overdue_interest = due_interest = late = penalty = next_amount = ZERO
         oldest = next_date = None
         for row in self.rows:
-            late += row.late_owed
-            penalty += row.penalty_owed
+            if row.late_accrued or row.late_paid:  # most rows never were late: no rounding for them
+                late += row.late_owed
+            if row.penalty_accrued or row.penalty_paid:
+                penalty += row.penalty_owed
             principal, interest = row.principal_unpaid, row.interest_unpaid
             unpaid = principal > 0 or interest > 0
             if row.due_date < day:

@@ -34,7 +34,8 @@ MONEY = (
 
 
 class LoanBalance(models.Model):
-    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="balances")
+    # Indexed by the (loan, share, valid_from) index below: no index of its own to keep up.
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="balances", db_index=False)
     # A household's share of a group loan; NULL for a loan that is not a group's.
     share = models.ForeignKey(
         "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="balances"
