@@ -38,7 +38,12 @@ class LoanBalance(models.Model):
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="balances", db_index=False)
     # A household's share of a group loan; NULL for a loan that is not a group's.
     share = models.ForeignKey(
-        "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="balances"
+        "loans.LoanMemberShare",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="balances",
+        db_index=False,  # a partial index below, without the plain loans' NULLs
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid until (excluded)"), null=True, blank=True)
@@ -98,10 +103,14 @@ class LoanBalance(models.Model):
                 condition=models.Q(valid_to__isnull=True),
                 name="loans_balance_due_idx",
             ),
+            # Only the loans in arrears: most rows have nothing unpaid and stay out of it.
             models.Index(
                 fields=["oldest_unpaid_due_date"],
-                condition=models.Q(valid_to__isnull=True),
+                condition=models.Q(valid_to__isnull=True, oldest_unpaid_due_date__isnull=False),
                 name="loans_balance_arrears_idx",
+            ),
+            models.Index(
+                fields=["share"], condition=models.Q(share__isnull=False), name="loans_balance_share_idx"
             ),
         ]
 
