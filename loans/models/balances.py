@@ -97,15 +97,17 @@ class LoanBalance(models.Model):
         indexes = [
             # The position on a date: the sub-loan's row with the latest valid_from up to it.
             models.Index(fields=["loan", "share", "valid_from"], name="loans_balance_asof_idx"),
-            # Close of day: the current rows falling due, and crossing an arrears band, on a date.
+            # Close of day: the current rows falling due, and crossing an arrears band, on a date,
+            # in loan order (for chunks). The loan also spreads one due date's rows over the index,
+            # so that events on many loans at once do not all write the same index page.
             models.Index(
-                fields=["next_due_date"],
+                fields=["next_due_date", "loan"],
                 condition=models.Q(valid_to__isnull=True),
                 name="loans_balance_due_idx",
             ),
             # Only the loans in arrears: most rows have nothing unpaid and stay out of it.
             models.Index(
-                fields=["oldest_unpaid_due_date"],
+                fields=["oldest_unpaid_due_date", "loan"],
                 condition=models.Q(valid_to__isnull=True, oldest_unpaid_due_date__isnull=False),
                 name="loans_balance_arrears_idx",
             ),
