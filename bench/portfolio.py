@@ -1,7 +1,7 @@
 """A synthetic portfolio for the benchmarks: a fund, a product and N active loans, built fast.
 
 The loans are what the services would have made — contract, authorized tranche posted to the
-ledger, sub-ledger line, schedule version — but written in bulk (posting through
+ledger, sub-ledger line, schedule version, balances row — but written in bulk (posting through
 `ledger.services.post_entries`), because building 100 000 loans one request at a time would
 take longer than the benchmarks themselves. Used by the benchmarks only; never by the app.
 """
@@ -20,12 +20,14 @@ from loans.domain.engine import LoanTerms, Tranche, replay
 from loans.models import (
     Disbursement,
     Loan,
+    LoanBalance,
     LoanContract,
     LoanStatus,
     LoanTransaction,
     ScheduleRow,
     ScheduleVersion,
 )
+from loans.services.servicing.balances import balance_row
 from loans.services.servicing.settling import schedule_fingerprint
 
 START = date(2026, 1, 15)
@@ -90,16 +92,19 @@ def build(count: int) -> list[int]:
     user = bench_user()
     product = fund_and_product(user)
     terms = LoanTerms.of_product(product, annual_rate=RATE, term_months=TERM)
-    rows = replay(terms, tranches=[Tranche("t", START, AMOUNT)], payments=[], as_of=START).rows
+    result = replay(
+        terms, tranches=[Tranche("t", START, AMOUNT)], payments=[], as_of=START, balances_from=START
+    )
+    rows, (balance,) = result.rows, result.balances
     fingerprint = schedule_fingerprint(rows)
     ids = []
     for first in range(0, count, BATCH):
         with transaction.atomic():
-            ids += _batch(min(BATCH, count - first), user, product, rows, fingerprint)
+            ids += _batch(min(BATCH, count - first), user, product, rows, fingerprint, balance)
     return ids
 
 
-def _batch(size: int, user, product, rows, fingerprint) -> list[int]:
+def _batch(size: int, user, product, rows, fingerprint, balance) -> list[int]:
     offset = Borrower.objects.count()
     borrowers = Borrower.objects.bulk_create(
         Borrower(
@@ -186,6 +191,7 @@ def _batch(size: int, user, product, rows, fingerprint) -> list[int]:
             loan_id=t.loan_id,
             kind=LoanTransaction.Kind.DISBURSEMENT,
             value_date=START,
+            booking_date=START,
             amount=AMOUNT,
             principal=AMOUNT,
             interest=0,
@@ -225,4 +231,5 @@ def _batch(size: int, user, product, rows, fingerprint) -> list[int]:
         ),
         batch_size=5_000,
     )
+    LoanBalance.objects.bulk_create(balance_row(loan.pk, None, balance, valid_to=None) for loan in loans)
     return [loan.pk for loan in loans]

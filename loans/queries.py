@@ -11,7 +11,9 @@ repayment reads and writes is plain SQL here:
 - `fund_day`: the fund's business date and lending accounts, and a repayment already recorded
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
-- `insert`: a new row for a model instance, as `save()` would write it.
+- `current_balance`: a sub-loan's current stored balances row, and `end_balance` to close it;
+- `insert`: a new row for a model instance, as `save()` would write it; `insert_values` the same
+  from plain values, without building the instance (a balances row).
 
 Values read come back through Django's own converters (`_fetch`), so they are what the ORM
 would have read, on SQLite and PostgreSQL alike; values written are what `save()` would send
@@ -37,8 +39,16 @@ from fund.accounting import GLMap
 from fund.models import Borrower, Fund, LoanProduct
 from fund.selectors import current_fund
 from ledger.models import Account
-from loans.domain.engine import Payment, Tranche
-from loans.models import Disbursement, DisbursementShare, Loan, LoanContract, LoanStatus, Repayment
+from loans.domain.engine import Balance, Payment, Tranche
+from loans.models import (
+    Disbursement,
+    DisbursementShare,
+    Loan,
+    LoanBalance,
+    LoanContract,
+    LoanStatus,
+    Repayment,
+)
 
 
 def _names(model: type[Model]) -> dict[str, str]:
@@ -50,7 +60,7 @@ def _names(model: type[Model]) -> dict[str, str]:
 
 # Named as the statements below alias them.
 _L, _B, _P, _A, _C, _F = map(_names, (Loan, Borrower, LoanProduct, Account, LoanContract, Fund))
-_D, _S, _R = map(_names, (Disbursement, DisbursementShare, Repayment))
+_D, _S, _R, _LB = map(_names, (Disbursement, DisbursementShare, Repayment, LoanBalance))
 
 
 @dataclass(frozen=True)
@@ -230,6 +240,46 @@ def events(loan_id: int, share_id: int | None) -> tuple[list[Tranche], list[Paym
     return tranches, payments
 
 
+@dataclass(frozen=True)
+class StoredBalance:
+    """A stored balances row as a rewrite needs it: which row, from when, its step figures."""
+
+    pk: int
+    valid_from: date
+    steps: tuple  # as `Balance.steps`
+
+
+_BALANCE_FIELDS = tuple(LoanBalance._meta.get_field(name) for name in ("id", "valid_from", *Balance.STEPS))
+_CURRENT_BALANCE = f"""
+SELECT {", ".join(field.column for field in _BALANCE_FIELDS)}
+  FROM {_LB["table"]}
+ WHERE {_LB["loan"]} = %s AND {{share}} AND {_LB["valid_to"]} IS NULL
+"""
+
+
+def current_balance(loan_id: int, share_id: int | None) -> StoredBalance | None:
+    """The sub-loan's current balances row (valid_to NULL), if it has one."""
+    if share_id is None:
+        sql, params = _CURRENT_BALANCE.format(share=f"{_LB['share']} IS NULL"), [loan_id]
+    else:
+        sql, params = _CURRENT_BALANCE.format(share=f"{_LB['share']} = %s"), [loan_id, share_id]
+    rows = _fetch(sql, params, _BALANCE_FIELDS)
+    if not rows:
+        return None
+    pk, valid_from, *steps = rows[0]
+    return StoredBalance(pk, valid_from, tuple(steps))
+
+
+_END_BALANCE = f'UPDATE {_LB["table"]} SET {_LB["valid_to"]} = %s WHERE {_LB["id"]} = %s'
+
+
+def end_balance(pk: int, valid_to: date | None) -> None:
+    """Set when the balances row `pk` stops being valid (None: it is the current one again)."""
+    with prepared_cursor() as cursor:
+        value = connections[DEFAULT_DB_ALIAS].ops.adapt_datefield_value(valid_to)
+        cursor.execute(_END_BALANCE, [value, pk])
+
+
 def insert(instance: Model) -> Model:
     """Write `instance` as a new row and set its id, the way `save()` would (auto_now_add dates
     included), without building the query each time. Sends no signals: none are connected to
@@ -248,6 +298,22 @@ def insert(instance: Model) -> Model:
     instance._state.adding = False
     instance._state.db = DEFAULT_DB_ALIAS
     return instance
+
+
+def insert_values(model: type[Model], values: dict) -> None:
+    """Write a new row of `model` from plain Python values by field attname (dates, Decimals,
+    ints, None): what `insert(model(**values))` writes, fields left out taking their defaults
+    (a money column's currency too), without the instance's cost. Both drivers adapt such
+    values themselves (Django registers SQLite's adapters for dates and Decimals)."""
+    sql, fields = _insert_statement(model)
+    defaults = _defaults(model)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [values.get(field.attname, defaults[field.attname]) for field in fields])
+
+
+@cache
+def _defaults(model: type[Model]) -> dict:
+    return {field.attname: field.get_default() for field in model._meta.concrete_fields}
 
 
 def _amount(value):

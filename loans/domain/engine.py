@@ -6,6 +6,10 @@ schedule versions the events produced, how each repayment was allocated, and wha
 `as_of`. Services store those results; reversing a repayment is replaying without it. Like
 `loans.domain.schedule`, this is plain `Decimal` and `date`, with no database.
 
+Asked for (`balances_from`), the same pass also gives the sub-loan's `Balance` on every date
+its position may change from that day on — each event's date, each due date and the day after
+it — which is what the stored balances rows hold (`loans.services.servicing.balances`).
+
 The rules (DESIGN.md, the product's data):
 - Interest is the schedule's: each row collects interest on the in-term balance. Principal left
   unpaid after its due date stops earning in-term interest and earns late interest instead, at
@@ -21,9 +25,10 @@ The rules (DESIGN.md, the product's data):
 - A tranche after the first adds to the in-term balance and spreads it over the rows to come.
 """
 
+import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -235,6 +240,53 @@ class Allocation:
         return self.principal + self.interest + self.late_interest + self.penalty
 
 
+@dataclass(frozen=True)
+class Balance:
+    """A sub-loan's figures on `as_of`, as its stored balances row holds them.
+
+    The step figures (`STEPS`) stay the same from one change point to the next: an event, a due
+    date (an installment falls due: `interest_due`, `next_due_*`, `oldest_unpaid_due_date`) and
+    the day after it (what is left unpaid is overdue). The accruing ones — `interest_accrued`,
+    `late_interest`, `penalty` — grow every day; they are as of `as_of`. Principal due on
+    `as_of` is still in term (it is overdue from the next day). `event`: an event of the sub-loan
+    is dated `as_of`.
+    """
+
+    as_of: date
+    principal_in_term: Decimal
+    principal_overdue: Decimal
+    interest_accrued: Decimal
+    interest_due: Decimal  # fallen due on `as_of` and not paid; overdue from the next day
+    interest_overdue: Decimal
+    late_interest: Decimal
+    penalty: Decimal
+    next_due_date: date | None
+    next_due_amount: Decimal
+    oldest_unpaid_due_date: date | None  # of the oldest row due by `as_of` not fully paid
+    event: bool = False
+
+    STEPS = (
+        "principal_in_term",
+        "principal_overdue",
+        "interest_due",
+        "interest_overdue",
+        "next_due_date",
+        "next_due_amount",
+        "oldest_unpaid_due_date",
+    )
+    FIGURES = (*STEPS, "interest_accrued", "late_interest", "penalty")
+
+    @property
+    def steps(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.STEPS)
+
+    def days_past_due(self, day: date) -> int:
+        """On `day` (no event since `as_of`): days since the oldest unpaid row fell due."""
+        if self.oldest_unpaid_due_date is None or self.oldest_unpaid_due_date >= day:
+            return 0
+        return (day - self.oldest_unpaid_due_date).days
+
+
 @dataclass
 class Result:
     """The loan on `as_of`: its versions, its allocations and every balance a page or report needs."""
@@ -245,6 +297,8 @@ class Result:
     allocations: dict[str, Allocation]
     disbursed: Decimal
     accrued_interest: Decimal  # rounded interest of the current period accrued by `as_of`, not yet due
+    # With `replay(balances_from=...)`: the balances on each possible change point from then on.
+    balances: list[Balance] = field(default_factory=list)
 
     def _due_by(self, day: date) -> list[Row]:
         return [row for row in self.rows if row.due_date <= day]
@@ -303,16 +357,60 @@ class Result:
         """Disbursed and nothing at all left to pay, now or later."""
         return self.disbursed > 0 and all(r.owed == 0 for r in self.rows)
 
+    @property
+    def balance(self) -> Balance:
+        """In one pass over the rows, as every repayment takes one (same sums as the properties)."""
+        day = self.as_of
+        overdue_principal = overdue_interest = due_interest = late = penalty = next_amount = ZERO
+        oldest = next_date = None
+        for row in self.rows:
+            if row.late_accrued or row.late_paid:  # most rows never were late: no rounding for them
+                late += row.late_owed
+            if row.penalty_accrued or row.penalty_paid:
+                penalty += row.penalty_owed
+            principal, interest = row.principal_unpaid, row.interest_unpaid
+            unpaid = principal > 0 or interest > 0
+            if row.due_date < day:
+                overdue_principal += principal
+                overdue_interest += interest
+            elif row.due_date == day:
+                due_interest += interest
+            if unpaid and oldest is None and row.due_date <= day:
+                oldest = row.due_date
+            if next_date is None and unpaid and row.due_date >= day:
+                next_date = row.due_date
+            if row.due_date == next_date:
+                next_amount += principal + interest
+        return Balance(
+            as_of=day,
+            principal_in_term=self.principal_outstanding - overdue_principal,
+            principal_overdue=overdue_principal,
+            interest_accrued=self.accrued_interest,
+            interest_due=due_interest,
+            interest_overdue=overdue_interest,
+            late_interest=late,
+            penalty=penalty,
+            next_due_date=next_date,
+            next_due_amount=next_amount,
+            oldest_unpaid_due_date=oldest,
+        )
+
 
 def replay(
-    terms: LoanTerms, *, tranches: Sequence[Tranche], payments: Sequence[Payment], as_of: date
+    terms: LoanTerms,
+    *,
+    tranches: Sequence[Tranche],
+    payments: Sequence[Payment],
+    as_of: date,
+    balances_from: date | None = None,
 ) -> Result:
     """The loan on `as_of` after its events up to that day.
 
     Events are taken by value date; on one day tranches before payments, each kind in the order
     given (the order they were recorded in). Raises `LoanEventError` for an event the loan cannot
     take; its `key` names the event, and for a payment above the debt `payoff` says the most it
-    could have been.
+    could have been. `balances_from`: also the `Balance` on each date from that one to `as_of`
+    where the position may change (`Result.balances`, each what `replay(as_of=that date)` gives).
     """
     events = sorted(
         [(t.value_date, 0, i, t) for i, t in enumerate(tranches)]
@@ -320,22 +418,66 @@ def replay(
         key=lambda event: event[:3],
     )
     loan = _Loan(terms)
+    balances = _Balances(loan, balances_from) if balances_from is not None else None
     for day, _kind, _index, event in events:
         if day > as_of:
             break
+        if balances is not None:
+            balances.take(before=day)
+            balances.event_on(day)
         if isinstance(event, Tranche):
             loan.disburse(event)
         else:
             loan.pay(event)
+    if balances is not None:
+        balances.take(before=as_of)
     loan.accrue(as_of)
-    return Result(
-        as_of=as_of,
-        rows=loan.rows,
-        versions=loan.versions,
-        allocations=loan.allocations,
-        disbursed=loan.disbursed,
-        accrued_interest=round_vnd(loan.accrued_interest(as_of)) if loan.rows else ZERO,
-    )
+    result = loan.result(as_of)
+    if balances is not None:
+        result.balances = balances.finish(result)
+    return result
+
+
+ONE_DAY = timedelta(days=1)
+
+
+class _Balances:
+    """The balances on the change points from `start` on, taken as the replay passes them.
+
+    A change point is a day an event is dated, or a due date of the rows in force, or the day
+    after one. Taking one copies the rows and accrues the copies, so the replay itself goes on
+    exactly as without it.
+    """
+
+    def __init__(self, loan: "_Loan", start: date):
+        self.loan = loan
+        self.next = start  # the first day not looked at yet
+        self.events: set[date] = set()
+        self.taken: list[Balance] = []
+
+    def event_on(self, day: date) -> None:
+        if day >= self.next:
+            self.events.add(day)
+
+    def take(self, *, before: date) -> None:
+        """The balances on the change points from `self.next` to the day before `before`
+        (all the events of those days are replayed already)."""
+        if before <= self.next:
+            return
+        for day in sorted(d for d in self._days() if self.next <= d < before):
+            self.taken.append(replace(self.loan.balance_on(day), event=day in self.events))
+        self.next = before
+
+    def finish(self, result: Result) -> list[Balance]:
+        """All the balances taken, with the one on the last day (`result`'s) if it is a change
+        point: that one is the result's own, with no copy."""
+        day = result.as_of
+        if day >= self.next and day in self._days():
+            self.taken.append(replace(result.balance, event=day in self.events))
+        return self.taken
+
+    def _days(self) -> set[date]:
+        return {day for row in self.loan.rows for day in (row.due_date, row.due_date + ONE_DAY)} | self.events
 
 
 class _Loan:
@@ -349,6 +491,29 @@ class _Loan:
         self.versions: list[Version] = []
         self.allocations: dict[str, Allocation] = {}
         self.disbursed = ZERO
+
+    def result(self, as_of: date) -> Result:
+        """The loan on `as_of`; call once accrued to that day."""
+        return Result(
+            as_of=as_of,
+            rows=self.rows,
+            versions=self.versions,
+            allocations=self.allocations,
+            disbursed=self.disbursed,
+            accrued_interest=round_vnd(self.accrued_interest(as_of)) if self.rows else ZERO,
+        )
+
+    def balance_on(self, day: date) -> Balance:
+        """The balance on `day` (no event after it replayed yet), leaving the loan as it is:
+        accrued on copies of the rows accruing touches (those past due and not settled)."""
+        shadow = copy.copy(self)
+        shadow.rows = rows = list(self.rows)
+        for index in range(self.settled, len(rows)):
+            if rows[index].due_date >= day:
+                break
+            rows[index] = copy.copy(rows[index])
+        shadow.accrue(day)
+        return shadow.result(day).balance
 
     # --- events -------------------------------------------------------------------------
 
@@ -612,6 +777,7 @@ def _row(installment: Installment) -> Row:
 
 __all__ = [
     "Allocation",
+    "Balance",
     "LoanEventError",
     "LoanTerms",
     "Part",

@@ -1,5 +1,6 @@
 """The loan from application to closure: dossier, history, collateral, contract, schedule, money."""
 
+from loans.models.balances import LoanBalance
 from loans.models.collateral import Collateral
 from loans.models.contract import LoanContract, ScheduleRow, ScheduleVersion
 from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, LoanStatus
@@ -10,6 +11,7 @@ __all__ = [
     "Disbursement",
     "DisbursementShare",
     "Loan",
+    "LoanBalance",
     "LoanContract",
     "LoanDocument",
     "LoanEvent",

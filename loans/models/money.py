@@ -220,6 +220,9 @@ class LoanTransaction(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     value_date = models.DateField(_("value date"))
+    # The fund's business date when it was posted: a back-dated event is booked on the day it is
+    # entered; reconciliation with the GL goes by this date, arrears by the value date.
+    booking_date = models.DateField(_("booking date"))
     amount = vnd_field(_("amount"))
     principal = vnd_field(_("principal"))
     interest = vnd_field(_("interest"))

@@ -8,6 +8,7 @@ from fund.selectors import current_fund, is_coop_user
 from loans.forms import ActionForm, DocumentForm, PayoffQuoteForm
 from loans.models import Disbursement, LoanStatus
 from loans.selectors.access import get_loan_for
+from loans.selectors.balances import stored_position
 from loans.selectors.origination import dossier_checklist
 from loans.selectors.position import loan_position
 from loans.selectors.schedule import group_schedule, schedule_of
@@ -62,6 +63,8 @@ def _money(request, loan, *, coop: bool) -> dict:
         "monthly_rate": contract.annual_rate / 12 if contract else None,
         "business_date": today,
         "position": position,
+        # The header's stored figures (one indexed query), while the rows are exact on the day.
+        "header": stored_position(loan, as_of=today) or position,
         "schedules": [
             (household, schedule_of(part.parts[0].result), part) for household, part in position.households
         ],

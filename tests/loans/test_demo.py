@@ -9,7 +9,7 @@ from django.db.models import Sum
 
 from appraisal import demo as appraisal_demo
 from fund.models import Fund
-from loans.models import Disbursement, Loan, LoanStatus, LoanTransaction, Repayment
+from loans.models import Disbursement, Loan, LoanBalance, LoanStatus, LoanTransaction, Repayment
 from loans.replaying import parts_of, replay_part
 from loans.selectors.position import loan_position
 from loans.selectors.schedule import group_schedule, schedule_of
@@ -79,6 +79,11 @@ def test_the_demo_has_applications_in_the_early_states_and_services_the_approved
     assert whole.principal == sum(schedule_of(part.result).principal for part in position.parts) > 0
     assert whole.lines[-1].row.closing_principal == 0
     assert "Demo applications:" in out and "Demo loans serviced:" in out
+    # Serviced through the services, every disbursed sub-loan has its current balances row.
+    disbursed = Loan.objects.filter(disbursements__status=Disbursement.Status.AUTHORIZED).distinct()
+    for loan in disbursed:
+        current = LoanBalance.objects.filter(loan=loan, valid_to__isnull=True)
+        assert current.count() == len(parts_of(loan))
 
 
 def test_with_more_loans_approved_every_state_is_there_and_a_second_run_changes_nothing(more_approved):

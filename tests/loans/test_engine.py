@@ -6,6 +6,7 @@ The running example: 120.000.000 đ for 12 months at 12 %/year, equal principal,
 Row 2, 15/03/2026 (28 days): 110.000.000 × 0,12 × 28/365 = 369.600.000/365 = 1.012.602,74 → 1.012.603.
 """
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -342,3 +343,56 @@ def test_a_groups_schedule_is_its_households_rows_summed(members):
             for tranches, result in parts
         )
         assert line.row.closing_principal == balances == line.row.opening_principal - line.principal
+
+
+@settings(max_examples=40, deadline=None)
+@given(histories(), st.integers(0, 400), st.integers(0, 500))
+def test_the_balances_on_the_change_points_are_the_replay_on_every_day(history, start, span):
+    """Each balance taken on the way is what a replay up to its day gives; between two of them
+    the step figures do not move and days past due follow from the oldest unpaid due date."""
+    terms, principal, payments = history
+    tranches = [Tranche("t", START, principal)]
+    payments = _capped(terms, tranches, payments)
+    since, as_of = START + timedelta(days=start), START + timedelta(days=start + span)
+    plain = replay(terms, tranches=tranches, payments=payments, as_of=as_of)
+    result = replay(terms, tranches=tranches, payments=payments, as_of=as_of, balances_from=since)
+    # Taking balances changes nothing of the replay itself.
+    assert (result.rows, result.allocations, result.versions) == (
+        plain.rows,
+        plain.allocations,
+        plain.versions,
+    )
+    assert result.balance == plain.balance
+    taken = {balance.as_of: balance for balance in result.balances}
+    assert len(taken) == len(result.balances) and all(since <= day <= as_of for day in taken)
+    assert {p.value_date for p in payments if since <= p.value_date <= as_of} <= {
+        b.as_of for b in result.balances if b.event
+    }
+    # Before the first change point taken, the position is the one of the day before `since`.
+    latest = replay(terms, tranches=tranches, payments=payments, as_of=since - timedelta(days=1)).balance
+    for offset in range(span + 1):
+        day = since + timedelta(days=offset)
+        fresh = replay(terms, tranches=tranches, payments=payments, as_of=day)
+        _assert_balance_is_the_results(fresh)
+        if day in taken:
+            assert replace(taken[day], event=False) == fresh.balance
+            latest = taken[day]
+        elif day > START:
+            assert latest.steps == fresh.balance.steps, day
+            assert latest.days_past_due(day) == fresh.days_past_due
+
+
+def _assert_balance_is_the_results(result):
+    """The balance, summed in one pass, says what the result's own figures say."""
+    balance, next_due = result.balance, result.next_due
+    assert balance.principal_in_term + balance.principal_overdue == result.principal_outstanding
+    assert (balance.principal_overdue, balance.interest_overdue) == (
+        result.overdue_principal,
+        result.overdue_interest,
+    )
+    assert (balance.late_interest, balance.penalty) == (result.late_interest_owed, result.penalty_owed)
+    assert balance.interest_accrued == result.accrued_interest
+    assert balance.next_due_date == (next_due.due_date if next_due else None)
+    assert balance.days_past_due(result.as_of) == result.days_past_due
+    due_today = [row for row in result.rows if row.due_date == result.as_of]
+    assert balance.interest_due == sum((row.interest_unpaid for row in due_today), D(0))

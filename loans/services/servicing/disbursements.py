@@ -225,12 +225,14 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
         created_by=actor,
     )
     parts = list(disbursement.shares.all()) if loan.is_group_loan else [None]
+    booked_on = current_fund().business_date
     LoanTransaction.objects.bulk_create(
         LoanTransaction(
             loan_id=loan.pk,
             share_id=part.share_id if part else None,
             kind=LoanTransaction.Kind.DISBURSEMENT,
             value_date=disbursement.value_date,
+            booking_date=booked_on,
             amount=part.amount.amount if part else amount,
             principal=part.amount.amount if part else amount,
             interest=ZERO,
@@ -249,7 +251,8 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
             Loan.objects.get(pk=loan.pk), "activate", actor=actor, note=_("First tranche paid out.")
         )
     try:
-        settle(lock_loan(loan.pk), actor=actor)  # the loan as it is now (active), its lock already held
+        # The loan as it is now (active), its lock already held.
+        settle(lock_loan(loan.pk), actor=actor, since=disbursement.value_date)
     except LoanEventError as error:
         raise ValidationError(str(error)) from None
     return disbursement

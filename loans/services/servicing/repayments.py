@@ -189,5 +189,5 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     )
     repayment.save()
     reverse_repayment_posting(repayment, actor=actor, on=business_date, reason=reason.strip())
-    settle(loan, actor=actor, correction=True, business_date=business_date)
+    settle(loan, actor=actor, correction=True, business_date=business_date, since=repayment.value_date)
     return repayment

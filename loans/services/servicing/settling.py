@@ -36,6 +36,7 @@ from loans.models import (
 )
 from loans.queries import ServicedLoan
 from loans.replaying import loan_terms, parts_of
+from loans.services.servicing import balances
 from loans.services.transitions import apply_transition
 
 PORTIONS = ("principal", "interest", "late_interest", "penalty")
@@ -53,24 +54,40 @@ def settle(
     correction: bool = False,
     business_date: date | None = None,
     new: Repayment | None = None,
+    since: date | None = None,
 ) -> list[Result]:
-    """Post what the replay says and store the schedule; call inside the use case's transaction,
-    with the loan locked (`queries.lock_loan`). `correction`: the change comes from a
-    reversal; `business_date`: the fund's, if the caller has it; `new`: the repayment just
-    recorded."""
+    """Post what the replay says and store the schedule and the balances; call inside the use
+    case's transaction, with the loan locked (`queries.lock_loan`). `correction`: the change
+    comes from a reversal; `business_date`: the fund's, if the caller has it; `new`: the
+    repayment just recorded; `since`: the earliest value date the change touches otherwise (a
+    tranche's, a reversed repayment's; None: the balances are written from the first tranche)."""
     business_date = business_date or current_fund().business_date
     terms = loan_terms(loan.contract)
     results = []
     for share in parts_of(loan):
         share_id = share.pk if share else None
         tranches, payments = queries.events(loan.pk, share_id)
-        result = replay(terms, tranches=tranches, payments=payments, as_of=business_date)
         ours = new is not None and new.share_id == share_id
+        changed = new is None or ours  # another household's repayment changes nothing of this sub-loan
+        rewrite = (
+            balances.rewrite_from(loan.pk, share_id, tranches, since=new.value_date if ours else since)
+            if changed
+            else None
+        )
+        result = replay(
+            terms,
+            tranches=tranches,
+            payments=payments,
+            as_of=business_date,
+            balances_from=rewrite.day if rewrite else None,
+        )
         if ours and _is_last(new, tranches, payments):
-            _post_last(loan, share, result, new, actor=actor)
-        elif new is None or ours:  # another household's repayment changes nothing of this sub-loan
+            _post_last(loan, share, result, new, actor=actor, business_date=business_date)
+        elif changed:
             _post_allocations(loan, share, result, actor=actor, business_date=business_date)
             _store_schedule(loan, share, result, on=business_date if correction else None)
+        if rewrite is not None:
+            balances.store_balances(rewrite, result)
         results.append(result)
     repaid = bool(results) and all(result.is_repaid for result in results)
     if loan.status == LoanStatus.ACTIVE and repaid:
@@ -98,10 +115,10 @@ def _is_last(new: Repayment, tranches: list[Tranche], payments: list[Payment]) -
     )
 
 
-def _post_last(loan, share, result: Result, new: Repayment, *, actor) -> None:
+def _post_last(loan, share, result: Result, new: Repayment, *, actor, business_date) -> None:
     """Post the sub-loan's last event, a repayment; store the schedule if it made a new one."""
     key = f"r{new.pk}"
-    post_repayment(loan, new, result.allocations[key], actor=actor, attempt=1)
+    post_repayment(loan, new, result.allocations[key], actor=actor, attempt=1, booked_on=business_date)
     if any(version.cause == key for version in result.versions):
         _store_schedule(loan, share, result, on=None)
 
@@ -153,13 +170,22 @@ def _post_allocations(loan, share, result: Result, *, actor, business_date) -> N
             actor=actor,
             attempt=count + 1,
             on=business_date if held is not None else None,
+            booked_on=business_date,
         )
 
 
 def post_repayment(
-    loan: ServicedLoan, repayment: Repayment, allocation: Allocation, *, actor, attempt: int, on=None
+    loan: ServicedLoan,
+    repayment: Repayment,
+    allocation: Allocation,
+    *,
+    actor,
+    attempt: int,
+    booked_on: date,
+    on=None,
 ) -> LoanTransaction:
-    """Post one repayment's allocation, as the posting rules say (`fund.accounting`)."""
+    """Post one repayment's allocation, as the posting rules say (`fund.accounting`).
+    `on`: its value date if not the repayment's (a correction's); `booked_on`: the business date."""
     value_date = on or repayment.value_date
     reference = loan.contract.number
     event = accounting.Repayment(
@@ -189,6 +215,7 @@ def post_repayment(
             share_id=repayment.share_id,
             kind=LoanTransaction.Kind.REPAYMENT,
             value_date=value_date,
+            booking_date=booked_on,
             amount=allocation.total,
             principal=-allocation.principal,
             interest=allocation.interest,
@@ -213,6 +240,7 @@ def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -
         share_id=current.share_id,
         kind=LoanTransaction.Kind.REVERSAL,
         value_date=on,
+        booking_date=on,
         amount=current.amount.amount,
         principal=-current.principal.amount,
         interest=-current.interest.amount,

@@ -1,0 +1,142 @@
+"""A loan's stored balances (số dư), effective-dated: one row per sub-loan per stretch of days.
+
+A row holds what a sub-loan (the loan, or a household's share of a group loan) owes from
+`valid_from` until the day before `valid_to` (NULL: the current row). Every money event rewrites
+the rows from its value date in its own transaction (`loans.services.servicing.balances`), and a
+new row starts on each date the position changes: an event, an installment falling due, and the
+day after (what is left unpaid is overdue). They are derived data, not the ledger: a back-dated
+event or a reversal deletes the rows from its date and writes them again from a replay.
+
+What moves by itself is not stored but derived: days past due from `oldest_unpaid_due_date`;
+interest accrued beyond `valid_from` from the figures and `interest_posted_to`. So nothing is
+rewritten daily, and "which loans cross an arrears band or fall due on D" is a range scan on a
+date of the current rows, and the position on any past date is one indexed query
+(`loans.selectors.balances`).
+"""
+
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fund.models.fields import vnd_field, vnd_only
+
+MONEY = (
+    "principal_in_term",
+    "principal_overdue",
+    "interest_accrued",
+    "interest_due",
+    "interest_overdue",
+    "late_interest",
+    "penalty",
+    "next_due_amount",
+)
+
+
+class LoanBalance(models.Model):
+    # Indexed by the (loan, share, valid_from) index below: no index of its own to keep up.
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="balances", db_index=False)
+    # A household's share of a group loan; NULL for a loan that is not a group's.
+    share = models.ForeignKey(
+        "loans.LoanMemberShare",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="balances",
+        db_index=False,  # a partial index below, without the plain loans' NULLs
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until (excluded)"), null=True, blank=True)
+
+    principal_in_term = vnd_field(_("principal in term"))  # principal due on valid_from included
+    principal_overdue = vnd_field(_("principal overdue"))
+    # In-term interest accrued and not yet due, on valid_from (rounded, as the replay's).
+    interest_accrued = vnd_field(_("interest accrued"))
+    # Up to which day accrued interest is posted to interest receivable. Nothing posts accrual
+    # yet (close of day will): NULL means nothing is posted.
+    interest_posted_to = models.DateField(_("interest posted up to"), null=True, blank=True)
+    interest_due = vnd_field(_("interest due"))  # fallen due on valid_from, overdue the next day
+    interest_overdue = vnd_field(_("interest overdue"))
+    late_interest = vnd_field(_("late interest"))  # on overdue principal, owed on valid_from
+    penalty = vnd_field(_("interest on unpaid interest"))
+    next_due_date = models.DateField(_("next due date"), null=True, blank=True)
+    next_due_amount = vnd_field(_("next due amount"))
+    oldest_unpaid_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True)
+    # Kept by close of day (not computed yet): the group by days past due, restructurings, the
+    # last business date close of day brought this row to.
+    debt_group = models.PositiveSmallIntegerField(_("debt group"), default=1)
+    restructured = models.BooleanField(_("restructured"), default=False)
+    restructure_count = models.PositiveSmallIntegerField(_("times restructured"), default=0)
+    last_close_date = models.DateField(_("last close of day"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("loan balance")
+        verbose_name_plural = _("loan balances")
+        ordering = ["loan", "share", "valid_from"]
+        constraints = [
+            # One current row per sub-loan (a NULL share is not equal to another NULL: two rules).
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=models.Q(valid_to__isnull=True, share__isnull=True),
+                name="loans_balance_current_loan",
+            ),
+            models.UniqueConstraint(
+                fields=["share"],
+                condition=models.Q(valid_to__isnull=True, share__isnull=False),
+                name="loans_balance_current_share",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
+                name="loans_balance_valid_to_after_from",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(debt_group__gte=1, debt_group__lte=5), name="loans_balance_debt_group"
+            ),
+            *vnd_only("loans_balance", *MONEY),
+        ]
+        indexes = [
+            # The position on a date: the sub-loan's row with the latest valid_from up to it.
+            models.Index(fields=["loan", "share", "valid_from"], name="loans_balance_asof_idx"),
+            # Close of day: the current rows falling due, and crossing an arrears band, on a date,
+            # in loan order (for chunks). The loan also spreads one due date's rows over the index,
+            # so that events on many loans at once do not all write the same index page.
+            models.Index(
+                fields=["next_due_date", "loan"],
+                condition=models.Q(valid_to__isnull=True),
+                name="loans_balance_due_idx",
+            ),
+            # Only the loans in arrears: most rows have nothing unpaid and stay out of it.
+            models.Index(
+                fields=["oldest_unpaid_due_date", "loan"],
+                condition=models.Q(valid_to__isnull=True, oldest_unpaid_due_date__isnull=False),
+                name="loans_balance_arrears_idx",
+            ),
+            models.Index(
+                fields=["share"], condition=models.Q(share__isnull=False), name="loans_balance_share_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}/{self.share_id or '-'} {self.valid_from}–{self.valid_to or ''}"
+
+    @property
+    def principal_outstanding(self):
+        return self.principal_in_term.amount + self.principal_overdue.amount
+
+    def days_past_due(self, day: dt.date) -> int:
+        """On `day`, within the row: days since the oldest unpaid installment fell due."""
+        oldest = self.oldest_unpaid_due_date
+        return (day - oldest).days if oldest is not None and oldest < day else 0
+
+    def exact_on(self, day: dt.date) -> bool:
+        """Whether the row's step figures are the sub-loan's on `day` (a day it is valid on).
+
+        A closed row is, on each of its days. The current one is up to its next change without
+        an event: its next due date, or the day after when that is its first day. Until close of
+        day writes the rows for installments falling due, a later day may have moved past it.
+        """
+        if self.valid_to is not None or self.next_due_date is None:
+            return True
+        if self.next_due_date > self.valid_from:
+            return day < self.next_due_date
+        return day == self.valid_from

@@ -1,0 +1,142 @@
+"""Writing a sub-loan's stored balances rows (`loans.models.LoanBalance`) from its replay.
+
+Every money event goes through `settle`, which asks here where the rows must be written again
+from (`rewrite_from`), replays the sub-loan taking its balances from that day on
+(`replay(balances_from=...)`), and hands the result back (`store_balances`):
+
+- The rows from that day E on are deleted; the row in force the day before E is kept and now
+  ends where the first new row starts (or is the current row again if none does).
+- A new row starts on each event's date, and on each due date or the day after one where a step
+  figure changes (`Balance.STEPS`), up to the business date. So the row valid on any day D from
+  the first tranche to the business date holds the replay on D: its step figures on every such
+  day, the accruing ones (interest accrued, late interest, penalty) as of its `valid_from`.
+- E is the earliest value date the event changes (its own; a reversed repayment's; a tranche's)
+  or, if earlier, the day after the current row starts: the due dates passed since then have no
+  row yet until close of day writes them.
+
+The usual repayment, dated on the business date and its sub-loan's last event, reads the current
+row, closes it and inserts one row (a few if due dates passed meanwhile): three statements.
+
+Close of day (fall due, overdue transfer, accrual, debt groups) will keep the figures it owns
+(`debt_group`, `interest_posted_to`, `last_close_date`, `restructured`) on these rows; a rewrite
+writes them at their defaults for now, as nothing sets them yet.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from loans import queries
+from loans.domain.engine import Balance, Result, Tranche, replay
+from loans.models import LoanBalance
+from loans.queries import StoredBalance
+from loans.replaying import loan_terms, parts_of
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A sub-loan's rows to write again from `day` on. `previous`: the row in force the day
+    before, kept; `drop`: rows from `day` on exist and go."""
+
+    loan_id: int
+    share_id: int | None
+    day: date
+    previous: StoredBalance | None
+    drop: bool
+
+
+def rewrite_from(
+    loan_id: int, share_id: int | None, tranches: list[Tranche], *, since: date | None
+) -> Rewrite | None:
+    """Where the sub-loan's rows are written again from after an event that changed it from
+    `since` on (None: from its first tranche). None when nothing is disbursed to it yet."""
+    if not tranches:
+        return None
+    first = min(tranche.value_date for tranche in tranches)
+    current = queries.current_balance(loan_id, share_id)
+    if current is None or since is None or since <= first:
+        return Rewrite(loan_id, share_id, first, None, drop=current is not None)
+    day = min(since, current.valid_from + ONE_DAY)
+    if day > current.valid_from:
+        return Rewrite(loan_id, share_id, day, current, drop=False)
+    row = _rows(loan_id, share_id).filter(valid_from__lt=day).order_by("-valid_from").first()
+    previous = StoredBalance(row.pk, row.valid_from, _steps(row)) if row else None
+    return Rewrite(loan_id, share_id, day, previous, drop=True)
+
+
+def store_balances(rewrite: Rewrite, result: Result) -> int:
+    """Write the sub-loan's rows from `rewrite.day` on, from a replay made with
+    `balances_from=rewrite.day`; returns how many rows were written."""
+    kept: list[Balance] = []
+    steps = rewrite.previous.steps if rewrite.previous else None
+    for balance in result.balances:
+        if balance.event or balance.steps != steps:
+            kept.append(balance)
+            steps = balance.steps
+    if rewrite.drop:
+        _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
+    if rewrite.previous is not None and (kept or rewrite.drop):
+        queries.end_balance(rewrite.previous.pk, kept[0].as_of if kept else None)
+    rows = [
+        _values(rewrite.loan_id, rewrite.share_id, balance, valid_to=following and following.as_of)
+        for balance, following in zip(kept, [*kept[1:], None])  # noqa: B905 (one more None than rows)
+    ]
+    if len(rows) == 1:
+        queries.insert_values(LoanBalance, rows[0])  # the usual repayment's: one plain INSERT
+    elif rows:
+        LoanBalance.objects.bulk_create(LoanBalance(**values) for values in rows)
+    return len(rows)
+
+
+def rebuild_balances(*, loan_id: int, business_date: date) -> int:
+    """Write every row of the loan again from its first tranche up to `business_date`, in one
+    transaction with the loan locked (for loans serviced before the rows existed:
+    `manage.py rebuild_balances`). Returns how many rows were written."""
+    written = 0
+    with transaction.atomic():
+        loan = queries.lock_loan(loan_id)
+        if loan is None or loan.contract is None:
+            return 0
+        terms = loan_terms(loan.contract)
+        for share in parts_of(loan):
+            share_id = share.pk if share else None
+            tranches, payments = queries.events(loan.pk, share_id)
+            rewrite = rewrite_from(loan.pk, share_id, tranches, since=None)
+            if rewrite is not None:
+                result = replay(
+                    terms,
+                    tranches=tranches,
+                    payments=payments,
+                    as_of=business_date,
+                    balances_from=rewrite.day,
+                )
+                written += store_balances(rewrite, result)
+    return written
+
+
+def balance_row(
+    loan_id: int, share_id: int | None, balance: Balance, *, valid_to: date | None
+) -> LoanBalance:
+    """The stored row for `balance`, valid from its day to `valid_to` (None: current)."""
+    return LoanBalance(**_values(loan_id, share_id, balance, valid_to=valid_to))
+
+
+def _values(loan_id: int, share_id: int | None, balance: Balance, *, valid_to: date | None) -> dict:
+    return {
+        "loan_id": loan_id,
+        "share_id": share_id,
+        "valid_from": balance.as_of,
+        "valid_to": valid_to,
+        **{name: getattr(balance, name) for name in Balance.FIGURES},
+    }
+
+
+def _rows(loan_id: int, share_id: int | None):
+    return LoanBalance.objects.filter(loan_id=loan_id, share_id=share_id)
+
+
+def _steps(row: LoanBalance) -> tuple:
+    return tuple(getattr(value, "amount", value) for value in (getattr(row, name) for name in Balance.STEPS))
