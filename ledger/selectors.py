@@ -158,22 +158,25 @@ class TrialBalanceSection:
     def leaves(self) -> list[ChartRow]:
         return [row for row in self.rows if row.postable]
 
+    def _total(self, column: str) -> Decimal:
+        """Sum of a column over the postable accounts (parents would count their children twice)."""
+        return sum((getattr(row, column) for row in self.leaves), ZERO)
+
     @property
     def total_debit(self) -> Decimal:
-        """Sum of the debit balances of the postable accounts."""
-        return sum((row.debit_balance for row in self.leaves), ZERO)
+        return self._total("debit_balance")
 
     @property
     def total_credit(self) -> Decimal:
-        return sum((row.credit_balance for row in self.leaves), ZERO)
+        return self._total("credit_balance")
 
     @property
     def total_debits_posted(self) -> Decimal:
-        return sum((row.debits for row in self.leaves), ZERO)
+        return self._total("debits")
 
     @property
     def total_credits_posted(self) -> Decimal:
-        return sum((row.credits for row in self.leaves), ZERO)
+        return self._total("credits")
 
     @property
     def balanced(self) -> bool:
