@@ -13,8 +13,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from common.money import ZERO
+from common.names import localized_name
 from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine
-from ledger.models.accounts import localized_name
 
 # --- the chart as a tree ------------------------------------------------------
 
