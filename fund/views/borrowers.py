@@ -4,6 +4,8 @@ Every borrower is looked up through `visible_borrowers`: a co-op user asking for
 borrower gets a 404, exactly as for one that does not exist.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -141,19 +143,13 @@ def member_create(request, pk):
     borrower = _borrower(request, pk)
     if not borrower.is_household_group:
         raise Http404
-    form = HouseholdMemberForm(request.POST or None)
-    return form_page(
+    return _member_page(
         request,
-        form=form,
-        save=lambda: services.add_household_member(
-            actor=request.user, borrower=borrower, fields=form.service_fields()
-        ),
-        done=lambda member: (
-            _("Household %(name)s added.") % {"name": member.head_of_household},
-            _detail_url(borrower.pk),
-        ),
+        None,
+        borrower.pk,
+        partial(services.add_household_member, borrower=borrower),
+        done=_("Household %(name)s added."),
         title=_("New household in %(group)s") % {"group": borrower.name},
-        back_url=_detail_url(borrower.pk),
         submit=_("Add"),
     )
 
@@ -164,20 +160,28 @@ def member_edit(request, pk):
     member = get_object_or_404(
         HouseholdMember.objects.filter(borrower__in=selectors.visible_borrowers(request.user)), pk=pk
     )
+    return _member_page(
+        request,
+        member,
+        member.borrower_id,
+        partial(services.update_household_member, member=member),
+        done=_("Household %(name)s saved."),
+        title=_("Edit household %(name)s") % {"name": member.head_of_household},
+        submit=_("Save"),
+    )
+
+
+def _member_page(request, member, borrower_id, save, *, done: str, title: str, submit: str):
+    """The household form: `save(actor=, fields=)` saves it; `done` names the household saved."""
     form = HouseholdMemberForm(request.POST or None, instance=member)
     return form_page(
         request,
         form=form,
-        save=lambda: services.update_household_member(
-            actor=request.user, member=member, fields=form.service_fields()
-        ),
-        done=lambda saved: (
-            _("Household %(name)s saved.") % {"name": saved.head_of_household},
-            _detail_url(member.borrower_id),
-        ),
-        title=_("Edit household %(name)s") % {"name": member.head_of_household},
-        back_url=_detail_url(member.borrower_id),
-        submit=_("Save"),
+        save=lambda: save(actor=request.user, fields=form.service_fields()),
+        done=lambda saved: (done % {"name": saved.head_of_household}, _detail_url(borrower_id)),
+        title=title,
+        back_url=_detail_url(borrower_id),
+        submit=submit,
     )
 
 

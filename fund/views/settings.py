@@ -57,18 +57,12 @@ def fund_setup(request):
     if Fund.objects.exists():
         return redirect("fund:fund_edit")
     form = FundForm(request.POST or None, setting_up=True, initial={"business_date": timezone.localdate()})
-    return form_page(
+    return _fund_page(
         request,
-        form=form,
-        save=lambda: services.set_up_fund(
-            actor=request.user,
-            fields=form.service_fields(),
-            business_date=form.cleaned_data["business_date"],
-            lending_accounts=form.cleaned_data["lending_accounts"],
-        ),
-        done=lambda fund: (_("The fund is set up."), reverse(DETAIL)),
+        form,
+        lambda **given: services.set_up_fund(business_date=form.cleaned_data["business_date"], **given),
+        done=_("The fund is set up."),
         title=_("Set up the fund"),
-        back_url=reverse(DETAIL),
         submit=_("Set up"),
     )
 
@@ -80,18 +74,30 @@ def fund_edit(request):
     if fund is None:
         return redirect("fund:fund_setup")
     form = FundForm(request.POST or None, instance=fund)
+    return _fund_page(
+        request,
+        form,
+        services.update_fund,
+        done=_("The fund's settings are saved."),
+        title=_("Edit the fund"),
+        submit=_("Save"),
+    )
+
+
+def _fund_page(request, form, save, *, done: str, title: str, submit: str):
+    """The fund's settings form: `save(actor=, fields=, lending_accounts=)` saves them."""
     return form_page(
         request,
         form=form,
-        save=lambda: services.update_fund(
+        save=lambda: save(
             actor=request.user,
             fields=form.service_fields(),
             lending_accounts=form.cleaned_data["lending_accounts"],
         ),
-        done=lambda saved: (_("The fund's settings are saved."), reverse(DETAIL)),
-        title=_("Edit the fund"),
+        done=lambda fund: (done, reverse(DETAIL)),
+        title=title,
         back_url=reverse(DETAIL),
-        submit=_("Save"),
+        submit=submit,
     )
 
 
