@@ -1,11 +1,15 @@
-"""What every app's views share for action buttons (a POST that calls one service)."""
+"""What every app's views share: action buttons and form pages whose POST calls one service."""
 
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+
+from common.forms import run_service
 
 
 def run_action(request, call: Callable[[], Any]) -> bool:
@@ -19,3 +23,18 @@ def run_action(request, call: Callable[[], Any]) -> bool:
             messages.error(request, message)
         return False
     return True
+
+
+def submit_form(
+    request, form, save: Callable[[], Any], done: Callable[[Any], tuple[str, str]]
+) -> HttpResponse | None:
+    """A form page's POST: when the form is valid, call the service `save`. What it returns goes
+    to `done`, which gives the success message and the address to go to; a refusal goes on the
+    form and None comes back, for the page to show the form again."""
+    if request.method == "POST" and form.is_valid():
+        result = run_service(form, save)
+        if result is not None:
+            message, url = done(result)
+            messages.success(request, message)
+            return redirect(url)
+    return None

@@ -279,15 +279,7 @@ class CapitalSourceAdmin(ServiceAdmin):
     fields = ("kind", "name", "account", "notes")
 
     def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        source = services.create_capital_source(
-            actor=request.user,
-            kind=data["kind"],
-            name=data["name"],
-            account=data["account"],
-            notes=data["notes"],
-        )
-        _adopt(obj, source)
+        _adopt(obj, services.create_capital_source(actor=request.user, **_given(form, self.fields)))
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -63,23 +63,17 @@ class AccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        # What may change after an account is made; code, type and parent never do.
+        changeable = {name: data[name] for name in ("name_vi", "name_en", "active")}
         if change:
-            saved = account_services.update_account(
-                actor=request.user,
-                account=obj,
-                name_vi=data["name_vi"],
-                name_en=data["name_en"],
-                active=data["active"],
-            )
+            saved = account_services.update_account(actor=request.user, account=obj, **changeable)
         else:
             saved = account_services.create_account(
                 actor=request.user,
                 code=data["code"],
-                name_vi=data["name_vi"],
-                name_en=data["name_en"],
                 type=data["type"],
                 parent_code=data.get("parent_code", ""),
-                active=data["active"],
+                **changeable,
             )
         obj.pk = saved.pk
 

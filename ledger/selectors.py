@@ -13,8 +13,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from common.money import ZERO
+from common.names import localized_name
 from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine
-from ledger.models.accounts import localized_name
 
 # --- the chart as a tree ------------------------------------------------------
 
@@ -158,22 +158,14 @@ class TrialBalanceSection:
     def leaves(self) -> list[ChartRow]:
         return [row for row in self.rows if row.postable]
 
-    @property
-    def total_debit(self) -> Decimal:
-        """Sum of the debit balances of the postable accounts."""
-        return sum((row.debit_balance for row in self.leaves), ZERO)
+    def _total(self, column: str) -> Decimal:
+        """Sum of a column over the postable accounts (parents would count their children twice)."""
+        return sum((getattr(row, column) for row in self.leaves), ZERO)
 
-    @property
-    def total_credit(self) -> Decimal:
-        return sum((row.credit_balance for row in self.leaves), ZERO)
-
-    @property
-    def total_debits_posted(self) -> Decimal:
-        return sum((row.debits for row in self.leaves), ZERO)
-
-    @property
-    def total_credits_posted(self) -> Decimal:
-        return sum((row.credits for row in self.leaves), ZERO)
+    total_debit = property(lambda self: self._total("debit_balance"))
+    total_credit = property(lambda self: self._total("credit_balance"))
+    total_debits_posted = property(lambda self: self._total("debits"))
+    total_credits_posted = property(lambda self: self._total("credits"))
 
     @property
     def balanced(self) -> bool:
@@ -276,31 +268,11 @@ def ledger_detail(
         )
     )
     rows, balance = [], opening
-    for (
-        entry_id,
-        year,
-        sequence,
-        value_date,
-        memo,
-        reference,
-        account_code,
-        debit,
-        credit,
-    ) in lines.iterator():
+    # The line's columns after the number are LedgerRow's, in its order, then the running balance.
+    for entry_id, year, sequence, *columns in lines.iterator():
+        debit, credit = columns[-2:]
         balance += debit - credit
-        rows.append(
-            LedgerRow(
-                entry_id,
-                f"{year}-{sequence:06d}",
-                value_date,
-                memo,
-                reference,
-                account_code,
-                debit,
-                credit,
-                balance,
-            )
-        )
+        rows.append(LedgerRow(entry_id, f"{year}-{sequence:06d}", *columns, balance))
     return LedgerDetail(account=account, date_from=date_from, date_to=date_to, opening=opening, rows=rows)
 
 

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,10 +25,10 @@ from appraisal.selectors import active_criteria, appraisal_figures, appraisal_qu
 from appraisal.services.appraising import completion_errors
 from appraisal.views.common import errors_as_messages, loan_and_appraisal
 from common.forms import run_service
-from common.views import run_action
-from loans.forms import ActionForm
+from common.views import run_action, submit_form
 from loans.models import Collateral, LoanStatus
 from loans.selectors.access import get_loan_for
+from loans.views.applications import run_transition
 
 
 @login_required
@@ -43,19 +42,7 @@ def queue(request):
 @require_POST
 def start(request, pk: int):
     loan = get_loan_for(request.user, pk)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    started = run_action(
-        request,
-        lambda: services.start_appraisal(
-            actor=request.user,
-            loan=loan,
-            expected_status=form.cleaned_data["expected_status"],
-            note=form.cleaned_data["note"],
-        ),
-    )
-    if not started:
+    if not run_transition(request, loan, services.start_appraisal):
         return redirect("appraisal:queue")
     messages.success(request, _("You are appraising %(ref)s.") % {"ref": loan.reference})
     return redirect("appraisal:appraisal", pk=loan.pk)
@@ -121,110 +108,69 @@ def appraisal_page(request, pk: int):
     return _page(request, loan, appraisal)
 
 
-def _section(request, pk: int, name: str, make_form, save):
-    """Save one section: back to it when done, or the page again with the form's errors."""
-    loan, appraisal = loan_and_appraisal(request.user, pk)
-    form = make_form(loan, appraisal, request.POST)
-    run = run_on_grid if isinstance(form, GridForm) else run_service
-    if form.is_valid() and run(form, lambda: save(request.user, loan, form)) is not None:
-        messages.success(request, _("Saved."))
-        return redirect(reverse("appraisal:appraisal", args=[loan.pk]) + f"#{name}")
-    return _page(request, loan, appraisal, bound={name: form})
+def _section(name: str, make_form, save):
+    """The view that saves one section: back to it when done, or the page again with the form's
+    errors. `make_form(loan, appraisal, data)` binds the form, `save(actor, loan, form)` saves it."""
+
+    @login_required
+    @require_POST
+    def view(request, pk: int):
+        loan, appraisal = loan_and_appraisal(request.user, pk)
+        form = make_form(loan, appraisal, request.POST)
+        run = run_on_grid if isinstance(form, GridForm) else run_service
+        if form.is_valid() and run(form, lambda: save(request.user, loan, form)) is not None:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("appraisal:appraisal", args=[loan.pk]) + f"#{name}")
+        return _page(request, loan, appraisal, bound={name: form})
+
+    return view
 
 
-@login_required
-@require_POST
-def dossier(request, pk: int):
-    return _section(
-        request,
-        pk,
-        "dossier",
-        lambda loan, appraisal, data: DossierForm(data),
-        lambda actor, loan, form: services.save_dossier_review(
-            actor=actor, loan=loan, notes=form.cleaned_data["notes"]
-        ),
-    )
-
-
-@login_required
-@require_POST
-def statements(request, pk: int):
-    return _section(
-        request,
-        pk,
-        "statements",
-        lambda loan, appraisal, data: StatementsForm(data, years=appraisal_rules().statement_years),
-        lambda actor, loan, form: services.save_financial_statements(
-            actor=actor, loan=loan, statements=form.figures()
-        ),
-    )
-
-
-@login_required
-@require_POST
-def cash_flow(request, pk: int):
-    def make_form(loan, appraisal, data):
-        return CashFlowForm(data, years=_plan_years(appraisal, appraisal_figures(appraisal)))
-
-    return _section(
-        request,
-        pk,
-        "cash_flow",
-        make_form,
-        lambda actor, loan, form: services.save_cash_flow(actor=actor, loan=loan, years=form.figures()),
-    )
-
-
-@login_required
-@require_POST
-def site_visit(request, pk: int):
-    return _section(
-        request,
-        pk,
-        "site_visit",
-        lambda loan, appraisal, data: SiteVisitForm(data),
-        lambda actor, loan, form: services.record_site_visit(actor=actor, loan=loan, **form.cleaned_data),
-    )
-
-
-@login_required
-@require_POST
-def score(request, pk: int):
-    return _section(
-        request,
-        pk,
-        "score",
-        lambda loan, appraisal, data: RatingsForm(
-            data, criteria=active_criteria(), scale=appraisal_rules().rating_scale
-        ),
-        lambda actor, loan, form: services.save_ratings(actor=actor, loan=loan, ratings=form.ratings()),
-    )
-
-
-@login_required
-@require_POST
-def recommendation(request, pk: int):
-    return _section(
-        request,
-        pk,
-        "recommendation",
-        lambda loan, appraisal, data: RecommendationForm(data),
-        lambda actor, loan, form: services.save_recommendation(
-            actor=actor, loan=loan, recommendation=form.recommendation()
-        ),
-    )
-
-
-@login_required
-@require_POST
-def collateral_add(request, pk: int):
-    return _section(
-        request,
-        pk,
-        "collateral",
-        lambda loan, appraisal, data: CollateralForm(data),
-        lambda actor, loan, form: services.add_collateral(actor=actor, loan=loan, item=form.terms()),
-    )
+dossier = _section(
+    "dossier",
+    lambda loan, appraisal, data: DossierForm(data),
+    lambda actor, loan, form: services.save_dossier_review(
+        actor=actor, loan=loan, notes=form.cleaned_data["notes"]
+    ),
+)
+statements = _section(
+    "statements",
+    lambda loan, appraisal, data: StatementsForm(data, years=appraisal_rules().statement_years),
+    lambda actor, loan, form: services.save_financial_statements(
+        actor=actor, loan=loan, statements=form.figures()
+    ),
+)
+cash_flow = _section(
+    "cash_flow",
+    lambda loan, appraisal, data: CashFlowForm(
+        data, years=_plan_years(appraisal, appraisal_figures(appraisal))
+    ),
+    lambda actor, loan, form: services.save_cash_flow(actor=actor, loan=loan, years=form.figures()),
+)
+site_visit = _section(
+    "site_visit",
+    lambda loan, appraisal, data: SiteVisitForm(data),
+    lambda actor, loan, form: services.record_site_visit(actor=actor, loan=loan, **form.cleaned_data),
+)
+score = _section(
+    "score",
+    lambda loan, appraisal, data: RatingsForm(
+        data, criteria=active_criteria(), scale=appraisal_rules().rating_scale
+    ),
+    lambda actor, loan, form: services.save_ratings(actor=actor, loan=loan, ratings=form.ratings()),
+)
+recommendation = _section(
+    "recommendation",
+    lambda loan, appraisal, data: RecommendationForm(data),
+    lambda actor, loan, form: services.save_recommendation(
+        actor=actor, loan=loan, recommendation=form.recommendation()
+    ),
+)
+collateral_add = _section(
+    "collateral",
+    lambda loan, appraisal, data: CollateralForm(data),
+    lambda actor, loan, form: services.add_collateral(actor=actor, loan=loan, item=form.terms()),
+)
 
 
 def _collateral_item(loan, item_pk: int) -> Collateral:
@@ -236,15 +182,12 @@ def collateral_edit(request, pk: int, item: int):
     loan, appraisal = loan_and_appraisal(request.user, pk)
     collateral = _collateral_item(loan, item)
     form = CollateralForm.for_item(collateral, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        saved = run_service(
-            form,
-            lambda: services.update_collateral(actor=request.user, collateral=collateral, item=form.terms()),
-        )
-        if saved is not None:
-            messages.success(request, _("Saved."))
-            return redirect(reverse("appraisal:appraisal", args=[loan.pk]) + "#collateral")
-    return render(
+    return submit_form(
+        request,
+        form,
+        lambda: services.update_collateral(actor=request.user, collateral=collateral, item=form.terms()),
+        lambda saved: (_("Saved."), reverse("appraisal:appraisal", args=[loan.pk]) + "#collateral"),
+    ) or render(
         request, "appraisal/collateral_form.html", {"loan": loan, "collateral": collateral, "form": form}
     )
 

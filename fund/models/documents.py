@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.files import random_name
+from common.names import BilingualName
 from common.text import long_text
-from ledger.models.accounts import localized_name
 
 # Documents are scans and office files; anything bigger is a mistake, not a record.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -29,7 +29,7 @@ def document_path(instance: "Document", filename: str) -> str:
     return random_name(instance.upload_folder, filename)
 
 
-class DocumentType(models.Model):
+class DocumentType(BilingualName):
     """A kind of document (registration certificate, business plan...), named in both languages.
 
     Borrower documents are filed under one; a loan product lists the ones its dossier requires
@@ -42,8 +42,6 @@ class DocumentType(models.Model):
         unique=True,
         validators=[RegexValidator(r"^[a-z0-9_]+$", _("Use lower-case letters, digits and underscores."))],
     )
-    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
     description = long_text(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -55,10 +53,6 @@ class DocumentType(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return localized_name(self.name_vi, self.name_en)
 
 
 class Document(models.Model):

@@ -4,6 +4,8 @@ Every borrower is looked up through `visible_borrowers`: a co-op user asking for
 borrower gets a 404, exactly as for one that does not exist.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -34,6 +36,10 @@ PAGE_SIZE = 50
 
 def _borrower(request, pk):
     return get_object_or_404(selectors.visible_borrowers(request.user), pk=pk)
+
+
+def _detail_url(pk) -> str:
+    return reverse("fund:borrower_detail", args=[pk])
 
 
 @login_required
@@ -83,16 +89,14 @@ def _possible_status_actions(borrower) -> list[tuple[str, str]]:
 @permission_required("fund.add_borrower", raise_exception=True)
 def borrower_create(request):
     form = BorrowerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        borrower = run_service(
-            form, lambda: services.create_borrower(actor=request.user, fields=form.service_fields())
-        )
-        if borrower is not None:
-            messages.success(request, _("Borrower %(name)s registered.") % {"name": borrower.name})
-            return redirect("fund:borrower_detail", pk=borrower.pk)
     return form_page(
         request,
         form=form,
+        save=lambda: services.create_borrower(actor=request.user, fields=form.service_fields()),
+        done=lambda borrower: (
+            _("Borrower %(name)s registered.") % {"name": borrower.name},
+            _detail_url(borrower.pk),
+        ),
         title=_("New borrower"),
         back_url=reverse("fund:borrower_list"),
         submit=_("Register"),
@@ -104,21 +108,15 @@ def borrower_create(request):
 def borrower_edit(request, pk):
     borrower = _borrower(request, pk)
     form = BorrowerForm(request.POST or None, instance=borrower)
-    if request.method == "POST" and form.is_valid():
-        saved = run_service(
-            form,
-            lambda: services.update_borrower(
-                actor=request.user, borrower=borrower, fields=form.service_fields()
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("Borrower %(name)s saved.") % {"name": saved.name})
-            return redirect("fund:borrower_detail", pk=saved.pk)
     return form_page(
         request,
         form=form,
+        save=lambda: services.update_borrower(
+            actor=request.user, borrower=borrower, fields=form.service_fields()
+        ),
+        done=lambda saved: (_("Borrower %(name)s saved.") % {"name": saved.name}, _detail_url(saved.pk)),
         title=_("Edit %(name)s") % {"name": borrower.name},
-        back_url=reverse("fund:borrower_detail", args=[borrower.pk]),
+        back_url=_detail_url(borrower.pk),
         submit=_("Save"),
     )
 
@@ -145,22 +143,13 @@ def member_create(request, pk):
     borrower = _borrower(request, pk)
     if not borrower.is_household_group:
         raise Http404
-    form = HouseholdMemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        member = run_service(
-            form,
-            lambda: services.add_household_member(
-                actor=request.user, borrower=borrower, fields=form.service_fields()
-            ),
-        )
-        if member is not None:
-            messages.success(request, _("Household %(name)s added.") % {"name": member.head_of_household})
-            return redirect("fund:borrower_detail", pk=borrower.pk)
-    return form_page(
+    return _member_page(
         request,
-        form=form,
+        None,
+        borrower.pk,
+        partial(services.add_household_member, borrower=borrower),
+        done=_("Household %(name)s added."),
         title=_("New household in %(group)s") % {"group": borrower.name},
-        back_url=reverse("fund:borrower_detail", args=[borrower.pk]),
         submit=_("Add"),
     )
 
@@ -171,23 +160,28 @@ def member_edit(request, pk):
     member = get_object_or_404(
         HouseholdMember.objects.filter(borrower__in=selectors.visible_borrowers(request.user)), pk=pk
     )
+    return _member_page(
+        request,
+        member,
+        member.borrower_id,
+        partial(services.update_household_member, member=member),
+        done=_("Household %(name)s saved."),
+        title=_("Edit household %(name)s") % {"name": member.head_of_household},
+        submit=_("Save"),
+    )
+
+
+def _member_page(request, member, borrower_id, save, *, done: str, title: str, submit: str):
+    """The household form: `save(actor=, fields=)` saves it; `done` names the household saved."""
     form = HouseholdMemberForm(request.POST or None, instance=member)
-    if request.method == "POST" and form.is_valid():
-        saved = run_service(
-            form,
-            lambda: services.update_household_member(
-                actor=request.user, member=member, fields=form.service_fields()
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("Household %(name)s saved.") % {"name": saved.head_of_household})
-            return redirect("fund:borrower_detail", pk=member.borrower_id)
     return form_page(
         request,
         form=form,
-        title=_("Edit household %(name)s") % {"name": member.head_of_household},
-        back_url=reverse("fund:borrower_detail", args=[member.borrower_id]),
-        submit=_("Save"),
+        save=lambda: save(actor=request.user, fields=form.service_fields()),
+        done=lambda saved: (done % {"name": saved.head_of_household}, _detail_url(borrower_id)),
+        title=title,
+        back_url=_detail_url(borrower_id),
+        submit=submit,
     )
 
 
@@ -196,21 +190,18 @@ def member_edit(request, pk):
 def document_upload(request, pk):
     borrower = _borrower(request, pk)
     form = DocumentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        document = run_service(
-            form,
-            lambda: services.add_borrower_document(
-                actor=request.user, borrower=borrower, **form.cleaned_data
-            ),
-        )
-        if document is not None:
-            messages.success(request, _("Document %(title)s filed.") % {"title": document})
-            return redirect("fund:borrower_detail", pk=borrower.pk)
     return form_page(
         request,
         form=form,
+        save=lambda: services.add_borrower_document(
+            actor=request.user, borrower=borrower, **form.cleaned_data
+        ),
+        done=lambda document: (
+            _("Document %(title)s filed.") % {"title": document},
+            _detail_url(borrower.pk),
+        ),
         title=_("New document for %(name)s") % {"name": borrower.name},
-        back_url=reverse("fund:borrower_detail", args=[borrower.pk]),
+        back_url=_detail_url(borrower.pk),
         submit=_("Upload"),
         multipart=True,
     )

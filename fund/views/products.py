@@ -3,11 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.forms import run_service
-from common.views import run_action
+from common.views import run_action, submit_form
 from fund import selectors, services
 from fund.forms import LoanProductForm
 from fund.models import LoanProduct
@@ -46,50 +46,42 @@ def product_detail(request, pk):
 @login_required
 @permission_required("fund.add_loanproduct", raise_exception=True)
 def product_create(request):
-    form = LoanProductForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        product = run_service(
-            form,
-            lambda: services.create_product(
-                actor=request.user,
-                fields=form.service_fields(),
-                required_documents=form.cleaned_data["required_documents"],
-            ),
-        )
-        if product is not None:
-            messages.success(request, _("Product %(product)s created.") % {"product": product})
-            return redirect("fund:product_detail", pk=product.pk)
-    return render(request, "fund/product_form.html", {"form": form, "product": None})
+    return _product_page(request, None)
 
 
 @login_required
 @permission_required("fund.change_loanproduct", raise_exception=True)
 def product_edit(request, pk):
-    product = get_object_or_404(LoanProduct, pk=pk)
+    return _product_page(request, get_object_or_404(LoanProduct, pk=pk))
+
+
+def _product_page(request, product):
+    """A new product, or a change to one: a change to a product in use saves a new version."""
     form = LoanProductForm(request.POST or None, instance=product)
-    if request.method == "POST" and form.is_valid():
-        saved = run_service(
-            form,
-            lambda: services.update_product(
-                actor=request.user,
-                product=product,
-                fields=form.service_fields(),
-                required_documents=form.cleaned_data["required_documents"],
-            ),
-        )
-        if saved is not None:
-            if saved.pk != product.pk:
-                message = _(
-                    "Saved as version %(version)s; loans made under version %(old)s keep their terms."
-                ) % {
-                    "version": saved.version,
-                    "old": product.version,
-                }
-            else:
-                message = _("Product %(product)s saved.") % {"product": saved}
-            messages.success(request, message)
-            return redirect("fund:product_detail", pk=saved.pk)
-    return render(request, "fund/product_form.html", {"form": form, "product": product})
+    kwargs = {} if product is None else {"product": product}
+    save = services.create_product if product is None else services.update_product
+    return submit_form(
+        request,
+        form,
+        lambda: save(
+            actor=request.user,
+            fields=form.service_fields(),
+            required_documents=form.cleaned_data["required_documents"],
+            **kwargs,
+        ),
+        lambda saved: (_saved_message(product, saved), reverse("fund:product_detail", args=[saved.pk])),
+    ) or render(request, "fund/product_form.html", {"form": form, "product": product})
+
+
+def _saved_message(product, saved) -> str:
+    if product is None:
+        return _("Product %(product)s created.") % {"product": saved}
+    if saved.pk != product.pk:
+        return _("Saved as version %(version)s; loans made under version %(old)s keep their terms.") % {
+            "version": saved.version,
+            "old": product.version,
+        }
+    return _("Product %(product)s saved.") % {"product": saved}
 
 
 @login_required

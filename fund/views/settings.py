@@ -1,13 +1,11 @@
 """The fund's own page: its settings, business date, approval authority and capital."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.forms import run_service
 from fund import selectors, services
 from fund.forms import AuthorityLevelForm, BusinessDateForm, CapitalReceiptForm, CapitalSourceForm, FundForm
 from fund.models import AuthorityLevel, Fund
@@ -28,6 +26,9 @@ def fund_detail(request):
     return render(request, "fund/fund_detail.html", context)
 
 
+DETAIL = "fund:fund_detail"
+
+
 @login_required
 @permission_required("fund.advance_business_date", raise_exception=True)
 def business_date_advance(request):
@@ -36,20 +37,16 @@ def business_date_advance(request):
     if fund is None:
         return redirect("fund:fund_setup")
     form = BusinessDateForm(request.POST or None, initial={"to": fund.business_date})
-    if request.method == "POST" and form.is_valid():
-        moved = run_service(
-            form, lambda: services.advance_business_date(actor=request.user, to=form.cleaned_data["to"])
-        )
-        if moved is not None:
-            messages.success(
-                request, _("The business date is now %(date)s.") % {"date": f"{moved.business_date:%d/%m/%Y}"}
-            )
-            return redirect("fund:fund_detail")
     return form_page(
         request,
         form=form,
+        save=lambda: services.advance_business_date(actor=request.user, to=form.cleaned_data["to"]),
+        done=lambda moved: (
+            _("The business date is now %(date)s.") % {"date": f"{moved.business_date:%d/%m/%Y}"},
+            reverse(DETAIL),
+        ),
         title=_("Move the business date forward"),
-        back_url=reverse("fund:fund_detail"),
+        back_url=reverse(DETAIL),
         submit=_("Move forward"),
     )
 
@@ -60,24 +57,12 @@ def fund_setup(request):
     if Fund.objects.exists():
         return redirect("fund:fund_edit")
     form = FundForm(request.POST or None, setting_up=True, initial={"business_date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        fund = run_service(
-            form,
-            lambda: services.set_up_fund(
-                actor=request.user,
-                fields=form.service_fields(),
-                business_date=form.cleaned_data["business_date"],
-                lending_accounts=form.cleaned_data["lending_accounts"],
-            ),
-        )
-        if fund is not None:
-            messages.success(request, _("The fund is set up."))
-            return redirect("fund:fund_detail")
-    return form_page(
+    return _fund_page(
         request,
-        form=form,
+        form,
+        lambda **given: services.set_up_fund(business_date=form.cleaned_data["business_date"], **given),
+        done=_("The fund is set up."),
         title=_("Set up the fund"),
-        back_url=reverse("fund:fund_detail"),
         submit=_("Set up"),
     )
 
@@ -89,20 +74,30 @@ def fund_edit(request):
     if fund is None:
         return redirect("fund:fund_setup")
     form = FundForm(request.POST or None, instance=fund)
-    if request.method == "POST" and form.is_valid():
-        saved = run_service(
-            form,
-            lambda: services.update_fund(
-                actor=request.user,
-                fields=form.service_fields(),
-                lending_accounts=form.cleaned_data["lending_accounts"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("The fund's settings are saved."))
-            return redirect("fund:fund_detail")
+    return _fund_page(
+        request,
+        form,
+        services.update_fund,
+        done=_("The fund's settings are saved."),
+        title=_("Edit the fund"),
+        submit=_("Save"),
+    )
+
+
+def _fund_page(request, form, save, *, done: str, title: str, submit: str):
+    """The fund's settings form: `save(actor=, fields=, lending_accounts=)` saves them."""
     return form_page(
-        request, form=form, title=_("Edit the fund"), back_url=reverse("fund:fund_detail"), submit=_("Save")
+        request,
+        form=form,
+        save=lambda: save(
+            actor=request.user,
+            fields=form.service_fields(),
+            lending_accounts=form.cleaned_data["lending_accounts"],
+        ),
+        done=lambda fund: (done, reverse(DETAIL)),
+        title=title,
+        back_url=reverse(DETAIL),
+        submit=submit,
     )
 
 
@@ -111,41 +106,30 @@ def fund_edit(request):
 def authority_create(request):
     if not Fund.objects.exists():
         return redirect("fund:fund_setup")
-    form = AuthorityLevelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        level = run_service(
-            form, lambda: services.create_authority_level(actor=request.user, **form.cleaned_data)
-        )
-        if level is not None:
-            messages.success(request, _("Approval level %(name)s saved.") % {"name": level.name})
-            return redirect("fund:fund_detail")
-    return form_page(
-        request,
-        form=form,
-        title=_("New approval authority level"),
-        back_url=reverse("fund:fund_detail"),
-        submit=_("Save"),
-    )
+    return _authority_page(request, None, _("New approval authority level"))
 
 
 @login_required
 @permission_required("fund.change_authoritylevel", raise_exception=True)
 def authority_edit(request, pk):
     level = get_object_or_404(AuthorityLevel, pk=pk)
-    form = AuthorityLevelForm(request.POST or None, initial=AuthorityLevelForm.initial_for(level))
-    if request.method == "POST" and form.is_valid():
-        saved = run_service(
-            form,
-            lambda: services.update_authority_level(actor=request.user, level=level, **form.cleaned_data),
-        )
-        if saved is not None:
-            messages.success(request, _("Approval level %(name)s saved.") % {"name": saved.name})
-            return redirect("fund:fund_detail")
+    return _authority_page(request, level, _("Edit approval level %(name)s") % {"name": level.name})
+
+
+def _authority_page(request, level, title):
+    initial = AuthorityLevelForm.initial_for(level) if level is not None else None
+    form = AuthorityLevelForm(request.POST or None, initial=initial)
     return form_page(
         request,
         form=form,
-        title=_("Edit approval level %(name)s") % {"name": level.name},
-        back_url=reverse("fund:fund_detail"),
+        save=lambda: (
+            services.create_authority_level(actor=request.user, **form.cleaned_data)
+            if level is None
+            else services.update_authority_level(actor=request.user, level=level, **form.cleaned_data)
+        ),
+        done=lambda saved: (_("Approval level %(name)s saved.") % {"name": saved.name}, reverse(DETAIL)),
+        title=title,
+        back_url=reverse(DETAIL),
         submit=_("Save"),
     )
 
@@ -156,16 +140,13 @@ def capital_source_create(request):
     if not Fund.objects.exists():
         return redirect("fund:fund_setup")
     form = CapitalSourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        source = run_service(form, lambda: create_capital_source(actor=request.user, **form.cleaned_data))
-        if source is not None:
-            messages.success(request, _("Capital source %(name)s added.") % {"name": source.name})
-            return redirect("fund:fund_detail")
     return form_page(
         request,
         form=form,
+        save=lambda: create_capital_source(actor=request.user, **form.cleaned_data),
+        done=lambda source: (_("Capital source %(name)s added.") % {"name": source.name}, reverse(DETAIL)),
         title=_("New capital source"),
-        back_url=reverse("fund:fund_detail"),
+        back_url=reverse(DETAIL),
         submit=_("Add"),
     )
 
@@ -177,17 +158,15 @@ def capital_receipt_create(request):
     if fund is None:
         return redirect("fund:fund_setup")
     form = CapitalReceiptForm(request.POST or None, fund=fund)
-    if request.method == "POST" and form.is_valid():
-        receipt = run_service(form, lambda: record_capital_receipt(actor=request.user, **form.cleaned_data))
-        if receipt is not None:
-            messages.success(
-                request, _("Capital received, posted as entry %(entry)s.") % {"entry": receipt.journal_entry}
-            )
-            return redirect("fund:fund_detail")
     return form_page(
         request,
         form=form,
+        save=lambda: record_capital_receipt(actor=request.user, **form.cleaned_data),
+        done=lambda receipt: (
+            _("Capital received, posted as entry %(entry)s.") % {"entry": receipt.journal_entry},
+            reverse(DETAIL),
+        ),
         title=_("Record capital received"),
-        back_url=reverse("fund:fund_detail"),
+        back_url=reverse(DETAIL),
         submit=_("Record and post"),
     )

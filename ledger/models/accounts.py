@@ -1,12 +1,8 @@
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-def localized_name(name_vi: str, name_en: str) -> str:
-    """The name in the current language: Vietnamese unless English is chosen."""
-    return name_en if (get_language() or "vi").startswith("en") else name_vi
+from common.names import BilingualName
 
 
 class AccountType(models.TextChoices):
@@ -18,7 +14,7 @@ class AccountType(models.TextChoices):
     OFF_BALANCE = "off_balance", _("Off-balance")
 
 
-class Account(models.Model):
+class Account(BilingualName):
     """An account of the chart (Circular 200/2014/TT-BTC codes).
 
     Other apps refer to accounts by `code`. Only a leaf (an account without children) is
@@ -32,8 +28,6 @@ class Account(models.Model):
         unique=True,
         validators=[RegexValidator(r"^[0-9]+$", _("An account code is made of digits only."))],
     )
-    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
     type = models.CharField(_("type"), max_length=16, choices=AccountType.choices)
     parent = models.ForeignKey(
         "self",
@@ -60,10 +54,6 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    @property
-    def name(self) -> str:
-        return localized_name(self.name_vi, self.name_en)
 
     @property
     def is_off_balance(self) -> bool:

@@ -22,15 +22,8 @@ def close_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str 
     _check_month(year, month)
     if dt.date(year, month, 1) > timezone.localdate().replace(day=1) - dt.timedelta(days=1):
         raise ValidationError({"month": _("%(month)02d/%(year)s has not ended yet.") % _month(year, month)})
-    with transaction.atomic():
-        period = _locked_period(year, month)
-        refused = _("%(month)02d/%(year)s is already closed.") % _month(year, month)
-        run(period, "close", actor=actor, subject=MONTH, action=_("closed"), refused=refused)
-        period.save()
-        PeriodEvent.objects.create(
-            period=period, action=PeriodEvent.Action.CLOSE, actor=actor, reason=reason.strip()
-        )
-    return period
+    refused = _("%(month)02d/%(year)s is already closed.")
+    return _change(actor, year, month, PeriodEvent.Action.CLOSE, reason.strip(), _("closed"), refused)
 
 
 def reopen_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str) -> Period:
@@ -41,14 +34,17 @@ def reopen_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the month is reopened.")})
+    refused = _("%(month)02d/%(year)s is not closed.")
+    return _change(actor, year, month, PeriodEvent.Action.REOPEN, reason, _("reopened"), refused)
+
+
+def _change(actor, year: int, month: int, event: str, reason: str, action: str, refused: str) -> Period:
+    """Close or reopen the month (the transition named like the event) and record who and why."""
     with transaction.atomic():
         period = _locked_period(year, month)
-        refused = _("%(month)02d/%(year)s is not closed.") % _month(year, month)
-        run(period, "reopen", actor=actor, subject=MONTH, action=_("reopened"), refused=refused)
+        run(period, event, actor=actor, subject=MONTH, action=action, refused=refused % _month(year, month))
         period.save()
-        PeriodEvent.objects.create(
-            period=period, action=PeriodEvent.Action.REOPEN, actor=actor, reason=reason
-        )
+        PeriodEvent.objects.create(period=period, action=event, actor=actor, reason=reason)
     return period
 
 

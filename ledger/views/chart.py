@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from common.forms import run_service
+from common.views import submit_form
 from common.xlsx import workbook_bytes, xlsx_response
 from ledger import reports, selectors
 from ledger.forms import AccountCreateForm, AccountEditForm, ChartImportForm
@@ -47,25 +49,17 @@ def chart_import(request):
 @permission_required("ledger.add_account", raise_exception=True)
 def account_create(request):
     form = AccountCreateForm(request.POST or None, initial={"parent": request.GET.get("parent", "")})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        account = run_service(
-            form,
-            lambda: create_account(
-                actor=request.user,
-                code=data["code"],
-                name_vi=data["name_vi"],
-                name_en=data["name_en"],
-                type=data["type"],
-                parent_code=data["parent"],
-                active=data["active"],
-            ),
-        )
-        if account is not None:
-            messages.success(request, _("Account %(account)s is added.") % {"account": account})
-            return redirect("ledger:chart")
-    title = _("New account")
-    return _form_page(request, form, title)
+    return submit_form(
+        request,
+        form,
+        # The form's `parent` is the parent account's code.
+        lambda: create_account(
+            actor=request.user,
+            parent_code=form.cleaned_data["parent"],
+            **{name: value for name, value in form.cleaned_data.items() if name != "parent"},
+        ),
+        lambda account: (_("Account %(account)s is added.") % {"account": account}, reverse("ledger:chart")),
+    ) or _form_page(request, form, _("New account"))
 
 
 @login_required
@@ -73,13 +67,12 @@ def account_create(request):
 def account_edit(request, code):
     account = get_object_or_404(Account, code=code)
     form = AccountEditForm.for_account(account, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = run_service(form, lambda: update_account(actor=request.user, account=account, **data))
-        if saved is not None:
-            messages.success(request, _("Account %(account)s is saved.") % {"account": saved})
-            return redirect("ledger:chart")
-    return _form_page(request, form, _("Account %(account)s") % {"account": account})
+    return submit_form(
+        request,
+        form,
+        lambda: update_account(actor=request.user, account=account, **form.cleaned_data),
+        lambda saved: (_("Account %(account)s is saved.") % {"account": saved}, reverse("ledger:chart")),
+    ) or _form_page(request, form, _("Account %(account)s") % {"account": account})
 
 
 def _form_page(request, form, title):

@@ -6,12 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.files import document_response
-from common.forms import run_service
-from common.views import run_action
+from common.views import run_action, submit_form
 from fund.models import Borrower
 from fund.selectors import borrower_for, is_coop_user
 from loans.forms import ActionForm, ApplicationForm, BorrowerChoiceForm, DocumentForm
@@ -85,12 +85,15 @@ def application_new(request):
         form = BorrowerChoiceForm(request.GET or None, actor=request.user)
         return render(request, "loans/borrower_pick.html", {"form": form})
     form = ApplicationForm(request.POST or None, borrower=borrower)
-    if request.method == "POST" and form.is_valid():
-        loan = run_service(form, lambda: services.create_application(actor=request.user, terms=form.terms()))
-        if loan is not None:
-            messages.success(request, _("Application %(ref)s saved as a draft.") % {"ref": loan.reference})
-            return redirect("loans:loan_detail", pk=loan.pk)
-    return render(request, "loans/application_form.html", {"form": form, "borrower": borrower, "loan": None})
+    return submit_form(
+        request,
+        form,
+        lambda: services.create_application(actor=request.user, terms=form.terms()),
+        lambda loan: (
+            _("Application %(ref)s saved as a draft.") % {"ref": loan.reference},
+            reverse("loans:loan_detail", args=[loan.pk]),
+        ),
+    ) or render(request, "loans/application_form.html", {"form": form, "borrower": borrower, "loan": None})
 
 
 @login_required
@@ -99,14 +102,12 @@ def application_edit(request, pk: int):
     if not request.user.has_perm("loans.change_loan"):
         raise PermissionDenied
     form = ApplicationForm(request.POST or None, borrower=loan.borrower, loan=loan)
-    if request.method == "POST" and form.is_valid():
-        saved = run_service(
-            form, lambda: services.update_application(actor=request.user, loan=loan, terms=form.terms())
-        )
-        if saved is not None:
-            messages.success(request, _("Application saved."))
-            return redirect("loans:loan_detail", pk=loan.pk)
-    return render(
+    return submit_form(
+        request,
+        form,
+        lambda: services.update_application(actor=request.user, loan=loan, terms=form.terms()),
+        lambda saved: (_("Application saved."), reverse("loans:loan_detail", args=[loan.pk])),
+    ) or render(
         request, "loans/application_form.html", {"form": form, "borrower": loan.borrower, "loan": loan}
     )
 
@@ -132,23 +133,26 @@ def document_download(request, pk: int):
     return document_response(documents_visible_to(request.user), pk=pk)
 
 
+def run_transition(request, loan, transition, *, note_as: str = "note") -> bool:
+    """A transition button: the service `transition` with the status the user saw and the note
+    (passed as `note_as`), run as an action (True when done). A tampered button is a 404."""
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    data = form.cleaned_data
+    return run_action(
+        request,
+        lambda: transition(
+            actor=request.user, loan=loan, expected_status=data["expected_status"], **{note_as: data["note"]}
+        ),
+    )
+
+
 @login_required
 @require_POST
 def submit(request, pk: int):
     loan = get_loan_for(request.user, pk)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    submitted = run_action(
-        request,
-        lambda: services.submit_application(
-            actor=request.user,
-            loan=loan,
-            expected_status=form.cleaned_data["expected_status"],
-            note=form.cleaned_data["note"],
-        ),
-    )
-    if submitted:
+    if run_transition(request, loan, services.submit_application):
         messages.success(request, _("Application submitted for appraisal."))
     return redirect("loans:loan_detail", pk=loan.pk)
 
@@ -157,18 +161,6 @@ def submit(request, pk: int):
 @require_POST
 def withdraw(request, pk: int):
     loan = get_loan_for(request.user, pk)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    withdrawn = run_action(
-        request,
-        lambda: services.withdraw_application(
-            actor=request.user,
-            loan=loan,
-            reason=form.cleaned_data["note"],
-            expected_status=form.cleaned_data["expected_status"],
-        ),
-    )
-    if withdrawn:
+    if run_transition(request, loan, services.withdraw_application, note_as="reason"):
         messages.success(request, _("Application withdrawn."))
     return redirect("loans:loan_detail", pk=loan.pk)

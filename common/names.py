@@ -1,0 +1,24 @@
+"""Names kept in both languages (an account, a document type): shown in the user's language."""
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def localized_name(name_vi: str, name_en: str) -> str:
+    """The name in the current language: Vietnamese unless English is chosen."""
+    return name_en if (get_language() or "vi").startswith("en") else name_vi
+
+
+class BilingualName(models.Model):
+    """A name in Vietnamese and in English; `name` is the one in the user's language."""
+
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        return localized_name(self.name_vi, self.name_en)
