@@ -81,13 +81,14 @@ def settle(
             as_of=business_date,
             balances_from=rewrite.day if rewrite else None,
         )
+        if rewrite is not None:
+            balances.store_balances(rewrite, result)
+        # Posting takes the year's entry counter, held until commit: post last.
         if ours and _is_last(new, tranches, payments):
             _post_last(loan, share, result, new, actor=actor, business_date=business_date)
         elif changed:
             _post_allocations(loan, share, result, actor=actor, business_date=business_date)
             _store_schedule(loan, share, result, on=business_date if correction else None)
-        if rewrite is not None:
-            balances.store_balances(rewrite, result)
         results.append(result)
     repaid = bool(results) and all(result.is_repaid for result in results)
     if loan.status == LoanStatus.ACTIVE and repaid:
