@@ -6,13 +6,14 @@ of a whole province's portfolio never sits in memory as cells.
 
 Reading: a sheet whose first row holds the headers; every cell is converted by its column
 and every problem is reported with its row number and column, so an import can refuse the
-whole file and say exactly what to fix. Every import is bounded by the same two settings,
-`IMPORT_MAX_BYTES` for the file and `IMPORT_MAX_ROWS` for its rows, both checked before a
-row is converted.
+whole file and say exactly what to fix. Every import is bounded by the same settings,
+`IMPORT_MAX_BYTES` for the file, `IMPORT_MAX_UNPACKED_BYTES` for what it unpacks to and
+`IMPORT_MAX_ROWS` for its rows, all checked before a row is converted.
 """
 
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -247,6 +248,16 @@ def validate_import_size(file) -> None:
         )
 
 
+def _unpacked_size(file) -> int:
+    """What the .xlsx (a zip) unpacks to, as its members declare: openpyxl holds the whole
+    shared-strings table in memory even read-only, so a few MB can unpack to gigabytes. A
+    member cannot unpack to more than it declares (`zipfile` stops there)."""
+    try:
+        return sum(member.file_size for member in zipfile.ZipFile(file).infolist())
+    finally:
+        file.seek(0)
+
+
 class _TooManyRows(Exception):
     pass
 
@@ -260,10 +271,19 @@ def read_table(file, columns: Sequence[InputColumn]) -> ReadResult:
         validate_import_size(file)
     except ValidationError as error:
         return ReadResult([], [CellError(0, _("file"), error.messages[0])])
+    not_xlsx = ReadResult([], [CellError(0, _("file"), _("This is not an .xlsx workbook."))])
+    try:
+        unpacked = _unpacked_size(file)
+    except Exception:  # not a zip, or a broken one
+        return not_xlsx
+    if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+        message = _("The file unpacks to %(size)s KB; an import takes at most %(limit)s KB unpacked.")
+        sizes = {"size": -(-unpacked // 1024), "limit": settings.IMPORT_MAX_UNPACKED_BYTES // 1024}
+        return ReadResult([], [CellError(0, _("file"), message % sizes)])
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        return ReadResult([], [CellError(0, _("file"), _("This is not an .xlsx workbook."))])
+        return not_xlsx
     limit = settings.IMPORT_MAX_ROWS
     try:
         sheet = workbook.worksheets[0]

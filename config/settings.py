@@ -232,6 +232,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Every .xlsx import (borrowers, households, repayments, the chart of accounts) is refused
 # above these, before a row is converted: one upload must not hold a web worker for minutes.
 IMPORT_MAX_BYTES = int(os.environ.get("COOPFUND_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+# What an .xlsx (a zip) may unpack to: openpyxl reads its shared strings whole into memory.
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("COOPFUND_IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("COOPFUND_IMPORT_MAX_ROWS", 10_000))
 
 # --- Celery -----------------------------------------------------------------

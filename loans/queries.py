@@ -3,8 +3,8 @@ because every repayment runs them.
 
 Through the ORM a repayment spent most of its time in Python building queries and model
 instances (django-money's manager and money fields are costly): some 25 ms for a few ms of
-database work, against a target of 500 repayments a second (DESIGN.md). So what the usual
-repayment reads and writes is plain SQL here:
+database work, against a target of at least 1 000 repayments a second (DESIGN.md). So what the
+usual repayment reads and writes is plain SQL here:
 
 - `lock_loan`: the loan row locked, with its contract terms and its product's GL map: how every
   money event (tranche, repayment, reversal) holds a loan;

@@ -164,7 +164,7 @@ class AccountDay(PostedModel):
     """What was posted to an account on a value date, summed: a balance as of a date adds up at
     most one row per account and day instead of every line.
 
-    Kept by the database itself, by a trigger on every insert of lines (migration 0009), in the
+    Kept by the database itself, by a trigger on every insert of lines (migration 0008), in the
     same transaction; on PostgreSQL nothing else can write it.
     """
 

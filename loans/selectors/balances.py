@@ -59,10 +59,12 @@ class StoredPosition:
         return sum((row.next_due_amount.amount for row in self.rows if row.next_due_date == day), ZERO)
 
 
-def stored_position(loan: Loan, *, as_of: date) -> StoredPosition | None:
+def stored_position(loan: Loan, *, as_of: date, sub_loans: int) -> StoredPosition | None:
     """The loan's stored position on `as_of`, if its rows are exact on that day (one query);
-    None if a due date has overtaken them since the loan's last event (no close of day yet)."""
+    None if a due date has overtaken them since the loan's last event (no close of day yet), or
+    if any of its `sub_loans` disbursed sub-loans has no row (a group loan serviced before the
+    rows existed has rows only for the households that repaid since)."""
     rows = list(balances_as_of(as_of, loans=[loan.pk]))
-    if not rows or not all(row.exact_on(as_of) for row in rows):
+    if len(rows) != sub_loans or not rows or not all(row.exact_on(as_of) for row in rows):
         return None
     return StoredPosition(as_of, rows)

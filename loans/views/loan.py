@@ -56,6 +56,7 @@ def _money(request, loan, *, coop: bool) -> dict:
     contract = getattr(loan, "contract", None)
     today = current_fund().business_date
     position = loan_position(loan, as_of=today)
+    disbursed = sum(1 for part in position.parts if part.result.disbursed)
     tranches = [] if coop else list(loan_disbursements(loan))
     staff = not coop
     context = {
@@ -63,8 +64,9 @@ def _money(request, loan, *, coop: bool) -> dict:
         "monthly_rate": contract.annual_rate / 12 if contract else None,
         "business_date": today,
         "position": position,
-        # The header's stored figures (one indexed query), while the rows are exact on the day.
-        "header": stored_position(loan, as_of=today) or position,
+        # The header's stored figures (one indexed query), while the rows are exact on the day
+        # and every disbursed sub-loan has them.
+        "header": stored_position(loan, as_of=today, sub_loans=disbursed) or position,
         "schedules": [
             (household, schedule_of(part.parts[0].result), part) for household, part in position.households
         ],

@@ -10,6 +10,7 @@ from appraisal import services
 from appraisal.models import Appraisal, AppraisalRules, ScoringCriterion
 from appraisal.selectors import appraisal_figures
 from appraisal.services import CashFlowFigures, RatingInput, RecommendationInput
+from common.text import LONG_TEXT_MAX
 from fund import roles
 from fund.models import DocumentType
 from loans.models import Collateral, Loan, LoanEvent, LoanStatus
@@ -223,6 +224,13 @@ def test_collateral_values_are_checked_field_by_field(appraising, appraiser):
     )
     assert set(errors) == {"type", "owner", "valued_on", "loan_to_value", "provisioning_value"}
     assert errors["provisioning_value"] == ["The value allowed for provisioning cannot exceed the valuation."]
+    assert not Collateral.objects.exists()
+
+
+def test_a_collateral_description_longer_than_a_long_text_is_refused(appraising, appraiser):
+    item = factories.collateral_terms(description="x" * (LONG_TEXT_MAX + 1))
+    errors = refused(lambda: services.add_collateral(actor=appraiser, loan=appraising, item=item))
+    assert errors == {"description": [f"At most {LONG_TEXT_MAX} characters (this has {LONG_TEXT_MAX + 1})."]}
     assert not Collateral.objects.exists()
 
 

@@ -191,3 +191,21 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_opened(settings):
     result = read_table(file, INPUT)
     assert result.rows == [] and len(result.errors) == 1
     assert str(result.errors[0]).startswith(f"The file is {-(-len(file.getvalue()) // 1024)} KB;")
+
+
+def test_a_file_unpacking_to_more_than_the_limit_is_refused_before_it_is_opened(settings, monkeypatch):
+    file = upload(rows(50))
+    unpacked = sum(member.file_size for member in zipfile.ZipFile(file).infolist())
+    file.seek(0)
+    settings.IMPORT_MAX_UNPACKED_BYTES = unpacked
+    assert read_table(file, INPUT).errors == []  # at the limit: read
+    file.seek(0)
+    settings.IMPORT_MAX_UNPACKED_BYTES = unpacked - 1
+    opened = []
+    monkeypatch.setattr("common.xlsx.load_workbook", lambda *args, **kwargs: opened.append(args))
+    result = read_table(file, INPUT)
+    assert result.rows == [] and opened == []
+    size, limit = -(-unpacked // 1024), (unpacked - 1) // 1024
+    assert [str(e) for e in result.errors] == [
+        f"The file unpacks to {size} KB; an import takes at most {limit} KB unpacked."
+    ]

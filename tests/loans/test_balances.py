@@ -15,6 +15,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,8 +24,9 @@ from ledger.selectors import accounts_total
 from loans.domain.engine import Balance
 from loans.models import Loan, LoanBalance, LoanTransaction, Repayment
 from loans.replaying import replay_part
-from loans.selectors.balances import balances_as_of, stored_position
+from loans.selectors.balances import StoredPosition, balances_as_of, stored_position
 from loans.selectors.position import loan_position
+from loans.services.servicing.balances import rebuild_balances
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
 from loans.services.servicing.repayments import reverse_repayment
 from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
@@ -191,11 +193,11 @@ def test_one_current_row_per_sub_loan_and_none_ending_before_it_starts(loan):
 def test_the_loan_pages_position_reads_the_rows_while_they_are_exact(loan, staff):
     repay(loan, staff, dt.date(2026, 2, 15), ROW1)
     on = dt.date(2026, 3, 1)
-    stored, replayed_position = stored_position(loan, as_of=on), loan_position(loan, as_of=on)
+    stored, replayed_position = stored_position(loan, as_of=on, sub_loans=1), loan_position(loan, as_of=on)
     for name in ("principal_outstanding", "overdue_principal", "days_past_due", "next_due_date"):
         assert getattr(stored, name) == getattr(replayed_position, name)
     # Row 2 falls due on 15/03 with no event since: only close of day would write that row.
-    assert stored_position(loan, as_of=dt.date(2026, 3, 15)) is None
+    assert stored_position(loan, as_of=dt.date(2026, 3, 15), sub_loans=1) is None
 
 
 def test_rebuilding_writes_the_same_rows(loan, staff):
@@ -205,6 +207,41 @@ def test_rebuilding_writes_the_same_rows(loan, staff):
     LoanBalance.objects.all().delete()
     call_command("rebuild_balances", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert [(r.valid_from, r.valid_to, figures(r)) for r in series(loan)] == before
+
+
+def test_rebuilding_drops_closed_rows_left_without_a_current_one(loan, staff):
+    repay(loan, staff, dt.date(2026, 2, 15), ROW1)
+    before = [(r.valid_from, r.valid_to, figures(r)) for r in series(loan)]
+    series(loan)[-1].delete()  # the current row gone by hand: the closed one is left alone
+    rebuild_balances(loan_id=loan.pk, business_date=dt.date(2026, 2, 15))
+    assert [(r.valid_from, r.valid_to, figures(r)) for r in series(loan)] == before
+    assert_rows_are_the_replay(loan, until=dt.date(2026, 2, 15))
+
+
+def test_the_loan_page_replays_a_group_loan_missing_a_households_rows(client, staff, bank):
+    group = HouseholdGroupFactory()
+    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
+    loan = factories.active_loan(
+        officer=staff["officer"],
+        accountant=staff["accountant"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        on=START,
+        account=bank,
+        borrower=group,
+        amount=D(50_000_000),
+        shares=[(first, D(30_000_000)), (second, D(20_000_000))],
+    )
+    move_to(dt.date(2026, 2, 1))
+    client.force_login(staff["officer"])
+    url = reverse("loans:loan_detail", args=[loan.pk])
+    header = client.get(url).context["header"]
+    assert isinstance(header, StoredPosition) and header.principal_outstanding == D(50_000_000)
+    # As if serviced before the rows existed: only one household has rows.
+    LoanBalance.objects.filter(loan=loan, share__member=second).delete()
+    assert stored_position(loan, as_of=dt.date(2026, 2, 1), sub_loans=2) is None
+    header = client.get(url).context["header"]
+    assert not isinstance(header, StoredPosition) and header.principal_outstanding == D(50_000_000)
 
 
 def test_every_posting_carries_its_booking_date(loan, staff):

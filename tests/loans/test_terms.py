@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from fund.models import Fund
 from loans.domain.terms import Limits, terms_errors
+from loans.models import Loan, LoanContract
 from loans.services.origination.contracts import ContractTerms, sign_contract
 from tests.loans import factories
 from tests.loans.conftest import START
@@ -88,3 +89,25 @@ def test_a_fund_cannot_set_its_highest_rate_above_the_law():
     with pytest.raises(ValidationError) as refused:
         fund.clean()
     assert "max_annual_rate" in refused.value.message_dict
+
+
+def test_a_contract_keeps_to_the_term_and_rate_the_approver_decided(staff):
+    loan = factories.approved_loan(
+        officer=staff["officer"], approver=staff["approver"], appraiser=staff["appraiser"]
+    )
+    # The approver granted less than the product allows (12 months at 12 %).
+    Loan.objects.filter(pk=loan.pk).update(approved_term_months=9, approved_rate=D("0.10"))
+    terms = ContractTerms(
+        number="HĐ-9", signed_on=START, amount=D(120_000_000), term_months=12, annual_rate=D("0.11")
+    )
+    with pytest.raises(ValidationError) as refused:
+        sign_contract(actor=staff["officer"], loan=loan, terms=terms)
+    assert refused.value.message_dict == {
+        "term_months": ["The contract cannot run longer than the 9 months approved."],
+        "annual_rate": ["The contract cannot charge more than the 10.00\xa0% a year approved."],
+    }
+    assert not LoanContract.objects.exists()
+    contract = sign_contract(
+        actor=staff["officer"], loan=loan, terms=replace(terms, term_months=9, annual_rate=None)
+    )
+    assert (contract.term_months, contract.annual_rate) == (9, D("0.10"))

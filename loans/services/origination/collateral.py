@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.money import is_whole_dong
+from common.money import MAX_AMOUNT, is_whole_dong
+from common.text import too_long
 from fund.services.common import require_permission
-from ledger.services.posting import MAX_AMOUNT
 from loans.models import Collateral, Loan
 
 LTV_PLACES = Decimal("0.0001")  # the loan-to-value column keeps four places
@@ -38,6 +38,8 @@ def _errors(item: CollateralTerms) -> dict[str, str]:
         errors["type"] = _("Choose the type of collateral.")
     if not item.description.strip():
         errors["description"] = _("Describe the collateral.")
+    elif problem := too_long(item.description.strip()):
+        errors["description"] = problem
     if not item.owner.strip():
         errors["owner"] = _("Say who owns it.")
     elif len(item.owner.strip()) > Collateral._meta.get_field("owner").max_length:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from common.money import MAX_AMOUNT, format_vnd
+from common.money import MAX_AMOUNT, format_percent, format_vnd
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from loans.domain.engine import LoanTerms
@@ -103,7 +103,8 @@ def _terms_errors(loan: Loan, terms: ContractTerms) -> dict[str, list[str]]:
             % {"date": f"{loan.decided_on:%d/%m/%Y}"},
         )
     rate = terms.annual_rate if terms.annual_rate is not None else loan.approved_rate
-    # The contract may set its own rate, within the fund's highest; the product's ranges hold.
+    # The contract may set its own rate, within the fund's highest and the approved one (below);
+    # the product's ranges hold.
     limits = Limits.of(product, rate_cap=fund.max_annual_rate, product_rate=False)
     problems = terms_errors(
         amount=terms.amount,
@@ -114,12 +115,25 @@ def _terms_errors(loan: Loan, terms: ContractTerms) -> dict[str, list[str]]:
     )
     for field, message in problems.items():
         refuse(field, message)
+    # The approver's decision bounds the contract (four eyes): no more money, time or interest.
     approved = loan.approved_amount.amount
     if "amount" not in problems and terms.amount > approved:
         refuse(
             "amount",
             _("The contract cannot lend more than the %(approved)s approved.")
             % {"approved": format_vnd(approved)},
+        )
+    if "term_months" not in problems and terms.term_months > loan.approved_term_months:
+        refuse(
+            "term_months",
+            _("The contract cannot run longer than the %(months)s months approved.")
+            % {"months": loan.approved_term_months},
+        )
+    if "annual_rate" not in problems and rate > loan.approved_rate:
+        refuse(
+            "annual_rate",
+            _("The contract cannot charge more than the %(rate)s a year approved.")
+            % {"rate": format_percent(loan.approved_rate)},
         )
     if terms.first_due_date is not None and terms.first_due_date <= terms.signed_on:
         refuse("first_due_date", _("The first due date comes after the signing date."))

@@ -56,8 +56,10 @@ def rewrite_from(
     if not tranches:
         return None
     first = min(tranche.value_date for tranche in tranches)
+    if since is None:  # all again: whatever rows there are go, closed ones left without a current row too
+        return Rewrite(loan_id, share_id, first, None, drop=True)
     current = queries.current_balance(loan_id, share_id)
-    if current is None or since is None or since <= first:
+    if current is None or since <= first:
         return Rewrite(loan_id, share_id, first, None, drop=current is not None)
     day = min(since, current.valid_from + ONE_DAY)
     if day > current.valid_from:
@@ -98,7 +100,7 @@ def rebuild_balances(*, loan_id: int, business_date: date) -> int:
     written = 0
     with transaction.atomic():
         loan = queries.lock_loan(loan_id)
-        if loan is None or loan.contract is None:
+        if loan.contract is None:
             return 0
         terms = loan_terms(loan.contract)
         for share in parts_of(loan):
