@@ -7,7 +7,7 @@ database work, against a target of at least 1 000 repayments a second (DESIGN.md
 usual repayment reads and writes is plain SQL here:
 
 - `lock_loan`: the loan row locked, with its contract terms and its product's GL map: how every
-  money event (tranche, repayment, reversal) holds a loan;
+  money event (tranche, repayment, reversal) holds a loan; `lock_loans` several, in id order;
 - `fund_day`: the fund's business date and lending accounts, and a repayment already recorded
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
@@ -141,6 +141,28 @@ def lock_loan(loan_id: int) -> ServicedLoan:
         contract=SimpleNamespace(**dict(zip(_CONTRACT, contract, strict=True))) if contract[0] else None,
         gl=GLMap(**dict(zip(_GL, codes, strict=True))),
     )
+
+
+_LOCK_MANY = (
+    f"SELECT {_L['id']} FROM {_L['table']} WHERE {_L['id']} IN ({{marks}}) ORDER BY {_L['id']} FOR UPDATE"
+)
+
+
+def lock_loans(loan_ids) -> None:
+    """Lock the loans' rows until the transaction ends, in id order: for one transaction that
+    will take several loans' money events in turn (an import), so that it holds them all before
+    the year's entry counter, which its first posting takes and keeps to commit. Otherwise it
+    would wait for a loan's lock holding the counter, while that loan's holder waits for the
+    counter. Each `lock_loan` after this re-locks a row already held. Call inside
+    `transaction.atomic()`."""
+    loan_ids = sorted(set(loan_ids))
+    connection = connections[DEFAULT_DB_ALIAS]
+    # SQLite has no row locks (see `lock_loan`).
+    if not loan_ids or not connection.features.has_select_for_update:
+        return
+    # Once an import, its length varying: Django's own cursor, not a prepared statement.
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_MANY.format(marks=", ".join(["%s"] * len(loan_ids))), loan_ids)
 
 
 def lock_loan_row(loan_id: int) -> Loan:

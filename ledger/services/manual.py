@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from ledger.models import SOURCE_MANUAL, JournalEntry
+from ledger.models import SOURCE_MANUAL, SOURCE_REVERSAL, JournalEntry
 from ledger.services.posting import EntryDraft, Line, post_entry, reverse_entry
 
 
@@ -49,9 +49,20 @@ def _check_value_date(value_date) -> None:
 def reverse_on_request(
     *, actor: AbstractBaseUser, entry: JournalEntry, reason: str, value_date: dt.date | None = None
 ) -> JournalEntry:
-    """Reverse an entry for the accountant, who says why."""
+    """Reverse an entry for the accountant, who says why. Only an entry posted by hand: one
+    posted by a loan, a capital receipt and so on has a sub-ledger saying the same, which its
+    reversal here would leave behind (and could then never be corrected where it was posted)."""
     if not actor.has_perm("ledger.reverse_journalentry"):
         raise PermissionDenied(_("You may not reverse journal entries."))
+    # A reversal goes on to the posting service, which says that it is not reversed in turn.
+    if entry.source_kind not in (SOURCE_MANUAL, SOURCE_REVERSAL):
+        raise ValidationError(
+            _(
+                "Entry %(number)s was not posted by hand: correct it where it was posted (a "
+                "repayment is reversed on its loan's page)."
+            )
+            % {"number": entry}
+        )
     if value_date is not None:
         _check_value_date(value_date)
     return reverse_entry(entry=entry, reason=reason, created_by=actor, value_date=value_date)

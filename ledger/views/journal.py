@@ -11,7 +11,7 @@ from common.forms import run_service, show_service_errors
 from common.xlsx import workbook_bytes, xlsx_response
 from ledger import reports, selectors
 from ledger.forms import EntryForm, JournalFilterForm, LineFormSet, ReversalForm
-from ledger.models import JournalEntry
+from ledger.models import SOURCE_MANUAL, JournalEntry
 from ledger.services import Line, post_manual_entry, reverse_on_request
 
 PAGE_SIZE = 50
@@ -62,6 +62,7 @@ def entry_detail(request, pk):
             "total_debit": sum(line.debit.amount for line in lines),
             "total_credit": sum(line.credit.amount for line in lines),
             "can_reverse": request.user.has_perm("ledger.reverse_journalentry")
+            and entry.source_kind == SOURCE_MANUAL
             and entry.reverses_id is None
             and not hasattr(entry, "reversed_by"),
         },

@@ -4,11 +4,12 @@ import io
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from ledger.models import Account, JournalEntry, Period, PeriodState
-from ledger.services import close_period
+from ledger.services import close_period, reverse_on_request
 from tests.ledger.factories import as_if_committed, post
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +144,18 @@ def test_an_entry_is_reversed_with_a_reason(as_accountant):
     assert f"already reversed by {reversal.number}" in again.content.decode()
     detail = as_accountant.get(reverse("ledger:entry_detail", args=[entry.pk])).content.decode()
     assert reversal.number in detail and reverse("ledger:entry_reverse", args=[entry.pk]) not in detail
+
+
+def test_an_entry_posted_by_a_loan_is_not_reversed_on_the_ledger_pages(as_accountant, accountant):
+    entry = post(source_kind="repayment")
+    with pytest.raises(ValidationError, match="reversed on its loan's page"):
+        reverse_on_request(actor=accountant, entry=entry, reason="Nhập sai")
+    response = as_accountant.post(reverse("ledger:entry_reverse", args=[entry.pk]), {"reason": "Nhập sai"})
+    assert response.status_code == 400
+    assert "correct it where it was posted" in response.content.decode()
+    assert not JournalEntry.objects.filter(reverses=entry).exists()
+    detail = as_accountant.get(reverse("ledger:entry_detail", args=[entry.pk])).content.decode()
+    assert reverse("ledger:entry_reverse", args=[entry.pk]) not in detail
 
 
 def test_a_reversal_into_a_closed_month_is_refused_on_the_page(as_accountant, accountant):

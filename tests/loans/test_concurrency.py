@@ -4,17 +4,20 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.db import OperationalError, connection, transaction
 from django.db.models import Sum
 
 from fund.models import Fund
 from ledger.selectors import accounts_total
-from loans.models import Disbursement, LoanTransaction, Repayment
+from loans.models import Disbursement, Loan, LoanTransaction, Repayment
 from loans.replaying import replay_part
+from loans.services.servicing import imports
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
-from loans.services.servicing.repayments import RepaymentInput, record_repayment
+from loans.services.servicing.repayments import RepaymentInput, record_repayment, reverse_repayment
 from tests.concurrency import at_once
 from tests.loans import factories
-from tests.loans.conftest import START
+from tests.loans.conftest import ROW1, START, move_to, repay
+from tests.loans.test_imports import upload
 
 # serialized_rollback: the chart of accounts and other migrated data come back after each test.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -66,3 +69,57 @@ def test_the_same_tranche_authorized_twice_at_once_posts_once(staff, bank, user_
     assert all(isinstance(result, Disbursement) for result in results), results
     assert LoanTransaction.objects.filter(disbursement=tranche).count() == 1
     assert accounts_total(codes=["1283"], as_of=START) == D(60_000_000)
+
+
+def test_a_reversal_and_a_back_dated_repayment_on_one_loan_at_once_both_land(loan, staff):
+    # The back-dated repayment re-posts the later one, whose row the reversal locks: both hold
+    # the loan first, so one waits for the other instead of a deadlock.
+    later = repay(loan, staff, dt.date(2026, 3, 15), ROW1)
+    results = at_once(
+        lambda: reverse_repayment(actor=staff["accountant"], repayment=later, reason="Nhập nhầm"),
+        lambda: repay(loan, staff, dt.date(2026, 2, 15), ROW1),
+    )
+    assert all(isinstance(result, Repayment) for result in results), results
+    assert Repayment.objects.get(pk=later.pk).status == Repayment.Status.REVERSED
+    replayed = replay_part(loan, None, as_of=dt.date(2026, 3, 15))
+    assert (
+        LoanTransaction.objects.filter(loan=loan).aggregate(p=Sum("principal"))["p"]
+        == replayed.principal_outstanding
+    )
+    assert accounts_total(codes=["1283"], as_of=dt.date(2026, 3, 15)) == replayed.principal_outstanding
+
+
+def test_an_import_holds_every_loan_of_its_file_before_its_first_posting(loan, staff, bank, monkeypatch):
+    # Its first posting takes the year's entry counter until commit: a loan taken only after it
+    # would be waited for holding the counter, which that loan's holder may be waiting for.
+    other = factories.active_loan(
+        officer=staff["officer"],
+        accountant=staff["accountant"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        on=START,
+        account=bank,
+        number="HĐ-02/2026",
+    )
+    move_to(dt.date(2026, 3, 20))
+    table, pk = Loan._meta.db_table, Loan._meta.pk.column
+    probes = []
+
+    def try_lock(loan_id):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE {pk} = %s FOR UPDATE NOWAIT", [loan_id])
+
+    def record_then_probe(**kwargs):
+        posted = record_repayment(**kwargs)
+        if not probes:  # after the first row, before the second: is the second row's loan held?
+            probes.extend(at_once(lambda: try_lock(other.pk)))
+        return posted
+
+    monkeypatch.setattr(imports, "record_repayment", record_then_probe)
+    file = upload(
+        [loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],
+        [other.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 2"],
+    )
+    report = imports.import_repayments(actor=staff["officer"], file=file, file_name="thang3.xlsx")
+    assert report.ok, report.errors
+    assert len(probes) == 1 and isinstance(probes[0], OperationalError), probes

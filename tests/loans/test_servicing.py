@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.text import Truncator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -297,6 +298,18 @@ def test_a_reversal_needs_a_reason_and_happens_once(loan, staff):
     reverse_repayment(actor=staff["accountant"], repayment=repayment, reason="Trùng")
     with pytest.raises(ValidationError, match="already reversed"):
         reverse_repayment(actor=staff["accountant"], repayment=repayment, reason="Trùng")
+
+
+def test_a_reason_longer_than_a_journal_memo_is_kept_whole_on_the_repayment(loan, staff):
+    repayment = repay(loan, staff, dt.date(2026, 2, 15), ROW1)
+    reason = "Ngân hàng trả lại lệnh. " * 125  # 3 000 characters, the memo holds 500
+    reverse_repayment(actor=staff["accountant"], repayment=repayment, reason=reason)
+    repayment = Repayment.objects.get(pk=repayment.pk)
+    assert repayment.status == Repayment.Status.REVERSED
+    assert repayment.reversal_reason == reason.strip()
+    reversal = LoanTransaction.objects.get(repayment=repayment, kind=LoanTransaction.Kind.REVERSAL)
+    assert reversal.journal_entry.memo == Truncator(reason.strip()).chars(500)
+    assert_books_agree()
 
 
 def test_an_officer_cannot_reverse(loan, staff):

@@ -18,6 +18,7 @@ from common.xlsx import CellError, Column, InputColumn, Sheet, read_table, workb
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from loans.models import LoanContract, LoanStatus, Repayment, RepaymentImport
+from loans.queries import lock_loans
 from loans.services.servicing.repayments import RepaymentInput, input_key, record_repayment
 
 _CHANNELS = {
@@ -91,6 +92,8 @@ def import_repayments(*, actor, file, file_name: str) -> ImportReport:
     sha256 = hashlib.sha256(file.read()).hexdigest()
     try:
         with transaction.atomic():
+            # Every loan of the file held first: see `lock_loans`.
+            lock_loans(loan.pk for _number, loan, _entry in entries)
             report.batch = RepaymentImport.objects.create(
                 file_name=file_name[:255],
                 sha256=sha256,

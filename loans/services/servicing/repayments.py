@@ -173,8 +173,9 @@ def _refusal(error: LoanEventError, repayment: Repayment) -> ValidationError:
 @transaction.atomic
 def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     """Reverse a repayment (with a reason) and re-allocate every later repayment in order."""
-    repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
+    # The loan first, as every money event holds it; the repayment's row after it.
     loan = lock_loan(repayment.loan_id)
+    repayment = Repayment.objects.select_for_update(no_key=True).get(pk=repayment.pk)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the repayment is reversed.")})
     if problem := too_long(reason.strip()):

@@ -18,10 +18,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from fund import accounting
 from fund.selectors import current_fund
+from ledger.models import JournalEntry
 from ledger.services import EntryDraft, post_entry, reverse_entry
 from loans import queries
 from loans.domain.engine import PREPAYMENT, Allocation, Payment, Result, Tranche, replay
@@ -39,6 +41,7 @@ from loans.replaying import loan_terms, parts_of
 from loans.services.servicing import balances
 from loans.services.transitions import apply_transition
 
+_MEMO_MAX = JournalEntry._meta.get_field("memo").max_length
 PORTIONS = ("principal", "interest", "late_interest", "penalty")
 _REASONS = {
     "disbursement": ScheduleVersion.Reason.DISBURSEMENT,
@@ -235,7 +238,9 @@ def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -
         .select_related("journal_entry")
         .get()
     )
-    entry = reverse_entry(entry=current.journal_entry, reason=reason, created_by=actor, value_date=on)
+    # The reason may be longer than a journal memo: the repayment keeps it whole.
+    memo = Truncator(reason).chars(_MEMO_MAX)
+    entry = reverse_entry(entry=current.journal_entry, reason=memo, created_by=actor, value_date=on)
     return LoanTransaction.objects.create(
         loan_id=current.loan_id,
         share_id=current.share_id,
