@@ -11,7 +11,7 @@ usual repayment reads and writes is plain SQL here:
 - `fund_day`: the fund's business date and lending accounts, and a repayment already recorded
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
-- `current_balance`: a sub-loan's current stored balances row, and `end_balance` to close it;
+  `events_and_balance` with its current stored balances row too, and `end_balance` to close it;
 - `insert`: a new row for a model instance, as `save()` would write it; `insert_values` the same
   from plain values, without building the instance (a balances row).
 
@@ -225,7 +225,7 @@ _EVENT_FIELDS = (
 )
 # A sub-loan's posted repayments, after its tranches (below); `{share}` picks the sub-loan.
 _REPAYMENTS = f"""
-SELECT 1, r.{_R["id"]}, r.{_R["value_date"]}, r.{_R["amount"]}, r.{_R["prepayment_mode"]}
+SELECT 1, r.{_R["id"]}, r.{_R["value_date"]}, r.{_R["amount"]}, r.{_R["prepayment_mode"]}{{{{steps}}}}
   FROM {_R["table"]} r
  WHERE r.{_R["loan"]} = %s AND r.{_R["share"]} {{share}} AND r.{_R["status"]} = %s
  ORDER BY 1, 2
@@ -233,13 +233,13 @@ SELECT 1, r.{_R["id"]}, r.{_R["value_date"]}, r.{_R["amount"]}, r.{_R["prepaymen
 # Tranches (kind 0) before repayments (kind 1), each in the order they were recorded: the
 # engine takes the events of one day in that order.
 _EVENTS = f"""
-SELECT 0, d.{_D["id"]}, d.{_D["value_date"]}, d.{_D["amount"]}, ''
+SELECT 0, d.{_D["id"]}, d.{_D["value_date"]}, d.{_D["amount"]}, ''{{steps}}
   FROM {_D["table"]} d
  WHERE d.{_D["loan"]} = %s AND d.{_D["status"]} = %s
 UNION ALL{_REPAYMENTS.format(share="IS NULL")}"""
 # A household's sub-loan: its part of each tranche, and its own repayments.
 _SHARE_EVENTS = f"""
-SELECT 0, d.{_D["id"]}, d.{_D["value_date"]}, s.{_S["amount"]}, ''
+SELECT 0, d.{_D["id"]}, d.{_D["value_date"]}, s.{_S["amount"]}, ''{{steps}}
   FROM {_S["table"]} s
   JOIN {_D["table"]} d ON d.{_D["id"]} = s.{_S["disbursement"]}
  WHERE d.{_D["loan"]} = %s AND s.{_S["share"]} = %s AND d.{_D["status"]} = %s
@@ -248,17 +248,8 @@ UNION ALL{_REPAYMENTS.format(share="= %s")}"""
 
 def events(loan_id: int, share_id: int | None) -> tuple[list[Tranche], list[Payment]]:
     """The sub-loan's authorized tranches and posted repayments, keyed `d<id>` and `r<id>`."""
-    authorized, posted = Disbursement.Status.AUTHORIZED, Repayment.Status.POSTED
-    if share_id is None:
-        sql, params = _EVENTS, [loan_id, authorized, loan_id, posted]
-    else:
-        sql, params = _SHARE_EVENTS, [loan_id, share_id, authorized, loan_id, share_id, posted]
-    tranches, payments = [], []
-    for kind, (pk, value_date, amount, mode) in _fetch(sql, params, (None, *_EVENT_FIELDS), split=True):
-        if kind == 0:
-            tranches.append(Tranche(f"d{pk}", value_date, amount))
-        else:
-            payments.append(Payment(f"r{pk}", value_date, amount, mode))
+    sql, params = _events_statement(loan_id, share_id)
+    tranches, payments, _current = _events(sql, params, _EVENT_ROW)
     return tranches, payments
 
 
@@ -271,35 +262,85 @@ class StoredBalance:
     steps: tuple  # as `Balance.steps`
 
 
-_BALANCE_FIELDS = tuple(LoanBalance._meta.get_field(name) for name in ("id", "valid_from", *Balance.STEPS))
+_STEP_FIELDS = tuple(LoanBalance._meta.get_field(name) for name in Balance.STEPS)
+# The current row (kind 2, sorted after the events) in the events' own statement, its step
+# figures in columns the events leave NULL. First in the UNION: PostgreSQL types each column
+# from the first branch that is not NULL, left to right.
 _CURRENT_BALANCE = f"""
-SELECT {", ".join(field.column for field in _BALANCE_FIELDS)}
-  FROM {_LB["table"]}
- WHERE {_LB["loan"]} = %s AND {{share}} AND {_LB["valid_to"]} IS NULL
-"""
+SELECT 2, b.{_LB["id"]}, b.{_LB["valid_from"]}, NULL, '', {", ".join(f"b.{f.column}" for f in _STEP_FIELDS)}
+  FROM {_LB["table"]} b
+ WHERE b.{_LB["loan"]} = %s AND b.{_LB["share"]} {{share}} AND b.{_LB["valid_to"]} IS NULL
+UNION ALL"""
+_NO_STEPS = ", NULL" * len(_STEP_FIELDS)
+_EVENT_ROW = (None, *_EVENT_FIELDS)
 
 
-def current_balance(loan_id: int, share_id: int | None) -> StoredBalance | None:
-    """The sub-loan's current balances row (valid_to NULL), if it has one."""
+def events_and_balance(
+    loan_id: int, share_id: int | None
+) -> tuple[list[Tranche], list[Payment], StoredBalance | None]:
+    """`events`, and the sub-loan's current balances row (valid_to NULL) if it has one: what a
+    money event's rewrite of the rows starts from, in the same statement."""
+    sql, params = _events_statement(loan_id, share_id, steps=_NO_STEPS)
     if share_id is None:
-        sql, params = _CURRENT_BALANCE.format(share=f"{_LB['share']} IS NULL"), [loan_id]
+        sql, params = _CURRENT_BALANCE.format(share="IS NULL") + sql, [loan_id, *params]
     else:
-        sql, params = _CURRENT_BALANCE.format(share=f"{_LB['share']} = %s"), [loan_id, share_id]
-    rows = _fetch(sql, params, _BALANCE_FIELDS)
-    if not rows:
-        return None
-    pk, valid_from, *steps = rows[0]
-    return StoredBalance(pk, valid_from, tuple(steps))
+        sql, params = _CURRENT_BALANCE.format(share="= %s") + sql, [loan_id, share_id, *params]
+    return _events(sql, params, (*_EVENT_ROW, *_STEP_FIELDS))
+
+
+def _events_statement(loan_id: int, share_id: int | None, steps: str = "") -> tuple[str, list]:
+    authorized, posted = Disbursement.Status.AUTHORIZED, Repayment.Status.POSTED
+    if share_id is None:
+        return _EVENTS.format(steps=steps), [loan_id, authorized, loan_id, posted]
+    return _SHARE_EVENTS.format(steps=steps), [loan_id, share_id, authorized, loan_id, share_id, posted]
+
+
+def _events(sql: str, params: list, fields: tuple) -> tuple[list, list, StoredBalance | None]:
+    tranches, payments, current = [], [], None
+    for kind, (pk, value_date, amount, mode, *steps) in _fetch(sql, params, fields, split=True):
+        if kind == 0:
+            tranches.append(Tranche(f"d{pk}", value_date, amount))
+        elif kind == 1:
+            payments.append(Payment(f"r{pk}", value_date, amount, mode))
+        else:
+            current = StoredBalance(pk, value_date, tuple(steps))
+    return tranches, payments, current
 
 
 _END_BALANCE = f'UPDATE {_LB["table"]} SET {_LB["valid_to"]} = %s WHERE {_LB["id"]} = %s'
 
 
-def end_balance(pk: int, valid_to: date | None) -> None:
-    """Set when the balances row `pk` stops being valid (None: it is the current one again)."""
+def end_balance(pk: int, valid_to: date | None, following: dict | None = None) -> None:
+    """Set when the balances row `pk` stops being valid (None: it is the current one again).
+    `following`: the row that starts then, by field attname as `insert_values` takes it,
+    written with it: on PostgreSQL in the same statement."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if following is not None and connection.vendor == "postgresql":
+        sql, fields = _end_and_insert_statement()
+        defaults = _defaults(LoanBalance)
+        with prepared_cursor() as cursor:
+            values = [following.get(field.attname, defaults[field.attname]) for field in fields]
+            cursor.execute(sql, [valid_to, pk, *values])
+        return
     with prepared_cursor() as cursor:
-        value = connections[DEFAULT_DB_ALIAS].ops.adapt_datefield_value(valid_to)
-        cursor.execute(_END_BALANCE, [value, pk])
+        cursor.execute(_END_BALANCE, [connection.ops.adapt_datefield_value(valid_to), pk])
+    if following is not None:
+        insert_values(LoanBalance, following)
+
+
+@cache
+def _end_and_insert_statement() -> tuple[str, list]:
+    """The UPDATE ending a row and the INSERT of the next, as one statement. The new row takes
+    its loan from the row ended: so the UPDATE runs first (the current-row unique index then
+    sees the old row ended), and should it find no row, the INSERT fails (loan is NOT NULL)."""
+    loan = LoanBalance._meta.get_field("loan")
+    fields = [field for field in LoanBalance._meta.concrete_fields if not field.primary_key and field != loan]
+    columns = ", ".join(field.column for field in (loan, *fields))
+    marks = ", ".join(["%s"] * len(fields))
+    return (
+        f"WITH ended AS ({_END_BALANCE} RETURNING {loan.column})\n"
+        f"INSERT INTO {_LB['table']} ({columns}) VALUES ((SELECT {loan.column} FROM ended), {marks})"
+    ), fields
 
 
 def insert(instance: Model) -> Model:

@@ -15,7 +15,8 @@ from (`rewrite_from`), replays the sub-loan taking its balances from that day on
   row yet until close of day writes them.
 
 The usual repayment, dated on the business date and its sub-loan's last event, reads the current
-row, closes it and inserts one row (a few if due dates passed meanwhile): three statements.
+row with its events (`queries.events_and_balance`), closes it and inserts one row (a few if due
+dates passed meanwhile): one statement on PostgreSQL (`queries.end_balance`), two on SQLite.
 
 Close of day (fall due, overdue transfer, accrual, debt groups) will keep the figures it owns
 (`debt_group`, `interest_posted_to`, `last_close_date`, `restructured`) on these rows; a rewrite
@@ -49,16 +50,21 @@ class Rewrite:
 
 
 def rewrite_from(
-    loan_id: int, share_id: int | None, tranches: list[Tranche], *, since: date | None
+    loan_id: int,
+    share_id: int | None,
+    tranches: list[Tranche],
+    current: StoredBalance | None,
+    *,
+    since: date | None,
 ) -> Rewrite | None:
     """Where the sub-loan's rows are written again from after an event that changed it from
-    `since` on (None: from its first tranche). None when nothing is disbursed to it yet."""
+    `since` on (None: from its first tranche), given its `current` row
+    (`queries.events_and_balance`). None when nothing is disbursed to it yet."""
     if not tranches:
         return None
     first = min(tranche.value_date for tranche in tranches)
     if since is None:  # all again: whatever rows there are go, closed ones left without a current row too
         return Rewrite(loan_id, share_id, first, None, drop=True)
-    current = queries.current_balance(loan_id, share_id)
     if current is None or since <= first:
         return Rewrite(loan_id, share_id, first, None, drop=current is not None)
     day = min(since, current.valid_from + ONE_DAY)
@@ -80,15 +86,17 @@ def store_balances(rewrite: Rewrite, result: Result) -> int:
             steps = balance.steps
     if rewrite.drop:
         _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
-    if rewrite.previous is not None and (kept or rewrite.drop):
-        queries.end_balance(rewrite.previous.pk, kept[0].as_of if kept else None)
     rows = [
         _values(rewrite.loan_id, rewrite.share_id, balance, valid_to=following and following.as_of)
         for balance, following in zip(kept, [*kept[1:], None])  # noqa: B905 (one more None than rows)
     ]
-    if len(rows) == 1:
-        queries.insert_values(LoanBalance, rows[0])  # the usual repayment's: one plain INSERT
-    elif rows:
+    single = rows[0] if len(rows) == 1 else None
+    if rewrite.previous is not None and (kept or rewrite.drop):
+        # The usual repayment's: the current row ended and one row inserted, one statement on PostgreSQL.
+        queries.end_balance(rewrite.previous.pk, kept[0].as_of if kept else None, following=single)
+    elif single is not None:
+        queries.insert_values(LoanBalance, single)
+    if len(rows) > 1:
         LoanBalance.objects.bulk_create(LoanBalance(**values) for values in rows)
     return len(rows)
 
@@ -105,8 +113,8 @@ def rebuild_balances(*, loan_id: int, business_date: date) -> int:
         terms = loan_terms(loan.contract)
         for share in parts_of(loan):
             share_id = share.pk if share else None
-            tranches, payments = queries.events(loan.pk, share_id)
-            rewrite = rewrite_from(loan.pk, share_id, tranches, since=None)
+            tranches, payments, current = queries.events_and_balance(loan.pk, share_id)
+            rewrite = rewrite_from(loan.pk, share_id, tranches, current, since=None)
             if rewrite is not None:
                 result = replay(
                     terms,

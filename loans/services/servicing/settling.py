@@ -69,13 +69,12 @@ def settle(
     results = []
     for share in parts_of(loan):
         share_id = share.pk if share else None
-        tranches, payments = queries.events(loan.pk, share_id)
+        tranches, payments, current = queries.events_and_balance(loan.pk, share_id)
         ours = new is not None and new.share_id == share_id
         changed = new is None or ours  # another household's repayment changes nothing of this sub-loan
+        since_day = new.value_date if ours else since
         rewrite = (
-            balances.rewrite_from(loan.pk, share_id, tranches, since=new.value_date if ours else since)
-            if changed
-            else None
+            balances.rewrite_from(loan.pk, share_id, tranches, current, since=since_day) if changed else None
         )
         result = replay(
             terms,
