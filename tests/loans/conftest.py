@@ -1,6 +1,7 @@
 """What the loan tests share: a fund with money in the bank, its staff, an active loan."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal as D
 
 import pytest
@@ -9,8 +10,10 @@ from fund import roles
 from fund.models import Fund
 from ledger.models import Account
 from ledger.services import EntryDraft, Line, post_entry
-from loans.models import Repayment
-from loans.services.servicing.repayments import RepaymentInput, record_repayment
+from loans.models import Loan, Repayment
+from loans.selectors.position import loan_position
+from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
+from loans.services.servicing.repayments import RepaymentInput, record_repayment, reverse_repayment
 from tests.fund.factories import FundFactory
 from tests.loans import factories
 
@@ -70,3 +73,51 @@ def repay(loan, staff, day, amount, **kwargs):
     move_to(max(day, Fund.objects.get().business_date))
     entry = RepaymentInput(value_date=day, amount=amount, channel=Repayment.Channel.BANK_TRANSFER, **kwargs)
     return record_repayment(actor=staff["officer"], loan=loan, entry=entry)
+
+
+def sixty_million_loan(staff, bank) -> Loan:
+    """A loan signed and paid out in one tranche of 60 000 000 on START, for the property tests
+    that then apply any actions to it (`apply_action`)."""
+    loan = factories.signed_loan(
+        officer=staff["officer"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        signed_on=START,
+        number=f"HĐ-{uuid.uuid4()}",
+    )
+    first = record_disbursement(
+        actor=staff["officer"], loan=loan, value_date=START, amount=D(60_000_000), account=bank
+    )
+    authorize_disbursement(actor=staff["accountant"], disbursement=first)
+    return loan
+
+
+def apply_action(action, loan, staff, bank) -> None:
+    """One drawn action on the loan: ("repay", day, amount, shorten), ("repay_due", day),
+    ("reverse", which) or ("tranche", day, amount); days count from START."""
+    loan = Loan.objects.get(pk=loan.pk)
+    if action[0] == "repay":
+        _kind, day, amount, shorten = action
+        mode = (
+            Repayment.PrepaymentMode.SHORTEN_TERM if shorten else Repayment.PrepaymentMode.LOWER_INSTALLMENTS
+        )
+        repay(loan, staff, START + dt.timedelta(days=day), D(amount), prepayment_mode=mode)
+    elif action[0] == "repay_due":
+        day = START + dt.timedelta(days=action[1])
+        due = loan_position(loan, as_of=day).to_pay_now
+        if due > 0:
+            repay(loan, staff, day, due)
+    elif action[0] == "reverse":
+        posted = list(Repayment.objects.filter(loan=loan, status=Repayment.Status.POSTED).order_by("pk"))
+        if posted:
+            reverse_repayment(
+                actor=staff["accountant"], repayment=posted[action[1] % len(posted)], reason="Kiểm tra"
+            )
+    else:
+        _kind, day, amount = action
+        day = max(START + dt.timedelta(days=day), Fund.objects.get().business_date)
+        move_to(day)
+        tranche = record_disbursement(
+            actor=staff["officer"], loan=loan, value_date=day, amount=D(amount), account=bank
+        )
+        authorize_disbursement(actor=staff["accountant"], disbursement=tranche)

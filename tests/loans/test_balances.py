@@ -7,7 +7,6 @@ due 15/02 (ROW1), row 2 on 15/03 (ROW2).
 
 import contextlib
 import datetime as dt
-import uuid
 from decimal import Decimal as D
 from itertools import pairwise
 
@@ -22,16 +21,15 @@ from hypothesis import strategies as st
 from fund.models import Fund
 from ledger.selectors import accounts_total
 from loans.domain.engine import Balance
-from loans.models import Loan, LoanBalance, LoanTransaction, Repayment
+from loans.models import LoanBalance, LoanTransaction
 from loans.replaying import replay_part
 from loans.selectors.balances import StoredPosition, balances_as_of, stored_position
 from loans.selectors.position import loan_position
 from loans.services.servicing.balances import rebuild_balances
-from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
 from loans.services.servicing.repayments import reverse_repayment
 from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
-from tests.loans.conftest import ROW1, ROW2, START, move_to, repay
+from tests.loans.conftest import ROW1, ROW2, START, apply_action, move_to, repay, sixty_million_loan
 
 ONE_DAY = dt.timedelta(days=1)
 FAR = dt.date(2030, 1, 1)
@@ -274,49 +272,13 @@ actions = st.lists(
 def test_after_any_events_the_rows_are_the_replay_on_every_day_and_agree_with_the_gl(staff, bank, actions):
     with transaction.atomic():
         move_to(START)
-        loan = factories.signed_loan(
-            officer=staff["officer"],
-            approver=staff["approver"],
-            appraiser=staff["appraiser"],
-            signed_on=START,
-            number=f"HĐ-{uuid.uuid4()}",
-        )
-        first = record_disbursement(
-            actor=staff["officer"], loan=loan, value_date=START, amount=D(60_000_000), account=bank
-        )
-        authorize_disbursement(actor=staff["accountant"], disbursement=first)
+        loan = sixty_million_loan(staff, bank)
         for action in actions:
             # A refusal writes nothing, and does not move the business date either.
             with contextlib.suppress(ValidationError), transaction.atomic():
-                _apply(action, Loan.objects.get(pk=loan.pk), staff, bank)
+                apply_action(action, loan, staff, bank)
             assert_totals_are_the_gl()
         assert_rows_are_the_replay(loan, until=Fund.objects.get().business_date)
         transaction.set_rollback(True)
 
 
-def _apply(action, loan, staff, bank):
-    if action[0] == "repay":
-        _kind, day, amount, shorten = action
-        mode = (
-            Repayment.PrepaymentMode.SHORTEN_TERM if shorten else Repayment.PrepaymentMode.LOWER_INSTALLMENTS
-        )
-        repay(loan, staff, START + dt.timedelta(days=day), D(amount), prepayment_mode=mode)
-    elif action[0] == "repay_due":
-        day = START + dt.timedelta(days=action[1])
-        due = loan_position(loan, as_of=day).to_pay_now
-        if due > 0:
-            repay(loan, staff, day, due)
-    elif action[0] == "reverse":
-        posted = list(Repayment.objects.filter(loan=loan, status=Repayment.Status.POSTED).order_by("pk"))
-        if posted:
-            reverse_repayment(
-                actor=staff["accountant"], repayment=posted[action[1] % len(posted)], reason="Kiểm tra"
-            )
-    else:
-        _kind, day, amount = action
-        day = max(START + dt.timedelta(days=day), Fund.objects.get().business_date)
-        move_to(day)
-        tranche = record_disbursement(
-            actor=staff["officer"], loan=loan, value_date=day, amount=D(amount), account=bank
-        )
-        authorize_disbursement(actor=staff["accountant"], disbursement=tranche)

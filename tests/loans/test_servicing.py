@@ -6,7 +6,6 @@ The loan of the examples: 120.000.000 đ for 12 months at 12 %/year, equal princ
 
 import contextlib
 import datetime as dt
-import uuid
 from decimal import Decimal as D
 
 import pytest
@@ -35,7 +34,7 @@ from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from loans.services.servicing.settling import settle
 from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
-from tests.loans.conftest import ROW1, ROW2, START, move_to, repay
+from tests.loans.conftest import ROW1, ROW2, START, apply_action, move_to, repay, sixty_million_loan
 
 
 def sub_ledger(loan, name):
@@ -335,21 +334,11 @@ actions = st.lists(
 def test_after_any_actions_the_sub_ledger_and_the_gl_agree(staff, bank, actions):
     with transaction.atomic():
         move_to(START)
-        loan = factories.signed_loan(
-            officer=staff["officer"],
-            approver=staff["approver"],
-            appraiser=staff["appraiser"],
-            signed_on=START,
-            number=f"HĐ-{uuid.uuid4()}",
-        )
-        first = record_disbursement(
-            actor=staff["officer"], loan=loan, value_date=START, amount=D(60_000_000), account=bank
-        )
-        authorize_disbursement(actor=staff["accountant"], disbursement=first)
+        loan = sixty_million_loan(staff, bank)
         for action in actions:
             # A refusal comes with a message and writes nothing: the books must still agree.
             with contextlib.suppress(ValidationError):
-                _apply(action, loan, staff, bank)
+                apply_action(action, loan, staff, bank)
             assert_books_agree()
             replayed = replay_part(loan, None, as_of=Fund.objects.get().business_date)
             assert replayed.principal_outstanding == sub_ledger(loan, "principal")
@@ -368,28 +357,6 @@ def assert_nothing_left_to_settle(loan, staff):
         transaction.set_rollback(True)
 
 
-def _apply(action, loan, staff, bank):
-    loan = Loan.objects.get(pk=loan.pk)
-    if action[0] == "repay":
-        _kind, day, amount, shorten = action
-        mode = (
-            Repayment.PrepaymentMode.SHORTEN_TERM if shorten else Repayment.PrepaymentMode.LOWER_INSTALLMENTS
-        )
-        repay(loan, staff, START + dt.timedelta(days=day), D(amount), prepayment_mode=mode)
-    elif action[0] == "reverse":
-        posted = list(Repayment.objects.filter(loan=loan, status=Repayment.Status.POSTED).order_by("pk"))
-        if posted:
-            reverse_repayment(
-                actor=staff["accountant"], repayment=posted[action[1] % len(posted)], reason="Kiểm tra"
-            )
-    else:
-        _kind, day, amount = action
-        day = max(START + dt.timedelta(days=day), Fund.objects.get().business_date)
-        move_to(day)
-        tranche = record_disbursement(
-            actor=staff["officer"], loan=loan, value_date=day, amount=D(amount), account=bank
-        )
-        authorize_disbursement(actor=staff["accountant"], disbursement=tranche)
 
 
 @pytest.mark.parametrize(
