@@ -14,7 +14,7 @@ from loans.models import Loan, Repayment
 from loans.selectors.position import loan_position
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
 from loans.services.servicing.repayments import RepaymentInput, record_repayment, reverse_repayment
-from tests.fund.factories import FundFactory
+from tests.fund.factories import FundFactory, HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 
 START = dt.date(2026, 1, 15)
@@ -121,3 +121,22 @@ def apply_action(action, loan, staff, bank) -> None:
             actor=staff["officer"], loan=loan, value_date=day, amount=D(amount), account=bank
         )
         authorize_disbursement(actor=staff["accountant"], disbursement=tranche)
+
+
+def household_group_loan(staff, bank, *amounts: D) -> tuple[Loan, list]:
+    """A household group's loan paid out on START, `amounts[i]` to its i-th household; the loan
+    and its households in that order."""
+    group = HouseholdGroupFactory()
+    members = HouseholdMemberFactory.create_batch(len(amounts), borrower=group)
+    loan = factories.active_loan(
+        officer=staff["officer"],
+        accountant=staff["accountant"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        on=START,
+        account=bank,
+        borrower=group,
+        amount=sum(amounts, D(0)),
+        shares=list(zip(members, amounts, strict=True)),
+    )
+    return loan, members

@@ -27,9 +27,16 @@ from loans.selectors.balances import StoredPosition, balances_as_of, stored_posi
 from loans.selectors.position import loan_position
 from loans.services.servicing.balances import rebuild_balances
 from loans.services.servicing.repayments import reverse_repayment
-from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
-from tests.loans import factories
-from tests.loans.conftest import ROW1, ROW2, START, apply_action, move_to, repay, sixty_million_loan
+from tests.loans.conftest import (
+    ROW1,
+    ROW2,
+    START,
+    apply_action,
+    household_group_loan,
+    move_to,
+    repay,
+    sixty_million_loan,
+)
 
 ONE_DAY = dt.timedelta(days=1)
 FAR = dt.date(2030, 1, 1)
@@ -145,19 +152,7 @@ def test_a_reversal_rewrites_the_rows_from_the_reversed_repayments_date(loan, st
 
 
 def test_a_group_loan_has_a_series_per_household_and_a_repayment_writes_only_its_own(staff, bank):
-    group = HouseholdGroupFactory()
-    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
-    loan = factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        on=START,
-        account=bank,
-        borrower=group,
-        amount=D(50_000_000),
-        shares=[(first, D(30_000_000)), (second, D(20_000_000))],
-    )
+    loan, (first, second) = household_group_loan(staff, bank, D(30_000_000), D(20_000_000))
     shares = {share.member_id: share for share in loan.member_shares.all()}
     assert not LoanBalance.objects.filter(loan=loan, share__isnull=True).exists()
     assert [r.principal_outstanding for r in series(loan, shares[first.pk])] == [D(30_000_000)]
@@ -217,19 +212,7 @@ def test_rebuilding_drops_closed_rows_left_without_a_current_one(loan, staff):
 
 
 def test_the_loan_page_replays_a_group_loan_missing_a_households_rows(client, staff, bank):
-    group = HouseholdGroupFactory()
-    first, second = HouseholdMemberFactory.create_batch(2, borrower=group)
-    loan = factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        on=START,
-        account=bank,
-        borrower=group,
-        amount=D(50_000_000),
-        shares=[(first, D(30_000_000)), (second, D(20_000_000))],
-    )
+    loan, (first, second) = household_group_loan(staff, bank, D(30_000_000), D(20_000_000))
     move_to(dt.date(2026, 2, 1))
     client.force_login(staff["officer"])
     url = reverse("loans:loan_detail", args=[loan.pk])

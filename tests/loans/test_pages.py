@@ -22,9 +22,8 @@ from fund.models import DocumentType
 from loans.replaying import replay_part
 from loans.selectors.position import loan_position
 from loans.services.origination.applications import add_document
-from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
-from tests.loans.conftest import ROW1, START, move_to, repay
+from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay
 
 pytestmark = pytest.mark.django_db
 
@@ -196,19 +195,7 @@ def test_a_quote_is_its_parts_and_no_less_than_the_principal(late, days):
 
 @pytest.fixture
 def group_loan(staff, bank):
-    group = HouseholdGroupFactory()
-    members = HouseholdMemberFactory.create_batch(3, borrower=group)
-    return factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        on=START,
-        account=bank,
-        borrower=group,
-        amount=D(90_000_000),
-        shares=[(members[0], D(30_000_000)), (members[1], D(20_000_000)), (members[2], D(40_000_000))],
-    )
+    return household_group_loan(staff, bank, D(30_000_000), D(20_000_000), D(40_000_000))[0]
 
 
 def test_a_group_loan_shows_each_households_schedule_and_the_groups_total(client, group_loan, staff):

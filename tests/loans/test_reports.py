@@ -10,9 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from fund import roles
-from tests.fund.factories import HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
-from tests.loans.conftest import ROW1, START, move_to, repay
+from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay
 
 pytestmark = pytest.mark.django_db
 
@@ -108,19 +107,7 @@ def test_the_schedule_says_what_is_paid_and_left_of_each_row(client, staff, repa
 def group_loan(staff, bank):
     """A household group's loan of 50 million disbursed on START: 20 million to its first
     household, 30 to its second."""
-    group = HouseholdGroupFactory()
-    members = HouseholdMemberFactory.create_batch(2, borrower=group)
-    return factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
-        on=START,
-        account=bank,
-        borrower=group,
-        amount=D(50_000_000),
-        shares=[(members[0], D(20_000_000)), (members[1], D(30_000_000))],
-    )
+    return household_group_loan(staff, bank, D(20_000_000), D(30_000_000))[0]
 
 
 def test_a_group_schedule_has_the_groups_total_then_each_household(client, staff, group_loan):
