@@ -111,6 +111,16 @@ APPLICATIONS = [
         note="Giải ngân trực tiếp cho từng hộ theo danh sách được duyệt.",
     ),
     DemoApplication(
+        "02/HĐHT-UBND",
+        "VLD-NH",
+        150,
+        12,
+        "Mua cá giống và thức ăn cho vụ nuôi cá rô phi (demo).",
+        until="approved",
+        yearly_net_millions=(210,),
+        collateral=(("machinery", "Máy sục khí và máy cho cá ăn tự động", "Tổ hợp tác", 90, "0.6"),),
+    ),
+    DemoApplication(
         "07/HĐHT-UBND",
         "VLD-NH",
         150,

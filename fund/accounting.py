@@ -3,14 +3,21 @@
 A money event (what happened, in whole đồng) and, for a loan, the GL map of its product go in;
 the lines of a balanced journal entry come out. This is the only place in `loans` and `fund`
 that decides the accounts of a money event; services post what it returns. Pure: plain values
-in, `ledger.services.Line`s out, no database.
+in, `ledger.drafts.Line`s out, no database.
 
 Each event kind has its rule in `_RULES`: a list of legs, each an amount moved from one account
-(credited) to another (debited), so every entry balances by construction. A correction is the
-ledger's mirror of the entry it undoes (`ledger.services.reverse_entry`), not a rule here.
-The close of day brings its events here as new kinds with their rules: accrual, overdue
-transfer, non-accrual (memo 0043 / 009), provision, waiver, write-off, recovery, and the
-opening balances of a portfolio brought in.
+(credited) to another (debited), so every entry balances by construction. A leg names a loan
+account by its role in the product's GL map (`GLMap`), which is also how the loan's sub-ledger
+learns what the event did to each control account (`controls`): the loan and the GL are told
+the same thing by the same rule. A leg of a negative amount moves the money back (a release, an
+over-accrual reversed). A correction is the ledger's mirror of the entry it undoes
+(`ledger.services.reverse_entry`), not a rule here.
+
+Interest is on accrual (DESIGN.md "Ledger"): close of day accrues it to interest receivable
+(`Accrual`); a repayment collects it from there, accruing first whatever it pays that was not
+accrued yet. From the fund's non-accrual group on, interest is income only when paid: what was
+accrued is reversed and carried on the memo account of suspended interest (`Suspension`), and
+paid interest is released from it.
 """
 
 from collections.abc import Callable
@@ -20,17 +27,28 @@ from typing import NamedTuple
 
 from ledger.drafts import Line
 
+ZERO = Decimal(0)
+
 
 @dataclass(frozen=True)
 class GLMap:
     """The account codes a loan product posts to, each read from the product's account field
-    named in its metadata (`fields(GLMap)` is the one list of them). An account joins when an
-    event posts to it (overdue principal with the overdue transfer, interest receivable with
-    accrual): one field here, and `queries.lock_loan` reads it too."""
+    named in its metadata (`fields(GLMap)` is the one list of them; `queries.lock_loan` reads
+    them with the loan)."""
 
     principal: str = field(metadata={"product_field": "principal_account"})  # in term, by term class
+    overdue_principal: str = field(metadata={"product_field": "overdue_principal_account"})
+    interest_receivable: str = field(metadata={"product_field": "interest_receivable_account"})
+    late_interest_receivable: str = field(metadata={"product_field": "late_interest_receivable_account"})
     interest_income: str = field(metadata={"product_field": "interest_income_account"})
     late_interest_income: str = field(metadata={"product_field": "late_interest_income_account"})
+    # Accrued interest of an earlier fiscal year reversed at the non-accrual switch (6428).
+    interest_reversal: str = field(metadata={"product_field": "interest_reversal_account"})
+    suspended_interest: str = field(metadata={"product_field": "suspended_interest_account"})  # memo 0043
+    off_balance_contra: str = field(metadata={"product_field": "off_balance_contra_account"})  # memo 009
+    specific_provision: str = field(metadata={"product_field": "specific_provision_account"})
+    general_provision: str = field(metadata={"product_field": "general_provision_account"})
+    provision_expense: str = field(metadata={"product_field": "provision_expense_account"})
 
 
 def product_fields() -> dict[str, str]:
@@ -41,6 +59,46 @@ def product_fields() -> dict[str, str]:
 def gl_map(product) -> GLMap:
     """A loan product's GL map, from its accounts (a locked loan has it already: `queries.lock_loan`)."""
     return GLMap(**{name: getattr(product, account).code for name, account in product_fields().items()})
+
+
+# The control accounts a loan's sub-ledger keeps per loan (`loans.LoanTransaction`), each with
+# +1 when its balance is a debit (assets, memo debits) and -1 when a credit (provisions).
+# Suspended interest and suspended late interest share the memo account 0043; the loan keeps
+# them apart because each is released to its own income account when paid.
+CONTROLS = {
+    "principal": 1,
+    "overdue_principal": 1,
+    "interest_receivable": 1,
+    "late_interest_receivable": 1,
+    "suspended_interest": 1,
+    "suspended_late": 1,
+    "specific_provision": -1,
+    "general_provision": -1,
+}
+# A role that is not a GL map entry of its own: the account it posts to.
+_ALIASES = {"suspended_late": "suspended_interest"}
+
+
+def account(gl: GLMap, role: str) -> str:
+    """The code of the account a role (a GL map entry or a control) posts to."""
+    return getattr(gl, _ALIASES.get(role, role))
+
+
+@dataclass(frozen=True)
+class Booked:
+    """What a loan's sub-ledger holds on each control account (`CONTROLS`), in whole đồng."""
+
+    principal: Decimal = ZERO  # in term
+    overdue_principal: Decimal = ZERO
+    interest_receivable: Decimal = ZERO
+    late_interest_receivable: Decimal = ZERO
+    suspended_interest: Decimal = ZERO
+    suspended_late: Decimal = ZERO
+    specific_provision: Decimal = ZERO
+    general_provision: Decimal = ZERO
+
+
+# --- events ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -54,7 +112,12 @@ class Disbursement:
 
 @dataclass(frozen=True)
 class Repayment:
-    """A repayment received into a cash or bank account, as the engine allocated it."""
+    """A repayment received into a cash or bank account, as the engine allocated it.
+
+    `overdue_principal`: the part of `principal` paid on installments already overdue (close of
+    day moved them to the overdue account). `accruing`: the loan is not in non-accrual;
+    `booked`: what its sub-ledger holds before this repayment.
+    """
 
     principal: Decimal
     interest: Decimal
@@ -63,6 +126,9 @@ class Repayment:
     received_into: str  # the account's code
     contract: str  # the contract number, the reference of the loan's lines
     receipt: str = ""  # the payer's reference (a transfer's number), on the money's line
+    overdue_principal: Decimal = ZERO
+    accruing: bool = True
+    booked: Booked = Booked()
 
 
 @dataclass(frozen=True)
@@ -74,43 +140,164 @@ class CapitalReceipt:
     capital_account: str  # the source's
 
 
-Event = Disbursement | Repayment | CapitalReceipt
+@dataclass(frozen=True)
+class OverdueTransfer:
+    """Close of day: principal left unpaid past its due date moves to the overdue account of
+    its term (negative: back in term, after a back-dated repayment)."""
+
+    amount: Decimal
+    contract: str
+
+
+@dataclass(frozen=True)
+class Accrual:
+    """Close of day: the change of interest receivable that brings it to what the loan owes,
+    taken to income (negative: reversed, as at the non-accrual switch). `prior_year_*`: of a
+    reversal, the part accrued in an earlier fiscal year, no longer in this year's income:
+    reversed to an expense instead (6428)."""
+
+    interest: Decimal
+    late_interest: Decimal  # late interest and interest on unpaid interest together
+    contract: str
+    prior_year_interest: Decimal = ZERO
+    prior_year_late_interest: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """Close of day: the memo of suspended interest brought to what a non-accrual loan owes
+    (negative: released, as when a backdated repayment paid some)."""
+
+    interest: Decimal
+    late_interest: Decimal
+    contract: str
+
+
+@dataclass(frozen=True)
+class Provision:
+    """Month end: the loan's specific and general provisions brought to what they must be."""
+
+    specific: Decimal
+    general: Decimal
+    contract: str
+
+
+Event = Disbursement | Repayment | CapitalReceipt | OverdueTransfer | Accrual | Suspension | Provision
 
 
 class Leg(NamedTuple):  # a tuple: made several times on every repayment, cheaper than a dataclass
-    """`amount` debited to one account and credited to another, each line with its reference."""
+    """`amount` debited to one account and credited to another, each line with its reference;
+    a loan account named by its role in the GL map (`debit_role`, `credit_role`, else "")."""
 
     debit: str
     credit: str
     amount: Decimal
     debit_reference: str = ""
     credit_reference: str = ""
+    debit_role: str = ""
+    credit_role: str = ""
+
+
+def _move(gl: GLMap, debit: str, credit: str, amount: Decimal, refs: tuple[str, str] = ("", "")) -> Leg:
+    """A leg between two accounts, each a GL map role or (not a role) an account code."""
+
+    def side(name: str) -> tuple[str, str]:
+        if name in CONTROLS or name in _FIELDS:
+            return account(gl, name), name
+        return name, ""
+
+    (debit_code, debit_role), (credit_code, credit_role) = side(debit), side(credit)
+    return Leg(debit_code, credit_code, amount, refs[0], refs[1], debit_role, credit_role)
+
+
+_FIELDS = frozenset(f.name for f in fields(GLMap))
 
 
 def _disbursement(event: Disbursement, gl: GLMap) -> list[Leg]:
-    return [Leg(gl.principal, event.paid_from, event.amount, event.contract, event.contract)]
+    return [_move(gl, "principal", event.paid_from, event.amount, (event.contract, event.contract))]
 
 
 def _repayment(event: Repayment, gl: GLMap) -> list[Leg]:
-    # Interest is taken to income when it is paid (no accrual yet); penalties with late interest.
-    def paid(account: str, amount: Decimal) -> Leg:
-        return Leg(event.received_into, account, amount, event.receipt, event.contract)
-
-    return [
-        paid(gl.principal, event.principal),
-        paid(gl.interest_income, event.interest),
-        paid(gl.late_interest_income, event.late_interest + event.penalty),
+    """Principal from the overdue and in-term accounts; each kind of interest released from the
+    suspended memo first (income now), then collected from its receivable, accruing first what
+    it pays beyond what is accrued; a non-accrual loan's interest straight to income."""
+    cash, contract = event.received_into, event.contract
+    paid = (event.receipt, contract)
+    legs = [
+        _move(gl, cash, "principal", event.principal - event.overdue_principal, paid),
+        _move(gl, cash, "overdue_principal", event.overdue_principal, paid),
     ]
+    kinds = (
+        (event.interest, "interest_receivable", "interest_income", "suspended_interest"),
+        (
+            event.late_interest + event.penalty,
+            "late_interest_receivable",
+            "late_interest_income",
+            "suspended_late",
+        ),
+    )
+    for amount, receivable, income, suspended in kinds:
+        released = min(amount, max(getattr(event.booked, suspended), ZERO))
+        rest = amount - released
+        legs.append(_move(gl, cash, income, released, paid))
+        legs.append(_move(gl, "off_balance_contra", suspended, released, (contract, contract)))
+        if event.accruing:
+            unaccrued = max(rest - max(getattr(event.booked, receivable), ZERO), ZERO)
+            legs.append(_move(gl, receivable, income, unaccrued, (contract, contract)))
+            legs.append(_move(gl, cash, receivable, rest, paid))
+        else:
+            legs.append(_move(gl, cash, income, rest, paid))
+    return legs
 
 
 def _capital_receipt(event: CapitalReceipt, gl: None) -> list[Leg]:
     return [Leg(event.received_into, event.capital_account, event.amount)]
 
 
+def _overdue_transfer(event: OverdueTransfer, gl: GLMap) -> list[Leg]:
+    return [_move(gl, "overdue_principal", "principal", event.amount, (event.contract, event.contract))]
+
+
+def _accrual(event: Accrual, gl: GLMap) -> list[Leg]:
+    refs = (event.contract, event.contract)
+    return [
+        _move(gl, "interest_receivable", "interest_income", event.interest + event.prior_year_interest, refs),
+        _move(gl, "interest_receivable", "interest_reversal", -event.prior_year_interest, refs),
+        _move(
+            gl,
+            "late_interest_receivable",
+            "late_interest_income",
+            event.late_interest + event.prior_year_late_interest,
+            refs,
+        ),
+        _move(gl, "late_interest_receivable", "interest_reversal", -event.prior_year_late_interest, refs),
+    ]
+
+
+def _suspension(event: Suspension, gl: GLMap) -> list[Leg]:
+    refs = (event.contract, event.contract)
+    return [
+        _move(gl, "suspended_interest", "off_balance_contra", event.interest, refs),
+        _move(gl, "suspended_late", "off_balance_contra", event.late_interest, refs),
+    ]
+
+
+def _provision(event: Provision, gl: GLMap) -> list[Leg]:
+    refs = (event.contract, event.contract)
+    return [
+        _move(gl, "provision_expense", "specific_provision", event.specific, refs),
+        _move(gl, "provision_expense", "general_provision", event.general, refs),
+    ]
+
+
 _RULES: dict[type, Callable[..., list[Leg]]] = {
     Disbursement: _disbursement,
     Repayment: _repayment,
     CapitalReceipt: _capital_receipt,
+    OverdueTransfer: _overdue_transfer,
+    Accrual: _accrual,
+    Suspension: _suspension,
+    Provision: _provision,
 }
 
 
@@ -120,15 +307,28 @@ def legs(event: Event, gl: GLMap | None = None) -> list[Leg]:
 
 
 def lines(event: Event, gl: GLMap | None = None) -> list[Line]:
-    """The entry's lines: the debits, then the credits, one line per account and reference, in
-    the order the rule names them; nothing of zero."""
-    debits: dict[tuple[str, str], Decimal] = {}
-    credits: dict[tuple[str, str], Decimal] = {}
+    """The entry's lines: the debits, then the credits, one line per account and reference, net
+    of what the event moves both ways on it, in the order the rule names them; nothing of zero."""
+    net: dict[tuple[str, str], Decimal] = {}
     for leg in legs(event, gl):
         if leg.amount:
             debit, credit = (leg.debit, leg.debit_reference), (leg.credit, leg.credit_reference)
-            debits[debit] = debits.get(debit, 0) + leg.amount
-            credits[credit] = credits.get(credit, 0) + leg.amount
-    return [Line(account=code, debit=amount, reference=ref) for (code, ref), amount in debits.items()] + [
-        Line(account=code, credit=amount, reference=ref) for (code, ref), amount in credits.items()
+            net[debit] = net.get(debit, ZERO) + leg.amount
+            net[credit] = net.get(credit, ZERO) - leg.amount
+    return [
+        Line(account=code, debit=amount, reference=ref) for (code, ref), amount in net.items() if amount > 0
+    ] + [
+        Line(account=code, credit=-amount, reference=ref) for (code, ref), amount in net.items() if amount < 0
     ]
+
+
+def controls(event: Event, gl: GLMap) -> dict[str, Decimal]:
+    """What the event does to each of the loan's control accounts (`CONTROLS`), signed as the
+    account's balance: what the loan's sub-ledger records beside the entry."""
+    changes = dict.fromkeys(CONTROLS, ZERO)
+    for leg in legs(event, gl):
+        if leg.debit_role in CONTROLS:
+            changes[leg.debit_role] += leg.amount * CONTROLS[leg.debit_role]
+        if leg.credit_role in CONTROLS:
+            changes[leg.credit_role] -= leg.amount * CONTROLS[leg.credit_role]
+    return changes

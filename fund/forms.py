@@ -119,6 +119,7 @@ class LoanProductForm(ServiceModelForm):
                 label=field.label, help_text=field.help_text, required=field.required
             )
         self.fields["collateral_waiver_threshold"].required = False
+        self.fields["overdue_grace_days"].required = False  # empty: 0, overdue the day after its due date
         for name in _PERCENT_FIELDS:
             field = self.fields[name]
             self.fields[name] = PercentField(label=f"{field.label} (%)", required=True, places=6)
@@ -144,6 +145,8 @@ class LoanProductForm(ServiceModelForm):
         fields["allocation_order"] = [self.cleaned_data.get(f"allocation_{i}") for i in range(len(_ORDINALS))]
         if fields.get("collateral_waiver_threshold") is None:
             fields["collateral_waiver_threshold"] = Decimal(0)
+        if fields.get("overdue_grace_days") is None:
+            fields["overdue_grace_days"] = 0
         for name in POSTING_ACCOUNTS:
             if fields.get(name) is None:
                 fields.pop(name, None)
@@ -183,6 +186,8 @@ class FundForm(ServiceModelForm):
         self.fields["max_annual_rate"] = PercentField(
             label=f"{field.label} (%)", help_text=field.help_text, required=False
         )
+        for name in _KEPT_WHEN_EMPTY:
+            self.fields[name].required = False
         # Only lending accounts that are cash or bank: 111 and 112 in the chart.
         self.fields["lending_accounts"].queryset = self.fields["lending_accounts"].queryset.filter(
             code__regex=r"^11[12]"
@@ -194,10 +199,17 @@ class FundForm(ServiceModelForm):
                 label=_("First business date"), widget=DATE, help_text=_("Usually today.")
             )
 
-    def clean_max_annual_rate(self):
-        """Left empty: the rate it had (the Civil Code's 20 % for a new fund)."""
-        rate = self.cleaned_data["max_annual_rate"]
-        return self.instance.max_annual_rate if rate is None else rate
+    def clean(self):
+        """A setting left empty keeps what it was (its default for a new fund: the Civil Code's
+        20 % as the highest rate, non-accrual from group 2, accrual posted at month end)."""
+        cleaned = super().clean()
+        for name in _KEPT_WHEN_EMPTY:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+_KEPT_WHEN_EMPTY = ("max_annual_rate", "non_accrual_from_group", "accrual_posting")
 
 
 class AuthorityLevelForm(forms.Form):
@@ -245,9 +257,3 @@ class CapitalReceiptForm(forms.Form):
         self.fields["value_date"].initial = fund.business_date
 
 
-class BusinessDateForm(forms.Form):
-    to = forms.DateField(
-        label=_("New business date"),
-        widget=DATE,
-        help_text=_("Forward only. Transactions are dated on the business date unless told otherwise."),
-    )

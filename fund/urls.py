@@ -26,7 +26,6 @@ urlpatterns = [
     path("settings/", settings.fund_detail, name="fund_detail"),
     path("settings/setup/", settings.fund_setup, name="fund_setup"),
     path("settings/edit/", settings.fund_edit, name="fund_edit"),
-    path("settings/business-date/", settings.business_date_advance, name="business_date_advance"),
     path("settings/authority/new/", settings.authority_create, name="authority_create"),
     path("settings/authority/<int:pk>/edit/", settings.authority_edit, name="authority_edit"),
     path("settings/capital/sources/new/", settings.capital_source_create, name="capital_source_create"),

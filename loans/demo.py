@@ -3,10 +3,11 @@
 `load` (before the appraisal demo) adds applications that never reach an appraiser: drafts,
 submitted ones waiting in the queue and withdrawn ones. `load_servicing` (after it) takes the
 loans the appraisal demo approved through their contract, tranches and repayments: each is
-found by its borrower, and what happens to it is a plan below. The fund's business date moves
-forward with the repayments (as close of day would), so the loans have a few months of history:
-on time, late, a prepayment, a household repaid in full, a loan closed, a tranche waiting for
-authorization. Loans no plan names stay approved and undisbursed.
+found by its borrower, and what happens to it is a plan below. Close of day runs up to each
+repayment's date, so the loans have a few months of history: on time, late, a prepayment, a
+household repaid in full, a loan closed, a loan never repaid (in debt group 3, in non-accrual),
+a tranche waiting for authorization, with their accruals, overdue transfers and provisions.
+Loans no plan names stay approved and undisbursed.
 
 Everything goes through the real services as the demo users. Run twice, same data: an
 application is known by its borrower and purpose, and a loan with a contract was serviced.
@@ -22,11 +23,11 @@ from django.utils import timezone
 
 from fund.models import Borrower, LoanProduct, User
 from fund.selectors import business_date
-from fund.services import advance_business_date
 from loans.models import Loan, LoanStatus, Repayment
 from loans.replaying import parts_of, replay_part
 from loans.selectors.origination import missing_documents
 from loans.selectors.position import LoanPosition, SubLoan
+from loans.services.closing.days import close_until
 from loans.services.origination.applications import (
     ApplicationTerms,
     add_document,
@@ -237,8 +238,12 @@ PLANS = [
     ),
     # The demo co-op user's own loan: interest paid monthly, on time.
     ServicingPlan("1000123456", "04", payments=_monthly(range(1, 5))),
+    # Floods took the fish: nothing paid since the tranche. Close of day moves it through the
+    # debt groups into non-accrual and provisions it.
+    ServicingPlan("02/HĐHT-UBND", "05"),
 ]
-DAYS_AFTER_LAST_PAYMENT = 10  # the business date the demo ends on, after its last repayment
+DAYS_AFTER_LAST_PAYMENT = 11  # the business date the demo ends on, after its last repayment (a late
+# household then 10 days past due: the close of that day put its loan in debt group 2)
 
 
 def load_servicing(*, stdout) -> None:
@@ -264,16 +269,23 @@ def load_servicing(*, stdout) -> None:
             if plan.authorized:
                 payments += _dated(loan, plan)
         for number, (day, loan, payment) in enumerate(sorted(payments, key=lambda p: (p[0], p[1].pk)), 1):
-            advance_business_date(actor=accountant, to=day)
+            _close_until(day, accountant)
             _pay(loan, payment, day, number, officer=officer)
         if payments:
             last = max(day for day, _loan, _payment in payments)
-            advance_business_date(actor=accountant, to=last + dt.timedelta(days=DAYS_AFTER_LAST_PAYMENT))
+            _close_until(last + dt.timedelta(days=DAYS_AFTER_LAST_PAYMENT), accountant)
     if done:
         stdout.write(
             f"Demo loans serviced: {'; '.join(done)}. {len(payments)} repayments; "
             f"business date now {business_date():%d/%m/%Y}."
         )
+
+
+def _close_until(day: dt.date, accountant) -> None:
+    """Close of day up to `day` (the business date then), never beyond today."""
+    day = min(day, timezone.localdate())
+    if day > business_date():
+        close_until(actor=accountant, until=day)
 
 
 def _sign_and_disburse(plan: ServicingPlan, loan: Loan, start: dt.date, *, officer, accountant) -> str:

@@ -280,6 +280,14 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Repayments file (.xlsx)"), validators=[validate_import_size])
 
 
+class CloseOfDayForm(forms.Form):
+    until = forms.DateField(
+        label=_("Run close of day until the business date is"),
+        widget=DATE,
+        help_text=_("Each day before it is closed in order. At most today."),
+    )
+
+
 class PayoffQuoteForm(forms.Form):
     """A payoff quote: what repays the whole loan on a date, with no more repayments before it."""
 

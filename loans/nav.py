@@ -6,4 +6,5 @@ NAV_ITEMS = [
     NavItem(_("Loans"), "loans:applications", "loans.view_loan", _("Applications and loans by state")),
     NavItem(_("Repayments import"), "loans:repayment_import", "loans.add_repaymentimport", _("Loans")),
     NavItem(_("Tranches to authorize"), "loans:tranches", "loans.authorize_disbursement", _("Loans")),
+    NavItem(_("Close of day"), "loans:close_of_day", "fund.advance_business_date", _("Loans")),
 ]

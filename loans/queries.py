@@ -30,12 +30,12 @@ from functools import cache
 from types import SimpleNamespace
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import Model, Sum
 from djmoney.money import Money
 
 from common.db import prepared_cursor
 from fund import accounting
-from fund.accounting import GLMap
+from fund.accounting import Booked, GLMap
 from fund.models import Borrower, Fund, LoanProduct
 from fund.selectors import current_fund
 from ledger.models import Account
@@ -47,8 +47,10 @@ from loans.models import (
     LoanBalance,
     LoanContract,
     LoanStatus,
+    LoanTransaction,
     Repayment,
 )
+from loans.models.money import CONTROL_COLUMNS
 
 
 def _names(model: type[Model]) -> dict[str, str]:
@@ -70,6 +72,7 @@ class ServicedLoan:
     pk: int
     status: str
     created_at: datetime
+    accrual_suspended: bool  # interest is income only when paid (close of day's non-accrual)
     is_group_loan: bool
     # Its number and terms, read like a LoanContract (but its amount a Decimal); None until signed.
     contract: SimpleNamespace | None
@@ -102,6 +105,7 @@ _LOCK_FIELDS = (
     Loan._meta.get_field("id"),
     Loan._meta.get_field("status"),
     Loan._meta.get_field("created_at"),
+    Loan._meta.get_field("accrual_suspended"),
     Borrower._meta.get_field("type"),
     *(LoanContract._meta.get_field(name) for name in _CONTRACT),
     *(Account._meta.get_field("code") for _name in _GL),
@@ -110,7 +114,7 @@ _GL_JOINS = "".join(
     f"  JOIN {_A['table']} gl_{name} ON gl_{name}.{_A['id']} = p.{_P[field]}\n" for name, field in _GL.items()
 )
 _LOCK = f"""
-SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, b.{_B["type"]},
+SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_suspended"]}, b.{_B["type"]},
        {", ".join(f"c.{_C[name]}" for name in _CONTRACT)},
        {", ".join(f"gl_{name}.{_A['code']}" for name in _GL)}
   FROM {_L["table"]} l
@@ -131,12 +135,13 @@ def lock_loan(loan_id: int) -> ServicedLoan:
     rows = _fetch(_LOCK + lock, [loan_id], _LOCK_FIELDS)
     if not rows:
         raise Loan.DoesNotExist(f"No loan {loan_id}.")
-    pk, status, created_at, borrower_type, *values = rows[0]
+    pk, status, created_at, accrual_suspended, borrower_type, *values = rows[0]
     contract, codes = values[: len(_CONTRACT)], values[len(_CONTRACT) :]
     return ServicedLoan(
         pk=pk,
         status=status,
         created_at=created_at,
+        accrual_suspended=accrual_suspended,
         is_group_loan=borrower_type == Borrower.Type.HOUSEHOLD_GROUP,
         contract=SimpleNamespace(**dict(zip(_CONTRACT, contract, strict=True))) if contract[0] else None,
         gl=GLMap(**dict(zip(_GL, codes, strict=True))),
@@ -307,7 +312,7 @@ def _events(sql: str, params: list, fields: tuple) -> tuple[list, list, StoredBa
     return tranches, payments, current
 
 
-_END_BALANCE = f'UPDATE {_LB["table"]} SET {_LB["valid_to"]} = %s WHERE {_LB["id"]} = %s'
+_END_BALANCE = f"UPDATE {_LB['table']} SET {_LB['valid_to']} = %s WHERE {_LB['id']} = %s"
 
 
 def end_balance(pk: int, valid_to: date | None, following: dict | None = None) -> None:
@@ -390,6 +395,24 @@ def _insert_statement(model: type[Model]) -> tuple[str, list]:
     columns = ", ".join(connections[DEFAULT_DB_ALIAS].ops.quote_name(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     return f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks}) RETURNING {meta.pk.column}", fields
+
+
+def booked(loan_ids, *, until: date | None = None) -> dict[int, Booked]:
+    """What each loan's sub-ledger holds on its control accounts (`fund.accounting.CONTROLS`),
+    from its postings dated up to `until` (None: all); a loan with none is not in the answer."""
+    rows = LoanTransaction.objects.filter(loan_id__in=loan_ids)
+    if until is not None:
+        rows = rows.filter(value_date__lte=until)
+    sums = rows.values("loan_id").annotate(
+        total_principal=Sum("principal"), **{name: Sum(name) for name in CONTROL_COLUMNS}
+    )
+    return {
+        row["loan_id"]: Booked(
+            principal=row["total_principal"] - row["overdue_principal"],
+            **{name: row[name] for name in CONTROL_COLUMNS},
+        )
+        for row in sums
+    }
 
 
 # --- reading typed rows -------------------------------------------------------------------

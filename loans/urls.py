@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans.views import applications, contracts, disbursements, imports, loan, repayments, statements
+from loans.views import applications, closing, contracts, disbursements, imports, loan, repayments, statements
 
 app_name = "loans"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/statement.xlsx", statements.statement_xlsx, name="statement_xlsx"),
     path("<int:pk>/schedule.xlsx", statements.schedule_xlsx, name="schedule_xlsx"),
     path("documents/<int:pk>/", applications.document_download, name="document_download"),
+    path("close-of-day/", closing.close_of_day, name="close_of_day"),
     path("tranches/", disbursements.tranches, name="tranches"),
     path("tranches/<int:pk>/authorize/", disbursements.tranche_authorize, name="tranche_authorize"),
     path("tranches/<int:pk>/cancel/", disbursements.tranche_cancel, name="tranche_cancel"),

@@ -14,6 +14,11 @@ from fund.models.fields import vnd_field, vnd_only
 from fund.models.products import MAX_ANNUAL_RATE
 
 
+class AccrualPosting(models.TextChoices):
+    MONTH_END = "month_end", _("At month end, and when a repayment needs it")
+    DAILY = "daily", _("Every day")
+
+
 class Fund(CleanInputMixin, models.Model):
     """The fund whose books this installation keeps (`fund.selectors.current_fund()`).
 
@@ -65,6 +70,22 @@ class Fund(CleanInputMixin, models.Model):
         default=MAX_ANNUAL_RATE,
         help_text=_("No loan is lent above it; the Civil Code allows at most 20 %."),
     )
+    # Close of day (loans.services.closing): the fund's rules for classifying and accruing.
+    non_accrual_from_group = models.PositiveSmallIntegerField(
+        _("interest not taken to income from debt group"),
+        default=2,
+        choices=[(group, group) for group in range(2, 6)],
+        help_text=_("From this group on, accrued interest is reversed and kept off-balance until paid."),
+    )
+    worst_group_per_borrower = models.BooleanField(
+        _("a borrower's loans all take its worst group"), default=True
+    )
+    accrual_posting = models.CharField(
+        _("accrued interest posted"),
+        max_length=10,
+        choices=AccrualPosting.choices,
+        default=AccrualPosting.MONTH_END,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -101,6 +122,8 @@ class Fund(CleanInputMixin, models.Model):
             errors["max_annual_rate"] = _("The highest rate must be above 0 and at most %(max)s a year.") % {
                 "max": format_percent(MAX_ANNUAL_RATE, 0)
             }
+        if self.non_accrual_from_group is not None and not 2 <= self.non_accrual_from_group <= 5:
+            errors["non_accrual_from_group"] = _("Choose a debt group from 2 to 5.")
         if errors:
             raise ValidationError(errors)
 

@@ -99,6 +99,8 @@ POSTING_ACCOUNTS: dict[str, tuple[str, str | dict[str, str]]] = {
     "late_interest_receivable_account": ("asset", "13882"),
     "interest_income_account": ("income", "5151"),
     "late_interest_income_account": ("income", "5152"),
+    "interest_reversal_account": ("expense", "6428"),
+    "suspended_interest_account": ("off_balance", "0043"),
     "specific_provision_account": ("asset", "22931"),
     "general_provision_account": ("asset", "22932"),
     "provision_expense_account": ("expense", "6426"),
@@ -120,9 +122,9 @@ class ProductStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a newer version")
 
 
-def _account_fk(verbose_name):
+def _account_fk(verbose_name, **kwargs):
     return models.ForeignKey(
-        "ledger.Account", verbose_name=verbose_name, on_delete=models.PROTECT, related_name="+"
+        "ledger.Account", verbose_name=verbose_name, on_delete=models.PROTECT, related_name="+", **kwargs
     )
 
 
@@ -168,6 +170,11 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
     )
     allocation_order = models.JSONField(_("repayment allocation order"), default=default_allocation_order)
 
+    overdue_grace_days = models.PositiveSmallIntegerField(
+        _("days before unpaid principal is overdue"),
+        default=0,
+        help_text=_("Unpaid principal moves to the overdue account this many days after its due date."),
+    )
     # Debt groups by days past due: group 1 below group2_from_days, ..., group 5 from group5_from_days.
     group2_from_days = models.PositiveSmallIntegerField(_("group 2 from (days past due)"), default=10)
     group3_from_days = models.PositiveSmallIntegerField(_("group 3 from (days past due)"), default=91)
@@ -201,6 +208,8 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
     late_interest_receivable_account = _account_fk(_("late interest receivable"))
     interest_income_account = _account_fk(_("interest income"))
     late_interest_income_account = _account_fk(_("late interest income"))
+    interest_reversal_account = _account_fk(_("accrued interest of earlier years reversed"))
+    suspended_interest_account = _account_fk(_("suspended interest (off-balance)"))
     specific_provision_account = _account_fk(_("specific provision"))
     general_provision_account = _account_fk(_("general provision"))
     provision_expense_account = _account_fk(_("provision expense"))
@@ -426,6 +435,11 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
                         _("Group %(group)s must start after group %(previous)s.")
                         % {"group": group, "previous": group - 1},
                     )
+        grace = self.overdue_grace_days
+        if grace is not None and starts[0] is not None and grace >= starts[0]:
+            refuse(
+                "overdue_grace_days", _("The days before principal is overdue must be fewer than group 2's.")
+            )
         rates = self.provision_rates
         for group, rate in rates.items():
             if rate is not None and not Decimal(0) <= rate <= Decimal(1):

@@ -12,8 +12,8 @@ from fund.services.borrowers import (
 from fund.services.capital import create_capital_source, record_capital_receipt
 from fund.services.documents import save_document_type
 from fund.services.fund import (
-    advance_business_date,
     create_authority_level,
+    next_business_date,
     set_up_fund,
     update_authority_level,
     update_fund,
@@ -30,9 +30,9 @@ from fund.services.products import (
 __all__ = [
     "add_borrower_document",
     "add_household_member",
-    "advance_business_date",
     "change_borrower_status",
     "create_authority_level",
+    "next_business_date",
     "create_borrower",
     "create_capital_source",
     "create_product",

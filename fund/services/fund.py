@@ -25,6 +25,9 @@ FUND_FIELDS = (
     "exposure_cap",
     "exposure_charter_share",
     "max_annual_rate",
+    "non_accrual_from_group",
+    "worst_group_per_borrower",
+    "accrual_posting",
 )
 
 
@@ -48,7 +51,7 @@ def set_up_fund(
 def update_fund(
     *, actor: User, fields: Mapping[str, Any], lending_accounts: Iterable[Account] | None = None
 ) -> Fund:
-    """Change the fund's settings. The business date moves only by `advance_business_date`."""
+    """Change the fund's settings. The business date moves only by close of day."""
     require_permission(actor, "fund.change_fund")
     with transaction.atomic():
         fund = locked_fund()
@@ -61,22 +64,18 @@ def update_fund(
     return fund
 
 
-def advance_business_date(*, actor: User, to: dt.date) -> Fund:
-    """Move the business date forward (close of day). Never backwards nor beyond today's
-    calendar date; the same date is a no-op."""
-    require_permission(actor, "fund.advance_business_date")
-    if to > timezone.localdate():
-        raise ValidationError({"to": _("The business date cannot be after today.")})
-    with transaction.atomic():
-        fund = locked_fund()
-        if to < fund.business_date:
-            raise ValidationError(
-                _("The business date is %(current)s; it cannot go back to %(to)s.")
-                % {"current": fund.business_date.strftime("%d/%m/%Y"), "to": to.strftime("%d/%m/%Y")}
-            )
-        if to != fund.business_date:
-            fund.business_date = to
-            fund.save(update_fields=["business_date"])
+def next_business_date(fund: Fund) -> Fund:
+    """Close of day's last step: the business date becomes the next day, never beyond today's
+    calendar date (Asia/Ho_Chi_Minh). Only close of day calls it (`loans.services.closing`),
+    with the fund locked (`locked_fund`), in the transaction that closed the day."""
+    following = fund.business_date + dt.timedelta(days=1)
+    if following > timezone.localdate():
+        raise ValidationError(
+            _("%(date)s is not over yet: its close of day runs from tomorrow.")
+            % {"date": fund.business_date.strftime("%d/%m/%Y")}
+        )
+    fund.business_date = following
+    fund.save(update_fields=["business_date"])
     return fund
 
 

@@ -1,4 +1,5 @@
-"""The fund's own page: its settings, business date, approval authority and capital."""
+"""The fund's own page: its settings, approval authority and capital (close of day, which moves
+the business date, is the loans' `loans.views.closing`)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fund import selectors, services
-from fund.forms import AuthorityLevelForm, BusinessDateForm, CapitalReceiptForm, CapitalSourceForm, FundForm
+from fund.forms import AuthorityLevelForm, CapitalReceiptForm, CapitalSourceForm, FundForm
 from fund.models import AuthorityLevel, Fund
 from fund.services.capital import create_capital_source, record_capital_receipt
 from fund.views.common import form_page
@@ -27,28 +28,6 @@ def fund_detail(request):
 
 
 DETAIL = "fund:fund_detail"
-
-
-@login_required
-@permission_required("fund.advance_business_date", raise_exception=True)
-def business_date_advance(request):
-    """Move the business date forward by hand, until close of day does it each night."""
-    fund = Fund.objects.first()
-    if fund is None:
-        return redirect("fund:fund_setup")
-    form = BusinessDateForm(request.POST or None, initial={"to": fund.business_date})
-    return form_page(
-        request,
-        form=form,
-        save=lambda: services.advance_business_date(actor=request.user, to=form.cleaned_data["to"]),
-        done=lambda moved: (
-            _("The business date is now %(date)s.") % {"date": f"{moved.business_date:%d/%m/%Y}"},
-            reverse(DETAIL),
-        ),
-        title=_("Move the business date forward"),
-        back_url=reverse(DETAIL),
-        submit=_("Move forward"),
-    )
 
 
 @login_required

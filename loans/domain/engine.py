@@ -34,6 +34,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from common.money import ZERO, format_vnd, round_vnd
+from loans.domain.classification import days_past_due
 from loans.domain.daycount import BASES
 from loans.domain.schedule import (
     LOWER_INSTALLMENTS,
@@ -282,9 +283,7 @@ class Balance:
 
     def days_past_due(self, day: date) -> int:
         """On `day` (no event since `as_of`): days since the oldest unpaid row fell due."""
-        if self.oldest_unpaid_due_date is None or self.oldest_unpaid_due_date >= day:
-            return 0
-        return (day - self.oldest_unpaid_due_date).days
+        return days_past_due(self.oldest_unpaid_due_date, day)
 
 
 @dataclass

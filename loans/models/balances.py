@@ -8,7 +8,8 @@ day after (what is left unpaid is overdue). They are derived data, not the ledge
 event or a reversal deletes the rows from its date and writes them again from a replay.
 
 What moves by itself is not stored but derived: days past due from `oldest_unpaid_due_date`;
-interest accrued beyond `valid_from` from the figures and `interest_posted_to`. So nothing is
+interest accrued beyond `valid_from` by the replay. What is posted of it (to interest
+receivable) is a booking, kept in the loan's sub-ledger (`LoanTransaction`). So nothing is
 rewritten daily, and "which loans cross an arrears band or fall due on D" is a range scan on a
 date of the current rows, and the position on any past date is one indexed query
 (`loans.selectors.balances`).
@@ -20,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fund.models.fields import vnd_field, vnd_only
+from loans.domain.classification import days_past_due
 
 MONEY = (
     "principal_in_term",
@@ -52,9 +54,6 @@ class LoanBalance(models.Model):
     principal_overdue = vnd_field(_("principal overdue"))
     # In-term interest accrued and not yet due, on valid_from (rounded, as the replay's).
     interest_accrued = vnd_field(_("interest accrued"))
-    # Up to which day accrued interest is posted to interest receivable. Nothing posts accrual
-    # yet (close of day will): NULL means nothing is posted.
-    interest_posted_to = models.DateField(_("interest posted up to"), null=True, blank=True)
     interest_due = vnd_field(_("interest due"))  # fallen due on valid_from, overdue the next day
     interest_overdue = vnd_field(_("interest overdue"))
     late_interest = vnd_field(_("late interest"))  # on overdue principal, owed on valid_from
@@ -62,12 +61,10 @@ class LoanBalance(models.Model):
     next_due_date = models.DateField(_("next due date"), null=True, blank=True)
     next_due_amount = vnd_field(_("next due amount"))
     oldest_unpaid_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True)
-    # Kept by close of day (not computed yet): the group by days past due, restructurings, the
-    # last business date close of day brought this row to.
-    debt_group = models.PositiveSmallIntegerField(_("debt group"), default=1)
+    # Kept by restructuring (not built yet). The debt group is the loan's (`Loan.debt_group`, its
+    # history in `DebtGroupChange`): close of day decides it for the whole loan and borrower.
     restructured = models.BooleanField(_("restructured"), default=False)
     restructure_count = models.PositiveSmallIntegerField(_("times restructured"), default=0)
-    last_close_date = models.DateField(_("last close of day"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("loan balance")
@@ -88,9 +85,6 @@ class LoanBalance(models.Model):
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
                 name="loans_balance_valid_to_after_from",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(debt_group__gte=1, debt_group__lte=5), name="loans_balance_debt_group"
             ),
             *vnd_only("loans_balance", *MONEY),
         ]
@@ -125,8 +119,7 @@ class LoanBalance(models.Model):
 
     def days_past_due(self, day: dt.date) -> int:
         """On `day`, within the row: days since the oldest unpaid installment fell due."""
-        oldest = self.oldest_unpaid_due_date
-        return (day - oldest).days if oldest is not None and oldest < day else 0
+        return days_past_due(self.oldest_unpaid_due_date, day)
 
     def exact_on(self, day: dt.date) -> bool:
         """Whether the row's step figures are the sub-loan's on `day` (a day it is valid on).

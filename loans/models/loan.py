@@ -74,6 +74,11 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
 
+    # Kept by close of day (loans.services.closing), its history in DebtGroupChange.
+    debt_group = models.PositiveSmallIntegerField(_("debt group"), default=1)
+    # From the fund's non-accrual group on: interest is income only when paid.
+    accrual_suspended = models.BooleanField(_("interest not taken to income"), default=False)
+
     class Meta:
         verbose_name = _("loan")
         verbose_name_plural = _("loans")
@@ -90,6 +95,9 @@ class Loan(ConcurrentTransitionMixin, models.Model):
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_loan_amount_positive"),
             models.CheckConstraint(condition=models.Q(term_months__gte=1), name="loans_loan_term_positive"),
+            models.CheckConstraint(
+                condition=models.Q(debt_group__gte=1, debt_group__lte=5), name="loans_loan_debt_group"
+            ),
             *vnd_only("loans_loan", "amount", "approved_amount"),
         ]
         indexes = [models.Index(fields=["status", "borrower"], name="loans_loan_status_idx")]

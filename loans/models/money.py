@@ -3,8 +3,11 @@
 `LoanTransaction` is the sub-ledger: one row per posting the loan made, never changed, each
 pointing at its journal entry. Its `principal` is the change in what the borrower owes (a
 disbursement adds, a repayment takes away, a reversal undoes); its `interest`, `late_interest`
-and `penalty` are what was collected. Summed over all rows they are the loan's balances, and
-over all loans they equal the GL control accounts.
+and `penalty` are what was collected. The control columns (`CONTROL_COLUMNS`) are what the
+posting did to each of the loan's control accounts, as the posting rules say
+(`fund.accounting.controls`): principal overdue (in term is `principal` less it), interest
+receivable, suspended interest, provisions. Summed over all rows they are what the loan has on
+the books, and over all loans they equal the GL control accounts (`manage.py reconcile`).
 """
 
 from django.conf import settings
@@ -12,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.money import MONEY_DIGITS
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
 from loans.domain.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
@@ -206,6 +210,24 @@ class Repayment(models.Model):
         pass
 
 
+# The control accounts a transaction records besides `principal`, as `fund.accounting.CONTROLS`
+# names them (its "principal" is in term: `principal` less `overdue_principal` here).
+CONTROL_COLUMNS = (
+    "overdue_principal",
+    "interest_receivable",
+    "late_interest_receivable",
+    "suspended_interest",
+    "suspended_late",
+    "specific_provision",
+    "general_provision",
+)
+
+
+def _control(verbose_name):
+    # Signed, in whole đồng; internal book-keeping figures, so plain decimals without a currency.
+    return models.DecimalField(verbose_name, max_digits=MONEY_DIGITS, decimal_places=0, default=0)
+
+
 class LoanTransaction(models.Model):
     """One line of the loan's sub-ledger, with the journal entry that posted it."""
 
@@ -213,6 +235,11 @@ class LoanTransaction(models.Model):
         DISBURSEMENT = "disbursement", _("Disbursement")
         REPAYMENT = "repayment", _("Repayment")
         REVERSAL = "reversal", _("Reversal")
+        # Close of day (loans.services.closing), one of each per loan and day at most.
+        OVERDUE = "overdue", _("Overdue transfer")
+        ACCRUAL = "accrual", _("Interest accrual")
+        SUSPENSION = "suspension", _("Suspended interest")
+        PROVISION = "provision", _("Provision")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="transactions")
     share = models.ForeignKey(
@@ -228,6 +255,13 @@ class LoanTransaction(models.Model):
     interest = vnd_field(_("interest"))
     late_interest = vnd_field(_("late interest"))
     penalty = vnd_field(_("interest on unpaid interest"))
+    overdue_principal = _control(_("principal overdue"))
+    interest_receivable = _control(_("interest receivable"))
+    late_interest_receivable = _control(_("late interest receivable"))
+    suspended_interest = _control(_("suspended interest"))
+    suspended_late = _control(_("suspended late interest"))
+    specific_provision = _control(_("specific provision"))
+    general_provision = _control(_("general provision"))
     disbursement = models.ForeignKey(
         Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )
@@ -248,7 +282,11 @@ class LoanTransaction(models.Model):
         constraints = [
             *vnd_only("loans_transaction", "amount", "principal", "interest", "late_interest", "penalty"),
         ]
-        indexes = [models.Index(fields=["loan", "value_date"], name="loans_transaction_loan_idx")]
+        indexes = [
+            models.Index(fields=["loan", "value_date"], name="loans_transaction_loan_idx"),
+            # Close of day: the loans with an event booked on the day it closes.
+            models.Index(fields=["booking_date"], name="loans_transaction_booked_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.kind} {self.amount}"

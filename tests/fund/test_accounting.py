@@ -7,14 +7,50 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fund import accounting
-from fund.accounting import CapitalReceipt, Disbursement, GLMap, Repayment
+from fund.accounting import (
+    Accrual,
+    Booked,
+    CapitalReceipt,
+    Disbursement,
+    GLMap,
+    OverdueTransfer,
+    Provision,
+    Repayment,
+    Suspension,
+)
 from ledger.services import Line
 
 # The default chart's accounts of a short-term product (fund.models.products.POSTING_ACCOUNTS).
-GL = GLMap(principal="128311", interest_income="5151", late_interest_income="5152")
+GL = GLMap(
+    principal="128311",
+    overdue_principal="128312",
+    interest_receivable="13881",
+    late_interest_receivable="13882",
+    interest_income="5151",
+    late_interest_income="5152",
+    interest_reversal="6428",
+    suspended_interest="0043",
+    off_balance_contra="009",
+    specific_provision="22931",
+    general_provision="22932",
+    provision_expense="6426",
+)
 BANK, CASH, CHARTER = "11211", "1111", "41111"
 
-# Each event kind and its legs, as (debit account, credit account, amount).
+
+def repayment(**given) -> Repayment:
+    fields = {
+        "principal": D(10_000_000),
+        "interest": D(1_223_014),
+        "late_interest": D(20_000),
+        "penalty": D(5_000),
+        "received_into": CASH,
+        "contract": "HĐ-01",
+    }
+    return Repayment(**(fields | given))
+
+
+# Each event kind and its legs that move something, as (debit account, credit account, amount).
 RULES = [
     pytest.param(
         Disbursement(amount=D(50_000_000), paid_from=BANK, contract="HĐ-01"),
@@ -22,32 +58,86 @@ RULES = [
         id="disbursement: loan principal in term / the lending account",
     ),
     pytest.param(
-        Repayment(
-            principal=D(10_000_000),
-            interest=D(1_223_014),
-            late_interest=D(20_000),
-            penalty=D(5_000),
-            received_into=CASH,
-            contract="HĐ-01",
-        ),
+        repayment(overdue_principal=D(4_000_000)),
+        [
+            (CASH, "128311", D(6_000_000)),
+            (CASH, "128312", D(4_000_000)),
+            (("13881", "5151", D(1_223_014))),  # nothing accrued yet: accrued as it is paid
+            (CASH, "13881", D(1_223_014)),
+            (("13882", "5152", D(25_000))),  # late interest and penalty together
+            (CASH, "13882", D(25_000)),
+        ],
+        id="repayment: principal in term and overdue; interest accrued and collected from receivable",
+    ),
+    pytest.param(
+        repayment(booked=Booked(interest_receivable=D(1_000_000), late_interest_receivable=D(30_000))),
         [
             (CASH, "128311", D(10_000_000)),
-            (CASH, "5151", D(1_223_014)),  # interest straight to income: no accrual yet
-            (CASH, "5152", D(25_000)),  # late interest and penalty together
+            (("13881", "5151", D(223_014))),  # only what month end had not accrued
+            (CASH, "13881", D(1_223_014)),
+            (CASH, "13882", D(25_000)),
         ],
-        id="repayment: the receiving account / principal, interest income, late-interest income",
+        id="repayment after a month-end accrual: collected from receivable, the rest accrued first",
+    ),
+    pytest.param(
+        repayment(accruing=False, booked=Booked(suspended_interest=D(1_000_000), suspended_late=D(25_000))),
+        [
+            (CASH, "128311", D(10_000_000)),
+            (CASH, "5151", D(1_000_000)),  # suspended interest paid: income now...
+            ("009", "0043", D(1_000_000)),  # ...and off the memo
+            (CASH, "5151", D(223_014)),  # not on the memo yet: straight to income
+            (CASH, "5152", D(25_000)),
+            ("009", "0043", D(25_000)),
+        ],
+        id="repayment in non-accrual: income when paid, released from the suspended-interest memo",
     ),
     pytest.param(
         CapitalReceipt(amount=D(10**12), received_into=BANK, capital_account=CHARTER),
         [(BANK, CHARTER, D(10**12))],
         id="capital receipt: the receiving account / the source's capital account",
     ),
+    pytest.param(
+        OverdueTransfer(amount=D(10_000_000), contract="HĐ-01"),
+        [("128312", "128311", D(10_000_000))],
+        id="overdue transfer: overdue principal / principal in term",
+    ),
+    pytest.param(
+        Accrual(interest=D(1_000_000), late_interest=D(30_000), contract="HĐ-01"),
+        [("13881", "5151", D(1_000_000)), ("13882", "5152", D(30_000))],
+        id="accrual: interest receivable / interest income; late interest receivable / late interest income",
+    ),
+    pytest.param(
+        Accrual(
+            interest=D(-1_500_000),
+            late_interest=D(-30_000),
+            contract="HĐ-01",
+            prior_year_interest=D(400_000),
+        ),
+        [
+            ("13881", "5151", D(-1_100_000)),  # this year's accrual reversed from income
+            ("13881", "6428", D(-400_000)),  # last year's, to an expense
+            ("13882", "5152", D(-30_000)),
+        ],
+        id="non-accrual switch: accrued interest reversed, this year's from income, earlier years' to 6428",
+    ),
+    pytest.param(
+        Suspension(interest=D(1_500_000), late_interest=D(30_000), contract="HĐ-01"),
+        [("0043", "009", D(1_500_000)), ("0043", "009", D(30_000))],
+        id="suspension: memo suspended interest / off-balance contra",
+    ),
+    pytest.param(
+        Provision(specific=D(2_000_000), general=D(-75_000), contract="HĐ-01"),
+        [("6426", "22931", D(2_000_000)), ("6426", "22932", D(-75_000))],
+        id="provision: provision expense / specific and general provisions (negative: released)",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("event", "expected"), RULES)
 def test_each_event_kind_moves_money_between_the_accounts_its_rule_names(event, expected):
-    assert [(leg.debit, leg.credit, leg.amount) for leg in accounting.legs(event, GL)] == expected
+    assert [
+        (leg.debit, leg.credit, leg.amount) for leg in accounting.legs(event, GL) if leg.amount
+    ] == expected
 
 
 def test_every_event_kind_has_a_rule():
@@ -55,15 +145,8 @@ def test_every_event_kind_has_a_rule():
 
 
 def test_a_repayment_is_one_debit_of_what_was_paid_then_a_credit_per_portion():
-    event = Repayment(
-        principal=D(10_000_000),
-        interest=D(1_223_014),
-        late_interest=D(0),
-        penalty=D(0),
-        received_into=BANK,
-        contract="HĐ-01",
-        receipt="UNC 123",
-    )
+    event = repayment(received_into=BANK, receipt="UNC 123", late_interest=D(0), penalty=D(0))
+    # Accrued as it is paid and collected at once: the receivable nets to nothing in the entry.
     assert accounting.lines(event, GL) == [
         Line(account=BANK, debit=D(11_223_014), reference="UNC 123"),
         Line(account="128311", credit=D(10_000_000), reference="HĐ-01"),
@@ -79,8 +162,62 @@ def test_a_disbursement_carries_the_contract_number_on_both_lines():
     ]
 
 
+def test_a_negative_leg_moves_the_money_back():
+    released = Provision(specific=D(-2_000_000), general=D(0), contract="HĐ-01")
+    assert accounting.lines(released, GL) == [
+        Line(account="22931", debit=D(2_000_000), reference="HĐ-01"),
+        Line(account="6426", credit=D(2_000_000), reference="HĐ-01"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (
+            repayment(overdue_principal=D(4_000_000), booked=Booked(interest_receivable=D(1_000_000))),
+            {
+                "principal": D(-6_000_000),
+                "overdue_principal": D(-4_000_000),
+                "interest_receivable": D(-1_000_000),
+            },
+        ),
+        (
+            repayment(accruing=False, booked=Booked(suspended_interest=D(700_000))),
+            {"principal": D(-10_000_000), "suspended_interest": D(-700_000)},
+        ),
+        (
+            OverdueTransfer(amount=D(10_000_000), contract=""),
+            {"principal": D(-10_000_000), "overdue_principal": D(10_000_000)},
+        ),
+        (
+            Accrual(interest=D(-1_500_000), late_interest=D(0), contract="", prior_year_interest=D(400_000)),
+            {"interest_receivable": D(-1_500_000)},
+        ),
+        (
+            Suspension(interest=D(5), late_interest=D(7), contract=""),
+            {"suspended_interest": D(5), "suspended_late": D(7)},
+        ),
+        (
+            Provision(specific=D(9), general=D(-3), contract=""),
+            {"specific_provision": D(9), "general_provision": D(-3)},
+        ),
+    ],
+)
+def test_the_sub_ledger_is_told_what_each_event_did_to_the_loan_control_accounts(event, expected):
+    changes = accounting.controls(event, GL)
+    assert {role: amount for role, amount in changes.items() if amount} == expected
+
+
 amounts = st.integers(min_value=0, max_value=10**15).map(D)
+signed = st.integers(min_value=-(10**15), max_value=10**15).map(D)
 codes = st.sampled_from([BANK, CASH, "11212"])
+booked = st.builds(
+    Booked,
+    interest_receivable=signed,
+    late_interest_receivable=signed,
+    suspended_interest=signed,
+    suspended_late=signed,
+)
 events = st.one_of(
     st.builds(Disbursement, amount=amounts, paid_from=codes, contract=st.just("HĐ-01")),
     st.builds(
@@ -92,8 +229,14 @@ events = st.one_of(
         received_into=codes,
         contract=st.just("HĐ-01"),
         receipt=st.text(max_size=20),
+        accruing=st.booleans(),
+        booked=booked,
     ),
     st.builds(CapitalReceipt, amount=amounts, received_into=codes, capital_account=st.just(CHARTER)),
+    st.builds(OverdueTransfer, amount=signed, contract=st.just("HĐ-01")),
+    st.builds(Accrual, interest=signed, late_interest=signed, contract=st.just("HĐ-01")),
+    st.builds(Suspension, interest=signed, late_interest=signed, contract=st.just("HĐ-01")),
+    st.builds(Provision, specific=signed, general=signed, contract=st.just("HĐ-01")),
 )
 
 
@@ -101,8 +244,13 @@ events = st.one_of(
 def test_every_entry_balances_in_positive_whole_dong_without_zero_lines(event):
     lines = accounting.lines(event, GL)
     assert sum(line.debit for line in lines) == sum(line.credit for line in lines)
-    assert sum(line.debit for line in lines) == sum(leg.amount for leg in accounting.legs(event, GL))
     for line in lines:
         amount = line.debit or line.credit
         assert (line.debit == 0) != (line.credit == 0)
         assert amount > 0 and amount == amount.to_integral_value()
+
+
+@given(st.builds(repayment, principal=amounts, interest=amounts, accruing=st.booleans(), booked=booked))
+def test_a_repayment_debits_exactly_what_was_received(event):
+    received = sum(line.debit for line in accounting.lines(event, GL) if line.account == CASH)
+    assert received == event.principal + event.interest + event.late_interest + event.penalty

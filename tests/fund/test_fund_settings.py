@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from fund import selectors, services
@@ -106,26 +105,6 @@ def test_officers_cannot_set_up_or_change_the_fund(officer, fund):
     with pytest.raises(PermissionDenied):
         services.update_fund(actor=officer, fields={"name": "Khác"})
     assert Fund.objects.get().name == fund.name
-
-
-def test_the_business_date_only_moves_forward(accountant, fund):
-    assert services.advance_business_date(actor=accountant, to=dt.date(2026, 3, 3)).business_date == dt.date(
-        2026, 3, 3
-    )
-    errors = refused(lambda: services.advance_business_date(actor=accountant, to=dt.date(2026, 3, 1)))
-    assert "cannot go back" in errors["__all__"][0]
-    assert selectors.business_date() == dt.date(2026, 3, 3)
-
-
-def test_the_business_date_never_passes_today(accountant, fund, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda: dt.date(2026, 3, 10))
-    for beyond in (dt.date(9999, 12, 31), dt.date(2026, 3, 11)):
-        errors = refused(lambda day=beyond: services.advance_business_date(actor=accountant, to=day))
-        assert errors["to"] == ["The business date cannot be after today."]
-    assert selectors.business_date() == dt.date(2026, 3, 2)
-    assert services.advance_business_date(actor=accountant, to=dt.date(2026, 3, 10)).business_date == dt.date(
-        2026, 3, 10
-    )
 
 
 def test_a_fund_opens_on_its_first_business_date_never_after_today(accountant):
@@ -315,18 +294,3 @@ def test_officers_cannot_record_capital(fund, accountant, officer):
             actor=officer, source=source, amount=Decimal(1000), account=Account.objects.get(code="1111")
         )
     assert not JournalEntry.objects.exists()
-
-
-def test_an_accountant_moves_the_business_date_forward_never_back(client, accountant, fund):
-    client.force_login(accountant)
-    url = reverse("fund:business_date_advance")
-    assert client.post(url, {"to": "2026-03-05"}).status_code == 302
-    assert Fund.objects.get().business_date.isoformat() == "2026-03-05"
-    refused = client.post(url, {"to": "2026-03-01"})
-    assert refused.status_code == 200 and refused.context["form"].errors
-    assert Fund.objects.get().business_date.isoformat() == "2026-03-05"
-
-
-def test_an_officer_cannot_move_the_business_date(client, officer, fund):
-    client.force_login(officer)
-    assert client.post(reverse("fund:business_date_advance"), {"to": "2026-03-05"}).status_code == 403

@@ -247,7 +247,7 @@ def test_the_fund_page_invites_setting_up_then_shows_the_fund(as_accountant):
 @pytest.mark.parametrize(
     ("url_name", "form"),
     [
-        ("fund:business_date_advance", {"to": "2026-03-03"}),
+        ("loans:close_of_day", {"until": "2026-03-03"}),
         ("fund:authority_create", {"name": "Giám đốc", "max_amount": "1.000.000"}),
         ("fund:capital_source_create", {"kind": "state_budget", "name": "Ngân sách"}),
     ],

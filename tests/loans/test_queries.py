@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from fund.accounting import GLMap, gl_map
+from fund.accounting import GLMap, gl_map, product_fields
 from loans.models import Loan
 from loans.queries import lock_loan, lock_loan_row
 from tests.loans import factories
@@ -38,11 +38,7 @@ def test_a_locked_loan_has_its_contract_terms_and_its_products_accounts(loan):
     assert (
         locked.gl
         == gl_map(product)
-        == GLMap(
-            principal=product.principal_account.code,
-            interest_income=product.interest_income_account.code,
-            late_interest_income=product.late_interest_income_account.code,
-        )
+        == GLMap(**{name: getattr(product, field).code for name, field in product_fields().items()})
     )
 
 

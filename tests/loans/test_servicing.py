@@ -357,8 +357,6 @@ def assert_nothing_left_to_settle(loan, staff):
         transaction.set_rollback(True)
 
 
-
-
 @pytest.mark.parametrize(
     ("day", "problem"),
     [

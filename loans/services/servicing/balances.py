@@ -18,9 +18,8 @@ The usual repayment, dated on the business date and its sub-loan's last event, r
 row with its events (`queries.events_and_balance`), closes it and inserts one row (a few if due
 dates passed meanwhile): one statement on PostgreSQL (`queries.end_balance`), two on SQLite.
 
-Close of day (fall due, overdue transfer, accrual, debt groups) will keep the figures it owns
-(`debt_group`, `interest_posted_to`, `last_close_date`, `restructured`) on these rows; a rewrite
-writes them at their defaults for now, as nothing sets them yet.
+Close of day writes the rows of the days it closes the same way (`loans.services.closing`);
+what it decides beyond the replay (debt group, accrual suspended) is the loan's, not a row's.
 """
 
 from dataclasses import dataclass

@@ -21,12 +21,14 @@ from django.db.models import Count, Q, Sum
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from common.money import ZERO
 from fund import accounting
+from fund.accounting import Booked
 from fund.selectors import current_fund
 from ledger.models import JournalEntry
 from ledger.services import EntryDraft, post_entry, reverse_entry
 from loans import queries
-from loans.domain.engine import PREPAYMENT, Allocation, Payment, Result, Tranche, replay
+from loans.domain.engine import OVERDUE_PRINCIPAL, PREPAYMENT, Allocation, Payment, Result, Tranche, replay
 from loans.models import (
     Loan,
     LoanMemberShare,
@@ -36,11 +38,13 @@ from loans.models import (
     ScheduleRow,
     ScheduleVersion,
 )
+from loans.models.money import CONTROL_COLUMNS
 from loans.queries import ServicedLoan
 from loans.replaying import loan_terms, parts_of
 from loans.services.servicing import balances
 from loans.services.transitions import apply_transition
 
+NOTHING_BOOKED = Booked()
 _MEMO_MAX = JournalEntry._meta.get_field("memo").max_length
 PORTIONS = ("principal", "interest", "late_interest", "penalty")
 _REASONS = {
@@ -199,6 +203,9 @@ def post_repayment(
         received_into=repayment.account.code,
         contract=reference,
         receipt=repayment.reference,
+        overdue_principal=sum((p.amount for p in allocation.parts if p.slot == OVERDUE_PRINCIPAL), ZERO),
+        accruing=not loan.accrual_suspended,
+        booked=queries.booked([loan.pk]).get(loan.pk, NOTHING_BOOKED),
     )
     entry = post_entry(
         EntryDraft(
@@ -226,8 +233,14 @@ def post_repayment(
             penalty=allocation.penalty,
             repayment=repayment,
             journal_entry=entry,
+            **control_columns(accounting.controls(event, loan.gl)),
         )
     )
+
+
+def control_columns(controls: dict[str, Decimal]) -> dict[str, Decimal]:
+    """A sub-ledger row's control columns from what the posting rules say an event did."""
+    return {name: controls[name] for name in CONTROL_COLUMNS}
 
 
 def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -> LoanTransaction:
@@ -254,6 +267,7 @@ def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -
         repayment=repayment,
         reverses=current,
         journal_entry=entry,
+        **{name: -getattr(current, name) for name in CONTROL_COLUMNS},
     )
 
 

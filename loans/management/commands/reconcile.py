@@ -1,0 +1,36 @@
+"""Print the loans' sub-ledger against the GL per control account, as of a date; exit 1 on any
+difference (`loans.selectors.reconciliation`)."""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from common.money import format_vnd
+from fund.selectors import current_fund
+from loans.selectors.reconciliation import reconciliation
+
+
+class Command(BaseCommand):
+    help = "Compare the loans' control accounts with the GL as of a date; exit 1 on any difference."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the business date)"
+        )
+
+    def handle(self, *args, as_of: dt.date | None = None, **options):
+        as_of = as_of or current_fund().business_date
+        rows = reconciliation(as_of=as_of)
+        self.stdout.write(f"Reconciliation as of {as_of:%d/%m/%Y}")
+        self.stdout.write(f"{'account':<10} {'loans':>22} {'GL':>22} {'difference':>22}  name")
+        for row in rows:
+            self.stdout.write(
+                f"{row.code:<10} {format_vnd(row.loans):>22} {format_vnd(row.gl):>22} "
+                f"{format_vnd(row.difference):>22}  {row.name}"
+            )
+        differing = [row.code for row in rows if row.difference]
+        if differing:
+            raise CommandError(
+                f"{len(differing)} control accounts differ: {', '.join(differing)}", returncode=1
+            )
+        self.stdout.write(self.style.SUCCESS("Every control account agrees with the GL."))

@@ -1,0 +1,67 @@
+"""Which loans the close of a business date looks at.
+
+Month end (and every day when the fund posts accrual daily) brings every loan's interest and
+provisions to the books: every active loan, and closed ones that still hold something on them.
+An ordinary day touches only the loans with something that day, found on the current stored
+balances rows (`loans.models.LoanBalance`) and the sub-ledger's booking dates:
+- an installment falling due, or overdue from the next day (`next_due_date` up to the day after);
+- days past due reaching the first day of a debt group, or a product's days before overdue;
+- an event booked that day or the day before (a repayment entered while the day closed, on a
+  loan it had not locked yet, is booked on the day closed: the next close picks it up);
+- with the fund's borrower rule, every other active loan of the borrowers of those.
+"""
+
+from datetime import date, timedelta
+
+from django.db.models import Q, Sum
+
+from fund.models import LoanProduct
+from loans.models import Loan, LoanBalance, LoanStatus, LoanTransaction
+from loans.models.money import CONTROL_COLUMNS
+
+ONE_DAY = timedelta(days=1)
+
+
+def loans_to_close(day: date, *, full: bool, worst_of_borrower: bool) -> list[int]:
+    """The ids of the loans the close of `day` looks at, in id order (the order they are locked in).
+    `full`: the day posts accrual and provisions for every loan."""
+    ids = (set(_active().values_list("pk", flat=True)) | _closed_with_balances()) if full else _touched(day)
+    if worst_of_borrower and ids:
+        borrowers = Loan.objects.filter(pk__in=ids).values("borrower_id")
+        ids |= set(_active().filter(borrower_id__in=borrowers).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def _active():
+    return Loan.objects.filter(status=LoanStatus.ACTIVE)
+
+
+def _closed_with_balances() -> set[int]:
+    """Closed loans whose sub-ledger still holds something (a provision to release)."""
+    sums = (
+        LoanTransaction.objects.filter(loan__status=LoanStatus.CLOSED)
+        .values("loan_id")
+        .annotate(**{f"{name}_sum": Sum(name) for name in CONTROL_COLUMNS})
+    )
+    held = Q()
+    for name in CONTROL_COLUMNS:
+        held |= ~Q(**{f"{name}_sum": 0})
+    return set(sums.filter(held).values_list("loan_id", flat=True))
+
+
+def _touched(day: date) -> set[int]:
+    current = LoanBalance.objects.filter(valid_to__isnull=True)
+    products = LoanProduct.objects.filter(loans__status=LoanStatus.ACTIVE).distinct()
+    starts = set()
+    for bands in products.values_list(
+        "group2_from_days", "group3_from_days", "group4_from_days", "group5_from_days"
+    ):
+        starts.update(bands)
+    crossing = [day - timedelta(days=start) for start in starts]
+    touched = current.filter(
+        Q(next_due_date__lte=day + ONE_DAY)
+        | Q(oldest_unpaid_due_date__in=crossing)
+        | Q(oldest_unpaid_due_date__isnull=False, loan__product__overdue_grace_days__gt=0)
+    ).values_list("loan_id", flat=True)
+    booked = LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY).values_list("loan_id", flat=True)
+    return set(touched) | set(booked)

@@ -1,0 +1,55 @@
+"""Close of day: the accountant chooses up to which date, sees what it will touch, and runs it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from common.forms import run_service, show_service_errors
+from fund.models import Fund
+from loans.forms import CloseOfDayForm
+from loans.models import CloseOfDay
+from loans.services.closing.days import ONE_DAY, PERMISSION, close_until, plan_until
+
+
+@login_required
+def close_of_day(request):
+    """`?until=` shows what closing up to that date touches; posting it with `confirm` runs it."""
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    fund = Fund.objects.first()
+    if fund is None:
+        return redirect("fund:fund_setup")
+    data = request.POST if request.method == "POST" else request.GET if "until" in request.GET else None
+    form = CloseOfDayForm(data, initial={"until": timezone.localdate()})
+    plan = None
+    if form.is_bound and form.is_valid():
+        until = form.cleaned_data["until"]
+        try:
+            plan = plan_until(until)
+        except ValidationError as error:
+            show_service_errors(form, error)
+        if plan is not None and request.method == "POST":
+            closed = run_service(form, lambda: close_until(actor=request.user, until=until))
+            if closed is not None:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d day closed; the business date is now %(date)s.",
+                        "%(count)d days closed; the business date is now %(date)s.",
+                        len(closed),
+                    )
+                    % {"count": len(closed), "date": f"{closed[-1].business_date + ONE_DAY:%d/%m/%Y}"},
+                )
+                return redirect("loans:close_of_day")
+    context = {
+        "form": form,
+        "plan": plan,
+        "business_date": fund.business_date,
+        "recent": CloseOfDay.objects.select_related("closed_by")[:15],
+        "title": _("Close of day"),
+    }
+    return render(request, "loans/close_of_day.html", context, status=400 if form.errors else 200)
