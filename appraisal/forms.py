@@ -216,16 +216,8 @@ class CollateralForm(forms.Form):
 
     @classmethod
     def for_item(cls, item: Collateral, *args, **kwargs):
-        initial = {
-            "type": item.type,
-            "description": item.description,
-            "owner": item.owner,
-            "valuation": item.valuation.amount,
-            "valued_on": item.valued_on,
-            "loan_to_value": item.loan_to_value,
-            "provisioning_value": item.provisioning_value.amount,
-        }
-        return cls(*args, initial=initial, **kwargs)
+        # The form's fields are the item's own (a VNDField shows an amount of money as it is).
+        return cls(*args, initial={name: getattr(item, name) for name in cls.base_fields}, **kwargs)
 
     def terms(self) -> CollateralTerms:
         return CollateralTerms(**self.cleaned_data)
