@@ -175,10 +175,7 @@ def _submitted(application: DemoApplication, borrower: Borrower, officer) -> Loa
     loan = new_application(
         actor=officer,
         borrower=borrower,
-        product_code=application.product_code,
-        amount=Decimal(application.amount_millions * M),
-        term_months=application.term_months,
-        purpose=application.purpose,
+        application=application,
         proposed_collateral="; ".join(item[1] for item in application.collateral),
     )
     return submit_application(actor=officer, loan=loan, note="Hồ sơ đầy đủ, đề nghị thẩm định.")

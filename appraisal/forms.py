@@ -21,7 +21,7 @@ from appraisal.services import (
     RecommendationInput,
     StatementFigures,
 )
-from common.forms import DATE, PercentField, VNDField, run_service
+from common.forms import DATE, PercentField, VNDField, cleaned_input, run_service
 from common.money import format_vnd
 from common.text import LONG_TEXT_MAX
 from loans.forms import ActionForm
@@ -216,16 +216,8 @@ class CollateralForm(forms.Form):
 
     @classmethod
     def for_item(cls, item: Collateral, *args, **kwargs):
-        initial = {
-            "type": item.type,
-            "description": item.description,
-            "owner": item.owner,
-            "valuation": item.valuation.amount,
-            "valued_on": item.valued_on,
-            "loan_to_value": item.loan_to_value,
-            "provisioning_value": item.provisioning_value.amount,
-        }
-        return cls(*args, initial=initial, **kwargs)
+        # The form's fields are the item's own (a VNDField shows an amount of money as it is).
+        return cls(*args, initial={name: getattr(item, name) for name in cls.base_fields}, **kwargs)
 
     def terms(self) -> CollateralTerms:
         return CollateralTerms(**self.cleaned_data)
@@ -284,17 +276,7 @@ class RecommendationForm(forms.Form):
         return cls(*args, initial=initial, **kwargs)
 
     def recommendation(self) -> RecommendationInput:
-        data = self.cleaned_data
-        return RecommendationInput(
-            decision=data["decision"],
-            amount=data["amount"],
-            term_months=data["term_months"],
-            annual_rate=data["annual_rate"],
-            grace_months=data["grace_months"] or 0,
-            conditions=data["conditions"],
-            rejection_reasons=data["rejection_reasons"],
-            opinion=data["opinion"],
-        )
+        return cleaned_input(RecommendationInput, self, grace_months=self.cleaned_data["grace_months"] or 0)
 
 
 class CompleteForm(ActionForm):
@@ -360,13 +342,10 @@ class ApproveForm(forms.Form):
         return [self[f"share_{share.pk}"] for share in self.shares]
 
     def terms(self) -> ApprovalTerms:
-        data = self.cleaned_data
-        given = {share.pk: data.get(f"share_{share.pk}") for share in self.shares}
-        return ApprovalTerms(
-            amount=data["amount"],
-            term_months=data["term_months"],
-            annual_rate=data["annual_rate"],
-            conditions=data["conditions"],
+        given = {share.pk: self.cleaned_data.get(f"share_{share.pk}") for share in self.shares}
+        return cleaned_input(
+            ApprovalTerms,
+            self,
             # All empty: the requested shares (the service allows that when the amount is unchanged).
             shares=given if any(value is not None for value in given.values()) else None,
         )

@@ -16,7 +16,6 @@ or a temporary SQLite file (never the project's db.sqlite3).
 """
 
 import argparse
-import multiprocessing
 import os
 import shutil
 import sys
@@ -24,6 +23,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,8 +41,9 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 
+from bench.processes import seconds_together  # noqa: E402
 from ledger.selectors import account_balance, trial_balance  # noqa: E402
 from ledger.services import EntryDraft, Line, post_entries, post_entry  # noqa: E402
 
@@ -94,31 +95,10 @@ def _post_singles(run: str, numbers: range) -> None:
         post_entry(draft(run, n), created_by=None)
 
 
-def _in_process(work, args, start_at: float) -> None:
-    connections.close_all()  # a forked process needs its own connection
-    while time.time() < start_at:
-        time.sleep(0.001)
-    work(*args)
-    connections.close_all()
-
-
 def at_once(work, run: str, count: int, workers: int) -> float:
     """Per second, `work(run, numbers)` shared among `workers` processes started together."""
-    connections.close_all()
-    start_at = time.time() + 0.5
-    processes = [
-        multiprocessing.get_context("fork").Process(
-            target=_in_process, args=(work, (run, range(w, count, workers)), start_at)
-        )
-        for w in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join()
-        if process.exitcode:
-            raise SystemExit(f"a process failed ({process.exitcode})")
-    return count / (time.time() - start_at)
+    shares = [range(w, count, workers) for w in range(workers)]
+    return count / seconds_together(lambda numbers: partial(work, run, numbers), shares)
 
 
 def singles(count: int, workers: int) -> None:

@@ -11,11 +11,11 @@ that the sub-ledger and the GL agree afterwards.
 """
 
 import argparse
-import multiprocessing
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,18 +30,19 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Sum  # noqa: E402
 
 from bench import portfolio  # noqa: E402
+from bench.processes import seconds_together  # noqa: E402
 from fund.models import Fund  # noqa: E402
 from ledger.selectors import accounts_total  # noqa: E402
 from loans.models import Loan, LoanTransaction, ScheduleRow  # noqa: E402
 from loans.services.servicing.repayments import RepaymentInput, record_repayment  # noqa: E402
 
 
-def _repay(loan_ids: list[int], start_at: float) -> None:
-    connections.close_all()  # a forked process needs its own connection
+def _repayments(loan_ids: list[int]) -> Callable[[], None]:
+    """The work of recording each loan's first installment; what it reads first is not timed."""
     user = portfolio.bench_user()
     first = ScheduleRow.objects.filter(version__loan_id=loan_ids[0], position=0).get()
     entry = RepaymentInput(
@@ -51,27 +52,17 @@ def _repay(loan_ids: list[int], start_at: float) -> None:
         reference="bench",
     )
     loans = {loan.pk: loan for loan in Loan.objects.filter(pk__in=loan_ids)}
-    while time.time() < start_at:
-        time.sleep(0.001)
-    for pk in loan_ids:
-        record_repayment(actor=user, loan=loans[pk], entry=entry)
-    connections.close_all()
+
+    def repay() -> None:
+        for pk in loan_ids:
+            record_repayment(actor=user, loan=loans[pk], entry=entry)
+
+    return repay
 
 
 def repayments_per_second(loan_ids: list[int], workers: int) -> float:
-    connections.close_all()
-    start_at = time.time() + 0.5
     shares = [loan_ids[w::workers] for w in range(workers)]
-    processes = [
-        multiprocessing.get_context("fork").Process(target=_repay, args=(share, start_at)) for share in shares
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join()
-        if process.exitcode:
-            raise SystemExit(f"a repayment process failed ({process.exitcode})")
-    return len(loan_ids) / (time.time() - start_at)
+    return len(loan_ids) / seconds_together(_repayments, shares)
 
 
 def main() -> None:

@@ -5,9 +5,10 @@ fields from the model but skips the model's own validation (the service does tha
 `show_service_errors` puts what a service refused on the form, field by field.
 """
 
+import dataclasses
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from common.money import MAX_AMOUNT, format_vnd, parse_vnd
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+Input = TypeVar("Input")
 
 
 def show_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -105,6 +107,14 @@ class ServiceModelForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+def cleaned_input(kind: type[Input], form: forms.BaseForm, **computed: Any) -> Input:
+    """A service's input dataclass from a valid form: each of its fields the form has, as typed,
+    then what the form works out itself (`computed`) over them; its defaults fill the rest."""
+    names = {field.name for field in dataclasses.fields(kind)}
+    typed = {name: value for name, value in form.cleaned_data.items() if name in names}
+    return kind(**{**typed, **computed})
 
 
 def run_service(form: forms.BaseForm, call: Callable[[], Any]) -> Any | None:

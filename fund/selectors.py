@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import format_vnd
+from common.querysets import filter_given
 from fund.models import (
     AuthorityLevel,
     Borrower,
@@ -173,12 +174,7 @@ def borrower_list(
             | Q(commune__icontains=search)
             | Q(district__icontains=search)
         )
-    if type:
-        borrowers = borrowers.filter(type=type)
-    if province:
-        borrowers = borrowers.filter(province=province)
-    if status:
-        borrowers = borrowers.filter(status=status)
+    borrowers = filter_given(borrowers, type=type, province=province, status=status)
     households = Count("members", filter=Q(members__left_on__isnull=True))
     return borrowers.annotate(household_count=households).order_by("name", "pk")
 

@@ -89,8 +89,6 @@ class AccountAdmin(admin.ModelAdmin):
 class JournalLineInline(ReadOnly, admin.TabularInline):
     model = JournalLine
     fields = ["account", "debit", "credit", "reference"]
-    readonly_fields = fields
-    extra = 0
 
 
 @admin.register(JournalEntry)
@@ -102,7 +100,7 @@ class JournalEntryAdmin(ReadOnly, admin.ModelAdmin):
     ordering = ["-year", "-sequence"]
     list_select_related = ["created_by"]
     inlines = [JournalLineInline]
-    readonly_fields = [
+    fields = [
         "number",
         "value_date",
         "memo",
@@ -113,7 +111,6 @@ class JournalEntryAdmin(ReadOnly, admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
-    fields = readonly_fields
 
     def get_actions(self, request):
         return {}
@@ -122,8 +119,6 @@ class JournalEntryAdmin(ReadOnly, admin.ModelAdmin):
 class PeriodEventInline(ReadOnly, admin.TabularInline):
     model = PeriodEvent
     fields = ["action", "actor", "at", "reason"]
-    readonly_fields = fields
-    extra = 0
 
 
 @admin.register(Period)
@@ -133,7 +128,6 @@ class PeriodAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["__str__", "state"]
     list_filter = ["state", "year"]
     fields = ["year", "month", "state"]
-    readonly_fields = fields
     inlines = [PeriodEventInline]
 
     def get_actions(self, request):

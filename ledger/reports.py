@@ -84,6 +84,16 @@ def _both(text) -> list[str]:
 # --- the journal ----------------------------------------------------------------------
 
 
+def _posting_columns() -> list[Column]:
+    """What a journal line posts, as the journal and an account's ledger both show it."""
+    return [
+        Column(_("Account"), "text", 10),
+        Column(_("Line reference"), "text", 16),
+        Column(_("Debit"), "money", total=True),
+        Column(_("Credit"), "money", total=True),
+    ]
+
+
 def journal_sheet(lines: Iterable[tuple], *, description: str) -> Sheet:
     columns = [
         Column(_("Entry"), "text", 13),
@@ -91,10 +101,7 @@ def journal_sheet(lines: Iterable[tuple], *, description: str) -> Sheet:
         Column(_("Memo"), "text", 40),
         Column(_("Source"), "text", 12),
         Column(_("Source reference"), "text", 16),
-        Column(_("Account"), "text", 10),
-        Column(_("Line reference"), "text", 16),
-        Column(_("Debit"), "money", total=True),
-        Column(_("Credit"), "money", total=True),
+        *_posting_columns(),
     ]
     rows = (
         (f"{year}-{sequence:06d}", value_date, memo, kind, ref, code, reference, debit, credit)
@@ -151,10 +158,7 @@ def ledger_detail_sheet(detail: LedgerDetail) -> Sheet:
         Column(_("Value date"), "date"),
         Column(_("Entry"), "text", 13),
         Column(_("Memo"), "text", 40),
-        Column(_("Account"), "text", 10),
-        Column(_("Line reference"), "text", 16),
-        Column(_("Debit"), "money", total=True),
-        Column(_("Credit"), "money", total=True),
+        *_posting_columns(),
         Column(_("Balance"), "money"),
     ]
     rows = [(detail.date_from, "", _("Opening balance"), account.code, "", None, None, detail.opening)]

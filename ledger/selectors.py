@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from common.money import ZERO
 from common.names import localized_name
+from common.querysets import filter_given
 from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine
 
 # --- the chart as a tree ------------------------------------------------------
@@ -300,13 +301,12 @@ def journal_entries(
     `account_code` keeps entries with a line on that account or its sub-accounts; `text`
     searches the memo, the number, the source reference and the lines' references.
     """
-    entries = JournalEntry.objects.all()
-    if date_from:
-        entries = entries.filter(value_date__gte=date_from)
-    if date_to:
-        entries = entries.filter(value_date__lte=date_to)
-    if source_kind:
-        entries = entries.filter(source_kind=source_kind)
+    entries = filter_given(
+        JournalEntry.objects.all(),
+        value_date__gte=date_from,
+        value_date__lte=date_to,
+        source_kind=source_kind,
+    )
     if account_code:
         ids = _descendants([account_code], include_children=True)
         entries = entries.filter(Exists(JournalLine.objects.filter(entry=OuterRef("pk"), account_id__in=ids)))

@@ -18,7 +18,6 @@ from loans.models import (
 class LoanEventInline(ReadOnly, admin.TabularInline):
     model = LoanEvent
     fields = ["at", "transition", "source", "target", "actor", "note"]
-    readonly_fields = fields
 
 
 class ContractInline(ReadOnly, admin.StackedInline):

@@ -114,14 +114,7 @@ def load(*, stdout) -> None:
             continue
         actor = users["coop"] if application.by_coop else users["officer"]
         with transaction.atomic():
-            loan = new_application(
-                actor=actor,
-                borrower=borrower,
-                product_code=application.product_code,
-                amount=Decimal(application.amount_millions * M),
-                term_months=application.term_months,
-                purpose=application.purpose,
-            )
+            loan = new_application(actor=actor, borrower=borrower, application=application)
             if application.until != "draft":
                 loan = submit_application(actor=actor, loan=loan, note="Hồ sơ đầy đủ, đề nghị thẩm định.")
             if application.until == "withdrawn":
@@ -132,18 +125,12 @@ def load(*, stdout) -> None:
 
 
 def new_application(
-    *,
-    actor,
-    borrower: Borrower,
-    product_code: str,
-    amount: Decimal,
-    term_months: int,
-    purpose: str,
-    proposed_collateral: str = "",
+    *, actor, borrower: Borrower, application: DemoApplication, proposed_collateral: str = ""
 ) -> Loan:
-    """A draft with a complete dossier (placeholder scans), ready to submit. A household group's
-    households share the amount equally; the first takes what does not divide."""
-    product = LoanProduct.objects.filter(code=product_code).order_by("-version").first()
+    """A draft of `application` with a complete dossier (placeholder scans), ready to submit. A
+    household group's households share the amount equally; the first takes what does not divide."""
+    product = LoanProduct.objects.filter(code=application.product_code).order_by("-version").first()
+    amount = Decimal(application.amount_millions * M)
     members = list(borrower.members.filter(left_on__isnull=True)) if borrower.is_household_group else []
     each = amount // len(members) if members else Decimal(0)
     shares = [(m, each + (amount - each * len(members) if i == 0 else 0)) for i, m in enumerate(members)]
@@ -153,8 +140,8 @@ def new_application(
             borrower=borrower,
             product=product,
             amount=amount,
-            term_months=term_months,
-            purpose=purpose,
+            term_months=application.term_months,
+            purpose=application.purpose,
             proposed_collateral=proposed_collateral,
             shares=shares,
         ),

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DATE, PercentField, VNDField
+from common.forms import DATE, PercentField, VNDField, cleaned_input
 from common.text import LONG_TEXT_MAX
 from common.xlsx import validate_import_size
 from fund.forms import DocumentForm as DocumentForm  # a dossier's document is filed like a borrower's
@@ -75,15 +75,7 @@ class ApplicationForm(forms.Form):
             for member in self.members
             if data.get(f"share_{member.pk}") not in (None, Decimal(0))
         ]
-        return ApplicationTerms(
-            borrower=self.borrower,
-            product=data["product"],
-            amount=data["amount"],
-            term_months=data["term_months"],
-            purpose=data["purpose"],
-            proposed_collateral=data.get("proposed_collateral", ""),
-            shares=shares,
-        )
+        return cleaned_input(ApplicationTerms, self, borrower=self.borrower, shares=shares)
 
 
 class ActionForm(forms.Form):
@@ -166,14 +158,9 @@ class ContractForm(forms.Form):
 
     def terms(self) -> ContractTerms:
         data = self.cleaned_data
-        return ContractTerms(
-            number=data["number"],
-            signed_on=data["signed_on"],
-            amount=data["amount"],
-            term_months=data["term_months"],
-            grace_months=data["grace_months"],
-            first_due_date=data["first_due_date"],
-            annual_rate=data["annual_rate"],
+        return cleaned_input(
+            ContractTerms,
+            self,
             share_amounts={share.pk: data[f"share_{share.pk}"] or Decimal(0) for share in self.shares}
             if self.shares
             else None,
@@ -255,17 +242,7 @@ class RepaymentForm(forms.Form):
             del self.fields["share"]
 
     def entry(self) -> RepaymentInput:
-        data = self.cleaned_data
-        return RepaymentInput(
-            value_date=data["value_date"],
-            amount=data["amount"],
-            channel=data["channel"],
-            reference=data["reference"],
-            account=data["account"],
-            prepayment_mode=data["prepayment_mode"],
-            share=data.get("share"),
-            idempotency_key=f"form:{data['key']}",
-        )
+        return cleaned_input(RepaymentInput, self, idempotency_key=f"form:{self.cleaned_data['key']}")
 
 
 class ReasonForm(forms.Form):

@@ -15,7 +15,9 @@ from loans.selectors.schedule import (
     PAID,
     PARTLY_PAID,
     UPCOMING,
+    GroupLine,
     Schedule,
+    ScheduleLine,
     group_schedule,
     schedule_of,
 )
@@ -90,8 +92,9 @@ def statement_sheet(loan: Loan, lines: list[StatementLine], *, as_of, with_entri
     )
 
 
-_SCHEDULE_COLUMNS = [
-    Column("Kỳ", width=8),
+# A due date's amounts: the group's total sheet has just these, a household's or a single
+# loan's schedule numbers its rows and says how each stands.
+_DUE_DATE_COLUMNS = [
     Column("Ngày đến hạn", "date"),
     Column("Dư nợ gốc đầu kỳ", "money"),
     Column("Gốc", "money", total=True),
@@ -100,24 +103,26 @@ _SCHEDULE_COLUMNS = [
     Column("Đã trả", "money", total=True),
     Column("Lãi chậm trả còn nợ", "money", total=True),
     Column("Còn phải trả", "money", total=True),
-    Column("Tình trạng", width=16),
 ]
+_SCHEDULE_COLUMNS = [Column("Kỳ", width=8), *_DUE_DATE_COLUMNS, Column("Tình trạng", width=16)]
+
+
+def _due_date_cells(line: ScheduleLine | GroupLine) -> list:
+    return [
+        line.row.due_date,
+        line.row.opening_principal,
+        line.principal,
+        line.interest,
+        line.total,
+        line.paid,
+        line.late_charges,
+        line.left,
+    ]
 
 
 def _schedule_rows(schedule: Schedule) -> list[list]:
     return [
-        [
-            "Trả trước" if line.is_prepayment else line.row.number,
-            line.row.due_date,
-            line.row.opening_principal,
-            line.principal,
-            line.interest,
-            line.total,
-            line.paid,
-            line.late_charges,
-            line.left,
-            _STATES[line.state],
-        ]
+        ["Trả trước" if line.is_prepayment else line.row.number, *_due_date_cells(line), _STATES[line.state]]
         for line in schedule.lines
     ]
 
@@ -142,29 +147,8 @@ def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
     sheets = [
         Sheet(
             title="Cả tổ",
-            columns=[
-                Column("Ngày đến hạn", "date"),
-                Column("Dư nợ gốc đầu kỳ", "money"),
-                Column("Gốc", "money", total=True),
-                Column("Lãi", "money", total=True),
-                Column("Tổng phải trả", "money", total=True),
-                Column("Đã trả", "money", total=True),
-                Column("Lãi chậm trả còn nợ", "money", total=True),
-                Column("Còn phải trả", "money", total=True),
-            ],
-            rows=[
-                [
-                    line.row.due_date,
-                    line.row.opening_principal,
-                    line.principal,
-                    line.interest,
-                    line.total,
-                    line.paid,
-                    line.late_charges,
-                    line.left,
-                ]
-                for line in total.lines
-            ],
+            columns=_DUE_DATE_COLUMNS,
+            rows=[_due_date_cells(line) for line in total.lines],
             preamble=preamble,
             totals_label=TOTALS,
         )

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Manager, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,6 +109,17 @@ def _amount_errors(figures, names: Sequence[str]) -> dict[str, list[str]]:
     return errors
 
 
+def _replace_rows(appraisal: Appraisal, section: Manager, rows: list[Model], errors: dict) -> Appraisal:
+    """Replace a section of the appraisal (`appraisal.statements`, ...) with `rows`, all of them
+    or none: any error refuses the whole section."""
+    if errors:
+        raise ValidationError(errors)
+    section.all().delete()
+    section.model.objects.bulk_create(rows)
+    appraisal.save(update_fields=["updated_at"])
+    return appraisal
+
+
 def save_financial_statements(*, actor, loan: Loan, statements: Sequence[StatementFigures]) -> Appraisal:
     """Replace the appraisal's statements with these (up to the fund's number of years)."""
     with transaction.atomic():
@@ -136,12 +148,7 @@ def save_financial_statements(*, actor, loan: Loan, statements: Sequence[Stateme
                 except ValidationError as error:
                     _row_errors(errors, row, error)
             rows.append(statement)
-        if errors:
-            raise ValidationError(errors)
-        appraisal.statements.all().delete()
-        FinancialStatement.objects.bulk_create(rows)
-        appraisal.save(update_fields=["updated_at"])
-    return appraisal
+        return _replace_rows(appraisal, appraisal.statements, rows, errors)
 
 
 @dataclass(frozen=True)
@@ -178,14 +185,10 @@ def save_cash_flow(*, actor, loan: Loan, years: Sequence[CashFlowFigures]) -> Ap
                     _("The plan's years run without gaps; year %(years)s is missing.")
                     % {"years": ", ".join(str(year) for year in missing)}
                 ]
-        if errors:
-            raise ValidationError(errors)
-        appraisal.cash_flow.all().delete()
-        CashFlowYear.objects.bulk_create(
+        rows = [
             CashFlowYear(appraisal=appraisal, year=f.year, inflow=f.inflow, outflow=f.outflow) for f in years
-        )
-        appraisal.save(update_fields=["updated_at"])
-    return appraisal
+        ]
+        return _replace_rows(appraisal, appraisal.cash_flow, rows, errors)
 
 
 @dataclass(frozen=True)
@@ -231,12 +234,7 @@ def save_ratings(*, actor, loan: Loan, ratings: Sequence[RatingInput]) -> Apprai
                         note=given.note.strip(),
                     )
                 )
-        if errors:
-            raise ValidationError(errors)
-        appraisal.ratings.all().delete()
-        CriterionRating.objects.bulk_create(rows)
-        appraisal.save(update_fields=["updated_at"])
-    return appraisal
+        return _replace_rows(appraisal, appraisal.ratings, rows, errors)
 
 
 # --- recommendation and completion ---------------------------------------------------------

@@ -1,20 +1,18 @@
 """Registering borrowers, their households and their documents."""
 
-import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from common.transitions import run
-from fund.models import Borrower, BorrowerDocument, DocumentType, HouseholdMember, User
+from fund.models import Borrower, BorrowerDocument, HouseholdMember, User
 from fund.selectors import visible_borrowers
 from fund.services.common import assign_fields, refused_if_taken, require_permission
-from fund.services.documents import new_document
+from fund.services.documents import DocumentUpload, file_document
 
 BORROWER_FIELDS = (
     "type",
@@ -117,28 +115,12 @@ def update_household_member(
 
 
 def add_borrower_document(
-    *,
-    actor: User,
-    borrower: Borrower,
-    document_type: DocumentType,
-    file: File,
-    issued_on: dt.date,
-    title: str = "",
+    *, actor: User, borrower: Borrower, **upload: Unpack[DocumentUpload]
 ) -> BorrowerDocument:
     require_permission(actor, "fund.add_borrowerdocument")
     with transaction.atomic():
         borrower = _locked(actor, borrower)
-        document = new_document(
-            BorrowerDocument,
-            actor=actor,
-            borrower=borrower,
-            document_type=document_type,
-            file=file,
-            issued_on=issued_on,
-            title=title,
-        )
-        document.save()
-    return document
+        return file_document(BorrowerDocument, actor=actor, borrower=borrower, **upload)
 
 
 def link_user_to_borrower(*, actor: User, user: User, borrower: Borrower | None) -> User:

@@ -4,7 +4,7 @@ and filing a document, whoever it belongs to."""
 import datetime as dt
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -35,7 +35,17 @@ def save_document_type(
     return document_type
 
 
-def new_document(
+class DocumentUpload(TypedDict):
+    """What is filed with a document, whoever it belongs to: the services that file one take it
+    as keywords and hand it on here unchanged."""
+
+    document_type: DocumentType
+    file: File
+    issued_on: dt.date
+    title: NotRequired[str]
+
+
+def file_document(
     model: type[Document],
     *,
     actor: User,
@@ -45,8 +55,8 @@ def new_document(
     title: str = "",
     **owner: Any,
 ) -> Document:
-    """A `model` document of `owner` (`borrower=...`, `loan=...`) filed by `actor`, validated but
-    not saved: the file keeps the name it was uploaded with, a retired type is refused."""
+    """Save a `model` document of `owner` (`borrower=...`, `loan=...`) filed by `actor`, once it
+    is valid: the file keeps the name it was uploaded with, a retired type is refused."""
     document = model(
         **owner,
         document_type=document_type,
@@ -59,4 +69,5 @@ def new_document(
     document.full_clean()
     if not document_type.active:
         raise ValidationError({"document_type": _("This document type is no longer in use.")})
+    document.save()
     return document

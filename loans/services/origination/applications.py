@@ -6,8 +6,8 @@ that appraisers only ever see applications the fund could lend on.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
+from typing import Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from common.money import MAX_AMOUNT, format_vnd
 from common.text import too_long
-from fund.models import Borrower, DocumentType, HouseholdMember, LoanProduct
+from fund.models import Borrower, HouseholdMember, LoanProduct
 from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
-from fund.services.documents import new_document
+from fund.services.documents import DocumentUpload, file_document
 from loans.domain.terms import Limits, amount_problem, term_problem
 from loans.models import Loan, LoanDocument, LoanMemberShare, LoanStatus
 from loans.queries import lock_loan_row
@@ -160,9 +160,7 @@ def update_application(*, actor, loan: Loan, terms: ApplicationTerms) -> Loan:
 
 
 @transaction.atomic
-def add_document(
-    *, actor, loan: Loan, document_type: DocumentType, file, issued_on: date, title: str = ""
-) -> LoanDocument:
+def add_document(*, actor, loan: Loan, **upload: Unpack[DocumentUpload]) -> LoanDocument:
     if not actor.has_perm("loans.add_loandocument"):
         raise PermissionDenied(_("You are not allowed to add documents to a dossier."))
     _check_acts_for(actor, loan.borrower)
@@ -171,17 +169,7 @@ def add_document(
             _("The dossier of an application that is %(status)s is closed.")
             % {"status": loan.get_status_display().lower()}
         )
-    document = new_document(
-        LoanDocument,
-        actor=actor,
-        loan=loan,
-        document_type=document_type,
-        file=file,
-        issued_on=issued_on,
-        title=title,
-    )
-    document.save()
-    return document
+    return file_document(LoanDocument, actor=actor, loan=loan, **upload)
 
 
 def _terms_of(loan: Loan) -> ApplicationTerms:
