@@ -255,5 +255,3 @@ class CapitalReceiptForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = fund.lending_accounts.all()
         self.fields["value_date"].initial = fund.business_date
-
-

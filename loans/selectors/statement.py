@@ -26,10 +26,17 @@ class StatementLine:
         return ZERO if tx.kind == LoanTransaction.Kind.DISBURSEMENT else -tx.principal.amount
 
 
+# What the borrower paid and received; close of day's postings are the fund's book-keeping
+# (`loans.selectors.books`), not lines of the borrower's statement.
+Kind = LoanTransaction.Kind
+MONEY_KINDS = (Kind.DISBURSEMENT, Kind.REPAYMENT, Kind.REVERSAL)
+
+
 def statement(loan: Loan) -> list[StatementLine]:
-    """The loan's sub-ledger in value-date order, each line with the balance it leaves (one query)."""
+    """The loan's sub-ledger of money events in value-date order, each line with the balance it
+    leaves (one query)."""
     transactions = (
-        LoanTransaction.objects.filter(loan=loan)
+        LoanTransaction.objects.filter(loan=loan, kind__in=MONEY_KINDS)
         .select_related("journal_entry", "share__member", "repayment", "disbursement")
         .order_by("value_date", "pk")
     )

@@ -9,6 +9,7 @@ from loans.forms import ActionForm, DocumentForm, PayoffQuoteForm
 from loans.models import Disbursement, LoanStatus
 from loans.selectors.access import get_loan_for
 from loans.selectors.balances import stored_position
+from loans.selectors.books import loan_books
 from loans.selectors.origination import dossier_checklist
 from loans.selectors.position import loan_position
 from loans.selectors.schedule import group_schedule, schedule_of
@@ -73,6 +74,7 @@ def _money(request, loan, *, coop: bool) -> dict:
         "statement": statement(loan) if position.started else [],
         "tranches": tranches,
         "repayments": list(loan_repayments(loan)) if staff else [],
+        "books": loan_books(loan, position) if staff and position.started else None,
         "show_entries": staff and user.has_perm("ledger.view_journalentry"),
         "can_sign": staff
         and loan.status == LoanStatus.APPROVED
