@@ -30,7 +30,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, Sum
+from django.db.models import Model
 from djmoney.money import Money
 
 from common.db import prepared_cursor
@@ -397,22 +397,35 @@ def _insert_statement(model: type[Model]) -> tuple[str, list]:
     return f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks}) RETURNING {meta.pk.column}", fields
 
 
+_T = _names(LoanTransaction)
+_BOOKED_FIELDS = tuple(LoanTransaction._meta.get_field(name) for name in ("principal", *CONTROL_COLUMNS))
+# A loan's sub-ledger summed: every repayment reads it (what is accrued, what is suspended).
+_BOOKED = f"""
+SELECT t.{_T["loan"]}, {", ".join(f"SUM(t.{field.column})" for field in _BOOKED_FIELDS)}
+  FROM {_T["table"]} t
+ WHERE t.{_T["loan"]} IN ({{marks}}){{until}}
+ GROUP BY t.{_T["loan"]}
+"""
+
+
+_IN_LIST_MAX = 10_000  # ids in one IN list: within SQLite's and PostgreSQL's limits on parameters
+
+
 def booked(loan_ids, *, until: date | None = None) -> dict[int, Booked]:
     """What each loan's sub-ledger holds on its control accounts (`fund.accounting.CONTROLS`),
     from its postings dated up to `until` (None: all); a loan with none is not in the answer."""
-    rows = LoanTransaction.objects.filter(loan_id__in=loan_ids)
-    if until is not None:
-        rows = rows.filter(value_date__lte=until)
-    sums = rows.values("loan_id").annotate(
-        total_principal=Sum("principal"), **{name: Sum(name) for name in CONTROL_COLUMNS}
-    )
-    return {
-        row["loan_id"]: Booked(
-            principal=row["total_principal"] - row["overdue_principal"],
-            **{name: row[name] for name in CONTROL_COLUMNS},
+    loan_ids, answer = list(loan_ids), {}
+    for start in range(0, len(loan_ids), _IN_LIST_MAX):
+        chunk = loan_ids[start : start + _IN_LIST_MAX]
+        sql = _BOOKED.format(
+            marks=", ".join(["%s"] * len(chunk)),
+            until=f" AND t.{_T['value_date']} <= %s" if until is not None else "",
         )
-        for row in sums
-    }
+        params = [*chunk, *([until] if until is not None else [])]
+        for loan_id, (principal, *controls) in _fetch(sql, params, (None, *_BOOKED_FIELDS), split=True):
+            held = dict(zip(CONTROL_COLUMNS, controls, strict=True))
+            answer[loan_id] = Booked(principal=principal - held["overdue_principal"], **held)
+    return answer
 
 
 # --- reading typed rows -------------------------------------------------------------------
