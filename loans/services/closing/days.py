@@ -8,7 +8,8 @@ Closing business date D, in one transaction (all of it or nothing), for the loan
 3. days past due and debt group, by the product's bands; with the fund's rule, a borrower's
    loans all take the worst group among them; each change recorded;
 4. non-accrual: from the fund's group on, interest receivable is reversed and carried on the
-   memo of suspended interest; below it again, accrual restarts (what is suspended stays so);
+   memo of suspended interest; below it again, accrual restarts the next day (what is
+   suspended stays so until paid);
 5. accrual: interest receivable brought to what is owed, at month end (or daily, as the fund
    posts it) and at a switch;
 6. provisions, at month end: specific by group on what collateral does not cover, general on
@@ -114,14 +115,20 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
             )
         if (group, suspended) != (loan.debt_group, loan.accrual_suspended):
             Loan.objects.filter(pk=pk).update(debt_group=group, accrual_suspended=suspended)
-        switched = suspended and not loan.accrual_suspended
+        # Into non-accrual, or out of it (a repayment cured the arrears): that day the memo takes
+        # all interest owed so far, and accrual starts again the next day.
+        switched = suspended != loan.accrual_suspended
         provisions = None
         if month_end:
             provisions = (
                 specific_provision(end.outstanding, collateral.get(pk, ZERO), product.provision_rates[group]),
                 general_provision(end.outstanding, group, product.general_provision_rate),
             )
-        decision = Decision(accruing=not suspended, post_interest=full or switched, provisions=provisions)
+        decision = Decision(
+            accruing=not (suspended or loan.accrual_suspended),
+            post_interest=full or switched,
+            provisions=provisions,
+        )
         postings.add_loan(serviced, end, booked.get(pk, queries.Booked()), decision)
     DebtGroupChange.objects.bulk_create(changes)
     postings.post(actor=actor)
