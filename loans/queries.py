@@ -96,6 +96,7 @@ _CONTRACT = (
     "overdue_multiplier",
     "unpaid_interest_rate",
     "allocation_order",
+    "interest_to_moved_date",
 )
 _GL = accounting.product_fields()
 _LOCK_FIELDS = (
@@ -307,7 +308,7 @@ def _events(sql: str, params: list, fields: tuple) -> tuple[list, list, StoredBa
     return tranches, payments, current
 
 
-_END_BALANCE = f'UPDATE {_LB["table"]} SET {_LB["valid_to"]} = %s WHERE {_LB["id"]} = %s'
+_END_BALANCE = f"UPDATE {_LB['table']} SET {_LB['valid_to']} = %s WHERE {_LB['id']} = %s"
 
 
 def end_balance(pk: int, valid_to: date | None, following: dict | None = None) -> None:

@@ -46,6 +46,7 @@ PRODUCT_FIELDS = (
     "max_grace_months",
     "collateral_waiver_threshold",
     "allocation_order",
+    "interest_to_moved_date",
     "group2_from_days",
     "group3_from_days",
     "group4_from_days",
