@@ -10,6 +10,7 @@ from decimal import Decimal
 from fund.models import LoanProduct
 from loans.domain.engine import LoanTerms
 from loans.domain.schedule import ScheduleTerms
+from loans.replaying import fund_calendar
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class LendingTerms:
 def schedule_terms(product: LoanProduct, terms: LendingTerms, *, start: date) -> ScheduleTerms:
     """Raises `loans.domain.schedule.ScheduleError` for terms no schedule can be built from."""
     loan_terms = LoanTerms.of_product(
-        product, annual_rate=terms.annual_rate, term_months=terms.term_months, grace_months=terms.grace_months
+        product,
+        annual_rate=terms.annual_rate,
+        term_months=terms.term_months,
+        grace_months=terms.grace_months,
+        calendar=fund_calendar(),
     )
     return loan_terms.schedule_terms(principal=terms.amount, start=start)

@@ -27,6 +27,7 @@ from loans.models import (
     ScheduleRow,
     ScheduleVersion,
 )
+from loans.replaying import fund_calendar
 from loans.services.servicing.balances import balance_row
 from loans.services.servicing.settling import schedule_fingerprint
 
@@ -91,7 +92,7 @@ def build(count: int) -> list[int]:
     """Make `count` active loans of 360 million for 36 months from 15/01/2026; return their ids."""
     user = bench_user()
     product = fund_and_product(user)
-    terms = LoanTerms.of_product(product, annual_rate=RATE, term_months=TERM)
+    terms = LoanTerms.of_product(product, annual_rate=RATE, term_months=TERM, calendar=fund_calendar())
     result = replay(
         terms, tranches=[Tranche("t", START, AMOUNT)], payments=[], as_of=START, balances_from=START
     )

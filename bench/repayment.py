@@ -82,7 +82,9 @@ def main() -> None:
     started = time.perf_counter()
     loan_ids = portfolio.build(args.loans)
     print(f"portfolio: {len(loan_ids):,} active loans built in {time.perf_counter() - started:,.1f} s")
-    Fund.objects.update(business_date=portfolio.START.replace(month=2))
+    # The first installment's due date: 15/02/2026 moved off Sunday and Tết (the fund's calendar).
+    first = ScheduleRow.objects.filter(version__loan_id=loan_ids[0], position=0).get()
+    Fund.objects.update(business_date=first.due_date)
 
     half = len(loan_ids) // 2
     rate = repayments_per_second(loan_ids[:half], workers=1)

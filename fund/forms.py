@@ -19,6 +19,7 @@ from fund.models import (
     LoanProduct,
     User,
 )
+from fund.models.fund import WEEKDAYS
 from fund.models.products import POSTING_ACCOUNTS, PROVISION_RATE_FIELDS, Portion
 from fund.services.borrowers import BORROWER_FIELDS, MEMBER_FIELDS
 from fund.services.fund import FUND_FIELDS
@@ -168,6 +169,14 @@ class FundForm(ServiceModelForm):
         queryset=Account.objects.filter(active=True, children__isnull=True, type="asset"),
         widget=forms.CheckboxSelectMultiple,
     )
+    rest_weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekly rest days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A due date on a rest day or a non-working day moves to the next working day."),
+    )
 
     class Meta:
         model = Fund
@@ -255,3 +264,11 @@ class CapitalReceiptForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = fund.lending_accounts.all()
         self.fields["value_date"].initial = fund.business_date
+
+
+class NonWorkingDaysForm(forms.Form):
+    first = forms.DateField(label=_("Day off"), widget=DATE)
+    last = forms.DateField(
+        label=_("Last day off"), widget=DATE, required=False, help_text=_("For a range, such as Tết.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)

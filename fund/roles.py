@@ -77,29 +77,29 @@ _SEE_BORROWERS = [
     "fund.view_documenttype",
     "fund.view_loanproduct",
 ]
+_STAFF = [*_SEE_BORROWERS, "fund.view_fund", "fund.view_nonworkingday"]
 
 # Co-op users also see only their own borrower: `fund.selectors.visible_borrowers` scopes them.
 ROLE_PERMISSIONS = {
     FUND_OFFICER: [
-        *_SEE_BORROWERS,
-        "fund.view_fund",
+        *_STAFF,
         "fund.add_borrower",
         "fund.change_borrower",
         "fund.add_householdmember",
         "fund.change_householdmember",
         "fund.add_borrowerdocument",
     ],
-    APPRAISER: [*_SEE_BORROWERS, "fund.view_fund"],
+    APPRAISER: _STAFF,
     APPROVER: [
-        *_SEE_BORROWERS,
-        "fund.view_fund",
+        *_STAFF,
         "fund.view_authoritylevel",
         "fund.view_capitalsource",
         "fund.view_capitalreceipt",
     ],
     ACCOUNTANT: [
-        *_SEE_BORROWERS,
-        "fund.view_fund",
+        *_STAFF,
+        "fund.add_nonworkingday",
+        "fund.delete_nonworkingday",
         "fund.add_fund",
         "fund.change_fund",
         "fund.advance_business_date",

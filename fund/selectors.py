@@ -5,6 +5,7 @@ borrower only, so anyone else's is simply not found (a 404 on a page).
 """
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from fund.models import (
     CapitalSource,
     Fund,
     LoanProduct,
+    NonWorkingDay,
     User,
 )
 from fund.roles import COOP_USER
@@ -40,6 +42,7 @@ def current_fund() -> Fund:
     fund = Fund.objects.first()
     if fund is None:
         raise FundNotSetUp(_("The fund is not set up yet. An accountant sets it up on the Fund page."))
+    _calendar.seen(fund.calendar_token)
     return fund
 
 
@@ -68,6 +71,78 @@ def value_date_problem(day: dt.date, *, fund: Fund | None = None) -> str | None:
         message = _("A value date is not before the fund's opening date (%(date)s).")
         return message % {"date": f"{earliest:%d/%m/%Y}"}
     return None
+
+
+# --- the calendar --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarDays:
+    """The fund's days off: weekly rest days (`date.weekday()` numbers) and non-working dates."""
+
+    rest_weekdays: frozenset[int]
+    holidays: frozenset[dt.date]
+
+
+NO_FUND_CALENDAR = CalendarDays(frozenset({6}), frozenset())
+
+
+class _CalendarCache:
+    """The calendar, kept in this process between uses: every replay of a loan needs it, and
+    reading it each time would add queries to every repayment and page.
+
+    It is kept with the fund's `calendar_token`, which every change of the calendar renews.
+    Wherever the fund row is read anyway (`current_fund()`), the token read is compared, at no
+    cost; when the fund was not read for `RECHECK_SECONDS`, the token is read once before the
+    calendar is used again (one short query, however many loans in between). A change in this
+    process forgets it at once; one in another process is seen at the next comparison.
+    """
+
+    RECHECK_SECONDS = 30.0
+
+    def __init__(self):
+        self.forget()
+
+    def forget(self) -> None:
+        self.token = self.days = None
+        self.checked_at = float("-inf")
+
+    def seen(self, token) -> None:
+        if token != self.token:
+            self.days = None
+        self.token, self.checked_at = token, time.monotonic()
+
+    def get(self) -> CalendarDays:
+        if time.monotonic() - self.checked_at > self.RECHECK_SECONDS:
+            token = Fund.objects.values_list("calendar_token", flat=True).first()
+            if token is None:
+                return NO_FUND_CALENDAR
+            self.seen(token)
+        if self.days is None:
+            # After the token: a change in between is then seen at the next comparison.
+            rest = Fund.objects.values_list("rest_weekdays", flat=True).first()
+            self.days = CalendarDays(
+                frozenset(rest), frozenset(NonWorkingDay.objects.values_list("date", flat=True))
+            )
+        return self.days
+
+
+_calendar = _CalendarCache()
+
+
+def calendar_days() -> CalendarDays:
+    """The fund's weekly rest days and non-working days (kept in memory: `_CalendarCache`)."""
+    return _calendar.get()
+
+
+def forget_calendar() -> None:
+    """Read the calendar again when it is next used (it changed, or a test starts afresh)."""
+    _calendar.forget()
+
+
+def non_working_days(*, year: int):
+    """The non-working days of `year`, in date order, with who added them."""
+    return NonWorkingDay.objects.filter(date__year=year).select_related("added_by")
 
 
 def exposure_limit() -> Decimal:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fund.views import borrowers, products, settings
+from fund.views import borrowers, calendar, products, settings
 
 app_name = "fund"
 
@@ -26,6 +26,8 @@ urlpatterns = [
     path("settings/", settings.fund_detail, name="fund_detail"),
     path("settings/setup/", settings.fund_setup, name="fund_setup"),
     path("settings/edit/", settings.fund_edit, name="fund_edit"),
+    path("settings/calendar/", calendar.calendar, name="calendar"),
+    path("settings/calendar/remove/", calendar.calendar_remove, name="calendar_remove"),
     path("settings/authority/new/", settings.authority_create, name="authority_create"),
     path("settings/authority/<int:pk>/edit/", settings.authority_edit, name="authority_edit"),
     path("settings/capital/sources/new/", settings.capital_source_create, name="capital_source_create"),

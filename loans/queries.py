@@ -99,6 +99,7 @@ _CONTRACT = (
     "overdue_multiplier",
     "unpaid_interest_rate",
     "allocation_order",
+    "interest_to_moved_date",
 )
 _GL = accounting.product_fields()
 _LOCK_FIELDS = (

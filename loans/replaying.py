@@ -6,14 +6,30 @@ same for a page and for the services that post what the replay says.
 """
 
 from datetime import date
+from functools import lru_cache
 
+from fund.selectors import calendar_days
 from loans import queries
+from loans.domain.calendar import WorkingCalendar
 from loans.domain.engine import LoanTerms, Result, replay
 from loans.models import LoanContract, LoanMemberShare
 
 
+def fund_calendar() -> WorkingCalendar:
+    """The fund's working days, as the schedules use them. The same object while the calendar
+    holds (`fund.selectors.calendar_days` keeps it), so schedules remember their due dates."""
+    days = calendar_days()
+    return _working_calendar(days.rest_weekdays, days.holidays)
+
+
+@lru_cache(maxsize=4)
+def _working_calendar(rest_weekdays: frozenset[int], holidays: frozenset) -> WorkingCalendar:
+    return WorkingCalendar(rest_weekdays, holidays)
+
+
 def loan_terms(contract: LoanContract) -> LoanTerms:
-    """The engine's terms from a contract (or anything with its fields, such as a locked loan's)."""
+    """The engine's terms from a contract (or anything with its fields, such as a locked loan's),
+    on the fund's calendar."""
     return LoanTerms(
         annual_rate=contract.annual_rate,
         term_months=contract.term_months,
@@ -26,6 +42,8 @@ def loan_terms(contract: LoanContract) -> LoanTerms:
         overdue_multiplier=contract.overdue_multiplier,
         unpaid_interest_rate=contract.unpaid_interest_rate,
         allocation_order=tuple(contract.allocation_order),
+        calendar=fund_calendar(),
+        interest_to_moved_date=contract.interest_to_moved_date,
     )
 
 

@@ -7,6 +7,7 @@ from django.urls import clear_url_caches
 from django.utils import translation
 
 from fund import roles
+from fund.selectors import forget_calendar
 from tests.factories import UserFactory
 
 
@@ -107,3 +108,9 @@ def approver(user_with_role):
 @pytest.fixture
 def accountant(user_with_role):
     return user_with_role(roles.ACCOUNTANT)
+
+
+@pytest.fixture(autouse=True)
+def fresh_calendar():
+    """The fund's calendar is kept in memory between uses: each test reads its own fund's."""
+    forget_calendar()

@@ -2,6 +2,7 @@
 products, and the fund itself with its capital and approval authority."""
 
 from fund.models.borrowers import Borrower, BorrowerDocument, HouseholdMember
+from fund.models.calendar import NonWorkingDay
 from fund.models.documents import DocumentType
 from fund.models.fund import AuthorityLevel, CapitalReceipt, CapitalSource, Fund
 from fund.models.products import Amortization, DayCount, Frequency, LoanProduct, Portion, TermClass
@@ -20,6 +21,7 @@ __all__ = [
     "Fund",
     "HouseholdMember",
     "LoanProduct",
+    "NonWorkingDay",
     "Portion",
     "TermClass",
     "User",

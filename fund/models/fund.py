@@ -1,5 +1,6 @@
 """The fund itself: one row per installation, its capital and who may approve how much."""
 
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,21 @@ from fund.models.accounts import account_problem
 from fund.models.cleaning import CleanInputMixin
 from fund.models.fields import vnd_field, vnd_only
 from fund.models.products import MAX_ANNUAL_RATE
+
+SUNDAY = 6  # date.weekday()
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (SUNDAY, _("Sunday")),
+]
+
+
+def default_rest_weekdays() -> list[int]:
+    return [SUNDAY]
 
 
 class AccrualPosting(models.TextChoices):
@@ -86,6 +102,12 @@ class Fund(CleanInputMixin, models.Model):
         choices=AccrualPosting.choices,
         default=AccrualPosting.MONTH_END,
     )
+    # Weekdays (date.weekday(): Monday 0 ... Sunday 6) the fund does not work; with its
+    # non-working days (NonWorkingDay) they make its calendar.
+    rest_weekdays = models.JSONField(_("weekly rest days"), default=default_rest_weekdays, blank=True)
+    # A new value whenever the calendar changes: what the cached calendar is checked against
+    # (`fund.selectors.calendar_days`).
+    calendar_token = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -124,8 +146,19 @@ class Fund(CleanInputMixin, models.Model):
             }
         if self.non_accrual_from_group is not None and not 2 <= self.non_accrual_from_group <= 5:
             errors["non_accrual_from_group"] = _("Choose a debt group from 2 to 5.")
+        days = self.rest_weekdays
+        weekdays = dict(WEEKDAYS).keys()
+        if not isinstance(days, list) or len(set(days)) != len(days) or not set(days) <= weekdays:
+            errors["rest_weekdays"] = _("Choose rest days from the days of the week, each once.")
+        elif len(days) == len(WEEKDAYS):
+            errors["rest_weekdays"] = _("Leave at least one working day in the week.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def rest_weekdays_display(self) -> list[str]:
+        names = dict(WEEKDAYS)
+        return [names[day] for day in sorted(self.rest_weekdays)]
 
     @property
     def exposure_limit(self) -> Decimal:

@@ -169,6 +169,14 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
         _("no collateral needed up to"), default=Decimal(0), help_text=_("0: every loan needs collateral.")
     )
     allocation_order = models.JSONField(_("repayment allocation order"), default=default_allocation_order)
+    interest_to_moved_date = models.BooleanField(
+        _("interest runs to a moved due date"),
+        default=False,
+        help_text=_(
+            "A due date on a day off moves to the next working day. Ticked: the period's interest "
+            "runs to that day. Not ticked: it runs to the original date, and the next period starts there."
+        ),
+    )
 
     overdue_grace_days = models.PositiveSmallIntegerField(
         _("days before unpaid principal is overdue"),

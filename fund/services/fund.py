@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from fund.models import AuthorityLevel, Fund, User
 from fund.models.accounts import account_problem
+from fund.services.calendar import calendar_changed, rest_weekdays_problem, seed_public_holidays
 from fund.services.common import assign_fields, locked_fund, refused_if_taken, require_permission
 from ledger.models import Account
 
@@ -28,6 +29,7 @@ FUND_FIELDS = (
     "non_accrual_from_group",
     "worst_group_per_borrower",
     "accrual_posting",
+    "rest_weekdays",
 )
 
 
@@ -45,6 +47,7 @@ def set_up_fund(
         fund.full_clean()  # its one-row constraint refuses a second fund
         fund.save()
         fund.lending_accounts.set(accounts)
+        seed_public_holidays(fund, actor=actor)
     return fund
 
 
@@ -55,12 +58,17 @@ def update_fund(
     require_permission(actor, "fund.change_fund")
     with transaction.atomic():
         fund = locked_fund()
+        rest_weekdays = fund.rest_weekdays
+        if "rest_weekdays" in fields and (problem := rest_weekdays_problem(fund, fields["rest_weekdays"])):
+            raise ValidationError({"rest_weekdays": problem})
         assign_fields(fund, fields, FUND_FIELDS)
         accounts = _checked_lending_accounts(lending_accounts) if lending_accounts is not None else None
         fund.full_clean()
         fund.save()
         if accounts is not None:
             fund.lending_accounts.set(accounts)
+        if fund.rest_weekdays != rest_weekdays:
+            calendar_changed(fund)
     return fund
 
 

@@ -47,6 +47,7 @@ PRODUCT_FIELDS = (
     "collateral_waiver_threshold",
     "allocation_order",
     "overdue_grace_days",
+    "interest_to_moved_date",
     "group2_from_days",
     "group3_from_days",
     "group4_from_days",

@@ -34,6 +34,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from common.money import ZERO, format_vnd, round_vnd
+from loans.domain.calendar import WorkingCalendar
 from loans.domain.classification import days_past_due
 from loans.domain.daycount import BASES
 from loans.domain.schedule import (
@@ -86,6 +87,10 @@ class LoanTerms:
     overdue_multiplier: Decimal = Decimal("1.5")
     unpaid_interest_rate: Decimal = Decimal("0.10")
     allocation_order: tuple[str, ...] = SLOTS
+    # The fund's working days (None: due dates never move) and the product's choice whether a
+    # moved due date's interest runs to it (`ScheduleTerms`).
+    calendar: WorkingCalendar | None = None
+    interest_to_moved_date: bool = False
 
     def __post_init__(self):
         if sorted(self.allocation_order) != sorted(SLOTS):
@@ -100,6 +105,7 @@ class LoanTerms:
         term_months: int,
         grace_months: int = 0,
         first_due_date: date | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> "LoanTerms":
         """Terms on a `fund.LoanProduct`'s method, frequencies, day count and overdue rules."""
         return cls(
@@ -114,6 +120,8 @@ class LoanTerms:
             overdue_multiplier=product.overdue_multiplier,
             unpaid_interest_rate=product.unpaid_interest_rate,
             allocation_order=tuple(product.allocation_order),
+            calendar=calendar,
+            interest_to_moved_date=product.interest_to_moved_date,
         )
 
     def schedule_terms(self, *, principal: Decimal, start: date) -> ScheduleTerms:
@@ -128,6 +136,8 @@ class LoanTerms:
             grace_months=self.grace_months,
             first_due_date=self.first_due_date,
             basis=self.basis,
+            calendar=self.calendar,
+            interest_to_moved_date=self.interest_to_moved_date,
         )
 
 
@@ -148,7 +158,11 @@ class Payment:
 
 @dataclass
 class Row:
-    """A row in force and what has been paid of it (late interest and penalty accrue per row)."""
+    """A row in force and what has been paid of it (late interest and penalty accrue per row).
+
+    Its interest period ends on `period_end`: its due date, or the date the due date was moved
+    from when interest does not run to the moved date (`Installment`).
+    """
 
     kind: str
     number: int | None
@@ -167,6 +181,7 @@ class Row:
     penalty_accrued: Decimal = ZERO
     penalty_paid: Decimal = ZERO
     accrued_to: date | None = None
+    period_end: date = field(kw_only=True)
 
     @property
     def collects_interest(self) -> bool:
@@ -202,6 +217,7 @@ class Row:
             self.interest,
             self.opening_principal,
             self.opening_principal - self.principal,
+            self.period_end,
         )
 
 
@@ -618,9 +634,14 @@ class _Loan:
             )
         else:
             # Only interest paid ahead: the next row collects that much less; nothing else moves.
-            collecting = self._next_interest_row(day)
-            collecting.carry -= interest
-            collecting.interest -= interest
+            # (Past the end of a period whose due date moved on, and beyond that row's interest,
+            # the row after it collects the rest less.)
+            unpaid = interest
+            for collecting in self._interest_rows(day):
+                taken = min(unpaid, collecting.interest)
+                collecting.carry -= taken
+                collecting.interest -= taken
+                unpaid -= taken
         row = Row(
             PREPAYMENT,
             None,
@@ -632,6 +653,7 @@ class _Loan:
             future_principal,
             principal_paid=principal,
             interest_paid=interest,
+            period_end=day,
         )
         position = next((i for i, r in enumerate(self.rows) if r.due_date > day), len(self.rows))
         self.rows.insert(position, row)
@@ -676,29 +698,38 @@ class _Loan:
                 )
             row.accrued_to = day
 
-    def _next_interest_row(self, day: date) -> Row | None:
+    def _interest_rows(self, day: date):
+        """The rows due after `day` collecting interest accrued by then: the next row collecting
+        interest, and the following ones whose interest runs from before `day` (after a period
+        that ended before its moved due date)."""
+        first = True
         for row in self.rows:
             if row.kind == SCHEDULED and row.due_date > day and row.collects_interest:
-                return row
-        return None
+                if not first and row.interest_from >= day:
+                    return
+                first = False
+                yield row
 
     def accrued_interest(self, day: date) -> Decimal:
-        """Unrounded in-term interest accrued by `day` towards the next row that collects it."""
-        row = self._next_interest_row(day)
-        if row is None:
+        """Unrounded in-term interest accrued by `day` towards the rows that collect it."""
+        start, carry = None, ZERO
+        for row in self._interest_rows(day):
+            start = start or row.interest_from
+            carry += row.carry
+        if start is None:
             return ZERO
-        return row.carry + self._path_interest(row.interest_from, day)
+        return carry + self._path_interest(start, day)
 
     def _path_interest(self, start: date, end: date) -> Decimal:
         """Unrounded interest on the schedule's in-term balance from `start` to `end`."""
         balance_count = ZERO
         for row in self.rows:
-            if row.kind != SCHEDULED or row.due_date <= start:
+            if row.kind != SCHEDULED or row.period_end <= start:
                 continue
-            low, high = max(row.period_start, start), min(row.due_date, end)
+            low, high = max(row.period_start, start), min(row.period_end, end)
             if high > low:
                 balance_count += row.opening_principal * self.basis.count(low, high)
-            if row.due_date >= end:
+            if row.period_end >= end:
                 break
         return self.basis.interest(balance_count, self.terms.annual_rate)
 
@@ -730,14 +761,14 @@ class _Loan:
         if collecting is not None:
             collecting.carry = carried
             collecting.interest = round_vnd(
-                carried + self._interest_over(new_rows, collecting.interest_from, collecting.due_date)
+                carried + self._interest_over(new_rows, collecting.interest_from, collecting.period_end)
             )
         self.rows = [r for r in self.rows if r.due_date <= day] + new_rows
 
     def _interest_over(self, rows: list[Row], start: date, end: date) -> Decimal:
         balance_count = ZERO
         for row in rows:
-            low, high = max(row.period_start, start), min(row.due_date, end)
+            low, high = max(row.period_start, start), min(row.period_end, end)
             if high > low:
                 balance_count += row.opening_principal * self.basis.count(low, high)
         return self.basis.interest(balance_count, self.terms.annual_rate)
@@ -771,6 +802,7 @@ def _row(installment: Installment) -> Row:
         installment.principal,
         installment.interest,
         installment.opening_principal,
+        period_end=installment.period_end,
     )
 
 

@@ -34,6 +34,7 @@ class LoanContract(models.Model):
         _("rate on unpaid interest per year"), max_digits=7, decimal_places=6
     )
     allocation_order = models.JSONField(_("repayment allocation order"), default=default_allocation_order)
+    interest_to_moved_date = models.BooleanField(_("interest runs to a moved due date"), default=False)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )

@@ -16,6 +16,7 @@ from loans.domain.schedule import ScheduleError
 from loans.domain.terms import Limits, terms_errors
 from loans.models import Loan, LoanContract, LoanStatus
 from loans.queries import lock_loan_row
+from loans.replaying import fund_calendar
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def sign_contract(*, actor, loan: Loan, terms: ContractTerms) -> LoanContract:
         "overdue_multiplier": product.overdue_multiplier,
         "unpaid_interest_rate": product.unpaid_interest_rate,
         "allocation_order": list(product.allocation_order),
+        "interest_to_moved_date": product.interest_to_moved_date,
         "signed_by": actor,
     }
     try:
@@ -182,6 +184,7 @@ def _check_schedule(product, terms: ContractTerms, rate: Decimal, refuse) -> Non
         term_months=terms.term_months,
         grace_months=terms.grace_months,
         first_due_date=terms.first_due_date,
+        calendar=fund_calendar(),
     )
     try:
         loan_terms.schedule_terms(principal=terms.amount, start=terms.signed_on)

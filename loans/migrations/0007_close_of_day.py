@@ -7,9 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("fund", "0010_close_of_day_settings"),
+        ("fund", "0011_close_of_day_settings"),
         ("ledger", "0010_suspended_interest_account"),
-        ("loans", "0005_balances"),
+        ("loans", "0006_contract_interest_to_moved_date"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

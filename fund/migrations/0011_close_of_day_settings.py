@@ -31,7 +31,7 @@ def fill_accounts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("fund", "0009_fund_max_annual_rate"),
+        ("fund", "0010_calendar"),
         ("ledger", "0010_suspended_interest_account"),
     ]
 
