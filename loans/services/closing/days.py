@@ -62,8 +62,8 @@ def close_business_day(*, actor) -> CloseOfDay:
     require_permission(actor, PERMISSION)
     fund = locked_fund()  # one close at a time
     day = fund.business_date
+    next_business_date(fund)  # first: it refuses a day not over yet before any work is done
     postings, touched = close_steps(fund, day, actor=actor)
-    next_business_date(fund)
     return CloseOfDay.objects.create(business_date=day, loans=touched, postings=postings, closed_by=actor)
 
 
