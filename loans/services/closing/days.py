@@ -57,11 +57,14 @@ def is_month_end(day: date) -> bool:
 
 
 @transaction.atomic
-def close_business_day(*, actor) -> CloseOfDay:
-    """Close the fund's business date and move it to the next day."""
+def close_business_day(*, actor, before: date | None = None) -> CloseOfDay | None:
+    """Close the fund's business date and move it to the next day; with `before`, only if the
+    business date is still before it (None when not: another close got there first)."""
     require_permission(actor, PERMISSION)
-    fund = locked_fund()  # one close at a time
+    fund = locked_fund()  # one close at a time: a second one waits, then sees the date moved
     day = fund.business_date
+    if before is not None and day >= before:
+        return None
     next_business_date(fund)  # first: it refuses a day not over yet before any work is done
     postings, touched = close_steps(fund, day, actor=actor)
     return CloseOfDay.objects.create(business_date=day, loans=touched, postings=postings, closed_by=actor)
@@ -193,10 +196,12 @@ def close_until(
     """Close each day from the business date until the business date is `until`, in order, each
     in its own transaction: stopped part-way, the days closed stay closed and a rerun goes on."""
     require_permission(actor, PERMISSION)
-    plan = plan_until(until)
+    plan_until(until)
     closed = []
-    for _day in range(plan.days):
-        closed.append(close_business_day(actor=actor))
+    # Up to `until` whoever else closes days meanwhile (two accountants at once): the business
+    # date is read again, locked, before each day.
+    while (day := close_business_day(actor=actor, before=until)) is not None:
+        closed.append(day)
         if progress is not None:
-            progress(closed[-1])
+            progress(day)
     return closed
