@@ -15,6 +15,7 @@ from fund import selectors
 from fund.forms import NonWorkingDaysForm
 from fund.models import Fund
 from fund.services.calendar import add_non_working_days, remove_non_working_day
+from fund.views.common import fund_required
 
 # The years a page may show: wide enough for any fund's history and plans.
 YEARS = range(2000, 2101)
@@ -22,10 +23,8 @@ YEARS = range(2000, 2101)
 
 @login_required
 @permission_required("fund.view_nonworkingday", raise_exception=True)
-def calendar(request):
-    fund = Fund.objects.first()
-    if fund is None:
-        return redirect("fund:fund_setup")
+@fund_required
+def calendar(request, fund: Fund):
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:

@@ -1,8 +1,25 @@
-"""What the fund's views share: the generic form page."""
+"""What the fund's views share: the generic form page, and pages that need the fund set up."""
 
-from django.shortcuts import render
+from functools import wraps
+
+from django.shortcuts import redirect, render
 
 from common.views import submit_form
+from fund.models import Fund
+
+
+def fund_required(view):
+    """A page that needs the fund: before it is set up, it sends to its set-up; once it is, the
+    view gets it as `fund`."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        fund = Fund.objects.first()
+        if fund is None:
+            return redirect("fund:fund_setup")
+        return view(request, *args, fund=fund, **kwargs)
+
+    return wrapped
 
 
 def form_page(request, *, form, save, done, title: str, back_url: str, submit: str, **extra):

@@ -11,7 +11,7 @@ from fund import selectors, services
 from fund.forms import AuthorityLevelForm, CapitalReceiptForm, CapitalSourceForm, FundForm
 from fund.models import AuthorityLevel, Fund
 from fund.services.capital import create_capital_source, record_capital_receipt
-from fund.views.common import form_page
+from fund.views.common import form_page, fund_required
 
 
 @login_required
@@ -48,10 +48,8 @@ def fund_setup(request):
 
 @login_required
 @permission_required("fund.change_fund", raise_exception=True)
-def fund_edit(request):
-    fund = Fund.objects.first()
-    if fund is None:
-        return redirect("fund:fund_setup")
+@fund_required
+def fund_edit(request, fund: Fund):
     form = FundForm(request.POST or None, instance=fund)
     return _fund_page(
         request,
@@ -82,9 +80,8 @@ def _fund_page(request, form, save, *, done: str, title: str, submit: str):
 
 @login_required
 @permission_required("fund.add_authoritylevel", raise_exception=True)
-def authority_create(request):
-    if not Fund.objects.exists():
-        return redirect("fund:fund_setup")
+@fund_required
+def authority_create(request, fund: Fund):
     return _authority_page(request, None, _("New approval authority level"))
 
 
@@ -115,9 +112,8 @@ def _authority_page(request, level, title):
 
 @login_required
 @permission_required("fund.add_capitalsource", raise_exception=True)
-def capital_source_create(request):
-    if not Fund.objects.exists():
-        return redirect("fund:fund_setup")
+@fund_required
+def capital_source_create(request, fund: Fund):
     form = CapitalSourceForm(request.POST or None)
     return form_page(
         request,
@@ -132,10 +128,8 @@ def capital_source_create(request):
 
 @login_required
 @permission_required("fund.add_capitalreceipt", raise_exception=True)
-def capital_receipt_create(request):
-    fund = Fund.objects.first()
-    if fund is None:
-        return redirect("fund:fund_setup")
+@fund_required
+def capital_receipt_create(request, fund: Fund):
     form = CapitalReceiptForm(request.POST or None, fund=fund)
     return form_page(
         request,

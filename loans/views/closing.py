@@ -10,19 +10,18 @@ from django.utils.translation import ngettext
 
 from common.forms import run_service, show_service_errors
 from fund.models import Fund
+from fund.views.common import fund_required
 from loans.forms import CloseOfDayForm
 from loans.models import CloseOfDay
 from loans.services.closing.days import ONE_DAY, PERMISSION, close_until, plan_until
 
 
 @login_required
-def close_of_day(request):
+@fund_required
+def close_of_day(request, fund: Fund):
     """`?until=` shows what closing up to that date touches; posting it with `confirm` runs it."""
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
-    fund = Fund.objects.first()
-    if fund is None:
-        return redirect("fund:fund_setup")
     data = request.POST if request.method == "POST" else request.GET if "until" in request.GET else None
     form = CloseOfDayForm(data, initial={"until": timezone.localdate()})
     plan = None
