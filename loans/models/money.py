@@ -223,6 +223,10 @@ CONTROL_COLUMNS = (
 )
 
 
+# The kinds that are money events of the borrower's (the rest are close of day's book-keeping).
+MONEY_KINDS = ("disbursement", "repayment", "reversal")
+
+
 def _control(verbose_name):
     # Signed, in whole đồng; internal book-keeping figures, so plain decimals without a currency.
     return models.DecimalField(verbose_name, max_digits=MONEY_DIGITS, decimal_places=0, default=0)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from common.money import ZERO
 from loans.models import LoanTransaction
 from loans.models.loan import Loan
+from loans.models.money import MONEY_KINDS
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,6 @@ class StatementLine:
 
 # What the borrower paid and received; close of day's postings are the fund's book-keeping
 # (`loans.selectors.books`), not lines of the borrower's statement.
-Kind = LoanTransaction.Kind
-MONEY_KINDS = (Kind.DISBURSEMENT, Kind.REPAYMENT, Kind.REVERSAL)
 
 
 def statement(loan: Loan) -> list[StatementLine]:

@@ -6,8 +6,8 @@ An ordinary day touches only the loans with something that day, found on the cur
 balances rows (`loans.models.LoanBalance`) and the sub-ledger's booking dates:
 - an installment falling due, or overdue from the next day (`next_due_date` up to the day after);
 - days past due reaching the first day of a debt group, or a product's days before overdue;
-- an event booked that day or the day before (a repayment entered while the day closed, on a
-  loan it had not locked yet, is booked on the day closed: the next close picks it up);
+- a money event booked that day or the day before (a repayment entered while the day closed,
+  on a loan it had not locked yet, is booked on the day closed: the next close picks it up);
 - with the fund's borrower rule, every other active loan of the borrowers of those.
 """
 
@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 
 from fund.models import LoanProduct
 from loans.models import Loan, LoanBalance, LoanStatus, LoanTransaction
-from loans.models.money import CONTROL_COLUMNS
+from loans.models.money import CONTROL_COLUMNS, MONEY_KINDS
 
 ONE_DAY = timedelta(days=1)
 
@@ -63,5 +63,6 @@ def _touched(day: date) -> set[int]:
         | Q(oldest_unpaid_due_date__in=crossing)
         | Q(oldest_unpaid_due_date__isnull=False, loan__product__overdue_grace_days__gt=0)
     ).values_list("loan_id", flat=True)
-    booked = LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY).values_list("loan_id", flat=True)
+    events = LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY, kind__in=MONEY_KINDS)
+    booked = events.values_list("loan_id", flat=True)
     return set(touched) | set(booked)
