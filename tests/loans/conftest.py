@@ -123,7 +123,7 @@ def apply_action(action, loan, staff, bank) -> None:
         authorize_disbursement(actor=staff["accountant"], disbursement=tranche)
 
 
-def household_group_loan(staff, bank, *amounts: D) -> tuple[Loan, list]:
+def household_group_loan(staff, bank, *amounts: D, number: str = "HĐ-01/2026") -> tuple[Loan, list]:
     """A household group's loan paid out on START, `amounts[i]` to its i-th household; the loan
     and its households in that order."""
     group = HouseholdGroupFactory()
@@ -138,5 +138,6 @@ def household_group_loan(staff, bank, *amounts: D) -> tuple[Loan, list]:
         borrower=group,
         amount=sum(amounts, D(0)),
         shares=list(zip(members, amounts, strict=True)),
+        number=number,
     )
     return loan, members
