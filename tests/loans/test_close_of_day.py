@@ -444,3 +444,48 @@ def test_closing_a_day_again_posts_nothing_new(fund, staff, bank, loan):
         before = snapshot() | {"entries": JournalEntry.objects.count()}
         assert close_steps(fund, day, actor=staff["accountant"]) == (0, 2)
         assert snapshot() | {"entries": JournalEntry.objects.count()} == before
+
+
+# --- a back-dated repayment ---------------------------------------------------------------------
+
+
+def test_a_back_dated_repayment_on_a_closed_day_is_booked_on_the_next_day_closed(fund, staff, loan):
+    # The example loan, row 1 (due 15/02) unpaid: overdue from its close, group 2 on 25/02.
+    close_through(staff, dt.date(2026, 3, 1))
+    assert Loan.objects.get(pk=loan.pk).accrual_suspended
+    # As of 01/03 (28/02's close) the memo holds row 1's interest 1 223 014, row 2's so far
+    # (110 000 000 × 12 % from 15/02, 14 days: 13 200 000 × 14 / 365 = 506 301.37 → 506 301),
+    # late interest (1 800 000 × 14 / 365 = 69 041.10 → 69 041) and 10 % on the unpaid
+    # interest (122 301.4 × 14 / 365 = 4 691.01 → 4 691): 1 729 315 and 73 732.
+    assert gl(dt.date(2026, 2, 28), "0043", "128312") == (D(1_803_047), D(10_000_000))
+
+    # On 02/03 the transfer dated 15/02 that paid row 1 on time is found and entered.
+    repayment = repay(loan, staff, dt.date(2026, 2, 15), ROW1)
+    posted = LoanTransaction.objects.get(repayment=repayment)
+    assert (posted.value_date, posted.booking_date) == (dt.date(2026, 2, 15), dt.date(2026, 3, 2))
+    # Paid on its due date: principal from the in-term account; the loan is in non-accrual, so
+    # its interest is income now, released from the memo.
+    assert entry_net(posted.journal_entry) == {
+        "11211": ROW1,
+        "128311": D(-10_000_000),
+        "5151": D(-1_223_014),
+        "009": D(1_223_014),
+        "0043": D(-1_223_014),
+    }
+    close_through(staff, dt.date(2026, 3, 2))
+    # Replayed, the loan was never late: the next close moves the principal back in term,
+    # the loan back to group 1 and accruing, ...
+    assert close_entry(dt.date(2026, 3, 2), "overdue") == {"128311": D(10_000_000), "128312": D(-10_000_000)}
+    assert changes(loan) == [(dt.date(2026, 2, 25), 1, 2, 10, DPD), (dt.date(2026, 3, 2), 2, 1, 0, DPD)]
+    assert not Loan.objects.get(pk=loan.pk).accrual_suspended
+    # ... releases the late interest the loan no longer owes (73 732) from the memo, keeps row
+    # 2's 506 301 suspended (not brought back to income), and accrues from there: row 2's
+    # interest to 03/03, 16 days: 13 200 000 × 16 / 365 = 578 630.14 → 578 630, of which
+    # 578 630 − 506 301 = 72 329 to the receivable.
+    assert close_entry(dt.date(2026, 3, 2), "suspension") == {"009": D(73_732), "0043": D(-73_732)}
+    assert close_entry(dt.date(2026, 3, 2), "accrual") == {"13881": D(72_329), "5151": D(-72_329)}
+    assert gl(dt.date(2026, 3, 2), "0043", "13881", "128312") == (D(506_301), D(72_329), D(0))
+    day = START
+    while day <= dt.date(2026, 3, 2):
+        assert_books_agree(day)
+        day += ONE_DAY

@@ -10,7 +10,8 @@ Closing business date D, in one transaction (all of it or nothing), for the loan
 4. non-accrual: from the fund's group on, interest receivable is reversed and carried on the
    memo of suspended interest; below it again, accrual restarts (what is suspended stays so);
 5. accrual: interest receivable brought to what is owed, at month end (or daily, as the fund
-   posts it) and at a switch;
+   posts it), at a switch, and after an event that changed days already closed (a back-dated
+   repayment, a reversal);
 6. provisions, at month end: specific by group on what collateral does not cover, general on
    groups 1 to 4;
 7. the business date becomes D + 1.
@@ -92,6 +93,7 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
         own, {pk: loans[pk].borrower_id for pk in own}, worst_of_borrower=fund.worst_group_per_borrower
     )
     booked = queries.booked(list(ends))
+    corrected = set() if full else candidates.corrected(list(ends), day)
     collateral = _collateral(list(ends)) if month_end else {}
     postings = DayPostings(day)
     changes = []
@@ -121,7 +123,9 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
                 specific_provision(end.outstanding, collateral.get(pk, ZERO), product.provision_rates[group]),
                 general_provision(end.outstanding, group, product.general_provision_rate),
             )
-        decision = Decision(accruing=not suspended, post_interest=full or switched, provisions=provisions)
+        decision = Decision(
+            accruing=not suspended, post_interest=full or switched or pk in corrected, provisions=provisions
+        )
         postings.add_loan(serviced, end, booked.get(pk, queries.Booked()), decision)
     DebtGroupChange.objects.bulk_create(changes)
     postings.post(actor=actor)
