@@ -12,6 +12,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from fund.models import Fund
@@ -489,3 +490,37 @@ def test_a_back_dated_repayment_on_a_closed_day_is_booked_on_the_next_day_closed
     while day <= dt.date(2026, 3, 2):
         assert_books_agree(day)
         day += ONE_DAY
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def test_the_close_of_day_page_shows_the_plan_runs_it_and_refuses_beyond_today(
+    client, fund, staff, loan, monkeypatch
+):
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 2, 1))
+    url = reverse("loans:close_of_day")
+    client.force_login(staff["officer"])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"until": "2026-01-20"}).status_code == 403
+    client.force_login(staff["accountant"])
+
+    shown = client.get(url, {"until": "2026-02-01"})
+    plan = shown.context["plan"]
+    # 15/01 to 31/01 closed: 17 days, one month end, the one active loan.
+    assert (plan.first, plan.until, plan.days, plan.month_ends, plan.active_loans) == (
+        START,
+        dt.date(2026, 2, 1),
+        17,
+        1,
+        1,
+    )
+    assert not CloseOfDay.objects.exists()  # showing the plan runs nothing
+
+    refused = client.post(url, {"until": "2026-02-02"})
+    assert refused.status_code == 400 and "until" in refused.context["form"].errors
+    assert Fund.objects.get().business_date == START and not CloseOfDay.objects.exists()
+
+    assert client.post(url, {"until": "2026-01-20"}).status_code == 302
+    assert Fund.objects.get().business_date == dt.date(2026, 1, 20)
+    assert CloseOfDay.objects.count() == 5
