@@ -38,7 +38,7 @@ def later_today(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2027, 12, 31))
 
 
-def bullet_loan(staff, bank, *, on: dt.date, borrower=None) -> Loan:
+def bullet_loan(staff, bank, *, on: dt.date) -> Loan:
     """120 000 000 at 12 %/year for 3 months from `on`: principal and all interest at maturity,
     in one row (a short-term product: 128311 in term, 128312 overdue)."""
     move_to(on)
@@ -52,7 +52,6 @@ def bullet_loan(staff, bank, *, on: dt.date, borrower=None) -> Loan:
         account=bank,
         loan_product=product,
         term_months=3,
-        **({"borrower": borrower} if borrower else {}),
     )
 
 
@@ -270,6 +269,84 @@ def test_a_repayment_in_mid_month_collects_what_was_accrued_and_accrues_the_rest
     assert close_entry(dt.date(2026, 2, 28), "accrual") == {"13881": D(506_301), "5151": D(-506_301)}
     assert gl(dt.date(2026, 2, 28), "13881", "5151") == (D(506_301), D(-1_729_315))
     assert_books_agree(dt.date(2026, 2, 28))
+
+
+def test_a_switch_in_a_new_year_reverses_last_years_accrual_to_expense(fund, staff, bank, later_today):
+    # Disbursed 25/10/2026, due 25/01/2027 after 92 days (7 + 30 + 31 + 24):
+    # 14 400 000 × 92 / 365 = 3 629 589.04 → 3 629 589.
+    loan = bullet_loan(staff, bank, on=dt.date(2026, 10, 25))
+    close_through(staff, dt.date(2027, 2, 4))
+    # 31/12/2026: 68 days (25/10 to 01/01): 14 400 000 × 68 / 365 = 2 682 739.73 → 2 682 740.
+    assert gl(dt.date(2026, 12, 31), "13881") == (D(2_682_740),)
+    # 31/01/2027: the row's interest, 3 629 589 (posted 946 849); 7 days late (25/01 to 01/02):
+    # 21 600 000 × 7 / 365 = 414 246.58 → 414 247, and 10 % on 3 629 589 unpaid:
+    # 362 958.9 × 7 / 365 = 6 960.84 → 6 961: 421 208 to 13882.
+    assert gl(dt.date(2027, 1, 31), "13881", "13882") == (D(3_629_589), D(421_208))
+    # 04/02/2027, 10 days past due: of the interest reversed, what was accrued in 2026 is no
+    # longer this year's income: Dr 6428 2 682 740; this year's to 5151 (946 849) and 5152.
+    assert changes(loan) == [(dt.date(2027, 2, 4), 1, 2, 10, DPD)]
+    assert close_entry(dt.date(2027, 2, 4), "accrual") == {
+        "5151": D(946_849),
+        "6428": D(2_682_740),
+        "5152": D(421_208),
+        "13881": D(-3_629_589),
+        "13882": D(-421_208),
+    }
+    assert_books_agree(dt.date(2027, 2, 4))
+
+
+def test_within_the_products_days_of_grace_principal_stays_in_term(fund, staff, bank):
+    # The example loan (row 1: 10 000 000 + 1 223 014 due 15/02) on a product giving 3 days
+    # before unpaid principal is overdue.
+    loan = factories.active_loan(
+        officer=staff["officer"],
+        accountant=staff["accountant"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        on=START,
+        account=bank,
+        loan_product=factories.product(overdue_grace_days=3),
+    )
+    close_through(staff, dt.date(2026, 2, 18))
+    # Unpaid at the end of 15/02 + 3 days: overdue from the close of 18/02, not before; days
+    # past due still count from the due date.
+    assert close_entries("overdue") == {
+        dt.date(2026, 2, 18): {"128312": D(10_000_000), "128311": D(-10_000_000)}
+    }
+    assert gl(dt.date(2026, 2, 17), "128311", "128312") == (D(120_000_000), D(0))
+    close_through(staff, dt.date(2026, 2, 25))
+    assert changes(loan) == [(dt.date(2026, 2, 25), 1, 2, 10, DPD)]
+
+
+def test_a_repayment_within_the_days_of_grace_takes_the_principal_from_the_in_term_account(fund, staff, bank):
+    loan = factories.active_loan(
+        officer=staff["officer"],
+        accountant=staff["accountant"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        on=START,
+        account=bank,
+        loan_product=factories.product(overdue_grace_days=3),
+    )
+    # Row 1 paid 2 days late, on 17/02, within the grace: with late interest on 10 000 000 at
+    # 18 % for 2 days (1 800 000 × 2 / 365 = 9 863.01 → 9 863) and 10 % on 1 223 014
+    # (122 301.4 × 2 / 365 = 670.15 → 670): 11 233 547. Its principal was never moved to the
+    # overdue account; the 31/01 accrual (17 days: 670 685) is collected, the rest accrued.
+    repayment = repay_at(loan, staff, dt.date(2026, 2, 17), D(11_233_547))
+    assert entry_net(LoanTransaction.objects.get(repayment=repayment).journal_entry) == {
+        "11211": D(11_233_547),
+        "128311": D(-10_000_000),
+        "13881": D(-670_685),
+        "5151": D(-552_329),
+        "5152": D(-10_533),
+    }
+    close_through(staff, dt.date(2026, 2, 28))
+    assert close_entries("overdue") == {}
+    day = START
+    while day <= dt.date(2026, 2, 28):
+        assert gl(day, "128312") == (D(0),), day
+        assert_books_agree(day)
+        day += ONE_DAY
 
 
 # --- a borrower's loans -------------------------------------------------------------------------
