@@ -349,6 +349,27 @@ def test_a_repayment_within_the_days_of_grace_takes_the_principal_from_the_in_te
         day += ONE_DAY
 
 
+def test_a_loan_repaid_in_full_has_its_provision_released_at_the_month_end(fund, staff, loan):
+    close_through(staff, dt.date(2026, 1, 31))  # 670 685 accrued (17 days), 900 000 general
+    # Repaid in full on 10/02: 120 000 000 and 26 days of interest (15/01 to 10/02):
+    # 14 400 000 × 26 / 365 = 1 025 753.42 → 1 025 753, of which 670 685 was accrued.
+    repayment = repay_at(loan, staff, dt.date(2026, 2, 10), D(121_025_753))
+    assert entry_net(LoanTransaction.objects.get(repayment=repayment).journal_entry) == {
+        "11211": D(121_025_753),
+        "128311": D(-120_000_000),
+        "13881": D(-670_685),
+        "5151": D(-355_068),
+    }
+    assert Loan.objects.get(pk=loan.pk).status == "closed"
+    close_through(staff, dt.date(2026, 2, 28))
+    assert close_entries("provision")[dt.date(2026, 2, 28)] == {"22932": D(900_000), "6426": D(-900_000)}
+    held = LoanTransaction.objects.filter(loan=loan)
+    assert {name: sum(held.values_list(name, flat=True)) for name in CONTROL_COLUMNS} == dict.fromkeys(
+        CONTROL_COLUMNS, D(0)
+    )
+    assert_books_agree(dt.date(2026, 2, 28))
+
+
 # --- a borrower's loans -------------------------------------------------------------------------
 
 

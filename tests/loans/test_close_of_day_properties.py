@@ -8,13 +8,15 @@ before it first; an event dated before it is back-dated.
 
 import contextlib
 import datetime as dt
+from decimal import Decimal as D
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fund.models import Fund
+from fund.models import Fund, LoanProduct
+from fund.models.fund import AccrualPosting
 from ledger.selectors import account_balances
 from loans.replaying import replay_part
 from loans.services.closing.days import close_until
@@ -59,24 +61,34 @@ def act(action, loan, staff, bank) -> None:
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(actions=actions)
+@given(actions=actions, posting=st.sampled_from(AccrualPosting.values), grace=st.sampled_from([0, 3]))
 def test_after_any_events_and_closes_the_rows_are_the_replay_and_the_books_agree_every_day(
-    fund, staff, bank, actions
+    fund, staff, bank, actions, posting, grace
 ):
     with transaction.atomic():
         move_to(START)
+        Fund.objects.update(accrual_posting=posting)
         loan = sixty_million_loan(staff, bank)
+        LoanProduct.objects.filter(pk=loan.product_id).update(overdue_grace_days=grace)
         for action in actions:
             # A refusal writes nothing (a day closed stays closed: each is its own transaction).
             with contextlib.suppress(ValidationError), transaction.atomic():
                 act(action, loan, staff, bank)
-        # One more day closed after the last event: the GL has the loan's principal in term and
-        # overdue as the replay has it the next morning.
+        # One more day closed after the last event: the GL holds the loan's principal as the
+        # replay has it the next morning, overdue what is unpaid past its due date and grace.
         closed = business_date()
         close_until(actor=staff["accountant"], until=closed + ONE_DAY)
-        balance = replay_part(loan, None, as_of=closed + ONE_DAY).balance
-        in_term, overdue = account_balances(codes=["128311", "128312"], as_of=closed).values()
-        assert (in_term, overdue) == (balance.principal_in_term, balance.principal_overdue)
+        result = replay_part(loan, None, as_of=closed + ONE_DAY)
+        overdue = sum(
+            (
+                row.principal_unpaid
+                for row in result.rows
+                if row.due_date + dt.timedelta(days=grace) <= closed
+            ),
+            D(0),
+        )
+        gl = account_balances(codes=["128311", "128312"], as_of=closed)
+        assert (gl["128311"], gl["128312"]) == (result.principal_outstanding - overdue, overdue)
         assert_rows_are_the_replay(loan, until=business_date())
         day = START
         while day <= business_date():
