@@ -75,15 +75,16 @@ def repay(loan, staff, day, amount, **kwargs):
     return record_repayment(actor=staff["officer"], loan=loan, entry=entry)
 
 
-def sixty_million_loan(staff, bank) -> Loan:
+def sixty_million_loan(staff, bank, **approval) -> Loan:
     """A loan signed and paid out in one tranche of 60 000 000 on START, for the property tests
-    that then apply any actions to it (`apply_action`)."""
+    that then apply any actions to it (`apply_action`); `approval`: as `factories.approved_loan`."""
     loan = factories.signed_loan(
         officer=staff["officer"],
         approver=staff["approver"],
         appraiser=staff["appraiser"],
         signed_on=START,
         number=f"HĐ-{uuid.uuid4()}",
+        **approval,
     )
     first = record_disbursement(
         actor=staff["officer"], loan=loan, value_date=START, amount=D(60_000_000), account=bank

@@ -15,11 +15,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fund.models import Fund, LoanProduct
+from fund.models import Fund
 from fund.models.fund import AccrualPosting
 from ledger.selectors import account_balances
 from loans.replaying import replay_part
 from loans.services.closing.days import close_until
+from tests.loans import factories
 from tests.loans.conftest import START, apply_action, move_to, sixty_million_loan
 from tests.loans.test_balances import assert_rows_are_the_replay
 from tests.loans.test_close_of_day import assert_books_agree
@@ -68,8 +69,7 @@ def test_after_any_events_and_closes_the_rows_are_the_replay_and_the_books_agree
     with transaction.atomic():
         move_to(START)
         Fund.objects.update(accrual_posting=posting)
-        loan = sixty_million_loan(staff, bank)
-        LoanProduct.objects.filter(pk=loan.product_id).update(overdue_grace_days=grace)
+        loan = sixty_million_loan(staff, bank, loan_product=factories.product(overdue_grace_days=grace))
         for action in actions:
             # A refusal writes nothing (a day closed stays closed: each is its own transaction).
             with contextlib.suppress(ValidationError), transaction.atomic():
