@@ -75,15 +75,16 @@ def repay(loan, staff, day, amount, **kwargs):
     return record_repayment(actor=staff["officer"], loan=loan, entry=entry)
 
 
-def sixty_million_loan(staff, bank) -> Loan:
+def sixty_million_loan(staff, bank, **approval) -> Loan:
     """A loan signed and paid out in one tranche of 60 000 000 on START, for the property tests
-    that then apply any actions to it (`apply_action`)."""
+    that then apply any actions to it (`apply_action`); `approval`: as `factories.approved_loan`."""
     loan = factories.signed_loan(
         officer=staff["officer"],
         approver=staff["approver"],
         appraiser=staff["appraiser"],
         signed_on=START,
         number=f"HĐ-{uuid.uuid4()}",
+        **approval,
     )
     first = record_disbursement(
         actor=staff["officer"], loan=loan, value_date=START, amount=D(60_000_000), account=bank
@@ -123,7 +124,7 @@ def apply_action(action, loan, staff, bank) -> None:
         authorize_disbursement(actor=staff["accountant"], disbursement=tranche)
 
 
-def household_group_loan(staff, bank, *amounts: D) -> tuple[Loan, list]:
+def household_group_loan(staff, bank, *amounts: D, number: str = "HĐ-01/2026") -> tuple[Loan, list]:
     """A household group's loan paid out on START, `amounts[i]` to its i-th household; the loan
     and its households in that order."""
     group = HouseholdGroupFactory()
@@ -138,5 +139,6 @@ def household_group_loan(staff, bank, *amounts: D) -> tuple[Loan, list]:
         borrower=group,
         amount=sum(amounts, D(0)),
         shares=list(zip(members, amounts, strict=True)),
+        number=number,
     )
     return loan, members

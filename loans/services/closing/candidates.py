@@ -13,7 +13,7 @@ balances rows (`loans.models.LoanBalance`) and the sub-ledger's booking dates:
 
 from datetime import date, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from fund.models import LoanProduct
 from loans.models import Loan, LoanBalance, LoanStatus, LoanTransaction
@@ -66,3 +66,13 @@ def _touched(day: date) -> set[int]:
     events = LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY, kind__in=MONEY_KINDS)
     booked = events.values_list("loan_id", flat=True)
     return set(touched) | set(booked)
+
+
+def corrected(loan_ids, day: date) -> set[int]:
+    """Of the loans, those with an event booked on `day` (or the day before, as `_touched`) that
+    changes days already closed: dated before the day it was booked, or a reversal. Their
+    recomputed interest is booked at once (`days.close_steps`), not left to the month end."""
+    rows = LoanTransaction.objects.filter(loan_id__in=loan_ids, booking_date__gte=day - ONE_DAY).filter(
+        Q(value_date__lt=F("booking_date")) | Q(kind=LoanTransaction.Kind.REVERSAL)
+    )
+    return set(rows.values_list("loan_id", flat=True))

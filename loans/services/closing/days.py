@@ -8,10 +8,11 @@ Closing business date D, in one transaction (all of it or nothing), for the loan
 3. days past due and debt group, by the product's bands; with the fund's rule, a borrower's
    loans all take the worst group among them; each change recorded;
 4. non-accrual: from the fund's group on, interest receivable is reversed and carried on the
-   memo of suspended interest; below it again, accrual restarts the next day (what is
-   suspended stays so until paid);
+   memo of suspended interest; below it again, accrual restarts that day (what is on the memo
+   stays there until paid);
 5. accrual: interest receivable brought to what is owed, at month end (or daily, as the fund
-   posts it) and at a switch;
+   posts it), at a switch, and after an event that changed days already closed (a back-dated
+   repayment, a reversal);
 6. provisions, at month end: specific by group on what collateral does not cover, general on
    groups 1 to 4;
 7. the business date becomes D + 1.
@@ -96,6 +97,7 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
         own, {pk: loans[pk].borrower_id for pk in own}, worst_of_borrower=fund.worst_group_per_borrower
     )
     booked = queries.booked(list(ends))
+    corrected = set() if full else candidates.corrected(list(ends), day)
     collateral = _collateral(list(ends)) if month_end else {}
     postings = DayPostings(day)
     changes = []
@@ -118,8 +120,9 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
             )
         if (group, suspended) != (loan.debt_group, loan.accrual_suspended):
             Loan.objects.filter(pk=pk).update(debt_group=group, accrual_suspended=suspended)
-        # Into non-accrual, or out of it (a repayment cured the arrears): that day the memo takes
-        # all interest owed so far, and accrual starts again the next day.
+        # Into non-accrual, or out of it (a repayment cured the arrears): interest is posted that
+        # day. Out of it, the memo keeps what it holds (released only when paid, never brought
+        # back to income) and the receivable takes what was accrued since the last posting.
         switched = suspended != loan.accrual_suspended
         provisions = None
         if month_end:
@@ -128,8 +131,8 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
                 general_provision(end.outstanding, group, product.general_provision_rate),
             )
         decision = Decision(
-            accruing=not (suspended or loan.accrual_suspended),
-            post_interest=full or switched,
+            accruing=not suspended,
+            post_interest=full or switched or pk in corrected,
             provisions=provisions,
         )
         postings.add_loan(serviced, end, booked.get(pk, queries.Booked()), decision)

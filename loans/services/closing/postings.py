@@ -41,7 +41,7 @@ class Decision:
     """What the close decided for a loan, beside its position: what its books must show."""
 
     accruing: bool  # interest is income (not in non-accrual)
-    post_interest: bool  # today brings receivable and the memo to what is owed (month end, daily, a switch)
+    post_interest: bool  # receivable and memo brought to what is owed (month end, daily, switch, correction)
     provisions: tuple[Decimal, Decimal] | None  # specific and general, when today provisions
 
 
