@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/schedule.xlsx", statements.schedule_xlsx, name="schedule_xlsx"),
     path("documents/<int:pk>/", applications.document_download, name="document_download"),
     path("close-of-day/", closing.close_of_day, name="close_of_day"),
+    path("close-of-day/provisions/", closing.provisions, name="provisions"),
     path("tranches/", disbursements.tranches, name="tranches"),
     path("tranches/<int:pk>/authorize/", disbursements.tranche_authorize, name="tranche_authorize"),
     path("tranches/<int:pk>/cancel/", disbursements.tranche_cancel, name="tranche_cancel"),

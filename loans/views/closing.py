@@ -1,4 +1,5 @@
-"""Close of day: the accountant chooses up to which date, sees what it will touch, and runs it."""
+"""Close of day: the accountant chooses up to which date, sees what it will touch, and runs it;
+and provisions on demand between month ends."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,13 +8,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from common.forms import run_service, show_service_errors
+from common.views import run_action
 from fund.models import Fund
 from fund.views.common import fund_required
 from loans.forms import CloseOfDayForm
 from loans.models import CloseOfDay
 from loans.services.closing.days import ONE_DAY, PERMISSION, close_until, plan_until
+from loans.services.closing.provisions import provision_now
 
 
 @login_required
@@ -52,3 +56,23 @@ def close_of_day(request, fund: Fund):
         "title": _("Close of day"),
     }
     return render(request, "loans/close_of_day.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def provisions(request):
+    """Provisions on demand, on the business date (`closing.provisions`)."""
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    changed = []
+    if run_action(request, lambda: changed.append(provision_now(actor=request.user))):
+        messages.success(
+            request,
+            ngettext(
+                "Provisions brought up to date: %(count)d loan changed.",
+                "Provisions brought up to date: %(count)d loans changed.",
+                changed[0],
+            )
+            % {"count": changed[0]},
+        )
+    return redirect("loans:close_of_day")

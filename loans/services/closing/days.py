@@ -98,7 +98,7 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
     )
     booked = queries.booked(list(ends))
     corrected = set() if full else candidates.corrected(list(ends), day)
-    collateral = _collateral(list(ends)) if month_end else {}
+    collateral = collateral_values(list(ends)) if month_end else {}
     postings = DayPostings(day)
     changes = []
     for pk, (serviced, end) in ends.items():
@@ -150,7 +150,7 @@ def _starts(product: LoanProduct) -> tuple[int, ...]:
     )
 
 
-def _collateral(loan_ids: list[int]) -> dict:
+def collateral_values(loan_ids: list[int]) -> dict:
     """Each loan's collateral value allowed for provisioning."""
     rows = (
         Collateral.objects.filter(loan_id__in=loan_ids)

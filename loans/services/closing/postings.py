@@ -50,6 +50,7 @@ class DayPostings:
     """The day's postings, loan by loan, per step; `post` writes them."""
 
     day: date
+    key: str = "loans:close"  # the entries' idempotency keys start with it, then the day and step
     steps: dict = field(default_factory=lambda: defaultdict(list))
 
     def add_loan(self, loan: ServicedLoan, end: DayEnd, booked: Booked, decision: Decision) -> None:
@@ -64,14 +65,14 @@ class DayPostings:
         if decision.post_interest:
             self._add_interest(loan, end, booked, decision)
         if decision.provisions is not None:
-            specific, general = decision.provisions
-            self._add(
-                Kind.PROVISION,
-                loan,
-                accounting.Provision(
-                    specific - booked.specific_provision, general - booked.general_provision, contract
-                ),
-            )
+            self.add_provisions(loan, booked, *decision.provisions)
+
+    def add_provisions(self, loan: ServicedLoan, booked: Booked, specific: Decimal, general: Decimal) -> None:
+        """The loan's provisions brought from what is booked to `specific` and `general`."""
+        change = accounting.Provision(
+            specific - booked.specific_provision, general - booked.general_provision, loan.contract.number
+        )
+        self._add(Kind.PROVISION, loan, change)
 
     def _add_interest(self, loan: ServicedLoan, end: DayEnd, booked: Booked, decision: Decision) -> None:
         """Receivable and memo brought to what is owed: all of it on the memo in non-accrual;
@@ -130,7 +131,7 @@ class DayPostings:
                 value_date=self.day,
                 memo=STEPS[kind](self.day) % {"date": f"{self.day:%d/%m/%Y}"},
                 lines=_summed([line for _loan, _controls, lines in self.steps[kind] for line in lines]),
-                idempotency_key=f"loans:close:{self.day:%Y-%m-%d}:{kind}",
+                idempotency_key=f"{self.key}:{self.day:%Y-%m-%d}:{kind}",
                 source_kind="close_of_day",
             )
             for kind in kinds
