@@ -195,6 +195,8 @@ def post_repayment(
     `on`: its value date if not the repayment's (a correction's); `booked_on`: the business date."""
     value_date = on or repayment.value_date
     reference = loan.contract.number
+    booked = queries.booked([loan.pk]).get(loan.pk, NOTHING_BOOKED)
+    overdue = sum((p.amount for p in allocation.parts if p.slot == OVERDUE_PRINCIPAL), ZERO)
     event = accounting.Repayment(
         principal=allocation.principal,
         interest=allocation.interest,
@@ -203,9 +205,11 @@ def post_repayment(
         received_into=repayment.account.code,
         contract=reference,
         receipt=repayment.reference,
-        overdue_principal=sum((p.amount for p in allocation.parts if p.slot == OVERDUE_PRINCIPAL), ZERO),
+        # Past its due date but within the product's days of grace, principal is still in term
+        # on the books: it leaves the overdue account only as far as close of day moved it there.
+        overdue_principal=min(overdue, max(booked.overdue_principal, ZERO)),
         accruing=not loan.accrual_suspended,
-        booked=queries.booked([loan.pk]).get(loan.pk, NOTHING_BOOKED),
+        booked=booked,
     )
     entry = post_entry(
         EntryDraft(

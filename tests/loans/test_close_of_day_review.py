@@ -1,0 +1,72 @@
+"""Close of day, a second reading: the defects it found, each as the sequence that showed it.
+
+The loan of the examples (conftest): 120.000.000 đ over 12 months from 15/01/2026, 10.000.000
+of principal due on the 15th of each month.
+"""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from fund.models import Fund
+from fund.services.calendar import add_non_working_days, remove_non_working_day
+from ledger.selectors import account_balance
+from ledger.services import close_period
+from loans import queries
+from loans.models import DebtGroupChange, Loan, Repayment
+from loans.selectors.position import loan_position
+from loans.selectors.reconciliation import reconciliation
+from loans.services.closing.days import close_until
+from loans.services.servicing.repayments import RepaymentInput, record_repayment
+from tests.loans import factories
+from tests.loans.conftest import START
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2027, 6, 30)  # close of day runs up to today: far enough for a year end
+
+
+@pytest.fixture(autouse=True)
+def later_today(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: TODAY)
+
+
+def close(staff, until: dt.date) -> None:
+    close_until(actor=staff["accountant"], until=until)
+
+
+def pay(loan, staff, day: dt.date, amount: D) -> Repayment:
+    entry = RepaymentInput(value_date=day, amount=amount, channel=Repayment.Channel.BANK_TRANSFER)
+    return record_repayment(actor=staff["officer"], loan=Loan.objects.get(pk=loan.pk), entry=entry)
+
+
+def pay_due(loan, staff, day: dt.date) -> None:
+    pay(loan, staff, day, loan_position(Loan.objects.get(pk=loan.pk), as_of=day).to_pay_now)
+
+
+def staff_loan(staff, bank, **approval) -> Loan:
+    return factories.active_loan(
+        officer=staff["officer"],
+        accountant=staff["accountant"],
+        approver=staff["approver"],
+        appraiser=staff["appraiser"],
+        on=START,
+        account=bank,
+        **approval,
+    )
+
+
+def test_a_repayment_within_the_days_of_grace_takes_the_principal_from_the_in_term_account(staff, bank):
+    loan = staff_loan(staff, bank, loan_product=factories.product(overdue_grace_days=3))
+    close(staff, dt.date(2026, 2, 17))  # due 15/02, unpaid 2 days: overdue to the engine, in term in the GL
+    assert account_balance(code="128312", as_of=dt.date(2026, 2, 16)) == 0
+    pay_due(loan, staff, dt.date(2026, 2, 17))
+    booked = queries.booked([loan.pk])[loan.pk]
+    assert (booked.principal, booked.overdue_principal) == (D(110_000_000), D(0))
+    assert account_balance(code="128312", as_of=dt.date(2026, 2, 17)) == 0
+    assert account_balance(code="128311", as_of=dt.date(2026, 2, 17)) == D(110_000_000)
+    close(staff, dt.date(2026, 2, 25))
+    assert account_balance(code="128312", as_of=dt.date(2026, 2, 24)) == 0
+    assert [row.code for row in reconciliation(as_of=dt.date(2026, 2, 25)) if row.difference] == []
