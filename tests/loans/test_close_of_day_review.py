@@ -70,3 +70,26 @@ def test_a_repayment_within_the_days_of_grace_takes_the_principal_from_the_in_te
     close(staff, dt.date(2026, 2, 25))
     assert account_balance(code="128312", as_of=dt.date(2026, 2, 24)) == 0
     assert [row.code for row in reconciliation(as_of=dt.date(2026, 2, 25)) if row.difference] == []
+
+
+def test_last_years_accrual_still_receivable_after_a_cure_is_reversed_to_6428(staff, bank, loan):
+    """Cured in December with interest left on the memo; in January a small repayment releases
+    the memo first and collects the rest from the receivable; the switch back to non-accrual
+    then reverses to 6428 all of December's accrual the receivable still holds."""
+    day = dt.date(2026, 2, 15)
+    while day <= dt.date(2026, 10, 15):
+        close(staff, day)
+        pay_due(loan, staff, day)
+        day = dt.date(2026, day.month + 1, 15)
+    close(staff, dt.date(2026, 12, 20))  # 15/11 unpaid: group 2 from 25/11, non-accrual
+    pay_due(loan, staff, dt.date(2026, 12, 20))
+    close(staff, dt.date(2027, 1, 15))  # cured on 20/12; accrual on 31/12
+    assert not Loan.objects.get(pk=loan.pk).accrual_suspended
+    year_end = queries.booked([loan.pk], until=dt.date(2026, 12, 31))[loan.pk]
+    memo = queries.booked([loan.pk])[loan.pk].suspended_interest
+    assert year_end.interest_receivable == D(36_164) and memo == D(19_726)  # 11 and 6 days on 10.000.000
+    pay(loan, staff, dt.date(2027, 1, 15), D(30_000))  # 19.726 released from the memo, 10.274 collected
+    close(staff, dt.date(2027, 1, 26))  # 15/01 unpaid: group 2 again on 25/01
+    assert Loan.objects.get(pk=loan.pk).accrual_suspended
+    assert account_balance(code="6428", as_of=dt.date(2027, 1, 25)) == D(36_164 - 10_274)
+    assert [row.code for row in reconciliation(as_of=dt.date(2027, 1, 26)) if row.difference] == []
