@@ -93,3 +93,21 @@ def test_last_years_accrual_still_receivable_after_a_cure_is_reversed_to_6428(st
     assert Loan.objects.get(pk=loan.pk).accrual_suspended
     assert account_balance(code="6428", as_of=dt.date(2027, 1, 25)) == D(36_164 - 10_274)
     assert [row.code for row in reconciliation(as_of=dt.date(2027, 1, 26)) if row.difference] == []
+
+
+def test_a_day_off_removed_after_a_close_moves_the_due_date_back_and_close_of_day_finds_it(staff, bank):
+    accountant = staff["accountant"]
+    accountant.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_nonworkingday", "delete_nonworkingday"])
+    )
+    accountant = type(accountant).objects.get(pk=accountant.pk)
+    add_non_working_days(actor=accountant, first=dt.date(2026, 2, 13), last=dt.date(2026, 2, 27), name="Tết")
+    loan = staff_loan(staff, bank)  # its first due date moved to 28/02
+    close(staff, dt.date(2026, 1, 20))
+    for offset in range(15):  # the days off were a mistake: the due date is 15/02 again
+        remove_non_working_day(actor=accountant, day=dt.date(2026, 2, 13) + dt.timedelta(days=offset))
+    close(staff, dt.date(2026, 2, 27))  # nothing paid
+    assert account_balance(code="128312", as_of=dt.date(2026, 2, 15)) == D(10_000_000)
+    assert list(DebtGroupChange.objects.filter(loan=loan).values_list("changed_on", "to_group")) == [
+        (dt.date(2026, 2, 25), 2)
+    ]

@@ -67,7 +67,13 @@ def close_business_day(*, actor, before: date | None = None) -> CloseOfDay | Non
         return None
     next_business_date(fund)  # first: it refuses a day not over yet before any work is done
     postings, touched = close_steps(fund, day, actor=actor)
-    return CloseOfDay.objects.create(business_date=day, loans=touched, postings=postings, closed_by=actor)
+    return CloseOfDay.objects.create(
+        business_date=day,
+        loans=touched,
+        postings=postings,
+        closed_by=actor,
+        calendar_token=fund.calendar_token,
+    )
 
 
 def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
@@ -75,7 +81,13 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
     at. Idempotent: run again for the same day, they post nothing more."""
     month_end = is_month_end(day)
     full = month_end or fund.accrual_posting == AccrualPosting.DAILY
-    ids = candidates.loans_to_close(day, full=full, worst_of_borrower=fund.worst_group_per_borrower)
+    # A loan's stored rows hold its next due date as the calendar then moved it: after a change
+    # of the calendar (a day off removed moves a due date earlier) every loan's rows are written
+    # again, once, so that the days to come find the loans falling due (`candidates`).
+    recalendared = _last_calendar() != fund.calendar_token
+    ids = candidates.loans_to_close(
+        day, full=full or recalendared, worst_of_borrower=fund.worst_group_per_borrower
+    )
     queries.lock_loans(ids)
     loans = Loan.objects.in_bulk(ids)
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
@@ -84,7 +96,9 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
         serviced = queries.lock_loan(pk)
         if serviced.contract is None:
             continue
-        end = day_end(serviced, day, grace_days=products[loans[pk].product_id].overdue_grace_days)
+        end = day_end(
+            serviced, day, grace_days=products[loans[pk].product_id].overdue_grace_days, rebuild=recalendared
+        )
         if end is not None:
             ends[pk] = (serviced, end)
     own = {
@@ -136,6 +150,11 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
     DebtGroupChange.objects.bulk_create(changes)
     postings.post(actor=actor)
     return postings.count, len(ends)
+
+
+def _last_calendar():
+    """The calendar the last day closed was closed with (None before the first close)."""
+    return CloseOfDay.objects.order_by("-business_date").values_list("calendar_token", flat=True).first()
 
 
 def _starts(product: LoanProduct) -> tuple[int, ...]:
