@@ -114,14 +114,14 @@ def test_a_day_off_removed_after_a_close_moves_the_due_date_back_and_close_of_da
 
 
 def test_close_of_day_refused_by_a_closed_month_says_why_on_the_page(staff, loan, client, user_with_role):
-    manager = user_with_role(is_superuser=True)
-    close_period(actor=manager, year=2026, month=1)
+    close(staff, dt.date(2026, 2, 10))
+    close_period(actor=user_with_role(is_superuser=True), year=2026, month=2)  # nothing posted in it yet
     client.force_login(staff["accountant"])
-    response = client.post(reverse("loans:close_of_day"), {"until": "2026-02-05"})
+    response = client.post(reverse("loans:close_of_day"), {"until": "2026-03-05"})
     assert response.status_code == 400
-    errors = response.context["form"].non_field_errors()  # the month-end entries refused
-    assert errors and all("01/2026" in why and why in response.content.decode() for why in errors)
-    # The days before the month end, with nothing to post, were closed: the page says where it stopped.
-    assert Fund.objects.get().business_date == dt.date(2026, 1, 31)
-    assert response.context["business_date"] == dt.date(2026, 1, 31)
-    assert account_balance(code="13881", as_of=dt.date(2026, 2, 5)) == 0
+    errors = response.context["form"].non_field_errors()  # the overdue transfer of 15/02 refused
+    assert errors and all("02/2026" in why and why in response.content.decode() for why in errors)
+    # The days before, with nothing to post, were closed: the page says where it stopped.
+    assert Fund.objects.get().business_date == dt.date(2026, 2, 15)
+    assert response.context["business_date"] == dt.date(2026, 2, 15)
+    assert account_balance(code="128312", as_of=dt.date(2026, 3, 5)) == 0
