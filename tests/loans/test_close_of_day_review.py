@@ -9,6 +9,8 @@ from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from fund.models import Fund
@@ -125,3 +127,10 @@ def test_close_of_day_refused_by_a_closed_month_says_why_on_the_page(staff, loan
     assert Fund.objects.get().business_date == dt.date(2026, 2, 15)
     assert response.context["business_date"] == dt.date(2026, 2, 15)
     assert account_balance(code="128312", as_of=dt.date(2026, 3, 5)) == 0
+
+
+@pytest.mark.parametrize("command", [["close_day", "--until", "2026-01-20"], ["reconcile"]])
+def test_the_commands_before_the_fund_is_set_up_say_so(command, user_with_role):
+    user_with_role(is_superuser=True)
+    with pytest.raises(CommandError, match="not set up"):
+        call_command(*command)

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from common.money import ZERO
 from fund.models import Fund, LoanProduct
 from fund.models.fund import AccrualPosting
+from fund.selectors import current_fund
 from fund.services import next_business_date
 from fund.services.common import locked_fund, require_permission
 from loans import queries
@@ -195,8 +196,8 @@ class Plan:
 
 def plan_until(until: date) -> Plan:
     """The close of every day from the business date to the day before `until`, checked: `until`
-    is after the business date and not after today."""
-    fund = Fund.objects.get()
+    is after the business date and not after today. Raises FundNotSetUp before the fund is set up."""
+    fund = current_fund()
     if until <= fund.business_date:
         raise ValidationError(
             {
