@@ -16,6 +16,9 @@ class CloseOfDay(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+    # The fund's calendar the day was closed with (`Fund.calendar_token`): a close after a change
+    # of it looks at every loan (`closing.days.close_steps`).
+    calendar_token = models.UUIDField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("close of day")

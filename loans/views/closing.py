@@ -48,6 +48,10 @@ def close_of_day(request, fund: Fund):
                     % {"count": len(closed), "date": f"{closed[-1].business_date + ONE_DAY:%d/%m/%Y}"},
                 )
                 return redirect("loans:close_of_day")
+            # Refused (a closed month in the way...): the form again with why; the days closed
+            # before the refusal stay closed, so the business date is read again.
+            plan = None
+            fund.refresh_from_db(fields=["business_date"])
     context = {
         "form": form,
         "plan": plan,

@@ -577,13 +577,13 @@ def test_a_back_dated_repayment_on_a_closed_day_is_booked_on_the_next_day_closed
     assert close_entry(dt.date(2026, 3, 2), "overdue") == {"128311": D(10_000_000), "128312": D(-10_000_000)}
     assert changes(loan) == [(dt.date(2026, 2, 25), 1, 2, 10, DPD), (dt.date(2026, 3, 2), 2, 1, 0, DPD)]
     assert not Loan.objects.get(pk=loan.pk).accrual_suspended
-    # ... releases the late interest the loan no longer owes (73 732) from the memo, keeps row
-    # 2's 506 301 suspended (not brought back to income), and accrues from there: row 2's
-    # interest to 03/03, 16 days: 13 200 000 × 16 / 365 = 578 630.14 → 578 630, of which
-    # 578 630 − 506 301 = 72 329 to the receivable.
-    assert close_entry(dt.date(2026, 3, 2), "suspension") == {"009": D(73_732), "0043": D(-73_732)}
-    assert close_entry(dt.date(2026, 3, 2), "accrual") == {"13881": D(72_329), "5151": D(-72_329)}
-    assert gl(dt.date(2026, 3, 2), "0043", "13881", "128312") == (D(506_301), D(72_329), D(0))
+    # ... releases the late interest the loan no longer owes (73 732) from the memo, and keeps
+    # on it the interest owed so far, accrued while the loan was in non-accrual (income only
+    # when paid): row 2's interest to 03/03, 16 days: 13 200 000 × 16 / 365 = 578 630.14 →
+    # 578 630, that is 578 630 − 506 301 = 72 329 more; accrual restarts the next day.
+    assert close_entry(dt.date(2026, 3, 2), "suspension") == {"009": D(73_732 - 72_329), "0043": D(-1_403)}
+    assert not JournalEntry.objects.filter(idempotency_key="loans:close:2026-03-02:accrual").exists()
+    assert gl(dt.date(2026, 3, 2), "0043", "13881", "128312") == (D(578_630), D(0), D(0))
     day = START
     while day <= dt.date(2026, 3, 2):
         assert_books_agree(day)

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
@@ -32,7 +33,10 @@ def test_provisions_on_demand_follow_the_group_between_month_ends_and_post_once(
     specific = (D(120_000_000) - collateral) * D("0.05")
     assert provisions(DAY) == (specific, D(900_000))
     assert provisions(DAY - dt.timedelta(days=1)) == (D(0), D(900_000))
-    assert LoanTransaction.objects.get(loan=loan, kind="provision", value_date=DAY).specific_provision == specific
+    assert (
+        LoanTransaction.objects.get(loan=loan, kind="provision", value_date=DAY).specific_provision
+        == specific
+    )
     assert provision_now(actor=staff["accountant"]) == 0  # nothing changed since
     close_until(actor=staff["accountant"], until=dt.date(2026, 3, 1))  # the month end: nothing more
     assert provisions(dt.date(2026, 2, 28)) == (specific, D(900_000))
@@ -45,6 +49,7 @@ def test_only_who_runs_close_of_day_provisions_on_demand(client, loan, staff):
     client.force_login(staff["officer"])
     assert client.post(reverse("loans:provisions")).status_code == 403
     client.force_login(staff["accountant"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert client.get(reverse("loans:provisions")).status_code == 405
     response = client.post(reverse("loans:provisions"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("loans:close_of_day")

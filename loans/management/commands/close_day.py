@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fund.models import User
+from fund.selectors import FundNotSetUp
 from loans.services.closing.days import PERMISSION, close_until, plan_until
 
 
@@ -24,6 +25,8 @@ class Command(BaseCommand):
             plan = plan_until(until)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
+        except FundNotSetUp as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(
             f"Closing {plan.days} days from {plan.first:%d/%m/%Y}; {plan.active_loans} active loans."
         )

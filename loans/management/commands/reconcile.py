@@ -6,7 +6,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from common.money import format_vnd
-from fund.selectors import current_fund
+from fund.selectors import FundNotSetUp, current_fund
 from loans.selectors.reconciliation import reconciliation
 
 
@@ -19,7 +19,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, as_of: dt.date | None = None, **options):
-        as_of = as_of or current_fund().business_date
+        try:
+            as_of = as_of or current_fund().business_date
+        except FundNotSetUp as error:
+            raise CommandError(str(error)) from None
         rows = reconciliation(as_of=as_of)
         self.stdout.write(f"Reconciliation as of {as_of:%d/%m/%Y}")
         self.stdout.write(f"{'account':<10} {'loans':>22} {'GL':>22} {'difference':>22}  name")

@@ -24,7 +24,8 @@ ONE_DAY = timedelta(days=1)
 
 def loans_to_close(day: date, *, full: bool, worst_of_borrower: bool) -> list[int]:
     """The ids of the loans the close of `day` looks at, in id order (the order they are locked in).
-    `full`: the day posts accrual and provisions for every loan."""
+    `full`: every loan (the day posts accrual and provisions for every loan, or the calendar
+    changed since the last close)."""
     ids = (set(_active().values_list("pk", flat=True)) | _closed_with_balances()) if full else _touched(day)
     if worst_of_borrower and ids:
         borrowers = Loan.objects.filter(pk__in=ids).values("borrower_id")

@@ -8,8 +8,8 @@ Closing business date D, in one transaction (all of it or nothing), for the loan
 3. days past due and debt group, by the product's bands; with the fund's rule, a borrower's
    loans all take the worst group among them; each change recorded;
 4. non-accrual: from the fund's group on, interest receivable is reversed and carried on the
-   memo of suspended interest; below it again, accrual restarts that day (what is on the memo
-   stays there until paid);
+   memo of suspended interest; below it again, what it owes so far joins the memo (income only
+   when paid) and accrual restarts the next day;
 5. accrual: interest receivable brought to what is owed, at month end (or daily, as the fund
    posts it), at a switch, and after an event that changed days already closed (a back-dated
    repayment, a reversal);
@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from common.money import ZERO
 from fund.models import Fund, LoanProduct
 from fund.models.fund import AccrualPosting
+from fund.selectors import current_fund
 from fund.services import next_business_date
 from fund.services.common import locked_fund, require_permission
 from loans import queries
@@ -68,7 +69,13 @@ def close_business_day(*, actor, before: date | None = None) -> CloseOfDay | Non
         return None
     next_business_date(fund)  # first: it refuses a day not over yet before any work is done
     postings, touched = close_steps(fund, day, actor=actor)
-    return CloseOfDay.objects.create(business_date=day, loans=touched, postings=postings, closed_by=actor)
+    return CloseOfDay.objects.create(
+        business_date=day,
+        loans=touched,
+        postings=postings,
+        closed_by=actor,
+        calendar_token=fund.calendar_token,
+    )
 
 
 def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
@@ -76,7 +83,13 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
     at. Idempotent: run again for the same day, they post nothing more."""
     month_end = is_month_end(day)
     full = month_end or fund.accrual_posting == AccrualPosting.DAILY
-    ids = candidates.loans_to_close(day, full=full, worst_of_borrower=fund.worst_group_per_borrower)
+    # A loan's stored rows hold its next due date as the calendar then moved it: after a change
+    # of the calendar (a day off removed moves a due date earlier) every loan's rows are written
+    # again, once, so that the days to come find the loans falling due (`candidates`).
+    recalendared = _last_calendar() != fund.calendar_token
+    ids = candidates.loans_to_close(
+        day, full=full or recalendared, worst_of_borrower=fund.worst_group_per_borrower
+    )
     queries.lock_loans(ids)
     loans = Loan.objects.in_bulk(ids)
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
@@ -85,7 +98,9 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
         serviced = queries.lock_loan(pk)
         if serviced.contract is None:
             continue
-        end = day_end(serviced, day, grace_days=products[loans[pk].product_id].overdue_grace_days)
+        end = day_end(
+            serviced, day, grace_days=products[loans[pk].product_id].overdue_grace_days, rebuild=recalendared
+        )
         if end is not None:
             ends[pk] = (serviced, end)
     own = {
@@ -121,8 +136,8 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
         if (group, suspended) != (loan.debt_group, loan.accrual_suspended):
             Loan.objects.filter(pk=pk).update(debt_group=group, accrual_suspended=suspended)
         # Into non-accrual, or out of it (a repayment cured the arrears): interest is posted that
-        # day. Out of it, the memo keeps what it holds (released only when paid, never brought
-        # back to income) and the receivable takes what was accrued since the last posting.
+        # day, as non-accrual interest: what the loan owes so far, accrued while it was in
+        # non-accrual, goes on the memo (income only when paid); accrual restarts the next day.
         switched = suspended != loan.accrual_suspended
         provisions = None
         if month_end:
@@ -131,7 +146,7 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
                 general_provision(end.outstanding, group, product.general_provision_rate),
             )
         decision = Decision(
-            accruing=not suspended,
+            accruing=not (suspended or loan.accrual_suspended),
             post_interest=full or switched or pk in corrected,
             provisions=provisions,
         )
@@ -139,6 +154,11 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
     DebtGroupChange.objects.bulk_create(changes)
     postings.post(actor=actor)
     return postings.count, len(ends)
+
+
+def _last_calendar():
+    """The calendar the last day closed was closed with (None before the first close)."""
+    return CloseOfDay.objects.order_by("-business_date").values_list("calendar_token", flat=True).first()
 
 
 def _starts(product: LoanProduct) -> tuple[int, ...]:
@@ -179,8 +199,8 @@ class Plan:
 
 def plan_until(until: date) -> Plan:
     """The close of every day from the business date to the day before `until`, checked: `until`
-    is after the business date and not after today."""
-    fund = Fund.objects.get()
+    is after the business date and not after today. Raises FundNotSetUp before the fund is set up."""
+    fund = current_fund()
     if until <= fund.business_date:
         raise ValidationError(
             {

@@ -35,9 +35,10 @@ class DayEnd:
         return self.principal + self.overdue_principal
 
 
-def day_end(loan: ServicedLoan, day: date, *, grace_days: int) -> DayEnd | None:
+def day_end(loan: ServicedLoan, day: date, *, grace_days: int, rebuild: bool = False) -> DayEnd | None:
     """The loan at the end of `day`, its stored rows written up to the next day; None when
-    nothing is disbursed to it. Call with the loan locked."""
+    nothing is disbursed to it. `rebuild`: its rows written again from its first tranche (the
+    calendar changed: the next due date they hold may have moved). Call with the loan locked."""
     following = day + ONE_DAY
     overdue_by = day - timedelta(days=grace_days)
     terms = loan_terms(loan.contract)
@@ -45,7 +46,9 @@ def day_end(loan: ServicedLoan, day: date, *, grace_days: int) -> DayEnd | None:
     for share in parts_of(loan):
         share_id = share.pk if share else None
         tranches, payments, current = queries.events_and_balance(loan.pk, share_id)
-        rewrite = balances.rewrite_from(loan.pk, share_id, tranches, current, since=following)
+        rewrite = balances.rewrite_from(
+            loan.pk, share_id, tranches, current, since=None if rebuild else following
+        )
         if rewrite is None:
             continue
         disbursed = True

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from common.money import ZERO
@@ -172,14 +172,15 @@ def _summed(lines: list[Line]) -> list[Line]:
 
 def _prior_year_parts(loan_id: int, day: date, change: dict[str, Decimal]) -> dict[str, Decimal]:
     """Of each receivable reduced, the part accrued before this fiscal year: what the receivable
-    held at the last year end, less what was paid since (the oldest interest is paid first)."""
+    held at the last year end, less what repayments collected from it since (the oldest interest
+    is paid first; interest released from the memo of suspended interest never was on it)."""
     year_end = date(day.year - 1, 12, 31)
     held = queries.booked([loan_id], until=year_end).get(loan_id, Booked())
-    paid = LoanTransaction.objects.filter(loan_id=loan_id, value_date__gt=year_end).aggregate(
-        interest=Sum("interest"), late_interest=Sum(F("late_interest") + F("penalty"))
-    )
+    collected = LoanTransaction.objects.filter(
+        loan_id=loan_id, value_date__gt=year_end, kind__in=(Kind.REPAYMENT, Kind.REVERSAL)
+    ).aggregate(interest=Sum("interest_receivable"), late_interest=Sum("late_interest_receivable"))
     old = {
-        "interest": held.interest_receivable - (paid["interest"] or ZERO),
-        "late_interest": held.late_interest_receivable - (paid["late_interest"] or ZERO),
+        "interest": held.interest_receivable + (collected["interest"] or ZERO),
+        "late_interest": held.late_interest_receivable + (collected["late_interest"] or ZERO),
     }
     return {kind: min(-change[kind], max(old[kind], ZERO)) for kind in change if change[kind] < 0}
