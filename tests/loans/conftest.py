@@ -55,13 +55,22 @@ def bank():
 
 @pytest.fixture
 def loan(staff, bank):
+    return staffed_active_loan(
+        staff,
+        on=START,
+        account=bank,
+    )
+
+
+def staffed_active_loan(staff, **given) -> Loan:
+    """An active loan (`factories.active_loan`) put through by the staff: `on`, `account` and
+    whatever else the approval takes."""
     return factories.active_loan(
         officer=staff["officer"],
         accountant=staff["accountant"],
         approver=staff["approver"],
         appraiser=staff["appraiser"],
-        on=START,
-        account=bank,
+        **given,
     )
 
 
@@ -129,11 +138,8 @@ def household_group_loan(staff, bank, *amounts: D, number: str = "HĐ-01/2026") 
     and its households in that order."""
     group = HouseholdGroupFactory()
     members = HouseholdMemberFactory.create_batch(len(amounts), borrower=group)
-    loan = factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
+    loan = staffed_active_loan(
+        staff,
         on=START,
         account=bank,
         borrower=group,

@@ -25,7 +25,7 @@ from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.days import close_business_day, close_steps, close_until
 from tests.fund.factories import BorrowerFactory
 from tests.loans import factories
-from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay
+from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay, staffed_active_loan
 
 ONE_DAY = dt.timedelta(days=1)
 DPD = DebtGroupChange.Reason.DAYS_PAST_DUE
@@ -43,11 +43,8 @@ def bullet_loan(staff, bank, *, on: dt.date) -> Loan:
     in one row (a short-term product: 128311 in term, 128312 overdue)."""
     move_to(on)
     product = factories.product(amortization="bullet", principal_frequency=0, interest_frequency=0)
-    return factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
+    return staffed_active_loan(
+        staff,
         on=on,
         account=bank,
         loan_product=product,
@@ -298,11 +295,8 @@ def test_a_switch_in_a_new_year_reverses_last_years_accrual_to_expense(fund, sta
 def test_within_the_products_days_of_grace_principal_stays_in_term(fund, staff, bank):
     # The example loan (row 1: 10 000 000 + 1 223 014 due 15/02) on a product giving 3 days
     # before unpaid principal is overdue.
-    loan = factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
+    loan = staffed_active_loan(
+        staff,
         on=START,
         account=bank,
         loan_product=factories.product(overdue_grace_days=3),
@@ -319,11 +313,8 @@ def test_within_the_products_days_of_grace_principal_stays_in_term(fund, staff, 
 
 
 def test_a_repayment_within_the_days_of_grace_takes_the_principal_from_the_in_term_account(fund, staff, bank):
-    loan = factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
+    loan = staffed_active_loan(
+        staff,
         on=START,
         account=bank,
         loan_product=factories.product(overdue_grace_days=3),
@@ -377,11 +368,8 @@ def two_loans(staff, bank) -> tuple[Loan, Loan]:
     """Two loans of one borrower like the example loan (conftest), both on START."""
     borrower = BorrowerFactory()
     return tuple(
-        factories.active_loan(
-            officer=staff["officer"],
-            accountant=staff["accountant"],
-            approver=staff["approver"],
-            appraiser=staff["appraiser"],
+        staffed_active_loan(
+            staff,
             on=START,
             account=bank,
             borrower=borrower,

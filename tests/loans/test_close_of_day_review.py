@@ -24,7 +24,7 @@ from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.days import close_until
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.loans import factories
-from tests.loans.conftest import START
+from tests.loans.conftest import START, staffed_active_loan
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2027, 6, 30)  # close of day runs up to today: far enough for a year end
@@ -49,11 +49,8 @@ def pay_due(loan, staff, day: dt.date) -> None:
 
 
 def staff_loan(staff, bank, **approval) -> Loan:
-    return factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
+    return staffed_active_loan(
+        staff,
         on=START,
         account=bank,
         **approval,

@@ -11,8 +11,7 @@ from ledger.selectors import account_balance
 from loans.models import Loan
 from loans.selectors.position import loan_position
 from loans.services.closing.days import close_until
-from tests.loans import factories
-from tests.loans.conftest import ROW1, START
+from tests.loans.conftest import ROW1, START, staffed_active_loan
 
 pytestmark = pytest.mark.django_db
 SUNDAY = dt.date(2026, 2, 15)  # row 1 of the example loan falls due on it
@@ -21,11 +20,8 @@ MONDAY = dt.date(2026, 2, 16)
 
 def test_an_installment_due_on_a_sunday_is_overdue_only_after_the_monday(fund, staff, bank):
     Fund.objects.update(rest_weekdays=[6], calendar_token=uuid.uuid4())  # Sundays off
-    loan = factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
+    loan = staffed_active_loan(
+        staff,
         on=START,
         account=bank,
     )

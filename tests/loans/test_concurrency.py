@@ -16,7 +16,7 @@ from loans.services.servicing.disbursements import authorize_disbursement, recor
 from loans.services.servicing.repayments import RepaymentInput, record_repayment, reverse_repayment
 from tests.concurrency import at_once
 from tests.loans import factories
-from tests.loans.conftest import ROW1, START, move_to, repay
+from tests.loans.conftest import ROW1, START, move_to, repay, staffed_active_loan
 from tests.loans.test_imports import upload
 
 # serialized_rollback: the chart of accounts and other migrated data come back after each test.
@@ -92,11 +92,8 @@ def test_a_reversal_and_a_back_dated_repayment_on_one_loan_at_once_both_land(loa
 def test_an_import_holds_every_loan_of_its_file_before_its_first_posting(loan, staff, bank, monkeypatch):
     # Its first posting takes the year's entry counter until commit: a loan taken only after it
     # would be waited for holding the counter, which that loan's holder may be waiting for.
-    other = factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
+    other = staffed_active_loan(
+        staff,
         on=START,
         account=bank,
         number="HĐ-02/2026",

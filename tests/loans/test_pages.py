@@ -23,7 +23,7 @@ from loans.replaying import replay_part
 from loans.selectors.position import loan_position
 from loans.services.origination.applications import add_document
 from tests.loans import factories
-from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay
+from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay, staffed_active_loan
 
 pytestmark = pytest.mark.django_db
 
@@ -230,11 +230,8 @@ def pay_rows(loan, staff, first: int, last: int, share=None) -> None:
 @pytest.fixture
 def two_year_loan(staff, bank):
     product = factories.product(term_max_months=24)
-    return factories.active_loan(
-        officer=staff["officer"],
-        accountant=staff["accountant"],
-        approver=staff["approver"],
-        appraiser=staff["appraiser"],
+    return staffed_active_loan(
+        staff,
         on=START,
         account=bank,
         loan_product=product,
