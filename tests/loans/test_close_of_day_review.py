@@ -118,11 +118,11 @@ def test_close_of_day_refused_by_a_closed_month_says_why_on_the_page(staff, loan
     client.force_login(staff["accountant"])
     response = client.post(reverse("loans:close_of_day"), {"until": "2026-03-05"})
     assert response.status_code == 400
-    errors = response.context["form"].non_field_errors()  # the overdue transfer of 15/02 refused
+    errors = response.context["form"].non_field_errors()  # its first day, 10/02, refused
     assert errors and all("02/2026" in why and why in response.content.decode() for why in errors)
-    # The days before, with nothing to post, were closed: the page says where it stopped.
-    assert Fund.objects.get().business_date == dt.date(2026, 2, 15)
-    assert response.context["business_date"] == dt.date(2026, 2, 15)
+    # Nothing closed in the closed month: the page says the business date stayed.
+    assert Fund.objects.get().business_date == dt.date(2026, 2, 10)
+    assert response.context["business_date"] == dt.date(2026, 2, 10)
     assert account_balance(code="128312", as_of=dt.date(2026, 3, 5)) == 0
 
 

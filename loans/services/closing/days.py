@@ -37,6 +37,7 @@ from fund.models.fund import AccrualPosting
 from fund.selectors import current_fund
 from fund.services import next_business_date
 from fund.services.common import locked_fund, require_permission
+from ledger.models import Period, PeriodState
 from loans import queries
 from loans.domain.classification import (
     borrower_groups,
@@ -67,6 +68,11 @@ def close_business_day(*, actor, before: date | None = None) -> CloseOfDay | Non
     day = fund.business_date
     if before is not None and day >= before:
         return None
+    if Period.objects.filter(year=day.year, month=day.month, state=PeriodState.CLOSED).exists():
+        raise ValidationError(
+            _("%(month)s is closed in the books: a day in it cannot be closed. Reopen the month first.")
+            % {"month": f"{day:%m/%Y}"}
+        )
     next_business_date(fund)  # first: it refuses a day not over yet before any work is done
     postings, touched = close_steps(fund, day, actor=actor)
     return CloseOfDay.objects.create(
