@@ -5,12 +5,15 @@ from decimal import Decimal as D
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from fund.models import Fund
 from ledger.services import EntryDraft, Line, post_entry
-from loans.models import CloseOfDay
+from loans.models import CloseOfDay, LoanTransaction
+from loans.services.closing.days import close_until
+from tests.loans.conftest import START
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +58,13 @@ def test_reconcile_agrees_after_close_of_day_and_finds_a_manual_entry_on_a_contr
         run("reconcile", "--as-of", "2026-02-20")
     assert refused.value.returncode == 1
     assert "Every control account" in run("reconcile", "--as-of", "2026-02-19")  # the day before it
+
+
+def test_a_loan_whose_books_left_its_events_stops_the_close_and_closes_nothing(loan, staff):
+    # A sub-ledger row no event explains (as a hand edit of the database would leave).
+    stray = LoanTransaction.objects.filter(loan=loan).first()
+    stray.pk, stray.principal = None, D(1_000)
+    stray.save()
+    with pytest.raises(ValidationError, match="do not agree with its events"):
+        close_until(actor=staff["accountant"], until=dt.date(2026, 1, 17))
+    assert Fund.objects.get().business_date == START and not CloseOfDay.objects.exists()

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from common.money import ZERO
+from common.money import ZERO, format_vnd
 from fund import accounting
 from fund.accounting import Booked
 from ledger.drafts import EntryDraft, Line
@@ -56,7 +57,19 @@ class DayPostings:
     def add_loan(self, loan: ServicedLoan, end: DayEnd, booked: Booked, decision: Decision) -> None:
         contract = loan.contract.number
         if end.outstanding != booked.principal + booked.overdue_principal:
-            raise ValueError(f"loan {loan.pk}: principal {end.outstanding} owed, {booked} booked")
+            # The sub-ledger no longer follows the loan's events: stop the day rather than post on it.
+            raise ValidationError(
+                _(
+                    "The books of loan %(loan)s do not agree with its events (principal %(owed)s owed, "
+                    "%(booked)s booked): nothing was closed. Run manage.py reconcile and ask the "
+                    "administrator."
+                )
+                % {
+                    "loan": loan.reference,
+                    "owed": format_vnd(end.outstanding),
+                    "booked": format_vnd(booked.principal + booked.overdue_principal),
+                }
+            )
         self._add(
             Kind.OVERDUE,
             loan,
