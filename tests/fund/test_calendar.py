@@ -147,3 +147,10 @@ def test_the_page_names_who_added_a_day_and_links_to_the_fund_and_close_of_day(
     client.force_login(officer)  # an officer does not close days: no link to it
     page = client.get(reverse("fund:calendar") + "?year=2026").content.decode()
     assert reverse("fund:fund_detail") in page and reverse("loans:close_of_day") not in page
+
+
+def test_the_page_offers_to_change_the_weekly_rest_days_only_while_they_can_change(fund, client, accountant):
+    client.force_login(accountant)
+    assert reverse("fund:fund_edit") in client.get(reverse("fund:calendar")).content.decode()
+    Fund.objects.update(business_date=fund.business_date + dt.timedelta(days=1))
+    assert reverse("fund:fund_edit") not in client.get(reverse("fund:calendar")).content.decode()
