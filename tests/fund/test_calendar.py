@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from fund import selectors, services
+from fund import roles, selectors, services
 from fund.models import Fund, NonWorkingDay
 from fund.services.calendar import add_non_working_days, remove_non_working_day
 from ledger.models import Account
@@ -133,3 +133,24 @@ def test_the_calendar_is_read_once_and_again_only_when_it_changes(
     Fund.objects.update(calendar_token="00000000-0000-0000-0000-000000000001")
     selectors.current_fund()
     assert selectors.calendar_days().holidays == frozenset({TET_2026[0]})
+
+
+def test_the_page_names_who_added_a_day_and_links_to_the_fund_and_close_of_day(
+    fund, client, officer, user_with_role
+):
+    accountant = user_with_role(roles.ACCOUNTANT, first_name="Dung", last_name="Phạm Thị")
+    add_non_working_days(actor=accountant, first=TET_2026[0], last=None, name="Tết Bính Ngọ")
+    client.force_login(accountant)
+    page = client.get(reverse("fund:calendar") + "?year=2026").content.decode()
+    assert f">{accountant.get_full_name()} ·" in page and f">{accountant.username} ·" not in page
+    assert reverse("fund:fund_detail") in page and reverse("loans:close_of_day") in page
+    client.force_login(officer)  # an officer does not close days: no link to it
+    page = client.get(reverse("fund:calendar") + "?year=2026").content.decode()
+    assert reverse("fund:fund_detail") in page and reverse("loans:close_of_day") not in page
+
+
+def test_the_page_offers_to_change_the_weekly_rest_days_only_while_they_can_change(fund, client, accountant):
+    client.force_login(accountant)
+    assert reverse("fund:fund_edit") in client.get(reverse("fund:calendar")).content.decode()
+    Fund.objects.update(business_date=fund.business_date + dt.timedelta(days=1))
+    assert reverse("fund:fund_edit") not in client.get(reverse("fund:calendar")).content.decode()

@@ -219,6 +219,20 @@ def test_officers_see_products_but_cannot_change_them(as_officer, accountant):
     assert as_officer.post(reverse("fund:product_edit", args=[product.pk]), product_form()).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("grace", "said"),
+    [
+        (0, "vào cuối ngày đến hạn"),  # not "0 days after"
+        (3, "sau ngày đến hạn 3 ngày"),
+    ],
+)
+def test_the_product_page_says_when_unpaid_principal_becomes_overdue(as_officer, accountant, grace, said):
+    fields = {**product_fields(), "overdue_grace_days": grace}
+    product = services.create_product(actor=accountant, fields=fields)
+    page = as_officer.get(reverse("fund:product_detail", args=[product.pk])).content.decode()
+    assert said in page
+
+
 # --- the fund --------------------------------------------------------------------------------
 
 

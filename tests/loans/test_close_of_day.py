@@ -610,3 +610,9 @@ def test_the_close_of_day_page_shows_the_plan_runs_it_and_refuses_beyond_today(
     assert client.post(url, {"until": "2026-01-20"}).status_code == 302
     assert Fund.objects.get().business_date == dt.date(2026, 1, 20)
     assert CloseOfDay.objects.count() == 5
+
+
+def test_the_close_of_day_page_links_to_the_fund_and_its_calendar(client, fund, staff):
+    client.force_login(staff["accountant"])
+    page = client.get(reverse("loans:close_of_day")).content.decode()
+    assert reverse("fund:fund_detail") in page and reverse("fund:calendar") in page
