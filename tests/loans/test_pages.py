@@ -21,6 +21,7 @@ from fund import roles
 from fund.models import DocumentType
 from loans.replaying import replay_part
 from loans.selectors.position import loan_position
+from loans.services.closing.days import close_until
 from loans.services.origination.applications import add_document
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay, staffed_active_loan
@@ -106,6 +107,17 @@ def test_a_coop_user_sees_its_loan_without_the_books_or_staff_actions(client, la
     for name in ("loans:repayment_new", "loans:disbursement_new", "loans:contract_sign"):
         assert reverse(name, args=[late.pk]) not in page
     assert 'id="repayments"' not in page and 'id="tranches"' not in page
+    assert 'id="books"' not in page  # the fund's books: debt group, receivable, provisions
+
+
+def test_staff_see_the_loan_on_the_funds_books_after_close_of_day(client, loan, staff):
+    close_until(actor=staff["accountant"], until=dt.date(2026, 2, 27))  # row 1 (15/02) unpaid
+    page = page_of(client, staff["officer"], loan)
+    books = page[page.index('id="books"') : page.index("</section>", page.index('id="books"'))]
+    assert "On the fund's books on 27/02/2026" in books
+    assert "Debt group 2" in books and "Interest not taken to income until paid" in books
+    # Moved to the overdue account at the close of 15/02; group 2 from 10 days past due, 25/02.
+    assert "10,000,000\u00a0VND" in books and "25/02/2026" in books
 
 
 def test_another_coops_loan_is_not_found(client, late, user_with_role):
