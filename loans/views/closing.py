@@ -8,16 +8,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from common.forms import run_service, show_service_errors
 from common.views import run_action
 from fund.models import Fund
 from fund.views.common import fund_required
+from ledger.models import Account
 from loans.forms import CloseOfDayForm
 from loans.models import CloseOfDay
 from loans.services.closing.days import ONE_DAY, PERMISSION, close_until, plan_until
-from loans.services.closing.provisions import provision_now
+from loans.services.closing.provisions import provision_now, provisions_to_post
 
 
 @login_required
@@ -63,11 +64,25 @@ def close_of_day(request, fund: Fund):
 
 
 @login_required
-@require_POST
-def provisions(request):
-    """Provisions on demand, on the business date (`closing.provisions`)."""
+@require_http_methods(["GET", "POST"])
+@fund_required
+def provisions(request, fund: Fund):
+    """Provisions on demand, on the business date (`closing.provisions`): GET shows what would be
+    posted, POST posts it."""
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
+    if request.method == "GET":
+        count, lines = provisions_to_post(actor=request.user)
+        names = {
+            account.code: account.name
+            for account in Account.objects.filter(code__in=[line.account for line in lines])
+        }
+        context = {
+            "count": count,
+            "lines": [(line, names[line.account]) for line in lines],
+            "business_date": fund.business_date,
+        }
+        return render(request, "loans/provisions_confirm.html", context)
     changed = []
     if run_action(request, lambda: changed.append(provision_now(actor=request.user))):
         messages.success(

@@ -50,7 +50,14 @@ def test_only_who_runs_close_of_day_provisions_on_demand(client, loan, staff):
     assert client.post(reverse("loans:provisions")).status_code == 403
     client.force_login(staff["accountant"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    assert client.get(reverse("loans:provisions")).status_code == 405
+    # First what it would post (nothing yet), then, confirmed, the posting.
+    shown = client.get(reverse("loans:provisions"))
+    assert shown.status_code == 200 and shown.context["count"] == 1
+    assert [(line.account, line.debit, line.credit) for line, _name in shown.context["lines"]] == [
+        ("6426", D(900_000), D(0)),
+        ("22932", D(0), D(900_000)),  # the general 0,75 % of 120 000 000, group 1
+    ]
+    assert not LoanTransaction.objects.filter(kind="provision").exists()
     response = client.post(reverse("loans:provisions"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("loans:close_of_day")
     assert "Provisions brought up to date: 1 loan changed." in response.content.decode()

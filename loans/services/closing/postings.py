@@ -136,6 +136,10 @@ class DayPostings:
     def count(self) -> int:
         return sum(len(postings) for postings in self.steps.values())
 
+    def summed(self, kind: str) -> list[Line]:
+        """The lines one step's entry would have: its loans' lines summed by account."""
+        return _summed([line for _loan, _controls, lines in self.steps[kind] for line in lines])
+
     def post(self, *, actor) -> None:
         """One entry per step with postings, and each loan's sub-ledger row pointing at it."""
         kinds = [kind for kind in STEPS if self.steps[kind]]
@@ -143,7 +147,7 @@ class DayPostings:
             EntryDraft(
                 value_date=self.day,
                 memo=STEPS[kind](self.day) % {"date": f"{self.day:%d/%m/%Y}"},
-                lines=_summed([line for _loan, _controls, lines in self.steps[kind] for line in lines]),
+                lines=self.summed(kind),
                 idempotency_key=f"{self.key}:{self.day:%Y-%m-%d}:{kind}",
                 source_kind="close_of_day",
             )

@@ -12,11 +12,12 @@ from django.db import transaction
 
 from common.money import ZERO
 from fund.accounting import Booked
-from fund.models import LoanProduct
+from fund.models import Fund, LoanProduct
 from fund.services.common import locked_fund, require_permission
+from ledger.drafts import Line
 from loans import queries
 from loans.domain.classification import general_provision, specific_provision
-from loans.models import Loan
+from loans.models import Loan, LoanTransaction
 from loans.services.closing import candidates
 from loans.services.closing.days import PERMISSION, collateral_values
 from loans.services.closing.postings import DayPostings
@@ -26,7 +27,21 @@ from loans.services.closing.postings import DayPostings
 def provision_now(*, actor) -> int:
     """Post the provisions' differences on the business date; returns how many loans changed."""
     require_permission(actor, PERMISSION)
-    fund = locked_fund()  # not while a close of day runs
+    postings = _provisions(locked_fund())  # the fund locked: not while a close of day runs
+    postings.post(actor=actor)
+    return postings.count
+
+
+@transaction.atomic
+def provisions_to_post(*, actor) -> tuple[int, list[Line]]:
+    """What `provision_now` would post now, posting nothing: how many loans change, and the
+    entry's lines (for the accountant to confirm)."""
+    require_permission(actor, PERMISSION)
+    postings = _provisions(Fund.objects.get())
+    return postings.count, postings.summed(LoanTransaction.Kind.PROVISION)
+
+
+def _provisions(fund: Fund) -> DayPostings:
     ids = candidates.loans_to_close(fund.business_date, full=True, worst_of_borrower=False)
     queries.lock_loans(ids)
     loans = Loan.objects.in_bulk(ids)
@@ -45,5 +60,4 @@ def provision_now(*, actor) -> int:
             specific_provision(outstanding, collateral.get(pk, ZERO), product.provision_rates[group]),
             general_provision(outstanding, group, product.general_provision_rate),
         )
-    postings.post(actor=actor)
-    return postings.count
+    return postings
