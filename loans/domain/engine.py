@@ -314,6 +314,8 @@ class Result:
     accrued_interest: Decimal  # rounded interest of the current period accrued by `as_of`, not yet due
     # With `replay(balances_from=...)`: the balances on each possible change point from then on.
     balances: list[Balance] = field(default_factory=list)
+    # The tranches paid out by `as_of`: what the loan was lent when (a group's schedule sums them).
+    tranches: list[Tranche] = field(default_factory=list)
 
     def _due_by(self, day: date) -> list[Row]:
         return [row for row in self.rows if row.due_date <= day]
@@ -448,6 +450,7 @@ def replay(
         balances.take(before=as_of)
     loan.accrue(as_of)
     result = loan.result(as_of)
+    result.tranches = [tranche for tranche in tranches if tranche.value_date <= as_of]
     if balances is not None:
         result.balances = balances.finish(result)
     return result

@@ -254,18 +254,28 @@ def rebuild_future(
     )
 
 
-def combine(schedules: Sequence[Sequence[Installment]]) -> list[Installment]:
+def combine(
+    schedules: Sequence[Sequence[Installment]], lent: Sequence[Sequence[tuple[date, Decimal]]] | None = None
+) -> list[Installment]:
     """A household group's schedule: its members' schedules summed by due date.
 
     Every row counts, however many one member has on a date (an installment and a prepayment
     made that day). A row's closing is the sum of the members' balances after its date, each
-    member's with nothing due that day included (nothing before its loan starts or after it is
-    repaid); its opening is that plus the principal the date collects. So the group's totals are
-    the members' totals.
+    what the member was lent by then less the principal of its rows due by then (nothing before
+    its loan starts or after it is repaid); its opening is that plus the principal the date
+    collects. So the group's totals are the members' totals. `lent`: each member's tranches as
+    (date, amount); without it, each member is lent its schedule's principal when its first
+    period starts.
     """
+    if lent is None:
+        lent = [
+            [(rows[0].period_start, sum((row.principal for row in rows), ZERO))] if rows else []
+            for rows in schedules
+        ]
     dates = sorted({row.due_date for schedule in schedules for row in schedule})
     starts = [schedule[0].period_start for schedule in schedules if schedule]
     next_rows = [0] * len(schedules)  # each member's first row due after the dates summed
+    collected = [ZERO] * len(schedules)  # each member's principal due by the dates summed
     combined = []
     for number, due in enumerate(dates, 1):
         closing = principal = interest = ZERO
@@ -275,11 +285,13 @@ def combine(schedules: Sequence[Sequence[Installment]]) -> list[Installment]:
             while upcoming < len(schedule) and schedule[upcoming].due_date == due:
                 row = schedule[upcoming]
                 principal += row.principal
+                collected[member] += row.principal
                 interest += row.interest
                 interest_from = min(interest_from, row.interest_from)
                 upcoming += 1
             next_rows[member] = upcoming
-            closing += _balance_after(schedule, upcoming, due)
+            lent_by_then = sum((amount for day, amount in lent[member] if day <= due), ZERO)
+            closing += lent_by_then - collected[member] if lent_by_then else ZERO
         combined.append(
             Installment(
                 number=number,
@@ -293,15 +305,6 @@ def combine(schedules: Sequence[Sequence[Installment]]) -> list[Installment]:
             )
         )
     return combined
-
-
-def _balance_after(schedule: Sequence[Installment], upcoming: int, day: date) -> Decimal:
-    """A member's principal outstanding after `day`, its rows before `upcoming` being those due by
-    then: the opening of its next row once that row's period has begun (a tranche since the last
-    row raised it), else what its last row left."""
-    if upcoming < len(schedule) and schedule[upcoming].period_start <= day:
-        return schedule[upcoming].opening_principal
-    return schedule[upcoming - 1].closing_principal if upcoming else ZERO
 
 
 def _amortise(

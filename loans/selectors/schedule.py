@@ -130,5 +130,11 @@ def group_schedule(position: LoanPosition) -> Schedule:
     for part in position.parts:
         for line in schedule_of(part.result).lines:
             on_date.setdefault(line.row.due_date, []).append(line)
-    combined = combine([[row.as_installment() for row in part.result.rows] for part in position.parts])
+    combined = combine(
+        [[row.as_installment() for row in part.result.rows] for part in position.parts],
+        lent=[
+            [(tranche.value_date, tranche.amount) for tranche in part.result.tranches]
+            for part in position.parts
+        ],
+    )
     return Schedule([GroupLine(row, Schedule(on_date[row.due_date])) for row in combined])
