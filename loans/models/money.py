@@ -223,6 +223,12 @@ CONTROL_COLUMNS = (
 )
 
 
+def control_values(controls: dict) -> dict:
+    """A sub-ledger row's control columns from what the posting rules say an event did to each
+    control account (`fund.accounting.controls`)."""
+    return {name: controls[name] for name in CONTROL_COLUMNS}
+
+
 # The kinds that are money events of the borrower's (the rest are close of day's book-keeping).
 MONEY_KINDS = ("disbursement", "repayment", "reversal")
 

@@ -24,6 +24,7 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -145,12 +146,9 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
         # day, as non-accrual interest: what the loan owes so far, accrued while it was in
         # non-accrual, goes on the memo (income only when paid); accrual restarts the next day.
         switched = suspended != loan.accrual_suspended
-        provisions = None
-        if month_end:
-            provisions = (
-                specific_provision(end.outstanding, collateral.get(pk, ZERO), product.provision_rates[group]),
-                general_provision(end.outstanding, group, product.general_provision_rate),
-            )
+        provisions = (
+            loan_provisions(product, group, end.outstanding, collateral.get(pk, ZERO)) if month_end else None
+        )
         decision = Decision(
             accruing=not (suspended or loan.accrual_suspended),
             post_interest=full or switched or pk in corrected,
@@ -173,6 +171,14 @@ def _starts(product: LoanProduct) -> tuple[int, ...]:
         product.group3_from_days,
         product.group4_from_days,
         product.group5_from_days,
+    )
+
+
+def loan_provisions(product: LoanProduct, group: int, outstanding, collateral) -> tuple[Decimal, Decimal]:
+    """The specific and general provisions a loan of `product` in `group` must have."""
+    return (
+        specific_provision(outstanding, collateral, product.provision_rates[group]),
+        general_provision(outstanding, group, product.general_provision_rate),
     )
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.money import ZERO, format_vnd
 from fund import accounting
@@ -23,17 +24,17 @@ from ledger.drafts import EntryDraft, Line
 from ledger.services import post_entries
 from loans import queries
 from loans.models import LoanTransaction
-from loans.models.money import CONTROL_COLUMNS
+from loans.models.money import control_values
 from loans.queries import ServicedLoan
 from loans.services.closing.positions import DayEnd
 
 Kind = LoanTransaction.Kind
 # The steps in the order they post (DESIGN.md "Close of day and scale"), each with its entry's memo.
 STEPS = {
-    Kind.OVERDUE: lambda day: _("Close of day %(date)s: unpaid principal moved to overdue"),
-    Kind.ACCRUAL: lambda day: _("Close of day %(date)s: interest accrued"),
-    Kind.SUSPENSION: lambda day: _("Close of day %(date)s: suspended interest (off-balance)"),
-    Kind.PROVISION: lambda day: _("Close of day %(date)s: loan-loss provisions"),
+    Kind.OVERDUE: gettext_lazy("Close of day %(date)s: unpaid principal moved to overdue"),
+    Kind.ACCRUAL: gettext_lazy("Close of day %(date)s: interest accrued"),
+    Kind.SUSPENSION: gettext_lazy("Close of day %(date)s: suspended interest (off-balance)"),
+    Kind.PROVISION: gettext_lazy("Close of day %(date)s: loan-loss provisions"),
 }
 
 
@@ -146,7 +147,7 @@ class DayPostings:
         drafts = [
             EntryDraft(
                 value_date=self.day,
-                memo=STEPS[kind](self.day) % {"date": f"{self.day:%d/%m/%Y}"},
+                memo=str(STEPS[kind]) % {"date": f"{self.day:%d/%m/%Y}"},
                 lines=self.summed(kind),
                 idempotency_key=f"{self.key}:{self.day:%Y-%m-%d}:{kind}",
                 source_kind="close_of_day",
@@ -166,7 +167,7 @@ class DayPostings:
                 late_interest=ZERO,
                 penalty=ZERO,
                 journal_entry=entry,
-                **{name: controls[name] for name in CONTROL_COLUMNS},
+                **control_values(controls),
             )
             for kind, entry in zip(kinds, entries, strict=True)
             for loan_id, controls, lines in self.steps[kind]

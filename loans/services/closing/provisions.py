@@ -16,10 +16,9 @@ from fund.models import Fund, LoanProduct
 from fund.services.common import locked_fund, require_permission
 from ledger.drafts import Line
 from loans import queries
-from loans.domain.classification import general_provision, specific_provision
 from loans.models import Loan, LoanTransaction
 from loans.services.closing import candidates
-from loans.services.closing.days import PERMISSION, collateral_values
+from loans.services.closing.days import PERMISSION, collateral_values, loan_provisions
 from loans.services.closing.postings import DayPostings
 
 
@@ -54,10 +53,6 @@ def _provisions(fund: Fund) -> DayPostings:
         loan, held = loans[pk], booked.get(pk, Booked())
         product, outstanding = products[loan.product_id], held.principal + held.overdue_principal
         group = loan.debt_group if outstanding else 1
-        postings.add_provisions(
-            queries.lock_loan(pk),
-            held,
-            specific_provision(outstanding, collateral.get(pk, ZERO), product.provision_rates[group]),
-            general_provision(outstanding, group, product.general_provision_rate),
-        )
+        provisions = loan_provisions(product, group, outstanding, collateral.get(pk, ZERO))
+        postings.add_provisions(queries.lock_loan(pk), held, *provisions)
     return postings

@@ -38,7 +38,7 @@ from loans.models import (
     ScheduleRow,
     ScheduleVersion,
 )
-from loans.models.money import CONTROL_COLUMNS
+from loans.models.money import CONTROL_COLUMNS, control_values
 from loans.queries import ServicedLoan
 from loans.replaying import loan_terms, parts_of
 from loans.services.servicing import balances
@@ -237,14 +237,9 @@ def post_repayment(
             penalty=allocation.penalty,
             repayment=repayment,
             journal_entry=entry,
-            **control_columns(accounting.controls(event, loan.gl)),
+            **control_values(accounting.controls(event, loan.gl)),
         )
     )
-
-
-def control_columns(controls: dict[str, Decimal]) -> dict[str, Decimal]:
-    """A sub-ledger row's control columns from what the posting rules say an event did."""
-    return {name: controls[name] for name in CONTROL_COLUMNS}
 
 
 def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -> LoanTransaction:
