@@ -26,8 +26,9 @@ The rules (DESIGN.md, the product's data):
 """
 
 import copy
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -281,6 +282,9 @@ class Balance:
     next_due_amount: Decimal
     oldest_unpaid_due_date: date | None  # of the oldest row due by `as_of` not fully paid
     event: bool = False
+    # What the accruing figures grow from until the next change point (`accruing_on`); taken
+    # with the balances of a replay (`replay(balances_from=...)`), None otherwise.
+    accruing: "Accruing | None" = field(default=None, compare=False)
 
     STEPS = (
         "principal_in_term",
@@ -413,6 +417,67 @@ class Result:
         )
 
 
+@dataclass(frozen=True)
+class Accruing:
+    """A sub-loan's accruing figures on any day from a change point to the day before the next
+    (`until`), without replaying its events: the rows they accrue on, as the replay holds them
+    on that change point before accruing (what it would accrue from, were it run to a later day):
+    the rows still owing something due by then (late interest, penalty), and the rows the
+    current period's in-term interest runs over and is collected by. `accruing_on` runs the
+    engine's own accrual on copies of them, so the figures are a replay's to the đồng.
+    """
+
+    until: date
+    rows: tuple[Row, ...]
+
+    _FIELDS = tuple(f.name for f in fields(Row))
+    _DATES = frozenset({"due_date", "period_start", "interest_from", "accrued_to", "period_end"})
+
+    def encode(self) -> str:
+        """As text for a stored balances row (dates ISO, amounts exact)."""
+        return json.dumps(
+            [
+                self.until.isoformat(),
+                [[_plain(getattr(row, name)) for name in self._FIELDS] for row in self.rows],
+            ],
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> "Accruing":
+        until, rows = json.loads(text)
+        return cls(
+            date.fromisoformat(until), tuple(Row(**dict(map(_parsed, cls._FIELDS, row))) for row in rows)
+        )
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _parsed(name: str, value):
+    if value is None or name in ("kind", "number"):
+        return name, value
+    return name, date.fromisoformat(value) if name in Accruing._DATES else Decimal(value)
+
+
+def accruing_on(terms: LoanTerms, accruing: Accruing, day: date) -> tuple[Decimal, Decimal, Decimal]:
+    """Interest accrued (in term, not yet due), late interest and penalty owed on `day`, a day
+    from the change point `accruing` was taken on to the day before the next."""
+    if day >= accruing.until:
+        raise ValueError(f"{day} is past the stretch the accruing rows hold (until {accruing.until})")
+    loan = _Loan(terms)
+    loan.rows = [copy.copy(row) for row in accruing.rows]
+    loan.accrue(day)
+    late = sum((row.late_owed for row in loan.rows if row.late_accrued or row.late_paid), ZERO)
+    penalty = sum((row.penalty_owed for row in loan.rows if row.penalty_accrued or row.penalty_paid), ZERO)
+    return round_vnd(loan.accrued_interest(day)), late, penalty
+
+
 def replay(
     terms: LoanTerms,
     *,
@@ -446,13 +511,15 @@ def replay(
             loan.disburse(event)
         else:
             loan.pay(event)
+    last = None
     if balances is not None:
         balances.take(before=as_of)
+        last = loan.accruing(as_of)  # before the accrual to `as_of`, as `take` takes them
     loan.accrue(as_of)
     result = loan.result(as_of)
     result.tranches = [tranche for tranche in tranches if tranche.value_date <= as_of]
     if balances is not None:
-        result.balances = balances.finish(result)
+        result.balances = balances.finish(result, last)
     return result
 
 
@@ -483,15 +550,17 @@ class _Balances:
         if before <= self.next:
             return
         for day in sorted(d for d in self._days() if self.next <= d < before):
-            self.taken.append(replace(self.loan.balance_on(day), event=day in self.events))
+            balance = self.loan.balance_on(day)
+            self.taken.append(replace(balance, event=day in self.events, accruing=self.loan.accruing(day)))
         self.next = before
 
-    def finish(self, result: Result) -> list[Balance]:
+    def finish(self, result: Result, accruing: "Accruing") -> list[Balance]:
         """All the balances taken, with the one on the last day (`result`'s) if it is a change
-        point: that one is the result's own, with no copy."""
+        point: that one is the result's own, with no copy; `accruing` its rows before the
+        accrual to that day."""
         day = result.as_of
         if day >= self.next and day in self._days():
-            self.taken.append(replace(result.balance, event=day in self.events))
+            self.taken.append(replace(result.balance, event=day in self.events, accruing=accruing))
         return self.taken
 
     def _days(self) -> set[date]:
@@ -532,6 +601,24 @@ class _Loan:
             rows[index] = copy.copy(rows[index])
         shadow.accrue(day)
         return shadow.result(day).balance
+
+    def accruing(self, day: date) -> Accruing:
+        """The rows the accruing figures grow on from `day` (its events replayed) until the next
+        change point (a due date, or the day after one): copies, as they are now."""
+        changes = [row.due_date for row in self.rows if row.due_date > day]
+        if any(row.due_date == day for row in self.rows):
+            changes.append(day + ONE_DAY)
+        until = min(changes, default=date.max)
+        first = next((row for row in self.rows if row.due_date > day and row.collects_interest), None)
+        start = first.interest_from if first else until
+        kept = [
+            copy.copy(row)
+            for index, row in enumerate(self.rows)
+            if (index >= self.settled and row.due_date <= day)  # may owe: late interest, penalty
+            or (row.kind == SCHEDULED and row.period_end > start and row.period_start < until)  # the path
+            or (row.due_date > day and row.collects_interest and (row is first or row.interest_from < until))
+        ]
+        return Accruing(until, tuple(kept))
 
     # --- events -------------------------------------------------------------------------
 
@@ -810,6 +897,7 @@ def _row(installment: Installment) -> Row:
 
 
 __all__ = [
+    "Accruing",
     "Allocation",
     "Balance",
     "LoanEventError",
@@ -820,5 +908,6 @@ __all__ = [
     "Row",
     "Tranche",
     "Version",
+    "accruing_on",
     "replay",
 ]

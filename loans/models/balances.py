@@ -61,6 +61,10 @@ class LoanBalance(models.Model):
     next_due_date = models.DateField(_("next due date"), null=True, blank=True)
     next_due_amount = vnd_field(_("next due amount"))
     oldest_unpaid_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True)
+    # What the accruing figures grow from on later days of the row, as the engine's rows
+    # (`loans.domain.engine.Accruing`, as text): close of day reads a loan's interest on a day
+    # from its current row without replaying its events. Empty on rows written before it.
+    accruing = models.TextField(_("accruing rows"), blank=True, default="", editable=False)
     # Kept by restructuring (not built yet). The debt group is the loan's (`Loan.debt_group`, its
     # history in `DebtGroupChange`): close of day decides it for the whole loan and borrower.
     restructured = models.BooleanField(_("restructured"), default=False)

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from loans.domain.calendar import WorkingCalendar
 from loans.domain.engine import (
     DUE_INTEREST,
     DUE_PRINCIPAL,
@@ -22,10 +23,12 @@ from loans.domain.engine import (
     OVERDUE_PRINCIPAL,
     PREPAYMENT,
     SLOTS,
+    Accruing,
     LoanEventError,
     LoanTerms,
     Payment,
     Tranche,
+    accruing_on,
     replay,
 )
 from loans.domain.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
@@ -380,6 +383,16 @@ def test_the_balances_on_the_change_points_are_the_replay_on_every_day(history, 
         elif day > START:
             assert latest.steps == fresh.balance.steps, day
             assert latest.days_past_due(day) == fresh.days_past_due
+        if latest.accruing is not None:
+            # From the change point to the next, the accruing figures follow from its rows alone
+            # (as stored: through the text of a balances row), without the events.
+            assert latest.accruing.until > day
+            accruing = Accruing.decode(latest.accruing.encode())
+            assert accruing_on(terms, accruing, day) == (
+                fresh.balance.interest_accrued,
+                fresh.balance.late_interest,
+                fresh.balance.penalty,
+            ), day
 
 
 def _assert_balance_is_the_results(result):
@@ -396,3 +409,65 @@ def _assert_balance_is_the_results(result):
     assert balance.days_past_due(result.as_of) == result.days_past_due
     due_today = [row for row in result.rows if row.due_date == result.as_of]
     assert balance.interest_due == sum((row.interest_unpaid for row in due_today), D(0))
+
+
+@st.composite
+def varied_histories(draw):
+    """Loans of every shape the accruing rows must serve: principal and interest on their own
+    frequencies, grace, both day counts, due dates moved off days off, several tranches."""
+    method = draw(st.sampled_from(["equal_principal", "annuity", "bullet"]))
+    interest_frequency = draw(st.sampled_from([1, 3]))
+    if method == "equal_principal":
+        principal_frequency = draw(st.sampled_from([1, 3]))
+    else:
+        principal_frequency = interest_frequency if method == "annuity" else 0
+    terms = LoanTerms(
+        annual_rate=D(draw(st.integers(min_value=1, max_value=200))) / 1000,
+        term_months=draw(st.sampled_from([6, 12])),
+        method=method,
+        principal_frequency=principal_frequency,
+        interest_frequency=interest_frequency,
+        grace_months=draw(st.sampled_from([0, 0, 3])),
+        basis=draw(st.sampled_from(["actual_365", "actual_actual"])),
+        allocation_order=tuple(draw(st.permutations(SLOTS))),
+        calendar=draw(st.sampled_from([None, WorkingCalendar()])),
+        interest_to_moved_date=draw(st.booleans()),
+    )
+    tranches = [Tranche("t1", START, D(draw(st.integers(10_000_000, 200_000_000))))]
+    if draw(st.booleans()):
+        tranches.append(Tranche("t2", START + timedelta(days=draw(st.integers(1, 120))), D(50_000_000)))
+    payments = [
+        Payment(
+            f"p{i}",
+            START + timedelta(days=day),
+            amount,
+            draw(st.sampled_from([LOWER_INSTALLMENTS, SHORTEN_TERM])),
+        )
+        for i, (day, amount) in enumerate(
+            sorted(draw(st.lists(st.tuples(st.integers(0, 500), amounts), max_size=6)))
+        )
+    ]
+    return terms, tranches, _capped(terms, tranches, payments)
+
+
+@settings(max_examples=60, deadline=None)
+@given(varied_histories(), st.integers(0, 500))
+def test_the_accruing_rows_give_the_replays_figures_to_the_next_change_point(history, start):
+    """Taken on a change point, the accruing rows give on each later day up to the next change
+    point the interest accrued, late interest and penalty a replay to that day gives."""
+    terms, tranches, payments = history
+    since = START + timedelta(days=start)
+    result = replay(terms, tranches=tranches, payments=payments, as_of=since, balances_from=START)
+    latest = result.balances[-1]  # the last change point up to `since`
+    accruing = Accruing.decode(latest.accruing.encode())
+    # Up to the next change point: a due date, or an event (which writes the rows again).
+    events = [e.value_date for e in (*tranches, *payments) if e.value_date > latest.as_of]
+    day = latest.as_of
+    while day < min(accruing.until, *events, latest.as_of + timedelta(days=120)):
+        fresh = replay(terms, tranches=tranches, payments=payments, as_of=day).balance
+        assert accruing_on(terms, accruing, day) == (
+            fresh.interest_accrued,
+            fresh.late_interest,
+            fresh.penalty,
+        ), day
+        day += timedelta(days=1)

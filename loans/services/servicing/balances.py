@@ -140,6 +140,7 @@ def _values(loan_id: int, share_id: int | None, balance: Balance, *, valid_to: d
         "valid_from": balance.as_of,
         "valid_to": valid_to,
         **{name: getattr(balance, name) for name in Balance.FIGURES},
+        "accruing": balance.accruing.encode() if balance.accruing else "",
     }
 
 
