@@ -41,7 +41,8 @@ from bench import portfolio  # noqa: E402
 from fund.models import Fund  # noqa: E402
 from loans.models import ScheduleRow  # noqa: E402
 from loans.selectors.reconciliation import reconciliation  # noqa: E402
-from loans.services.closing.days import close_business_day, is_month_end  # noqa: E402
+from loans.services.closing.days import is_month_end  # noqa: E402
+from loans.services.closing.runs import close_business_day  # noqa: E402
 
 REFERENCE = 100_000  # DESIGN.md's portfolio
 TARGETS = {"ordinary day": 5.0, "month end": 30.0}  # seconds for REFERENCE loans

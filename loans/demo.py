@@ -27,7 +27,7 @@ from loans.models import Loan, LoanStatus, Repayment
 from loans.replaying import parts_of, replay_part
 from loans.selectors.origination import missing_documents
 from loans.selectors.position import LoanPosition, SubLoan
-from loans.services.closing.days import close_until
+from loans.services.closing.runs import close_until
 from loans.services.origination.applications import (
     ApplicationTerms,
     add_document,

@@ -122,21 +122,45 @@ SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_susp
   JOIN {_B["table"]} b ON b.{_B["id"]} = l.{_L["borrower"]}
   JOIN {_P["table"]} p ON p.{_P["id"]} = l.{_L["product"]}
 {_GL_JOINS}  LEFT JOIN {_C["table"]} c ON c.{_C["loan"]} = l.{_L["id"]}
- WHERE l.{_L["id"]} = %s
-"""
+ WHERE l.{_L["id"]} {{where}}"""
 
 
 def lock_loan(loan_id: int) -> ServicedLoan:
     """The loan, its row locked until the transaction ends: every money event on a loan holds it
     so, and two events on one loan queue. Raises Loan.DoesNotExist if there is no such loan.
     Call inside `transaction.atomic()`."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    # SQLite has no row locks: its IMMEDIATE transactions already run one writer at a time.
-    lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
-    rows = _fetch(_LOCK + lock, [loan_id], _LOCK_FIELDS)
+    rows = _fetch(_LOCK.format(where="= %s") + _lock_clause(), [loan_id], _LOCK_FIELDS)
     if not rows:
         raise Loan.DoesNotExist(f"No loan {loan_id}.")
-    pk, status, created_at, accrual_suspended, borrower_type, *values = rows[0]
+    return _serviced(rows[0])
+
+
+def lock_serviced_loans(loan_ids) -> dict[int, ServicedLoan]:
+    """`lock_loan` for many loans at once, locked in id order (as `lock_loans`): close of day
+    holds a chunk's loans so, in one statement per ten thousand."""
+    loan_ids, answer = sorted(set(loan_ids)), {}
+    for start in range(0, len(loan_ids), IN_LIST_MAX):
+        chunk = loan_ids[start : start + IN_LIST_MAX]
+        where = f"IN ({', '.join(['%s'] * len(chunk))})"
+        sql = _LOCK.format(where=where) + f" ORDER BY l.{_L['id']}" + _lock_clause()
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:  # its length varies: Django's cursor, not a prepared one
+            cursor.execute(sql, chunk)
+            rows = cursor.fetchall()
+        converters = _converters(connection.vendor, _LOCK_FIELDS)
+        for row in rows:
+            loan = _serviced(_convert(row, converters, connection) if converters else row)
+            answer[loan.pk] = loan
+    return answer
+
+
+def _lock_clause() -> str:
+    # SQLite has no row locks: its IMMEDIATE transactions already run one writer at a time.
+    return " FOR UPDATE OF l" if connections[DEFAULT_DB_ALIAS].features.has_select_for_update_of else ""
+
+
+def _serviced(row: tuple) -> ServicedLoan:
+    pk, status, created_at, accrual_suspended, borrower_type, *values = row
     contract, codes = values[: len(_CONTRACT)], values[len(_CONTRACT) :]
     return ServicedLoan(
         pk=pk,
@@ -409,15 +433,15 @@ SELECT t.{_T["loan"]}, {", ".join(f"SUM(t.{field.column})" for field in _BOOKED_
 """
 
 
-_IN_LIST_MAX = 10_000  # ids in one IN list: within SQLite's and PostgreSQL's limits on parameters
+IN_LIST_MAX = 10_000  # ids in one IN list: within SQLite's and PostgreSQL's limits on parameters
 
 
 def booked(loan_ids, *, until: date | None = None) -> dict[int, Booked]:
     """What each loan's sub-ledger holds on its control accounts (`fund.accounting.CONTROLS`),
     from its postings dated up to `until` (None: all); a loan with none is not in the answer."""
     loan_ids, answer = list(loan_ids), {}
-    for start in range(0, len(loan_ids), _IN_LIST_MAX):
-        chunk = loan_ids[start : start + _IN_LIST_MAX]
+    for start in range(0, len(loan_ids), IN_LIST_MAX):
+        chunk = loan_ids[start : start + IN_LIST_MAX]
         sql = _BOOKED.format(
             marks=", ".join(["%s"] * len(chunk)),
             until=f" AND t.{_T['value_date']} <= %s" if until is not None else "",

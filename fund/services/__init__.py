@@ -14,6 +14,7 @@ from fund.services.documents import save_document_type
 from fund.services.fund import (
     create_authority_level,
     next_business_date,
+    refuse_day_not_over,
     set_up_fund,
     update_authority_level,
     update_fund,
@@ -33,6 +34,7 @@ __all__ = [
     "change_borrower_status",
     "create_authority_level",
     "next_business_date",
+    "refuse_day_not_over",
     "create_borrower",
     "create_capital_source",
     "create_product",

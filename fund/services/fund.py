@@ -76,15 +76,19 @@ def next_business_date(fund: Fund) -> Fund:
     """Close of day's last step: the business date becomes the next day, never beyond today's
     calendar date (Asia/Ho_Chi_Minh). Only close of day calls it (`loans.services.closing`),
     with the fund locked (`locked_fund`), in the transaction that closed the day."""
-    following = fund.business_date + dt.timedelta(days=1)
-    if following > timezone.localdate():
+    refuse_day_not_over(fund)
+    fund.business_date += dt.timedelta(days=1)
+    fund.save(update_fields=["business_date"])
+    return fund
+
+
+def refuse_day_not_over(fund: Fund) -> None:
+    """Close of day's first check: the business date must be over (before today's date)."""
+    if fund.business_date + dt.timedelta(days=1) > timezone.localdate():
         raise ValidationError(
             _("%(date)s is not over yet: its close of day runs from tomorrow.")
             % {"date": fund.business_date.strftime("%d/%m/%Y")}
         )
-    fund.business_date = following
-    fund.save(update_fields=["business_date"])
-    return fund
 
 
 def create_authority_level(

@@ -1,8 +1,11 @@
-"""What close of day keeps besides the books: each day it closed, and each change of debt group."""
+"""What close of day keeps besides the books: each day it closed, each change of debt group, and
+each run: its chunks and the loans that failed."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
 
 
 class CloseOfDay(models.Model):
@@ -51,3 +54,109 @@ class DebtGroupChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.changed_on}: {self.from_group} → {self.to_group}"
+
+
+class CloseRun(models.Model):
+    """The close of one business date (`loans.services.closing.runs`), in chunks of borrowers'
+    loans, each chunk a Celery task. One run per date: started again (after a worker died, or a
+    loan failed and was mended), it goes on with the chunks not done, never doing one twice. It
+    ends when every chunk is done and no loan failure is left open; then the date moves on."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    business_date = models.DateField(_("business date"), unique=True)
+    # Days are closed one after another until the business date is this one.
+    until = models.DateField(_("close until"))
+    state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.RUNNING, protected=True)
+    full = models.BooleanField(_("every loan"), default=False)  # month end, daily accrual
+    rebuild = models.BooleanField(_("calendar changed"), default=False)  # every loan's rows again
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("close of day run")
+        verbose_name_plural = _("close of day runs")
+        ordering = ["-business_date"]
+
+    def __str__(self) -> str:
+        return f"{self.business_date:%d/%m/%Y}"
+
+    @transition(field=state, source=State.RUNNING, target=State.DONE)
+    def finish(self) -> None:
+        self.finished_at = timezone.now()
+
+
+class CloseChunk(models.Model):
+    """The loans of the borrowers with ids after `after` up to `last` (None: no end) in one run:
+    closed in one transaction, by one task. A borrower's loans are all in one chunk, so that the
+    fund's rule of the borrower's worst group holds within it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("To do")
+        DONE = "done", _("Done")
+
+    run = models.ForeignKey(CloseRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField(_("chunk"))
+    after = models.PositiveBigIntegerField(_("borrowers after"))
+    last = models.PositiveBigIntegerField(_("borrowers up to"), null=True, blank=True)
+    state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.PENDING, protected=True)
+    loans = models.PositiveIntegerField(_("loans looked at"), default=0)
+    # Per step: loan postings made, and debt groups changed (`closing.days.STEP_NAMES`).
+    counts = models.JSONField(_("counts"), default=dict)
+    seconds = models.JSONField(_("seconds per phase"), default=dict)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The last error that stopped the chunk (its transaction rolled back): it is run again.
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("close of day chunk")
+        verbose_name_plural = _("close of day chunks")
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="loans_close_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.run} #{self.number}"
+
+    @transition(field=state, source=State.PENDING, target=State.DONE)
+    def finish(self, *, loans: int, counts: dict, seconds: dict) -> None:
+        self.loans, self.counts, self.seconds = loans, counts, seconds
+        self.finished_at = timezone.now()
+        self.error = ""
+
+
+class CloseFailure(models.Model):
+    """A loan the close of a day could not close (its events cannot be replayed, its books do
+    not agree): the others went on; the day stays open until it is retried and closes."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Closed on retry")
+
+    run = models.ForeignKey(CloseRun, on_delete=models.CASCADE, related_name="failures")
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="+")
+    message = models.TextField(_("why"))
+    state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.OPEN, protected=True)
+    failed_at = models.DateTimeField(_("failed at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("loan that failed to close")
+        verbose_name_plural = _("loans that failed to close")
+        ordering = ["run", "loan"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "loan"], condition=models.Q(state="open"), name="loans_close_failure_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.loan_id}"
+
+    @transition(field=state, source=State.OPEN, target=State.RESOLVED)
+    def resolve(self) -> None:
+        self.resolved_at = timezone.now()

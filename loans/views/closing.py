@@ -17,8 +17,9 @@ from fund.views.common import fund_required
 from ledger.models import Account
 from loans.forms import CloseOfDayForm
 from loans.models import CloseOfDay
-from loans.services.closing.days import ONE_DAY, PERMISSION, close_until, plan_until
+from loans.services.closing.days import ONE_DAY, PERMISSION, plan_until
 from loans.services.closing.provisions import provision_now, provisions_to_post
+from loans.services.closing.runs import close_until
 
 
 @login_required

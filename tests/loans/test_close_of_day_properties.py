@@ -19,7 +19,7 @@ from fund.models import Fund
 from fund.models.fund import AccrualPosting
 from ledger.selectors import account_balances
 from loans.replaying import replay_part
-from loans.services.closing.days import close_until
+from loans.services.closing.runs import close_until
 from tests.loans import factories
 from tests.loans.conftest import START, apply_action, move_to, sixty_million_loan
 from tests.loans.test_balances import assert_rows_are_the_replay

@@ -21,7 +21,7 @@ from loans import queries
 from loans.models import DebtGroupChange, Loan, Repayment
 from loans.selectors.position import loan_position
 from loans.selectors.reconciliation import reconciliation
-from loans.services.closing.days import close_until
+from loans.services.closing.runs import close_until
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.loans import factories
 from tests.loans.conftest import START, staffed_active_loan

@@ -10,7 +10,7 @@ from fund.models import Fund
 from ledger.selectors import account_balance
 from loans.models import Loan
 from loans.selectors.position import loan_position
-from loans.services.closing.days import close_until
+from loans.services.closing.runs import close_until
 from tests.loans.conftest import ROW1, START, staffed_active_loan
 
 pytestmark = pytest.mark.django_db

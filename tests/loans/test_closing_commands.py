@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from fund.models import Fund
 from ledger.services import EntryDraft, Line, post_entry
 from loans.models import CloseOfDay, LoanTransaction
-from loans.services.closing.days import close_until
+from loans.services.closing.runs import close_until
 from tests.loans.conftest import START
 
 pytestmark = pytest.mark.django_db

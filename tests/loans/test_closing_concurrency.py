@@ -8,7 +8,7 @@ import pytest
 from fund.models import Fund
 from loans.models import CloseOfDay, Repayment
 from loans.selectors.reconciliation import reconciliation
-from loans.services.closing.days import close_until
+from loans.services.closing.runs import close_until
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.concurrency import at_once
 from tests.loans.conftest import START

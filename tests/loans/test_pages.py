@@ -21,7 +21,7 @@ from fund import roles
 from fund.models import DocumentType
 from loans.replaying import replay_part
 from loans.selectors.position import loan_position
-from loans.services.closing.days import close_until
+from loans.services.closing.runs import close_until
 from loans.services.origination.applications import add_document
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay, staffed_active_loan

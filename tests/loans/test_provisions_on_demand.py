@@ -11,8 +11,8 @@ from django.urls import reverse
 from ledger.selectors import account_balance
 from loans.models import Collateral, Loan, LoanTransaction
 from loans.selectors.reconciliation import reconciliation
-from loans.services.closing.days import close_until
 from loans.services.closing.provisions import provision_now
+from loans.services.closing.runs import close_until
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 2, 26)  # the example loan's row 1 (15/02) unpaid: group 2 since 25/02

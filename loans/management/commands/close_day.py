@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from fund.models import User
 from fund.selectors import FundNotSetUp
-from loans.services.closing.days import PERMISSION, close_until, plan_until
+from loans.services.closing.days import PERMISSION, plan_until
+from loans.services.closing.runs import close_until
 
 
 class Command(BaseCommand):

@@ -22,25 +22,50 @@ from loans.models.money import CONTROL_COLUMNS, MONEY_KINDS
 ONE_DAY = timedelta(days=1)
 
 
-def loans_to_close(day: date, *, full: bool, worst_of_borrower: bool) -> list[int]:
+def loans_to_close(
+    day: date, *, full: bool, worst_of_borrower: bool, borrowers: tuple[int, int | None] = (0, None)
+) -> list[int]:
     """The ids of the loans the close of `day` looks at, in id order (the order they are locked in).
     `full`: every loan (the day posts accrual and provisions for every loan, or the calendar
-    changed since the last close)."""
-    ids = (set(_active().values_list("pk", flat=True)) | _closed_with_balances()) if full else _touched(day)
+    changed since the last close). `borrowers`: only the loans of the borrowers with ids after
+    the first and up to the second (None: no end), a chunk's."""
+    within = Q(borrower_id__gt=borrowers[0]) if borrowers[0] else Q()
+    if borrowers[1] is not None:
+        within &= Q(borrower_id__lte=borrowers[1])
+    if full:
+        ids = set(_active().filter(within).values_list("pk", flat=True)) | _closed_with_balances(within)
+    else:
+        ids = _touched(day, within)
     if worst_of_borrower and ids:
-        borrowers = Loan.objects.filter(pk__in=ids).values("borrower_id")
-        ids |= set(_active().filter(borrower_id__in=borrowers).values_list("pk", flat=True))
+        others = Loan.objects.filter(pk__in=ids).values("borrower_id")
+        ids |= set(_active().filter(borrower_id__in=others).values_list("pk", flat=True))
     return sorted(ids)
+
+
+def chunks(day: date, *, full: bool, size: int) -> list[tuple[int, int | None]]:
+    """The close of `day` cut into chunks of about `size` loans, by borrower (a borrower's
+    loans in one chunk): each chunk's (after, up to] borrower ids, the last one open-ended, so
+    that together they cover every borrower, also one whose loan has something only later."""
+    ids = loans_to_close(day, full=full, worst_of_borrower=False)
+    borrowers = sorted(Loan.objects.filter(pk__in=ids).values_list("borrower_id", flat=True)) if ids else []
+    bounds, after = [], 0
+    for start in range(size, len(borrowers), size):
+        last = borrowers[start - 1]
+        if last > after and last < borrowers[-1]:
+            bounds.append((after, last))
+            after = last
+    return [*bounds, (after, None)]
 
 
 def _active():
     return Loan.objects.filter(status=LoanStatus.ACTIVE)
 
 
-def _closed_with_balances() -> set[int]:
+def _closed_with_balances(within: Q) -> set[int]:
     """Closed loans whose sub-ledger still holds something (a provision to release)."""
+    closed = Loan.objects.filter(within, status=LoanStatus.CLOSED)
     sums = (
-        LoanTransaction.objects.filter(loan__status=LoanStatus.CLOSED)
+        LoanTransaction.objects.filter(loan__in=closed)
         .values("loan_id")
         .annotate(**{f"{name}_sum": Sum(name) for name in CONTROL_COLUMNS})
     )
@@ -50,8 +75,11 @@ def _closed_with_balances() -> set[int]:
     return set(sums.filter(held).values_list("loan_id", flat=True))
 
 
-def _touched(day: date) -> set[int]:
+def _touched(day: date, within: Q) -> set[int]:
+    loans = Loan.objects.filter(within)
     current = LoanBalance.objects.filter(valid_to__isnull=True)
+    if within:
+        current = current.filter(loan__in=loans)
     products = LoanProduct.objects.filter(loans__status=LoanStatus.ACTIVE).distinct()
     starts = set()
     for bands in products.values_list(
@@ -65,6 +93,8 @@ def _touched(day: date) -> set[int]:
         | Q(oldest_unpaid_due_date__isnull=False, loan__product__overdue_grace_days__gt=0)
     ).values_list("loan_id", flat=True)
     events = LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY, kind__in=MONEY_KINDS)
+    if within:
+        events = events.filter(loan__in=loans)
     booked = events.values_list("loan_id", flat=True)
     return set(touched) | set(booked)
 

@@ -1,8 +1,9 @@
 """Close of day: the fund's business date moves one day at a time, each day closed in order.
 
-Closing business date D, in one transaction (all of it or nothing), for the loans it touches
-(`candidates`), locked in id order:
-1. fall due: each loan replayed to the morning of D + 1 and its stored rows written (`positions`);
+Closing business date D, chunk by chunk of borrowers' loans, each chunk in one transaction
+(`runs`), for the loans it touches (`candidates`), locked in id order:
+1. fall due: each loan brought to the morning of D + 1, from its stored rows, or replayed and its
+   rows written when an installment falls due by then (`positions`);
 2. overdue transfer: principal unpaid past its due date (and the product's days of grace) moves
    to the overdue loan account;
 3. days past due and debt group, by the product's bands; with the fund's rule, a borrower's
@@ -15,30 +16,25 @@ Closing business date D, in one transaction (all of it or nothing), for the loan
    repayment, a reversal);
 6. provisions, at month end: specific by group on what collateral does not cover, general on
    groups 1 to 4;
-7. the business date becomes D + 1.
+7. the business date becomes D + 1, once every chunk is done (`runs.finish_run`).
 Each step posts the difference from what is booked (`postings`), so a day run again posts
 nothing, and a back-dated event's effect is booked on the next day closed.
 """
 
 import calendar
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import ZERO
 from fund.models import Fund, LoanProduct
-from fund.models.fund import AccrualPosting
 from fund.selectors import current_fund
-from fund.services import next_business_date
-from fund.services.common import locked_fund, require_permission
-from ledger.models import Period, PeriodState
 from loans import queries
 from loans.domain.classification import (
     borrower_groups,
@@ -47,10 +43,11 @@ from loans.domain.classification import (
     group_for,
     specific_provision,
 )
+from loans.domain.engine import LoanEventError
 from loans.models import CloseOfDay, Collateral, DebtGroupChange, Loan, LoanStatus
-from loans.services.closing import candidates
-from loans.services.closing.positions import DayEnd, day_end
-from loans.services.closing.postings import DayPostings, Decision
+from loans.services.closing import candidates, positions
+from loans.services.closing.positions import DayEnd
+from loans.services.closing.postings import STEPS, DayPostings, Decision
 
 ONE_DAY = timedelta(days=1)
 PERMISSION = "fund.advance_business_date"
@@ -60,59 +57,74 @@ def is_month_end(day: date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
-@transaction.atomic
-def close_business_day(*, actor, before: date | None = None) -> CloseOfDay | None:
-    """Close the fund's business date and move it to the next day; with `before`, only if the
-    business date is still before it (None when not: another close got there first)."""
-    require_permission(actor, PERMISSION)
-    fund = locked_fund()  # one close at a time: a second one waits, then sees the date moved
-    day = fund.business_date
-    if before is not None and day >= before:
-        return None
-    if Period.objects.filter(year=day.year, month=day.month, state=PeriodState.CLOSED).exists():
-        raise ValidationError(
-            _("%(month)s is closed in the books: a day in it cannot be closed. Reopen the month first.")
-            % {"month": f"{day:%m/%Y}"}
-        )
-    next_business_date(fund)  # first: it refuses a day not over yet before any work is done
-    postings, touched = close_steps(fund, day, actor=actor)
-    return CloseOfDay.objects.create(
-        business_date=day,
-        loans=touched,
-        postings=postings,
-        closed_by=actor,
-        calendar_token=fund.calendar_token,
-    )
+@dataclass
+class Outcome:
+    """What closing a set of loans did: how many it looked at, per step how many loan postings
+    (and debt groups changed), seconds per phase, and the loans it could not close, with why."""
+
+    loans: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    failures: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def postings(self) -> int:
+        return sum(count for step, count in self.counts.items() if step != GROUPS)
 
 
-def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
-    """Steps 1 to 6 for `day`: how many loan postings they made, and how many loans they looked
-    at. Idempotent: run again for the same day, they post nothing more."""
-    month_end = is_month_end(day)
-    full = month_end or fund.accrual_posting == AccrualPosting.DAILY
-    # A loan's stored rows hold its next due date as the calendar then moved it: after a change
-    # of the calendar (a day off removed moves a due date earlier) every loan's rows are written
-    # again, once, so that the days to come find the loans falling due (`candidates`).
-    recalendared = _last_calendar() != fund.calendar_token
+GROUPS = "groups"  # the count of debt groups changed, beside the steps' postings
+
+
+def close_steps(
+    fund: Fund,
+    day: date,
+    *,
+    actor,
+    full: bool,
+    rebuild: bool = False,
+    borrowers: tuple[int, int | None] = (0, None),
+    key: str = "loans:close",
+) -> Outcome:
+    """Steps 1 to 6 of `day` for the loans of `borrowers` it touches (`candidates`; every loan
+    when `full`; `rebuild`: their rows written again, after a change of the calendar), locked in
+    id order. Idempotent: run again, it posts nothing more. `key` starts the entries' keys."""
     ids = candidates.loans_to_close(
-        day, full=full or recalendared, worst_of_borrower=fund.worst_group_per_borrower
+        day, full=full or rebuild, worst_of_borrower=fund.worst_group_per_borrower, borrowers=borrowers
     )
-    queries.lock_loans(ids)
+    return close_loans(fund, day, ids, actor=actor, full=full, rebuild=rebuild, key=key)
+
+
+def close_loans(
+    fund: Fund, day: date, ids: list[int], *, actor, full: bool, rebuild: bool, key: str
+) -> Outcome:
+    """Steps 1 to 6 of `day` for the loans `ids` (with the borrower rule, all the borrowers'
+    active loans). A loan whose events cannot be replayed or whose books do not agree is left
+    out, with why (`Outcome.failures`); the others close."""
+    timer, outcome = _Timer(), Outcome()
+    month_end = is_month_end(day)
+    serviced = queries.lock_serviced_loans(ids)
     loans = Loan.objects.in_bulk(ids)
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
-    ends: dict[int, tuple[queries.ServicedLoan, DayEnd]] = {}
+    current = {} if rebuild else positions.current_rows(ids)
+    timer.lap("read")
+    ends: dict[int, DayEnd] = {}
     for pk in ids:
-        serviced = queries.lock_loan(pk)
-        if serviced.contract is None:
+        loan, grace = serviced[pk], products[loans[pk].product_id].overdue_grace_days
+        if loan.contract is None:
             continue
-        end = day_end(
-            serviced, day, grace_days=products[loans[pk].product_id].overdue_grace_days, rebuild=recalendared
-        )
+        try:
+            end = None if rebuild else positions.projected(loan, current.get(pk), day, grace_days=grace)
+            if end is None:
+                end = positions.day_end(loan, day, grace_days=grace, rebuild=rebuild)
+        except LoanEventError as error:
+            outcome.failures[pk] = str(error)
+            continue
         if end is not None:
-            ends[pk] = (serviced, end)
+            ends[pk] = end
+    timer.lap("positions")
     own = {
         pk: group_for(days_past_due(end.oldest_unpaid_due_date, day), _starts(products[loans[pk].product_id]))
-        for pk, (_serviced, end) in ends.items()
+        for pk, end in ends.items()
         if loans[pk].status == LoanStatus.ACTIVE
     }
     groups = borrower_groups(
@@ -121,12 +133,30 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
     booked = queries.booked(list(ends))
     corrected = set() if full else candidates.corrected(list(ends), day)
     collateral = collateral_values(list(ends)) if month_end else {}
-    postings = DayPostings(day)
+    timer.lap("groups")
+    postings = DayPostings(day, key=key)
     changes = []
-    for pk, (serviced, end) in ends.items():
+    for pk, end in ends.items():
         loan, product = loans[pk], products[loans[pk].product_id]
         group = groups.get(pk, 1)
         suspended = group >= fund.non_accrual_from_group
+        # Into non-accrual, or out of it (a repayment cured the arrears): interest is posted that
+        # day, as non-accrual interest: what the loan owes so far, accrued while it was in
+        # non-accrual, goes on the memo (income only when paid); accrual restarts the next day.
+        switched = suspended != loan.accrual_suspended
+        provisions = (
+            loan_provisions(product, group, end.outstanding, collateral.get(pk, ZERO)) if month_end else None
+        )
+        decision = Decision(
+            accruing=not (suspended or loan.accrual_suspended),
+            post_interest=full or switched or pk in corrected,
+            provisions=provisions,
+        )
+        try:
+            postings.add_loan(serviced[pk], end, booked.get(pk, queries.Booked()), decision)
+        except ValidationError as error:
+            outcome.failures[pk] = " ".join(error.messages)
+            continue
         if group != loan.debt_group:
             changes.append(
                 DebtGroupChange(
@@ -142,25 +172,30 @@ def close_steps(fund: Fund, day: date, *, actor) -> tuple[int, int]:
             )
         if (group, suspended) != (loan.debt_group, loan.accrual_suspended):
             Loan.objects.filter(pk=pk).update(debt_group=group, accrual_suspended=suspended)
-        # Into non-accrual, or out of it (a repayment cured the arrears): interest is posted that
-        # day, as non-accrual interest: what the loan owes so far, accrued while it was in
-        # non-accrual, goes on the memo (income only when paid); accrual restarts the next day.
-        switched = suspended != loan.accrual_suspended
-        provisions = (
-            loan_provisions(product, group, end.outstanding, collateral.get(pk, ZERO)) if month_end else None
-        )
-        decision = Decision(
-            accruing=not (suspended or loan.accrual_suspended),
-            post_interest=full or switched or pk in corrected,
-            provisions=provisions,
-        )
-        postings.add_loan(serviced, end, booked.get(pk, queries.Booked()), decision)
+    timer.lap("postings")
     DebtGroupChange.objects.bulk_create(changes)
     postings.post(actor=actor)
-    return postings.count, len(ends)
+    timer.lap("books")
+    outcome.loans = len(ends) + len(outcome.failures)
+    outcome.counts = {str(kind): len(postings.steps[kind]) for kind in STEPS} | {GROUPS: len(changes)}
+    outcome.seconds = timer.seconds
+    return outcome
 
 
-def _last_calendar():
+class _Timer:
+    """Seconds spent in each phase, one lap after another."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = round(now - self._last, 4)
+        self._last = now
+
+
+def last_calendar():
     """The calendar the last day closed was closed with (None before the first close)."""
     return CloseOfDay.objects.order_by("-business_date").values_list("calendar_token", flat=True).first()
 
@@ -223,20 +258,3 @@ def plan_until(until: date) -> Plan:
     if until > timezone.localdate():
         raise ValidationError({"until": _("Close of day cannot run beyond today.")})
     return Plan(fund.business_date, until, Loan.objects.filter(status=LoanStatus.ACTIVE).count())
-
-
-def close_until(
-    *, actor, until: date, progress: Callable[[CloseOfDay], None] | None = None
-) -> list[CloseOfDay]:
-    """Close each day from the business date until the business date is `until`, in order, each
-    in its own transaction: stopped part-way, the days closed stay closed and a rerun goes on."""
-    require_permission(actor, PERMISSION)
-    plan_until(until)
-    closed = []
-    # Up to `until` whoever else closes days meanwhile (two accountants at once): the business
-    # date is read again, locked, before each day.
-    while (day := close_business_day(actor=actor, before=until)) is not None:
-        closed.append(day)
-        if progress is not None:
-            progress(day)
-    return closed

@@ -1,9 +1,12 @@
-"""A loan at the end of a business date: its replay to the next morning, and its stored rows.
+"""A loan at the end of a business date, from its stored rows or from a replay.
 
 The close of day D brings each loan it looks at to the morning of D + 1: what fell due on D
-and is unpaid is overdue then, interest has accrued through D, and late interest too. The same
-replay writes the loan's stored balances rows up to D + 1 (`servicing.balances`), so the rows
-hold each day the fund closed.
+and is unpaid is overdue then, interest has accrued through D, and late interest too.
+
+Most loans have no change point by then (no installment falls due on D + 1 or fell due on D):
+their current rows say it all, the accruing figures from the rows they keep (`projected`, no
+replay, no write). The others are replayed, and the same replay writes their stored balances
+rows up to D + 1 (`day_end`, `servicing.balances`), so the rows hold each day the fund closed.
 """
 
 from dataclasses import dataclass
@@ -12,7 +15,8 @@ from decimal import Decimal
 
 from common.money import ZERO
 from loans import queries
-from loans.domain.engine import replay
+from loans.domain.engine import Accruing, accruing_on, replay
+from loans.models import LoanBalance
 from loans.queries import ServicedLoan
 from loans.replaying import loan_terms, parts_of
 from loans.services.servicing import balances
@@ -33,6 +37,67 @@ class DayEnd:
     @property
     def outstanding(self) -> Decimal:
         return self.principal + self.overdue_principal
+
+    def add(self, *, principal, overdue, interest, late_interest, oldest: date | None) -> None:
+        """A sub-loan's figures (principal: in term and overdue, of which `overdue` is past grace)."""
+        self.overdue_principal += overdue
+        self.principal += principal - overdue
+        self.interest += interest
+        self.late_interest += late_interest
+        if oldest is not None:
+            self.oldest_unpaid_due_date = min(oldest, self.oldest_unpaid_due_date or oldest)
+
+
+_CURRENT = (
+    "loan_id",
+    "valid_from",
+    "principal_in_term",
+    "principal_overdue",
+    "interest_due",
+    "interest_overdue",
+    "oldest_unpaid_due_date",
+    "accruing",
+)
+
+
+def current_rows(loan_ids: list[int]) -> dict[int, list[tuple]]:
+    """Each loan's current balances rows (one per sub-loan), as `projected` reads them."""
+    answer: dict[int, list[tuple]] = {}
+    for start in range(0, len(loan_ids), queries.IN_LIST_MAX):
+        rows = LoanBalance.objects.filter(
+            loan_id__in=loan_ids[start : start + queries.IN_LIST_MAX], valid_to__isnull=True
+        ).values_list(*_CURRENT)
+        for row in rows:
+            answer.setdefault(row[0], []).append(row[1:])
+    return answer
+
+
+def projected(loan: ServicedLoan, rows: list[tuple], day: date, *, grace_days: int) -> DayEnd | None:
+    """The loan at the end of `day` from its current rows alone; None when they cannot say
+    (none, written before rows kept their accruing rows, or a change point by the next
+    morning: the loan is replayed)."""
+    following = day + ONE_DAY
+    overdue_by = day - timedelta(days=grace_days)
+    terms = loan_terms(loan.contract)
+    if not rows:
+        return None
+    end = DayEnd()
+    for valid_from, in_term, overdue, interest_due, interest_overdue, oldest, text in rows:
+        if not text or valid_from > day:
+            return None
+        accruing = Accruing.decode(text)
+        if accruing.until <= following:
+            return None
+        accrued, late, penalty = accruing_on(terms, accruing, following)
+        end.add(
+            principal=in_term + overdue,
+            # What fell due on the row's first day and is unpaid is overdue the next morning.
+            overdue=sum((row.principal_unpaid for row in accruing.rows if row.due_date <= overdue_by), ZERO),
+            interest=accrued + interest_due + interest_overdue,
+            late_interest=late + penalty,
+            oldest=oldest,
+        )
+    return end
 
 
 def day_end(loan: ServicedLoan, day: date, *, grace_days: int, rebuild: bool = False) -> DayEnd | None:
@@ -57,12 +122,11 @@ def day_end(loan: ServicedLoan, day: date, *, grace_days: int, rebuild: bool = F
         )
         balances.store_balances(rewrite, result)
         balance = result.balance
-        overdue = sum((row.principal_unpaid for row in result.rows if row.due_date <= overdue_by), ZERO)
-        end.overdue_principal += overdue
-        end.principal += balance.principal_in_term + balance.principal_overdue - overdue
-        end.interest += balance.interest_accrued + balance.interest_due + balance.interest_overdue
-        end.late_interest += balance.late_interest + balance.penalty
-        oldest = balance.oldest_unpaid_due_date
-        if oldest is not None and (end.oldest_unpaid_due_date is None or oldest < end.oldest_unpaid_due_date):
-            end.oldest_unpaid_due_date = oldest
+        end.add(
+            principal=balance.principal_in_term + balance.principal_overdue,
+            overdue=sum((row.principal_unpaid for row in result.rows if row.due_date <= overdue_by), ZERO),
+            interest=balance.interest_accrued + balance.interest_due + balance.interest_overdue,
+            late_interest=balance.late_interest + balance.penalty,
+            oldest=balance.oldest_unpaid_due_date,
+        )
     return end if disbursed else None

@@ -1,0 +1,37 @@
+"""Celery tasks of the loans app: close of day's chunks (`loans.services.closing.runs`), and the
+nightly close, a django-celery-beat periodic task that is off until the fund turns it on."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from fund.models import User
+from loans.services.closing import runs
+
+
+@shared_task(name="loans.close_chunk")
+def close_chunk(chunk_id: int) -> bool:
+    """Close one chunk of a run, then finish the run if it was the last."""
+    closed = runs.run_chunk(chunk_id)
+    run_id = runs.CloseChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).get()
+    runs.finish_run(run_id)
+    return closed
+
+
+@shared_task(name="loans.finish_close")
+def finish_close(run_id: int) -> None:
+    runs.finish_run(run_id)
+
+
+@shared_task(name="loans.close_to_today")
+def close_to_today(username: str) -> None:
+    """Close every day up to yesterday, as `username` (an accountant: set in the periodic task's
+    keyword arguments when the fund turns the nightly close on)."""
+    actor = User.objects.get(username=username, is_active=True)
+    if actor_date := _business_date_before_today():
+        runs.start_close(actor=actor, until=actor_date)
+
+
+def _business_date_before_today():
+    """Today, if the business date is before it (the days before today can be closed)."""
+    today = timezone.localdate()
+    return today if runs.Fund.objects.get().business_date < today else None
