@@ -5,6 +5,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from fund.models import User
+from fund.selectors import current_fund
 from loans.services.closing import runs
 
 
@@ -26,12 +27,9 @@ def finish_close(run_id: int) -> None:
 def close_to_today(username: str) -> None:
     """Close every day up to yesterday, as `username` (an accountant: set in the periodic task's
     keyword arguments when the fund turns the nightly close on)."""
-    actor = User.objects.get(username=username, is_active=True)
-    if actor_date := _business_date_before_today():
-        runs.start_close(actor=actor, until=actor_date)
-
-
-def _business_date_before_today():
-    """Today, if the business date is before it (the days before today can be closed)."""
+    actor = User.objects.filter(username=username, is_active=True).first() if username else None
+    if actor is None:
+        raise ValueError(f"the nightly close runs as an active user: no such user {username!r}")
     today = timezone.localdate()
-    return today if runs.Fund.objects.get().business_date < today else None
+    if current_fund().business_date < today:
+        runs.start_close(actor=actor, until=today)

@@ -62,8 +62,8 @@ class DayPostings:
             raise ValidationError(
                 _(
                     "The books of loan %(loan)s do not agree with its events (principal %(owed)s owed, "
-                    "%(booked)s booked): nothing was closed. Run manage.py reconcile and ask the "
-                    "administrator."
+                    "%(booked)s booked): it is left out of the close. Run manage.py reconcile and ask "
+                    "the administrator."
                 )
                 % {
                     "loan": loan.reference,
@@ -155,22 +155,25 @@ class DayPostings:
             for kind in kinds
         ]
         entries = post_entries(drafts, created_by=actor)
-        LoanTransaction.objects.bulk_create(
-            LoanTransaction(
-                loan_id=loan_id,
-                kind=kind,
-                value_date=self.day,
-                booking_date=self.day,
-                amount=sum((line.debit for line in lines), ZERO),
-                principal=controls["principal"] + controls["overdue_principal"],
-                interest=ZERO,
-                late_interest=ZERO,
-                penalty=ZERO,
-                journal_entry=entry,
-                **control_values(controls),
-            )
-            for kind, entry in zip(kinds, entries, strict=True)
-            for loan_id, controls, lines in self.steps[kind]
+        queries.insert_many(
+            LoanTransaction,
+            [
+                {
+                    "loan_id": loan_id,
+                    "kind": kind,
+                    "value_date": self.day,
+                    "booking_date": self.day,
+                    "amount": sum((line.debit for line in lines), ZERO),
+                    "principal": controls["principal"] + controls["overdue_principal"],
+                    "interest": ZERO,
+                    "late_interest": ZERO,
+                    "penalty": ZERO,
+                    "journal_entry_id": entry.pk,
+                    **control_values(controls),
+                }
+                for kind, entry in zip(kinds, entries, strict=True)
+                for loan_id, controls, lines in self.steps[kind]
+            ],
         )
 
 

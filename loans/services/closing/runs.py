@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fund.models import Fund
 from fund.models.fund import AccrualPosting
@@ -251,7 +252,11 @@ def _record_failures(run: CloseRun, outcome: Outcome) -> None:
 def _failures_message(run: CloseRun) -> str:
     failures = run.failures.filter(state=CloseFailure.State.OPEN).select_related("loan")
     details = "; ".join(f"{failure.loan.reference}: {failure.message}" for failure in failures[:5])
-    return _(
-        "%(count)s loans could not be closed on %(date)s (%(details)s). The other loans are closed; "
-        "retry these on the close of day page once they are mended."
-    ) % {"count": failures.count(), "date": f"{run.business_date:%d/%m/%Y}", "details": details}
+    count = failures.count()
+    return ngettext(
+        "%(count)d loan could not be closed on %(date)s (%(details)s). The other loans are closed; "
+        "retry it on the close of day page once it is mended.",
+        "%(count)d loans could not be closed on %(date)s (%(details)s). The other loans are closed; "
+        "retry them on the close of day page once they are mended.",
+        count,
+    ) % {"count": count, "date": f"{run.business_date:%d/%m/%Y}", "details": details}
