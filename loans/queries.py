@@ -319,6 +319,54 @@ def events_and_balance(
     return _events(sql, params, (*_EVENT_ROW, *_STEP_FIELDS))
 
 
+# `events_and_balance` for many loans that are not a group's, each row led by its loan.
+_MANY_EVENTS = f"""
+SELECT 2, b.{_LB["loan"]}, b.{_LB["id"]}, b.{_LB["valid_from"]}, NULL, '',
+       {", ".join(f"b.{f.column}" for f in _STEP_FIELDS)}
+  FROM {_LB["table"]} b
+ WHERE b.{_LB["loan"]} IN ({{marks}}) AND b.{_LB["share"]} IS NULL AND b.{_LB["valid_to"]} IS NULL
+UNION ALL
+SELECT 0, d.{_D["loan"]}, d.{_D["id"]}, d.{_D["value_date"]}, d.{_D["amount"]}, ''{_NO_STEPS}
+  FROM {_D["table"]} d
+ WHERE d.{_D["loan"]} IN ({{marks}}) AND d.{_D["status"]} = %s
+UNION ALL
+SELECT 1, r.{_R["loan"]}, r.{_R["id"]}, r.{_R["value_date"]}, r.{_R["amount"]},
+       r.{_R["prepayment_mode"]}{_NO_STEPS}
+  FROM {_R["table"]} r
+ WHERE r.{_R["loan"]} IN ({{marks}}) AND r.{_R["share"]} IS NULL AND r.{_R["status"]} = %s
+ ORDER BY 2, 1, 3
+"""
+
+
+def events_of_loans(loan_ids: list[int]) -> dict[int, tuple[list, list, StoredBalance | None]]:
+    """`events_and_balance` for many loans that are not a group's (close of day's), in a
+    statement per ten thousand: by loan, its tranches, repayments and current row."""
+    answer: dict[int, tuple[list, list, StoredBalance | None]] = {}
+    fields = (None, *_EVENT_ROW, *_STEP_FIELDS)
+    for start in range(0, len(loan_ids), IN_LIST_MAX // 3):
+        chunk = loan_ids[start : start + IN_LIST_MAX // 3]
+        sql = _MANY_EVENTS.format(marks=", ".join(["%s"] * len(chunk)))
+        params = [*chunk, *chunk, Disbursement.Status.AUTHORIZED, *chunk, Repayment.Status.POSTED]
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:  # its length varies: Django's cursor, not a prepared one
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        converters = _converters(connection.vendor, fields)
+        for kind, loan_id, pk, value_date, amount, mode, *steps in rows:
+            tranches, payments, current = answer.setdefault(loan_id, ([], [], None))
+            if converters:
+                kind, loan_id, pk, value_date, amount, mode, *steps = _convert(
+                    (kind, loan_id, pk, value_date, amount, mode, *steps), converters, connection
+                )
+            if kind == 0:
+                tranches.append(Tranche(f"d{pk}", value_date, amount))
+            elif kind == 1:
+                payments.append(Payment(f"r{pk}", value_date, amount, mode))
+            else:
+                answer[loan_id] = (tranches, payments, StoredBalance(pk, value_date, tuple(steps)))
+    return answer
+
+
 def _events_statement(loan_id: int, share_id: int | None, steps: str = "") -> tuple[str, list]:
     authorized, posted = Disbursement.Status.AUTHORIZED, Repayment.Status.POSTED
     if share_id is None:
@@ -357,6 +405,16 @@ def end_balance(pk: int, valid_to: date | None, following: dict | None = None) -
         cursor.execute(_END_BALANCE, [connection.ops.adapt_datefield_value(valid_to), pk])
     if following is not None:
         insert_values(LoanBalance, following)
+
+
+def end_balances(ends: list[tuple[date | None, int]]) -> None:
+    """`end_balance` for many rows: each (valid_to, pk), in one batch."""
+    if ends:
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                _END_BALANCE, [(connection.ops.adapt_datefield_value(day), pk) for day, pk in ends]
+            )
 
 
 @cache

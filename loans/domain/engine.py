@@ -604,10 +604,10 @@ class _Loan:
 
     def accruing(self, day: date) -> Accruing:
         """The rows the accruing figures grow on from `day` (its events replayed) until the next
-        change point (a due date, or the day after one): copies, as they are now."""
+        change point (a due date, or the day after one left unpaid): copies, as they are now."""
         changes = [row.due_date for row in self.rows if row.due_date > day]
-        if any(row.due_date == day for row in self.rows):
-            changes.append(day + ONE_DAY)
+        if any(row.due_date == day and (row.principal_unpaid or row.interest_unpaid) for row in self.rows):
+            changes.append(day + ONE_DAY)  # left unpaid, it is overdue then
         until = min(changes, default=date.max)
         first = next((row for row in self.rows if row.due_date > day and row.collects_interest), None)
         start = first.interest_from if first else until

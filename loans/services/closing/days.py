@@ -43,7 +43,6 @@ from loans.domain.classification import (
     group_for,
     specific_provision,
 )
-from loans.domain.engine import LoanEventError
 from loans.models import CloseOfDay, Collateral, DebtGroupChange, Loan, LoanStatus
 from loans.services.closing import candidates, positions
 from loans.services.closing.positions import DayEnd
@@ -108,19 +107,20 @@ def close_loans(
     current = {} if rebuild else positions.current_rows(ids)
     timer.lap("read")
     ends: dict[int, DayEnd] = {}
+    to_replay = []
     for pk in ids:
-        loan, grace = serviced[pk], products[loans[pk].product_id].overdue_grace_days
+        loan = serviced[pk]
         if loan.contract is None:
             continue
-        try:
-            end = None if rebuild else positions.projected(loan, current.get(pk), day, grace_days=grace)
-            if end is None:
-                end = positions.day_end(loan, day, grace_days=grace, rebuild=rebuild)
-        except LoanEventError as error:
-            outcome.failures[pk] = str(error)
-            continue
-        if end is not None:
+        grace = products[loans[pk].product_id].overdue_grace_days
+        end = None if rebuild else positions.projected(loan, current.get(pk), day, grace_days=grace)
+        if end is None:
+            to_replay.append(loan)
+        else:
             ends[pk] = end
+    grace = {loan.pk: products[loans[loan.pk].product_id].overdue_grace_days for loan in to_replay}
+    replayed, outcome.failures = positions.replayed(to_replay, day, grace_days=grace, rebuild=rebuild)
+    ends |= replayed
     timer.lap("positions")
     own = {
         pk: group_for(days_past_due(end.oldest_unpaid_due_date, day), _starts(products[loans[pk].product_id]))

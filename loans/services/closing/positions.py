@@ -6,7 +6,7 @@ and is unpaid is overdue then, interest has accrued through D, and late interest
 Most loans have no change point by then (no installment falls due on D + 1 or fell due on D):
 their current rows say it all, the accruing figures from the rows they keep (`projected`, no
 replay, no write). The others are replayed, and the same replay writes their stored balances
-rows up to D + 1 (`day_end`, `servicing.balances`), so the rows hold each day the fund closed.
+rows up to D + 1 (`replayed`, `servicing.balances`), so the rows hold each day the fund closed.
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from common.money import ZERO
 from loans import queries
-from loans.domain.engine import Accruing, accruing_on, replay
+from loans.domain.engine import Accruing, LoanEventError, accruing_on, replay
 from loans.models import LoanBalance
 from loans.queries import ServicedLoan
 from loans.replaying import loan_terms, parts_of
@@ -100,17 +100,41 @@ def projected(loan: ServicedLoan, rows: list[tuple], day: date, *, grace_days: i
     return end
 
 
-def day_end(loan: ServicedLoan, day: date, *, grace_days: int, rebuild: bool = False) -> DayEnd | None:
-    """The loan at the end of `day`, its stored rows written up to the next day; None when
-    nothing is disbursed to it. `rebuild`: its rows written again from its first tranche (the
-    calendar changed: the next due date they hold may have moved). Call with the loan locked."""
+def replayed(
+    loans: list[ServicedLoan], day: date, *, grace_days: dict[int, int], rebuild: bool = False
+) -> tuple[dict[int, DayEnd], dict[int, str]]:
+    """The loans at the end of `day` by a replay, their stored rows written up to the next day
+    (`rebuild`: again from their first tranche, the calendar having changed: the next due date
+    they hold may have moved). The events of the loans that are not a group's are read at once,
+    and every loan's rows written at once. Returns the loans with something disbursed, and the
+    loans whose events cannot be replayed, with why. Call with the loans locked."""
+    plain = {} if rebuild else queries.events_of_loans([loan.pk for loan in loans if not loan.is_group_loan])
+    ends, failures, rewrites = {}, {}, []
+    for loan in loans:
+        events = plain.get(loan.pk, ([], [], None)) if not (rebuild or loan.is_group_loan) else None
+        try:
+            end = _replayed(loan, day, grace_days[loan.pk], rebuild, events, rewrites)
+        except LoanEventError as error:
+            failures[loan.pk] = str(error)
+            continue
+        if end is not None:
+            ends[loan.pk] = end
+    balances.store_many(rewrites)
+    return ends, failures
+
+
+def _replayed(
+    loan: ServicedLoan, day: date, grace_days: int, rebuild: bool, events, rewrites
+) -> DayEnd | None:
+    """One loan's `replayed`: `events` its own when read already (else each sub-loan's are read);
+    the rows to write added to `rewrites`."""
     following = day + ONE_DAY
     overdue_by = day - timedelta(days=grace_days)
     terms = loan_terms(loan.contract)
     end, disbursed = DayEnd(), False
     for share in parts_of(loan):
         share_id = share.pk if share else None
-        tranches, payments, current = queries.events_and_balance(loan.pk, share_id)
+        tranches, payments, current = events or queries.events_and_balance(loan.pk, share_id)
         rewrite = balances.rewrite_from(
             loan.pk, share_id, tranches, current, since=None if rebuild else following
         )
@@ -120,7 +144,7 @@ def day_end(loan: ServicedLoan, day: date, *, grace_days: int, rebuild: bool = F
         result = replay(
             terms, tranches=tranches, payments=payments, as_of=following, balances_from=rewrite.day
         )
-        balances.store_balances(rewrite, result)
+        rewrites.append((rewrite, result))
         balance = result.balance
         end.add(
             principal=balance.principal_in_term + balance.principal_overdue,

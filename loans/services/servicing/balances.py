@@ -77,27 +77,51 @@ def rewrite_from(
 def store_balances(rewrite: Rewrite, result: Result) -> int:
     """Write the sub-loan's rows from `rewrite.day` on, from a replay made with
     `balances_from=rewrite.day`; returns how many rows were written."""
+    rows, ends, valid_to = _planned(rewrite, result)
+    if rewrite.drop:
+        _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
+    single = rows[0] if len(rows) == 1 else None
+    if ends:
+        # The usual repayment's: the current row ended and one row inserted, one statement on PostgreSQL.
+        queries.end_balance(rewrite.previous.pk, valid_to, following=single)
+    elif single is not None:
+        queries.insert_values(LoanBalance, single)
+    if len(rows) > 1:
+        LoanBalance.objects.bulk_create(LoanBalance(**values) for values in rows)
+    return len(rows)
+
+
+def store_many(rewrites: list[tuple[Rewrite, Result]]) -> int:
+    """`store_balances` for many sub-loans at once (close of day's): the rows ended in one
+    batch, the new rows written in bulk (`queries.insert_many`). Returns how many were written."""
+    ended, written = [], []
+    for rewrite, result in rewrites:
+        if rewrite.drop:
+            _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
+        rows, ends, valid_to = _planned(rewrite, result)
+        if ends:
+            ended.append((valid_to, rewrite.previous.pk))
+        written += rows
+    queries.end_balances(ended)  # first: a sub-loan has one current row at a time
+    queries.insert_many(LoanBalance, written)
+    return len(written)
+
+
+def _planned(rewrite: Rewrite, result: Result) -> tuple[list[dict], bool, date | None]:
+    """The rows to write; whether the row kept before them changes, and the day it ends then
+    (None: it is the current row again)."""
     kept: list[Balance] = []
     steps = rewrite.previous.steps if rewrite.previous else None
     for balance in result.balances:
         if balance.event or balance.steps != steps:
             kept.append(balance)
             steps = balance.steps
-    if rewrite.drop:
-        _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
     rows = [
         _values(rewrite.loan_id, rewrite.share_id, balance, valid_to=following and following.as_of)
         for balance, following in zip(kept, [*kept[1:], None])  # noqa: B905 (one more None than rows)
     ]
-    single = rows[0] if len(rows) == 1 else None
-    if rewrite.previous is not None and (kept or rewrite.drop):
-        # The usual repayment's: the current row ended and one row inserted, one statement on PostgreSQL.
-        queries.end_balance(rewrite.previous.pk, kept[0].as_of if kept else None, following=single)
-    elif single is not None:
-        queries.insert_values(LoanBalance, single)
-    if len(rows) > 1:
-        LoanBalance.objects.bulk_create(LoanBalance(**values) for values in rows)
-    return len(rows)
+    ends = rewrite.previous is not None and bool(kept or rewrite.drop)
+    return rows, ends, kept[0].as_of if kept else None
 
 
 def rebuild_balances(*, loan_id: int, business_date: date) -> int:
