@@ -11,6 +11,7 @@ books brought to a business date by the project's own close of day.
 """
 
 import calendar
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -165,6 +166,7 @@ class Shape:
     overdue_ids: list[int]  # paid nothing since they were paid out; their debt bands taken in turn
     schedules: int  # distinct schedules replayed to build it
     catch_up: CloseOfDay  # the one close of day that booked what the loans' history holds
+    catch_up_seconds: float
 
 
 def build_shaped(count: int, *, day: date = DAY) -> Shape:
@@ -217,7 +219,9 @@ def build_shaped(count: int, *, day: date = DAY) -> Shape:
         kind_of.append(kind)
     Fund.objects.update(business_date=day - timedelta(days=1))  # the value dates are all before it
     ids = _built(user, schedules)
+    started = time.perf_counter()
     catch_up = close_business_day(actor=user)
+    catch_up_seconds = time.perf_counter() - started
     by_kind = {kind: [pk for pk, of in zip(ids, kind_of, strict=True) if of == kind] for kind in kinds}
     return Shape(
         day=day,
@@ -226,6 +230,7 @@ def build_shaped(count: int, *, day: date = DAY) -> Shape:
         overdue_ids=by_kind["overdue"],
         schedules=len(cache),
         catch_up=catch_up,
+        catch_up_seconds=catch_up_seconds,
     )
 
 
