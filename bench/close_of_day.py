@@ -1,108 +1,279 @@
-"""Close of day as it runs today, one process, one transaction a day: seconds per kind of day.
+"""Close of day on a province's portfolio: seconds for a month end and an ordinary day, by size.
 
-    scripts/with-postgres.sh --durable .venv/bin/python bench/close_of_day.py --loans 10000
-    .venv/bin/python bench/close_of_day.py --loans 1000          # SQLite, a throwaway file
+    scripts/with-postgres.sh --durable .venv/bin/python bench/close_of_day.py --sizes 25000,50000,100000
+    scripts/with-postgres.sh --durable .venv/bin/python bench/close_of_day.py --loans 100000 --workers 0,2
+    .venv/bin/python bench/close_of_day.py --loans 600 --sizes 300,600     # SQLite, throwaway files
 
-Builds a portfolio of N active loans (bench/portfolio.py: 360 million over 36 months each, all
-paid out on 15/01/2026, so every loan falls due on the same days: the worst case of a due day),
-then closes each day from 15/01/2026 through the first installment's due date and the day
-after, timing each close. It prints the kinds of day side by side with DESIGN.md's targets for
-100 000 loans (ordinary day 5 s, month end 30 s), scaled linearly from N, and the machine's
-load; it asserts only that the loans' sub-ledger and the GL agree afterwards.
+For each size (and each number of workers) it builds a fresh database — on PostgreSQL a new
+database in the cluster of DATABASE_URL, dropped afterwards; on SQLite a new file — in a process
+of its own, then:
+1. builds the portfolio (bench/portfolio.py `build_shaped`: monthly and quarterly installments
+   falling due on every day, about N / 30 a day; 5 % overdue over every debt band), its books
+   brought to 30/11/2026 by one catch-up close of 29/11 (untimed setup, its time printed);
+2. records 0.5 % back-dated repayments on 30/11 and times the close of 30/11, a month end
+   (every loan's accrual and provisions, the loans falling due, the repayments replayed);
+3. the same for 01/12, an ordinary day.
+`--workers 2` runs those closes with 2 Celery workers (scripts/celery_cluster.py: redis and two
+worker processes), `--workers 0,2` both ways, each on its own portfolio; 0 is one process.
 
-This is the baseline of the per-loan close (issue 14): every loan a day touches is replayed in
-Python. A set-based close over the stored balances, spread over Celery workers, is the next
-step (issue 15); its benchmark will build a portfolio whose due dates spread over the month.
+It prints each close's seconds (and seconds per phase, summed over the close's chunks), the loans
+looked at and the postings, the machine's load, side by side with DESIGN.md's targets for 100 000
+loans (ordinary day 5 s, month end 30 s, in one process) and how the time grows from one size to
+the next against how the portfolio grows. It asserts only that the loans' sub-ledger and the GL
+agree after each close.
 """
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_DEBUG", "0")  # measure what production runs: no query log
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
-if not os.environ.get("DATABASE_URL") and not os.environ.get("SQLITE_PATH"):
-    os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="coopfund-bench-")) / "bench.sqlite3")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from bench import portfolio  # noqa: E402
-from fund.models import Fund  # noqa: E402
-from loans.models import ScheduleRow  # noqa: E402
-from loans.selectors.reconciliation import reconciliation  # noqa: E402
-from loans.services.closing.days import is_month_end  # noqa: E402
-from loans.services.closing.runs import close_business_day  # noqa: E402
-
+ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = 100_000  # DESIGN.md's portfolio
-TARGETS = {"ordinary day": 5.0, "month end": 30.0}  # seconds for REFERENCE loans
+TARGETS = {"month end": 30.0, "ordinary day": 5.0}  # seconds for REFERENCE loans, in one process
+RESULT = "RESULT "  # the line a run hands its figures back on
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--loans", type=int, default=10_000, help="loans in the portfolio (default 10 000)")
+    parser.add_argument(
+        "--loans", type=int, default=REFERENCE, help="loans in the portfolio (default 100 000)"
+    )
+    parser.add_argument("--sizes", type=_numbers, help="several portfolio sizes, e.g. 25000,50000,100000")
+    parser.add_argument(
+        "--workers", type=_numbers, default=[0], help="Celery workers, e.g. 2 or 0,2 (0: one process)"
+    )
+    parser.add_argument("--run", type=int, help=argparse.SUPPRESS)  # one size, in this process
     args = parser.parse_args()
+    if args.run is not None:
+        run(args.run, args.workers[0])
+        return
+    results = []
+    for size in args.sizes or [args.loans]:
+        for workers in args.workers:
+            results.append(_in_fresh_database(size, workers))
+    _summary(results)
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+# --- the parent: a fresh database and a process for each run --------------------------------
+
+
+def _in_fresh_database(size: int, workers: int) -> dict:
+    print(f"\n=== {size:,} loans, {_mode(workers)} ===", flush=True)
+    env = dict(os.environ)
+    url = os.environ.get("DATABASE_URL")
+    name = f"coopfund_bench_{size}_w{workers}"
+    if url:
+        env["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{name}").geturl()
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    else:
+        env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="coopfund-bench-")) / f"{name}.sqlite3")
+    try:
+        return _child(size, workers, env)
+    finally:
+        if url:
+            _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(url: str, *statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def _child(size: int, workers: int, env: dict) -> dict:
+    command = [sys.executable, __file__, "--run", str(size), "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    result = None
+    for line in process.stdout:
+        if line.startswith(RESULT):
+            result = json.loads(line[len(RESULT) :])
+        else:
+            print(line, end="", flush=True)
+    if process.wait() or result is None:
+        raise SystemExit(f"the run of {size:,} loans failed ({process.returncode})")
+    return result
+
+
+def _summary(results: list[dict]) -> None:
+    print(
+        "\nclose of day, seconds (target for 100 000 loans in one process: month end 30 s, ordinary day 5 s)"
+    )
+    print(
+        f"{'loans':>8} {'workers':>8} {'kind of day':<13} {'seconds':>8} {'per 100 000':>12} {'target':>7} "
+        f"{'growth (loans)':>15} {'loans seen':>10} {'postings':>9}  load 1/5/15 min"
+    )
+    previous: dict[tuple[int, str], dict] = {}
+    for result in results:
+        for kind, day in result["days"].items():
+            key = (result["workers"], kind)
+            before = previous.get(key)
+            growth = (
+                f"×{day['seconds'] / before['seconds']:.2f} (×{result['loans'] / before['loans']:.2f})"
+                if before
+                else ""
+            )
+            previous[key] = {"seconds": day["seconds"], "loans": result["loans"]}
+            print(
+                f"{result['loans']:>8,} {_mode(result['workers']):>8} {kind:<13} {day['seconds']:8.2f} "
+                f"{day['seconds'] * REFERENCE / result['loans']:12.1f} {TARGETS[kind]:7.0f} {growth:>15} "
+                f"{day['loans']:10,} {day['postings']:9,}  {day['load']}"
+            )
+            for step, seconds in day["steps"].items():
+                print(f"{'':>31} {step:<24} {seconds:8.2f}")
+    print("growth: the time's factor from the size before, the portfolio's in brackets (not to be above it)")
+
+
+def _mode(workers: int) -> str:
+    return f"{workers} workers" if workers else "1 process"
+
+
+# --- a run: one portfolio, its closes --------------------------------------------------------
+
+
+def run(size: int, workers: int) -> None:
+    """Build `size` loans in the database of the environment, time a month end and an ordinary day."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "0")  # measure what production runs: no query log
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import portfolio
 
     call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} {connection.settings_dict.get('NAME')}")
+    print(f"database: {connection.vendor} {connection.settings_dict.get('NAME')}", flush=True)
     started = time.perf_counter()
-    loan_ids = portfolio.build(args.loans)
-    print(f"portfolio: {len(loan_ids):,} active loans built in {time.perf_counter() - started:,.1f} s")
-    due = ScheduleRow.objects.filter(version__loan_id=loan_ids[0], position=0).get().due_date
-    Fund.objects.update(business_date=portfolio.START)
+    shape = portfolio.build_shaped(size)
+    built = time.perf_counter() - started
+    print(
+        f"portfolio: {len(shape.loan_ids):,} active loans ({len(shape.quarterly_ids):,} quarterly, "
+        f"{len(shape.overdue_ids):,} overdue, {shape.schedules:,} distinct schedules) built in "
+        f"{built - shape.catch_up_seconds:,.1f} s; catch-up close of {shape.catch_up.business_date:%d/%m/%Y} "
+        f"(untimed setup): {shape.catch_up_seconds:,.1f} s, {shape.catch_up.loans:,} loans, "
+        f"{shape.catch_up.postings:,} postings",
+        flush=True,
+    )
+    _reconciled(shape.day)
+    if workers:
+        with _celery(workers):
+            days = _closes(shape)
+    else:
+        days = _closes(shape)
+    print(RESULT + json.dumps({"loans": len(shape.loan_ids), "workers": workers, "days": days}), flush=True)
+
+
+def close_day(user):
+    """The close of the business date as the fund runs it: the one call the bench times. In one
+    process, or (with a broker) its chunks sent to the workers, waiting for the day to close."""
+    from celery import current_app
+
+    from fund.models import Fund
+    from loans.models import CloseOfDay
+    from loans.services.closing import runs
+
+    if current_app.conf.task_always_eager:
+        return runs.close_business_day(actor=user)
+    day = Fund.objects.get().business_date
+    runs.start_close(actor=user, until=day + timedelta(days=1))
+    while (closed := CloseOfDay.objects.filter(business_date=day).first()) is None:
+        time.sleep(0.05)
+    return closed
+
+
+def step_seconds(closed) -> dict[str, float]:
+    """Seconds per phase of a close, summed over its chunks (each chunk's own, in its worker)."""
+    from loans.models import CloseChunk
+
+    total: dict[str, float] = {}
+    for seconds in CloseChunk.objects.filter(run__business_date=closed.business_date).values_list(
+        "seconds", flat=True
+    ):
+        for phase, figure in seconds.items():
+            total[phase] = total.get(phase, 0.0) + figure
+    return total
+
+
+def _closes(shape) -> dict[str, dict]:
+    from bench import portfolio
+    from fund.models import Fund
+
     user = portfolio.bench_user()
+    days = {}
+    for kind in ("month end", "ordinary day"):
+        day = Fund.objects.get().business_date
+        started = time.perf_counter()
+        repayments = portfolio.backdate_repayments(shape)
+        print(
+            f"{day:%d/%m/%Y} {kind}: {len(repayments):,} back-dated repayments recorded in "
+            f"{time.perf_counter() - started:,.1f} s (untimed)",
+            flush=True,
+        )
+        started = time.perf_counter()
+        closed = close_day(user)
+        seconds = time.perf_counter() - started
+        load = " ".join(f"{figure:.2f}" for figure in os.getloadavg())
+        days[kind] = {
+            "seconds": seconds,
+            "loans": closed.loans,
+            "postings": closed.postings,
+            "steps": step_seconds(closed),
+            "load": load,
+        }
+        print(
+            f"{day:%d/%m/%Y} {kind}: closed in {seconds:,.2f} s, {closed.loans:,} loans looked at, "
+            f"{closed.postings:,} postings; load {load}",
+            flush=True,
+        )
+        _reconciled(day)
+    return days
 
-    kinds: dict[str, list[float]] = {}
-    print(f"{'day':<12} {'kind':<28} {'seconds':>8} {'loans':>8} {'postings':>9}")
-    day = portfolio.START
-    while day <= due + timedelta(days=1):
-        began = time.perf_counter()
-        closed = close_business_day(actor=user)
-        seconds = time.perf_counter() - began
-        kind = _kind(day, due)
-        kinds.setdefault(kind, []).append(seconds)
-        print(f"{day:%d/%m/%Y}   {kind:<28} {seconds:8.2f} {closed.loans:8,} {closed.postings:9,}")
-        day += timedelta(days=1)
 
-    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
-    print(f"\nload average (1, 5, 15 min): {load}")
-    print(f"{'kind of day':<28} {'median s':>9} {'scaled to 100 000 loans':>24} {'target':>8}")
-    for kind, times in kinds.items():
-        median = sorted(times)[len(times) // 2]
-        scaled = median * REFERENCE / len(loan_ids)
-        target = TARGETS.get("month end" if kind == "month end" else "ordinary day")
-        print(f"{kind:<28} {median:9.2f} {scaled:24.1f} {target:8.0f}")
+@contextmanager
+def _celery(workers: int):
+    """Tasks sent to `workers` real Celery workers on the run's database, through redis."""
+    if not os.environ.get("DATABASE_URL"):
+        raise SystemExit("--workers needs PostgreSQL: run it under scripts/with-postgres.sh")
+    from scripts.celery_cluster import celery_cluster
+
+    from config.celery import app
+
+    with celery_cluster(os.environ["DATABASE_URL"], workers=workers) as cluster:
+        eager, broker = app.conf.task_always_eager, app.conf.broker_url
+        app.conf.task_always_eager, app.conf.broker_url = False, cluster.broker_url
+        try:
+            yield cluster
+        finally:
+            app.conf.task_always_eager, app.conf.broker_url = eager, broker
+
+
+def _reconciled(day) -> None:
+    from loans.selectors.reconciliation import reconciliation
+
     differing = [row.code for row in reconciliation(as_of=day) if row.difference]
     verdict = "agrees" if not differing else f"DIFFERS on {', '.join(differing)}"
     print(f"reconciliation on {day:%d/%m/%Y}: {verdict}")
     if differing:
         raise SystemExit("the loans' sub-ledger and the GL disagree")
-
-
-def _kind(day, due) -> str:
-    if day <= portfolio.START + timedelta(days=1):
-        return "tranches booked (every loan)"
-    if day == due - timedelta(days=1):
-        return "eve of the due day"
-    if is_month_end(day):
-        return "month end"
-    if day == due:
-        return "due day (every loan overdue)"
-    if day == due + timedelta(days=1):
-        return "the day after"
-    return "ordinary day (nothing due)"
 
 
 if __name__ == "__main__":
