@@ -79,7 +79,9 @@ class Cluster:
             self.processes.append(process)
 
     def kill(self, index: int) -> None:
-        """kill -9 of worker `index` and its pool process: nothing of it is acknowledged or closed."""
+        """kill -9 of worker `index` and its pool process: nothing of it is acknowledged or closed.
+        Redis gives the task it was running to another worker only after the broker's visibility
+        timeout (broker_transport_options, an hour by default)."""
         process = self.processes[index]
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
@@ -111,11 +113,11 @@ class Cluster:
         deadline = time.monotonic() + START_SECONDS
         with Celery(broker=self.broker_url, set_as_current=False) as control:
             while not control.control.ping([self.hostname(index)], timeout=0.5, limit=1):
-                if self.processes[index].poll() is not None or time.monotonic() > deadline:
+                code = self.processes[index].poll()
+                if code is not None or time.monotonic() > deadline:
+                    state = f"did not answer within {START_SECONDS} s" if code is None else f"ended ({code})"
                     raise RuntimeError(
-                        f"Celery worker {index} did not answer within {START_SECONDS} s "
-                        f"(exit code {self.processes[index].poll()}); the end of its log:\n"
-                        + _tail(self._log(index))
+                        f"Celery worker {index} {state}; the end of its log:\n{_tail(self._log(index))}"
                     )
 
     def _log(self, index: int) -> Path:
