@@ -134,10 +134,11 @@ def celery_session_cluster(django_db_setup):
 
 
 @pytest.fixture
-def celery_workers(transactional_db, celery_session_cluster) -> Cluster:
+def celery_workers(django_db_serialized_rollback, transactional_db, celery_session_cluster) -> Cluster:
     """Real Celery workers: the test's tasks go through Redis to them instead of running eagerly.
-    They see what the test committed (hence a transactional database) and write their results
-    into it. A worker the previous test killed is replaced; tasks left over are forgotten."""
+    They see what the test committed (hence a transactional database, whose migrated data, the
+    chart of accounts and roles, comes back after the flush) and write their results into it.
+    A worker the previous test killed is replaced; tasks left over are forgotten."""
     cluster = celery_session_cluster
     for index, process in enumerate(cluster.processes):
         if process.poll() is not None:
