@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, the import contracts (pyproject.toml), migrations, the Vietnamese
 # catalogue, pytest on SQLite, then pytest on a throwaway PostgreSQL 15 cluster
-# (scripts/with-postgres.sh). Exits non-zero on the first failure. Extra arguments go to both pytest runs; PYTEST_WORKERS sets the processes
-# pytest uses (default 2, the machines' cores).
+# (scripts/with-postgres.sh), where the tests using `celery_workers` also start a throwaway
+# redis-server and two Celery worker processes (scripts/celery_cluster.py). Exits non-zero on the
+# first failure. Extra arguments go to both pytest runs; PYTEST_WORKERS sets the processes pytest
+# uses (default 2, the machines' cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -20,17 +22,22 @@ step "import contracts (lint-imports)"
 step "makemigrations --check"
 "$PY" manage.py makemigrations --check --dry-run
 
-step "translations"
-if ! command -v xgettext >/dev/null; then
+# Installs a Debian package when its command is missing and we run as root; else says what to install.
+need() {
+  command -v "$1" >/dev/null && return
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    echo "installing gettext (xgettext reads the strings of the code)"
-    apt-get update -qq && apt-get install -y -qq gettext >/dev/null
+    echo "installing $2 ($3)"
+    apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
   else
-    echo "gettext's xgettext is needed to check the catalogue: install the gettext package" >&2
+    echo "$1 is needed ($3): install the $2 package" >&2
     exit 1
   fi
-fi
+}
+
+step "translations"
+need xgettext gettext "xgettext reads the strings of the code to check the catalogue"
 "$PY" scripts/check_messages.py
+need redis-server redis-server "the PostgreSQL pass starts its own Redis for real Celery workers"
 
 step "pytest on SQLite"
 "$PY" -m pytest -n "$WORKERS" "$@"

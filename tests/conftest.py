@@ -1,4 +1,6 @@
 import importlib
+import os
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
@@ -6,8 +8,10 @@ from django.db import connection
 from django.urls import clear_url_caches
 from django.utils import translation
 
+from config.celery import app as celery_app
 from fund import roles
 from fund.selectors import forget_calendar
+from scripts.celery_cluster import Cluster, celery_cluster, tasks_sent_to
 from tests.factories import UserFactory
 
 
@@ -114,3 +118,31 @@ def accountant(user_with_role):
 def fresh_calendar():
     """The fund's calendar is kept in memory between uses: each test reads its own fund's."""
     forget_calendar()
+
+
+@pytest.fixture(scope="session")
+def celery_session_cluster(django_db_setup):
+    """Redis and two Celery worker processes on this test process's PostgreSQL test database,
+    shared by its tests. Stopped before the test database is dropped (it depends on its set-up),
+    which PostgreSQL refuses while a worker is connected."""
+    if connection.vendor != "postgresql":
+        pytest.fail("Celery workers need the test database on PostgreSQL: mark the test `postgres`")
+    url = urlsplit(os.environ["DATABASE_URL"])
+    test_database = url._replace(path="/" + quote(connection.settings_dict["NAME"])).geturl()
+    with celery_cluster(test_database) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def celery_workers(django_db_serialized_rollback, transactional_db, celery_session_cluster) -> Cluster:
+    """Real Celery workers: the test's tasks go through Redis to them instead of running eagerly.
+    They see what the test committed (hence a transactional database, whose migrated data, the
+    chart of accounts and roles, comes back after the flush) and write their results into it.
+    A worker the previous test killed is replaced; tasks left over are forgotten."""
+    cluster = celery_session_cluster
+    for index, process in enumerate(cluster.processes):
+        if process.poll() is not None:
+            cluster.start(index)
+    with tasks_sent_to(celery_app, cluster.broker_url):
+        yield cluster
+    cluster.forget_tasks()
