@@ -58,16 +58,20 @@ def close_business_day(*, actor, before: date | None = None) -> CloseOfDay | Non
     `before`, only if the business date is still before it (None when not: another close got
     there first). Raises ValidationError when a loan could not be closed (the others are)."""
     require_permission(actor, PERMISSION)
-    with transaction.atomic():
-        run = open_run(actor=actor, before=before)
-    if run is None:
-        return None
-    for chunk in run.chunks.filter(state=PENDING).values_list("pk", flat=True):
-        run_chunk(chunk, wait=True)  # another process closing it: wait, then find it done
-    closed = finish_run(run.pk)
-    if closed is None:
-        raise ValidationError(_failures_message(run))
-    return closed
+    while True:
+        with transaction.atomic():
+            run = open_run(actor=actor, before=before)
+        if run is None:
+            return None
+        for chunk in run.chunks.filter(state=PENDING).values_list("pk", flat=True):
+            run_chunk(chunk, wait=True)  # another process closing it: wait, then find it done
+        closed = finish_run(run.pk)
+        if closed is not None:
+            return closed
+        run.refresh_from_db(fields=["state"])
+        if run.state != CloseRun.State.DONE:
+            raise ValidationError(_failures_message(run))
+        # Another process finished this day meanwhile: on with the next one.
 
 
 def close_until(
@@ -202,12 +206,12 @@ def retry_failure(*, actor, failure: CloseFailure) -> bool:
 def finish_run(run_id: int) -> CloseOfDay | None:
     """The run's day closed, once every chunk is done and no failure is open: the business
     date moves on (and with workers the next day's run starts, up to the run's `until`).
-    None while it cannot finish."""
+    None while it cannot finish, or when it was finished already."""
     with transaction.atomic():
         fund = locked_fund()
         run = CloseRun.objects.select_for_update().get(pk=run_id)
         if run.state == CloseRun.State.DONE:
-            return CloseOfDay.objects.get(business_date=run.business_date)
+            return None
         if (
             run.chunks.filter(state=PENDING).exists()
             or run.failures.filter(state=CloseFailure.State.OPEN).exists()
