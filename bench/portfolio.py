@@ -39,7 +39,7 @@ from loans.models import (
     ScheduleVersion,
 )
 from loans.replaying import fund_calendar
-from loans.services.closing.days import close_business_day
+from loans.services.closing.runs import close_business_day
 from loans.services.servicing.balances import balance_row
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from loans.services.servicing.settling import schedule_fingerprint

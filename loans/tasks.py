@@ -9,13 +9,16 @@ from fund.selectors import current_fund
 from loans.services.closing import runs
 
 
-@shared_task(name="loans.close_chunk")
-def close_chunk(chunk_id: int) -> bool:
-    """Close one chunk of a run, then finish the run if it was the last."""
-    closed = runs.run_chunk(chunk_id)
+@shared_task(name="loans.close_chunk", bind=True, max_retries=None)
+def close_chunk(self, chunk_id: int) -> str:
+    """Close one chunk of a run, then finish the run if it was the last. A chunk another worker
+    holds is tried again in a few seconds until it is done (that worker may have died)."""
+    result = runs.run_chunk(chunk_id)
+    if result == runs.BUSY:
+        raise self.retry(countdown=3)
     run_id = runs.CloseChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).get()
     runs.finish_run(run_id)
-    return closed
+    return result
 
 
 @shared_task(name="loans.finish_close")

@@ -12,7 +12,7 @@ from fund.models import Frequency, Fund
 from loans.domain.classification import days_past_due
 from loans.models import Loan, LoanBalance, LoanStatus, LoanTransaction
 from loans.selectors.reconciliation import reconciliation
-from loans.services.closing.days import close_business_day
+from loans.services.closing.runs import close_business_day
 
 COUNT = 300
 

@@ -68,8 +68,7 @@ def close_business_day(*, actor, before: date | None = None) -> CloseOfDay | Non
         closed = finish_run(run.pk)
         if closed is not None:
             return closed
-        run.refresh_from_db(fields=["state"])
-        if run.state != CloseRun.State.DONE:
+        if not CloseRun.objects.filter(pk=run.pk, state=CloseRun.State.DONE).exists():
             raise ValidationError(_failures_message(run))
         # Another process finished this day meanwhile: on with the next one.
 
@@ -142,15 +141,21 @@ def open_run(*, actor, until: date | None = None, before: date | None = None) ->
     return run
 
 
-def run_chunk(chunk_id: int, *, wait: bool = False) -> bool:
-    """Close one chunk in its own transaction; False when it is done already, or (unless
-    `wait`) being closed by another worker right now."""
+CLOSED, DONE_ALREADY, BUSY = "closed", "done already", "busy"
+
+
+def run_chunk(chunk_id: int, *, wait: bool = False) -> str:
+    """Close one chunk in its own transaction: CLOSED; DONE_ALREADY; or BUSY when (unless
+    `wait`) another worker holds it right now — or held it and died, its transaction not rolled
+    back yet: its task tries again later (`loans.tasks.close_chunk`)."""
     try:
         with transaction.atomic():
             chunks = CloseChunk.objects.select_for_update(of=("self",), skip_locked=not wait)
             chunk = chunks.select_related("run").filter(pk=chunk_id, state=PENDING).first()
             if chunk is None:
-                return False
+                return (
+                    BUSY if CloseChunk.objects.filter(pk=chunk_id, state=PENDING).exists() else DONE_ALREADY
+                )
             run = chunk.run
             outcome = close_steps(
                 Fund.objects.get(),
@@ -164,7 +169,7 @@ def run_chunk(chunk_id: int, *, wait: bool = False) -> bool:
             _record_failures(run, outcome)
             chunk.finish(loans=outcome.loans, counts=outcome.counts, seconds=outcome.seconds)
             chunk.save()
-            return True
+            return CLOSED
     except Exception as error:
         # Rolled back: the chunk stays pending for a rerun; say why on the run's page.
         CloseChunk.objects.filter(pk=chunk_id).update(error=str(error)[:2000])
