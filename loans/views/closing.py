@@ -26,7 +26,8 @@ from loans.services.closing.runs import start_close
 @login_required
 @fund_required
 def close_of_day(request, fund: Fund):
-    """`?until=` shows what closing up to that date touches; posting it with `confirm` runs it."""
+    """`?until=` shows what closing up to that date touches; posting it starts it: closed here, or
+    by the workers, the page then showing their progress (`close_runs.close_progress`)."""
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     data = request.POST if request.method == "POST" else request.GET if "until" in request.GET else None

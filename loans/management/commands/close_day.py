@@ -66,10 +66,12 @@ class Command(BaseCommand):
         """Each day closed by the workers, as it closes, until the business date is `until`;
         stops at a loan that could not be closed or a chunk that failed."""
         while True:
+            # Read first: a day is closed with the business date moved past it, in one transaction.
+            reached = Fund.objects.values_list("business_date", flat=True).get() >= until
             for closed in CloseOfDay.objects.filter(business_date__gte=day).order_by("business_date"):
                 progress(closed)
                 day = closed.business_date + ONE_DAY
-            if Fund.objects.values_list("business_date", flat=True).get() >= until:
+            if reached:
                 return
             run = CloseRun.objects.filter(business_date=day).first()
             if reasons := _reasons(run, stale):
