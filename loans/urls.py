@@ -1,6 +1,16 @@
 from django.urls import path
 
-from loans.views import applications, closing, contracts, disbursements, imports, loan, repayments, statements
+from loans.views import (
+    applications,
+    close_runs,
+    closing,
+    contracts,
+    disbursements,
+    imports,
+    loan,
+    repayments,
+    statements,
+)
 
 app_name = "loans"
 
@@ -20,6 +30,10 @@ urlpatterns = [
     path("documents/<int:pk>/", applications.document_download, name="document_download"),
     path("close-of-day/", closing.close_of_day, name="close_of_day"),
     path("close-of-day/provisions/", closing.provisions, name="provisions"),
+    path("close-of-day/progress/", close_runs.close_progress, name="close_progress"),
+    path("close-of-day/runs/", close_runs.close_runs, name="close_runs"),
+    path("close-of-day/runs/<int:pk>/", close_runs.close_run, name="close_run"),
+    path("close-of-day/failures/<int:pk>/retry/", close_runs.failure_retry, name="failure_retry"),
     path("tranches/", disbursements.tranches, name="tranches"),
     path("tranches/<int:pk>/authorize/", disbursements.tranche_authorize, name="tranche_authorize"),
     path("tranches/<int:pk>/cancel/", disbursements.tranche_cancel, name="tranche_cancel"),
