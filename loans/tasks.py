@@ -8,12 +8,20 @@ from fund.models import User
 from fund.selectors import current_fund
 from loans.services.closing import runs
 
+ERROR_RETRIES = 3
+
 
 @shared_task(name="loans.close_chunk", bind=True, max_retries=None)
-def close_chunk(self, chunk_id: int) -> str:
+def close_chunk(self, chunk_id: int, errors: int = 0) -> str:
     """Close one chunk of a run, then finish the run if it was the last. A chunk another worker
-    holds is tried again in a few seconds until it is done (that worker may have died)."""
-    result = runs.run_chunk(chunk_id)
+    holds is tried again in a few seconds until it is done (that worker may have died); one
+    that failed (its error kept on it), a few times more, then it waits for a rerun."""
+    try:
+        result = runs.run_chunk(chunk_id)
+    except Exception as error:
+        if errors >= ERROR_RETRIES:
+            raise
+        raise self.retry(exc=error, countdown=10 * (errors + 1), kwargs={"errors": errors + 1}) from error
     if result == runs.BUSY:
         raise self.retry(countdown=3)
     run_id = runs.CloseChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).get()

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
@@ -102,7 +103,7 @@ def close_loans(
     timer, outcome = _Timer(), Outcome()
     month_end = is_month_end(day)
     serviced = queries.lock_serviced_loans(ids)
-    loans = Loan.objects.in_bulk(ids)
+    loans = _held(ids)
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
     current = {} if rebuild else positions.current_rows(ids)
     timer.lap("read")
@@ -180,6 +181,26 @@ def close_loans(
     outcome.counts = {str(kind): len(postings.steps[kind]) for kind in STEPS} | {GROUPS: len(changes)}
     outcome.seconds = timer.seconds
     return outcome
+
+
+class _Held(NamedTuple):
+    """What close of day reads of a loan row besides what a money event does (`ServicedLoan`)."""
+
+    product_id: int
+    borrower_id: int
+    status: str
+    debt_group: int
+    accrual_suspended: bool
+
+
+def _held(ids: list[int]) -> dict[int, _Held]:
+    loans = {}
+    for start in range(0, len(ids), queries.IN_LIST_MAX):
+        rows = Loan.objects.filter(pk__in=ids[start : start + queries.IN_LIST_MAX]).values_list(
+            "pk", *_Held._fields
+        )
+        loans |= {pk: _Held(*values) for pk, *values in rows}
+    return loans
 
 
 class _Timer:

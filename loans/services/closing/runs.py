@@ -243,6 +243,7 @@ def dispatch(run: CloseRun) -> None:
     """The run's pending chunks to the workers, each a task that tries to finish the run after
     it; with none pending, the finish alone."""
     pending = list(run.chunks.filter(state=PENDING).values_list("pk", flat=True))
+    run.chunks.filter(pk__in=pending).update(error="")  # what stopped them before: tried again now
     if pending:
         group(current_app.signature("loans.close_chunk", args=(pk,)) for pk in pending).apply_async()
     else:
