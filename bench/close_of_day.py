@@ -10,8 +10,9 @@ of its own, then:
 1. builds the portfolio (bench/portfolio.py `build_shaped`: monthly and quarterly installments
    falling due on every day, about N / 30 a day; 5 % overdue over every debt band), its books
    brought to 30/11/2026 by one catch-up close of 29/11 (untimed setup, its time printed);
-2. records 0.5 % back-dated repayments on 30/11 and times the close of 30/11, a month end
-   (every loan's accrual and provisions, the loans falling due, the repayments replayed);
+2. records 0.5 % back-dated repayments on 30/11, and the installments of the performing loans
+   falling due that day paid on time, and times the close of 30/11, a month end (every loan's
+   accrual and provisions, the loans falling due, the repayments taken in);
 3. the same for 01/12, an ordinary day.
 `--workers 2` runs those closes with 2 Celery workers (scripts/celery_cluster.py: redis and two
 worker processes), `--workers 0,2` both ways, each on its own portfolio; 0 is one process.
@@ -223,9 +224,10 @@ def _closes(shape) -> dict[str, dict]:
         day = Fund.objects.get().business_date
         started = time.perf_counter()
         repayments = portfolio.backdate_repayments(shape)
+        on_time = portfolio.pay_installments_due(shape)
         print(
-            f"{day:%d/%m/%Y} {kind}: {len(repayments):,} back-dated repayments recorded in "
-            f"{time.perf_counter() - started:,.1f} s (untimed)",
+            f"{day:%d/%m/%Y} {kind}: {len(repayments):,} back-dated repayments and {len(on_time):,} "
+            f"installments due paid on time, recorded in {time.perf_counter() - started:,.1f} s (untimed)",
             flush=True,
         )
         started = time.perf_counter()
@@ -253,17 +255,14 @@ def _celery(workers: int):
     """Tasks sent to `workers` real Celery workers on the run's database, through redis."""
     if not os.environ.get("DATABASE_URL"):
         raise SystemExit("--workers needs PostgreSQL: run it under scripts/with-postgres.sh")
-    from scripts.celery_cluster import celery_cluster
-
     from config.celery import app
+    from scripts.celery_cluster import celery_cluster, tasks_sent_to
 
-    with celery_cluster(os.environ["DATABASE_URL"], workers=workers) as cluster:
-        eager, broker = app.conf.task_always_eager, app.conf.broker_url
-        app.conf.task_always_eager, app.conf.broker_url = False, cluster.broker_url
-        try:
-            yield cluster
-        finally:
-            app.conf.task_always_eager, app.conf.broker_url = eager, broker
+    with (
+        celery_cluster(os.environ["DATABASE_URL"], workers=workers) as cluster,
+        tasks_sent_to(app, cluster.broker_url),
+    ):
+        yield cluster
 
 
 def _reconciled(day) -> None:

@@ -273,6 +273,27 @@ def backdate_repayments(
     return [record_repayment(actor=user, loan=loan, entry=entry) for loan in loans.values()]
 
 
+def pay_installments_due(shape: Shape) -> list[Repayment]:
+    """The performing loans' installments falling due on the business date, each paid on it in
+    full by the repayment service, as borrowers who pay on time do (the overdue 5 % do not)."""
+    user = bench_user()
+    on = Fund.objects.get().business_date
+    due = LoanBalance.objects.filter(valid_to__isnull=True, next_due_date=on).exclude(
+        loan_id__in=shape.overdue_ids
+    )
+    amounts = dict(due.values_list("loan_id", "next_due_amount"))
+    loans = Loan.objects.in_bulk(list(amounts))
+    return [
+        record_repayment(
+            actor=user,
+            loan=loans[pk],
+            entry=RepaymentInput(value_date=on, amount=amount, channel=Repayment.Channel.BANK_TRANSFER),
+        )
+        for pk, amount in amounts.items()
+        if amount
+    ]
+
+
 def _overdue_bands(product: LoanProduct) -> list[tuple[int, int]]:
     """Days past due from and to, for each debt band: group 1's from 1 day, group 5's to twice its start."""
     return [

@@ -306,11 +306,12 @@ def legs(event: Event, gl: GLMap | None = None) -> list[Leg]:
     return _RULES[type(event)](event, gl)
 
 
-def lines(event: Event, gl: GLMap | None = None) -> list[Line]:
+def lines(event: Event, gl: GLMap | None = None, *, moved: list[Leg] | None = None) -> list[Line]:
     """The entry's lines: the debits, then the credits, one line per account and reference, net
-    of what the event moves both ways on it, in the order the rule names them; nothing of zero."""
+    of what the event moves both ways on it, in the order the rule names them; nothing of zero.
+    `moved`: the event's `legs`, when the caller has them already."""
     net: dict[tuple[str, str], Decimal] = {}
-    for leg in legs(event, gl):
+    for leg in legs(event, gl) if moved is None else moved:
         if leg.amount:
             debit, credit = (leg.debit, leg.debit_reference), (leg.credit, leg.credit_reference)
             net[debit] = net.get(debit, ZERO) + leg.amount
@@ -322,11 +323,11 @@ def lines(event: Event, gl: GLMap | None = None) -> list[Line]:
     ]
 
 
-def controls(event: Event, gl: GLMap) -> dict[str, Decimal]:
+def controls(event: Event, gl: GLMap, *, moved: list[Leg] | None = None) -> dict[str, Decimal]:
     """What the event does to each of the loan's control accounts (`CONTROLS`), signed as the
-    account's balance: what the loan's sub-ledger records beside the entry."""
+    account's balance: what the loan's sub-ledger records beside the entry. `moved`: as `lines`."""
     changes = dict.fromkeys(CONTROLS, ZERO)
-    for leg in legs(event, gl):
+    for leg in legs(event, gl) if moved is None else moved:
         if leg.debit_role in CONTROLS:
             changes[leg.debit_role] += leg.amount * CONTROLS[leg.debit_role]
         if leg.credit_role in CONTROLS:

@@ -131,9 +131,10 @@ class DayPostings:
     def _add(self, kind: str, loan: ServicedLoan, event) -> None:
         if not any(value for value in vars(event).values() if isinstance(value, Decimal)):
             return  # nothing moves (most loans, most steps, most days)
-        controls = accounting.controls(event, loan.gl)
+        moved = accounting.legs(event, loan.gl)
+        controls = accounting.controls(event, loan.gl, moved=moved)
         if any(controls.values()):
-            self.steps[kind].append((loan.pk, controls, accounting.lines(event, loan.gl)))
+            self.steps[kind].append((loan.pk, controls, accounting.lines(event, loan.gl, moved=moved)))
 
     @property
     def count(self) -> int:
