@@ -33,12 +33,14 @@ def loans_to_close(
     if borrowers[1] is not None:
         within &= Q(borrower_id__lte=borrowers[1])
     if full:
-        ids = set(_active().filter(within).values_list("pk", flat=True)) | _closed_with_balances(within)
+        ids = set(_active().filter(within).order_by().values_list("pk", flat=True)) | _closed_with_balances(
+            within
+        )
     else:
         ids = _touched(day, within)
     if worst_of_borrower and ids:
         others = Loan.objects.filter(pk__in=ids).values("borrower_id")
-        ids |= set(_active().filter(borrower_id__in=others).values_list("pk", flat=True))
+        ids |= set(_active().filter(borrower_id__in=others).order_by().values_list("pk", flat=True))
     return sorted(ids)
 
 

@@ -196,9 +196,8 @@ class _Held(NamedTuple):
 def _held(ids: list[int]) -> dict[int, _Held]:
     loans = {}
     for start in range(0, len(ids), queries.IN_LIST_MAX):
-        rows = Loan.objects.filter(pk__in=ids[start : start + queries.IN_LIST_MAX]).values_list(
-            "pk", *_Held._fields
-        )
+        chunk = ids[start : start + queries.IN_LIST_MAX]
+        rows = Loan.objects.filter(pk__in=chunk).order_by().values_list("pk", *_Held._fields)
         loans |= {pk: _Held(*values) for pk, *values in rows}
     return loans
 
@@ -242,6 +241,7 @@ def collateral_values(loan_ids: list[int]) -> dict:
     """Each loan's collateral value allowed for provisioning."""
     rows = (
         Collateral.objects.filter(loan_id__in=loan_ids)
+        .order_by()
         .values("loan_id")
         .annotate(value=Sum("provisioning_value"))
     )
