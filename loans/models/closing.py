@@ -56,6 +56,12 @@ class DebtGroupChange(models.Model):
         return f"{self.loan_id} {self.changed_on}: {self.from_group} → {self.to_group}"
 
 
+# The steps that post, in the order they post (`loans.services.closing.postings.STEPS`), and the
+# count of debt groups changed beside them: the keys of a chunk's `counts`.
+POSTING_STEPS = ("overdue", "accrual", "suspension", "provision")
+GROUPS = "groups"
+
+
 class CloseRun(models.Model):
     """The close of one business date (`loans.services.closing.runs`), in chunks of borrowers'
     loans, each chunk a Celery task. One run per date: started again (after a worker died, or a
@@ -106,7 +112,7 @@ class CloseChunk(models.Model):
     last = models.PositiveBigIntegerField(_("borrowers up to"), null=True, blank=True)
     state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.PENDING, protected=True)
     loans = models.PositiveIntegerField(_("loans looked at"), default=0)
-    # Per step: loan postings made, and debt groups changed (`closing.days.STEP_NAMES`).
+    # Per step: loan postings made, and debt groups changed (`POSTING_STEPS`, `GROUPS`).
     counts = models.JSONField(_("counts"), default=dict)
     seconds = models.JSONField(_("seconds per phase"), default=dict)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

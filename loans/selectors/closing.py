@@ -11,10 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loans.models import CloseChunk, CloseFailure, CloseRun
-from loans.services.closing.days import GROUPS
-from loans.services.closing.postings import STEPS
+from loans.models.closing import GROUPS, POSTING_STEPS
 
-STEP_NAMES = tuple(str(kind) for kind in STEPS)  # overdue, accrual, suspension, provision
 # The phases `closing.days.close_loans` times, in order.
 PHASES = {
     "read": _("reading the loans"),
@@ -41,7 +39,7 @@ class RunSummary:
     @property
     def steps(self) -> list[int]:
         """Loan postings per step, in the order the steps post."""
-        return [self.counts[name] for name in STEP_NAMES]
+        return [self.counts[name] for name in POSTING_STEPS]
 
     @property
     def groups(self) -> int:

@@ -45,6 +45,7 @@ from loans.domain.classification import (
     specific_provision,
 )
 from loans.models import CloseOfDay, Collateral, DebtGroupChange, Loan, LoanStatus
+from loans.models.closing import GROUPS
 from loans.services.closing import candidates, positions
 from loans.services.closing.positions import DayEnd
 from loans.services.closing.postings import STEPS, DayPostings, Decision
@@ -70,9 +71,6 @@ class Outcome:
     @property
     def postings(self) -> int:
         return sum(count for step, count in self.counts.items() if step != GROUPS)
-
-
-GROUPS = "groups"  # the count of debt groups changed, beside the steps' postings
 
 
 def close_steps(

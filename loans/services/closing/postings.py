@@ -24,18 +24,21 @@ from ledger.drafts import EntryDraft, Line
 from ledger.services import post_entries
 from loans import queries
 from loans.models import LoanTransaction
+from loans.models.closing import POSTING_STEPS
 from loans.models.money import control_values
 from loans.queries import ServicedLoan
 from loans.services.closing.positions import DayEnd
 
 Kind = LoanTransaction.Kind
-# The steps in the order they post (DESIGN.md "Close of day and scale"), each with its entry's memo.
-STEPS = {
+# Each step's entry memo, the steps in the order they post (`POSTING_STEPS`, as DESIGN.md's
+# "Close of day and scale" orders them).
+_MEMOS = {
     Kind.OVERDUE: gettext_lazy("Close of day %(date)s: unpaid principal moved to overdue"),
     Kind.ACCRUAL: gettext_lazy("Close of day %(date)s: interest accrued"),
     Kind.SUSPENSION: gettext_lazy("Close of day %(date)s: suspended interest (off-balance)"),
     Kind.PROVISION: gettext_lazy("Close of day %(date)s: loan-loss provisions"),
 }
+STEPS = {Kind(step): _MEMOS[Kind(step)] for step in POSTING_STEPS}
 
 
 @dataclass(frozen=True)
