@@ -249,7 +249,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Close of day: loans per chunk, each chunk one task and one transaction (`loans.services.closing.runs`).
-CLOSE_OF_DAY_CHUNK = int(os.environ.get("CLOSE_OF_DAY_CHUNK", "2000"))
+CLOSE_OF_DAY_CHUNK = int(os.environ.get("CLOSE_OF_DAY_CHUNK", "5000"))
 
 # --- API --------------------------------------------------------------------
 

@@ -162,7 +162,8 @@ def lock_serviced_loans(loan_ids) -> dict[int, ServicedLoan]:
             rows = cursor.fetchall()
         for *row, product_id in rows:
             if product_id not in maps:
-                maps[product_id] = accounting.gl_map(LoanProduct.objects.get(pk=product_id))
+                accounts = LoanProduct.objects.select_related(*_GL.values())
+                maps[product_id] = accounting.gl_map(accounts.get(pk=product_id))
             values = _convert(tuple(row), converters, connection) if converters else tuple(row)
             loan = _serviced((*values, *(getattr(maps[product_id], name) for name in _GL)))
             answer[loan.pk] = loan
