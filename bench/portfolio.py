@@ -17,14 +17,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from django.db import connection, transaction
-from django.db.models import Model
+from django.db import transaction
 
 from fund import accounting
 from fund.models import Borrower, Frequency, Fund, LoanProduct, User
 from fund.services import create_product, set_up_fund
 from ledger.models import Account
 from ledger.services import EntryDraft, post_entries, post_entry
+from loans import queries
 from loans.domain.engine import Balance, LoanTerms, Row, Tranche, replay
 from loans.models import (
     CloseOfDay,
@@ -434,36 +434,16 @@ def _batch(user: User, schedules: list[Schedule]) -> list[int]:
         )
         for loan, s in zip(loans, schedules, strict=True)
     )
-    _insert(
+    # Schedule rows by the million cost more as instances than to write: COPY on PostgreSQL.
+    queries.insert_many(
         ScheduleRow,
-        (
+        [
             {"version_id": v.pk, "position": position, **row}
             for v, s in zip(versions, schedules, strict=True)
             for position, row in enumerate(s.row_values)
-        ),
+        ],
     )
     LoanBalance.objects.bulk_create(
         balance_row(loan.pk, None, s.balance, valid_to=None) for loan, s in zip(loans, schedules, strict=True)
     )
     return [loan.pk for loan in loans]
-
-
-def _insert(model: type[Model], rows) -> None:
-    """Rows of `model` from plain values by attname (the others take their defaults), by COPY on
-    PostgreSQL, one `executemany` on SQLite: schedule rows by the million cost more as instances
-    than to write."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    defaults = {field.attname: field.get_default() for field in fields}
-    values = ([row.get(field.attname, defaults[field.attname]) for field in fields] for row in rows)
-    table, columns = (
-        model._meta.db_table,
-        ", ".join(connection.ops.quote_name(field.column) for field in fields),
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values))

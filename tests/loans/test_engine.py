@@ -225,7 +225,12 @@ def histories(draw):
     if terms.method == "bullet":
         terms = LoanTerms(**{**terms.__dict__, "principal_frequency": 0})
     principal = D(draw(st.integers(min_value=1_000_000, max_value=200_000_000)))
-    payments = [
+    return terms, principal, _payments(draw, days=800, most=8)
+
+
+def _payments(draw, *, days: int, most: int) -> list[Payment]:
+    """Up to `most` repayments on days from START to `days` after it, each prepaying either way."""
+    return [
         Payment(
             f"p{i}",
             START + timedelta(days=day),
@@ -233,10 +238,9 @@ def histories(draw):
             draw(st.sampled_from([LOWER_INSTALLMENTS, SHORTEN_TERM])),
         )
         for i, (day, amount) in enumerate(
-            sorted(draw(st.lists(st.tuples(st.integers(0, 800), amounts), max_size=8)))
+            sorted(draw(st.lists(st.tuples(st.integers(0, days), amounts), max_size=most)))
         )
     ]
-    return terms, principal, payments
 
 
 def _capped(terms, tranches, payments):
@@ -436,18 +440,7 @@ def varied_histories(draw):
     tranches = [Tranche("t1", START, D(draw(st.integers(10_000_000, 200_000_000))))]
     if draw(st.booleans()):
         tranches.append(Tranche("t2", START + timedelta(days=draw(st.integers(1, 120))), D(50_000_000)))
-    payments = [
-        Payment(
-            f"p{i}",
-            START + timedelta(days=day),
-            amount,
-            draw(st.sampled_from([LOWER_INSTALLMENTS, SHORTEN_TERM])),
-        )
-        for i, (day, amount) in enumerate(
-            sorted(draw(st.lists(st.tuples(st.integers(0, 500), amounts), max_size=6)))
-        )
-    ]
-    return terms, tranches, _capped(terms, tranches, payments)
+    return terms, tranches, _capped(terms, tranches, _payments(draw, days=500, most=6))
 
 
 @settings(max_examples=60, deadline=None)
