@@ -1,8 +1,12 @@
 """A database cursor for the few statements that run on every money event (posting an entry,
-recording a repayment): prepared once per connection on PostgreSQL."""
+recording a repayment): prepared once per connection on PostgreSQL; and how a statement takes
+thousands of ids (`Among`)."""
+
+import json
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import F, Lookup
 
 _NEVER_AUTOMATICALLY = 2**62
 
@@ -30,3 +34,28 @@ def prepared_cursor():
     cursor = _PreparedCursor(raw)
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     return wrap(cursor)
+
+
+class Among(Lookup):
+    """`filter(Among("loan_id", ids))`: the field is one of many ids, in one parameter (`among`)."""
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def __init__(self, field, ids):
+        super().__init__(F(field) if isinstance(field, str) else field, ids)
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        sql, ids = among(self.rhs, connection)
+        return f"{lhs} {sql}", [*params, *ids]
+
+
+def among(ids, connection=None) -> tuple[str, list]:
+    """SQL that follows a column to say it is one of `ids`, and its one parameter: an array on
+    PostgreSQL (`= ANY`), JSON text elsewhere (SQLite's `json_each`). Thousands of placeholders
+    cost more to send and parse than the statement's work, and SQLite caps their number."""
+    ids = [int(pk) for pk in ids]
+    if (connection or connections[DEFAULT_DB_ALIAS]).vendor == "postgresql":
+        return "= ANY(%s)", [ids]
+    return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]

@@ -23,6 +23,7 @@ paid interest is released from it.
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from functools import cache
 from typing import NamedTuple
 
 from ledger.drafts import Line
@@ -200,17 +201,23 @@ class Leg(NamedTuple):  # a tuple: made several times on every repayment, cheape
 
 def _move(gl: GLMap, debit: str, credit: str, amount: Decimal, refs: tuple[str, str] = ("", "")) -> Leg:
     """A leg between two accounts, each a GL map role or (not a role) an account code."""
+    codes = _codes(gl)
+    return Leg(
+        codes.get(debit, debit),
+        codes.get(credit, credit),
+        amount,
+        refs[0],
+        refs[1],
+        debit if debit in codes else "",
+        credit if credit in codes else "",
+    )
 
-    def side(name: str) -> tuple[str, str]:
-        if name in CONTROLS or name in _FIELDS:
-            return account(gl, name), name
-        return name, ""
 
-    (debit_code, debit_role), (credit_code, credit_role) = side(debit), side(credit)
-    return Leg(debit_code, credit_code, amount, refs[0], refs[1], debit_role, credit_role)
-
-
-_FIELDS = frozenset(f.name for f in fields(GLMap))
+@cache
+def _codes(gl: GLMap) -> dict[str, str]:
+    """Each role of the GL map and each control, and the code of the account it posts to: close
+    of day moves hundreds of thousands of legs over a handful of maps."""
+    return {role: account(gl, role) for role in (*(f.name for f in fields(GLMap)), *CONTROLS)}
 
 
 def _disbursement(event: Disbursement, gl: GLMap) -> list[Leg]:

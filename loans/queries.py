@@ -34,7 +34,7 @@ from django.db.models import Model
 from django.utils import timezone
 from djmoney.money import Money
 
-from common.db import prepared_cursor
+from common.db import among, prepared_cursor
 from fund import accounting
 from fund.accounting import Booked, GLMap
 from fund.models import Borrower, Fund, LoanProduct
@@ -149,33 +149,22 @@ SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_susp
 
 def lock_serviced_loans(loan_ids) -> dict[int, ServicedLoan]:
     """`lock_loan` for many loans at once, locked in id order (as `lock_loans`): close of day
-    holds a chunk's loans so, in one statement per ten thousand."""
-    loan_ids, answer, maps = sorted(set(loan_ids)), {}, {}
+    holds a chunk's loans so, in one statement."""
+    answer, maps = {}, {}
     connection = connections[DEFAULT_DB_ALIAS]
     converters = _converters(connection.vendor, _LOCK_FIELDS[: -len(_GL)])
-    for start in range(0, len(loan_ids), IN_LIST_MAX):
-        chunk = loan_ids[start : start + IN_LIST_MAX]
-        ids, params = _among(chunk)
-        sql = _LOCK_MANY_SERVICED.format(ids=ids) + _lock_clause()
-        with connection.cursor() as cursor:  # its length varies: Django's cursor, not a prepared one
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        for *row, product_id in rows:
-            if product_id not in maps:
-                accounts = LoanProduct.objects.select_related(*_GL.values())
-                maps[product_id] = accounting.gl_map(accounts.get(pk=product_id))
-            values = _convert(tuple(row), converters, connection) if converters else tuple(row)
-            loan = _serviced((*values, *(getattr(maps[product_id], name) for name in _GL)))
-            answer[loan.pk] = loan
+    ids, params = among(loan_ids)
+    with connection.cursor() as cursor:  # once a chunk: Django's cursor, not a prepared one
+        cursor.execute(_LOCK_MANY_SERVICED.format(ids=ids) + _lock_clause(), params)
+        rows = cursor.fetchall()
+    for *row, product_id in rows:
+        if product_id not in maps:
+            accounts = LoanProduct.objects.select_related(*_GL.values())
+            maps[product_id] = accounting.gl_map(accounts.get(pk=product_id))
+        values = _convert(tuple(row), converters, connection) if converters else tuple(row)
+        loan = _serviced((*values, *(getattr(maps[product_id], name) for name in _GL)))
+        answer[loan.pk] = loan
     return answer
-
-
-def _among(ids: list[int]) -> tuple[str, list]:
-    """`IN` the ids, as SQL and its parameters: on PostgreSQL one array (`= ANY`), since
-    thousands of placeholders cost more to send than the statement's work."""
-    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        return "= ANY(%s)", [list(ids)]
-    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _lock_clause() -> str:
@@ -362,32 +351,29 @@ SELECT 1, r.{_R["loan"]}, r.{_R["id"]}, r.{_R["value_date"]}, r.{_R["amount"]},
 
 
 def events_of_loans(loan_ids: list[int]) -> dict[int, tuple[list, list, StoredBalance | None]]:
-    """`events_and_balance` for many loans that are not a group's (close of day's), in a
-    statement per ten thousand: by loan, its tranches, repayments and current row."""
+    """`events_and_balance` for many loans that are not a group's (close of day's), in one
+    statement: by loan, its tranches, repayments and current row."""
     answer: dict[int, tuple[list, list, StoredBalance | None]] = {}
     fields = (None, *_EVENT_ROW, *_STEP_FIELDS)
-    for start in range(0, len(loan_ids), IN_LIST_MAX // 3):
-        chunk = loan_ids[start : start + IN_LIST_MAX // 3]
-        ids, among = _among(chunk)
-        sql = _MANY_EVENTS.format(ids=ids)
-        params = [*among, *among, Disbursement.Status.AUTHORIZED, *among, Repayment.Status.POSTED]
-        connection = connections[DEFAULT_DB_ALIAS]
-        with connection.cursor() as cursor:  # its length varies: Django's cursor, not a prepared one
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        converters = _converters(connection.vendor, fields)
-        for kind, loan_id, pk, value_date, amount, mode, *steps in rows:
-            tranches, payments, current = answer.setdefault(loan_id, ([], [], None))
-            if converters:
-                kind, loan_id, pk, value_date, amount, mode, *steps = _convert(
-                    (kind, loan_id, pk, value_date, amount, mode, *steps), converters, connection
-                )
-            if kind == 0:
-                tranches.append(Tranche(f"d{pk}", value_date, amount))
-            elif kind == 1:
-                payments.append(Payment(f"r{pk}", value_date, amount, mode))
-            else:
-                answer[loan_id] = (tranches, payments, StoredBalance(pk, value_date, tuple(steps)))
+    ids, loans = among(loan_ids)
+    params = [*loans, *loans, Disbursement.Status.AUTHORIZED, *loans, Repayment.Status.POSTED]
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:  # once a chunk: Django's cursor, not a prepared one
+        cursor.execute(_MANY_EVENTS.format(ids=ids), params)
+        rows = cursor.fetchall()
+    converters = _converters(connection.vendor, fields)
+    for kind, loan_id, pk, value_date, amount, mode, *steps in rows:
+        tranches, payments, current = answer.setdefault(loan_id, ([], [], None))
+        if converters:
+            kind, loan_id, pk, value_date, amount, mode, *steps = _convert(
+                (kind, loan_id, pk, value_date, amount, mode, *steps), converters, connection
+            )
+        if kind == 0:
+            tranches.append(Tranche(f"d{pk}", value_date, amount))
+        elif kind == 1:
+            payments.append(Payment(f"r{pk}", value_date, amount, mode))
+        else:
+            answer[loan_id] = (tranches, payments, StoredBalance(pk, value_date, tuple(steps)))
     return answer
 
 
@@ -542,21 +528,17 @@ SELECT t.{_T["loan"]}, {", ".join(f"SUM(t.{field.column})" for field in _BOOKED_
 """
 
 
-IN_LIST_MAX = 10_000  # ids in one IN list: within SQLite's and PostgreSQL's limits on parameters
-
-
 def booked(loan_ids, *, until: date | None = None) -> dict[int, Booked]:
     """What each loan's sub-ledger holds on its control accounts (`fund.accounting.CONTROLS`),
     from its postings dated up to `until` (None: all); a loan with none is not in the answer."""
-    loan_ids, answer = list(loan_ids), {}
-    for start in range(0, len(loan_ids), IN_LIST_MAX):
-        chunk = loan_ids[start : start + IN_LIST_MAX]
-        ids, among = _among(chunk)
-        sql = _BOOKED.format(ids=ids, until=f" AND t.{_T['value_date']} <= %s" if until is not None else "")
-        params = [*among, *([until] if until is not None else [])]
-        for loan_id, (principal, *controls) in _fetch(sql, params, (None, *_BOOKED_FIELDS), split=True):
-            held = dict(zip(CONTROL_COLUMNS, controls, strict=True))
-            answer[loan_id] = Booked(principal=principal - held["overdue_principal"], **held)
+    ids, params = among(loan_ids)
+    sql = _BOOKED.format(ids=ids, until=f" AND t.{_T['value_date']} <= %s" if until is not None else "")
+    answer = {}
+    for loan_id, (principal, *controls) in _fetch(
+        sql, [*params, *([until] if until is not None else [])], (None, *_BOOKED_FIELDS), split=True
+    ):
+        held = dict(zip(CONTROL_COLUMNS, controls, strict=True))
+        answer[loan_id] = Booked(principal=principal - held["overdue_principal"], **held)
     return answer
 
 

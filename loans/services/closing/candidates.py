@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from django.db.models import F, Q, Sum
 
+from common.db import Among
 from fund.models import LoanProduct
 from loans.models import Loan, LoanBalance, LoanStatus, LoanTransaction
 from loans.models.money import CONTROL_COLUMNS, MONEY_KINDS
@@ -38,8 +39,8 @@ def loans_to_close(
         )
     else:
         ids = _touched(day, within)
-    if worst_of_borrower and ids:
-        others = Loan.objects.filter(pk__in=ids).values("borrower_id")
+    if worst_of_borrower and ids and not full:  # full: every active loan of the range is in already
+        others = Loan.objects.filter(Among("pk", ids)).values("borrower_id")
         ids |= set(_active().filter(borrower_id__in=others).order_by().values_list("pk", flat=True))
     return sorted(ids)
 
@@ -49,7 +50,7 @@ def chunks(day: date, *, full: bool, size: int) -> list[tuple[int, int | None]]:
     loans in one chunk): each chunk's (after, up to] borrower ids, the last one open-ended, so
     that together they cover every borrower, also one whose loan has something only later."""
     ids = loans_to_close(day, full=full, worst_of_borrower=False)
-    borrowers = sorted(Loan.objects.filter(pk__in=ids).values_list("borrower_id", flat=True)) if ids else []
+    borrowers = sorted(Loan.objects.filter(Among("pk", ids)).values_list("borrower_id", flat=True))
     bounds, after = [], 0
     for start in range(size, len(borrowers), size):
         last = borrowers[start - 1]
@@ -105,7 +106,7 @@ def corrected(loan_ids, day: date) -> set[int]:
     """Of the loans, those with an event booked on `day` (or the day before, as `_touched`) that
     changes days already closed: dated before the day it was booked, or a reversal. Their
     recomputed interest is booked at once (`days.close_steps`), not left to the month end."""
-    rows = LoanTransaction.objects.filter(loan_id__in=loan_ids, booking_date__gte=day - ONE_DAY).filter(
+    rows = LoanTransaction.objects.filter(Among("loan_id", loan_ids), booking_date__gte=day - ONE_DAY).filter(
         Q(value_date__lt=F("booking_date")) | Q(kind=LoanTransaction.Kind.REVERSAL)
     )
     return set(rows.values_list("loan_id", flat=True))

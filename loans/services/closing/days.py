@@ -33,6 +33,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.db import Among
 from common.money import ZERO
 from fund.models import Fund, LoanProduct
 from fund.selectors import current_fund
@@ -192,12 +193,8 @@ class _Held(NamedTuple):
 
 
 def _held(ids: list[int]) -> dict[int, _Held]:
-    loans = {}
-    for start in range(0, len(ids), queries.IN_LIST_MAX):
-        chunk = ids[start : start + queries.IN_LIST_MAX]
-        rows = Loan.objects.filter(pk__in=chunk).order_by().values_list("pk", *_Held._fields)
-        loans |= {pk: _Held(*values) for pk, *values in rows}
-    return loans
+    rows = Loan.objects.filter(Among("pk", ids)).order_by().values_list("pk", *_Held._fields)
+    return {pk: _Held(*values) for pk, *values in rows}
 
 
 class _Timer:
@@ -238,7 +235,7 @@ def loan_provisions(product: LoanProduct, group: int, outstanding, collateral) -
 def collateral_values(loan_ids: list[int]) -> dict:
     """Each loan's collateral value allowed for provisioning."""
     rows = (
-        Collateral.objects.filter(loan_id__in=loan_ids)
+        Collateral.objects.filter(Among("loan_id", loan_ids))
         .order_by()
         .values("loan_id")
         .annotate(value=Sum("provisioning_value"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from common.db import Among
 from common.money import ZERO
 from loans import queries
 from loans.domain.engine import Accruing, LoanEventError, accruing_on, replay
@@ -63,16 +64,13 @@ _CURRENT = (
 def current_rows(loan_ids: list[int]) -> dict[int, list[tuple]]:
     """Each loan's current balances rows (one per sub-loan), as `projected` reads them."""
     answer: dict[int, list[tuple]] = {}
-    for start in range(0, len(loan_ids), queries.IN_LIST_MAX):
-        rows = (
-            LoanBalance.objects.filter(
-                loan_id__in=loan_ids[start : start + queries.IN_LIST_MAX], valid_to__isnull=True
-            )
-            .order_by()  # the model's order by share would join the households and the loans
-            .values_list(*_CURRENT)
-        )
-        for row in rows:
-            answer.setdefault(row[0], []).append(row[1:])
+    rows = (
+        LoanBalance.objects.filter(Among("loan_id", loan_ids), valid_to__isnull=True)
+        .order_by()  # the model's order by share would join the households and the loans
+        .values_list(*_CURRENT)
+    )
+    for row in rows:
+        answer.setdefault(row[0], []).append(row[1:])
     return answer
 
 
