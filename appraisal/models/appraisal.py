@@ -4,11 +4,11 @@ The appraisal holds what only the fund sees: notes, score, recommendation. Colla
 recorded on the loan (`loans.Collateral`), since provisioning needs it after the appraisal.
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import one_of, staff_user
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
 
@@ -24,9 +24,7 @@ class Appraisal(models.Model):
     loan = models.OneToOneField(
         "loans.Loan", verbose_name=_("loan"), on_delete=models.PROTECT, related_name="appraisal"
     )
-    appraiser = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("appraiser"), on_delete=models.PROTECT, related_name="+"
-    )
+    appraiser = staff_user(_("appraiser"))
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -60,10 +58,7 @@ class Appraisal(models.Model):
         verbose_name_plural = _("appraisals")
         ordering = ["-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(recommendation__in=["", *Recommendation.values]),
-                name="appraisal_recommendation_valid",
-            ),
+            one_of("appraisal", "recommendation", ["", *Recommendation.values]),
             models.CheckConstraint(
                 condition=models.Q(recommended_amount__isnull=True) | models.Q(recommended_amount__gt=0),
                 name="appraisal_recommended_amount_positive",

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from common.fields import one_of
 from common.text import long_text
 from fund.models.cleaning import CleanInputMixin
 from fund.models.documents import Document
@@ -104,12 +105,8 @@ class Borrower(CleanInputMixin, FSMModelMixin, models.Model):
                 name="fund_borrower_tax_code_unique",
                 violation_error_message=_("A borrower with this tax code is already registered."),
             ),
-            models.CheckConstraint(
-                condition=models.Q(type__in=BorrowerType.values), name="fund_borrower_type_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=BorrowerStatus.values), name="fund_borrower_status_valid"
-            ),
+            one_of("fund_borrower", "type", BorrowerType.values),
+            one_of("fund_borrower", "status", BorrowerStatus.values),
             models.CheckConstraint(condition=models.Q(member_count__gte=1), name="fund_borrower_has_members"),
         ]
         indexes = [models.Index(fields=["type", "province", "status"], name="fund_borrower_filter_idx")]

@@ -1,7 +1,6 @@
 """Documents: the kinds a borrower files and a product's dossier requires, and the filed
 document every owner's documents are made of (a borrower's records, a loan's dossier)."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
@@ -9,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import staff_user
 from common.files import random_name
 from common.names import BilingualName
 from common.text import long_text
@@ -76,9 +76,7 @@ class Document(models.Model):
     # The file is stored under a random name; this is the name it was uploaded with.
     original_name = models.CharField(_("file name"), max_length=255, editable=False)
     issued_on = models.DateField(_("document date"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
+    uploaded_by = staff_user(_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from common.fields import one_of
 from common.money import format_percent
 from common.text import long_text
 from fund.models.accounts import account_problem
@@ -261,10 +262,7 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
                 & models.Q(group5_from_days__gt=models.F("group4_from_days")),
                 name="fund_product_bands_increasing",
             ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=ProductStatus.values),
-                name="fund_product_status_valid",
-            ),
+            one_of("fund_product", "status", ProductStatus.values),
             *vnd_only("fund_product", "amount_min", "amount_max", "collateral_waiver_threshold"),
         ]
 

@@ -2,6 +2,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import one_of
 from common.names import BilingualName
 
 
@@ -44,9 +45,7 @@ class Account(BilingualName):
         verbose_name_plural = _("accounts")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(type__in=AccountType.values), name="ledger_account_type_valid"
-            ),
+            one_of("ledger_account", "type", AccountType.values),
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")), name="ledger_account_not_own_parent"
             ),

@@ -1,9 +1,9 @@
-from django.conf import settings
 from django.db import NotSupportedError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
+from common.fields import staff_user
 from common.money import MONEY_DIGITS
 from ledger.models.accounts import Account
 
@@ -69,15 +69,8 @@ class JournalEntry(PostedModel):
         on_delete=models.PROTECT,
         related_name="reversed_by",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,  # every posting would maintain it; who posted is read per entry
-    )
+    # No index: every posting would maintain it; who posted is read per entry.
+    created_by = staff_user(_("created by"), null=True, blank=True, db_index=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:

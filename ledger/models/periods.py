@@ -1,9 +1,10 @@
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
+
+from common.fields import one_of, staff_user
 
 
 class PeriodState(models.TextChoices):
@@ -39,9 +40,7 @@ class Period(FSMModelMixin, models.Model):
             models.CheckConstraint(
                 condition=models.Q(month__gte=1, month__lte=12), name="ledger_period_month_valid"
             ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=PeriodState.values), name="ledger_period_state_valid"
-            ),
+            one_of("ledger_period", "state", PeriodState.values),
         ]
 
     def __str__(self) -> str:
@@ -75,9 +74,7 @@ class PeriodEvent(models.Model):
         Period, verbose_name=_("period"), on_delete=models.PROTECT, related_name="events"
     )
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
-    )
+    actor = staff_user(_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
@@ -86,9 +83,7 @@ class PeriodEvent(models.Model):
         verbose_name_plural = _("period events")
         ordering = ["-at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(action__in=["close", "reopen"]), name="ledger_periodevent_action_valid"
-            ),
+            one_of("ledger_periodevent", "action", ["close", "reopen"]),
             models.CheckConstraint(
                 condition=~models.Q(action="reopen", reason=""), name="ledger_periodevent_reopen_has_reason"
             ),

@@ -1,35 +1,42 @@
 """What close of day keeps besides the books: each day it closed, each change of debt group, and
 each run: its chunks and the loans that failed."""
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.fields import staff_user
 
-class CloseOfDay(models.Model):
+
+class _OnePerBusinessDate(models.Model):
+    """A row of close of day for one business date, the latest first."""
+
+    business_date = models.DateField(_("business date"), unique=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-business_date"]
+
+    def __str__(self) -> str:
+        return f"{self.business_date:%d/%m/%Y}"
+
+
+class CloseOfDay(_OnePerBusinessDate):
     """A business date closed (`loans.services.closing`): one row per date, written with the
     day's postings in their transaction, so a day is closed entirely or not at all."""
 
-    business_date = models.DateField(_("business date"), unique=True)
     loans = models.PositiveIntegerField(_("loans looked at"))
     postings = models.PositiveIntegerField(_("loan postings"))
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT, related_name="+"
-    )
+    closed_by = staff_user(_("closed by"))
     closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
     # The fund's calendar the day was closed with (`Fund.calendar_token`): a close after a change
     # of it looks at every loan (`closing.days.close_steps`).
     calendar_token = models.UUIDField(null=True, editable=False)
 
-    class Meta:
+    class Meta(_OnePerBusinessDate.Meta):
         verbose_name = _("close of day")
         verbose_name_plural = _("closes of day")
-        ordering = ["-business_date"]
-
-    def __str__(self) -> str:
-        return f"{self.business_date:%d/%m/%Y}"
 
 
 class DebtGroupChange(models.Model):
@@ -62,7 +69,7 @@ POSTING_STEPS = ("overdue", "accrual", "suspension", "provision")
 GROUPS = "groups"
 
 
-class CloseRun(models.Model):
+class CloseRun(_OnePerBusinessDate):
     """The close of one business date (`loans.services.closing.runs`), in chunks of borrowers'
     loans, each chunk a Celery task. One run per date: started again (after a worker died, or a
     loan failed and was mended), it goes on with the chunks not done, never doing one twice. It
@@ -72,25 +79,18 @@ class CloseRun(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
 
-    business_date = models.DateField(_("business date"), unique=True)
     # Days are closed one after another until the business date is this one.
     until = models.DateField(_("close until"))
     state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.RUNNING, protected=True)
     full = models.BooleanField(_("every loan"), default=False)  # month end, daily accrual
     rebuild = models.BooleanField(_("calendar changed"), default=False)  # every loan's rows again
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
-    )
+    started_by = staff_user(_("started by"))
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(_OnePerBusinessDate.Meta):
         verbose_name = _("close of day run")
         verbose_name_plural = _("close of day runs")
-        ordering = ["-business_date"]
-
-    def __str__(self) -> str:
-        return f"{self.business_date:%d/%m/%Y}"
 
     @transition(field=state, source=State.RUNNING, target=State.DONE)
     def finish(self) -> None:

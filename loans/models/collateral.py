@@ -4,10 +4,10 @@ It lives with the loan, not the appraisal: provisioning uses the value allowed f
 after the appraisal is done.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import staff_user
 from common.money import round_vnd
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
@@ -40,7 +40,7 @@ class Collateral(models.Model):
         _("value allowed for provisioning"),
         help_text=_("Deducted from the outstanding balance before the specific provision is computed."),
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = staff_user()
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,9 +1,9 @@
 """The contract (hợp đồng tín dụng) and the repayment schedule it produces, version by version."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import staff_user
 from fund.models.fields import vnd_field, vnd_only
 from fund.models.products import Amortization, DayCount, Frequency, default_allocation_order
 
@@ -35,9 +35,7 @@ class LoanContract(models.Model):
     )
     allocation_order = models.JSONField(_("repayment allocation order"), default=default_allocation_order)
     interest_to_moved_date = models.BooleanField(_("interest runs to a moved due date"), default=False)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
-    )
+    signed_by = staff_user(_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
 
     class Meta:

@@ -5,13 +5,13 @@ status someone else changed meanwhile raises `ConcurrentTransition` instead of w
 silently. Transitions only change the row; services do the checks, the history and the rest.
 """
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from common.fields import one_of, staff_user
 from common.text import long_text
 from fund.models.documents import Document
 from fund.models.fields import vnd_field, vnd_only
@@ -67,9 +67,7 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     approval_conditions = long_text(_("conditions of approval"), blank=True)
     rejection_reason = long_text(_("reason for rejection"), blank=True)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = staff_user(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
@@ -90,9 +88,7 @@ class Loan(ConcurrentTransitionMixin, models.Model):
             ("withdraw_loan", _("Can withdraw a loan application")),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=LoanStatus.values), name="loans_loan_status_valid"
-            ),
+            one_of("loans_loan", "status", LoanStatus.values),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_loan_amount_positive"),
             models.CheckConstraint(condition=models.Q(term_months__gte=1), name="loans_loan_term_positive"),
             models.CheckConstraint(
@@ -202,9 +198,7 @@ class LoanEvent(models.Model):
     transition = models.CharField(_("action"), max_length=40)
     source = models.CharField(_("from"), max_length=16, choices=LoanStatus.choices)
     target = models.CharField(_("to"), max_length=16, choices=LoanStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
-    )
+    actor = staff_user(_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
     note = long_text(_("note"), blank=True)
 

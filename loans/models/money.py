@@ -10,11 +10,11 @@ receivable, suspended interest, provisions. Summed over all rows they are what t
 the books, and over all loans they equal the GL control accounts (`manage.py reconcile`).
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.fields import one_of, staff_user
 from common.money import MONEY_DIGITS
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
@@ -39,18 +39,9 @@ class Disbursement(models.Model):
     status = FSMField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING, protected=True
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = staff_user(_("entered by"))
     recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("authorized or cancelled by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    decided_by = staff_user(_("authorized or cancelled by"), null=True, blank=True)
     decided_at = models.DateTimeField(_("authorized or cancelled at"), null=True, blank=True)
     cancel_reason = long_text(_("reason for cancelling"), blank=True)
     # Made when the tranche form is shown, so that the form sent twice enters one tranche.
@@ -67,10 +58,7 @@ class Disbursement(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="loans_disbursement_amount_positive"
             ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "authorized", "cancelled"]),
-                name="loans_disbursement_status_valid",
-            ),
+            one_of("loans_disbursement", "status", ["pending", "authorized", "cancelled"]),
             models.UniqueConstraint(
                 fields=["idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
@@ -124,7 +112,7 @@ class RepaymentImport(models.Model):
     rows = models.PositiveIntegerField(_("rows posted"))
     skipped = models.PositiveIntegerField(_("rows already imported"))
     total = vnd_field(_("total posted"))
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_by = staff_user()
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
     class Meta:
@@ -174,18 +162,9 @@ class Repayment(models.Model):
     status = FSMField(
         _("status"), max_length=10, choices=Status.choices, default=Status.POSTED, protected=True
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = staff_user(_("entered by"))
     recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
-    reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reversed by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    reversed_by = staff_user(_("reversed by"), null=True, blank=True)
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
     reversal_reason = long_text(_("reason for reversing"), blank=True)
 

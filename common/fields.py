@@ -1,0 +1,24 @@
+"""Declarations that recur across the apps' models: who did something to a row, and the
+database's own check that a choice column holds one of its choices."""
+
+from django.conf import settings
+from django.db import models
+
+
+def staff_user(verbose_name=None, **kwargs) -> models.ForeignKey:
+    """The user who did something to the row (created, entered, decided, closed it): the user
+    stays while the row does (PROTECT), and gets no reverse accessor."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name="+",
+        **kwargs,
+    )
+
+
+def one_of(table: str, field: str, values) -> models.CheckConstraint:
+    """`table_field_valid`: the column holds one of `values` (its choices), whoever writes it."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": list(values)}), name=f"{table}_{field}_valid"
+    )
