@@ -368,14 +368,8 @@ def _batch(user: User, schedules: list[Schedule]) -> list[int]:
             amount=s.amount,
             term_months=s.term,
             annual_rate=s.product.annual_rate,
-            amortization=s.product.amortization,
-            principal_frequency=s.product.principal_frequency,
-            interest_frequency=s.product.interest_frequency,
-            day_count=s.product.day_count,
-            overdue_multiplier=s.product.overdue_multiplier,
-            unpaid_interest_rate=s.product.unpaid_interest_rate,
-            allocation_order=s.product.allocation_order,
             signed_by=user,
+            **LoanContract.product_terms(s.product),
         )
         for loan, s in zip(loans, schedules, strict=True)
     )

@@ -162,7 +162,7 @@ def lock_serviced_loans(loan_ids) -> dict[int, ServicedLoan]:
             accounts = LoanProduct.objects.select_related(*_GL.values())
             maps[product_id] = accounting.gl_map(accounts.get(pk=product_id))
         values = _convert(tuple(row), converters, connection) if converters else tuple(row)
-        loan = _serviced((*values, *(getattr(maps[product_id], name) for name in _GL)))
+        loan = _serviced((*values, *(getattr(maps[product_id], name) for name in _GL)), maps[product_id])
         answer[loan.pk] = loan
     return answer
 
@@ -172,7 +172,9 @@ def _lock_clause() -> str:
     return " FOR UPDATE OF l" if connections[DEFAULT_DB_ALIAS].features.has_select_for_update_of else ""
 
 
-def _serviced(row: tuple) -> ServicedLoan:
+def _serviced(row: tuple, gl: GLMap | None = None) -> ServicedLoan:
+    """The loan of a `lock_loan` row; `gl`: its product's map when read already (one object
+    a product: the posting rules look a map's roles up by it)."""
     pk, status, created_at, accrual_suspended, borrower_type, *values = row
     contract, codes = values[: len(_CONTRACT)], values[len(_CONTRACT) :]
     return ServicedLoan(
@@ -182,7 +184,7 @@ def _serviced(row: tuple) -> ServicedLoan:
         accrual_suspended=accrual_suspended,
         is_group_loan=borrower_type == Borrower.Type.HOUSEHOLD_GROUP,
         contract=SimpleNamespace(**dict(zip(_CONTRACT, contract, strict=True))) if contract[0] else None,
-        gl=GLMap(**dict(zip(_GL, codes, strict=True))),
+        gl=gl or GLMap(**dict(zip(_GL, codes, strict=True))),
     )
 
 

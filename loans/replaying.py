@@ -30,20 +30,13 @@ def _working_calendar(rest_weekdays: frozenset[int], holidays: frozenset) -> Wor
 def loan_terms(contract: LoanContract) -> LoanTerms:
     """The engine's terms from a contract (or anything with its fields, such as a locked loan's),
     on the fund's calendar."""
-    return LoanTerms(
+    return LoanTerms.of_product(
+        contract,  # a contract keeps its product's repayment and overdue rules as signed, same names
         annual_rate=contract.annual_rate,
         term_months=contract.term_months,
-        method=contract.amortization,
-        principal_frequency=contract.principal_frequency,
-        interest_frequency=contract.interest_frequency,
         grace_months=contract.grace_months,
         first_due_date=contract.first_due_date,
-        basis=contract.day_count,
-        overdue_multiplier=contract.overdue_multiplier,
-        unpaid_interest_rate=contract.unpaid_interest_rate,
-        allocation_order=tuple(contract.allocation_order),
         calendar=fund_calendar(),
-        interest_to_moved_date=contract.interest_to_moved_date,
     )
 
 

@@ -42,6 +42,7 @@ from loans.domain.schedule import (
     LOWER_INSTALLMENTS,
     PREPAYMENT_MODES,
     Installment,
+    Plan,
     ScheduleTerms,
     build_schedule,
     rebuild_future,
@@ -74,24 +75,14 @@ class LoanEventError(ValueError):
 
 
 @dataclass(frozen=True)
-class LoanTerms:
-    """The contract's terms, everything but the principal and the start (those come from tranches)."""
+class LoanTerms(Plan):
+    """The contract's terms, everything but the principal and the start (those come from
+    tranches): the rate, how it is repaid (`Plan`), and what is owed when late, in what order."""
 
     annual_rate: Decimal
-    term_months: int
-    method: str
-    principal_frequency: int
-    interest_frequency: int
-    grace_months: int = 0
-    first_due_date: date | None = None
-    basis: str = "actual_365"
     overdue_multiplier: Decimal = Decimal("1.5")
     unpaid_interest_rate: Decimal = Decimal("0.10")
     allocation_order: tuple[str, ...] = SLOTS
-    # The fund's working days (None: due dates never move) and the product's choice whether a
-    # moved due date's interest runs to it (`ScheduleTerms`).
-    calendar: WorkingCalendar | None = None
-    interest_to_moved_date: bool = False
 
     def __post_init__(self):
         if sorted(self.allocation_order) != sorted(SLOTS):
@@ -108,7 +99,8 @@ class LoanTerms:
         first_due_date: date | None = None,
         calendar: WorkingCalendar | None = None,
     ) -> "LoanTerms":
-        """Terms on a `fund.LoanProduct`'s method, frequencies, day count and overdue rules."""
+        """Terms on a `fund.LoanProduct`'s method, frequencies, day count and overdue rules (or
+        a contract's: it keeps its product's as signed, by the same names)."""
         return cls(
             annual_rate=annual_rate,
             term_months=term_months,
@@ -126,20 +118,8 @@ class LoanTerms:
         )
 
     def schedule_terms(self, *, principal: Decimal, start: date) -> ScheduleTerms:
-        return ScheduleTerms(
-            principal=principal,
-            annual_rate=self.annual_rate,
-            start_date=start,
-            term_months=self.term_months,
-            method=self.method,
-            principal_frequency=self.principal_frequency,
-            interest_frequency=self.interest_frequency,
-            grace_months=self.grace_months,
-            first_due_date=self.first_due_date,
-            basis=self.basis,
-            calendar=self.calendar,
-            interest_to_moved_date=self.interest_to_moved_date,
-        )
+        plan = {f.name: getattr(self, f.name) for f in fields(Plan)}
+        return ScheduleTerms(principal=principal, annual_rate=self.annual_rate, start_date=start, **plan)
 
 
 @dataclass(frozen=True)

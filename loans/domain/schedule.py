@@ -66,23 +66,19 @@ class ScheduleError(ValueError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleTerms:
-    """What a contract fixes about repayment. Refuses impossible terms with `ScheduleError`.
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """How a loan is repaid, whatever its principal and start: what a schedule's terms
+    (`ScheduleTerms`) and a contract's (`engine.LoanTerms`) both hold, by keyword.
 
-    principal: whole đồng, > 0. annual_rate: per year, 0.0660 = 6.6 %. start_date: disbursement,
-    interest runs from it. method: one of METHODS. principal_frequency, interest_frequency:
-    months, one of FREQUENCIES, dividing the term (annuity needs them equal; bullet's principal
-    frequency is 0). grace_months: no principal falls due on or before start + grace months.
-    first_due_date: the first interest date, by default start + one interest period.
-    basis: a day-count basis of `loans.domain.daycount.BASES`. calendar: the fund's working
-    days (None: due dates never move); interest_to_moved_date: whether a moved due date's
-    interest runs to it.
+    method: one of METHODS. principal_frequency, interest_frequency: months, one of FREQUENCIES,
+    dividing the term (annuity needs them equal; bullet's principal frequency is 0).
+    grace_months: no principal falls due on or before start + grace months. first_due_date: the
+    first interest date, by default start + one interest period. basis: a day-count basis of
+    `loans.domain.daycount.BASES`. calendar: the fund's working days (None: due dates never
+    move); interest_to_moved_date: whether a moved due date's interest runs to it.
     """
 
-    principal: Decimal
-    annual_rate: Decimal
-    start_date: date
     term_months: int
     method: str
     principal_frequency: int
@@ -92,6 +88,19 @@ class ScheduleTerms:
     basis: str = ACTUAL_365
     calendar: WorkingCalendar | None = None
     interest_to_moved_date: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleTerms(Plan):
+    """What a contract fixes about repayment. Refuses impossible terms with `ScheduleError`.
+
+    principal: whole đồng, > 0. annual_rate: per year, 0.0660 = 6.6 %. start_date: disbursement,
+    interest runs from it. The rest: `Plan`.
+    """
+
+    principal: Decimal
+    annual_rate: Decimal
+    start_date: date
 
     def __post_init__(self):
         if not isinstance(self.principal, Decimal) or not isinstance(self.annual_rate, Decimal):

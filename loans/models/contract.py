@@ -56,6 +56,26 @@ class LoanContract(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @staticmethod
+    def product_terms(product) -> dict:
+        """The product's rules a contract copies when signed, by field name."""
+        return {name: getattr(product, name) for name in PRODUCT_TERMS} | {
+            "allocation_order": list(product.allocation_order)
+        }
+
+
+# The fields a contract copies from its product: the same names on both.
+PRODUCT_TERMS = (
+    "amortization",
+    "principal_frequency",
+    "interest_frequency",
+    "day_count",
+    "overdue_multiplier",
+    "unpaid_interest_rate",
+    "allocation_order",
+    "interest_to_moved_date",
+)
+
 
 class ScheduleVersion(models.Model):
     """The schedule in force from a date. A new event makes a new version; rows are never edited.

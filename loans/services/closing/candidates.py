@@ -79,27 +79,29 @@ def _closed_with_balances(within: Q) -> set[int]:
 
 
 def _touched(day: date, within: Q) -> set[int]:
-    loans = Loan.objects.filter(within)
-    current = LoanBalance.objects.filter(valid_to__isnull=True)
+    current = LoanBalance.objects.filter(valid_to__isnull=True).order_by()
     if within:
-        current = current.filter(loan__in=loans)
-    products = LoanProduct.objects.filter(loans__status=LoanStatus.ACTIVE).distinct()
-    starts = set()
-    for bands in products.values_list(
-        "group2_from_days", "group3_from_days", "group4_from_days", "group5_from_days"
+        current = current.filter(loan__in=Loan.objects.filter(within))
+    products = LoanProduct.objects.filter(loans__status=LoanStatus.ACTIVE).distinct().order_by()
+    starts, grace = set(), set()
+    for pk, days, *bands in products.values_list(
+        "pk", "overdue_grace_days", *(f"group{group}_from_days" for group in (2, 3, 4, 5))
     ):
         starts.update(bands)
-    crossing = [day - timedelta(days=start) for start in starts]
-    touched = current.filter(
-        Q(next_due_date__lte=day + ONE_DAY)
-        | Q(oldest_unpaid_due_date__in=crossing)
-        | Q(oldest_unpaid_due_date__isnull=False, loan__product__overdue_grace_days__gt=0)
-    ).values_list("loan_id", flat=True)
-    events = LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY, kind__in=MONEY_KINDS)
+        if days:
+            grace.add(pk)
+    # Each a range scan of its own index (`LoanBalance`'s): one OR over them would read every row.
+    wanted = [
+        Q(next_due_date__lte=day + ONE_DAY),
+        Q(oldest_unpaid_due_date__in=[day - timedelta(days=start) for start in starts]),
+    ]
+    if grace:  # what fell due may move to overdue on any day within the days of grace
+        wanted.append(Q(oldest_unpaid_due_date__isnull=False, loan__product__in=grace))
+    touched = [current.filter(condition).values_list("loan_id", flat=True) for condition in wanted]
+    events = LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY, kind__in=MONEY_KINDS).order_by()
     if within:
-        events = events.filter(loan__in=loans)
-    booked = events.values_list("loan_id", flat=True)
-    return set(touched) | set(booked)
+        events = events.filter(loan__in=Loan.objects.filter(within))
+    return set(touched[0].union(*touched[1:], events.values_list("loan_id", flat=True)))
 
 
 def corrected(loan_ids, day: date) -> set[int]:

@@ -51,24 +51,16 @@ def sign_contract(*, actor, loan: Loan, terms: ContractTerms) -> LoanContract:
     errors = _terms_errors(loan, terms)
     if errors:
         raise ValidationError(errors)
-    product = loan.product
     values = {
         "number": terms.number.strip(),
         "signed_on": terms.signed_on,
         "amount": terms.amount,
         "term_months": terms.term_months,
         "annual_rate": terms.annual_rate if terms.annual_rate is not None else loan.approved_rate,
-        "amortization": product.amortization,
-        "principal_frequency": product.principal_frequency,
-        "interest_frequency": product.interest_frequency,
         "grace_months": terms.grace_months,
         "first_due_date": terms.first_due_date,
-        "day_count": product.day_count,
-        "overdue_multiplier": product.overdue_multiplier,
-        "unpaid_interest_rate": product.unpaid_interest_rate,
-        "allocation_order": list(product.allocation_order),
-        "interest_to_moved_date": product.interest_to_moved_date,
         "signed_by": actor,
+        **LoanContract.product_terms(loan.product),
     }
     try:
         with transaction.atomic():
