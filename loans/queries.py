@@ -137,12 +137,14 @@ def lock_loan(loan_id: int) -> ServicedLoan:
 
 
 # `_LOCK` for many loans: each loan's product instead of its GL map (read once per product).
+# The ids bound the contracts and the borrowers too (each by its index, as its own subquery):
+# joined by the loans alone, each chunk of a close would read every contract and borrower.
 _LOCK_MANY_SERVICED = f"""
-SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_suspended"]}, b.{_B["type"]},
+SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_suspended"]},
+       (SELECT b.{_B["type"]} FROM {_B["table"]} b WHERE b.{_B["id"]} = l.{_L["borrower"]}),
        {", ".join(f"c.{_C[name]}" for name in _CONTRACT)}, l.{_L["product"]}
   FROM {_L["table"]} l
-  JOIN {_B["table"]} b ON b.{_B["id"]} = l.{_L["borrower"]}
-  LEFT JOIN {_C["table"]} c ON c.{_C["loan"]} = l.{_L["id"]}
+  LEFT JOIN {_C["table"]} c ON c.{_C["loan"]} = l.{_L["id"]} AND c.{_C["loan"]} {{ids}}
  WHERE l.{_L["id"]} {{ids}}
  ORDER BY l.{_L["id"]}"""
 
@@ -155,7 +157,7 @@ def lock_serviced_loans(loan_ids) -> dict[int, ServicedLoan]:
     converters = _converters(connection.vendor, _LOCK_FIELDS[: -len(_GL)])
     ids, params = among(loan_ids)
     with connection.cursor() as cursor:  # once a chunk: Django's cursor, not a prepared one
-        cursor.execute(_LOCK_MANY_SERVICED.format(ids=ids) + _lock_clause(), params)
+        cursor.execute(_LOCK_MANY_SERVICED.format(ids=ids) + _lock_clause(), params * 2)
         rows = cursor.fetchall()
     for *row, product_id in rows:
         if product_id not in maps:
