@@ -24,7 +24,7 @@ changes that need the model instance, holding the loan with `lock_loan_row`. Tab
 are named from the models' metadata (`_names`), never written out.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
 from types import SimpleNamespace
@@ -64,6 +64,7 @@ def _names(model: type[Model]) -> dict[str, str]:
 # Named as the statements below alias them.
 _L, _B, _P, _A, _C, _F = map(_names, (Loan, Borrower, LoanProduct, Account, LoanContract, Fund))
 _D, _S, _R, _LB = map(_names, (Disbursement, DisbursementShare, Repayment, LoanBalance))
+_T = _names(LoanTransaction)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class ServicedLoan:
     # Its number and terms, read like a LoanContract (but its amount a Decimal); None until signed.
     contract: SimpleNamespace | None
     gl: GLMap  # the accounts its product posts to
+    # What its sub-ledger held when it was locked (`booked`; None: not read, as close of day's).
+    booked: Booked | None = None
 
     reference = property(Loan.reference.fget)  # "HS-<year>-<id>", the loan's own
 
@@ -112,28 +115,37 @@ _LOCK_FIELDS = (
     *(LoanContract._meta.get_field(name) for name in _CONTRACT),
     *(Account._meta.get_field("code") for _name in _GL),
 )
+# A loan's sub-ledger summed: every repayment needs it (what is accrued, what is suspended), so
+# `lock_loan` reads it in the same statement (`_BOOKED` for many loans).
+_BOOKED_FIELDS = tuple(LoanTransaction._meta.get_field(name) for name in ("principal", *CONTROL_COLUMNS))
+_BOOKED_SUMS = ", ".join(f"SUM(t.{field.column}) s{index}" for index, field in enumerate(_BOOKED_FIELDS))
+_BOOKED_OF_LOAN = f"SELECT t.{_T['loan']} loan, {_BOOKED_SUMS} FROM {_T['table']} t WHERE t.{_T['loan']} = %s"
 _GL_JOINS = "".join(
     f"  JOIN {_A['table']} gl_{name} ON gl_{name}.{_A['id']} = p.{_P[field]}\n" for name, field in _GL.items()
 )
 _LOCK = f"""
 SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_suspended"]}, b.{_B["type"]},
        {", ".join(f"c.{_C[name]}" for name in _CONTRACT)},
-       {", ".join(f"gl_{name}.{_A['code']}" for name in _GL)}
+       {", ".join(f"gl_{name}.{_A['code']}" for name in _GL)},
+       {", ".join(f"bk.s{index}" for index in range(len(_BOOKED_FIELDS)))}
   FROM {_L["table"]} l
   JOIN {_B["table"]} b ON b.{_B["id"]} = l.{_L["borrower"]}
   JOIN {_P["table"]} p ON p.{_P["id"]} = l.{_L["product"]}
 {_GL_JOINS}  LEFT JOIN {_C["table"]} c ON c.{_C["loan"]} = l.{_L["id"]}
- WHERE l.{_L["id"]} {{where}}"""
+  LEFT JOIN ({_BOOKED_OF_LOAN} GROUP BY t.{_T["loan"]}) bk ON bk.loan = l.{_L["id"]}
+ WHERE l.{_L["id"]} = %s"""
 
 
 def lock_loan(loan_id: int) -> ServicedLoan:
     """The loan, its row locked until the transaction ends: every money event on a loan holds it
     so, and two events on one loan queue. Raises Loan.DoesNotExist if there is no such loan.
     Call inside `transaction.atomic()`."""
-    rows = _fetch(_LOCK.format(where="= %s") + _lock_clause(), [loan_id], _LOCK_FIELDS)
+    rows = _fetch(_LOCK + _lock_clause(), [loan_id, loan_id], _LOCK_FIELDS + _BOOKED_FIELDS)
     if not rows:
         raise Loan.DoesNotExist(f"No loan {loan_id}.")
-    return _serviced(rows[0])
+    *row, principal = rows[0][: -len(CONTROL_COLUMNS)]
+    loan = _serviced(tuple(row))
+    return replace(loan, booked=_booked(principal, rows[0][-len(CONTROL_COLUMNS) :]))
 
 
 # `_LOCK` for many loans: each loan's product instead of its GL map (read once per product).
@@ -521,11 +533,8 @@ def _insert_statement(model: type[Model]) -> tuple[str, list]:
     return f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks}) RETURNING {meta.pk.column}", fields
 
 
-_T = _names(LoanTransaction)
-_BOOKED_FIELDS = tuple(LoanTransaction._meta.get_field(name) for name in ("principal", *CONTROL_COLUMNS))
-# A loan's sub-ledger summed: every repayment reads it (what is accrued, what is suspended).
 _BOOKED = f"""
-SELECT t.{_T["loan"]}, {", ".join(f"SUM(t.{field.column})" for field in _BOOKED_FIELDS)}
+SELECT t.{_T["loan"]}, {_BOOKED_SUMS}
   FROM {_T["table"]} t
  WHERE t.{_T["loan"]} {{ids}}{{until}}
  GROUP BY t.{_T["loan"]}
@@ -541,9 +550,16 @@ def booked(loan_ids, *, until: date | None = None) -> dict[int, Booked]:
     for loan_id, (principal, *controls) in _fetch(
         sql, [*params, *([until] if until is not None else [])], (None, *_BOOKED_FIELDS), split=True
     ):
-        held = dict(zip(CONTROL_COLUMNS, controls, strict=True))
-        answer[loan_id] = Booked(principal=principal - held["overdue_principal"], **held)
+        answer[loan_id] = _booked(principal, controls)
     return answer
+
+
+def _booked(principal, controls) -> Booked:
+    """A `Booked` from the sums of a loan's sub-ledger rows (None: it has none)."""
+    if principal is None:
+        return Booked()
+    held = dict(zip(CONTROL_COLUMNS, controls, strict=True))
+    return Booked(principal=principal - held["overdue_principal"], **held)
 
 
 # --- reading typed rows -------------------------------------------------------------------

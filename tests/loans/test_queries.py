@@ -1,12 +1,16 @@
 """How a money event holds a loan: the locked row reads what the ORM reads."""
 
+import datetime as dt
+from decimal import Decimal as D
+
 import pytest
 from django.db import transaction
 
-from fund.accounting import GLMap, gl_map, product_fields
+from fund.accounting import Booked, GLMap, gl_map, product_fields
 from loans.models import Loan
-from loans.queries import lock_loan, lock_loan_row
+from loans.queries import booked, lock_loan, lock_loan_row
 from tests.loans import factories
+from tests.loans.conftest import repay
 
 TERMS = (
     "number",
@@ -42,13 +46,23 @@ def test_a_locked_loan_has_its_contract_terms_and_its_products_accounts(loan):
     )
 
 
+def test_a_locked_loan_has_its_books_as_its_sub_ledger_sums_them(loan, staff):
+    repay(loan, staff, loan.contract.signed_on + dt.timedelta(days=40), D(5_000_000))
+    with transaction.atomic():
+        held = lock_loan(loan.pk).booked
+    assert held == booked([loan.pk])[loan.pk]
+    assert 0 < held.principal + held.overdue_principal < loan.contract.amount.amount  # some principal repaid
+
+
 def test_an_unsigned_loan_has_no_contract_yet(staff):
     loan = factories.approved_loan(
         officer=staff["officer"], approver=staff["approver"], appraiser=staff["appraiser"]
     )
     with transaction.atomic():
-        assert lock_loan(loan.pk).contract is None
+        locked = lock_loan(loan.pk)
         row = lock_loan_row(loan.pk)
+    assert locked.contract is None
+    assert locked.booked == Booked()  # nothing posted yet
     assert (row.pk, row.status, row.product, row.borrower) == (
         loan.pk,
         loan.status,

@@ -125,7 +125,9 @@ def _is_last(new: Repayment, tranches: list[Tranche], payments: list[Payment]) -
 def _post_last(loan, share, result: Result, new: Repayment, *, actor, business_date) -> None:
     """Post the sub-loan's last event, a repayment; store the schedule if it made a new one."""
     key = f"r{new.pk}"
-    post_repayment(loan, new, result.allocations[key], actor=actor, attempt=1, booked_on=business_date)
+    # Nothing was posted on the loan since it was locked: its books are as the lock read them.
+    allocation = result.allocations[key]
+    post_repayment(loan, new, allocation, actor=actor, attempt=1, booked_on=business_date, booked=loan.booked)
     if any(version.cause == key for version in result.versions):
         _store_schedule(loan, share, result, on=None)
 
@@ -190,12 +192,15 @@ def post_repayment(
     attempt: int,
     booked_on: date,
     on=None,
+    booked: Booked | None = None,
 ) -> LoanTransaction:
     """Post one repayment's allocation, as the posting rules say (`fund.accounting`).
-    `on`: its value date if not the repayment's (a correction's); `booked_on`: the business date."""
+    `on`: its value date if not the repayment's (a correction's); `booked_on`: the business date;
+    `booked`: what the loan's sub-ledger holds, when the caller has it (else read here)."""
     value_date = on or repayment.value_date
     reference = loan.contract.number
-    booked = queries.booked([loan.pk]).get(loan.pk, NOTHING_BOOKED)
+    if booked is None:
+        booked = queries.booked([loan.pk]).get(loan.pk, NOTHING_BOOKED)
     overdue = sum((p.amount for p in allocation.parts if p.slot == OVERDUE_PRINCIPAL), ZERO)
     event = accounting.Repayment(
         principal=allocation.principal,
