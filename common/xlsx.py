@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -58,6 +59,16 @@ class Column:
     total: bool = False
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A native bar chart of the table beside it: the first column names the bars' categories,
+    each of `columns` (by position) is a series, over the table's rows (not its totals)."""
+
+    title: str
+    columns: Sequence[int]
+    y_title: str = ""
+
+
 @dataclass
 class Sheet:
     title: str
@@ -65,6 +76,7 @@ class Sheet:
     rows: Iterable[Sequence]
     preamble: Sequence[str] = ()  # lines above the table: report name, fund, as-of date
     totals_label: str | None = None  # a totals row when set; columns with total=True are summed
+    chart: Chart | None = None
 
 
 def _cell(ws, value, *, kind: str = "text", bold: bool = False, fill=None):
@@ -98,7 +110,8 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
     ws.append([_cell(ws, str(c.header), bold=True, fill=_HEADER_FILL) for c in sheet.columns])
 
     totals = [Decimal(0) if c.total else None for c in sheet.columns]
-    for row in sheet.rows:
+    count = 0
+    for count, row in enumerate(sheet.rows, start=1):  # noqa: B007 - the rows written, for a chart
         values = [_plain(v) for v in row]
         for i, value in enumerate(values):
             if totals[i] is not None and value is not None:
@@ -109,6 +122,25 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
         row = [_cell(ws, t, kind=c.kind, bold=True) for t, c in zip(totals, sheet.columns, strict=True)]
         row[0] = _cell(ws, str(sheet.totals_label), bold=True)
         ws.append(row)
+    if sheet.chart is not None and count:
+        ws.add_chart(
+            _bar_chart(ws, sheet.chart, header_row, count),
+            f"{get_column_letter(len(sheet.columns) + 2)}{header_row}",
+        )
+
+
+def _bar_chart(ws, chart: Chart, header_row: int, count: int) -> BarChart:
+    bars = BarChart()
+    bars.title, bars.y_axis.title = str(chart.title), str(chart.y_title)
+    bars.y_axis.numFmt = NUMBER_FORMATS["money"]
+    bars.height, bars.width = 9, 18
+    last = header_row + count
+    for index in chart.columns:
+        bars.add_data(
+            Reference(ws, min_col=index + 1, min_row=header_row, max_row=last), titles_from_data=True
+        )
+    bars.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last))
+    return bars
 
 
 def _plain(value):

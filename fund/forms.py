@@ -163,6 +163,28 @@ class LoanProductForm(ServiceModelForm):
 # --- the fund ------------------------------------------------------------------------------
 
 
+class DaysListField(forms.CharField):
+    """Whole days typed as a list, `1, 10, 31`; the model says whether they make sense."""
+
+    default_error_messages = {"invalid": _("Type whole numbers of days separated by commas, e.g. 1, 10, 31.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(str(day) for day in value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class FundForm(ServiceModelForm):
     lending_accounts = forms.ModelMultipleChoiceField(
         label=_("Cash and bank accounts lent from"),
@@ -191,6 +213,9 @@ class FundForm(ServiceModelForm):
             )
         field = self.fields["exposure_charter_share"]
         self.fields["exposure_charter_share"] = PercentField(label=f"{field.label} (%)")
+        for name in ("aging_buckets", "par_days"):
+            field = self.fields[name]
+            self.fields[name] = DaysListField(label=field.label, help_text=field.help_text, required=False)
         field = self.fields["max_annual_rate"]
         self.fields["max_annual_rate"] = PercentField(
             label=f"{field.label} (%)", help_text=field.help_text, required=False
@@ -218,7 +243,13 @@ class FundForm(ServiceModelForm):
         return cleaned
 
 
-_KEPT_WHEN_EMPTY = ("max_annual_rate", "non_accrual_from_group", "accrual_posting")
+_KEPT_WHEN_EMPTY = (
+    "max_annual_rate",
+    "non_accrual_from_group",
+    "accrual_posting",
+    "aging_buckets",
+    "par_days",
+)
 
 
 class AuthorityLevelForm(forms.Form):

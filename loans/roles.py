@@ -20,10 +20,11 @@ ROLE_PERMISSIONS = {
         "loans.add_disbursement",
         "loans.add_repayment",
         "loans.add_repaymentimport",
+        "loans.view_reports",
     ],
     "appraiser": [*_VIEW, "loans.appraise_loan", "loans.add_collateral", "loans.change_collateral"],
-    "approver": [*_VIEW, "loans.decide_loan"],
-    "accountant": [*_VIEW, "loans.authorize_disbursement", "loans.reverse_repayment"],
+    "approver": [*_VIEW, "loans.decide_loan", "loans.view_reports"],
+    "accountant": [*_VIEW, "loans.authorize_disbursement", "loans.reverse_repayment", "loans.view_reports"],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [
         "loans.view_loan",

@@ -9,6 +9,7 @@ from loans.views import (
     imports,
     loan,
     repayments,
+    reports,
     statements,
 )
 
@@ -34,6 +35,17 @@ urlpatterns = [
     path("close-of-day/runs/", close_runs.close_runs, name="close_runs"),
     path("close-of-day/runs/<int:pk>/", close_runs.close_run, name="close_run"),
     path("close-of-day/failures/<int:pk>/retry/", close_runs.failure_retry, name="failure_retry"),
+    path("reports/aging/", reports.aging_report, name="aging_report"),
+    path("reports/aging.xlsx", reports.aging_report, {"xlsx": True}, name="aging_xlsx"),
+    path("reports/arrears/", reports.arrears_report, name="arrears_report"),
+    path("reports/arrears.xlsx", reports.arrears_report, {"xlsx": True}, name="arrears_xlsx"),
+    path("reports/classification/", reports.classification_report, name="classification_report"),
+    path(
+        "reports/classification.xlsx",
+        reports.classification_report,
+        {"xlsx": True},
+        name="classification_xlsx",
+    ),
     path("tranches/", disbursements.tranches, name="tranches"),
     path("tranches/<int:pk>/authorize/", disbursements.tranche_authorize, name="tranche_authorize"),
     path("tranches/<int:pk>/cancel/", disbursements.tranche_cancel, name="tranche_cancel"),

@@ -2,6 +2,7 @@
 
 import uuid
 from decimal import Decimal
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +29,35 @@ WEEKDAYS = [
 
 def default_rest_weekdays() -> list[int]:
     return [SUNDAY]
+
+
+def default_aging_buckets() -> list[int]:
+    """The first day past due of each arrears aging bucket: 1–9, 10–30, 31–90, 91–180, 181–360, > 360."""
+    return [1, 10, 31, 91, 181, 361]
+
+
+def default_par_days() -> list[int]:
+    """Portfolio at risk: the outstanding of loans more than this many days past due (PAR1, 30, 90)."""
+    return [1, 30, 90]
+
+
+MAX_REPORT_DAYS = 9999  # a bucket or PAR threshold of days past due, at most about 27 years
+
+
+def days_list_problem(days, *, first: int, most: int) -> str | None:
+    """Why `days` is not a list of `most` or fewer ascending whole days from `first` up (None if it is)."""
+    if (
+        not isinstance(days, list)
+        or not 1 <= len(days) <= most
+        or not all(isinstance(day, int) and not isinstance(day, bool) for day in days)
+    ):
+        return _("Give from 1 to %(most)s whole numbers of days.") % {"most": most}
+    if days[0] < first or days[-1] > MAX_REPORT_DAYS or any(a >= b for a, b in pairwise(days)):
+        return _("Give the days in increasing order, from %(first)s to %(last)s.") % {
+            "first": first,
+            "last": MAX_REPORT_DAYS,
+        }
+    return None
 
 
 class AccrualPosting(models.TextChoices):
@@ -102,6 +132,18 @@ class Fund(CleanInputMixin, models.Model):
         choices=AccrualPosting.choices,
         default=AccrualPosting.MONTH_END,
     )
+    # Reports (`loans.selectors.arrears`): the arrears aging buckets, each by its first day past
+    # due (the last runs on), and the days past due of the portfolio-at-risk ratios.
+    aging_buckets = models.JSONField(
+        _("arrears aging buckets from (days past due)"),
+        default=default_aging_buckets,
+        help_text=_("The first day of each bucket, e.g. 1, 10, 31, 91, 181, 361."),
+    )
+    par_days = models.JSONField(
+        _("portfolio at risk beyond (days past due)"),
+        default=default_par_days,
+        help_text=_("PAR n: the outstanding of loans more than n days past due, e.g. 1, 30, 90."),
+    )
     # Weekdays (date.weekday(): Monday 0 ... Sunday 6) the fund does not work; with its
     # non-working days (NonWorkingDay) they make its calendar.
     rest_weekdays = models.JSONField(_("weekly rest days"), default=default_rest_weekdays, blank=True)
@@ -146,6 +188,10 @@ class Fund(CleanInputMixin, models.Model):
             }
         if self.non_accrual_from_group is not None and not 2 <= self.non_accrual_from_group <= 5:
             errors["non_accrual_from_group"] = _("Choose a debt group from 2 to 5.")
+        for name, first, most in (("aging_buckets", 1, 12), ("par_days", 0, 6)):
+            problem = days_list_problem(getattr(self, name), first=first, most=most)
+            if problem:
+                errors[name] = problem
         days = self.rest_weekdays
         weekdays = dict(WEEKDAYS).keys()
         if not isinstance(days, list) or len(set(days)) != len(days) or not set(days) <= weekdays:

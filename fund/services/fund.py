@@ -30,6 +30,8 @@ FUND_FIELDS = (
     "worst_group_per_borrower",
     "accrual_posting",
     "rest_weekdays",
+    "aging_buckets",
+    "par_days",
 )
 
 

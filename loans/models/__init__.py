@@ -1,13 +1,21 @@
 """The loan from application to closure: dossier, history, collateral, contract, schedule, money."""
 
 from loans.models.balances import LoanBalance
-from loans.models.closing import CloseChunk, CloseFailure, CloseOfDay, CloseRun, DebtGroupChange
+from loans.models.closing import (
+    ClassificationReport,
+    CloseChunk,
+    CloseFailure,
+    CloseOfDay,
+    CloseRun,
+    DebtGroupChange,
+)
 from loans.models.collateral import Collateral
 from loans.models.contract import LoanContract, ScheduleRow, ScheduleVersion
 from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, LoanStatus
 from loans.models.money import Disbursement, DisbursementShare, LoanTransaction, Repayment, RepaymentImport
 
 __all__ = [
+    "ClassificationReport",
     "CloseChunk",
     "CloseFailure",
     "CloseOfDay",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from common.fields import staff_user
+from common.money import MONEY_DIGITS
 
 
 class _OnePerBusinessDate(models.Model):
@@ -166,3 +167,40 @@ class CloseFailure(models.Model):
     @transition(field=state, source=State.OPEN, target=State.RESOLVED)
     def resolve(self) -> None:
         self.resolved_at = timezone.now()
+
+
+def _amount(verbose_name):
+    # Report figures in whole đồng, as close of day computed them: plain decimals, no currency.
+    return models.DecimalField(verbose_name, max_digits=MONEY_DIGITS, decimal_places=0)
+
+
+class ClassificationReport(models.Model):
+    """A debt group's line of the debt classification and provisioning report as reported: frozen
+    when close of day closes a month end (`loans.services.closing.snapshots`), never rewritten.
+    A later back-dated event changes the report restated as of that date, not these."""
+
+    month_end = models.DateField(_("month end"))
+    group = models.PositiveSmallIntegerField(_("debt group"))
+    loans = models.PositiveIntegerField(_("loans"))
+    outstanding = _amount(_("outstanding"))
+    collateral = _amount(_("collateral value allowed"))
+    specific_required = _amount(_("specific provision required"))
+    specific_booked = _amount(_("specific provision booked"))
+    general_required = _amount(_("general provision required"))
+    general_booked = _amount(_("general provision booked"))
+    frozen_at = models.DateTimeField(_("frozen at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("debt classification as reported")
+        verbose_name_plural = _("debt classifications as reported")
+        ordering = ["-month_end", "group"]
+        permissions = [("view_reports", _("Can see the arrears and debt classification reports"))]
+        constraints = [
+            models.UniqueConstraint(fields=["month_end", "group"], name="loans_classification_once"),
+            models.CheckConstraint(
+                condition=models.Q(group__gte=1, group__lte=5), name="loans_classification_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month_end:%m/%Y} {self.group}"

@@ -48,6 +48,7 @@ from loans.services.closing.days import (
     last_calendar,
     plan_until,
 )
+from loans.services.closing.snapshots import freeze_classification
 
 ONE_DAY = timedelta(days=1)
 PENDING = CloseChunk.State.PENDING
@@ -231,6 +232,7 @@ def finish_run(run_id: int) -> CloseOfDay | None:
             closed_by=run.started_by,
             calendar_token=fund.calendar_token,
         )
+        freeze_classification(run.business_date)
         run.finish()
         run.save()
     # Eagerly `close_until` goes on itself, day by day (rather than each day calling the next).

@@ -1,0 +1,410 @@
+"""The arrears and debt classification reports' figures (`loans.report_sheets` lays them out).
+
+Arrears and debt classification on any date D, by value date (what was late on D, as we now
+know it), from the stored balances rows in force on D (`balances.balances_as_of`): set-based
+aggregates per loan, no replay.
+
+The rows are written at change points, so what accrues between them is derived: late interest
+and interest on unpaid interest owed on D are the engine's own accrual run from the row's
+accruing rows to D (`engine.accruing_on`, to the đồng of a replay), for the loans in arrears
+only. Days past due and the debt group are D's, from the oldest unpaid due date and the
+product's bands (with the fund's rule, a borrower's loans all take the worst group among them);
+provisions are close of day's own functions (`closing.days.loan_provisions`).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Max, Min, Q, Sum
+from django.utils.translation import gettext as _
+
+from common.db import Among
+from common.money import ZERO
+from fund.models import Borrower, Fund, LoanProduct
+from loans import queries
+from loans.domain.classification import borrower_groups, days_past_due, group_for
+from loans.domain.engine import Accruing, accruing_on
+from loans.models import ClassificationReport, Loan, LoanContract, Repayment
+from loans.replaying import loan_terms
+from loans.selectors.balances import balances_as_of
+from loans.services.closing.days import collateral_values, loan_provisions
+
+GROUPS = range(1, 6)
+
+
+def as_of_problem(fund: Fund, day: date) -> str | None:
+    """Why the reports cannot be drawn as of `day` (None: they can): the stored rows are exact
+    from the fund's opening up to its business date."""
+    if day > fund.business_date:
+        return _("Reports go up to the business date, %(date)s.") % {"date": f"{fund.business_date:%d/%m/%Y}"}
+    if day < fund.opened_on:
+        return _("The fund opened on %(date)s: no report before it.") % {"date": f"{fund.opened_on:%d/%m/%Y}"}
+    return None
+
+
+@dataclass
+class LoanOnDay:
+    """A loan's figures on D, summed over its sub-loans (the loan, or a group's households)."""
+
+    loan_id: int
+    product_id: int
+    borrower_id: int
+    outstanding: Decimal
+    oldest_unpaid_due_date: date | None
+    next_due_date: date | None
+    days: int = 0  # past due on D
+    group: int = 1
+    overdue_principal: Decimal = ZERO
+    overdue_interest: Decimal = ZERO
+    late_interest: Decimal = ZERO  # late interest and interest on unpaid interest, owed on D
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.overdue_principal + self.overdue_interest + self.late_interest
+
+
+def loans_on(
+    day: date, *, arrears_only: bool, loans: Q | None = None, overdue: bool = True
+) -> dict[int, LoanOnDay]:
+    """Each loan owing principal on `day` (`arrears_only`: past due on it), of `loans` (a filter
+    on the balances' loan, e.g. `Q(loan__product=...)`), with its days past due and debt group
+    (the borrower rule looks at all the loans); with `overdue`, the loans in arrears with their
+    overdue figures."""
+    per_loan = (
+        balances_as_of(day)
+        .order_by()
+        .values("loan_id", "loan__product_id", "loan__borrower_id")
+        .annotate(
+            principal=Sum("principal_in_term") + Sum("principal_overdue"),
+            oldest=Min("oldest_unpaid_due_date"),
+            next_due=Min("next_due_date"),
+        )
+        .filter(Q(oldest__lt=day) if arrears_only else Q(principal__gt=0))
+    )
+    answer = {
+        row["loan_id"]: LoanOnDay(
+            row["loan_id"],
+            row["loan__product_id"],
+            row["loan__borrower_id"],
+            row["principal"],
+            row["oldest"],
+            row["next_due"],
+            days=days_past_due(row["oldest"], day),
+        )
+        for row in per_loan.iterator(chunk_size=10_000)
+    }
+    _group(answer)
+    if loans is not None:
+        shown = set(balances_as_of(day).filter(loans).values_list("loan_id", flat=True))
+        answer = {pk: loan for pk, loan in answer.items() if pk in shown}
+    if overdue:
+        _overdue(answer, day)
+    return answer
+
+
+def _group(loans: dict[int, LoanOnDay]) -> None:
+    products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
+    # Each product's first day of groups 2 to 5, read once rather than per loan.
+    starts = {pk: [start for _group, start, _end in p.debt_group_bands[1:]] for pk, p in products.items()}
+    own = {pk: group_for(loan.days, starts[loan.product_id]) for pk, loan in loans.items()}
+    worst = Fund.objects.values_list("worst_group_per_borrower", flat=True).get()
+    groups = borrower_groups(
+        own, {pk: loan.borrower_id for pk, loan in loans.items()}, worst_of_borrower=worst
+    )
+    for pk, group in groups.items():
+        loans[pk].group = group
+
+
+_ARREARS = (
+    "loan_id",
+    "valid_from",
+    "principal_overdue",
+    "interest_due",
+    "interest_overdue",
+    "late_interest",
+    "penalty",
+    "accruing",
+)
+
+
+def _overdue(loans: dict[int, LoanOnDay], day: date) -> None:
+    """The overdue figures of the loans in arrears on `day`, from their sub-loans' rows in arrears."""
+    ids = [pk for pk, loan in loans.items() if loan.days]
+    if not ids:
+        return
+    rows = (
+        balances_as_of(day)
+        .filter(Among("loan_id", ids), oldest_unpaid_due_date__lt=day)
+        .order_by()
+        .values_list(*_ARREARS)
+    )
+    terms: dict[int, object] = {}
+    for loan_id, valid_from, principal, due, overdue, late, penalty, text in rows.iterator(chunk_size=10_000):
+        loan = loans[loan_id]
+        loan.overdue_principal += principal
+        # Interest due on the row's first day is overdue on the days after it.
+        loan.overdue_interest += overdue + (due if day > valid_from else ZERO)
+        owed = late + penalty
+        if day > valid_from and text:
+            accruing = Accruing.decode(text)
+            if day < accruing.until:
+                if not terms:
+                    terms.update(_terms(ids))
+                _accrued, late_on_day, penalty_on_day = accruing_on(terms[loan_id], accruing, day)
+                owed = late_on_day + penalty_on_day
+        loan.late_interest += owed
+
+
+def _terms(loan_ids: list[int]) -> dict[int, object]:
+    contracts = LoanContract.objects.filter(Among("loan_id", loan_ids))
+    return {contract.loan_id: loan_terms(contract) for contract in contracts}
+
+
+def last_payments(loan_ids: Iterable[int], day: date) -> dict[int, date]:
+    """Each loan's last repayment by value date up to `day` (reversed ones left out)."""
+    rows = (
+        Repayment.objects.filter(
+            Among("loan_id", list(loan_ids)), value_date__lte=day, status=Repayment.Status.POSTED
+        )
+        .order_by()
+        .values("loan_id")
+        .annotate(last=Max("value_date"))
+    )
+    return {row["loan_id"]: row["last"] for row in rows}
+
+
+# --- the arrears aging --------------------------------------------------------------------
+
+
+@dataclass
+class Bucket:
+    """Loans past due from `first` to `last` days (None: no end) on D."""
+
+    first: int
+    last: int | None
+    loans: int = 0
+    outstanding: Decimal = ZERO
+    overdue_principal: Decimal = ZERO
+    overdue_interest: Decimal = ZERO
+    late_interest: Decimal = ZERO
+
+    @property
+    def label(self) -> str:
+        return f"> {self.first - 1}" if self.last is None else f"{self.first}–{self.last}"
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.overdue_principal + self.overdue_interest + self.late_interest
+
+    def add(self, loan: LoanOnDay) -> None:
+        self.loans += 1
+        self.outstanding += loan.outstanding
+        self.overdue_principal += loan.overdue_principal
+        self.overdue_interest += loan.overdue_interest
+        self.late_interest += loan.late_interest
+
+
+@dataclass
+class Aging:
+    as_of: date
+    buckets: list[Bucket]
+    gross_outstanding: Decimal
+    loans: int  # owing principal on D
+    par: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)  # (days, outstanding, ratio)
+
+    @property
+    def total(self) -> Bucket:
+        total = Bucket(self.buckets[0].first, None)
+        for bucket in self.buckets:
+            for name in ("loans", "outstanding", "overdue_principal", "overdue_interest", "late_interest"):
+                setattr(total, name, getattr(total, name) + getattr(bucket, name))
+        return total
+
+
+def aging(day: date, *, loans: Q | None = None) -> Aging:
+    """The arrears aging on `day` by the fund's buckets, and its portfolio-at-risk ratios: the
+    outstanding of the loans more than n days past due over the gross outstanding."""
+    fund = Fund.objects.get()
+    rows = balances_as_of(day)
+    if loans is not None:
+        rows = rows.filter(loans)
+    gross = rows.aggregate(principal=Sum("principal_in_term") + Sum("principal_overdue"))["principal"] or ZERO
+    owing = (
+        rows.order_by()
+        .values("loan_id")
+        .annotate(principal=Sum("principal_in_term") + Sum("principal_overdue"))
+        .filter(principal__gt=0)
+        .count()
+    )
+    starts = fund.aging_buckets
+    buckets = [
+        Bucket(first, nxt - 1 if nxt is not None else None)
+        for first, nxt in zip(starts, [*starts[1:], None], strict=True)
+    ]
+    arrears = loans_on(day, arrears_only=True, loans=loans)
+    for loan in arrears.values():
+        for bucket in reversed(buckets):
+            if loan.days >= bucket.first:
+                bucket.add(loan)
+                break
+    par = []
+    for days in fund.par_days:
+        at_risk = sum((loan.outstanding for loan in arrears.values() if loan.days > days), ZERO)
+        par.append((days, at_risk, at_risk / gross if gross else ZERO))
+    return Aging(day, buckets, gross, owing, par)
+
+
+# --- debt classification and provisioning -------------------------------------------------
+
+
+@dataclass
+class GroupLine:
+    """A debt group's line of the classification and provisioning report."""
+
+    group: int
+    loans: int = 0
+    outstanding: Decimal = ZERO
+    collateral: Decimal = ZERO
+    specific_required: Decimal = ZERO
+    specific_booked: Decimal = ZERO
+    general_required: Decimal = ZERO
+    general_booked: Decimal = ZERO
+
+    FIGURES = (
+        "loans",
+        "outstanding",
+        "collateral",
+        "specific_required",
+        "specific_booked",
+        "general_required",
+        "general_booked",
+    )
+
+    @property
+    def specific_difference(self) -> Decimal:
+        return self.specific_required - self.specific_booked
+
+    @property
+    def general_difference(self) -> Decimal:
+        return self.general_required - self.general_booked
+
+    def figures(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.FIGURES)
+
+    @classmethod
+    def total(cls, lines: list["GroupLine"]) -> "GroupLine":
+        """Every group's figures summed (its `group` 0)."""
+        return cls(0, *(sum(values) for values in zip(*(line.figures() for line in lines), strict=True)))
+
+
+def classification(day: date, *, loans: Q | None = None) -> list[GroupLine]:
+    """Groups 1 to 5 on `day` (restated: as the stored rows now say), with the provisions each
+    loan requires by its group and collateral, and what its sub-ledger has booked by value date
+    up to `day`. `loans` filters the loans shown; the borrower rule looks at all of them."""
+    shown = loans_on(day, arrears_only=False, loans=loans, overdue=False)
+    ids = list(shown)
+    products = LoanProduct.objects.in_bulk({loan.product_id for loan in shown.values()})
+    collateral = collateral_values(ids)
+    booked = queries.booked(ids, until=day)
+    lines = {group: GroupLine(group) for group in GROUPS}
+    for pk, loan in shown.items():
+        line, value = lines[loan.group], collateral.get(pk, ZERO)
+        specific, general = loan_provisions(products[loan.product_id], loan.group, loan.outstanding, value)
+        line.loans += 1
+        line.outstanding += loan.outstanding
+        line.collateral += value
+        line.specific_required += specific
+        line.general_required += general
+        held = booked.get(pk)
+        if held is not None:
+            line.specific_booked += held.specific_provision
+            line.general_booked += held.general_provision
+    return list(lines.values())
+
+
+# --- the arrears list ---------------------------------------------------------------------
+
+
+@dataclass
+class ArrearsLine:
+    """A loan in arrears on D, with whom to call about it."""
+
+    figures: LoanOnDay
+    reference: str
+    borrower: str
+    borrower_type: str
+    commune: str
+    district: str
+    phone: str
+    officer: str
+    product: str
+    last_payment: date | None
+
+
+# The orders the list can be sorted in (a "-" before the name: descending).
+SORTS = {
+    "days": lambda line: line.figures.days,
+    "overdue": lambda line: line.figures.overdue,
+    "principal": lambda line: line.figures.overdue_principal,
+    "interest": lambda line: line.figures.overdue_interest,
+    "late": lambda line: line.figures.late_interest,
+    "loan": lambda line: line.figures.loan_id,
+    "borrower": lambda line: line.borrower.casefold(),
+    "area": lambda line: (line.district.casefold(), line.commune.casefold()),
+    "officer": lambda line: line.officer.casefold(),
+    "last_payment": lambda line: line.last_payment or date.min,
+    "next_due": lambda line: line.figures.next_due_date or date.max,
+}
+DEFAULT_SORT = "-days"
+
+_DETAILS = (
+    "pk",
+    "created_at",
+    "borrower__name",
+    "borrower__type",
+    "borrower__commune",
+    "borrower__district",
+    "borrower__phone",
+    "created_by__last_name",
+    "created_by__first_name",
+    "created_by__username",
+    "product__name",
+)
+
+
+def arrears_list(day: date, *, loans: Q | None = None, sort: str = DEFAULT_SORT) -> list[ArrearsLine]:
+    """The loans in arrears on `day` (of `loans`, a filter on the balances' loan), sorted by
+    `sort` (a key of `SORTS`, "-" first for descending), the loan's number breaking ties."""
+    arrears = loans_on(day, arrears_only=True, loans=loans)
+    payments = last_payments(arrears, day)
+    borrower_types = dict(Borrower.Type.choices)
+    lines = []
+    details = Loan.objects.filter(Among("pk", list(arrears))).order_by().values_list(*_DETAILS)
+    for pk, created, name, kind, commune, district, phone, last, first, username, product in details:
+        lines.append(
+            ArrearsLine(
+                arrears[pk],
+                Loan(pk=pk, created_at=created).reference,
+                name,
+                str(borrower_types.get(kind, kind)),
+                commune,
+                district,
+                phone,
+                " ".join(part for part in (last, first) if part) or username,
+                product,
+                payments.get(pk),
+            )
+        )
+    descending, name = sort.startswith("-"), sort.lstrip("-")
+    lines.sort(key=lambda line: line.figures.loan_id)
+    lines.sort(key=SORTS[name], reverse=descending)
+    return lines
+
+
+def reported(day: date) -> list[GroupLine] | None:
+    """The classification as reported at the close of month end `day` (None: none frozen)."""
+    rows = ClassificationReport.objects.filter(month_end=day).order_by("group")
+    lines = [GroupLine(row.group, *(getattr(row, name) for name in GroupLine.FIGURES)) for row in rows]
+    return lines or None

@@ -1,0 +1,197 @@
+"""The report pages: filters, bad input, .xlsx downloads agreeing with the page, and the command."""
+
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from fund import roles
+from fund.models import Borrower
+from loans.arrears import aging
+from loans.models import Loan
+from loans.selectors.position import loan_position
+from loans.services.closing.runs import close_until
+from tests.loans.conftest import ROW1, ROW2, START, repay, staffed_active_loan
+
+pytestmark = pytest.mark.django_db
+MAR_END = dt.date(2026, 3, 31)
+
+
+@pytest.fixture
+def portfolio(staff, bank, user_with_role):
+    """A pays nothing; B pays rows 1 and 2 on their due dates; C (another officer's) pays row 1
+    only. Each loan has a product of its own (`factories.product`)."""
+    a = staffed_active_loan(staff, on=START, account=bank, number="HĐ-A")
+    b = staffed_active_loan(staff, on=START, account=bank, number="HĐ-B")
+    other = dict(staff, officer=user_with_role(roles.FUND_OFFICER, last_name="Lê", first_name="Văn Bình"))
+    c = staffed_active_loan(other, on=START, account=bank, number="HĐ-C")
+    close_until(actor=staff["accountant"], until=dt.date(2026, 2, 16))
+    repay(b, staff, dt.date(2026, 2, 15), ROW1)
+    repay(c, staff, dt.date(2026, 2, 15), ROW1)
+    close_until(actor=staff["accountant"], until=dt.date(2026, 3, 16))
+    repay(b, staff, dt.date(2026, 3, 15), ROW2)
+    close_until(actor=staff["accountant"], until=dt.date(2026, 4, 1))
+    return a, b, c
+
+
+@pytest.fixture
+def reader(client, staff):
+    client.force_login(staff["accountant"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def workbook(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(response.content))
+
+
+def table(sheet, first_header: str) -> list[list]:
+    """The rows under the header row that starts with `first_header`, up to the end."""
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    start = next(i for i, row in enumerate(rows) if row[0] == first_header)
+    return rows[start + 1 :]
+
+
+def test_the_aging_page_and_its_xlsx_agree(reader, portfolio):
+    response = reader.get(reverse("loans:aging_report"), {"as_of": "2026-03-31"})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report == aging(MAR_END)
+    page = response.content.decode()
+    assert "<svg" in page and 'class="bar-principal"' in page
+    assert "PAR30: more than 30 days past due" in page
+    book = workbook(reader.get(reverse("loans:aging_xlsx"), {"as_of": "2026-03-31"}))
+    sheet = book["Tuổi nợ quá hạn"]
+    rows = table(sheet, "Số ngày quá hạn")
+    assert [row[:6] for row in rows[:-1]] == [
+        [
+            f"{bucket.label} ngày",
+            bucket.loans,
+            bucket.overdue_principal,
+            bucket.overdue_interest,
+            bucket.late_interest,
+            bucket.overdue,
+        ]
+        for bucket in report.buckets
+    ]
+    # A's rows 1 and 2, C's row 2.
+    assert rows[-1][0] == "Tổng cộng" and rows[-1][2] == report.total.overdue_principal == D(30_000_000)
+    assert sheet.cell(row=7, column=3).number_format == "#,##0"
+    assert len(sheet._charts) == 1  # the native bar chart beside the table
+    par = table(book["PAR"], "Chỉ tiêu")
+    assert [row[1] for row in par] == [
+        *(outstanding for _d, outstanding, _r in report.par),
+        report.gross_outstanding,
+    ]
+
+
+def test_the_arrears_list_filters_sorts_and_downloads(reader, portfolio, staff):
+    a, _b, c = portfolio
+    url = reverse("loans:arrears_report")
+    response = reader.get(url, {"as_of": "2026-03-31"})
+    lines = list(response.context["page"])
+    # A from 15/02 (44 days), C from 15/03 (16 days); B paid.
+    assert [(line.figures.loan_id, line.figures.days) for line in lines] == [(a.pk, 44), (c.pk, 16)]
+    assert lines[0].officer and lines[0].phone and lines[0].commune
+    by_officer = reader.get(url, {"as_of": "2026-03-31", "officer": c.created_by_id})
+    assert [line.figures.loan_id for line in by_officer.context["page"]] == [c.pk]
+    by_product = reader.get(url, {"as_of": "2026-03-31", "product": a.product_id})
+    assert [line.figures.loan_id for line in by_product.context["page"]] == [a.pk]
+    district = Borrower.objects.get(pk=a.borrower_id).district
+    by_area = reader.get(url, {"as_of": "2026-03-31", "area": district[:4]})
+    assert a.pk in [line.figures.loan_id for line in by_area.context["page"]]
+    other_type = next(
+        t for t, _l in Borrower.Type.choices if t != Borrower.objects.get(pk=a.borrower_id).type
+    )
+    assert a.pk not in [
+        line.figures.loan_id
+        for line in reader.get(url, {"as_of": "2026-03-31", "borrower_type": other_type}).context["page"]
+    ]
+    ascending = reader.get(url, {"as_of": "2026-03-31", "sort": "days"})
+    assert [line.figures.loan_id for line in ascending.context["page"]] == [c.pk, a.pk]
+    assert lines[1].officer == "Lê Văn Bình"
+    rows = table(
+        workbook(reader.get(reverse("loans:arrears_xlsx"), {"as_of": "2026-03-31"})).active, "Số hồ sơ"
+    )
+    assert [(row[0], row[8], row[9], row[10], row[12]) for row in rows[:-1]] == [
+        (
+            line.reference,
+            line.figures.overdue_principal,
+            line.figures.overdue_interest,
+            line.figures.late_interest,
+            line.figures.days,
+        )
+        for line in lines
+    ]
+    assert rows[-1][11] == sum(line.figures.overdue for line in lines)
+
+
+def test_the_classification_page_shows_as_reported_beside_restated(reader, portfolio, staff):
+    a, _b, _c = portfolio
+    url = reverse("loans:classification_report")
+    feb = {"as_of": "2026-02-28"}
+    response = reader.get(url, feb)
+    assert response.context["reported"] is not None and not response.context["differs"]
+    # A back-dated repayment into February, closed already.
+    day = dt.date(2026, 2, 27)
+    repay(Loan.objects.get(pk=a.pk), staff, day, loan_position(a, as_of=day).to_pay_now)
+    response = reader.get(url, feb)
+    assert response.context["differs"]
+    page = response.content.decode()
+    assert "As reported at the month" in page and "Restated: as the books now say" in page
+    book = workbook(reader.get(reverse("loans:classification_xlsx"), feb))
+    assert book.sheetnames == ["Phân loại nợ", "Đã báo cáo"]
+    restated = table(book["Phân loại nợ"], "Nhóm nợ")
+    assert [row[1:6] for row in restated[:-1]] == [
+        [line.loans, line.outstanding, line.collateral, line.specific_required, line.specific_booked]
+        for line in response.context["restated"]
+    ]
+    reported = table(book["Đã báo cáo"], "Nhóm nợ")
+    assert [row[2] for row in reported[:-1]] == [line.outstanding for line in response.context["reported"]]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"as_of": "31/02/2026x"}, "as_of"),
+        ({"as_of": "2099-01-01"}, "as_of"),
+        ({"as_of": "2000-01-01"}, "as_of"),
+        ({"product": "999999"}, "product"),
+        ({"borrower_type": "nobody"}, "borrower_type"),
+        ({"sort": "drop table"}, "sort"),
+        ({"area": "x" * 101}, "area"),
+    ],
+)
+def test_bad_filters_say_what_is_wrong(reader, fund, query, field):
+    for name in ("arrears_report", "arrears_xlsx"):
+        response = reader.get(reverse(f"loans:{name}"), query)
+        assert response.status_code == 200
+        assert field in response.context["form"].errors
+        assert "page" not in response.context
+
+
+def test_reports_need_their_permission(client, staff, fund):
+    client.force_login(staff["appraiser"])
+    for name in ("aging_report", "arrears_report", "classification_report", "aging_xlsx"):
+        assert client.get(reverse(f"loans:{name}")).status_code == 403
+    client.force_login(staff["officer"])
+    assert client.get(reverse("loans:aging_report")).status_code == 200
+
+
+def test_the_report_command_writes_each_report(portfolio, tmp_path):
+    out = tmp_path / "aging.xlsx"
+    call_command("report", "aging", "--as-of", "2026-03-31", "--out", str(out))
+    rows = table(load_workbook(out)["Tuổi nợ quá hạn"], "Số ngày quá hạn")
+    assert rows[-1][2] == aging(MAR_END).total.overdue_principal
+    for name in ("arrears", "classification"):
+        call_command("report", name, "--as-of", "2026-02-28", "--out", str(tmp_path / f"{name}.xlsx"))
+        assert load_workbook(tmp_path / f"{name}.xlsx").sheetnames
+    with pytest.raises(CommandError):
+        call_command("report", "aging", "--as-of", "2099-01-01", "--out", str(out))
