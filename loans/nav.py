@@ -7,4 +7,5 @@ NAV_ITEMS = [
     NavItem(_("Repayments import"), "loans:repayment_import", "loans.add_repaymentimport", _("Loans")),
     NavItem(_("Tranches to authorize"), "loans:tranches", "loans.authorize_disbursement", _("Loans")),
     NavItem(_("Close of day"), "loans:close_of_day", "fund.advance_business_date", _("Loans")),
+    NavItem(_("Sub-ledger against the GL"), "loans:reconciliation", "loans.view_loantransaction", _("Loans")),
 ]
