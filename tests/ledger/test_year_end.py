@@ -13,7 +13,7 @@ from ledger.models import JournalEntry, Period, PeriodState
 from ledger.selectors import account_balances, result_balances, trial_balance
 from ledger.services import close_period, close_year, reopen_period, reopen_year
 from ledger.services.year_end import SOURCE_YEAR_END
-from tests.ledger.factories import post
+from tests.ledger.factories import as_if_committed, post
 
 pytestmark = pytest.mark.django_db
 LAST = date(2025, 12, 31)
@@ -34,6 +34,7 @@ def year(accountant):
     entry(date(2025, 10, 5), "5158", "11211", 50_000)  # an income account with a debit balance
     entry(date(2025, 11, 15), "6428", "11211", 300_000)
     entry(date(2025, 12, 31), "6426", "22931", 1_200_000)
+    as_if_committed()  # PostgreSQL checks each entry's month at commit: before the months close
     for month in range(1, 12):
         close_period(actor=accountant, year=2025, month=month)
     return 2025
@@ -77,6 +78,7 @@ def test_the_closing_entry_takes_income_and_expenses_to_911_and_the_profit_to_42
 def test_a_loss_is_taken_to_the_debit_of_4212(accountant):
     entry(date(2025, 5, 5), "6428", "11211", 500_000)
     entry(date(2025, 5, 6), "13881", "5151", 200_000)
+    as_if_committed()
     for month in range(1, 12):
         close_period(actor=accountant, year=2025, month=month)
     assert lines(close_year(actor=accountant, year=2025)) == [
@@ -135,7 +137,8 @@ def test_each_refusal_says_why_and_posts_nothing(accountant, officer, year):
         reopen_year(actor=officer, year=year, reason="x")
 
 
-def test_the_periods_page_closes_and_reopens_a_year(client, accountant, year):
+def test_the_periods_page_closes_and_reopens_a_year(client, settings, accountant, year):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(accountant)
     page = client.get(reverse("ledger:periods")).content.decode()
     assert reverse("ledger:year_close", args=[2025]) in page

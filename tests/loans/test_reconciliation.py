@@ -27,6 +27,7 @@ from ledger.services import EntryDraft, Line, close_period, post_entry
 from loans.models import LoanTransaction
 from loans.selectors.reconciliation import account_drill_down, reconciliation
 from loans.services.closing.runs import close_until
+from tests.ledger.factories import as_if_committed
 from tests.loans.conftest import START, move_to, sixty_million_loan
 from tests.loans.test_close_of_day_properties import act, actions, business_date
 
@@ -216,6 +217,7 @@ def test_a_month_closes_once_close_of_day_has_run_through_its_last_day(loan, sta
         close_period(actor=staff["accountant"], year=2026, month=1)
     assert not Period.objects.filter(state=PeriodState.CLOSED).exists()
     close_until(actor=staff["accountant"], until=dt.date(2026, 2, 1))
+    as_if_committed()  # PostgreSQL checks each entry's month at commit: before the month closes
     assert close_period(actor=staff["accountant"], year=2026, month=1).is_closed
 
 
@@ -237,4 +239,5 @@ def test_a_month_whose_books_differ_on_its_last_day_is_refused_saying_which_acco
     page = client.post(reverse("ledger:period_close", args=[2026, 2]), follow=True).content.decode()
     assert "account 13881 by -1,000" in page
     assert not Period.objects.filter(year=2026, month=2).exists()
+    as_if_committed()
     assert close_period(actor=staff["accountant"], year=2026, month=1).is_closed  # January agrees
