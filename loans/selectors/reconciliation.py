@@ -25,6 +25,7 @@ from ledger.models import Account, JournalEntry, JournalLine
 from ledger.selectors import account_balances
 from loans.models import Loan, LoanContract, LoanTransaction
 from loans.models.money import CONTROL_COLUMNS
+from loans.selectors.balances import balances_as_of
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ class LoanDifference:
     sub_ledger: Decimal  # the loan's figure on the account as of the date
     difference: Decimal  # of the entries that name it alone
     shared: bool  # also among the loans of an entry that differs as a whole
+    # Its sub-ledger's principal is not what its events leave it owing (its stored balances):
+    # of the loans of an entry that differs as a whole, the likely carriers of the difference.
+    principal_differs: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,7 @@ def _drill_down(account_row, as_of, found, totals) -> AccountDrillDown:
             for loan_id in item.loans:
                 by_loan[loan_id] += ZERO
     named = Loan.objects.filter(pk__in=by_loan).select_related("borrower", "contract").order_by("pk")
+    astray = _principal_astray(shared, as_of)
     loans = [
         LoanDifference(
             loan.pk,
@@ -228,10 +233,31 @@ def _drill_down(account_row, as_of, found, totals) -> AccountDrillDown:
             totals.get(loan.pk, ZERO),
             by_loan[loan.pk],
             loan.pk in shared,
+            loan.pk in astray,
         )
         for loan in named
     ]
+    loans.sort(key=lambda loan: not loan.principal_differs)  # those first
     return AccountDrillDown(account_row.code, account_row.name, as_of, differences, loans)
+
+
+def _principal_astray(loan_ids: set[int], as_of: date) -> set[int]:
+    """Of the loans, those whose sub-ledger principal up to `as_of` is not the principal their
+    stored balances say they owe on that day (in term and overdue, over their sub-loans)."""
+    if not loan_ids:
+        return set()
+    owed: dict[int, Decimal] = defaultdict(Decimal)
+    for loan_id, in_term, overdue in balances_as_of(as_of, loans=loan_ids).values_list(
+        "loan_id", "principal_in_term", "principal_overdue"
+    ):
+        owed[loan_id] += in_term + overdue
+    booked = (
+        LoanTransaction.objects.filter(loan_id__in=loan_ids, value_date__lte=as_of)
+        .values("loan_id")
+        .annotate(total=Sum("principal"))
+        .order_by()
+    )
+    return {row["loan_id"] for row in booked if row["total"] != owed.get(row["loan_id"], ZERO)}
 
 
 def loan_transactions(*, loan: Loan, code: str, as_of: date) -> list[tuple[LoanTransaction, Decimal]]:

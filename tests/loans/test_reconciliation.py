@@ -28,7 +28,7 @@ from loans.models import LoanTransaction
 from loans.selectors.reconciliation import account_drill_down, reconciliation
 from loans.services.closing.runs import close_until
 from tests.ledger.factories import as_if_committed
-from tests.loans.conftest import START, move_to, sixty_million_loan
+from tests.loans.conftest import START, move_to, sixty_million_loan, staffed_active_loan
 from tests.loans.test_close_of_day_properties import act, actions, business_date
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +126,27 @@ def test_a_changed_close_of_day_row_names_the_loans_of_its_entry(closed):
     ]
     assert f"loan {closed.reference}" in reconcile(DAY)
     assert differing(accrual.value_date - dt.timedelta(days=1)) == {}
+
+
+def test_of_the_loans_of_a_close_of_day_entry_the_one_whose_principal_left_its_events_comes_first(
+    loan, staff, bank
+):
+    other = staffed_active_loan(staff, on=START, account=bank, number="HĐ-02/2026")
+    close_until(actor=staff["accountant"], until=DAY)  # both moved 10 000 000 to overdue on 16/02
+    moved = LoanTransaction.objects.get(loan=other, kind=LoanTransaction.Kind.OVERDUE)
+    LoanTransaction.objects.filter(pk=moved.pk).update(principal=5)  # 5 more in term than posted
+    assert differing(DAY) == {"128311": D(5)}
+    found = account_drill_down(code="128311", as_of=DAY)
+    assert [(entry.entry_id, set(entry.loans), entry.difference) for entry in found.entries] == [
+        (moved.journal_entry_id, {loan.pk, other.pk}, D(5))
+    ]
+    assert [(row.loan_id, row.shared, row.principal_differs) for row in found.loans] == [
+        (other.pk, True, True),
+        (loan.pk, True, False),
+    ]
+    assert f"loan {other.reference} contract {other.contract.number}: 0 VND (and an entry it shares), " in (
+        reconcile(DAY).replace("\xa0", " ")
+    )
 
 
 def test_a_manual_entry_on_a_control_account_is_no_loan_unless_it_names_one(closed, staff):

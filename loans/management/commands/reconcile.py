@@ -46,6 +46,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{code}: the loans and entries that differ")
         for loan in found.loans:
             shared = " (and an entry it shares)" if loan.shared else ""
+            shared += ", principal not as its events say" if loan.principal_differs else ""
             self.stdout.write(
                 f"  loan {loan.reference} contract {loan.contract}: {format_vnd(loan.difference)}{shared}"
             )
