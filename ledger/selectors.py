@@ -147,6 +147,14 @@ def account_balances(*, codes: Iterable[str], as_of: date) -> dict[str, Decimal]
     return {code: rows[code].balance for code in codes}
 
 
+def result_balances(*, as_of: date) -> list[ChartRow]:
+    """The postable income and expense accounts with a balance at the end of `as_of`: what a
+    year's closing entry takes to the result (911). Balances are sums from the first posting,
+    so a year closed leaves them at zero and the next year starts from there."""
+    kinds = (AccountType.INCOME, AccountType.EXPENSE)
+    return [row for row in chart(as_of=as_of) if row.postable and row.type in kinds and row.balance]
+
+
 # --- trial balance ------------------------------------------------------------
 
 

@@ -23,4 +23,6 @@ urlpatterns = [
     path("periods.xlsx", periods.periods_export, name="periods_export"),
     path("periods/<int:year>/<int:month>/close/", periods.period_close, name="period_close"),
     path("periods/<int:year>/<int:month>/reopen/", periods.period_reopen, name="period_reopen"),
+    path("periods/<int:year>/close-year/", periods.year_close, name="year_close"),
+    path("periods/<int:year>/reopen-year/", periods.year_reopen, name="year_reopen"),
 ]

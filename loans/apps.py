@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class LoansConfig(AppConfig):
     name = "loans"
     verbose_name = _("Loans")
+
+    def ready(self):
+        from ledger.services.periods import register_close_check
+        from loans.selectors.reconciliation import month_close_refusals
+
+        register_close_check(month_close_refusals)  # a month closes once the loans' books agree

@@ -24,7 +24,13 @@ ROLE_PERMISSIONS = {
     ],
     "appraiser": [*_VIEW, "loans.appraise_loan", "loans.add_collateral", "loans.change_collateral"],
     "approver": [*_VIEW, "loans.decide_loan", "loans.view_reports"],
-    "accountant": [*_VIEW, "loans.authorize_disbursement", "loans.reverse_repayment", "loans.view_reports"],
+    "accountant": [
+        *_VIEW,
+        "loans.authorize_disbursement",
+        "loans.reverse_repayment",
+        "loans.view_reports",
+        "loans.view_loantransaction",  # the sub-ledger against the GL
+    ],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [
         "loans.view_loan",

@@ -8,6 +8,7 @@ from loans.views import (
     disbursements,
     imports,
     loan,
+    reconciliation,
     repayments,
     reports,
     statements,
@@ -52,4 +53,10 @@ urlpatterns = [
     path("repayments/<int:pk>/reverse/", repayments.repayment_reverse, name="repayment_reverse"),
     path("repayments/import/", imports.repayment_import, name="repayment_import"),
     path("repayments/import/template.xlsx", imports.import_template, name="import_template"),
+    path("reconciliation/", reconciliation.reconciliation_page, name="reconciliation"),
+    path("reconciliation.xlsx", reconciliation.reconciliation_export, name="reconciliation_export"),
+    path("reconciliation/<str:code>/", reconciliation.reconciliation_account, name="reconciliation_account"),
+    path(
+        "reconciliation/<str:code>/<int:pk>/", reconciliation.reconciliation_loan, name="reconciliation_loan"
+    ),
 ]

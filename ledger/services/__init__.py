@@ -10,12 +10,14 @@ from ledger.services.accounts import (
 from ledger.services.manual import post_manual_entry, reverse_on_request
 from ledger.services.periods import close_period, reopen_period
 from ledger.services.posting import EntryDraft, Line, post_entries, post_entry, reverse_entry
+from ledger.services.year_end import close_year, reopen_year
 
 __all__ = [
     "EntryDraft",
     "ImportSummary",
     "Line",
     "close_period",
+    "close_year",
     "create_account",
     "delete_account",
     "import_chart",
@@ -23,6 +25,7 @@ __all__ = [
     "post_entry",
     "post_manual_entry",
     "reopen_period",
+    "reopen_year",
     "reverse_entry",
     "reverse_on_request",
     "update_account",

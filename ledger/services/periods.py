@@ -1,6 +1,7 @@
 """Closing and reopening a month of the books."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,8 +12,39 @@ from django.utils.translation import gettext_lazy
 
 from common.transitions import run
 from ledger.models import JournalSequence, Period, PeriodEvent
+from ledger.selectors import result_balances
 
 MONTH = gettext_lazy("A month")  # as a refused transition names it
+
+# What other apps require before a month may close: each check takes the year and the month and
+# returns why it may not (translated sentences), nothing when it may. The loans' books must be
+# finished for the month (close of day run through its last day, the sub-ledger agreeing with the
+# GL), but the ledger knows nothing of loans (DESIGN.md "Layout"): rather than a loans service
+# wrapping this one, which a page, the admin or a shell could go around, the app that knows
+# registers its check here when it is ready (`loans.apps`), and every close passes through it.
+CloseCheck = Callable[[int, int], list[str]]
+_close_checks: list[CloseCheck] = []
+
+
+def register_close_check(check: CloseCheck) -> None:
+    """Ask `check(year, month)` before any month closes (once, however often registered)."""
+    if check not in _close_checks:
+        _close_checks.append(check)
+
+
+def close_refusals(year: int, month: int) -> list[str]:
+    """Why the month may not close yet, by the registered checks (none: it may)."""
+    return [reason for check in _close_checks for reason in check(year, month)]
+
+
+def _year_not_closed(year: int, month: int) -> list[str]:
+    """December closes only once the year is (`year_end`): its closing entry goes into it."""
+    if month == 12 and result_balances(as_of=dt.date(year, 12, 31)):
+        return [
+            _("Close the year %(year)s first: its income and expense accounts still have balances.")
+            % {"year": year}
+        ]
+    return []
 
 
 def close_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str = "") -> Period:
@@ -23,7 +55,9 @@ def close_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str 
     if dt.date(year, month, 1) > timezone.localdate().replace(day=1) - dt.timedelta(days=1):
         raise ValidationError({"month": _("%(month)02d/%(year)s has not ended yet.") % _month(year, month)})
     refused = _("%(month)02d/%(year)s is already closed.")
-    return _change(actor, year, month, PeriodEvent.Action.CLOSE, reason.strip(), _("closed"), refused)
+    return _change(
+        actor, year, month, PeriodEvent.Action.CLOSE, reason.strip(), _("closed"), refused, checked=True
+    )
 
 
 def reopen_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str) -> Period:
@@ -38,18 +72,25 @@ def reopen_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str
     return _change(actor, year, month, PeriodEvent.Action.REOPEN, reason, _("reopened"), refused)
 
 
-def _change(actor, year: int, month: int, event: str, reason: str, action: str, refused: str) -> Period:
-    """Close or reopen the month (the transition named like the event) and record who and why."""
+def _change(
+    actor, year: int, month: int, event: str, reason: str, action: str, refused: str, checked: bool = False
+) -> Period:
+    """Close or reopen the month (the transition named like the event) and record who and why;
+    `checked`: the registered checks first, under the lock, so nothing posted meanwhile escapes."""
     with transaction.atomic():
-        period = _locked_period(year, month)
+        period = locked_period(year, month)
+        if checked and not period.is_closed:
+            reasons = close_refusals(year, month) + _year_not_closed(year, month)
+            if reasons:
+                raise ValidationError({"month": reasons})
         run(period, event, actor=actor, subject=MONTH, action=action, refused=refused % _month(year, month))
         period.save()
         PeriodEvent.objects.create(period=period, action=event, actor=actor, reason=reason)
     return period
 
 
-def _locked_period(year: int, month: int) -> Period:
-    """The month's row, locked (made on first use).
+def locked_period(year: int, month: int) -> Period:
+    """The month's row, locked (made on first use): what closes, reopens or closes the year.
 
     The year's number counter is locked first: postings of the year hold it from numbering
     to commit, so a closing waits for those in flight, and those after it see the month closed.

@@ -13,8 +13,9 @@ from common.views import run_action
 from common.xlsx import workbook_bytes, xlsx_response
 from ledger import reports
 from ledger.forms import ReopenForm
-from ledger.models import Period, PeriodState
-from ledger.services import close_period, reopen_period
+from ledger.models import JournalEntry, Period, PeriodState
+from ledger.services import close_period, close_year, reopen_period, reopen_year
+from ledger.services.year_end import SOURCE_YEAR_END
 
 MONTHS_SHOWN = 24
 
@@ -49,7 +50,21 @@ def periods(request):
                 "events": list(period.events.all()) if period else [],
             }
         )
-    return render(request, "ledger/periods.html", {"rows": rows, "reopen_form": ReopenForm()})
+    context = {"rows": rows, "years": _years(today, months), "reopen_form": ReopenForm()}
+    return render(request, "ledger/periods.html", context)
+
+
+def _years(today: dt.date, months: list[tuple[int, int]]) -> list[dict]:
+    """The ended years of the months shown, each with its closing entries and their reversals."""
+    years = sorted({year for year, _month in months if year < today.year}, reverse=True)
+    entries = JournalEntry.objects.filter(source_kind=SOURCE_YEAR_END, source_ref__in=[str(y) for y in years])
+    entries = list(entries.select_related("created_by", "reversed_by__created_by").order_by("pk"))
+    rows = []
+    for year in years:
+        closings = [entry for entry in entries if entry.source_ref == str(year)]
+        standing = [entry for entry in closings if not hasattr(entry, "reversed_by")]
+        rows.append({"year": year, "closing": standing[-1] if standing else None, "entries": closings})
+    return rows
 
 
 @login_required
@@ -80,4 +95,24 @@ def period_reopen(request, year, month):
 def _change(request, period: Period, call, done: str):
     if run_action(request, call):
         messages.success(request, _("%(period)s is %(done)s.") % {"period": period, "done": done})
+    return redirect("ledger:periods")
+
+
+@login_required
+@permission_required("ledger.close_period", raise_exception=True)
+@require_POST
+def year_close(request, year):
+    if run_action(request, lambda: close_year(actor=request.user, year=year)):
+        messages.success(request, _("The year %(year)s is closed.") % {"year": year})
+    return redirect("ledger:periods")
+
+
+@login_required
+@permission_required("ledger.reopen_period", raise_exception=True)
+@require_POST
+def year_reopen(request, year):
+    form = ReopenForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if run_action(request, lambda: reopen_year(actor=request.user, year=year, reason=reason)):
+        messages.success(request, _("The closing of %(year)s is reversed.") % {"year": year})
     return redirect("ledger:periods")

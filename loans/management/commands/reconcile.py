@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from common.money import format_vnd
 from fund.selectors import FundNotSetUp, current_fund
-from loans.selectors.reconciliation import reconciliation
+from loans.selectors.reconciliation import account_drill_down, reconciliation
 
 
 class Command(BaseCommand):
@@ -32,8 +32,27 @@ class Command(BaseCommand):
                 f"{format_vnd(row.difference):>22}  {row.name}"
             )
         differing = [row.code for row in rows if row.difference]
+        for code in differing:
+            self._drill_down(code, as_of)
         if differing:
             raise CommandError(
                 f"{len(differing)} control accounts differ: {', '.join(differing)}", returncode=1
             )
         self.stdout.write(self.style.SUCCESS("Every control account agrees with the GL."))
+
+    def _drill_down(self, code: str, as_of: dt.date) -> None:
+        """The loans and the entries that carry an account's difference."""
+        found = account_drill_down(code=code, as_of=as_of)
+        self.stdout.write(f"{code}: the loans and entries that differ")
+        for loan in found.loans:
+            shared = " (and an entry it shares)" if loan.shared else ""
+            shared += ", principal not as its events say" if loan.principal_differs else ""
+            self.stdout.write(
+                f"  loan {loan.reference} contract {loan.contract}: {format_vnd(loan.difference)}{shared}"
+            )
+        for entry in found.entries:
+            loans = f"{len(entry.loans)} loans" if entry.loans else "no loan"
+            self.stdout.write(
+                f"  entry {entry.number} {entry.value_date:%d/%m/%Y} {entry.reference or '-'}: "
+                f"{format_vnd(entry.difference)} ({loans})"
+            )

@@ -1,0 +1,101 @@
+"""The loans' sub-ledger against the GL as of a date (`manage.py reconcile` as pages): the
+control accounts, the loans and entries that carry an account's difference, a loan's rows."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from common.forms import DATE
+from common.xlsx import workbook_bytes, xlsx_response
+from fund.models import Fund
+from fund.views.common import fund_required
+from ledger.models import Account
+from loans import reconciliation_reports
+from loans.models import Loan
+from loans.selectors.reconciliation import account_drill_down, loan_transactions, reconciliation
+
+PERMISSIONS = ["loans.view_loantransaction", "ledger.view_journalentry"]
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=DATE)
+
+
+def _as_of(request, fund: Fund):
+    """The date asked for (default: the business date), or the form with its errors."""
+    form = AsOfForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return form, None
+    return form, (form.cleaned_data.get("as_of") if form.is_bound else None) or fund.business_date
+
+
+def _invalid(request, form):
+    return render(request, "loans/reconciliation.html", {"form": form, "rows": None}, status=400)
+
+
+@login_required
+@permission_required(PERMISSIONS, raise_exception=True)
+@fund_required
+def reconciliation_page(request, fund: Fund):
+    form, as_of = _as_of(request, fund)
+    if as_of is None:
+        return _invalid(request, form)
+    rows = reconciliation(as_of=as_of)
+    context = {"form": form, "as_of": as_of, "rows": rows, "agrees": not any(row.difference for row in rows)}
+    return render(request, "loans/reconciliation.html", context)
+
+
+@login_required
+@permission_required(PERMISSIONS, raise_exception=True)
+@fund_required
+def reconciliation_export(request, fund: Fund):
+    form, as_of = _as_of(request, fund)
+    if as_of is None:
+        return _invalid(request, form)
+    rows = reconciliation(as_of=as_of)
+    found = [account_drill_down(code=row.code, as_of=as_of) for row in rows if row.difference]
+    content = workbook_bytes(*reconciliation_reports.reconciliation_sheets(rows, found, as_of=as_of))
+    return xlsx_response(content, f"doi-chieu-so-chi-tiet-so-cai-{as_of.isoformat()}.xlsx")
+
+
+def _drill_down(code: str, as_of):
+    try:
+        return account_drill_down(code=code, as_of=as_of)
+    except Account.DoesNotExist:
+        raise Http404(_("No loan product posts to account %(code)s.") % {"code": code}) from None
+
+
+@login_required
+@permission_required(PERMISSIONS, raise_exception=True)
+@fund_required
+def reconciliation_account(request, code: str, fund: Fund):
+    form, as_of = _as_of(request, fund)
+    if as_of is None:
+        return _invalid(request, form)
+    return render(
+        request, "loans/reconciliation_account.html", {"form": form, "found": _drill_down(code, as_of)}
+    )
+
+
+@login_required
+@permission_required(PERMISSIONS, raise_exception=True)
+@fund_required
+def reconciliation_loan(request, code: str, pk: int, fund: Fund):
+    form, as_of = _as_of(request, fund)
+    if as_of is None:
+        return _invalid(request, form)
+    loan = get_object_or_404(Loan.objects.select_related("borrower", "contract"), pk=pk)
+    found = _drill_down(code, as_of)
+    rows = loan_transactions(loan=loan, code=code, as_of=as_of)
+    context = {
+        "form": form,
+        "found": found,
+        "loan": loan,
+        "rows": rows,
+        "total": sum((figure for _row, figure in rows), 0),
+        "entries": [entry for entry in found.entries if loan.pk in entry.loans],
+    }
+    return render(request, "loans/reconciliation_loan.html", context)
