@@ -1,6 +1,8 @@
 """The loans' sub-ledger against the GL as of a date (`manage.py reconcile` as pages): the
 control accounts, the loans and entries that carry an account's difference, a loan's rows."""
 
+from functools import wraps
+
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
@@ -32,29 +34,32 @@ def _as_of(request, fund: Fund):
     return form, (form.cleaned_data.get("as_of") if form.is_bound else None) or fund.business_date
 
 
-def _invalid(request, form):
-    return render(request, "loans/reconciliation.html", {"form": form, "rows": None}, status=400)
+def _reconciling(view):
+    """A page of the reconciliation: for accountants, once the fund is set up, as of the date
+    asked for (`view` gets the form and the date; a date it cannot read: the form again, 400)."""
+
+    @login_required
+    @permission_required(PERMISSIONS, raise_exception=True)
+    @fund_required
+    @wraps(view)
+    def wrapped(request, *args, fund: Fund, **kwargs):
+        form, as_of = _as_of(request, fund)
+        if as_of is None:
+            return render(request, "loans/reconciliation.html", {"form": form, "rows": None}, status=400)
+        return view(request, *args, form=form, as_of=as_of, **kwargs)
+
+    return wrapped
 
 
-@login_required
-@permission_required(PERMISSIONS, raise_exception=True)
-@fund_required
-def reconciliation_page(request, fund: Fund):
-    form, as_of = _as_of(request, fund)
-    if as_of is None:
-        return _invalid(request, form)
+@_reconciling
+def reconciliation_page(request, *, form, as_of):
     rows = reconciliation(as_of=as_of)
     context = {"form": form, "as_of": as_of, "rows": rows, "agrees": not any(row.difference for row in rows)}
     return render(request, "loans/reconciliation.html", context)
 
 
-@login_required
-@permission_required(PERMISSIONS, raise_exception=True)
-@fund_required
-def reconciliation_export(request, fund: Fund):
-    form, as_of = _as_of(request, fund)
-    if as_of is None:
-        return _invalid(request, form)
+@_reconciling
+def reconciliation_export(request, *, form, as_of):
     rows = reconciliation(as_of=as_of)
     found = [account_drill_down(code=row.code, as_of=as_of) for row in rows if row.difference]
     content = workbook_bytes(*reconciliation_reports.reconciliation_sheets(rows, found, as_of=as_of))
@@ -68,25 +73,15 @@ def _drill_down(code: str, as_of):
         raise Http404(_("No loan product posts to account %(code)s.") % {"code": code}) from None
 
 
-@login_required
-@permission_required(PERMISSIONS, raise_exception=True)
-@fund_required
-def reconciliation_account(request, code: str, fund: Fund):
-    form, as_of = _as_of(request, fund)
-    if as_of is None:
-        return _invalid(request, form)
+@_reconciling
+def reconciliation_account(request, code: str, *, form, as_of):
     return render(
         request, "loans/reconciliation_account.html", {"form": form, "found": _drill_down(code, as_of)}
     )
 
 
-@login_required
-@permission_required(PERMISSIONS, raise_exception=True)
-@fund_required
-def reconciliation_loan(request, code: str, pk: int, fund: Fund):
-    form, as_of = _as_of(request, fund)
-    if as_of is None:
-        return _invalid(request, form)
+@_reconciling
+def reconciliation_loan(request, code: str, pk: int, *, form, as_of):
     loan = get_object_or_404(Loan.objects.select_related("borrower", "contract"), pk=pk)
     found = _drill_down(code, as_of)
     rows = loan_transactions(loan=loan, code=code, as_of=as_of)
