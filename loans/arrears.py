@@ -106,8 +106,7 @@ def loans_on(
 
 def _group(loans: dict[int, LoanOnDay]) -> None:
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
-    # Each product's first day of groups 2 to 5, read once rather than per loan.
-    starts = {pk: [start for _group, start, _end in p.debt_group_bands[1:]] for pk, p in products.items()}
+    starts = {pk: product.group_starts for pk, product in products.items()}  # once, not per loan
     own = {pk: group_for(loan.days, starts[loan.product_id]) for pk, loan in loans.items()}
     worst = Fund.objects.values_list("worst_group_per_borrower", flat=True).get()
     groups = borrower_groups(

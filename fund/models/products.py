@@ -309,15 +309,14 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
         return [str(labels.get(value, value)) for value in self.allocation_order]
 
     @property
+    def group_starts(self) -> tuple[int, int, int, int]:
+        """The first day past due of groups 2, 3, 4 and 5."""
+        return (self.group2_from_days, self.group3_from_days, self.group4_from_days, self.group5_from_days)
+
+    @property
     def debt_group_bands(self) -> list[tuple[int, int, int | None]]:
         """(group, first day past due, last day or None) for groups 1 to 5."""
-        starts = [
-            0,
-            self.group2_from_days,
-            self.group3_from_days,
-            self.group4_from_days,
-            self.group5_from_days,
-        ]
+        starts = [0, *self.group_starts]
         ends = [start - 1 for start in starts[1:]] + [None]
         return [(group, start, end) for group, (start, end) in enumerate(zip(starts, ends, strict=True), 1)]
 
@@ -328,9 +327,12 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
                 group = candidate
         return group
 
+    def provision_rate(self, group: int) -> Decimal:
+        return getattr(self, f"provision_rate_group{group}")
+
     @property
     def provision_rates(self) -> dict[int, Decimal]:
-        return {group: getattr(self, f"provision_rate_group{group}") for group in range(1, 6)}
+        return {group: self.provision_rate(group) for group in range(1, 6)}
 
     def accounts(self) -> dict[str, object]:
         """The account of each posting kind (field name -> ledger Account)."""

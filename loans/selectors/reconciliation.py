@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from common.db import Among
 from common.money import ZERO, format_vnd
 from fund.accounting import CONTROLS, account, gl_map
 from fund.models import Fund, LoanProduct
@@ -166,11 +167,11 @@ def account_drill_down(*, code: str, as_of: date) -> AccountDrillDown:
     )
     for entry_id, reference, debit, credit in lines:
         gl_side[entry_id][reference] += debit - credit
-    contracts = dict(LoanContract.objects.filter(loan_id__in=totals).values_list("number", "loan_id")) | dict(
-        LoanContract.objects.filter(
-            number__in={ref for refs in gl_side.values() for ref in refs if ref}
-        ).values_list("number", "loan_id")
-    )
+    contracts = dict(LoanContract.objects.filter(Among("loan_id", totals)).values_list("number", "loan_id"))
+    # A manual line may name the contract of a loan with nothing on the account.
+    others = {ref for refs in gl_side.values() for ref in refs if ref and ref not in contracts}
+    if others:
+        contracts |= dict(LoanContract.objects.filter(number__in=others).values_list("number", "loan_id"))
     found: list[tuple[int, str, tuple[int, ...], Decimal, Decimal]] = []
     for entry_id in ledger_side.keys() | gl_side.keys():
         found += _entry_differences(
@@ -196,7 +197,7 @@ def _entry_differences(entry_id, loans: dict[int, Decimal], refs: dict[str, Deci
 
 
 def _drill_down(account_row, as_of, found, totals) -> AccountDrillDown:
-    entries = {entry.pk: entry for entry in JournalEntry.objects.filter(pk__in={item[0] for item in found})}
+    entries = JournalEntry.objects.in_bulk([item[0] for item in found])
     differences = sorted(
         (
             EntryDifference(
@@ -222,7 +223,7 @@ def _drill_down(account_row, as_of, found, totals) -> AccountDrillDown:
             shared.update(item.loans)
             for loan_id in item.loans:
                 by_loan[loan_id] += ZERO
-    named = Loan.objects.filter(pk__in=by_loan).select_related("borrower", "contract").order_by("pk")
+    named = Loan.objects.filter(Among("pk", by_loan)).select_related("borrower", "contract").order_by("pk")
     astray = _principal_astray(shared, as_of)
     loans = [
         LoanDifference(
@@ -247,12 +248,14 @@ def _principal_astray(loan_ids: set[int], as_of: date) -> set[int]:
     if not loan_ids:
         return set()
     owed: dict[int, Decimal] = defaultdict(Decimal)
-    for loan_id, in_term, overdue in balances_as_of(as_of, loans=loan_ids).values_list(
-        "loan_id", "principal_in_term", "principal_overdue"
+    for loan_id, in_term, overdue in (
+        balances_as_of(as_of)
+        .filter(Among("loan_id", loan_ids))
+        .values_list("loan_id", "principal_in_term", "principal_overdue")
     ):
         owed[loan_id] += in_term + overdue
     booked = (
-        LoanTransaction.objects.filter(loan_id__in=loan_ids, value_date__lte=as_of)
+        LoanTransaction.objects.filter(Among("loan_id", loan_ids), value_date__lte=as_of)
         .values("loan_id")
         .annotate(total=Sum("principal"))
         .order_by()

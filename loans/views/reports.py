@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from common.forms import DATE
 from common.money import ZERO
 from common.xlsx import workbook_bytes, xlsx_response
-from fund.models import Borrower, LoanProduct, User
-from fund.selectors import current_fund
+from fund.models import Borrower, Fund, LoanProduct, User
+from fund.views.common import fund_required
 from loans import report_sheets
 from loans.arrears import (
     DEFAULT_SORT,
@@ -99,10 +99,9 @@ class ArrearsForm(ReportForm):
         return where or None
 
 
-def _report(request, name: str, form_class, title: str, build, *, xlsx: bool):
+def _report(request, fund: Fund, name: str, form_class, title: str, build, *, xlsx: bool):
     """Parse the filters (none given: the business date, every loan); the page, with the form's
     errors and nothing computed when they are wrong, or the .xlsx of the same figures."""
-    fund = current_fund()
     form = form_class(request.GET, fund=fund)
     context = {
         "form": form,
@@ -121,29 +120,32 @@ def _report(request, name: str, form_class, title: str, build, *, xlsx: bool):
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
-def aging_report(request, xlsx: bool = False):
+@fund_required
+def aging_report(request, fund: Fund, xlsx: bool = False):
     def build(request, form, day, loans):
         report = aging(day, loans=loans)
         return {"report": report, "chart": _chart(report.buckets)}
 
-    return _report(request, "aging", ReportForm, _("Arrears aging"), build, xlsx=xlsx)
+    return _report(request, fund, "aging", ReportForm, _("Arrears aging"), build, xlsx=xlsx)
 
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
-def arrears_report(request, xlsx: bool = False):
+@fund_required
+def arrears_report(request, fund: Fund, xlsx: bool = False):
     def build(request, form, day, loans):
         lines = arrears_list(day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT)
         page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
         sort = form.cleaned_data.get("sort") or DEFAULT_SORT
         return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
 
-    return _report(request, "arrears", ArrearsForm, _("Arrears list"), build, xlsx=xlsx)
+    return _report(request, fund, "arrears", ArrearsForm, _("Arrears list"), build, xlsx=xlsx)
 
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
-def classification_report(request, xlsx: bool = False):
+@fund_required
+def classification_report(request, fund: Fund, xlsx: bool = False):
     def build(request, form, day, loans):
         restated = classification(day, loans=loans)
         # As reported is the fund's whole portfolio at a month's close: no filter applies to it.
@@ -161,6 +163,7 @@ def classification_report(request, xlsx: bool = False):
 
     return _report(
         request,
+        fund,
         "classification",
         ReportForm,
         _("Debt classification and provisioning"),

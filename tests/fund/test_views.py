@@ -264,6 +264,10 @@ def test_the_fund_page_invites_setting_up_then_shows_the_fund(as_accountant):
         ("loans:close_of_day", {"until": "2026-03-03"}),
         ("fund:authority_create", {"name": "Giám đốc", "max_amount": "1.000.000"}),
         ("fund:capital_source_create", {"kind": "state_budget", "name": "Ngân sách"}),
+        ("loans:aging_report", {}),
+        ("loans:arrears_report", {}),
+        ("loans:classification_report", {}),
+        ("loans:reconciliation", {}),
     ],
 )
 def test_pages_that_need_the_fund_send_to_its_set_up_before_there_is_one(as_accountant, url_name, form):

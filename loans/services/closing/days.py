@@ -122,11 +122,11 @@ def close_loans(
     replayed, outcome.failures = positions.replayed(to_replay, day, grace_days=grace, rebuild=rebuild)
     ends |= replayed
     timer.lap("positions")
-    own = {
-        pk: group_for(days_past_due(end.oldest_unpaid_due_date, day), _starts(products[loans[pk].product_id]))
-        for pk, end in ends.items()
-        if loans[pk].status == LoanStatus.ACTIVE
-    }
+    own = {}  # each active loan's own group, by days past due and its product's bands
+    for pk, end in ends.items():
+        if loans[pk].status == LoanStatus.ACTIVE:
+            starts = products[loans[pk].product_id].group_starts
+            own[pk] = group_for(days_past_due(end.oldest_unpaid_due_date, day), starts)
     groups = borrower_groups(
         own, {pk: loans[pk].borrower_id for pk in own}, worst_of_borrower=fund.worst_group_per_borrower
     )
@@ -215,19 +215,10 @@ def last_calendar():
     return CloseOfDay.objects.order_by("-business_date").values_list("calendar_token", flat=True).first()
 
 
-def _starts(product: LoanProduct) -> tuple[int, ...]:
-    return (
-        product.group2_from_days,
-        product.group3_from_days,
-        product.group4_from_days,
-        product.group5_from_days,
-    )
-
-
 def loan_provisions(product: LoanProduct, group: int, outstanding, collateral) -> tuple[Decimal, Decimal]:
     """The specific and general provisions a loan of `product` in `group` must have."""
     return (
-        specific_provision(outstanding, collateral, product.provision_rates[group]),
+        specific_provision(outstanding, collateral, product.provision_rate(group)),
         general_provision(outstanding, group, product.general_provision_rate),
     )
 
