@@ -25,22 +25,19 @@ agree after each close.
 """
 
 import argparse
-import gc
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import fresh  # noqa: E402
+
 REFERENCE = 100_000  # DESIGN.md's portfolio
 TARGETS = {"month end": 30.0, "ordinary day": 5.0}  # seconds for REFERENCE loans, in one process
-RESULT = "RESULT "  # the line a run hands its figures back on
 
 
 def main() -> None:
@@ -75,41 +72,9 @@ def _numbers(text: str) -> list[int]:
 
 def _in_fresh_database(size: int, workers: int) -> dict:
     print(f"\n=== {size:,} loans, {_mode(workers)} ===", flush=True)
-    env = dict(os.environ)
-    url = os.environ.get("DATABASE_URL")
-    name = f"coopfund_bench_{size}_w{workers}"
-    if url:
-        env["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{name}").geturl()
-        _admin(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
-    else:
-        env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="coopfund-bench-")) / f"{name}.sqlite3")
-    try:
-        return _child(size, workers, env)
-    finally:
-        if url:
-            _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(url: str, *statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
-
-
-def _child(size: int, workers: int, env: dict) -> dict:
-    command = [sys.executable, __file__, "--run", str(size), "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    result = None
-    for line in process.stdout:
-        if line.startswith(RESULT):
-            result = json.loads(line[len(RESULT) :])
-        else:
-            print(line, end="", flush=True)
-    if process.wait() or result is None:
-        raise SystemExit(f"the run of {size:,} loans failed ({process.returncode})")
-    return result
+    return fresh.run_in_database(
+        __file__, [str(size), "--workers", str(workers)], f"coopfund_bench_{size}_w{workers}"
+    )
 
 
 def _summary(results: list[dict]) -> None:
@@ -150,13 +115,7 @@ def _mode(workers: int) -> str:
 
 def run(size: int, workers: int) -> None:
     """Build `size` loans in the database of the environment, time a month end and an ordinary day."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DJANGO_DEBUG", "0")  # measure what production runs: no query log
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
-    import django
-
-    django.setup()
+    fresh.set_up_django()
     from django.core.management import call_command
     from django.db import connection
 
@@ -175,24 +134,14 @@ def run(size: int, workers: int) -> None:
         f"{shape.catch_up.postings:,} postings",
         flush=True,
     )
-    _reconciled(shape.day)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # after a bulk load, as a fund's import would: the planner's statistics
-    # What building left alive in this process (more, the larger the portfolio) is none of a
-    # close's: a worker closing the day holds none of it. Frozen, the garbage collector does not
-    # scan it again on every collection the closes make, which made the time grow faster than
-    # the portfolio.
-    tracked = len(gc.get_objects())
-    gc.collect()
-    gc.freeze()
-    print(f"objects the build left for the garbage collector: {tracked:,}, frozen", flush=True)
+    reconciled(shape.day)
+    fresh.settle_after_build()
     if workers:
         with _celery(workers):
             days = _closes(shape)
     else:
         days = _closes(shape)
-    print(RESULT + json.dumps({"loans": len(shape.loan_ids), "workers": workers, "days": days}), flush=True)
+    fresh.hand_back({"loans": len(shape.loan_ids), "workers": workers, "days": days})
 
 
 def close_day(user):
@@ -238,7 +187,7 @@ def _closes(shape) -> dict[str, dict]:
         repayments = portfolio.backdate_repayments(shape)
         on_time = portfolio.pay_installments_due(shape)
         print(
-            f"{day:%d/%m/%Y} {kind}: {len(repayments):,} back-dated repayments and {len(on_time):,} "
+            f"{day:%d/%m/%Y} {kind}: {len(repayments):,} back-dated repayments and {on_time:,} "
             f"installments due paid on time, recorded in {time.perf_counter() - started:,.1f} s (untimed)",
             flush=True,
         )
@@ -258,7 +207,7 @@ def _closes(shape) -> dict[str, dict]:
             f"{closed.postings:,} postings; load {load}",
             flush=True,
         )
-        _reconciled(day)
+        reconciled(day)
     return days
 
 
@@ -277,7 +226,7 @@ def _celery(workers: int):
         yield cluster
 
 
-def _reconciled(day) -> None:
+def reconciled(day) -> None:
     from loans.selectors.reconciliation import reconciliation
 
     differing = [row.code for row in reconciliation(as_of=day) if row.difference]
