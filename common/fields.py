@@ -1,5 +1,6 @@
 """Declarations that recur across the apps' models: who did something to a row, and the
-database's own check that a choice column holds one of its choices."""
+database's own checks that a choice column holds one of its choices and that a column is
+above zero."""
 
 from django.conf import settings
 from django.db import models
@@ -22,3 +23,8 @@ def one_of(table: str, field: str, values) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=models.Q(**{f"{field}__in": list(values)}), name=f"{table}_{field}_valid"
     )
+
+
+def positive(field: str, *, name: str) -> models.CheckConstraint:
+    """The column is above zero (an amount, a weight, a sequence), whoever writes it."""
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__gt": 0}), name=name)

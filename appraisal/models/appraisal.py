@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import one_of, staff_user
+from common.fields import one_of, positive, staff_user
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
 
@@ -220,7 +220,7 @@ class CriterionRating(models.Model):
                 condition=models.Q(scale__gte=1) & models.Q(rating__lte=models.F("scale")),
                 name="appraisal_rating_within_scale",
             ),
-            models.CheckConstraint(condition=models.Q(weight__gt=0), name="appraisal_rating_weight_positive"),
+            positive("weight", name="appraisal_rating_weight_positive"),
         ]
 
     def __str__(self) -> str:

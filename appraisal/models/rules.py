@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import positive
 from common.text import long_text
 
 
@@ -53,9 +54,7 @@ class AppraisalRules(models.Model):
                 condition=models.Q(rating_scale__gte=1) & models.Q(rating_scale__lte=100),
                 name="appraisal_rules_rating_scale_range",
             ),
-            models.CheckConstraint(
-                condition=models.Q(min_debt_service_coverage__gt=0), name="appraisal_rules_min_dscr_positive"
-            ),
+            positive("min_debt_service_coverage", name="appraisal_rules_min_dscr_positive"),
         ]
 
     def __str__(self) -> str:
@@ -84,9 +83,7 @@ class ScoringCriterion(models.Model):
         verbose_name_plural = _("scoring criteria")
         ordering = ["position", "code"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(weight__gt=0), name="appraisal_criterion_weight_positive"
-            ),
+            positive("weight", name="appraisal_criterion_weight_positive"),
         ]
 
     def __str__(self) -> str:

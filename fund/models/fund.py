@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import positive
 from common.money import format_percent, round_vnd
 from common.text import long_text
 from fund.models.accounts import account_problem
@@ -163,9 +164,7 @@ class Fund(CleanInputMixin, models.Model):
                 violation_error_message=_("The fund is already set up; edit it instead."),
             ),
             models.CheckConstraint(condition=models.Q(singleton=True), name="fund_fund_singleton_true"),
-            models.CheckConstraint(
-                condition=models.Q(charter_capital__gt=0), name="fund_fund_charter_positive"
-            ),
+            positive("charter_capital", name="fund_fund_charter_positive"),
             *vnd_only("fund_fund", "charter_capital", "exposure_cap"),
         ]
 
@@ -337,7 +336,7 @@ class CapitalReceipt(models.Model):
         verbose_name_plural = _("capital receipts")
         ordering = ["-value_date", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="fund_capital_receipt_positive"),
+            positive("amount", name="fund_capital_receipt_positive"),
             *vnd_only("fund_capital_receipt", "amount"),
         ]
 

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
-from common.fields import staff_user
+from common.fields import positive, staff_user
 from common.money import MONEY_DIGITS
 from ledger.models.accounts import Account
 
@@ -84,7 +84,7 @@ class JournalEntry(PostedModel):
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="ledger_entry_number_unique"),
             models.UniqueConstraint(fields=["idempotency_key"], name="ledger_entry_idempotency_key_unique"),
-            models.CheckConstraint(condition=models.Q(sequence__gt=0), name="ledger_entry_sequence_positive"),
+            positive("sequence", name="ledger_entry_sequence_positive"),
             models.CheckConstraint(
                 condition=~models.Q(reverses=models.F("pk")), name="ledger_entry_not_own_reversal"
             ),

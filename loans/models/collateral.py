@@ -7,7 +7,7 @@ after the appraisal is done.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import staff_user
+from common.fields import positive, staff_user
 from common.money import round_vnd
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
@@ -48,9 +48,7 @@ class Collateral(models.Model):
         verbose_name_plural = _("collateral")
         ordering = ["loan", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(valuation__gt=0), name="loans_collateral_value_positive"
-            ),
+            positive("valuation", name="loans_collateral_value_positive"),
             models.CheckConstraint(
                 condition=models.Q(loan_to_value__gt=0) & models.Q(loan_to_value__lte=1),
                 name="loans_collateral_ltv_range",

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import staff_user
+from common.fields import positive, staff_user
 from fund.models.fields import vnd_field, vnd_only
 from fund.models.products import Amortization, DayCount, Frequency, default_allocation_order
 
@@ -42,7 +42,7 @@ class LoanContract(models.Model):
         verbose_name = _("loan contract")
         verbose_name_plural = _("loan contracts")
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_contract_amount_positive"),
+            positive("amount", name="loans_contract_amount_positive"),
             models.CheckConstraint(
                 condition=models.Q(term_months__gte=1), name="loans_contract_term_positive"
             ),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from common.fields import one_of, staff_user
+from common.fields import one_of, positive, staff_user
 from common.text import long_text
 from fund.models.documents import Document
 from fund.models.fields import vnd_field, vnd_only
@@ -89,7 +89,7 @@ class Loan(ConcurrentTransitionMixin, models.Model):
         ]
         constraints = [
             one_of("loans_loan", "status", LoanStatus.values),
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_loan_amount_positive"),
+            positive("amount", name="loans_loan_amount_positive"),
             models.CheckConstraint(condition=models.Q(term_months__gte=1), name="loans_loan_term_positive"),
             models.CheckConstraint(
                 condition=models.Q(debt_group__gte=1, debt_group__lte=5), name="loans_loan_debt_group"
@@ -232,7 +232,7 @@ class LoanMemberShare(models.Model):
         ordering = ["loan", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["loan", "member"], name="loans_share_member_once"),
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_share_amount_positive"),
+            positive("amount", name="loans_share_amount_positive"),
             *vnd_only("loans_share", "amount", "approved_amount", "contract_amount"),
         ]
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from common.fields import one_of, staff_user
+from common.fields import one_of, positive, staff_user
 from common.money import MONEY_DIGITS
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
@@ -55,9 +55,7 @@ class Disbursement(models.Model):
             ("authorize_disbursement", _("Can authorize a disbursement")),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="loans_disbursement_amount_positive"
-            ),
+            positive("amount", name="loans_disbursement_amount_positive"),
             one_of("loans_disbursement", "status", ["pending", "authorized", "cancelled"]),
             models.UniqueConstraint(
                 fields=["idempotency_key"],
@@ -94,9 +92,7 @@ class DisbursementShare(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["disbursement", "share"], name="loans_disbursement_share_once"),
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="loans_disbursement_share_positive"
-            ),
+            positive("amount", name="loans_disbursement_share_positive"),
             *vnd_only("loans_disbursement_share", "amount"),
         ]
 
@@ -174,7 +170,7 @@ class Repayment(models.Model):
         ordering = ["loan", "value_date", "pk"]
         permissions = [("reverse_repayment", _("Can reverse a repayment"))]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loans_repayment_amount_positive"),
+            positive("amount", name="loans_repayment_amount_positive"),
             *vnd_only("loans_repayment", "amount"),
         ]
         indexes = [models.Index(fields=["loan", "status", "value_date"], name="loans_repayment_loan_idx")]
