@@ -23,10 +23,9 @@ from django.utils.translation import gettext as _
 from common.db import Among
 from common.money import ZERO
 from fund.models import Borrower, Fund, LoanProduct
-from loans import queries
 from loans.domain.classification import borrower_groups, days_past_due, group_for
 from loans.domain.engine import Accruing, accruing_on
-from loans.models import ClassificationReport, Loan, LoanContract, Repayment
+from loans.models import ClassificationReport, Loan, LoanContract, LoanTransaction, Repayment
 from loans.replaying import loan_terms
 from loans.selectors.balances import balances_as_of
 from loans.services.closing.days import collateral_values, loan_provisions
@@ -72,7 +71,14 @@ def loans_on(
     on the balances' loan, e.g. `Q(loan__product=...)`), with its days past due and debt group
     (the borrower rule looks at all the loans); with `overdue`, the loans in arrears with their
     overdue figures."""
-    per_loan = (
+    per_loan = _per_loan(day).filter(Q(oldest__lt=day) if arrears_only else Q(principal__gt=0))
+    shown = None if loans is None else _shown(day, loans)
+    return _on_day(per_loan.iterator(chunk_size=10_000), day, shown=shown, overdue=overdue)
+
+
+def _per_loan(day: date):
+    """Each loan's principal, oldest unpaid and next due dates on `day`, over its sub-loans."""
+    return (
         balances_as_of(day)
         .order_by()
         .values("loan_id", "loan__product_id", "loan__borrower_id")
@@ -81,8 +87,13 @@ def loans_on(
             oldest=Min("oldest_unpaid_due_date"),
             next_due=Min("next_due_date"),
         )
-        .filter(Q(oldest__lt=day) if arrears_only else Q(principal__gt=0))
     )
+
+
+def _on_day(
+    rows: Iterable[dict], day: date, *, shown: set[int] | None, overdue: bool
+) -> dict[int, LoanOnDay]:
+    """`loans_on` of the rows of `_per_loan` it keeps, of the loans `shown` (None: all)."""
     answer = {
         row["loan_id"]: LoanOnDay(
             row["loan_id"],
@@ -93,15 +104,18 @@ def loans_on(
             row["next_due"],
             days=days_past_due(row["oldest"], day),
         )
-        for row in per_loan.iterator(chunk_size=10_000)
+        for row in rows
     }
     _group(answer)
-    if loans is not None:
-        shown = set(balances_as_of(day).filter(loans).values_list("loan_id", flat=True))
+    if shown is not None:
         answer = {pk: loan for pk, loan in answer.items() if pk in shown}
     if overdue:
         _overdue(answer, day)
     return answer
+
+
+def _shown(day: date, loans: Q) -> set[int]:
+    return set(balances_as_of(day).filter(loans).values_list("loan_id", flat=True))
 
 
 def _group(loans: dict[int, LoanOnDay]) -> None:
@@ -226,23 +240,18 @@ def aging(day: date, *, loans: Q | None = None) -> Aging:
     """The arrears aging on `day` by the fund's buckets, and its portfolio-at-risk ratios: the
     outstanding of the loans more than n days past due over the gross outstanding."""
     fund = Fund.objects.get()
-    rows = balances_as_of(day)
-    if loans is not None:
-        rows = rows.filter(loans)
-    gross = rows.aggregate(principal=Sum("principal_in_term") + Sum("principal_overdue"))["principal"] or ZERO
-    owing = (
-        rows.order_by()
-        .values("loan_id")
-        .annotate(principal=Sum("principal_in_term") + Sum("principal_overdue"))
-        .filter(principal__gt=0)
-        .count()
-    )
+    # One pass over the loans: the gross outstanding, the loans owing, and those in arrears.
+    rows = list(_per_loan(day).iterator(chunk_size=10_000))
+    shown = None if loans is None else _shown(day, loans)
+    counted = [row["principal"] for row in rows if shown is None or row["loan_id"] in shown]
+    gross, owing = sum(counted, ZERO), sum(1 for principal in counted if principal > 0)
     starts = fund.aging_buckets
     buckets = [
         Bucket(first, nxt - 1 if nxt is not None else None)
         for first, nxt in zip(starts, [*starts[1:], None], strict=True)
     ]
-    arrears = loans_on(day, arrears_only=True, loans=loans)
+    late = (row for row in rows if row["oldest"] is not None and row["oldest"] < day)
+    arrears = _on_day(late, day, shown=shown, overdue=True)
     for loan in arrears.values():
         for bucket in reversed(buckets):
             if loan.days >= bucket.first:
@@ -306,7 +315,7 @@ def classification(day: date, *, loans: Q | None = None) -> list[GroupLine]:
     ids = list(shown)
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in shown.values()})
     collateral = collateral_values(ids)
-    booked = queries.booked(ids, until=day)
+    booked = provisions_booked(day, None if loans is None else ids)
     lines = {group: GroupLine(group) for group in GROUPS}
     for pk, loan in shown.items():
         line, value = lines[loan.group], collateral.get(pk, ZERO)
@@ -316,11 +325,27 @@ def classification(day: date, *, loans: Q | None = None) -> list[GroupLine]:
         line.collateral += value
         line.specific_required += specific
         line.general_required += general
-        held = booked.get(pk)
-        if held is not None:
-            line.specific_booked += held.specific_provision
-            line.general_booked += held.general_provision
+        held_specific, held_general = booked.get(pk, (ZERO, ZERO))
+        line.specific_booked += held_specific
+        line.general_booked += held_general
     return list(lines.values())
+
+
+def provisions_booked(day: date, loan_ids: list[int] | None = None) -> dict[int, tuple[Decimal, Decimal]]:
+    """Each loan's specific and general provisions in its sub-ledger by value date up to `day`
+    (of `loan_ids`; None: every loan's). Only the lines that move a provision are read: the
+    report needs none of the other control accounts (`queries.booked` sums them all)."""
+    rows = LoanTransaction.objects.filter(value_date__lte=day).exclude(
+        specific_provision=0, general_provision=0
+    )
+    if loan_ids is not None:
+        rows = rows.filter(Among("loan_id", loan_ids))
+    sums = (
+        rows.order_by()
+        .values("loan_id")
+        .annotate(specific=Sum("specific_provision"), general=Sum("general_provision"))
+    )
+    return {row["loan_id"]: (row["specific"], row["general"]) for row in sums.iterator(chunk_size=10_000)}
 
 
 # --- the arrears list ---------------------------------------------------------------------
