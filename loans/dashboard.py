@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from common.money import ZERO
+from common.querysets import filter_given
 from loans.arrears import Bucket
 from loans.models import LoanBalance
 from loans.models.loan import Loan, LoanStatus
@@ -107,15 +108,13 @@ class OfficerWork:
 def officer_work(day: date, starts: list[int], *, officer=None) -> OfficerWork:
     """An officer's applications in draft, dues and loans overdue by bucket; `officer`: only the
     loans it took (None: every loan)."""
-    mine = Q() if officer is None else Q(loan__created_by=officer)
-    drafts = Loan.objects.filter(status=LoanStatus.DRAFT)
-    if officer is not None:
-        drafts = drafts.filter(created_by=officer)
+    mine = None if officer is None else Q(loan__created_by=officer)
+    drafts = filter_given(Loan.objects.filter(status=LoanStatus.DRAFT), created_by=officer)
     return OfficerWork(
         officer=getattr(officer, "pk", None),
         drafts=drafts.count(),
-        dues=dues(day, loans=mine or None),
-        overdue=overdue_by_bucket(day, starts, loans=mine or None),
+        dues=dues(day, loans=mine),
+        overdue=overdue_by_bucket(day, starts, loans=mine),
     )
 
 
