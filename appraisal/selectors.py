@@ -58,6 +58,12 @@ def appraisal_queue(user) -> Queue:
     )
 
 
+def queue_counts(user) -> dict[str, int]:
+    """How many applications wait for an appraiser, and how many this user is appraising."""
+    queue = appraisal_queue(user)
+    return {"waiting": queue.waiting.count(), "mine": queue.mine.count()}
+
+
 def decision_amount(appraisal: Appraisal) -> Decimal:
     """The amount a decision is about: the one recommended for approval, else the one requested.
 
@@ -83,6 +89,15 @@ class Decision:
     @property
     def can_decide(self) -> bool:
         return self.covered and not self.own_appraisal
+
+
+# The decisions waiting for a user, by its authority (the decisions page's filter, the home
+# page's counts): those it may take, and those beyond its authority. (Those it appraised itself
+# are in neither: someone else decides them.)
+AUTHORITY_FILTERS = {
+    "within": lambda decision: decision.can_decide,
+    "beyond": lambda decision: not decision.covered,
+}
 
 
 def decision_for(user, loan: Loan, *, held: Authority | None = None) -> Decision:
@@ -113,6 +128,12 @@ def decisions_for(user, *, status: str = LoanStatus.APPRAISED) -> list[Decision]
     )
     held = authority(user)
     return [decision_for(user, loan, held=held) for loan in loans]
+
+
+def decision_counts(user) -> dict[str, int]:
+    """How many appraised applications wait for a decision within and beyond the user's authority."""
+    waiting = decisions_for(user)
+    return {name: sum(map(test, waiting)) for name, test in AUTHORITY_FILTERS.items()}
 
 
 # --- one appraisal's figures ---------------------------------------------------------------

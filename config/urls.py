@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from fund import views
+from config import views
 
 urlpatterns = [
     path("", views.home, name="home"),

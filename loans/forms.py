@@ -3,6 +3,7 @@
 import uuid
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +12,9 @@ from common.forms import DATE, PercentField, VNDField, cleaned_input
 from common.text import LONG_TEXT_MAX
 from common.xlsx import validate_import_size
 from fund.forms import DocumentForm as DocumentForm  # a dossier's document is filed like a borrower's
-from fund.models import Borrower
+from fund.models import Borrower, User
 from fund.selectors import current_fund, offered_products, visible_borrowers
+from loans.dashboard import THIS_WEEK, TODAY, due_rows, dues_until
 from loans.models import Loan, LoanStatus, Repayment
 from loans.selectors.servicing import contracted_shares
 from loans.services.origination.applications import ApplicationTerms
@@ -26,6 +28,42 @@ class BorrowerChoiceForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["borrower"].queryset = visible_borrowers(actor).filter(status=Borrower.Status.ACTIVE)
+
+
+SEARCH_MAX = 100
+
+
+class LoanListFilter(forms.Form):
+    """The loan list's filters, read from its address (the home page's counts link there): a
+    value that cannot be read is left out and said why."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=[("", ""), *LoanStatus.choices], required=False)
+    q = forms.CharField(label=_("Borrower or purpose"), max_length=SEARCH_MAX, required=False)
+    officer = forms.ModelChoiceField(
+        label=_("Officer"), queryset=User.objects.filter(borrower__isnull=True), required=False
+    )
+    due = forms.ChoiceField(
+        label=_("Due"),
+        choices=[("", ""), (TODAY, _("today")), (THIS_WEEK, _("this week"))],
+        required=False,
+    )
+
+    def filtered(self, loans, *, business_date: date | None):
+        """`loans` of the officer who took them and falling due, as asked (the status and the
+        search apart: the list counts each status)."""
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("officer"):
+            loans = loans.filter(created_by=data["officer"])
+        if data.get("due") and business_date is not None:
+            self.due_until = dues_until(business_date, data["due"])
+            loans = loans.filter(pk__in=due_rows(business_date, self.due_until).values("loan_id"))
+        return loans
+
+    def kept(self) -> str:
+        """The filters read, but the status, for the list's tabs to keep."""
+        kept = ("q", "officer", "due")
+        return urlencode({name: self.data[name] for name in kept if self.cleaned_data.get(name)})
 
 
 class ApplicationForm(forms.Form):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from appraisal import services
 from appraisal.forms import ApproveForm, ReasonForm
-from appraisal.selectors import appraisal_figures, decision_for, decisions_for
+from appraisal.selectors import AUTHORITY_FILTERS, appraisal_figures, decision_for, decisions_for
 from appraisal.views.common import errors_as_messages, loan_and_appraisal
 from common.forms import run_service
 from loans.models import LoanStatus
@@ -22,12 +22,21 @@ def _require_decider(user) -> None:
 
 @login_required
 def decisions(request):
+    """What waits for a decision; `?authority=within` or `beyond` shows only those the user may
+    take or those beyond its authority (any other value: all of them)."""
     _require_decider(request.user)
+    waiting = decisions_for(request.user)
+    shown = request.GET.get("authority", "")
+    if shown in AUTHORITY_FILTERS:
+        waiting = [decision for decision in waiting if AUTHORITY_FILTERS[shown](decision)]
+    else:
+        shown = ""
     return render(
         request,
         "appraisal/decisions.html",
         {
-            "waiting": decisions_for(request.user),
+            "waiting": waiting,
+            "authority": shown,
             "approved": decisions_for(request.user, status=LoanStatus.APPROVED),
         },
     )

@@ -1,16 +1,8 @@
-"""The fund app's pages: the home page here; borrowers, products and the fund in their modules."""
+"""The fund app's pages: borrowers, products and the fund in their modules; here what the login
+needs (the home page is the site's, `config.views`)."""
 
 from axes.helpers import get_cool_off, get_failure_limit
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-
-from fund.roles import ROLE_LABELS, roles_of
-
-
-@login_required
-def home(request):
-    roles = [ROLE_LABELS[role] for role in roles_of(request.user)]
-    return render(request, "fund/home.html", {"roles": roles})
 
 
 def locked_out(request, original_response=None, credentials=None):

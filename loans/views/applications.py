@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from common.files import document_response
 from common.views import run_action, submit_form
-from fund.models import Borrower
+from fund.models import Borrower, Fund
 from fund.selectors import borrower_for, is_coop_user
-from loans.forms import ActionForm, ApplicationForm, BorrowerChoiceForm, DocumentForm
+from loans.forms import ActionForm, ApplicationForm, BorrowerChoiceForm, DocumentForm, LoanListFilter
 from loans.models import LoanStatus
 from loans.selectors.access import documents_visible_to, get_loan_for, loans_visible_to, status_counts
 from loans.services.origination import applications as services
@@ -35,15 +35,14 @@ QUEUE_TABS = [
 
 @login_required
 def application_list(request):
-    loans = loans_visible_to(request.user)
     if not request.user.has_perm("loans.view_loan"):
         raise PermissionDenied
+    filters = LoanListFilter(request.GET)
+    fund = Fund.objects.first()
+    loans = filters.filtered(loans_visible_to(request.user), business_date=fund and fund.business_date)
     counts = status_counts(loans)
-    status = request.GET.get("status", "")
-    query = request.GET.get("q", "").strip()
-    shown = loans.filter(status__in=QUEUE_TABS)
-    if status in LoanStatus.values:
-        shown = loans.filter(status=status)
+    status, query = filters.cleaned_data.get("status", ""), filters.cleaned_data.get("q", "").strip()
+    shown = loans.filter(status=status) if status else loans.filter(status__in=QUEUE_TABS)
     if query:
         shown = shown.filter(Q(borrower__name__icontains=query) | Q(purpose__icontains=query))
     tabs = [(value, LoanStatus(value).label, counts[value]) for value in QUEUE_TABS]
@@ -55,6 +54,7 @@ def application_list(request):
             "tabs": tabs,
             "status": status,
             "q": query,
+            "filters": filters,
             "is_coop": is_coop_user(request.user),
         },
     )

@@ -1,0 +1,177 @@
+"""What the home page counts of the loans, for each role, on the business date (beside
+`loans.arrears`, whose buckets it counts).
+
+It runs on every home page load, so each figure is one query on an index, whatever the size of
+the portfolio: dues and arrears from the current stored balances rows (`LoanBalance`'s partial
+indexes on the next and the oldest unpaid due date), never a replay; the state of close of day
+from its last run. The counts link to the lists they count, which filter the same way
+(`due_rows` for the loan list's dues, the arrears list's officer).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+
+from common.money import ZERO
+from common.querysets import filter_given
+from loans.arrears import Bucket
+from loans.models import LoanBalance
+from loans.models.loan import Loan, LoanStatus
+from loans.selectors.access import loans_visible_to, status_counts
+from loans.selectors.balances import StoredPosition
+from loans.selectors.closing import RunSummary, current_run
+from loans.selectors.servicing import pending_disbursements
+
+# The loan list's filter of dues: on the business date, or from it to the end of its week.
+TODAY, THIS_WEEK = "today", "week"
+
+
+def dues_until(day: date, dues: str) -> date:
+    """The last day of `dues` (TODAY or THIS_WEEK: up to Sunday) from the business date `day`."""
+    return day if dues == TODAY else day + timedelta(days=6 - day.weekday())
+
+
+def _current(loans: Q | None) -> QuerySet[LoanBalance]:
+    rows = LoanBalance.objects.filter(valid_to__isnull=True).order_by()
+    return rows if loans is None else rows.filter(loans)
+
+
+def due_rows(start: date, end: date, *, loans: Q | None = None) -> QuerySet[LoanBalance]:
+    """The current balances rows (of `loans`, a filter on their loan) with an installment falling
+    due from `start` to `end`: what is still to pay on those days."""
+    return _current(loans).filter(next_due_date__gte=start, next_due_date__lte=end)
+
+
+@dataclass(frozen=True)
+class Dues:
+    until: date
+    loans: int
+    amount: Decimal
+
+
+def dues(day: date, *, loans: Q | None = None) -> dict[str, Dues]:
+    """The loans with an installment falling due today and this week, and how much, in one query."""
+    week = dues_until(day, THIS_WEEK)
+    today = Q(next_due_date=day)
+    figures = due_rows(day, week, loans=loans).aggregate(
+        today=Count("loan", distinct=True, filter=today),
+        today_amount=Sum("next_due_amount", filter=today),
+        week=Count("loan", distinct=True),
+        week_amount=Sum("next_due_amount"),
+    )
+    return {
+        TODAY: Dues(day, figures["today"], figures["today_amount"] or ZERO),
+        THIS_WEEK: Dues(week, figures["week"], figures["week_amount"] or ZERO),
+    }
+
+
+def overdue_by_bucket(day: date, starts: list[int], *, loans: Q | None = None) -> list[Bucket]:
+    """The loans past due on `day` in each of the fund's aging buckets (`starts`: each bucket's
+    first day), counted as the arrears aging does: a loan's days from its oldest unpaid due date
+    over its sub-loans. One query over the rows in arrears only."""
+    buckets = [
+        Bucket(first, following - 1 if following is not None else None)
+        for first, following in zip(starts, [*starts[1:], None], strict=True)
+    ]
+    per_loan = (
+        _current(loans)
+        .filter(oldest_unpaid_due_date__lt=day)
+        .values("loan_id")
+        .annotate(oldest=Min("oldest_unpaid_due_date"))
+    )
+    counts = per_loan.aggregate(
+        **{
+            str(index): Count(
+                "loan_id",
+                filter=Q(oldest__lte=day - timedelta(days=bucket.first))
+                & (Q() if bucket.last is None else Q(oldest__gte=day - timedelta(days=bucket.last))),
+            )
+            for index, bucket in enumerate(buckets)
+        }
+    )
+    for index, bucket in enumerate(buckets):
+        bucket.loans = counts[str(index)]
+    return buckets
+
+
+@dataclass(frozen=True)
+class OfficerWork:
+    officer: int | None  # whose loans (None: every loan), for the lists' filter
+    drafts: int
+    dues: dict[str, Dues]
+    overdue: list[Bucket]
+
+
+def officer_work(day: date, starts: list[int], *, officer=None) -> OfficerWork:
+    """An officer's applications in draft, dues and loans overdue by bucket; `officer`: only the
+    loans it took (None: every loan)."""
+    mine = None if officer is None else Q(loan__created_by=officer)
+    drafts = filter_given(Loan.objects.filter(status=LoanStatus.DRAFT), created_by=officer)
+    return OfficerWork(
+        officer=getattr(officer, "pk", None),
+        drafts=drafts.count(),
+        dues=dues(day, loans=mine),
+        overdue=overdue_by_bucket(day, starts, loans=mine),
+    )
+
+
+@dataclass(frozen=True)
+class AccountantWork:
+    tranches: int
+    last_close: RunSummary | None
+
+
+def accountant_work(day: date) -> AccountantWork:
+    """Tranches waiting for authorization, and close of day's last run (or the one going on).
+
+    The sub-ledger's difference from the GL is not here: it sums every posting ever made, too
+    much for each home page load; the page links to the reconciliation instead."""
+    summary, _looking = current_run(day)
+    return AccountantWork(tranches=pending_disbursements().count(), last_close=summary)
+
+
+@dataclass(frozen=True)
+class CoopLoan:
+    loan: Loan
+    position: StoredPosition
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.position.overdue_principal + self.position.overdue_interest
+
+
+@dataclass(frozen=True)
+class CoopWork:
+    as_of: date
+    loans: list[CoopLoan]
+    applications: list[tuple[LoanStatus, int]]  # the statuses it has applications in
+
+    @property
+    def next_due(self) -> CoopLoan | None:
+        """The loan with the nearest installment to pay."""
+        due = [line for line in self.loans if line.position.next_due_date is not None]
+        return min(due, key=lambda line: line.position.next_due_date, default=None)
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum((line.overdue for line in self.loans), ZERO)
+
+    @property
+    def days_past_due(self) -> int:
+        return max((line.position.days_past_due for line in self.loans), default=0)
+
+
+def coop_work(user, day: date) -> CoopWork:
+    """A co-op user's own loans on `day` from their current stored rows (the loans it may see,
+    `loans_visible_to`: its borrower's only), and its applications by status."""
+    visible = loans_visible_to(user)
+    rows: dict[int, list[LoanBalance]] = defaultdict(list)
+    for row in _current(Q(loan__in=visible.values("pk"))).select_related("loan").order_by("loan", "share"):
+        rows[row.loan_id].append(row)
+    loans = [CoopLoan(own[0].loan, StoredPosition(day, own)) for own in rows.values()]
+    loans = [line for line in loans if line.position.principal_outstanding or line.overdue]
+    counts = status_counts(visible)
+    return CoopWork(day, loans, [(LoanStatus(status), count) for status, count in counts.items() if count])
