@@ -307,7 +307,7 @@ class StatementLinesForm(forms.Form):
         label=_("Status"), choices=[("", _("All")), *StatementLine.Status.choices], required=False
     )
     first = forms.DateField(label=_("Booked from"), required=False, widget=DATE)
-    last = forms.DateField(label=_("to"), required=False, widget=DATE)
+    last = forms.DateField(label=_("Booked up to"), required=False, widget=DATE)
 
 
 class PeriodForm(forms.Form):

@@ -81,8 +81,8 @@ class BankStatement(models.Model):
     account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(_("file"), max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
-    first_date = models.DateField(_("from"))
-    last_date = models.DateField(_("to"))
+    first_date = models.DateField(_("first line booked on"))
+    last_date = models.DateField(_("last line booked on"))
     lines_added = models.PositiveIntegerField(_("lines added"))
     lines_skipped = models.PositiveIntegerField(_("lines already imported"))
     imported_by = staff_user(_("imported by"))
@@ -182,8 +182,8 @@ class ReconciledPeriod(models.Model):
     reopened only by an accountant with a reason."""
 
     account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
-    first_date = models.DateField(_("from"))
-    last_date = models.DateField(_("to"))
+    first_date = models.DateField(_("period from"))
+    last_date = models.DateField(_("period to"))
     reconciled_by = staff_user(_("reconciled by"))
     reconciled_at = models.DateTimeField(_("reconciled at"), auto_now_add=True)
     reopened_by = staff_user(_("reopened by"), null=True, blank=True)
