@@ -31,7 +31,6 @@ ROLE_PERMISSIONS = {
         "loans.view_reports",
         "loans.view_loantransaction",  # the sub-ledger against the GL
         "loans.reconcile_bank",
-        "loans.add_repayment",  # a repayment found on the bank statement
     ],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from common.forms import run_service
 from common.money import format_vnd
 from common.views import run_action, submit_form
-from fund.views.common import fund_required, form_page
+from fund.views.common import form_page, fund_required
 from loans.forms import (
     LineRepaymentForm,
     PeriodForm,

@@ -122,7 +122,7 @@ def record_line_repayment(
             share=share,
             idempotency_key=f"bank:{line.fingerprint}",
         )
-        repayment = record_repayment(actor=actor, loan=loan, entry=entry)
+        repayment = record_repayment(actor=actor, loan=loan, entry=entry, permission="loans.reconcile_bank")
         line.repayment, line.status = repayment, StatementLine.Status.MATCHED
         line.matched_by, line.matched_at = actor, timezone.now()
         line.save(update_fields=["repayment", "status", "matched_by", "matched_at"])
