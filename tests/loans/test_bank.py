@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 
 from fund.models import CapitalReceipt, CapitalSource
 from fund.services.capital import record_capital_receipt
@@ -24,6 +23,7 @@ from loans.services.bank.importing import import_statement
 from loans.services.bank.mapping import save_mapping
 from loans.services.bank.matching import confirm_match, match_again, record_line_repayment, reject_match
 from loans.services.bank.reconciling import reconcile_period, reopen_period
+from tests.common.test_xlsx import upload
 from tests.loans.conftest import START, move_to, repay
 
 HEADER = ["Ngày GD", "Ngày hiệu lực", "Nội dung", "Số tham chiếu", "Ghi có", "Ghi nợ", "Số dư"]
@@ -49,15 +49,7 @@ def day(offset: int) -> str:
 
 def statement(*rows, header=HEADER) -> io.BytesIO:
     """A bank's .xlsx: a title line, the header on row 2, then `rows`."""
-    workbook = Workbook()
-    workbook.active.append(["SAO KÊ TÀI KHOẢN 0123456789"])
-    workbook.active.append(header)
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return upload([["SAO KÊ TÀI KHOẢN 0123456789"], header, *rows])
 
 
 def credit(offset, amount, text, reference="FT001"):
@@ -184,6 +176,10 @@ def test_a_signed_amount_csv_with_semicolons(paid, staff, bank):
         actor=staff["accountant"], account=bank, file=io.BytesIO(text.encode()), file_name="sk.CSV"
     )
     assert report.ok, report.errors
+    latin = import_statement(
+        actor=staff["accountant"], account=bank, file=io.BytesIO(text.encode("cp1258")), file_name="sk.csv"
+    )
+    assert [e.message for e in latin.errors] == ["Save the CSV file as UTF-8 text."]
     lines = list(StatementLine.objects.order_by("booking_date"))
     assert [(line.direction, line.amount.amount) for line in lines] == [
         ("credit", 5_000_000),
@@ -349,9 +345,9 @@ def test_the_accountants_pages(paid, staff, bank, client):
     response = client.post(reverse("loans:bank_mapping", args=["11211"]), {**LAYOUT, "debit_column": ""})
     assert response.status_code == 200 and list(response.context["form"].errors) == ["credit_column"]
     assert client.post(reverse("loans:bank_mapping", args=["11211"]), LAYOUT).status_code == 302
-    upload = statement(credit(11, 5_000_000, "NOP TIEN"))
-    upload.name = "saoke.xlsx"
-    response = client.post(reverse("loans:bank_import", args=["11211"]), {"file": upload})
+    file = statement(credit(11, 5_000_000, "NOP TIEN"))
+    file.name = "saoke.xlsx"
+    response = client.post(reverse("loans:bank_import", args=["11211"]), {"file": file})
     assert response.status_code == 200 and response.context["report"].counts == {"suggested": 1}
     page = client.get(reverse("loans:bank_lines", args=["11211"]), {"status": "suggested"})
     assert page.status_code == 200 and list(page.context["lines"]) == list(StatementLine.objects.all())
