@@ -61,6 +61,9 @@ def match_again(*, actor, account: Account) -> int:
 
 
 def _locked(line: StatementLine, *statuses: str) -> StatementLine:
+    """The line, re-read and locked after its account's layout row: every change to an account's
+    lines (import, matching again, a period reconciled) holds that row, so none overwrites another."""
+    StatementMapping.objects.select_for_update().filter(account_id=line.account_id).first()
     line = StatementLine.objects.select_for_update().get(pk=line.pk)
     if line.status not in statuses:
         raise ValidationError(
