@@ -4,13 +4,14 @@ Writing: numbers stay numbers (`#,##0` for money), headers in the user's languag
 header row frozen, an optional totals row. Rows are streamed (`write_only`), so a report
 of a whole province's portfolio never sits in memory as cells.
 
-Reading: a sheet whose first row holds the headers; every cell is converted by its column
-and every problem is reported with its row number and column, so an import can refuse the
-whole file and say exactly what to fix. Every import is bounded by the same settings,
-`IMPORT_MAX_BYTES` for the file, `IMPORT_MAX_UNPACKED_BYTES` for what it unpacks to and
-`IMPORT_MAX_ROWS` for its rows, all checked before a row is converted.
+Reading: a sheet (or a CSV file) whose first row, or the row given, holds the headers; every
+cell is converted by its column and every problem is reported with its row number and column,
+so an import can refuse the whole file and say exactly what to fix. Every import is bounded by
+the same settings, `IMPORT_MAX_BYTES` for the file, `IMPORT_MAX_UNPACKED_BYTES` for what it
+unpacks to and `IMPORT_MAX_ROWS` for its rows, all checked before a row is converted.
 """
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -199,6 +200,7 @@ class InputColumn:
     kind: str = "text"
     required: bool = True
     choices: dict[str, str] = field(default_factory=dict)  # accepted text (lower case) -> value
+    date_formats: Sequence[str] = ()  # a date column's only accepted patterns (default: any of ours)
 
     @property
     def label(self) -> str:
@@ -237,13 +239,18 @@ def _convert_integer(value):
     return int(amount)
 
 
-def _convert_date(value):
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def _convert_date(value, formats: Sequence[str] = _DATE_FORMATS):
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+    if formats is not _DATE_FORMATS:
+        text = text.split(" ")[0]  # a bank's "dd/mm/yyyy hh:mm": the day is what counts
+    for pattern in formats:
         try:
             return dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time
         except ValueError:
@@ -294,8 +301,11 @@ class _TooManyRows(Exception):
     pass
 
 
-def read_table(file, columns: Sequence[InputColumn]) -> ReadResult:
-    """Read the first sheet of an .xlsx upload into converted rows, with every error found.
+def read_table(
+    file, columns: Sequence[InputColumn], *, header_row: int = 1, is_csv: bool = False
+) -> ReadResult:
+    """Read the first sheet of an .xlsx upload (or a CSV file) into converted rows, with every
+    error found; the rows above `header_row` (a bank's title lines) are not read.
 
     A file or sheet over the import limits is refused before any row is converted.
     """
@@ -303,6 +313,14 @@ def read_table(file, columns: Sequence[InputColumn]) -> ReadResult:
         validate_import_size(file)
     except ValidationError as error:
         return ReadResult([], [CellError(0, _("file"), error.messages[0])])
+    limit = settings.IMPORT_MAX_ROWS + header_row
+    if is_csv:
+        try:
+            return _read_rows(_at_most(_csv_rows(file), limit), columns, header_row)
+        except UnicodeDecodeError:
+            return ReadResult([], [CellError(0, _("file"), _("Save the CSV file as UTF-8 text."))])
+        except _TooManyRows:
+            return _too_many_rows()
     not_xlsx = ReadResult([], [CellError(0, _("file"), _("This is not an .xlsx workbook."))])
     try:
         unpacked = _unpacked_size(file)
@@ -316,23 +334,37 @@ def read_table(file, columns: Sequence[InputColumn]) -> ReadResult:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         return not_xlsx
-    limit = settings.IMPORT_MAX_ROWS
     try:
         sheet = workbook.worksheets[0]
         # The size the file declares, read without parsing a row (None when the file has none).
-        declared = (sheet.max_row or 1) - 1
-        if declared > limit:
+        declared = (sheet.max_row or 1) - header_row
+        if declared > settings.IMPORT_MAX_ROWS:
             message = _("The sheet has %(count)s rows; an import takes at most %(limit)s. Split the file.")
-            return ReadResult([], [CellError(0, _("rows"), message % {"count": declared, "limit": limit})])
+            sizes = {"count": declared, "limit": settings.IMPORT_MAX_ROWS}
+            return ReadResult([], [CellError(0, _("rows"), message % sizes)])
         rows = sheet.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS)
-        return _read_rows(_at_most(rows, limit + 1), columns)
+        return _read_rows(_at_most(rows, limit), columns, header_row)
     except _TooManyRows:
-        message = _(
-            "The sheet has more than %(limit)s rows; an import takes at most %(limit)s. Split the file."
-        )
-        return ReadResult([], [CellError(0, _("rows"), message % {"limit": limit})])
+        return _too_many_rows()
     finally:
         workbook.close()
+
+
+def _too_many_rows() -> ReadResult:
+    message = _("The sheet has more than %(limit)s rows; an import takes at most %(limit)s. Split the file.")
+    return ReadResult([], [CellError(0, _("rows"), message % {"limit": settings.IMPORT_MAX_ROWS})])
+
+
+def _csv_rows(file) -> Iterable[Sequence]:
+    """A CSV file's rows (its size is bounded: it is read whole); comma, semicolon or tab."""
+    file.seek(0)
+    text = file.read().decode("utf-8-sig")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:  # one column, or nothing to tell by
+        dialect = csv.excel
+    for row in csv.reader(io.StringIO(text), dialect):
+        yield row[:MAX_IMPORT_COLUMNS]
 
 
 def _at_most(rows: Iterable[Sequence], count: int) -> Iterable[Sequence]:
@@ -344,18 +376,20 @@ def _at_most(rows: Iterable[Sequence], count: int) -> Iterable[Sequence]:
         yield row
 
 
-def _read_rows(rows: Iterable[Sequence], columns: Sequence[InputColumn]) -> ReadResult:
+def _read_rows(rows: Iterable[Sequence], columns: Sequence[InputColumn], header_row: int = 1) -> ReadResult:
     rows = iter(rows)
+    for _above in range(header_row - 1):
+        next(rows, None)
     header = next(rows, None)
     errors: list[CellError] = []
     if header is None:
-        return ReadResult([], [CellError(1, _("header"), _("The sheet is empty."))])
-    positions = _header_positions(header, columns, errors)
+        return ReadResult([], [CellError(header_row, _("header"), _("The sheet is empty."))])
+    positions = _header_positions(header, columns, errors, header_row)
     if errors:
         return ReadResult([], errors)
 
     result: list[tuple[int, dict]] = []
-    for number, raw in enumerate(rows, start=2):
+    for number, raw in enumerate(rows, start=header_row + 1):
         if raw is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
             continue  # blank lines between data are harmless
         values = {}
@@ -365,18 +399,20 @@ def _read_rows(rows: Iterable[Sequence], columns: Sequence[InputColumn]) -> Read
             values[column.key] = _convert_cell(number, column, cell, errors)
         result.append((number, values))
     if not result and not errors:
-        errors.append(CellError(2, _("rows"), _("The sheet has headers but no rows.")))
+        errors.append(CellError(header_row + 1, _("rows"), _("The sheet has headers but no rows.")))
     return ReadResult(result, errors)
 
 
-def _header_positions(header, columns, errors) -> dict[str, int | None]:
+def _header_positions(header, columns, errors, header_row: int) -> dict[str, int | None]:
     names = [str(h).strip().lower() if h is not None else "" for h in header]
     positions: dict[str, int | None] = {}
     for column in columns:
         accepted = {str(h).strip().lower() for h in column.headers}
         found = [i for i, name in enumerate(names) if name in accepted]
         if not found and column.required:
-            errors.append(CellError(1, column.label, _("This column is missing from the header row.")))
+            errors.append(
+                CellError(header_row, column.label, _("This column is missing from the header row."))
+            )
         positions[column.key] = found[0] if found else None
     return positions
 
@@ -395,9 +431,14 @@ def _convert_cell(number: int, column: InputColumn, cell, errors: list[CellError
             )
         return value
     try:
+        if column.date_formats:
+            return _convert_date(cell, column.date_formats)
         return _CONVERTERS[column.kind](cell)
     except (ValueError, TypeError, ArithmeticError):
         hint = _(_KIND_HINTS[column.kind])
+        if column.date_formats:
+            shown = column.date_formats[0].replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
+            hint = _("a date, %(format)s") % {"format": shown}
         errors.append(
             CellError(number, column.label, _("%(value)r is not %(hint)s.") % {"value": cell, "hint": hint})
         )

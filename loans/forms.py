@@ -8,15 +8,16 @@ from urllib.parse import urlencode
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DATE, PercentField, VNDField, cleaned_input
+from common.forms import DATE, PercentField, ServiceModelForm, VNDField, cleaned_input
 from common.text import LONG_TEXT_MAX
 from common.xlsx import validate_import_size
 from fund.forms import DocumentForm as DocumentForm  # a dossier's document is filed like a borrower's
 from fund.models import Borrower, User
 from fund.selectors import current_fund, offered_products, visible_borrowers
 from loans.dashboard import THIS_WEEK, TODAY, due_rows, dues_until
-from loans.models import Loan, LoanStatus, Repayment
+from loans.models import Loan, LoanContract, LoanStatus, Repayment, StatementLine, StatementMapping
 from loans.selectors.servicing import contracted_shares
+from loans.services.bank.mapping import FIELDS as MAPPING_FIELDS
 from loans.services.origination.applications import ApplicationTerms
 from loans.services.origination.contracts import ContractTerms
 from loans.services.servicing.repayments import RepaymentInput
@@ -320,3 +321,71 @@ class PayoffQuoteForm(forms.Form):
                 % {"date": f"{self.earliest:%d/%m/%Y}"}
             )
         return day
+
+
+# --- bank statements -------------------------------------------------------------------
+
+
+class StatementMappingForm(ServiceModelForm):
+    """Where the account's bank puts each figure: the column headers as the file has them."""
+
+    class Meta:
+        model = StatementMapping
+        fields = MAPPING_FIELDS
+
+
+class StatementImportForm(forms.Form):
+    file = forms.FileField(label=_("Statement file (.xlsx or .csv)"), validators=[validate_import_size])
+
+
+class StatementLinesForm(forms.Form):
+    """Which lines the page lists: by status and booking date."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All")), *StatementLine.Status.choices], required=False
+    )
+    first = forms.DateField(label=_("Booked from"), required=False, widget=DATE)
+    last = forms.DateField(label=_("Booked up to"), required=False, widget=DATE)
+
+
+class PeriodForm(forms.Form):
+    first_date = forms.DateField(label=_("From"), widget=DATE)
+    last_date = forms.DateField(label=_("To"), widget=DATE)
+
+
+class LineRepaymentForm(forms.Form):
+    """The loan an unmatched credit repays (its contract number), the rest from the line."""
+
+    contract = forms.CharField(label=_("Contract number"), max_length=64)
+    household = forms.CharField(
+        label=_("Household ID number"),
+        max_length=20,
+        required=False,
+        help_text=_("Only for a household group's loan: the household that repays."),
+    )
+    prepayment_mode = forms.ChoiceField(
+        label=_("A prepayment"),
+        choices=Repayment.PrepaymentMode.choices,
+        initial=Repayment.PrepaymentMode.LOWER_INSTALLMENTS,
+    )
+
+    service_error_labels = {"share": _("Household ID number")}
+
+    def clean(self):
+        data = super().clean()
+        number = (data.get("contract") or "").strip()
+        contract = (
+            LoanContract.objects.select_related("loan").filter(number=number).first() if number else None
+        )
+        if number and contract is None:
+            self.add_error("contract", _("No loan has this contract number."))
+            return data
+        if contract is None:
+            return data
+        data["loan"], data["share"] = contract.loan, None
+        household = (data.get("household") or "").strip()
+        if household:
+            data["share"] = contract.loan.member_shares.filter(member__id_number=household).first()
+            if data["share"] is None:
+                self.add_error("household", _("Give the ID number of a household of this group loan."))
+        return data

@@ -30,6 +30,7 @@ ROLE_PERMISSIONS = {
         "loans.reverse_repayment",
         "loans.view_reports",
         "loans.view_loantransaction",  # the sub-ledger against the GL
+        "loans.reconcile_bank",
     ],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [

@@ -2,6 +2,7 @@ from django.urls import path
 
 from loans.views import (
     applications,
+    bank,
     close_runs,
     closing,
     contracts,
@@ -53,6 +54,15 @@ urlpatterns = [
     path("repayments/<int:pk>/reverse/", repayments.repayment_reverse, name="repayment_reverse"),
     path("repayments/import/", imports.repayment_import, name="repayment_import"),
     path("repayments/import/template.xlsx", imports.import_template, name="import_template"),
+    path("bank/", bank.bank_accounts, name="bank_accounts"),
+    path("bank/<str:code>/", bank.bank_lines, name="bank_lines"),
+    path("bank/<str:code>/layout/", bank.bank_mapping, name="bank_mapping"),
+    path("bank/<str:code>/import/", bank.bank_import, name="bank_import"),
+    path("bank/<str:code>/match/", bank.bank_match_again, name="bank_match_again"),
+    path("bank/lines/<int:pk>/confirm/", bank.line_confirm, name="bank_line_confirm"),
+    path("bank/lines/<int:pk>/reject/", bank.line_reject, name="bank_line_reject"),
+    path("bank/lines/<int:pk>/repayment/", bank.line_repayment, name="bank_line_repayment"),
+    path("bank/periods/<int:pk>/reopen/", bank.period_reopen, name="bank_period_reopen"),
     path("reconciliation/", reconciliation.reconciliation_page, name="reconciliation"),
     path("reconciliation.xlsx", reconciliation.reconciliation_export, name="reconciliation_export"),
     path("reconciliation/<str:code>/", reconciliation.reconciliation_account, name="reconciliation_account"),

@@ -1,6 +1,7 @@
 """The loan from application to closure: dossier, history, collateral, contract, schedule, money."""
 
 from loans.models.balances import LoanBalance
+from loans.models.bank import BankStatement, ReconciledPeriod, StatementLine, StatementMapping
 from loans.models.closing import (
     ClassificationReport,
     CloseChunk,
@@ -15,6 +16,7 @@ from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, Lo
 from loans.models.money import Disbursement, DisbursementShare, LoanTransaction, Repayment, RepaymentImport
 
 __all__ = [
+    "BankStatement",
     "ClassificationReport",
     "CloseChunk",
     "CloseFailure",
@@ -33,7 +35,10 @@ __all__ = [
     "LoanStatus",
     "LoanTransaction",
     "Repayment",
+    "ReconciledPeriod",
     "RepaymentImport",
     "ScheduleRow",
     "ScheduleVersion",
+    "StatementLine",
+    "StatementMapping",
 ]

@@ -111,9 +111,14 @@ def _input_errors(
     return errors
 
 
-def record_repayment(*, actor, loan: Loan, entry: RepaymentInput, batch=None) -> Repayment:
-    """Record, allocate and post a repayment. Entering the same one again returns it unchanged."""
-    require_permission(actor, "loans.add_repayment")
+def record_repayment(
+    *, actor, loan: Loan, entry: RepaymentInput, batch=None, permission: str = "loans.add_repayment"
+) -> Repayment:
+    """Record, allocate and post a repayment. Entering the same one again returns it unchanged.
+
+    `permission` allows the actor: an officer's entry, or an accountant's repayment found on the
+    bank statement (`loans.services.bank.matching`)."""
+    require_permission(actor, permission)
     key = entry.idempotency_key or input_key(loan, entry)
     with transaction.atomic():
         locked = lock_loan(loan.pk)

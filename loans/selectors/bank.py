@@ -1,0 +1,137 @@
+"""Reads for the bank reconciliation: the fund's bank accounts, their statement lines, and the
+repayments, tranches and capital receipts a line could be."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Max, QuerySet
+from django.shortcuts import get_object_or_404
+
+from fund.models import CapitalReceipt
+from fund.selectors import current_fund
+from ledger.models import Account
+from loans.domain.bank_matching import Candidate
+from loans.models import (
+    Disbursement,
+    LoanContract,
+    LoanStatus,
+    ReconciledPeriod,
+    Repayment,
+    StatementLine,
+    StatementMapping,
+)
+
+BANK_PREFIX = "112"  # cash at bank (tiền gửi ngân hàng) in the chart of Circular 200
+_WORD = re.compile(r"[\w./-]{4,64}")  # a contract number as a description quotes it
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account: Account
+    mapping: StatementMapping | None
+    counts: dict  # status -> lines
+    last_date: date | None
+
+
+def account_summaries() -> list[AccountSummary]:
+    accounts = list(current_fund().lending_accounts.filter(code__startswith=BANK_PREFIX).order_by("code"))
+    mappings = {m.account_id: m for m in StatementMapping.objects.filter(account__in=accounts)}
+    counts: dict = {}
+    for row in (
+        StatementLine.objects.filter(account__in=accounts)
+        .values("account_id", "status")
+        .annotate(n=Count("id"))
+    ):
+        counts.setdefault(row["account_id"], {})[row["status"]] = row["n"]
+    last = dict(
+        StatementLine.objects.filter(account__in=accounts)
+        .values("account_id")
+        .annotate(last=Max("booking_date"))
+        .values_list("account_id", "last")
+    )
+    return [AccountSummary(a, mappings.get(a.pk), counts.get(a.pk, {}), last.get(a.pk)) for a in accounts]
+
+
+def get_bank_account(code: str) -> Account:
+    """One of the fund's bank accounts by its code (404 for any other)."""
+    return get_object_or_404(current_fund().lending_accounts.filter(code__startswith=BANK_PREFIX), code=code)
+
+
+def statement_lines(
+    *, account: Account, status: str = "", first: date | None = None, last: date | None = None
+):
+    lines = StatementLine.objects.filter(account=account).select_related(
+        "repayment__loan__contract", "disbursement__loan__contract", "capital_receipt__source", "matched_by"
+    )
+    if status:
+        lines = lines.filter(status=status)
+    if first:
+        lines = lines.filter(booking_date__gte=first)
+    if last:
+        lines = lines.filter(booking_date__lte=last)
+    return lines.order_by("booking_date", "pk")
+
+
+def reconciled_periods(account: Account) -> QuerySet[ReconciledPeriod]:
+    return ReconciledPeriod.objects.filter(account=account).select_related("reconciled_by", "reopened_by")
+
+
+def closing_period(account: Account, day: date) -> ReconciledPeriod | None:
+    """The reconciled (not reopened) period of the account that holds `day`, if any."""
+    return ReconciledPeriod.objects.filter(
+        account=account, reopened_at__isnull=True, first_date__lte=day, last_date__gte=day
+    ).first()
+
+
+def candidates(*, account: Account, first: date, last: date, window: int) -> list[Candidate]:
+    """The account's transactions with a value date from `first` to `last` (widened by the
+    window) that no statement line points at yet."""
+    span = {"value_date__range": (first - timedelta(days=window), last + timedelta(days=window))}
+    found = []
+    for repayment in Repayment.objects.filter(
+        account=account, status=Repayment.Status.POSTED, statement_line__isnull=True, **span
+    ).select_related("loan__contract"):
+        found.append(_candidate("repayment", repayment, True, repayment.reference))
+    for tranche in Disbursement.objects.filter(
+        account=account, status=Disbursement.Status.AUTHORIZED, statement_line__isnull=True, **span
+    ).select_related("loan__contract"):
+        found.append(_candidate("disbursement", tranche, False))
+    for receipt in CapitalReceipt.objects.filter(account=account, statement_line__isnull=True, **span):
+        found.append(
+            Candidate.of(
+                kind="capital_receipt",
+                pk=receipt.pk,
+                credit=True,
+                value_date=receipt.value_date,
+                amount=receipt.amount.amount,
+                references=[receipt.memo],
+            )
+        )
+    return found
+
+
+def _candidate(kind: str, event, credit: bool, *references: str) -> Candidate:
+    loan = event.loan
+    contract = getattr(loan, "contract", None)
+    return Candidate.of(
+        kind=kind,
+        pk=event.pk,
+        credit=credit,
+        value_date=event.value_date,
+        amount=event.amount.amount,
+        references=[loan.reference, contract.number if contract else "", *references],
+    )
+
+
+def cited_contract(line: StatementLine) -> LoanContract | None:
+    """The contract of an active loan whose number the line's description or reference quotes
+    (as written, or with the đ a bank's text drops), if one does."""
+    words = set(_WORD.findall(f"{line.description} {line.reference}"))
+    words |= {word.replace("HD", "HĐ", 1) for word in words if word.upper().startswith("HD")}
+    return (
+        LoanContract.objects.filter(number__in=words, loan__status=LoanStatus.ACTIVE)
+        .select_related("loan")
+        .order_by("pk")
+        .first()
+    )

@@ -1,0 +1,425 @@
+"""Bank statements: importing them (all lines or none, never a line twice), matching each line to
+the repayments, tranches and capital receipts of its account, and reconciling a period."""
+
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fund.models import CapitalReceipt, CapitalSource
+from fund.services.capital import record_capital_receipt
+from ledger.models import Account, JournalLine
+from ledger.selectors import accounts_total
+from loans.domain.bank_matching import EXACT, Candidate, LineFacts, assign
+from loans.models import BankStatement, ReconciledPeriod, Repayment, StatementLine
+from loans.selectors.reconciliation import reconciliation
+from loans.services.bank.importing import import_statement
+from loans.services.bank.mapping import save_mapping
+from loans.services.bank.matching import confirm_match, match_again, record_line_repayment, reject_match
+from loans.services.bank.reconciling import reconcile_period, reopen_period
+from tests.common.test_xlsx import upload
+from tests.loans.conftest import START, move_to, repay
+
+HEADER = ["Ngày GD", "Ngày hiệu lực", "Nội dung", "Số tham chiếu", "Ghi có", "Ghi nợ", "Số dư"]
+LAYOUT = {
+    "header_row": 2,
+    "date_format": "%d/%m/%Y",
+    "booking_date_column": "Ngày GD",
+    "value_date_column": "Ngày hiệu lực",
+    "description_column": "Nội dung",
+    "reference_column": "Số tham chiếu",
+    "credit_column": "Ghi có",
+    "debit_column": "Ghi nợ",
+    "amount_column": "",
+    "balance_column": "Số dư",
+    "match_days": 3,
+}
+PAID = START + dt.timedelta(days=10)  # 25/01/2026
+
+
+def day(offset: int) -> str:
+    return f"{START + dt.timedelta(days=offset):%d/%m/%Y}"
+
+
+def statement(*rows, header=HEADER) -> io.BytesIO:
+    """A bank's .xlsx: a title line, the header on row 2, then `rows`."""
+    return upload([["SAO KÊ TÀI KHOẢN 0123456789"], header, *rows])
+
+
+def credit(offset, amount, text, reference="FT001"):
+    return [day(offset), day(offset), text, reference, amount, None, None]
+
+
+def debit(offset, amount, text, reference="FT002"):
+    return [day(offset), day(offset), text, reference, None, amount, None]
+
+
+@pytest.fixture
+def layout(staff, bank):
+    return save_mapping(actor=staff["accountant"], account=bank, fields=LAYOUT)
+
+
+@pytest.fixture
+def paid(loan, staff):
+    """A repayment of 5 000 000 into the bank on PAID; the business date a month after START."""
+    repayment = repay(loan, staff, PAID, D(5_000_000))
+    move_to(START + dt.timedelta(days=30))
+    return repayment
+
+
+def load(staff, bank, *rows, name="saoke.xlsx"):
+    return import_statement(actor=staff["accountant"], account=bank, file=statement(*rows), file_name=name)
+
+
+def test_exact_match_by_amount_date_and_contract_number(loan, paid, staff, bank, layout):
+    tranche = loan.disbursements.get()
+    report = load(
+        staff,
+        bank,
+        debit(0, int(tranche.amount.amount), f"GIAI NGAN HD-01/2026 {loan.borrower.name}"),
+        # The bank dropped the đ and the punctuation; its value date is a day after the repayment's.
+        credit(11, "5.000.000,00", "HTX TRA NO HD 01 2026", "FT26011"),
+    )
+    assert report.ok, report.errors
+    assert report.added == 2 and report.counts == {"matched": 2}
+    lines = {line.direction: line for line in StatementLine.objects.all()}
+    assert lines["credit"].repayment == paid and lines["credit"].status == StatementLine.Status.MATCHED
+    assert lines["credit"].matched_at is not None and lines["credit"].matched_by is None  # automatic
+    assert lines["debit"].disbursement == tranche
+    assert lines["credit"].value_date == PAID + dt.timedelta(days=1)
+
+
+def test_capital_receipt_matched_by_its_memo(fund, staff, bank, layout):
+    source = CapitalSource.objects.create(
+        fund=fund, kind="state_budget", name="Ngân sách tỉnh", account=Account.objects.get(code="41111")
+    )
+    receipt = record_capital_receipt(
+        actor=staff["accountant"],
+        source=source,
+        amount=D(200_000_000),
+        account=bank,
+        value_date=START,
+        memo="QĐ 123/UBND",
+    )
+    report = load(staff, bank, credit(1, 200_000_000, "KBNN CHUYEN VON QD 123 UBND"))
+    assert report.counts == {"matched": 1}
+    assert CapitalReceipt.objects.get().statement_line.status == StatementLine.Status.MATCHED
+    assert StatementLine.objects.get().capital_receipt == receipt
+
+
+def test_same_amount_without_reference_is_suggested_then_confirmed(paid, staff, bank, layout):
+    report = load(staff, bank, credit(12, 5_000_000, "NOP TIEN"))
+    assert report.counts == {"suggested": 1}
+    line = StatementLine.objects.get()
+    assert line.repayment == paid
+    confirmed = confirm_match(actor=staff["accountant"], line=line)
+    assert confirmed.status == StatementLine.Status.MATCHED
+    assert confirmed.matched_by == staff["accountant"]
+    with pytest.raises(ValidationError, match="matched now"):
+        confirm_match(actor=staff["accountant"], line=line)
+
+
+def test_reference_with_another_amount_is_suggested_and_can_be_rejected(paid, staff, bank, layout):
+    load(staff, bank, credit(10, 4_900_000, "TRA NO HD-01/2026"))
+    line = StatementLine.objects.get()
+    assert (line.status, line.repayment) == (StatementLine.Status.SUGGESTED, paid)
+    reject_match(actor=staff["accountant"], line=line)
+    line.refresh_from_db()
+    assert line.status == StatementLine.Status.UNMATCHED and line.repayment is None
+    assert not StatementLine.objects.filter(repayment=paid).exists()  # the repayment is free again
+
+
+def test_outside_the_window_or_another_amount_stays_unmatched(paid, staff, bank, layout):
+    report = load(
+        staff,
+        bank,
+        credit(14, 5_000_000, "TRA NO HD-01/2026"),  # 4 days after the repayment: the window is 3
+        credit(10, 7_000_000, "NOP TIEN"),
+        debit(10, 5_000_000, "HD-01/2026"),  # money out is never a repayment
+    )
+    assert report.counts == {"unmatched": 3}
+    assert not StatementLine.objects.exclude(repayment=None).exists()
+
+
+def test_the_window_is_the_accounts_setting(paid, staff, bank, layout):
+    save_mapping(actor=staff["accountant"], account=bank, fields={**LAYOUT, "match_days": 5})
+    report = load(staff, bank, credit(14, 5_000_000, "TRA NO HD-01/2026"))
+    assert report.counts == {"matched": 1}
+
+
+def test_the_same_statement_imported_twice_adds_nothing(paid, staff, bank, layout):
+    rows = [credit(11, 5_000_000, "HD-01/2026"), credit(12, 100_000, "PHI"), credit(12, 100_000, "PHI")]
+    first = load(staff, bank, *rows)
+    assert first.added == 3  # two identical lines are two lines
+    again = load(staff, bank, *rows)
+    assert again.ok and again.added == 0 and again.skipped == 3 and again.statement is None
+    assert StatementLine.objects.count() == 3 and BankStatement.objects.count() == 1
+    # A longer statement of the same month repeats them and adds only what is new.
+    longer = load(staff, bank, *rows, credit(12, 100_000, "PHI"), credit(13, 250_000, "LAI"))
+    assert (longer.added, longer.skipped) == (2, 3)
+    assert StatementLine.objects.count() == 5
+
+
+def test_a_signed_amount_csv_with_semicolons(paid, staff, bank):
+    fields = {**LAYOUT, "header_row": 1, "credit_column": "", "debit_column": "", "amount_column": "Số tiền"}
+    save_mapping(actor=staff["accountant"], account=bank, fields={**fields, "date_format": "%Y-%m-%d"})
+    text = "Ngày GD;Ngày hiệu lực;Nội dung;Số tham chiếu;Số tiền;Số dư\n"
+    text += "2026-01-26;2026-01-25;TRA NO HD-01/2026;FT1;5.000.000;9.000.000\n"
+    text += "2026-01-27;;PHI QUAN LY;FT2;-11.000;8.989.000\n"
+    report = import_statement(
+        actor=staff["accountant"], account=bank, file=io.BytesIO(text.encode()), file_name="sk.CSV"
+    )
+    assert report.ok, report.errors
+    utf16 = import_statement(
+        actor=staff["accountant"], account=bank, file=io.BytesIO(text.encode("utf-16")), file_name="sk.csv"
+    )
+    assert [e.message for e in utf16.errors] == ["Save the CSV file as UTF-8 text."]
+    lines = list(StatementLine.objects.order_by("booking_date"))
+    assert [(line.direction, line.amount.amount) for line in lines] == [
+        ("credit", 5_000_000),
+        ("debit", 11_000),
+    ]
+    assert lines[0].repayment == paid and lines[1].value_date == dt.date(2026, 1, 27)
+    assert lines[0].balance == 9_000_000
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "expected"),
+    [
+        ([credit(11, 5_000_000, "X")], ["Ngày", *HEADER[1:]], [(2, "Ngày GD", "missing")]),
+        (
+            [credit(11, 5_000_000, "X"), ["31/02/2026", day(1), "Y", "", 1, None, None]],
+            HEADER,
+            [(4, "Ngày GD", "dd/mm/yyyy")],
+        ),
+        (
+            [[day(1), day(1), "Z", "", 1_000, 2_000, None], [day(1), day(1), "Z", "", "1.000,5", None, None]],
+            HEADER,
+            [(3, "Ghi có", "money in or money out"), (4, "Ghi có", "whole đồng")],
+        ),
+    ],
+)
+def test_a_bad_file_says_row_by_row_and_keeps_nothing(paid, staff, bank, layout, rows, header, expected):
+    report = import_statement(
+        actor=staff["accountant"], account=bank, file=statement(*rows, header=header), file_name="x.xlsx"
+    )
+    assert not report.ok
+    assert [(e.row, e.column) for e in report.errors] == [(row, column) for row, column, _m in expected]
+    for error, (_row, _column, words) in zip(report.errors, expected, strict=True):
+        assert words in error.message
+    assert not StatementLine.objects.exists() and not BankStatement.objects.exists()
+
+
+def test_too_many_rows_is_refused_before_reading(staff, bank, layout, settings):
+    settings.IMPORT_MAX_ROWS = 2
+    report = load(staff, bank, *[credit(1, 1_000 + i, "X") for i in range(3)])
+    assert [e.column for e in report.errors] == ["rows"] and "at most 2" in report.errors[0].message
+    assert not StatementLine.objects.exists()
+
+
+def test_a_repayment_recorded_from_an_unmatched_credit(loan, staff, bank, layout, client):
+    move_to(START + dt.timedelta(days=30))
+    load(staff, bank, credit(20, "3.000.000", "HTX TRA NO HĐ-01/2026", "FT777"))
+    line = StatementLine.objects.get()
+    assert line.status == StatementLine.Status.UNMATCHED
+    before = accounts_total(codes=["11211"], as_of=START + dt.timedelta(days=30))
+    client.force_login(staff["accountant"])
+    url = reverse("loans:bank_line_repayment", args=[line.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["form"].initial["contract"] == loan.contract.number
+    response = client.post(url, {"contract": loan.contract.number, "prepayment_mode": "lower_installments"})
+    assert response.status_code == 302, response.context["form"].errors
+    repayment = Repayment.objects.get()
+    assert (repayment.loan, repayment.amount.amount, repayment.value_date) == (
+        loan,
+        3_000_000,
+        line.value_date,
+    )
+    assert (repayment.account.code, repayment.channel, repayment.reference) == (
+        "11211",
+        "bank_transfer",
+        "FT777",
+    )
+    line.refresh_from_db()
+    assert line.repayment == repayment and line.status == StatementLine.Status.MATCHED
+    assert line.matched_by == staff["accountant"]
+    # Posted like any repayment: the bank holds the money and the books still agree.
+    assert accounts_total(codes=["11211"], as_of=START + dt.timedelta(days=30)) == before + 3_000_000
+    entry_lines = JournalLine.objects.filter(entry=repayment.transactions.get().journal_entry)
+    debits, credits = (sum(getattr(x, side).amount for x in entry_lines) for side in ("debit", "credit"))
+    assert debits == credits == 3_000_000
+    assert not any(row.difference for row in reconciliation(as_of=START + dt.timedelta(days=30)))
+    # The line is matched now: it cannot be recorded again.
+    with pytest.raises(ValidationError):
+        record_line_repayment(actor=staff["accountant"], line=line, loan=loan)
+    assert Repayment.objects.count() == 1
+
+
+def test_a_debit_or_a_line_dated_after_the_business_date_is_not_recorded(loan, staff, bank, layout):
+    move_to(START + dt.timedelta(days=5))
+    load(staff, bank, credit(9, 3_000_000, "HD-01/2026"), debit(8, 3_000_000, "HD-01/2026"))
+    later, out = StatementLine.objects.order_by("-booking_date")
+    with pytest.raises(ValidationError) as refused:
+        record_line_repayment(actor=staff["accountant"], line=later, loan=loan)
+    assert "value_date" in refused.value.message_dict
+    with pytest.raises(ValidationError, match="Only money in"):
+        record_line_repayment(actor=staff["accountant"], line=out, loan=loan)
+    assert not Repayment.objects.exists()
+    assert StatementLine.objects.filter(status="unmatched").count() == 2
+
+
+def test_match_again_finds_a_repayment_entered_after_the_import(loan, staff, bank, layout):
+    move_to(START + dt.timedelta(days=30))
+    load(staff, bank, credit(11, 5_000_000, "HD-01/2026"))
+    repayment = repay(loan, staff, PAID, D(5_000_000))
+    assert match_again(actor=staff["accountant"], account=bank) == 1
+    assert StatementLine.objects.get().repayment == repayment
+
+
+def test_a_period_is_reconciled_only_when_every_line_is_matched(paid, staff, bank, layout):
+    load(staff, bank, credit(11, 5_000_000, "NOP TIEN"), credit(12, 10_000, "LAI"))
+    first, last = START, START + dt.timedelta(days=20)
+    accountant = staff["accountant"]
+    with pytest.raises(ValidationError) as refused:
+        reconcile_period(actor=accountant, account=bank, first_date=first, last_date=last)
+    message = " ".join(refused.value.messages)
+    assert "1 line is unmatched" in message and "1 suggestion is not confirmed" in message
+    assert "27/01/2026 10.000" in message.replace("\xa0", " ") or "27/01/2026 10,000" in message
+    suggested, unmatched = StatementLine.objects.order_by("booking_date")
+    confirm_match(actor=accountant, line=suggested)
+    unmatched_repayment = repay(paid.loan, staff, START + dt.timedelta(days=12), D(10_000))
+    assert match_again(actor=accountant, account=bank) == 1
+    confirm_match(actor=accountant, line=StatementLine.objects.get(pk=unmatched.pk))
+    assert StatementLine.objects.get(pk=unmatched.pk).repayment == unmatched_repayment
+    period = reconcile_period(actor=accountant, account=bank, first_date=first, last_date=last)
+    assert (period.reconciled_by, period.reopened_at) == (accountant, None)
+    # Its lines are frozen, and a new line in it is refused, until an accountant reopens it.
+    with pytest.raises(ValidationError, match="reconciled"):
+        reject_match(actor=accountant, line=suggested)
+    report = load(staff, bank, credit(11, 5_000_000, "NOP TIEN"), credit(15, 1, "X"))
+    assert [e.row for e in report.errors] == [4] and StatementLine.objects.count() == 2
+    with pytest.raises(ValidationError, match="overlaps"):
+        reconcile_period(
+            actor=accountant, account=bank, first_date=PAID, last_date=PAID + dt.timedelta(days=60)
+        )
+    with pytest.raises(ValidationError):
+        reopen_period(actor=accountant, period=period, reason=" ")
+    reopen_period(actor=accountant, period=period, reason="Sai sao kê")
+    period.refresh_from_db()
+    assert period.reopened_by == accountant and period.reopen_reason == "Sai sao kê"
+    reject_match(actor=accountant, line=suggested)
+
+
+def test_a_transaction_is_matched_to_one_line_at_most(paid, staff, bank, layout):
+    load(staff, bank, credit(11, 5_000_000, "HD-01/2026"), credit(11, 5_000_000, "HD-01/2026 lan 2"))
+    assert StatementLine.objects.filter(repayment=paid).count() == 1
+    other = StatementLine.objects.get(repayment=None)
+    other.status, other.repayment = StatementLine.Status.SUGGESTED, paid
+    with pytest.raises(IntegrityError), transaction.atomic():
+        other.save()
+
+
+def test_officers_cannot_see_or_use_the_bank_pages(staff, bank, layout, client):
+    client.force_login(staff["officer"])
+    for url in (
+        reverse("loans:bank_accounts"),
+        reverse("loans:bank_lines", args=["11211"]),
+        reverse("loans:bank_import", args=["11211"]),
+        reverse("loans:bank_mapping", args=["11211"]),
+    ):
+        assert client.get(url).status_code == 403
+    with pytest.raises(PermissionDenied):
+        load(staff | {"accountant": staff["officer"]}, bank, credit(1, 1, "X"))
+    assert "loans:bank_accounts" not in client.get(reverse("loans:applications")).content.decode()
+
+
+def test_the_accountants_pages(paid, staff, bank, client):
+    client.force_login(staff["accountant"])
+    assert client.get(reverse("loans:bank_import", args=["11211"])).status_code == 302  # no layout yet
+    response = client.post(reverse("loans:bank_mapping", args=["11211"]), {**LAYOUT, "debit_column": ""})
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["credit_column"]
+    assert client.post(reverse("loans:bank_mapping", args=["11211"]), LAYOUT).status_code == 302
+    file = statement(credit(11, 5_000_000, "NOP TIEN"))
+    file.name = "saoke.xlsx"
+    response = client.post(reverse("loans:bank_import", args=["11211"]), {"file": file})
+    assert response.status_code == 200 and response.context["report"].counts == {"suggested": 1}
+    page = client.get(reverse("loans:bank_lines", args=["11211"]), {"status": "suggested"})
+    assert page.status_code == 200 and list(page.context["lines"]) == list(StatementLine.objects.all())
+    line = StatementLine.objects.get()
+    assert client.post(reverse("loans:bank_line_confirm", args=[line.pk])).status_code == 302
+    response = client.post(
+        reverse("loans:bank_lines", args=["11211"]), {"first_date": "2026-01-01", "last_date": "2026-01-31"}
+    )
+    assert response.status_code == 302
+    assert ReconciledPeriod.objects.get().reconciled_by == staff["accountant"]
+    accounts = client.get(reverse("loans:bank_accounts"))
+    assert accounts.status_code == 200 and accounts.context["summaries"][0].counts == {"matched": 1}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.integers(0, 10), st.sampled_from([100, 200, 300]), st.booleans()),
+        max_size=8,
+    ),
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.integers(0, 10),
+            st.sampled_from([100, 200, 300]),
+            st.sampled_from(["AB12", "CD34"]),
+        ),
+        max_size=8,
+    ),
+    st.integers(0, 3),
+)
+def test_each_transaction_goes_to_one_line_and_exact_means_exact(lines, events, window):
+    candidates = [
+        Candidate.of(
+            kind="repayment",
+            pk=i,
+            credit=c,
+            value_date=START + dt.timedelta(days=d),
+            amount=D(a),
+            references=[r],
+        )
+        for i, (c, d, a, r) in enumerate(events)
+    ]
+    facts = [
+        LineFacts(
+            key=i,
+            credit=c,
+            value_date=START + dt.timedelta(days=d),
+            amount=D(a),
+            text="AB-12" if cites else "",
+        )
+        for i, (c, d, a, cites) in enumerate(lines)
+    ]
+    found = assign(facts, candidates, window=window)
+    taken = [(c.kind, c.pk) for _status, c in found.values()]
+    assert len(taken) == len(set(taken))
+    for key, (status, candidate) in found.items():
+        line = facts[key]
+        assert line.credit == candidate.credit
+        assert abs((line.value_date - candidate.value_date).days) <= window
+        if status == EXACT:
+            assert line.amount == candidate.amount and line.cites(candidate)
+        else:
+            assert line.amount == candidate.amount or line.cites(candidate)
+    # A line left unmatched had no free candidate of its direction in the window with its amount.
+    free = {(c.kind, c.pk) for c in candidates} - set(taken)
+    for line in facts:
+        if line.key not in found:
+            assert not any(
+                (c.kind, c.pk) in free
+                and c.credit == line.credit
+                and abs((line.value_date - c.value_date).days) <= window
+                and (c.amount == line.amount or line.cites(c))
+                for c in candidates
+            )
