@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 CENT = Decimal("0.01")  # of the charts' units
-PLOT = 100  # the plot's width (bars: the longest bar's length; columns and lines: the width)
-HEIGHT = 50  # columns and lines: the plot's height
-LABEL = 20  # bars: the labels' width on the left; columns and lines: the scale's
+PLOT = 100  # the plot's width (bars: the longest bar's length; by category: the width)
+HEIGHT = 50  # by category: the plot's height
+LABEL = 20  # bars: the labels' width on the left; by category: the scale's
 ROW, BAR = 10, 6  # bars: a row's height and its bar's
-FOOT = 8  # columns and lines: the categories' labels under the plot
+FOOT = 8  # by category: the categories' labels under the plot
 FONT = 3
 
 
@@ -43,6 +43,12 @@ def _scale(values) -> Decimal:
     return max((value for value in values if value is not None), default=0) or Decimal(1)
 
 
+def _fit(label: str, width: int) -> str:
+    """The label cut to what `width` units hold (the table beside the chart has it whole)."""
+    most = width * 2 // FONT
+    return label if len(label) <= most else f"{label[: most - 1]}…"
+
+
 def _units(value) -> Decimal:
     return Decimal(value).quantize(CENT)
 
@@ -61,91 +67,63 @@ def stacked_bars(
     chart = Chart(title, series, Decimal(label_width + PLOT), Decimal(len(rows) * ROW))
     for number, (label, values) in enumerate(rows):
         top, x = number * ROW, Decimal(label_width)
-        chart.texts.append({"x": 0, "y": top + 7, "text": label, "anchor": "start"})
+        chart.texts.append({"x": 0, "y": top + 7, "text": _fit(label, label_width), "anchor": "start"})
         for one, value in zip(series, values, strict=True):
             width = _units(value * PLOT / widest)
-            chart.rects.append(
-                {
-                    "x": x,
-                    "y": top + 2,
-                    "width": width,
-                    "height": BAR,
-                    "series": one.name,
-                    "title": format(value),
-                }
-            )
+            chart.rects.append(_rect(x, top + 2, width, BAR, one, format(value)))
             x += width
     return chart
 
 
-def _frame(title, series, categories, top_value, format) -> tuple[Chart, Decimal]:
-    """A chart with room for the scale on the left and the categories under the plot; the
-    width of one category's slot."""
+def by_category(
+    title: str,
+    series: Sequence[Series],
+    categories: Sequence[str],
+    values: Sequence[Sequence[Decimal]],
+    *,
+    lines: bool = False,
+    format: Callable[[Decimal], str] = str,
+) -> Chart:
+    """The categories along the bottom (`values[i]`: category i's value of each series), the
+    scale on the left from 0 to the highest: a column per category with its series stacked from
+    the bottom, or (`lines`) a line per series through its values."""
+    tops = [max(column, default=0) if lines else sum(column, Decimal(0)) for column in values]
+    highest = _scale(tops)
     chart = Chart(title, series, Decimal(LABEL + PLOT), Decimal(HEIGHT + FOOT))
     slot = Decimal(PLOT) / max(len(categories), 1)
-    chart.texts.append({"x": LABEL - 1, "y": FONT, "text": format(top_value), "anchor": "end"})
+    chart.texts.append({"x": LABEL - 1, "y": FONT, "text": format(highest), "anchor": "end"})
     chart.texts.append({"x": LABEL - 1, "y": HEIGHT, "text": format(Decimal(0)), "anchor": "end"})
     for number, category in enumerate(categories):
         middle = _units(LABEL + slot * number + slot / 2)
         chart.texts.append({"x": middle, "y": HEIGHT + FONT + 2, "text": category, "anchor": "middle"})
-    return chart, slot
-
-
-def stacked_columns(
-    title: str,
-    series: Sequence[Series],
-    categories: Sequence[str],
-    values: Sequence[Sequence[Decimal]],
-    *,
-    format: Callable[[Decimal], str] = str,
-) -> Chart:
-    """A column per category (`values[i]`: its series' values, stacked from the bottom), the
-    highest `HEIGHT` units high."""
-    highest = _scale(sum(column, Decimal(0)) for column in values)
-    chart, slot = _frame(title, series, categories, highest, format)
-    for number, column in enumerate(values):
-        x, bottom = _units(LABEL + slot * number + slot / 10), Decimal(HEIGHT)
-        for one, value in zip(series, column, strict=True):
-            height = _units(value * HEIGHT / highest)
-            bottom -= height
-            chart.rects.append(
-                {
-                    "x": x,
-                    "y": bottom,
-                    "width": _units(slot * 8 / 10),
-                    "height": height,
-                    "series": one.name,
-                    "title": f"{categories[number]}: {format(value)}",
-                }
-            )
+    if lines:
+        _lines(chart, categories, values, slot, highest, format)
+    else:
+        _columns(chart, categories, values, slot, highest, format)
     return chart
 
 
-def lines(
-    title: str,
-    series: Sequence[Series],
-    categories: Sequence[str],
-    values: Sequence[Sequence[Decimal]],
-    *,
-    format: Callable[[Decimal], str] = str,
-) -> Chart:
-    """A line per series through its value at each category (`values[i]`: category i's), from
-    0 at the bottom to the highest value at the top."""
-    highest = _scale(value for column in values for value in column)
-    chart, slot = _frame(title, series, categories, highest, format)
-    for index, one in enumerate(series):
+def _columns(chart: Chart, categories, values, slot: Decimal, highest: Decimal, format) -> None:
+    for number, column in enumerate(values):
+        x, bottom = _units(LABEL + slot * number + slot / 10), Decimal(HEIGHT)
+        for one, value in zip(chart.series, column, strict=True):
+            height = _units(value * HEIGHT / highest)
+            bottom -= height
+            title = f"{categories[number]}: {format(value)}"
+            chart.rects.append(_rect(x, bottom, _units(slot * 8 / 10), height, one, title))
+
+
+def _lines(chart: Chart, categories, values, slot: Decimal, highest: Decimal, format) -> None:
+    for index, one in enumerate(chart.series):
         points = []
         for number, column in enumerate(values):
             x = _units(LABEL + slot * number + slot / 2)
             y = _units(HEIGHT - column[index] * HEIGHT / highest)
             points.append(f"{x},{y}")
-            chart.dots.append(
-                {
-                    "x": x,
-                    "y": y,
-                    "series": one.name,
-                    "title": f"{categories[number]}: {format(column[index])}",
-                }
-            )
+            title = f"{categories[number]}: {format(column[index])}"
+            chart.dots.append({"x": x, "y": y, "series": one.name, "title": title})
         chart.lines.append({"series": one.name, "points": " ".join(points)})
-    return chart
+
+
+def _rect(x, y, width, height, series: Series, title: str) -> dict:
+    return {"x": x, "y": y, "width": width, "height": height, "series": series.name, "title": title}

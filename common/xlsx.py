@@ -59,6 +59,11 @@ class Column:
     total: bool = False
 
 
+def summed(*headers: str) -> list[Column]:
+    """Money columns, each summed in the totals row."""
+    return [Column(header, "money", total=True) for header in headers]
+
+
 @dataclass(frozen=True)
 class Chart:
     """A native chart of the table beside it: the first column names the categories, each of

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from common.xlsx import Column, InputColumn, Sheet
 from ledger.models import AccountType, Period
-from ledger.selectors import ChartRow, LedgerDetail, PeriodRow, PeriodTrialBalance, TrialBalance
+from ledger.selectors import ChartRow, LedgerDetail, PeriodTrialBalance, TrialBalance
 
 # --- the chart of accounts, out and back in ---------------------------------------
 
@@ -168,12 +168,8 @@ def period_trial_balance_sheets(balance: PeriodTrialBalance, *heading: str) -> l
     sheets = []
     for section in balance.sections:
         title = "Tài khoản ngoài bảng" if section.off_balance else "Bảng cân đối số phát sinh"
-        rows = [
-            [row.code, "    " * row.depth + row.name_vi, *(getattr(row, name) for name in PeriodRow.AMOUNTS)]
-            for row in section.rows
-        ]
-        totals = section.totals
-        rows.append(["Tổng cộng", "", *(totals[name] for name in PeriodRow.AMOUNTS)])
+        rows = [[row.code, "    " * row.depth + row.name_vi, *row.figures] for row in section.rows]
+        rows.append(["Tổng cộng", "", *section.totals.values()])
         sheets.append(
             Sheet(title=title, columns=_PERIOD_COLUMNS, rows=rows, preamble=[title, *heading, period])
         )

@@ -232,6 +232,11 @@ class PeriodRow(ChartRow):
 
     AMOUNTS = ("opening_debit", "opening_credit", "debits", "credits", "closing_debit", "closing_credit")
 
+    @property
+    def figures(self) -> tuple[Decimal, ...]:
+        """The `AMOUNTS`, in the layout's order."""
+        return tuple(getattr(self, name) for name in self.AMOUNTS)
+
 
 class PeriodSection(TrialBalanceSection):
     @property

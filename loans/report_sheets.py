@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Q
 from django.utils import translation
 
-from common.xlsx import Chart, Column, Sheet
+from common.xlsx import Chart, Column, Sheet, summed
 from fund.selectors import current_fund
 from ledger.reports import period_trial_balance_sheets
 from ledger.selectors import period_trial_balance
@@ -31,11 +31,7 @@ from loans.reports import TOTALS
 _BUCKET_COLUMNS = [
     Column("Số ngày quá hạn", width=16),
     Column("Số khoản vay", "integer", total=True),
-    Column("Gốc quá hạn", "money", total=True),
-    Column("Lãi quá hạn", "money", total=True),
-    Column("Lãi chậm trả", "money", total=True),
-    Column("Tổng nợ quá hạn", "money", total=True),
-    Column("Dư nợ gốc của các khoản vay", "money", total=True),
+    *summed("Gốc quá hạn", "Lãi quá hạn", "Lãi chậm trả", "Tổng nợ quá hạn", "Dư nợ gốc của các khoản vay"),
 ]
 _PAR_COLUMNS = [
     Column("Chỉ tiêu", width=34),
@@ -51,10 +47,7 @@ _ARREARS_COLUMNS = [
     Column("Điện thoại", width=14),
     Column("Cán bộ tín dụng", width=20),
     Column("Sản phẩm", width=22),
-    Column("Gốc quá hạn", "money", total=True),
-    Column("Lãi quá hạn", "money", total=True),
-    Column("Lãi chậm trả", "money", total=True),
-    Column("Tổng nợ quá hạn", "money", total=True),
+    *summed("Gốc quá hạn", "Lãi quá hạn", "Lãi chậm trả", "Tổng nợ quá hạn"),
     Column("Số ngày quá hạn", "integer"),
     Column("Nhóm nợ", "integer", width=9),
     Column("Ngày trả gần nhất", "date", width=14),
@@ -63,14 +56,16 @@ _ARREARS_COLUMNS = [
 _GROUP_COLUMNS = [
     Column("Nhóm nợ", width=12),
     Column("Số khoản vay", "integer", total=True),
-    Column("Dư nợ gốc", "money", total=True),
-    Column("Giá trị TSBĐ được khấu trừ", "money", total=True),
-    Column("Dự phòng cụ thể phải trích", "money", total=True),
-    Column("Dự phòng cụ thể đã trích", "money", total=True),
-    Column("Chênh lệch dự phòng cụ thể", "money", total=True),
-    Column("Dự phòng chung phải trích", "money", total=True),
-    Column("Dự phòng chung đã trích", "money", total=True),
-    Column("Chênh lệch dự phòng chung", "money", total=True),
+    *summed(
+        "Dư nợ gốc",
+        "Giá trị TSBĐ được khấu trừ",
+        "Dự phòng cụ thể phải trích",
+        "Dự phòng cụ thể đã trích",
+        "Chênh lệch dự phòng cụ thể",
+        "Dự phòng chung phải trích",
+        "Dự phòng chung đã trích",
+        "Chênh lệch dự phòng chung",
+    ),
 ]
 LATE_INTEREST_NOTE = "Lãi chậm trả: lãi trên gốc quá hạn và lãi trên lãi chậm trả, tính đến ngày báo cáo."
 
@@ -220,18 +215,12 @@ _DIMENSION_TITLES = {
 }
 _FLOW_COLUMNS = [
     Column("Sản phẩm", width=30),
-    Column("Giải ngân", "money", total=True),
-    Column("Thu gốc", "money", total=True),
-    Column("Thu lãi", "money", total=True),
-    Column("Thu lãi chậm trả", "money", total=True),
-    Column("Tổng thu", "money", total=True),
+    *summed("Giải ngân", "Thu gốc", "Thu lãi", "Thu lãi chậm trả", "Tổng thu"),
 ]
 _DUE_COLUMNS = [
     Column("Ngày đến hạn", width=24),
     Column("Số khoản vay", "integer"),
-    Column("Gốc", "money", total=True),
-    Column("Lãi", "money", total=True),
-    Column("Tổng phải thu", "money", total=True),
+    *summed("Gốc", "Lãi", "Tổng phải thu"),
 ]
 
 

@@ -2,6 +2,8 @@
 provisioning, portfolio, trend — a page with filters, and the same figures as .xlsx
 (`loans.report_sheets`)."""
 
+from functools import wraps
+
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -83,6 +85,7 @@ class LoanFilterForm(ReportForm):
     area = forms.CharField(
         label=gettext_lazy("Province, district or commune"), max_length=AREA_MAX, required=False
     )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["officer"].empty_label = _("All")
@@ -162,71 +165,65 @@ def _report(request, fund: Fund, name: str, form_class, title: str, build, *, xl
     return render(request, f"loans/reports/{name}.html", context)
 
 
-@login_required
-@permission_required(PERMISSION, raise_exception=True)
-@fund_required
-def aging_report(request, fund: Fund, xlsx: bool = False):
-    def build(request, form, day, loans):
-        report = aging(day, loans=loans)
-        chart = charts.stacked_bars(
-            _("Overdue amounts by days past due"),
-            [
-                charts.Series("principal", _("Overdue principal")),
-                charts.Series("interest", _("Overdue interest")),
-                charts.Series("late", _("Late interest")),
-            ],
-            [
-                (bucket.label, (bucket.overdue_principal, bucket.overdue_interest, bucket.late_interest))
-                for bucket in report.buckets
-            ],
-            format=format_vnd,
-        )
-        return {"report": report, "chart": chart}
+def report_view(name: str, form_class, title):
+    """Make `build(request, form, day, loans)` (the page's figures from valid filters) the view
+    of report `name`, its page and its .xlsx, for whoever may see the reports."""
 
-    return _report(request, fund, "aging", ReportForm, _("Arrears aging"), build, xlsx=xlsx)
+    def view_of(build):
+        @login_required
+        @permission_required(PERMISSION, raise_exception=True)
+        @fund_required
+        @wraps(build)
+        def view(request, fund: Fund, xlsx: bool = False):
+            return _report(request, fund, name, form_class, str(title), build, xlsx=xlsx)
+
+        return view
+
+    return view_of
 
 
-@login_required
-@permission_required(PERMISSION, raise_exception=True)
-@fund_required
-def arrears_report(request, fund: Fund, xlsx: bool = False):
-    def build(request, form, day, loans):
-        lines = arrears_list(day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT)
-        page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
-        sort = form.cleaned_data.get("sort") or DEFAULT_SORT
-        return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
-
-    return _report(request, fund, "arrears", ArrearsForm, _("Arrears list"), build, xlsx=xlsx)
-
-
-@login_required
-@permission_required(PERMISSION, raise_exception=True)
-@fund_required
-def classification_report(request, fund: Fund, xlsx: bool = False):
-    def build(request, form, day, loans):
-        restated = classification(day, loans=loans)
-        # As reported is the fund's whole portfolio at a month's close: no filter applies to it.
-        frozen = reported(day) if loans is None else None
-        differs = frozen is not None and [line.figures() for line in frozen] != [
-            line.figures() for line in restated
-        ]
-        return {
-            "restated": restated,
-            "restated_total": GroupLine.total(restated),
-            "reported": frozen,
-            "reported_total": GroupLine.total(frozen) if frozen else None,
-            "differs": differs,
-        }
-
-    return _report(
-        request,
-        fund,
-        "classification",
-        ReportForm,
-        _("Debt classification and provisioning"),
-        build,
-        xlsx=xlsx,
+@report_view("aging", ReportForm, gettext_lazy("Arrears aging"))
+def aging_report(request, form, day, loans):
+    report = aging(day, loans=loans)
+    chart = charts.stacked_bars(
+        _("Overdue amounts by days past due"),
+        [
+            charts.Series("principal", _("Overdue principal")),
+            charts.Series("interest", _("Overdue interest")),
+            charts.Series("late", _("Late interest")),
+        ],
+        [
+            (bucket.label, (bucket.overdue_principal, bucket.overdue_interest, bucket.late_interest))
+            for bucket in report.buckets
+        ],
+        format=format_vnd,
     )
+    return {"report": report, "chart": chart}
+
+
+@report_view("arrears", ArrearsForm, gettext_lazy("Arrears list"))
+def arrears_report(request, form, day, loans):
+    lines = arrears_list(day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT)
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    sort = form.cleaned_data.get("sort") or DEFAULT_SORT
+    return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
+
+
+@report_view("classification", ReportForm, gettext_lazy("Debt classification and provisioning"))
+def classification_report(request, form, day, loans):
+    restated = classification(day, loans=loans)
+    # As reported is the fund's whole portfolio at a month's close: no filter applies to it.
+    frozen = reported(day) if loans is None else None
+    differs = frozen is not None and [line.figures() for line in frozen] != [
+        line.figures() for line in restated
+    ]
+    return {
+        "restated": restated,
+        "restated_total": GroupLine.total(restated),
+        "reported": frozen,
+        "reported_total": GroupLine.total(frozen) if frozen else None,
+        "differs": differs,
+    }
 
 
 def _arrears_columns() -> list[tuple[str, str, bool]]:
@@ -248,58 +245,48 @@ def _arrears_columns() -> list[tuple[str, str, bool]]:
     ]
 
 
-@login_required
-@permission_required(PERMISSION, raise_exception=True)
-@fund_required
-def portfolio_report(request, fund: Fund, xlsx: bool = False):
-    def build(request, form, day, loans):
-        options = form.options()
-        held = holdings(day, loans=loans)
-        moved = flows(options["start"], day, loans=loans)
-        due = expected(day, options["days"], held.loan_ids, weekly=options["weekly"])
-        outstanding = [charts.Series("outstanding", _("Outstanding principal"))]
-        return {
-            "holdings": held,
-            "dimensions": [
-                (
+@report_view("portfolio", PortfolioForm, gettext_lazy("Portfolio"))
+def portfolio_report(request, form, day, loans):
+    options = form.options()
+    held = holdings(day, loans=loans)
+    moved = flows(options["start"], day, loans=loans)
+    due = expected(day, options["days"], held.loan_ids, weekly=options["weekly"])
+    outstanding = [charts.Series("outstanding", _("Outstanding principal"))]
+    return {
+        "holdings": held,
+        "dimensions": [
+            (
+                title,
+                held.by[name],
+                charts.stacked_bars(
                     title,
-                    held.by[name],
-                    charts.stacked_bars(
-                        title,
-                        outstanding,
-                        [(str(line.label), (line.outstanding,)) for line in held.by[name]],
-                        format=format_vnd,
-                        label_width=charts.LABEL * 2,
-                    ),
-                )
-                for name, title, _label in DIMENSIONS
-            ],
-            "start": options["start"],
-            "flows": moved,
-            "flows_total": Flow.total(moved),
-            "days": options["days"],
-            "due": due,
-            "due_total": sum((line.total for line in due), start=0),
-            "due_chart": charts.stacked_columns(
-                _("Falling due"),
-                [charts.Series("principal", _("Principal")), charts.Series("interest", _("Interest"))],
-                [line.label for line in due],
-                [(line.principal, line.interest) for line in due],
-                format=format_vnd,
-            ),
-        }
-
-    return _report(request, fund, "portfolio", PortfolioForm, _("Portfolio"), build, xlsx=xlsx)
+                    outstanding,
+                    [(str(line.label), (line.outstanding,)) for line in held.by[name]],
+                    format=format_vnd,
+                    label_width=charts.LABEL * 2,
+                ),
+            )
+            for name, title, _label in DIMENSIONS
+        ],
+        "start": options["start"],
+        "flows": moved,
+        "flows_total": Flow.total(moved),
+        "days": options["days"],
+        "due": due,
+        "due_total": sum((line.total for line in due), start=0),
+        "due_chart": charts.by_category(
+            _("Falling due"),
+            [charts.Series("principal", _("Principal")), charts.Series("interest", _("Interest"))],
+            [line.label for line in due],
+            [(line.principal, line.interest) for line in due],
+            format=format_vnd,
+        ),
+    }
 
 
-@login_required
-@permission_required(PERMISSION, raise_exception=True)
-@fund_required
-def trend_report(request, fund: Fund, xlsx: bool = False):
-    def build(request, form, day, loans):
-        return trend_context(trend(day, loans=loans))
-
-    return _report(request, fund, "trend", LoanFilterForm, _("Month-end trend"), build, xlsx=xlsx)
+@report_view("trend", LoanFilterForm, gettext_lazy("Month-end trend"))
+def trend_report(request, form, day, loans):
+    return trend_context(trend(day, loans=loans))
 
 
 def trend_context(points) -> dict:
@@ -310,18 +297,19 @@ def trend_context(points) -> dict:
         "points": points,
         "groups": list(GROUPS),
         "par_days": par_days,
-        "groups_chart": charts.stacked_columns(
+        "groups_chart": charts.by_category(
             _("Outstanding principal by debt group"),
             [charts.Series(f"g{group}", _("Group %(group)s") % {"group": group}) for group in GROUPS],
             months,
             [[point.outstanding[group] for group in GROUPS] for point in points],
             format=format_vnd,
         ),
-        "par_chart": charts.lines(
+        "par_chart": charts.by_category(
             _("Portfolio at risk"),
             [charts.Series(f"par{days}", f"PAR{days}") for days in par_days],
             months,
             [[ratio for _days, _outstanding, ratio in point.par] for point in points],
+            lines=True,
             format=format_percent,
         ),
     }

@@ -20,14 +20,10 @@ pytestmark = pytest.mark.django_db
 FEB = {"start": date(2025, 2, 1), "end": date(2025, 2, 28)}
 
 
-def figures(row: PeriodRow) -> tuple:
-    return tuple(getattr(row, name) for name in PeriodRow.AMOUNTS)
-
-
 def test_february_hand_worked(books):
     balance = period_trial_balance(**FEB)
     on, off = balance.sections
-    rows = {row.code: figures(row) for row in on.rows}
+    rows = {row.code: row.figures for row in on.rows}
     million = D(1_000_000)
     # opening Dr, Cr | posted Dr, Cr | closing Dr, Cr
     assert rows["11212"] == (700 * million, 0, 2 * million, 0, 702 * million, 0)
@@ -50,7 +46,7 @@ def test_february_hand_worked(books):
     # The write-off is posted in March: nothing off-balance up to February's end.
     assert off.rows == []
     march = period_trial_balance(start=date(2025, 3, 1), end=date(2025, 3, 31)).sections[1]
-    assert {row.code: figures(row) for row in march.leaves} == {
+    assert {row.code: row.figures for row in march.leaves} == {
         "0041": (0, 0, 50 * million, 0, 50 * million, 0),
         "009": (0, 0, 0, 50 * million, 0, 50 * million),
     }
@@ -88,7 +84,7 @@ def test_any_postings_give_a_period_that_adds_up(entries, start, length):
                 assert not (row.closing_debit and row.closing_credit)
             else:
                 below = [leaf for leaf in leaves if leaf.code.startswith(row.code) and leaf.code != row.code]
-                assert figures(row) == tuple(
+                assert row.figures == tuple(
                     sum((getattr(leaf, name) for leaf in below), D(0)) for name in PeriodRow.AMOUNTS
                 )
 
@@ -124,7 +120,7 @@ def test_the_page_and_its_xlsx_show_the_same_rows(accountant, books):
     table = rows[header + 1 :]
     on = balance.sections[0]
     assert [row[0] for row in table[:-1]] == [row.code for row in on.rows]
-    assert [row[2:] for row in table[:-1]] == [list(figures(row)) for row in on.rows]
+    assert [row[2:] for row in table[:-1]] == [list(row.figures) for row in on.rows]
     assert table[-1][0] == "Tổng cộng" and table[-1][2:] == [on.totals[name] for name in PeriodRow.AMOUNTS]
     assert sheet.cell(row=header + 2, column=3).number_format == "#,##0"
 
