@@ -13,7 +13,8 @@ from decimal import Decimal
 
 CENT = Decimal("0.01")  # of the charts' units
 PLOT = 100  # the plot's width (bars: the longest bar's length; by category: the width)
-HEIGHT = 50  # by category: the plot's height
+HEIGHT = 50  # by category: the plot's bottom, the highest value `TOP` below the top edge
+TOP = 2  # room for the highest line's dots
 LABEL = 20  # bars: the labels' width on the left; by category: the scale's
 ROW, BAR = 10, 6  # bars: a row's height and its bar's
 FOOT = 8  # by category: the categories' labels under the plot
@@ -91,7 +92,7 @@ def by_category(
     highest = _scale(tops)
     chart = Chart(title, series, Decimal(LABEL + PLOT), Decimal(HEIGHT + FOOT))
     slot = Decimal(PLOT) / max(len(categories), 1)
-    chart.texts.append({"x": LABEL - 1, "y": FONT, "text": format(highest), "anchor": "end"})
+    chart.texts.append({"x": LABEL - 1, "y": TOP + FONT / 2, "text": format(highest), "anchor": "end"})
     chart.texts.append({"x": LABEL - 1, "y": HEIGHT, "text": format(Decimal(0)), "anchor": "end"})
     for number, category in enumerate(categories):
         middle = _units(LABEL + slot * number + slot / 2)
@@ -107,7 +108,7 @@ def _columns(chart: Chart, categories, values, slot: Decimal, highest: Decimal, 
     for number, column in enumerate(values):
         x, bottom = _units(LABEL + slot * number + slot / 10), Decimal(HEIGHT)
         for one, value in zip(chart.series, column, strict=True):
-            height = _units(value * HEIGHT / highest)
+            height = _units(value * (HEIGHT - TOP) / highest)
             bottom -= height
             title = f"{categories[number]}: {format(value)}"
             chart.rects.append(_rect(x, bottom, _units(slot * 8 / 10), height, one, title))
@@ -118,7 +119,7 @@ def _lines(chart: Chart, categories, values, slot: Decimal, highest: Decimal, fo
         points = []
         for number, column in enumerate(values):
             x = _units(LABEL + slot * number + slot / 2)
-            y = _units(HEIGHT - column[index] * HEIGHT / highest)
+            y = _units(HEIGHT - column[index] * (HEIGHT - TOP) / highest)
             points.append(f"{x},{y}")
             title = f"{categories[number]}: {format(column[index])}"
             chart.dots.append({"x": x, "y": y, "series": one.name, "title": title})
