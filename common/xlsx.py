@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -60,14 +60,23 @@ class Column:
     total: bool = False
 
 
+def summed(*headers: str) -> list[Column]:
+    """Money columns, each summed in the totals row."""
+    return [Column(header, "money", total=True) for header in headers]
+
+
 @dataclass(frozen=True)
 class Chart:
-    """A native bar chart of the table beside it: the first column names the bars' categories,
-    each of `columns` (by position) is a series, over the table's rows (not its totals)."""
+    """A native chart of the table beside it: the first column names the categories, each of
+    `columns` (by position) is a series, over the table's rows (not its totals). Columns side by
+    side (`stacked`: one on another), or a line per series (`line`); the values' axis shows
+    numbers as the first series' column does."""
 
     title: str
     columns: Sequence[int]
     y_title: str = ""
+    stacked: bool = False
+    line: bool = False
 
 
 @dataclass
@@ -125,23 +134,26 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
         ws.append(row)
     if sheet.chart is not None and count:
         ws.add_chart(
-            _bar_chart(ws, sheet.chart, header_row, count),
+            _chart(ws, sheet, header_row, count),
             f"{get_column_letter(len(sheet.columns) + 2)}{header_row}",
         )
 
 
-def _bar_chart(ws, chart: Chart, header_row: int, count: int) -> BarChart:
-    bars = BarChart()
-    bars.title, bars.y_axis.title = str(chart.title), str(chart.y_title)
-    bars.y_axis.numFmt = NUMBER_FORMATS["money"]
-    bars.height, bars.width = 9, 18
+def _chart(ws, sheet: Sheet, header_row: int, count: int) -> BarChart | LineChart:
+    chart = sheet.chart
+    drawn = LineChart() if chart.line else BarChart()
+    if chart.stacked and not chart.line:
+        drawn.grouping, drawn.overlap = "stacked", 100
+    drawn.title, drawn.y_axis.title = str(chart.title), str(chart.y_title)
+    drawn.y_axis.numFmt = NUMBER_FORMATS[sheet.columns[chart.columns[0]].kind]
+    drawn.height, drawn.width = 9, 18
     last = header_row + count
     for index in chart.columns:
-        bars.add_data(
+        drawn.add_data(
             Reference(ws, min_col=index + 1, min_row=header_row, max_row=last), titles_from_data=True
         )
-    bars.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last))
-    return bars
+    drawn.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last))
+    return drawn
 
 
 def _plain(value):

@@ -127,14 +127,11 @@ class AsOfForm(forms.Form):
     include_zero = forms.BooleanField(label=_("Show accounts without postings"), required=False)
 
 
-class LedgerDetailForm(forms.Form):
-    account = forms.ChoiceField(label=_("Account"))
+class PeriodForm(forms.Form):
+    """From and to (empty: the reporting date, and the first of its month)."""
+
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["account"].choices = _account_choices(postable_only=False)
 
     def clean(self):
         data = super().clean()
@@ -143,6 +140,19 @@ class LedgerDetailForm(forms.Form):
         if data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end comes before the start."))
         return data
+
+
+class LedgerDetailForm(PeriodForm):
+    account = forms.ChoiceField(label=_("Account"))
+    field_order = ["account", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = _account_choices(postable_only=False)
+
+
+class PeriodTrialBalanceForm(PeriodForm):
+    include_zero = forms.BooleanField(label=_("Show accounts without postings"), required=False)
 
 
 class ReopenForm(forms.Form):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from common.xlsx import Column, InputColumn, Sheet
 from ledger.models import AccountType, Period
-from ledger.selectors import ChartRow, LedgerDetail, TrialBalance
+from ledger.selectors import ChartRow, LedgerDetail, PeriodTrialBalance, TrialBalance
 
 # --- the chart of accounts, out and back in ---------------------------------------
 
@@ -141,6 +141,37 @@ def trial_balance_sheets(balance: TrialBalance) -> list[Sheet]:
         ]
         sheets.append(
             Sheet(title=title, columns=columns, rows=rows, preamble=[title, as_of], totals_label=_("Total"))
+        )
+    return sheets
+
+
+# --- trial balance for a period (bảng cân đối số phát sinh) ------------------------------
+
+# The accountants' form is Vietnamese whatever the page's language, as the fund files it.
+_PERIOD_COLUMNS = [
+    Column("Số hiệu tài khoản", "text", 12),
+    Column("Tên tài khoản", "text", 44),
+    Column("Số dư đầu kỳ - Nợ", "money"),
+    Column("Số dư đầu kỳ - Có", "money"),
+    Column("Số phát sinh trong kỳ - Nợ", "money"),
+    Column("Số phát sinh trong kỳ - Có", "money"),
+    Column("Số dư cuối kỳ - Nợ", "money"),
+    Column("Số dư cuối kỳ - Có", "money"),
+]
+
+
+def period_trial_balance_sheets(balance: PeriodTrialBalance, *heading: str) -> list[Sheet]:
+    """The page's rows, parents (synthetic accounts) with their leaves, and each section's
+    totals over its leaves (a parent's figures are its leaves' again); `heading`: lines under
+    the title (the fund's name: the ledger does not know it)."""
+    period = f"Từ ngày {balance.start:%d/%m/%Y} đến ngày {balance.end:%d/%m/%Y}"
+    sheets = []
+    for section in balance.sections:
+        title = "Tài khoản ngoài bảng" if section.off_balance else "Bảng cân đối số phát sinh"
+        rows = [[row.code, "    " * row.depth + row.name_vi, *row.figures] for row in section.rows]
+        rows.append(["Tổng cộng", "", *section.totals.values()])
+        sheets.append(
+            Sheet(title=title, columns=_PERIOD_COLUMNS, rows=rows, preamble=[title, *heading, period])
         )
     return sheets
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from common.money import ZERO
@@ -62,22 +62,27 @@ class ChartRow:
         return self.type == AccountType.OFF_BALANCE
 
 
-def _tree(rows: Iterable[ChartRow]) -> list[ChartRow]:
+def _tree(
+    rows: Iterable[ChartRow], sums: Iterable[str] = ("debits", "credits", "line_count")
+) -> list[ChartRow]:
     """Order by code (a sub-account's code extends its parent's), set depth and postability,
-    and add each leaf's sums into its ancestors."""
+    and add each leaf's `sums` into its ancestors."""
     by_pk = {row.pk: row for row in rows}
     parents = {row.parent_id for row in by_pk.values()}
+    sums = tuple(sums)
     for row in by_pk.values():
         row.postable = row.pk not in parents
         ancestor = by_pk.get(row.parent_id)
         while ancestor is not None:
             row.depth += 1
             if row.postable:
-                ancestor.debits += row.debits
-                ancestor.credits += row.credits
-                ancestor.line_count += row.line_count
+                for name in sums:
+                    setattr(ancestor, name, getattr(ancestor, name) + getattr(row, name))
             ancestor = by_pk.get(ancestor.parent_id)
     return sorted(by_pk.values(), key=lambda row: row.code)
+
+
+_ACCOUNT = ("pk", "code", "name_vi", "name_en", "type", "parent_id", "active")
 
 
 def chart(*, as_of: date | None = None) -> list[ChartRow]:
@@ -85,12 +90,11 @@ def chart(*, as_of: date | None = None) -> list[ChartRow]:
 
     One query: the accounts, left-joined to their sums per day (`AccountDay`) and summed.
     """
-    fields = ("pk", "code", "name_vi", "name_en", "type", "parent_id", "active")
     accounts = Account.objects.order_by()
     if as_of is None:
-        return _tree(ChartRow(**values) for values in accounts.values(*fields))
+        return _tree(ChartRow(**values) for values in accounts.values(*_ACCOUNT))
     upto = Q(days__value_date__lte=as_of)
-    sums = accounts.values(*fields).annotate(
+    sums = accounts.values(*_ACCOUNT).annotate(
         debits=Sum("days__debit", filter=upto, default=ZERO),
         credits=Sum("days__credit", filter=upto, default=ZERO),
         line_count=Sum("days__line_count", filter=upto, default=0),
@@ -167,14 +171,14 @@ class TrialBalanceSection:
     def leaves(self) -> list[ChartRow]:
         return [row for row in self.rows if row.postable]
 
-    def _total(self, column: str) -> Decimal:
+    def total(self, column: str) -> Decimal:
         """Sum of a column over the postable accounts (parents would count their children twice)."""
         return sum((getattr(row, column) for row in self.leaves), ZERO)
 
-    total_debit = property(lambda self: self._total("debit_balance"))
-    total_credit = property(lambda self: self._total("credit_balance"))
-    total_debits_posted = property(lambda self: self._total("debits"))
-    total_credits_posted = property(lambda self: self._total("credits"))
+    total_debit = property(lambda self: self.total("debit_balance"))
+    total_credit = property(lambda self: self.total("credit_balance"))
+    total_debits_posted = property(lambda self: self.total("debits"))
+    total_credits_posted = property(lambda self: self.total("credits"))
 
     @property
     def balanced(self) -> bool:
@@ -210,6 +214,84 @@ def trial_balance(*, as_of: date, include_zero: bool = False) -> TrialBalance:
         if include_zero or row.line_count:
             (off if row.is_off_balance else on).rows.append(row)
     return TrialBalance(as_of=as_of, sections=[on, off])
+
+
+# --- trial balance for a period (bảng cân đối số phát sinh) ------------------------------
+
+
+@dataclass
+class PeriodRow(ChartRow):
+    """An account over a period: `debits` and `credits` are the period's movements; the balances
+    before and after it are each on their side. A parent's columns are its leaves' sums (an
+    account with balances on both sides, 131 or 331, shows both)."""
+
+    opening_debit: Decimal = ZERO
+    opening_credit: Decimal = ZERO
+    closing_debit: Decimal = ZERO
+    closing_credit: Decimal = ZERO
+
+    AMOUNTS = ("opening_debit", "opening_credit", "debits", "credits", "closing_debit", "closing_credit")
+
+    @property
+    def figures(self) -> tuple[Decimal, ...]:
+        """The `AMOUNTS`, in the layout's order."""
+        return tuple(getattr(self, name) for name in self.AMOUNTS)
+
+
+class PeriodSection(TrialBalanceSection):
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        return {column: self.total(column) for column in PeriodRow.AMOUNTS}
+
+    @property
+    def balanced(self) -> bool:
+        totals = self.totals
+        return all(totals[debit] == totals[credit] for debit, credit in _SIDES)
+
+
+_SIDES = (("opening_debit", "opening_credit"), ("debits", "credits"), ("closing_debit", "closing_credit"))
+
+
+@dataclass
+class PeriodTrialBalance:
+    start: date
+    end: date
+    sections: list[PeriodSection]
+
+    @property
+    def balanced(self) -> bool:
+        return all(section.balanced for section in self.sections)
+
+
+def period_trial_balance(*, start: date, end: date, include_zero: bool = False) -> PeriodTrialBalance:
+    """Each account's balance before `start`, what was posted to it from `start` to `end`, and
+    its balance at the end, by the entries' dates (the books' own: a back-dated loan event is in
+    the GL on the date it was posted), on-balance and off-balance apart, parents with their
+    leaves' sums. One query, as `chart`. Accounts without a posting up to `end` are left out
+    unless `include_zero`."""
+    before, within = Q(days__value_date__lt=start), Q(days__value_date__gte=start, days__value_date__lte=end)
+    sums = (
+        Account.objects.order_by()
+        .values(*_ACCOUNT)
+        .annotate(
+            opening=Sum(F("days__debit") - F("days__credit"), filter=before, default=ZERO),
+            debits=Sum("days__debit", filter=within, default=ZERO),
+            credits=Sum("days__credit", filter=within, default=ZERO),
+            line_count=Sum("days__line_count", filter=before | within, default=0),
+        )
+    )
+    rows = []
+    for values in sums:
+        opening = values.pop("opening")
+        row = PeriodRow(**values, opening_debit=max(opening, ZERO), opening_credit=max(-opening, ZERO))
+        closing = opening + row.debits - row.credits
+        row.closing_debit, row.closing_credit = max(closing, ZERO), max(-closing, ZERO)
+        rows.append(row)
+    on, off = PeriodSection(off_balance=False), PeriodSection(off_balance=True)
+    for row in _tree(rows, (*PeriodRow.AMOUNTS, "line_count")):
+        if include_zero or row.line_count:
+            (off if row.is_off_balance else on).rows.append(row)
+    return PeriodTrialBalance(start, end, [on, off])
 
 
 # --- an account's ledger --------------------------------------------------------

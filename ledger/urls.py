@@ -17,6 +17,10 @@ urlpatterns = [
     path("accounts/<str:code>/edit/", chart.account_edit, name="account_edit"),
     path("trial-balance/", reports.trial_balance, name="trial_balance"),
     path("trial-balance.xlsx", reports.trial_balance_export, name="trial_balance_export"),
+    path("trial-balance/period/", reports.period_trial_balance, name="period_trial_balance"),
+    path(
+        "trial-balance/period.xlsx", reports.period_trial_balance_export, name="period_trial_balance_export"
+    ),
     path("general-ledger/", reports.ledger_detail, name="ledger_detail"),
     path("general-ledger.xlsx", reports.ledger_detail_export, name="ledger_detail_export"),
     path("periods/", periods.periods, name="periods"),

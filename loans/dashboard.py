@@ -17,8 +17,8 @@ from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from common.money import ZERO
 from common.querysets import filter_given
-from loans.arrears import Bucket
-from loans.models import LoanBalance
+from loans.arrears import GROUPS, Bucket, MonthEnd, month_ends
+from loans.models import ClassificationReport, LoanBalance
 from loans.models.loan import Loan, LoanStatus
 from loans.selectors.access import loans_visible_to, status_counts
 from loans.selectors.balances import StoredPosition
@@ -175,3 +175,33 @@ def coop_work(user, day: date) -> CoopWork:
     loans = [line for line in loans if line.position.principal_outstanding or line.overdue]
     counts = status_counts(visible)
     return CoopWork(day, loans, [(LoanStatus(status), count) for status, count in counts.items() if count])
+
+
+def portfolio_overview(day: date, *, par_days: list[int], months: int = 12) -> list[MonthEnd]:
+    """The managers' view of the portfolio: each month end of the `months` before `day` as its
+    close froze it (the classification as reported: one query), then `day` from the current
+    rows and the debt groups close of day last set, with its portfolio at risk. The month-end
+    trend restated as the rows now say, PAR at each month end included, is the trend report's:
+    it reads every loan's rows at each month end, too much for each home page load."""
+    ends = month_ends(day, months)[:-1]
+    frozen = ClassificationReport.objects.filter(month_end__in=ends).order_by("month_end", "group")
+    points: dict[date, MonthEnd] = {}
+    for row in frozen:
+        point = points.setdefault(
+            row.month_end, MonthEnd(row.month_end, dict.fromkeys(GROUPS, ZERO), dict.fromkeys(GROUPS, 0), [])
+        )
+        point.outstanding[row.group], point.loans[row.group] = row.outstanding, row.loans
+    current = _current(Q(loan__status=LoanStatus.ACTIVE))
+    today = MonthEnd(day, dict.fromkeys(GROUPS, ZERO), dict.fromkeys(GROUPS, 0), [])
+    principal = Sum("principal_in_term") + Sum("principal_overdue")
+    for row in current.values("loan__debt_group").annotate(
+        principal=principal, count=Count("loan", distinct=True)
+    ):
+        today.outstanding[row["loan__debt_group"]] = row["principal"]
+        today.loans[row["loan__debt_group"]] = row["count"]
+    for days in par_days:
+        # Past due more than n days: a sub-loan's oldest unpaid due date before day - n.
+        late = current.filter(oldest_unpaid_due_date__lt=day - timedelta(days=days)).values("loan_id")
+        at_risk = current.filter(loan_id__in=late).aggregate(principal=principal)["principal"] or ZERO
+        today.par.append((days, at_risk, at_risk / today.gross if today.gross else ZERO))
+    return [*points.values(), today]

@@ -12,4 +12,6 @@ NAV_ITEMS = [
     NavItem(_("Arrears aging"), "loans:aging_report", "loans.view_reports", _("Reports")),
     NavItem(_("Arrears list"), "loans:arrears_report", "loans.view_reports", _("Reports")),
     NavItem(_("Debt classification"), "loans:classification_report", "loans.view_reports", _("Reports")),
+    NavItem(_("Portfolio"), "loans:portfolio_report", "loans.view_reports", _("Reports")),
+    NavItem(_("Month-end trend"), "loans:trend_report", "loans.view_reports", _("Reports")),
 ]

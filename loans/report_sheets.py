@@ -1,25 +1,37 @@
-"""The arrears aging, the arrears list and the debt classification and provisioning report as
-.xlsx sheets (`loans.arrears` computes them): fixed Vietnamese layouts, the way the fund sends
-them up whatever the page's language; amounts are numbers with `#,##0` (common.xlsx)."""
+"""The loan reports as .xlsx sheets — arrears aging, arrears list, debt classification and
+provisioning (`loans.arrears`), portfolio (`loans.portfolio`), month-end trend — and the
+accountants' trial balance for a period (`ledger.reports`): fixed Vietnamese layouts, the way the
+fund sends them up whatever the page's language; amounts are numbers with `#,##0` (common.xlsx)."""
 
 from collections.abc import Callable
 from datetime import date
 
 from django.db.models import Q
+from django.utils import translation
 
-from common.xlsx import Chart, Column, Sheet
+from common.xlsx import Chart, Column, Sheet, summed
 from fund.selectors import current_fund
-from loans.arrears import Aging, ArrearsLine, GroupLine, aging, arrears_list, classification, reported
+from ledger.reports import period_trial_balance_sheets
+from ledger.selectors import period_trial_balance
+from loans.arrears import (
+    GROUPS,
+    Aging,
+    ArrearsLine,
+    GroupLine,
+    MonthEnd,
+    aging,
+    arrears_list,
+    classification,
+    reported,
+    trend,
+)
+from loans.portfolio import DIMENSIONS, Due, Flow, Holdings, expected, flows, holdings
 from loans.reports import TOTALS
 
 _BUCKET_COLUMNS = [
     Column("Số ngày quá hạn", width=16),
     Column("Số khoản vay", "integer", total=True),
-    Column("Gốc quá hạn", "money", total=True),
-    Column("Lãi quá hạn", "money", total=True),
-    Column("Lãi chậm trả", "money", total=True),
-    Column("Tổng nợ quá hạn", "money", total=True),
-    Column("Dư nợ gốc của các khoản vay", "money", total=True),
+    *summed("Gốc quá hạn", "Lãi quá hạn", "Lãi chậm trả", "Tổng nợ quá hạn", "Dư nợ gốc của các khoản vay"),
 ]
 _PAR_COLUMNS = [
     Column("Chỉ tiêu", width=34),
@@ -35,10 +47,7 @@ _ARREARS_COLUMNS = [
     Column("Điện thoại", width=14),
     Column("Cán bộ tín dụng", width=20),
     Column("Sản phẩm", width=22),
-    Column("Gốc quá hạn", "money", total=True),
-    Column("Lãi quá hạn", "money", total=True),
-    Column("Lãi chậm trả", "money", total=True),
-    Column("Tổng nợ quá hạn", "money", total=True),
+    *summed("Gốc quá hạn", "Lãi quá hạn", "Lãi chậm trả", "Tổng nợ quá hạn"),
     Column("Số ngày quá hạn", "integer"),
     Column("Nhóm nợ", "integer", width=9),
     Column("Ngày trả gần nhất", "date", width=14),
@@ -47,20 +56,26 @@ _ARREARS_COLUMNS = [
 _GROUP_COLUMNS = [
     Column("Nhóm nợ", width=12),
     Column("Số khoản vay", "integer", total=True),
-    Column("Dư nợ gốc", "money", total=True),
-    Column("Giá trị TSBĐ được khấu trừ", "money", total=True),
-    Column("Dự phòng cụ thể phải trích", "money", total=True),
-    Column("Dự phòng cụ thể đã trích", "money", total=True),
-    Column("Chênh lệch dự phòng cụ thể", "money", total=True),
-    Column("Dự phòng chung phải trích", "money", total=True),
-    Column("Dự phòng chung đã trích", "money", total=True),
-    Column("Chênh lệch dự phòng chung", "money", total=True),
+    *summed(
+        "Dư nợ gốc",
+        "Giá trị TSBĐ được khấu trừ",
+        "Dự phòng cụ thể phải trích",
+        "Dự phòng cụ thể đã trích",
+        "Chênh lệch dự phòng cụ thể",
+        "Dự phòng chung phải trích",
+        "Dự phòng chung đã trích",
+        "Chênh lệch dự phòng chung",
+    ),
 ]
 LATE_INTEREST_NOTE = "Lãi chậm trả: lãi trên gốc quá hạn và lãi trên lãi chậm trả, tính đến ngày báo cáo."
 
 
 def _preamble(title: str, day: date, *notes: str) -> list[str]:
     return [title, current_fund().name, f"Đến ngày {day:%d/%m/%Y}", *notes]
+
+
+def _period(start: date, end: date) -> str:
+    return f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
 
 
 def aging_sheets(report: Aging) -> list[Sheet]:
@@ -182,8 +197,158 @@ def classification_sheets(
     return sheets
 
 
-# What `manage.py report NAME` writes: each report's sheets as of a date, and its file name.
-REPORTS: dict[str, tuple[Callable[[date, Q | None], list[Sheet]], str]] = {
+# --- portfolio -----------------------------------------------------------------------------
+
+_DIMENSION_HEADERS = {
+    "product": "Sản phẩm",
+    "borrower_type": "Loại bên vay",
+    "sector": "Ngành nghề (mục đích vay)",
+    "district": "Quận/huyện, tỉnh",
+    "term": "Thời hạn",
+}
+_DIMENSION_TITLES = {
+    "product": "Theo sản phẩm",
+    "borrower_type": "Theo loại bên vay",
+    "sector": "Theo ngành nghề",
+    "district": "Theo địa bàn",
+    "term": "Theo thời hạn",
+}
+_FLOW_COLUMNS = [
+    Column("Sản phẩm", width=30),
+    *summed("Giải ngân", "Thu gốc", "Thu lãi", "Thu lãi chậm trả", "Tổng thu"),
+]
+_DUE_COLUMNS = [
+    Column("Ngày đến hạn", width=24),
+    Column("Số khoản vay", "integer"),
+    *summed("Gốc", "Lãi", "Tổng phải thu"),
+]
+
+
+def portfolio_sheets(
+    held: Holdings, moved: list[Flow], due: list[Due], *, start: date, days: int
+) -> list[Sheet]:
+    """The outstanding by each breakdown (a sheet each), the period's money in and out, and what
+    falls due in the `days` days after the date."""
+    day = held.as_of
+    sheets = []
+    with translation.override("vi"):  # the labels of choices (borrower types, sectors, terms)
+        for name, _title, _label in DIMENSIONS:
+            rows = [
+                [str(line.label), line.loans, line.outstanding, line.outstanding / held.outstanding]
+                for line in held.by[name]
+            ]
+            sheets.append(
+                Sheet(
+                    title=_DIMENSION_TITLES[name],
+                    columns=[
+                        Column(_DIMENSION_HEADERS[name], width=34),
+                        Column("Số khoản vay", "integer", total=True),
+                        Column("Dư nợ gốc", "money", total=True),
+                        Column("Tỷ trọng", "percent", total=True),
+                    ],
+                    rows=rows,
+                    preamble=_preamble(f"Dư nợ cho vay {_DIMENSION_TITLES[name].lower()}", day),
+                    totals_label=TOTALS,
+                    chart=Chart(f"Dư nợ gốc {_DIMENSION_TITLES[name].lower()}", columns=(2,), y_title="đồng"),
+                )
+            )
+    flow_rows = [
+        [flow.label, flow.disbursed, flow.principal, flow.interest, flow.late_interest, flow.collected]
+        for flow in moved
+    ]
+    sheets.append(
+        Sheet(
+            title="Giải ngân và thu nợ",
+            columns=_FLOW_COLUMNS,
+            rows=flow_rows,
+            preamble=["Giải ngân và thu nợ theo ngày giá trị", current_fund().name, _period(start, day)],
+            totals_label=TOTALS,
+            chart=Chart("Giải ngân và thu nợ", columns=(1, 5), y_title="đồng"),
+        )
+    )
+    sheets.append(
+        Sheet(
+            title="Dự kiến thu nợ",
+            columns=_DUE_COLUMNS,
+            rows=[[line.label, line.loans, line.principal, line.interest, line.total] for line in due],
+            preamble=_preamble(
+                f"Gốc và lãi đến hạn trong {days} ngày tiếp theo",
+                day,
+                "Theo lịch trả nợ có hiệu lực đến ngày báo cáo; không gồm nợ đã quá hạn.",
+            ),
+            totals_label=TOTALS,
+            chart=Chart("Gốc và lãi đến hạn", columns=(2, 3), y_title="đồng", stacked=True),
+        )
+    )
+    return sheets
+
+
+def _portfolio(
+    day: date, loans: Q | None, *, start: date | None = None, days: int = 30, weekly: bool = False
+):
+    start = start or day.replace(day=1)
+    held = holdings(day, loans=loans)
+    due = expected(day, days, held.loan_ids, weekly=weekly)
+    return portfolio_sheets(held, flows(start, day, loans=loans), due, start=start, days=days)
+
+
+# --- the month-end trend ------------------------------------------------------------------
+
+
+def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
+    """Outstanding by debt group at each month end (stacked columns), and PAR (lines)."""
+    thresholds = [days for days, _outstanding, _ratio in points[-1].par] if points else []
+    groups = [
+        [f"{point.day:%d/%m/%Y}", *(point.outstanding[group] for group in GROUPS), point.gross]
+        for point in points
+    ]
+    par = [
+        [
+            f"{point.day:%d/%m/%Y}",
+            point.gross,
+            *(outstanding for _days, outstanding, _ratio in point.par),
+            *(ratio for _days, _outstanding, ratio in point.par),
+        ]
+        for point in points
+    ]
+    first_ratio = 2 + len(thresholds)
+    return [
+        Sheet(
+            title="Dư nợ theo nhóm nợ",
+            columns=[
+                Column("Cuối tháng", width=14),
+                *(Column(f"Nhóm {group}", "money") for group in GROUPS),
+                Column("Tổng dư nợ gốc", "money"),
+            ],
+            rows=groups,
+            preamble=_preamble(
+                "Dư nợ gốc theo nhóm nợ cuối mỗi tháng (số liệu điều chỉnh theo ngày giá trị)", day
+            ),
+            chart=Chart("Dư nợ gốc theo nhóm nợ", columns=tuple(GROUPS), y_title="đồng", stacked=True),
+        ),
+        Sheet(
+            title="PAR theo tháng",
+            columns=[
+                Column("Cuối tháng", width=14),
+                Column("Tổng dư nợ gốc", "money"),
+                *(Column(f"Dư nợ quá hạn trên {days} ngày", "money") for days in thresholds),
+                *(Column(f"PAR{days}", "percent") for days in thresholds),
+            ],
+            rows=par,
+            preamble=_preamble("Danh mục có rủi ro cuối mỗi tháng", day),
+            chart=Chart(
+                "Danh mục có rủi ro (PAR)",
+                columns=tuple(range(first_ratio, first_ratio + len(thresholds))),
+                line=True,
+            ),
+        ),
+    ]
+
+
+# What `manage.py report NAME` writes, and the pages' .xlsx: each report's sheets as of a date
+# for some loans (None: all; a report of the books takes no filter), with the options a report
+# takes beyond them (`--from` for the period reports), and its file name.
+REPORTS: dict[str, tuple[Callable[..., list[Sheet]], str]] = {
     "aging": (lambda day, loans: aging_sheets(aging(day, loans=loans)), "tuoi-no-qua-han"),
     "arrears": (lambda day, loans: [arrears_sheet(arrears_list(day, loans=loans), day)], "no-qua-han"),
     "classification": (
@@ -193,4 +358,14 @@ REPORTS: dict[str, tuple[Callable[[date, Q | None], list[Sheet]], str]] = {
         ),
         "phan-loai-no",
     ),
+    "portfolio": (_portfolio, "du-no-cho-vay"),
+    "trend": (lambda day, loans: trend_sheets(trend(day, loans=loans), day), "xu-huong-du-no"),
+    "trial_balance": (
+        lambda day, loans, start=None: period_trial_balance_sheets(
+            period_trial_balance(start=start or day.replace(day=1), end=day), current_fund().name
+        ),
+        "bang-can-doi-so-phat-sinh",
+    ),
 }
+# The reports of a period, from a start (default: the first of the date's month) to the date.
+PERIOD_REPORTS = ("portfolio", "trial_balance")

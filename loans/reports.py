@@ -5,7 +5,7 @@ layout is fixed and Vietnamese, whatever the page's language — the way the rep
 columns are (`loans.services.servicing.imports`). Amounts are numbers with `#,##0` (common.xlsx).
 """
 
-from common.xlsx import Column, Sheet
+from common.xlsx import Column, Sheet, summed
 from fund.selectors import current_fund
 from loans.models import Loan, LoanTransaction
 from loans.selectors.position import LoanPosition
@@ -58,11 +58,7 @@ def statement_sheet(loan: Loan, lines: list[StatementLine], *, as_of, with_entri
         Column("Ngày giá trị", "date"),
         Column("Loại giao dịch", width=22),
         *([Column("Hộ vay", width=26)] if group else []),
-        Column("Số tiền giải ngân", "money", total=True),
-        Column("Trả gốc", "money", total=True),
-        Column("Trả lãi", "money", total=True),
-        Column("Trả lãi chậm trả", "money", total=True),
-        Column("Trả lãi trên lãi chậm trả", "money", total=True),
+        *summed("Số tiền giải ngân", "Trả gốc", "Trả lãi", "Trả lãi chậm trả", "Trả lãi trên lãi chậm trả"),
         Column("Dư nợ gốc", "money"),
         *([Column("Số bút toán", width=14)] if with_entries else []),
     ]
@@ -97,12 +93,7 @@ def statement_sheet(loan: Loan, lines: list[StatementLine], *, as_of, with_entri
 _DUE_DATE_COLUMNS = [
     Column("Ngày đến hạn", "date"),
     Column("Dư nợ gốc đầu kỳ", "money"),
-    Column("Gốc", "money", total=True),
-    Column("Lãi", "money", total=True),
-    Column("Tổng phải trả", "money", total=True),
-    Column("Đã trả", "money", total=True),
-    Column("Lãi chậm trả còn nợ", "money", total=True),
-    Column("Còn phải trả", "money", total=True),
+    *summed("Gốc", "Lãi", "Tổng phải trả", "Đã trả", "Lãi chậm trả còn nợ", "Còn phải trả"),
 ]
 _SCHEDULE_COLUMNS = [Column("Kỳ", width=8), *_DUE_DATE_COLUMNS, Column("Tình trạng", width=16)]
 

@@ -41,6 +41,10 @@ urlpatterns = [
     path("reports/aging.xlsx", reports.aging_report, {"xlsx": True}, name="aging_xlsx"),
     path("reports/arrears/", reports.arrears_report, name="arrears_report"),
     path("reports/arrears.xlsx", reports.arrears_report, {"xlsx": True}, name="arrears_xlsx"),
+    path("reports/portfolio/", reports.portfolio_report, name="portfolio_report"),
+    path("reports/portfolio.xlsx", reports.portfolio_report, {"xlsx": True}, name="portfolio_xlsx"),
+    path("reports/trend/", reports.trend_report, name="trend_report"),
+    path("reports/trend.xlsx", reports.trend_report, {"xlsx": True}, name="trend_xlsx"),
     path("reports/classification/", reports.classification_report, name="classification_report"),
     path(
         "reports/classification.xlsx",

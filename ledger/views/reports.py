@@ -1,11 +1,12 @@
-"""The trial balance and an account's ledger, on the page and as .xlsx."""
+"""The trial balance (as of a date, and for a period in the accountants' layout) and an
+account's ledger, on the page and as .xlsx."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
 from common.xlsx import workbook_bytes, xlsx_response
 from ledger import reports, selectors
-from ledger.forms import AsOfForm, LedgerDetailForm
+from ledger.forms import AsOfForm, LedgerDetailForm, PeriodTrialBalanceForm
 
 
 def _trial_balance(request):
@@ -28,6 +29,39 @@ def trial_balance_export(request):
     _form, balance = _trial_balance(request)
     filename = f"bang-can-doi-tai-khoan-{balance.as_of.isoformat()}.xlsx"
     return xlsx_response(workbook_bytes(*reports.trial_balance_sheets(balance)), filename)
+
+
+def _period_trial_balance(request):
+    form = PeriodTrialBalanceForm(request.GET)  # nothing given: this month to the reporting date
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    balance = selectors.period_trial_balance(
+        start=data["date_from"], end=data["date_to"], include_zero=data.get("include_zero", False)
+    )
+    return form, balance
+
+
+@login_required
+@permission_required("ledger.view_journalentry", raise_exception=True)
+def period_trial_balance(request):
+    form, balance = _period_trial_balance(request)
+    status = 400 if balance is None else 200
+    return render(
+        request, "ledger/period_trial_balance.html", {"form": form, "balance": balance}, status=status
+    )
+
+
+@login_required
+@permission_required(["ledger.view_journalentry", "ledger.export_ledger"], raise_exception=True)
+def period_trial_balance_export(request):
+    form, balance = _period_trial_balance(request)
+    if balance is None:
+        return render(
+            request, "ledger/period_trial_balance.html", {"form": form, "balance": None}, status=400
+        )
+    filename = f"bang-can-doi-so-phat-sinh-{balance.start:%Y%m%d}-{balance.end:%Y%m%d}.xlsx"
+    return xlsx_response(workbook_bytes(*reports.period_trial_balance_sheets(balance)), filename)
 
 
 def _ledger_detail(request):

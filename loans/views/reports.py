@@ -1,7 +1,8 @@
-"""The arrears aging, the arrears list and the debt classification and provisioning report as of
-a date: a page with filters, and the same figures as .xlsx (`loans.report_sheets`)."""
+"""The loan reports as of a date — arrears aging, arrears list, debt classification and
+provisioning, portfolio, trend — a page with filters, and the same figures as .xlsx
+(`loans.report_sheets`)."""
 
-from decimal import Decimal
+from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
@@ -11,14 +12,16 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common import charts
 from common.forms import DATE
-from common.money import ZERO
+from common.money import format_percent, format_vnd
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.models import Borrower, Fund, LoanProduct, User
 from fund.views.common import fund_required
 from loans import report_sheets
 from loans.arrears import (
     DEFAULT_SORT,
+    GROUPS,
     SORTS,
     GroupLine,
     aging,
@@ -26,11 +29,13 @@ from loans.arrears import (
     as_of_problem,
     classification,
     reported,
+    trend,
 )
+from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
 
 PERMISSION = "loans.view_reports"
-CENT = Decimal("0.01")  # of the chart's width, in percent
 LINES_PER_PAGE = 50
+DEFAULT_DAYS = 30  # the portfolio's installments falling due
 AREA_MAX = 100
 
 
@@ -64,8 +69,14 @@ class ReportForm(forms.Form):
             where &= Q(loan__borrower__type=data["borrower_type"])
         return where or None
 
+    def options(self) -> dict:
+        """What the report's sheets take beyond the date and the loans (`report_sheets.REPORTS`)."""
+        return {}
 
-class ArrearsForm(ReportForm):
+
+class LoanFilterForm(ReportForm):
+    """The filters of the reports that follow loans up: also by officer and by area."""
+
     officer = forms.ModelChoiceField(
         label=gettext_lazy("Officer"),
         queryset=User.objects.filter(borrower__isnull=True, is_active=True).order_by("last_name", "username"),
@@ -73,12 +84,6 @@ class ArrearsForm(ReportForm):
     )
     area = forms.CharField(
         label=gettext_lazy("Province, district or commune"), max_length=AREA_MAX, required=False
-    )
-    sort = forms.ChoiceField(  # set by the list's column headers
-        label=gettext_lazy("Sort by"),
-        required=False,
-        widget=forms.HiddenInput,
-        choices=[(f"{way}{name}", f"{way}{name}") for name in SORTS for way in ("", "-")],
     )
 
     def __init__(self, *args, **kwargs):
@@ -99,6 +104,47 @@ class ArrearsForm(ReportForm):
         return where or None
 
 
+class ArrearsForm(LoanFilterForm):
+    sort = forms.ChoiceField(  # set by the list's column headers
+        label=gettext_lazy("Sort by"),
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[(f"{way}{name}", f"{way}{name}") for name in SORTS for way in ("", "-")],
+    )
+
+
+class PortfolioForm(LoanFilterForm):
+    start = forms.DateField(
+        label=gettext_lazy("Disbursed and collected from"),
+        widget=DATE,
+        required=False,
+        help_text=gettext_lazy("Empty: the first day of the month of the date."),
+    )
+    days = forms.IntegerField(
+        label=gettext_lazy("Falling due in the next (days)"),
+        min_value=1,
+        max_value=EXPECTED_DAYS_MAX,
+        required=False,
+        help_text=gettext_lazy("Empty: 30."),
+    )
+    weekly = forms.BooleanField(label=gettext_lazy("Falling due by week"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("as_of")
+        if day is not None:
+            start = data["start"] = data.get("start") or day.replace(day=1)
+            if start > day:
+                self.add_error("start", _("The period starts after the date of the report."))
+            elif problem := as_of_problem(self.fund, start):
+                self.add_error("start", problem)
+        return data
+
+    def options(self) -> dict:
+        data = self.cleaned_data
+        return {"start": data["start"], "days": data.get("days") or DEFAULT_DAYS, "weekly": data["weekly"]}
+
+
 def _report(request, fund: Fund, name: str, form_class, title: str, build, *, xlsx: bool):
     """Parse the filters (none given: the business date, every loan); the page, with the form's
     errors and nothing computed when they are wrong, or the .xlsx of the same figures."""
@@ -113,63 +159,71 @@ def _report(request, fund: Fund, name: str, form_class, title: str, build, *, xl
         day, loans = form.cleaned_data["as_of"], form.loans()
         if xlsx:
             sheets_of, filename = report_sheets.REPORTS[name]
-            return xlsx_response(workbook_bytes(*sheets_of(day, loans)), f"{filename}-{day:%Y-%m-%d}.xlsx")
+            sheets = sheets_of(day, loans, **form.options())
+            return xlsx_response(workbook_bytes(*sheets), f"{filename}-{day:%Y-%m-%d}.xlsx")
         context |= {"as_of": day, **build(request, form, day, loans)}
     return render(request, f"loans/reports/{name}.html", context)
 
 
-@login_required
-@permission_required(PERMISSION, raise_exception=True)
-@fund_required
-def aging_report(request, fund: Fund, xlsx: bool = False):
-    def build(request, form, day, loans):
-        report = aging(day, loans=loans)
-        return {"report": report, "chart": _chart(report.buckets)}
+def report_view(name: str, form_class, title):
+    """Make `build(request, form, day, loans)` (the page's figures from valid filters) the view
+    of report `name`, its page and its .xlsx, for whoever may see the reports."""
 
-    return _report(request, fund, "aging", ReportForm, _("Arrears aging"), build, xlsx=xlsx)
+    def view_of(build):
+        @login_required
+        @permission_required(PERMISSION, raise_exception=True)
+        @fund_required
+        @wraps(build)
+        def view(request, fund: Fund, xlsx: bool = False):
+            return _report(request, fund, name, form_class, str(title), build, xlsx=xlsx)
 
+        return view
 
-@login_required
-@permission_required(PERMISSION, raise_exception=True)
-@fund_required
-def arrears_report(request, fund: Fund, xlsx: bool = False):
-    def build(request, form, day, loans):
-        lines = arrears_list(day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT)
-        page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
-        sort = form.cleaned_data.get("sort") or DEFAULT_SORT
-        return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
-
-    return _report(request, fund, "arrears", ArrearsForm, _("Arrears list"), build, xlsx=xlsx)
+    return view_of
 
 
-@login_required
-@permission_required(PERMISSION, raise_exception=True)
-@fund_required
-def classification_report(request, fund: Fund, xlsx: bool = False):
-    def build(request, form, day, loans):
-        restated = classification(day, loans=loans)
-        # As reported is the fund's whole portfolio at a month's close: no filter applies to it.
-        frozen = reported(day) if loans is None else None
-        differs = frozen is not None and [line.figures() for line in frozen] != [
-            line.figures() for line in restated
-        ]
-        return {
-            "restated": restated,
-            "restated_total": GroupLine.total(restated),
-            "reported": frozen,
-            "reported_total": GroupLine.total(frozen) if frozen else None,
-            "differs": differs,
-        }
-
-    return _report(
-        request,
-        fund,
-        "classification",
-        ReportForm,
-        _("Debt classification and provisioning"),
-        build,
-        xlsx=xlsx,
+@report_view("aging", ReportForm, gettext_lazy("Arrears aging"))
+def aging_report(request, form, day, loans):
+    report = aging(day, loans=loans)
+    chart = charts.stacked_bars(
+        _("Overdue amounts by days past due"),
+        [
+            charts.Series("principal", _("Overdue principal")),
+            charts.Series("interest", _("Overdue interest")),
+            charts.Series("late", _("Late interest")),
+        ],
+        [
+            (bucket.label, (bucket.overdue_principal, bucket.overdue_interest, bucket.late_interest))
+            for bucket in report.buckets
+        ],
+        format=format_vnd,
     )
+    return {"report": report, "chart": chart}
+
+
+@report_view("arrears", ArrearsForm, gettext_lazy("Arrears list"))
+def arrears_report(request, form, day, loans):
+    lines = arrears_list(day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT)
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    sort = form.cleaned_data.get("sort") or DEFAULT_SORT
+    return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
+
+
+@report_view("classification", ReportForm, gettext_lazy("Debt classification and provisioning"))
+def classification_report(request, form, day, loans):
+    restated = classification(day, loans=loans)
+    # As reported is the fund's whole portfolio at a month's close: no filter applies to it.
+    frozen = reported(day) if loans is None else None
+    differs = frozen is not None and [line.figures() for line in frozen] != [
+        line.figures() for line in restated
+    ]
+    return {
+        "restated": restated,
+        "restated_total": GroupLine.total(restated),
+        "reported": frozen,
+        "reported_total": GroupLine.total(frozen) if frozen else None,
+        "differs": differs,
+    }
 
 
 def _arrears_columns() -> list[tuple[str, str, bool]]:
@@ -191,30 +245,79 @@ def _arrears_columns() -> list[tuple[str, str, bool]]:
     ]
 
 
-# The aging chart's geometry, in SVG units: a label, then the bars over 100 units of width.
-LABEL_WIDTH, ROW_HEIGHT, BAR_HEIGHT = 20, 10, 6
-
-
-def _chart(buckets) -> dict:
-    """The aging chart: per bucket its overdue principal, interest and late interest, stacked,
-    the widest bucket 100 units long (drawn as SVG by the template)."""
-    widest = max((bucket.overdue for bucket in buckets), default=ZERO) or 1
-    bars = []
-    for row, bucket in enumerate(buckets):
-        x, parts = Decimal(LABEL_WIDTH), []
-        for name, value in (
-            ("principal", bucket.overdue_principal),
-            ("interest", bucket.overdue_interest),
-            ("late", bucket.late_interest),
-        ):
-            width = (value * 100 / widest).quantize(CENT)
-            parts.append({"name": name, "x": x, "width": width, "value": value})
-            x += width
-        top = row * ROW_HEIGHT
-        bars.append({"bucket": bucket, "parts": parts, "y": top + 2, "text_y": top + 7})
+@report_view("portfolio", PortfolioForm, gettext_lazy("Portfolio"))
+def portfolio_report(request, form, day, loans):
+    options = form.options()
+    held = holdings(day, loans=loans)
+    moved = flows(options["start"], day, loans=loans)
+    due = expected(day, options["days"], held.loan_ids, weekly=options["weekly"])
+    outstanding = [charts.Series("outstanding", _("Outstanding principal"))]
     return {
-        "bars": bars,
-        "width": LABEL_WIDTH + 100,
-        "height": len(buckets) * ROW_HEIGHT,
-        "bar_height": BAR_HEIGHT,
+        "holdings": held,
+        "dimensions": [
+            (
+                title,
+                held.by[name],
+                charts.stacked_bars(
+                    title,
+                    outstanding,
+                    [(str(line.label), (line.outstanding,)) for line in held.by[name]],
+                    format=format_vnd,
+                    label_width=charts.LABEL * 2,
+                ),
+            )
+            for name, title, _label in DIMENSIONS
+        ],
+        "start": options["start"],
+        "flows": moved,
+        "flows_total": Flow.total(moved),
+        "days": options["days"],
+        "due": due,
+        "due_total": sum((line.total for line in due), start=0),
+        "due_chart": charts.by_category(
+            _("Falling due"),
+            [charts.Series("principal", _("Principal")), charts.Series("interest", _("Interest"))],
+            [line.label for line in due],
+            [(line.principal, line.interest) for line in due],
+            format=format_vnd,
+        ),
     }
+
+
+@report_view("trend", LoanFilterForm, gettext_lazy("Month-end trend"))
+def trend_report(request, form, day, loans):
+    return trend_context(trend(day, loans=loans))
+
+
+def trend_context(points) -> dict:
+    """The trend's table and charts (the trend page)."""
+    par_days = [days for days, _outstanding, _ratio in points[-1].par] if points else []
+    return {
+        "points": points,
+        "groups": list(GROUPS),
+        "par_days": par_days,
+        "groups_chart": groups_chart(points),
+        "par_chart": charts.by_category(
+            _("Portfolio at risk"),
+            [charts.Series(f"par{days}", f"PAR{days}") for days in par_days],
+            _months(points),
+            [[ratio for _days, _outstanding, ratio in point.par] for point in points],
+            lines=True,
+            format=format_percent,
+        ),
+    }
+
+
+def groups_chart(points):
+    """Outstanding principal by debt group at each point (the trend page, the home page)."""
+    return charts.by_category(
+        _("Outstanding principal by debt group"),
+        [charts.Series(f"g{group}", _("Group %(group)s") % {"group": group}) for group in GROUPS],
+        _months(points),
+        [[point.outstanding[group] for group in GROUPS] for point in points],
+        format=format_vnd,
+    )
+
+
+def _months(points) -> list[str]:
+    return [f"{point.day:%m/%Y}" for point in points]

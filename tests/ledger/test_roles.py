@@ -4,7 +4,7 @@ from fund import navigation
 
 pytestmark = pytest.mark.django_db
 
-LEDGER_MENU = ["Journal", "Trial balance", "Chart of accounts", "Periods"]
+LEDGER_MENU = ["Journal", "Trial balance", "Trial balance for a period", "Chart of accounts", "Periods"]
 
 
 @pytest.mark.parametrize(
@@ -12,7 +12,7 @@ LEDGER_MENU = ["Journal", "Trial balance", "Chart of accounts", "Periods"]
     [
         ("accountant", LEDGER_MENU),
         ("approver", LEDGER_MENU),
-        ("fund_officer", ["Journal", "Trial balance", "Chart of accounts"]),
+        ("fund_officer", ["Journal", "Trial balance", "Trial balance for a period", "Chart of accounts"]),
         ("appraiser", []),
         ("coop_user", []),
     ],

@@ -11,8 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from fund import roles
-from fund.models import Borrower
-from loans.arrears import aging
+from fund.models import Borrower, Fund
+from loans.arrears import aging, classification, reported, trend
+from loans.dashboard import portfolio_overview
 from loans.models import Loan
 from loans.selectors.position import loan_position
 from loans.services.closing.runs import close_until
@@ -177,9 +178,55 @@ def test_bad_filters_say_what_is_wrong(reader, fund, query, field):
         assert "page" not in response.context
 
 
+def test_the_trend_page_and_its_xlsx_have_their_charts(reader, portfolio):
+    a, _b, _c = portfolio
+    url = reverse("loans:trend_report")
+    response = reader.get(url, {"as_of": "2026-03-31"})
+    assert response.status_code == 200
+    points = response.context["points"]
+    assert points == trend(MAR_END)
+    page = response.content.decode()
+    assert page.count("<svg") == 2 and "<polyline" in page and 'class="bar-g2"' in page
+    only_a = reader.get(url, {"as_of": "2026-03-31", "product": a.product_id}).context["points"]
+    assert only_a[-1].outstanding[2] == only_a[-1].gross == D(120_000_000)
+    book = workbook(reader.get(reverse("loans:trend_xlsx"), {"as_of": "2026-03-31"}))
+    assert book.sheetnames == ["Dư nợ theo nhóm nợ", "PAR theo tháng"]
+    groups, par = book.worksheets
+    (columns,), (line,) = groups._charts, par._charts
+    assert (type(columns).__name__, columns.grouping) == ("BarChart", "stacked")
+    assert type(line).__name__ == "LineChart"
+    rows = table(groups, "Cuối tháng")
+    assert len(rows) == 12 and rows[-1] == ["31/03/2026", *points[-1].outstanding.values(), points[-1].gross]
+    ratios = table(par, "Cuối tháng")[-1][-3:]
+    assert ratios == pytest.approx([float(ratio) for _days, _outstanding, ratio in points[-1].par])
+    assert par.cell(row=6, column=len(ratios) + 3).number_format == "0.00%"
+
+
+@pytest.mark.parametrize("name", ["trend_report", "trend_xlsx", "portfolio_report"])
+def test_bad_dates_on_the_new_reports_say_what_is_wrong(reader, fund, name):
+    response = reader.get(reverse(f"loans:{name}"), {"as_of": "2026-13-40", "officer": "nobody"})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"as_of", "officer"}
+
+
+def test_the_home_page_shows_the_portfolio_to_who_may_see_reports(client, portfolio, staff):
+    client.force_login(staff["accountant"])
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="portfolio-overview"' in page and page.count("<svg") == 1
+    client.force_login(staff["appraiser"])
+    assert 'id="portfolio-overview"' not in client.get(reverse("home")).content.decode()
+
+
 def test_reports_need_their_permission(client, staff, fund):
     client.force_login(staff["appraiser"])
-    for name in ("aging_report", "arrears_report", "classification_report", "aging_xlsx"):
+    for name in (
+        "aging_report",
+        "arrears_report",
+        "classification_report",
+        "aging_xlsx",
+        "portfolio_report",
+        "trend_xlsx",
+    ):
         assert client.get(reverse(f"loans:{name}")).status_code == 403
     client.force_login(staff["officer"])
     assert client.get(reverse("loans:aging_report")).status_code == 200
@@ -190,8 +237,41 @@ def test_the_report_command_writes_each_report(portfolio, tmp_path):
     call_command("report", "aging", "--as-of", "2026-03-31", "--out", str(out))
     rows = table(load_workbook(out)["Tuổi nợ quá hạn"], "Số ngày quá hạn")
     assert rows[-1][2] == aging(MAR_END).total.overdue_principal
-    for name in ("arrears", "classification"):
+    for name in ("arrears", "classification", "portfolio", "trend", "trial_balance"):
         call_command("report", name, "--as-of", "2026-02-28", "--out", str(tmp_path / f"{name}.xlsx"))
         assert load_workbook(tmp_path / f"{name}.xlsx").sheetnames
+    call_command(
+        "report", "trial_balance", "--as-of", "2026-03-31", "--from", "2026-01-01", "--out", str(out)
+    )
+    rows = table(load_workbook(out)["Bảng cân đối số phát sinh"], "Số hiệu tài khoản")
+    name, _blank, *totals = rows[-1]
+    # Nothing before the capital came in on 02/01; the period's debits equal its credits.
+    assert name == "Tổng cộng" and totals[:2] == [0, 0]
+    assert totals[2] == totals[3] > 0 and totals[4] == totals[5] > 0
     with pytest.raises(CommandError):
         call_command("report", "aging", "--as-of", "2099-01-01", "--out", str(out))
+
+
+def test_the_home_overview_reads_the_frozen_month_ends_and_the_business_date(
+    portfolio, django_assert_max_num_queries
+):
+    fund = Fund.objects.get()
+    with django_assert_max_num_queries(2 + len(fund.par_days)):
+        *months, today = portfolio_overview(fund.business_date, par_days=fund.par_days)
+    # The month ends closed since the loans were paid out, as their close froze them.
+    assert [point.day for point in months] == [
+        dt.date(2026, 1, 31),
+        dt.date(2026, 2, 28),
+        dt.date(2026, 3, 31),
+    ]
+    for point in months:
+        lines = reported(point.day)
+        assert point.outstanding == {line.group: line.outstanding for line in lines}
+        assert point.loans == {line.group: line.loans for line in lines}
+    # The business date: the aging's gross outstanding and PAR, the classification's groups.
+    aged = aging(fund.business_date)
+    assert (today.day, today.gross, today.par) == (fund.business_date, aged.gross_outstanding, aged.par)
+    assert any(ratio for _days, _outstanding, ratio in today.par)
+    restated = classification(fund.business_date)
+    assert today.outstanding == {line.group: line.outstanding for line in restated}
+    assert today.loans == {line.group: line.loans for line in restated}

@@ -9,7 +9,17 @@ import pytest
 from django.utils import translation
 
 from fund.models import Fund
-from loans.arrears import GroupLine, aging, arrears_list, as_of_problem, classification, loans_on, reported
+from loans.arrears import (
+    GroupLine,
+    aging,
+    arrears_list,
+    as_of_problem,
+    classification,
+    loans_on,
+    month_ends,
+    reported,
+    trend,
+)
 from loans.models import ClassificationReport, Collateral
 from loans.selectors.position import loan_position
 from loans.services.closing.runs import close_until
@@ -155,3 +165,43 @@ def test_reports_go_from_the_opening_to_the_business_date(fund):
     assert as_of_problem(fund, fund.business_date) is None
     assert "business date" in as_of_problem(fund, fund.business_date + dt.timedelta(days=1))
     assert "opened" in as_of_problem(fund, fund.opened_on - dt.timedelta(days=1))
+
+
+def test_the_trend_gives_each_month_end_of_the_last_twelve_months(portfolio, django_assert_max_num_queries):
+    # A few queries per month end: the balances rows, the products, the fund's borrower rule.
+    with django_assert_max_num_queries(3 * 12 + 1):
+        points = trend(MAR_END)
+    assert [point.day for point in points] == month_ends(MAR_END, 12)
+    assert points[0].day == dt.date(2025, 4, 30) and points[-1].day == MAR_END
+    assert all(point.gross == 0 and point.par[0][2] == 0 for point in points[:-3])  # before the loans
+    jan, feb, mar = points[-3:]
+    million = D(1_000_000)
+    nothing = dict.fromkeys(range(3, 6), D(0))
+    assert jan.outstanding == {1: 240 * million, 2: D(0), **nothing}
+    # A is past due from 15/02 (group 2 from its 10th day); B has paid row 1, then row 2.
+    assert feb.outstanding == {1: 110 * million, 2: 120 * million, **nothing}
+    assert mar.outstanding == {1: 100 * million, 2: 120 * million, **nothing}
+    assert feb.loans == mar.loans == {1: 1, 2: 1, 3: 0, 4: 0, 5: 0}
+    assert [(days, ratio) for days, _outstanding, ratio in feb.par] == [
+        (1, 120 * million / (230 * million)),
+        (30, 0),
+        (90, 0),
+    ]
+    assert mar.par == aging(MAR_END).par  # PAR30 on 31/03: A, 44 days past due
+    assert mar.par[1][2] == 120 * million / (220 * million)
+
+
+def test_the_trend_ends_on_its_date_and_not_before_the_fund(portfolio, staff):
+    assert [point.day for point in trend(dt.date(2026, 3, 20), months=3)] == [
+        FEB_END.replace(month=1, day=31),
+        FEB_END,
+        dt.date(2026, 3, 20),
+    ]
+    Fund.objects.update(opened_on=dt.date(2026, 1, 1))
+    assert [point.day for point in trend(MAR_END)] == [dt.date(2026, 1, 31), FEB_END, MAR_END]
+    # A later repayment leaves the earlier month ends as they were.
+    before = trend(MAR_END)
+    a, _b = portfolio
+    repay(a, staff, dt.date(2026, 4, 1), ROW1)
+    assert trend(MAR_END) == before
+    assert trend(dt.date(2026, 4, 1))[-1].outstanding[2] < before[-1].outstanding[2]

@@ -1,0 +1,222 @@
+"""The portfolio report's figures (`loans.report_sheets` lays them out).
+
+On any date D, by value date, as we now know it: the principal outstanding and the loans owing
+it by product, borrower type, sector (what the borrower lends for), district and term class, from
+the stored balances rows in force on D (`balances.balances_as_of`, one query); what was disbursed
+and collected in a period, from the loans' sub-ledger (a repayment counts on its own value date
+with its allocation in force now, a reversed one not at all); and what falls due in the N days
+after D by the schedule in force on D (principal and interest as scheduled).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from common.db import Among
+from common.money import ZERO
+from fund.models import Borrower
+from fund.models.borrowers import Sector
+from fund.models.products import TermClass, term_class_of
+from loans.models import LoanTransaction, ScheduleRow, ScheduleVersion
+from loans.selectors.balances import balances_as_of
+
+WEEK = 7
+EXPECTED_DAYS_MAX = 366
+
+
+@dataclass
+class Line:
+    """The loans of one product (borrower type, sector...) owing principal on D."""
+
+    label: str
+    loans: int = 0
+    outstanding: Decimal = ZERO
+
+
+_LOAN = (
+    "loan_id",
+    "loan__product__name",
+    "loan__borrower__type",
+    "loan__borrower__sector",
+    "loan__borrower__district",
+    "loan__borrower__province",
+    "loan__contract__term_months",
+)
+
+
+def _term_label(months: int | None):
+    return TermClass(term_class_of(months)).label if months else "—"
+
+
+# Each breakdown: its name, its title, and the label of a loan's line from its `_LOAN` values.
+DIMENSIONS: list[tuple[str, object, Callable[..., object]]] = [
+    ("product", _("Product"), lambda product, *rest: product),
+    ("borrower_type", _("Borrower type"), lambda _p, kind, *rest: Borrower.Type(kind).label),
+    ("sector", _("Sector (purpose)"), lambda _p, _k, sector, *rest: Sector(sector).label),
+    ("district", _("District"), lambda _p, _k, _s, district, province, _m: f"{district}, {province}"),
+    ("term", _("Term"), lambda *values: _term_label(values[-1])),
+]
+
+
+@dataclass
+class Holdings:
+    as_of: date
+    loans: int
+    outstanding: Decimal
+    by: dict[str, list[Line]]  # DIMENSIONS' names to their lines, the largest outstanding first
+    loan_ids: list[int] = field(repr=False, default_factory=list)
+
+
+def _filtered(rows, loans: Q | None):
+    return rows if loans is None else rows.filter(loans)
+
+
+def holdings(day: date, *, loans: Q | None = None) -> Holdings:
+    """The loans owing principal on `day` (of `loans`, a filter on the rows' loan), summed over
+    their sub-loans, and their principal by each of `DIMENSIONS`."""
+    per_loan = (
+        _filtered(balances_as_of(day), loans)
+        .order_by()
+        .values(*_LOAN)
+        .annotate(principal=Sum("principal_in_term") + Sum("principal_overdue"))
+        .filter(principal__gt=0)
+        .values_list(*_LOAN, "principal")
+    )
+    lines: dict[str, dict[object, Line]] = {name: {} for name, _title, _label in DIMENSIONS}
+    ids, total = [], ZERO
+    for loan_id, *details, principal in per_loan.iterator(chunk_size=10_000):
+        ids.append(loan_id)
+        total += principal
+        for name, _title, label_of in DIMENSIONS:
+            label = label_of(*details)
+            line = lines[name].setdefault(str(label), Line(label))
+            line.loans += 1
+            line.outstanding += principal
+    by = {
+        name: sorted(found.values(), key=lambda line: (-line.outstanding, str(line.label)))
+        for name, found in lines.items()
+    }
+    return Holdings(day, len(ids), total, by, ids)
+
+
+# --- disbursed and collected in a period --------------------------------------------------
+
+
+@dataclass
+class Flow:
+    """A product's money in and out over the period."""
+
+    label: str
+    disbursed: Decimal = ZERO
+    principal: Decimal = ZERO  # collected
+    interest: Decimal = ZERO
+    late_interest: Decimal = ZERO  # late interest and interest on unpaid interest
+
+    FIGURES = ("disbursed", "principal", "interest", "late_interest")
+
+    @property
+    def collected(self) -> Decimal:
+        return self.principal + self.interest + self.late_interest
+
+    @classmethod
+    def total(cls, flows: list["Flow"]) -> "Flow":
+        return cls("", *(sum((getattr(flow, name) for flow in flows), ZERO) for name in cls.FIGURES))
+
+
+def flows(start: date, end: date, *, loans: Q | None = None) -> list[Flow]:
+    """Disbursed and collected from `start` to `end` by value date, by product. Postings undone
+    since (a reversed repayment; a repayment posted again after a back-dated event) are left out:
+    what stands is the current posting, on the repayment's own value date."""
+    live = _filtered(LoanTransaction.objects.filter(reversed_by__isnull=True), loans).order_by()
+    by_product: dict[str, Flow] = {}
+    disbursed = (
+        live.filter(kind=LoanTransaction.Kind.DISBURSEMENT, value_date__range=(start, end))
+        .values_list("loan__product__name")
+        .annotate(Sum("principal"))
+    )
+    for product, amount in disbursed:
+        by_product.setdefault(product, Flow(product)).disbursed = amount
+    collected = (
+        live.filter(kind=LoanTransaction.Kind.REPAYMENT, repayment__value_date__range=(start, end))
+        .values_list("loan__product__name")
+        .annotate(Sum("principal"), Sum("interest"), Sum("late_interest"), Sum("penalty"))
+    )
+    for product, principal, interest, late, penalty in collected:
+        flow = by_product.setdefault(product, Flow(product))
+        # A repayment's principal is signed as what it does to the outstanding.
+        flow.principal, flow.interest, flow.late_interest = -principal, interest, late + penalty
+    return sorted(by_product.values(), key=lambda flow: flow.label)
+
+
+# --- expected collections -----------------------------------------------------------------
+
+
+@dataclass
+class Due:
+    """What falls due from `first` to `last`, by the schedules in force on D."""
+
+    first: date
+    last: date
+    loans: int = 0
+    principal: Decimal = ZERO
+    interest: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest
+
+    @property
+    def label(self) -> str:
+        if self.first == self.last:
+            return f"{self.first:%d/%m/%Y}"
+        return f"{self.first:%d/%m}–{self.last:%d/%m/%Y}"
+
+
+def _versions_in_force(day: date, loan_ids: list[int]) -> list[int]:
+    """Each sub-loan's schedule version in force on `day`: its latest one in force by then."""
+    latest: dict[tuple[int, int | None], int] = {}
+    versions = (
+        ScheduleVersion.objects.filter(Among("loan_id", loan_ids), effective_date__lte=day)
+        .order_by("number")
+        .values_list("loan_id", "share_id", "pk")
+    )
+    for loan_id, share_id, pk in versions.iterator(chunk_size=10_000):
+        latest[loan_id, share_id] = pk
+    return list(latest.values())
+
+
+def expected(day: date, days: int, loan_ids: list[int], *, weekly: bool = False) -> list[Due]:
+    """Principal and interest of the installments of `loan_ids` falling due in the `days` days
+    after `day`, by due date (`weekly`: by seven days from the day after `day`)."""
+    rows = (
+        ScheduleRow.objects.filter(
+            Among("version_id", _versions_in_force(day, loan_ids)),
+            kind=ScheduleRow.Kind.SCHEDULED,
+            due_date__gt=day,
+            due_date__lte=day + timedelta(days=days),
+        )
+        .order_by()
+        .values_list("due_date", "version__loan_id")
+        .annotate(Sum("principal"), Sum("interest"))
+    )
+    periods: dict[date, Due] = {}
+    loans: dict[date, set[int]] = defaultdict(set)
+    last_day = day + timedelta(days=days)
+    for due_date, loan_id, principal, interest in rows.iterator(chunk_size=10_000):
+        if weekly:
+            first = day + timedelta(days=1 + (due_date - day - timedelta(days=1)).days // WEEK * WEEK)
+            last = min(first + timedelta(days=WEEK - 1), last_day)
+        else:
+            first = last = due_date
+        due = periods.setdefault(first, Due(first, last))
+        due.principal += principal
+        due.interest += interest
+        loans[first].add(loan_id)
+    for first, due in periods.items():
+        due.loans = len(loans[first])
+    return [periods[first] for first in sorted(periods)]
