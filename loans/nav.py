@@ -11,4 +11,5 @@ NAV_ITEMS = [
     NavItem(_("Arrears aging"), "loans:aging_report", "loans.view_reports", _("Reports")),
     NavItem(_("Arrears list"), "loans:arrears_report", "loans.view_reports", _("Reports")),
     NavItem(_("Debt classification"), "loans:classification_report", "loans.view_reports", _("Reports")),
+    NavItem(_("My exports"), "loans:exports", "loans.view_reports", _("Reports")),
 ]

@@ -5,12 +5,13 @@ them up whatever the page's language; amounts are numbers with `#,##0` (common.x
 from collections.abc import Callable
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Min, Q
 
 from common.xlsx import Chart, Column, Sheet
 from fund.selectors import current_fund
 from loans.arrears import Aging, ArrearsLine, GroupLine, aging, arrears_list, classification, reported
 from loans.reports import TOTALS
+from loans.selectors.balances import balances_as_of
 
 _BUCKET_COLUMNS = [
     Column("Số ngày quá hạn", width=16),
@@ -194,3 +195,15 @@ REPORTS: dict[str, tuple[Callable[[date, Q | None], list[Sheet]], str]] = {
         "phan-loai-no",
     ),
 }
+
+
+def _arrears_rows(day: date, loans: Q | None) -> int:
+    """The arrears list's rows, the loans in arrears on `day`, counted without computing them."""
+    rows = balances_as_of(day) if loans is None else balances_as_of(day).filter(loans)
+    per_loan = rows.order_by().values("loan_id").annotate(oldest=Min("oldest_unpaid_due_date"))
+    return per_loan.filter(oldest__lt=day).count()
+
+
+# How many rows a report's sheets will have, counted cheaply: a long one is written by a task
+# (`loans.services.exports`). A report not named here has a few rows.
+ROW_COUNTS: dict[str, Callable[[date, Q | None], int]] = {"arrears": _arrears_rows}
