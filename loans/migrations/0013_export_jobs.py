@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('parameters', models.JSONField(verbose_name='parameters')),
                 ('key', models.CharField(editable=False, max_length=64)),
                 ('state', django_fsm.FSMField(choices=[('queued', 'Waiting'), ('running', 'Being written'), ('done', 'Ready'), ('failed', 'Failed'), ('expired', 'Expired')], default='queued', max_length=8, protected=True, verbose_name='state')),
-                ('failure', models.CharField(blank=True, choices=[('error', 'The report could not be written. Try again; if it fails again, tell the administrator.'), ('too_large', 'The workbook came to more than an export may keep (%(limit)s MB): narrow the filters.')], max_length=16, verbose_name='why it failed')),
+                ('failure', models.CharField(blank=True, choices=[('error', 'The report could not be written. Try again; if it fails again, tell the administrator.'), ('too_large', 'The workbook came to more than an export may keep (%(limit)s): narrow the filters.')], max_length=16, verbose_name='why it failed')),
                 ('rows_done', models.PositiveIntegerField(default=0, verbose_name='rows written')),
                 ('rows_total', models.PositiveIntegerField(default=0, verbose_name='rows')),
                 ('filename', models.CharField(max_length=120, verbose_name='file name')),

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +37,7 @@ class ExportFailure(models.TextChoices):
     )
     TOO_LARGE = (
         "too_large",
-        _("The workbook came to more than an export may keep (%(limit)s MB): narrow the filters."),
+        _("The workbook came to more than an export may keep (%(limit)s): narrow the filters."),
     )
 
 
@@ -94,7 +95,7 @@ class ExportJob(models.Model):
         """Why it failed, in the reader's language."""
         if not self.failure:
             return ""
-        return str(self.Failure(self.failure).label) % {"limit": settings.EXPORT_MAX_BYTES // (1024 * 1024)}
+        return str(self.Failure(self.failure).label) % {"limit": filesizeformat(settings.EXPORT_MAX_BYTES)}
 
     @property
     def kept_until(self):
