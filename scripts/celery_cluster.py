@@ -7,8 +7,9 @@
         cluster.start(0)  # a new worker 0
 
 Each worker is `celery -A config worker` with one prefork process, run from the repository
-with the project's settings (its files under the cluster's folder, `media_root`); its output goes to a log in the cluster's temporary folder, whose
-tail is shown when a worker does not come up.
+with the project's settings, writing its files under the cluster's folder (`media_root`); its
+output goes to a log in the cluster's temporary folder, whose tail is shown when a worker does
+not come up.
 """
 
 import os

@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=200, verbose_name='title')),
                 ('filters', models.CharField(blank=True, max_length=500, verbose_name='filters')),
                 ('parameters', models.JSONField(verbose_name='parameters')),
+                ('language', models.CharField(max_length=8, verbose_name='language')),
                 ('key', models.CharField(editable=False, max_length=64)),
                 ('state', django_fsm.FSMField(choices=[('queued', 'Waiting'), ('running', 'Being written'), ('done', 'Ready'), ('failed', 'Failed'), ('expired', 'Expired')], default='queued', max_length=8, protected=True, verbose_name='state')),
                 ('failure', models.CharField(blank=True, choices=[('error', 'The report could not be written. Try again; if it fails again, tell the administrator.'), ('too_large', 'The workbook came to more than an export may keep (%(limit)s): narrow the filters.')], max_length=16, verbose_name='why it failed')),

@@ -55,6 +55,9 @@ class ExportJob(models.Model):
     title = models.CharField(_("title"), max_length=200)
     filters = models.CharField(_("filters"), max_length=500, blank=True)  # as the user read them
     parameters = models.JSONField(_("parameters"))
+    # The language of the request: what the sheets translate (a borrower's type) is written as
+    # the synchronous export would have been.
+    language = models.CharField(_("language"), max_length=8)
     key = models.CharField(max_length=64, editable=False)  # of the report and its parameters
     state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED, protected=True)
     failure = models.CharField(_("why it failed"), max_length=16, choices=Failure.choices, blank=True)

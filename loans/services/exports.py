@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from common.db import q_data, q_from_data
 from common.xlsx import write_workbook
@@ -66,6 +66,7 @@ def request_export(
         title=title[:200],
         filters=filters[:500],
         parameters=parameters,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         key=key,
         rows_total=rows,
         filename=filename[:120],
@@ -98,8 +99,8 @@ def run_export(job_id: int) -> None:
     try:
         sheets_of, _filename = report_sheets.REPORTS[job.report]
         parameters = job.parameters
-        sheets = sheets_of(date.fromisoformat(parameters["as_of"]), q_from_data(parameters["loans"]))
-        with tempfile.TemporaryFile() as out:
+        with translation.override(job.language), tempfile.TemporaryFile() as out:
+            sheets = sheets_of(date.fromisoformat(parameters["as_of"]), q_from_data(parameters["loans"]))
             rows = write_workbook(
                 out, *sheets, progress=lambda done: running.update(rows_done=done), every=PROGRESS_EVERY
             )
