@@ -149,7 +149,9 @@ def _filters_text(form: ReportForm) -> str:
             continue
         if isinstance(value, date):
             value = f"{value:%d/%m/%Y}"
-        elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        elif isinstance(field, forms.ModelChoiceField):
+            value = field.label_from_instance(value)
+        elif isinstance(field, forms.ChoiceField):
             value = dict(field.choices).get(value, value)
         shown.append(f"{field.label}: {value}")
     return "; ".join(shown)

@@ -84,11 +84,15 @@ def test_a_long_export_is_a_job_whose_download_has_the_cells_of_the_synchronous_
 
 
 def test_the_job_keeps_the_filters_it_was_asked_with(reader, portfolio, ask, long_reports):  # noqa: F811
-    a, _b, _c = portfolio
+    a, _b, c = portfolio
     ask({**MARCH, "product": a.product_id, "area": ""})
     ask({**MARCH, "product": a.product_id})  # the same again, once the first is done: a new job
-    first, second = ExportJob.objects.order_by("pk")
-    assert first.key == second.key and first.filters.startswith("As of: 31/03/2026; Product: ")
+    ask({**MARCH, "officer": c.created_by_id, "borrower_type": c.borrower.type})
+    first, second, third = ExportJob.objects.order_by("pk")
+    assert first.key == second.key != third.key
+    assert first.filters == f"As of: 31/03/2026; Product: {a.product}"  # as the form lists it
+    kind, officer = c.borrower.get_type_display(), c.created_by.get_full_name()
+    assert third.filters == f"As of: 31/03/2026; Borrower type: {kind}; Officer: {officer}"
     rows = cells(download(reader, second))["Danh sách nợ quá hạn"]
     references = [row[0] for row in rows[6:-1]]  # under the preamble and the header, before the totals
     assert references == [a.reference]
