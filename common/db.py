@@ -1,12 +1,14 @@
 """A database cursor for the few statements that run on every money event (posting an entry,
-recording a repayment): prepared once per connection on PostgreSQL; and how a statement takes
-thousands of ids (`Among`)."""
+recording a repayment): prepared once per connection on PostgreSQL; how a statement takes
+thousands of ids (`Among`); and a filter kept as JSON for a task to apply again (`q_data`)."""
 
+import datetime as dt
 import json
+from decimal import Decimal
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, Lookup
+from django.db.models import F, Lookup, Model, Q
 
 _NEVER_AUTOMATICALLY = 2**62
 
@@ -59,3 +61,33 @@ def among(ids, connection=None) -> tuple[str, list]:
     if (connection or connections[DEFAULT_DB_ALIAS]).vendor == "postgresql":
         return "= ANY(%s)", [ids]
     return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+
+
+def q_data(q: Q | None) -> dict | None:
+    """A filter as JSON, for a task to apply the same one later (`q_from_data`): a row stands
+    for its primary key, a date for its ISO text, which its lookup takes as well."""
+    if q is None:
+        return None
+    children = [
+        q_data(child) if isinstance(child, Q) else [child[0], _json_value(child[1])] for child in q.children
+    ]
+    return {"connector": q.connector, "negated": q.negated, "children": children}
+
+
+def q_from_data(data: dict | None) -> Q | None:
+    if data is None:
+        return None
+    children = [q_from_data(child) if isinstance(child, dict) else tuple(child) for child in data["children"]]
+    return Q(*children, _connector=data["connector"], _negated=data["negated"])
+
+
+def _json_value(value):
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, dt.date | Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"a filter on {type(value).__name__} cannot be kept as JSON")

@@ -2,7 +2,8 @@
 
 Writing: numbers stay numbers (`#,##0` for money), headers in the user's language, the
 header row frozen, an optional totals row. Rows are streamed (`write_only`), so a report
-of a whole province's portfolio never sits in memory as cells.
+of a whole province's portfolio never sits in memory as cells; a long export is told how
+many rows are written as it goes (`write_workbook`'s `progress`).
 
 Reading: a sheet (or a CSV file) whose first row, or the row given, holds the headers; every
 cell is converted by its column and every problem is reported with its row number and column,
@@ -105,7 +106,19 @@ def _cell(ws, value, *, kind: str = "text", bold: bool = False, fill=None):
     return cell
 
 
-def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
+class _Progress:
+    """Counts the rows written over a workbook's sheets; tells `report` every `every` rows."""
+
+    def __init__(self, report: Callable[[int], None] | None, every: int):
+        self.report, self.every, self.rows = report, every, 0
+
+    def row(self) -> None:
+        self.rows += 1
+        if self.report is not None and self.rows % self.every == 0:
+            self.report(self.rows)
+
+
+def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
     ws = workbook.create_sheet(title=sheet.title[:31])
     for index, column in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width or DEFAULT_WIDTHS[column.kind]
@@ -127,6 +140,7 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
             if totals[i] is not None and value is not None:
                 totals[i] += Decimal(value)
         ws.append([_cell(ws, v, kind=c.kind) for v, c in zip(values, sheet.columns, strict=True)])
+        progress.row()
 
     if sheet.totals_label is not None:
         row = [_cell(ws, t, kind=c.kind, bold=True) for t, c in zip(totals, sheet.columns, strict=True)]
@@ -165,12 +179,25 @@ def _plain(value):
     return value
 
 
-def workbook_bytes(*sheets: Sheet) -> bytes:
+def write_workbook(
+    target, *sheets: Sheet, progress: Callable[[int], None] | None = None, every: int = 1000
+) -> int:
+    """Stream the sheets into `target` (a path or a binary file) and return the table rows
+    written. `progress(rows)` hears the rows written so far every `every` rows and once at the
+    end: a long export's progress, without a call per row."""
     workbook = Workbook(write_only=True)
+    counter = _Progress(progress, every)
     for sheet in sheets:
-        _write_sheet(workbook, sheet)
+        _write_sheet(workbook, sheet, counter)
+    workbook.save(target)
+    if progress is not None:
+        progress(counter.rows)
+    return counter.rows
+
+
+def workbook_bytes(*sheets: Sheet) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_workbook(buffer, *sheets)
     return buffer.getvalue()
 
 

@@ -6,7 +6,7 @@ fund sends them up whatever the page's language; amounts are numbers with `#,##0
 from collections.abc import Callable
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import translation
 
 from common.xlsx import Chart, Column, Sheet, summed
@@ -27,6 +27,7 @@ from loans.arrears import (
 )
 from loans.portfolio import DIMENSIONS, Due, Flow, Holdings, expected, flows, holdings
 from loans.reports import TOTALS
+from loans.selectors.balances import balances_as_of
 
 _BUCKET_COLUMNS = [
     Column("Số ngày quá hạn", width=16),
@@ -369,3 +370,15 @@ REPORTS: dict[str, tuple[Callable[..., list[Sheet]], str]] = {
 }
 # The reports of a period, from a start (default: the first of the date's month) to the date.
 PERIOD_REPORTS = ("portfolio", "trial_balance")
+
+
+def _arrears_rows(day: date, loans: Q | None) -> int:
+    """The arrears list's rows, the loans in arrears on `day`, counted without computing them."""
+    rows = balances_as_of(day) if loans is None else balances_as_of(day).filter(loans)
+    per_loan = rows.order_by().values("loan_id").annotate(oldest=Min("oldest_unpaid_due_date"))
+    return per_loan.filter(oldest__lt=day).count()
+
+
+# How many rows a report's sheets will have, counted cheaply: a long one is written by a task
+# (`loans.services.exports`). A report not named here has a few rows.
+ROW_COUNTS: dict[str, Callable[[date, Q | None], int]] = {"arrears": _arrears_rows}

@@ -1,11 +1,13 @@
-"""Celery tasks of the loans app: close of day's chunks (`loans.services.closing.runs`), and the
-nightly close, a django-celery-beat periodic task that is off until the fund turns it on."""
+"""Celery tasks of the loans app: close of day's chunks (`loans.services.closing.runs`), the
+nightly close, a django-celery-beat periodic task that is off until the fund turns it on, and
+long report exports (`loans.services.exports`) with their daily expiry."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from fund.models import User
 from fund.selectors import current_fund
+from loans.services import exports
 from loans.services.closing import runs
 
 ERROR_RETRIES = 3
@@ -44,3 +46,14 @@ def close_to_today(username: str) -> None:
     today = timezone.localdate()
     if current_fund().business_date < today:
         runs.start_close(actor=actor, until=today)
+
+
+@shared_task(name="loans.run_export")
+def run_export(job_id: int) -> None:
+    exports.run_export(job_id)
+
+
+@shared_task(name="loans.expire_exports")
+def expire_exports() -> int:
+    """Daily (django-celery-beat, "Expired exports (daily)"): the files kept long enough go."""
+    return exports.expire_exports()

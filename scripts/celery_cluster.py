@@ -7,8 +7,9 @@
         cluster.start(0)  # a new worker 0
 
 Each worker is `celery -A config worker` with one prefork process, run from the repository
-with the project's settings; its output goes to a log in the cluster's temporary folder, whose
-tail is shown when a worker does not come up.
+with the project's settings, writing its files under the cluster's folder (`media_root`); its
+output goes to a log in the cluster's temporary folder, whose tail is shown when a worker does
+not come up.
 """
 
 import os
@@ -40,6 +41,12 @@ class Cluster:
     database_url: str
     processes: list[subprocess.Popen] = field(default_factory=list)
 
+    @property
+    def media_root(self) -> Path:
+        """Where the workers keep the files they write (report exports), in the cluster's folder:
+        never the project's media/."""
+        return self.folder / "media"
+
     def hostname(self, index: int) -> str:
         return f"w{index}@{socket.gethostname()}"
 
@@ -60,6 +67,7 @@ class Cluster:
             **os.environ,
             "CELERY_BROKER_URL": self.broker_url,
             "DATABASE_URL": self.database_url,
+            "DJANGO_MEDIA_ROOT": str(self.media_root),
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
         command = [

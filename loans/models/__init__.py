@@ -12,6 +12,7 @@ from loans.models.closing import (
 )
 from loans.models.collateral import Collateral
 from loans.models.contract import LoanContract, ScheduleRow, ScheduleVersion
+from loans.models.exports import ExportJob
 from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, LoanStatus
 from loans.models.money import Disbursement, DisbursementShare, LoanTransaction, Repayment, RepaymentImport
 
@@ -25,6 +26,7 @@ __all__ = [
     "DebtGroupChange",
     "Collateral",
     "Disbursement",
+    "ExportJob",
     "DisbursementShare",
     "Loan",
     "LoanBalance",

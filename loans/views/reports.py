@@ -2,13 +2,14 @@
 provisioning, portfolio, trend — a page with filters, and the same figures as .xlsx
 (`loans.report_sheets`)."""
 
+from datetime import date
 from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,6 +33,7 @@ from loans.arrears import (
     trend,
 )
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
+from loans.services import exports
 
 PERMISSION = "loans.view_reports"
 LINES_PER_PAGE = 50
@@ -158,11 +160,48 @@ def _report(request, fund: Fund, name: str, form_class, title: str, build, *, xl
     if form.is_valid():
         day, loans = form.cleaned_data["as_of"], form.loans()
         if xlsx:
-            sheets_of, filename = report_sheets.REPORTS[name]
-            sheets = sheets_of(day, loans, **form.options())
-            return xlsx_response(workbook_bytes(*sheets), f"{filename}-{day:%Y-%m-%d}.xlsx")
+            return _xlsx(request, name, title, form, day, loans)
         context |= {"as_of": day, **build(request, form, day, loans)}
     return render(request, f"loans/reports/{name}.html", context)
+
+
+def _xlsx(request, name: str, title: str, form: ReportForm, day, loans: Q | None):
+    """The workbook now; or, when it has more rows than a request should write, a job writing
+    it in a task, whose page shows its progress and then the download."""
+    sheets_of, filename = report_sheets.REPORTS[name]
+    filename = f"{filename}-{day:%Y-%m-%d}.xlsx"
+    rows = exports.rows_for_task(name, day, loans)
+    if rows is None:
+        return xlsx_response(workbook_bytes(*sheets_of(day, loans, **form.options())), filename)
+    # Only reports with no options beyond the date and the loans (the arrears list) are counted.
+    job = exports.request_export(
+        actor=request.user,
+        report=name,
+        day=day,
+        loans=loans,
+        rows=rows,
+        title=title,
+        filters=_filters_text(form),
+        filename=filename,
+    )
+    return redirect(job)
+
+
+def _filters_text(form: ReportForm) -> str:
+    """The filters as the user chose them, e.g. "As of: 31/03/2026; Product: Vốn lưu động"."""
+    shown = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "") or field.widget.is_hidden:
+            continue
+        if isinstance(value, date):
+            value = f"{value:%d/%m/%Y}"
+        elif isinstance(field, forms.ModelChoiceField):
+            value = field.label_from_instance(value)
+        elif isinstance(field, forms.ChoiceField):
+            value = dict(field.choices).get(value, value)
+        shown.append(f"{field.label}: {value}")
+    return "; ".join(shown)
 
 
 def report_view(name: str, form_class, title):

@@ -8,7 +8,7 @@ from djmoney.money import Money
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from common.xlsx import Column, InputColumn, Sheet, read_table, workbook_bytes
+from common.xlsx import Column, InputColumn, Sheet, read_table, workbook_bytes, write_workbook
 
 COLUMNS = [
     Column("Mã", "text"),
@@ -209,3 +209,15 @@ def test_a_file_unpacking_to_more_than_the_limit_is_refused_before_it_is_opened(
     assert [str(e) for e in result.errors] == [
         f"The file unpacks to {size} KB; an import takes at most {limit} KB unpacked."
     ]
+
+
+def test_a_long_write_hears_its_progress_every_so_many_rows_and_at_the_end():
+    heard = []
+    sheets = [
+        Sheet(title=title, columns=COLUMNS[:1], rows=[[n] for n in range(count)])
+        for title, count in (("A", 5), ("B", 4))
+    ]
+    buffer = io.BytesIO()
+    assert write_workbook(buffer, *sheets, progress=heard.append, every=3) == 9
+    assert heard == [3, 6, 9, 9]  # across the sheets, then once the file is saved
+    assert [ws.max_row for ws in load_workbook(buffer).worksheets] == [6, 5]

@@ -1,0 +1,27 @@
+"""A filter kept as JSON for a task (`common.db.q_data`) is the same filter read back."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db.models import Q
+
+from common.db import q_data, q_from_data
+
+
+def test_a_filter_comes_back_from_json_as_it_was():
+    q = (Q(loan__product=7) | ~Q(loan__borrower__type__in=["htx", "tht"])) & Q(rate__gte="0.0660")
+    assert q_from_data(json.loads(json.dumps(q_data(q)))) == q
+    assert q_data(None) is None and q_from_data(None) is None
+
+
+def test_rows_dates_and_decimals_are_kept_as_what_their_lookups_take():
+    q = Q(loan__product=Group(pk=3), valid_from__lte=dt.date(2026, 3, 31), amount=Decimal("1.50"))
+    assert q_from_data(q_data(q)) == Q(loan__product=3, valid_from__lte="2026-03-31", amount="1.50")
+
+
+def test_anything_else_is_refused():
+    with pytest.raises(TypeError):
+        q_data(Q(value=object()))
