@@ -112,7 +112,7 @@ def _timed() -> dict:
     from django.db import connection
 
     from common.xlsx import workbook_bytes
-    from loans.arrears import aging, classification
+    from loans.arrears import aging, classification, trend
     from loans.models import LoanBalance, Repayment
     from loans.report_sheets import REPORTS
 
@@ -127,6 +127,8 @@ def _timed() -> dict:
     }
     for name, compute in (("aging", aging), ("classification", classification)):
         figures["compute"][name] = _best(lambda compute=compute: compute(AS_OF))
+    # Not a target of its own: the trend page's twelve month ends up to the business date.
+    figures["compute"]["trend (12 months)"] = _best(lambda: trend(END))
     for name in XLSX:
         sheets_of, _filename = REPORTS[name]
         sheets = sheets_of(AS_OF, None)
@@ -184,9 +186,10 @@ def _summary(figures: dict) -> None:
         f"{figures['rows']:,} balances rows ({figures['rows_after']:,} dated after it), "
         f"{figures['repayments_after']:,} repayments after it; best of {REPEATS}; load {figures['load']}"
     )
-    print(f"{'compute':<16} {'seconds':>8} {'target':>7}")
+    print(f"{'compute':<18} {'seconds':>8} {'target':>7}")
     for name, seconds in figures["compute"].items():
-        print(f"{name:<16} {seconds:8.2f} {TARGETS['compute']:7.1f}")
+        target = f"{TARGETS['compute']:7.1f}" if name in ("aging", "classification") else f"{'':>7}"
+        print(f"{name:<18} {seconds:8.2f} {target}")
     print(
         f"{'.xlsx':<16} {'rows':>8} {'ours s':>8} {'bare s':>8} {'ratio':>6} {'target':>7} "
         f"{'unformatted s':>14} {'ratio':>6}"

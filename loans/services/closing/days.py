@@ -223,15 +223,15 @@ def loan_provisions(product: LoanProduct, group: int, outstanding, collateral) -
     )
 
 
-def collateral_values(loan_ids: list[int]) -> dict:
-    """Each loan's collateral value allowed for provisioning."""
+def collateral_values(loan_ids: list[int] | None) -> dict:
+    """Each loan's collateral value allowed for provisioning (of `loan_ids`; None: every loan's)."""
     rows = (
-        Collateral.objects.filter(Among("loan_id", loan_ids))
-        .order_by()
-        .values("loan_id")
-        .annotate(value=Sum("provisioning_value"))
+        Collateral.objects.all()
+        if loan_ids is None
+        else Collateral.objects.filter(Among("loan_id", loan_ids))
     )
-    return {row["loan_id"]: row["value"] for row in rows}
+    sums = rows.order_by().values("loan_id").annotate(value=Sum("provisioning_value"))
+    return dict(sums.values_list("loan_id", "value"))
 
 
 @dataclass(frozen=True)
