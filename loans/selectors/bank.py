@@ -87,7 +87,10 @@ def closing_period(account: Account, day: date) -> ReconciledPeriod | None:
 def candidates(*, account: Account, first: date, last: date, window: int) -> list[Candidate]:
     """The account's transactions with a value date from `first` to `last` (widened by the
     window) that no statement line points at yet."""
-    span = {"value_date__range": (first - timedelta(days=window), last + timedelta(days=window))}
+    # Widened as far as the calendar goes: a line may be dated on its first or last day.
+    earliest = first - timedelta(days=min(window, (first - date.min).days))
+    latest = last + timedelta(days=min(window, (date.max - last).days))
+    span = {"value_date__range": (earliest, latest)}
     found = []
     for repayment in Repayment.objects.filter(
         account=account, status=Repayment.Status.POSTED, statement_line__isnull=True, **span

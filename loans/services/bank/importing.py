@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import MAX_AMOUNT, parse_vnd
@@ -140,6 +141,11 @@ def _line(account, number: int, values: dict, labels: dict, report: StatementRep
         refuse(
             "amount" if "amount" in labels else ("credit" if credit else "debit"), _("Not a possible amount.")
         )
+    if amounts.get("balance") is not None and abs(amounts["balance"]) > MAX_AMOUNT:
+        refuse("balance", _("Not a possible amount."))
+    for key in ("booking_date", "value_date"):
+        if values.get(key) is not None and values[key] > timezone.localdate():
+            refuse(key, _("After today: no statement has such a line yet."))
     description, reference = values.get("description") or "", values.get("reference") or ""
     if len(description) > LONG_TEXT_MAX:
         refuse("description", _("At most %(limit)s characters.") % {"limit": LONG_TEXT_MAX})
