@@ -387,3 +387,91 @@ def test_a_line_on_the_calendars_first_day_is_kept_unmatched(staff, bank, layout
     )
     assert response.status_code == 200
     assert StatementLine.objects.get().status == StatementLine.Status.UNMATCHED
+
+
+def test_match_again_and_line_actions_in_the_wrong_state(accountant, paid, bank):  # noqa: F811
+    # No layout yet, no lines: matching again finds nothing and says so.
+    response = accountant.post(reverse("loans:bank_match_again", args=[bank.code]), follow=True)
+    assert response.status_code == 200
+    accountant.post(reverse("loans:bank_mapping", args=[bank.code]), LAYOUT)
+    post_file(
+        accountant,
+        bank,
+        statement(credit(11, 5_000_000, "NOP TIEN"), credit(12, 7, "X")).getvalue(),
+        "s.xlsx",
+    )
+    suggested, unmatched = StatementLine.objects.order_by("amount").reverse()
+    assert unmatched.status == StatementLine.Status.UNMATCHED
+    for name in ("bank_line_confirm", "bank_line_reject"):
+        response = accountant.post(reverse(f"loans:{name}", args=[unmatched.pk]), follow=True)
+        assert response.status_code == 200
+        unmatched.refresh_from_db()
+        assert unmatched.status == StatementLine.Status.UNMATCHED
+    accountant.post(reverse("loans:bank_line_confirm", args=[suggested.pk]))
+    suggested.refresh_from_db()
+    assert suggested.status == StatementLine.Status.MATCHED
+    # Confirmed twice, or recorded as a repayment once matched: refused, nothing changes.
+    assert (
+        accountant.post(reverse("loans:bank_line_confirm", args=[suggested.pk]), follow=True).status_code
+        == 200
+    )
+    repayment = reverse("loans:bank_line_repayment", args=[suggested.pk])
+    assert (
+        accountant.post(
+            repayment, {"contract": "HĐ-01/2026", "prepayment_mode": "lower_installments"}
+        ).status_code
+        == 404
+    )
+    suggested.refresh_from_db()
+    assert suggested.status == StatementLine.Status.MATCHED
+
+
+def test_header_only_oversized_and_misplaced_header_files(accountant, bank, layout, settings):  # noqa: F811
+    header_only = statement()
+    response = post_file(accountant, bank, header_only.getvalue(), "s.xlsx")
+    assert response.status_code == 400
+    settings.IMPORT_MAX_BYTES = 100
+    response = post_file(accountant, bank, statement(credit(1, 1_000, "X")).getvalue(), "s.xlsx")
+    assert response.status_code == 400 and "file" in response.context["form"].errors
+    settings.IMPORT_MAX_BYTES = 10_000_000
+    StatementMapping.objects.update(header_row=20)
+    response = post_file(accountant, bank, statement(credit(1, 1_000, "X")).getvalue(), "s.xlsx")
+    assert response.status_code == 400 and response.context["report"].errors
+    assert not StatementLine.objects.exists()
+
+
+def test_reopening_a_period_with_a_hostile_reason(accountant, paid, bank):  # noqa: F811
+    accountant.post(reverse("loans:bank_mapping", args=[bank.code]), LAYOUT)
+    post_file(accountant, bank, statement(credit(11, 5_000_000, "NOP TIEN")).getvalue(), "s.xlsx")
+    accountant.post(reverse("loans:bank_line_confirm", args=[StatementLine.objects.get().pk]))
+    accountant.post(
+        reverse("loans:bank_lines", args=[bank.code]), {"first_date": "2026-01-01", "last_date": "2026-01-31"}
+    )
+    period = ReconciledPeriod.objects.get()
+    url = reverse("loans:bank_period_reopen", args=[period.pk])
+    for data in ({"reason": "x" * 100_000}, {"reason": "   "}, {"reason": "\x00"}):
+        response = accountant.post(url, data)
+        assert response.status_code in (200, 400) and response.context["form"].errors, data
+    period.refresh_from_db()
+    assert period.reopened_at is None
+    assert accountant.post(url, {"reason": "Sai sót"}).status_code == 302
+    assert accountant.post(url, {"reason": "again"}).status_code == 404
+
+
+def test_an_export_job_of_hostile_filters_shows_and_writes_them_as_text(portfolio, ask, long_reports, reader):  # noqa: F811
+    hostile = '=HYPERLINK("http://e.example")<script>'
+    Borrower.objects.filter(pk=portfolio[0].borrower_id).update(district=hostile)
+    ask({"as_of": "2026-03-31", "area": hostile})
+    job = ExportJob.objects.get()
+    assert job.state == ExportState.DONE
+    page = reader.get(reverse("loans:export", args=[job.pk])).content.decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    progress = reader.get(reverse("loans:export_progress", args=[job.pk]))
+    assert progress.status_code == 200 and "<script>" not in progress.content.decode()
+    response = reader.get(reverse("loans:export_download", args=[job.pk]))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert any(hostile in str(cell.value) for cell in cells)
+    assert all(cell.data_type != "f" for cell in cells)
+    # A POST to the download or the progress changes nothing and is no 500.
+    assert reader.post(reverse("loans:export_download", args=[job.pk])).status_code in (200, 405)
