@@ -40,8 +40,9 @@ def loans_to_close(
     else:
         ids = _touched(day, within)
     if worst_of_borrower and ids and not full:  # full: every active loan of the range is in already
-        others = Loan.objects.filter(Among("pk", ids)).values("borrower_id")
-        ids |= set(_active().filter(borrower_id__in=others).order_by().values_list("pk", flat=True))
+        # The borrowers as a list: as a subquery the planner joins it to every active loan.
+        borrowers = set(Loan.objects.filter(Among("pk", ids)).values_list("borrower_id", flat=True))
+        ids |= set(_active().filter(Among("borrower_id", borrowers)).order_by().values_list("pk", flat=True))
     return sorted(ids)
 
 
@@ -82,7 +83,9 @@ def _touched(day: date, within: Q) -> set[int]:
     current = LoanBalance.objects.filter(valid_to__isnull=True).order_by()
     if within:
         current = current.filter(loan__in=Loan.objects.filter(within))
-    products = LoanProduct.objects.filter(loans__status=LoanStatus.ACTIVE).distinct().order_by()
+    # Every product's bands (a handful of rows): those of products with no active loan find no
+    # current row, and asking which products have one would read every loan, for each chunk.
+    products = LoanProduct.objects.order_by()
     starts, grace = set(), set()
     for pk, days, *bands in products.values_list(
         "pk", "overdue_grace_days", *(f"group{group}_from_days" for group in (2, 3, 4, 5))
