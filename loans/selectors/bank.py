@@ -84,6 +84,14 @@ def closing_period(account: Account, day: date) -> ReconciledPeriod | None:
     ).first()
 
 
+def unmatched_open_lines(account: Account) -> list[StatementLine]:
+    """The account's unmatched lines outside its reconciled periods (the periods read once)."""
+    periods = ReconciledPeriod.objects.filter(account=account, reopened_at__isnull=True)
+    spans = list(periods.values_list("first_date", "last_date"))
+    lines = StatementLine.objects.filter(account=account, status=StatementLine.Status.UNMATCHED)
+    return [line for line in lines if not any(first <= line.booking_date <= last for first, last in spans)]
+
+
 def candidates(*, account: Account, first: date, last: date, window: int) -> list[Candidate]:
     """The account's transactions with a value date from `first` to `last` (widened by the
     window) that no statement line points at yet."""

@@ -11,7 +11,7 @@ from fund.services.common import require_permission
 from ledger.models import Account
 from loans.domain.bank_matching import EXACT, LineFacts, assign
 from loans.models import Loan, LoanMemberShare, Repayment, StatementLine, StatementMapping
-from loans.selectors.bank import candidates, closing_period
+from loans.selectors.bank import candidates, closing_period, unmatched_open_lines
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 
 _TARGETS = ["repayment", "disbursement", "capital_receipt"]
@@ -51,11 +51,7 @@ def match_again(*, actor, account: Account) -> int:
         mapping = StatementMapping.objects.select_for_update().filter(account=account).first()
         if mapping is None:
             return 0
-        lines = [
-            line
-            for line in StatementLine.objects.filter(account=account, status=StatementLine.Status.UNMATCHED)
-            if closing_period(account, line.booking_date) is None
-        ]
+        lines = unmatched_open_lines(account)
         match_lines(account=account, lines=lines, window=mapping.match_days)
     return sum(line.status != StatementLine.Status.UNMATCHED for line in lines)
 
