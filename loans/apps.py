@@ -11,3 +11,6 @@ class LoansConfig(AppConfig):
         from loans.selectors.reconciliation import month_close_refusals
 
         register_close_check(month_close_refusals)  # a month closes once the loans' books agree
+        # Celery finds the tasks only when a worker starts: a web process without a broker runs
+        # them eagerly, so they must be registered here, or it would try to reach a broker.
+        import loans.tasks  # noqa: F401

@@ -18,7 +18,7 @@ from django.db.models import Count, Min, Q, QuerySet, Sum
 from common.money import ZERO
 from common.querysets import filter_given
 from loans.arrears import GROUPS, Bucket, MonthEnd, month_ends
-from loans.models import ClassificationReport, LoanBalance
+from loans.models import ClassificationReport, LoanBalance, ReconciliationCheck
 from loans.models.loan import Loan, LoanStatus
 from loans.selectors.access import loans_visible_to, status_counts
 from loans.selectors.balances import StoredPosition
@@ -122,15 +122,19 @@ def officer_work(day: date, starts: list[int], *, officer=None) -> OfficerWork:
 class AccountantWork:
     tranches: int
     last_close: RunSummary | None
+    books: ReconciliationCheck | None  # the last check of the sub-ledger against the GL
 
 
 def accountant_work(day: date) -> AccountantWork:
-    """Tranches waiting for authorization, and close of day's last run (or the one going on).
-
-    The sub-ledger's difference from the GL is not here: it sums every posting ever made, too
-    much for each home page load; the page links to the reconciliation instead."""
+    """Tranches waiting for authorization, close of day's last run (or the one going on), and
+    the control accounts whose sub-ledger differed from the GL when the books were last checked
+    (after a close, or on request): summing every posting on each page load would cost too much."""
     summary, _looking = current_run(day)
-    return AccountantWork(tranches=pending_disbursements().count(), last_close=summary)
+    return AccountantWork(
+        tranches=pending_disbursements().count(),
+        last_close=summary,
+        books=ReconciliationCheck.objects.first(),
+    )
 
 
 @dataclass(frozen=True)

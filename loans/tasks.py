@@ -1,6 +1,9 @@
 """Celery tasks of the loans app: close of day's chunks (`loans.services.closing.runs`), the
-nightly close, a django-celery-beat periodic task that is off until the fund turns it on, and
-long report exports (`loans.services.exports`) with their daily expiry."""
+nightly close, a django-celery-beat periodic task that is off until the fund turns it on, the
+books' check after a close (`loans.services.closing.reconciling`), and long report exports
+(`loans.services.exports`) with their daily expiry."""
+
+from datetime import date
 
 from celery import shared_task
 from django.utils import timezone
@@ -8,7 +11,7 @@ from django.utils import timezone
 from fund.models import User
 from fund.selectors import current_fund
 from loans.services import exports
-from loans.services.closing import runs
+from loans.services.closing import reconciling, runs
 
 ERROR_RETRIES = 3
 
@@ -34,6 +37,12 @@ def close_chunk(self, chunk_id: int, errors: int = 0) -> str:
 @shared_task(name="loans.finish_close")
 def finish_close(run_id: int) -> None:
     runs.finish_run(run_id)
+
+
+@shared_task(name="loans.check_books")
+def check_books(as_of: str, user_id: int | None) -> int:
+    actor = User.objects.filter(pk=user_id).first() if user_id is not None else None
+    return reconciling.check_books(as_of=date.fromisoformat(as_of), actor=actor).pk
 
 
 @shared_task(name="loans.close_to_today")

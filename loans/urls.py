@@ -73,6 +73,7 @@ urlpatterns = [
     path("bank/lines/<int:pk>/repayment/", bank.line_repayment, name="bank_line_repayment"),
     path("bank/periods/<int:pk>/reopen/", bank.period_reopen, name="bank_period_reopen"),
     path("reconciliation/", reconciliation.reconciliation_page, name="reconciliation"),
+    path("reconciliation/check/", reconciliation.check_books, name="check_books"),
     path("reconciliation.xlsx", reconciliation.reconciliation_export, name="reconciliation_export"),
     path("reconciliation/<str:code>/", reconciliation.reconciliation_account, name="reconciliation_account"),
     path(

@@ -9,6 +9,7 @@ from loans.models.closing import (
     CloseOfDay,
     CloseRun,
     DebtGroupChange,
+    ReconciliationCheck,
 )
 from loans.models.collateral import Collateral
 from loans.models.contract import LoanContract, ScheduleRow, ScheduleVersion
@@ -38,6 +39,7 @@ __all__ = [
     "LoanTransaction",
     "Repayment",
     "ReconciledPeriod",
+    "ReconciliationCheck",
     "RepaymentImport",
     "ScheduleRow",
     "ScheduleVersion",

@@ -204,3 +204,24 @@ class ClassificationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month_end:%m/%Y} {self.group}"
+
+
+class ReconciliationCheck(models.Model):
+    """The loans' sub-ledger against the GL as of a date (`loans.selectors.reconciliation`), as
+    found when it was checked: after each close, or when an accountant asked again. It sums every
+    posting ever made, so the home page reads the latest check instead of summing on each load."""
+
+    as_of = models.DateField(_("as of"))
+    checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+    checked_by = staff_user(_("checked by"), null=True, blank=True)  # none: after close of day
+    accounts = models.PositiveSmallIntegerField(_("control accounts"))
+    # The control accounts that differ: [[code, difference in đồng as text], ...].
+    differences = models.JSONField(_("differences"), default=list)
+
+    class Meta:
+        verbose_name = _("reconciliation check")
+        verbose_name_plural = _("reconciliation checks")
+        ordering = ["-checked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of:%d/%m/%Y}: {len(self.differences)}"

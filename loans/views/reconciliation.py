@@ -1,16 +1,20 @@
 """The loans' sub-ledger against the GL as of a date (`manage.py reconcile` as pages): the
-control accounts, the loans and entries that carry an account's difference, a loan's rows."""
+control accounts, the loans and entries that carry an account's difference, a loan's rows;
+and the home page's "check again"."""
 
 from functools import wraps
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from common.forms import DATE
+from common.views import run_action
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.models import Fund
 from fund.views.common import fund_required
@@ -18,8 +22,9 @@ from ledger.models import Account
 from loans import reconciliation_reports
 from loans.models import Loan
 from loans.selectors.reconciliation import account_drill_down, loan_transactions, reconciliation
+from loans.services.closing import reconciling
 
-PERMISSIONS = ["loans.view_loantransaction", "ledger.view_journalentry"]
+PERMISSIONS = list(reconciling.PERMISSIONS)
 
 
 class AsOfForm(forms.Form):
@@ -56,6 +61,16 @@ def reconciliation_page(request, *, form, as_of):
     rows = reconciliation(as_of=as_of)
     context = {"form": form, "as_of": as_of, "rows": rows, "agrees": not any(row.difference for row in rows)}
     return render(request, "loans/reconciliation.html", context)
+
+
+@login_required
+@require_POST
+@fund_required
+def check_books(request, *, fund: Fund):
+    """The home page's "check again": the books checked as of the business date in a worker."""
+    if run_action(request, lambda: reconciling.queue_check(actor=request.user)):
+        messages.success(request, _("The books are being checked; the result shows here when it is ready."))
+    return redirect("home")
 
 
 @_reconciling

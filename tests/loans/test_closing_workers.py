@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django_celery_results.models import TaskResult
 
 from fund.models import Fund
-from loans.models import CloseChunk, CloseOfDay, CloseRun, Loan, Repayment
+from loans.models import CloseChunk, CloseOfDay, CloseRun, Loan, ReconciliationCheck, Repayment
 from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.runs import close_until, start_close
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
@@ -52,6 +52,9 @@ def test_a_close_through_two_workers_gives_the_books_of_one_process(celery_worke
     workers = set(TaskResult.objects.filter(task_name="loans.close_chunk").values_list("worker", flat=True))
     assert workers and workers <= {celery_workers.hostname(0), celery_workers.hostname(1)}
     assert set(CloseRun.objects.values_list("state", flat=True)) == {"done"}
+    # Once the last day closed, a worker checked the books as of the business date it left.
+    wait_for(lambda: ReconciliationCheck.objects.filter(as_of=UNTIL).exists())
+    assert ReconciliationCheck.objects.get(as_of=UNTIL).differences == []
 
 
 def test_a_worker_killed_part_way_then_a_rerun_gives_the_books_of_an_uninterrupted_close(

@@ -20,7 +20,7 @@ from django.urls import reverse
 from fund import roles
 from fund.models import Fund
 from loans.dashboard import overdue_by_bucket
-from loans.models import CloseRun
+from loans.models import CloseRun, LoanTransaction, ReconciliationCheck
 from loans.services.closing.runs import close_until
 from loans.services.origination.applications import ApplicationTerms, create_application
 from loans.services.servicing.disbursements import record_disbursement
@@ -56,7 +56,7 @@ def other_officer(user_with_role):
 
 
 @pytest.fixture
-def portfolio(staff, bank, other_officer):
+def portfolio(staff, bank, other_officer, django_capture_on_commit_callbacks):
     loans = {"A": staffed_active_loan(staff, on=START, account=bank, number="HĐ-A")}
     for name, day, who in (("B", dt.date(2026, 2, 2), staff), ("C", dt.date(2026, 2, 4), staff)):
         move_to(day)
@@ -66,7 +66,8 @@ def portfolio(staff, bank, other_officer):
     )
     loans["drafts"] = [draft(staff["officer"]), draft(staff["officer"])]
     loans["their draft"] = draft(other_officer)
-    close_until(actor=staff["accountant"], until=MONDAY)
+    with django_capture_on_commit_callbacks(execute=True):  # the books' check after the close
+        close_until(actor=staff["accountant"], until=MONDAY)
     return loans
 
 
@@ -199,9 +200,45 @@ def test_the_accountant_sees_tranches_to_authorize_and_the_last_close(client, po
     last = CloseRun.objects.first()
     assert last.business_date == dt.date(2026, 3, 1)
     assert shown["Last close of day"] == "01/03/2026 · Done"
-    assert f"{reverse('loans:reconciliation')}?as_of=2026-03-01" in card
+    # The books were checked after the close, as of the business date it left.
+    assert shown["Sub-ledger against the GL"].startswith(
+        "0 control accounts differ as of the business date 02/03/2026, checked at"
+    )
+    assert f"{reverse('loans:reconciliation')}?as_of=2026-03-02" in card
     client.force_login(staff["accountant"])
     assert "HĐ-E" in client.get(link_of(card, "Tranches to authorize")).content.decode()
+
+
+def test_the_accountant_checks_the_books_again_and_sees_the_account_that_differs(
+    client, portfolio, staff, django_capture_on_commit_callbacks
+):
+    # A sub-ledger row no event explains (as a hand edit of the database would leave).
+    stray = LoanTransaction.objects.filter(loan=portfolio["A"], kind=LoanTransaction.Kind.DISBURSEMENT).get()
+    stray.pk = None
+    stray.save()
+    card = section(home(client, staff["accountant"]), "accountant")
+    assert figures(card)["Sub-ledger against the GL"].startswith("0 control accounts differ")  # not yet
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("loans:check_books"))
+    assert response.url == reverse("home")
+    page = client.get(response.url).content.decode()
+    assert "The books are being checked" in page
+    card = section(page, "accountant")
+    assert figures(card)["Sub-ledger against the GL"].startswith(
+        "1 control account differs as of the business date 02/03/2026"
+    )
+    check = ReconciliationCheck.objects.first()
+    assert (check.checked_by, check.differences) == (staff["accountant"], [["128311", "120000000"]])
+    assert f"{reverse('loans:reconciliation')}?as_of=2026-03-02" in card
+
+
+def test_only_who_may_reconcile_asks_for_a_check(client, portfolio, staff):
+    checks = ReconciliationCheck.objects.count()
+    client.force_login(staff["officer"])
+    response = client.post(reverse("loans:check_books"), follow=True)
+    assert response.status_code == 200 and "Your role does not allow this." in response.content.decode()
+    assert ReconciliationCheck.objects.count() == checks
+    assert client.get(reverse("loans:check_books")).status_code == 405
 
 
 # --- the co-op ----------------------------------------------------------------------------------
@@ -245,7 +282,7 @@ def test_the_home_page_reads_as_much_however_many_loans(
         return len(queries)
 
     before = {user.username: reads(user) for user in (admin, coop)}
-    assert before["admin"] <= 25
+    assert before["admin"] <= 26
     for number in range(3):
         staffed_active_loan(
             staff, on=MONDAY, account=bank, number=f"HĐ-X{number}", borrower=portfolio["A"].borrower

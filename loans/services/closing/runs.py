@@ -48,6 +48,7 @@ from loans.services.closing.days import (
     last_calendar,
     plan_until,
 )
+from loans.services.closing.reconciling import queue_check
 from loans.services.closing.snapshots import freeze_classification
 
 ONE_DAY = timedelta(days=1)
@@ -88,6 +89,8 @@ def close_until(
         closed.append(day)
         if progress is not None:
             progress(day)
+    if closed:
+        queue_check()
     return closed
 
 
@@ -235,9 +238,13 @@ def finish_run(run_id: int) -> CloseOfDay | None:
         freeze_classification(run.business_date)
         run.finish()
         run.save()
-    # Eagerly `close_until` goes on itself, day by day (rather than each day calling the next).
-    if not current_app.conf.task_always_eager and fund.business_date < run.until:
-        start_close(actor=run.started_by, until=run.until)
+    # Eagerly `close_until` goes on itself, day by day (rather than each day calling the next),
+    # and checks the books once at the end.
+    if not current_app.conf.task_always_eager:
+        if fund.business_date < run.until:
+            start_close(actor=run.started_by, until=run.until)
+        else:
+            queue_check()
     return closed
 
 
