@@ -407,10 +407,16 @@ _DETAILS = (
 )
 
 
-def arrears_list(day: date, *, loans: Q | None = None, sort: str = DEFAULT_SORT) -> list[ArrearsLine]:
-    """The loans in arrears on `day` (of `loans`, a filter on the balances' loan), sorted by
-    `sort` (a key of `SORTS`, "-" first for descending), the loan's number breaking ties."""
+def arrears_list(
+    day: date, *, loans: Q | None = None, sort: str = DEFAULT_SORT, days: tuple[int, int | None] | None = None
+) -> list[ArrearsLine]:
+    """The loans in arrears on `day` (of `loans`, a filter on the balances' loan; `days`: past
+    due from the first to the last, None: no end), sorted by `sort` (a key of `SORTS`, "-" first
+    for descending), the loan's number breaking ties."""
     arrears = loans_on(day, arrears_only=True, loans=loans)
+    if days is not None:
+        first, last = days
+        arrears = {pk: on for pk, on in arrears.items() if first <= on.days <= (last or on.days)}
     payments = last_payments(arrears, day)
     borrower_types = dict(Borrower.Type.choices)
     lines = []

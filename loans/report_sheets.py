@@ -351,7 +351,10 @@ def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
 # takes beyond them (`--from` for the period reports), and its file name.
 REPORTS: dict[str, tuple[Callable[..., list[Sheet]], str]] = {
     "aging": (lambda day, loans: aging_sheets(aging(day, loans=loans)), "tuoi-no-qua-han"),
-    "arrears": (lambda day, loans: [arrears_sheet(arrears_list(day, loans=loans), day)], "no-qua-han"),
+    "arrears": (
+        lambda day, loans, days=None: [arrears_sheet(arrears_list(day, loans=loans, days=days), day)],
+        "no-qua-han",
+    ),
     "classification": (
         # As reported is the whole portfolio at a month's close: not shown for some loans only.
         lambda day, loans: classification_sheets(

@@ -46,15 +46,25 @@ def rows_for_task(report: str, day: date, loans: Q | None) -> int | None:
 
 
 def request_export(
-    *, actor, report: str, day: date, loans: Q | None, rows: int, title: str, filters: str, filename: str
+    *,
+    actor,
+    report: str,
+    day: date,
+    loans: Q | None,
+    options: dict | None = None,
+    rows: int,
+    title: str,
+    filters: str,
+    filename: str,
 ) -> ExportJob:
     """A job writing `report` as of `day` for the loans of `loans` (the filter its page
-    validated), sent to the workers once saved. The same export asked for again by the same
-    user while it waits or runs is that job: nothing is written twice."""
+    validated), with the report's `options` (what JSON holds), sent to the workers once saved.
+    The same export asked for again by the same user while it waits or runs is that job: nothing
+    is written twice."""
     require_permission(actor, PERMISSION)
     if report not in report_sheets.REPORTS:
         raise ValueError(f"no report {report!r}")
-    parameters = {"as_of": day.isoformat(), "loans": q_data(loans)}
+    parameters = {"as_of": day.isoformat(), "loans": q_data(loans), "options": options or {}}
     key = hashlib.sha256(json.dumps([report, parameters], sort_keys=True).encode()).hexdigest()
     expire_exports()
     same = ExportJob.objects.filter(requested_by=actor, key=key)
@@ -100,7 +110,8 @@ def run_export(job_id: int) -> None:
         sheets_of, _filename = report_sheets.REPORTS[job.report]
         parameters = job.parameters
         with translation.override(job.language), tempfile.TemporaryFile() as out:
-            sheets = sheets_of(date.fromisoformat(parameters["as_of"]), q_from_data(parameters["loans"]))
+            day, loans = date.fromisoformat(parameters["as_of"]), q_from_data(parameters["loans"])
+            sheets = sheets_of(day, loans, **parameters.get("options", {}))
             rows = write_workbook(
                 out, *sheets, progress=lambda done: running.update(rows_done=done), every=PROGRESS_EVERY
             )

@@ -39,6 +39,7 @@ PERMISSION = "loans.view_reports"
 LINES_PER_PAGE = 50
 DEFAULT_DAYS = 30  # the portfolio's installments falling due
 AREA_MAX = 100
+DAYS_PAST_DUE_MAX = 36_500  # a hundred years: a bound, not a rule
 
 
 class ReportForm(forms.Form):
@@ -107,12 +108,31 @@ class LoanFilterForm(ReportForm):
 
 
 class ArrearsForm(LoanFilterForm):
+    days_from = forms.IntegerField(
+        label=gettext_lazy("Days past due from"), min_value=1, max_value=DAYS_PAST_DUE_MAX, required=False
+    )
+    days_to = forms.IntegerField(
+        label=gettext_lazy("Days past due up to"), min_value=1, max_value=DAYS_PAST_DUE_MAX, required=False
+    )
     sort = forms.ChoiceField(  # set by the list's column headers
         label=gettext_lazy("Sort by"),
         required=False,
         widget=forms.HiddenInput,
         choices=[(f"{way}{name}", f"{way}{name}") for name in SORTS for way in ("", "-")],
     )
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("days_from"), data.get("days_to")
+        if first is not None and last is not None and last < first:
+            self.add_error("days_to", _("The last day past due is before the first."))
+        return data
+
+    def options(self) -> dict:
+        first, last = self.cleaned_data.get("days_from"), self.cleaned_data.get("days_to")
+        if first is None and last is None:
+            return {}
+        return {"days": (first or 1, last)}
 
 
 class PortfolioForm(LoanFilterForm):
@@ -173,12 +193,12 @@ def _xlsx(request, name: str, title: str, form: ReportForm, day, loans: Q | None
     rows = exports.rows_for_task(name, day, loans)
     if rows is None:
         return xlsx_response(workbook_bytes(*sheets_of(day, loans, **form.options())), filename)
-    # Only reports with no options beyond the date and the loans (the arrears list) are counted.
     job = exports.request_export(
         actor=request.user,
         report=name,
         day=day,
         loans=loans,
+        options=form.options(),
         rows=rows,
         title=title,
         filters=_filters_text(form),
@@ -242,7 +262,9 @@ def aging_report(request, form, day, loans):
 
 @report_view("arrears", ArrearsForm, gettext_lazy("Arrears list"))
 def arrears_report(request, form, day, loans):
-    lines = arrears_list(day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT)
+    lines = arrears_list(
+        day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT, **form.options()
+    )
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     sort = form.cleaned_data.get("sort") or DEFAULT_SORT
     return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}

@@ -115,6 +115,21 @@ def test_the_arrears_list_filters_sorts_and_downloads(reader, portfolio, staff):
         line.figures.loan_id
         for line in reader.get(url, {"as_of": "2026-03-31", "borrower_type": other_type}).context["page"]
     ]
+    # By days past due (the officer's home page links its buckets so): from, to, both ends in.
+    by_days = {
+        (16, None): [a.pk, c.pk],
+        (17, None): [a.pk],
+        (1, 16): [c.pk],
+        (17, 43): [],
+        (44, 44): [a.pk],
+    }
+    for (first, last), expected in by_days.items():
+        query = {"as_of": "2026-03-31", "days_from": first, **({"days_to": last} if last else {})}
+        assert [line.figures.loan_id for line in reader.get(url, query).context["page"]] == expected
+    assert [
+        line.figures.loan_id
+        for line in reader.get(url, {"as_of": "2026-03-31", "days_to": 20}).context["page"]
+    ] == [c.pk]
     ascending = reader.get(url, {"as_of": "2026-03-31", "sort": "days"})
     assert [line.figures.loan_id for line in ascending.context["page"]] == [c.pk, a.pk]
     assert lines[1].officer == "Lê Văn Bình"
@@ -168,6 +183,10 @@ def test_the_classification_page_shows_as_reported_beside_restated(reader, portf
         ({"borrower_type": "nobody"}, "borrower_type"),
         ({"sort": "drop table"}, "sort"),
         ({"area": "x" * 101}, "area"),
+        ({"days_from": "0"}, "days_from"),
+        ({"days_from": "ten"}, "days_from"),
+        ({"days_to": "99999999"}, "days_to"),
+        ({"days_from": "30", "days_to": "10"}, "days_to"),
     ],
 )
 def test_bad_filters_say_what_is_wrong(reader, fund, query, field):

@@ -141,6 +141,7 @@ def test_the_officers_counts_link_to_lists_that_count_the_same(client, portfolio
     arrears = link_of(card, "10–30 days")
     assert arrears.startswith(reverse("loans:arrears_report"))
     assert listed(client, arrears) == {references["A"]}
+    assert listed(client, link_of(card, "1–9 days")) == set()  # each bucket lists its own loans
 
 
 def test_the_superuser_sees_every_staff_section_and_every_loan(client, portfolio, django_user_model):

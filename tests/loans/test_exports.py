@@ -96,6 +96,11 @@ def test_the_job_keeps_the_filters_it_was_asked_with(reader, portfolio, ask, lon
     rows = cells(download(reader, second))["Danh sách nợ quá hạn"]
     references = [row[0] for row in rows[6:-1]]  # under the preamble and the header, before the totals
     assert references == [a.reference]
+    # A report's own options go with the job: A is 44 days past due, C 16.
+    ask({**MARCH, "days_from": 10, "days_to": 30})
+    fourth = ExportJob.objects.latest("pk")
+    assert fourth.filters == "As of: 31/03/2026; Days past due from: 10; Days past due up to: 30" and fourth.key != first.key
+    assert [row[0] for row in cells(download(reader, fourth))["Danh sách nợ quá hạn"][6:-1]] == [c.reference]
 
 
 def test_below_the_threshold_and_for_short_reports_the_link_writes_at_once(
