@@ -104,6 +104,31 @@ def test_an_entry_with_fewer_than_two_lines_fails_at_commit():
 
 
 @pytest.mark.django_db
+def test_lines_added_after_the_checks_ran_early_are_checked_at_commit():
+    # SET CONSTRAINTS ALL IMMEDIATE, which any session may run, runs the commit-time checks
+    # early; a line added to the entry afterwards, in the same transaction, must not escape them.
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        raw_entry(900040, [("1111", 100, 0), ("41111", 0, 100)])
+        as_if_committed()  # the checks run now, and pass
+        sql(NEW_LINE, [900040, account_id("1111"), date(2025, 3, 10), 999, 0])
+        as_if_committed()
+    assert not JournalEntry.objects.filter(pk=900040).exists()
+
+
+@pytest.mark.django_db
+def test_a_line_cannot_slip_in_below_the_lines_its_entry_has():
+    # Given an id below the entry's last line, a late line would not be the one that checks it.
+    with pytest.raises(IntegrityError, match="has a lower id than one it has already"), transaction.atomic():
+        raw_entry(900041, [("1111", 100, 0), ("41111", 0, 100)])
+        as_if_committed()
+        sql(
+            NEW_LINE.replace("(entry_id,", "(id, entry_id,").replace("VALUES (", "VALUES (1, "),
+            [900041, account_id("1111"), date(2025, 3, 10), 999, 0],
+        )
+    assert not JournalEntry.objects.filter(pk=900041).exists()
+
+
+@pytest.mark.django_db
 def test_a_line_added_to_a_posted_entry_is_refused():
     entry = post(amount=100)
     error = refused(NEW_LINE, [entry.pk, account_id("1111"), entry.value_date, 5, 0])
