@@ -111,6 +111,9 @@ class CloseChunk(models.Model):
     number = models.PositiveIntegerField(_("chunk"))
     after = models.PositiveBigIntegerField(_("borrowers after"))
     last = models.PositiveBigIntegerField(_("borrowers up to"), null=True, blank=True)
+    # On an ordinary day, the loans with something that day the run's start found among these
+    # borrowers (`candidates.chunks`); None on a full day: all of their loans.
+    found = models.JSONField(_("loans found"), null=True, blank=True, editable=False)
     state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.PENDING, protected=True)
     loans = models.PositiveIntegerField(_("loans looked at"), default=0)
     # Per step: loan postings made, and debt groups changed (`POSTING_STEPS`, `GROUPS`).

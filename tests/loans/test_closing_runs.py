@@ -13,7 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from fund.models import Fund
 from ledger.models import JournalEntry
 from loans import tasks
-from loans.models import CloseChunk, CloseFailure, CloseOfDay, CloseRun, LoanTransaction
+from loans.models import CloseChunk, CloseFailure, CloseOfDay, CloseRun, Loan, LoanTransaction
 from loans.selectors.reconciliation import reconciliation
 from loans.services.closing import days, runs
 from tests.loans.conftest import ROW1, START, household_group_loan, repay
@@ -44,14 +44,23 @@ def test_chunks_of_one_borrower_give_the_books_of_one_chunk(portfolio, staff, lo
             settings.CLOSE_OF_DAY_CHUNK = size
             history(staff, loan, UNTIL)
             chunks = list(CloseChunk.objects.filter(run__business_date=dt.date(2026, 2, 28)))
-            return snapshot(), len(chunks), sum(chunk.loans for chunk in chunks)
+            # 14/02, the day before the example loan's row 1 falls due: an ordinary day.
+            ordinary = CloseChunk.objects.filter(run__business_date=dt.date(2026, 2, 14))
+            found = [(chunk.after, chunk.last, chunk.found) for chunk in ordinary.order_by("number")]
+            return snapshot(), len(chunks), sum(chunk.loans for chunk in chunks), chunks, found
 
         return run
 
-    whole, one_chunk, loans = run_in_savepoint(close(1000))
-    chunked, two_chunks, loans_chunked = run_in_savepoint(close(1))
+    whole, one_chunk, loans, _, _ = run_in_savepoint(close(1000))
+    chunked, two_chunks, loans_chunked, month_end, ordinary = run_in_savepoint(close(1))
     assert (one_chunk, two_chunks) == (1, 2)
     assert loans == loans_chunked == 2  # a month end: every loan, once
+    # A month end's chunks find their loans themselves; an ordinary day's were found once, at
+    # the run's start, each in the chunk of its borrower.
+    assert [chunk.found for chunk in month_end] == [None, None]
+    assert loan.pk in [pk for _after, _last, found in ordinary for pk in found]
+    for after, last, found in ordinary:
+        assert all(after < Loan.objects.get(pk=pk).borrower_id <= (last or 10**12) for pk in found)
     assert chunked["gl"] == whole["gl"] and chunked["closed"] == whole["closed"]
     assert chunked == whole
     assert whole["closed"][-1][0] == UNTIL

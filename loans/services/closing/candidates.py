@@ -12,6 +12,7 @@ balances rows (`loans.models.LoanBalance`) and the sub-ledger's booking dates:
 """
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.db.models import F, Q, Sum
 
@@ -24,12 +25,18 @@ ONE_DAY = timedelta(days=1)
 
 
 def loans_to_close(
-    day: date, *, full: bool, worst_of_borrower: bool, borrowers: tuple[int, int | None] = (0, None)
+    day: date,
+    *,
+    full: bool,
+    worst_of_borrower: bool,
+    borrowers: tuple[int, int | None] = (0, None),
+    found: list[int] | None = None,
 ) -> list[int]:
     """The ids of the loans the close of `day` looks at, in id order (the order they are locked in).
     `full`: every loan (the day posts accrual and provisions for every loan, or the calendar
     changed since the last close). `borrowers`: only the loans of the borrowers with ids after
-    the first and up to the second (None: no end), a chunk's."""
+    the first and up to the second (None: no end), a chunk's. `found`: on an ordinary day, the
+    chunk's loans as the run's start found them (`chunks`), not searched for again."""
     within = Q(borrower_id__gt=borrowers[0]) if borrowers[0] else Q()
     if borrowers[1] is not None:
         within &= Q(borrower_id__lte=borrowers[1])
@@ -37,6 +44,8 @@ def loans_to_close(
         ids = set(_active().filter(within).order_by().values_list("pk", flat=True)) | _closed_with_balances(
             within
         )
+    elif found is not None:
+        ids = set(found)
     else:
         ids = _touched(day, within)
     if worst_of_borrower and ids and not full:  # full: every active loan of the range is in already
@@ -46,19 +55,36 @@ def loans_to_close(
     return sorted(ids)
 
 
-def chunks(day: date, *, full: bool, size: int) -> list[tuple[int, int | None]]:
+class Chunk(NamedTuple):
+    after: int  # the borrower ids after this one
+    last: int | None  # up to this one (None: no end)
+    found: list[int] | None  # on an ordinary day, the loans found in it (None: a full day's)
+
+
+def chunks(day: date, *, full: bool, size: int) -> list[Chunk]:
     """The close of `day` cut into chunks of about `size` loans, by borrower (a borrower's
     loans in one chunk): each chunk's (after, up to] borrower ids, the last one open-ended, so
-    that together they cover every borrower, also one whose loan has something only later."""
+    that together they cover every borrower, also one whose loan has something only later. On
+    an ordinary day each chunk also gets the loans found in it, so that a chunk does not search
+    the whole portfolio again: chunks would cost more as the portfolio grows."""
     ids = loans_to_close(day, full=full, worst_of_borrower=False)
-    borrowers = sorted(Loan.objects.filter(Among("pk", ids)).values_list("borrower_id", flat=True))
+    owned = sorted(Loan.objects.filter(Among("pk", ids)).values_list("borrower_id", "pk"))
+    borrowers = [borrower for borrower, _pk in owned]
     bounds, after = [], 0
     for start in range(size, len(borrowers), size):
         last = borrowers[start - 1]
         if last > after and last < borrowers[-1]:
             bounds.append((after, last))
             after = last
-    return [*bounds, (after, None)]
+    bounds.append((after, None))
+    return [
+        Chunk(after, last, None if full else [pk for borrower, pk in owned if _within(borrower, after, last)])
+        for after, last in bounds
+    ]
+
+
+def _within(borrower: int, after: int, last: int | None) -> bool:
+    return borrower > after and (last is None or borrower <= last)
 
 
 def _active():

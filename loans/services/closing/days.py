@@ -82,13 +82,19 @@ def close_steps(
     full: bool,
     rebuild: bool = False,
     borrowers: tuple[int, int | None] = (0, None),
+    found: list[int] | None = None,
     key: str = "loans:close",
 ) -> Outcome:
     """Steps 1 to 6 of `day` for the loans of `borrowers` it touches (`candidates`; every loan
-    when `full`; `rebuild`: their rows written again, after a change of the calendar), locked in
-    id order. Idempotent: run again, it posts nothing more. `key` starts the entries' keys."""
+    when `full`; `rebuild`: their rows written again, after a change of the calendar; `found`:
+    those the run's start found), locked in id order. Idempotent: run again, it posts nothing
+    more. `key` starts the entries' keys."""
     ids = candidates.loans_to_close(
-        day, full=full or rebuild, worst_of_borrower=fund.worst_group_per_borrower, borrowers=borrowers
+        day,
+        full=full or rebuild,
+        worst_of_borrower=fund.worst_group_per_borrower,
+        borrowers=borrowers,
+        found=found,
     )
     return close_loans(fund, day, ids, actor=actor, full=full, rebuild=rebuild, key=key)
 

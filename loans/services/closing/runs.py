@@ -139,8 +139,8 @@ def open_run(*, actor, until: date | None = None, before: date | None = None) ->
     )
     bounds = candidates.chunks(day, full=full or rebuild, size=settings.CLOSE_OF_DAY_CHUNK)
     CloseChunk.objects.bulk_create(
-        CloseChunk(run=run, number=number, after=after, last=last)
-        for number, (after, last) in enumerate(bounds, start=1)
+        CloseChunk(run=run, number=number, after=chunk.after, last=chunk.last, found=chunk.found)
+        for number, chunk in enumerate(bounds, start=1)
     )
     return run
 
@@ -168,6 +168,7 @@ def run_chunk(chunk_id: int, *, wait: bool = False) -> str:
                 full=run.full,
                 rebuild=run.rebuild,
                 borrowers=(chunk.after, chunk.last),
+                found=chunk.found,
                 key=f"loans:close:{chunk.number}",
             )
             _record_failures(run, outcome)
