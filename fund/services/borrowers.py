@@ -168,7 +168,7 @@ def bring_in_borrowers(
     """Save the borrowers and households of a portfolio brought in, checked already
     (`checked_borrower`, `checked_member`), in bulk, each tagged with the fund they come from.
     Call inside the import's transaction."""
-    require_permission(actor, "fund.add_borrower")
+    require_permission(actor, "fund.add_borrower", "loans.commit_portfolioimport")
     for borrower in borrowers:
         borrower.source_fund = source_fund
     Borrower.objects.bulk_create(borrowers, batch_size=2000)

@@ -149,7 +149,11 @@ class Opening:
         values = json.loads(text)
         return cls(
             **{
-                name: None if value is None else date.fromisoformat(value) if name in cls._DATES else Decimal(value)
+                name: None
+                if value is None
+                else date.fromisoformat(value)
+                if name in cls._DATES
+                else Decimal(value)
                 for name, value in values.items()
             }
         )

@@ -157,7 +157,7 @@ RULES = [
             (CHARTER, "22931", D(2_000_000)),
             (CHARTER, "22932", D(225_000)),
         ],
-        id="opening balance: each control account / the contra; suspended interest: memo / off-balance contra",
+        id="opening balance: each control account / the contra; suspended interest: memo / 009",
     ),
     pytest.param(
         AccountOpening(account=BANK, balance=D(-5_000), contra=CHARTER),
@@ -237,11 +237,18 @@ def test_a_negative_leg_moves_the_money_back():
         ),
         (
             OpeningBalance(
-                booked=Booked(principal=D(8), overdue_principal=D(2), suspended_late=D(1), specific_provision=D(4)),
+                booked=Booked(
+                    principal=D(8), overdue_principal=D(2), suspended_late=D(1), specific_provision=D(4)
+                ),
                 contra=CHARTER,
                 contract="",
             ),
-            {"principal": D(8), "overdue_principal": D(2), "suspended_late": D(1), "specific_provision": D(4)},
+            {
+                "principal": D(8),
+                "overdue_principal": D(2),
+                "suspended_late": D(1),
+                "specific_provision": D(4),
+            },
         ),
     ],
 )

@@ -578,10 +578,12 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
             )
     residue = net.pop(plan_.contra, ZERO)
     if plan_.contra == CLEARING:
-        if residue:
+        # The clearing role settles to nothing when the sheet balances and the loans agree with it.
+        unbalanced = sum(gl_by_code.values(), ZERO)
+        if unbalanced:
             plan_.errors.append(
-                _("The opening balances do not balance: the debits are %(difference)s more than the credits.")
-                % {"difference": format_vnd(-residue)}
+                _("The opening balances do not balance: debits less credits come to %(difference)s.")
+                % {"difference": format_vnd(unbalanced)}
             )
     else:
         plan_.report.to_capital = -residue
