@@ -146,7 +146,9 @@ def run_commit(batch_id: int) -> None:
         with transaction.atomic():
             # Held first: the command and a worker may both run it; the second finds it done.
             batch = (
-                PortfolioImport.objects.select_for_update().select_related("committed_by").get(pk=batch_id)
+                PortfolioImport.objects.select_for_update(of=("self",))
+                .select_related("committed_by")
+                .get(pk=batch_id)
             )
             if batch.state != PortfolioImport.State.RUNNING:
                 return
