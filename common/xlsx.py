@@ -30,6 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.money import parse_vnd
 
@@ -201,6 +202,24 @@ def workbook_bytes(*sheets: Sheet) -> bytes:
     return buffer.getvalue()
 
 
+def with_dropdowns(content: bytes, lists: dict[str, dict[int, str]], *, rows: int) -> bytes:
+    """The workbook `content` with a dropdown on the first `rows` data rows of some columns:
+    by sheet title, the column (0-based) and the cells holding its allowed values (a range of
+    another sheet, e.g. "'Danh mục'!$A$2:$A$9"). Excel still takes a typed value; the import
+    checks it anyway."""
+    workbook = load_workbook(io.BytesIO(content))
+    for title, columns in lists.items():
+        sheet = workbook[title]
+        for index, source in columns.items():
+            letter = get_column_letter(index + 1)
+            validation = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
+            validation.add(f"{letter}2:{letter}{rows + 1}")
+            sheet.add_data_validation(validation)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -273,6 +292,17 @@ def _convert_money(value):
     return parse_vnd(value)
 
 
+def _convert_decimal(value):
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, float | int):
+        return Decimal(str(value))
+    number = Decimal(str(value).strip().replace(",", "."))
+    if not number.is_finite():
+        raise ValueError
+    return number
+
+
 def _convert_integer(value):
     amount = _convert_money(value)
     return int(amount)
@@ -301,11 +331,13 @@ _CONVERTERS: dict[str, Callable] = {
     "text": _convert_text,
     "money": _convert_money,
     "integer": _convert_integer,
+    "decimal": _convert_decimal,
     "date": _convert_date,
 }
 _KIND_HINTS = {
     "money": gettext_noop("a whole number of đồng, e.g. 1.500.000"),
     "integer": gettext_noop("a whole number"),
+    "decimal": gettext_noop("a number, e.g. 6,6"),
     "date": gettext_noop("a date, dd/mm/yyyy"),
     "text": gettext_noop("text"),
 }
@@ -341,25 +373,34 @@ class _TooManyRows(Exception):
 
 
 def read_table(
-    file, columns: Sequence[InputColumn], *, header_row: int = 1, is_csv: bool = False
+    file,
+    columns: Sequence[InputColumn],
+    *,
+    header_row: int = 1,
+    is_csv: bool = False,
+    sheet: str | None = None,
+    max_rows: int | None = None,
 ) -> ReadResult:
-    """Read the first sheet of an .xlsx upload (or a CSV file) into converted rows, with every
-    error found; the rows above `header_row` (a bank's title lines) are not read.
+    """Read the first sheet of an .xlsx upload (or the sheet titled `sheet`; or a CSV file) into
+    converted rows, with every error found; the rows above `header_row` (a bank's title lines)
+    are not read.
 
-    A file or sheet over the import limits is refused before any row is converted.
+    A file or sheet over the import limits (`max_rows`: this import's, instead of
+    `IMPORT_MAX_ROWS`) is refused before any row is converted.
     """
+    max_rows = max_rows or settings.IMPORT_MAX_ROWS
     try:
         validate_import_size(file)
     except ValidationError as error:
         return ReadResult([], [CellError(0, _("file"), error.messages[0])])
-    limit = settings.IMPORT_MAX_ROWS + header_row
+    limit = max_rows + header_row
     if is_csv:
         try:
             return _read_rows(_at_most(_csv_rows(file), limit), columns, header_row)
         except UnicodeDecodeError:
             return ReadResult([], [CellError(0, _("file"), _("Save the CSV file as UTF-8 text."))])
         except _TooManyRows:
-            return _too_many_rows()
+            return _too_many_rows(max_rows)
     not_xlsx = ReadResult([], [CellError(0, _("file"), _("This is not an .xlsx workbook."))])
     try:
         unpacked = _unpacked_size(file)
@@ -374,24 +415,27 @@ def read_table(
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         return not_xlsx
     try:
-        sheet = workbook.worksheets[0]
+        if sheet is not None and sheet not in workbook.sheetnames:
+            message = _("The workbook has no sheet named “%(sheet)s”.") % {"sheet": sheet}
+            return ReadResult([], [CellError(0, _("file"), message)])
+        data = workbook[sheet] if sheet is not None else workbook.worksheets[0]
         # The size the file declares, read without parsing a row (None when the file has none).
-        declared = (sheet.max_row or 1) - header_row
-        if declared > settings.IMPORT_MAX_ROWS:
+        declared = (data.max_row or 1) - header_row
+        if declared > max_rows:
             message = _("The sheet has %(count)s rows; an import takes at most %(limit)s. Split the file.")
-            sizes = {"count": declared, "limit": settings.IMPORT_MAX_ROWS}
+            sizes = {"count": declared, "limit": max_rows}
             return ReadResult([], [CellError(0, _("rows"), message % sizes)])
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS)
+        rows = data.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS)
         return _read_rows(_at_most(rows, limit), columns, header_row)
     except _TooManyRows:
-        return _too_many_rows()
+        return _too_many_rows(max_rows)
     finally:
         workbook.close()
 
 
-def _too_many_rows() -> ReadResult:
+def _too_many_rows(limit: int) -> ReadResult:
     message = _("The sheet has more than %(limit)s rows; an import takes at most %(limit)s. Split the file.")
-    return ReadResult([], [CellError(0, _("rows"), message % {"limit": settings.IMPORT_MAX_ROWS})])
+    return ReadResult([], [CellError(0, _("rows"), message % {"limit": limit})])
 
 
 def _csv_rows(file) -> Iterable[Sequence]:

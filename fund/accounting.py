@@ -183,7 +183,40 @@ class Provision:
     contract: str
 
 
-Event = Disbursement | Repayment | CapitalReceipt | OverdueTransfer | Accrual | Suspension | Provision
+@dataclass(frozen=True)
+class OpeningBalance:
+    """A loan brought in at a cut-over date: what it has on each control account (`booked`, as
+    the sub-ledger will hold it) taken from `contra`, its memo of suspended interest against the
+    off-balance contra. `contra`: where the fund's opening balances come from — the capital of
+    the fund merged in (411x), or, bringing a fund's own books in, a clearing role the opening
+    entry's other accounts settle to nothing (`AccountOpening` with the same contra)."""
+
+    booked: Booked
+    contra: str
+    contract: str
+
+
+@dataclass(frozen=True)
+class AccountOpening:
+    """An account's opening balance at the cut-over date (debit positive, credit negative),
+    taken from `contra` as `OpeningBalance`'s are."""
+
+    account: str
+    balance: Decimal
+    contra: str
+
+
+Event = (
+    Disbursement
+    | Repayment
+    | CapitalReceipt
+    | OverdueTransfer
+    | Accrual
+    | Suspension
+    | Provision
+    | OpeningBalance
+    | AccountOpening
+)
 
 
 class Leg(NamedTuple):  # a tuple: made several times on every repayment, cheaper than a dataclass
@@ -297,6 +330,24 @@ def _provision(event: Provision, gl: GLMap) -> list[Leg]:
     ]
 
 
+def _opening_balance(event: OpeningBalance, gl: GLMap) -> list[Leg]:
+    refs, booked, contra = (event.contract, event.contract), event.booked, event.contra
+    return [
+        _move(gl, "principal", contra, booked.principal, refs),
+        _move(gl, "overdue_principal", contra, booked.overdue_principal, refs),
+        _move(gl, "interest_receivable", contra, booked.interest_receivable, refs),
+        _move(gl, "late_interest_receivable", contra, booked.late_interest_receivable, refs),
+        _move(gl, "suspended_interest", "off_balance_contra", booked.suspended_interest, refs),
+        _move(gl, "suspended_late", "off_balance_contra", booked.suspended_late, refs),
+        _move(gl, contra, "specific_provision", booked.specific_provision, refs),
+        _move(gl, contra, "general_provision", booked.general_provision, refs),
+    ]
+
+
+def _account_opening(event: AccountOpening, gl: None) -> list[Leg]:
+    return [Leg(event.account, event.contra, event.balance)]
+
+
 _RULES: dict[type, Callable[..., list[Leg]]] = {
     Disbursement: _disbursement,
     Repayment: _repayment,
@@ -305,6 +356,8 @@ _RULES: dict[type, Callable[..., list[Leg]]] = {
     Accrual: _accrual,
     Suspension: _suspension,
     Provision: _provision,
+    OpeningBalance: _opening_balance,
+    AccountOpening: _account_opening,
 }
 
 

@@ -36,7 +36,7 @@ _TYPE_ALIASES = {
     "liên hiệp hợp tác xã": Borrower.Type.COOP_UNION,
     "tổ vay vốn": Borrower.Type.HOUSEHOLD_GROUP,
 }
-_YES_NO = {"x": True, "1": True, "yes": True, "có": True, "0": False, "no": False, "không": False}
+YES_NO = {"x": True, "1": True, "yes": True, "có": True, "0": False, "no": False, "không": False}
 
 
 @dataclass
@@ -103,7 +103,7 @@ def household_columns() -> list[InputColumn]:
             "farmers_union_member",
             _headers(HouseholdMember, "farmers_union_member"),
             required=False,
-            choices=_YES_NO,
+            choices=YES_NO,
         ),
         InputColumn("joined_on", _headers(HouseholdMember, "joined_on"), kind="date", required=False),
     ]

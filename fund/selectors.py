@@ -306,3 +306,36 @@ def offered_products(*, borrower_type: str | None = None) -> QuerySet[LoanProduc
 def product_versions(*, code: str) -> QuerySet[LoanProduct]:
     """Every version of a product, newest first."""
     return LoanProduct.objects.filter(code=code).order_by("-version")
+
+
+def borrowers_by_number(numbers: list[str]) -> dict[str, Borrower]:
+    """The borrowers registered under any of `numbers`, by registration number and by tax code
+    (a number shared by borrowers of different communes is left out: it tells none apart)."""
+    found: dict[str, list[Borrower]] = {}
+    for field in ("registration_number", "tax_code"):
+        for borrower in _among(Borrower.objects.all(), field, numbers):
+            found.setdefault(getattr(borrower, field), []).append(borrower)
+    return {number: matches[0] for number, matches in found.items() if len({b.pk for b in matches}) == 1}
+
+
+def household_groups_by_name(names: list[str]) -> dict[tuple[str, str], Borrower]:
+    """Household borrowing groups by (name, commune), lower case: how a group without a number
+    of its own is recognised."""
+    groups = _among(Borrower.objects.filter(type=Borrower.Type.HOUSEHOLD_GROUP), "name", names)
+    return {(group.name.lower(), group.commune.lower()): group for group in groups}
+
+
+def probable_duplicates(names: list[str]) -> dict[str, list[Borrower]]:
+    """Borrowers already registered under each of `names` (as typed): a borrower brought in with
+    other numbers but a registered name is listed for review, not merged."""
+    found: dict[str, list[Borrower]] = {}
+    for borrower in _among(Borrower.objects.all(), "name", names):
+        found.setdefault(borrower.name, []).append(borrower)
+    return found
+
+
+def _among(rows: QuerySet, field: str, values: list[str]):
+    """The rows whose `field` is one of `values`, a thousand values a query (SQLite caps them)."""
+    values = sorted(set(values))
+    for start in range(0, len(values), 1000):
+        yield from rows.filter(**{f"{field}__in": values[start : start + 1000]})

@@ -40,13 +40,14 @@ from fund.accounting import Booked, GLMap
 from fund.models import Borrower, Fund, LoanProduct
 from fund.selectors import current_fund
 from ledger.models import Account
-from loans.domain.engine import Balance, Payment, Tranche
+from loans.domain.engine import Balance, Opening, Payment, Tranche
 from loans.models import (
     Disbursement,
     DisbursementShare,
     Loan,
     LoanBalance,
     LoanContract,
+    LoanOpening,
     LoanStatus,
     LoanTransaction,
     Repayment,
@@ -64,7 +65,7 @@ def _names(model: type[Model]) -> dict[str, str]:
 # Named as the statements below alias them.
 _L, _B, _P, _A, _C, _F = map(_names, (Loan, Borrower, LoanProduct, Account, LoanContract, Fund))
 _D, _S, _R, _LB = map(_names, (Disbursement, DisbursementShare, Repayment, LoanBalance))
-_T = _names(LoanTransaction)
+_T, _O = _names(LoanTransaction), _names(LoanOpening)
 
 
 @dataclass(frozen=True)
@@ -289,15 +290,22 @@ SELECT 1, r.{_R["id"]}, r.{_R["value_date"]}, r.{_R["amount"]}, r.{_R["prepaymen
  WHERE r.{_R["loan"]} = %s AND r.{_R["share"]} {{share}} AND r.{_R["status"]} = %s
  ORDER BY 1, 2
 """
+# A loan brought in at a cut-over date starts from its opening (`LoanOpening`), a tranche
+# (kind 0) whose position is in the text column (a tranche's is empty, a repayment's its mode).
+_OPENING = f"""
+SELECT 0, o.{_O["id"]}, o.{_O["value_date"]}, o.{_O["amount"]}, o.{_O["position"]}{{{{steps}}}}
+  FROM {_O["table"]} o
+ WHERE o.{_O["loan"]} = %s AND o.{_O["share"]} {{share}}
+UNION ALL"""
 # Tranches (kind 0) before repayments (kind 1), each in the order they were recorded: the
 # engine takes the events of one day in that order.
-_EVENTS = f"""
+_EVENTS = f"""{_OPENING.format(share="IS NULL")}
 SELECT 0, d.{_D["id"]}, d.{_D["value_date"]}, d.{_D["amount"]}, ''{{steps}}
   FROM {_D["table"]} d
  WHERE d.{_D["loan"]} = %s AND d.{_D["status"]} = %s
 UNION ALL{_REPAYMENTS.format(share="IS NULL")}"""
 # A household's sub-loan: its part of each tranche, and its own repayments.
-_SHARE_EVENTS = f"""
+_SHARE_EVENTS = f"""{_OPENING.format(share="= %s")}
 SELECT 0, d.{_D["id"]}, d.{_D["value_date"]}, s.{_S["amount"]}, ''{{steps}}
   FROM {_S["table"]} s
   JOIN {_D["table"]} d ON d.{_D["id"]} = s.{_S["disbursement"]}
@@ -354,6 +362,10 @@ SELECT 2, b.{_LB["loan"]}, b.{_LB["id"]}, b.{_LB["valid_from"]}, NULL, '',
   FROM {_LB["table"]} b
  WHERE b.{_LB["loan"]} {{ids}} AND b.{_LB["share"]} IS NULL AND b.{_LB["valid_to"]} IS NULL
 UNION ALL
+SELECT 0, o.{_O["loan"]}, o.{_O["id"]}, o.{_O["value_date"]}, o.{_O["amount"]}, o.{_O["position"]}{_NO_STEPS}
+  FROM {_O["table"]} o
+ WHERE o.{_O["loan"]} {{ids}} AND o.{_O["share"]} IS NULL
+UNION ALL
 SELECT 0, d.{_D["loan"]}, d.{_D["id"]}, d.{_D["value_date"]}, d.{_D["amount"]}, ''{_NO_STEPS}
   FROM {_D["table"]} d
  WHERE d.{_D["loan"]} {{ids}} AND d.{_D["status"]} = %s
@@ -372,7 +384,7 @@ def events_of_loans(loan_ids: list[int]) -> dict[int, tuple[list, list, StoredBa
     answer: dict[int, tuple[list, list, StoredBalance | None]] = {}
     fields = (None, *_EVENT_ROW, *_STEP_FIELDS)
     ids, loans = among(loan_ids)
-    params = [*loans, *loans, Disbursement.Status.AUTHORIZED, *loans, Repayment.Status.POSTED]
+    params = [*loans, *loans, *loans, Disbursement.Status.AUTHORIZED, *loans, Repayment.Status.POSTED]
     connection = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:  # once a chunk: Django's cursor, not a prepared one
         cursor.execute(_MANY_EVENTS.format(ids=ids), params)
@@ -385,7 +397,7 @@ def events_of_loans(loan_ids: list[int]) -> dict[int, tuple[list, list, StoredBa
                 (kind, loan_id, pk, value_date, amount, mode, *steps), converters, connection
             )
         if kind == 0:
-            tranches.append(Tranche(f"d{pk}", value_date, amount))
+            tranches.append(_tranche(pk, value_date, amount, mode))
         elif kind == 1:
             payments.append(Payment(f"r{pk}", value_date, amount, mode))
         else:
@@ -396,15 +408,23 @@ def events_of_loans(loan_ids: list[int]) -> dict[int, tuple[list, list, StoredBa
 def _events_statement(loan_id: int, share_id: int | None, steps: str = "") -> tuple[str, list]:
     authorized, posted = Disbursement.Status.AUTHORIZED, Repayment.Status.POSTED
     if share_id is None:
-        return _EVENTS.format(steps=steps), [loan_id, authorized, loan_id, posted]
-    return _SHARE_EVENTS.format(steps=steps), [loan_id, share_id, authorized, loan_id, share_id, posted]
+        return _EVENTS.format(steps=steps), [loan_id, loan_id, authorized, loan_id, posted]
+    shares = [loan_id, share_id]
+    return _SHARE_EVENTS.format(steps=steps), [*shares, *shares, authorized, *shares, posted]
+
+
+def _tranche(pk: int, value_date: date, amount, position: str) -> Tranche:
+    """A tranche, or a loan's opening at the cut-over date (its position in the text column)."""
+    if position:
+        return Tranche(f"o{pk}", value_date, amount, Opening.decode(position))
+    return Tranche(f"d{pk}", value_date, amount)
 
 
 def _events(sql: str, params: list, fields: tuple) -> tuple[list, list, StoredBalance | None]:
     tranches, payments, current = [], [], None
     for kind, (pk, value_date, amount, mode, *steps) in _fetch(sql, params, fields, split=True):
         if kind == 0:
-            tranches.append(Tranche(f"d{pk}", value_date, amount))
+            tranches.append(_tranche(pk, value_date, amount, mode))
         elif kind == 1:
             payments.append(Payment(f"r{pk}", value_date, amount, mode))
         else:

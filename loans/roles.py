@@ -31,6 +31,10 @@ ROLE_PERMISSIONS = {
         "loans.view_reports",
         "loans.view_loantransaction",  # the sub-ledger against the GL
         "loans.reconcile_bank",
+        # Bringing a portfolio in: one accountant checks the file, another commits it.
+        "loans.add_portfolioimport",
+        "loans.view_portfolioimport",
+        "loans.commit_portfolioimport",
     ],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [

@@ -12,6 +12,7 @@ from fund.models import User
 from fund.selectors import current_fund
 from loans.services import exports
 from loans.services.closing import reconciling, runs
+from loans.services.onboarding import importing
 
 ERROR_RETRIES = 3
 
@@ -66,3 +67,8 @@ def run_export(job_id: int) -> None:
 def expire_exports() -> int:
     """Daily (django-celery-beat, "Expired exports (daily)"): the files kept long enough go."""
     return exports.expire_exports()
+
+
+@shared_task(name="loans.commit_portfolio")
+def commit_portfolio(batch_id: int) -> None:
+    importing.run_commit(batch_id)

@@ -83,6 +83,8 @@ class Borrower(CleanInputMixin, FSMModelMixin, models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE, protected=True
     )
     notes = long_text(_("notes"), blank=True)
+    # The fund a borrower was brought in from when its portfolio merged into this one.
+    source_fund = models.CharField(_("source fund"), max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -132,3 +132,46 @@ def link_user_to_borrower(*, actor: User, user: User, borrower: Borrower | None)
         user.clean()
         user.save(update_fields=["borrower"])
     return user
+
+
+# --- a portfolio brought in (loans.services.onboarding) ---------------------------------------
+
+
+def checked_borrower(fields: Mapping[str, Any]) -> tuple[Borrower, dict[str, list[str]]]:
+    """A new borrower from an imported row and its problems field by field, checked as the form
+    checks it but for what it shares with other rows (the import matches those itself)."""
+    borrower = Borrower()
+    assign_fields(borrower, fields, BORROWER_FIELDS)
+    return borrower, _problems(borrower, exclude=[])
+
+
+def checked_member(
+    borrower: Borrower, fields: Mapping[str, Any]
+) -> tuple[HouseholdMember, dict[str, list[str]]]:
+    """A new household of `borrower` (maybe not saved yet) from an imported row, and its problems."""
+    member = HouseholdMember(borrower=borrower)
+    assign_fields(member, fields, MEMBER_FIELDS)
+    return member, _problems(member, exclude=["borrower"])
+
+
+def _problems(instance, *, exclude: list[str]) -> dict[str, list[str]]:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def bring_in_borrowers(
+    *, actor: User, borrowers: list[Borrower], members: list[HouseholdMember], source_fund: str
+) -> None:
+    """Save the borrowers and households of a portfolio brought in, checked already
+    (`checked_borrower`, `checked_member`), in bulk, each tagged with the fund they come from.
+    Call inside the import's transaction."""
+    require_permission(actor, "fund.add_borrower", "loans.commit_portfolioimport")
+    for borrower in borrowers:
+        borrower.source_fund = source_fund
+    Borrower.objects.bulk_create(borrowers, batch_size=2000)
+    for member in members:
+        member.borrower_id = member.borrower.pk  # the group's id, now that it has one
+    HouseholdMember.objects.bulk_create(members, batch_size=2000)

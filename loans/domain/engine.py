@@ -63,6 +63,7 @@ PREPAYMENT = "prepayment"  # a row a prepayment added on its own date, paid by i
 FIRST_DISBURSEMENT = "disbursement"
 TRANCHE = "tranche"
 PREPAID = "prepayment"
+MIGRATION = "migration"  # a loan brought in mid-life at a cut-over date (`Opening`)
 
 
 class LoanEventError(ValueError):
@@ -123,10 +124,52 @@ class LoanTerms(Plan):
 
 
 @dataclass(frozen=True)
+class Opening:
+    """Where a loan brought in mid-life stands at the end of the cut-over date, as the books it
+    comes from say: lent `lent` from `start` (the contract's schedule is rebuilt from them for
+    what is left in term), and what it owes overdue, all of it on one row due on the oldest
+    unpaid due date `oldest_unpaid` (principal, interest, late interest and interest on unpaid
+    interest owed), and the in-term interest accrued and not yet due (`accrued`).
+    """
+
+    start: date
+    lent: Decimal
+    accrued: Decimal = ZERO
+    oldest_unpaid: date | None = None
+    overdue_principal: Decimal = ZERO
+    overdue_interest: Decimal = ZERO
+    late_interest: Decimal = ZERO
+    penalty: Decimal = ZERO
+
+    def encode(self) -> str:
+        return json.dumps({name: _plain(value) for name, value in vars(self).items()}, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, text: str) -> "Opening":
+        values = json.loads(text)
+        return cls(
+            **{
+                name: None
+                if value is None
+                else date.fromisoformat(value)
+                if name in cls._DATES
+                else Decimal(value)
+                for name, value in values.items()
+            }
+        )
+
+    _DATES = ("start", "oldest_unpaid")
+
+
+@dataclass(frozen=True)
 class Tranche:
+    """Money lent on `value_date`; or, with `opening`, the principal a loan brought in mid-life
+    owes at the cut-over date (`amount`, in term and overdue), where its replay starts."""
+
     key: str
     value_date: date
     amount: Decimal
+    opening: Opening | None = None
 
 
 @dataclass(frozen=True)
@@ -620,6 +663,9 @@ class _Loan:
     def disburse(self, tranche: Tranche) -> None:
         if tranche.amount <= 0:
             raise LoanEventError(_("A disbursement must be more than zero."), key=tranche.key)
+        if tranche.opening is not None and self.schedule_terms is None:
+            self._open(tranche)
+            return
         if self.schedule_terms is None:
             self.schedule_terms = self.terms.schedule_terms(
                 principal=tranche.amount, start=tranche.value_date
@@ -645,6 +691,42 @@ class _Loan:
             template=self.contract_rows,
         )
         self._snapshot(tranche.value_date, TRANCHE, tranche.key)
+
+    def _open(self, tranche: Tranche) -> None:
+        """The rows of a loan brought in at the cut-over date `tranche.value_date`: what is
+        overdue on one row due on its oldest unpaid due date, its late interest and interest on
+        unpaid interest owed as accrued to the cut-over; what is in term on the contract's
+        remaining dates, the next row collecting the interest accrued before the cut-over."""
+        opening, day = tranche.opening, tranche.value_date
+        self.schedule_terms = self.terms.schedule_terms(principal=opening.lent, start=opening.start)
+        self.contract_rows = build_schedule(self.schedule_terms)
+        self.disbursed = tranche.amount
+        self.rows = []
+        self._rebuild(
+            day,
+            extra=tranche.amount - opening.overdue_principal,
+            interest_paid=-opening.accrued,
+            mode=LOWER_INSTALLMENTS,
+            template=self.contract_rows,
+        )
+        if opening.oldest_unpaid is not None:
+            due = opening.oldest_unpaid
+            overdue = Row(
+                SCHEDULED,
+                None,
+                due,
+                due,
+                due,
+                opening.overdue_principal,
+                opening.overdue_interest,
+                opening.overdue_principal,
+                late_accrued=opening.late_interest,
+                penalty_accrued=opening.penalty,
+                accrued_to=day,
+                period_end=due,
+            )
+            self.rows.insert(0, overdue)
+        self._snapshot(day, MIGRATION, tranche.key)
 
     def pay(self, payment: Payment) -> None:
         day, key = payment.value_date, payment.key
@@ -897,6 +979,7 @@ __all__ = [
     "Balance",
     "LoanEventError",
     "LoanTerms",
+    "Opening",
     "Part",
     "Payment",
     "Result",

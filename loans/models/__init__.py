@@ -16,6 +16,7 @@ from loans.models.contract import LoanContract, ScheduleRow, ScheduleVersion
 from loans.models.exports import ExportJob
 from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, LoanStatus
 from loans.models.money import Disbursement, DisbursementShare, LoanTransaction, Repayment, RepaymentImport
+from loans.models.onboarding import LoanOpening, PortfolioImport
 
 __all__ = [
     "BankStatement",
@@ -35,11 +36,13 @@ __all__ = [
     "LoanDocument",
     "LoanEvent",
     "LoanMemberShare",
+    "LoanOpening",
     "LoanStatus",
     "LoanTransaction",
     "Repayment",
     "ReconciledPeriod",
     "ReconciliationCheck",
+    "PortfolioImport",
     "RepaymentImport",
     "ScheduleRow",
     "ScheduleVersion",

@@ -88,6 +88,7 @@ class ScheduleVersion(models.Model):
         TRANCHE = "tranche", _("Further tranche")
         PREPAYMENT = "prepayment", _("Prepayment")
         CORRECTION = "correction", _("Recomputed after a reversal or a back-dated repayment")
+        MIGRATION = "migration", _("Brought in at the cut-over date")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="schedule_versions")
     share = models.ForeignKey(

@@ -225,6 +225,8 @@ class LoanTransaction(models.Model):
         ACCRUAL = "accrual", _("Interest accrual")
         SUSPENSION = "suspension", _("Suspended interest")
         PROVISION = "provision", _("Provision")
+        # A loan brought in at a cut-over date (loans.services.onboarding): its opening balances.
+        OPENING = "opening", _("Opening balance")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="transactions")
     share = models.ForeignKey(

@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 
 from fund import accounting
 from fund.accounting import (
+    AccountOpening,
     Accrual,
     Booked,
     CapitalReceipt,
     Disbursement,
     GLMap,
+    OpeningBalance,
     OverdueTransfer,
     Provision,
     Repayment,
@@ -130,6 +132,38 @@ RULES = [
         [("6426", "22931", D(2_000_000)), ("6426", "22932", D(-75_000))],
         id="provision: provision expense / specific and general provisions (negative: released)",
     ),
+    pytest.param(
+        OpeningBalance(
+            booked=Booked(
+                principal=D(30_000_000),
+                overdue_principal=D(10_000_000),
+                interest_receivable=D(400_000),
+                late_interest_receivable=D(20_000),
+                suspended_interest=D(900_000),
+                suspended_late=D(50_000),
+                specific_provision=D(2_000_000),
+                general_provision=D(225_000),
+            ),
+            contra=CHARTER,
+            contract="HĐ-01",
+        ),
+        [
+            ("128311", CHARTER, D(30_000_000)),
+            ("128312", CHARTER, D(10_000_000)),
+            ("13881", CHARTER, D(400_000)),
+            ("13882", CHARTER, D(20_000)),
+            ("0043", "009", D(900_000)),
+            ("0043", "009", D(50_000)),
+            (CHARTER, "22931", D(2_000_000)),
+            (CHARTER, "22932", D(225_000)),
+        ],
+        id="opening balance: each control account / the contra; suspended interest: memo / 009",
+    ),
+    pytest.param(
+        AccountOpening(account=BANK, balance=D(-5_000), contra=CHARTER),
+        [(BANK, CHARTER, D(-5_000))],
+        id="account opening: the account / the contra (a credit balance moves the other way)",
+    ),
 ]
 
 
@@ -201,6 +235,21 @@ def test_a_negative_leg_moves_the_money_back():
             Provision(specific=D(9), general=D(-3), contract=""),
             {"specific_provision": D(9), "general_provision": D(-3)},
         ),
+        (
+            OpeningBalance(
+                booked=Booked(
+                    principal=D(8), overdue_principal=D(2), suspended_late=D(1), specific_provision=D(4)
+                ),
+                contra=CHARTER,
+                contract="",
+            ),
+            {
+                "principal": D(8),
+                "overdue_principal": D(2),
+                "suspended_late": D(1),
+                "specific_provision": D(4),
+            },
+        ),
     ],
 )
 def test_the_sub_ledger_is_told_what_each_event_did_to_the_loan_control_accounts(event, expected):
@@ -237,6 +286,13 @@ events = st.one_of(
     st.builds(Accrual, interest=signed, late_interest=signed, contract=st.just("HĐ-01")),
     st.builds(Suspension, interest=signed, late_interest=signed, contract=st.just("HĐ-01")),
     st.builds(Provision, specific=signed, general=signed, contract=st.just("HĐ-01")),
+    st.builds(
+        OpeningBalance,
+        booked=st.builds(Booked, *[amounts] * 8),
+        contra=st.just(CHARTER),
+        contract=st.just("HĐ-01"),
+    ),
+    st.builds(AccountOpening, account=codes, balance=signed, contra=st.just(CHARTER)),
 )
 
 

@@ -51,6 +51,7 @@ _REASONS = {
     "disbursement": ScheduleVersion.Reason.DISBURSEMENT,
     "tranche": ScheduleVersion.Reason.TRANCHE,
     "prepayment": ScheduleVersion.Reason.PREPAYMENT,
+    "migration": ScheduleVersion.Reason.MIGRATION,
 }
 
 

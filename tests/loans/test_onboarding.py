@@ -1,0 +1,349 @@
+"""Bringing a fund in: a hand-worked 3-loan portfolio at the cut-over date 28/02/2026 (the fund
+opens on 01/03/2026), then a repayment and close of day on it as on native loans.
+
+The product: 6,6 %/year, monthly, equal principal, short term (128311 in term, 128312 overdue),
+groups from 10 / 91 / 181 / 361 days past due, general provision 0,75 %.
+
+- HĐ-01, a co-operative, current: 120 000 000 lent on 15/09/2025 for 12 months, five
+  installments of 10 000 000 paid, 70 000 000 in term over the seven due dates left (15/03 to
+  15/09); interest from 15/02: 70 000 000 × 6,6 % × 13 / 365 = 164 547,9 → 164 548 accrued.
+  General provision 0,75 % × 70 000 000 = 525 000.
+- HĐ-02, another co-operative, overdue since 10/11/2025 (110 days: group 3): 100 000 000 lent on
+  10/06/2025, 33 333 332 overdue, 33 333 336 in term over the four due dates left (8 333 334
+  each), 1 500 000 overdue interest, 300 000 late interest, 108 493 accrued; group 3 is past the
+  fund's non-accrual group 2, so all its interest (1 908 493) is on the memo 0043 / 009; specific
+  provision 13 333 334 as booked; general 0,75 % × 66 666 668 = 500 000.
+- HĐ-03, a household group of two households, 30 000 000 each lent on 01/12/2025, two of twelve
+  2 500 000 paid: 25 000 000 each in term, 25 000 000 × 6,6 % × 27 / 365 = 122 055 accrued each;
+  general 0,75 % × 50 000 000 = 375 000.
+
+GL: 128311 153 333 336, 128312 33 333 332, 13881 408 658, 0043 1 908 493 / 009 1 908 493,
+22931 13 333 334, 22932 1 400 000 (credit), bank 1 000 000 000, capital 1 172 341 992 (credit).
+"""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.utils import timezone
+
+from common.money import format_vnd
+from fund import roles
+from fund.models import Borrower, Fund
+from ledger.models import JournalEntry
+from ledger.selectors import account_balances
+from loans.models import Loan, LoanBalance, LoanContract, LoanTransaction, PortfolioImport, ScheduleVersion
+from loans.selectors.reconciliation import reconciliation
+from loans.services.closing.runs import close_until
+from loans.services.onboarding import importing
+from loans.services.onboarding.workbook import ACCOUNTS, BORROWERS, HOUSEHOLDS, LOANS, example_bytes
+from tests.fund.factories import BorrowerFactory, FundFactory, LoanProductFactory
+from tests.loans.conftest import repay
+
+CUT_OVER, OPENING = dt.date(2026, 2, 28), dt.date(2026, 3, 1)
+RATE = "6,6"
+
+
+@pytest.fixture
+def today(monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 12, 31))
+
+
+@pytest.fixture
+def fund(db, today):
+    return FundFactory(opened_on=OPENING, business_date=OPENING)
+
+
+@pytest.fixture
+def product(fund):
+    return LoanProductFactory(code="VLD", term_max_months=12)
+
+
+@pytest.fixture
+def accountants(user_with_role, fund):
+    return user_with_role(roles.ACCOUNTANT), user_with_role(roles.ACCOUNTANT)
+
+
+def loan(contract, borrower, lent, disbursed, in_term, *, household="", overdue=0, accrued=0, **given):
+    row = {
+        "overdue_interest": 0,
+        "late": 0,
+        "oldest": None,
+        "group": 1,
+        "specific": 0,
+        "suspended": 0,
+    } | given
+    return [
+        contract,
+        borrower,
+        household,
+        "VLD",
+        disbursed,
+        disbursed,
+        lent,
+        RATE,
+        "Dư nợ giảm dần",
+        12,
+        in_term,
+        overdue,
+        accrued,
+        row["overdue_interest"],
+        row["late"],
+        0,
+        row["oldest"],
+        row["group"],
+        row["specific"],
+        row["suspended"],
+        0,
+        "",
+        0,
+    ]
+
+
+def borrower_row(kind, name, number, tax=""):
+    place = ["Thái Bình", "Vũ Thư", "Xã Song An", ""]
+    return [
+        kind,
+        name,
+        number,
+        tax,
+        *place,
+        "Nguyễn Văn A",
+        "",
+        "0912345678",
+        "Trồng trọt",
+        7,
+        dt.date(2015, 1, 1),
+        "",
+    ]
+
+
+LOANS_ROWS = [
+    loan("HĐ-01", "1000000001", 120_000_000, dt.date(2025, 9, 15), 70_000_000, accrued=164_548),
+    loan(
+        "HĐ-02",
+        "1000000002",
+        100_000_000,
+        dt.date(2025, 6, 10),
+        33_333_336,
+        overdue=33_333_332,
+        accrued=108_493,
+        overdue_interest=1_500_000,
+        late=300_000,
+        oldest=dt.date(2025, 11, 10),
+        group=3,
+        specific=13_333_334,
+        suspended=1_608_493,
+    ),
+    *(
+        loan("HĐ-03", "12/QĐ-HND", 30_000_000, dt.date(2025, 12, 1), 25_000_000, household=h, accrued=122_055)
+        for h in ("034000000001", "034000000002")
+    ),
+]  # fmt: skip
+ACCOUNTS_ROWS = [
+    ["11211", 1_000_000_000, None],
+    ["128311", 153_333_336, None],
+    ["128312", 33_333_332, None],
+    ["13881", 408_658, None],
+    ["0043", 1_908_493, None],
+    ["009", None, 1_908_493],
+    ["22931", None, 13_333_334],
+    ["22932", None, 1_400_000],
+    ["41111", None, 1_172_341_992],
+]
+
+
+def workbook(loans=None, accounts=None):
+    rows = {
+        BORROWERS: [
+            borrower_row("Hợp tác xã", "HTX Song An", "1000000001", "1000000001"),
+            borrower_row("Hợp tác xã", "HTX Tân Lập", "1000000002", "1000000002"),
+            borrower_row("Tổ vay vốn", "Tổ vay vốn thôn Đông", "12/QĐ-HND"),
+        ],
+        HOUSEHOLDS: [
+            ["12/QĐ-HND", "", "Trần Văn B", "034000000001", "Thôn Đông", "", "x", None],
+            ["12/QĐ-HND", "", "Lê Thị C", "034000000002", "Thôn Đông", "", "x", None],
+        ],
+        LOANS: LOANS_ROWS if loans is None else loans,
+        ACCOUNTS: ACCOUNTS_ROWS if accounts is None else accounts,
+    }
+    return example_bytes(rows, [("VLD", "Vốn lưu động")])
+
+
+@pytest.fixture
+def bring_in(django_capture_on_commit_callbacks):
+    """Check a workbook as one accountant and commit it as the other; the import as it ends."""
+
+    def run(accountants, file=None, **given):
+        checker, committer = accountants
+        file = file or workbook()
+        batch = importing.check_portfolio(actor=checker, file=file, file_name="so-du.xlsx", **given)
+        if batch.state == PortfolioImport.State.CHECKED:
+            with django_capture_on_commit_callbacks(execute=True):
+                importing.commit_portfolio(actor=committer, batch=batch)
+        return PortfolioImport.objects.get(pk=batch.pk)
+
+    return run
+
+
+def gl(*codes, on=CUT_OVER):
+    balances = account_balances(codes=codes, as_of=on)
+    return [balances[code] for code in codes]
+
+
+def test_the_dry_run_reports_each_control_account_and_posts_nothing(accountants, product):
+    batch = importing.check_portfolio(actor=accountants[0], file=workbook(), file_name="so-du.xlsx")
+    assert batch.errors == [] and batch.state == PortfolioImport.State.CHECKED
+    controls = {code: (sheet, loans, gl) for code, sheet, loans, gl in batch.report["controls"]}
+    assert controls["128311"] == ("153333336", "153333336", "153333336")
+    assert controls["13881"] == ("408658", "408658", "408658")
+    # The sheet says 1 608 493 suspended; the loan is in non-accrual, so its late interest too.
+    assert controls["0043"] == ("1608493", "1908493", "1908493")
+    assert controls["22932"] == (None, "-1400000", "-1400000")
+    assert (batch.report["loans"], batch.report["sub_loans"], batch.report["borrowers_new"]) == (3, 4, 3)
+    assert not Loan.objects.exists() and not JournalEntry.objects.exists() and not Borrower.objects.exists()
+
+
+def test_a_hand_worked_portfolio_comes_in_to_its_balances_gl_and_groups(bring_in, accountants, product):
+    batch = bring_in(accountants)
+    assert batch.state == PortfolioImport.State.COMMITTED, batch.errors
+    assert gl("128311", "128312", "13881", "13882", "0043", "009", "22931", "22932", "11211", "41111") == [
+        D(153_333_336), D(33_333_332), D(408_658), D(0), D(1_908_493), D(-1_908_493),
+        D(-13_333_334), D(-1_400_000), D(1_000_000_000), D(-1_172_341_992),
+    ]  # fmt: skip
+    assert batch.journal_entry.value_date == CUT_OVER
+    assert {row.code: row.difference for row in reconciliation(as_of=CUT_OVER) if row.difference} == {}
+    loans = {c.number: c.loan for c in LoanContract.objects.select_related("loan")}
+    assert {n: (loan.status, loan.debt_group, loan.accrual_suspended) for n, loan in loans.items()} == {
+        "HĐ-01": ("active", 1, False),
+        "HĐ-02": ("active", 3, True),
+        "HĐ-03": ("active", 1, False),
+    }
+    current = LoanBalance.objects.filter(loan=loans["HĐ-02"], valid_to__isnull=True).get()
+    assert (
+        current.principal_in_term.amount,
+        current.principal_overdue.amount,
+        current.interest_overdue.amount,
+        current.oldest_unpaid_due_date,
+        current.next_due_date,
+        current.next_due_amount.amount,
+    ) == (
+        D(33_333_336),
+        D(33_333_332),
+        D(1_500_000),
+        dt.date(2025, 11, 10),
+        dt.date(2026, 3, 10),
+        # 8 333 334 and its interest: the 108 493 accrued and 10 days at 6,6 % on 33 333 336.
+        D(8_333_334) + D(108_493) + D(60_274),
+    )
+    first = LoanBalance.objects.filter(loan=loans["HĐ-01"], valid_from=CUT_OVER).get()
+    assert (first.principal_in_term.amount, first.interest_accrued.amount) == (D(70_000_000), D(164_548))
+    assert LoanBalance.objects.filter(loan=loans["HĐ-03"], valid_to__isnull=True).count() == 2
+    assert ScheduleVersion.objects.filter(reason="migration").count() == 4
+    assert set(Borrower.objects.values_list("name", flat=True)) == {
+        "HTX Song An",
+        "HTX Tân Lập",
+        "Tổ vay vốn thôn Đông",
+    }
+
+
+def test_the_imported_loans_take_a_repayment_and_a_close_of_day_as_native_ones(
+    bring_in, accountants, product, user_with_role
+):
+    bring_in(accountants)
+    checker, accountant = accountants
+    close_until(actor=accountant, until=dt.date(2026, 3, 15))
+    current = Loan.objects.get(contract__number="HĐ-01")
+    # 10 000 000 principal and the interest of its row: 164 548 accrued before the cut-over and
+    # 15 days since (70 000 000 × 6,6 % × 15 / 365 = 189 863,0), rounded once: 354 411.
+    repayment = repay(
+        current, {"officer": user_with_role(roles.FUND_OFFICER)}, dt.date(2026, 3, 15), D(10_354_411)
+    )
+    lines = LoanTransaction.objects.get(repayment=repayment)
+    assert (lines.principal.amount, lines.interest.amount) == (D(-10_000_000), D(354_411))  # owed less
+    row = LoanBalance.objects.get(loan=current, valid_to__isnull=True)
+    assert (row.principal_in_term.amount, row.principal_overdue.amount, row.next_due_date) == (
+        D(60_000_000),
+        D(0),
+        dt.date(2026, 4, 15),
+    )
+    close_until(actor=accountant, until=dt.date(2026, 4, 1))  # through the month end of March
+    overdue = Loan.objects.get(contract__number="HĐ-02")
+    row = LoanBalance.objects.get(loan=overdue, valid_to__isnull=True)
+    # Its installment of 10/03 unpaid too: 41 666 666 overdue, 25 000 002 in term.
+    assert (row.principal_in_term.amount, row.principal_overdue.amount) == (D(25_000_002), D(41_666_666))
+    assert Loan.objects.get(pk=overdue.pk).debt_group == 3
+    assert {r.code: r.difference for r in reconciliation(as_of=dt.date(2026, 3, 31)) if r.difference} == {}
+
+
+def test_one_bad_row_brings_nothing_in_and_says_where(bring_in, accountants, product):
+    rows = [*LOANS_ROWS[:3], loan("HĐ-04", "9999999999", 10_000_000, dt.date(2025, 12, 1), 20_000_000)]
+    batch = bring_in(accountants, workbook(loans=rows))
+    assert batch.state == PortfolioImport.State.REFUSED
+    assert any("Khoản vay" in error and "Row 5" in error for error in batch.errors), batch.errors
+    assert not Loan.objects.exists() and not JournalEntry.objects.exists()
+    with pytest.raises(Exception):  # noqa: B017 - a refused check cannot be committed
+        importing.commit_portfolio(actor=accountants[1], batch=batch)
+
+
+def test_the_same_file_twice_adds_nothing(bring_in, accountants, product):
+    assert bring_in(accountants).state == PortfolioImport.State.COMMITTED
+    loans, entries = Loan.objects.count(), JournalEntry.objects.count()
+    again = bring_in(accountants)
+    assert again.state == PortfolioImport.State.REFUSED
+    assert "already" in again.errors[0]
+    assert (Loan.objects.count(), JournalEntry.objects.count()) == (loans, entries)
+
+
+def test_totals_that_disagree_with_the_opening_balances_are_refused_with_the_difference(
+    bring_in, accountants, product
+):
+    accounts = [["128311", 153_000_000, None] if row[0] == "128311" else row for row in ACCOUNTS_ROWS]
+    batch = bring_in(accountants, workbook(accounts=accounts))
+    assert batch.state == PortfolioImport.State.REFUSED
+    assert any("128311" in e and format_vnd(D(333_336)) in e for e in batch.errors), batch.errors
+    assert any("do not balance" in e and format_vnd(D(-333_336)) in e for e in batch.errors)
+    assert not JournalEntry.objects.exists()
+
+
+def test_the_user_who_checked_does_not_commit(accountants, product):
+    batch = importing.check_portfolio(actor=accountants[0], file=workbook(), file_name="so-du.xlsx")
+    with pytest.raises(PermissionDenied):
+        importing.commit_portfolio(actor=accountants[0], batch=batch)
+    assert not Loan.objects.exists()
+
+
+def test_merging_a_fund_prefixes_colliding_contracts_and_balances_against_capital(
+    bring_in, accountants, product
+):
+    BorrowerFactory(registration_number="1000000001", tax_code="1000000001", name="HTX Song An")
+    accounts = [row for row in ACCOUNTS_ROWS if row[0] != "41111"]
+    first = bring_in(accountants, workbook(accounts=accounts), source_fund="BP", capital_account="41111")
+    assert first.state == PortfolioImport.State.COMMITTED, first.errors
+    assert first.cut_over == Fund.objects.get().business_date
+    assert first.report["borrowers_matched"] == 1
+    assert gl("41111", on=first.cut_over) == [D(-1_172_341_992)]
+    assert Borrower.objects.filter(source_fund="BP").count() == 2
+    # The same contract number again, from a second file: prefixed.
+    rows = LOANS_ROWS[:1]
+    accounts = [["128311", 70_000_000, None], ["13881", 164_548, None], ["22932", None, 525_000]]
+    second = bring_in(
+        accountants, workbook(loans=rows, accounts=accounts), source_fund="BP2", capital_account="41111"
+    )
+    assert second.state == PortfolioImport.State.COMMITTED, second.errors
+    assert second.report["renamed"] == ["HĐ-01 → BP2-HĐ-01"]
+    assert {r.code: r.difference for r in reconciliation(as_of=second.cut_over) if r.difference} == {}
+
+
+def test_the_command_checks_then_commits_as_a_second_user(accountants, product, tmp_path, capsys):
+    path = tmp_path / "so-du.xlsx"
+    path.write_bytes(workbook().getvalue())
+    call_command("import_portfolio", str(path), user=accountants[0].username)
+    assert "128311" in capsys.readouterr().out and not Loan.objects.exists()
+    call_command(
+        "import_portfolio", str(path), user=accountants[0].username, commit_as=accountants[1].username
+    )
+    assert "agrees with the GL" in capsys.readouterr().out
+    assert Loan.objects.count() == 3
