@@ -225,6 +225,9 @@ class LoanTransaction(models.Model):
         ACCRUAL = "accrual", _("Interest accrual")
         SUSPENSION = "suspension", _("Suspended interest")
         PROVISION = "provision", _("Provision")
+        # Restructuring (loans.services.actions).
+        WAIVER = "waiver", _("Interest waived")
+        CAPITALISED = "capitalised", _("Interest capitalised")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="transactions")
     share = models.ForeignKey(
