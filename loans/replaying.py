@@ -82,6 +82,8 @@ def changes_of(loan_ids) -> dict[int, list[Change]]:
         .values_list("loan_id", "pk", "kind", "applied_on", "effect")
     )
     for loan_id, pk, kind, applied_on, effect in rows:
+        if not effect:  # being applied: it has not said yet what it does
+            continue
         answer.setdefault(loan_id, []).append(change_event(f"a{pk}", kind, applied_on, effect))
     return answer
 
