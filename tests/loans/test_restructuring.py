@@ -16,9 +16,9 @@ from loans.models import ActionStatus, Loan, LoanBalance, LoanTransaction, Sched
 from loans.selectors.reconciliation import reconciliation
 from loans.services import actions
 from loans.services.closing.runs import close_until
-from tests.loans.conftest import ROW1, START, move_to
+from tests.loans.conftest import ROW1, move_to
 
-FEB15, FEB20 = dt.date(2026, 2, 15), dt.date(2026, 2, 20)
+FEB20 = dt.date(2026, 2, 20)
 
 
 @pytest.fixture
