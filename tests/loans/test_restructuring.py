@@ -83,6 +83,7 @@ def test_an_extension_beyond_the_products_limit_or_on_a_closed_loan_is_refused(f
     assert "8 are taken by earlier extensions" in refused.value.message_dict["months"][0]
     # The page says so on the field, never a 500.
     client.force_login(people["officer2"])
+    client.cookies["django_language"] = "en"
     page = client.post(
         reverse("loans:action_new", args=[loan.pk, "extension"]), {"months": "5", "reason": "x"}
     )
