@@ -206,6 +206,31 @@ class AccountOpening:
     contra: str
 
 
+class Waiver:
+    """Interest forgiven (miễn, giảm lãi), as far as the books hold it: taken off the receivable
+    against this year's income (`interest`, `late_interest`) or, accrued in an earlier fiscal
+    year, against an expense (`prior_year_*`, 6428); a non-accrual loan's suspended interest
+    off its memo account only (`suspended_*`)."""
+
+    contract: str
+    interest: Decimal = ZERO
+    late_interest: Decimal = ZERO
+    prior_year_interest: Decimal = ZERO
+    prior_year_late_interest: Decimal = ZERO
+    suspended_interest: Decimal = ZERO
+    suspended_late: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Capitalisation:
+    """A restructuring adds overdue interest on the balance sheet to the loan's principal (in
+    term): only what is in interest receivable; suspended interest is never capitalised (it
+    would book income no cash paid)."""
+
+    amount: Decimal
+    contract: str
+
+
 Event = (
     Disbursement
     | Repayment
@@ -216,6 +241,8 @@ Event = (
     | Provision
     | OpeningBalance
     | AccountOpening
+    | Waiver
+    | Capitalisation
 )
 
 
@@ -348,6 +375,22 @@ def _account_opening(event: AccountOpening, gl: None) -> list[Leg]:
     return [Leg(event.account, event.contra, event.balance)]
 
 
+def _waiver(event: Waiver, gl: GLMap) -> list[Leg]:
+    refs = (event.contract, event.contract)
+    return [
+        _move(gl, "interest_income", "interest_receivable", event.interest, refs),
+        _move(gl, "interest_reversal", "interest_receivable", event.prior_year_interest, refs),
+        _move(gl, "late_interest_income", "late_interest_receivable", event.late_interest, refs),
+        _move(gl, "interest_reversal", "late_interest_receivable", event.prior_year_late_interest, refs),
+        _move(gl, "off_balance_contra", "suspended_interest", event.suspended_interest, refs),
+        _move(gl, "off_balance_contra", "suspended_late", event.suspended_late, refs),
+    ]
+
+
+def _capitalisation(event: Capitalisation, gl: GLMap) -> list[Leg]:
+    return [_move(gl, "principal", "interest_receivable", event.amount, (event.contract, event.contract))]
+
+
 _RULES: dict[type, Callable[..., list[Leg]]] = {
     Disbursement: _disbursement,
     Repayment: _repayment,
@@ -358,6 +401,8 @@ _RULES: dict[type, Callable[..., list[Leg]]] = {
     Provision: _provision,
     OpeningBalance: _opening_balance,
     AccountOpening: _account_opening,
+    Waiver: _waiver,
+    Capitalisation: _capitalisation,
 }
 
 

@@ -1,5 +1,6 @@
 """The loan from application to closure: dossier, history, collateral, contract, schedule, money."""
 
+from loans.models.actions import ActionKind, ActionStatus, LoanAction, LoanActionDocument
 from loans.models.balances import LoanBalance
 from loans.models.bank import BankStatement, ReconciledPeriod, StatementLine, StatementMapping
 from loans.models.closing import (
@@ -19,6 +20,10 @@ from loans.models.money import Disbursement, DisbursementShare, LoanTransaction,
 from loans.models.onboarding import LoanOpening, PortfolioImport
 
 __all__ = [
+    "ActionKind",
+    "ActionStatus",
+    "LoanAction",
+    "LoanActionDocument",
     "BankStatement",
     "ClassificationReport",
     "CloseChunk",

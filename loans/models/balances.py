@@ -65,8 +65,9 @@ class LoanBalance(models.Model):
     # (`loans.domain.engine.Accruing`, as text): close of day reads a loan's interest on a day
     # from its current row without replaying its events. Empty on rows written before it.
     accruing = models.TextField(_("accruing rows"), blank=True, default="", editable=False)
-    # Kept by restructuring (not built yet). The debt group is the loan's (`Loan.debt_group`, its
-    # history in `DebtGroupChange`): close of day decides it for the whole loan and borrower.
+    # Restructurings replayed by `valid_from` (loans.services.actions). The debt group is the
+    # loan's (`Loan.debt_group`, its history in `DebtGroupChange`): close of day decides it for
+    # the whole loan and borrower, holding a restructured loan until its cure period is paid.
     restructured = models.BooleanField(_("restructured"), default=False)
     restructure_count = models.PositiveSmallIntegerField(_("times restructured"), default=0)
 

@@ -89,6 +89,8 @@ class ScheduleVersion(models.Model):
         PREPAYMENT = "prepayment", _("Prepayment")
         CORRECTION = "correction", _("Recomputed after a reversal or a back-dated repayment")
         MIGRATION = "migration", _("Brought in at the cut-over date")
+        EXTENSION = "extension", _("Extension")
+        RESCHEDULING = "rescheduling", _("Rescheduling")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="schedule_versions")
     share = models.ForeignKey(

@@ -227,6 +227,9 @@ class LoanTransaction(models.Model):
         PROVISION = "provision", _("Provision")
         # A loan brought in at a cut-over date (loans.services.onboarding): its opening balances.
         OPENING = "opening", _("Opening balance")
+        # Restructuring (loans.services.actions).
+        WAIVER = "waiver", _("Interest waived")
+        CAPITALISED = "capitalised", _("Interest capitalised")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="transactions")
     share = models.ForeignKey(

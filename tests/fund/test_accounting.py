@@ -11,6 +11,7 @@ from fund.accounting import (
     AccountOpening,
     Accrual,
     Booked,
+    Capitalisation,
     CapitalReceipt,
     Disbursement,
     GLMap,
@@ -19,6 +20,7 @@ from fund.accounting import (
     Provision,
     Repayment,
     Suspension,
+    Waiver,
 )
 from ledger.services import Line
 
@@ -164,6 +166,31 @@ RULES = [
         [(BANK, CHARTER, D(-5_000))],
         id="account opening: the account / the contra (a credit balance moves the other way)",
     ),
+    pytest.param(
+        Waiver(
+            contract="HĐ-01",
+            interest=D(600_000),
+            prior_year_interest=D(200_000),
+            late_interest=D(30_000),
+            prior_year_late_interest=D(5_000),
+            suspended_interest=D(90_000),
+            suspended_late=D(9_000),
+        ),
+        [
+            ("5151", "13881", D(600_000)),  # this year's accrual waived against income
+            ("6428", "13881", D(200_000)),  # an earlier year's, against an expense
+            ("5152", "13882", D(30_000)),
+            ("6428", "13882", D(5_000)),
+            ("009", "0043", D(90_000)),  # suspended interest: the memo only
+            ("009", "0043", D(9_000)),
+        ],
+        id="waiver: income (this year) or 6428 (earlier) / interest receivable; suspended on the memo only",
+    ),
+    pytest.param(
+        Capitalisation(amount=D(1_223_014), contract="HĐ-01"),
+        [("128311", "13881", D(1_223_014))],
+        id="capitalisation: loan principal in term / interest receivable",
+    ),
 ]
 
 
@@ -250,6 +277,14 @@ def test_a_negative_leg_moves_the_money_back():
                 "specific_provision": D(4),
             },
         ),
+        (
+            Waiver(contract="", interest=D(5), prior_year_late_interest=D(2), suspended_late=D(3)),
+            {"interest_receivable": D(-5), "late_interest_receivable": D(-2), "suspended_late": D(-3)},
+        ),
+        (
+            Capitalisation(amount=D(8), contract=""),
+            {"principal": D(8), "interest_receivable": D(-8)},
+        ),
     ],
 )
 def test_the_sub_ledger_is_told_what_each_event_did_to_the_loan_control_accounts(event, expected):
@@ -293,6 +328,15 @@ events = st.one_of(
         contract=st.just("HĐ-01"),
     ),
     st.builds(AccountOpening, account=codes, balance=signed, contra=st.just(CHARTER)),
+    st.builds(
+        Waiver,
+        contract=st.just("HĐ-01"),
+        interest=amounts,
+        late_interest=amounts,
+        prior_year_interest=amounts,
+        suspended_interest=amounts,
+    ),
+    st.builds(Capitalisation, amount=amounts, contract=st.just("HĐ-01")),
 )
 
 
