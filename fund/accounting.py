@@ -206,6 +206,7 @@ class AccountOpening:
     contra: str
 
 
+@dataclass(frozen=True)
 class Waiver:
     """Interest forgiven (miễn, giảm lãi), as far as the books hold it: taken off the receivable
     against this year's income (`interest`, `late_interest`) or, accrued in an earlier fiscal
