@@ -20,10 +20,12 @@ ROLE_PERMISSIONS = {
         "loans.add_disbursement",
         "loans.add_repayment",
         "loans.add_repaymentimport",
+        "loans.add_recovery",
         "loans.view_reports",
+        "loans.view_recoveries_report",
     ],
     "appraiser": [*_VIEW, "loans.appraise_loan", "loans.add_collateral", "loans.change_collateral"],
-    "approver": [*_VIEW, "loans.decide_loan", "loans.view_reports"],
+    "approver": [*_VIEW, "loans.decide_loan", "loans.view_reports", "loans.view_recoveries_report"],
     "accountant": [
         *_VIEW,
         "loans.authorize_disbursement",
@@ -31,6 +33,8 @@ ROLE_PERMISSIONS = {
         "loans.view_reports",
         "loans.view_loantransaction",  # the sub-ledger against the GL
         "loans.reconcile_bank",
+        "loans.add_recovery",
+        "loans.view_recoveries_report",
     ],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [

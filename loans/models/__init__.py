@@ -15,6 +15,7 @@ from loans.models.contract import LoanContract, ScheduleRow, ScheduleVersion
 from loans.models.exports import ExportJob
 from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, LoanStatus
 from loans.models.money import Disbursement, DisbursementShare, LoanTransaction, Repayment, RepaymentImport
+from loans.models.risk import Recovery, TrancheReversal, WriteOff
 
 __all__ = [
     "BankStatement",
@@ -36,6 +37,7 @@ __all__ = [
     "LoanMemberShare",
     "LoanStatus",
     "LoanTransaction",
+    "Recovery",
     "Repayment",
     "ReconciledPeriod",
     "RepaymentImport",
@@ -43,4 +45,6 @@ __all__ = [
     "ScheduleVersion",
     "StatementLine",
     "StatementMapping",
+    "TrancheReversal",
+    "WriteOff",
 ]

@@ -190,6 +190,14 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     def reopen(self) -> None:
         """A repayment that closed the loan was reversed."""
 
+    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.APPROVED)
+    def deactivate(self) -> None:
+        """Its only tranche was reversed: nothing is lent, the approval stands."""
+
+    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.WRITTEN_OFF)
+    def write_off(self) -> None:
+        """Written off against provisions, as the management board approved (`loans.services.risk`)."""
+
 
 class LoanEvent(models.Model):
     """One transition of a loan: who, when, from, to and why. Written by services only."""

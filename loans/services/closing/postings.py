@@ -108,7 +108,7 @@ class DayPostings:
             "interest": receivable["interest"] - booked.interest_receivable,
             "late_interest": receivable["late_interest"] - booked.late_interest_receivable,
         }
-        prior = _prior_year_parts(loan.pk, self.day, change) if min(change.values()) < 0 else {}
+        prior = prior_year_parts(loan.pk, self.day, change) if min(change.values()) < 0 else {}
         contract = loan.contract.number
         self._add(
             Kind.ACCRUAL,
@@ -197,7 +197,7 @@ def _summed(lines: list[Line]) -> list[Line]:
     ]
 
 
-def _prior_year_parts(loan_id: int, day: date, change: dict[str, Decimal]) -> dict[str, Decimal]:
+def prior_year_parts(loan_id: int, day: date, change: dict[str, Decimal]) -> dict[str, Decimal]:
     """Of each receivable reduced, the part accrued before this fiscal year: what the receivable
     held at the last year end, less what repayments collected from it since (the oldest interest
     is paid first; interest released from the memo of suspended interest never was on it)."""
