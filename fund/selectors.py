@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -191,6 +191,21 @@ def approval_level_for(amount: Decimal) -> AuthorityLevel:
     if level is None:
         raise ValidationError(no_level_covers(amount))
     return level
+
+
+def check_authority(user: User, amount: Decimal) -> None:
+    """Refuse (PermissionDenied) a decision on `amount` by a user whose authority does not cover
+    it, naming the level it needs: loan decisions and loan actions alike."""
+    held = authority(user)
+    if held.covers(amount):
+        return
+    level = held.level_needed(amount)
+    if level is None:
+        raise PermissionDenied(no_level_covers(amount))
+    raise PermissionDenied(
+        _("Deciding on %(amount)s needs the authority of %(level)s; yours does not cover it.")
+        % {"amount": format_vnd(amount), "level": level.name}
+    )
 
 
 def can_approve(*, user: User, amount: Decimal) -> bool:

@@ -5,6 +5,7 @@ from common.navigation import NavItem
 NAV_ITEMS = [
     NavItem(_("Loans"), "loans:applications", "loans.view_loan", _("Applications and loans by state")),
     NavItem(_("Repayments import"), "loans:repayment_import", "loans.add_repaymentimport", _("Loans")),
+    NavItem(_("Restructuring and write-off"), "loans:actions", "loans.view_loanaction", _("Loans")),
     NavItem(_("Tranches to authorize"), "loans:tranches", "loans.authorize_disbursement", _("Loans")),
     NavItem(_("Close of day"), "loans:close_of_day", "fund.advance_business_date", _("Loans")),
     NavItem(_("Sub-ledger against the GL"), "loans:reconciliation", "loans.view_loantransaction", _("Loans")),

@@ -23,9 +23,21 @@ ROLE_PERMISSIONS = {
         "loans.add_recovery",
         "loans.view_reports",
         "loans.view_recoveries_report",
+        "loans.view_loanaction",
+        "loans.request_restructuring",
+        "loans.request_write_off",
     ],
     "appraiser": [*_VIEW, "loans.appraise_loan", "loans.add_collateral", "loans.change_collateral"],
-    "approver": [*_VIEW, "loans.decide_loan", "loans.view_reports", "loans.view_recoveries_report"],
+    "approver": [
+        *_VIEW,
+        "loans.decide_loan",
+        "loans.view_reports",
+        "loans.view_recoveries_report",
+        "loans.view_loanaction",
+        "loans.approve_restructuring",
+        "loans.approve_write_off",
+        "loans.approve_tranche_reversal",
+    ],
     "accountant": [
         *_VIEW,
         "loans.authorize_disbursement",
@@ -35,6 +47,8 @@ ROLE_PERMISSIONS = {
         "loans.reconcile_bank",
         "loans.add_recovery",
         "loans.view_recoveries_report",
+        "loans.view_loanaction",
+        "loans.request_tranche_reversal",
     ],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from loans.views import (
+    actions,
     applications,
     bank,
     close_runs,
@@ -32,6 +33,13 @@ urlpatterns = [
     path("<int:pk>/statement.xlsx", statements.statement_xlsx, name="statement_xlsx"),
     path("<int:pk>/schedule.xlsx", statements.schedule_xlsx, name="schedule_xlsx"),
     path("documents/<int:pk>/", applications.document_download, name="document_download"),
+    path("<int:pk>/actions/<str:kind>/", actions.action_new, name="action_new"),
+    path("actions/", actions.actions, name="actions"),
+    path("actions/<int:pk>/", actions.action_detail, name="action_detail"),
+    path("actions/<int:pk>/decision/", actions.action_decision, name="action_decision"),
+    path("actions/<int:pk>/documents/", actions.action_document_add, name="action_document_add"),
+    path("actions/<int:pk>/<str:decision>/", actions.action_decide, name="action_decide"),
+    path("actions/documents/<int:pk>/", actions.action_document_download, name="action_document_download"),
     path("close-of-day/", closing.close_of_day, name="close_of_day"),
     path("close-of-day/provisions/", closing.provisions, name="provisions"),
     path("close-of-day/progress/", close_runs.close_progress, name="close_progress"),

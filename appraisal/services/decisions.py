@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from appraisal.services.terms import collateral_error, terms_errors
 from common.money import format_vnd, is_whole_dong
 from common.text import too_long
 from fund.models import Borrower
-from fund.selectors import authority, business_date, no_level_covers
+from fund.selectors import business_date, check_authority
 from fund.services.common import require_permission
 from loans.models import Loan, LoanMemberShare
 from loans.selectors.origination import exposure_problem
@@ -51,19 +51,6 @@ def _decision_start(*, actor, loan: Loan, name: str, expected_status: str | None
     appraisal.loan = row
     check_four_eyes(actor=actor, appraisal=appraisal)
     return row, appraisal
-
-
-def _check_authority(*, actor, amount: Decimal) -> None:
-    held = authority(actor)
-    if held.covers(amount):
-        return
-    level = held.level_needed(amount)
-    if level is None:
-        raise PermissionDenied(no_level_covers(amount))
-    raise PermissionDenied(
-        _("Deciding on %(amount)s needs the authority of %(level)s; yours does not cover it.")
-        % {"amount": format_vnd(amount), "level": level.name}
-    )
 
 
 def _approved_shares(loan: Loan, terms: ApprovalTerms, errors: dict) -> dict[LoanMemberShare, Decimal]:
@@ -126,7 +113,7 @@ def approve_loan(
         errors = {field: messages for field, messages in errors.items() if messages}
         if errors:
             raise ValidationError(errors)
-        _check_authority(actor=actor, amount=terms.amount)
+        check_authority(actor, terms.amount)
         return record_approval(
             actor=actor,
             loan=row,
@@ -150,7 +137,7 @@ def reject_loan(*, actor, loan: Loan, reason: str, expected_status: str | None =
             raise ValidationError({"reason": _("Give the reason for rejecting; the co-op will read it.")})
         if problem := too_long(reason.strip()):
             raise ValidationError({"reason": problem})
-        _check_authority(actor=actor, amount=decision_amount(appraisal))
+        check_authority(actor, decision_amount(appraisal))
         return record_rejection(actor=actor, loan=row, reason=reason.strip(), decided_on=business_date())
 
 
@@ -164,5 +151,5 @@ def undo_approval(*, actor, loan: Loan, reason: str, expected_status: str | None
             raise ValidationError({"reason": _("Say why the approval is undone.")})
         if problem := too_long(reason.strip()):
             raise ValidationError({"reason": problem})
-        _check_authority(actor=actor, amount=row.approved_amount.amount)
+        check_authority(actor, row.approved_amount.amount)
         return revoke_approval(actor=actor, loan=row, reason=reason.strip())

@@ -1,5 +1,6 @@
 """The loan from application to closure: dossier, history, collateral, contract, schedule, money."""
 
+from loans.models.actions import ActionKind, ActionStatus, LoanAction, LoanActionDocument
 from loans.models.balances import LoanBalance
 from loans.models.bank import BankStatement, ReconciledPeriod, StatementLine, StatementMapping
 from loans.models.closing import (
@@ -18,6 +19,10 @@ from loans.models.money import Disbursement, DisbursementShare, LoanTransaction,
 from loans.models.risk import Recovery, TrancheReversal, WriteOff
 
 __all__ = [
+    "ActionKind",
+    "ActionStatus",
+    "LoanAction",
+    "LoanActionDocument",
     "BankStatement",
     "ClassificationReport",
     "CloseChunk",

@@ -88,6 +88,8 @@ class ScheduleVersion(models.Model):
         TRANCHE = "tranche", _("Further tranche")
         PREPAYMENT = "prepayment", _("Prepayment")
         CORRECTION = "correction", _("Recomputed after a reversal or a back-dated repayment")
+        EXTENSION = "extension", _("Extension")
+        RESCHEDULING = "rescheduling", _("Rescheduling")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="schedule_versions")
     share = models.ForeignKey(

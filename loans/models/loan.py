@@ -76,6 +76,13 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     debt_group = models.PositiveSmallIntegerField(_("debt group"), default=1)
     # From the fund's non-accrual group on: interest is income only when paid.
     accrual_suspended = models.BooleanField(_("interest not taken to income"), default=False)
+    # Restructuring (loans.services.actions): how often, when last, and the debt group it may
+    # not improve on until the fund's cure period is paid on time (None: no such floor).
+    restructure_count = models.PositiveSmallIntegerField(_("times restructured"), default=0)
+    restructured_on = models.DateField(_("last restructured on"), null=True, blank=True)
+    restructured_group = models.PositiveSmallIntegerField(
+        _("debt group held since restructuring"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("loan")

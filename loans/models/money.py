@@ -232,6 +232,9 @@ class LoanTransaction(models.Model):
         ACCRUAL = "accrual", _("Interest accrual")
         SUSPENSION = "suspension", _("Suspended interest")
         PROVISION = "provision", _("Provision")
+        # Restructuring (loans.services.actions).
+        WAIVER = "waiver", _("Interest waived")
+        CAPITALISED = "capitalised", _("Interest capitalised")
         # Approved actions and what follows a write-off (`loans.services.risk`, `.reversals`).
         WRITE_OFF = "write_off", _("Write-off")
         RECOVERY = "recovery", _("Recovery after write-off")

@@ -8,6 +8,7 @@ from fund.selectors import current_fund, is_coop_user
 from loans.forms import ActionForm, DocumentForm, PayoffQuoteForm
 from loans.models import Disbursement, LoanStatus
 from loans.selectors.access import get_loan_for
+from loans.selectors.actions import loan_actions
 from loans.selectors.balances import stored_position
 from loans.selectors.books import loan_books
 from loans.selectors.origination import dossier_checklist
@@ -15,6 +16,7 @@ from loans.selectors.position import loan_position
 from loans.selectors.schedule import group_schedule, schedule_of
 from loans.selectors.servicing import left_to_disburse, loan_disbursements, loan_repayments
 from loans.selectors.statement import statement
+from loans.services.actions import action_kinds
 
 # Notes a co-op may read on its own loan's history; the rest are the fund's internal remarks.
 NOTES_A_COOP_SEES = {"submit", "withdraw", "reject"}
@@ -48,6 +50,8 @@ def loan_detail(request, pk: int):
     }
     if loan.status in WITH_MONEY:
         context.update(_money(request, loan, coop=coop))
+    if not coop and user.has_perm("loans.view_loanaction") and loan.status in WITH_MONEY:
+        context.update(_actions(user, loan))
     return render(request, "loans/loan_detail.html", context)
 
 
@@ -94,6 +98,19 @@ def _money(request, loan, *, coop: bool) -> dict:
     if position.started:
         context.update(_payoff_quote(request, loan, position))
     return context
+
+
+def _actions(user, loan) -> dict:
+    """The loan's requests, and the kinds of request this user may ask for on it now."""
+    return {
+        "show_actions": True,
+        "loan_actions": list(loan_actions(loan)),
+        "requestable": [
+            spec
+            for spec in action_kinds().values()
+            if loan.status in spec.loan_statuses and user.has_perm(spec.request_permission)
+        ],
+    }
 
 
 def _payoff_quote(request, loan, position) -> dict:

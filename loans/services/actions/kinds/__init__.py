@@ -1,0 +1,1 @@
+"""One module per kind of loan action, each with `KIND = registry.ActionKind(...)`."""
