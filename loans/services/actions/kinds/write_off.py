@@ -2,11 +2,14 @@
 (the authority level without an upper limit), applied by `loans.services.risk`."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from common.money import MAX_AMOUNT, format_vnd
+from common.money import ONE_DONG, ZERO, format_vnd
+from fund.models import AuthorityLevel
 from loans import queries
 from loans.models.actions import ActionKind as Kind
 from loans.services.actions.registry import ActionKind, Applying
@@ -24,6 +27,13 @@ def validate(loan, payload: WriteOffPayload, *, business_date) -> None:
     booked = queries.booked([loan.pk]).get(loan.pk)
     if booked is None or booked.outstanding <= 0:
         raise ValidationError(_("The loan owes no principal on the books: there is nothing to write off."))
+
+
+def board_amount(loan, payload) -> Decimal:
+    """One đồng above what any level with a limit covers: only the level without one, the
+    management board, approves a write-off. (Not MAX_AMOUNT: SQLite cannot read it back exactly.)"""
+    top = AuthorityLevel.objects.filter(max_amount__isnull=False).aggregate(top=Max("max_amount"))["top"]
+    return (top or ZERO) + ONE_DONG
 
 
 def apply(applying: Applying) -> str:
@@ -47,6 +57,6 @@ KIND = ActionKind(
     payload=WriteOffPayload,
     form="loans.risk_forms.WriteOffForm",
     validate=validate,
-    authority_amount=lambda loan, payload: MAX_AMOUNT,  # the board: the level without a limit
+    authority_amount=board_amount,
     apply=apply,
 )
