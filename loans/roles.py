@@ -22,7 +22,6 @@ ROLE_PERMISSIONS = {
         "loans.add_repaymentimport",
         "loans.add_recovery",
         "loans.view_reports",
-        "loans.view_recoveries_report",
         "loans.view_loanaction",
         "loans.request_restructuring",
         "loans.request_write_off",
@@ -32,7 +31,6 @@ ROLE_PERMISSIONS = {
         *_VIEW,
         "loans.decide_loan",
         "loans.view_reports",
-        "loans.view_recoveries_report",
         "loans.view_loanaction",
         "loans.approve_restructuring",
         "loans.approve_write_off",
@@ -46,7 +44,6 @@ ROLE_PERMISSIONS = {
         "loans.view_loantransaction",  # the sub-ledger against the GL
         "loans.reconcile_bank",
         "loans.add_recovery",
-        "loans.view_recoveries_report",
         "loans.view_loanaction",
         "loans.request_tranche_reversal",
     ],

@@ -67,7 +67,6 @@ class Recovery(models.Model):
         verbose_name = _("recovery")
         verbose_name_plural = _("recoveries")
         ordering = ["loan", "value_date", "pk"]
-        permissions = [("view_recoveries_report", _("Can see the recoveries report"))]
         constraints = [
             positive("amount", name="loans_recovery_amount_positive"),
             *vnd_only("loans_recovery", "amount", "principal", "interest"),

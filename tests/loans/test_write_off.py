@@ -12,10 +12,14 @@ Left unpaid it is in group 3 from 25/07/2026 and in non-accrual from 05/05/2026;
 """
 
 import datetime as dt
+import io
 from decimal import Decimal as D
 
+import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from fund.models import Fund
@@ -229,3 +233,33 @@ def test_a_repayment_is_refused_once_the_loan_is_written_off(group3_loan, staff)
         repay(Loan.objects.get(pk=group3_loan.pk), staff, WRITTEN_OFF_ON, ROW2)
     assert "written off" in refused.value.messages[0]
     assert Fund.objects.get().business_date == WRITTEN_OFF_ON
+
+
+def test_the_loan_page_the_recovery_form_and_the_recoveries_report(client, group3_loan, staff, tmp_path):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    client.force_login(staff["officer"])
+    page = client.get(reverse("loans:loan_detail", args=[group3_loan.pk])).content.decode()
+    assert 'id="write-off"' in page and reverse("loans:recovery_new", args=[group3_loan.pk]) in page
+    url = reverse("loans:recovery_new", args=[group3_loan.pk])
+    form = {"value_date": "2026-08-01", "channel": "bank_transfer", "account": "", "reference": "UNC 7"}
+    refused = client.post(url, {**form, "amount": "999.999.999"})
+    assert refused.status_code == 400 and not Recovery.objects.exists()
+    sent = client.post(url, {**form, "amount": "25.000.000"})
+    assert sent.status_code == 302 and Recovery.objects.get().amount.amount == D(25_000_000)
+    report = client.get(reverse("loans:recoveries_report"), {"as_of": "2026-08-01"})
+    assert report.status_code == 200 and group3_loan.reference in report.content.decode()
+    sheet = client.get(reverse("loans:recoveries_xlsx"), {"as_of": "2026-08-01"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.values)
+    line = next(row for row in rows if row and row[0] == group3_loan.reference)
+    # Written off, recovered in the period and in all, still off-balance.
+    assert line[5:] == (120_000_000, int(INTEREST), 25_000_000, 25_000_000, int(D(95_000_000) + INTEREST))
+    out = tmp_path / "thu-hoi.xlsx"
+    call_command("report", "recoveries", "--as-of", "2026-08-01", "--from", "2026-08-01", "--out", str(out))
+    assert group3_loan.reference in [row[0] for row in openpyxl.load_workbook(out).active.values if row]
+
+
+def test_a_recovery_on_a_loan_not_written_off_is_a_message_on_the_page_not_a_500(client, fund, staff, loan):
+    client.force_login(staff["officer"])
+    form = {"value_date": "2026-01-15", "amount": "1.000.000", "channel": "cash", "reference": ""}
+    refused = client.post(reverse("loans:recovery_new", args=[loan.pk]), form)
+    assert refused.status_code == 400 and "record a repayment" in refused.content.decode()
