@@ -124,7 +124,7 @@ class Loan(ConcurrentTransitionMixin, models.Model):
 
     def nothing_disbursed(self) -> bool:
         """No tranche paid out or waiting for authorization."""
-        return not self.disbursements.exclude(status="cancelled").exists()
+        return not self.disbursements.exclude(status__in=["cancelled", "reversed"]).exists()
 
     # --- transitions (permissions are checked by the services too) -------------------
 

@@ -30,6 +30,9 @@ class Disbursement(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         REVERSED = "reversed", _("Reversed after authorization")
 
+    # What does not count as drawn on the contract: cancelled before it was paid out, or reversed.
+    NOT_DRAWN = (Status.CANCELLED, Status.REVERSED)
+
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="disbursements")
     value_date = models.DateField(_("value date"))
     amount = vnd_field(_("amount"))

@@ -172,6 +172,11 @@ def test_the_only_tranche_reversed_refunds_the_repayment_and_returns_the_loan_to
     assert not LoanBalance.objects.filter(loan=loan).exists()
     assert booked_principal(loan) == D(0)
     assert_books_agree(dt.date(2026, 2, 15))
+    # A reversed tranche is not drawn: the right one can be paid out in its place.
+    again = record_disbursement(
+        actor=staff["officer"], loan=loan, value_date=dt.date(2026, 2, 15), amount=SIXTY, account=bank
+    )
+    assert again.status == Disbursement.Status.PENDING
 
 
 def test_neither_whoever_authorized_the_tranche_nor_the_requester_approves_and_roles_hold(
