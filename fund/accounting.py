@@ -263,6 +263,32 @@ class TrancheReversal:
     refunds: tuple[tuple[str, Decimal, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Waiver:
+    """Interest forgiven (miễn, giảm lãi), as far as the books hold it: taken off the receivable
+    against this year's income (`interest`, `late_interest`) or, accrued in an earlier fiscal
+    year, against an expense (`prior_year_*`, 6428); a non-accrual loan's suspended interest
+    off its memo account only (`suspended_*`)."""
+
+    contract: str
+    interest: Decimal = ZERO
+    late_interest: Decimal = ZERO
+    prior_year_interest: Decimal = ZERO
+    prior_year_late_interest: Decimal = ZERO
+    suspended_interest: Decimal = ZERO
+    suspended_late: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Capitalisation:
+    """A restructuring adds overdue interest on the balance sheet to the loan's principal (in
+    term): only what is in interest receivable; suspended interest is never capitalised (it
+    would book income no cash paid)."""
+
+    amount: Decimal
+    contract: str
+
+
 Event = (
     Disbursement
     | Repayment
@@ -274,6 +300,8 @@ Event = (
     | WriteOff
     | Recovery
     | TrancheReversal
+    | Waiver
+    | Capitalisation
 )
 
 
@@ -460,6 +488,22 @@ def _tranche_reversal(event: TrancheReversal, gl: GLMap) -> list[Leg]:
     ]
 
 
+def _waiver(event: Waiver, gl: GLMap) -> list[Leg]:
+    refs = (event.contract, event.contract)
+    return [
+        _move(gl, "interest_income", "interest_receivable", event.interest, refs),
+        _move(gl, "interest_reversal", "interest_receivable", event.prior_year_interest, refs),
+        _move(gl, "late_interest_income", "late_interest_receivable", event.late_interest, refs),
+        _move(gl, "interest_reversal", "late_interest_receivable", event.prior_year_late_interest, refs),
+        _move(gl, "off_balance_contra", "suspended_interest", event.suspended_interest, refs),
+        _move(gl, "off_balance_contra", "suspended_late", event.suspended_late, refs),
+    ]
+
+
+def _capitalisation(event: Capitalisation, gl: GLMap) -> list[Leg]:
+    return [_move(gl, "principal", "interest_receivable", event.amount, (event.contract, event.contract))]
+
+
 _RULES: dict[type, Callable[..., list[Leg]]] = {
     Disbursement: _disbursement,
     Repayment: _repayment,
@@ -471,6 +515,8 @@ _RULES: dict[type, Callable[..., list[Leg]]] = {
     WriteOff: _write_off,
     Recovery: _recovery,
     TrancheReversal: _tranche_reversal,
+    Waiver: _waiver,
+    Capitalisation: _capitalisation,
 }
 
 

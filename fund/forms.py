@@ -91,6 +91,8 @@ _PERCENT_FIELDS = (
     "unpaid_interest_rate",
     *PROVISION_RATE_FIELDS,
 )
+# Left empty, the product keeps what it has (a new one: the model's default).
+_EXTENSION_FIELDS = ("extension_short_months", "extension_term_share")
 _ORDINALS = (_("1st"), _("2nd"), _("3rd"), _("4th"), _("5th"))
 
 
@@ -124,6 +126,10 @@ class LoanProductForm(ServiceModelForm):
         for name in _PERCENT_FIELDS:
             field = self.fields[name]
             self.fields[name] = PercentField(label=f"{field.label} (%)", required=True, places=6)
+        share = self.fields["extension_term_share"]
+        self.fields["extension_term_share"] = PercentField(label=f"{share.label} (%)", places=4)
+        for name in _EXTENSION_FIELDS:
+            self.fields[name].required = False
         postable = Account.objects.filter(active=True, children__isnull=True)
         for name in POSTING_ACCOUNTS:
             self.fields[name].queryset = postable
@@ -146,6 +152,9 @@ class LoanProductForm(ServiceModelForm):
         fields["allocation_order"] = [self.cleaned_data.get(f"allocation_{i}") for i in range(len(_ORDINALS))]
         if fields.get("collateral_waiver_threshold") is None:
             fields["collateral_waiver_threshold"] = Decimal(0)
+        for name in _EXTENSION_FIELDS:
+            if fields.get(name) is None:
+                fields[name] = getattr(self.instance, name)
         if fields.get("overdue_grace_days") is None:
             fields["overdue_grace_days"] = 0
         for name in POSTING_ACCOUNTS:
@@ -254,6 +263,7 @@ _KEPT_WHEN_EMPTY = (
     "aging_buckets",
     "par_days",
     "off_balance_years",
+    "cure_installments",
 )
 
 

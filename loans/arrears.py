@@ -374,6 +374,7 @@ class ArrearsLine:
     officer: str
     product: str
     last_payment: date | None
+    restructured: int = 0  # times restructured (loans.services.actions)
 
 
 # The orders the list can be sorted in (a "-" before the name: descending).
@@ -404,6 +405,7 @@ _DETAILS = (
     "created_by__first_name",
     "created_by__username",
     "product__name",
+    "restructure_count",
 )
 
 
@@ -415,7 +417,7 @@ def arrears_list(day: date, *, loans: Q | None = None, sort: str = DEFAULT_SORT)
     borrower_types = dict(Borrower.Type.choices)
     lines = []
     details = Loan.objects.filter(Among("pk", list(arrears))).order_by().values_list(*_DETAILS)
-    for pk, created, name, kind, commune, district, phone, last, first, username, product in details:
+    for pk, created, name, kind, commune, district, phone, last, first, username, product, times in details:
         lines.append(
             ArrearsLine(
                 arrears[pk],
@@ -428,6 +430,7 @@ def arrears_list(day: date, *, loans: Q | None = None, sort: str = DEFAULT_SORT)
                 " ".join(part for part in (last, first) if part) or username,
                 product,
                 payments.get(pk),
+                times,
             )
         )
     descending, name = sort.startswith("-"), sort.lstrip("-")

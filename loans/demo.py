@@ -24,8 +24,7 @@ from django.utils import timezone
 
 from fund.models import Borrower, LoanProduct, User
 from fund.selectors import business_date
-from loans.models import Disbursement, Loan, LoanStatus, Repayment
-from loans.models.actions import ActionKind
+from loans.models import ActionKind, Disbursement, Loan, LoanAction, LoanStatus, Repayment
 from loans.replaying import parts_of, replay_part
 from loans.selectors.origination import missing_documents
 from loans.selectors.position import LoanPosition, SubLoan
@@ -271,6 +270,35 @@ def load_servicing(*, stdout) -> None:
             f"Demo loans serviced: {'; '.join(done)}. {len(payments)} repayments; "
             f"business date now {business_date():%d/%m/%Y}."
         )
+    restructured = _restructure_one()
+    if restructured:
+        stdout.write(f"Demo loan restructured: {restructured}.")
+
+
+def _restructure_one() -> str:
+    """One active loan (not a group's) extended by three months, asked for by the officer and
+    approved by the approver; nothing once the demo has a loan action."""
+    if LoanAction.objects.exists():
+        return ""
+    users = {u.username: u for u in User.objects.filter(username__in=["officer", "approver"])}
+    loan = (
+        Loan.objects.filter(status=LoanStatus.ACTIVE, contract__isnull=False)
+        .exclude(borrower__type=Borrower.Type.HOUSEHOLD_GROUP)
+        .order_by("pk")
+        .first()
+    )
+    if loan is None or len(users) < 2:
+        return ""
+    with transaction.atomic():
+        action = request_action(
+            actor=users["officer"],
+            loan=loan,
+            kind=ActionKind.EXTENSION,
+            payload={"months": 3},
+            reason="Hợp tác xã bị mất mùa do hạn hán; đề nghị gia hạn 3 tháng.",
+        )
+        action = approve_action(actor=users["approver"], action=action, note="Đồng ý gia hạn 3 tháng.")
+    return f"{loan.reference} ({action.outcome})"
 
 
 def _close_until(day: dt.date, accountant) -> None:
@@ -365,7 +393,7 @@ def load_risk(*, stdout) -> None:
     done = []
     with transaction.atomic():
         lost = Loan.objects.filter(borrower__registration_number=LOST, status=LoanStatus.ACTIVE).first()
-        if lost is not None and not lost.actions.exists():
+        if lost is not None:  # active: not written off yet
             action = request_action(
                 actor=users["officer"],
                 loan=lost,
@@ -395,7 +423,7 @@ def load_risk(*, stdout) -> None:
             .select_related("loan", "account")
             .first()
         )
-        if wrong is not None and not wrong.loan.actions.exists():
+        if wrong is not None and not wrong.loan.actions.filter(kind=ActionKind.TRANCHE_REVERSAL).exists():
             authorize_disbursement(actor=users["accountant"], disbursement=wrong)
             action = request_action(
                 actor=users["accountant2"],

@@ -6,13 +6,16 @@ same for a page and for the services that post what the replay says.
 """
 
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
 from fund.selectors import calendar_days
 from loans import queries
 from loans.domain.calendar import WorkingCalendar
-from loans.domain.engine import LoanTerms, Result, replay
+from loans.domain.engine import Change, LoanTerms, Restructure, Result, Waiver, replay
+from loans.domain.schedule import Plan
 from loans.models import LoanContract, LoanMemberShare
+from loans.models.actions import ActionKind, ActionStatus, LoanAction
 
 
 def fund_calendar() -> WorkingCalendar:
@@ -53,6 +56,54 @@ def parts_of(loan) -> list[LoanMemberShare | None]:
 
 
 def replay_part(loan, share: LoanMemberShare | None, *, as_of: date) -> Result:
-    """The sub-loan on `as_of`, from its signed terms and every posted tranche and repayment."""
+    """The sub-loan on `as_of`, from its signed terms, every posted tranche and repayment and
+    every approved change (`changes_of`)."""
     tranches, payments = queries.events(loan.pk, share.pk if share else None)
-    return replay(loan_terms(loan.contract), tranches=tranches, payments=payments, as_of=as_of)
+    return replay(
+        loan_terms(loan.contract),
+        tranches=tranches,
+        payments=payments,
+        as_of=as_of,
+        changes=changes_of([loan.pk]).get(loan.pk, []),
+    )
+
+
+# The applied actions a replay takes as events: they change what the loan owes from their date.
+REPLAYED = (ActionKind.EXTENSION, ActionKind.RESCHEDULING, ActionKind.WAIVER)
+
+
+def changes_of(loan_ids) -> dict[int, list[Change]]:
+    """Each loan's applied restructurings and waivers as the engine takes them, in the order
+    they were applied (`LoanAction.effect` holds what each fixed)."""
+    answer: dict[int, list[Change]] = {}
+    rows = (
+        LoanAction.objects.filter(loan_id__in=loan_ids, status=ActionStatus.APPLIED, kind__in=REPLAYED)
+        .order_by("pk")
+        .values_list("loan_id", "pk", "kind", "applied_on", "effect")
+    )
+    for loan_id, pk, kind, applied_on, effect in rows:
+        if not effect:  # being applied: it has not said yet what it does
+            continue
+        answer.setdefault(loan_id, []).append(change_event(f"a{pk}", kind, applied_on, effect))
+    return answer
+
+
+def change_event(key: str, kind: str, day: date, effect: dict) -> Change:
+    """The engine's event for an applied action's `effect` (see the kinds' `apply`)."""
+    if kind == ActionKind.WAIVER:
+        return Waiver(
+            key, day, **{name: Decimal(effect[name]) for name in ("interest", "accrued", "late_interest")}
+        )
+    plan = dict(effect["plan"])
+    if plan.get("first_due_date"):
+        plan["first_due_date"] = date.fromisoformat(plan["first_due_date"])
+    return Restructure(
+        key,
+        day,
+        plan=Plan(**plan, calendar=fund_calendar()),
+        annual_rate=Decimal(effect["annual_rate"]),
+        start=date.fromisoformat(effect["start"]),
+        reason=kind,
+        take_overdue=effect["take_overdue"],
+        capitalised=Decimal(effect["capitalised"]),
+    )

@@ -132,6 +132,10 @@ class Fund(CleanInputMixin, models.Model):
     worst_group_per_borrower = models.BooleanField(
         _("a borrower's loans all take its worst group"), default=True
     )
+    # A restructured loan keeps its group or worse until this many installments are paid on time.
+    cure_installments = models.PositiveSmallIntegerField(
+        _("installments paid on time before a restructured loan may improve"), default=3
+    )
     accrual_posting = models.CharField(
         _("accrued interest posted"),
         max_length=10,

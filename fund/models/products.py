@@ -184,6 +184,15 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
         default=0,
         help_text=_("Unpaid principal moves to the overdue account this many days after its due date."),
     )
+    # How far an extension (gia hạn nợ) may take the loan beyond its maturity.
+    extension_short_months = models.PositiveSmallIntegerField(
+        _("longest extension of a short-term loan (months)"), default=12
+    )
+    extension_term_share = models.DecimalField(
+        _("longest extension of a medium or long-term loan, as a share of its term"),
+        default=Decimal("0.5"),
+        **FRACTION,
+    )
     # Debt groups by days past due: group 1 below group2_from_days, ..., group 5 from group5_from_days.
     group2_from_days = models.PositiveSmallIntegerField(_("group 2 from (days past due)"), default=10)
     group3_from_days = models.PositiveSmallIntegerField(_("group 3 from (days past due)"), default=91)

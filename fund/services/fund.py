@@ -29,6 +29,7 @@ FUND_FIELDS = (
     "max_annual_rate",
     "non_accrual_from_group",
     "worst_group_per_borrower",
+    "cure_installments",
     "accrual_posting",
     "rest_weekdays",
     "aging_buckets",

@@ -48,6 +48,8 @@ PRODUCT_FIELDS = (
     "allocation_order",
     "overdue_grace_days",
     "interest_to_moved_date",
+    "extension_short_months",
+    "extension_term_share",
     "group2_from_days",
     "group3_from_days",
     "group4_from_days",

@@ -25,6 +25,15 @@ def group_for(days: int, starts: Iterable[int]) -> int:
     return 1 + sum(1 for start in starts if days >= start)
 
 
+def held_group(own: int, held: int | None, *, paid_on_time: int, cure: int) -> tuple[int, int | None]:
+    """A restructured loan's group and the group it is still held at: it does not improve on the
+    group it had when restructured (`held`) until `cure` installments have fallen due and been
+    paid on time since; then its own group again, and the hold ends."""
+    if held is None or paid_on_time >= cure:
+        return own, None
+    return max(own, held), held
+
+
 def borrower_groups(
     own: dict[int, int], borrower_of: dict[int, int], *, worst_of_borrower: bool
 ) -> dict[int, int]:

@@ -43,6 +43,7 @@ from loans.domain.schedule import (
     PREPAYMENT_MODES,
     Installment,
     Plan,
+    ScheduleError,
     ScheduleTerms,
     build_schedule,
     rebuild_future,
@@ -135,6 +136,41 @@ class Payment:
     value_date: date
     amount: Decimal
     mode: str = LOWER_INSTALLMENTS  # what a prepayment in it changes
+
+
+@dataclass(frozen=True)
+class Restructure:
+    """A new schedule from `value_date` (an extension or a rescheduling, approved): the rows due
+    after it are laid out again on `plan` at `annual_rate`, from `start` (the day its grid starts
+    from: the restructuring's date, or the last due date before it for an extension that keeps
+    the grid), interest from `value_date` on. `take_overdue`: the overdue principal, and the
+    overdue interest `capitalised` (only what is on the balance sheet), go into the new
+    schedule's principal; otherwise what is overdue stays as it is."""
+
+    key: str
+    value_date: date
+    plan: Plan
+    annual_rate: Decimal
+    start: date
+    reason: str
+    take_overdue: bool = False
+    capitalised: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """Interest forgiven on `value_date` (approved): `interest` of what fell due (oldest first),
+    `accrued` of the current period's, `late_interest` of late interest and interest on unpaid
+    interest (oldest first). Never more than is owed then."""
+
+    key: str
+    value_date: date
+    interest: Decimal = ZERO
+    accrued: Decimal = ZERO
+    late_interest: Decimal = ZERO
+
+
+Change = Restructure | Waiver
 
 
 @dataclass
@@ -272,6 +308,7 @@ class Balance:
     # What the accruing figures grow from until the next change point (`accruing_on`); taken
     # with the balances of a replay (`replay(balances_from=...)`), None otherwise.
     accruing: "Accruing | None" = field(default=None, compare=False)
+    restructure_count: int = field(default=0, compare=False)
 
     STEPS = (
         "principal_in_term",
@@ -307,13 +344,15 @@ class Result:
     balances: list[Balance] = field(default_factory=list)
     # The tranches paid out by `as_of`: what the loan was lent when (a group's schedule sums them).
     tranches: list[Tranche] = field(default_factory=list)
+    capitalised: Decimal = ZERO  # interest a restructuring added to the principal
+    restructure_count: int = 0  # restructurings (`Restructure`) by `as_of`
 
     def _due_by(self, day: date) -> list[Row]:
         return [row for row in self.rows if row.due_date <= day]
 
     @property
     def principal_outstanding(self) -> Decimal:
-        return self.disbursed - sum((a.principal for a in self.allocations.values()), ZERO)
+        return self.disbursed + self.capitalised - sum((a.principal for a in self.allocations.values()), ZERO)
 
     @property
     def overdue_principal(self) -> Decimal:
@@ -401,6 +440,7 @@ class Result:
             next_due_date=next_date,
             next_due_amount=next_amount,
             oldest_unpaid_due_date=oldest,
+            restructure_count=self.restructure_count,
         )
 
 
@@ -416,6 +456,8 @@ class Accruing:
 
     until: date
     rows: tuple[Row, ...]
+    # The rate in force when taken (a rescheduling may have changed the contract's); None: the contract's.
+    annual_rate: Decimal | None = None
 
     _FIELDS = tuple(f.name for f in fields(Row))
     _DATES = frozenset({"due_date", "period_start", "interest_from", "accrued_to", "period_end"})
@@ -426,14 +468,19 @@ class Accruing:
             [
                 self.until.isoformat(),
                 [[_plain(getattr(row, name)) for name in self._FIELDS] for row in self.rows],
+                *([] if self.annual_rate is None else [str(self.annual_rate)]),
             ],
             separators=(",", ":"),
         )
 
     @classmethod
     def decode(cls, text: str) -> "Accruing":
-        until, rows = json.loads(text)
-        return cls(date.fromisoformat(until), tuple(_decoded(values) for values in rows))
+        until, rows, *rate = json.loads(text)
+        return cls(
+            date.fromisoformat(until),
+            tuple(_decoded(values) for values in rows),
+            Decimal(rate[0]) if rate else None,
+        )
 
 
 def _plain(value):
@@ -465,6 +512,8 @@ def accruing_on(terms: LoanTerms, accruing: Accruing, day: date) -> tuple[Decima
     from the change point `accruing` was taken on to the day before the next."""
     if day >= accruing.until:
         raise ValueError(f"{day} is past the stretch the accruing rows hold (until {accruing.until})")
+    if accruing.annual_rate is not None and accruing.annual_rate != terms.annual_rate:
+        terms = replace(terms, annual_rate=accruing.annual_rate)
     loan = _Loan(terms)
     loan.rows = [row.copy() for row in accruing.rows]
     loan.accrue(day)
@@ -480,18 +529,21 @@ def replay(
     payments: Sequence[Payment],
     as_of: date,
     balances_from: date | None = None,
+    changes: Sequence[Change] = (),
 ) -> Result:
     """The loan on `as_of` after its events up to that day.
 
-    Events are taken by value date; on one day tranches before payments, each kind in the order
-    given (the order they were recorded in). Raises `LoanEventError` for an event the loan cannot
+    Events are taken by value date; on one day tranches before payments, then the approved
+    changes (`changes`: restructurings, waivers), each kind in the order given (the order they
+    were recorded in). Raises `LoanEventError` for an event the loan cannot
     take; its `key` names the event, and for a payment above the debt `payoff` says the most it
     could have been. `balances_from`: also the `Balance` on each date from that one to `as_of`
     where the position may change (`Result.balances`, each what `replay(as_of=that date)` gives).
     """
     events = sorted(
         [(t.value_date, 0, i, t) for i, t in enumerate(tranches)]
-        + [(p.value_date, 1, i, p) for i, p in enumerate(payments)],
+        + [(p.value_date, 1, i, p) for i, p in enumerate(payments)]
+        + [(c.value_date, 2, i, c) for i, c in enumerate(changes)],
         key=lambda event: event[:3],
     )
     loan = _Loan(terms)
@@ -504,6 +556,10 @@ def replay(
             balances.event_on(day)
         if isinstance(event, Tranche):
             loan.disburse(event)
+        elif isinstance(event, Restructure):
+            loan.restructure(event)
+        elif isinstance(event, Waiver):
+            loan.waive(event)
         else:
             loan.pay(event)
     last = None
@@ -573,6 +629,8 @@ class _Loan:
         self.versions: list[Version] = []
         self.allocations: dict[str, Allocation] = {}
         self.disbursed = ZERO
+        self.capitalised = ZERO
+        self.restructure_count = 0
 
     def result(self, as_of: date) -> Result:
         """The loan on `as_of`; call once accrued to that day."""
@@ -583,6 +641,8 @@ class _Loan:
             allocations=self.allocations,
             disbursed=self.disbursed,
             accrued_interest=round_vnd(self.accrued_interest(as_of)) if self.rows else ZERO,
+            capitalised=self.capitalised,
+            restructure_count=self.restructure_count,
         )
 
     def balance_on(self, day: date) -> Balance:
@@ -613,7 +673,8 @@ class _Loan:
             or (row.kind == SCHEDULED and row.period_end > start and row.period_start < until)  # the path
             or (row.due_date > day and row.collects_interest and (row is first or row.interest_from < until))
         ]
-        return Accruing(until, tuple(kept))
+        rate = self.terms.annual_rate if self.restructure_count else None
+        return Accruing(until, tuple(kept), rate)
 
     # --- events -------------------------------------------------------------------------
 
@@ -680,6 +741,76 @@ class _Loan:
         for part in parts:
             totals[_PORTION_OF_SLOT[part.slot]] += part.amount
         self.allocations[key] = Allocation(key=key, value_date=day, parts=tuple(parts), **totals)
+
+    def restructure(self, change: Restructure) -> None:
+        """The rows due after the change's date laid out again (`Restructure`)."""
+        day, key = change.value_date, change.key
+        if self.schedule_terms is None or day < self.schedule_terms.start_date:
+            raise LoanEventError(
+                _("Nothing is disbursed yet on %(date)s.") % {"date": f"{day:%d/%m/%Y}"}, key=key
+            )
+        self.accrue(day)
+        carried = self.accrued_interest(day)
+        moved = ZERO
+        capitalise = change.capitalised
+        if change.take_overdue:
+            for row in self._owing(day):
+                if row.due_date < day:
+                    moved += row.principal_unpaid
+                    row.principal = row.principal_paid
+                    taken = min(capitalise, row.interest_unpaid)
+                    row.interest -= taken
+                    capitalise -= taken
+        if capitalise:
+            raise LoanEventError(_("More interest is capitalised than is overdue."), key=key)
+        future = sum((r.principal for r in self.rows if r.due_date > day), ZERO)
+        outstanding = future + moved + change.capitalised
+        self.terms = replace(self.terms, annual_rate=change.annual_rate)
+        plan = {f.name: getattr(change.plan, f.name) for f in fields(Plan)}
+        try:
+            terms = ScheduleTerms(
+                principal=outstanding, annual_rate=change.annual_rate, start_date=change.start, **plan
+            )
+            rows = build_schedule(terms)
+            new = rebuild_future(
+                terms, rows=rows, as_of=day, outstanding=outstanding, mode=LOWER_INSTALLMENTS
+            )
+        except ScheduleError as error:
+            raise LoanEventError(str(error), key=key) from None
+        self.schedule_terms, self.contract_rows = terms, rows
+        new_rows = [_row(installment) for installment in new]
+        collecting = next((row for row in new_rows if row.collects_interest), None)
+        if collecting is not None:
+            collecting.carry = carried
+            collecting.interest = round_vnd(
+                carried + self._interest_over(new_rows, collecting.interest_from, collecting.period_end)
+            )
+        self.rows = [r for r in self.rows if r.due_date <= day] + new_rows
+        self.capitalised += change.capitalised
+        self.restructure_count += 1
+        self._snapshot(day, change.reason, key)
+
+    def waive(self, waiver: Waiver) -> None:
+        """Interest forgiven (`Waiver`), at most what is owed on its date."""
+        day = waiver.value_date
+        self.accrue(day)
+        late, interest = waiver.late_interest, waiver.interest
+        for row in self._owing(day):
+            taken = min(late, row.late_owed)
+            row.late_paid += taken
+            late -= taken
+            taken = min(late, row.penalty_owed)
+            row.penalty_paid += taken
+            late -= taken
+            taken = min(interest, row.interest_unpaid)
+            row.interest_paid += taken
+            interest -= taken
+        accrued = min(waiver.accrued, round_vnd(self.accrued_interest(day)))
+        for collecting in self._interest_rows(day):
+            taken = min(accrued, collecting.interest)
+            collecting.carry -= taken
+            collecting.interest -= taken
+            accrued -= taken
 
     # --- allocation ---------------------------------------------------------------------
 
@@ -895,14 +1026,17 @@ __all__ = [
     "Accruing",
     "Allocation",
     "Balance",
+    "Change",
     "LoanEventError",
     "LoanTerms",
     "Part",
     "Payment",
+    "Restructure",
     "Result",
     "Row",
     "Tranche",
     "Version",
+    "Waiver",
     "accruing_on",
     "replay",
 ]

@@ -46,6 +46,7 @@ class DebtGroupChange(models.Model):
     class Reason(models.TextChoices):
         DAYS_PAST_DUE = "days_past_due", _("Days past due")
         BORROWER = "borrower", _("Another loan of the borrower")
+        RESTRUCTURED = "restructured", _("Restructured: held until the cure period is paid on time")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="group_changes")
     changed_on = models.DateField(_("date"))

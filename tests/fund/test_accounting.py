@@ -10,6 +10,7 @@ from fund import accounting
 from fund.accounting import (
     Accrual,
     Booked,
+    Capitalisation,
     CapitalReceipt,
     Disbursement,
     GLMap,
@@ -19,6 +20,7 @@ from fund.accounting import (
     Repayment,
     Suspension,
     TrancheReversal,
+    Waiver,
     WriteOff,
 )
 from ledger.services import Line
@@ -219,6 +221,31 @@ RULES = [
         ],
         id="tranche reversal: owed back / loan accounts; accrual off; repayments above the debt refunded",
     ),
+    pytest.param(
+        Waiver(
+            contract="HĐ-01",
+            interest=D(600_000),
+            prior_year_interest=D(200_000),
+            late_interest=D(30_000),
+            prior_year_late_interest=D(5_000),
+            suspended_interest=D(90_000),
+            suspended_late=D(9_000),
+        ),
+        [
+            ("5151", "13881", D(600_000)),  # this year's accrual waived against income
+            ("6428", "13881", D(200_000)),  # an earlier year's, against an expense
+            ("5152", "13882", D(30_000)),
+            ("6428", "13882", D(5_000)),
+            ("009", "0043", D(90_000)),  # suspended interest: the memo only
+            ("009", "0043", D(9_000)),
+        ],
+        id="waiver: income (this year) or 6428 (earlier) / interest receivable; suspended on the memo only",
+    ),
+    pytest.param(
+        Capitalisation(amount=D(1_223_014), contract="HĐ-01"),
+        [("128311", "13881", D(1_223_014))],
+        id="capitalisation: loan principal in term / interest receivable",
+    ),
 ]
 
 
@@ -311,6 +338,12 @@ def test_a_negative_leg_moves_the_money_back():
         (
             Recovery(amount=D(7), received_into=CASH, contract="", booked=Booked(written_off_principal=D(5))),
             {"written_off_principal": D(-5), "written_off_interest": D(-2)},
+            Waiver(contract="", interest=D(5), prior_year_late_interest=D(2), suspended_late=D(3)),
+            {"interest_receivable": D(-5), "late_interest_receivable": D(-2), "suspended_late": D(-3)},
+        ),
+        (
+            Capitalisation(amount=D(8), contract=""),
+            {"principal": D(8), "interest_receivable": D(-8)},
         ),
     ],
 )
@@ -379,6 +412,15 @@ events = st.one_of(
         interest=signed,
         refund_payable=st.just("33888"),
     ),
+    st.builds(
+        Waiver,
+        contract=st.just("HĐ-01"),
+        interest=amounts,
+        late_interest=amounts,
+        prior_year_interest=amounts,
+        suspended_interest=amounts,
+    ),
+    st.builds(Capitalisation, amount=amounts, contract=st.just("HĐ-01")),
 )
 
 

@@ -116,6 +116,11 @@ def test_with_more_loans_approved_every_state_is_there_and_a_second_run_changes_
     } == {}
     coops = Loan.objects.filter(borrower__registration_number="1000123456", status=LoanStatus.ACTIVE)
     assert coops.get().repayments.count() == 4  # the demo co-op user sees an active loan of its own
+    restructured = Loan.objects.get(restructure_count=1)
+    extension = restructured.actions.get()
+    assert (extension.kind, extension.status) == ("extension", "applied")
+    assert restructured.balances.get(valid_to__isnull=True).restructured
+    assert restructured.schedule_versions.filter(reason="extension").exists()
     before = snapshot()
     run_demo()
     assert snapshot() == before

@@ -99,12 +99,15 @@ def approve_action(
         check_authority(actor, row.amount)
         _decided(row, actor, note, today)
         _save(row)
+        # Applied before the kind does its work: a replay of the loan then takes it as an event.
+        run(row, "apply", actor=actor, subject=SUBJECT, action=ACTIONS["apply"])
+        row.applied_on = today
+        _save(row)
         outcome = spec.apply(
             Applying(action=row, loan=loan, payload=payload, actor=actor, business_date=today)
         )
-        run(row, "apply", actor=actor, subject=SUBJECT, action=ACTIONS["apply"])
-        row.applied_on, row.outcome = today, outcome or ""
-        _save(row)
+        row.outcome = outcome or ""
+        LoanAction.objects.filter(pk=row.pk).update(outcome=row.outcome)
         LoanEvent.objects.create(
             loan_id=row.loan_id,
             transition=row.kind,

@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,9 +43,18 @@ from loans.domain.classification import (
     days_past_due,
     general_provision,
     group_for,
+    held_group,
     specific_provision,
 )
-from loans.models import CloseOfDay, Collateral, DebtGroupChange, Loan, LoanStatus
+from loans.models import (
+    CloseOfDay,
+    Collateral,
+    DebtGroupChange,
+    Loan,
+    LoanBalance,
+    LoanStatus,
+    ScheduleVersion,
+)
 from loans.models.closing import GROUPS
 from loans.services.closing import candidates, positions
 from loans.services.closing.positions import DayEnd
@@ -127,6 +136,13 @@ def close_loans(
         if loans[pk].status == LoanStatus.ACTIVE:
             starts = products[loans[pk].product_id].group_starts
             own[pk] = group_for(days_past_due(end.oldest_unpaid_due_date, day), starts)
+    by_days = dict(own)
+    cured = []  # restructured loans whose cure period is paid on time: the hold ends
+    for pk, (hold, paid_on_time) in _holds(loans, ends, day).items():
+        if pk in own:
+            own[pk], still = held_group(own[pk], hold, paid_on_time=paid_on_time, cure=fund.cure_installments)
+            if still is None:
+                cured.append(pk)
     groups = borrower_groups(
         own, {pk: loans[pk].borrower_id for pk in own}, worst_of_borrower=fund.worst_group_per_borrower
     )
@@ -166,6 +182,8 @@ def close_loans(
                     to_group=group,
                     days_past_due=days_past_due(end.oldest_unpaid_due_date, day),
                     reason=DebtGroupChange.Reason.DAYS_PAST_DUE
+                    if by_days.get(pk, 1) == group
+                    else DebtGroupChange.Reason.RESTRUCTURED
                     if own.get(pk, 1) == group
                     else DebtGroupChange.Reason.BORROWER,
                 )
@@ -173,6 +191,7 @@ def close_loans(
         if (group, suspended) != (loan.debt_group, loan.accrual_suspended):
             Loan.objects.filter(pk=pk).update(debt_group=group, accrual_suspended=suspended)
     timer.lap("postings")
+    Loan.objects.filter(pk__in=cured).update(restructured_group=None)
     DebtGroupChange.objects.bulk_create(changes)
     postings.post(actor=actor)
     timer.lap("books")
@@ -180,6 +199,36 @@ def close_loans(
     outcome.counts = {str(kind): len(postings.steps[kind]) for kind in STEPS} | {GROUPS: len(changes)}
     outcome.seconds = timer.seconds
     return outcome
+
+
+def _holds(loans: dict, ends: dict, day: date) -> dict[int, tuple[int, int]]:
+    """Each restructured loan still held at a group: that group, and how many installments fell
+    due after it was restructured, or after it last had something overdue if later, up to the
+    end of `day` (all paid on time, or it would have been overdue since); none while something
+    is overdue now."""
+    held = {pk: loan for pk, loan in loans.items() if loan.restructured_group and pk in ends}
+    answer = {}
+    for pk, loan in held.items():
+        if ends[pk].oldest_unpaid_due_date is not None and ends[pk].oldest_unpaid_due_date <= day:
+            answer[pk] = (loan.restructured_group, 0)
+            continue
+        late = (
+            LoanBalance.objects.filter(
+                loan_id=pk, valid_from__gt=loan.restructured_on, oldest_unpaid_due_date__lt=F("valid_from")
+            )
+            .order_by("-valid_from")
+            .values_list("valid_from", flat=True)
+            .first()
+        )
+        since = max(loan.restructured_on, late) if late else loan.restructured_on
+        version = ScheduleVersion.objects.filter(loan_id=pk, share__isnull=True).order_by("-number").first()
+        due = (
+            version.rows.filter(kind="scheduled", due_date__gt=since, due_date__lte=day).count()
+            if version
+            else 0
+        )
+        answer[pk] = (loan.restructured_group, due)
+    return answer
 
 
 class _Held(NamedTuple):
@@ -190,6 +239,8 @@ class _Held(NamedTuple):
     status: str
     debt_group: int
     accrual_suspended: bool
+    restructured_group: int | None
+    restructured_on: date | None
 
 
 def _held(ids: list[int]) -> dict[int, _Held]:

@@ -19,7 +19,7 @@ from loans import queries
 from loans.domain.engine import Accruing, LoanEventError, accruing_on, replay
 from loans.models import LoanBalance
 from loans.queries import ServicedLoan
-from loans.replaying import loan_terms, parts_of
+from loans.replaying import changes_of, loan_terms, parts_of
 from loans.services.servicing import balances
 
 ONE_DAY = timedelta(days=1)
@@ -111,11 +111,14 @@ def replayed(
     and every loan's rows written at once. Returns the loans with something disbursed, and the
     loans whose events cannot be replayed, with why. Call with the loans locked."""
     plain = {} if rebuild else queries.events_of_loans([loan.pk for loan in loans if not loan.is_group_loan])
+    changes = changes_of([loan.pk for loan in loans])
     ends, failures, rewrites = {}, {}, []
     for loan in loans:
         events = plain.get(loan.pk, ([], [], None)) if not (rebuild or loan.is_group_loan) else None
         try:
-            end = _replayed(loan, day, grace_days[loan.pk], rebuild, events, rewrites)
+            end = _replayed(
+                loan, day, grace_days[loan.pk], rebuild, events, rewrites, changes.get(loan.pk, [])
+            )
         except LoanEventError as error:
             failures[loan.pk] = str(error)
             continue
@@ -126,10 +129,10 @@ def replayed(
 
 
 def _replayed(
-    loan: ServicedLoan, day: date, grace_days: int, rebuild: bool, events, rewrites
+    loan: ServicedLoan, day: date, grace_days: int, rebuild: bool, events, rewrites, changes
 ) -> DayEnd | None:
-    """One loan's `replayed`: `events` its own when read already (else each sub-loan's are read);
-    the rows to write added to `rewrites`."""
+    """One loan's `replayed`: `events` its own when read already (else each sub-loan's are read),
+    `changes` its approved restructurings and waivers; the rows to write added to `rewrites`."""
     following = day + ONE_DAY
     overdue_by = day - timedelta(days=grace_days)
     terms = loan_terms(loan.contract)
@@ -144,7 +147,12 @@ def _replayed(
             continue
         disbursed = True
         result = replay(
-            terms, tranches=tranches, payments=payments, as_of=following, balances_from=rewrite.day
+            terms,
+            tranches=tranches,
+            payments=payments,
+            as_of=following,
+            balances_from=rewrite.day,
+            changes=changes,
         )
         rewrites.append((rewrite, result))
         balance = result.balance

@@ -34,7 +34,7 @@ from loans.domain.engine import Balance, Result, Tranche, replay
 from loans.models import LoanBalance
 from loans.models.balances import MONEY
 from loans.queries import StoredBalance
-from loans.replaying import loan_terms, parts_of
+from loans.replaying import changes_of, loan_terms, parts_of
 
 ONE_DAY = timedelta(days=1)
 
@@ -137,6 +137,7 @@ def rebuild_balances(*, loan_id: int, business_date: date) -> int:
         if loan.contract is None:
             return 0
         terms = loan_terms(loan.contract)
+        changes = changes_of([loan.pk]).get(loan.pk, [])
         for share in parts_of(loan):
             share_id = share.pk if share else None
             tranches, payments, current = queries.events_and_balance(loan.pk, share_id)
@@ -148,6 +149,7 @@ def rebuild_balances(*, loan_id: int, business_date: date) -> int:
                     payments=payments,
                     as_of=business_date,
                     balances_from=rewrite.day,
+                    changes=changes,
                 )
                 written += store_balances(rewrite, result)
     return written
@@ -184,6 +186,8 @@ def _values(loan_id: int, share_id: int | None, balance: Balance, *, valid_to: d
         "valid_to": valid_to,
         **{name: getattr(balance, name) for name in Balance.FIGURES},
         "accruing": balance.accruing.encode() if balance.accruing else "",
+        "restructured": balance.restructure_count > 0,
+        "restructure_count": balance.restructure_count,
     }
 
 

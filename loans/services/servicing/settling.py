@@ -40,7 +40,7 @@ from loans.models import (
 )
 from loans.models.money import CONTROL_COLUMNS, control_values
 from loans.queries import ServicedLoan
-from loans.replaying import loan_terms, parts_of
+from loans.replaying import changes_of, loan_terms, parts_of
 from loans.services.servicing import balances
 from loans.services.transitions import apply_transition
 
@@ -51,6 +51,8 @@ _REASONS = {
     "disbursement": ScheduleVersion.Reason.DISBURSEMENT,
     "tranche": ScheduleVersion.Reason.TRANCHE,
     "prepayment": ScheduleVersion.Reason.PREPAYMENT,
+    "extension": ScheduleVersion.Reason.EXTENSION,
+    "rescheduling": ScheduleVersion.Reason.RESCHEDULING,
 }
 
 
@@ -70,6 +72,7 @@ def settle(
     tranche's, a reversed repayment's; None: the balances are written from the first tranche)."""
     business_date = business_date or current_fund().business_date
     terms = loan_terms(loan.contract)
+    changes = changes_of([loan.pk]).get(loan.pk, [])
     results = []
     for share in parts_of(loan):
         share_id = share.pk if share else None
@@ -86,6 +89,7 @@ def settle(
             payments=payments,
             as_of=business_date,
             balances_from=rewrite.day if rewrite else None,
+            changes=changes,
         )
         if rewrite is not None:
             balances.store_balances(rewrite, result)

@@ -17,7 +17,7 @@ def default_accounts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fund', '0012_fund_aging_buckets_fund_par_days'),
+        ('fund', '0013_restructuring_limits'),
         ('ledger', '0011_year_end_accounts'),
     ]
 
