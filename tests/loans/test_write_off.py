@@ -262,4 +262,6 @@ def test_a_recovery_on_a_loan_not_written_off_is_a_message_on_the_page_not_a_500
     client.force_login(staff["officer"])
     form = {"value_date": "2026-01-15", "amount": "1.000.000", "channel": "cash", "reference": ""}
     refused = client.post(reverse("loans:recovery_new", args=[loan.pk]), form)
-    assert refused.status_code == 400 and "record a repayment" in refused.content.decode()
+    # The page is in Vietnamese: the service's message, translated, on the form.
+    assert refused.status_code == 400 and "hãy ghi nhận trả nợ" in refused.content.decode()
+    assert not Recovery.objects.exists()
