@@ -338,6 +338,8 @@ def test_a_negative_leg_moves_the_money_back():
         (
             Recovery(amount=D(7), received_into=CASH, contract="", booked=Booked(written_off_principal=D(5))),
             {"written_off_principal": D(-5), "written_off_interest": D(-2)},
+        ),
+        (
             Waiver(contract="", interest=D(5), prior_year_late_interest=D(2), suspended_late=D(3)),
             {"interest_receivable": D(-5), "late_interest_receivable": D(-2), "suspended_late": D(-3)},
         ),
