@@ -294,4 +294,10 @@ LOGGING = {
 LEDGER_VALUE_DATE_CHECK = "fund.selectors.value_date_problem"
 
 # The demo command runs these loaders in order; each app adds its own part of the demo fund.
-DEMO_LOADERS = ["fund.demo.load", "loans.demo.load", "appraisal.demo.load", "loans.demo.load_servicing"]
+DEMO_LOADERS = [
+    "fund.demo.load",
+    "loans.demo.load",
+    "appraisal.demo.load",
+    "loans.demo.load_servicing",
+    "loans.demo.load_risk",
+]

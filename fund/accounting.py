@@ -18,6 +18,11 @@ Interest is on accrual (DESIGN.md "Ledger"): close of day accrues it to interest
 accrued yet. From the fund's non-accrual group on, interest is income only when paid: what was
 accrued is reversed and carried on the memo account of suspended interest (`Suspension`), and
 paid interest is released from it.
+
+A loan nothing more can be collected on is written off (`WriteOff`): its principal against its
+provisions, the shortfall to expense, its interest receivable reversed, and both tracked
+off-balance (0041, 0042) until recovered (`Recovery`: income, off the memo) or the fund stops
+tracking them. A tranche authorized in error is taken back (`TrancheReversal`).
 """
 
 from collections.abc import Callable
@@ -50,6 +55,10 @@ class GLMap:
     specific_provision: str = field(metadata={"product_field": "specific_provision_account"})
     general_provision: str = field(metadata={"product_field": "general_provision_account"})
     provision_expense: str = field(metadata={"product_field": "provision_expense_account"})
+    # Memo 0041 and 0042: what is written off and still pursued.
+    written_off_principal: str = field(metadata={"product_field": "written_off_principal_account"})
+    written_off_interest: str = field(metadata={"product_field": "written_off_interest_account"})
+    recoveries_income: str = field(metadata={"product_field": "recoveries_income_account"})  # 7111
 
 
 def product_fields() -> dict[str, str]:
@@ -75,6 +84,8 @@ CONTROLS = {
     "suspended_late": 1,
     "specific_provision": -1,
     "general_provision": -1,
+    "written_off_principal": 1,
+    "written_off_interest": 1,
 }
 # A role that is not a GL map entry of its own: the account it posts to.
 _ALIASES = {"suspended_late": "suspended_interest"}
@@ -97,6 +108,18 @@ class Booked:
     suspended_late: Decimal = ZERO
     specific_provision: Decimal = ZERO
     general_provision: Decimal = ZERO
+    written_off_principal: Decimal = ZERO
+    written_off_interest: Decimal = ZERO
+
+    @property
+    def outstanding(self) -> Decimal:
+        """The principal on the balance sheet, in term and overdue."""
+        return self.principal + self.overdue_principal
+
+    @property
+    def off_balance(self) -> Decimal:
+        """What is written off and still tracked off-balance, principal and interest."""
+        return self.written_off_principal + self.written_off_interest
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -207,6 +230,63 @@ class AccountOpening:
 
 
 @dataclass(frozen=True)
+class WriteOff:
+    """The management board's write-off (xử lý rủi ro) of everything a loan owes on the day.
+
+    `booked`: what its sub-ledger holds; `interest` and `late_interest`: what it owes of each
+    (interest accrued, due and overdue; late interest and interest on unpaid interest), booked
+    or not. `prior_year_*`: of the receivable reversed, the part accrued in an earlier fiscal
+    year (reversed to 6428, as at the non-accrual switch).
+    """
+
+    contract: str
+    booked: Booked
+    interest: Decimal
+    late_interest: Decimal
+    prior_year_interest: Decimal = ZERO
+    prior_year_late_interest: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Money received on a written-off loan: income, and off the memo of what is written off,
+    principal first (`booked`: what the loan's sub-ledger holds before it)."""
+
+    amount: Decimal
+    received_into: str
+    contract: str
+    receipt: str = ""
+    booked: Booked = Booked()
+
+
+@dataclass(frozen=True)
+class TrancheReversal:
+    """A tranche authorized in error taken back on the business date.
+
+    Its principal leaves the loan accounts as they hold it now (`in_term`, `overdue`), debited
+    to `debited`: the cash or bank account it came back into, or the fund's other receivables
+    (13888) while the borrower owes it back. `interest`, `late_interest` (with their
+    `prior_year_*` parts) and `suspended_*`: the changes, negative, that take off the receivable
+    and the memo what was accrued on it. `refunds`: repayments now above the debt, each (the
+    account it came into, the amount above, the payer's reference), owed back to the borrower on
+    `refund_payable` (33888).
+    """
+
+    contract: str
+    debited: str
+    in_term: Decimal
+    overdue: Decimal = ZERO
+    interest: Decimal = ZERO
+    late_interest: Decimal = ZERO
+    prior_year_interest: Decimal = ZERO
+    prior_year_late_interest: Decimal = ZERO
+    suspended_interest: Decimal = ZERO
+    suspended_late: Decimal = ZERO
+    refund_payable: str = ""
+    refunds: tuple[tuple[str, Decimal, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Waiver:
     """Interest forgiven (miễn, giảm lãi), as far as the books hold it: taken off the receivable
     against this year's income (`interest`, `late_interest`) or, accrued in an earlier fiscal
@@ -242,6 +322,9 @@ Event = (
     | Provision
     | OpeningBalance
     | AccountOpening
+    | WriteOff
+    | Recovery
+    | TrancheReversal
     | Waiver
     | Capitalisation
 )
@@ -376,6 +459,78 @@ def _account_opening(event: AccountOpening, gl: None) -> list[Leg]:
     return [Leg(event.account, event.contra, event.balance)]
 
 
+def _write_off(event: WriteOff, gl: GLMap) -> list[Leg]:
+    """Principal (overdue first) against the loan's specific provision, then its general
+    provision, the shortfall to provision expense, and what provisions are left released; the
+    receivable reversed as at the non-accrual switch; principal and every kind of interest owed
+    tracked off-balance, the suspended interest moved there from its memo."""
+    booked, refs = event.booked, (event.contract, event.contract)
+    left = {"overdue_principal": booked.overdue_principal, "principal": booked.principal}
+    provisions = ("specific_provision", "general_provision")
+    available = {provision: max(getattr(booked, provision), ZERO) for provision in provisions}
+    legs = []
+    for source in (*provisions, "provision_expense"):
+        for target in left:
+            taken = min(left[target], available.get(source, left[target]))
+            if taken > 0:
+                legs.append(_move(gl, source, target, taken, refs))
+                left[target] -= taken
+                if source in available:
+                    available[source] -= taken
+    for provision in provisions:  # what the principal did not take is released: the loan keeps none
+        released = available[provision] + min(getattr(booked, provision), ZERO)
+        legs.append(_move(gl, provision, "provision_expense", released, refs))
+    legs += _accrual(
+        Accrual(
+            interest=-booked.interest_receivable,
+            late_interest=-booked.late_interest_receivable,
+            contract=event.contract,
+            prior_year_interest=event.prior_year_interest,
+            prior_year_late_interest=event.prior_year_late_interest,
+        ),
+        gl,
+    )
+    not_suspended = event.interest + event.late_interest - booked.suspended_interest - booked.suspended_late
+    return [
+        *legs,
+        _move(gl, "written_off_interest", "suspended_interest", booked.suspended_interest, refs),
+        _move(gl, "written_off_interest", "suspended_late", booked.suspended_late, refs),
+        _move(gl, "written_off_interest", "off_balance_contra", not_suspended, refs),
+        _move(gl, "written_off_principal", "off_balance_contra", booked.outstanding, refs),
+    ]
+
+
+def _recovery(event: Recovery, gl: GLMap) -> list[Leg]:
+    principal = min(event.amount, max(event.booked.written_off_principal, ZERO))
+    refs = (event.contract, event.contract)
+    return [
+        _move(gl, event.received_into, "recoveries_income", event.amount, (event.receipt, event.contract)),
+        _move(gl, "off_balance_contra", "written_off_principal", principal, refs),
+        _move(gl, "off_balance_contra", "written_off_interest", event.amount - principal, refs),
+    ]
+
+
+def _tranche_reversal(event: TrancheReversal, gl: GLMap) -> list[Leg]:
+    refs = (event.contract, event.contract)
+    accrued = Accrual(
+        interest=event.interest,
+        late_interest=event.late_interest,
+        contract=event.contract,
+        prior_year_interest=event.prior_year_interest,
+        prior_year_late_interest=event.prior_year_late_interest,
+    )
+    return [
+        _move(gl, event.debited, "overdue_principal", event.overdue, refs),
+        _move(gl, event.debited, "principal", event.in_term, refs),
+        *_accrual(accrued, gl),
+        *_suspension(Suspension(event.suspended_interest, event.suspended_late, event.contract), gl),
+        *(
+            Leg(account, event.refund_payable, amount, receipt, event.contract)
+            for account, amount, receipt in event.refunds
+        ),
+    ]
+
+
 def _waiver(event: Waiver, gl: GLMap) -> list[Leg]:
     refs = (event.contract, event.contract)
     return [
@@ -402,6 +557,9 @@ _RULES: dict[type, Callable[..., list[Leg]]] = {
     Provision: _provision,
     OpeningBalance: _opening_balance,
     AccountOpening: _account_opening,
+    WriteOff: _write_off,
+    Recovery: _recovery,
+    TrancheReversal: _tranche_reversal,
     Waiver: _waiver,
     Capitalisation: _capitalisation,
 }

@@ -30,6 +30,8 @@ DEMO_USERS = [
     ("appraiser", "Trần Thị Bình", [APPRAISER]),
     ("approver", "Lê Văn Cường", [APPROVER]),
     ("accountant", "Phạm Thị Dung", [ACCOUNTANT]),
+    # A second accountant: asks for a tranche the first one authorized to be reversed.
+    ("accountant2", "Đỗ Thị Giang", [ACCOUNTANT]),
     ("coop", "Hoàng Văn Em", [COOP_USER]),
 ]
 

@@ -19,7 +19,7 @@ from fund.models import (
     LoanProduct,
     User,
 )
-from fund.models.fund import WEEKDAYS
+from fund.models.fund import DEFAULT_FUND_ACCOUNTS, WEEKDAYS
 from fund.models.products import POSTING_ACCOUNTS, PROVISION_RATE_FIELDS, Portion
 from fund.services.borrowers import BORROWER_FIELDS, MEMBER_FIELDS
 from fund.services.fund import FUND_FIELDS
@@ -235,6 +235,10 @@ class FundForm(ServiceModelForm):
         self.fields["lending_accounts"].queryset = self.fields["lending_accounts"].queryset.filter(
             code__regex=r"^11[12]"
         )
+        for name in DEFAULT_FUND_ACCOUNTS:  # postable accounts of the balance sheet
+            self.fields[name].queryset = Account.objects.filter(
+                active=True, children__isnull=True, type__in=("asset", "liability")
+            )
         if self.instance.pk:
             self.initial["lending_accounts"] = list(self.instance.lending_accounts.all())
         if setting_up:
@@ -258,6 +262,7 @@ _KEPT_WHEN_EMPTY = (
     "accrual_posting",
     "aging_buckets",
     "par_days",
+    "off_balance_years",
     "cure_installments",
 )
 

@@ -7,7 +7,8 @@ found by its borrower, and what happens to it is a plan below. Close of day runs
 repayment's date, so the loans have a few months of history: on time, late, a prepayment, a
 household repaid in full, a loan closed, a loan never repaid (in debt group 3, in non-accrual),
 a tranche waiting for authorization, with their accruals, overdue transfers and provisions.
-Loans no plan names stay approved and undisbursed.
+Loans no plan names stay approved and undisbursed. `load_risk` then writes the loan never repaid
+off, with a recovery, and reverses a tranche authorized too early.
 
 Everything goes through the real services as the demo users. Run twice, same data: an
 application is known by its borrower and purpose, and a loan with a contract was serviced.
@@ -23,10 +24,11 @@ from django.utils import timezone
 
 from fund.models import Borrower, LoanProduct, User
 from fund.selectors import business_date
-from loans.models import ActionKind, Loan, LoanAction, LoanStatus, Repayment
+from loans.models import ActionKind, Disbursement, Loan, LoanAction, LoanStatus, Repayment
 from loans.replaying import parts_of, replay_part
 from loans.selectors.origination import missing_documents
 from loans.selectors.position import LoanPosition, SubLoan
+from loans.selectors.recoveries import off_balance
 from loans.services.actions import approve_action, request_action
 from loans.services.closing.runs import close_until
 from loans.services.origination.applications import (
@@ -37,6 +39,7 @@ from loans.services.origination.applications import (
     withdraw_application,
 )
 from loans.services.origination.contracts import ContractTerms, sign_contract
+from loans.services.risk import RecoveryInput, record_recovery
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
 from loans.services.servicing.repayments import RepaymentInput, default_account, record_repayment
 
@@ -371,3 +374,73 @@ def _pay(loan: Loan, payment: DemoPayment, day: dt.date, number: int, *, officer
             share=share,
         ),
     )
+
+
+# --- write-off, recovery, a reversed tranche ----------------------------------------------
+
+LOST = "02/HĐHT-UBND"  # the loan never repaid (above): written off by the board, then a recovery
+RECOVERED = 20 * M
+WRONG_TRANCHE = "1801234567"  # its waiting tranche authorized, reversed, and entered again
+
+
+def load_risk(*, stdout) -> None:
+    """A written-off loan with a recovery, and a tranche reversed after authorization, each
+    through the request -> approval of loan actions, as the demo users."""
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=["officer", "accountant", "accountant2", "approver"])
+    }
+    done = []
+    with transaction.atomic():
+        lost = Loan.objects.filter(borrower__registration_number=LOST, status=LoanStatus.ACTIVE).first()
+        if lost is not None:  # active: not written off yet
+            action = request_action(
+                actor=users["officer"],
+                loan=lost,
+                kind=ActionKind.WRITE_OFF,
+                payload={},
+                reason="Lũ quét cuốn trôi toàn bộ lồng cá; hợp tác xã mất khả năng trả nợ (demo).",
+            )
+            approve_action(
+                actor=users["approver"], action=action, note="Hội đồng quản lý Quỹ đồng ý xử lý rủi ro."
+            )
+            amount = min(Decimal(RECOVERED), off_balance(lost.pk))
+            record_recovery(
+                actor=users["officer"],
+                loan=lost,
+                entry=RecoveryInput(
+                    value_date=business_date(),
+                    amount=amount,
+                    channel=Repayment.Channel.BANK_TRANSFER,
+                    reference="DEMO-THU-HOI-01",
+                ),
+            )
+            done.append(f"{lost.reference} written off, {amount:,.0f} recovered")
+        wrong = (
+            Disbursement.objects.filter(
+                loan__borrower__registration_number=WRONG_TRANCHE, status=Disbursement.Status.PENDING
+            )
+            .select_related("loan", "account")
+            .first()
+        )
+        if wrong is not None and not wrong.loan.actions.filter(kind=ActionKind.TRANCHE_REVERSAL).exists():
+            authorize_disbursement(actor=users["accountant"], disbursement=wrong)
+            action = request_action(
+                actor=users["accountant2"],
+                loan=wrong.loan,
+                kind=ActionKind.TRANCHE_REVERSAL,
+                payload={"tranche": wrong.pk, "returned_into": wrong.account.code},
+                reason="Giải ngân trước khi có biên bản nghiệm thu; ngân hàng đã hoàn tiền (demo).",
+            )
+            approve_action(actor=users["approver"], action=action, note="Đồng ý hủy đợt giải ngân.")
+            record_disbursement(
+                actor=users["officer"],
+                loan=wrong.loan,
+                value_date=business_date(),
+                amount=wrong.amount.amount,
+                account=wrong.account,
+                memo="Giải ngân lại sau khi có biên bản nghiệm thu (demo).",
+            )
+            done.append(f"{wrong.loan.reference} tranche reversed and entered again")
+    if done:
+        stdout.write(f"Demo risk: {'; '.join(done)}.")

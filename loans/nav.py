@@ -15,5 +15,6 @@ NAV_ITEMS = [
     NavItem(_("Debt classification"), "loans:classification_report", "loans.view_reports", _("Reports")),
     NavItem(_("Portfolio"), "loans:portfolio_report", "loans.view_reports", _("Reports")),
     NavItem(_("Month-end trend"), "loans:trend_report", "loans.view_reports", _("Reports")),
+    NavItem(_("Recoveries"), "loans:recoveries_report", "loans.view_reports", _("Reports")),
     NavItem(_("My exports"), "loans:exports", "loans.view_reports", _("Reports")),
 ]

@@ -28,6 +28,7 @@ from loans.arrears import (
 from loans.portfolio import DIMENSIONS, Due, Flow, Holdings, expected, flows, holdings
 from loans.reports import TOTALS
 from loans.selectors.balances import balances_as_of
+from loans.selectors.recoveries import RecoveryLine, recovery_lines
 
 _BUCKET_COLUMNS = [
     Column("Số ngày quá hạn", width=16),
@@ -346,6 +347,46 @@ def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
     ]
 
 
+_RECOVERY_COLUMNS = [
+    Column("Số hồ sơ", width=16),
+    Column("Số hợp đồng", width=18),
+    Column("Bên vay", width=30),
+    Column("Ngày xử lý rủi ro", "date"),
+    Column("Theo dõi ngoại bảng đến", "date"),
+    *summed("Gốc đã xử lý", "Lãi đã xử lý", "Thu hồi trong kỳ", "Thu hồi lũy kế", "Còn theo dõi ngoại bảng"),
+]
+
+
+def recoveries_sheet(lines: list[RecoveryLine], start: date, day: date) -> Sheet:
+    rows = (
+        [
+            line.reference,
+            line.contract,
+            line.borrower,
+            line.written_off_on,
+            line.tracked_until,
+            line.principal,
+            line.interest,
+            line.recovered_in_period,
+            line.recovered,
+            line.off_balance,
+        ]
+        for line in lines
+    )
+    return Sheet(
+        title="Thu hồi nợ đã xử lý",
+        columns=_RECOVERY_COLUMNS,
+        rows=rows,
+        preamble=[*_preamble("Báo cáo thu hồi nợ đã xử lý rủi ro", day), _period(start, day)],
+        totals_label=TOTALS,
+    )
+
+
+def _recoveries(day: date, loans: Q | None, *, start: date | None = None) -> list[Sheet]:
+    start = start or day.replace(day=1)
+    return [recoveries_sheet(recovery_lines(start=start, end=day, loans=loans), start, day)]
+
+
 # What `manage.py report NAME` writes, and the pages' .xlsx: each report's sheets as of a date
 # for some loans (None: all; a report of the books takes no filter), with the options a report
 # takes beyond them (`--from` for the period reports), and its file name.
@@ -370,9 +411,10 @@ REPORTS: dict[str, tuple[Callable[..., list[Sheet]], str]] = {
         ),
         "bang-can-doi-so-phat-sinh",
     ),
+    "recoveries": (_recoveries, "thu-hoi-no-da-xu-ly"),
 }
 # The reports of a period, from a start (default: the first of the date's month) to the date.
-PERIOD_REPORTS = ("portfolio", "trial_balance")
+PERIOD_REPORTS = ("portfolio", "trial_balance", "recoveries")
 
 
 def _arrears_rows(day: date, loans: Q | None) -> int:

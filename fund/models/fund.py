@@ -5,6 +5,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,10 @@ def days_list_problem(days, *, first: int, most: int) -> str | None:
 class AccrualPosting(models.TextChoices):
     MONTH_END = "month_end", _("At month end, and when a repayment needs it")
     DAILY = "daily", _("Every day")
+
+
+# The fund's own accounts besides its lending ones, and their codes in the default chart.
+DEFAULT_FUND_ACCOUNTS = {"other_receivables_account": "13888", "refunds_payable_account": "33888"}
 
 
 class Fund(CleanInputMixin, models.Model):
@@ -148,6 +153,30 @@ class Fund(CleanInputMixin, models.Model):
         _("portfolio at risk beyond (days past due)"),
         default=default_par_days,
         help_text=_("PAR n: the outstanding of loans more than n days past due, e.g. 1, 30, 90."),
+    )
+    # Write-off (loans.services.risk): how long what is written off is pursued off-balance.
+    off_balance_years = models.PositiveSmallIntegerField(
+        _("written-off debt tracked off-balance for (years)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    # A tranche reversed after authorization (loans.services.reversals): what the borrower owes
+    # back until the money returns, and repayments above the debt until refunded.
+    other_receivables_account = models.ForeignKey(
+        "ledger.Account",
+        verbose_name=_("other receivables (a tranche owed back)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    refunds_payable_account = models.ForeignKey(
+        "ledger.Account",
+        verbose_name=_("other payables (repayments to refund)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     # Weekdays (date.weekday(): Monday 0 ... Sunday 6) the fund does not work; with its
     # non-working days (NonWorkingDay) they make its calendar.

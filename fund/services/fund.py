@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from fund.models import AuthorityLevel, Fund, User
 from fund.models.accounts import account_problem
+from fund.models.fund import DEFAULT_FUND_ACCOUNTS
 from fund.services.calendar import calendar_changed, rest_weekdays_problem, seed_public_holidays
 from fund.services.common import assign_fields, locked_fund, refused_if_taken, require_permission
 from ledger.models import Account
@@ -33,6 +34,9 @@ FUND_FIELDS = (
     "rest_weekdays",
     "aging_buckets",
     "par_days",
+    "off_balance_years",
+    "other_receivables_account",
+    "refunds_payable_account",
 )
 
 
@@ -44,6 +48,8 @@ def set_up_fund(
     if business_date > timezone.localdate():
         raise ValidationError({"business_date": _("The business date cannot be after today.")})
     fund = Fund(business_date=business_date, opened_on=business_date)
+    for name, code in DEFAULT_FUND_ACCOUNTS.items():
+        setattr(fund, name, Account.objects.filter(code=code).first())
     assign_fields(fund, fields, FUND_FIELDS)
     with refused_if_taken(fund):
         accounts = _checked_lending_accounts(lending_accounts)

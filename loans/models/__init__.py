@@ -18,6 +18,7 @@ from loans.models.exports import ExportJob
 from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, LoanStatus
 from loans.models.money import Disbursement, DisbursementShare, LoanTransaction, Repayment, RepaymentImport
 from loans.models.onboarding import LoanOpening, PortfolioImport
+from loans.models.risk import Recovery, TrancheReversal, WriteOff
 
 __all__ = [
     "ActionKind",
@@ -44,6 +45,7 @@ __all__ = [
     "LoanOpening",
     "LoanStatus",
     "LoanTransaction",
+    "Recovery",
     "Repayment",
     "ReconciledPeriod",
     "ReconciliationCheck",
@@ -53,4 +55,6 @@ __all__ = [
     "ScheduleVersion",
     "StatementLine",
     "StatementMapping",
+    "TrancheReversal",
+    "WriteOff",
 ]

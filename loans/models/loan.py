@@ -124,7 +124,7 @@ class Loan(ConcurrentTransitionMixin, models.Model):
 
     def nothing_disbursed(self) -> bool:
         """No tranche paid out or waiting for authorization."""
-        return not self.disbursements.exclude(status="cancelled").exists()
+        return not self.disbursements.exclude(status__in=["cancelled", "reversed"]).exists()
 
     # --- transitions (permissions are checked by the services too) -------------------
 
@@ -196,6 +196,14 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=LoanStatus.CLOSED, target=LoanStatus.ACTIVE)
     def reopen(self) -> None:
         """A repayment that closed the loan was reversed."""
+
+    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.APPROVED)
+    def deactivate(self) -> None:
+        """Its only tranche was reversed: nothing is lent, the approval stands."""
+
+    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.WRITTEN_OFF)
+    def write_off(self) -> None:
+        """Written off against provisions, as the management board approved (`loans.services.risk`)."""
 
 
 class LoanEvent(models.Model):

@@ -28,6 +28,10 @@ class Disbursement(models.Model):
         PENDING = "pending", _("Waiting for authorization")
         AUTHORIZED = "authorized", _("Authorized and posted")
         CANCELLED = "cancelled", _("Cancelled")
+        REVERSED = "reversed", _("Reversed after authorization")
+
+    # What does not count as drawn on the contract: cancelled before it was paid out, or reversed.
+    NOT_DRAWN = (Status.CANCELLED, Status.REVERSED)
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="disbursements")
     value_date = models.DateField(_("value date"))
@@ -56,7 +60,7 @@ class Disbursement(models.Model):
         ]
         constraints = [
             positive("amount", name="loans_disbursement_amount_positive"),
-            one_of("loans_disbursement", "status", ["pending", "authorized", "cancelled"]),
+            one_of("loans_disbursement", "status", ["pending", "authorized", "cancelled", "reversed"]),
             models.UniqueConstraint(
                 fields=["idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
@@ -80,6 +84,10 @@ class Disbursement(models.Model):
     @transition(field=status, source=Status.PENDING, target=Status.CANCELLED)
     def cancel(self) -> None:
         pass
+
+    @transition(field=status, source=Status.AUTHORIZED, target=Status.REVERSED)
+    def reverse(self) -> None:
+        """Taken back after it was posted, as an approved request said (`loans.services.reversals`)."""
 
 
 class DisbursementShare(models.Model):
@@ -195,6 +203,8 @@ CONTROL_COLUMNS = (
     "suspended_late",
     "specific_provision",
     "general_provision",
+    "written_off_principal",
+    "written_off_interest",
 )
 
 
@@ -230,12 +240,16 @@ class LoanTransaction(models.Model):
         # Restructuring (loans.services.actions).
         WAIVER = "waiver", _("Interest waived")
         CAPITALISED = "capitalised", _("Interest capitalised")
+        # Approved actions and what follows a write-off (`loans.services.risk`, `.reversals`).
+        WRITE_OFF = "write_off", _("Write-off")
+        RECOVERY = "recovery", _("Recovery after write-off")
+        TRANCHE_REVERSAL = "tranche_reversal", _("Tranche reversed")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="transactions")
     share = models.ForeignKey(
         "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     value_date = models.DateField(_("value date"))
     # The fund's business date when it was posted: a back-dated event is booked on the day it is
     # entered; reconciliation with the GL goes by this date, arrears by the value date.
@@ -252,6 +266,8 @@ class LoanTransaction(models.Model):
     suspended_late = _control(_("suspended late interest"))
     specific_provision = _control(_("specific provision"))
     general_provision = _control(_("general provision"))
+    written_off_principal = _control(_("written-off principal (off-balance)"))
+    written_off_interest = _control(_("written-off interest (off-balance)"))
     disbursement = models.ForeignKey(
         Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )

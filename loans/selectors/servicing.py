@@ -29,7 +29,7 @@ def left_to_disburse(loan: Loan, tranches: list[Disbursement] | None = None) -> 
     if contract is None:
         return ZERO
     if tranches is None:
-        drawn = loan.disbursements.exclude(status=Disbursement.Status.CANCELLED).aggregate(
+        drawn = loan.disbursements.exclude(status__in=Disbursement.NOT_DRAWN).aggregate(
             total=Coalesce(Sum("amount"), Decimal(0))
         )["total"]
     else:

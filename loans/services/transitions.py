@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "activate": pgettext_lazy("loan action", "activated"),
     "close": pgettext_lazy("loan action", "closed"),
     "reopen": pgettext_lazy("loan action", "reopened"),
+    "deactivate": pgettext_lazy("loan action", "returned to approved"),
+    "write_off": pgettext_lazy("loan action", "written off"),
 }
 
 CHANGED_BY_SOMEONE_ELSE = _(

@@ -13,6 +13,7 @@ from loans.selectors.balances import stored_position
 from loans.selectors.books import loan_books
 from loans.selectors.origination import dossier_checklist
 from loans.selectors.position import loan_position
+from loans.selectors.recoveries import off_balance
 from loans.selectors.schedule import group_schedule, schedule_of
 from loans.selectors.servicing import left_to_disburse, loan_disbursements, loan_repayments
 from loans.selectors.statement import statement
@@ -93,6 +94,13 @@ def _money(request, loan, *, coop: bool) -> dict:
         "can_reverse": staff and user.has_perm("loans.reverse_repayment"),
         "can_authorize": staff and user.has_perm("loans.authorize_disbursement"),
     }
+    if staff and loan.status == LoanStatus.WRITTEN_OFF:
+        context |= {
+            "write_off": loan.write_off_record,
+            "recoveries": list(loan.recoveries.select_related("account", "recorded_by")),
+            "off_balance": off_balance(loan.pk),
+            "can_recover": user.has_perm("loans.add_recovery"),
+        }
     if loan.is_group_loan and position.parts:
         context["group_schedule"] = group_schedule(position)
     if position.started:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from common import charts
 from common.forms import DATE
-from common.money import format_percent, format_vnd
+from common.money import ZERO, format_percent, format_vnd
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.models import Borrower, Fund, LoanProduct, User
 from fund.views.common import fund_required
@@ -33,6 +33,7 @@ from loans.arrears import (
     trend,
 )
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
+from loans.selectors.recoveries import recovery_lines
 from loans.services import exports
 
 PERMISSION = "loans.view_reports"
@@ -133,6 +134,27 @@ class ArrearsForm(LoanFilterForm):
         if first is None and last is None:
             return {}
         return {"days": (first or 1, last)}
+
+
+class RecoveriesForm(ReportForm):
+    start = forms.DateField(
+        label=gettext_lazy("Recovered from"),
+        widget=DATE,
+        required=False,
+        help_text=gettext_lazy("Empty: the first day of the month of the date."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("as_of")
+        if day is not None:
+            start = data["start"] = data.get("start") or day.replace(day=1)
+            if start > day:
+                self.add_error("start", _("The period starts after the date of the report."))
+        return data
+
+    def options(self) -> dict:
+        return {"start": self.cleaned_data["start"]}
 
 
 class PortfolioForm(LoanFilterForm):
@@ -382,3 +404,14 @@ def groups_chart(points):
 
 def _months(points) -> list[str]:
     return [f"{point.day:%m/%Y}" for point in points]
+
+
+@report_view("recoveries", RecoveriesForm, gettext_lazy("Recoveries of written-off debt"))
+def recoveries_report(request, form, day, loans):
+    start = form.cleaned_data["start"]
+    lines = recovery_lines(start=start, end=day, loans=loans)
+    totals = {
+        name: sum((getattr(line, name) for line in lines), ZERO)
+        for name in ("principal", "interest", "recovered_in_period", "recovered", "off_balance")
+    }
+    return {"lines": lines, "totals": totals, "start": start}

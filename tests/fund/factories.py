@@ -101,6 +101,8 @@ class FundFactory(factory.django.DjangoModelFactory):
     exposure_charter_share = Decimal("0.15")
     # No days off: due dates stay where the schedule puts them (tests of the calendar give one).
     rest_weekdays = factory.LazyFunction(list)
+    other_receivables_account = factory.LazyFunction(lambda: Account.objects.filter(code="13888").first())
+    refunds_payable_account = factory.LazyFunction(lambda: Account.objects.filter(code="33888").first())
 
     @factory.post_generation
     def lending_accounts(obj, create, extracted, **kwargs):

@@ -18,9 +18,12 @@ from fund.accounting import (
     OpeningBalance,
     OverdueTransfer,
     Provision,
+    Recovery,
     Repayment,
     Suspension,
+    TrancheReversal,
     Waiver,
+    WriteOff,
 )
 from ledger.services import Line
 
@@ -38,6 +41,9 @@ GL = GLMap(
     specific_provision="22931",
     general_provision="22932",
     provision_expense="6426",
+    written_off_principal="0041",
+    written_off_interest="0042",
+    recoveries_income="7111",
 )
 BANK, CASH, CHARTER = "11211", "1111", "41111"
 
@@ -167,6 +173,89 @@ RULES = [
         id="account opening: the account / the contra (a credit balance moves the other way)",
     ),
     pytest.param(
+        WriteOff(
+            contract="HĐ-01",
+            booked=Booked(
+                principal=D(20_000_000),
+                overdue_principal=D(100_000_000),
+                interest_receivable=D(700_000),
+                suspended_interest=D(3_000_000),
+                suspended_late=D(500_000),
+                specific_provision=D(16_000_000),
+                general_provision=D(900_000),
+            ),
+            interest=D(3_900_000),  # 700 000 receivable, 3 000 000 suspended, 200 000 not booked
+            late_interest=D(500_000),
+            prior_year_interest=D(100_000),
+        ),
+        [
+            ("22931", "128312", D(16_000_000)),  # the specific provision first, overdue first
+            ("22932", "128312", D(900_000)),  # then the general one
+            ("6426", "128312", D(83_100_000)),  # the shortfall to expense
+            ("6426", "128311", D(20_000_000)),
+            ("13881", "5151", D(-600_000)),  # this year's accrual reversed from income
+            ("13881", "6428", D(-100_000)),  # last year's to 6428
+            ("0042", "0043", D(3_000_000)),  # suspended interest moved to written-off interest
+            ("0042", "0043", D(500_000)),
+            ("0042", "009", D(900_000)),  # the receivable reversed and what was not booked
+            ("0041", "009", D(120_000_000)),
+        ],
+        id="write-off: specific, then general provision, shortfall to expense; interest to the memo",
+    ),
+    pytest.param(
+        WriteOff(
+            contract="HĐ-01",
+            booked=Booked(
+                principal=D(1_000_000), specific_provision=D(5_000_000), general_provision=D(7_500)
+            ),
+            interest=D(0),
+            late_interest=D(0),
+        ),
+        [
+            ("22931", "128311", D(1_000_000)),
+            ("22931", "6426", D(4_000_000)),  # what the principal did not take is released
+            ("22932", "6426", D(7_500)),
+            ("0041", "009", D(1_000_000)),
+        ],
+        id="write-off covered by the provision: the rest of the provisions released",
+    ),
+    pytest.param(
+        Recovery(
+            amount=D(5_000_000),
+            received_into=BANK,
+            contract="HĐ-01",
+            booked=Booked(written_off_principal=D(3_000_000), written_off_interest=D(4_000_000)),
+        ),
+        [
+            (BANK, "7111", D(5_000_000)),
+            ("009", "0041", D(3_000_000)),  # principal first
+            ("009", "0042", D(2_000_000)),
+        ],
+        id="recovery: income, and off the written-off memo, principal first",
+    ),
+    pytest.param(
+        TrancheReversal(
+            contract="HĐ-01",
+            debited="13888",
+            in_term=D(54_489_863),
+            overdue=D(5_510_137),
+            interest=D(-300_000),
+            late_interest=D(-40_000),
+            suspended_interest=D(-10_000),
+            refund_payable="33888",
+            refunds=((BANK, D(1_000_000), "UNC 9"),),
+        ),
+        [
+            ("13888", "128312", D(5_510_137)),
+            ("13888", "128311", D(54_489_863)),
+            ("13881", "5151", D(-300_000)),
+            ("13882", "5152", D(-40_000)),
+            ("0043", "009", D(-10_000)),
+            (BANK, "33888", D(1_000_000)),
+        ],
+        id="tranche reversal: owed back / loan accounts; accrual off; repayments above the debt refunded",
+    ),
+    pytest.param(
         Waiver(
             contract="HĐ-01",
             interest=D(600_000),
@@ -278,6 +367,28 @@ def test_a_negative_leg_moves_the_money_back():
             },
         ),
         (
+            WriteOff(
+                contract="",
+                booked=Booked(
+                    principal=D(10), overdue_principal=D(5), suspended_interest=D(2), specific_provision=D(4)
+                ),
+                interest=D(3),
+                late_interest=D(0),
+            ),
+            {
+                "principal": D(-10),
+                "overdue_principal": D(-5),
+                "suspended_interest": D(-2),
+                "specific_provision": D(-4),
+                "written_off_principal": D(15),
+                "written_off_interest": D(3),
+            },
+        ),
+        (
+            Recovery(amount=D(7), received_into=CASH, contract="", booked=Booked(written_off_principal=D(5))),
+            {"written_off_principal": D(-5), "written_off_interest": D(-2)},
+        ),
+        (
             Waiver(contract="", interest=D(5), prior_year_late_interest=D(2), suspended_late=D(3)),
             {"interest_receivable": D(-5), "late_interest_receivable": D(-2), "suspended_late": D(-3)},
         ),
@@ -329,6 +440,37 @@ events = st.one_of(
     ),
     st.builds(AccountOpening, account=codes, balance=signed, contra=st.just(CHARTER)),
     st.builds(
+        WriteOff,
+        contract=st.just("HĐ-01"),
+        booked=st.builds(
+            Booked,
+            principal=amounts,
+            overdue_principal=amounts,
+            interest_receivable=signed,
+            suspended_interest=amounts,
+            specific_provision=signed,
+            general_provision=signed,
+        ),
+        interest=amounts,
+        late_interest=amounts,
+    ),
+    st.builds(
+        Recovery,
+        amount=amounts,
+        received_into=codes,
+        contract=st.just("HĐ-01"),
+        booked=st.builds(Booked, written_off_principal=amounts),
+    ),
+    st.builds(
+        TrancheReversal,
+        contract=st.just("HĐ-01"),
+        debited=codes,
+        in_term=amounts,
+        overdue=amounts,
+        interest=signed,
+        refund_payable=st.just("33888"),
+    ),
+    st.builds(
         Waiver,
         contract=st.just("HĐ-01"),
         interest=amounts,
@@ -354,3 +496,33 @@ def test_every_entry_balances_in_positive_whole_dong_without_zero_lines(event):
 def test_a_repayment_debits_exactly_what_was_received(event):
     received = sum(line.debit for line in accounting.lines(event, GL) if line.account == CASH)
     assert received == event.principal + event.interest + event.late_interest + event.penalty
+
+
+@given(
+    st.builds(
+        Booked,
+        principal=amounts,
+        overdue_principal=amounts,
+        interest_receivable=amounts,
+        late_interest_receivable=amounts,
+        suspended_interest=amounts,
+        suspended_late=amounts,
+        specific_provision=signed,
+        general_provision=signed,
+    ),
+    amounts,
+    amounts,
+)
+def test_a_write_off_leaves_nothing_on_the_balance_sheet_and_all_of_it_off_balance(booked, interest, late):
+    changes = accounting.controls(
+        WriteOff(contract="", booked=booked, interest=interest, late_interest=late), GL
+    )
+    after = {role: getattr(booked, role) + change for role, change in changes.items()}
+    assert {role: amount for role, amount in after.items() if amount} == {
+        role: amount
+        for role, amount in {
+            "written_off_principal": booked.principal + booked.overdue_principal,
+            "written_off_interest": interest + late,
+        }.items()
+        if amount
+    }

@@ -12,6 +12,8 @@ from fund.models import Fund
 from loans.models import Disbursement, Loan, LoanBalance, LoanStatus, LoanTransaction, Repayment
 from loans.replaying import parts_of, replay_part
 from loans.selectors.position import loan_position
+from loans.selectors.reconciliation import reconciliation
+from loans.selectors.recoveries import off_balance
 from loans.selectors.schedule import group_schedule, schedule_of
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +62,13 @@ def test_the_demo_has_applications_in_the_early_states_and_services_the_approved
     group = Loan.objects.get(borrower__registration_number="12/QĐ-HND", status=LoanStatus.ACTIVE)
     waiting = Loan.objects.get(borrower__registration_number="1801234567")
     assert waiting.status == LoanStatus.APPROVED and waiting.contract is not None
-    assert waiting.disbursements.get().status == Disbursement.Status.PENDING
+    # Its first tranche was authorized too early, reversed (the bank returned it), entered again.
+    assert sorted(waiting.disbursements.values_list("status", flat=True)) == [
+        Disbursement.Status.PENDING,
+        Disbursement.Status.REVERSED,
+    ]
+    reversed_tranche = waiting.disbursements.get(status=Disbursement.Status.REVERSED)
+    assert reversed_tranche.reversal.returned_into == reversed_tranche.account
     business_date = Fund.objects.get().business_date
     results = {
         share.member.id_number: replay_part(group, share, as_of=business_date) for share in parts_of(group)
@@ -92,6 +100,20 @@ def test_with_more_loans_approved_every_state_is_there_and_a_second_run_changes_
     assert statuses >= {LoanStatus.APPROVED, LoanStatus.ACTIVE, LoanStatus.CLOSED}
     closed = Loan.objects.get(status=LoanStatus.CLOSED)
     assert closed.transactions.aggregate(left=Sum("principal"))["left"] == 0
+    # The loan never repaid is written off, with a recovery: income, and less pursued off-balance.
+    lost = Loan.objects.get(borrower__registration_number="02/HĐHT-UBND", status=LoanStatus.WRITTEN_OFF)
+    recovery = lost.recoveries.get()
+    assert recovery.amount.amount > 0
+    assert off_balance(
+        lost.pk
+    ) == lost.write_off_record.principal.amount + lost.write_off_record.interest.amount - (
+        recovery.amount.amount
+    )
+    assert {
+        row.code: row.difference
+        for row in reconciliation(as_of=Fund.objects.get().business_date)
+        if row.difference
+    } == {}
     coops = Loan.objects.filter(borrower__registration_number="1000123456", status=LoanStatus.ACTIVE)
     assert coops.get().repayments.count() == 4  # the demo co-op user sees an active loan of its own
     restructured = Loan.objects.get(restructure_count=1)

@@ -127,7 +127,12 @@ def _touched(day: date, within: Q) -> set[int]:
     if grace:  # what fell due may move to overdue on any day within the days of grace
         wanted.append(Q(oldest_unpaid_due_date__isnull=False, loan__product__in=grace))
     touched = [current.filter(condition).values_list("loan_id", flat=True) for condition in wanted]
-    events = LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY, kind__in=MONEY_KINDS).order_by()
+    # A loan written off today may have had a repayment first: it is off the books, not closed.
+    events = (
+        LoanTransaction.objects.filter(booking_date__gte=day - ONE_DAY, kind__in=MONEY_KINDS)
+        .exclude(loan__status=LoanStatus.WRITTEN_OFF)
+        .order_by()
+    )
     if within:
         events = events.filter(loan__in=Loan.objects.filter(within))
     return set(touched[0].union(*touched[1:], events.values_list("loan_id", flat=True)))

@@ -24,12 +24,15 @@ what it decides beyond the replay (debt group, accrual suspended) is the loan's,
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from loans import queries
 from loans.domain.engine import Balance, Result, Tranche, replay
 from loans.models import LoanBalance
+from loans.models.balances import MONEY
 from loans.queries import StoredBalance
 from loans.replaying import changes_of, loan_terms, parts_of
 
@@ -150,6 +153,22 @@ def rebuild_balances(*, loan_id: int, business_date: date) -> int:
                 )
                 written += store_balances(rewrite, result)
     return written
+
+
+def clear_from(loan_id: int, share_id: int | None, day: date) -> None:
+    """The sub-loan owes nothing on the balance sheet from `day` on (written off): its rows from
+    that day go, the one in force then ends there, and a row of zeros is the current one."""
+    rows = _rows(loan_id, share_id)
+    rows.filter(valid_from__gte=day).delete()
+    rows.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day)).update(valid_to=day)
+    LoanBalance.objects.create(
+        loan_id=loan_id, share_id=share_id, valid_from=day, **dict.fromkeys(MONEY, Decimal(0))
+    )
+
+
+def drop_all(loan_id: int, share_id: int | None) -> None:
+    """Every row of a sub-loan that no longer has a tranche (its only one reversed)."""
+    _rows(loan_id, share_id).delete()
 
 
 def balance_row(

@@ -82,7 +82,7 @@ def record_disbursement(
 def _drawn(loan: ServicedLoan) -> Decimal:
     total = (
         Disbursement.objects.filter(loan_id=loan.pk)
-        .exclude(status=Disbursement.Status.CANCELLED)
+        .exclude(status__in=Disbursement.NOT_DRAWN)
         .aggregate(total=Sum("amount"))["total"]
     )
     return total or ZERO
@@ -155,7 +155,7 @@ def _tranche_errors(
 def _left_per_share(loan: ServicedLoan) -> dict[int, Decimal]:
     drawn = dict(
         DisbursementShare.objects.filter(disbursement__loan_id=loan.pk)
-        .exclude(disbursement__status=Disbursement.Status.CANCELLED)
+        .exclude(disbursement__status__in=Disbursement.NOT_DRAWN)
         .values_list("share")
         .annotate(total=Sum("amount"))
     )

@@ -181,6 +181,8 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     # The loan first, as every money event holds it; the repayment's row after it.
     loan = lock_loan(repayment.loan_id)
     repayment = Repayment.objects.select_for_update(no_key=True).get(pk=repayment.pk)
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        raise ValidationError(_("The loan is written off: its repayments can no longer be reversed."))
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the repayment is reversed.")})
     if problem := too_long(reason.strip()):

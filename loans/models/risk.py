@@ -1,0 +1,111 @@
+"""A loan written off (xử lý rủi ro), what is recovered on it after, and tranches reversed.
+
+Each is an approved action applied on the business date (or, a recovery, a receipt an officer
+enters): one journal entry, one sub-ledger row (`LoanTransaction`) saying what it did to the
+loan's control accounts, and the row here with what a page, a report or a printed decision
+shows of it.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from common.fields import positive, staff_user
+from fund.models.fields import vnd_field, vnd_only
+from loans.models.money import Repayment
+
+
+class WriteOff(models.Model):
+    """What a write-off took off the balance sheet, how the provisions covered it, and until
+    when the fund pursues it off-balance."""
+
+    loan = models.OneToOneField("loans.Loan", on_delete=models.PROTECT, related_name="write_off_record")
+    written_off_on = models.DateField(_("written off on"))
+    principal = vnd_field(_("principal written off"))
+    interest = vnd_field(_("interest written off"))
+    from_specific = vnd_field(_("from the specific provision"))
+    from_general = vnd_field(_("from the general provision"))
+    to_expense = vnd_field(_("to expense"))
+    tracked_until = models.DateField(_("tracked off-balance until"))
+    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    applied_by = staff_user(_("applied by"))
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("write-off")
+        verbose_name_plural = _("write-offs")
+        ordering = ["-written_off_on", "-pk"]
+        constraints = [
+            *vnd_only(
+                "loans_writeoff", "principal", "interest", "from_specific", "from_general", "to_expense"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.principal} {self.written_off_on}"
+
+
+class Recovery(models.Model):
+    """Money received on a written-off loan (thu hồi nợ đã xử lý): income, and off the memo of
+    what is written off, principal first."""
+
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="recoveries")
+    value_date = models.DateField(_("value date"))
+    amount = vnd_field(_("amount"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Repayment.Channel.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    account = models.ForeignKey(
+        "ledger.Account", verbose_name=_("received into"), on_delete=models.PROTECT, related_name="+"
+    )
+    principal = vnd_field(_("of the principal written off"))
+    interest = vnd_field(_("of the interest written off"))
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    recorded_by = staff_user(_("entered by"))
+    recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recovery")
+        verbose_name_plural = _("recoveries")
+        ordering = ["loan", "value_date", "pk"]
+        constraints = [
+            positive("amount", name="loans_recovery_amount_positive"),
+            *vnd_only("loans_recovery", "amount", "principal", "interest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.amount} {self.value_date}"
+
+
+class TrancheReversal(models.Model):
+    """An authorized tranche taken back: where its principal went (the money returned, or owed
+    back by the borrower), the interest accrued on it taken off, and repayments to refund."""
+
+    disbursement = models.OneToOneField(
+        "loans.Disbursement", on_delete=models.PROTECT, related_name="reversal"
+    )
+    reversed_on = models.DateField(_("reversed on"))
+    returned_into = models.ForeignKey(
+        "ledger.Account",
+        verbose_name=_("money returned into"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty: the borrower owes it back (other receivables)."),
+    )
+    in_term = vnd_field(_("principal in term"))
+    overdue = vnd_field(_("principal overdue"))
+    interest = vnd_field(_("interest taken off"))
+    refunded = vnd_field(_("repayments to refund"))
+    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    applied_by = staff_user(_("applied by"))
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tranche reversal")
+        verbose_name_plural = _("tranche reversals")
+        ordering = ["-reversed_on", "-pk"]
+        constraints = [*vnd_only("loans_tranche_reversal", "in_term", "overdue", "interest", "refunded")]
+
+    def __str__(self) -> str:
+        return f"{self.disbursement_id}: {self.reversed_on}"

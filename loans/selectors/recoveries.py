@@ -1,0 +1,77 @@
+"""The written-off loans and what was recovered on them: the loan page's figures and the
+recoveries report (page and .xlsx, `loans.report_sheets`)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from common.money import ZERO
+from loans.models import LoanTransaction, Recovery, WriteOff
+
+
+@dataclass(frozen=True)
+class RecoveryLine:
+    """A loan written off by the report's date: what was written off, recovered in the period
+    and in all, and what is still pursued off-balance on that date."""
+
+    loan_id: int
+    reference: str
+    contract: str
+    borrower: str
+    written_off_on: date
+    tracked_until: date
+    principal: Decimal
+    interest: Decimal
+    recovered_in_period: Decimal
+    recovered: Decimal
+    off_balance: Decimal
+
+
+def off_balance(loan_id: int, *, as_of: date | None = None) -> Decimal:
+    """What the loan's sub-ledger holds written off and not yet recovered (memo 0041 and 0042)."""
+    rows = LoanTransaction.objects.filter(loan_id=loan_id)
+    if as_of is not None:
+        rows = rows.filter(value_date__lte=as_of)
+    held = rows.aggregate(principal=Sum("written_off_principal"), interest=Sum("written_off_interest"))
+    return (held["principal"] or ZERO) + (held["interest"] or ZERO)
+
+
+def recovery_lines(*, start: date, end: date, loans: Q | None = None) -> list[RecoveryLine]:
+    """Every loan written off by `end` (of those `loans` picks, a filter on `loan__`), by date."""
+    write_offs = WriteOff.objects.filter(written_off_on__lte=end).select_related(
+        "loan__borrower", "loan__contract"
+    )
+    if loans is not None:
+        write_offs = write_offs.filter(loans)
+    write_offs = list(write_offs.order_by("written_off_on", "loan_id"))
+    ids = [write_off.loan_id for write_off in write_offs]
+    received = Recovery.objects.filter(loan_id__in=ids, value_date__lte=end).order_by()
+    in_all = dict(received.values_list("loan_id").annotate(total=Sum("amount")))
+    in_period = dict(
+        received.filter(value_date__gte=start).values_list("loan_id").annotate(total=Sum("amount"))
+    )
+    held = (
+        LoanTransaction.objects.filter(loan_id__in=ids, value_date__lte=end)
+        .order_by()
+        .values_list("loan_id")
+        .annotate(principal=Sum("written_off_principal"), interest=Sum("written_off_interest"))
+    )
+    left = {loan_id: principal + interest for loan_id, principal, interest in held}
+    return [
+        RecoveryLine(
+            loan_id=write_off.loan_id,
+            reference=write_off.loan.reference,
+            contract=write_off.loan.contract.number,
+            borrower=str(write_off.loan.borrower),
+            written_off_on=write_off.written_off_on,
+            tracked_until=write_off.tracked_until,
+            principal=write_off.principal.amount,
+            interest=write_off.interest.amount,
+            recovered_in_period=in_period.get(write_off.loan_id) or ZERO,
+            recovered=in_all.get(write_off.loan_id) or ZERO,
+            off_balance=left.get(write_off.loan_id, ZERO),
+        )
+        for write_off in write_offs
+    ]

@@ -1,0 +1,294 @@
+"""Write-off (xử lý rủi ro) and what is recovered after it.
+
+A write-off is approved by the management board and applied on the business date
+(`apply_write_off`): what the loan owes leaves the balance sheet as the posting rules say
+(`fund.accounting.WriteOff`), its stored balances owe nothing from that day, and the loan is
+`written_off`. The fund keeps pursuing the debt off-balance for the years it sets. Money then
+received on it is a recovery (`record_recovery`), entered like a repayment, not approved: income,
+and off the memo of what is written off, never above what is still on it.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from common.money import MAX_AMOUNT, ZERO, format_vnd
+from fund import accounting
+from fund.selectors import current_fund, value_date_problem
+from fund.services.common import require_permission
+from ledger.models import Account
+from ledger.services import EntryDraft, post_entry
+from loans import queries
+from loans.models import Loan, LoanStatus, LoanTransaction, Recovery, Repayment, WriteOff
+from loans.models.money import control_values
+from loans.queries import ServicedLoan
+from loans.replaying import parts_of, replay_part
+from loans.services.closing.postings import prior_year_parts
+from loans.services.servicing import balances
+from loans.services.servicing.repayments import default_account
+from loans.services.transitions import apply_transition
+
+PRINCIPAL_ROLES = ("principal", "overdue_principal")
+_REFERENCE_LIMIT = Recovery._meta.get_field("reference").max_length
+
+
+def write_off_problem(loan) -> str | None:
+    """Why the loan cannot be written off, or None: only an active loan, owing principal, can."""
+    if loan.status != LoanStatus.ACTIVE:
+        return _("Only an active loan can be written off; this one is %(status)s.") % {
+            "status": loan.get_status_display().lower()
+        }
+    return None
+
+
+def owed_interest(loan: ServicedLoan, day: date) -> tuple[Decimal, Decimal]:
+    """What the loan owes on `day` in interest (accrued, due and overdue) and in late interest
+    (with interest on unpaid interest), over its sub-loans, as its replay says."""
+    interest = late = ZERO
+    for share in parts_of(loan):
+        balance = replay_part(loan, share, as_of=day).balance
+        interest += balance.interest_accrued + balance.interest_due + balance.interest_overdue
+        late += balance.late_interest + balance.penalty
+    return interest, late
+
+
+def tracked_until(day: date, years: int) -> date:
+    """The day the fund stops pursuing a debt written off on `day` (29 February: 28th)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+@transaction.atomic
+def apply_write_off(*, actor, loan: Loan) -> WriteOff:
+    """Write the loan off on the business date, as approved: call from the approval's apply,
+    which checked the board's authority. Refused (a message) for a loan that is not active."""
+    locked = queries.lock_loan(loan.pk)
+    if problem := write_off_problem(locked):
+        raise ValidationError(problem)
+    fund = current_fund()
+    day, booked, gl = fund.business_date, locked.booked, locked.gl
+    if booked.outstanding <= 0:
+        raise ValidationError(_("The loan owes no principal on the books: there is nothing to write off."))
+    interest, late = owed_interest(locked, day)
+    reversed_receivable = {
+        "interest": -booked.interest_receivable,
+        "late_interest": -booked.late_interest_receivable,
+    }
+    prior = (
+        prior_year_parts(locked.pk, day, reversed_receivable) if min(reversed_receivable.values()) < 0 else {}
+    )
+    contract = locked.contract.number
+    event = accounting.WriteOff(
+        contract=contract,
+        booked=booked,
+        interest=interest,
+        late_interest=late,
+        prior_year_interest=prior.get("interest", ZERO),
+        prior_year_late_interest=prior.get("late_interest", ZERO),
+    )
+    moved = accounting.legs(event, gl)
+    entry = post_entry(
+        EntryDraft(
+            value_date=day,
+            memo=_("Write-off of %(loan)s, contract %(contract)s")
+            % {"loan": locked.reference, "contract": contract},
+            lines=accounting.lines(event, gl, moved=moved),
+            idempotency_key=f"loans:write-off:{locked.pk}",
+            source_kind="write_off",
+            source_ref=locked.reference,
+        ),
+        created_by=actor,
+    )
+    controls = accounting.controls(event, gl, moved=moved)
+    LoanTransaction.objects.create(
+        loan_id=locked.pk,
+        kind=LoanTransaction.Kind.WRITE_OFF,
+        value_date=day,
+        booking_date=day,
+        amount=booked.outstanding + interest + late,
+        principal=controls["principal"] + controls["overdue_principal"],
+        interest=ZERO,
+        late_interest=ZERO,
+        penalty=ZERO,
+        journal_entry=entry,
+        **control_values(controls),
+    )
+
+    def covered_by(source: str) -> Decimal:
+        return sum(
+            (leg.amount for leg in moved if leg.debit_role == source and leg.credit_role in PRINCIPAL_ROLES),
+            ZERO,
+        )
+
+    record = WriteOff.objects.create(
+        loan_id=locked.pk,
+        written_off_on=day,
+        principal=booked.outstanding,
+        interest=interest + late,
+        from_specific=covered_by("specific_provision"),
+        from_general=covered_by("general_provision"),
+        to_expense=covered_by("provision_expense"),
+        tracked_until=tracked_until(day, fund.off_balance_years),
+        journal_entry=entry,
+        applied_by=actor,
+    )
+    for share in parts_of(locked):
+        balances.clear_from(locked.pk, share.pk if share else None, day)
+    apply_transition(
+        Loan.objects.get(pk=locked.pk),
+        "write_off",
+        actor=actor,
+        note=_(
+            "Written off: %(principal)s principal and %(interest)s interest, tracked off-balance "
+            "until %(date)s."
+        )
+        % {
+            "principal": format_vnd(record.principal.amount),
+            "interest": format_vnd(record.interest.amount),
+            "date": f"{record.tracked_until:%d/%m/%Y}",
+        },
+    )
+    return record
+
+
+# --- recovery -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecoveryInput:
+    """Money received on a written-off loan, as an officer or accountant enters it."""
+
+    value_date: date
+    amount: Decimal
+    channel: str
+    account: Account | None = None  # None: the channel's usual account
+    reference: str = ""
+    idempotency_key: str = ""
+
+
+def _recovery_key(loan: Loan, entry: RecoveryInput) -> str:
+    text = "|".join(
+        [
+            str(loan.pk),
+            entry.value_date.isoformat(),
+            str(entry.amount),
+            entry.channel,
+            entry.reference.strip(),
+        ]
+    )
+    return "rc:" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _recovery_errors(locked: ServicedLoan, entry: RecoveryInput, account, *, fund, written_off_on) -> dict:
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if locked.status != LoanStatus.WRITTEN_OFF:
+        refuse(
+            "__all__",
+            _(
+                "A recovery is money received on a written-off loan; this one is %(status)s: "
+                "record a repayment."
+            )
+            % {"status": locked.get_status_display().lower()},
+        )
+        return errors
+    if problem := value_date_problem(entry.value_date, fund=fund):
+        refuse("value_date", problem)
+    elif entry.value_date < written_off_on:
+        refuse(
+            "value_date",
+            _("The loan was written off on %(date)s: a recovery is dated on or after it.")
+            % {"date": f"{written_off_on:%d/%m/%Y}"},
+        )
+    left = locked.booked.off_balance
+    if entry.amount is None or entry.amount <= 0 or entry.amount != entry.amount.to_integral_value():
+        refuse("amount", _("The amount is a whole number of đồng above 0."))
+    elif entry.amount > min(left, MAX_AMOUNT):
+        refuse(
+            "amount",
+            _("Only %(left)s is still tracked off-balance on this loan: a recovery cannot be more.")
+            % {"left": format_vnd(left)},
+        )
+    if entry.channel not in Repayment.Channel.values:
+        refuse("channel", _("Choose how the money came in."))
+    if len(entry.reference.strip()) > _REFERENCE_LIMIT:
+        refuse("reference", _("At most %(limit)s characters.") % {"limit": _REFERENCE_LIMIT})
+    if account is None or not fund.lending_accounts.filter(pk=account.pk).exists():
+        refuse("account", _("Choose one of the fund's cash or bank accounts."))
+    return errors
+
+
+@transaction.atomic
+def record_recovery(*, actor, loan: Loan, entry: RecoveryInput) -> Recovery:
+    """Record and post money received on a written-off loan. Entering it again returns it."""
+    require_permission(actor, "loans.add_recovery")
+    key = entry.idempotency_key or _recovery_key(loan, entry)
+    locked = queries.lock_loan(loan.pk)
+    if (found := Recovery.objects.filter(idempotency_key=key).first()) is not None:
+        return found
+    fund = current_fund()
+    account = entry.account or default_account(entry.channel, list(fund.lending_accounts.all()))
+    write_off = WriteOff.objects.filter(loan_id=locked.pk).first()
+    errors = _recovery_errors(
+        locked, entry, account, fund=fund, written_off_on=write_off.written_off_on if write_off else None
+    )
+    if errors:
+        raise ValidationError(errors)
+    contract = locked.contract.number
+    event = accounting.Recovery(
+        amount=entry.amount,
+        received_into=account.code,
+        contract=contract,
+        receipt=entry.reference.strip(),
+        booked=locked.booked,
+    )
+    moved = accounting.legs(event, locked.gl)
+    entry_row = post_entry(
+        EntryDraft(
+            value_date=entry.value_date,
+            memo=_("Recovery on written-off %(loan)s, contract %(contract)s")
+            % {"loan": locked.reference, "contract": contract},
+            lines=accounting.lines(event, locked.gl, moved=moved),
+            idempotency_key=f"loans:recovery:{key}",
+            source_kind="recovery",
+            source_ref=locked.reference,
+        ),
+        created_by=actor,
+    )
+    controls = accounting.controls(event, locked.gl, moved=moved)
+    LoanTransaction.objects.create(
+        loan_id=locked.pk,
+        kind=LoanTransaction.Kind.RECOVERY,
+        value_date=entry.value_date,
+        booking_date=fund.business_date,
+        amount=entry.amount,
+        principal=ZERO,
+        interest=ZERO,
+        late_interest=ZERO,
+        penalty=ZERO,
+        journal_entry=entry_row,
+        **control_values(controls),
+    )
+    return Recovery.objects.create(
+        loan_id=locked.pk,
+        value_date=entry.value_date,
+        amount=entry.amount,
+        channel=entry.channel,
+        reference=entry.reference.strip(),
+        account=account,
+        principal=-controls["written_off_principal"],
+        interest=-controls["written_off_interest"],
+        idempotency_key=key,
+        journal_entry=entry_row,
+        recorded_by=actor,
+    )

@@ -1,0 +1,267 @@
+"""Write-off and recovery, worked by hand on the bullet loan of `test_close_of_day`: 120 000 000
+at 12 %/year, all due 25/04/2026, never paid, 40 000 000 of collateral towards provisions.
+
+Left unpaid it is in group 3 from 25/07/2026 and in non-accrual from 05/05/2026; the close of
+31/07/2026 leaves the books on the morning of 01/08/2026 (the business date) as:
+- principal 120 000 000 overdue (128312);
+- provisions: specific 20 % × (120 000 000 − 40 000 000) = 16 000 000 (22931), general
+  0.75 % × 120 000 000 = 900 000 (22932), held since 31/01;
+- suspended interest (0043): the row's interest 3 550 685 and late interest from 25/04 to
+  01/08, 98 days: 120 000 000 × 18 % × 98 / 365 = 5 799 452.05 → 5 799 452, and on the unpaid
+  interest 3 550 685 × 10 % × 98 / 365 = 95 333.47 → 95 333: 9 445 470 in all.
+"""
+
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import openpyxl
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from fund.models import Fund
+from ledger.selectors import account_balances
+from loans.models import (
+    Collateral,
+    Loan,
+    LoanBalance,
+    LoanStatus,
+    LoanTransaction,
+    Recovery,
+    Repayment,
+    WriteOff,
+)
+from loans.selectors.position import loan_position
+from loans.selectors.reconciliation import reconciliation
+from loans.services.closing.runs import close_until
+from loans.services.risk import RecoveryInput, apply_write_off, record_recovery
+from tests.loans.conftest import ROW1, ROW2, START, move_to, repay
+from tests.loans.test_close_of_day import bullet_loan
+
+WRITTEN_OFF_ON = dt.date(2026, 8, 1)
+INTEREST = D(3_550_685) + D(5_799_452) + D(95_333)  # 9 445 470
+
+
+@pytest.fixture
+def later_today(monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2027, 12, 31))
+
+
+@pytest.fixture
+def group3_loan(fund, staff, bank, later_today):
+    loan = bullet_loan(staff, bank, on=dt.date(2026, 1, 25))
+    Collateral.objects.create(
+        loan=loan,
+        type=Collateral.Type.LAND_USE_RIGHT,
+        description="Quyền sử dụng đất thửa 12",
+        owner="Hợp tác xã",
+        valuation=D(80_000_000),
+        valued_on=loan.contract.signed_on,
+        loan_to_value=D("0.5"),
+        provisioning_value=D(40_000_000),
+        recorded_by=staff["officer"],
+    )
+    close_until(actor=staff["accountant"], until=WRITTEN_OFF_ON)
+    loan.refresh_from_db()
+    assert (loan.debt_group, loan.accrual_suspended) == (3, True)
+    return loan
+
+
+def gl(*codes: str, day=WRITTEN_OFF_ON) -> dict[str, D]:
+    return account_balances(codes=codes, as_of=day)
+
+
+def assert_books_agree(day: dt.date) -> None:
+    assert {row.code: row.difference for row in reconciliation(as_of=day) if row.difference} == {}
+
+
+def off_balance(loan) -> D:
+    rows = LoanTransaction.objects.filter(loan=loan)
+    return sum(rows.values_list("written_off_principal", flat=True)) + sum(
+        rows.values_list("written_off_interest", flat=True)
+    )
+
+
+def recover(loan, staff, amount: D, *, day=WRITTEN_OFF_ON, who="officer") -> Recovery:
+    entry = RecoveryInput(value_date=day, amount=amount, channel=Repayment.Channel.BANK_TRANSFER)
+    return record_recovery(actor=staff[who], loan=loan, entry=entry)
+
+
+def test_a_write_off_the_provisions_do_not_cover(group3_loan, staff):
+    before = gl("128312", "22931", "22932", "6426", "0043", "0041", "0042", "009")
+    assert before == {
+        "128312": D(120_000_000),
+        "22931": D(-16_000_000),
+        "22932": D(-900_000),
+        "6426": D(16_900_000),
+        "0043": INTEREST,
+        "0041": D(0),
+        "0042": D(0),
+        "009": -INTEREST,
+    }
+    record = apply_write_off(actor=staff["approver"], loan=group3_loan)
+
+    # Dr 22931 16 000 000, Dr 22932 900 000, Dr 6426 103 100 000 / Cr 128312 120 000 000;
+    # memo Dr 0041 120 000 000 / Cr 009; suspended interest moved, Dr 0042 / Cr 0043 9 445 470.
+    lines = set(record.journal_entry.lines.values_list("account__code", "debit", "credit"))
+    assert lines == {
+        ("22931", D(16_000_000), D(0)),
+        ("22932", D(900_000), D(0)),
+        ("6426", D(103_100_000), D(0)),
+        ("128312", D(0), D(120_000_000)),
+        ("0041", D(120_000_000), D(0)),
+        ("009", D(0), D(120_000_000)),
+        ("0042", INTEREST, D(0)),
+        ("0043", D(0), INTEREST),
+    }
+    assert gl("128312", "22931", "22932", "6426", "0043", "0041", "0042", "009") == {
+        "128312": D(0),
+        "22931": D(0),
+        "22932": D(0),
+        "6426": D(120_000_000),  # the provisions made over the months and the shortfall now
+        "0043": D(0),
+        "0041": D(120_000_000),
+        "0042": INTEREST,
+        "009": -(D(120_000_000) + INTEREST),
+    }
+    assert (record.principal.amount, record.interest.amount) == (D(120_000_000), INTEREST)
+    assert (record.from_specific.amount, record.from_general.amount, record.to_expense.amount) == (
+        D(16_000_000),
+        D(900_000),
+        D(103_100_000),
+    )
+    assert record.tracked_until == dt.date(2031, 8, 1)  # the fund's 5 years
+    loan = Loan.objects.get(pk=group3_loan.pk)
+    assert loan.status == LoanStatus.WRITTEN_OFF
+    assert loan.events.last().transition == "write_off"
+    # The stored balances owe nothing from that day; the day before still shows the debt.
+    current = LoanBalance.objects.get(loan=loan, valid_to__isnull=True)
+    assert (current.valid_from, current.principal_outstanding, current.next_due_date) == (
+        WRITTEN_OFF_ON,
+        D(0),
+        None,
+    )
+    before = LoanBalance.objects.get(loan=loan, valid_to=WRITTEN_OFF_ON)
+    assert before.principal_outstanding == D(120_000_000)
+    assert off_balance(loan) == D(120_000_000) + INTEREST
+    assert_books_agree(WRITTEN_OFF_ON)
+
+
+def test_close_of_day_leaves_a_written_off_loan_alone(group3_loan, staff):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    rows = LoanTransaction.objects.filter(loan=group3_loan).count()
+    close_until(actor=staff["accountant"], until=dt.date(2026, 9, 2))  # a month end on the way
+    assert LoanTransaction.objects.filter(loan=group3_loan).count() == rows
+    assert gl("0043", "0042", day=dt.date(2026, 9, 1)) == {"0043": D(0), "0042": INTEREST}
+    assert_books_agree(dt.date(2026, 9, 1))
+
+
+def test_write_off_then_recovery_leaves_the_off_balance_figure_and_income_exact(group3_loan, staff):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    total = D(120_000_000) + INTEREST  # 129 445 470
+    with pytest.raises(ValidationError) as refused:
+        recover(group3_loan, staff, total + 1)
+    assert "129,445,470" in refused.value.message_dict["amount"][0]
+
+    first = recover(group3_loan, staff, D(125_000_000))
+    # Principal first: 120 000 000 off 0041, the other 5 000 000 off 0042.
+    assert (first.principal.amount, first.interest.amount) == (D(120_000_000), D(5_000_000))
+    assert off_balance(group3_loan) == D(4_445_470)
+    assert gl("7111", "11211", "0041", "0042", "009")["7111"] == D(-125_000_000)
+    move_to(dt.date(2026, 8, 1))
+    second = recover(group3_loan, staff, D(4_445_470), who="accountant")
+    assert (second.principal.amount, second.interest.amount) == (D(0), D(4_445_470))
+    assert gl("7111", "0041", "0042", "009") == {
+        "7111": -total,
+        "0041": D(0),
+        "0042": D(0),
+        "009": D(0),
+    }
+    assert off_balance(group3_loan) == D(0)
+    with pytest.raises(ValidationError):
+        recover(group3_loan, staff, D(1))
+    assert_books_agree(WRITTEN_OFF_ON)
+
+
+def test_a_recovery_entered_twice_is_one(group3_loan, staff):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    assert recover(group3_loan, staff, D(1_000_000)) == recover(group3_loan, staff, D(1_000_000))
+    assert Recovery.objects.count() == 1
+
+
+def test_a_recovery_is_not_dated_before_the_write_off(group3_loan, staff):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    with pytest.raises(ValidationError) as refused:
+        recover(group3_loan, staff, D(1_000_000), day=WRITTEN_OFF_ON - dt.timedelta(days=1))
+    assert "value_date" in refused.value.message_dict
+
+
+def test_only_an_active_loan_is_written_off(fund, staff, loan):
+    repay(loan, staff, dt.date(2026, 2, 15), ROW1)
+    with pytest.raises(ValidationError):
+        repay(loan, staff, dt.date(2026, 2, 15), D(10**12))
+    # Repaid in full: closed, and a closed loan is refused with a message.
+    payoff = loan_position(loan=Loan.objects.get(pk=loan.pk), as_of=dt.date(2026, 2, 15)).payoff
+    repay(loan, staff, dt.date(2026, 2, 15), payoff)
+    assert Loan.objects.get(pk=loan.pk).status == LoanStatus.CLOSED
+    with pytest.raises(ValidationError) as refused:
+        apply_write_off(actor=staff["approver"], loan=loan)
+    assert "closed" in refused.value.messages[0]
+    assert not WriteOff.objects.exists()
+
+
+def test_a_recovery_on_a_loan_not_written_off_is_refused_with_a_message(fund, staff, loan):
+    with pytest.raises(ValidationError) as refused:
+        recover(loan, staff, D(1_000_000), day=START)
+    assert "record a repayment" in refused.value.message_dict["__all__"][0]
+    assert not Recovery.objects.exists()
+
+
+def test_only_officers_and_accountants_record_recoveries(group3_loan, staff):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    with pytest.raises(PermissionDenied):
+        recover(group3_loan, staff, D(1_000_000), who="approver")
+    assert not Recovery.objects.exists()
+
+
+def test_a_repayment_is_refused_once_the_loan_is_written_off(group3_loan, staff):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    with pytest.raises(ValidationError) as refused:
+        repay(Loan.objects.get(pk=group3_loan.pk), staff, WRITTEN_OFF_ON, ROW2)
+    assert "written off" in refused.value.messages[0]
+    assert Fund.objects.get().business_date == WRITTEN_OFF_ON
+
+
+def test_the_loan_page_the_recovery_form_and_the_recoveries_report(client, group3_loan, staff, tmp_path):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    client.force_login(staff["officer"])
+    page = client.get(reverse("loans:loan_detail", args=[group3_loan.pk])).content.decode()
+    assert 'id="write-off"' in page and reverse("loans:recovery_new", args=[group3_loan.pk]) in page
+    url = reverse("loans:recovery_new", args=[group3_loan.pk])
+    form = {"value_date": "2026-08-01", "channel": "bank_transfer", "account": "", "reference": "UNC 7"}
+    refused = client.post(url, {**form, "amount": "999.999.999"})
+    assert refused.status_code == 400 and not Recovery.objects.exists()
+    sent = client.post(url, {**form, "amount": "25.000.000"})
+    assert sent.status_code == 302 and Recovery.objects.get().amount.amount == D(25_000_000)
+    report = client.get(reverse("loans:recoveries_report"), {"as_of": "2026-08-01"})
+    assert report.status_code == 200 and group3_loan.reference in report.content.decode()
+    sheet = client.get(reverse("loans:recoveries_xlsx"), {"as_of": "2026-08-01"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.values)
+    line = next(row for row in rows if row and row[0] == group3_loan.reference)
+    # Written off, recovered in the period and in all, still off-balance.
+    assert line[5:] == (120_000_000, int(INTEREST), 25_000_000, 25_000_000, int(D(95_000_000) + INTEREST))
+    out = tmp_path / "thu-hoi.xlsx"
+    call_command("report", "recoveries", "--as-of", "2026-08-01", "--from", "2026-08-01", "--out", str(out))
+    assert group3_loan.reference in [row[0] for row in openpyxl.load_workbook(out).active.values if row]
+
+
+def test_a_recovery_on_a_loan_not_written_off_is_a_message_on_the_page_not_a_500(client, fund, staff, loan):
+    client.force_login(staff["officer"])
+    form = {"value_date": "2026-01-15", "amount": "1.000.000", "channel": "cash", "reference": ""}
+    refused = client.post(reverse("loans:recovery_new", args=[loan.pk]), form)
+    # The page is in Vietnamese: the service's message, translated, on the form.
+    assert refused.status_code == 400 and "hãy ghi nhận trả nợ" in refused.content.decode()
+    assert not Recovery.objects.exists()
