@@ -14,7 +14,8 @@ the same for every kind. An `ActionKind` gives:
 - `validate(loan, payload, *, business_date)`: raise ValidationError by payload field; run on
   request and again on approval, against the loan as it is then;
 - `authority_amount(loan, payload)`: the amount the approver's authority must cover
-  (`fund.selectors.authority`; return `MAX_AMOUNT` to need the level without an upper limit);
+  (`fund.selectors.authority`; to need the level without an upper limit, one đồng above the
+  highest limited level, as `kinds.write_off.board_amount`);
 - `apply(applying)`: do it, inside the approval's transaction with the loan locked
   (`Applying`: the action, the locked loan, the payload, the actor, the business date); return
   a line saying what was done (the outcome the decision and the loan's history show);
