@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.documents import Issuer
 from common.money import format_vnd
 from common.querysets import filter_given
 from fund.models import (
@@ -306,3 +307,12 @@ def offered_products(*, borrower_type: str | None = None) -> QuerySet[LoanProduc
 def product_versions(*, code: str) -> QuerySet[LoanProduct]:
     """Every version of a product, newest first."""
     return LoanProduct.objects.filter(code=code).order_by("-version")
+
+
+def issuer() -> Issuer:
+    """Who issues the fund's documents (`settings.DOCUMENT_ISSUER`): its name, its province
+    (where it signs) and business date; nothing before the fund is set up."""
+    fund = Fund.objects.only("name", "province", "business_date").first()
+    if fund is None:
+        return Issuer()
+    return Issuer(fund.name, fund.province, fund.business_date)
