@@ -135,10 +135,14 @@ class _Progress:
     def __init__(self, report: Callable[[int], None] | None, every: int):
         self.report, self.every, self.rows = report, every, 0
 
-    def row(self) -> None:
-        self.rows += 1
-        if self.report is not None and self.rows % self.every == 0:
-            self.report(self.rows)
+    def counted(self, rows: Iterable[Sequence]) -> Iterable[Sequence]:
+        """The rows, each counted as it is taken to be written (the first are measured for
+        the columns' widths before they are written)."""
+        for row in rows:
+            yield row
+            self.rows += 1
+            if self.report is not None and self.rows % self.every == 0:
+                self.report(self.rows)
 
 
 def _shown_length(value, kind: str) -> int:
@@ -191,7 +195,7 @@ def _print_setup(ws, sheet: Sheet, widths: list[float], header_row: int) -> None
 def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
     ws = workbook.create_sheet(title=sheet.title[:31])
     ws._writer = _CachingWriter(ws)  # totals keep their values beside their formulas
-    rows = iter(sheet.rows)
+    rows = progress.counted(sheet.rows)
     sample = [[_plain(v) for v in row] for row in itertools.islice(rows, _WIDTH_SAMPLE)]
     widths = _widths(sheet.columns, sample)
     for index, width in enumerate(widths, start=1):
@@ -216,7 +220,6 @@ def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
             if totals[i] is not None and value is not None:
                 totals[i] += Decimal(value)
         ws.append([_cell(ws, v, kind=c.kind) for v, c in zip(values, sheet.columns, strict=True)])
-        progress.row()
 
     last = header_row + count
     if sheet.totals_label is not None:

@@ -415,7 +415,7 @@ def test_the_xlsx_report_keeps_numbers_as_numbers(client, appraised, officer):
     response = page(client, officer, "report_xlsx", appraised.pk)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True, data_only=True)
     assert workbook.sheetnames == [
         "Summary",
         "Dossier",

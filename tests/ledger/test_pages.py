@@ -226,7 +226,7 @@ def test_the_chart_import_page_refuses_a_bad_file_without_a_500(as_accountant):
 
 def workbook_of(response):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return load_workbook(io.BytesIO(response.content))
+    return load_workbook(io.BytesIO(response.content), data_only=True)
 
 
 def test_the_journal_export_has_numbers_a_totals_row_and_a_frozen_header(as_accountant):

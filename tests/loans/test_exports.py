@@ -48,7 +48,7 @@ def download(client, job):
     response = client.get(reverse("loans:export_download", args=[job.pk]))
     assert response.status_code == 200
     assert f'filename="{job.filename}"' in response["Content-Disposition"]
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content)), data_only=True)
 
 
 def stored_files(settings) -> list:

@@ -175,7 +175,7 @@ def test_the_page_filters_and_its_xlsx_has_the_charts(reader, portfolio):
     assert [flow.label for flow in area.context["flows"]] == ["Chăn nuôi"]
     response = reader.get(reverse("loans:portfolio_xlsx"), {"as_of": "2026-03-31"})
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(response.content), data_only=True)
     assert book.sheetnames == [
         "Theo sản phẩm",
         "Theo loại bên vay",
@@ -237,4 +237,4 @@ def test_the_report_command_writes_the_portfolio_from_a_date(portfolio, tmp_path
 
 
 def flow_rows(path) -> list[list]:
-    return [list(row) for row in load_workbook(path)["Giải ngân và thu nợ"].iter_rows(values_only=True)]
+    return [list(row) for row in load_workbook(path, data_only=True)["Giải ngân và thu nợ"].iter_rows(values_only=True)]

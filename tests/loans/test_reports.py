@@ -24,7 +24,7 @@ def workbook(client, user, name, loan):
     response = client.get(reverse(name, args=[loan.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return load_workbook(io.BytesIO(response.content))
+    return load_workbook(io.BytesIO(response.content), data_only=True)
 
 
 def table(sheet) -> tuple[list, list[tuple], tuple]:
