@@ -67,6 +67,15 @@ class Column:
     total: bool = False
 
 
+@dataclass(frozen=True)
+class Typed:
+    """A cell written in a format of its own, not its column's: a summary's column of
+    amounts, rates, dates and words."""
+
+    value: object
+    kind: str
+
+
 def summed(*headers: str) -> list[Column]:
     """Money columns, each summed in the totals row."""
     return [Column(header, "money", total=True) for header in headers]
@@ -114,6 +123,8 @@ _LINE_HEIGHT = 15  # points per line of wrapped text
 
 
 def _cell(ws, value, *, kind: str = "text", bold: bool = False, fill=None):
+    if isinstance(value, Typed):
+        value, kind = _plain(value.value), value.kind
     cell = WriteOnlyCell(ws, value=value)
     if cell.data_type == "f":
         # Text that starts with "=" (a memo, a co-op's note) stays text: a formula would run
@@ -147,6 +158,8 @@ class _Progress:
 
 def _shown_length(value, kind: str) -> int:
     """About how many characters a cell shows."""
+    if isinstance(value, Typed):
+        value, kind = value.value, value.kind
     if value is None:
         return 0
     if kind in ("money", "integer") and isinstance(value, int | Decimal | float):
@@ -380,7 +393,7 @@ def _plain(value):
     """Money to its amount; lazy strings to str; everything else as it is."""
     if hasattr(value, "amount") and hasattr(value, "currency"):
         return value.amount
-    if value is not None and not isinstance(value, str | int | float | Decimal | dt.date | bool):
+    if value is not None and not isinstance(value, str | int | float | Decimal | dt.date | bool | Typed):
         return str(value)
     return value
 
@@ -547,10 +560,11 @@ class _TooManyRows(Exception):
 
 
 def read_table(
-    file, columns: Sequence[InputColumn], *, header_row: int = 1, is_csv: bool = False
+    file, columns: Sequence[InputColumn], *, header_row: int | None = 1, is_csv: bool = False
 ) -> ReadResult:
     """Read the first sheet of an .xlsx upload (or a CSV file) into converted rows, with every
-    error found; the rows above `header_row` (a bank's title lines) are not read.
+    error found; the rows above `header_row` (a bank's title lines) are not read; `None`: the
+    header row is found (under an exported sheet's heading).
 
     A file or sheet over the import limits is refused before any row is converted.
     """
@@ -558,7 +572,7 @@ def read_table(
         validate_import_size(file)
     except ValidationError as error:
         return ReadResult([], [CellError(0, _("file"), error.messages[0])])
-    limit = settings.IMPORT_MAX_ROWS + header_row
+    limit = settings.IMPORT_MAX_ROWS + (header_row or HEADER_SEARCH_ROWS)
     if is_csv:
         try:
             return _read_rows(_at_most(_csv_rows(file), limit), columns, header_row)
@@ -582,7 +596,7 @@ def read_table(
     try:
         sheet = workbook.worksheets[0]
         # The size the file declares, read without parsing a row (None when the file has none).
-        declared = (sheet.max_row or 1) - header_row
+        declared = (sheet.max_row or 1) - (header_row or 1)
         if declared > settings.IMPORT_MAX_ROWS:
             message = _("The sheet has %(count)s rows; an import takes at most %(limit)s. Split the file.")
             sizes = {"count": declared, "limit": settings.IMPORT_MAX_ROWS}
@@ -621,11 +635,16 @@ def _at_most(rows: Iterable[Sequence], count: int) -> Iterable[Sequence]:
         yield row
 
 
-def _read_rows(rows: Iterable[Sequence], columns: Sequence[InputColumn], header_row: int = 1) -> ReadResult:
+def _read_rows(
+    rows: Iterable[Sequence], columns: Sequence[InputColumn], header_row: int | None = 1
+) -> ReadResult:
     rows = iter(rows)
-    for _above in range(header_row - 1):
-        next(rows, None)
-    header = next(rows, None)
+    if header_row is None:  # under a heading: the first row naming the first column
+        header_row, header = _find_header(rows, columns[0])
+    else:
+        for _above in range(header_row - 1):
+            next(rows, None)
+        header = next(rows, None)
     errors: list[CellError] = []
     if header is None:
         return ReadResult([], [CellError(header_row, _("header"), _("The sheet is empty."))])
@@ -646,6 +665,21 @@ def _read_rows(rows: Iterable[Sequence], columns: Sequence[InputColumn], header_
     if not result and not errors:
         errors.append(CellError(header_row + 1, _("rows"), _("The sheet has headers but no rows.")))
     return ReadResult(result, errors)
+
+
+HEADER_SEARCH_ROWS = 10
+
+
+def _find_header(rows, first: InputColumn) -> tuple[int, Sequence | None]:
+    """The header row among the first `HEADER_SEARCH_ROWS` (a workbook exported with its
+    heading goes back in as it is), else the first row."""
+    accepted = {str(h).strip().lower() for h in first.headers}
+    first_row = None
+    for number, row in enumerate(itertools.islice(rows, HEADER_SEARCH_ROWS), start=1):
+        if any(str(value).strip().lower() in accepted for value in row or () if value is not None):
+            return number, row
+        first_row = row if number == 1 else first_row
+    return 1, first_row  # not found: the first row's missing columns are reported
 
 
 def _header_positions(header, columns, errors, header_row: int) -> dict[str, int | None]:

@@ -102,6 +102,6 @@ def test_a_headed_sheet_starts_with_the_fund_and_the_centred_title_and_ends_sign
     assert ws.print_title_rows == "$5:$5" and ws.freeze_panes == "A6"
     assert [c.value for c in ws[9]][:2] == ["Cộng", 6000]
     cells = {cell.value: cell.coordinate for row in ws.iter_rows(min_row=10) for cell in row if cell.value}
-    assert cells["Thái Bình, ngày 02 tháng 03 năm 2026"] == "C11"  # over the last signer, beyond a table narrower than its signers
+    assert cells["Thái Bình, ngày 02 tháng 03 năm 2026"] == "C11"  # over the last signer
     assert {cells["Người lập biểu"], cells["Kế toán trưởng"], cells["Giám đốc"]} == {"A12", "B12", "C12"}
     assert cells["(Ký, họ tên, đóng dấu)"] == "C13"

@@ -18,6 +18,7 @@ from loans.models import Loan
 from loans.selectors.position import loan_position
 from loans.services.closing.runs import close_until
 from tests.loans.conftest import ROW1, ROW2, START, repay, staffed_active_loan
+from tests.sheets import table_under
 
 pytestmark = pytest.mark.django_db
 MAR_END = dt.date(2026, 3, 31)
@@ -54,10 +55,8 @@ def workbook(response):
 
 
 def table(sheet, first_header: str) -> list[list]:
-    """The rows under the header row that starts with `first_header`, up to the end."""
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    start = next(i for i, row in enumerate(rows) if row[0] == first_header)
-    return rows[start + 1 :]
+    """The rows under the header row that starts with `first_header`, down to the table's end."""
+    return table_under(sheet, first_header)
 
 
 def test_the_aging_page_and_its_xlsx_agree(reader, portfolio):
