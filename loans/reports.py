@@ -44,7 +44,8 @@ def _signed(title: str, loan: Loan, as_of, *notes: str) -> dict:
     """The heading (the fund, the title, the borrower and contract, the date) and the block
     the borrower's representative and the fund sign, in Vietnamese."""
     contract = loan.contract
-    party = f"Bên vay: {loan.borrower.name} · Hợp đồng số {contract.number} ngày {contract.signed_on:%d/%m/%Y}"
+    signed_on = f"{contract.signed_on:%d/%m/%Y}"
+    party = f"Bên vay: {loan.borrower.name} · Hợp đồng số {contract.number} ngày {signed_on}"
     with translation.override("vi"):
         dated = heading(f"{title} {loan.reference}", as_of=as_of)
         # The borrower and contract, then the date: the statement reads as it always has.
@@ -150,13 +151,14 @@ def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
     ]
     for number, part in enumerate(position.parts, start=1):
         member = part.household
+        household = f"Hộ vay: {member} (CCCD {member.id_number})"
         sheets.append(
             Sheet(
                 # Sheet names are at most 31 characters and unique: number them.
                 title=f"Hộ {number} {member}"[:31],
                 columns=_SCHEDULE_COLUMNS,
                 rows=_schedule_rows(schedule_of(part.result)),
-                **_signed("Lịch trả nợ khoản vay", loan, position.as_of, f"Hộ vay: {member} (CCCD {member.id_number})"),
+                **_signed("Lịch trả nợ khoản vay", loan, position.as_of, household),
                 totals_label=TOTALS,
             )
         )
