@@ -120,6 +120,7 @@ PORTRAIT_WIDTH = 92
 WIDEST_COLUMN = 60
 _WIDTH_SAMPLE = 200  # rows measured for the widths; the rest of a long export is streamed
 _LINE_HEIGHT = 15  # points per line of wrapped text
+ONE_PAGE_ROWS = 50  # rows, heading and signatures included, printed on one page however long
 
 
 def _cell(ws, value, *, kind: str = "text", bold: bool = False, fill=None):
@@ -245,6 +246,9 @@ def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
         last += 1
     if sheet.signatures is not None:
         _signature_rows(ws, sheet.signatures, len(sheet.columns), last + 2)
+        last += 8
+    if last <= ONE_PAGE_ROWS:  # a short document (a statement) shrinks a little to one sheet of paper
+        ws.page_setup.fitToHeight = 1
     if sheet.chart is not None and count:
         ws.add_chart(
             _chart(ws, sheet, header_row, count),
