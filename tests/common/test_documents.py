@@ -59,7 +59,9 @@ def test_every_sheet_is_set_up_to_print_with_its_header_on_each_page():
     assert int(ws.page_setup.paperSize) == 9  # A4
     assert ws.page_setup.orientation == "portrait"  # a narrow table
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)  # short: one page
+    long = Sheet(title="Dài", columns=[Column("Mã")], rows=[[n] for n in range(60)])
+    assert opened(long).active.page_setup.fitToHeight == 0  # long: one page wide, as long as it takes
     assert ws.print_title_rows == "$3:$3"
     assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
 
