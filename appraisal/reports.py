@@ -1,77 +1,70 @@
 """The appraisal report as an .xlsx workbook: a sheet per section, numbers kept as numbers."""
 
-from django.utils.dateformat import format as date_format
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from appraisal.selectors import Figures
+from common.documents import heading, signatures
 from common.money import format_percent
-from common.xlsx import Column, Sheet, workbook_bytes
-from fund.selectors import current_fund
+from common.xlsx import Column, Sheet, Typed, workbook_bytes
 
 
 def _summary(figures: Figures) -> Sheet:
+    """The report's first page: each item with its value as a number, rate or date in its own
+    format (not text), then the appraiser's and the approver's signatures."""
     loan, appraisal = figures.loan, figures.appraisal
     rows = [
-        (_("Borrower"), None, str(loan.borrower)),
-        (_("Loan product"), None, str(loan.product)),
-        (_("Purpose"), None, loan.purpose),
-        (_("Amount requested"), loan.amount.amount, ""),
-        (_("Term requested (months)"), loan.term_months, ""),
-        (_("Appraiser"), None, appraisal.appraiser.get_full_name() or appraisal.appraiser.username),
-        (_("Status"), None, loan.get_status_display()),
-        (_("Score"), None, format_percent(figures.score) if figures.score is not None else "—"),
-        (_("Recommendation"), None, appraisal.get_recommendation_display() or "—"),
+        (_("Borrower"), str(loan.borrower)),
+        (_("Loan product"), str(loan.product)),
+        (_("Purpose"), loan.purpose),
+        (_("Amount requested"), Typed(loan.amount.amount, "money")),
+        (_("Term requested (months)"), Typed(loan.term_months, "integer")),
+        (_("Appraiser"), appraisal.appraiser.get_full_name() or appraisal.appraiser.username),
+        (_("Status"), loan.get_status_display()),
+        (_("Score"), _typed(figures.score, "percent")),
+        (_("Recommendation"), appraisal.get_recommendation_display() or "—"),
     ]
     if appraisal.recommends_approval:
         rows += [
-            (_("Amount recommended"), appraisal.recommended_amount.amount, ""),
-            (_("Term recommended (months)"), appraisal.recommended_term_months, ""),
-            (_("Rate recommended per year"), None, format_percent(appraisal.recommended_rate)),
-            (_("Principal grace (months)"), appraisal.recommended_grace_months, ""),
-            (_("Conditions"), None, appraisal.recommended_conditions),
+            (_("Amount recommended"), Typed(appraisal.recommended_amount.amount, "money")),
+            (_("Term recommended (months)"), Typed(appraisal.recommended_term_months, "integer")),
+            (_("Rate recommended per year"), _typed(appraisal.recommended_rate, "percent")),
+            (_("Principal grace (months)"), Typed(appraisal.recommended_grace_months, "integer")),
+            (_("Conditions"), appraisal.recommended_conditions),
         ]
     else:
-        rows.append((_("Reasons to reject"), None, appraisal.rejection_reasons))
+        rows.append((_("Reasons to reject"), appraisal.rejection_reasons))
     rows += [
-        (_("Lowest debt-service coverage"), None, _ratio_text(figures.lowest_coverage)),
-        (_("Collateral: value the fund may lend against"), figures.collateral_lending_value, ""),
-        (
-            _("Collateral coverage of the amount"),
-            None,
-            _ratio_text(figures.collateral_coverage, format_percent),
-        ),
-        (
-            _("Site visit on"),
-            None,
-            date_format(appraisal.visited_on, "d/m/Y") if appraisal.visited_on else "—",
-        ),
-        (_("Site visit notes"), None, appraisal.visit_notes),
-        (_("Notes on the dossier"), None, appraisal.dossier_notes),
-        (_("The appraiser's opinion"), None, appraisal.opinion),
+        (_("Lowest debt-service coverage"), _typed(figures.lowest_coverage, "decimal")),
+        (_("Collateral: value the fund may lend against"), Typed(figures.collateral_lending_value, "money")),
+        (_("Collateral coverage of the amount"), _typed(figures.collateral_coverage, "percent")),
+        (_("Site visit on"), _typed(appraisal.visited_on, "date")),
+        (_("Site visit notes"), appraisal.visit_notes),
+        (_("Notes on the dossier"), appraisal.dossier_notes),
+        (_("The appraiser's opinion"), appraisal.opinion),
     ]
     return Sheet(
         title=_("Summary"),
-        columns=[
-            Column(_("Item"), width=40),
-            Column(_("Amount (đồng)"), "money"),
-            Column(_("Value"), width=60),
-        ],
+        columns=[Column(_("Item"), width=44), Column(_("Value"), width=60)],
         rows=rows,
-        preamble=[
-            _("Appraisal report %(ref)s") % {"ref": loan.reference},
-            current_fund().name,
-        ],
+        heading=_heading(figures, _("Appraisal report %(ref)s") % {"ref": loan.reference}),
+        signatures=signatures("appraisal"),
     )
 
 
-def _ratio_text(value, show=lambda value: number_format(value, decimal_pos=2)) -> str:
-    return "—" if value is None else show(value)
+def _typed(value, kind: str):
+    """A figure in its format, or a dash where there is none yet."""
+    return "—" if value is None else Typed(value, kind)
+
+
+def _heading(figures: Figures, title: str):
+    loan = figures.loan
+    return heading(title, notes=[f"{loan.reference} · {loan.borrower}"])
 
 
 def _statements(figures: Figures) -> Sheet:
     return Sheet(
         title=_("Financial statements"),
+        heading=_heading(figures, _("Financial statements")),
         columns=[
             Column(_("Year"), "integer"),
             Column(_("Revenue"), "money"),
@@ -110,6 +103,7 @@ def _statements(figures: Figures) -> Sheet:
 def _cash_flow(figures: Figures) -> Sheet:
     return Sheet(
         title=_("Cash flow"),
+        heading=_heading(figures, _("Cash flow")),
         columns=[
             Column(_("Year"), "integer"),
             Column(_("Cash in"), "money", total=True),
@@ -140,6 +134,7 @@ def _cash_flow(figures: Figures) -> Sheet:
 def _schedule(figures: Figures) -> Sheet:
     return Sheet(
         title=_("Proposed schedule"),
+        heading=_heading(figures, _("Proposed schedule")),
         columns=[
             Column(_("No."), "integer"),
             Column(_("Due date"), "date"),
@@ -159,6 +154,7 @@ def _schedule(figures: Figures) -> Sheet:
 def _collateral(figures: Figures) -> Sheet:
     return Sheet(
         title=_("Collateral"),
+        heading=_heading(figures, _("Collateral")),
         columns=[
             Column(_("Type"), width=20),
             Column(_("Description"), width=50),
@@ -208,16 +204,18 @@ def _score(figures: Figures) -> Sheet:
             )
             for line in figures.score_lines
         ],
-        preamble=[
+        heading=_heading(
+            figures,
             _("Score: %(score)s")
-            % {"score": format_percent(figures.score) if figures.score is not None else _("not rated yet")}
-        ],
+            % {"score": format_percent(figures.score) if figures.score is not None else _("not rated yet")},
+        ),
     )
 
 
 def _dossier(figures: Figures) -> Sheet:
     return Sheet(
         title=_("Dossier"),
+        heading=_heading(figures, _("Dossier")),
         columns=[Column(_("Document"), width=45), Column(_("Received")), Column(_("Files"), width=60)],
         rows=[
             (

@@ -15,6 +15,7 @@ unpacks to and `IMPORT_MAX_ROWS` for its rows, all checked before a row is conve
 import csv
 import datetime as dt
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,8 +31,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter, write_cell
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 
+from common.documents import Heading, Signatures
 from common.money import parse_vnd
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,6 +68,15 @@ class Column:
     total: bool = False
 
 
+@dataclass(frozen=True)
+class Typed:
+    """A cell written in a format of its own, not its column's: a summary's column of
+    amounts, rates, dates and words."""
+
+    value: object
+    kind: str
+
+
 def summed(*headers: str) -> list[Column]:
     """Money columns, each summed in the totals row."""
     return [Column(header, "money", total=True) for header in headers]
@@ -83,15 +98,35 @@ class Chart:
 
 @dataclass
 class Sheet:
+    """One table on a sheet of its own, ready to print: A4, landscape when wider than a
+    portrait page, one page wide, the header row repeated on every page, page numbers below.
+
+    Above the table a `heading` (the fund, title, period: `common.documents.heading`) or plain
+    `preamble` lines (the first is the title); below it the totals row (`=SUM` of each
+    `total=True` column, with its value) and the `signatures` block."""
+
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence]
     preamble: Sequence[str] = ()  # lines above the table: report name, fund, as-of date
     totals_label: str | None = None  # a totals row when set; columns with total=True are summed
     chart: Chart | None = None
+    heading: Heading | None = None
+    signatures: Signatures | None = None
+    landscape: bool | None = None  # None: when the columns are wider than a portrait page
+
+
+# Widths in characters of the default font: what an A4 page holds between default margins.
+PORTRAIT_WIDTH = 92
+WIDEST_COLUMN = 60
+_WIDTH_SAMPLE = 200  # rows measured for the widths; the rest of a long export is streamed
+_LINE_HEIGHT = 15  # points per line of wrapped text
+ONE_PAGE_ROWS = 50  # rows, heading and signatures included, printed on one page however long
 
 
 def _cell(ws, value, *, kind: str = "text", bold: bool = False, fill=None):
+    if isinstance(value, Typed):
+        value, kind = _plain(value.value), value.kind
     cell = WriteOnlyCell(ws, value=value)
     if cell.data_type == "f":
         # Text that starts with "=" (a memo, a co-op's note) stays text: a formula would run
@@ -113,45 +148,233 @@ class _Progress:
     def __init__(self, report: Callable[[int], None] | None, every: int):
         self.report, self.every, self.rows = report, every, 0
 
-    def row(self) -> None:
-        self.rows += 1
-        if self.report is not None and self.rows % self.every == 0:
-            self.report(self.rows)
+    def counted(self, rows: Iterable[Sequence]) -> Iterable[Sequence]:
+        """The rows, each counted as it is taken to be written (the first are measured for
+        the columns' widths before they are written)."""
+        for row in rows:
+            yield row
+            self.rows += 1
+            if self.report is not None and self.rows % self.every == 0:
+                self.report(self.rows)
+
+
+def _shown_length(value, kind: str) -> int:
+    """About how many characters a cell shows."""
+    if isinstance(value, Typed):
+        value, kind = value.value, value.kind
+    if value is None:
+        return 0
+    if kind in ("money", "integer") and isinstance(value, int | Decimal | float):
+        return len(f"{value:,.0f}")
+    if kind == "decimal" and isinstance(value, int | Decimal | float):
+        return len(f"{value:,.2f}")
+    if kind == "percent":
+        return 8
+    if isinstance(value, dt.date):
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _widths(columns: Sequence[Column], sample: Sequence[Sequence]) -> list[float]:
+    """A column's width: the one it declares, else its content's (the sampled rows, the
+    header's longest word) within bounds."""
+    widths = []
+    for index, column in enumerate(columns):
+        if column.width:
+            widths.append(column.width)
+            continue
+        longest_word = max((len(word) for word in str(column.header).split()), default=0)
+        shown = max((_shown_length(row[index], column.kind) for row in sample), default=0)
+        widths.append(min(max(shown + 2, longest_word + 2, 8), WIDEST_COLUMN))
+    return widths
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines `text` wraps to in a cell `width` characters wide."""
+    return max(1, -(-len(text) // max(int(width) - 1, 1)))
+
+
+def _print_setup(ws, sheet: Sheet, widths: list[float], header_row: int) -> None:
+    wide = sum(widths) > PORTRAIT_WIDTH if sheet.landscape is None else sheet.landscape
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.orientation = "landscape" if wide else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # one page wide, as long as it takes
+    ws.page_margins = PageMargins(left=0.5, right=0.4, top=0.6, bottom=0.6)
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.oddFooter.center.text = _("Page &P of &N")
+    ws.oddFooter.center.size = 9
 
 
 def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
     ws = workbook.create_sheet(title=sheet.title[:31])
-    for index, column in enumerate(sheet.columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width or DEFAULT_WIDTHS[column.kind]
-    header_row = len(sheet.preamble) + (2 if sheet.preamble else 1)
+    ws._writer = _CachingWriter(ws)  # totals keep their values beside their formulas
+    rows = progress.counted(sheet.rows)
+    sample = [[_plain(v) for v in row] for row in itertools.islice(rows, _WIDTH_SAMPLE)]
+    widths = _widths(sheet.columns, sample)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    above = _heading_rows(ws, sheet, widths)
+    header_row = len(above) + 1
+    _print_setup(ws, sheet, widths, header_row)
     ws.freeze_panes = f"A{header_row + 1}"
-    for number, line in enumerate(sheet.preamble):
-        title = WriteOnlyCell(ws, value=str(line))
-        title.font = _TITLE_FONT if number == 0 else Font(italic=True)
-        ws.append([title])
-    if sheet.preamble:
-        ws.append([])
+    ws._writer.write_top()  # everything above decides the sheet's top; rows follow
+    ws.row_dimensions[header_row].height = _LINE_HEIGHT * max(
+        _lines(str(c.header), width) for c, width in zip(sheet.columns, widths, strict=True)
+    )
+    for row in above:
+        ws.append(row)
     ws.append([_cell(ws, str(c.header), bold=True, fill=_HEADER_FILL) for c in sheet.columns])
 
     totals = [Decimal(0) if c.total else None for c in sheet.columns]
     count = 0
-    for count, row in enumerate(sheet.rows, start=1):  # noqa: B007 - the rows written, for a chart
+    for count, row in enumerate(itertools.chain(sample, rows), start=1):  # noqa: B007 - for a chart
         values = [_plain(v) for v in row]
         for i, value in enumerate(values):
             if totals[i] is not None and value is not None:
                 totals[i] += Decimal(value)
         ws.append([_cell(ws, v, kind=c.kind) for v, c in zip(values, sheet.columns, strict=True)])
-        progress.row()
 
+    last = header_row + count
     if sheet.totals_label is not None:
-        row = [_cell(ws, t, kind=c.kind, bold=True) for t, c in zip(totals, sheet.columns, strict=True)]
+        row = [
+            _total_cell(ws, t, c.kind, index, header_row + 1, last)
+            for index, (t, c) in enumerate(zip(totals, sheet.columns, strict=True), start=1)
+        ]
         row[0] = _cell(ws, str(sheet.totals_label), bold=True)
         ws.append(row)
+        last += 1
+    if sheet.signatures is not None:
+        _signature_rows(ws, sheet.signatures, len(sheet.columns), last + 2)
+        last += 8
+    if last <= ONE_PAGE_ROWS:  # a short document (a statement) shrinks a little to one sheet of paper
+        ws.page_setup.fitToHeight = 1
     if sheet.chart is not None and count:
         ws.add_chart(
             _chart(ws, sheet, header_row, count),
             f"{get_column_letter(len(sheet.columns) + 2)}{header_row}",
         )
+
+
+def _heading_rows(ws, sheet: Sheet, widths: list[float]) -> list[list]:
+    """The rows above the header row: a heading's (merged across the table, centred), or the
+    preamble's as they always were, then a blank row."""
+    if sheet.heading is None:
+        if not sheet.preamble:
+            return []
+        rows = []
+        for number, line in enumerate(sheet.preamble):
+            title = WriteOnlyCell(ws, value=str(line))
+            title.font = _TITLE_FONT if number == 0 else Font(italic=True)
+            rows.append([title])
+        return [*rows, []]
+    heading, span, total_width = sheet.heading, len(sheet.columns), sum(widths)
+    first = WriteOnlyCell(ws, value=str(heading.fund))
+    first.font = _HEADER_FONT
+    top = [first]
+    if heading.form:
+        half = max(span // 2, 1)
+        form = WriteOnlyCell(ws, value=str(heading.form))
+        form.font, form.alignment = Font(bold=True), Alignment(horizontal="right", wrap_text=True)
+        top = [first, *([None] * (span - half - 1)), form] if span > 1 else [first, form]
+        _merge(ws, 1, 1, span - half)
+        _merge(ws, 1, span - half + 1, span)
+        ws.row_dimensions[1].height = _LINE_HEIGHT * _lines(heading.form, sum(widths[span - half :]))
+    rows = [top]
+    for number, line in enumerate([heading.title, *heading.lines], start=2):
+        cell = WriteOnlyCell(ws, value=str(line))
+        cell.font = _TITLE_FONT if number == 2 else Font(italic=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        rows.append([cell])
+        _merge(ws, number, 1, span)
+        if _lines(str(line), total_width) > 1:
+            ws.row_dimensions[number].height = _LINE_HEIGHT * _lines(str(line), total_width) * 1.1
+    return [*rows, []]
+
+
+def _merge(ws, row: int, first: int, last: int) -> None:
+    if last > first:
+        ws.merged_cells.add(CellRange(min_row=row, max_row=row, min_col=first, max_col=last))
+
+
+def _total_cell(ws, total, kind: str, column: int, first: int, last: int):
+    """A summed column's total: `=SUM` over its rows, written with the value it comes to, so an
+    edited row re-adds and the file shows the figure before anything recalculates."""
+    if total is None:
+        return _cell(ws, None, kind=kind, bold=True)
+    if last < first:  # no rows: nothing to sum
+        return _cell(ws, total, kind=kind, bold=True)
+    letter = get_column_letter(column)
+    cell = _cell(ws, f"=SUM({letter}{first}:{letter}{last})", kind=kind, bold=True)
+    cell.data_type = "f"
+    ws._writer.cached[id(cell)] = total
+    return cell
+
+
+def _signature_rows(ws, block: Signatures, span: int, row: int) -> None:
+    """The date line over the last signer's place, then each signer's title and what they
+    write under it, side by side over the table's width, and room to sign."""
+    roles = block.roles
+    places = _places(span, len(roles))
+    line = [None] * places[-1][1]
+    date = WriteOnlyCell(ws, value=str(block.date_line))
+    date.font, date.alignment = Font(italic=True), Alignment(horizontal="center")
+    line[places[-1][0] - 1] = date
+    titles, captions = [None] * places[-1][1], [None] * places[-1][1]
+    for (first, last), (title, caption) in zip(places, roles, strict=True):
+        titles[first - 1] = WriteOnlyCell(ws, value=str(title))
+        titles[first - 1].font = _HEADER_FONT
+        captions[first - 1] = WriteOnlyCell(ws, value=str(caption))
+        captions[first - 1].font = Font(italic=True, size=9)
+        for cell in (titles[first - 1], captions[first - 1]):
+            cell.alignment = Alignment(horizontal="center")
+        for offset in (1, 2):
+            _merge(ws, row + offset, first, last)
+    _merge(ws, row, *places[-1])
+    ws.append([])
+    for cells in (line, titles, captions):
+        ws.append(cells)
+    for _room in range(4):  # room to sign
+        ws.append([])
+
+
+def _places(span: int, count: int) -> list[tuple[int, int]]:
+    """The columns (first, last) each of `count` signers takes over a table `span` wide."""
+    if span < count:
+        return [(i, i) for i in range(1, count + 1)]
+    edges = [round(i * span / count) for i in range(count + 1)]
+    return [(edges[i] + 1, edges[i + 1]) for i in range(count)]
+
+
+class _CachingWriter(WorksheetWriter):
+    """openpyxl writes a formula without its value; a total is written with both, so a reader
+    that does not calculate (a preview, `data_only=True`) still sees the figure."""
+
+    def __init__(self, ws):
+        super().__init__(ws)
+        self.cached: dict[int, object] = {}  # id(cell) -> its value, until the cell is written
+
+    def write_row(self, xf, row, row_idx):
+        if not self.cached:  # every row but a totals row
+            return super().write_row(xf, row, row_idx)
+        attrs = {"r": f"{row_idx}", **self.ws.row_dimensions.get(row_idx, {})}
+        with xf.element("row", attrs):
+            for cell in row:
+                value = self.cached.pop(id(cell), None)
+                if value is None:
+                    if cell._value is not None or cell.has_style:
+                        write_cell(xf, self.ws, cell, cell.has_style)
+                    continue
+                attributes = {"r": cell.coordinate}
+                if cell.has_style:
+                    attributes["s"] = f"{cell.style_id}"
+                with xf.element("c", attributes):
+                    with xf.element("f"):
+                        xf.write(cell._value[1:])
+                    with xf.element("v"):
+                        xf.write(str(value))
+        return None
 
 
 def _chart(ws, sheet: Sheet, header_row: int, count: int) -> BarChart | LineChart:
@@ -175,7 +398,7 @@ def _plain(value):
     """Money to its amount; lazy strings to str; everything else as it is."""
     if hasattr(value, "amount") and hasattr(value, "currency"):
         return value.amount
-    if value is not None and not isinstance(value, str | int | float | Decimal | dt.date | bool):
+    if value is not None and not isinstance(value, str | int | float | Decimal | dt.date | bool | Typed):
         return str(value)
     return value
 
@@ -376,14 +599,14 @@ def read_table(
     file,
     columns: Sequence[InputColumn],
     *,
-    header_row: int = 1,
+    header_row: int | None = 1,
     is_csv: bool = False,
     sheet: str | None = None,
     max_rows: int | None = None,
 ) -> ReadResult:
     """Read the first sheet of an .xlsx upload (or the sheet titled `sheet`; or a CSV file) into
     converted rows, with every error found; the rows above `header_row` (a bank's title lines)
-    are not read.
+    are not read; `None`: the header row is found (under an exported sheet's heading).
 
     A file or sheet over the import limits (`max_rows`: this import's, instead of
     `IMPORT_MAX_ROWS`) is refused before any row is converted.
@@ -393,7 +616,7 @@ def read_table(
         validate_import_size(file)
     except ValidationError as error:
         return ReadResult([], [CellError(0, _("file"), error.messages[0])])
-    limit = max_rows + header_row
+    limit = max_rows + (header_row or HEADER_SEARCH_ROWS)
     if is_csv:
         try:
             return _read_rows(_at_most(_csv_rows(file), limit), columns, header_row)
@@ -420,7 +643,7 @@ def read_table(
             return ReadResult([], [CellError(0, _("file"), message)])
         data = workbook[sheet] if sheet is not None else workbook.worksheets[0]
         # The size the file declares, read without parsing a row (None when the file has none).
-        declared = (data.max_row or 1) - header_row
+        declared = (data.max_row or 1) - (header_row or 1)
         if declared > max_rows:
             message = _("The sheet has %(count)s rows; an import takes at most %(limit)s. Split the file.")
             sizes = {"count": declared, "limit": max_rows}
@@ -459,11 +682,16 @@ def _at_most(rows: Iterable[Sequence], count: int) -> Iterable[Sequence]:
         yield row
 
 
-def _read_rows(rows: Iterable[Sequence], columns: Sequence[InputColumn], header_row: int = 1) -> ReadResult:
+def _read_rows(
+    rows: Iterable[Sequence], columns: Sequence[InputColumn], header_row: int | None = 1
+) -> ReadResult:
     rows = iter(rows)
-    for _above in range(header_row - 1):
-        next(rows, None)
-    header = next(rows, None)
+    if header_row is None:  # under a heading: the first row naming the first column
+        header_row, header = _find_header(rows, columns[0])
+    else:
+        for _above in range(header_row - 1):
+            next(rows, None)
+        header = next(rows, None)
     errors: list[CellError] = []
     if header is None:
         return ReadResult([], [CellError(header_row, _("header"), _("The sheet is empty."))])
@@ -484,6 +712,21 @@ def _read_rows(rows: Iterable[Sequence], columns: Sequence[InputColumn], header_
     if not result and not errors:
         errors.append(CellError(header_row + 1, _("rows"), _("The sheet has headers but no rows.")))
     return ReadResult(result, errors)
+
+
+HEADER_SEARCH_ROWS = 10
+
+
+def _find_header(rows, first: InputColumn) -> tuple[int, Sequence | None]:
+    """The header row among the first `HEADER_SEARCH_ROWS` (a workbook exported with its
+    heading goes back in as it is), else the first row."""
+    accepted = {str(h).strip().lower() for h in first.headers}
+    first_row = None
+    for number, row in enumerate(itertools.islice(rows, HEADER_SEARCH_ROWS), start=1):
+        if any(str(value).strip().lower() in accepted for value in row or () if value is not None):
+            return number, row
+        first_row = row if number == 1 else first_row
+    return 1, first_row  # not found: the first row's missing columns are reported
 
 
 def _header_positions(header, columns, errors, header_row: int) -> dict[str, int | None]:

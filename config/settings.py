@@ -235,6 +235,8 @@ IMPORT_MAX_BYTES = int(os.environ.get("COOPFUND_IMPORT_MAX_BYTES", 5 * 1024 * 10
 # What an .xlsx (a zip) may unpack to: openpyxl reads its shared strings whole into memory.
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("COOPFUND_IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("COOPFUND_IMPORT_MAX_ROWS", 10_000))
+# Who issues the documents the fund signs (the heading and date line of its .xlsx and printed pages).
+DOCUMENT_ISSUER = "fund.selectors.issuer"
 
 # --- Celery -----------------------------------------------------------------
 

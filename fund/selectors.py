@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.documents import Issuer
 from common.money import format_vnd
 from common.querysets import filter_given
 from fund.models import (
@@ -354,3 +355,12 @@ def _among(rows: QuerySet, field: str, values: list[str]):
     values = sorted(set(values))
     for start in range(0, len(values), 1000):
         yield from rows.filter(**{f"{field}__in": values[start : start + 1000]})
+
+
+def issuer() -> Issuer:
+    """Who issues the fund's documents (`settings.DOCUMENT_ISSUER`): its name, its province
+    (where it signs) and business date; nothing before the fund is set up."""
+    fund = Fund.objects.only("name", "province", "business_date").first()
+    if fund is None:
+        return Issuer()
+    return Issuer(fund.name, fund.province, fund.business_date)

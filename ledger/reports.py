@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from common.documents import heading, signatures
 from common.xlsx import Column, InputColumn, Sheet
 from ledger.models import AccountType, Period
 from ledger.selectors import ChartRow, LedgerDetail, PeriodTrialBalance, TrialBalance
@@ -44,7 +45,10 @@ def chart_sheet(rows: Iterable[ChartRow]) -> Sheet:
                 _("yes") if row.active else _("no"),
             )
         )
-    return Sheet(title=_("Chart of accounts"), columns=columns, rows=values)
+    # Its heading sits above the header row `import_chart` finds: the file goes back in as it is.
+    return Sheet(
+        title=_("Chart of accounts"), columns=columns, rows=values, heading=heading(_("Chart of accounts"))
+    )
 
 
 def chart_input_columns() -> list[InputColumn]:
@@ -122,7 +126,6 @@ def journal_sheet(lines: Iterable[tuple], *, description: str) -> Sheet:
 def trial_balance_sheets(balance: TrialBalance) -> list[Sheet]:
     """One sheet per section, each with its totals: on-balance and off-balance balance apart."""
     sheets = []
-    as_of = _("As of %(date)s") % {"date": date_format(balance.as_of, "SHORT_DATE_FORMAT")}
     for section in balance.sections:
         title = _("Off-balance accounts") if section.off_balance else _("Trial balance")
         columns = [
@@ -140,7 +143,14 @@ def trial_balance_sheets(balance: TrialBalance) -> list[Sheet]:
             if row.postable
         ]
         sheets.append(
-            Sheet(title=title, columns=columns, rows=rows, preamble=[title, as_of], totals_label=_("Total"))
+            Sheet(
+                title=title,
+                columns=columns,
+                rows=rows,
+                heading=heading(title, as_of=balance.as_of),
+                totals_label=_("Total"),
+                signatures=signatures("report"),
+            )
         )
     return sheets
 
@@ -148,6 +158,7 @@ def trial_balance_sheets(balance: TrialBalance) -> list[Sheet]:
 # --- trial balance for a period (bảng cân đối số phát sinh) ------------------------------
 
 # The accountants' form is Vietnamese whatever the page's language, as the fund files it.
+FORM_S06 = "Mẫu số S06-DN (Thông tư 200/2014/TT-BTC)"
 _PERIOD_COLUMNS = [
     Column("Số hiệu tài khoản", "text", 12),
     Column("Tên tài khoản", "text", 44),
@@ -160,19 +171,21 @@ _PERIOD_COLUMNS = [
 ]
 
 
-def period_trial_balance_sheets(balance: PeriodTrialBalance, *heading: str) -> list[Sheet]:
+def period_trial_balance_sheets(balance: PeriodTrialBalance) -> list[Sheet]:
     """The page's rows, parents (synthetic accounts) with their leaves, and each section's
-    totals over its leaves (a parent's figures are its leaves' again); `heading`: lines under
-    the title (the fund's name: the ledger does not know it)."""
-    period = f"Từ ngày {balance.start:%d/%m/%Y} đến ngày {balance.end:%d/%m/%Y}"
+    totals over its leaves (a parent's figures are its leaves' again: a SUM of the column would
+    count them twice, so the totals are figures)."""
     sheets = []
     for section in balance.sections:
         title = "Tài khoản ngoài bảng" if section.off_balance else "Bảng cân đối số phát sinh"
         rows = [[row.code, "    " * row.depth + row.name_vi, *row.figures] for row in section.rows]
         rows.append(["Tổng cộng", "", *section.totals.values()])
-        sheets.append(
-            Sheet(title=title, columns=_PERIOD_COLUMNS, rows=rows, preamble=[title, *heading, period])
-        )
+        with translation.override("vi"):
+            signed = {
+                "heading": heading(title, as_of=balance.end, start=balance.start, form=FORM_S06),
+                "signatures": signatures("report"),
+            }
+        sheets.append(Sheet(title=title, columns=_PERIOD_COLUMNS, rows=rows, **signed))
     return sheets
 
 
@@ -231,4 +244,6 @@ def periods_sheet(periods: Iterable[Period]) -> Sheet:
                     event.reason,
                 )
             )
-    return Sheet(title=_("Accounting periods"), columns=columns, rows=rows)
+    return Sheet(
+        title=_("Accounting periods"), columns=columns, rows=rows, heading=heading(_("Accounting periods"))
+    )

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from common.documents import heading, signatures
 from common.xlsx import Column, Sheet
 from loans.selectors.reconciliation import AccountDrillDown, ControlAccount
 
@@ -33,8 +34,9 @@ def reconciliation_sheets(
             title=_("Reconciliation"),
             columns=[Column(_("Account"), width=12), Column(_("Name"), width=40), *money],
             rows=[(row.code, row.name, row.loans, row.gl, row.difference) for row in rows],
-            preamble=[title],
+            heading=heading(title),
             totals_label=_("Total"),
+            signatures=signatures("report"),
         )
     ]
     for account in found:
@@ -63,7 +65,7 @@ def reconciliation_sheets(
                     )
                     for entry in account.entries
                 ],
-                preamble=[f"{account.code} {account.name}", title],
+                heading=heading(f"{account.code} {account.name}", notes=[title]),
                 totals_label=_("Total"),
             )
         )

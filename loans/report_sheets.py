@@ -9,8 +9,8 @@ from datetime import date
 from django.db.models import Min, Q
 from django.utils import translation
 
+from common.documents import heading, signatures
 from common.xlsx import Chart, Column, Sheet, summed
-from fund.selectors import current_fund
 from ledger.reports import period_trial_balance_sheets
 from ledger.selectors import period_trial_balance
 from loans.arrears import (
@@ -72,12 +72,14 @@ _GROUP_COLUMNS = [
 LATE_INTEREST_NOTE = "Lãi chậm trả: lãi trên gốc quá hạn và lãi trên lãi chậm trả, tính đến ngày báo cáo."
 
 
-def _preamble(title: str, day: date, *notes: str) -> list[str]:
-    return [title, current_fund().name, f"Đến ngày {day:%d/%m/%Y}", *notes]
-
-
-def _period(start: date, end: date) -> str:
-    return f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
+def _signed(title: str, day: date, *notes: str, start: date | None = None) -> dict:
+    """The heading (the fund, the title, the date or period, the business date) and the
+    signature block of a report, in Vietnamese as the fund files it."""
+    with translation.override("vi"):
+        return {
+            "heading": heading(title, as_of=day, start=start, notes=notes),
+            "signatures": signatures("report"),
+        }
 
 
 def aging_sheets(report: Aging) -> list[Sheet]:
@@ -103,7 +105,7 @@ def aging_sheets(report: Aging) -> list[Sheet]:
             title="Tuổi nợ quá hạn",
             columns=_BUCKET_COLUMNS,
             rows=rows,
-            preamble=_preamble("Phân tích tuổi nợ quá hạn", report.as_of, LATE_INTEREST_NOTE),
+            **_signed("Phân tích tuổi nợ quá hạn", report.as_of, LATE_INTEREST_NOTE),
             totals_label=TOTALS,
             chart=Chart("Nợ quá hạn theo số ngày quá hạn", columns=(2, 3, 4), y_title="đồng"),
         ),
@@ -111,7 +113,7 @@ def aging_sheets(report: Aging) -> list[Sheet]:
             title="PAR",
             columns=_PAR_COLUMNS,
             rows=par,
-            preamble=_preamble("Danh mục có rủi ro", report.as_of),
+            **_signed("Danh mục có rủi ro", report.as_of),
         ),
     ]
 
@@ -142,7 +144,7 @@ def arrears_sheet(lines: list[ArrearsLine], day: date) -> Sheet:
         title="Danh sách nợ quá hạn",
         columns=_ARREARS_COLUMNS,
         rows=rows,
-        preamble=_preamble("Danh sách khoản vay quá hạn", day, LATE_INTEREST_NOTE),
+        **_signed("Danh sách khoản vay quá hạn", day, LATE_INTEREST_NOTE),
         totals_label=TOTALS,
     )
 
@@ -174,7 +176,7 @@ def classification_sheets(
             title="Phân loại nợ",
             columns=_GROUP_COLUMNS,
             rows=_group_rows(restated),
-            preamble=_preamble(
+            **_signed(
                 "Phân loại nợ và trích lập dự phòng rủi ro (số liệu điều chỉnh theo ngày giá trị)",
                 day,
                 "Đã trích: số dư dự phòng trên sổ chi tiết khoản vay theo ngày giá trị đến ngày báo cáo.",
@@ -189,7 +191,7 @@ def classification_sheets(
                 title="Đã báo cáo",
                 columns=_GROUP_COLUMNS,
                 rows=_group_rows(as_reported),
-                preamble=_preamble(
+                **_signed(
                     "Phân loại nợ và trích lập dự phòng rủi ro (số liệu đã báo cáo khi khóa sổ cuối tháng)",
                     day,
                 ),
@@ -249,7 +251,7 @@ def portfolio_sheets(
                         Column("Tỷ trọng", "percent", total=True),
                     ],
                     rows=rows,
-                    preamble=_preamble(f"Dư nợ cho vay {_DIMENSION_TITLES[name].lower()}", day),
+                    **_signed(f"Dư nợ cho vay {_DIMENSION_TITLES[name].lower()}", day),
                     totals_label=TOTALS,
                     chart=Chart(f"Dư nợ gốc {_DIMENSION_TITLES[name].lower()}", columns=(2,), y_title="đồng"),
                 )
@@ -263,7 +265,7 @@ def portfolio_sheets(
             title="Giải ngân và thu nợ",
             columns=_FLOW_COLUMNS,
             rows=flow_rows,
-            preamble=["Giải ngân và thu nợ theo ngày giá trị", current_fund().name, _period(start, day)],
+            **_signed("Giải ngân và thu nợ theo ngày giá trị", day, start=start),
             totals_label=TOTALS,
             chart=Chart("Giải ngân và thu nợ", columns=(1, 5), y_title="đồng"),
         )
@@ -273,7 +275,7 @@ def portfolio_sheets(
             title="Dự kiến thu nợ",
             columns=_DUE_COLUMNS,
             rows=[[line.label, line.loans, line.principal, line.interest, line.total] for line in due],
-            preamble=_preamble(
+            **_signed(
                 f"Gốc và lãi đến hạn trong {days} ngày tiếp theo",
                 day,
                 "Theo lịch trả nợ có hiệu lực đến ngày báo cáo; không gồm nợ đã quá hạn.",
@@ -323,9 +325,7 @@ def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
                 Column("Tổng dư nợ gốc", "money"),
             ],
             rows=groups,
-            preamble=_preamble(
-                "Dư nợ gốc theo nhóm nợ cuối mỗi tháng (số liệu điều chỉnh theo ngày giá trị)", day
-            ),
+            **_signed("Dư nợ gốc theo nhóm nợ cuối mỗi tháng (số liệu điều chỉnh theo ngày giá trị)", day),
             chart=Chart("Dư nợ gốc theo nhóm nợ", columns=tuple(GROUPS), y_title="đồng", stacked=True),
         ),
         Sheet(
@@ -337,7 +337,7 @@ def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
                 *(Column(f"PAR{days}", "percent") for days in thresholds),
             ],
             rows=par,
-            preamble=_preamble("Danh mục có rủi ro cuối mỗi tháng", day),
+            **_signed("Danh mục có rủi ro cuối mỗi tháng", day),
             chart=Chart(
                 "Danh mục có rủi ro (PAR)",
                 columns=tuple(range(first_ratio, first_ratio + len(thresholds))),
@@ -377,8 +377,8 @@ def recoveries_sheet(lines: list[RecoveryLine], start: date, day: date) -> Sheet
         title="Thu hồi nợ đã xử lý",
         columns=_RECOVERY_COLUMNS,
         rows=rows,
-        preamble=[*_preamble("Báo cáo thu hồi nợ đã xử lý rủi ro", day), _period(start, day)],
         totals_label=TOTALS,
+        **_signed("Báo cáo thu hồi nợ đã xử lý rủi ro", day, start=start),
     )
 
 
@@ -407,7 +407,7 @@ REPORTS: dict[str, tuple[Callable[..., list[Sheet]], str]] = {
     "trend": (lambda day, loans: trend_sheets(trend(day, loans=loans), day), "xu-huong-du-no"),
     "trial_balance": (
         lambda day, loans, start=None: period_trial_balance_sheets(
-            period_trial_balance(start=start or day.replace(day=1), end=day), current_fund().name
+            period_trial_balance(start=start or day.replace(day=1), end=day)
         ),
         "bang-can-doi-so-phat-sinh",
     ),

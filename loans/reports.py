@@ -5,8 +5,10 @@ layout is fixed and Vietnamese, whatever the page's language — the way the rep
 columns are (`loans.services.servicing.imports`). Amounts are numbers with `#,##0` (common.xlsx).
 """
 
+from django.utils import translation
+
+from common.documents import Heading, heading, signatures
 from common.xlsx import Column, Sheet, summed
-from fund.selectors import current_fund
 from loans.models import Loan, LoanTransaction
 from loans.selectors.position import LoanPosition
 from loans.selectors.schedule import (
@@ -38,14 +40,17 @@ _STATES = {
 TOTALS = "Tổng cộng"
 
 
-def _preamble(title: str, loan: Loan, as_of) -> list[str]:
+def _signed(title: str, loan: Loan, as_of, *notes: str) -> dict:
+    """The heading (the fund, the title, the borrower and contract, the date) and the block
+    the borrower's representative and the fund sign, in Vietnamese."""
     contract = loan.contract
-    return [
-        f"{title} {loan.reference}",
-        current_fund().name,
-        f"Bên vay: {loan.borrower.name} · Hợp đồng số {contract.number} ngày {contract.signed_on:%d/%m/%Y}",
-        f"Đến ngày {as_of:%d/%m/%Y}",
-    ]
+    signed_on = f"{contract.signed_on:%d/%m/%Y}"
+    party = f"Bên vay: {loan.borrower.name} · Hợp đồng số {contract.number} ngày {signed_on}"
+    with translation.override("vi"):
+        dated = heading(f"{title} {loan.reference}", as_of=as_of)
+        # The borrower and contract, then the date: the statement reads as it always has.
+        made = Heading(dated.fund, dated.title, [party, *dated.lines, *notes])
+        return {"heading": made, "signatures": signatures("statement")}
 
 
 def statement_sheet(loan: Loan, lines: list[StatementLine], *, as_of, with_entries: bool) -> Sheet:
@@ -83,7 +88,7 @@ def statement_sheet(loan: Loan, lines: list[StatementLine], *, as_of, with_entri
         title="Sao kê",
         columns=columns,
         rows=rows,
-        preamble=_preamble("Sao kê khoản vay", loan, as_of),
+        **_signed("Sao kê khoản vay", loan, as_of),
         totals_label=TOTALS,
     )
 
@@ -121,7 +126,7 @@ def _schedule_rows(schedule: Schedule) -> list[list]:
 def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
     """The schedule in force with what is paid and left of each row; for a household group, the
     group's total (due dates summed) and then a sheet per household."""
-    preamble = _preamble("Lịch trả nợ khoản vay", loan, position.as_of)
+    signed = _signed("Lịch trả nợ khoản vay", loan, position.as_of)
     if not loan.is_group_loan:
         (part,) = position.parts
         schedule = schedule_of(part.result)
@@ -130,7 +135,7 @@ def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
                 title="Lịch trả nợ",
                 columns=_SCHEDULE_COLUMNS,
                 rows=_schedule_rows(schedule),
-                preamble=preamble,
+                **signed,
                 totals_label=TOTALS,
             )
         ]
@@ -140,19 +145,20 @@ def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
             title="Cả tổ",
             columns=_DUE_DATE_COLUMNS,
             rows=[_due_date_cells(line) for line in total.lines],
-            preamble=preamble,
+            **signed,
             totals_label=TOTALS,
         )
     ]
     for number, part in enumerate(position.parts, start=1):
         member = part.household
+        household = f"Hộ vay: {member} (CCCD {member.id_number})"
         sheets.append(
             Sheet(
                 # Sheet names are at most 31 characters and unique: number them.
                 title=f"Hộ {number} {member}"[:31],
                 columns=_SCHEDULE_COLUMNS,
                 rows=_schedule_rows(schedule_of(part.result)),
-                preamble=[*preamble, f"Hộ vay: {member} (CCCD {member.id_number})"],
+                **_signed("Lịch trả nợ khoản vay", loan, position.as_of, household),
                 totals_label=TOTALS,
             )
         )

@@ -38,6 +38,7 @@ step "translations"
 need xgettext gettext "xgettext reads the strings of the code to check the catalogue"
 "$PY" scripts/check_messages.py
 need redis-server redis-server "the PostgreSQL pass starts its own Redis for real Celery workers"
+need soffice libreoffice-calc-nogui "tests/printing converts workbooks to PDF as an accountant prints them"
 
 step "pytest on SQLite"
 "$PY" -m pytest -n "$WORKERS" "$@"

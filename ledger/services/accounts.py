@@ -76,7 +76,7 @@ def import_chart(*, actor: AbstractBaseUser, file) -> ImportSummary:
     """
     _require(actor, "ledger.add_account")
     _require(actor, "ledger.change_account")
-    table = read_table(file, chart_input_columns())
+    table = read_table(file, chart_input_columns(), header_row=None)
     if table.errors:
         raise ValidationError([str(e) for e in table.errors])
     errors: list[str] = []

@@ -15,6 +15,7 @@ from fund.models import AuthorityLevel
 from loans.models import Loan, LoanStatus
 from tests.appraisal import factories
 from tests.fund.factories import BorrowerFactory
+from tests.sheets import table_under
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -415,7 +416,7 @@ def test_the_xlsx_report_keeps_numbers_as_numbers(client, appraised, officer):
     response = page(client, officer, "report_xlsx", appraised.pk)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True, data_only=True)
     assert workbook.sheetnames == [
         "Summary",
         "Dossier",
@@ -425,8 +426,29 @@ def test_the_xlsx_report_keeps_numbers_as_numbers(client, appraised, officer):
         "Collateral",
         "Score",
     ]
-    statements = list(workbook["Financial statements"].iter_rows(values_only=True))
-    assert statements[1][:2] == (2025, 2_000_000_000)
-    assert statements[1][9] == pytest.approx(1.5)  # debt / equity: 600 / 400 million
+    statements = table_under(workbook["Financial statements"], "Year")
+    assert statements[0][:2] == [2025, 2_000_000_000]
+    assert statements[0][9] == pytest.approx(1.5)  # debt / equity: 600 / 400 million
     schedule = list(workbook["Proposed schedule"].iter_rows(values_only=True))
     assert schedule[-1][0] == "Total" and schedule[-1][2] == 300_000_000  # the principal, to the đồng
+
+
+def test_the_printable_report_and_the_xlsx_end_with_the_same_signatures(client, appraised, officer):
+    printed = page(client, officer, "report", appraised.pk).content.decode()
+    block = printed[printed.index('class="signatures') :]
+    assert "Thái Bình, day 02 month 03 year 2026" in block  # the fund's province and business date
+    assert block.index("Appraiser") < block.index("Approved by")
+    workbook = load_workbook(io.BytesIO(page(client, officer, "report_xlsx", appraised.pk).content))
+    summary = [value for row in workbook["Summary"].iter_rows(values_only=True) for value in row if value]
+    assert summary[-5:] == [
+        "Thái Bình, day 02 month 03 year 2026",
+        "Appraiser",
+        "Approved by",
+        "(Signature, full name)",
+        "(Signature, full name)",
+    ]
+    # Figures are typed: the amount a number, the score and rates percentages.
+    cells = {row[0].value: row[1] for row in workbook["Summary"].iter_rows() if row[0].value}
+    assert cells["Amount requested"].value == appraised.amount.amount
+    assert cells["Amount requested"].number_format == "#,##0"
+    assert cells["Score"].value == "—" or cells["Score"].number_format == "0.00%"

@@ -17,9 +17,9 @@ COLUMNS = [
 ]
 
 
-def exported(**kwargs):
+def exported(data_only=True, **kwargs):
     sheet = Sheet(title="Sổ", columns=COLUMNS, **kwargs)
-    return load_workbook(io.BytesIO(workbook_bytes(sheet))).active
+    return load_workbook(io.BytesIO(workbook_bytes(sheet)), data_only=data_only).active
 
 
 def test_export_keeps_numbers_as_numbers_with_totals_and_a_frozen_header():
@@ -31,6 +31,20 @@ def test_export_keeps_numbers_as_numbers_with_totals_and_a_frozen_header():
     assert ws["C5"].value == 1_500_000 and ws["C5"].number_format == "#,##0"
     assert ws["B5"].value.date() == dt.date(2026, 1, 5)
     assert [c.value for c in ws[7]] == ["Cộng", None, 1_500_250]
+
+
+def test_totals_are_sums_over_the_rows_with_their_value_cached():
+    rows = [("A1", None, 1_500_000), ("A2", None, Decimal(250)), ("A3", None, None)]
+    ws = exported(data_only=False, rows=rows, preamble=["Báo cáo"], totals_label="Cộng")
+    assert ws["C7"].value == "=SUM(C4:C6)"
+    assert ws["C7"].number_format == "#,##0" and ws["C7"].font.bold
+    # A reader that does not calculate sees the figure the page shows.
+    assert exported(rows=rows, preamble=["Báo cáo"], totals_label="Cộng")["C7"].value == 1_500_250
+
+
+def test_totals_of_an_empty_table_are_zero_not_a_sum_of_nothing():
+    ws = exported(data_only=False, rows=[], totals_label="Cộng")
+    assert [c.value for c in ws[2]] == ["Cộng", None, 0]
 
 
 def test_export_without_preamble_freezes_the_first_row():

@@ -123,7 +123,10 @@ def exported() -> io.BytesIO:
 
 def test_the_export_lists_every_account_with_its_parent_and_freezes_the_header():
     sheet = load_workbook(exported()).active
-    assert [c.value for c in sheet[1]] == [
+    # The title (and the fund and its date, once there is one) above the header row the import
+    # finds again.
+    assert sheet["A2"].value == "Chart of accounts"
+    assert [c.value for c in sheet[4]] == [
         "Account code",
         "Name in Vietnamese",
         "Name in English",
@@ -131,8 +134,8 @@ def test_the_export_lists_every_account_with_its_parent_and_freezes_the_header()
         "Parent account",
         "Active",
     ]
-    assert sheet.freeze_panes == "A2"
-    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert sheet.freeze_panes == "A5"
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True)}
     treasury = ("11211", "Tiền gửi tại Kho bạc Nhà nước", "State Treasury", "Asset", "1121", "yes")
     assert rows["11211"] == treasury
     assert rows["004"][3:5] == ("Off-balance", None)

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from ledger.selectors import PeriodRow, period_trial_balance, trial_balance
 from ledger.services import post_entry
 from tests.ledger.test_properties import EXAMPLES, START, drafts, rolled_back
+from tests.sheets import until_blank
 
 pytestmark = pytest.mark.django_db
 FEB = {"start": date(2025, 2, 1), "end": date(2025, 2, 28)}
@@ -106,7 +107,7 @@ def test_the_page_and_its_xlsx_show_the_same_rows(accountant, books):
     assert "Opening balance" in page and "Posted in the period" in page and "Closing balance" in page
     export = accountant.get(reverse("ledger:period_trial_balance_export"), query)
     assert export.status_code == 200
-    sheet = load_workbook(io.BytesIO(export.content))["Bảng cân đối số phát sinh"]
+    sheet = load_workbook(io.BytesIO(export.content), data_only=True)["Bảng cân đối số phát sinh"]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     header = next(i for i, row in enumerate(rows) if row[0] == "Số hiệu tài khoản")
     assert rows[header][2:] == [
@@ -117,7 +118,7 @@ def test_the_page_and_its_xlsx_show_the_same_rows(accountant, books):
         "Số dư cuối kỳ - Nợ",
         "Số dư cuối kỳ - Có",
     ]
-    table = rows[header + 1 :]
+    table = until_blank(rows[header + 1 :])
     on = balance.sections[0]
     assert [row[0] for row in table[:-1]] == [row.code for row in on.rows]
     assert [row[2:] for row in table[:-1]] == [list(row.figures) for row in on.rows]

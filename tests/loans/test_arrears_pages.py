@@ -18,6 +18,7 @@ from loans.models import Loan
 from loans.selectors.position import loan_position
 from loans.services.closing.runs import close_until
 from tests.loans.conftest import ROW1, ROW2, START, repay, staffed_active_loan
+from tests.sheets import table_under
 
 pytestmark = pytest.mark.django_db
 MAR_END = dt.date(2026, 3, 31)
@@ -50,14 +51,12 @@ def reader(client, staff):
 def workbook(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return load_workbook(io.BytesIO(response.content))
+    return load_workbook(io.BytesIO(response.content), data_only=True)
 
 
 def table(sheet, first_header: str) -> list[list]:
-    """The rows under the header row that starts with `first_header`, up to the end."""
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    start = next(i for i, row in enumerate(rows) if row[0] == first_header)
-    return rows[start + 1 :]
+    """The rows under the header row that starts with `first_header`, down to the table's end."""
+    return table_under(sheet, first_header)
 
 
 def test_the_aging_page_and_its_xlsx_agree(reader, portfolio):
@@ -254,7 +253,7 @@ def test_reports_need_their_permission(client, staff, fund):
 def test_the_report_command_writes_each_report(portfolio, tmp_path):
     out = tmp_path / "aging.xlsx"
     call_command("report", "aging", "--as-of", "2026-03-31", "--out", str(out))
-    rows = table(load_workbook(out)["Tuổi nợ quá hạn"], "Số ngày quá hạn")
+    rows = table(load_workbook(out, data_only=True)["Tuổi nợ quá hạn"], "Số ngày quá hạn")
     assert rows[-1][2] == aging(MAR_END).total.overdue_principal
     for name in ("arrears", "classification", "portfolio", "trend", "trial_balance"):
         call_command("report", name, "--as-of", "2026-02-28", "--out", str(tmp_path / f"{name}.xlsx"))
@@ -262,7 +261,7 @@ def test_the_report_command_writes_each_report(portfolio, tmp_path):
     call_command(
         "report", "trial_balance", "--as-of", "2026-03-31", "--from", "2026-01-01", "--out", str(out)
     )
-    rows = table(load_workbook(out)["Bảng cân đối số phát sinh"], "Số hiệu tài khoản")
+    rows = table(load_workbook(out, data_only=True)["Bảng cân đối số phát sinh"], "Số hiệu tài khoản")
     name, _blank, *totals = rows[-1]
     # Nothing before the capital came in on 02/01; the period's debits equal its credits.
     assert name == "Tổng cộng" and totals[:2] == [0, 0]

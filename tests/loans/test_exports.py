@@ -18,6 +18,7 @@ from loans.models import ExportJob
 from loans.models.exports import ExportFailure, ExportState
 from loans.services import exports
 from tests.loans.test_arrears_pages import portfolio, reader, workbook  # noqa: F401 (fixtures)
+from tests.sheets import until_blank
 
 pytestmark = pytest.mark.django_db
 MARCH = {"as_of": "2026-03-31"}  # A and C in arrears: two rows
@@ -41,14 +42,19 @@ def ask(reader, django_capture_on_commit_callbacks):  # noqa: F811
 
 
 def cells(book) -> dict[str, list[tuple]]:
-    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+    """Each sheet's heading, header and table, without the signatures under it."""
+    tables = {}
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        tables[sheet.title] = rows[:6] + until_blank(rows[6:])
+    return tables
 
 
 def download(client, job):
     response = client.get(reverse("loans:export_download", args=[job.pk]))
     assert response.status_code == 200
     assert f'filename="{job.filename}"' in response["Content-Disposition"]
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content)), data_only=True)
 
 
 def stored_files(settings) -> list:

@@ -26,6 +26,7 @@ from loans.services.servicing.repayments import reverse_repayment
 from tests.fund.factories import BorrowerFactory
 from tests.loans.conftest import ROW1, ROW2, START, move_to, repay, staffed_active_loan
 from tests.loans.factories import product
+from tests.sheets import table_under, until_blank
 
 pytestmark = pytest.mark.django_db
 MAR_END = dt.date(2026, 3, 31)
@@ -175,7 +176,7 @@ def test_the_page_filters_and_its_xlsx_has_the_charts(reader, portfolio):
     assert [flow.label for flow in area.context["flows"]] == ["Chăn nuôi"]
     response = reader.get(reverse("loans:portfolio_xlsx"), {"as_of": "2026-03-31"})
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(response.content), data_only=True)
     assert book.sheetnames == [
         "Theo sản phẩm",
         "Theo loại bên vay",
@@ -191,13 +192,13 @@ def test_the_page_filters_and_its_xlsx_has_the_charts(reader, portfolio):
     with translation.override("vi"):  # the sheet's labels, whatever the page's language
         cooperative, group = (str(Borrower.Type(kind).label) for kind in ("htx", "tht"))
     assert cooperative != str(Borrower.Type("htx").label)
-    assert [row[:3] for row in rows[header + 1 :]] == [
+    assert [row[:3] for row in until_blank(rows[header + 1 :])] == [
         [cooperative, 2, D(177_500_000)],
         [group, 1, 100 * MILLION],
         ["Tổng cộng", 3, D(277_500_000)],
     ]
     assert rows[header + 1][3] == pytest.approx(177.5 / 277.5)
-    flows_sheet = [list(row) for row in book["Giải ngân và thu nợ"].iter_rows(values_only=True)]
+    flows_sheet = table_under(book["Giải ngân và thu nợ"], "Sản phẩm")
     assert flows_sheet[-1][0] == "Tổng cộng" and flows_sheet[-1][5] == ROW2  # from 01/03: B's row 2
     assert book["Theo sản phẩm"].cell(row=6, column=3).number_format == "#,##0"
 
@@ -237,4 +238,4 @@ def test_the_report_command_writes_the_portfolio_from_a_date(portfolio, tmp_path
 
 
 def flow_rows(path) -> list[list]:
-    return [list(row) for row in load_workbook(path)["Giải ngân và thu nợ"].iter_rows(values_only=True)]
+    return table_under(load_workbook(path, data_only=True)["Giải ngân và thu nợ"], "Sản phẩm")

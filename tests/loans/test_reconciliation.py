@@ -30,6 +30,7 @@ from loans.services.closing.runs import close_until
 from tests.ledger.factories import as_if_committed
 from tests.loans.conftest import START, move_to, sixty_million_loan, staffed_active_loan
 from tests.loans.test_close_of_day_properties import act, actions, business_date
+from tests.sheets import table_under
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 2, 20)  # after the January month end: interest accrued to 13881
@@ -181,12 +182,12 @@ def test_the_xlsx_has_the_accounts_and_a_sheet_per_account_that_differs(client, 
         created_by=staff["accountant"],
     )
     response = client.get(reverse("loans:reconciliation_export"), {"as_of": "2026-02-20"})
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.content), data_only=True)
     assert book.sheetnames == ["Reconciliation", "13881"]
-    summary = {row[0]: row[2:] for row in book["Reconciliation"].iter_rows(min_row=4, values_only=True)}
+    summary = {row[0]: tuple(row[2:]) for row in table_under(book["Reconciliation"], "Account")}
     gl = summary["13881"][1]
     assert summary["13881"] == (gl - 1_000, gl, -1_000) and summary["Total"][2] == -1_000
-    lines = list(book["13881"].iter_rows(min_row=5, values_only=True))
+    lines = [tuple(row) for row in table_under(book["13881"], "Entry")]
     assert lines[0][3:] == (None, "no loan", 0, 1_000, -1_000)  # an empty reference: an empty cell
 
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from fund import roles
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, household_group_loan, move_to, repay
+from tests.sheets import until_blank
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +25,13 @@ def workbook(client, user, name, loan):
     response = client.get(reverse(name, args=[loan.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return load_workbook(io.BytesIO(response.content))
+    return load_workbook(io.BytesIO(response.content), data_only=True)
 
 
 def table(sheet) -> tuple[list, list[tuple], tuple]:
     """The header, the rows and the totals row of a sheet."""
     header = [cell.value for cell in sheet[HEADER]]
-    rows = list(sheet.iter_rows(min_row=HEADER + 1, values_only=True))
+    rows = until_blank(list(sheet.iter_rows(min_row=HEADER + 1, values_only=True)))
     return header, rows[:-1], rows[-1]
 
 
@@ -58,7 +59,12 @@ def test_the_statement_lists_the_sub_ledger_with_the_balance_after_each_line(cli
         "Số bút toán",
     ]
     assert sheet.freeze_panes == f"A{HEADER + 1}"
-    assert sheet.cell(row=1, column=1).value == f"Sao kê khoản vay {repaid_once.reference}"
+    assert sheet.cell(row=1, column=1).value == "Quỹ Hỗ trợ phát triển HTX tỉnh Thái Bình"
+    assert sheet.cell(row=2, column=1).value == f"Sao kê khoản vay {repaid_once.reference}"
+    # Printed, it ends with the date line and the block the co-op and the fund sign.
+    after = [value for row in sheet.iter_rows(min_row=HEADER + 5, values_only=True) for value in row if value]
+    assert after[:3] == ["Thái Bình, ngày 20 tháng 03 năm 2026", "Đại diện bên vay", "Đại diện Quỹ"]
+    assert sheet.print_title_rows == f"${HEADER}:${HEADER}" and sheet.page_setup.orientation == "landscape"
     assert [row[1] for row in rows] == ["Giải ngân", "Trả nợ", "Trả nợ"]
     assert rows[0][2] == 120_000_000 and rows[0][7] == 120_000_000
     assert rows[1][3:5] == (10_000_000, 1_223_014) and rows[1][7] == 110_000_000
