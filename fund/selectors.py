@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from common.money import format_vnd
 from common.querysets import filter_given
 from fund.models import (
+    ApiToken,
     AuthorityLevel,
     Borrower,
     BorrowerDocument,
@@ -27,6 +28,7 @@ from fund.models import (
     NonWorkingDay,
     User,
 )
+from fund.models.tokens import key_hash
 from fund.roles import COOP_USER
 
 
@@ -339,3 +341,20 @@ def _among(rows: QuerySet, field: str, values: list[str]):
     values = sorted(set(values))
     for start in range(0, len(values), 1000):
         yield from rows.filter(**{f"{field}__in": values[start : start + 1000]})
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+def usable_token(key: str) -> ApiToken | None:
+    """The token of this key, if it is neither revoked nor expired and its user is active."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=key_hash(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    return token if token is not None and token.user.is_active else None
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user)
