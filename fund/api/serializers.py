@@ -48,7 +48,7 @@ class BorrowerDetailSerializer(BorrowerSerializer):
 
 
 class BorrowerFilter(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    search = serializers.CharField(required=False, allow_blank=True, max_length=100)
     type = serializers.ChoiceField(choices=Borrower.Type.choices, required=False)
     province = serializers.CharField(required=False, max_length=100)
     status = serializers.ChoiceField(choices=Borrower.Status.choices, required=False)

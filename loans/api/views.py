@@ -196,13 +196,15 @@ class PayoffQuote(ApiView):
         """What repays the whole loan on the date, with no more repayments before it."""
         loan = get_loan_for(request.user, pk)
         day = as_of_date(request)
-        position = loan_position(loan, as_of=day)
-        if not position.started:
+        now = loan_position(loan, as_of=current_fund().business_date)
+        if not now.started:
             raise invalid("non_field_errors", _("Nothing has been disbursed on this loan yet."))
-        first = min(part.result.versions[0].effective_date for part in position.parts if part.result.versions)
+        # The loan page's check: a quote from the first disbursement on.
+        first = min(part.result.versions[0].effective_date for part in now.parts if part.result.versions)
         form = PayoffQuoteForm({"on": day}, earliest=first)
         if not form.is_valid():
             raise exceptions.ValidationError(form.errors)
+        position = loan_position(loan, as_of=day)
         data = {**figures(position, source="replayed"), "payoff": position.payoff}
         data.update(accrued_interest=position.accrued_interest, late_charges=position.late_charges)
         return Response(s.PayoffQuoteSerializer(data).data)
