@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from common.api.errors import ErrorSerializer
+from common.api.paging import PAGE_PARAMETERS, paged
 from common.api.views import ApiView, needs
 from fund import selectors
 from fund.api.serializers import (
@@ -28,7 +29,11 @@ def query(filter_class, request) -> dict:
 class BorrowerList(ApiView):
     permission_classes = [needs("fund.view_borrower")]
 
-    @extend_schema(parameters=[BorrowerFilter], responses={200: BorrowerSerializer(many=True), **ERRORS})
+    @extend_schema(
+        operation_id="borrowers_list",
+        parameters=[BorrowerFilter, *PAGE_PARAMETERS],
+        responses={200: paged(BorrowerSerializer), **ERRORS},
+    )
     def get(self, request):
         chosen = query(BorrowerFilter, request)
         return self.paginate(selectors.borrower_list(user=request.user, **chosen), BorrowerSerializer)
@@ -46,7 +51,11 @@ class BorrowerDetail(ApiView):
 class ProductList(ApiView):
     permission_classes = [needs("fund.view_loanproduct")]
 
-    @extend_schema(responses={200: ProductSerializer(many=True), **ERRORS})
+    @extend_schema(
+        operation_id="products_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paged(ProductSerializer), **ERRORS},
+    )
     def get(self, request):
         return self.paginate(selectors.product_list().order_by("code", "-version"), ProductSerializer)
 

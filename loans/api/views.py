@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from common.api.errors import Conflict, ErrorSerializer
+from common.api.paging import PAGE_PARAMETERS, paged
 from common.api.views import ApiView, needs
 from fund.api.authentication import PersonLoggedIn
 from fund.models import HouseholdMember, LoanProduct
@@ -113,7 +114,11 @@ LOAN_FILTERS = [
 class LoanList(ApiView):
     permission_classes = [needs("loans.view_loan")]
 
-    @extend_schema(parameters=LOAN_FILTERS, responses={200: s.LoanSerializer(many=True), **READ_ERRORS})
+    @extend_schema(
+        operation_id="loans_list",
+        parameters=[*LOAN_FILTERS, *PAGE_PARAMETERS],
+        responses={200: paged(s.LoanSerializer), **READ_ERRORS},
+    )
     def get(self, request):
         """Loans and applications the caller may see, newest first, each with its stored balances."""
         today = current_fund().business_date
@@ -180,7 +185,9 @@ class Schedule(ApiView):
 class Statement(ApiView):
     permission_classes = [needs("loans.view_loan")]
 
-    @extend_schema(responses={200: s.StatementLineSerializer(many=True), **READ_ERRORS})
+    @extend_schema(
+        parameters=PAGE_PARAMETERS, responses={200: paged(s.StatementLineSerializer), **READ_ERRORS}
+    )
     def get(self, request, pk: int):
         """The loan's statement (sao kê): its money transactions in value-date order, each with the
         principal outstanding after it."""
@@ -271,7 +278,7 @@ def _same_repayment(repayment: Repayment, loan, entry: RepaymentInput) -> bool:
 class LoanRepayments(ApiView):
     permission_classes = [needs("loans.view_loan")]
 
-    @extend_schema(responses={200: s.RepaymentSerializer(many=True), **READ_ERRORS})
+    @extend_schema(parameters=PAGE_PARAMETERS, responses={200: paged(s.RepaymentSerializer), **READ_ERRORS})
     def get(self, request, pk: int):
         """The loan's repayments, reversed ones included, by value date (fund staff)."""
         _staff_only(request.user)
@@ -331,7 +338,9 @@ class LoanTranches(ApiView):
             return [PersonLoggedIn(), needs("loans.add_disbursement")()]
         return super().get_permissions()
 
-    @extend_schema(responses={200: s.DisbursementSerializer(many=True), **READ_ERRORS})
+    @extend_schema(
+        parameters=PAGE_PARAMETERS, responses={200: paged(s.DisbursementSerializer), **READ_ERRORS}
+    )
     def get(self, request, pk: int):
         """The loan's tranches, cancelled ones included (fund staff)."""
         _staff_only(request.user)
