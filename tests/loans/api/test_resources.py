@@ -235,3 +235,19 @@ def test_an_application_is_created_submitted_and_withdrawn(staff, fund, coop_of)
     own = coop.post("/api/v1/applications/", body, format="json")
     assert own.status_code == 201 and own.json()["borrower"]["id"] == borrower.pk
     assert session(coop_of(BorrowerFactory())).post(f"/api/v1/applications/{pk}/submit/").status_code == 404
+
+
+def test_four_eyes_whoever_entered_a_tranche_cannot_authorize_it(staff, user_with_role):
+    both = user_with_role(roles.FUND_OFFICER, roles.ACCOUNTANT)
+    loan = factories.signed_loan(
+        officer=staff["officer"], approver=staff["approver"], appraiser=staff["appraiser"], signed_on=START
+    )
+    client = session(both)
+    body = {"value_date": START.isoformat(), "amount": "50000000", "account": "11211"}
+    entered = client.post(f"/api/v1/loans/{loan.pk}/tranches/", body, format="json").json()
+    refused = client.post(f"/api/v1/tranches/{entered['id']}/authorize/")
+    assert refused.status_code == 403
+    assert (
+        refused.json()["detail"] == "Whoever entered a tranche cannot authorize it: ask another accountant."
+    )
+    assert Disbursement.objects.get(pk=entered["id"]).status == Disbursement.Status.PENDING
