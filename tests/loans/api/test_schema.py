@@ -9,7 +9,9 @@ server error, and every answer (status, content type, body) must be one the sche
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.management import call_command
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -27,6 +29,18 @@ from tests.loans.conftest import START
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CSRF = "c" * 32  # a browser's CSRF cookie and header, as a page would send them
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_across_requests():
+    """Schemathesis calls the site's WSGI handler itself, whose request signals would close the
+    test's database connection (and its transaction) after each request; Django's own test
+    client unhooks them the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def generated_schema() -> dict:
