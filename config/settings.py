@@ -260,12 +260,25 @@ EXPORT_MAX_BYTES = int(os.environ.get("COOPFUND_EXPORT_MAX_BYTES", 100 * 1024 * 
 
 # --- API --------------------------------------------------------------------
 
+# A machine's token or a person's session; every answer JSON, every error one shape
+# (`common.api.errors`); each user gets so many requests a minute (per address before logging in).
+# The counts are kept in the cache: per process unless CACHES names a shared one.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: an unauthenticated call is then a 401 that names the token scheme.
+        "fund.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 100,
+    "DEFAULT_PAGINATION_CLASS": "common.api.paging.Pages",
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.paging.PerUser"],
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("COOPFUND_API_RATE", "600/min")},
+    "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
+    "DATE_FORMAT": "iso-8601",
+    "DATETIME_FORMAT": "iso-8601",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CoopFund API",
@@ -274,10 +287,26 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema tells what the API offers: only to someone logged in.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # A browser is sent to log in (403, not the token's 401); a machine's token may read it too.
+    "SERVE_AUTHENTICATION": [
+        "rest_framework.authentication.SessionAuthentication",
+        "fund.api.authentication.TokenAuthentication",
+    ],
     # Swagger UI from the sidecar package: the docs page works without internet access.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "BorrowerTypeEnum": "fund.models.borrowers.BorrowerType",
+        "BorrowerStatusEnum": "fund.models.borrowers.BorrowerStatus",
+        "ProductStatusEnum": "fund.models.products.ProductStatus",
+        "FrequencyEnum": "fund.models.products.Frequency",
+        "LoanStatusEnum": "loans.models.loan.LoanStatus",
+        "RepaymentStatusEnum": "loans.models.money.Repayment.Status",
+        "DisbursementStatusEnum": "loans.models.money.Disbursement.Status",
+    },
 }
 
 # --- logging ----------------------------------------------------------------

@@ -7,9 +7,11 @@ view hands them out to those who may see them.
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+import common.api.urls  # noqa: F401  (registers the <id:…> converter of the API's paths)
+from common.api.views import UnknownPath
 from config import views
 
 urlpatterns = [
@@ -21,6 +23,8 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("loans/", include("loans.urls")),
     path("appraisal/", include("appraisal.urls")),
+    # The web API: each app's resources; any other path under /api/ is the API's JSON 404.
+    path("api/v1/", include([path("", include("fund.api.urls")), path("", include("loans.api.urls"))])),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.
     path(
@@ -28,5 +32,6 @@ urlpatterns = [
         login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    re_path(r"^api/", UnknownPath.as_view()),
     path("admin/", admin.site.urls),
 ]

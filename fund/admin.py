@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from common.admin import ReadOnly
 from fund import services
 from fund.models import (
+    ApiToken,
     AuthorityLevel,
     Borrower,
     BorrowerDocument,
@@ -27,6 +28,7 @@ from fund.services.borrowers import BORROWER_FIELDS, MEMBER_FIELDS
 from fund.services.documents import DOCUMENT_TYPE_FIELDS
 from fund.services.fund import FUND_FIELDS
 from fund.services.products import PRODUCT_FIELDS
+from fund.services.tokens import revoke_token
 
 
 def _given(form, names) -> dict:
@@ -303,3 +305,28 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, (_("Co-op user"), {"fields": ("borrower",)}))
     list_display = (*DjangoUserAdmin.list_display, "borrower")
     autocomplete_fields = ("borrower",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by their users (API tokens page); an administrator sees and revokes them."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            try:
+                revoke_token(actor=request.user, token=token)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{token}: {exc}", messages.ERROR)

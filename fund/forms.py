@@ -318,3 +318,10 @@ class NonWorkingDaysForm(forms.Form):
         label=_("Last day off"), widget=DATE, required=False, help_text=_("For a range, such as Tết.")
     )
     name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("What will use it"), max_length=100, help_text=_("For example: the bank's system.")
+    )
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)

@@ -18,6 +18,7 @@ from common.documents import Issuer
 from common.money import format_vnd
 from common.querysets import filter_given
 from fund.models import (
+    ApiToken,
     AuthorityLevel,
     Borrower,
     BorrowerDocument,
@@ -28,6 +29,7 @@ from fund.models import (
     NonWorkingDay,
     User,
 )
+from fund.models.tokens import key_hash
 from fund.roles import COOP_USER
 
 
@@ -364,3 +366,20 @@ def issuer() -> Issuer:
     if fund is None:
         return Issuer()
     return Issuer(fund.name, fund.province, fund.business_date)
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+def usable_token(key: str) -> ApiToken | None:
+    """The token of this key, if it is neither revoked nor expired and its user is active."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=key_hash(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    return token if token is not None and token.user.is_active else None
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user)

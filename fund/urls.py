@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fund.views import borrowers, calendar, products, settings
+from fund.views import borrowers, calendar, products, settings, tokens
 
 app_name = "fund"
 
@@ -31,5 +31,7 @@ urlpatterns = [
     path("settings/authority/new/", settings.authority_create, name="authority_create"),
     path("settings/authority/<int:pk>/edit/", settings.authority_edit, name="authority_edit"),
     path("settings/capital/sources/new/", settings.capital_source_create, name="capital_source_create"),
+    path("api-tokens/", tokens.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("settings/capital/receipts/new/", settings.capital_receipt_create, name="capital_receipt_create"),
 ]

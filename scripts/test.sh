@@ -19,6 +19,9 @@ step "ruff check"
 step "import contracts (lint-imports)"
 "$PY" -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())'
 
+step "OpenAPI schema (drf-spectacular --validate --fail-on-warn)"
+"$PY" manage.py spectacular --validate --fail-on-warn --file "$(mktemp)"
+
 step "makemigrations --check"
 "$PY" manage.py makemigrations --check --dry-run
 

@@ -6,10 +6,12 @@ from fund.models.calendar import NonWorkingDay
 from fund.models.documents import DocumentType
 from fund.models.fund import AuthorityLevel, CapitalReceipt, CapitalSource, Fund
 from fund.models.products import Amortization, DayCount, Frequency, LoanProduct, Portion, TermClass
+from fund.models.tokens import ApiToken
 from fund.models.users import User
 
 __all__ = [
     "Amortization",
+    "ApiToken",
     "AuthorityLevel",
     "Borrower",
     "BorrowerDocument",

@@ -1,0 +1,44 @@
+"""Amounts as strings of whole đồng ("1500000"): JSON numbers would pass through floats in many
+clients, and an amount of đồng has no fraction to lose."""
+
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from common.money import MONEY_DIGITS
+
+_DIGITS = re.compile(rf"-?[0-9]{{1,{MONEY_DIGITS}}}")
+VND_PATTERN = rf"^-?[0-9]{{1,{MONEY_DIGITS}}}$"
+
+
+@extend_schema_field({"type": "string", "pattern": VND_PATTERN, "example": "1500000"})
+class VNDField(serializers.Field):
+    """Whole đồng, written as a string of digits; read from one (a service decides the range)."""
+
+    default_error_messages = {
+        "invalid": _('A whole number of đồng as a string of digits, e.g. "1500000".'),
+    }
+
+    def to_internal_value(self, data) -> Decimal:
+        if not isinstance(data, str) or not _DIGITS.fullmatch(data):
+            self.fail("invalid")
+        return Decimal(data)
+
+    def to_representation(self, value) -> str:
+        amount = getattr(value, "amount", value)
+        return str(int(amount))
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class RateField(serializers.Field):
+    """A rate per year as a decimal fraction in a string ("0.066" is 6.6 %/year); read only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return format(Decimal(value).normalize(), "f")

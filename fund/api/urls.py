@@ -1,0 +1,10 @@
+from django.urls import path
+
+from fund.api import views
+
+urlpatterns = [
+    path("borrowers/", views.BorrowerList.as_view(), name="api-borrowers"),
+    path("borrowers/<id:pk>/", views.BorrowerDetail.as_view(), name="api-borrower"),
+    path("products/", views.ProductList.as_view(), name="api-products"),
+    path("products/<id:pk>/", views.ProductDetail.as_view(), name="api-product"),
+]

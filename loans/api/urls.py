@@ -1,0 +1,20 @@
+from django.urls import path
+
+from loans.api import views
+
+urlpatterns = [
+    path("loans/", views.LoanList.as_view(), name="api-loans"),
+    path("loans/<id:pk>/", views.LoanDetail.as_view(), name="api-loan"),
+    path("loans/<id:pk>/schedule/", views.Schedule.as_view(), name="api-loan-schedule"),
+    path("loans/<id:pk>/statement/", views.Statement.as_view(), name="api-loan-statement"),
+    path("loans/<id:pk>/payoff/", views.PayoffQuote.as_view(), name="api-loan-payoff"),
+    path("loans/<id:pk>/repayments/", views.LoanRepayments.as_view(), name="api-loan-repayments"),
+    path("loans/<id:pk>/tranches/", views.LoanTranches.as_view(), name="api-loan-tranches"),
+    path("repayments/<id:pk>/reverse/", views.RepaymentReverse.as_view(), name="api-repayment-reverse"),
+    path("tranches/<id:pk>/authorize/", views.TrancheAuthorize.as_view(), name="api-tranche-authorize"),
+    path("applications/", views.Applications.as_view(), name="api-applications"),
+    path("applications/<id:pk>/submit/", views.ApplicationSubmit.as_view(), name="api-application-submit"),
+    path(
+        "applications/<id:pk>/withdraw/", views.ApplicationWithdraw.as_view(), name="api-application-withdraw"
+    ),
+]
