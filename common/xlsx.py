@@ -343,14 +343,15 @@ _KIND_HINTS = {
 }
 
 
-def validate_import_size(file) -> None:
-    """Refuse an upload larger than `IMPORT_MAX_BYTES` (also a form field validator)."""
+def validate_import_size(file, limit: int | None = None) -> None:
+    """Refuse an upload larger than `limit` (`IMPORT_MAX_BYTES` by default; also a form field
+    validator)."""
     size = getattr(file, "size", None)
     if size is None:  # a plain file object
         position = file.tell()
         size = file.seek(0, io.SEEK_END)
         file.seek(position)
-    limit = settings.IMPORT_MAX_BYTES
+    limit = limit or settings.IMPORT_MAX_BYTES
     if size > limit:
         raise ValidationError(
             _("The file is %(size)s KB; an import takes at most %(limit)s KB.")
@@ -380,17 +381,21 @@ def read_table(
     is_csv: bool = False,
     sheet: str | None = None,
     max_rows: int | None = None,
+    max_bytes: int | None = None,
+    max_unpacked: int | None = None,
 ) -> ReadResult:
     """Read the first sheet of an .xlsx upload (or the sheet titled `sheet`; or a CSV file) into
     converted rows, with every error found; the rows above `header_row` (a bank's title lines)
     are not read.
 
-    A file or sheet over the import limits (`max_rows`: this import's, instead of
-    `IMPORT_MAX_ROWS`) is refused before any row is converted.
+    A file or sheet over the import limits (`max_rows`, `max_bytes`, `max_unpacked`: this
+    import's, instead of `IMPORT_MAX_ROWS`, `IMPORT_MAX_BYTES`, `IMPORT_MAX_UNPACKED_BYTES`) is
+    refused before any row is converted.
     """
     max_rows = max_rows or settings.IMPORT_MAX_ROWS
+    max_unpacked = max_unpacked or settings.IMPORT_MAX_UNPACKED_BYTES
     try:
-        validate_import_size(file)
+        validate_import_size(file, max_bytes)
     except ValidationError as error:
         return ReadResult([], [CellError(0, _("file"), error.messages[0])])
     limit = max_rows + header_row
@@ -406,9 +411,9 @@ def read_table(
         unpacked = _unpacked_size(file)
     except Exception:  # not a zip, or a broken one
         return not_xlsx
-    if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+    if unpacked > max_unpacked:
         message = _("The file unpacks to %(size)s KB; an import takes at most %(limit)s KB unpacked.")
-        sizes = {"size": -(-unpacked // 1024), "limit": settings.IMPORT_MAX_UNPACKED_BYTES // 1024}
+        sizes = {"size": -(-unpacked // 1024), "limit": max_unpacked // 1024}
         return ReadResult([], [CellError(0, _("file"), message % sizes)])
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)

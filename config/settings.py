@@ -235,6 +235,13 @@ IMPORT_MAX_BYTES = int(os.environ.get("COOPFUND_IMPORT_MAX_BYTES", 5 * 1024 * 10
 # What an .xlsx (a zip) may unpack to: openpyxl reads its shared strings whole into memory.
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("COOPFUND_IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("COOPFUND_IMPORT_MAX_ROWS", 10_000))
+# Bringing a fund's portfolio in: the page checks the file while the accountant waits, so it
+# takes a bounded file (rows per sheet); `manage.py import_portfolio` takes a province's
+# portfolio (bench/onboarding.py brings 100 000 loans in).
+PORTFOLIO_PAGE_MAX_BYTES = int(os.environ.get("COOPFUND_PORTFOLIO_PAGE_MAX_BYTES", 10 * 1024 * 1024))
+PORTFOLIO_PAGE_MAX_ROWS = int(os.environ.get("COOPFUND_PORTFOLIO_PAGE_MAX_ROWS", 20_000))
+PORTFOLIO_MAX_BYTES = int(os.environ.get("COOPFUND_PORTFOLIO_MAX_BYTES", 100 * 1024 * 1024))
+PORTFOLIO_MAX_ROWS = int(os.environ.get("COOPFUND_PORTFOLIO_MAX_ROWS", 200_000))
 
 # --- Celery -----------------------------------------------------------------
 

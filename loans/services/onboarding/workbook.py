@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from common.xlsx import CellError, Column, InputColumn, Sheet, read_table, with_dropdowns, workbook_bytes
 from fund.imports import YES_NO, borrower_columns, household_columns
 from fund.models import Amortization, Borrower
+from fund.selectors import offered_products
 
 BORROWERS, HOUSEHOLDS, LOANS, ACCOUNTS, VALUES = (
     "Người vay",
@@ -27,8 +28,8 @@ BORROWERS, HOUSEHOLDS, LOANS, ACCOUNTS, VALUES = (
     "Số dư TK",
     "Danh mục",
 )
-# A province's portfolio in one file: bench/onboarding.py brings in 100 000 loans.
-MAX_ROWS = 200_000
+# What a workbook may unpack to, for each byte it weighs (openpyxl holds its shared strings).
+UNPACKED_PER_BYTE = 20
 
 _METHODS = {
     "dư nợ giảm dần": Amortization.EQUAL_PRINCIPAL,
@@ -84,12 +85,45 @@ _OPTIONAL_ZERO = ("penalty", "suspended_interest", "collateral_value", "restruct
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How large a workbook is read: the page's (the accountant waits for its dry run) or the
+    command's (a province's portfolio)."""
+
+    max_bytes: int
+    max_rows: int  # per sheet
+
+    @classmethod
+    def page(cls) -> "Limits":
+        return cls(settings.PORTFOLIO_PAGE_MAX_BYTES, settings.PORTFOLIO_PAGE_MAX_ROWS)
+
+    @classmethod
+    def command(cls) -> "Limits":
+        return cls(settings.PORTFOLIO_MAX_BYTES, settings.PORTFOLIO_MAX_ROWS)
+
+
+@dataclass(frozen=True)
 class SheetError:
+    """A problem with a cell of a sheet; with no sheet (and row 0), with the whole file."""
+
     sheet: str
     error: CellError
 
+    @classmethod
+    def of_file(cls, message: str) -> "SheetError":
+        return cls("", CellError(0, "", message))
+
     def __str__(self) -> str:
+        if not self.sheet:
+            return str(self.error)
         return _("Sheet “%(sheet)s”: %(error)s") % {"sheet": self.sheet, "error": self.error}
+
+    def as_data(self) -> dict:
+        row, column, message = self.error.row, str(self.error.column), str(self.error.message)
+        return {"sheet": self.sheet, "row": row, "column": column, "message": message}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "SheetError":
+        return cls(data["sheet"], CellError(data["row"], data["column"], data["message"]))
 
 
 @dataclass(frozen=True)
@@ -145,8 +179,10 @@ class Portfolio:
         self.errors.append(SheetError(sheet, CellError(row, column, message)))
 
 
-def read_portfolio(file) -> Portfolio:
-    """Every sheet of a filled workbook converted into typed rows, and every problem found."""
+def read_portfolio(file, limits: Limits | None = None) -> Portfolio:
+    """Every sheet of a filled workbook converted into typed rows, and every problem found;
+    a file over `limits` (the command's by default) is refused before a row is read."""
+    limits = limits or Limits.command()
     portfolio = Portfolio()
     tables = {}
     optional = {BORROWERS, HOUSEHOLDS}  # a fund whose borrowers are all registered leaves them empty
@@ -157,11 +193,22 @@ def read_portfolio(file) -> Portfolio:
         (ACCOUNTS, ACCOUNT_COLUMNS),
     ):
         file.seek(0)
-        table = read_table(file, columns, sheet=title, max_rows=MAX_ROWS)
+        table = read_table(
+            file,
+            columns,
+            sheet=title,
+            max_rows=limits.max_rows,
+            max_bytes=limits.max_bytes,
+            max_unpacked=limits.max_bytes * UNPACKED_PER_BYTE,
+        )
         errors = table.errors
         if title in optional and len(errors) == 1 and errors[0].column == _("rows") and not table.rows:
             errors = []  # headers and no rows
-        portfolio.errors += [SheetError(title, error) for error in errors]
+        for error in errors:
+            if error.row or error.column != _("file"):
+                portfolio.errors.append(SheetError(title, error))
+            elif SheetError.of_file(error.message) not in portfolio.errors:  # once, not per sheet
+                portfolio.errors.append(SheetError.of_file(error.message))
         tables[title] = table
     unreadable = {(error.sheet, error.error.row) for error in portfolio.errors}
     portfolio.borrowers = [(n, v) for n, v in tables[BORROWERS].rows if (BORROWERS, n) not in unreadable]
@@ -308,6 +355,11 @@ def template_bytes(products: list[tuple[str, str]], example: dict[str, list] | N
         },
     }
     return with_dropdowns(content, lists, rows=min(settings.IMPORT_MAX_ROWS, 1000))
+
+
+def products() -> list[tuple[str, str]]:
+    """The codes and names of the products offered, for the template's dropdown."""
+    return sorted({(p.code, p.name) for p in offered_products()})
 
 
 def _kind(column: InputColumn) -> str:
