@@ -66,6 +66,7 @@ urlpatterns = [
     path("repayments/import/template.xlsx", imports.import_template, name="import_template"),
     path("bring-in/", onboarding.portfolio_imports, name="portfolio_imports"),
     path("bring-in/template.xlsx", onboarding.portfolio_template, name="portfolio_template"),
+    path("bring-in/example.xlsx", onboarding.portfolio_example, name="portfolio_example"),
     path("bring-in/<int:pk>/", onboarding.portfolio_import, name="portfolio_import"),
     path("bring-in/<int:pk>/progress/", onboarding.portfolio_progress, name="portfolio_progress"),
     path("bring-in/<int:pk>/commit/", onboarding.portfolio_commit, name="portfolio_commit"),

@@ -6,17 +6,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
 from common.xlsx import xlsx_response
+from fund.selectors import current_fund
 from ledger.models import Account
 from loans.forms import PortfolioImportForm
 from loans.models import Loan, PortfolioImport
 from loans.selectors.reconciliation import reconciliation
 from loans.services.onboarding import importing
+from loans.services.onboarding.example import SOURCE, example_workbook, has_example
 from loans.services.onboarding.planning import CutOverReport
 from loans.services.onboarding.workbook import Limits, template_bytes
 from loans.services.onboarding.workbook import products as offered_products
@@ -52,7 +55,14 @@ def portfolio_imports(request):
                 return redirect("loans:portfolio_import", pk=batch.pk)
     imports = PortfolioImport.objects.select_related("checked_by", "committed_by")
     page = Paginator(imports, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "limits": Limits.page(), "title": _("Bringing a fund in")}
+    context = {
+        "form": form,
+        "page": page,
+        "limits": Limits.page(),
+        "example": has_example(),
+        "source": SOURCE,
+        "title": _("Bringing a fund in"),
+    }
     status = 400 if form is not None and form.errors else 200
     return render(request, "loans/onboarding/list.html", context, status=status)
 
@@ -61,6 +71,16 @@ def portfolio_imports(request):
 @permission_required(VIEW, raise_exception=True)
 def portfolio_template(request):
     return xlsx_response(template_bytes(offered_products()), "mau-dua-danh-muc-vao.xlsx")
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def portfolio_example(request):
+    """The example workbook (a small portfolio to merge in), for a fund with the demo's products."""
+    example = example_workbook(current_fund())
+    if example is None:
+        raise Http404
+    return xlsx_response(example.getvalue(), f"vi-du-sap-nhap-{SOURCE}.xlsx")
 
 
 @login_required

@@ -50,6 +50,9 @@ def test_the_template_downloads_with_the_products_in_its_dropdown(client, accoun
     book = load_workbook(io.BytesIO(response.content))
     assert LOANS in book.sheetnames and ACCOUNTS in book.sheetnames
     assert "VLD" in [row[0] for row in book["Danh mục"].iter_rows(values_only=True)]
+    # The example lends on the demo's products: a fund without them is not offered it.
+    assert client.get(reverse("loans:portfolio_example")).status_code == 404
+    assert reverse("loans:portfolio_example") not in client.get(reverse(URL)).content.decode()
 
 
 def test_only_accountants_see_the_page_and_its_menu_item(client, accountants, user_with_role):
