@@ -566,14 +566,15 @@ _KIND_HINTS = {
 }
 
 
-def validate_import_size(file) -> None:
-    """Refuse an upload larger than `IMPORT_MAX_BYTES` (also a form field validator)."""
+def validate_import_size(file, limit: int | None = None) -> None:
+    """Refuse an upload larger than `limit` (`IMPORT_MAX_BYTES` by default; also a form field
+    validator)."""
     size = getattr(file, "size", None)
     if size is None:  # a plain file object
         position = file.tell()
         size = file.seek(0, io.SEEK_END)
         file.seek(position)
-    limit = settings.IMPORT_MAX_BYTES
+    limit = limit or settings.IMPORT_MAX_BYTES
     if size > limit:
         raise ValidationError(
             _("The file is %(size)s KB; an import takes at most %(limit)s KB.")
@@ -603,57 +604,93 @@ def read_table(
     is_csv: bool = False,
     sheet: str | None = None,
     max_rows: int | None = None,
+    max_bytes: int | None = None,
+    max_unpacked: int | None = None,
 ) -> ReadResult:
     """Read the first sheet of an .xlsx upload (or the sheet titled `sheet`; or a CSV file) into
     converted rows, with every error found; the rows above `header_row` (a bank's title lines)
     are not read; `None`: the header row is found (under an exported sheet's heading).
 
-    A file or sheet over the import limits (`max_rows`: this import's, instead of
-    `IMPORT_MAX_ROWS`) is refused before any row is converted.
+    A file or sheet over the import limits (`max_rows`, `max_bytes`, `max_unpacked`: this
+    import's, instead of `IMPORT_MAX_ROWS`, `IMPORT_MAX_BYTES`, `IMPORT_MAX_UNPACKED_BYTES`) is
+    refused before any row is converted.
     """
-    max_rows = max_rows or settings.IMPORT_MAX_ROWS
-    try:
-        validate_import_size(file)
-    except ValidationError as error:
-        return ReadResult([], [CellError(0, _("file"), error.messages[0])])
-    limit = max_rows + (header_row or HEADER_SEARCH_ROWS)
+    limits = {"max_rows": max_rows, "max_bytes": max_bytes, "max_unpacked": max_unpacked}
     if is_csv:
+        max_rows = max_rows or settings.IMPORT_MAX_ROWS
         try:
-            return _read_rows(_at_most(_csv_rows(file), limit), columns, header_row)
+            validate_import_size(file, max_bytes)
+            rows = _at_most(_csv_rows(file), max_rows + (header_row or HEADER_SEARCH_ROWS))
+            return _read_rows(rows, columns, header_row)
+        except ValidationError as error:
+            return ReadResult([], [CellError(0, _("file"), error.messages[0])])
         except UnicodeDecodeError:
             return ReadResult([], [CellError(0, _("file"), _("Save the CSV file as UTF-8 text."))])
         except _TooManyRows:
             return _too_many_rows(max_rows)
+    return read_sheets(file, {sheet: columns}, header_row=header_row, **limits)[sheet]
+
+
+def read_sheets(
+    file,
+    sheets: dict[str | None, Sequence[InputColumn]],
+    *,
+    header_row: int | None = 1,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+    max_unpacked: int | None = None,
+) -> dict[str | None, ReadResult]:
+    """Several sheets of one .xlsx upload, by title (None: the first sheet), each read as
+    `read_table` reads one, the workbook opened once; a file over the limits is refused for
+    every sheet."""
+    max_rows = max_rows or settings.IMPORT_MAX_ROWS
+    max_unpacked = max_unpacked or settings.IMPORT_MAX_UNPACKED_BYTES
+
+    def every(result: ReadResult) -> dict[str | None, ReadResult]:
+        return dict.fromkeys(sheets, result)
+
+    try:
+        validate_import_size(file, max_bytes)
+    except ValidationError as error:
+        return every(ReadResult([], [CellError(0, _("file"), error.messages[0])]))
     not_xlsx = ReadResult([], [CellError(0, _("file"), _("This is not an .xlsx workbook."))])
     try:
         unpacked = _unpacked_size(file)
     except Exception:  # not a zip, or a broken one
-        return not_xlsx
-    if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+        return every(not_xlsx)
+    if unpacked > max_unpacked:
         message = _("The file unpacks to %(size)s KB; an import takes at most %(limit)s KB unpacked.")
-        sizes = {"size": -(-unpacked // 1024), "limit": settings.IMPORT_MAX_UNPACKED_BYTES // 1024}
-        return ReadResult([], [CellError(0, _("file"), message % sizes)])
+        sizes = {"size": -(-unpacked // 1024), "limit": max_unpacked // 1024}
+        return every(ReadResult([], [CellError(0, _("file"), message % sizes)]))
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        return not_xlsx
+        return every(not_xlsx)
     try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            message = _("The workbook has no sheet named “%(sheet)s”.") % {"sheet": sheet}
-            return ReadResult([], [CellError(0, _("file"), message)])
-        data = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        # The size the file declares, read without parsing a row (None when the file has none).
-        declared = (data.max_row or 1) - (header_row or 1)
-        if declared > max_rows:
-            message = _("The sheet has %(count)s rows; an import takes at most %(limit)s. Split the file.")
-            sizes = {"count": declared, "limit": max_rows}
-            return ReadResult([], [CellError(0, _("rows"), message % sizes)])
-        rows = data.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS)
-        return _read_rows(_at_most(rows, limit), columns, header_row)
-    except _TooManyRows:
-        return _too_many_rows(max_rows)
+        return {
+            title: _read_sheet(workbook, title, columns, header_row, max_rows)
+            for title, columns in sheets.items()
+        }
     finally:
         workbook.close()
+
+
+def _read_sheet(workbook, sheet: str | None, columns, header_row: int | None, max_rows: int) -> ReadResult:
+    if sheet is not None and sheet not in workbook.sheetnames:
+        message = _("The workbook has no sheet named “%(sheet)s”.") % {"sheet": sheet}
+        return ReadResult([], [CellError(0, _("file"), message)])
+    data = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+    # The size the file declares, read without parsing a row (None when the file has none).
+    declared = (data.max_row or 1) - (header_row or 1)
+    if declared > max_rows:
+        message = _("The sheet has %(count)s rows; an import takes at most %(limit)s. Split the file.")
+        sizes = {"count": declared, "limit": max_rows}
+        return ReadResult([], [CellError(0, _("rows"), message % sizes)])
+    rows = data.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS)
+    try:
+        return _read_rows(_at_most(rows, max_rows + (header_row or HEADER_SEARCH_ROWS)), columns, header_row)
+    except _TooManyRows:
+        return _too_many_rows(max_rows)
 
 
 def _too_many_rows(limit: int) -> ReadResult:

@@ -238,6 +238,14 @@ IMPORT_MAX_ROWS = int(os.environ.get("COOPFUND_IMPORT_MAX_ROWS", 10_000))
 # Who issues the documents the fund signs (the heading and date line of its .xlsx and printed pages).
 DOCUMENT_ISSUER = "fund.selectors.issuer"
 
+# Bringing a fund's portfolio in: the page checks the file while the accountant waits, so it
+# takes a bounded file (rows per sheet); `manage.py import_portfolio` takes a province's
+# portfolio (bench/onboarding.py brings 100 000 loans in).
+PORTFOLIO_PAGE_MAX_BYTES = int(os.environ.get("COOPFUND_PORTFOLIO_PAGE_MAX_BYTES", 10 * 1024 * 1024))
+PORTFOLIO_PAGE_MAX_ROWS = int(os.environ.get("COOPFUND_PORTFOLIO_PAGE_MAX_ROWS", 20_000))
+PORTFOLIO_MAX_BYTES = int(os.environ.get("COOPFUND_PORTFOLIO_MAX_BYTES", 100 * 1024 * 1024))
+PORTFOLIO_MAX_ROWS = int(os.environ.get("COOPFUND_PORTFOLIO_MAX_ROWS", 200_000))
+
 # --- Celery -----------------------------------------------------------------
 
 # No broker configured: tasks run in-process, so the embedded setup needs no Redis.

@@ -6,6 +6,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, PercentField, ServiceModelForm, VNDField, cleaned_input
@@ -14,6 +16,7 @@ from common.xlsx import validate_import_size
 from fund.forms import DocumentForm as DocumentForm  # a dossier's document is filed like a borrower's
 from fund.models import Borrower, User
 from fund.selectors import current_fund, offered_products, visible_borrowers
+from ledger.models import Account
 from loans.dashboard import THIS_WEEK, TODAY, due_rows, dues_until
 from loans.models import Loan, LoanContract, LoanStatus, Repayment, StatementLine, StatementMapping
 from loans.selectors.servicing import contracted_shares
@@ -388,4 +391,43 @@ class LineRepaymentForm(forms.Form):
             data["share"] = contract.loan.member_shares.filter(member__id_number=household).first()
             if data["share"] is None:
                 self.add_error("household", _("Give the ID number of a household of this group loan."))
+        return data
+
+
+class PortfolioImportForm(forms.Form):
+    """A filled portfolio workbook; merging another fund's portfolio, its tag and the capital
+    account (411…, a postable one) its net assets are taken to."""
+
+    file = forms.FileField(label=_("Filled workbook (.xlsx)"))
+    source_fund = forms.CharField(
+        label=_("Merging another fund: its tag"),
+        max_length=20,
+        required=False,
+        validators=[RegexValidator(r"^[\w-]+$", _("Letters, digits and dashes only."))],
+        help_text=_(
+            "Leave empty to bring this fund's own books in. The tag prefixes colliding contract numbers."
+        ),
+    )
+    capital_account = forms.ChoiceField(
+        label=_("Capital account the merged net assets go to"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = Account.objects.filter(code__startswith="411", active=True, children__isnull=True)
+        self.fields["capital_account"].choices = [("", "—")] + [(a.code, f"{a.code} {a.name}") for a in codes]
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        validate_import_size(file, settings.PORTFOLIO_PAGE_MAX_BYTES)
+        return file
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source_fund") and not data.get("capital_account"):
+            message = _("Merging a fund takes the capital account its net assets go to.")
+            self.add_error("capital_account", message)
+        if data.get("capital_account") and not data.get("source_fund"):
+            message = _("A capital account is chosen only when merging a fund: give its tag.")
+            self.add_error("source_fund", message)
         return data

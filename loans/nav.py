@@ -9,6 +9,7 @@ NAV_ITEMS = [
     NavItem(_("Tranches to authorize"), "loans:tranches", "loans.authorize_disbursement", _("Loans")),
     NavItem(_("Close of day"), "loans:close_of_day", "fund.advance_business_date", _("Loans")),
     NavItem(_("Sub-ledger against the GL"), "loans:reconciliation", "loans.view_loantransaction", _("Loans")),
+    NavItem(_("Bringing a fund in"), "loans:portfolio_imports", "loans.view_portfolioimport", _("Loans")),
     NavItem(_("Bank statements"), "loans:bank_accounts", "loans.reconcile_bank", _("Loans")),
     NavItem(_("Arrears aging"), "loans:aging_report", "loans.view_reports", _("Reports")),
     NavItem(_("Arrears list"), "loans:arrears_report", "loans.view_reports", _("Reports")),

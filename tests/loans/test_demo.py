@@ -124,3 +124,32 @@ def test_with_more_loans_approved_every_state_is_there_and_a_second_run_changes_
     before = snapshot()
     run_demo()
     assert snapshot() == before
+
+
+def test_the_example_portfolio_merges_into_the_demo_fund(user_with_role, django_capture_on_commit_callbacks):
+    from fund import roles
+    from loans.models import PortfolioImport
+    from loans.selectors.reconciliation import reconciliation
+    from loans.services.onboarding import importing
+    from loans.services.onboarding.example import CAPITAL, SOURCE, example_workbook
+
+    run_demo()
+    fund = Fund.objects.get()
+    accountant = user_with_role(roles.ACCOUNTANT)
+    batch = importing.check_portfolio(
+        actor=accountant,
+        file=example_workbook(fund),
+        file_name="vi-du.xlsx",
+        source_fund=SOURCE,
+        capital_account=CAPITAL,
+    )
+    assert batch.state == PortfolioImport.State.CHECKED, [str(e) for e in importing.refusals(batch)]
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.commit_portfolio(actor=user_with_role(roles.ACCOUNTANT), batch=batch)
+    batch = PortfolioImport.objects.get(pk=batch.pk)
+    assert batch.state == PortfolioImport.State.COMMITTED, [str(e) for e in importing.refusals(batch)]
+    assert batch.report["loans"] == 3 and batch.report["sub_loans"] == 4
+    brought = Loan.objects.filter(openings__batch=batch).distinct()
+    assert {loan.borrower.source_fund for loan in brought} == {SOURCE}
+    assert all(loan.status == LoanStatus.ACTIVE for loan in brought)
+    assert [row.code for row in reconciliation(as_of=batch.cut_over) if row.difference] == []

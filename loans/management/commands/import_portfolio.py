@@ -56,8 +56,8 @@ class Command(BaseCommand):
         importing.run_commit(batch.pk)  # the task's work, in this process: done already if a worker took it
         batch = PortfolioImport.objects.get(pk=batch.pk)
         if batch.state != PortfolioImport.State.COMMITTED:
-            for error in batch.errors:
-                self.stderr.write(error)
+            for error in importing.refusals(batch):
+                self.stderr.write(str(error))
             raise CommandError(f"Import {batch.pk} is {batch.state}: nothing is brought in.", returncode=1)
         differing = [row for row in reconciliation(as_of=batch.cut_over) if row.difference]
         for row in differing:
@@ -78,8 +78,8 @@ class Command(BaseCommand):
         return found
 
     def _report(self, batch: PortfolioImport) -> None:
-        for error in batch.errors:
-            self.stderr.write(error)
+        for error in importing.refusals(batch):
+            self.stderr.write(str(error))
         if not batch.report:
             return
         report = CutOverReport.from_data(batch.report)

@@ -45,23 +45,31 @@ from loans.models import (
 )
 from loans.models.money import control_values
 from loans.services.onboarding.planning import Plan, plan
-from loans.services.onboarding.workbook import read_portfolio
+from loans.services.onboarding.workbook import Limits, SheetError, read_portfolio
 from loans.services.servicing.balances import Rewrite, store_many
 from loans.services.servicing.settling import schedule_fingerprint
 
 PERMISSION, COMMIT_PERMISSION = "loans.add_portfolioimport", "loans.commit_portfolioimport"
 PROGRESS_EVERY = 1000
+MAX_ERRORS = 1000  # kept on the import: a file that bad is wrong as a whole
 SOURCE_KIND = "portfolio_import"
 
 logger = logging.getLogger(__name__)
 
 
 def check_portfolio(
-    *, actor, file, file_name: str, source_fund: str = "", capital_account: str = ""
+    *,
+    actor,
+    file,
+    file_name: str,
+    source_fund: str = "",
+    capital_account: str = "",
+    limits: Limits | None = None,
 ) -> PortfolioImport:
     """The dry run of a workbook: its cut-over report and the rows refused, kept with the file
     for a second user to commit. `source_fund`: merging that fund's portfolio (its tag) into
-    this one, against `capital_account`; empty: bringing this fund's own books in."""
+    this one, against `capital_account`; empty: bringing this fund's own books in. `limits`:
+    how large a file is read (the command's by default; the page's are smaller)."""
     require_permission(actor, PERMISSION)
     source_fund, capital_account = source_fund.strip()[:100], capital_account.strip()[:20]
     file.seek(0)
@@ -71,14 +79,13 @@ def check_portfolio(
     done = PortfolioImport.objects.filter(sha256=sha256, state=PortfolioImport.State.COMMITTED).first()
     planned = None
     if done is not None:
-        errors = [
-            _("This file was brought in already, on %(date)s by %(user)s: nothing more to bring in.")
-            % {"date": f"{timezone.localtime(done.committed_at):%d/%m/%Y}", "user": done.committed_by}
-        ]
+        message = _("This file was brought in already, on %(date)s by %(user)s: nothing more to bring in.")
+        when = {"date": f"{timezone.localtime(done.committed_at):%d/%m/%Y}", "user": done.committed_by}
+        errors = [SheetError.of_file(message % when)]
     else:
         file.seek(0)
         planned = plan(
-            read_portfolio(file), fund=fund, merger_from=source_fund, capital_account=capital_account
+            read_portfolio(file, limits), fund=fund, merger_from=source_fund, capital_account=capital_account
         )
         errors = planned.errors
     batch = PortfolioImport(
@@ -90,7 +97,7 @@ def check_portfolio(
         cut_over=planned.cut_over if planned else fund.business_date,
         state=PortfolioImport.State.REFUSED if errors else PortfolioImport.State.CHECKED,
         report=planned.report.as_data() if planned else {},
-        errors=errors[:1000],
+        errors=[error.as_data() for error in errors[:MAX_ERRORS]],
         rows_total=planned.report.loans if planned else 0,
         checked_by=actor,
     )
@@ -159,17 +166,24 @@ def run_commit(batch_id: int) -> None:
             batch.finish()
             batch.save()
     except (ValidationError, PermissionDenied) as error:
-        _end(batch_id, errors=list(getattr(error, "messages", [str(error)])))
+        messages = getattr(error, "messages", [str(error)])
+        _end(batch_id, errors=[SheetError.of_file(message) for message in messages])
     except Exception:
         logger.exception("portfolio import %s failed", batch_id)
-        _end(batch_id, errors=[_("The import could not be written. Tell the administrator.")])
+        message = _("The import could not be written. Tell the administrator.")
+        _end(batch_id, errors=[SheetError.of_file(message)])
 
 
-def _end(batch_id: int, *, errors: list[str]) -> None:
+def refusals(batch: PortfolioImport) -> list[SheetError]:
+    """Why the import was refused or failed: each problem with its sheet, row and column."""
+    return [SheetError.from_data(data) for data in batch.errors]
+
+
+def _end(batch_id: int, *, errors: list[SheetError]) -> None:
     with transaction.atomic():
         batch = PortfolioImport.objects.select_for_update().get(pk=batch_id)
         if batch.state == PortfolioImport.State.RUNNING:
-            batch.errors = errors[:1000]
+            batch.errors = [error.as_data() for error in errors[:MAX_ERRORS]]
             batch.fail()
             batch.save()
 

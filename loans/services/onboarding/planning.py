@@ -152,7 +152,7 @@ class Plan:
     business_date: date
     contra: str
     report: CutOverReport
-    errors: list[str] = field(default_factory=list)
+    errors: list[SheetError] = field(default_factory=list)
     borrowers: list[Borrower] = field(default_factory=list)  # new
     members: list[HouseholdMember] = field(default_factory=list)  # new
     loans: list[PlannedLoan] = field(default_factory=list)
@@ -179,7 +179,7 @@ def plan(
     cut_over = fund.business_date if merger_from else fund.opened_on - ONE_DAY
     contra = capital_account if merger_from else CLEARING
     result = Plan(cut_over, fund.business_date, contra, CutOverReport(cut_over))
-    result.errors = [str(error) for error in portfolio.errors]
+    result.errors = list(portfolio.errors)
     if merger_from:
         _check_capital(capital_account, result)
     borrowers = _Borrowers(portfolio, result)
@@ -190,13 +190,14 @@ def plan(
 
 
 def _refuse(plan_: Plan, sheet: str, row: int, column: str, message: str) -> None:
-    plan_.errors.append(str(SheetError(sheet, CellError(row, column, message))))
+    plan_.errors.append(SheetError(sheet, CellError(row, column, message)))
 
 
 def _check_capital(code: str, plan_: Plan) -> None:
     account = Account.objects.filter(code=code, active=True).first()
     if account is None or not code.startswith("411") or account.children.exists():
-        plan_.errors.append(_("Choose the capital account (411…) the merged fund's net assets are taken to."))
+        message = _("Choose the capital account (411…) the merged fund's net assets are taken to.")
+        plan_.errors.append(SheetError.of_file(message))
 
 
 # --- borrowers -------------------------------------------------------------------------------
@@ -564,27 +565,23 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
     ]
     for line in plan_.report.controls:
         if line.difference:
-            plan_.errors.append(
-                _(
-                    "Account %(code)s: the loans bring in %(loans)s, the opening balances say %(gl)s, "
-                    "a difference of %(difference)s."
-                )
-                % {
-                    "code": line.code,
-                    "loans": format_vnd(line.loans),
-                    "gl": format_vnd(line.gl),
-                    "difference": format_vnd(line.difference),
-                }
-            )
+            message = _(
+                "Account %(code)s: the loans bring in %(loans)s, the opening balances say %(gl)s, "
+                "a difference of %(difference)s."
+            ) % {
+                "code": line.code,
+                "loans": format_vnd(line.loans),
+                "gl": format_vnd(line.gl),
+                "difference": format_vnd(line.difference),
+            }
+            plan_.errors.append(SheetError.of_file(message))
     residue = net.pop(plan_.contra, ZERO)
     if plan_.contra == CLEARING:
         # The clearing role settles to nothing when the sheet balances and the loans agree with it.
         unbalanced = sum(gl_by_code.values(), ZERO)
         if unbalanced:
-            plan_.errors.append(
-                _("The opening balances do not balance: debits less credits come to %(difference)s.")
-                % {"difference": format_vnd(unbalanced)}
-            )
+            message = _("The opening balances do not balance: debits less credits come to %(difference)s.")
+            plan_.errors.append(SheetError.of_file(message % {"difference": format_vnd(unbalanced)}))
     else:
         plan_.report.to_capital = -residue
         net[plan_.contra] = residue

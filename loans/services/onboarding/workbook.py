@@ -16,9 +16,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from common.xlsx import CellError, Column, InputColumn, Sheet, read_table, with_dropdowns, workbook_bytes
+from common.xlsx import (
+    CellError,
+    Column,
+    InputColumn,
+    Sheet,
+    read_sheets,
+    with_dropdowns,
+    workbook_bytes,
+    write_workbook,
+)
 from fund.imports import YES_NO, borrower_columns, household_columns
 from fund.models import Amortization, Borrower
+from fund.selectors import offered_products
 
 BORROWERS, HOUSEHOLDS, LOANS, ACCOUNTS, VALUES = (
     "Người vay",
@@ -27,8 +37,8 @@ BORROWERS, HOUSEHOLDS, LOANS, ACCOUNTS, VALUES = (
     "Số dư TK",
     "Danh mục",
 )
-# A province's portfolio in one file: bench/onboarding.py brings in 100 000 loans.
-MAX_ROWS = 200_000
+# What a workbook may unpack to, for each byte it weighs (openpyxl holds its shared strings).
+UNPACKED_PER_BYTE = 20
 
 _METHODS = {
     "dư nợ giảm dần": Amortization.EQUAL_PRINCIPAL,
@@ -84,12 +94,45 @@ _OPTIONAL_ZERO = ("penalty", "suspended_interest", "collateral_value", "restruct
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How large a workbook is read: the page's (the accountant waits for its dry run) or the
+    command's (a province's portfolio)."""
+
+    max_bytes: int
+    max_rows: int  # per sheet
+
+    @classmethod
+    def page(cls) -> "Limits":
+        return cls(settings.PORTFOLIO_PAGE_MAX_BYTES, settings.PORTFOLIO_PAGE_MAX_ROWS)
+
+    @classmethod
+    def command(cls) -> "Limits":
+        return cls(settings.PORTFOLIO_MAX_BYTES, settings.PORTFOLIO_MAX_ROWS)
+
+
+@dataclass(frozen=True)
 class SheetError:
+    """A problem with a cell of a sheet; with no sheet (and row 0), with the whole file."""
+
     sheet: str
     error: CellError
 
+    @classmethod
+    def of_file(cls, message: str) -> "SheetError":
+        return cls("", CellError(0, "", message))
+
     def __str__(self) -> str:
+        if not self.sheet:
+            return str(self.error)
         return _("Sheet “%(sheet)s”: %(error)s") % {"sheet": self.sheet, "error": self.error}
+
+    def as_data(self) -> dict:
+        row, column, message = self.error.row, str(self.error.column), str(self.error.message)
+        return {"sheet": self.sheet, "row": row, "column": column, "message": message}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "SheetError":
+        return cls(data["sheet"], CellError(data["row"], data["column"], data["message"]))
 
 
 @dataclass(frozen=True)
@@ -145,24 +188,34 @@ class Portfolio:
         self.errors.append(SheetError(sheet, CellError(row, column, message)))
 
 
-def read_portfolio(file) -> Portfolio:
-    """Every sheet of a filled workbook converted into typed rows, and every problem found."""
+def read_portfolio(file, limits: Limits | None = None) -> Portfolio:
+    """Every sheet of a filled workbook converted into typed rows, and every problem found;
+    a file over `limits` (the command's by default) is refused before a row is read."""
+    limits = limits or Limits.command()
     portfolio = Portfolio()
-    tables = {}
     optional = {BORROWERS, HOUSEHOLDS}  # a fund whose borrowers are all registered leaves them empty
-    for title, columns in (
-        (BORROWERS, borrower_columns()),
-        (HOUSEHOLDS, household_columns()),
-        (LOANS, LOAN_COLUMNS),
-        (ACCOUNTS, ACCOUNT_COLUMNS),
-    ):
-        file.seek(0)
-        table = read_table(file, columns, sheet=title, max_rows=MAX_ROWS)
+    file.seek(0)
+    tables = read_sheets(
+        file,
+        {
+            BORROWERS: borrower_columns(),
+            HOUSEHOLDS: household_columns(),
+            LOANS: LOAN_COLUMNS,
+            ACCOUNTS: ACCOUNT_COLUMNS,
+        },
+        max_rows=limits.max_rows,
+        max_bytes=limits.max_bytes,
+        max_unpacked=limits.max_bytes * UNPACKED_PER_BYTE,
+    )
+    for title, table in tables.items():
         errors = table.errors
         if title in optional and len(errors) == 1 and errors[0].column == _("rows") and not table.rows:
             errors = []  # headers and no rows
-        portfolio.errors += [SheetError(title, error) for error in errors]
-        tables[title] = table
+        for error in errors:
+            if error.row or error.column != _("file"):
+                portfolio.errors.append(SheetError(title, error))
+            elif SheetError.of_file(error.message) not in portfolio.errors:  # once, not per sheet
+                portfolio.errors.append(SheetError.of_file(error.message))
     unreadable = {(error.sheet, error.error.row) for error in portfolio.errors}
     portfolio.borrowers = [(n, v) for n, v in tables[BORROWERS].rows if (BORROWERS, n) not in unreadable]
     portfolio.households = [(n, v) for n, v in tables[HOUSEHOLDS].rows if (HOUSEHOLDS, n) not in unreadable]
@@ -242,9 +295,32 @@ def template_bytes(products: list[tuple[str, str]], example: dict[str, list] | N
     """The workbook to fill in: a sheet of instructions with the allowed values (`products`:
     each code and name), the four data sheets with their headers (and `example`'s rows, by
     sheet title), dropdowns for the borrower type, the product and the repayment method."""
-    example = example or {}
+    content = workbook_bytes(*_sheets(products, example or {}))
     types = [str(label) for label in Borrower.Type.labels]
-    allowed = [(c, n) for c, n in products] + [("", "")] * max(0, max(len(types), 3) - len(products))
+    last = len(_allowed(products, types)) + 1
+    lists = {
+        BORROWERS: {0: f"'{VALUES}'!$C$2:$C${len(types) + 1}"},
+        LOANS: {
+            3: f"'{VALUES}'!$A$2:$A${last}",
+            8: f"'{VALUES}'!$D$2:$D${len(METHOD_NAMES) + 1}",
+        },
+    }
+    return with_dropdowns(content, lists, rows=min(settings.IMPORT_MAX_ROWS, 1000))
+
+
+def write_filled(target, products: list[tuple[str, str]], rows: dict[str, list]) -> None:
+    """A filled workbook streamed into `target` (a path or a binary file), without the
+    dropdowns: a province's portfolio is too large to load back to add them."""
+    write_workbook(target, *_sheets(products, rows))
+
+
+def _allowed(products: list[tuple[str, str]], types: list[str]) -> list[tuple[str, str]]:
+    return list(products) + [("", "")] * max(0, max(len(types), 3) - len(products))
+
+
+def _sheets(products: list[tuple[str, str]], example: dict[str, list]) -> list[Sheet]:
+    types = [str(label) for label in Borrower.Type.labels]
+    allowed = _allowed(products, types)
     values = Sheet(
         title=VALUES,
         columns=[
@@ -291,23 +367,19 @@ def template_bytes(products: list[tuple[str, str]], example: dict[str, list] | N
             title=title, columns=[Column(c.label, _kind(c)) for c in columns], rows=example.get(key, [])
         )
 
-    content = workbook_bytes(
+    return [
         instructions,
         data(BORROWERS, borrower_columns(), BORROWERS),
         data(HOUSEHOLDS, household_columns(), HOUSEHOLDS),
         data(LOANS, LOAN_COLUMNS, LOANS),
         data(ACCOUNTS, ACCOUNT_COLUMNS, ACCOUNTS),
         values,
-    )
-    last = len(allowed) + 1
-    lists = {
-        BORROWERS: {0: f"'{VALUES}'!$C$2:$C${len(types) + 1}"},
-        LOANS: {
-            3: f"'{VALUES}'!$A$2:$A${last}",
-            8: f"'{VALUES}'!$D$2:$D${len(METHOD_NAMES) + 1}",
-        },
-    }
-    return with_dropdowns(content, lists, rows=min(settings.IMPORT_MAX_ROWS, 1000))
+    ]
+
+
+def products() -> list[tuple[str, str]]:
+    """The codes and names of the products offered, for the template's dropdown."""
+    return sorted({(p.code, p.name) for p in offered_products()})
 
 
 def _kind(column: InputColumn) -> str:

@@ -1,0 +1,143 @@
+"""Bringing a fund in, for accountants: the templates, the upload and its dry run (the
+cut-over report, or the rows refused), the commit by another accountant (four eyes) followed
+while its task runs, and the list of imports. The work is `loans.services.onboarding`'s."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.forms import run_service
+from common.xlsx import xlsx_response
+from fund.selectors import current_fund
+from ledger.models import Account
+from loans.forms import PortfolioImportForm
+from loans.models import Loan, PortfolioImport
+from loans.selectors.reconciliation import reconciliation
+from loans.services.onboarding import importing
+from loans.services.onboarding.example import SOURCE, example_workbook, has_example
+from loans.services.onboarding.planning import CutOverReport
+from loans.services.onboarding.workbook import Limits, template_bytes
+from loans.services.onboarding.workbook import products as offered_products
+
+VIEW = "loans.view_portfolioimport"
+IMPORTS_PER_PAGE = 25
+LOANS_PER_PAGE = 50
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def portfolio_imports(request):
+    """The list of imports and, for who may check one, the upload."""
+    can_check = request.user.has_perm(importing.PERMISSION)
+    form = PortfolioImportForm(request.POST or None, request.FILES or None) if can_check else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            data, upload = form.cleaned_data, form.cleaned_data["file"]
+            batch = run_service(
+                form,
+                lambda: importing.check_portfolio(
+                    actor=request.user,
+                    file=upload,
+                    file_name=upload.name,
+                    source_fund=data["source_fund"],
+                    capital_account=data["capital_account"],
+                    limits=Limits.page(),
+                ),
+            )
+            if batch is not None:
+                return redirect("loans:portfolio_import", pk=batch.pk)
+    imports = PortfolioImport.objects.select_related("checked_by", "committed_by")
+    page = Paginator(imports, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "limits": Limits.page(),
+        "example": has_example(),
+        "source": SOURCE,
+        "title": _("Bringing a fund in"),
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "loans/onboarding/list.html", context, status=status)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def portfolio_template(request):
+    return xlsx_response(template_bytes(offered_products()), "mau-dua-danh-muc-vao.xlsx")
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def portfolio_example(request):
+    """The example workbook (a small portfolio to merge in), for a fund with the demo's products."""
+    example = example_workbook(current_fund())
+    if example is None:
+        raise Http404
+    return xlsx_response(example.getvalue(), f"vi-du-sap-nhap-{SOURCE}.xlsx")
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def portfolio_import(request, pk: int):
+    batch = get_object_or_404(PortfolioImport.objects.select_related("checked_by", "committed_by"), pk=pk)
+    report = CutOverReport.from_data(batch.report) if batch.report else None
+    controls = report.controls if report else []
+    names = {a.code: a.name for a in Account.objects.filter(code__in=[c.code for c in controls])}
+    context = {
+        "batch": batch,
+        "report": report,
+        "controls": [(line, names.get(line.code, "")) for line in controls],
+        "title": str(batch),
+        **_state(request, batch),
+    }
+    return render(request, "loans/onboarding/import.html", context)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def portfolio_progress(request, pk: int):
+    """The import's state, for its page to poll while it is committed: the answer without the
+    trigger stops the polling."""
+    batch = get_object_or_404(PortfolioImport, pk=pk)
+    return render(request, "loans/onboarding/_progress.html", {"batch": batch, **_state(request, batch)})
+
+
+@login_required
+@require_POST
+def portfolio_commit(request, pk: int):
+    batch = get_object_or_404(PortfolioImport, pk=pk)
+    try:
+        importing.commit_portfolio(actor=request.user, batch=batch)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    return redirect("loans:portfolio_import", pk=batch.pk)
+
+
+def _state(request, batch: PortfolioImport) -> dict:
+    """What the import's progress block shows: who may commit it, why it was refused, and once
+    committed the reconciliation at the cut-over and the loans it brought in."""
+    user = request.user
+    context = {
+        "can_commit": batch.state == PortfolioImport.State.CHECKED
+        and user.has_perm(importing.COMMIT_PERMISSION)
+        and batch.checked_by_id != user.pk,
+        "refusals": importing.refusals(batch),
+        "max_errors": importing.MAX_ERRORS,
+    }
+    if batch.state == PortfolioImport.State.COMMITTED:
+        context["differing"] = [row for row in reconciliation(as_of=batch.cut_over) if row.difference]
+        loans = (
+            Loan.objects.filter(openings__batch=batch)
+            .distinct()
+            .select_related("contract", "borrower")
+            .order_by("pk")
+        )
+        context["loans"] = Paginator(loans, LOANS_PER_PAGE).get_page(request.GET.get("page"))
+    return context
