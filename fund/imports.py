@@ -163,6 +163,18 @@ def _is_text(name: str) -> bool:
     return Borrower._meta.get_field(name).get_internal_type() in {"CharField", "TextField"}
 
 
+def member_fields(values: dict) -> dict:
+    """A household row of `household_columns` as a household member's fields."""
+    return {
+        "head_of_household": values["head_of_household"] or "",
+        "id_number": values["id_number"] or "",
+        "address": values["address"] or "",
+        "phone": values.get("phone") or "",
+        "farmers_union_member": bool(values.get("farmers_union_member")),
+        "joined_on": values.get("joined_on"),
+    }
+
+
 class _HouseholdRows:
     """Adds each row's household to its group, found among the groups already registered."""
 
@@ -171,15 +183,7 @@ class _HouseholdRows:
 
     def create(self, actor: User, values: dict) -> None:
         group = self._group(values["group_number"], values.get("group_commune"))
-        fields = {
-            "head_of_household": values["head_of_household"] or "",
-            "id_number": values["id_number"] or "",
-            "address": values["address"] or "",
-            "phone": values.get("phone") or "",
-            "farmers_union_member": bool(values.get("farmers_union_member")),
-            "joined_on": values.get("joined_on"),
-        }
-        add_household_member(actor=actor, borrower=group, fields=fields)
+        add_household_member(actor=actor, borrower=group, fields=member_fields(values))
 
     def _group(self, number: str | None, commune: str | None) -> Borrower:
         if number is None:

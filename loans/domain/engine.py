@@ -860,14 +860,7 @@ class _Loan:
         except ScheduleError as error:
             raise LoanEventError(str(error), key=key) from None
         self.schedule_terms, self.contract_rows = terms, rows
-        new_rows = [_row(installment) for installment in new]
-        collecting = next((row for row in new_rows if row.collects_interest), None)
-        if collecting is not None:
-            collecting.carry = carried
-            collecting.interest = round_vnd(
-                carried + self._interest_over(new_rows, collecting.interest_from, collecting.period_end)
-            )
-        self.rows = [r for r in self.rows if r.due_date <= day] + new_rows
+        self._lay_out(day, new, carried)
         self.capitalised += change.capitalised
         self.restructure_count += 1
         self._snapshot(day, change.reason, key)
@@ -1054,6 +1047,11 @@ class _Loan:
         future = rebuild_future(
             self.schedule_terms, rows=template, as_of=day, outstanding=future_principal + extra, mode=mode
         )
+        self._lay_out(day, future, carried)
+
+    def _lay_out(self, day: date, future, carried: Decimal) -> None:
+        """The rows after `day` replaced by the installments `future`; the first that collects
+        interest also collects `carried`, the interest accrued and unpaid, unrounded until then."""
         new_rows = [_row(installment) for installment in future]
         collecting = next((row for row in new_rows if row.collects_interest), None)
         if collecting is not None:

@@ -136,6 +136,19 @@ class ArrearsForm(LoanFilterForm):
         return {"days": (first or 1, last)}
 
 
+def clean_start(form: ReportForm, data: dict) -> dict:
+    """A period report's start: by default the first of the date's month; not after the date,
+    and a date the fund's books hold."""
+    day = data.get("as_of")
+    if day is not None:
+        start = data["start"] = data.get("start") or day.replace(day=1)
+        if start > day:
+            form.add_error("start", _("The period starts after the date of the report."))
+        elif problem := as_of_problem(form.fund, start):
+            form.add_error("start", problem)
+    return data
+
+
 class RecoveriesForm(ReportForm):
     start = forms.DateField(
         label=gettext_lazy("Recovered from"),
@@ -145,13 +158,7 @@ class RecoveriesForm(ReportForm):
     )
 
     def clean(self):
-        data = super().clean()
-        day = data.get("as_of")
-        if day is not None:
-            start = data["start"] = data.get("start") or day.replace(day=1)
-            if start > day:
-                self.add_error("start", _("The period starts after the date of the report."))
-        return data
+        return clean_start(self, super().clean())
 
     def options(self) -> dict:
         return {"start": self.cleaned_data["start"]}
@@ -174,15 +181,7 @@ class PortfolioForm(LoanFilterForm):
     weekly = forms.BooleanField(label=gettext_lazy("Falling due by week"), required=False)
 
     def clean(self):
-        data = super().clean()
-        day = data.get("as_of")
-        if day is not None:
-            start = data["start"] = data.get("start") or day.replace(day=1)
-            if start > day:
-                self.add_error("start", _("The period starts after the date of the report."))
-            elif problem := as_of_problem(self.fund, start):
-                self.add_error("start", problem)
-        return data
+        return clean_start(self, super().clean())
 
     def options(self) -> dict:
         data = self.cleaned_data

@@ -26,7 +26,7 @@ from common.money import ZERO, format_vnd
 from common.xlsx import CellError
 from fund import accounting
 from fund.accounting import CONTROLS, Booked, GLMap
-from fund.imports import borrower_columns, household_columns
+from fund.imports import borrower_columns, household_columns, member_fields
 from fund.models import Borrower, Fund, HouseholdMember, LoanProduct
 from fund.selectors import (
     borrowers_by_number,
@@ -288,14 +288,7 @@ class _Borrowers:
                     _("No household group has this number."),
                 )
                 continue
-            fields = {
-                "head_of_household": values["head_of_household"] or "",
-                "id_number": values["id_number"] or "",
-                "address": values["address"] or "",
-                "phone": values.get("phone") or "",
-                "farmers_union_member": bool(values.get("farmers_union_member")),
-                "joined_on": values.get("joined_on"),
-            }
+            fields = member_fields(values)
             if (group_key(group), fields["id_number"]) in members:
                 continue  # registered already
             member, problems = checked_member(group, fields)
