@@ -21,6 +21,7 @@ from loans.models import (
     Disbursement,
     Loan,
     LoanBalance,
+    LoanEvent,
     LoanStatus,
     LoanTransaction,
     Repayment,
@@ -253,6 +254,8 @@ def test_a_write_off_is_asked_by_an_officer_and_approved_only_at_the_boards_leve
     done = actions.approve_action(actor=board_member, action=action)
     assert done.status == ActionStatus.APPLIED and "120,000,000" in done.outcome
     assert Loan.objects.get(pk=loan.pk).status == LoanStatus.WRITTEN_OFF
+    # One history line for it: the transition's (the approval adds none of its own).
+    assert LoanEvent.objects.filter(loan_id=loan.pk, transition="write_off").count() == 1
     # A written-off loan cannot be asked for again.
     with pytest.raises(ValidationError):
         actions.request_action(actor=staff["officer"], loan=loan, kind="write_off", payload={}, reason="x")

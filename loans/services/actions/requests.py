@@ -108,14 +108,16 @@ def approve_action(
         )
         row.outcome = outcome or ""
         LoanAction.objects.filter(pk=row.pk).update(outcome=row.outcome)
-        LoanEvent.objects.create(
-            loan_id=row.loan_id,
-            transition=row.kind,
-            source=model_loan.status,
-            target=Loan.objects.values_list("status", flat=True).get(pk=row.loan_id),
-            actor=actor,
-            note=f"{spec.label}: {row.outcome}" if row.outcome else spec.label,
-        )
+        status = Loan.objects.values_list("status", flat=True).get(pk=row.loan_id)
+        if status == model_loan.status:  # else the kind's transition wrote the history line
+            LoanEvent.objects.create(
+                loan_id=row.loan_id,
+                transition=row.kind,
+                source=status,
+                target=status,
+                actor=actor,
+                note=f"{spec.label}: {row.outcome}" if row.outcome else spec.label,
+            )
     return row
 
 

@@ -11,6 +11,7 @@ balances rows (`loans.models.LoanBalance`) and the sub-ledger's booking dates:
 - with the fund's borrower rule, every other active loan of the borrowers of those.
 """
 
+from bisect import bisect_right
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -77,14 +78,13 @@ def chunks(day: date, *, full: bool, size: int) -> list[Chunk]:
             bounds.append((after, last))
             after = last
     bounds.append((after, None))
+    # `owned` is in borrower order: each chunk's loans are the next slice of it.
+    cuts = [bisect_right(borrowers, last) for _after, last in bounds[:-1]]
+    slices = zip([0, *cuts], [*cuts, len(owned)], strict=True)
     return [
-        Chunk(after, last, None if full else [pk for borrower, pk in owned if _within(borrower, after, last)])
-        for after, last in bounds
+        Chunk(after, last, None if full else [pk for _borrower, pk in owned[start:end]])
+        for (after, last), (start, end) in zip(bounds, slices, strict=True)
     ]
-
-
-def _within(borrower: int, after: int, last: int | None) -> bool:
-    return borrower > after and (last is None or borrower <= last)
 
 
 def _active():
