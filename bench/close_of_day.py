@@ -11,8 +11,9 @@ of its own, then:
    falling due on every day, about N / 30 a day; 5 % overdue over every debt band), its books
    brought to 30/11/2026 by one catch-up close of 29/11 (untimed setup, its time printed);
 2. records 0.5 % back-dated repayments on 30/11, and the installments of the performing loans
-   falling due that day paid on time, and times the close of 30/11, a month end (every loan's
-   accrual and provisions, the loans falling due, the repayments taken in);
+   falling due that day paid on time, flushes and vacuums what came before (as a day's wait
+   would), and times the close of 30/11, a month end (every loan's accrual and provisions, the
+   loans falling due, the repayments taken in);
 3. the same for 01/12, an ordinary day.
 `--workers 2` runs those closes with 2 Celery workers (scripts/celery_cluster.py: redis and two
 worker processes), `--workers 0,2` both ways, each on its own portfolio; 0 is one process.
@@ -191,6 +192,7 @@ def _closes(shape) -> dict[str, dict]:
             f"installments due paid on time, recorded in {time.perf_counter() - started:,.1f} s (untimed)",
             flush=True,
         )
+        fresh.settle_after_build(flush=True)
         started = time.perf_counter()
         closed = close_day(user)
         seconds = time.perf_counter() - started

@@ -86,17 +86,22 @@ def set_up_django() -> None:
     django.setup()
 
 
-def settle_after_build() -> None:
+def settle_after_build(*, flush: bool = False) -> None:
     """After a bulk build, before timing: the planner's statistics, as a fund's import would
     leave them (ANALYZE), and what building left alive in this process frozen. A worker doing
     the timed work holds none of it; unfrozen, the garbage collector scans it again on every
-    collection, which made the times grow faster than the portfolio."""
+    collection, which made the times grow faster than the portfolio. `flush`: the writes before
+    also flushed to disk and vacuumed (CHECKPOINT, VACUUM), as the checkpointer and autovacuum
+    would have left them by the next day's close; timed right after a month end, a close shared
+    the disk with the month end's writes, the more so the larger the portfolio."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            if flush:
+                cursor.execute("CHECKPOINT")
+            cursor.execute("VACUUM ANALYZE" if flush else "ANALYZE")
     tracked = len(gc.get_objects())
     gc.collect()
     gc.freeze()
-    print(f"objects the build left for the garbage collector: {tracked:,}, frozen", flush=True)
+    print(f"objects left alive for the garbage collector: {tracked:,}, frozen", flush=True)

@@ -23,6 +23,7 @@ nothing, and a back-dated event's effect is booked on the next day closed.
 
 import calendar
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -158,6 +159,7 @@ def close_loans(
     timer.lap("groups")
     postings = DayPostings(day, key=key)
     changes = []
+    moved: dict[tuple[int, bool], list[int]] = defaultdict(list)
     for pk, end in ends.items():
         loan, product = loans[pk], products[loans[pk].product_id]
         group = groups.get(pk, 1)
@@ -195,7 +197,9 @@ def close_loans(
                 )
             )
         if (group, suspended) != (loan.debt_group, loan.accrual_suspended):
-            Loan.objects.filter(pk=pk).update(debt_group=group, accrual_suspended=suspended)
+            moved[group, suspended].append(pk)
+    for (group, suspended), pks in moved.items():  # one UPDATE per new state, not per loan
+        Loan.objects.filter(pk__in=pks).update(debt_group=group, accrual_suspended=suspended)
     timer.lap("postings")
     Loan.objects.filter(pk__in=cured).update(restructured_group=None)
     DebtGroupChange.objects.bulk_create(changes)
