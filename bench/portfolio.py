@@ -43,7 +43,7 @@ from loans.replaying import fund_calendar
 from loans.services.closing.runs import close_business_day
 from loans.services.servicing.balances import balance_row
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
-from loans.services.servicing.settling import schedule_fingerprint
+from loans.services.servicing.settling import schedule_fingerprint, schedule_row_values
 
 START = date(2026, 1, 15)
 AMOUNT = Decimal(360_000_000)
@@ -124,19 +124,7 @@ class Schedule:
     @cached_property
     def row_values(self) -> list[dict]:
         """Its `ScheduleRow`s' values but the version's and position."""
-        return [
-            {
-                "kind": ScheduleRow.Kind.SCHEDULED,
-                "number": r.number,
-                "due_date": r.due_date,
-                "period_start": r.period_start,
-                "interest_from": r.interest_from,
-                "principal": r.principal,
-                "interest": r.interest,
-                "opening_principal": r.opening_principal,
-            }
-            for r in self.rows
-        ]
+        return [schedule_row_values(r) for r in self.rows]
 
 
 def schedule(product: LoanProduct, start: date, amount: Decimal, term: int) -> Schedule:

@@ -23,13 +23,12 @@ from common.money import ZERO, format_vnd
 from fund import accounting
 from fund.selectors import current_fund
 from ledger.models import Account
-from ledger.services import EntryDraft, post_entry
 from loans import queries
 from loans.domain.engine import LoanEventError, replay
 from loans.models import Disbursement, Loan, LoanStatus, LoanTransaction, Repayment, TrancheReversal
-from loans.models.money import control_values
 from loans.queries import ServicedLoan
 from loans.replaying import loan_terms, parts_of
+from loans.services import booking
 from loans.services.closing.postings import prior_year_parts
 from loans.services.servicing import balances
 from loans.services.servicing.settling import reverse_repayment_posting, settle
@@ -219,33 +218,25 @@ def _post(
         refund_payable=refund_payable,
         refunds=tuple(refunds),
     )
-    moved = accounting.legs(event, loan.gl)
-    entry = post_entry(
-        EntryDraft(
-            value_date=day,
-            memo=_("Tranche of %(date)s reversed, %(loan)s, contract %(contract)s")
-            % {"date": f"{tranche.value_date:%d/%m/%Y}", "loan": loan.reference, "contract": contract},
-            lines=accounting.lines(event, loan.gl, moved=moved),
-            idempotency_key=f"loans:tranche-reversal:{tranche.pk}",
-            source_kind="tranche_reversal",
-            source_ref=loan.reference,
-        ),
-        created_by=actor,
+    posted = booking.post_event(
+        loan,
+        event,
+        actor=actor,
+        value_date=day,
+        memo=_("Tranche of %(date)s reversed, %(loan)s, contract %(contract)s")
+        % {"date": f"{tranche.value_date:%d/%m/%Y}", "loan": loan.reference, "contract": contract},
+        key=f"tranche-reversal:{tranche.pk}",
+        source_kind="tranche_reversal",
     )
-    controls = accounting.controls(event, loan.gl, moved=moved)
-    LoanTransaction.objects.create(
-        loan_id=loan.pk,
+    booking.record(
+        loan,
+        posted,
         kind=LoanTransaction.Kind.TRANCHE_REVERSAL,
         value_date=day,
         booking_date=day,
         amount=amount,
         principal=-amount,
-        interest=ZERO,
-        late_interest=ZERO,
-        penalty=ZERO,
         disbursement=tranche,
-        journal_entry=entry,
-        **control_values(controls),
     )
     return TrancheReversal.objects.create(
         disbursement=tranche,
@@ -255,6 +246,6 @@ def _post(
         overdue=overdue,
         interest=sum(off.values(), ZERO),
         refunded=sum((above for _account, above, _ref in refunds), ZERO),
-        journal_entry=entry,
+        journal_entry=posted.entry,
         applied_by=actor,
     )

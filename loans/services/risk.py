@@ -22,12 +22,11 @@ from fund import accounting
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
-from ledger.services import EntryDraft, post_entry
 from loans import queries
 from loans.models import Loan, LoanStatus, LoanTransaction, Recovery, Repayment, WriteOff
-from loans.models.money import control_values
 from loans.queries import ServicedLoan
 from loans.replaying import parts_of, replay_part
+from loans.services import booking
 from loans.services.closing.postings import prior_year_parts
 from loans.services.servicing import balances
 from loans.services.servicing.repayments import default_account
@@ -73,7 +72,7 @@ def apply_write_off(*, actor, loan: Loan) -> WriteOff:
     if problem := write_off_problem(locked):
         raise ValidationError(problem)
     fund = current_fund()
-    day, booked, gl = fund.business_date, locked.booked, locked.gl
+    day, booked = fund.business_date, locked.booked
     if booked.outstanding <= 0:
         raise ValidationError(_("The loan owes no principal on the books: there is nothing to write off."))
     interest, late = owed_interest(locked, day)
@@ -93,37 +92,34 @@ def apply_write_off(*, actor, loan: Loan) -> WriteOff:
         prior_year_interest=prior.get("interest", ZERO),
         prior_year_late_interest=prior.get("late_interest", ZERO),
     )
-    moved = accounting.legs(event, gl)
-    entry = post_entry(
-        EntryDraft(
-            value_date=day,
-            memo=_("Write-off of %(loan)s, contract %(contract)s")
-            % {"loan": locked.reference, "contract": contract},
-            lines=accounting.lines(event, gl, moved=moved),
-            idempotency_key=f"loans:write-off:{locked.pk}",
-            source_kind="write_off",
-            source_ref=locked.reference,
-        ),
-        created_by=actor,
+    posted = booking.post_event(
+        locked,
+        event,
+        actor=actor,
+        value_date=day,
+        memo=_("Write-off of %(loan)s, contract %(contract)s")
+        % {"loan": locked.reference, "contract": contract},
+        key=f"write-off:{locked.pk}",
+        source_kind="write_off",
     )
-    controls = accounting.controls(event, gl, moved=moved)
-    LoanTransaction.objects.create(
-        loan_id=locked.pk,
+    controls = posted.controls
+    booking.record(
+        locked,
+        posted,
         kind=LoanTransaction.Kind.WRITE_OFF,
         value_date=day,
         booking_date=day,
         amount=booked.outstanding + interest + late,
         principal=controls["principal"] + controls["overdue_principal"],
-        interest=ZERO,
-        late_interest=ZERO,
-        penalty=ZERO,
-        journal_entry=entry,
-        **control_values(controls),
     )
 
     def covered_by(source: str) -> Decimal:
         return sum(
-            (leg.amount for leg in moved if leg.debit_role == source and leg.credit_role in PRINCIPAL_ROLES),
+            (
+                leg.amount
+                for leg in posted.moved
+                if leg.debit_role == source and leg.credit_role in PRINCIPAL_ROLES
+            ),
             ZERO,
         )
 
@@ -136,7 +132,7 @@ def apply_write_off(*, actor, loan: Loan) -> WriteOff:
         from_general=covered_by("general_provision"),
         to_expense=covered_by("provision_expense"),
         tracked_until=tracked_until(day, fund.off_balance_years),
-        journal_entry=entry,
+        journal_entry=posted.entry,
         applied_by=actor,
     )
     for share in parts_of(locked):
@@ -252,33 +248,25 @@ def record_recovery(*, actor, loan: Loan, entry: RecoveryInput) -> Recovery:
         receipt=entry.reference.strip(),
         booked=locked.booked,
     )
-    moved = accounting.legs(event, locked.gl)
-    entry_row = post_entry(
-        EntryDraft(
-            value_date=entry.value_date,
-            memo=_("Recovery on written-off %(loan)s, contract %(contract)s")
-            % {"loan": locked.reference, "contract": contract},
-            lines=accounting.lines(event, locked.gl, moved=moved),
-            idempotency_key=f"loans:recovery:{key}",
-            source_kind="recovery",
-            source_ref=locked.reference,
-        ),
-        created_by=actor,
+    posted = booking.post_event(
+        locked,
+        event,
+        actor=actor,
+        value_date=entry.value_date,
+        memo=_("Recovery on written-off %(loan)s, contract %(contract)s")
+        % {"loan": locked.reference, "contract": contract},
+        key=f"recovery:{key}",
+        source_kind="recovery",
     )
-    controls = accounting.controls(event, locked.gl, moved=moved)
-    LoanTransaction.objects.create(
-        loan_id=locked.pk,
+    booking.record(
+        locked,
+        posted,
         kind=LoanTransaction.Kind.RECOVERY,
         value_date=entry.value_date,
         booking_date=fund.business_date,
         amount=entry.amount,
-        principal=ZERO,
-        interest=ZERO,
-        late_interest=ZERO,
-        penalty=ZERO,
-        journal_entry=entry_row,
-        **control_values(controls),
     )
+    controls = posted.controls
     return Recovery.objects.create(
         loan_id=locked.pk,
         value_date=entry.value_date,
@@ -289,6 +277,6 @@ def record_recovery(*, actor, loan: Loan, entry: RecoveryInput) -> Recovery:
         principal=-controls["written_off_principal"],
         interest=-controls["written_off_interest"],
         idempotency_key=key,
-        journal_entry=entry_row,
+        journal_entry=posted.entry,
         recorded_by=actor,
     )

@@ -102,12 +102,9 @@ def _decision_form(spec, loan, data=None):
 def action_detail(request, pk: int):
     user = request.user
     action = action_for(user, pk)
-    spec = _spec(action.kind)
-    context = {
-        "action": action,
-        "loan": action.loan,
-        "spec": spec,
-        "facts": _facts(spec, action),
+    context = _context(action)
+    spec = context["spec"]
+    context |= {
         "documents": action.documents.select_related("document_type", "uploaded_by"),
         "can_decide": allowed(action, "approve", user) and user.pk != action.requested_by_id,
         "can_withdraw": allowed(action, "withdraw", user),
@@ -120,11 +117,15 @@ def action_detail(request, pk: int):
     return render(request, "loans/actions/detail.html", context)
 
 
-def _facts(spec, action):
+def _context(action) -> dict:
+    """What the request's page and its printed decision both show: the action, its loan and kind,
+    and the kind's description of its terms."""
+    spec = _spec(action.kind)
     try:
-        return spec.describe(spec.decode(action.terms))
+        facts = spec.describe(spec.decode(action.terms))
     except ValidationError:
-        return []
+        facts = []
+    return {"action": action, "loan": action.loan, "spec": spec, "facts": facts}
 
 
 @login_required
@@ -185,12 +186,7 @@ def action_document_download(request, pk: int):
 def action_decision(request, pk: int):
     """The decision as the fund prints and signs it."""
     action = action_for(request.user, pk)
-    spec = _spec(action.kind)
-    context = {
-        "action": action,
-        "loan": action.loan,
-        "spec": spec,
-        "facts": _facts(spec, action),
+    context = _context(action) | {
         "fund": current_fund(),
         "signatures": [(_("Requested by"), action.requested_by), (_("Decided by"), action.decided_by)],
     }

@@ -123,21 +123,19 @@ def approve_action(
 
 def reject_action(*, actor, action: LoanAction, note: str) -> LoanAction:
     """Refuse the request; the note says why (required)."""
-    note = _note(note, required=True)
-    with transaction.atomic():
-        row = _locked(action)
-        run(row, "reject", actor=actor, subject=SUBJECT, action=ACTIONS["reject"])
-        _decided(row, actor, note, business_date())
-        _save(row)
-    return row
+    return _close(action, "reject", actor=actor, note=_note(note, required=True))
 
 
 def withdraw_action(*, actor, action: LoanAction, note: str = "") -> LoanAction:
     """Take the request back (whoever asked for it, or anyone who may ask for its kind)."""
-    note = _note(note)
+    return _close(action, "withdraw", actor=actor, note=_note(note))
+
+
+def _close(action: LoanAction, transition: str, *, actor, note: str) -> LoanAction:
+    """End the request without applying it (rejected or withdrawn), noting who and why."""
     with transaction.atomic():
         row = _locked(action)
-        run(row, "withdraw", actor=actor, subject=SUBJECT, action=ACTIONS["withdraw"])
+        run(row, transition, actor=actor, subject=SUBJECT, action=ACTIONS[transition])
         _decided(row, actor, note, business_date())
         _save(row)
     return row

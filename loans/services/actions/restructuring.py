@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from common.money import ZERO
 from fund import accounting
 from fund.accounting import Booked
-from ledger.services import EntryDraft, post_entry
 from loans import queries
 from loans.domain.engine import Result
 from loans.models import Loan, LoanAction, LoanTransaction
-from loans.models.money import control_values
 from loans.replaying import replay_part
+from loans.services import booking
 from loans.services.servicing.settling import settle
 
 
@@ -40,38 +39,25 @@ def post(
     sub-ledger (what it did to each control account, as the rule says). Nothing when it moves
     nothing."""
     loan = applying.loan
-    lines = accounting.lines(event, loan.gl)
-    if not lines:
+    if not accounting.lines(event, loan.gl):
         return None
     day = applying.business_date
-    entry = post_entry(
-        EntryDraft(
-            value_date=day,
-            memo=_("%(action)s of %(loan)s, contract %(contract)s")
-            % {
-                "action": applying.action.get_kind_display(),
-                "loan": loan.reference,
-                "contract": loan.contract.number,
-            },
-            lines=lines,
-            idempotency_key=f"loans:action:{applying.action.pk}:{step}",
-            source_kind="loan_action",
-            source_ref=loan.reference,
-        ),
-        created_by=applying.actor,
-    )
-    return LoanTransaction.objects.create(
-        loan_id=loan.pk,
-        kind=kind,
+    posted = booking.post_event(
+        loan,
+        event,
+        actor=applying.actor,
         value_date=day,
-        booking_date=day,
-        amount=amount,
-        principal=principal,
-        interest=ZERO,
-        late_interest=ZERO,
-        penalty=ZERO,
-        journal_entry=entry,
-        **control_values(accounting.controls(event, loan.gl)),
+        memo=_("%(action)s of %(loan)s, contract %(contract)s")
+        % {
+            "action": applying.action.get_kind_display(),
+            "loan": loan.reference,
+            "contract": loan.contract.number,
+        },
+        key=f"action:{applying.action.pk}:{step}",
+        source_kind="loan_action",
+    )
+    return booking.record(
+        loan, posted, kind=kind, value_date=day, booking_date=day, amount=amount, principal=principal
     )
 
 

@@ -16,10 +16,10 @@ from decimal import Decimal
 from common.db import Among
 from common.money import ZERO
 from loans import queries
-from loans.domain.engine import Accruing, LoanEventError, accruing_on, replay
+from loans.domain.engine import Accruing, LoanEventError, accruing_on
 from loans.models import LoanBalance
 from loans.queries import ServicedLoan
-from loans.replaying import changes_of, loan_terms, parts_of
+from loans.replaying import changes_of, loan_terms
 from loans.services.servicing import balances
 
 ONE_DAY = timedelta(days=1)
@@ -135,25 +135,11 @@ def _replayed(
     `changes` its approved restructurings and waivers; the rows to write added to `rewrites`."""
     following = day + ONE_DAY
     overdue_by = day - timedelta(days=grace_days)
-    terms = loan_terms(loan.contract)
     end, disbursed = DayEnd(), False
-    for share in parts_of(loan):
-        share_id = share.pk if share else None
-        tranches, payments, current = events or queries.events_and_balance(loan.pk, share_id)
-        rewrite = balances.rewrite_from(
-            loan.pk, share_id, tranches, current, since=None if rebuild else following
-        )
-        if rewrite is None:
-            continue
+    for rewrite, result in balances.replays(
+        loan, as_of=following, since=None if rebuild else following, changes=changes, events=events
+    ):
         disbursed = True
-        result = replay(
-            terms,
-            tranches=tranches,
-            payments=payments,
-            as_of=following,
-            balances_from=rewrite.day,
-            changes=changes,
-        )
         rewrites.append((rewrite, result))
         balance = result.balance
         end.add(

@@ -29,7 +29,6 @@ from fund.services.common import require_permission
 from ledger.drafts import EntryDraft
 from ledger.services import post_entries
 from loans import queries
-from loans.domain.engine import PREPAYMENT
 from loans.models import (
     Loan,
     LoanBalance,
@@ -47,7 +46,7 @@ from loans.models.money import control_values
 from loans.services.onboarding.planning import Plan, plan
 from loans.services.onboarding.workbook import Limits, SheetError, read_portfolio
 from loans.services.servicing.balances import Rewrite, store_many
-from loans.services.servicing.settling import schedule_fingerprint
+from loans.services.servicing.settling import schedule_fingerprint, schedule_row_values
 
 PERMISSION, COMMIT_PERMISSION = "loans.add_portfolioimport", "loans.commit_portfolioimport"
 PROGRESS_EVERY = 1000
@@ -283,18 +282,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
     queries.insert_many(
         ScheduleRow,
         [
-            {
-                "version_id": version.pk,
-                "position": position,
-                "kind": ScheduleRow.Kind.PREPAYMENT if r.kind == PREPAYMENT else ScheduleRow.Kind.SCHEDULED,
-                "number": r.number,
-                "due_date": r.due_date,
-                "period_start": r.period_start,
-                "interest_from": r.interest_from,
-                "principal": r.principal,
-                "interest": r.interest,
-                "opening_principal": r.opening_principal,
-            }
+            {"version_id": version.pk, "position": position, **schedule_row_values(r)}
             for version, (_row, _share, part) in zip(versions, subs, strict=True)
             for position, r in enumerate(part.result.rows)
         ],

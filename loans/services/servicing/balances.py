@@ -136,23 +136,31 @@ def rebuild_balances(*, loan_id: int, business_date: date) -> int:
         loan = queries.lock_loan(loan_id)
         if loan.contract is None:
             return 0
-        terms = loan_terms(loan.contract)
         changes = changes_of([loan.pk]).get(loan.pk, [])
-        for share in parts_of(loan):
-            share_id = share.pk if share else None
-            tranches, payments, current = queries.events_and_balance(loan.pk, share_id)
-            rewrite = rewrite_from(loan.pk, share_id, tranches, current, since=None)
-            if rewrite is not None:
-                result = replay(
-                    terms,
-                    tranches=tranches,
-                    payments=payments,
-                    as_of=business_date,
-                    balances_from=rewrite.day,
-                    changes=changes,
-                )
-                written += store_balances(rewrite, result)
+        for rewrite, result in replays(loan, as_of=business_date, since=None, changes=changes):
+            written += store_balances(rewrite, result)
     return written
+
+
+def replays(loan, *, as_of: date, since: date | None, changes, events=None):
+    """Each sub-loan of the loan with rows to write from `since` (None: from its first tranche):
+    what to rewrite, and its replay up to `as_of` with balances from the rewrite's day. `events`:
+    the loan's own (tranches, payments, stored balance), when read already."""
+    terms = loan_terms(loan.contract)
+    for share in parts_of(loan):
+        share_id = share.pk if share else None
+        tranches, payments, current = events or queries.events_and_balance(loan.pk, share_id)
+        rewrite = rewrite_from(loan.pk, share_id, tranches, current, since=since)
+        if rewrite is not None:
+            result = replay(
+                terms,
+                tranches=tranches,
+                payments=payments,
+                as_of=as_of,
+                balances_from=rewrite.day,
+                changes=changes,
+            )
+            yield rewrite, result
 
 
 def clear_from(loan_id: int, share_id: int | None, day: date) -> None:

@@ -289,6 +289,20 @@ def schedule_fingerprint(rows) -> str:
     return hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
 
 
+def schedule_row_values(row) -> dict:
+    """The values of the `ScheduleRow` an engine row is stored as, but its version's and position."""
+    return {
+        "kind": ScheduleRow.Kind.PREPAYMENT if row.kind == PREPAYMENT else ScheduleRow.Kind.SCHEDULED,
+        "number": row.number,
+        "due_date": row.due_date,
+        "period_start": row.period_start,
+        "interest_from": row.interest_from,
+        "principal": row.principal,
+        "interest": row.interest,
+        "opening_principal": row.opening_principal,
+    }
+
+
 def _store_schedule(loan, share, result: Result, *, on) -> None:
     """A new version when the schedule differs from the latest stored one. `on`: a correction's date."""
     if not result.versions:
@@ -312,17 +326,6 @@ def _store_schedule(loan, share, result: Result, *, on) -> None:
         fingerprint=fingerprint,
     )
     ScheduleRow.objects.bulk_create(
-        ScheduleRow(
-            version=version,
-            position=position,
-            kind=ScheduleRow.Kind.PREPAYMENT if row.kind == PREPAYMENT else ScheduleRow.Kind.SCHEDULED,
-            number=row.number,
-            due_date=row.due_date,
-            period_start=row.period_start,
-            interest_from=row.interest_from,
-            principal=row.principal,
-            interest=row.interest,
-            opening_principal=row.opening_principal,
-        )
+        ScheduleRow(version=version, position=position, **schedule_row_values(row))
         for position, row in enumerate(result.rows)
     )
