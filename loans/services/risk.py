@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, ZERO, format_vnd
 from fund import accounting
 from fund.selectors import current_fund, value_date_problem
@@ -183,10 +184,8 @@ def _recovery_key(loan: Loan, entry: RecoveryInput) -> str:
 
 
 def _recovery_errors(locked: ServicedLoan, entry: RecoveryInput, account, *, fund, written_off_on) -> dict:
-    errors: dict[str, list[str]] = {}
-
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    errors = FieldErrors()
+    refuse = errors.refuse
 
     if locked.status != LoanStatus.WRITTEN_OFF:
         refuse(

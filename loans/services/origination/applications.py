@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_vnd
 from common.text import too_long
 from fund.models import Borrower, HouseholdMember, LoanProduct
@@ -47,10 +48,8 @@ def _check_acts_for(actor, borrower: Borrower) -> None:
 
 def _terms_errors(terms: ApplicationTerms) -> dict[str, list[str]]:
     """Every way the requested terms break the product's rules, by form field."""
-    errors: dict[str, list[str]] = {}
-
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    errors = FieldErrors()
+    refuse = errors.refuse
 
     borrower, product = terms.borrower, terms.product
     if borrower.status != Borrower.Status.ACTIVE:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_percent, format_vnd
 from fund.selectors import current_fund
 from fund.services.common import require_permission
@@ -75,10 +76,8 @@ def sign_contract(*, actor, loan: Loan, terms: ContractTerms) -> LoanContract:
 
 
 def _terms_errors(loan: Loan, terms: ContractTerms) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    errors = FieldErrors()
+    refuse = errors.refuse
 
     product, fund = loan.product, current_fund()
     business_date = fund.business_date

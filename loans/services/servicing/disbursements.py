@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from common.errors import FieldErrors
 from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
 from common.text import too_long
 from common.transitions import check, run
@@ -99,10 +100,8 @@ def _status_problem(loan: ServicedLoan) -> str | None:
 def _tranche_errors(
     loan: ServicedLoan, value_date: date, amount: Decimal, account: Account
 ) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    errors = FieldErrors()
+    refuse = errors.refuse
 
     if problem := _status_problem(loan):
         refuse("__all__", problem)

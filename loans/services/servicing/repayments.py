@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_vnd
 from common.text import too_long
 from common.transitions import run
@@ -74,10 +75,8 @@ def _input_errors(
     *,
     day: FundDay,
 ) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    errors = FieldErrors()
+    refuse = errors.refuse
 
     if loan.status != LoanStatus.ACTIVE:
         refuse(
