@@ -1,5 +1,5 @@
-"""Declarations that recur across the apps' models: who did something to a row, and the
-database's own checks that a choice column holds one of its choices and that a column is
+"""Declarations that recur across the apps' models: who did something to a row (and when), and
+the database's own checks that a choice column holds one of its choices and that a column is
 above zero."""
 
 from django.conf import settings
@@ -16,6 +16,15 @@ def staff_user(verbose_name=None, **kwargs) -> models.ForeignKey:
         related_name="+",
         **kwargs,
     )
+
+
+def who_and_when(by=None, at=None, *, later: bool = False) -> tuple[models.ForeignKey, models.DateTimeField]:
+    """The user who did something to the row and the moment they did, as a pair of fields
+    (`entered_by, entered_at = who_and_when(...)`): stamped as the row is written, or, `later`,
+    empty until a transition fills both in (authorized, reversed, reopened)."""
+    if later:
+        return staff_user(by, null=True, blank=True), models.DateTimeField(at, null=True, blank=True)
+    return staff_user(by), models.DateTimeField(at, auto_now_add=True)
 
 
 def one_of(table: str, field: str, values) -> models.CheckConstraint:

@@ -21,6 +21,16 @@ from loans.views import (
 
 app_name = "loans"
 
+
+def _report(name: str, view) -> list:
+    """A report's page and its .xlsx: one view, the same filters (`loans.views.reports._report`
+    links the page to `<name>_xlsx`)."""
+    return [
+        path(f"reports/{name}/", view, name=f"{name}_report"),
+        path(f"reports/{name}.xlsx", view, {"xlsx": True}, name=f"{name}_xlsx"),
+    ]
+
+
 urlpatterns = [
     path("", applications.application_list, name="applications"),
     path("new/", applications.application_new, name="application_new"),
@@ -48,24 +58,13 @@ urlpatterns = [
     path("close-of-day/runs/", close_runs.close_runs, name="close_runs"),
     path("close-of-day/runs/<int:pk>/", close_runs.close_run, name="close_run"),
     path("close-of-day/failures/<int:pk>/retry/", close_runs.failure_retry, name="failure_retry"),
-    path("reports/aging/", reports.aging_report, name="aging_report"),
-    path("reports/aging.xlsx", reports.aging_report, {"xlsx": True}, name="aging_xlsx"),
-    path("reports/arrears/", reports.arrears_report, name="arrears_report"),
-    path("reports/arrears.xlsx", reports.arrears_report, {"xlsx": True}, name="arrears_xlsx"),
-    path("reports/portfolio/", reports.portfolio_report, name="portfolio_report"),
-    path("reports/portfolio.xlsx", reports.portfolio_report, {"xlsx": True}, name="portfolio_xlsx"),
+    *_report("aging", reports.aging_report),
+    *_report("arrears", reports.arrears_report),
+    *_report("portfolio", reports.portfolio_report),
     path("<int:pk>/recoveries/new/", recoveries.recovery_new, name="recovery_new"),
-    path("reports/recoveries/", reports.recoveries_report, name="recoveries_report"),
-    path("reports/recoveries.xlsx", reports.recoveries_report, {"xlsx": True}, name="recoveries_xlsx"),
-    path("reports/trend/", reports.trend_report, name="trend_report"),
-    path("reports/trend.xlsx", reports.trend_report, {"xlsx": True}, name="trend_xlsx"),
-    path("reports/classification/", reports.classification_report, name="classification_report"),
-    path(
-        "reports/classification.xlsx",
-        reports.classification_report,
-        {"xlsx": True},
-        name="classification_xlsx",
-    ),
+    *_report("recoveries", reports.recoveries_report),
+    *_report("trend", reports.trend_report),
+    *_report("classification", reports.classification_report),
     path("reports/exports/", exports.export_list, name="exports"),
     path("reports/exports/<int:pk>/", exports.export_job, name="export"),
     path("reports/exports/<int:pk>/progress/", exports.export_progress, name="export_progress"),

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import staff_user
+from common.fields import who_and_when
 from common.files import random_name
 from common.names import BilingualName
 from common.text import long_text
@@ -76,8 +76,7 @@ class Document(models.Model):
     # The file is stored under a random name; this is the name it was uploaded with.
     original_name = models.CharField(_("file name"), max_length=255, editable=False)
     issued_on = models.DateField(_("document date"))
-    uploaded_by = staff_user(_("uploaded by"))
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by, uploaded_at = who_and_when(_("uploaded by"), _("uploaded at"))
 
     class Meta:
         abstract = True

@@ -1,4 +1,5 @@
-"""Money columns the way every fund table stores them: whole đồng, VND only."""
+"""Columns the way every fund table declares them: money in whole đồng, VND only, and the
+ledger's rows (accounts, journal entries) a record posts to."""
 
 from django.db import models
 from djmoney.models.fields import MoneyField
@@ -22,3 +23,16 @@ def vnd_only(table: str, *fields: str) -> list[models.CheckConstraint]:
         )
         for name in fields
     ]
+
+
+def ledger_account(verbose_name=None, **kwargs) -> models.ForeignKey:
+    """An account of the chart the row posts to or from: it stays while the row does (PROTECT),
+    and the ledger, which knows nothing of the other apps, gets no reverse accessor."""
+    return models.ForeignKey(
+        "ledger.Account", verbose_name=verbose_name, on_delete=models.PROTECT, related_name="+", **kwargs
+    )
+
+
+def posted_entry(**kwargs) -> models.ForeignKey:
+    """The journal entry that posted the row (PROTECT, no reverse accessor: see ledger_account)."""
+    return models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+", **kwargs)

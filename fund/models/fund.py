@@ -9,12 +9,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import positive
+from common.fields import positive, who_and_when
 from common.money import format_percent, round_vnd
 from common.text import long_text
 from fund.models.accounts import account_problem
 from fund.models.cleaning import CleanInputMixin
-from fund.models.fields import vnd_field, vnd_only
+from fund.models.fields import ledger_account, vnd_field, vnd_only
 from fund.models.products import MAX_ANNUAL_RATE
 
 SUNDAY = 6  # date.weekday()
@@ -162,21 +162,11 @@ class Fund(CleanInputMixin, models.Model):
     )
     # A tranche reversed after authorization (loans.services.reversals): what the borrower owes
     # back until the money returns, and repayments above the debt until refunded.
-    other_receivables_account = models.ForeignKey(
-        "ledger.Account",
-        verbose_name=_("other receivables (a tranche owed back)"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
+    other_receivables_account = ledger_account(
+        _("other receivables (a tranche owed back)"), null=True, blank=True
     )
-    refunds_payable_account = models.ForeignKey(
-        "ledger.Account",
-        verbose_name=_("other payables (repayments to refund)"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
+    refunds_payable_account = ledger_account(
+        _("other payables (repayments to refund)"), null=True, blank=True
     )
     # Weekdays (date.weekday(): Monday 0 ... Sunday 6) the fund does not work; with its
     # non-working days (NonWorkingDay) they make its calendar.
@@ -311,9 +301,7 @@ class CapitalSource(CleanInputMixin, models.Model):
     fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="capital_sources")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=255)
-    account = models.ForeignKey(
-        "ledger.Account", verbose_name=_("capital account"), on_delete=models.PROTECT, related_name="+"
-    )
+    account = ledger_account(_("capital account"))
     notes = long_text(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -351,18 +339,13 @@ class CapitalReceipt(models.Model):
     # The journal entry's idempotency key is made from this, so a receipt is never posted twice.
     key = models.UUIDField(_("key"), unique=True, editable=False)
     amount = vnd_field(_("amount"))
-    account = models.ForeignKey(
-        "ledger.Account", verbose_name=_("received into"), on_delete=models.PROTECT, related_name="+"
-    )
+    account = ledger_account(_("received into"))
     value_date = models.DateField(_("value date"))
     memo = models.CharField(_("memo"), max_length=500, blank=True)
     journal_entry = models.OneToOneField(
         "ledger.JournalEntry", verbose_name=_("journal entry"), on_delete=models.PROTECT, related_name="+"
     )
-    created_by = models.ForeignKey(
-        "fund.User", verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_by, created_at = who_and_when(_("recorded by"), _("recorded at"))
 
     class Meta:
         verbose_name = _("capital receipt")

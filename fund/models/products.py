@@ -19,7 +19,7 @@ from fund.models.accounts import account_problem
 from fund.models.borrowers import Borrower
 from fund.models.cleaning import CleanInputMixin
 from fund.models.documents import DocumentType
-from fund.models.fields import vnd_field, vnd_only
+from fund.models.fields import ledger_account, vnd_field, vnd_only
 
 # Limits set by law, not by the fund (a fund's own figures are the fields below).
 # Civil Code 2015 art. 468(1): a contractual rate at most 20 %/year.
@@ -123,12 +123,6 @@ class ProductStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a newer version")
 
 
-def _account_fk(verbose_name, **kwargs):
-    return models.ForeignKey(
-        "ledger.Account", verbose_name=verbose_name, on_delete=models.PROTECT, related_name="+", **kwargs
-    )
-
-
 class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
     Status = ProductStatus
 
@@ -220,21 +214,21 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
         DocumentType, verbose_name=_("documents the dossier requires"), blank=True, related_name="products"
     )
 
-    principal_account = _account_fk(_("loan principal, in term"))
-    overdue_principal_account = _account_fk(_("loan principal, overdue"))
-    interest_receivable_account = _account_fk(_("interest receivable"))
-    late_interest_receivable_account = _account_fk(_("late interest receivable"))
-    interest_income_account = _account_fk(_("interest income"))
-    late_interest_income_account = _account_fk(_("late interest income"))
-    interest_reversal_account = _account_fk(_("accrued interest of earlier years reversed"))
-    suspended_interest_account = _account_fk(_("suspended interest (off-balance)"))
-    specific_provision_account = _account_fk(_("specific provision"))
-    general_provision_account = _account_fk(_("general provision"))
-    provision_expense_account = _account_fk(_("provision expense"))
-    written_off_principal_account = _account_fk(_("written-off principal (off-balance)"))
-    written_off_interest_account = _account_fk(_("written-off interest (off-balance)"))
-    off_balance_contra_account = _account_fk(_("off-balance contra"))
-    recoveries_income_account = _account_fk(_("recoveries income"))
+    principal_account = ledger_account(_("loan principal, in term"))
+    overdue_principal_account = ledger_account(_("loan principal, overdue"))
+    interest_receivable_account = ledger_account(_("interest receivable"))
+    late_interest_receivable_account = ledger_account(_("late interest receivable"))
+    interest_income_account = ledger_account(_("interest income"))
+    late_interest_income_account = ledger_account(_("late interest income"))
+    interest_reversal_account = ledger_account(_("accrued interest of earlier years reversed"))
+    suspended_interest_account = ledger_account(_("suspended interest (off-balance)"))
+    specific_provision_account = ledger_account(_("specific provision"))
+    general_provision_account = ledger_account(_("general provision"))
+    provision_expense_account = ledger_account(_("provision expense"))
+    written_off_principal_account = ledger_account(_("written-off principal (off-balance)"))
+    written_off_interest_account = ledger_account(_("written-off interest (off-balance)"))
+    off_balance_contra_account = ledger_account(_("off-balance contra"))
+    recoveries_income_account = ledger_account(_("recoveries income"))
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

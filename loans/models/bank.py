@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import one_of, staff_user
+from common.fields import one_of, staff_user, who_and_when
 from common.text import long_text
-from fund.models.fields import vnd_field, vnd_only
+from fund.models.fields import ledger_account, vnd_field, vnd_only
 
 DATE_FORMATS = [
     ("%d/%m/%Y", "dd/mm/yyyy"),
@@ -78,15 +78,14 @@ class StatementMapping(models.Model):
 class BankStatement(models.Model):
     """A statement file imported for a bank account: the lines it added and those it found again."""
 
-    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    account = ledger_account()
     file_name = models.CharField(_("file"), max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
     first_date = models.DateField(_("first line booked on"))
     last_date = models.DateField(_("last line booked on"))
     lines_added = models.PositiveIntegerField(_("lines added"))
     lines_skipped = models.PositiveIntegerField(_("lines already imported"))
-    imported_by = staff_user(_("imported by"))
-    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by, imported_at = who_and_when(_("imported by"), _("imported at"))
 
     class Meta:
         verbose_name = _("bank statement")
@@ -116,7 +115,7 @@ class StatementLine(models.Model):
         MATCHED = "matched", _("Matched")
 
     statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
-    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    account = ledger_account()
     row = models.PositiveIntegerField(_("row"))
     booking_date = models.DateField(_("booking date"))
     value_date = models.DateField(_("value date"))
@@ -137,8 +136,7 @@ class StatementLine(models.Model):
     capital_receipt = models.OneToOneField(
         "fund.CapitalReceipt", on_delete=models.PROTECT, null=True, blank=True, related_name="statement_line"
     )
-    matched_by = staff_user(_("matched by"), null=True, blank=True)
-    matched_at = models.DateTimeField(_("matched at"), null=True, blank=True)
+    matched_by, matched_at = who_and_when(_("matched by"), _("matched at"), later=True)
 
     class Meta:
         verbose_name = _("bank statement line")
@@ -181,13 +179,11 @@ class ReconciledPeriod(models.Model):
     """A period of a bank account's statement an accountant found fully matched (who, when);
     reopened only by an accountant with a reason."""
 
-    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    account = ledger_account()
     first_date = models.DateField(_("period from"))
     last_date = models.DateField(_("period to"))
-    reconciled_by = staff_user(_("reconciled by"))
-    reconciled_at = models.DateTimeField(_("reconciled at"), auto_now_add=True)
-    reopened_by = staff_user(_("reopened by"), null=True, blank=True)
-    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reconciled_by, reconciled_at = who_and_when(_("reconciled by"), _("reconciled at"))
+    reopened_by, reopened_at = who_and_when(_("reopened by"), _("reopened at"), later=True)
     reopen_reason = long_text(_("reason for reopening"), blank=True)
 
     class Meta:

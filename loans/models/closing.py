@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from common.fields import staff_user
+from common.fields import staff_user, who_and_when
 from common.money import MONEY_DIGITS
 
 
@@ -29,8 +29,7 @@ class CloseOfDay(_OnePerBusinessDate):
 
     loans = models.PositiveIntegerField(_("loans looked at"))
     postings = models.PositiveIntegerField(_("loan postings"))
-    closed_by = staff_user(_("closed by"))
-    closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+    closed_by, closed_at = who_and_when(_("closed by"), _("closed at"))
     # The fund's calendar the day was closed with (`Fund.calendar_token`): a close after a change
     # of it looks at every loan (`closing.days.close_steps`).
     calendar_token = models.UUIDField(null=True, editable=False)
@@ -86,8 +85,7 @@ class CloseRun(_OnePerBusinessDate):
     state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.RUNNING, protected=True)
     full = models.BooleanField(_("every loan"), default=False)  # month end, daily accrual
     rebuild = models.BooleanField(_("calendar changed"), default=False)  # every loan's rows again
-    started_by = staff_user(_("started by"))
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    started_by, started_at = who_and_when(_("started by"), _("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta(_OnePerBusinessDate.Meta):

@@ -7,7 +7,7 @@ after the appraisal is done.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import positive, staff_user
+from common.fields import positive, who_and_when
 from common.money import round_vnd
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
@@ -40,8 +40,7 @@ class Collateral(models.Model):
         _("value allowed for provisioning"),
         help_text=_("Deducted from the outstanding balance before the specific provision is computed."),
     )
-    recorded_by = staff_user()
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by, recorded_at = who_and_when()
 
     class Meta:
         verbose_name = _("collateral item")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from common.fields import one_of, positive, staff_user
+from common.fields import one_of, positive, staff_user, who_and_when
 from common.text import long_text
 from fund.models.documents import Document
 from fund.models.fields import vnd_field, vnd_only
@@ -67,8 +67,7 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     approval_conditions = long_text(_("conditions of approval"), blank=True)
     rejection_reason = long_text(_("reason for rejection"), blank=True)
 
-    created_by = staff_user(_("created by"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by, created_at = who_and_when(_("created by"), _("created at"))
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
 

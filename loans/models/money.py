@@ -14,10 +14,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from common.fields import one_of, positive, staff_user
+from common.fields import one_of, positive, who_and_when
 from common.money import MONEY_DIGITS
 from common.text import long_text
-from fund.models.fields import vnd_field, vnd_only
+from fund.models.fields import ledger_account, posted_entry, vnd_field, vnd_only
 from loans.domain.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
 
 
@@ -36,17 +36,15 @@ class Disbursement(models.Model):
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="disbursements")
     value_date = models.DateField(_("value date"))
     amount = vnd_field(_("amount"))
-    account = models.ForeignKey(
-        "ledger.Account", verbose_name=_("paid from"), on_delete=models.PROTECT, related_name="+"
-    )
+    account = ledger_account(_("paid from"))
     memo = models.CharField(_("memo"), max_length=255, blank=True)
     status = FSMField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING, protected=True
     )
-    recorded_by = staff_user(_("entered by"))
-    recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
-    decided_by = staff_user(_("authorized or cancelled by"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("authorized or cancelled at"), null=True, blank=True)
+    recorded_by, recorded_at = who_and_when(_("entered by"), _("entered at"))
+    decided_by, decided_at = who_and_when(
+        _("authorized or cancelled by"), _("authorized or cancelled at"), later=True
+    )
     cancel_reason = long_text(_("reason for cancelling"), blank=True)
     # Made when the tranche form is shown, so that the form sent twice enters one tranche.
     idempotency_key = models.CharField(max_length=100, blank=True)
@@ -116,8 +114,7 @@ class RepaymentImport(models.Model):
     rows = models.PositiveIntegerField(_("rows posted"))
     skipped = models.PositiveIntegerField(_("rows already imported"))
     total = vnd_field(_("total posted"))
-    imported_by = staff_user()
-    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by, imported_at = who_and_when(None, _("imported at"))
 
     class Meta:
         verbose_name = _("repayment import")
@@ -153,9 +150,7 @@ class Repayment(models.Model):
     amount = vnd_field(_("amount"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    account = models.ForeignKey(
-        "ledger.Account", verbose_name=_("received into"), on_delete=models.PROTECT, related_name="+"
-    )
+    account = ledger_account(_("received into"))
     prepayment_mode = models.CharField(
         _("a prepayment"), max_length=20, choices=PrepaymentMode.choices, default=LOWER_INSTALLMENTS
     )
@@ -166,10 +161,8 @@ class Repayment(models.Model):
     status = FSMField(
         _("status"), max_length=10, choices=Status.choices, default=Status.POSTED, protected=True
     )
-    recorded_by = staff_user(_("entered by"))
-    recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
-    reversed_by = staff_user(_("reversed by"), null=True, blank=True)
-    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    recorded_by, recorded_at = who_and_when(_("entered by"), _("entered at"))
+    reversed_by, reversed_at = who_and_when(_("reversed by"), _("reversed at"), later=True)
     reversal_reason = long_text(_("reason for reversing"), blank=True)
 
     class Meta:
@@ -278,7 +271,7 @@ class LoanTransaction(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
     # A group loan's tranche posts one entry for all its households' sub-loans.
-    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    journal_entry = posted_entry()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,9 +11,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from common.fields import one_of, positive, staff_user
+from common.fields import one_of, positive, who_and_when
 from common.files import random_name
-from fund.models.fields import vnd_field, vnd_only
+from fund.models.fields import posted_entry, vnd_field, vnd_only
 
 
 def import_path(instance: "PortfolioImport", filename: str) -> str:
@@ -51,13 +51,9 @@ class PortfolioImport(models.Model):
     errors = models.JSONField(_("errors"), default=list)  # the rows refused, as the user reads them
     rows_done = models.PositiveIntegerField(_("loans brought in"), default=0)
     rows_total = models.PositiveIntegerField(_("loans"), default=0)
-    checked_by = staff_user(_("checked by"))
-    checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
-    committed_by = staff_user(_("committed by"), null=True, blank=True)
-    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
-    journal_entry = models.ForeignKey(
-        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    checked_by, checked_at = who_and_when(_("checked by"), _("checked at"))
+    committed_by, committed_at = who_and_when(_("committed by"), _("committed at"), later=True)
+    journal_entry = posted_entry(null=True, blank=True)
 
     class Meta:
         verbose_name = _("portfolio import")

@@ -9,12 +9,23 @@ shows of it.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import positive, staff_user
-from fund.models.fields import vnd_field, vnd_only
+from common.fields import positive, who_and_when
+from fund.models.fields import ledger_account, posted_entry, vnd_field, vnd_only
 from loans.models.money import Repayment
 
 
-class WriteOff(models.Model):
+class _AppliedAction(models.Model):
+    """An approved action as applied on the business date: the journal entry it posted, who
+    applied it and when."""
+
+    journal_entry = posted_entry()
+    applied_by, applied_at = who_and_when(_("applied by"), _("applied at"))
+
+    class Meta:
+        abstract = True
+
+
+class WriteOff(_AppliedAction):
     """What a write-off took off the balance sheet, how the provisions covered it, and until
     when the fund pursues it off-balance."""
 
@@ -26,9 +37,6 @@ class WriteOff(models.Model):
     from_general = vnd_field(_("from the general provision"))
     to_expense = vnd_field(_("to expense"))
     tracked_until = models.DateField(_("tracked off-balance until"))
-    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
-    applied_by = staff_user(_("applied by"))
-    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("write-off")
@@ -53,15 +61,12 @@ class Recovery(models.Model):
     amount = vnd_field(_("amount"))
     channel = models.CharField(_("channel"), max_length=16, choices=Repayment.Channel.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    account = models.ForeignKey(
-        "ledger.Account", verbose_name=_("received into"), on_delete=models.PROTECT, related_name="+"
-    )
+    account = ledger_account(_("received into"))
     principal = vnd_field(_("of the principal written off"))
     interest = vnd_field(_("of the interest written off"))
     idempotency_key = models.CharField(max_length=100, unique=True)
-    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
-    recorded_by = staff_user(_("entered by"))
-    recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    journal_entry = posted_entry()
+    recorded_by, recorded_at = who_and_when(_("entered by"), _("entered at"))
 
     class Meta:
         verbose_name = _("recovery")
@@ -76,7 +81,7 @@ class Recovery(models.Model):
         return f"{self.loan_id}: {self.amount} {self.value_date}"
 
 
-class TrancheReversal(models.Model):
+class TrancheReversal(_AppliedAction):
     """An authorized tranche taken back: where its principal went (the money returned, or owed
     back by the borrower), the interest accrued on it taken off, and repayments to refund."""
 
@@ -84,11 +89,8 @@ class TrancheReversal(models.Model):
         "loans.Disbursement", on_delete=models.PROTECT, related_name="reversal"
     )
     reversed_on = models.DateField(_("reversed on"))
-    returned_into = models.ForeignKey(
-        "ledger.Account",
-        verbose_name=_("money returned into"),
-        on_delete=models.PROTECT,
-        related_name="+",
+    returned_into = ledger_account(
+        _("money returned into"),
         null=True,
         blank=True,
         help_text=_("Empty: the borrower owes it back (other receivables)."),
@@ -97,9 +99,6 @@ class TrancheReversal(models.Model):
     overdue = vnd_field(_("principal overdue"))
     interest = vnd_field(_("interest taken off"))
     refunded = vnd_field(_("repayments to refund"))
-    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
-    applied_by = staff_user(_("applied by"))
-    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("tranche reversal")
