@@ -112,20 +112,27 @@ def application_edit(request, pk: int):
     )
 
 
+# `back`: the page each action returns to, the loan's (the co-op portal's URLs pass their own).
 @login_required
 @require_POST
-def document_add(request, pk: int):
+def document_add(request, pk: int, back: str = "loans:loan_detail"):
     loan = get_loan_for(request.user, pk)
     form = DocumentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    elif run_action(
+    if not form_refused(request, form) and run_action(
         request, lambda: services.add_document(actor=request.user, loan=loan, **form.cleaned_data)
     ):
         messages.success(request, _("Document added to the dossier."))
-    return redirect("loans:loan_detail", pk=loan.pk)
+    return redirect(back, pk=loan.pk)
+
+
+def form_refused(request, form) -> bool:
+    """Whether a posted form is invalid; its errors become messages, field by field."""
+    if form.is_valid():
+        return False
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return True
 
 
 # No login redirect: anyone who may not have the file, signed in or not, gets the same 404.
@@ -150,17 +157,17 @@ def run_transition(request, loan, transition, *, note_as: str = "note") -> bool:
 
 @login_required
 @require_POST
-def submit(request, pk: int):
+def submit(request, pk: int, back: str = "loans:loan_detail"):
     loan = get_loan_for(request.user, pk)
     if run_transition(request, loan, services.submit_application):
         messages.success(request, _("Application submitted for appraisal."))
-    return redirect("loans:loan_detail", pk=loan.pk)
+    return redirect(back, pk=loan.pk)
 
 
 @login_required
 @require_POST
-def withdraw(request, pk: int):
+def withdraw(request, pk: int, back: str = "loans:loan_detail"):
     loan = get_loan_for(request.user, pk)
     if run_transition(request, loan, services.withdraw_application, note_as="reason"):
         messages.success(request, _("Application withdrawn."))
-    return redirect("loans:loan_detail", pk=loan.pk)
+    return redirect(back, pk=loan.pk)
