@@ -74,8 +74,9 @@ def test_a_coop_applies_from_a_phone(fund, live_server, browser, user_with_role,
     page.fill("input[name=term_months]", "6")
     page.fill("textarea[name=purpose]", "Mua giống lúa vụ xuân")
     fits_the_phone(page, tmp_path, "apply")
-    page.locator("form.portal-form button[type=submit]").tap()
-    page.wait_for_url("**/portal/applications/*/")
+    with page.expect_navigation():
+        page.locator("form.portal-form button[type=submit]").tap()
+    assert "/portal/applications/" in page.url
     loan = coop.borrower.loans.get()
 
     plan = tmp_path / "phuong-an.pdf"
@@ -86,12 +87,12 @@ def test_a_coop_applies_from_a_phone(fund, live_server, browser, user_with_role,
     )
     upload.locator("input[name=issued_on]").fill("2026-01-10")
     upload.locator("input[name=file]").set_input_files(str(plan))
-    upload.locator("button[type=submit]").tap()
-    page.wait_for_load_state()
-    assert loan.documents.count() == 1
+    with page.expect_navigation():
+        upload.locator("button[type=submit]").tap()
+    assert loan.documents.count() == 1, page.locator(".messages").all_inner_texts()
     fits_the_phone(page, tmp_path, "dossier")
-    page.locator("form[action$='/submit/'] button").tap()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[action$='/submit/'] button").tap()
     loan.refresh_from_db()
     assert loan.status == LoanStatus.SUBMITTED
     assert page.locator(".badge.status-submitted").count() >= 1
