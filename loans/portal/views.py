@@ -11,11 +11,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.views import run_action, submit_form
+from common.views import run_action
 from fund.selectors import current_fund, is_coop_user
 from loans.dashboard import coop_work
 from loans.document_request_forms import AnswerForm
@@ -23,9 +22,8 @@ from loans.forms import ApplicationForm
 from loans.selectors.access import get_loan_for, loans_visible_to
 from loans.selectors.document_requests import open_requests, request_for
 from loans.selectors.reminders import notices_visible_to
-from loans.services.origination import applications as services
 from loans.services.origination.document_requests import answer_request
-from loans.views.applications import form_refused
+from loans.views.applications import create_from_form, form_refused
 from loans.views.loan import WITH_MONEY, application_context, money_context
 
 
@@ -83,16 +81,9 @@ def application(request, pk: int):
 def apply(request):
     borrower = request.user.borrower
     form = ApplicationForm(request.POST or None, borrower=borrower)
-    return submit_form(
-        request,
-        form,
-        lambda: services.create_application(actor=request.user, terms=form.terms()),
-        lambda loan: (
-            _("Application %(ref)s saved. Add the dossier's documents, then submit it.")
-            % {"ref": loan.reference},
-            reverse("portal:application", args=[loan.pk]),
-        ),
-    ) or render(request, "portal/apply.html", {"form": form, "borrower": borrower})
+    saved = _("Application %(ref)s saved. Add the dossier's documents, then submit it.")
+    created = create_from_form(request, form, saved, "portal:application")
+    return created or render(request, "portal/apply.html", {"form": form, "borrower": borrower})
 
 
 @coop_only

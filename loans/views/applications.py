@@ -85,15 +85,20 @@ def application_new(request):
         form = BorrowerChoiceForm(request.GET or None, actor=request.user)
         return render(request, "loans/borrower_pick.html", {"form": form})
     form = ApplicationForm(request.POST or None, borrower=borrower)
+    return create_from_form(
+        request, form, _("Application %(ref)s saved as a draft."), "loans:loan_detail"
+    ) or render(request, "loans/application_form.html", {"form": form, "borrower": borrower, "loan": None})
+
+
+def create_from_form(request, form, saved: str, then: str):
+    """An application form's POST (also the co-op portal's): a draft with the form's terms, then
+    the `saved` message (with its %(ref)s) and the page `then` names; None while refused."""
     return submit_form(
         request,
         form,
         lambda: services.create_application(actor=request.user, terms=form.terms()),
-        lambda loan: (
-            _("Application %(ref)s saved as a draft.") % {"ref": loan.reference},
-            reverse("loans:loan_detail", args=[loan.pk]),
-        ),
-    ) or render(request, "loans/application_form.html", {"form": form, "borrower": borrower, "loan": None})
+        lambda loan: (saved % {"ref": loan.reference}, reverse(then, args=[loan.pk])),
+    )
 
 
 @login_required
