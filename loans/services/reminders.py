@@ -37,7 +37,8 @@ class ReminderRun:
 
 
 def record_notices(*, day: date) -> int:
-    """Record the notices `day` calls for (the fund's reminder settings); return how many are new."""
+    """Record the notices `day` calls for (the fund's reminder settings); return how many the day's
+    notices grew by (with another run at the same moment, those it recorded too)."""
     fund = current_fund()
     notices = [
         Notice(loan_id=loan, share_id=share, kind=NoticeKind.DUE, due_date=due, amount=amount, on=day)
