@@ -266,6 +266,19 @@ EXPORT_BACKGROUND_ROWS = int(os.environ.get("COOPFUND_EXPORT_BACKGROUND_ROWS", "
 EXPORT_KEEP_DAYS = int(os.environ.get("COOPFUND_EXPORT_KEEP_DAYS", "7"))
 EXPORT_MAX_BYTES = int(os.environ.get("COOPFUND_EXPORT_MAX_BYTES", 100 * 1024 * 1024))
 
+# --- notices (due-date reminders, `loans.services.reminders`) ---------------
+# E-mail through Django's mail backend, set up from the environment (SMTP in production); text
+# messages through the class SMS_SENDER names (`common.sms`: the default only logs them).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "coopfund@localhost")
+SMS_SENDER = os.environ.get("COOPFUND_SMS_SENDER", "common.sms.LogSender")
+
 # --- API --------------------------------------------------------------------
 
 # A machine's token or a person's session; every answer JSON, every error one shape

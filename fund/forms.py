@@ -222,7 +222,7 @@ class FundForm(ServiceModelForm):
             )
         field = self.fields["exposure_charter_share"]
         self.fields["exposure_charter_share"] = PercentField(label=f"{field.label} (%)")
-        for name in ("aging_buckets", "par_days"):
+        for name in ("aging_buckets", "par_days", "overdue_notice_days"):
             field = self.fields[name]
             self.fields[name] = DaysListField(label=field.label, help_text=field.help_text, required=False)
         field = self.fields["max_annual_rate"]
@@ -264,6 +264,8 @@ _KEPT_WHEN_EMPTY = (
     "par_days",
     "off_balance_years",
     "cure_installments",
+    "reminder_days_before",
+    "overdue_notice_days",
 )
 
 

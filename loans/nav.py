@@ -11,6 +11,7 @@ NAV_ITEMS = [
     NavItem(_("Sub-ledger against the GL"), "loans:reconciliation", "loans.view_loantransaction", _("Loans")),
     NavItem(_("Bringing a fund in"), "loans:portfolio_imports", "loans.view_portfolioimport", _("Loans")),
     NavItem(_("Bank statements"), "loans:bank_accounts", "loans.reconcile_bank", _("Loans")),
+    NavItem(_("Reminders sent"), "loans:notices", "loans.view_notice", _("Loans")),
     NavItem(_("Arrears aging"), "loans:aging_report", "loans.view_reports", _("Reports")),
     NavItem(_("Arrears list"), "loans:arrears_report", "loans.view_reports", _("Reports")),
     NavItem(_("Debt classification"), "loans:classification_report", "loans.view_reports", _("Reports")),

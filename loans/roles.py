@@ -6,6 +6,7 @@ _VIEW = [
     "loans.view_loanevent",
     "loans.view_collateral",
     "loans.view_loanmembershare",
+    "loans.view_documentrequest",
 ]
 
 ROLE_PERMISSIONS = {
@@ -25,8 +26,16 @@ ROLE_PERMISSIONS = {
         "loans.view_loanaction",
         "loans.request_restructuring",
         "loans.request_write_off",
+        "loans.add_documentrequest",
+        "loans.view_notice",
     ],
-    "appraiser": [*_VIEW, "loans.appraise_loan", "loans.add_collateral", "loans.change_collateral"],
+    "appraiser": [
+        *_VIEW,
+        "loans.add_documentrequest",
+        "loans.appraise_loan",
+        "loans.add_collateral",
+        "loans.change_collateral",
+    ],
     "approver": [
         *_VIEW,
         "loans.decide_loan",
@@ -35,6 +44,7 @@ ROLE_PERMISSIONS = {
         "loans.approve_restructuring",
         "loans.approve_write_off",
         "loans.approve_tranche_reversal",
+        "loans.view_notice",
     ],
     "accountant": [
         *_VIEW,
@@ -50,6 +60,7 @@ ROLE_PERMISSIONS = {
         "loans.add_recovery",
         "loans.view_loanaction",
         "loans.request_tranche_reversal",
+        "loans.view_notice",
     ],
     # A co-op user's view is limited to its own borrower by the selectors, not by these.
     "coop_user": [
@@ -63,5 +74,7 @@ ROLE_PERMISSIONS = {
         "loans.view_loanevent",
         "loans.view_loancontract",
         "loans.view_repayment",
+        "loans.view_documentrequest",
+        "loans.view_notice",
     ],
 }

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fund.models import User
 from fund.selectors import current_fund
-from loans.services import exports
+from loans.services import exports, reminders
 from loans.services.closing import reconciling, runs
 from loans.services.onboarding import importing
 
@@ -72,3 +72,11 @@ def expire_exports() -> int:
 @shared_task(name="loans.commit_portfolio")
 def commit_portfolio(batch_id: int) -> None:
     importing.run_commit(batch_id)
+
+
+@shared_task(name="loans.send_reminders")
+def send_reminders() -> dict:
+    """Daily (django-celery-beat, "Due-date reminders (daily)", off until the fund turns it on):
+    the due-date reminders and overdue notices of the business date."""
+    run = reminders.send_reminders()
+    return {"on": run.on.isoformat(), "recorded": run.recorded, **run.sent}

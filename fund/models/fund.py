@@ -43,6 +43,11 @@ def default_par_days() -> list[int]:
     return [1, 30, 90]
 
 
+def default_overdue_notice_days() -> list[int]:
+    """Days past due on which a co-op gets an overdue notice: the day after the due date, then a month on."""
+    return [1, 30]
+
+
 MAX_REPORT_DAYS = 9999  # a bucket or PAR threshold of days past due, at most about 27 years
 
 
@@ -160,6 +165,19 @@ class Fund(CleanInputMixin, models.Model):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
+    # Reminders (`loans.services.reminders`): a due-date reminder this many days before each
+    # installment (0: none), and an overdue notice on each of these days past due.
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("due-date reminder, days before"),
+        default=5,
+        validators=[MaxValueValidator(60)],
+        help_text=_("0: no reminder before the due date."),
+    )
+    overdue_notice_days = models.JSONField(
+        _("overdue notices on (days past due)"),
+        default=default_overdue_notice_days,
+        help_text=_("A notice on each of these days past due, e.g. 1, 30."),
+    )
     # A tranche reversed after authorization (loans.services.reversals): what the borrower owes
     # back until the money returns, and repayments above the debt until refunded.
     other_receivables_account = ledger_account(
@@ -210,7 +228,11 @@ class Fund(CleanInputMixin, models.Model):
             }
         if self.non_accrual_from_group is not None and not 2 <= self.non_accrual_from_group <= 5:
             errors["non_accrual_from_group"] = _("Choose a debt group from 2 to 5.")
-        for name, first, most in (("aging_buckets", 1, 12), ("par_days", 0, 6)):
+        for name, first, most in (
+            ("aging_buckets", 1, 12),
+            ("par_days", 0, 6),
+            ("overdue_notice_days", 1, 6),
+        ):
             problem = days_list_problem(getattr(self, name), first=first, most=most)
             if problem:
                 errors[name] = problem

@@ -35,6 +35,8 @@ FUND_FIELDS = (
     "aging_buckets",
     "par_days",
     "off_balance_years",
+    "reminder_days_before",
+    "overdue_notice_days",
     "other_receivables_account",
     "refunds_payable_account",
 )

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from loans.api import views
+from loans.api import closing, documents, views
 
 urlpatterns = [
+    path("close-runs/", closing.CloseRuns.as_view(), name="api-close-runs"),
+    path("close-runs/<id:pk>/", closing.CloseRunDetail.as_view(), name="api-close-run"),
     path("loans/", views.LoanList.as_view(), name="api-loans"),
     path("loans/<id:pk>/", views.LoanDetail.as_view(), name="api-loan"),
     path("loans/<id:pk>/schedule/", views.Schedule.as_view(), name="api-loan-schedule"),
@@ -13,6 +15,11 @@ urlpatterns = [
     path("repayments/<id:pk>/reverse/", views.RepaymentReverse.as_view(), name="api-repayment-reverse"),
     path("tranches/<id:pk>/authorize/", views.TrancheAuthorize.as_view(), name="api-tranche-authorize"),
     path("applications/", views.Applications.as_view(), name="api-applications"),
+    path(
+        "applications/<id:pk>/documents/",
+        documents.ApplicationDocuments.as_view(),
+        name="api-application-documents",
+    ),
     path("applications/<id:pk>/submit/", views.ApplicationSubmit.as_view(), name="api-application-submit"),
     path(
         "applications/<id:pk>/withdraw/", views.ApplicationWithdraw.as_view(), name="api-application-withdraw"

@@ -14,9 +14,11 @@ from loans.models.closing import (
 )
 from loans.models.collateral import Collateral
 from loans.models.contract import LoanContract, ScheduleRow, ScheduleVersion
+from loans.models.document_requests import DocumentRequest
 from loans.models.exports import ExportJob
 from loans.models.loan import Loan, LoanDocument, LoanEvent, LoanMemberShare, LoanStatus
 from loans.models.money import Disbursement, DisbursementShare, LoanTransaction, Repayment, RepaymentImport
+from loans.models.notices import Delivery, Notice, NoticeKind
 from loans.models.onboarding import LoanOpening, PortfolioImport
 from loans.models.risk import Recovery, TrancheReversal, WriteOff
 
@@ -33,7 +35,9 @@ __all__ = [
     "CloseRun",
     "DebtGroupChange",
     "Collateral",
+    "Delivery",
     "Disbursement",
+    "DocumentRequest",
     "ExportJob",
     "DisbursementShare",
     "Loan",
@@ -44,6 +48,8 @@ __all__ = [
     "LoanMemberShare",
     "LoanOpening",
     "LoanStatus",
+    "Notice",
+    "NoticeKind",
     "LoanTransaction",
     "Recovery",
     "Repayment",

@@ -85,15 +85,20 @@ def application_new(request):
         form = BorrowerChoiceForm(request.GET or None, actor=request.user)
         return render(request, "loans/borrower_pick.html", {"form": form})
     form = ApplicationForm(request.POST or None, borrower=borrower)
+    return create_from_form(
+        request, form, _("Application %(ref)s saved as a draft."), "loans:loan_detail"
+    ) or render(request, "loans/application_form.html", {"form": form, "borrower": borrower, "loan": None})
+
+
+def create_from_form(request, form, saved: str, then: str):
+    """An application form's POST (also the co-op portal's): a draft with the form's terms, then
+    the `saved` message (with its %(ref)s) and the page `then` names; None while refused."""
     return submit_form(
         request,
         form,
         lambda: services.create_application(actor=request.user, terms=form.terms()),
-        lambda loan: (
-            _("Application %(ref)s saved as a draft.") % {"ref": loan.reference},
-            reverse("loans:loan_detail", args=[loan.pk]),
-        ),
-    ) or render(request, "loans/application_form.html", {"form": form, "borrower": borrower, "loan": None})
+        lambda loan: (saved % {"ref": loan.reference}, reverse(then, args=[loan.pk])),
+    )
 
 
 @login_required
@@ -112,20 +117,27 @@ def application_edit(request, pk: int):
     )
 
 
+# `back`: the page each action returns to, the loan's (the co-op portal's URLs pass their own).
 @login_required
 @require_POST
-def document_add(request, pk: int):
+def document_add(request, pk: int, back: str = "loans:loan_detail"):
     loan = get_loan_for(request.user, pk)
     form = DocumentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    elif run_action(
+    if not form_refused(request, form) and run_action(
         request, lambda: services.add_document(actor=request.user, loan=loan, **form.cleaned_data)
     ):
         messages.success(request, _("Document added to the dossier."))
-    return redirect("loans:loan_detail", pk=loan.pk)
+    return redirect(back, pk=loan.pk)
+
+
+def form_refused(request, form) -> bool:
+    """Whether a posted form is invalid; its errors become messages, field by field."""
+    if form.is_valid():
+        return False
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return True
 
 
 # No login redirect: anyone who may not have the file, signed in or not, gets the same 404.
@@ -150,17 +162,17 @@ def run_transition(request, loan, transition, *, note_as: str = "note") -> bool:
 
 @login_required
 @require_POST
-def submit(request, pk: int):
+def submit(request, pk: int, back: str = "loans:loan_detail"):
     loan = get_loan_for(request.user, pk)
     if run_transition(request, loan, services.submit_application):
         messages.success(request, _("Application submitted for appraisal."))
-    return redirect("loans:loan_detail", pk=loan.pk)
+    return redirect(back, pk=loan.pk)
 
 
 @login_required
 @require_POST
-def withdraw(request, pk: int):
+def withdraw(request, pk: int, back: str = "loans:loan_detail"):
     loan = get_loan_for(request.user, pk)
     if run_transition(request, loan, services.withdraw_application, note_as="reason"):
         messages.success(request, _("Application withdrawn."))
-    return redirect("loans:loan_detail", pk=loan.pk)
+    return redirect(back, pk=loan.pk)

@@ -18,9 +18,11 @@ from loans.selectors.schedule import group_schedule, schedule_of
 from loans.selectors.servicing import left_to_disburse, loan_disbursements, loan_repayments
 from loans.selectors.statement import statement
 from loans.services.actions import action_kinds
+from loans.services.origination.document_requests import ANSWER, REQUEST
+from loans.views.document_requests import document_requests_context
 
 # Notes a co-op may read on its own loan's history; the rest are the fund's internal remarks.
-NOTES_A_COOP_SEES = {"submit", "withdraw", "reject"}
+NOTES_A_COOP_SEES = {"submit", "withdraw", "reject", REQUEST, ANSWER}
 # From approval on, the loan has money to show: a contract, tranches, a schedule, repayments.
 WITH_MONEY = {LoanStatus.APPROVED, LoanStatus.ACTIVE, LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF}
 
@@ -34,30 +36,39 @@ def loan_detail(request, pk: int):
         (event, not coop or event.transition in NOTES_A_COOP_SEES)
         for event in loan.events.select_related("actor")
     ]
-    action_form = ActionForm(initial={"expected_status": loan.status})
     context = {
         "loan": loan,
         "is_coop": coop,
         "shares": loan.member_shares.select_related("member"),
-        "dossier": dossier_checklist(loan),
         "events": events,
-        "action_form": action_form,
+        **application_context(user, loan),
+    }
+    if loan.status in WITH_MONEY:
+        context.update(money_context(request, loan, coop=coop))
+    if not coop and user.has_perm("loans.view_loanaction") and loan.status in WITH_MONEY:
+        context.update(_actions(user, loan))
+    return render(request, "loans/loan_detail.html", context)
+
+
+def application_context(user, loan) -> dict:
+    """The dossier, the requests for documents, and what this user may do with the application
+    now (the co-op portal's application page shows the same)."""
+    return {
+        "dossier": dossier_checklist(loan),
+        "action_form": ActionForm(initial={"expected_status": loan.status}),
         "can_edit": loan.status == "draft" and user.has_perm("loans.change_loan"),
         "can_submit": allowed(loan, "submit", user),
         "can_withdraw": allowed(loan, "withdraw", user),
         "can_add_document": user.has_perm("loans.add_loandocument")
         and loan.status in ("draft", "submitted", "appraising"),
         "document_form": DocumentForm(),
+        **document_requests_context(user, loan),
     }
-    if loan.status in WITH_MONEY:
-        context.update(_money(request, loan, coop=coop))
-    if not coop and user.has_perm("loans.view_loanaction") and loan.status in WITH_MONEY:
-        context.update(_actions(user, loan))
-    return render(request, "loans/loan_detail.html", context)
 
 
-def _money(request, loan, *, coop: bool) -> dict:
-    """The contract, what is owed at the business date, the schedule, tranches and repayments."""
+def money_context(request, loan, *, coop: bool) -> dict:
+    """The contract, what is owed at the business date, the schedule, tranches and repayments
+    (`loans/_money.html`; the co-op portal's loan page shows a co-op's part of it too)."""
     user = request.user
     contract = getattr(loan, "contract", None)
     today = current_fund().business_date

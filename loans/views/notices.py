@@ -1,0 +1,38 @@
+"""The due-date reminders and overdue notices sent, newest first (a co-op sees its own)."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from common.forms import DATE
+from loans.models import NoticeKind
+from loans.selectors.reminders import notices_visible_to
+
+NOTICES_PER_PAGE = 100
+
+
+class NoticeFilter(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *NoticeKind.choices])
+    on = forms.DateField(label=_("Business date"), required=False, widget=DATE)
+    loan = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+@login_required
+def notice_list(request):
+    if not request.user.has_perm("loans.view_notice"):
+        raise PermissionDenied
+    filters = NoticeFilter(request.GET)
+    notices = notices_visible_to(request.user)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["kind"]:
+            notices = notices.filter(kind=data["kind"])
+        if data["on"]:
+            notices = notices.filter(on=data["on"])
+        if data["loan"]:
+            notices = notices.filter(loan_id=data["loan"])
+    page = Paginator(notices, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "loans/notices.html", {"page": page, "filters": filters})
