@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
@@ -103,13 +104,14 @@ class Sheet:
 
     Above the table a `heading` (the fund, title, period: `common.documents.heading`) or plain
     `preamble` lines (the first is the title); below it the totals row (`=SUM` of each
-    `total=True` column, with its value) and the `signatures` block."""
+    `total=True` column, with its value), the `after` rows and the `signatures` block."""
 
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence]
     preamble: Sequence[str] = ()  # lines above the table: report name, fund, as-of date
     totals_label: str | None = None  # a totals row when set; columns with total=True are summed
+    after: Sequence[Sequence] = ()  # rows under the totals (a ledger's closing balance), first cell bold
     chart: Chart | None = None
     heading: Heading | None = None
     signatures: Signatures | None = None
@@ -243,6 +245,11 @@ def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
             for index, (t, c) in enumerate(zip(totals, sheet.columns, strict=True), start=1)
         ]
         row[0] = _cell(ws, str(sheet.totals_label), bold=True)
+        ws.append(row)
+        last += 1
+    for values in sheet.after:
+        row = [_cell(ws, _plain(v), kind=c.kind) for v, c in zip(values, sheet.columns, strict=True)]
+        row[0].font = _HEADER_FONT
         ws.append(row)
         last += 1
     if sheet.signatures is not None:
@@ -441,6 +448,15 @@ def with_dropdowns(content: bytes, lists: dict[str, dict[int, str]], *, rows: in
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def streamed_response(filename: str, *sheets: Sheet) -> FileResponse:
+    """A large export (a year's journal) written to a temporary file, not to memory, and
+    sent from it."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
+    write_workbook(file, *sheets)
+    file.seek(0)
+    return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

@@ -25,7 +25,8 @@ def chart(request):
 @login_required
 @permission_required(["ledger.view_account", "ledger.export_ledger"], raise_exception=True)
 def chart_export(request):
-    return xlsx_response(workbook_bytes(reports.chart_sheet(selectors.chart())), "he-thong-tai-khoan.xlsx")
+    sheet = reports.chart_sheet(selectors.chart(), as_of=selectors.reporting_date())
+    return xlsx_response(workbook_bytes(sheet), "he-thong-tai-khoan.xlsx")
 
 
 @login_required
