@@ -264,6 +264,13 @@ def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
         )
 
 
+def header_row(sheet: Sheet) -> int:
+    """The row the sheet's header is written on (under its heading or preamble, and a blank row)."""
+    if sheet.heading is not None:
+        return 2 + len(sheet.heading.lines) + 2
+    return len(sheet.preamble) + 2 if sheet.preamble else 1
+
+
 def _heading_rows(ws, sheet: Sheet, widths: list[float]) -> list[list]:
     """The rows above the header row: a heading's (merged across the table, centred), or the
     preamble's as they always were, then a blank row."""
@@ -432,22 +439,53 @@ def workbook_bytes(*sheets: Sheet) -> bytes:
     return buffer.getvalue()
 
 
-def with_dropdowns(content: bytes, lists: dict[str, dict[int, str]], *, rows: int) -> bytes:
-    """The workbook `content` with a dropdown on the first `rows` data rows of some columns:
-    by sheet title, the column (0-based) and the cells holding its allowed values (a range of
-    another sheet, e.g. "'Danh mục'!$A$2:$A$9"). Excel still takes a typed value; the import
-    checks it anyway."""
+LISTS_SHEET = "_lists"  # hidden: the values of the dropdowns given as lists
+
+
+def with_dropdowns(
+    content: bytes, lists: dict[str, dict[int, str | Sequence[str]]], *, rows: int, first_row: int = 2
+) -> bytes:
+    """The workbook `content` with a dropdown on `rows` data rows (from `first_row`) of some
+    columns: by sheet title, the column (0-based) and its allowed values — the cells holding
+    them (a range of another sheet, e.g. "'Danh mục'!$A$2:$A$9") or the values themselves,
+    written to a hidden sheet (a value may hold a comma, which a list typed into the rule may
+    not). Excel still takes a typed value; the import checks it anyway."""
     workbook = load_workbook(io.BytesIO(content))
+    hidden, used = None, 0
     for title, columns in lists.items():
         sheet = workbook[title]
         for index, source in columns.items():
+            if not isinstance(source, str):
+                if hidden is None:
+                    hidden = workbook.create_sheet(LISTS_SHEET)
+                    hidden.sheet_state = "hidden"
+                used += 1
+                for row, value in enumerate(source, start=1):
+                    hidden.cell(row=row, column=used, value=str(value))
+                letter = get_column_letter(used)
+                source = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(source)}"
             letter = get_column_letter(index + 1)
             validation = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
-            validation.add(f"{letter}2:{letter}{rows + 1}")
+            validation.add(f"{letter}{first_row}:{letter}{first_row + rows - 1}")
             sheet.add_data_validation(validation)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def instructions_sheet(rows: Iterable[tuple[str, bool, str]], *, note: str) -> Sheet:
+    """An import template's sheet explaining it: `note` above, then each column, whether it
+    must be filled in, and what to enter."""
+    return Sheet(
+        title=_("Instructions"),
+        columns=[
+            Column(_("Column"), "text", width=36),
+            Column(_("Required"), "text", width=10),
+            Column(_("What to enter"), "text", width=90),
+        ],
+        rows=[(label, _("yes") if required else _("no"), text) for label, required, text in rows],
+        preamble=[note],
+    )
 
 
 def streamed_response(filename: str, *sheets: Sheet) -> FileResponse:

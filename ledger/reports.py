@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.documents import heading, signatures
-from common.xlsx import Column, InputColumn, Sheet
+from common.xlsx import (
+    Column,
+    InputColumn,
+    Sheet,
+    header_row,
+    instructions_sheet,
+    with_dropdowns,
+    workbook_bytes,
+)
 from ledger.models import SOURCE_LABELS, AccountType, Period, readable_reference
 from ledger.selectors import ChartRow, LedgerStream, PeriodTrialBalance, TrialBalance
 
@@ -54,6 +62,43 @@ def chart_sheet(rows: Iterable[ChartRow], *, as_of: date | None = None) -> Sheet
     return Sheet(title=title, columns=columns, rows=values, heading=heading(title, as_of=as_of))
 
 
+def chart_workbook(rows: Iterable[ChartRow], *, as_of: date) -> bytes:
+    """The chart as its import's template: the accounts under the heading (each goes back in
+    unchanged), dropdowns for the type and the active flag, and a sheet explaining the columns."""
+    rows = list(rows)
+    sheet = chart_sheet(rows, as_of=as_of)
+    hints = {
+        "code": _("digits; a sub-account's code extends its parent's"),
+        "name_vi": _("text"),
+        "name_en": _("text"),
+        "type": _("One of: %(values)s") % {"values": "; ".join(str(label) for label in AccountType.labels)},
+        "parent": _("the parent account's code; empty for a top-level account"),
+        "active": _("yes or no; empty: yes for a new account, unchanged for an existing one"),
+    }
+    explained = instructions_sheet(
+        [
+            (chart_column_label(key), key not in _OPTIONAL, hints[key])
+            for key, _header, _width in CHART_COLUMNS
+        ],
+        note=_(
+            "Add or change accounts on the first sheet, parents before their sub-accounts; an "
+            "existing code takes the names and the active flag given there."
+        ),
+    )
+    keys = [key for key, _header, _width in CHART_COLUMNS]
+    lists = {
+        sheet.title: {
+            keys.index("type"): [str(label) for label in AccountType.labels],
+            keys.index("active"): [_("yes"), _("no")],
+        }
+    }
+    first = header_row(sheet) + 1
+    return with_dropdowns(workbook_bytes(sheet, explained), lists, rows=len(rows) + 500, first_row=first)
+
+
+_OPTIONAL = {"name_en", "parent", "active"}
+
+
 def chart_input_columns() -> list[InputColumn]:
     """The columns `import_chart` reads: headers, types and yes/no in either language."""
     types = {}
@@ -63,12 +108,11 @@ def chart_input_columns() -> list[InputColumn]:
     answers = {"1": True, "0": False, "x": True}
     answers.update((word.lower(), True) for word in _both("yes"))
     answers.update((word.lower(), False) for word in _both("no"))
-    optional = {"name_en", "parent", "active"}
     return [
         InputColumn(
             key,
             _both(header),
-            required=key not in optional,
+            required=key not in _OPTIONAL,
             choices={"type": types, "active": answers}.get(key, {}),
         )
         for key, header, _width in CHART_COLUMNS
