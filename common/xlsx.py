@@ -473,19 +473,48 @@ def with_dropdowns(
     return buffer.getvalue()
 
 
-def instructions_sheet(rows: Iterable[tuple[str, bool, str]], *, note: str) -> Sheet:
-    """An import template's sheet explaining it: `note` above, then each column, whether it
-    must be filled in, and what to enter."""
-    return Sheet(
+# Rows of a template given dropdowns (and text cells): never more than an import takes, as
+# formatted rows count in the size the file declares.
+TEMPLATE_ROWS = 1000
+
+
+def import_template(
+    data: Sheet,
+    explained: Iterable[tuple[str, bool, str]],
+    *,
+    note: str,
+    dropdowns: dict[int, str | Sequence[str]],
+    text_columns: int = 0,
+    rows: int | None = None,
+) -> bytes:
+    """An import's template: the `data` sheet (its headers, an example row), a sheet explaining
+    each column (`note` above; the column, whether it is required, what to enter), the data
+    sheet's `dropdowns` (as `with_dropdowns`) and its first `text_columns` columns formatted as
+    text (Excel keeps the leading 0 of phones, tax codes and ID numbers), on `rows` rows."""
+    instructions = Sheet(
         title=_("Instructions"),
         columns=[
             Column(_("Column"), "text", width=36),
             Column(_("Required"), "text", width=10),
             Column(_("What to enter"), "text", width=90),
         ],
-        rows=[(label, _("yes") if required else _("no"), text) for label, required, text in rows],
+        rows=[(label, _("yes") if required else _("no"), text) for label, required, text in explained],
         preamble=[note],
     )
+    rows = rows or min(TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS)
+    first = header_row(data) + 1
+    content = workbook_bytes(data, instructions)
+    if text_columns:
+        workbook = load_workbook(io.BytesIO(content))
+        for row in workbook.worksheets[0].iter_rows(
+            min_row=first, max_row=first + rows - 1, max_col=text_columns
+        ):
+            for cell in row:
+                cell.number_format = "@"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+    return with_dropdowns(content, {data.title[:31]: dropdowns}, rows=rows, first_row=first)
 
 
 def streamed_response(filename: str, *sheets: Sheet) -> FileResponse:

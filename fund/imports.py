@@ -5,28 +5,16 @@ reported with its row and column, and one bad row means nothing is imported. The
 each import reads is downloadable, in the user's language, with a sheet of instructions.
 """
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
-from common.xlsx import (
-    CellError,
-    Column,
-    InputColumn,
-    Sheet,
-    instructions_sheet,
-    read_table,
-    with_dropdowns,
-    workbook_bytes,
-)
+from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
 from fund.models import Borrower, HouseholdMember, User
 from fund.selectors import household_groups_by_registration
 from fund.services.borrowers import BORROWER_FIELDS, add_household_member, create_borrower
@@ -34,9 +22,6 @@ from fund.services.common import require_permission
 
 BORROWERS = "borrowers"
 HOUSEHOLDS = "households"
-# Cells Excel would turn into numbers and strip of their leading 0 (phone, tax code, ID number);
-# never more than an import takes, as formatted rows count in the size the file declares.
-_TEMPLATE_ROWS = 1000
 
 # Names the fund's staff use for each type, besides the code and the label in either language.
 _TYPE_ALIASES = {
@@ -265,16 +250,15 @@ def template_bytes(kind: str) -> bytes:
         for c in columns
     ]
     data = Sheet(title=title, columns=[Column(c.label, "text") for c in columns], rows=[example])
-    explained = instructions_sheet(
+    return import_template(
+        data,
         [(c.label, c.required, _explain(c)) for c in columns],
         note=_(
             "Fill in the first sheet, one row each, under its header row, in place of the example "
             "row. Any bad row stops the whole import."
         ),
-    )
-    content = _as_text_cells(workbook_bytes(data, explained), len(columns))
-    return with_dropdowns(
-        content, {title: dropdowns(columns)}, rows=min(_TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS)
+        dropdowns=dropdowns(columns),
+        text_columns=len(columns),
     )
 
 
@@ -303,16 +287,3 @@ def _explain(column: InputColumn) -> str:
         "group_commune": _("only needed when two groups have the same number"),
     }
     return hints.get(column.key) or hints.get(column.kind) or _("text")
-
-
-def _as_text_cells(content: bytes, width: int) -> bytes:
-    """Format the data cells as text, so Excel keeps the leading 0 of phones, tax codes and IDs."""
-    workbook = load_workbook(io.BytesIO(content))
-    sheet = workbook.worksheets[0]
-    rows = min(_TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS)
-    for row in sheet.iter_rows(min_row=2, max_row=rows + 1, max_col=width):
-        for cell in row:
-            cell.number_format = "@"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -16,15 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.documents import heading, signatures
-from common.xlsx import (
-    Column,
-    InputColumn,
-    Sheet,
-    header_row,
-    instructions_sheet,
-    with_dropdowns,
-    workbook_bytes,
-)
+from common.xlsx import Column, InputColumn, Sheet, import_template
 from ledger.models import SOURCE_LABELS, AccountType, Period, readable_reference
 from ledger.selectors import ChartRow, LedgerStream, PeriodTrialBalance, TrialBalance
 
@@ -75,25 +67,20 @@ def chart_workbook(rows: Iterable[ChartRow], *, as_of: date) -> bytes:
         "parent": _("the parent account's code; empty for a top-level account"),
         "active": _("yes or no; empty: yes for a new account, unchanged for an existing one"),
     }
-    explained = instructions_sheet(
-        [
-            (chart_column_label(key), key not in _OPTIONAL, hints[key])
-            for key, _header, _width in CHART_COLUMNS
-        ],
+    keys = [key for key, _header, _width in CHART_COLUMNS]
+    return import_template(
+        sheet,
+        [(chart_column_label(key), key not in _OPTIONAL, hints[key]) for key in keys],
         note=_(
             "Add or change accounts on the first sheet, parents before their sub-accounts; an "
             "existing code takes the names and the active flag given there."
         ),
-    )
-    keys = [key for key, _header, _width in CHART_COLUMNS]
-    lists = {
-        sheet.title: {
+        dropdowns={
             keys.index("type"): [str(label) for label in AccountType.labels],
             keys.index("active"): [_("yes"), _("no")],
-        }
-    }
-    first = header_row(sheet) + 1
-    return with_dropdowns(workbook_bytes(sheet, explained), lists, rows=len(rows) + 500, first_row=first)
+        },
+        rows=len(rows) + 500,
+    )
 
 
 _OPTIONAL = {"name_en", "parent", "active"}
@@ -137,16 +124,23 @@ def _both(text) -> list[str]:
 # The accountants' forms are Vietnamese whatever the page's language, as the fund files them.
 FORM_S03A = "Mẫu số S03a-DN (Thông tư 200/2014/TT-BTC)"
 FORM_S03B = "Mẫu số S03b-DN (Thông tư 200/2014/TT-BTC)"
-_JOURNAL_COLUMNS = [
+_ENTRY = [
     Column("Ngày ghi sổ", "date"),
     Column("Số hiệu chứng từ", "text", 13),
     Column("Diễn giải", "text", 40),
-    Column("Nguồn", "text", 16),
-    Column("Tham chiếu", "text", 16),
-    Column("STT dòng", "integer", 8),
-    Column("Số hiệu tài khoản", "text", 10),
+]
+_REFERENCE, _ACCOUNT = Column("Tham chiếu", "text", 16), Column("Số hiệu tài khoản", "text", 10)
+_MOVEMENTS = [
     Column("Số phát sinh - Nợ", "money", total=True),
     Column("Số phát sinh - Có", "money", total=True),
+]
+_JOURNAL_COLUMNS = [
+    *_ENTRY,
+    Column("Nguồn", "text", 16),
+    _REFERENCE,
+    Column("STT dòng", "integer", 8),
+    _ACCOUNT,
+    *_MOVEMENTS,
 ]
 
 
@@ -263,14 +257,11 @@ def period_trial_balance_sheets(balance: PeriodTrialBalance) -> list[Sheet]:
 # --- an account's ledger (sổ cái) ------------------------------------------------------
 
 _LEDGER_COLUMNS = [
-    Column("Ngày ghi sổ", "date"),
-    Column("Số hiệu chứng từ", "text", 13),
-    Column("Diễn giải", "text", 40),
-    Column("Tham chiếu", "text", 16),
-    Column("Số hiệu tài khoản", "text", 10),
+    *_ENTRY,
+    _REFERENCE,
+    _ACCOUNT,
     Column("Tài khoản đối ứng", "text", 10),
-    Column("Số phát sinh - Nợ", "money", total=True),
-    Column("Số phát sinh - Có", "money", total=True),
+    *_MOVEMENTS,
     Column("Số dư - Nợ", "money"),
     Column("Số dư - Có", "money"),
 ]

@@ -9,22 +9,12 @@ corrected file that repeats rows — is skipped instead of posted again.
 import hashlib
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.money import ZERO
-from common.xlsx import (
-    CellError,
-    Column,
-    InputColumn,
-    Sheet,
-    instructions_sheet,
-    read_table,
-    with_dropdowns,
-    workbook_bytes,
-)
+from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
 from fund.models import Borrower
 from fund.selectors import current_fund
 from fund.services.common import require_permission
@@ -74,7 +64,6 @@ class ImportReport:
 # What the dropdowns offer: names the import accepts (`_CHANNELS`, `_MODES`).
 CHANNEL_NAMES = ["Tiền mặt", "Chuyển khoản", "Qua Hội nông dân"]
 MODE_NAMES = ["Giảm số tiền trả các kỳ", "Rút ngắn thời hạn"]
-_TEMPLATE_ROWS = 1000
 
 
 def _explained() -> dict[str, str]:
@@ -99,7 +88,6 @@ def template_workbook() -> bytes:
         Column(str(c.headers[0]), "money" if c.kind == "money" else "date" if c.kind == "date" else "text")
         for c in COLUMNS
     ]
-    title = "Trả nợ"
     example = [
         _example_contract(),
         current_fund().business_date,
@@ -109,17 +97,16 @@ def template_workbook() -> bytes:
         "",
         MODE_NAMES[0],
     ]
-    explained = instructions_sheet(
+    keys = [c.key for c in COLUMNS]
+    return import_template(
+        Sheet(title="Trả nợ", columns=headers, rows=[example]),
         [(str(c.headers[0]), c.required, _explained()[c.key]) for c in COLUMNS],
         note=_(
             "Fill in the first sheet, one repayment a row, in place of the example row. "
             "Any bad row stops the whole import."
         ),
+        dropdowns={keys.index("channel"): CHANNEL_NAMES, keys.index("mode"): MODE_NAMES},
     )
-    content = workbook_bytes(Sheet(title=title, columns=headers, rows=[example]), explained)
-    keys = [c.key for c in COLUMNS]
-    lists = {title: {keys.index("channel"): CHANNEL_NAMES, keys.index("mode"): MODE_NAMES}}
-    return with_dropdowns(content, lists, rows=min(_TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS))
 
 
 def _example_contract() -> str:
