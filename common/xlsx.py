@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
@@ -103,13 +104,14 @@ class Sheet:
 
     Above the table a `heading` (the fund, title, period: `common.documents.heading`) or plain
     `preamble` lines (the first is the title); below it the totals row (`=SUM` of each
-    `total=True` column, with its value) and the `signatures` block."""
+    `total=True` column, with its value), the `after` rows and the `signatures` block."""
 
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence]
     preamble: Sequence[str] = ()  # lines above the table: report name, fund, as-of date
     totals_label: str | None = None  # a totals row when set; columns with total=True are summed
+    after: Sequence[Sequence] = ()  # rows under the totals (a ledger's closing balance), first cell bold
     chart: Chart | None = None
     heading: Heading | None = None
     signatures: Signatures | None = None
@@ -245,6 +247,11 @@ def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
         row[0] = _cell(ws, str(sheet.totals_label), bold=True)
         ws.append(row)
         last += 1
+    for values in sheet.after:
+        row = [_cell(ws, _plain(v), kind=c.kind) for v, c in zip(values, sheet.columns, strict=True)]
+        row[0].font = _HEADER_FONT
+        ws.append(row)
+        last += 1
     if sheet.signatures is not None:
         _signature_rows(ws, sheet.signatures, len(sheet.columns), last + 2)
         last += 8
@@ -255,6 +262,13 @@ def _write_sheet(workbook: Workbook, sheet: Sheet, progress: _Progress) -> None:
             _chart(ws, sheet, header_row, count),
             f"{get_column_letter(len(sheet.columns) + 2)}{header_row}",
         )
+
+
+def header_row(sheet: Sheet) -> int:
+    """The row the sheet's header is written on (under its heading or preamble, and a blank row)."""
+    if sheet.heading is not None:
+        return 2 + len(sheet.heading.lines) + 2
+    return len(sheet.preamble) + 2 if sheet.preamble else 1
 
 
 def _heading_rows(ws, sheet: Sheet, widths: list[float]) -> list[list]:
@@ -425,22 +439,91 @@ def workbook_bytes(*sheets: Sheet) -> bytes:
     return buffer.getvalue()
 
 
-def with_dropdowns(content: bytes, lists: dict[str, dict[int, str]], *, rows: int) -> bytes:
-    """The workbook `content` with a dropdown on the first `rows` data rows of some columns:
-    by sheet title, the column (0-based) and the cells holding its allowed values (a range of
-    another sheet, e.g. "'Danh mục'!$A$2:$A$9"). Excel still takes a typed value; the import
-    checks it anyway."""
+LISTS_SHEET = "_lists"  # hidden: the values of the dropdowns given as lists
+
+
+def with_dropdowns(
+    content: bytes, lists: dict[str, dict[int, str | Sequence[str]]], *, rows: int, first_row: int = 2
+) -> bytes:
+    """The workbook `content` with a dropdown on `rows` data rows (from `first_row`) of some
+    columns: by sheet title, the column (0-based) and its allowed values — the cells holding
+    them (a range of another sheet, e.g. "'Danh mục'!$A$2:$A$9") or the values themselves,
+    written to a hidden sheet (a value may hold a comma, which a list typed into the rule may
+    not). Excel still takes a typed value; the import checks it anyway."""
     workbook = load_workbook(io.BytesIO(content))
+    hidden, used = None, 0
     for title, columns in lists.items():
         sheet = workbook[title]
         for index, source in columns.items():
+            if not isinstance(source, str):
+                if hidden is None:
+                    hidden = workbook.create_sheet(LISTS_SHEET)
+                    hidden.sheet_state = "hidden"
+                used += 1
+                for row, value in enumerate(source, start=1):
+                    hidden.cell(row=row, column=used, value=str(value))
+                letter = get_column_letter(used)
+                source = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(source)}"
             letter = get_column_letter(index + 1)
             validation = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
-            validation.add(f"{letter}2:{letter}{rows + 1}")
+            validation.add(f"{letter}{first_row}:{letter}{first_row + rows - 1}")
             sheet.add_data_validation(validation)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# Rows of a template given dropdowns (and text cells): never more than an import takes, as
+# formatted rows count in the size the file declares.
+TEMPLATE_ROWS = 1000
+
+
+def import_template(
+    data: Sheet,
+    explained: Iterable[tuple[str, bool, str]],
+    *,
+    note: str,
+    dropdowns: dict[int, str | Sequence[str]],
+    text_columns: int = 0,
+    rows: int | None = None,
+) -> bytes:
+    """An import's template: the `data` sheet (its headers, an example row), a sheet explaining
+    each column (`note` above; the column, whether it is required, what to enter), the data
+    sheet's `dropdowns` (as `with_dropdowns`) and its first `text_columns` columns formatted as
+    text (Excel keeps the leading 0 of phones, tax codes and ID numbers), on `rows` rows."""
+    instructions = Sheet(
+        title=_("Instructions"),
+        columns=[
+            Column(_("Column"), "text", width=36),
+            Column(_("Required"), "text", width=10),
+            Column(_("What to enter"), "text", width=90),
+        ],
+        rows=[(label, _("yes") if required else _("no"), text) for label, required, text in explained],
+        preamble=[note],
+    )
+    rows = rows or min(TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS)
+    first = header_row(data) + 1
+    content = workbook_bytes(data, instructions)
+    if text_columns:
+        workbook = load_workbook(io.BytesIO(content))
+        for row in workbook.worksheets[0].iter_rows(
+            min_row=first, max_row=first + rows - 1, max_col=text_columns
+        ):
+            for cell in row:
+                cell.number_format = "@"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+    return with_dropdowns(content, {data.title[:31]: dropdowns}, rows=rows, first_row=first)
+
+
+def streamed_response(filename: str, *sheets: Sheet) -> FileResponse:
+    """A large export (a year's journal) written to a temporary file, not to memory, and
+    sent from it."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
+    write_workbook(file, *sheets)
+    file.seek(0)
+    return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

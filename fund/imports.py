@@ -5,19 +5,16 @@ reported with its row and column, and one bad row means nothing is imported. The
 each import reads is downloadable, in the user's language, with a sheet of instructions.
 """
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
-from common.xlsx import CellError, Column, InputColumn, Sheet, read_table, workbook_bytes
+from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
 from fund.models import Borrower, HouseholdMember, User
 from fund.selectors import household_groups_by_registration
 from fund.services.borrowers import BORROWER_FIELDS, add_household_member, create_borrower
@@ -25,9 +22,6 @@ from fund.services.common import require_permission
 
 BORROWERS = "borrowers"
 HOUSEHOLDS = "households"
-# Cells Excel would turn into numbers and strip of their leading 0 (phone, tax code, ID number);
-# never more than an import takes, as formatted rows count in the size the file declares.
-_TEMPLATE_ROWS = 1000
 
 # Names the fund's staff use for each type, besides the code and the label in either language.
 _TYPE_ALIASES = {
@@ -211,33 +205,78 @@ class _HouseholdRows:
 # --- the templates -------------------------------------------------------------------------
 
 
+# An example row of each template, by column: it imports on the demo fund (a co-operative not
+# registered yet; a household of the demo's group 12/QĐ-HND); the fund replaces it with its own.
+EXAMPLES = {
+    BORROWERS: {
+        "type": Borrower.Type.COOPERATIVE,
+        "name": "Hợp tác xã Nông nghiệp Hòa Bình (ví dụ)",
+        "registration_number": "1000999001",
+        "tax_code": "1000999001",
+        "province": "Thái Bình",
+        "district": "Vũ Thư",
+        "commune": "Hòa Bình",
+        "address": "Thôn Đông, xã Hòa Bình",
+        "representative": "Nguyễn Văn An",
+        "representative_title": "Giám đốc",
+        "phone": "0912000001",
+        "sector": Borrower.Sector.CROPS,
+        "member_count": "30",
+        "founded_on": "15/03/2018",
+        "notes": "",
+    },
+    HOUSEHOLDS: {
+        "group_number": "12/QĐ-HND",
+        "group_commune": "Vũ Hội",
+        "head_of_household": "Nguyễn Thị Ví Dụ",
+        "id_number": "034190009999",
+        "address": "Thôn Đông",
+        "phone": "0977000001",
+        "farmers_union_member": "x",
+        "joined_on": "01/03/2025",
+    },
+}
+_ENUMS = {"type": Borrower.Type, "sector": Borrower.Sector}
+
+
 def template_bytes(kind: str) -> bytes:
-    """An empty workbook to fill in: the data sheet's headers, then a sheet explaining each column."""
+    """A workbook to fill in: the data sheet's headers and an example row (its type and sector
+    in the user's language), dropdowns for every closed list, then a sheet explaining each
+    column."""
     columns = borrower_columns() if kind == BORROWERS else household_columns()
     title = _("Borrowers") if kind == BORROWERS else _("Households")
-    data = Sheet(title=title, columns=[Column(c.label, "text") for c in columns], rows=[])
-    explained = Sheet(
-        title=_("Instructions"),
-        columns=[
-            Column(_("Column"), "text", width=36),
-            Column(_("Required"), "text", width=10),
-            Column(_("What to enter"), "text", width=90),
-        ],
-        rows=[(c.label, _("yes") if c.required else _("no"), _explain(c)) for c in columns],
-        preamble=[
-            _(
-                "Fill in the first sheet, one row each, under its header row. "
-                "Any bad row stops the whole import."
-            )
-        ],
+    example = [
+        _ENUMS[c.key](EXAMPLES[kind][c.key]).label if c.key in _ENUMS else EXAMPLES[kind][c.key]
+        for c in columns
+    ]
+    data = Sheet(title=title, columns=[Column(c.label, "text") for c in columns], rows=[example])
+    return import_template(
+        data,
+        [(c.label, c.required, _explain(c)) for c in columns],
+        note=_(
+            "Fill in the first sheet, one row each, under its header row, in place of the example "
+            "row. Any bad row stops the whole import."
+        ),
+        dropdowns=dropdowns(columns),
+        text_columns=len(columns),
     )
-    return _as_text_cells(workbook_bytes(data, explained), len(columns))
+
+
+def dropdowns(columns: list[InputColumn]) -> dict[int, list[str]]:
+    """The closed lists of a borrower or household sheet, by column: the types and sectors in
+    the user's language, yes or no."""
+    lists = {}
+    for index, column in enumerate(columns):
+        if column.key in _ENUMS:
+            lists[index] = [str(label) for label in _ENUMS[column.key].labels]
+        elif column.choices is YES_NO:
+            lists[index] = [_("yes"), _("no")]
+    return lists
 
 
 def _explain(column: InputColumn) -> str:
-    enums = {"type": Borrower.Type, "sector": Borrower.Sector}
-    if column.key in enums:
-        labels = [str(label) for label in enums[column.key].labels]
+    if column.key in _ENUMS:
+        labels = [str(label) for label in _ENUMS[column.key].labels]
         return _("One of: %(values)s") % {"values": "; ".join(labels)}
     if column.choices:
         return _("yes or no (x is yes; empty is no)")
@@ -248,16 +287,3 @@ def _explain(column: InputColumn) -> str:
         "group_commune": _("only needed when two groups have the same number"),
     }
     return hints.get(column.key) or hints.get(column.kind) or _("text")
-
-
-def _as_text_cells(content: bytes, width: int) -> bytes:
-    """Format the data cells as text, so Excel keeps the leading 0 of phones, tax codes and IDs."""
-    workbook = load_workbook(io.BytesIO(content))
-    sheet = workbook.worksheets[0]
-    rows = min(_TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS)
-    for row in sheet.iter_rows(min_row=2, max_row=rows + 1, max_col=width):
-        for cell in row:
-            cell.number_format = "@"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

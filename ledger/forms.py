@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, VNDField
 from common.xlsx import validate_import_size
-from ledger.models import Account, AccountType
+from ledger.models import Account, AccountType, source_label
 from ledger.selectors import chart, reporting_date
 
 
@@ -32,7 +32,7 @@ class JournalFilterForm(forms.Form):
     def __init__(self, *args, sources: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].choices = _account_choices(postable_only=False)
-        self.fields["source_kind"].choices = [("", "—")] + [(kind, kind) for kind in sources]
+        self.fields["source_kind"].choices = [("", "—")] + [(kind, source_label(kind)) for kind in sources]
 
     def clean(self):
         data = super().clean()

@@ -5,7 +5,10 @@ Headers are in the user's language (Vietnamese by default); amounts are numbers 
 in Vietnamese and in English, whatever language the file was exported in.
 """
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -13,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.documents import heading, signatures
-from common.xlsx import Column, InputColumn, Sheet
-from ledger.models import AccountType, Period
-from ledger.selectors import ChartRow, LedgerDetail, PeriodTrialBalance, TrialBalance
+from common.xlsx import Column, InputColumn, Sheet, import_template
+from ledger.models import SOURCE_LABELS, AccountType, Period, readable_reference
+from ledger.selectors import ChartRow, LedgerStream, PeriodTrialBalance, TrialBalance
 
 # --- the chart of accounts, out and back in ---------------------------------------
 
@@ -29,7 +32,7 @@ CHART_COLUMNS = [  # key, header, export width
 ]
 
 
-def chart_sheet(rows: Iterable[ChartRow]) -> Sheet:
+def chart_sheet(rows: Iterable[ChartRow], *, as_of: date | None = None) -> Sheet:
     columns = [Column(_(header), "text", width) for _key, header, width in CHART_COLUMNS]
     codes = {}
     values = []
@@ -45,10 +48,42 @@ def chart_sheet(rows: Iterable[ChartRow]) -> Sheet:
                 _("yes") if row.active else _("no"),
             )
         )
-    # Its heading sits above the header row `import_chart` finds: the file goes back in as it is.
-    return Sheet(
-        title=_("Chart of accounts"), columns=columns, rows=values, heading=heading(_("Chart of accounts"))
+    # Its heading sits above the header row `import_chart` finds: the file goes back in as it is
+    # (so no signatures under it: they would be read as accounts).
+    title = _("Chart of accounts")
+    return Sheet(title=title, columns=columns, rows=values, heading=heading(title, as_of=as_of))
+
+
+def chart_workbook(rows: Iterable[ChartRow], *, as_of: date) -> bytes:
+    """The chart as its import's template: the accounts under the heading (each goes back in
+    unchanged), dropdowns for the type and the active flag, and a sheet explaining the columns."""
+    rows = list(rows)
+    sheet = chart_sheet(rows, as_of=as_of)
+    hints = {
+        "code": _("digits; a sub-account's code extends its parent's"),
+        "name_vi": _("text"),
+        "name_en": _("text"),
+        "type": _("One of: %(values)s") % {"values": "; ".join(str(label) for label in AccountType.labels)},
+        "parent": _("the parent account's code; empty for a top-level account"),
+        "active": _("yes or no; empty: yes for a new account, unchanged for an existing one"),
+    }
+    keys = [key for key, _header, _width in CHART_COLUMNS]
+    return import_template(
+        sheet,
+        [(chart_column_label(key), key not in _OPTIONAL, hints[key]) for key in keys],
+        note=_(
+            "Add or change accounts on the first sheet, parents before their sub-accounts; an "
+            "existing code takes the names and the active flag given there."
+        ),
+        dropdowns={
+            keys.index("type"): [str(label) for label in AccountType.labels],
+            keys.index("active"): [_("yes"), _("no")],
+        },
+        rows=len(rows) + 500,
     )
+
+
+_OPTIONAL = {"name_en", "parent", "active"}
 
 
 def chart_input_columns() -> list[InputColumn]:
@@ -60,12 +95,11 @@ def chart_input_columns() -> list[InputColumn]:
     answers = {"1": True, "0": False, "x": True}
     answers.update((word.lower(), True) for word in _both("yes"))
     answers.update((word.lower(), False) for word in _both("no"))
-    optional = {"name_en", "parent", "active"}
     return [
         InputColumn(
             key,
             _both(header),
-            required=key not in optional,
+            required=key not in _OPTIONAL,
             choices={"type": types, "active": answers}.get(key, {}),
         )
         for key, header, _width in CHART_COLUMNS
@@ -85,38 +119,70 @@ def _both(text) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-# --- the journal ----------------------------------------------------------------------
+# --- the journal (sổ nhật ký chung) -----------------------------------------------------
+
+# The accountants' forms are Vietnamese whatever the page's language, as the fund files them.
+FORM_S03A = "Mẫu số S03a-DN (Thông tư 200/2014/TT-BTC)"
+FORM_S03B = "Mẫu số S03b-DN (Thông tư 200/2014/TT-BTC)"
+_ENTRY = [
+    Column("Ngày ghi sổ", "date"),
+    Column("Số hiệu chứng từ", "text", 13),
+    Column("Diễn giải", "text", 40),
+]
+_REFERENCE, _ACCOUNT = Column("Tham chiếu", "text", 16), Column("Số hiệu tài khoản", "text", 10)
+_MOVEMENTS = [
+    Column("Số phát sinh - Nợ", "money", total=True),
+    Column("Số phát sinh - Có", "money", total=True),
+]
+_JOURNAL_COLUMNS = [
+    *_ENTRY,
+    Column("Nguồn", "text", 16),
+    _REFERENCE,
+    Column("STT dòng", "integer", 8),
+    _ACCOUNT,
+    *_MOVEMENTS,
+]
 
 
-def _posting_columns() -> list[Column]:
-    """What a journal line posts, as the journal and an account's ledger both show it."""
-    return [
-        Column(_("Account"), "text", 10),
-        Column(_("Line reference"), "text", 16),
-        Column(_("Debit"), "money", total=True),
-        Column(_("Credit"), "money", total=True),
-    ]
-
-
-def journal_sheet(lines: Iterable[tuple], *, description: str) -> Sheet:
-    columns = [
-        Column(_("Entry"), "text", 13),
-        Column(_("Value date"), "date"),
-        Column(_("Memo"), "text", 40),
-        Column(_("Source"), "text", 12),
-        Column(_("Source reference"), "text", 16),
-        *_posting_columns(),
-    ]
+def journal_sheet(
+    lines: Iterable[tuple], *, start: date | None = None, end: date | None = None, notes: Sequence[str] = ()
+) -> Sheet:
+    """Form S03a-DN: every line of the entries in posting order, with what posted it (its
+    source, named) and the reference people know it by (the line's contract, else the
+    entry's: a loan's number, the entry reversed), numbered down the book."""
+    with translation.override("vi"):
+        sources = {kind: str(label) for kind, label in SOURCE_LABELS.items()}
+        signed = {
+            "heading": heading("Sổ nhật ký chung", as_of=end, start=start, notes=notes, form=FORM_S03A),
+            "signatures": signatures("report"),
+        }
     rows = (
-        (f"{year}-{sequence:06d}", value_date, memo, kind, ref, code, reference, debit, credit)
-        for year, sequence, value_date, memo, kind, ref, code, reference, debit, credit in lines
+        (
+            value_date,
+            f"{year}-{sequence:06d}",
+            memo,
+            sources.get(kind, kind),
+            reference or readable_reference(source_ref),
+            number,
+            code,
+            debit,
+            credit,
+        )
+        for number, (
+            year,
+            sequence,
+            value_date,
+            memo,
+            kind,
+            source_ref,
+            code,
+            reference,
+            debit,
+            credit,
+        ) in enumerate(lines, start=1)
     )
     return Sheet(
-        title=_("Journal"),
-        columns=columns,
-        rows=rows,
-        preamble=[_("Journal"), description],
-        totals_label=_("Total"),
+        title="Sổ nhật ký chung", columns=_JOURNAL_COLUMNS, rows=rows, totals_label="Tổng cộng", **signed
     )
 
 
@@ -157,7 +223,6 @@ def trial_balance_sheets(balance: TrialBalance) -> list[Sheet]:
 
 # --- trial balance for a period (bảng cân đối số phát sinh) ------------------------------
 
-# The accountants' form is Vietnamese whatever the page's language, as the fund files it.
 FORM_S06 = "Mẫu số S06-DN (Thông tư 200/2014/TT-BTC)"
 _PERIOD_COLUMNS = [
     Column("Số hiệu tài khoản", "text", 12),
@@ -189,33 +254,64 @@ def period_trial_balance_sheets(balance: PeriodTrialBalance) -> list[Sheet]:
     return sheets
 
 
-# --- an account's ledger -----------------------------------------------------------------
+# --- an account's ledger (sổ cái) ------------------------------------------------------
+
+_LEDGER_COLUMNS = [
+    *_ENTRY,
+    _REFERENCE,
+    _ACCOUNT,
+    Column("Tài khoản đối ứng", "text", 10),
+    *_MOVEMENTS,
+    Column("Số dư - Nợ", "money"),
+    Column("Số dư - Có", "money"),
+]
 
 
-def ledger_detail_sheet(detail: LedgerDetail) -> Sheet:
-    account = detail.account
-    period = _("From %(start)s to %(end)s") % {
-        "start": date_format(detail.date_from, "SHORT_DATE_FORMAT"),
-        "end": date_format(detail.date_to, "SHORT_DATE_FORMAT"),
-    }
-    columns = [
-        Column(_("Value date"), "date"),
-        Column(_("Entry"), "text", 13),
-        Column(_("Memo"), "text", 40),
-        *_posting_columns(),
-        Column(_("Balance"), "money"),
+def _sides(balance: Decimal) -> tuple[Decimal | None, Decimal | None]:
+    """A balance in its column: debit or credit."""
+    return (balance, None) if balance >= 0 else (None, -balance)
+
+
+def ledger_sheet(ledger: LedgerStream, closing: Decimal) -> Sheet:
+    """Form S03b-DN for one account (its sub-accounts' lines with it): the opening balance,
+    each line against its contra-account with the balance after it, the period's movements
+    summed, then the closing balance (`closing`, the books' own figure)."""
+    account = ledger.account
+    with translation.override("vi"):
+        signed = {
+            "heading": heading(
+                "Sổ cái",
+                as_of=ledger.date_to,
+                start=ledger.date_from,
+                notes=[f"Tài khoản: {account.code} – {account.name_vi}"],
+                form=FORM_S03B,
+            ),
+            "signatures": signatures("report"),
+        }
+    opening = [
+        [ledger.date_from, "", "Số dư đầu kỳ", "", account.code, "", None, None, *_sides(ledger.opening)]
     ]
-    rows = [(detail.date_from, "", _("Opening balance"), account.code, "", None, None, detail.opening)]
-    rows += [
-        (r.value_date, r.number, r.memo, r.account_code, r.reference, r.debit, r.credit, r.balance)
-        for r in detail.rows
-    ]
+    rows = (
+        [
+            r.value_date,
+            r.number,
+            r.memo,
+            r.reference,
+            r.account_code,
+            r.contra,
+            r.debit,
+            r.credit,
+            *_sides(r.balance),
+        ]
+        for r in ledger.rows
+    )
     return Sheet(
         title=account.code,
-        columns=columns,
-        rows=rows,
-        preamble=[f"{_('General ledger')}: {account}", period],
-        totals_label=_("Total"),
+        columns=_LEDGER_COLUMNS,
+        rows=itertools.chain(opening, rows),
+        totals_label="Cộng số phát sinh trong kỳ",
+        after=[["Số dư cuối kỳ", "", "", "", account.code, "", None, None, *_sides(closing)]],
+        **signed,
     )
 
 

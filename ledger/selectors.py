@@ -4,12 +4,13 @@ Balances are debit minus credit, in whole đồng, as of the end of a value date
 balance includes its sub-accounts unless asked otherwise.
 """
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from common.money import ZERO
@@ -308,6 +309,7 @@ class LedgerRow:
     debit: Decimal
     credit: Decimal
     balance: Decimal  # running, after this line
+    contra: str = ""  # the account(s) on the entry's other side (TK đối ứng)
 
 
 @dataclass
@@ -331,11 +333,32 @@ class LedgerDetail:
         return self.opening + self.total_debit - self.total_credit
 
 
+@dataclass
+class LedgerStream:
+    """An account's ledger as the export writes it: the rows are read as they are written."""
+
+    account: Account
+    date_from: date
+    date_to: date
+    opening: Decimal
+    rows: Iterator[LedgerRow]
+
+
 def ledger_detail(
     *, code: str, date_from: date, date_to: date, include_children: bool = True
 ) -> LedgerDetail:
     """The lines of an account from `date_from` to `date_to`, with the balance before them
-    and the running balance after each, in posting order."""
+    and the running balance after each, in posting order, each with its contra-account."""
+    stream = ledger_stream(code=code, date_from=date_from, date_to=date_to, include_children=include_children)
+    return LedgerDetail(stream.account, date_from, date_to, stream.opening, list(stream.rows))
+
+
+def ledger_stream(
+    *, code: str, date_from: date, date_to: date, include_children: bool = True
+) -> LedgerStream:
+    """`ledger_detail`'s rows, streamed (a year of a cash account is tens of thousands of
+    lines): two queries read in step, the account's lines and, summed per account and side,
+    the lines of the entries they belong to (for the contra-accounts)."""
     account = Account.objects.get(code=code)
     ids = _descendants([code], include_children=include_children)
     # Nothing lies before the first date there is (and the day before it does not exist).
@@ -343,28 +366,70 @@ def ledger_detail(
     if date_from > date.min:
         before = date_from - timedelta(days=1)
         opening = accounts_total(codes=[code], as_of=before, include_children=include_children)
-    lines = (
-        JournalLine.objects.filter(account_id__in=ids, value_date__gte=date_from, value_date__lte=date_to)
-        .order_by("value_date", "entry__year", "entry__sequence", "pk")
-        .values_list(
-            "entry_id",
-            "entry__year",
-            "entry__sequence",
-            "value_date",
-            "entry__memo",
-            "reference",
-            "account__code",
-            "debit",
-            "credit",
-        )
+    within = Q(value_date__gte=date_from, value_date__lte=date_to)
+    mine = JournalLine.objects.filter(within, account_id__in=ids)
+    order = ("value_date", "entry__year", "entry__sequence")
+    lines = mine.order_by(*order, "pk").values_list(
+        "entry_id",
+        "entry__year",
+        "entry__sequence",
+        "value_date",
+        "entry__memo",
+        "reference",
+        "account__code",
+        "debit",
+        "credit",
     )
-    rows, balance = [], opening
-    # The line's columns after the number are LedgerRow's, in its order, then the running balance.
-    for entry_id, year, sequence, *columns in lines.iterator():
-        debit, credit = columns[-2:]
-        balance += debit - credit
-        rows.append(LedgerRow(entry_id, f"{year}-{sequence:06d}", *columns, balance))
-    return LedgerDetail(account=account, date_from=date_from, date_to=date_to, opening=opening, rows=rows)
+    # A line's value date is its entry's: the same range keeps the scan to those days.
+    sides = (
+        JournalLine.objects.filter(within, entry_id__in=mine.values("entry_id"))
+        .annotate(debit_side=Case(When(debit__gt=0, then=Value(True)), default=Value(False)))
+        .order_by(*order, "entry_id", "debit_side", "account__code")
+        .values(*order, "entry_id", "debit_side", "account__code")
+        .annotate(debits=Sum("debit"), credits=Sum("credit"), count=Count("pk"))
+        .values_list("entry_id", "debit_side", "account__code", "debits", "credits", "count")
+    )
+    return LedgerStream(
+        account, date_from, date_to, opening, _running(opening, lines.iterator(5000), sides.iterator(5000))
+    )
+
+
+def _running(opening: Decimal, lines, sides) -> Iterator[LedgerRow]:
+    balance = opening
+    for (entry_id, year, sequence, *columns), entry_sides in _in_step(lines, sides):
+        number = f"{year}-{sequence:06d}"
+        for contra, debit, credit in _contras(columns[-2], columns[-1], entry_sides):
+            balance += debit - credit
+            yield LedgerRow(entry_id, number, *columns[:-2], debit, credit, balance, contra)
+
+
+def _in_step(lines, sides):
+    """Each line with its entry's sides: both streams are in the entries' order."""
+    groups = itertools.groupby(sides, key=lambda side: side[0])
+    entry_id, group = None, []
+    for line in lines:
+        while entry_id != line[0]:
+            entry_id, group = next(groups)
+            group = list(group)
+        yield line, group
+
+
+def _contras(debit: Decimal, credit: Decimal, entry_sides: list[tuple]) -> list[tuple[str, Decimal, Decimal]]:
+    """A line as the general ledger shows it, against the accounts on the entry's other side:
+    one of them, that one; the only line on its side against several, split by theirs (as
+    Vietnamese accounting software prints S03b); several against several, all their codes."""
+    is_debit = debit > 0
+    other = [
+        (code, debits if not is_debit else credits)
+        for _e, side, code, debits, credits, _n in entry_sides
+        if side != is_debit
+    ]
+    alongside = sum(count for _e, side, _c, _d, _cr, count in entry_sides if side == is_debit)
+    if len(other) == 1:
+        return [(other[0][0], debit, credit)]
+    if alongside == 1 and other:
+        return [(code, amount, ZERO) if is_debit else (code, ZERO, amount) for code, amount in other]
+    return [(", ".join(code for code, _amount in other), debit, credit)]
 
 
 # --- the journal ----------------------------------------------------------------

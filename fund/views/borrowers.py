@@ -232,7 +232,7 @@ def borrower_import(request):
 
 
 @login_required
-@permission_required("fund.add_borrower", raise_exception=True)
+@permission_required("fund.view_fund", raise_exception=True)  # every staff role: accountants too
 def borrower_import_template(request):
     kind = request.GET.get("kind", imports.BORROWERS)
     if kind not in (imports.BORROWERS, imports.HOUSEHOLDS):

@@ -2,6 +2,7 @@
 
 from ledger.models.accounts import Account, AccountType
 from ledger.models.journal import (
+    SOURCE_LABELS,
     SOURCE_MANUAL,
     SOURCE_REVERSAL,
     AccountDay,
@@ -9,10 +10,13 @@ from ledger.models.journal import (
     JournalLine,
     JournalSequence,
     PostedRowError,
+    readable_reference,
+    source_label,
 )
 from ledger.models.periods import Period, PeriodEvent, PeriodState
 
 __all__ = [
+    "SOURCE_LABELS",
     "SOURCE_MANUAL",
     "SOURCE_REVERSAL",
     "Account",
@@ -25,4 +29,6 @@ __all__ = [
     "PeriodEvent",
     "PeriodState",
     "PostedRowError",
+    "readable_reference",
+    "source_label",
 ]

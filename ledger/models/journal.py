@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import NotSupportedError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,36 @@ from ledger.models.accounts import Account
 
 SOURCE_MANUAL = "manual"
 SOURCE_REVERSAL = "reversal"
+
+# What posted an entry, as the journal names it; a source not named here shows its code.
+SOURCE_LABELS = {
+    SOURCE_MANUAL: _("Manual entry"),
+    SOURCE_REVERSAL: _("Reversal"),
+    "year_end": _("Year-end closing"),
+    "capital": _("Capital received"),
+    "disbursement": _("Disbursement"),
+    "repayment": _("Repayment"),
+    "close_of_day": _("Close of day"),
+    "loan_action": _("Loan action"),
+    "tranche_reversal": _("Disbursement reversed"),
+    "write_off": _("Write-off"),
+    "recovery": _("Recovery of written-off debt"),
+    "portfolio_import": _("Portfolio brought in"),
+}
+
+
+def source_label(kind: str) -> str:
+    return str(SOURCE_LABELS.get(kind, kind))
+
+
+def readable_reference(reference: str) -> str:
+    """A source's reference as people read it: a loan's or an entry's number, a year; not a
+    key made for the machine (a UUID), which says nothing on paper."""
+    try:
+        uuid.UUID(reference)
+    except ValueError:
+        return reference
+    return ""
 
 
 class PostedRowError(NotSupportedError):
@@ -97,6 +129,14 @@ class JournalEntry(PostedModel):
     @property
     def number(self) -> str:
         return f"{self.year}-{self.sequence:06d}"
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source_kind)
+
+    @property
+    def reference_shown(self) -> str:
+        return readable_reference(self.source_ref)
 
 
 class JournalLine(PostedModel):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from common.forms import run_service
 from common.views import submit_form
-from common.xlsx import workbook_bytes, xlsx_response
+from common.xlsx import xlsx_response
 from ledger import reports, selectors
 from ledger.forms import AccountCreateForm, AccountEditForm, ChartImportForm
 from ledger.models import Account
@@ -25,7 +25,8 @@ def chart(request):
 @login_required
 @permission_required(["ledger.view_account", "ledger.export_ledger"], raise_exception=True)
 def chart_export(request):
-    return xlsx_response(workbook_bytes(reports.chart_sheet(selectors.chart())), "he-thong-tai-khoan.xlsx")
+    content = reports.chart_workbook(selectors.chart(), as_of=selectors.reporting_date())
+    return xlsx_response(content, "he-thong-tai-khoan.xlsx")
 
 
 @login_required

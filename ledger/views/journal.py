@@ -5,13 +5,14 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.forms import run_service, show_service_errors
-from common.xlsx import workbook_bytes, xlsx_response
+from common.xlsx import streamed_response
 from ledger import reports, selectors
 from ledger.forms import EntryForm, JournalFilterForm, LineFormSet, ReversalForm
-from ledger.models import SOURCE_MANUAL, JournalEntry
+from ledger.models import SOURCE_MANUAL, JournalEntry, source_label
 from ledger.services import Line, post_manual_entry, reverse_on_request
 
 PAGE_SIZE = 50
@@ -42,10 +43,17 @@ def journal(request):
 @permission_required(["ledger.view_journalentry", "ledger.export_ledger"], raise_exception=True)
 def journal_export(request):
     filters, chosen, entries = _filtered(request)
-    chosen = [f"{filters.fields[name].label}: {value}" for name, value in chosen.items() if value]
-    described = ", ".join(chosen) or _("all entries")
-    sheet = reports.journal_sheet(selectors.journal_lines(entries), description=described)
-    return xlsx_response(workbook_bytes(sheet), "so-nhat-ky.xlsx")
+    start, end = chosen.get("date_from"), chosen.get("date_to")
+    if start and not end:  # a period needs its end: the books' last day
+        end = selectors.reporting_date()
+    with translation.override("vi"):  # the form's language (reports.journal_sheet)
+        described = [
+            f"{filters.fields[name].label}: {source_label(value) if name == 'source_kind' else value}"
+            for name, value in chosen.items()
+            if value and name not in ("date_from", "date_to")
+        ]
+    sheet = reports.journal_sheet(selectors.journal_lines(entries), start=start, end=end, notes=described)
+    return streamed_response("so-nhat-ky-chung.xlsx", sheet)
 
 
 @login_required

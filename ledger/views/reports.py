@@ -4,7 +4,7 @@ account's ledger, on the page and as .xlsx."""
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
-from common.xlsx import workbook_bytes, xlsx_response
+from common.xlsx import streamed_response, workbook_bytes, xlsx_response
 from ledger import reports, selectors
 from ledger.forms import AsOfForm, LedgerDetailForm, PeriodTrialBalanceForm
 
@@ -83,8 +83,11 @@ def ledger_detail(request):
 @login_required
 @permission_required(["ledger.view_journalentry", "ledger.export_ledger"], raise_exception=True)
 def ledger_detail_export(request):
-    form, detail = _ledger_detail(request)
-    if detail is None:
+    form = LedgerDetailForm(request.GET or None)
+    if not form.is_valid():
         return render(request, "ledger/ledger_detail.html", {"form": form, "detail": None}, status=400)
-    filename = f"so-cai-{detail.account.code}-{detail.date_from:%Y%m%d}-{detail.date_to:%Y%m%d}.xlsx"
-    return xlsx_response(workbook_bytes(reports.ledger_detail_sheet(detail)), filename)
+    code, start, end = (form.cleaned_data[name] for name in ("account", "date_from", "date_to"))
+    ledger = selectors.ledger_stream(code=code, date_from=start, date_to=end)
+    closing = selectors.account_balance(code=code, as_of=end)
+    filename = f"so-cai-{code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+    return streamed_response(filename, reports.ledger_sheet(ledger, closing))

@@ -1,6 +1,6 @@
 """Repayments imported from an .xlsx file: the upload, the template, and the report of the import."""
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.shortcuts import render
@@ -40,6 +40,6 @@ def repayment_import(request):
 
 
 @login_required
+@permission_required("fund.view_fund", raise_exception=True)  # every staff role: accountants too
 def import_template(request):
-    _require_importer(request.user)
     return xlsx_response(template_workbook(), "mau-nhap-tra-no.xlsx")

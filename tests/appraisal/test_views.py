@@ -15,6 +15,7 @@ from fund.models import AuthorityLevel
 from loans.models import Loan, LoanStatus
 from tests.appraisal import factories
 from tests.fund.factories import BorrowerFactory
+from tests.printing.test_pdf import SOFFICE, pdf_pages
 from tests.sheets import table_under
 
 D = Decimal
@@ -452,3 +453,10 @@ def test_the_printable_report_and_the_xlsx_end_with_the_same_signatures(client, 
     assert cells["Amount requested"].value == appraised.amount.amount
     assert cells["Amount requested"].number_format == "#,##0"
     assert cells["Score"].value == "—" or cells["Score"].number_format == "0.00%"
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_the_appraisal_report_prints_a_page_a_sheet(client, appraised, officer, tmp_path):
+    content = page(client, officer, "report_xlsx", appraised.pk).content
+    sheets = len(load_workbook(io.BytesIO(content), read_only=True).sheetnames)
+    assert pdf_pages(content, tmp_path) == sheets  # each of its short tables on one page

@@ -24,6 +24,7 @@ def draft(
     idempotency_key: str | None = None,
     memo: str = "Góp vốn điều lệ",
     source_kind: str = "manual",
+    source_ref: str = "",
 ) -> EntryDraft:
     if lines is None:
         lines = [Line(account=debit, debit=Decimal(amount)), Line(account=credit, credit=Decimal(amount))]
@@ -33,6 +34,7 @@ def draft(
         lines=lines,
         idempotency_key=idempotency_key or key(),
         source_kind=source_kind,
+        source_ref=source_ref,
     )
 
 

@@ -2,16 +2,18 @@
 
 import io
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from ledger import reports
 from ledger.models import Account, JournalEntry, Period, PeriodState
-from ledger.services import close_period, reverse_on_request
+from ledger.services import EntryDraft, Line, close_period, post_entry, reverse_on_request
 from tests.ledger.factories import as_if_committed, post
-from tests.sheets import table_under
+from tests.sheets import rows_of, table_under
 
 pytestmark = pytest.mark.django_db
 
@@ -225,44 +227,95 @@ def test_the_chart_import_page_refuses_a_bad_file_without_a_500(as_accountant):
     assert "not an .xlsx workbook" in response.content.decode()
 
 
-def workbook_of(response):
+def content_of(response) -> bytes:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return load_workbook(io.BytesIO(response.content), data_only=True)
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def test_the_journal_export_has_numbers_a_totals_row_and_a_frozen_header(as_accountant):
+def workbook_of(response, *, formulas: bool = False):
+    content = response if isinstance(response, bytes) else content_of(response)
+    return load_workbook(io.BytesIO(content), data_only=not formulas)
+
+
+def test_the_journal_export_is_form_s03a_numbered_summed_and_signed(as_accountant):
     post(amount=1_234_567, memo="Vốn")
-    post(amount=1, memo="Khác", debit="6428")
-    sheet = workbook_of(as_accountant.get(reverse("ledger:journal_export"))).active
-    header = [cell.value for cell in sheet[4]]
-    assert header[:3] == ["Entry", "Value date", "Memo"] and header[-2:] == ["Debit", "Credit"]
-    assert sheet.freeze_panes == "A5"
-    rows = list(sheet.iter_rows(min_row=5, values_only=True))
-    assert rows[0][0] == "2025-000001" and rows[0][7] == 1_234_567
-    assert sheet.cell(row=5, column=8).number_format == "#,##0"
-    assert rows[-1][0] == "Total" and rows[-1][7] == rows[-1][8] == 1_234_568
+    post(amount=1, memo="Khác", debit="6428", source_kind="repayment")
+    query = {"date_from": "2025-03-01", "date_to": "2025-03-31"}
+    response = content_of(as_accountant.get(reverse("ledger:journal_export"), query))
+    sheet = workbook_of(response).active
+    top = rows_of(sheet)[:4]
+    assert reports.FORM_S03A in top[0] and top[1][0] == "Sổ nhật ký chung"
+    assert top[2][0].startswith("Từ ngày 01/03/2025 đến ngày 31/03/2025")
+    rows = table_under(sheet, "Ngày ghi sổ")
+    assert [row[1] for row in rows[:-1]] == ["2025-000001"] * 2 + ["2025-000002"] * 2
+    assert [row[5] for row in rows[:-1]] == [1, 2, 3, 4]  # numbered down the book
+    assert rows[0][3] == "Bút toán thủ công" and rows[2][3] == "Trả nợ"  # the sources, named
+    assert rows[0][7] == 1_234_567 and rows[-1][0] == "Tổng cộng" and rows[-1][7] == rows[-1][8] == 1_234_568
+    assert sheet.freeze_panes == "A6"  # under the fund, the title, the period and the header
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$5:$5"
+    signers = [value for row in rows_of(sheet)[-8:] for value in row if value]
+    assert {"Người lập biểu", "Kế toán trưởng", "Giám đốc"} <= set(signers)
+    total = workbook_of(response, formulas=True).active.cell(row=len(rows) + 5, column=8).value
+    assert total == "=SUM(H6:H9)"
 
 
-def test_the_trial_balance_export_has_a_sheet_per_section_each_balanced(as_accountant):
-    post(debit="11212", credit="41111", amount=5_000_000)
-    post(debit="0041", credit="009", amount=700_000)
-    book = workbook_of(as_accountant.get(reverse("ledger:trial_balance_export"), {"as_of": "2025-12-31"}))
-    on, off = book.worksheets
-    for sheet, total in ((on, 5_000_000), (off, 700_000)):
-        last = table_under(sheet, "Account code")[-1]
-        assert last[0] == "Total" and last[4] == last[5] == total
-        assert sheet.freeze_panes == "A6"  # under the fund, the title, the date and the header
+def test_the_journal_shows_references_people_read_not_keys(as_accountant):
+    key = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    post_entry(
+        EntryDraft(
+            value_date=date(2025, 3, 10),
+            memo="Nhận vốn",
+            lines=[Line(account="1111", debit=D(5)), Line(account="41111", credit=D(5))],
+            idempotency_key="test:capital",
+            source_kind="capital",
+            source_ref=key,
+        ),
+        created_by=None,
+    )
+    loan = post(memo="Giải ngân", source_kind="disbursement", source_ref="HS-2025-000007")
+    rows = table_under(workbook_of(as_accountant.get(reverse("ledger:journal_export"))).active, "Ngày ghi sổ")
+    assert [(row[3], row[4]) for row in rows[:-1:2]] == [("Nhận vốn", None), ("Giải ngân", "HS-2025-000007")]
+    page = as_accountant.get(reverse("ledger:journal")).content.decode()
+    assert key not in page and "HS-2025-000007" in page and "Capital received" in page
+    assert loan.reference_shown == "HS-2025-000007"
 
 
-def test_the_general_ledger_export(as_accountant):
+def test_the_general_ledger_export_is_form_s03b_with_contra_accounts(as_accountant):
     post(debit="11212", credit="41111", amount=5_000_000, value_date=date(2025, 1, 5))
     post(debit="11212", credit="41111", amount=2_000_000, value_date=date(2025, 2, 5))
+    # One debit against two credits: the ledger splits it by them.
+    lines = [
+        Line(account="11212", debit=D(3_000_000)),
+        Line("41111", credit=D(2_000_000)),
+        Line("6428", credit=D(1_000_000)),
+    ]
+    post(lines=lines, value_date=date(2025, 2, 6), memo="Hai nguồn")
     query = {"account": "112", "date_from": "2025-02-01", "date_to": "2025-02-28"}
-    sheet = workbook_of(as_accountant.get(reverse("ledger:ledger_detail_export"), query)).active
-    rows = list(sheet.iter_rows(min_row=5, values_only=True))
-    assert rows[0][2] == "Opening balance" and rows[0][7] == 5_000_000
-    assert rows[1][5] == 2_000_000 and rows[1][7] == 7_000_000
-    assert rows[-1][0] == "Total" and rows[-1][5] == 2_000_000
+    response = content_of(as_accountant.get(reverse("ledger:ledger_detail_export"), query))
+    sheet = workbook_of(response).active
+    top = rows_of(sheet)[:5]
+    assert reports.FORM_S03B in top[0] and top[1][0] == "Sổ cái" and top[3][0].startswith("Tài khoản: 112")
+    rows = table_under(sheet, "Ngày ghi sổ")
+    assert rows[0][2] == "Số dư đầu kỳ" and rows[0][8] == 5_000_000
+    movements = [(row[4], row[5], row[6], row[8]) for row in rows[1:4]]
+    assert movements == [
+        ("11212", "41111", 2_000_000, 7_000_000),
+        ("11212", "41111", 2_000_000, 9_000_000),
+        ("11212", "6428", 1_000_000, 10_000_000),
+    ]
+    assert rows[4][0] == "Cộng số phát sinh trong kỳ" and rows[4][6] == 5_000_000
+    assert rows[5][0] == "Số dư cuối kỳ" and rows[5][8] == 10_000_000
+    assert workbook_of(response, formulas=True).active.cell(row=7 + 4, column=7).value == "=SUM(G7:G10)"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    signers = [value for row in rows_of(sheet)[-8:] for value in row if value]
+    assert {"Người lập biểu", "Kế toán trưởng", "Giám đốc"} <= set(signers)
+
+
+def test_the_chart_export_has_its_title_and_date(as_accountant):
+    post(value_date=date(2025, 3, 10))
+    sheet = workbook_of(as_accountant.get(reverse("ledger:chart_export"))).active
+    rows = rows_of(sheet)
+    assert rows[1][0] == "Chart of accounts" and "As of" in rows[2][0]
 
 
 def test_the_periods_export_lists_the_history(as_accountant, accountant):

@@ -133,3 +133,21 @@ def test_reports_default_to_today_or_the_last_value_date_if_later():
     assert reporting_date() == today
     post(value_date=today.replace(year=today.year + 1))
     assert reporting_date() == today.replace(year=today.year + 1)
+
+
+def test_the_general_ledger_names_each_line_s_contra_accounts():
+    one = [Line("1111", debit=D(3)), Line("41111", credit=D(2)), Line("6428", credit=D(1))]
+    many = [
+        Line("1111", debit=D(4)),
+        Line("11212", debit=D(1)),
+        Line("41111", credit=D(2)),
+        Line("6428", credit=D(3)),
+    ]
+    post(lines=one, value_date=date(2025, 5, 1))
+    post(lines=many, value_date=date(2025, 5, 2))
+    rows = ledger_detail(code="1111", date_from=date(2025, 5, 1), date_to=date(2025, 5, 31)).rows
+    # The only debit split by the credits it meets; several debits against several credits, named together.
+    assert [(r.contra, r.debit) for r in rows] == [("41111", 2), ("6428", 1), ("41111, 6428", 4)]
+    assert [r.balance for r in rows] == [2, 3, 7]
+    capital = ledger_detail(code="41111", date_from=date(2025, 5, 1), date_to=date(2025, 5, 31)).rows
+    assert [(r.contra, r.credit) for r in capital] == [("1111", 2), ("1111, 11212", 2)]

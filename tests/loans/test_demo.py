@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from openpyxl import load_workbook
 
 from appraisal import demo as appraisal_demo
 from fund.models import Fund
@@ -153,3 +154,35 @@ def test_the_example_portfolio_merges_into_the_demo_fund(user_with_role, django_
     assert {loan.borrower.source_fund for loan in brought} == {SOURCE}
     assert all(loan.status == LoanStatus.ACTIVE for loan in brought)
     assert [row.code for row in reconciliation(as_of=batch.cut_over) if row.difference] == []
+
+
+def test_the_example_rows_of_every_import_template_import_on_the_demo_fund(user_with_role, client):
+    """The borrowers', households', repayments' and chart's templates, downloaded by an
+    accountant and uploaded as they come: each example row goes in."""
+    from django.urls import reverse
+
+    from fund import imports, roles
+    from ledger.services import import_chart
+    from loans.services.servicing.imports import import_repayments
+
+    run_demo()
+    client.force_login(user_with_role(roles.ACCOUNTANT))
+
+    def template(name, **query):
+        response = client.get(reverse(name), query)
+        assert response.status_code == 200
+        workbook = load_workbook(io.BytesIO(response.content))
+        validations = [v for sheet in workbook.worksheets for v in sheet.data_validations.dataValidation]
+        assert validations and workbook.sheetnames[1] in ("Instructions", "Hướng dẫn")
+        return io.BytesIO(response.content)
+
+    officer = user_with_role(roles.FUND_OFFICER)
+    for kind in (imports.BORROWERS, imports.HOUSEHOLDS):
+        file = template("fund:borrower_import_template", kind=kind)
+        report = imports.import_file(actor=officer, kind=kind, file=file)
+        assert report.ok and report.created == 1, [str(e) for e in report.errors]
+    report = import_repayments(actor=officer, file=template("loans:import_template"), file_name="mau.xlsx")
+    assert report.ok and len(report.posted) == 1, [str(e) for e in report.errors]
+    accountant = user_with_role(roles.ACCOUNTANT)
+    summary = import_chart(actor=accountant, file=template("ledger:chart_export"))
+    assert summary.created == summary.updated == 0 and summary.unchanged > 0

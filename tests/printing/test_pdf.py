@@ -13,6 +13,9 @@ from django.utils import translation
 
 from common.documents import Issuer, heading, signatures
 from common.xlsx import Column, Sheet, summed, workbook_bytes
+from ledger.reports import ledger_sheet
+from ledger.selectors import account_balance, ledger_stream
+from tests.ledger.factories import post
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
@@ -83,24 +86,19 @@ def test_a_statement_of_24_rows_prints_on_one_landscape_page(tmp_path):
     assert pdf_pages(workbook_bytes(statement(24)), tmp_path) == 1
 
 
-def test_a_long_ledger_runs_over_pages_one_page_wide(tmp_path):
-    columns = [
-        Column("Ngày", "date"),
-        Column("Số bút toán", width=14),
-        Column("Diễn giải", width=40),
-        Column("TK đối ứng", width=10),
-        *summed("Nợ", "Có"),
-        Column("Số dư", "money"),
-    ]
-    rows = [[dt.date(2026, 1, 1), f"2026-{n:06d}", "Thu nợ gốc", "1283", n, 0, n] for n in range(200)]
-    with translation.override("vi"):
-        sheet = Sheet(
-            title="Sổ cái",
-            columns=columns,
-            rows=rows,
-            heading=heading("Sổ cái", as_of=dt.date(2026, 3, 2)),
-            signatures=signatures("report"),
-            totals_label="Cộng",
-        )
-    pages = pdf_pages(workbook_bytes(sheet), tmp_path)
-    assert 4 <= pages <= 9  # 200 rows down several pages, one page wide (split in width: twice as many)
+@pytest.mark.django_db
+def test_a_general_ledger_prints_one_page_wide_and_a_short_one_on_one_page(tmp_path):
+    for day in range(1, 29):  # a month of receipts, each against capital
+        post(debit="1111", credit="41111", amount=1_000_000 * day, value_date=dt.date(2025, 3, day))
+    month = {"code": "1111", "date_from": dt.date(2025, 3, 1), "date_to": dt.date(2025, 3, 31)}
+    closing = account_balance(code="1111", as_of=month["date_to"])
+    sheet = ledger_sheet(ledger_stream(**month), closing)
+    assert pdf_pages(workbook_bytes(sheet), tmp_path) == 1  # 28 lines, opening, totals, closing, signed
+
+    for day in range(1, 29):  # and three months more: several pages, each one page wide
+        for month_number in (4, 5, 6):
+            post(debit="1111", credit="41111", amount=day, value_date=dt.date(2025, month_number, day))
+    half = {"code": "1111", "date_from": dt.date(2025, 3, 1), "date_to": dt.date(2025, 6, 30)}
+    closing = account_balance(code="1111", as_of=half["date_to"])
+    pages = pdf_pages(workbook_bytes(ledger_sheet(ledger_stream(**half), closing)), tmp_path)
+    assert 2 <= pages <= 4  # 112 lines down the pages; split in width it would be twice as many

@@ -26,7 +26,7 @@ from common.xlsx import (
     workbook_bytes,
     write_workbook,
 )
-from fund.imports import YES_NO, borrower_columns, household_columns
+from fund.imports import YES_NO, borrower_columns, dropdowns, household_columns
 from fund.models import Amortization, Borrower
 from fund.selectors import offered_products
 
@@ -294,15 +294,19 @@ def _account_row(portfolio: Portfolio, number: int, values: dict) -> None:
 def template_bytes(products: list[tuple[str, str]], example: dict[str, list] | None = None) -> bytes:
     """The workbook to fill in: a sheet of instructions with the allowed values (`products`:
     each code and name), the four data sheets with their headers (and `example`'s rows, by
-    sheet title), dropdowns for the borrower type, the product and the repayment method."""
+    sheet title), dropdowns for every closed list: the borrower type and sector, yes or no, the
+    product and the repayment method."""
     content = workbook_bytes(*_sheets(products, example or {}))
     types = [str(label) for label in Borrower.Type.labels]
     last = len(_allowed(products, types)) + 1
+    loans = [column.key for column in LOAN_COLUMNS]
     lists = {
-        BORROWERS: {0: f"'{VALUES}'!$C$2:$C${len(types) + 1}"},
+        BORROWERS: dropdowns(borrower_columns()),
+        HOUSEHOLDS: dropdowns(household_columns()),
         LOANS: {
-            3: f"'{VALUES}'!$A$2:$A${last}",
-            8: f"'{VALUES}'!$D$2:$D${len(METHOD_NAMES) + 1}",
+            loans.index("product"): f"'{VALUES}'!$A$2:$A${last}",
+            loans.index("method"): f"'{VALUES}'!$D$2:$D${len(METHOD_NAMES) + 1}",
+            loans.index("restructured"): [_("yes"), _("no")],
         },
     }
     return with_dropdowns(content, lists, rows=min(settings.IMPORT_MAX_ROWS, 1000))

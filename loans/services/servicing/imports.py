@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.money import ZERO
-from common.xlsx import CellError, Column, InputColumn, Sheet, read_table, workbook_bytes
+from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
+from fund.models import Borrower
 from fund.selectors import current_fund
 from fund.services.common import require_permission
 from loans.models import LoanContract, LoanStatus, Repayment, RepaymentImport
@@ -60,22 +61,65 @@ class ImportReport:
         return not self.errors
 
 
+# What the dropdowns offer: names the import accepts (`_CHANNELS`, `_MODES`).
+CHANNEL_NAMES = ["Tiền mặt", "Chuyển khoản", "Qua Hội nông dân"]
+MODE_NAMES = ["Giảm số tiền trả các kỳ", "Rút ngắn thời hạn"]
+
+
+def _explained() -> dict[str, str]:
+    return {
+        "contract": _("the loan contract's number, as on the loan's page"),
+        "value_date": _("the day the money was received, dd/mm/yyyy, up to the business date"),
+        "amount": _("a whole number of đồng, e.g. 1.500.000"),
+        "channel": _("One of: %(values)s") % {"values": "; ".join(CHANNEL_NAMES)},
+        "reference": _(
+            "the receipt's or the transfer's number; rows with the same figures need different ones"
+        ),
+        "household": _("for a household group's loan: the ID number of the household that pays"),
+        "mode": _("when the amount is more than is due: %(values)s") % {"values": "; ".join(MODE_NAMES)},
+    }
+
+
 def template_workbook() -> bytes:
-    """The file to fill in: the headers and one example row."""
+    """The file to fill in: the headers, one example row (a repayment of the fund's first active
+    loan, dated its business date: it imports as it is), dropdowns for the channel and what a
+    prepayment changes, and a sheet explaining each column."""
     headers = [
         Column(str(c.headers[0]), "money" if c.kind == "money" else "date" if c.kind == "date" else "text")
         for c in COLUMNS
     ]
     example = [
-        "HĐ-01/2026/QHT",
+        _example_contract(),
         current_fund().business_date,
-        11_223_014,
+        1_000_000,
         "Chuyển khoản",
         "UNC 0012",
         "",
-        "Giảm số tiền trả các kỳ",
+        MODE_NAMES[0],
     ]
-    return workbook_bytes(Sheet(title="Trả nợ", columns=headers, rows=[example]))
+    keys = [c.key for c in COLUMNS]
+    return import_template(
+        Sheet(title="Trả nợ", columns=headers, rows=[example]),
+        [(str(c.headers[0]), c.required, _explained()[c.key]) for c in COLUMNS],
+        note=_(
+            "Fill in the first sheet, one repayment a row, in place of the example row. "
+            "Any bad row stops the whole import."
+        ),
+        dropdowns={keys.index("channel"): CHANNEL_NAMES, keys.index("mode"): MODE_NAMES},
+    )
+
+
+def _example_contract() -> str:
+    """The contract of the fund's first active loan to a borrower other than a household group
+    (whose rows name the household), or a made-up number."""
+    number = (
+        LoanContract.objects.filter(loan__status=LoanStatus.ACTIVE)
+        .exclude(loan__borrower__type=Borrower.Type.HOUSEHOLD_GROUP)
+        .order_by("number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return number or "HĐ-01/2026/QHT"
 
 
 def import_repayments(*, actor, file, file_name: str) -> ImportReport:
