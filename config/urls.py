@@ -18,11 +18,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", include("twofactor.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("fund/", include("fund.urls")),
     path("ledger/", include("ledger.urls")),
     path("loans/", include("loans.urls")),
     path("appraisal/", include("appraisal.urls")),
+    path("audit/", include("audit.urls")),
     # The web API: each app's resources; any other path under /api/ is the API's JSON 404.
     path("api/v1/", include([path("", include("fund.api.urls")), path("", include("loans.api.urls"))])),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
