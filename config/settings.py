@@ -370,3 +370,9 @@ TWO_FACTOR_REQUIRED = env_bool("COOPFUND_TWO_FACTOR", default=True)
 TWO_FACTOR_ROLES = ("approver", "accountant")
 OTP_TOTP_ISSUER = "CoopFund"
 OTP_LOGIN_URL = "twofactor:verify"
+
+# --- backups (common/backups.py: manage.py backup / restore) -----------------
+
+BACKUP_DIR = Path(os.environ.get("COOPFUND_BACKUP_DIR", BASE_DIR / "backups"))
+# Where pg_dump and pg_restore are, when not the server's own version's folder or on PATH.
+BACKUP_PG_BIN = os.environ.get("COOPFUND_BACKUP_PG_BIN", "")

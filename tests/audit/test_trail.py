@@ -37,9 +37,7 @@ def fund(db):
     return FundFactory()
 
 
-def test_a_borrower_edited_on_its_page_records_who_from_where_and_the_name_before_and_after(
-    client, officer
-):
+def test_a_borrower_edited_on_its_page_records_who_from_where_and_the_name_before_and_after(client, officer):
     borrower = BorrowerFactory(name="Tổ hợp tác cũ")
     client.force_login(officer)
     form = {**BORROWER_FORM, "name": "Tổ hợp tác mới"}
@@ -113,7 +111,9 @@ def test_a_users_roles_and_password(admin_user):
         user.groups.add(Group.objects.get(name=roles.APPROVER))
         user.set_password("another-password-2026")
         user.save()
-    role_change, password_change = LogEntry.objects.get_for_object(user).filter(action=1).order_by("-pk")[:2][::-1]
+    role_change, password_change = (
+        LogEntry.objects.get_for_object(user).filter(action=1).order_by("-pk")[:2][::-1]
+    )
     assert field_changes(role_change)["groups"] == ("", roles.APPROVER)
     before, after = field_changes(password_change)["password"]
     assert "pbkdf2" not in before + after and "md5" not in before + after  # the hash is never kept
@@ -125,7 +125,9 @@ def test_a_lockout_and_its_unlock(client, db, admin_user, settings):
 
     user = UserFactory()
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("login"), {"username": user.username, "password": "wrong"}, REMOTE_ADDR="10.9.9.9")
+        client.post(
+            reverse("login"), {"username": user.username, "password": "wrong"}, REMOTE_ADDR="10.9.9.9"
+        )
     attempt = AccessAttempt.objects.get(username=user.username)
     client.force_login(admin_user)
     client.post(
@@ -174,7 +176,9 @@ def test_the_accountant_searches_by_record_and_user_and_exports_what_it_found(
     exported = client.get(reverse("audit:trail_export"), query)
     sheet = load_workbook(io.BytesIO(exported.content)).active
     rows = [row for row in sheet.iter_rows(values_only=True) if row[1] == officer.username]
-    assert [(row[2], row[7], row[8], row[9]) for row in rows] == [("10.0.0.1", "name", "HTX Một", "HTX Một mới")]
+    assert [(row[2], row[7], row[8], row[9]) for row in rows] == [
+        ("10.0.0.1", "name", "HTX Một", "HTX Một mới")
+    ]
 
 
 def test_a_search_by_dates_keeps_the_days_given(client, accountant, changed_twice, settings):
