@@ -49,7 +49,9 @@ def follow_master_data() -> None:
         if auditlog.contains(model):
             continue
         # Other tables' keys to this record (its documents, its loans) are not its fields.
-        reverse = [field.name for field in model._meta.get_fields() if field.auto_created and not field.concrete]
+        reverse = [
+            field.name for field in model._meta.get_fields() if field.auto_created and not field.concrete
+        ]
         exclude = [*options.get("exclude_fields", []), *reverse]
         auditlog.register(model, **{**options, "exclude_fields": exclude})
 

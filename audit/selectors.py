@@ -96,7 +96,9 @@ def changes(entry: LogEntry) -> list[Change]:
         except FieldDoesNotExist:
             field = None
         before, after = (_shown(field, value) for value in values)
-        found.append(Change(name, label, "" if before == "None" else before, "" if after == "None" else after))
+        found.append(
+            Change(name, label, "" if before == "None" else before, "" if after == "None" else after)
+        )
     return found
 
 
