@@ -85,7 +85,7 @@ def file_a_document(officer) -> None:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_backup_restores_into_a_fresh_database_with_its_documents(
     officer, tmp_path, settings, fresh_database
 ):
@@ -98,7 +98,7 @@ def test_a_backup_restores_into_a_fresh_database_with_its_documents(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_demo_fund_restored_on_postgresql_has_the_same_books_balances_and_documents(
     tmp_path, settings, fresh_database
 ):
@@ -109,7 +109,7 @@ def test_the_demo_fund_restored_on_postgresql_has_the_same_books_balances_and_do
     assert state(fresh_database, restored) == before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_damaged_archive_or_a_database_in_use_is_refused(officer, tmp_path, settings, fresh_database):
     file_a_document(officer)
     call_command("backup", to=tmp_path, stdout=io.StringIO())
