@@ -22,6 +22,15 @@ _OPEN_URLS = (
 )
 
 
+SESSION_KEY = "twofactor_needed"
+
+
+def remember_at_sign_in(sender, request, user, **kwargs) -> None:
+    """Whether this session must give a second factor (a `user_logged_in` receiver)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = must_verify(user)
+
+
 class SecondFactorRequired:
     """A session user who must give a second factor (`twofactor.selectors.must_verify`) and has
     not sees only the page asking for it, or setting it up when it has none. The API answers
@@ -34,9 +43,17 @@ class SecondFactorRequired:
     def __call__(self, request):
         user = request.user
         unverified = user.is_authenticated and not user.is_verified()
-        if unverified and not self._open(request.path) and must_verify(user):
+        if unverified and not self._open(request.path) and self._must_verify(request, user):
             return self._ask(request, user)
         return self.get_response(request)
+
+    @staticmethod
+    def _must_verify(request, user) -> bool:
+        # Decided at sign-in (`remember_at_sign_in`), so a page costs no query for it; a role
+        # that requires it, granted later, applies from the user's next sign-in.
+        if request.session.get(SESSION_KEY) is None:
+            remember_at_sign_in(sender=None, request=request, user=user)
+        return request.session[SESSION_KEY]
 
     @staticmethod
     def _open(path: str) -> bool:
