@@ -48,9 +48,18 @@ NUMBER_FORMATS = {
     "decimal": "#,##0.00",
     "percent": "0.00%",
     "date": "dd/mm/yyyy",
+    "datetime": "dd/mm/yyyy hh:mm:ss",
     "text": "@",
 }
-DEFAULT_WIDTHS = {"money": 18, "integer": 10, "decimal": 14, "percent": 10, "date": 12, "text": 24}
+DEFAULT_WIDTHS = {
+    "money": 18,
+    "integer": 10,
+    "decimal": 14,
+    "percent": 10,
+    "date": 12,
+    "datetime": 19,
+    "text": 24,
+}
 # Columns beyond these are not read: a stray cell far to the right would otherwise widen
 # every row to it. An import sheet has a dozen columns.
 MAX_IMPORT_COLUMNS = 64
@@ -172,6 +181,8 @@ def _shown_length(value, kind: str) -> int:
         return len(f"{value:,.2f}")
     if kind == "percent":
         return 8
+    if isinstance(value, dt.datetime):
+        return 19
     if isinstance(value, dt.date):
         return 10
     return max((len(line) for line in str(value).splitlines()), default=0)

@@ -95,10 +95,16 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "axes",
+    "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "fund",
     "ledger",
     "loans",
     "appraisal",
+    "audit",
+    "twofactor",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +116,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A user whose roles need a second factor sees nothing else until it gave one.
+    "twofactor.middleware.SecondFactorRequired",
+    # Who changes master data and from which address (audit.registry lists what is followed).
+    "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -353,3 +364,28 @@ DEMO_LOADERS = [
     "loans.demo.load_servicing",
     "loans.demo.load_risk",
 ]
+
+# --- audit trail (django-auditlog, audit/) ------------------------------------
+
+# A changed foreign key is kept as the record it named then, not a number to look up later;
+# changes are kept as JSON, whole; a masked field (a password) shows only that it changed.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_CHANGE_DISPLAY_TRUNCATE_LENGTH = -1
+AUDITLOG_MASK_CALLABLE = "audit.registry.hidden"
+
+# --- two-factor sign-in (django-otp, twofactor/) -----------------------------
+
+# Approvers, accountants and administrators (staff) sign in with a second factor, an
+# authenticator app's code or a recovery code; for the other roles it is optional. Off only for
+# trying CoopFund out. A machine's API token is not asked.
+TWO_FACTOR_REQUIRED = env_bool("COOPFUND_TWO_FACTOR", default=True)
+TWO_FACTOR_ROLES = ("approver", "accountant")
+OTP_TOTP_ISSUER = "CoopFund"
+OTP_LOGIN_URL = "twofactor:verify"
+
+# --- backups (common/backups.py: manage.py backup / restore) -----------------
+
+BACKUP_DIR = Path(os.environ.get("COOPFUND_BACKUP_DIR", BASE_DIR / "backups"))
+# Where pg_dump and pg_restore are, when not the server's own version's folder or on PATH.
+BACKUP_PG_BIN = os.environ.get("COOPFUND_BACKUP_PG_BIN", "")

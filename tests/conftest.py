@@ -28,14 +28,18 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session", autouse=True)
 def flush_lifts_the_journal_truncate_guard():
     """A transactional test ends with a flush, one TRUNCATE of every table, which the ledger's
-    guard refuses on PostgreSQL. The flush, run by the tables' owner, disables that trigger for
-    its own transaction only: every other statement of the tests still meets it."""
+    and the audit trail's guards refuse on PostgreSQL. The flush, run by the tables' owner,
+    disables those triggers for its own transaction only: every other statement of the tests
+    still meets them."""
     if connection.vendor != "postgresql":
         yield
         return
     from django.db.backends.postgresql.operations import DatabaseOperations
 
-    tables = importlib.import_module("ledger.migrations.0009_postgresql_refuse_truncate").TABLES
+    tables = (
+        *importlib.import_module("ledger.migrations.0009_postgresql_refuse_truncate").TABLES,
+        importlib.import_module("audit.migrations.0001_postgresql_guards").TABLE,
+    )
     flush = DatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
@@ -58,6 +62,14 @@ def user_with_role(db):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def second_factor_optional(settings):
+    """Tests log users in with `force_login` or a password alone; the second factor is then
+    asked of nobody who has not enrolled one. tests/twofactor turns it back on (fixture
+    `second_factor_required`) to prove the roles' requirement."""
+    settings.TWO_FACTOR_REQUIRED = False
 
 
 @pytest.fixture(autouse=True)

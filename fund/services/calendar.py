@@ -46,7 +46,8 @@ def add_non_working_days(*, actor: User, first: dt.date, last: dt.date | None = 
         days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
         taken = set(NonWorkingDay.objects.filter(date__in=days).values_list("date", flat=True))
         new = [NonWorkingDay(date=day, name=name, added_by=actor) for day in days if day not in taken]
-        NonWorkingDay.objects.bulk_create(new)
+        for day in new:  # one by one (at most MAX_RANGE_DAYS): the audit trail records each
+            day.save()
         if new:
             calendar_changed(fund)
     return len(new)
