@@ -2,7 +2,8 @@
 # The whole test suite: lint, the import contracts (pyproject.toml), migrations, the Vietnamese
 # catalogue, pytest on SQLite, then pytest on a throwaway PostgreSQL 15 cluster
 # (scripts/with-postgres.sh), where the tests using `celery_workers` also start a throwaway
-# redis-server and two Celery worker processes (scripts/celery_cluster.py). Exits non-zero on the
+# redis-server and two Celery worker processes (scripts/celery_cluster.py). The browser tests
+# (tests/browser: Debian's Chromium against the live server) run in both passes. Exits non-zero on the
 # first failure. Extra arguments go to both pytest runs; PYTEST_WORKERS sets the processes pytest
 # uses (default 2, the machines' cores).
 set -euo pipefail
@@ -42,6 +43,7 @@ need xgettext gettext "xgettext reads the strings of the code to check the catal
 "$PY" scripts/check_messages.py
 need redis-server redis-server "the PostgreSQL pass starts its own Redis for real Celery workers"
 need soffice libreoffice-calc-nogui "tests/printing converts workbooks to PDF as an accountant prints them"
+need chromium chromium "tests/browser drives Chromium through Playwright (Playwright's own download is not used)"
 
 step "pytest on SQLite"
 "$PY" -m pytest -n "$WORKERS" "$@"
