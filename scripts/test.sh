@@ -45,8 +45,15 @@ need redis-server redis-server "the PostgreSQL pass starts its own Redis for rea
 need soffice libreoffice-calc-nogui "tests/printing converts workbooks to PDF as an accountant prints them"
 need chromium chromium "tests/browser drives Chromium through Playwright (Playwright's own download is not used)"
 
+# The browser tests run in one process of their own (one Chromium), after the rest: run among the
+# other transactional tests of an xdist worker on SQLite, they were seen to start without the
+# migrated chart of accounts (not yet understood).
 step "pytest on SQLite"
-"$PY" -m pytest -n "$WORKERS" "$@"
+"$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
+step "browser tests on SQLite"
+"$PY" -m pytest tests/browser "$@"
 
 step "pytest on PostgreSQL 15 (throwaway cluster)"
-scripts/with-postgres.sh "$PY" -m pytest -n "$WORKERS" "$@"
+scripts/with-postgres.sh "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
+step "browser tests on PostgreSQL 15"
+scripts/with-postgres.sh "$PY" -m pytest tests/browser "$@"

@@ -3,32 +3,28 @@ which the test command installs; Playwright's own download is not used) against 
 pytest-django's `live_server`.
 
 Any test can use:
-- `browser`: one headless Chromium for the whole test process (tests marked `browser` run in one
-  xdist group, so one process starts it);
+- `browser`: one headless Chromium for the whole test process (the test command runs
+  tests/browser in a process of its own, after the rest of the suite);
 - `open_page(user=None, *, viewport=None, language="vi")`: a new browser context (its own cookies)
   and page on the live server, logged in as `user` through the login form when one is given;
 - `log_in(page, user)`: the one place that knows how a person logs in;
-- `fund` (on START, with 5 billion of capital in its bank) and `staff` (one user per staff role).
+- `fund` (on START, with 5 billion of capital in its bank) and `staff` (one user per staff role),
+  the loan tests' own.
 Their database is transactional (the server's thread sees what the test wrote) and the migrated
 data (the chart of accounts, the roles) comes back after each test's flush.
 A failing test saves a screenshot of each page it opened under `test-results/browser/` and the
 report prints where.
 """
 
-import datetime as dt
 import os
 import re
-from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from fund import roles
-from ledger.services import EntryDraft, Line, post_entry
 from tests.factories import TEST_PASSWORD
-from tests.fund.factories import FundFactory
-from tests.loans.conftest import START
+from tests.loans.conftest import fund, staff  # noqa: F401  (the loan tests' fund and staff, here too)
 
 CHROMIUM = os.environ.get("COOPFUND_CHROMIUM", "/usr/bin/chromium")
 # The machines' network is closed: without these Chromium keeps trying to reach Google's services.
@@ -51,12 +47,10 @@ TIMEOUT_MS = 20_000  # a loaded 2-core machine: a page may take seconds, never t
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the group
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in item.nodeid or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
 
@@ -80,35 +74,6 @@ def log_in(page, user, password: str = TEST_PASSWORD) -> None:
     page.locator("input[name=password]").fill(password)
     page.locator("form[action$='/accounts/login/'] button[type=submit]").click()
     page.wait_for_url(re.compile(r"/$"))
-
-
-@pytest.fixture
-def fund(db):
-    """The loan tests' fund (`tests.loans.conftest`): business date START, capital in its bank."""
-    fund = FundFactory(business_date=START)
-    post_entry(
-        EntryDraft(
-            value_date=dt.date(2026, 1, 2),
-            memo="Vốn điều lệ",
-            idempotency_key="capital",
-            lines=[Line("11211", debit=D(5_000_000_000)), Line("41111", credit=D(5_000_000_000))],
-        ),
-        created_by=None,
-    )
-    return fund
-
-
-@pytest.fixture
-def staff(user_with_role, fund):
-    return {
-        role: user_with_role(group)
-        for role, group in (
-            ("officer", roles.FUND_OFFICER),
-            ("appraiser", roles.APPRAISER),
-            ("approver", roles.APPROVER),
-            ("accountant", roles.ACCOUNTANT),
-        )
-    }
 
 
 @pytest.fixture
