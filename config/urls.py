@@ -7,7 +7,10 @@ view hands them out to those who may see them.
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import common.api.urls  # noqa: F401  (registers the <id:…> converter of the API's paths)
@@ -37,4 +40,6 @@ urlpatterns = [
     ),
     re_path(r"^api/", UnknownPath.as_view()),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
 ]

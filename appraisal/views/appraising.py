@@ -82,6 +82,10 @@ def _page(request, loan, appraisal, *, bound: dict | None = None):
         and user.has_perm("loans.appraise_loan")
     )
     forms = {**_forms(loan, appraisal, figures), **(bound or {})} if editable else {}
+    for name, form in forms.items():
+        # Sections share field names (the dossier's and the site visit's notes): ids of their own,
+        # so that each label names its own field.
+        form.auto_id = f"{name}-%s"
     if not editable:
         errors_as_messages(request, (bound or {}).values())
     context = {

@@ -1,6 +1,7 @@
 """The appraisal pages per role: who sees what, forms that say what is wrong, never a 500."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -139,6 +140,15 @@ def test_the_appraiser_gets_a_form_per_section(client, appraising, appraiser):
         "complete",
     ):
         assert reverse(f"appraisal:{name}", args=[appraising.pk]) in content
+
+
+def test_every_field_of_the_appraisal_page_has_an_id_of_its_own(client, appraising, appraiser):
+    content = page(client, appraiser, "appraisal", appraising.pk).content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', content)
+    assert "site_visit-notes" in ids
+    assert [name for name in set(ids) if ids.count(name) > 1] == []
+    for target in re.findall(r'<label for="([^"]+)"', content):
+        assert target in ids
 
 
 def test_a_mistyped_figure_is_shown_on_its_cell_and_nothing_is_saved(client, appraising, appraiser):

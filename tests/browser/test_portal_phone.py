@@ -3,11 +3,8 @@ viewport against the live site: the terms, the dossier's document, submit; the a
 then in the officers' queue. The pages fit the narrow screen (checked on the screenshot: nothing
 wider than the phone) and their buttons are large enough to tap."""
 
-import os
-import shutil
 import struct
 
-import pytest
 from django.test import Client
 
 from fund import roles
@@ -15,14 +12,7 @@ from fund.models import DocumentType
 from loans.models import LoanStatus
 from tests.fund.factories import BorrowerFactory
 from tests.loans import factories
-from tests.loans.conftest import fund  # noqa: F401  (the fund the co-op borrows from)
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
-]
 PHONE = {"width": 390, "height": 844}
 
 
@@ -40,17 +30,7 @@ def fits_the_phone(page, tmp_path, name: str) -> None:
     assert png_width(shot) == PHONE["width"], name
 
 
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def test_a_coop_applies_from_a_phone(fund, live_server, browser, user_with_role, tmp_path, monkeypatch):  # noqa: F811
-    # Playwright's sync API runs an event loop in this thread; the test's own queries are sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_a_coop_applies_from_a_phone(fund, live_server, browser, user_with_role, tmp_path):
     product = factories.product(name="Vay vốn sản xuất")
     product.required_documents.set([DocumentType.objects.get(code="business_plan")])
     coop = user_with_role(roles.COOP_USER, borrower=BorrowerFactory())
