@@ -27,6 +27,7 @@ os.environ.setdefault("DJANGO_DEBUG", "0")  # measure what production runs: no q
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")  # the test client speaks plain http
+os.environ.setdefault("COOPFUND_TWO_FACTOR", "0")  # the page as a signed-in user sees it, not the sign-in
 if not os.environ.get("DATABASE_URL") and not os.environ.get("SQLITE_PATH"):
     os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="coopfund-bench-")) / "bench.sqlite3")
 
