@@ -199,3 +199,13 @@ def test_the_notices_page_lists_what_was_sent_a_coop_its_own(client, coop_a, coo
     assert "Due-date reminder" in client.get(reverse("portal:loan", args=[loan.pk])).content.decode()
     client.force_login(staff["appraiser"])
     assert client.get(reverse("loans:notices")).status_code == 403
+
+
+def test_before_the_fund_is_set_up_the_portal_opens_without_figures(client, user_with_role):
+    # No fund yet (no `fund` fixture): nothing is lent, and the page says so rather than failing.
+    coop = user_with_role(roles.COOP_USER, borrower=BorrowerFactory())
+    client.force_login(coop)
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 200
+    assert coop.borrower.name in response.content.decode()
+    assert response.context["work"] is None
