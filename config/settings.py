@@ -292,9 +292,24 @@ SMS_SENDER = os.environ.get("COOPFUND_SMS_SENDER", "common.sms.LogSender")
 
 # --- API --------------------------------------------------------------------
 
+
+def shared_cache(broker_url: str, database_url: str) -> dict:
+    """The cache every process of the site shares (the API's throttle counts are kept in it):
+    the broker's Redis when there is one; else the database when it is PostgreSQL (the site then
+    runs in several processes; migrate makes the table); else this one process's memory (the
+    embedded default runs in one)."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": broker_url}
+    if database_url:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "coopfund_cache"}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+CACHES = {"default": {**shared_cache(CELERY_BROKER_URL, DATABASE_URL), "KEY_PREFIX": "coopfund"}}
+
 # A machine's token or a person's session; every answer JSON, every error one shape
-# (`common.api.errors`); each user gets so many requests a minute (per address before logging in).
-# The counts are kept in the cache: per process unless CACHES names a shared one.
+# (`common.api.errors`); each user gets so many requests a minute (per address before logging in),
+# counted in the shared cache.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First: an unauthenticated call is then a 401 that names the token scheme.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.management import call_command
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -12,3 +13,9 @@ class FundConfig(AppConfig):
 
         # Permissions of every app exist only after migrate; grant them to the roles then.
         post_migrate.connect(roles.grant_role_permissions, sender=self, dispatch_uid="fund.grant_roles")
+        # The database cache's table (settings.shared_cache), when the cache is the database.
+        post_migrate.connect(_cache_table, sender=self, dispatch_uid="fund.cache_table")
+
+
+def _cache_table(using, verbosity=1, **kwargs):
+    call_command("createcachetable", database=using, verbosity=verbosity)
