@@ -206,23 +206,23 @@ class PortfolioSerializer(serializers.Serializer):
     flows_total = FlowSerializer()
 
 
-class DueSerializer(serializers.Serializer):
-    first = serializers.DateField()
-    last = serializers.DateField()
-    loans = serializers.IntegerField()
+class DueFigures(serializers.Serializer):
     principal = VNDField()
     interest = VNDField()
     total = VNDField()
 
 
-class DueReportSerializer(serializers.Serializer):
+class DueSerializer(DueFigures):
+    first = serializers.DateField()
+    last = serializers.DateField()
+    loans = serializers.IntegerField()
+
+
+class DueReportSerializer(DueFigures):
     as_of = serializers.DateField()
     days = serializers.IntegerField()
     weekly = serializers.BooleanField()
     periods = DueSerializer(many=True)
-    principal = VNDField()
-    interest = VNDField()
-    total = VNDField()
 
 
 class GroupFigures(serializers.Serializer):
