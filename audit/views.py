@@ -7,14 +7,14 @@ from django.utils.translation import gettext as _
 
 from audit import reports, selectors
 from audit.forms import TrailFilterForm
+from common.views import bound_filters
 from common.xlsx import workbook_bytes, xlsx_response
 
 PAGE_SIZE = 50
 
 
 def _filtered(request):
-    filters = TrailFilterForm(request.GET or None)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters, chosen = bound_filters(request, TrailFilterForm)
     entries = selectors.audit_entries(**{name: value for name, value in chosen.items() if value is not None})
     return filters, chosen, entries
 

@@ -36,6 +36,19 @@ def show_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(None, [f"{label}: {message}" for e in errors for message in e.messages])
 
 
+class DateRangeForm(forms.Form):
+    """From and to, either left empty; the end may not come before the start."""
+
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end comes before the start."))
+        return data
+
+
 class VNDField(forms.CharField):
     """An amount in whole đồng, typed `1.500.000`, `1,500,000` or `1500000`, at most MAX_AMOUNT."""
 

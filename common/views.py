@@ -1,4 +1,5 @@
-"""What every app's views share: action buttons and form pages whose POST calls one service."""
+"""What every app's views share: action buttons, form pages whose POST calls one service, and
+the filters of a list."""
 
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,13 @@ def run_action(request, call: Callable[[], Any]) -> bool:
             messages.error(request, message)
         return False
     return True
+
+
+def bound_filters(request, form_class, **kwargs) -> tuple[Any, dict]:
+    """A list's filter form bound to the query string, and what it chose: nothing while a filter
+    is wrong (the page shows the form's errors over the whole list)."""
+    filters = form_class(request.GET or None, **kwargs)
+    return filters, (filters.cleaned_data if filters.is_valid() else {})
 
 
 def submit_form(

@@ -40,12 +40,20 @@ class FundNotSetUp(Fund.DoesNotExist):
 # --- the fund ----------------------------------------------------------------------------
 
 
+def fund_or_none() -> Fund | None:
+    """The fund whose books this installation keeps, or None before it is set up: for pages and
+    checks that do without it (nothing lent yet, no figures); what needs it calls `current_fund`."""
+    fund = Fund.objects.first()
+    if fund is not None:
+        _calendar.seen(fund.calendar_token)
+    return fund
+
+
 def current_fund() -> Fund:
     """The fund whose books this installation keeps."""
-    fund = Fund.objects.first()
+    fund = fund_or_none()
     if fund is None:
         raise FundNotSetUp(_("The fund is not set up yet. An accountant sets it up on the Fund page."))
-    _calendar.seen(fund.calendar_token)
     return fund
 
 
@@ -61,7 +69,7 @@ def value_date_problem(day: dt.date, *, fund: Fund | None = None) -> str | None:
     The one check for every money event; the ledger's manual entries reach it through the
     LEDGER_VALUE_DATE_CHECK setting, as the ledger imports no other app.
     """
-    fund = fund or Fund.objects.first()
+    fund = fund or fund_or_none()
     if fund is None:  # nothing is set up yet: only the calendar bounds the date
         latest, earliest = timezone.localdate(), None
     else:

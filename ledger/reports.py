@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.documents import heading, signatures
+from common.names import person_name
 from common.xlsx import Column, InputColumn, Sheet, import_template
 from ledger.models import SOURCE_LABELS, AccountType, Period, readable_reference
 from ledger.selectors import ChartRow, LedgerStream, PeriodTrialBalance, TrialBalance
@@ -335,7 +336,7 @@ def periods_sheet(periods: Iterable[Period]) -> Sheet:
                     str(period),
                     period.get_state_display(),
                     event.get_action_display(),
-                    event.actor.get_full_name() or event.actor.get_username(),
+                    person_name(event.actor),
                     date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT"),
                     event.reason,
                 )

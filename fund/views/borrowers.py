@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from common.files import document_response
 from common.forms import run_service
-from common.views import run_action
+from common.views import bound_filters, run_action
 from common.xlsx import xlsx_response
 from fund import imports, selectors, services
 from fund.forms import (
@@ -45,8 +45,9 @@ def _detail_url(pk) -> str:
 @login_required
 @permission_required("fund.view_borrower", raise_exception=True)
 def borrower_list(request):
-    filters = BorrowerFilterForm(request.GET or None, provinces=selectors.provinces(user=request.user))
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters, chosen = bound_filters(
+        request, BorrowerFilterForm, provinces=selectors.provinces(user=request.user)
+    )
     borrowers = selectors.borrower_list(
         user=request.user,
         search=chosen.get("q", ""),

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.forms import run_service, show_service_errors
+from common.views import bound_filters
 from common.xlsx import streamed_response
 from ledger import reports, selectors
 from ledger.forms import EntryForm, JournalFilterForm, LineFormSet, ReversalForm
@@ -19,8 +20,7 @@ PAGE_SIZE = 50
 
 
 def _filtered(request):
-    filters = JournalFilterForm(request.GET or None, sources=selectors.source_kinds())
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters, chosen = bound_filters(request, JournalFilterForm, sources=selectors.source_kinds())
     entries = selectors.journal_entries(
         date_from=chosen.get("date_from"),
         date_to=chosen.get("date_to"),

@@ -4,14 +4,14 @@ account's ledger, on the page and as .xlsx."""
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
+from common.views import bound_filters
 from common.xlsx import streamed_response, workbook_bytes, xlsx_response
 from ledger import reports, selectors
 from ledger.forms import AsOfForm, LedgerDetailForm, PeriodTrialBalanceForm
 
 
 def _trial_balance(request):
-    form = AsOfForm(request.GET or None)
-    chosen = form.cleaned_data if form.is_valid() else {}
+    form, chosen = bound_filters(request, AsOfForm)
     as_of = chosen.get("as_of") or selectors.reporting_date()
     return form, selectors.trial_balance(as_of=as_of, include_zero=chosen.get("include_zero", False))
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from common.fields import one_of, positive, staff_user, who_and_when
+from common.fields import one_of, positive, who_and_when
 from common.text import long_text
 from fund.models.documents import Document
 from fund.models.fields import vnd_field, vnd_only
@@ -212,8 +212,7 @@ class LoanEvent(models.Model):
     transition = models.CharField(_("action"), max_length=40)
     source = models.CharField(_("from"), max_length=16, choices=LoanStatus.choices)
     target = models.CharField(_("to"), max_length=16, choices=LoanStatus.choices)
-    actor = staff_user(_("by"))
-    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor, at = who_and_when(_("by"), _("at"))
     note = long_text(_("note"), blank=True)
 
     class Meta:

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from common.db import Among
 from common.money import ZERO, format_vnd
 from fund.accounting import CONTROLS, account, gl_map
-from fund.models import Fund, LoanProduct
+from fund.models import LoanProduct
+from fund.selectors import fund_or_none
 from ledger.models import Account, JournalEntry, JournalLine
 from ledger.selectors import account_balances
 from loans.models import Loan, LoanContract, LoanTransaction
@@ -287,7 +288,7 @@ def month_close_refusals(year: int, month: int) -> list[str]:
     """Why the loans' books of a month are not finished, for the ledger to refuse closing it
     (registered in `loans.apps`): close of day has not run through its last day, or as of that
     day a control account's sub-ledger differs from the GL (each account, by how much)."""
-    fund = Fund.objects.first()
+    fund = fund_or_none()
     if fund is None:
         return []  # no fund, no loans
     last = dt.date(year, month, calendar.monthrange(year, month)[1])

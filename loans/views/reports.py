@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from common import charts
 from common.forms import DATE
 from common.money import ZERO, format_percent, format_vnd
+from common.names import person_name
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.models import Borrower, Fund, LoanProduct, User
 from fund.views.common import fund_required
@@ -93,7 +94,7 @@ class LoanFilterForm(ReportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["officer"].empty_label = _("All")
-        self.fields["officer"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["officer"].label_from_instance = person_name
 
     def loans(self) -> Q | None:
         data, where = self.cleaned_data, super().loans() or Q()
