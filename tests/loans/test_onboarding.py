@@ -25,7 +25,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -33,11 +33,11 @@ from common.money import format_vnd
 from fund import roles
 from fund.models import Borrower, Fund
 from ledger.models import JournalEntry
-from ledger.selectors import account_balances
+from ledger.selectors import account_balances, trial_balance
 from loans.models import Loan, LoanBalance, LoanContract, LoanTransaction, PortfolioImport, ScheduleVersion
 from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.runs import close_until
-from loans.services.onboarding import importing
+from loans.services.onboarding import importing, undoing
 from loans.services.onboarding.workbook import ACCOUNTS, BORROWERS, HOUSEHOLDS, LOANS, example_bytes
 from tests.fund.factories import BorrowerFactory, FundFactory, LoanProductFactory
 from tests.loans.conftest import repay
@@ -351,3 +351,75 @@ def test_the_command_checks_then_commits_as_a_second_user(accountants, product, 
     )
     assert "agrees with the GL" in capsys.readouterr().out
     assert Loan.objects.count() == 3
+
+
+# --- undoing an import ---------------------------------------------------------------------
+
+
+def balances_on(day):
+    """Every account's balance at the end of `day` that is not zero, from the trial balance."""
+    return {
+        row.code: (row.debit_balance, row.credit_balance)
+        for row in trial_balance(as_of=day).rows
+        if row.postable and (row.debit_balance or row.credit_balance)
+    }
+
+
+def test_undoing_an_import_restores_the_books_and_the_file_comes_in_again(bring_in, accountants, product):
+    before = balances_on(OPENING)
+    batch = bring_in(accountants)
+    assert balances_on(OPENING) != before
+    checker, committer = accountants
+    undone = undoing.undo_portfolio(actor=checker, batch=batch, reason="Sai tỷ lệ dự phòng")
+    assert undone.state == PortfolioImport.State.UNDONE
+    assert undone.undo_entry.reverses_id == batch.journal_entry_id
+    assert balances_on(CUT_OVER) == balances_on(OPENING) == before
+    assert {r.code: r.difference for r in reconciliation(as_of=OPENING) if r.difference} == {}
+    assert all(r.loans == 0 for r in reconciliation(as_of=OPENING))
+    assert set(Loan.objects.values_list("status", flat=True)) == {"voided"}
+    assert not LoanBalance.objects.exists()
+    assert JournalEntry.objects.count() == 2  # the opening entry stays, reversed
+    again = bring_in(accountants)
+    assert again.state == PortfolioImport.State.COMMITTED, messages(again)
+    assert again.report["borrowers_matched"] == 3  # registered by the import undone
+    assert sorted(LoanContract.objects.filter(loan__status="active").values_list("number", flat=True)) == [
+        "HĐ-01",
+        "HĐ-02",
+        "HĐ-03",
+    ]
+    assert {r.code: r.difference for r in reconciliation(as_of=OPENING) if r.difference} == {}
+    assert gl("128311", on=OPENING) == [D(153_333_336)]
+
+
+def test_an_import_is_undone_once_by_another_user_than_who_committed_it(bring_in, accountants, product):
+    batch = bring_in(accountants)
+    checker, committer = accountants
+    with pytest.raises(PermissionDenied):
+        undoing.undo_portfolio(actor=committer, batch=batch, reason="Sai")
+    with pytest.raises(ValidationError, match="why"):
+        undoing.undo_portfolio(actor=checker, batch=batch, reason=" ")
+    undoing.undo_portfolio(actor=checker, batch=batch, reason="Sai")
+    entries = JournalEntry.objects.count()
+    with pytest.raises(ValidationError, match="only a committed one"):
+        undoing.undo_portfolio(actor=checker, batch=batch, reason="Sai")
+    assert JournalEntry.objects.count() == entries
+
+
+def test_an_import_whose_loan_took_a_repayment_is_not_undone(bring_in, accountants, product, user_with_role):
+    batch = bring_in(accountants)
+    current = Loan.objects.get(contract__number="HĐ-01")
+    repay(current, {"officer": user_with_role(roles.FUND_OFFICER)}, OPENING, D(1_000_000))
+    entries, after = JournalEntry.objects.count(), balances_on(OPENING)
+    with pytest.raises(ValidationError, match="HĐ-01"):
+        undoing.undo_portfolio(actor=accountants[0], batch=batch, reason="Sai")
+    assert (JournalEntry.objects.count(), balances_on(OPENING)) == (entries, after)
+    assert PortfolioImport.objects.get(pk=batch.pk).state == PortfolioImport.State.COMMITTED
+    assert set(Loan.objects.values_list("status", flat=True)) == {"active"}
+
+
+def test_an_import_is_not_undone_after_a_close_of_day(bring_in, accountants, product):
+    batch = bring_in(accountants)
+    close_until(actor=accountants[1], until=dt.date(2026, 3, 2))
+    with pytest.raises(ValidationError, match="Close of day"):
+        undoing.undo_portfolio(actor=accountants[0], batch=batch, reason="Sai")
+    assert set(Loan.objects.values_list("status", flat=True)) == {"active"}

@@ -343,7 +343,7 @@ def _post(planned: Plan, batch: PortfolioImport, loans: list[Loan], actor):
                 value_date=planned.cut_over,
                 memo=memo[:255],
                 lines=planned.lines,
-                idempotency_key=f"loans:portfolio:{batch.sha256}",
+                idempotency_key=f"loans:portfolio:{batch.pk}",  # a file undone comes in again
                 source_kind=SOURCE_KIND,
                 source_ref=str(batch.pk),
             )
