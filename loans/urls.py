@@ -85,6 +85,7 @@ urlpatterns = [
     path("bring-in/<int:pk>/", onboarding.portfolio_import, name="portfolio_import"),
     path("bring-in/<int:pk>/progress/", onboarding.portfolio_progress, name="portfolio_progress"),
     path("bring-in/<int:pk>/commit/", onboarding.portfolio_commit, name="portfolio_commit"),
+    path("bring-in/<int:pk>/undo/", onboarding.portfolio_undo, name="portfolio_undo"),
     path("bank/", bank.bank_accounts, name="bank_accounts"),
     path("bank/<str:code>/", bank.bank_lines, name="bank_lines"),
     path("bank/<str:code>/layout/", bank.bank_mapping, name="bank_mapping"),

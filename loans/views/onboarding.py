@@ -15,10 +15,10 @@ from common.forms import run_service
 from common.xlsx import xlsx_response
 from fund.selectors import current_fund
 from ledger.models import Account
-from loans.forms import PortfolioImportForm
+from loans.forms import PortfolioImportForm, ReasonForm
 from loans.models import Loan, PortfolioImport
 from loans.selectors.reconciliation import reconciliation
-from loans.services.onboarding import importing
+from loans.services.onboarding import importing, undoing
 from loans.services.onboarding.example import SOURCE, example_workbook, has_example
 from loans.services.onboarding.planning import CutOverReport
 from loans.services.onboarding.workbook import Limits, template_bytes
@@ -120,6 +120,23 @@ def portfolio_commit(request, pk: int):
     return redirect("loans:portfolio_import", pk=batch.pk)
 
 
+@login_required
+@require_POST
+def portfolio_undo(request, pk: int):
+    batch = get_object_or_404(PortfolioImport, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("loans:portfolio_import", pk=batch.pk)
+    try:
+        undoing.undo_portfolio(actor=request.user, batch=batch, reason=form.cleaned_data["reason"])
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("The import is undone: its opening entry is reversed and its loans voided."))
+    return redirect("loans:portfolio_import", pk=batch.pk)
+
+
 def _state(request, batch: PortfolioImport) -> dict:
     """What the import's progress block shows: who may commit it, why it was refused, and once
     committed the reconciliation at the cut-over and the loans it brought in."""
@@ -132,6 +149,10 @@ def _state(request, batch: PortfolioImport) -> dict:
         "max_errors": importing.MAX_ERRORS,
     }
     if batch.state == PortfolioImport.State.COMMITTED:
+        loan_ids = list(batch.openings.values_list("loan_id", flat=True).distinct())
+        may_undo = user.has_perm(importing.COMMIT_PERMISSION) and batch.committed_by_id != user.pk
+        context["undo_problem"] = undoing.undo_problem(batch, loan_ids) if may_undo else None
+        context["undo_form"] = ReasonForm() if may_undo and not context["undo_problem"] else None
         context["differing"] = [row for row in reconciliation(as_of=batch.cut_over) if row.difference]
         loans = (
             Loan.objects.filter(openings__batch=batch)

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.text import LONG_TEXT_MAX
 from fund.services.common import require_permission
 from ledger.services import reverse_entry
 from loans.models import (
@@ -42,7 +43,6 @@ from loans.services.onboarding.importing import COMMIT_PERMISSION
 from loans.services.transitions import apply_transition
 
 NAMED = 5  # the loans a refusal names; the rest are counted
-REASON_MAX = 500
 # What the import itself wrote for each loan (`importing.write`), by the model naming the loan:
 # all of their rows (None), or those the filter keeps; any other row naming a loan is an event.
 OWN = {
@@ -101,8 +101,8 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
     committed it (four eyes, as the commit), once, while nothing else has touched its loans."""
     require_permission(actor, COMMIT_PERMISSION)
     reason = (reason or "").strip()
-    if not reason or len(reason) > REASON_MAX:
-        message = _("Say why the import is undone, in at most %(count)s characters.") % {"count": REASON_MAX}
+    if not reason or len(reason) > LONG_TEXT_MAX:
+        message = _("Say why the import is undone, in at most %(count)s characters.") % {"count": LONG_TEXT_MAX}
         raise ValidationError({"reason": [message]})
     with transaction.atomic():
         batch = (
