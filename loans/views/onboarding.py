@@ -133,7 +133,8 @@ def portfolio_undo(request, pk: int):
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, _("The import is undone: its opening entry is reversed and its loans voided."))
+        done = _("The import is undone: its opening entry is reversed and its loans voided.")
+        messages.success(request, done)
     return redirect("loans:portfolio_import", pk=batch.pk)
 
 

@@ -102,8 +102,8 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
     require_permission(actor, COMMIT_PERMISSION)
     reason = (reason or "").strip()
     if not reason or len(reason) > LONG_TEXT_MAX:
-        message = _("Say why the import is undone, in at most %(count)s characters.") % {"count": LONG_TEXT_MAX}
-        raise ValidationError({"reason": [message]})
+        message = _("Say why the import is undone, in at most %(count)s characters.")
+        raise ValidationError({"reason": [message % {"count": LONG_TEXT_MAX}]})
     with transaction.atomic():
         batch = (
             PortfolioImport.objects.select_for_update(of=("self",))
