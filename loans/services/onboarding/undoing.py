@@ -38,8 +38,8 @@ from loans.models import (
     PortfolioImport,
     ScheduleVersion,
 )
-from loans.models.money import CONTROL_COLUMNS
 from loans.services.onboarding.importing import COMMIT_PERMISSION
+from loans.services.servicing.settling import reversal_values
 from loans.services.transitions import apply_transition
 
 NAMED = 5  # the loans a refusal names; the rest are counted
@@ -138,21 +138,7 @@ def _reverse_openings(loan_ids: list[int], entry) -> None:
     """Each opening sub-ledger row mirrored by a reversal row on the reversing entry."""
     LoanTransaction.objects.bulk_create(
         [
-            LoanTransaction(
-                loan_id=row.loan_id,
-                share_id=row.share_id,
-                kind=LoanTransaction.Kind.REVERSAL,
-                value_date=row.value_date,
-                booking_date=row.booking_date,
-                amount=row.amount.amount,
-                principal=-row.principal.amount,
-                interest=-row.interest.amount,
-                late_interest=-row.late_interest.amount,
-                penalty=-row.penalty.amount,
-                reverses=row,
-                journal_entry=entry,
-                **{name: -getattr(row, name) for name in CONTROL_COLUMNS},
-            )
+            LoanTransaction(**reversal_values(row, entry=entry, on=row.value_date))
             for row in LoanTransaction.objects.filter(loan_id__in=loan_ids, kind=LoanTransaction.Kind.OPENING)
         ],
         batch_size=2000,
