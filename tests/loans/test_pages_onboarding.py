@@ -119,6 +119,8 @@ def test_a_committed_import_is_undone_from_its_page_by_another_accountant(
     html = client.get(page).content.decode()
     assert PortfolioImport.objects.get().state == PortfolioImport.State.UNDONE and "Undone by" in html
     assert set(Loan.objects.values_list("status", flat=True)) == {"voided"}
+    voided = Loan.objects.first()
+    assert "Voided" in client.get(reverse("loans:loan_detail", args=[voided.pk])).content.decode()
 
 
 def test_an_import_being_committed_is_polled_with_its_progress(client, accountants):
