@@ -205,7 +205,7 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     def write_off(self) -> None:
         """Written off against provisions, as the management board approved (`loans.services.risk`)."""
 
-    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.VOIDED)
+    @transition(field=status, source=[LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF], target=LoanStatus.VOIDED)
     def void(self) -> None:
         """Brought in by a portfolio import that was undone (`loans.services.onboarding.undoing`)."""
 

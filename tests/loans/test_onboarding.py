@@ -38,7 +38,14 @@ from loans.models import Loan, LoanBalance, LoanContract, LoanTransaction, Portf
 from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.runs import close_until
 from loans.services.onboarding import importing, undoing
-from loans.services.onboarding.workbook import ACCOUNTS, BORROWERS, HOUSEHOLDS, LOANS, example_bytes
+from loans.services.onboarding.workbook import (
+    ACCOUNTS,
+    BORROWERS,
+    HOUSEHOLDS,
+    LOANS,
+    WRITTEN_OFF,
+    example_bytes,
+)
 from tests.fund.factories import BorrowerFactory, FundFactory, LoanProductFactory
 from tests.loans.conftest import repay
 
@@ -155,7 +162,7 @@ ACCOUNTS_ROWS = [
 ]
 
 
-def workbook(loans=None, accounts=None):
+def workbook(loans=None, accounts=None, written_off=()):
     rows = {
         BORROWERS: [
             borrower_row("Hợp tác xã", "HTX Song An", "1000000001", "1000000001"),
@@ -167,6 +174,7 @@ def workbook(loans=None, accounts=None):
             ["12/QĐ-HND", "", "Lê Thị C", "034000000002", "Thôn Đông", "", "x", None],
         ],
         LOANS: LOANS_ROWS if loans is None else loans,
+        WRITTEN_OFF: list(written_off),
         ACCOUNTS: ACCOUNTS_ROWS if accounts is None else accounts,
     }
     return example_bytes(rows, [("VLD", "Vốn lưu động")])

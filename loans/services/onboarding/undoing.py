@@ -11,7 +11,8 @@ then part of the books' history.
 
 Undoing posts nothing new but the reversal of the opening entry (the ledger is append-only),
 mirrors each loan's opening sub-ledger row with a reversal row pointing at it, drops the loans'
-stored balances (as a reversed only tranche does: they never owed anything), voids the loans
+stored balances (as a reversed only tranche does: they never owed anything) and the write-offs
+of the loans it brought in written off, voids the loans
 (an FSM transition, recorded) and frees their contract numbers, so the same file can be
 brought in again. The borrowers and households it registered stay: the voided loans name
 them, and importing the file again finds them registered.
@@ -37,6 +38,7 @@ from loans.models import (
     LoanTransaction,
     PortfolioImport,
     ScheduleVersion,
+    WriteOff,
 )
 from loans.services.onboarding.importing import COMMIT_PERMISSION
 from loans.services.servicing.settling import reversal_values
@@ -53,6 +55,7 @@ OWN = {
     LoanMemberShare: None,
     LoanEvent: Q(transition="bring_in"),
     LoanTransaction: Q(kind=LoanTransaction.Kind.OPENING),
+    WriteOff: None,  # a loan brought in written off; one written off here has a sub-ledger row too
 }
 
 
@@ -114,7 +117,9 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
             raise PermissionDenied(_("Another user undoes the import: not the one who committed it."))
         loans = list(
             Loan.objects.select_for_update()
-            .filter(pk__in=LoanOpening.objects.filter(batch=batch).values("loan_id"))
+            .filter(
+                pk__in=LoanTransaction.objects.filter(journal_entry=batch.journal_entry).values("loan_id")
+            )
             .order_by("pk")
         )
         loan_ids = [loan.pk for loan in loans]
@@ -124,6 +129,7 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
         entry = reverse_entry(entry=batch.journal_entry, reason=memo[:255], created_by=actor)
         _reverse_openings(loan_ids, entry)
         LoanBalance.objects.filter(loan_id__in=loan_ids).delete()
+        WriteOff.objects.filter(loan_id__in=loan_ids, journal_entry=batch.journal_entry).delete()
         note = _("Its import was undone: %(reason)s") % {"reason": reason}
         for loan in loans:
             apply_transition(loan, "void", actor=actor, note=note)
