@@ -84,6 +84,13 @@ urlpatterns = [
     path("bring-in/example.xlsx", onboarding.portfolio_example, name="portfolio_example"),
     path("bring-in/<int:pk>/", onboarding.portfolio_import, name="portfolio_import"),
     path("bring-in/<int:pk>/progress/", onboarding.portfolio_progress, name="portfolio_progress"),
+    path("bring-in/<int:pk>/report/", onboarding.portfolio_merger_report, name="portfolio_merger_report"),
+    path(
+        "bring-in/<int:pk>/report.xlsx",
+        onboarding.portfolio_merger_report,
+        {"xlsx": True},
+        name="portfolio_merger_report_xlsx",
+    ),
     path("bring-in/<int:pk>/commit/", onboarding.portfolio_commit, name="portfolio_commit"),
     path("bring-in/<int:pk>/undo/", onboarding.portfolio_undo, name="portfolio_undo"),
     path("bank/", bank.bank_accounts, name="bank_accounts"),

@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
-from common.xlsx import xlsx_response
+from common.xlsx import workbook_bytes, xlsx_response
 from fund.selectors import current_fund
 from ledger.models import Account
 from loans.forms import PortfolioImportForm, ReasonForm
 from loans.models import Loan, PortfolioImport
+from loans.report_sheets import merger_sheets
+from loans.selectors.merger import DIMENSIONS, merger_report
 from loans.selectors.reconciliation import reconciliation
 from loans.services.onboarding import importing, undoing
 from loans.services.onboarding.example import SOURCE, example_workbook, has_example
@@ -98,6 +100,26 @@ def portfolio_import(request, pk: int):
         **_state(request, batch),
     }
     return render(request, "loans/onboarding/import.html", context)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def portfolio_merger_report(request, pk: int, xlsx: bool = False):
+    """The board's report of a committed (or undone) import: its page, or its workbook."""
+    batch = get_object_or_404(PortfolioImport, pk=pk, journal_entry__isnull=False)
+    merger = merger_report(batch)
+    accounts = Account.objects.filter(code__in=[c.code for c in merger.controls])
+    names = dict(accounts.values_list("code", "name"))
+    if xlsx:
+        return xlsx_response(workbook_bytes(*merger_sheets(merger, names)), f"sap-nhap-{batch.pk}.xlsx")
+    context = {
+        "batch": batch,
+        "merger": merger,
+        "controls": [(line, names.get(line.code, "")) for line in merger.controls],
+        "dimensions": [(title, merger.by[name]) for name, title in DIMENSIONS],
+        "title": _("Merger report: %(import)s") % {"import": batch},
+    }
+    return render(request, "loans/onboarding/merger_report.html", context)
 
 
 @login_required
