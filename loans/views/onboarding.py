@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -107,7 +108,8 @@ def portfolio_import(request, pk: int):
 def portfolio_merger_report(request, pk: int, xlsx: bool = False):
     """The board's report of a committed (or undone) import: its page, or its workbook."""
     batch = get_object_or_404(PortfolioImport, pk=pk, journal_entry__isnull=False)
-    merger = merger_report(batch)
+    with translation.override("vi" if xlsx else translation.get_language()):  # the board's file in Vietnamese
+        merger = merger_report(batch)
     accounts = Account.objects.filter(code__in=[c.code for c in merger.controls])
     names = dict(accounts.values_list("code", "name"))
     if xlsx:

@@ -22,12 +22,15 @@ GL: 128311 153 333 336, 128312 33 333 332, 13881 408 658, 0043 1 908 493 / 009 1
 """
 
 import datetime as dt
+import io
 from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from common.money import format_vnd
 from fund import accounting, roles
@@ -44,6 +47,7 @@ from loans.models import (
     ScheduleVersion,
     WriteOff,
 )
+from loans.selectors.merger import merger_report
 from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.runs import close_until
 from loans.services.onboarding import importing, undoing
@@ -528,3 +532,46 @@ def test_undoing_the_import_voids_the_written_off_loan_too(bring_in, accountants
     assert set(Loan.objects.values_list("status", flat=True)) == {"voided"}
     assert not WriteOff.objects.exists()
     assert gl("0041", "0042", "009", on=OPENING) == [D(0), D(0), D(0)]
+
+
+# --- the merger report for the board --------------------------------------------------------
+
+
+def test_the_merger_report_sums_the_imports_loans_by_product_group_and_district(
+    bring_in, accountants, product, client
+):
+    batch = bring_in(accountants, written_off_file())
+    brought = Loan.objects.filter(contract__number__in=["HĐ-01", "HĐ-02", "HĐ-03", "HĐ-09"])
+    owed = {
+        loan.pk: sum(
+            (
+                b.principal_in_term.amount + b.principal_overdue.amount
+                for b in LoanBalance.objects.filter(loan=loan, valid_from=CUT_OVER)
+            ),
+            D(0),
+        )
+        for loan in brought
+    }
+    merger = merger_report(batch)
+    assert (merger.total.loans, len(merger.total.borrowers), merger.total.outstanding) == (
+        brought.count(),
+        len({loan.borrower_id for loan in brought}),
+        sum(owed.values()),
+    )
+    expected_groups = {}
+    for loan in brought:
+        label = str(loan.get_status_display()) if loan.status == "written_off" else str(loan.debt_group)
+        loans_, total = expected_groups.get(label, (0, D(0)))
+        expected_groups[label] = (loans_ + 1, total + owed[loan.pk])
+    assert {line.label: (line.loans, line.outstanding) for line in merger.by["group"]} == expected_groups
+    assert sum(line.loans for line in merger.by["district"]) == brought.count()
+    assert [line.code for line in merger.controls] == [c[0] for c in batch.report["controls"]]
+    client.force_login(accountants[0])
+    page = client.get(reverse("loans:portfolio_import", args=[batch.pk])).content.decode()
+    assert reverse("loans:portfolio_merger_report", args=[batch.pk]) in page
+    assert client.get(reverse("loans:portfolio_merger_report", args=[batch.pk])).status_code == 200
+    response = client.get(reverse("loans:portfolio_merger_report_xlsx", args=[batch.pk]))
+    sheet = load_workbook(io.BytesIO(response.content))["Theo nhóm nợ"]
+    groups = {key: value for key, value in expected_groups.items() if key.isdigit()}  # the rest in Vietnamese
+    cells = [row for row in sheet.iter_rows(values_only=True) if row and row[0] in groups]
+    assert {row[0]: (row[2], D(row[3])) for row in cells} == groups
