@@ -110,8 +110,7 @@ def portfolio_merger_report(request, pk: int, xlsx: bool = False):
     batch = get_object_or_404(PortfolioImport, pk=pk, journal_entry__isnull=False)
     with translation.override("vi" if xlsx else translation.get_language()):  # the board's file in Vietnamese
         merger = merger_report(batch)
-    accounts = Account.objects.filter(code__in=[c.code for c in merger.controls])
-    names = dict(accounts.values_list("code", "name"))
+    names = {a.code: a.name for a in Account.objects.filter(code__in=[c.code for c in merger.controls])}
     if xlsx:
         return xlsx_response(workbook_bytes(*merger_sheets(merger, names)), f"sap-nhap-{batch.pk}.xlsx")
     context = {
