@@ -288,7 +288,8 @@ class RepaymentForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    """Why a tranche is cancelled or a repayment reversed: the service refuses it empty too."""
+    """Why a tranche is cancelled, a repayment reversed or a portfolio import undone: the service
+    refuses it empty too."""
 
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX

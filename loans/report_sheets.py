@@ -1,5 +1,6 @@
 """The loan reports as .xlsx sheets — arrears aging, arrears list, debt classification and
-provisioning (`loans.arrears`), portfolio (`loans.portfolio`), month-end trend — and the
+provisioning (`loans.arrears`), portfolio (`loans.portfolio`), month-end trend, the merger
+report for the board (`loans.selectors.merger`) — and the
 accountants' trial balance for a period (`ledger.reports`): fixed Vietnamese layouts, the way the
 fund sends them up whatever the page's language; amounts are numbers with `#,##0` (common.xlsx)."""
 
@@ -28,6 +29,8 @@ from loans.arrears import (
 from loans.portfolio import DIMENSIONS, Due, Flow, Holdings, expected, flows, holdings
 from loans.reports import TOTALS
 from loans.selectors.balances import balances_as_of
+from loans.selectors.merger import DIMENSIONS as MERGER_DIMENSIONS
+from loans.selectors.merger import MergerReport
 from loans.selectors.recoveries import RecoveryLine, recovery_lines
 
 _BUCKET_COLUMNS = [
@@ -427,3 +430,49 @@ def _arrears_rows(day: date, loans: Q | None) -> int:
 # How many rows a report's sheets will have, counted cheaply: a long one is written by a task
 # (`loans.services.exports`). A report not named here has a few rows.
 ROW_COUNTS: dict[str, Callable[[date, Q | None], int]] = {"arrears": _arrears_rows}
+
+
+# --- the merger report for the board ---------------------------------------------------------
+
+_MERGER_TITLES = {"product": "Theo sản phẩm", "group": "Theo nhóm nợ", "district": "Theo địa bàn"}
+
+
+def merger_sheets(merger: MergerReport, names: dict[str, str]) -> list[Sheet]:
+    """The control accounts at the cut-over (`names`: each account's name), then the borrowers
+    and loans brought in by product, debt group and district."""
+    day = merger.report.cut_over
+    title = f"Báo cáo sáp nhập danh mục cho vay ({merger.batch.source_fund or merger.batch.file_name})"
+    with translation.override("vi"):
+        controls = Sheet(
+            title="Tài khoản kiểm soát",
+            columns=[
+                Column("Tài khoản", width=12),
+                Column("Tên tài khoản", width=34),
+                Column("Bảng tính", "money"),
+                Column("Các khoản vay", "money"),
+                Column("Số dư sổ cái", "money"),
+                Column("Chênh lệch", "money"),
+            ],
+            rows=[
+                [line.code, names.get(line.code, ""), line.sheet, line.loans, line.gl, line.difference]
+                for line in merger.controls
+            ],
+            **_signed(title, day, "Số dư Nợ trừ Có."),
+        )
+        sheets = [controls]
+        for name, _label in MERGER_DIMENSIONS:
+            sheets.append(
+                Sheet(
+                    title=_MERGER_TITLES[name],
+                    columns=[
+                        Column(_MERGER_TITLES[name].removeprefix("Theo ").capitalize(), width=30),
+                        Column("Số người vay", "integer"),
+                        Column("Số khoản vay", "integer", total=True),
+                        Column("Dư nợ gốc", "money", total=True),
+                    ],
+                    rows=[[ln.label, len(ln.borrowers), ln.loans, ln.outstanding] for ln in merger.by[name]],
+                    **_signed(f"{title} — {_MERGER_TITLES[name].lower()}", day),
+                    totals_label=TOTALS,
+                )
+            )
+    return sheets

@@ -29,6 +29,7 @@ class LoanStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("loan status", "Active")
     CLOSED = "closed", pgettext_lazy("loan status", "Closed")
     WRITTEN_OFF = "written_off", pgettext_lazy("loan status", "Written off")
+    VOIDED = "voided", pgettext_lazy("loan status", "Voided (import undone)")
 
 
 # Before approval an application may still be withdrawn; after it, it is a commitment.
@@ -203,6 +204,10 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.WRITTEN_OFF)
     def write_off(self) -> None:
         """Written off against provisions, as the management board approved (`loans.services.risk`)."""
+
+    @transition(field=status, source=[LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF], target=LoanStatus.VOIDED)
+    def void(self) -> None:
+        """Brought in by a portfolio import that was undone (`loans.services.onboarding.undoing`)."""
 
 
 class LoanEvent(models.Model):

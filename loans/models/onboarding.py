@@ -26,6 +26,7 @@ class ImportState(models.TextChoices):
     RUNNING = "running", _("Being committed")
     COMMITTED = "committed", _("Committed")
     FAILED = "failed", _("Failed")
+    UNDONE = "undone", _("Undone")
 
 
 class ImportMode(models.TextChoices):
@@ -54,6 +55,9 @@ class PortfolioImport(models.Model):
     checked_by, checked_at = who_and_when(_("checked by"), _("checked at"))
     committed_by, committed_at = who_and_when(_("committed by"), _("committed at"), later=True)
     journal_entry = posted_entry(null=True, blank=True)
+    # Undone (`loans.services.onboarding.undoing`): who, when, and the entry reversing the opening one.
+    undone_by, undone_at = who_and_when(_("undone by"), _("undone at"), later=True)
+    undo_entry = posted_entry(null=True, blank=True)
 
     class Meta:
         verbose_name = _("portfolio import")
@@ -84,6 +88,10 @@ class PortfolioImport(models.Model):
 
     @transition(field=state, source=ImportState.RUNNING, target=ImportState.FAILED)
     def fail(self) -> None:
+        pass
+
+    @transition(field=state, source=ImportState.COMMITTED, target=ImportState.UNDONE)
+    def undo(self) -> None:
         pass
 
     @property

@@ -262,22 +262,26 @@ def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -
     # The reason may be longer than a journal memo: the repayment keeps it whole.
     memo = Truncator(reason).chars(_MEMO_MAX)
     entry = reverse_entry(entry=current.journal_entry, reason=memo, created_by=actor, value_date=on)
-    return LoanTransaction.objects.create(
-        loan_id=current.loan_id,
-        share_id=current.share_id,
-        kind=LoanTransaction.Kind.REVERSAL,
-        value_date=on,
-        booking_date=on,
-        amount=current.amount.amount,
-        principal=-current.principal.amount,
-        interest=-current.interest.amount,
-        late_interest=-current.late_interest.amount,
-        penalty=-current.penalty.amount,
-        repayment=repayment,
-        reverses=current,
-        journal_entry=entry,
-        **{name: -getattr(current, name) for name in CONTROL_COLUMNS},
-    )
+    return LoanTransaction.objects.create(**reversal_values(current, entry=entry, on=on), repayment=repayment)
+
+
+def reversal_values(row: LoanTransaction, *, entry, on) -> dict:
+    """A sub-ledger row's mirror, dated `on`, posted by the reversing `entry`."""
+    return {
+        "loan_id": row.loan_id,
+        "share_id": row.share_id,
+        "kind": LoanTransaction.Kind.REVERSAL,
+        "value_date": on,
+        "booking_date": on,
+        "amount": row.amount.amount,
+        "principal": -row.principal.amount,
+        "interest": -row.interest.amount,
+        "late_interest": -row.late_interest.amount,
+        "penalty": -row.penalty.amount,
+        "reverses": row,
+        "journal_entry": entry,
+        **{name: -getattr(row, name) for name in CONTROL_COLUMNS},
+    }
 
 
 def schedule_fingerprint(rows) -> str:
