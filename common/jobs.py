@@ -99,7 +99,7 @@ def run_import(job_id: int, importer: Importer) -> None:
             job = ImportJob.objects.select_for_update().get(pk=job_id)
             if job.state == JobState.RUNNING:
                 with translation.override(job.language):
-                    message = _("The file could not be imported. Try again; if it fails again, tell the administrator.")
+                    message = _("The import could not be written. Tell the administrator.")
                 _settle(job, ImportOutcome(errors=[_FileError(message)]))
     _forget_file(job_id)
 
@@ -124,7 +124,9 @@ def _forget_file(job_id: int) -> None:
 def _settle(job: ImportJob, outcome: ImportOutcome) -> None:
     job.rows_done = job.rows_total = outcome.rows
     if outcome.errors:
-        job.errors = [{"row": e.row or "", "column": str(e.column), "message": str(e.message)} for e in outcome.errors]
+        job.errors = [
+            {"row": e.row or "", "column": str(e.column), "message": str(e.message)} for e in outcome.errors
+        ]
         job.rows_done = 0
         job.fail()
     else:

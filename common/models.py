@@ -28,7 +28,9 @@ class BackgroundJob(models.Model):
 
     requested_by = staff_user(_("asked by"))
     language = models.CharField(_("language"), max_length=8)
-    state = FSMField(_("state"), max_length=8, choices=JobState.choices, default=JobState.QUEUED, protected=True)
+    state = FSMField(
+        _("state"), max_length=8, choices=JobState.choices, default=JobState.QUEUED, protected=True
+    )
     rows_done = models.PositiveIntegerField(_("rows written"), default=0)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)

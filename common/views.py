@@ -44,7 +44,9 @@ def submit_form(
     return None
 
 
-def start_import_job(request, form, *, permission: str, kind: str, title: str, task: str) -> HttpResponse | None:
+def start_import_job(
+    request, form, *, permission: str, kind: str, title: str, task: str
+) -> HttpResponse | None:
     """An import page's POST: a valid upload (its size and type checked by the form) is kept on
     a job that `task` imports, and the browser goes to the job's page; a refusal goes on the
     form and None comes back, for the page to show the form again."""

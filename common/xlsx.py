@@ -676,6 +676,17 @@ def validate_import_size(file, limit: int | None = None) -> None:
         )
 
 
+def validate_xlsx(file) -> None:
+    """Refuse an upload that is not an .xlsx workbook (a zip) before it is kept for a task
+    (also a form field validator); what the workbook holds is read by the import."""
+    try:
+        is_workbook = zipfile.is_zipfile(file)
+    finally:
+        file.seek(0)
+    if not is_workbook:
+        raise ValidationError(_("This is not an .xlsx workbook."))
+
+
 def _unpacked_size(file) -> int:
     """What the .xlsx (a zip) unpacks to, as its members declare: openpyxl holds the whole
     shared-strings table in memory even read-only, so a few MB can unpack to gigabytes. A

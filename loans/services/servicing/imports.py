@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from common.money import ZERO
+from common.jobs import ImportOutcome
+from common.money import ZERO, format_vnd
 from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
 from fund.models import Borrower
 from fund.selectors import current_fund
@@ -160,6 +163,63 @@ def import_repayments(*, actor, file, file_name: str) -> ImportReport:
     except _NothingNew:
         report.batch = None
     return report
+
+
+def import_job(job, file) -> ImportOutcome:
+    """An uploaded file imported by its task (`common.jobs.run_import`, as the user who asked):
+    the repayments posted, the rows skipped, or the rows refused."""
+    report = import_repayments(actor=job.requested_by, file=file, file_name=job.file_name)
+    if not report.ok:
+        return ImportOutcome(errors=report.errors)
+    posted, skipped = len(report.posted), report.skipped
+    outcome = ImportOutcome(rows=posted + skipped)
+    if not posted:
+        outcome.lines.append(
+            ngettext(
+                "Nothing new: the %(rows)s row was imported before.",
+                "Nothing new: all %(rows)s rows were imported before.",
+                skipped,
+            )
+            % {"rows": skipped}
+        )
+        return outcome
+    outcome.lines.append(
+        ngettext("%(rows)s repayment posted.", "%(rows)s repayments posted.", posted) % {"rows": posted}
+    )
+    if skipped:
+        outcome.lines.append(
+            ngettext(
+                "%(rows)s row was imported before and is skipped.",
+                "%(rows)s rows were imported before and are skipped.",
+                skipped,
+            )
+            % {"rows": skipped}
+        )
+    outcome.lines.append(_("Total: %(amount)s") % {"amount": format_vnd(report.batch.total)})
+    # Each posted row with its loan, contract and household: read them at once.
+    prefetch_related_objects(report.posted, "loan__contract", "share__member")
+    outcome.head = [
+        _("Loan"),
+        _("Contract"),
+        _("Household"),
+        _("Value date"),
+        _("Amount"),
+        _("Channel"),
+        _("Reference"),
+    ]
+    outcome.table = [
+        [
+            r.loan.reference,
+            r.loan.contract.number,
+            str(r.share.member) if r.share else "",
+            f"{r.value_date:%d/%m/%Y}",
+            format_vnd(r.amount.amount),
+            str(r.get_channel_display()),
+            r.reference,
+        ]
+        for r in report.posted
+    ]
+    return outcome
 
 
 class _Refused(Exception):
