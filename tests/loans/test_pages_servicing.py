@@ -563,3 +563,24 @@ def test_the_menu_offers_imports_to_officers_and_tranches_to_accountants(client,
     assert reverse("loans:repayment_import") in officer and reverse("loans:tranches") not in officer
     accountant = as_user(client, staff["accountant"]).get(reverse("home")).content.decode()
     assert reverse("loans:tranches") in accountant and reverse("loans:repayment_import") not in accountant
+
+
+def test_a_repayment_import_is_a_job_another_officer_gets_a_404_for(
+    client, staff, loan, upload, user_with_role
+):
+    move_to(dt.date(2026, 3, 20))
+    rows = ([loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],)
+    page = upload(
+        as_user(client, staff["officer"]), reverse("loans:repayment_import"), {"file": workbook_file(*rows)}
+    )
+    job = page.context["job"]
+    assert (job.state, job.kind, job.rows_total, job.requested_by) == (
+        "done",
+        "repayments",
+        1,
+        staff["officer"],
+    )
+    assert job.summary["table"][0][1] == loan.contract.number
+    client.force_login(user_with_role(roles.FUND_OFFICER))
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(reverse("common:import_progress", args=[job.pk])).status_code == 404
