@@ -84,9 +84,10 @@ def _explained() -> dict[str, str]:
 
 
 def template_workbook() -> bytes:
-    """The file to fill in: the headers, one example row (a repayment of the fund's first active
-    loan, dated its business date: it imports as it is), dropdowns for the channel and what a
-    prepayment changes, and a sheet explaining each column."""
+    """The file to fill in: the headers over empty rows, dropdowns for the channel and what a
+    prepayment changes, and a sheet explaining each column with an example row (a repayment of
+    the fund's first active loan, dated its business date). The example is on that sheet, not
+    in the rows: a file uploaded as it was downloaded posts nothing."""
     headers = [
         Column(str(c.headers[0]), "money" if c.kind == "money" else "date" if c.kind == "date" else "text")
         for c in COLUMNS
@@ -102,13 +103,14 @@ def template_workbook() -> bytes:
     ]
     keys = [c.key for c in COLUMNS]
     return import_template(
-        Sheet(title="Trả nợ", columns=headers, rows=[example]),
+        Sheet(title="Trả nợ", columns=headers, rows=[]),
         [(str(c.headers[0]), c.required, _explained()[c.key]) for c in COLUMNS],
         note=_(
-            "Fill in the first sheet, one repayment a row, in place of the example row. "
-            "Any bad row stops the whole import."
+            "Fill in the first sheet, one repayment a row; the last column below shows an example "
+            "row. Any bad row stops the whole import."
         ),
         dropdowns={keys.index("channel"): CHANNEL_NAMES, keys.index("mode"): MODE_NAMES},
+        example=example,
     )
 
 
