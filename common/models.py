@@ -14,6 +14,8 @@ from common.files import random_name
 
 
 class JobState(models.TextChoices):
+    """Where a job is: working while it waits for a worker or runs, then done or failed."""
+
     QUEUED = "queued", _("Waiting")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
@@ -91,3 +93,7 @@ class ImportJob(BackgroundJob):
 
     def get_absolute_url(self) -> str:
         return reverse("common:import_job", args=[self.pk])
+
+    @property
+    def progress_url(self) -> str:
+        return reverse("common:import_progress", args=[self.pk])

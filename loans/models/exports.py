@@ -84,6 +84,10 @@ class ExportJob(BackgroundJob):
         return reverse("loans:export", args=[self.pk])
 
     @property
+    def progress_url(self) -> str:
+        return reverse("loans:export_progress", args=[self.pk])
+
+    @property
     def message(self) -> str:
         """Why it failed, in the reader's language."""
         if not self.failure:
