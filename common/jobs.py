@@ -89,9 +89,10 @@ def run_import(job_id: int, importer: Importer) -> None:
                 try:
                     with job.file.open("rb") as file:
                         outcome = importer(job, file)
-                except (ValidationError, PermissionDenied) as error:
-                    messages = getattr(error, "messages", None) or [_("You may not import this file.")]
-                    outcome = ImportOutcome(errors=[_FileError(message) for message in messages])
+                except ValidationError as error:
+                    outcome = _refused(error.messages)
+                except PermissionDenied as error:  # the user lost the right since the upload
+                    outcome = _refused([str(error) or _("You may not import this file.")])
             _settle(job, outcome)
     except Exception:
         logger.exception("import %s failed", job_id)
@@ -100,7 +101,7 @@ def run_import(job_id: int, importer: Importer) -> None:
             if job.state == JobState.RUNNING:
                 with translation.override(job.language):
                     message = _("The import could not be written. Tell the administrator.")
-                _settle(job, ImportOutcome(errors=[_FileError(message)]))
+                _settle(job, _refused([message]))
     _forget_file(job_id)
 
 
@@ -111,6 +112,11 @@ class _FileError:
     message: str
     row: str = ""
     column: str = ""
+
+
+def _refused(messages: list[str]) -> ImportOutcome:
+    """The file refused as a whole, for these reasons."""
+    return ImportOutcome(errors=[_FileError(message) for message in messages])
 
 
 def _forget_file(job_id: int) -> None:
