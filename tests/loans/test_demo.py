@@ -184,9 +184,10 @@ def test_the_example_rows_of_every_import_template_import_on_the_demo_fund(user_
         assert report.ok and report.created == 1, [str(e) for e in report.errors]
     # The repayments' template has no data row: as downloaded it posts nothing; its example,
     # on the instructions sheet, copied into the data sheet as a user would, goes in.
-    downloaded = template("loans:import_template")
+    downloaded, repayments = template("loans:import_template"), Repayment.objects.count()
     report = import_repayments(actor=officer, file=downloaded, file_name="mau.xlsx")
     assert report.ok and not report.posted and not report.skipped
+    assert Repayment.objects.count() == repayments
     downloaded.seek(0)
     workbook = load_workbook(downloaded)
     data, instructions = workbook.worksheets[:2]

@@ -584,3 +584,11 @@ def test_a_repayment_import_is_a_job_another_officer_gets_a_404_for(
     client.force_login(user_with_role(roles.FUND_OFFICER))
     assert client.get(job.get_absolute_url()).status_code == 404
     assert client.get(reverse("common:import_progress", args=[job.pk])).status_code == 404
+
+
+def test_the_template_uploaded_as_downloaded_posts_nothing_and_says_why(client, staff, loan, upload):
+    client = as_user(client, staff["officer"])
+    template = SimpleUploadedFile("mau.xlsx", client.get(reverse("loans:import_template")).content)
+    page = upload(client, reverse("loans:repayment_import"), {"file": template})
+    assert [e["message"] for e in page.context["job"].errors] == ["The sheet has no repayment rows."]
+    assert not Repayment.objects.exists()
