@@ -590,5 +590,5 @@ def test_the_template_uploaded_as_downloaded_posts_nothing_and_says_why(client, 
     client = as_user(client, staff["officer"])
     template = SimpleUploadedFile("mau.xlsx", client.get(reverse("loans:import_template")).content)
     page = upload(client, reverse("loans:repayment_import"), {"file": template})
-    assert [e["message"] for e in page.context["job"].errors] == ["The sheet has no repayment rows."]
+    assert [e["message"] for e in page.context["job"].errors] == ["The sheet has headers but no rows."]
     assert not Repayment.objects.exists()

@@ -174,8 +174,6 @@ def import_job(job, file) -> ImportOutcome:
     if not report.ok:
         return ImportOutcome(errors=report.errors)
     posted, skipped = len(report.posted), report.skipped
-    if not posted + skipped:  # the template uploaded as it was downloaded
-        return ImportOutcome(errors=[CellError(0, _("rows"), _("The sheet has no repayment rows."))])
     outcome = ImportOutcome(rows=posted + skipped)
     if not posted:
         outcome.lines.append(
