@@ -39,7 +39,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from common.documents import Heading, Signatures
-from common.money import parse_vnd
+from common.money import format_vnd, parse_vnd
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {
@@ -497,21 +497,24 @@ def import_template(
     dropdowns: dict[int, str | Sequence[str]],
     text_columns: int = 0,
     rows: int | None = None,
+    example: Sequence | None = None,
 ) -> bytes:
-    """An import's template: the `data` sheet (its headers, an example row), a sheet explaining
-    each column (`note` above; the column, whether it is required, what to enter), the data
-    sheet's `dropdowns` (as `with_dropdowns`) and its first `text_columns` columns formatted as
-    text (Excel keeps the leading 0 of phones, tax codes and ID numbers), on `rows` rows."""
-    instructions = Sheet(
-        title=_("Instructions"),
-        columns=[
-            Column(_("Column"), "text", width=36),
-            Column(_("Required"), "text", width=10),
-            Column(_("What to enter"), "text", width=90),
-        ],
-        rows=[(label, _("yes") if required else _("no"), text) for label, required, text in explained],
-        preamble=[note],
-    )
+    """An import's template: the `data` sheet (its headers, maybe an example row), a sheet
+    explaining each column (`note` above; the column, whether it is required, what to enter,
+    and, given an `example` row, its value there as text: an example a user cannot import by
+    leaving it in), the data sheet's `dropdowns` (as `with_dropdowns`) and its first
+    `text_columns` columns formatted as text (Excel keeps the leading 0 of phones, tax codes and
+    ID numbers), on `rows` rows."""
+    columns = [
+        Column(_("Column"), "text", width=36),
+        Column(_("Required"), "text", width=10),
+        Column(_("What to enter"), "text", width=90),
+    ]
+    lines = [[label, _("yes") if required else _("no"), text] for label, required, text in explained]
+    if example is not None:
+        columns.append(Column(_("Example"), "text", width=30))
+        lines = [[*line, _as_text(value)] for line, value in zip(lines, example, strict=True)]
+    instructions = Sheet(title=_("Instructions"), columns=columns, rows=lines, preamble=[note])
     rows = rows or min(TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS)
     first = header_row(data) + 1
     content = workbook_bytes(data, instructions)
@@ -526,6 +529,16 @@ def import_template(
         workbook.save(buffer)
         content = buffer.getvalue()
     return with_dropdowns(content, {data.title[:31]: dropdowns}, rows=rows, first_row=first)
+
+
+def _as_text(value) -> str:
+    """An example cell as the import reads it back from text: a date dd/mm/yyyy, an amount
+    grouped as the user's language groups it."""
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, int | Decimal):
+        return format_vnd(value, with_unit=False)
+    return str(value)
 
 
 def streamed_response(filename: str, *sheets: Sheet) -> FileResponse:
@@ -674,6 +687,17 @@ def validate_import_size(file, limit: int | None = None) -> None:
             _("The file is %(size)s KB; an import takes at most %(limit)s KB.")
             % {"size": -(-size // 1024), "limit": limit // 1024}
         )
+
+
+def validate_xlsx(file) -> None:
+    """Refuse an upload that is not an .xlsx workbook (a zip) before it is kept for a task
+    (also a form field validator); what the workbook holds is read by the import."""
+    try:
+        is_workbook = zipfile.is_zipfile(file)
+    finally:
+        file.seek(0)
+    if not is_workbook:
+        raise ValidationError(_("This is not an .xlsx workbook."))
 
 
 def _unpacked_size(file) -> int:

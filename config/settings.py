@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "common",
     "fund",
     "ledger",
     "loans",

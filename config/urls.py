@@ -29,6 +29,7 @@ urlpatterns = [
     path("appraisal/", include("appraisal.urls")),
     path("portal/", include("loans.portal.urls")),
     path("audit/", include("audit.urls")),
+    path("imports/", include("common.urls")),
     # The web API: each app's resources; any other path under /api/ is the API's JSON 404.
     path(
         "api/v1/",

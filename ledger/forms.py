@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, DateRangeForm, VNDField
-from common.xlsx import validate_import_size
+from common.xlsx import validate_import_size, validate_xlsx
 from ledger.models import Account, AccountType, source_label
 from ledger.selectors import chart, reporting_date
 
@@ -108,7 +108,9 @@ class AccountEditForm(forms.Form):
 
 
 class ChartImportForm(forms.Form):
-    file = forms.FileField(label=_("Chart of accounts (.xlsx)"), validators=[validate_import_size])
+    file = forms.FileField(
+        label=_("Chart of accounts (.xlsx)"), validators=[validate_import_size, validate_xlsx]
+    )
 
 
 # --- reports and periods -----------------------------------------------------------------

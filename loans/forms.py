@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, PercentField, ServiceModelForm, VNDField, cleaned_input
 from common.text import LONG_TEXT_MAX
-from common.xlsx import validate_import_size
+from common.xlsx import validate_import_size, validate_xlsx
 from fund.forms import DocumentForm as DocumentForm  # a dossier's document is filed like a borrower's
 from fund.models import Borrower, User
 from fund.selectors import current_fund, offered_products, visible_borrowers
@@ -297,7 +297,9 @@ class ReasonForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Repayments file (.xlsx)"), validators=[validate_import_size])
+    file = forms.FileField(
+        label=_("Repayments file (.xlsx)"), validators=[validate_import_size, validate_xlsx]
+    )
 
 
 class CloseOfDayForm(forms.Form):

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.files import document_response
-from common.forms import run_service
-from common.views import bound_filters, run_action
+from common.views import bound_filters, run_action, start_import_job
 from common.xlsx import xlsx_response
 from fund import imports, selectors, services
 from fund.forms import (
@@ -218,18 +217,19 @@ def document_download(request, pk):
 @permission_required("fund.add_borrower", raise_exception=True)
 def borrower_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        report = run_service(
-            form,
-            lambda: imports.import_file(
-                actor=request.user, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"]
-            ),
-        )
-        if report is not None and report.ok:
-            messages.success(request, _("%(count)s rows imported.") % {"count": report.created})
-            return redirect("fund:borrower_list")
-    return render(request, "fund/borrower_import.html", {"form": form, "report": report})
+    kind = form.cleaned_data["kind"] if form.is_bound and form.is_valid() else imports.BORROWERS
+    started = start_import_job(
+        request,
+        form,
+        permission=imports.PERMISSIONS[kind],
+        kind=kind,
+        title=str(dict(form.fields["kind"].choices)[kind]),
+        task="fund.import_borrowers",
+    )
+    if started is not None:
+        return started
+    status = 400 if form.errors else 200
+    return render(request, "fund/borrower_import.html", {"form": form}, status=status)
 
 
 @login_required

@@ -13,6 +13,7 @@ from ledger import reports
 from ledger.models import Account, JournalEntry, Period, PeriodState
 from ledger.services import EntryDraft, Line, close_period, post_entry, reverse_on_request
 from tests.ledger.factories import as_if_committed, post
+from tests.ledger.test_accounts import exported, workbook
 from tests.sheets import rows_of, table_under
 
 pytestmark = pytest.mark.django_db
@@ -330,3 +331,45 @@ def test_the_general_ledger_from_the_first_date_there_is_is_no_500(as_accountant
     post()
     response = as_accountant.get(reverse(name), {"account": "1111", **dates})
     assert response.status_code == 200
+
+
+def test_the_chart_import_runs_as_a_job_whose_page_gives_the_figures(as_accountant, accountant, upload):
+    file = workbook(
+        [
+            ["Account code", "Name in Vietnamese", "Name in English", "Type", "Parent account", "Active"],
+            ["11214", "Tiền gửi tại Vietcombank", "Vietcombank", "asset", "1121", "yes"],
+        ]
+    )
+    file.name = "chart.xlsx"
+    page = upload(as_accountant, reverse("ledger:chart_import"), {"file": file})
+    job = page.context["job"]
+    assert (job.state, job.kind, job.requested_by, job.rows_total) == ("done", "chart", accountant, 1)
+    assert "Chart imported: 1 accounts added, 0 updated, 0 unchanged." in page.content.decode()
+    assert Account.objects.get(code="11214").name_en == "Vietcombank"
+    assert not job.file  # read, then deleted: what it did is on the job
+
+
+def test_a_chart_with_a_bad_row_changes_nothing_and_its_job_lists_the_rows(as_accountant, upload):
+    file = workbook(
+        [
+            ["Account code", "Name in Vietnamese", "Name in English", "Type", "Parent account", "Active"],
+            ["11214", "Vietcombank", "Vietcombank", "asset", "1121", "yes"],
+            ["7119", "Khác", "Other", "spending", "711", "maybe"],
+        ]
+    )
+    file.name = "chart.xlsx"
+    before = list(Account.objects.values_list("code", "name_vi", "active"))
+    page = upload(as_accountant, reverse("ledger:chart_import"), {"file": file})
+    assert page.context["job"].state == "failed"
+    assert "Nothing was imported" in page.content.decode()
+    assert any(e["message"].startswith("Row 3, Type:") for e in page.context["job"].errors)
+    assert list(Account.objects.values_list("code", "name_vi", "active")) == before
+
+
+def test_another_users_chart_import_is_a_404(as_accountant, client, user_with_role, upload):
+    file = exported()
+    file.name = "chart.xlsx"
+    job = upload(as_accountant, reverse("ledger:chart_import"), {"file": file}).context["job"]
+    client.force_login(user_with_role("accountant"))
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(reverse("common:import_progress", args=[job.pk])).status_code == 404

@@ -481,43 +481,43 @@ def workbook_file(*rows, name="thang2.xlsx"):
     return SimpleUploadedFile(name, buffer.getvalue())
 
 
-def test_the_import_page_posts_a_good_file_and_skips_it_the_second_time(client, staff, loan):
+def test_the_import_page_posts_a_good_file_and_skips_it_the_second_time(client, staff, loan, upload):
     move_to(dt.date(2026, 3, 20))
     client = as_user(client, staff["officer"])
     url = reverse("loans:repayment_import")
     rows = ([loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],)
-    page = client.post(url, {"file": workbook_file(*rows)}).content.decode()
+    page = upload(client, url, {"file": workbook_file(*rows)}).content.decode()
     assert "1 repayment posted." in page and "UNC 1" in page
     assert Repayment.objects.count() == 1
-    page = client.post(url, {"file": workbook_file(*rows)}).content.decode()
+    page = upload(client, url, {"file": workbook_file(*rows)}).content.decode()
     assert "Nothing new" in page
     assert Repayment.objects.count() == 1
 
 
-def test_a_bad_file_says_which_rows_are_wrong_and_posts_nothing(client, staff, loan):
+def test_a_bad_file_says_which_rows_are_wrong_and_posts_nothing(client, staff, loan, upload):
     move_to(dt.date(2026, 3, 20))
     client = as_user(client, staff["officer"])
     file = workbook_file(
         [loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],
         ["HĐ-KHÔNG-CÓ", dt.date(2026, 2, 16), 1000, "Chuyển khoản", "UNC 2"],
     )
-    response = client.post(reverse("loans:repayment_import"), {"file": file})
-    assert response.status_code == 400
+    response = upload(client, reverse("loans:repayment_import"), {"file": file})
+    assert response.context["job"].state == "failed"
     page = response.content.decode()
-    assert "Nothing was posted" in page and "No loan has this contract number." in page
-    assert [(e.row, e.column) for e in response.context["report"].errors] == [(3, "Số hợp đồng")]
+    assert "Nothing was imported" in page and "No loan has this contract number." in page
+    assert [(e["row"], e["column"]) for e in response.context["job"].errors] == [(3, "Số hợp đồng")]
     assert not Repayment.objects.exists()
 
 
-def test_cells_the_repayment_cannot_hold_are_refused_by_row_and_column(client, staff, loan):
+def test_cells_the_repayment_cannot_hold_are_refused_by_row_and_column(client, staff, loan, upload):
     move_to(dt.date(2026, 3, 20))
     file = workbook_file(
         [loan.contract.number, dt.date(2026, 2, 15), 10**19, "Chuyển khoản", "UNC 1"],
         [loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "U" * 101],
     )
-    response = as_user(client, staff["officer"]).post(reverse("loans:repayment_import"), {"file": file})
-    assert response.status_code == 400
-    assert [(e.row, e.column) for e in response.context["report"].errors] == [
+    response = upload(as_user(client, staff["officer"]), reverse("loans:repayment_import"), {"file": file})
+    assert response.context["job"].state == "failed"
+    assert [(e["row"], e["column"]) for e in response.context["job"].errors] == [
         (2, "Số tiền"),
         (3, "Số chứng từ"),
     ]
@@ -533,7 +533,7 @@ def test_an_import_file_above_the_size_limit_is_refused_unread(client, staff, lo
     assert not Repayment.objects.exists()
 
 
-def test_the_import_report_reads_the_posted_rows_loans_at_once(client, staff, loan):
+def test_the_import_report_reads_the_posted_rows_loans_at_once(client, staff, loan, upload):
     move_to(dt.date(2026, 3, 20))
     client = as_user(client, staff["officer"])
 
@@ -541,7 +541,7 @@ def test_the_import_report_reads_the_posted_rows_loans_at_once(client, staff, lo
         number, day = loan.contract.number, dt.date(2026, 2, 15)
         file = workbook_file(*[[number, day, 100_000, "Tiền mặt", f"PT {rows}-{n}"] for n in range(rows)])
         with CaptureQueriesContext(connection) as queries:
-            assert client.post(reverse("loans:repayment_import"), {"file": file}).status_code == 200
+            assert upload(client, reverse("loans:repayment_import"), {"file": file}).status_code == 200
         # (The hot path's prepared statements are captured without their text.)
         return sum('FROM "loans_loancontract"' in (query["sql"] or "") for query in queries.captured_queries)
 
@@ -563,3 +563,32 @@ def test_the_menu_offers_imports_to_officers_and_tranches_to_accountants(client,
     assert reverse("loans:repayment_import") in officer and reverse("loans:tranches") not in officer
     accountant = as_user(client, staff["accountant"]).get(reverse("home")).content.decode()
     assert reverse("loans:tranches") in accountant and reverse("loans:repayment_import") not in accountant
+
+
+def test_a_repayment_import_is_a_job_another_officer_gets_a_404_for(
+    client, staff, loan, upload, user_with_role
+):
+    move_to(dt.date(2026, 3, 20))
+    rows = ([loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],)
+    page = upload(
+        as_user(client, staff["officer"]), reverse("loans:repayment_import"), {"file": workbook_file(*rows)}
+    )
+    job = page.context["job"]
+    assert (job.state, job.kind, job.rows_total, job.requested_by) == (
+        "done",
+        "repayments",
+        1,
+        staff["officer"],
+    )
+    assert job.summary["table"][0][1] == loan.contract.number
+    client.force_login(user_with_role(roles.FUND_OFFICER))
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(reverse("common:import_progress", args=[job.pk])).status_code == 404
+
+
+def test_the_template_uploaded_as_downloaded_posts_nothing_and_says_why(client, staff, loan, upload):
+    client = as_user(client, staff["officer"])
+    template = SimpleUploadedFile("mau.xlsx", client.get(reverse("loans:import_template")).content)
+    page = upload(client, reverse("loans:repayment_import"), {"file": template})
+    assert [e["message"] for e in page.context["job"].errors] == ["The sheet has headers but no rows."]
+    assert not Repayment.objects.exists()

@@ -15,13 +15,13 @@ books already is refused (when merging, prefixed with the source fund's tag).
 import hashlib
 import logging
 
-from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.jobs import send
 from common.money import ZERO
 from fund import accounting
 from fund.selectors import current_fund
@@ -124,9 +124,7 @@ def commit_portfolio(*, actor, batch: PortfolioImport) -> PortfolioImport:
             batch.start()
             batch.committed_by, batch.rows_done = actor, 0
             batch.save()
-            transaction.on_commit(
-                lambda: current_app.signature("loans.commit_portfolio", args=(batch.pk,)).apply_async()
-            )
+            send("loans.commit_portfolio", batch.pk)
     except IntegrityError:  # the same file being committed, or committed, by another import
         raise ValidationError(_("This file is brought in by another import already.")) from None
     return batch
