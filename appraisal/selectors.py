@@ -136,17 +136,24 @@ def decision_loans(user, *, status: str = LoanStatus.APPRAISED, shown: str = "")
     else:
         covered = Q(pk__in=[])
     if shown == "within":
-        return loans.alias(decided_amount=_decided_amount(status)).filter(covered).exclude(appraisal__appraiser=user)
+        return (
+            loans.alias(decided_amount=_decided_amount(status))
+            .filter(covered)
+            .exclude(appraisal__appraiser=user)
+        )
     if None in limits:
         return loans.none()
     return loans.alias(decided_amount=_decided_amount(status)).exclude(covered)
 
 
 def _decided_amount(status: str):
-    """`decision_for`'s amount: the one approved, or the one recommended for approval, else the one asked for."""
+    """`decision_for`'s amount: the one approved; or the one recommended for approval, else
+    the one asked for."""
     if status == LoanStatus.APPROVED:
         return F("approved_amount")
-    recommended = Q(appraisal__recommendation=Recommendation.APPROVE, appraisal__recommended_amount__isnull=False)
+    recommended = Q(
+        appraisal__recommendation=Recommendation.APPROVE, appraisal__recommended_amount__isnull=False
+    )
     return Case(When(recommended, then=F("appraisal__recommended_amount")), default=F("amount"))
 
 

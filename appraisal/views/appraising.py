@@ -38,7 +38,9 @@ def queue(request):
         raise PermissionDenied
     queue = appraisal_queue(request.user)
     # Three lists on one screen, each paged by a parameter of its own.
-    pages = {name: numbered(request, getattr(queue, name), param=name) for name in ("mine", "waiting", "others")}
+    pages = {
+        name: numbered(request, getattr(queue, name), param=name) for name in ("mine", "waiting", "others")
+    }
     return render(request, "appraisal/queue.html", pages)
 
 

@@ -9,7 +9,13 @@ from django.views.decorators.http import require_POST
 
 from appraisal import services
 from appraisal.forms import ApproveForm, ReasonForm
-from appraisal.selectors import AUTHORITY_FILTERS, appraisal_figures, decision_for, decision_loans, decisions_of
+from appraisal.selectors import (
+    AUTHORITY_FILTERS,
+    appraisal_figures,
+    decision_for,
+    decision_loans,
+    decisions_of,
+)
 from appraisal.views.common import errors_as_messages, loan_and_appraisal
 from common.forms import run_service
 from common.paging import numbered

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.files import document_response
-from common.paging import numbered
 from common.forms import run_service
+from common.paging import numbered
 from common.views import run_action
 from common.xlsx import xlsx_response
 from fund import imports, selectors, services
@@ -30,6 +30,7 @@ from fund.forms import (
 )
 from fund.models import HouseholdMember
 from fund.views.common import form_page
+
 
 def _borrower(request, pk):
     return get_object_or_404(selectors.visible_borrowers(request.user), pk=pk)

@@ -15,6 +15,7 @@ from ledger.forms import EntryForm, JournalFilterForm, LineFormSet, ReversalForm
 from ledger.models import SOURCE_MANUAL, JournalEntry, source_label
 from ledger.services import Line, post_manual_entry, reverse_on_request
 
+
 def _filtered(request):
     filters = JournalFilterForm(request.GET or None, sources=selectors.source_kinds())
     chosen = filters.cleaned_data if filters.is_valid() else {}

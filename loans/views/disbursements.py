@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
-from common.paging import numbered
 from common.money import format_vnd
+from common.paging import numbered
 from common.views import run_action
 from loans.forms import DisbursementForm, ReasonForm
 from loans.models import Disbursement

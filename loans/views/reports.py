@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from common import charts
 from common.forms import DATE
-from common.paging import numbered
 from common.money import ZERO, format_percent, format_vnd
+from common.paging import numbered
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.models import Borrower, Fund, LoanProduct, User
 from fund.views.common import fund_required
