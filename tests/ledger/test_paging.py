@@ -28,7 +28,12 @@ def _post_many(count: int) -> None:
     # Several entries a day, in and out, so pages break inside a day.
     for n in range(count):
         debit, credit = ("1111", "41111") if n % 3 else ("6428", "1111")
-        post(debit=debit, credit=credit, amount=1_000_000 + n * 1_000, value_date=START + timedelta(days=n // 3))
+        post(
+            debit=debit,
+            credit=credit,
+            amount=1_000_000 + n * 1_000,
+            value_date=START + timedelta(days=n // 3),
+        )
 
 
 def _walk(client, url: str, query: dict, forwards: bool = True) -> list:
