@@ -91,9 +91,8 @@ def run(size: int, times: int) -> None:
     started = time.perf_counter()
     shape = portfolio.build_shaped(size)
     repaid = len(portfolio.backdate_repayments(shape)) + portfolio.pay_installments_due(shape)
-    print(
-        f"portfolio: {len(shape.loan_ids):,} loans, {repaid:,} repayments, built in {time.perf_counter() - started:,.0f} s"
-    )
+    built = time.perf_counter() - started
+    print(f"portfolio: {len(shape.loan_ids):,} loans, {repaid:,} repayments, built in {built:,.0f} s")
     fresh.settle_after_build()
     urls = _pages(shape)
     client, cookie = _signed_in()
