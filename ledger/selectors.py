@@ -406,9 +406,12 @@ LEDGER_ORDER = ("value_date", "entry__year", "entry__sequence", "pk")  # posting
 @dataclass
 class LedgerPage(LedgerDetail):
     """A page of an account's ledger: `opening` is the balance before its first line (the
-    previous page's last balance), `closing` the balance after its last."""
+    previous page's last balance), `closing` the balance after its last; `period_debit` and
+    `period_credit` the whole period's movements."""
 
     page: KeysetPage | None = None
+    period_debit: Decimal = ZERO
+    period_credit: Decimal = ZERO
 
 
 def ledger_page(
@@ -429,7 +432,12 @@ def ledger_page(
     ids = _descendants([code], include_children=include_children)
     days = AccountDay.objects.filter(account_id__in=ids)
     within = Q(value_date__gte=date_from, value_date__lte=date_to)
-    count = _line_count(days.filter(within))
+    period = days.filter(within).aggregate(
+        debits=Sum("debit", default=ZERO),
+        credits=Sum("credit", default=ZERO),
+        count=Sum("line_count", default=0),
+    )
+    count = period["count"]
     mine = JournalLine.objects.filter(within, account_id__in=ids).select_related("entry", "account")
     page = keyset_page(mine, LEDGER_ORDER, after=after, before=before, last=last, count=count)
     first = page.rows[0] if page.rows else None
@@ -455,7 +463,16 @@ def ledger_page(
     ]
     sides = _sides(JournalLine.objects.filter(entry_id__in={line[0] for line in lines}))
     rows = list(_running(opening, lines, sides))
-    return LedgerPage(account, date_from, date_to, opening, rows, page=page)
+    return LedgerPage(
+        account,
+        date_from,
+        date_to,
+        opening,
+        rows,
+        page,
+        period_debit=period["debits"],
+        period_credit=period["credits"],
+    )
 
 
 def ledger_line_count(*, code: str, date_from: date, date_to: date) -> int:

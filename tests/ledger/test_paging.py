@@ -91,6 +91,7 @@ def test_the_general_ledger_carries_the_running_balance_from_page_to_page(as_acc
     whole = selectors.ledger_detail(code="1111", date_from=START, date_to=date(2025, 3, 31))
     assert [row for detail in details for row in detail.rows] == whole.rows
     assert details[-1].closing == whole.closing
+    assert (details[-1].period_debit, details[-1].period_credit) == (whole.total_debit, whole.total_credit)
     second = pages[1].content.decode()
     assert "Brought forward from the previous page" in second and "4 shown of 11" in second
 
