@@ -478,13 +478,11 @@ def ledger_page(
 def ledger_line_count(*, code: str, date_from: date, date_to: date) -> int:
     """The lines of an account (with its sub-accounts) from `date_from` to `date_to`, from the
     daily totals: what its export will write, told without reading them."""
-    ids = _descendants([code], include_children=True)
-    return _line_count(
-        AccountDay.objects.filter(account_id__in=ids, value_date__gte=date_from, value_date__lte=date_to)
+    days = AccountDay.objects.filter(
+        account_id__in=_descendants([code], include_children=True),
+        value_date__gte=date_from,
+        value_date__lte=date_to,
     )
-
-
-def _line_count(days: QuerySet[AccountDay]) -> int:
     return days.aggregate(n=Sum("line_count", default=0))["n"]
 
 
