@@ -1,12 +1,12 @@
 """The accountant's page of the audit trail: search it, page through it, export it."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from audit import reports, selectors
 from audit.forms import TrailFilterForm
+from common.paging import numbered
 from common.views import bound_filters
 from common.xlsx import workbook_bytes, xlsx_response
 
@@ -23,7 +23,7 @@ def _filtered(request):
 @permission_required("auditlog.view_logentry", raise_exception=True)
 def trail(request):
     filters, _chosen, entries = _filtered(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = numbered(request, entries, size=PAGE_SIZE)
     rows = list(selectors.trail_rows(page))
     return render(request, "audit/trail.html", {"filters": filters, "page": page, "rows": rows})
 

@@ -147,6 +147,7 @@ TEMPLATES = [
                 "fund.navigation.context",
             ],
             "builtins": ["fund.templatetags.money", "fund.templatetags.people"],
+            "libraries": {"paging": "common.paging_tags"},
         },
     },
 ]
@@ -272,6 +273,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Close of day: loans per chunk, each chunk one task and one transaction (`loans.services.closing.runs`).
 CLOSE_OF_DAY_CHUNK = int(os.environ.get("CLOSE_OF_DAY_CHUNK", "5000"))
+# Rows on a page of a list (`common.paging`).
+PAGE_SIZE = int(os.environ.get("COOPFUND_PAGE_SIZE", "50"))
 # A report's .xlsx of more rows than this is written by a task, with a progress bar, and kept
 # for its user this many days (bounded in size) (`loans.services.exports`).
 EXPORT_BACKGROUND_ROWS = int(os.environ.get("COOPFUND_EXPORT_BACKGROUND_ROWS", "5000"))

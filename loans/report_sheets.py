@@ -12,8 +12,8 @@ from django.utils import translation
 
 from common.documents import heading, signatures
 from common.xlsx import Chart, Column, Sheet, summed
-from ledger.reports import period_trial_balance_sheets
-from ledger.selectors import period_trial_balance
+from ledger.reports import ledger_sheet, period_trial_balance_sheets
+from ledger.selectors import account_balance, ledger_stream, period_trial_balance
 from loans.arrears import (
     GROUPS,
     Aging,
@@ -390,6 +390,12 @@ def _recoveries(day: date, loans: Q | None, *, start: date | None = None) -> lis
     return [recoveries_sheet(recovery_lines(start=start, end=day, loans=loans), start, day)]
 
 
+def _general_ledger(day: date, loans: Q | None, *, account: str, start: str) -> list[Sheet]:
+    """An account's ledger (S03b) from `start` (ISO: the job's parameters are JSON) to `day`."""
+    ledger = ledger_stream(code=account, date_from=date.fromisoformat(start), date_to=day)
+    return [ledger_sheet(ledger, account_balance(code=account, as_of=day))]
+
+
 # What `manage.py report NAME` writes, and the pages' .xlsx: each report's sheets as of a date
 # for some loans (None: all; a report of the books takes no filter), with the options a report
 # takes beyond them (`--from` for the period reports), and its file name.
@@ -415,7 +421,10 @@ REPORTS: dict[str, tuple[Callable[..., list[Sheet]], str]] = {
         "bang-can-doi-so-phat-sinh",
     ),
     "recoveries": (_recoveries, "thu-hoi-no-da-xu-ly"),
+    "general_ledger": (_general_ledger, "so-cai"),
 }
+# Written from their page only (a task when long): they take more than a date (an account).
+PAGE_ONLY = ("general_ledger",)
 # The reports of a period, from a start (default: the first of the date's month) to the date.
 PERIOD_REPORTS = ("portfolio", "trial_balance", "recoveries")
 

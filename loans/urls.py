@@ -69,6 +69,7 @@ urlpatterns = [
     *_report("recoveries", reports.recoveries_report),
     *_report("trend", reports.trend_report),
     *_report("classification", reports.classification_report),
+    path("reports/general-ledger.xlsx", reports.general_ledger_export, name="general_ledger_export"),
     path("reports/exports/", exports.export_list, name="exports"),
     path("reports/exports/<int:pk>/", exports.export_job, name="export"),
     path("reports/exports/<int:pk>/progress/", exports.export_progress, name="export_progress"),

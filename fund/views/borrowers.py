@@ -8,7 +8,6 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.files import document_response
+from common.paging import numbered
 from common.views import bound_filters, run_action, start_import_job
 from common.xlsx import xlsx_response
 from fund import imports, selectors, services
@@ -29,8 +29,6 @@ from fund.forms import (
 )
 from fund.models import HouseholdMember
 from fund.views.common import form_page
-
-PAGE_SIZE = 50
 
 
 def _borrower(request, pk):
@@ -54,7 +52,7 @@ def borrower_list(request):
         province=chosen.get("province", ""),
         status=chosen.get("status", ""),
     )
-    page = Paginator(borrowers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = numbered(request, borrowers)
     return render(request, "fund/borrower_list.html", {"filters": filters, "page": page})
 
 
@@ -73,7 +71,7 @@ def borrower_detail(request, pk):
             "members": members,
             "documents": documents,
             # Through the reverse relation: the fund app does not import the loans app.
-            "loans": borrower.loans.select_related("product").order_by("-pk"),
+            "loans": numbered(request, borrower.loans.select_related("product").order_by("-pk")),
             "status_actions": _possible_status_actions(borrower),
         },
     )

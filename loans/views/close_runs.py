@@ -3,11 +3,11 @@ from here once mended), and the progress of the close going on, which its page p
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.paging import numbered
 from common.views import run_action
 from fund.models import Fund
 from fund.views.common import fund_required
@@ -24,9 +24,7 @@ FAILURES_SHOWN = 100  # the open ones first: those are what to mend
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def close_runs(request):
-    page = Paginator(CloseRun.objects.select_related("started_by"), RUNS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = numbered(request, CloseRun.objects.select_related("started_by"), size=RUNS_PER_PAGE)
     context = {"page": page, "summaries": run_summaries(page.object_list), "title": _("Close of day runs")}
     return render(request, "loans/close_runs.html", context)
 
@@ -37,7 +35,7 @@ def close_run(request, pk: int):
     run = get_object_or_404(CloseRun.objects.select_related("started_by"), pk=pk)
     (summary,) = run_summaries([run])
     failures = run.failures.select_related("loan__borrower").order_by("state", "loan")  # open ones first
-    page = Paginator(run.chunks.all(), CHUNKS_PER_PAGE).get_page(request.GET.get("page"))
+    page = numbered(request, run.chunks.all(), size=CHUNKS_PER_PAGE)
     for chunk in page:
         chunk.postings = Outcome(counts=chunk.counts).postings
     context = {

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from common.forms import run_service
 from common.money import format_vnd
+from common.paging import numbered
 from common.views import run_action
 from loans.forms import DisbursementForm, ReasonForm
 from loans.models import Disbursement
@@ -67,7 +68,7 @@ def tranches(request):
     if not _may_see_tranches(request.user):
         raise PermissionDenied
     context = {
-        "tranches": pending_disbursements(),
+        "page": numbered(request, pending_disbursements()),
         "can_authorize": request.user.has_perm("loans.authorize_disbursement"),
     }
     return render(request, "loans/tranches.html", context)

@@ -7,9 +7,9 @@ from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,9 +17,12 @@ from common import charts
 from common.forms import DATE
 from common.money import ZERO, format_percent, format_vnd
 from common.names import person_name
+from common.paging import numbered
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.models import Borrower, Fund, LoanProduct, User
 from fund.views.common import fund_required
+from ledger.forms import LedgerDetailForm
+from ledger.selectors import ledger_line_count
 from loans import report_sheets
 from loans.arrears import (
     DEFAULT_SORT,
@@ -246,6 +249,29 @@ def _filters_text(form: ReportForm) -> str:
     return "; ".join(shown)
 
 
+@login_required
+@permission_required([PERMISSION, "ledger.export_ledger"], raise_exception=True)
+def general_ledger_export(request):
+    """An account's ledger too long to write while the browser waits (its page's export sends
+    it here): a job writing it in a task, as the reports' long exports."""
+    form = LedgerDetailForm(request.GET or None)
+    if not form.is_valid():
+        return redirect(f"{reverse('ledger:ledger_detail')}?{request.GET.urlencode()}")
+    code, start, end = (form.cleaned_data[name] for name in ("account", "date_from", "date_to"))
+    job = exports.request_export(
+        actor=request.user,
+        report="general_ledger",
+        day=end,
+        loans=None,
+        options={"account": code, "start": start.isoformat()},
+        rows=ledger_line_count(code=code, date_from=start, date_to=end),
+        title=_("General ledger"),
+        filters=f"{form.fields['account'].label}: {code}; {start:%d/%m/%Y} – {end:%d/%m/%Y}",
+        filename=f"so-cai-{code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
+    )
+    return redirect(job)
+
+
 def report_view(name: str, form_class, title):
     """Make `build(request, form, day, loans)` (the page's figures from valid filters) the view
     of report `name`, its page and its .xlsx, for whoever may see the reports."""
@@ -287,7 +313,7 @@ def arrears_report(request, form, day, loans):
     lines = arrears_list(
         day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT, **form.options()
     )
-    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    page = numbered(request, lines, size=LINES_PER_PAGE)
     sort = form.cleaned_data.get("sort") or DEFAULT_SORT
     return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
 

@@ -10,14 +10,14 @@ from django.core.management.base import BaseCommand, CommandError
 from common.xlsx import workbook_bytes
 from fund.selectors import FundNotSetUp, current_fund
 from loans.arrears import as_of_problem
-from loans.report_sheets import PERIOD_REPORTS, REPORTS
+from loans.report_sheets import PAGE_ONLY, PERIOD_REPORTS, REPORTS
 
 
 class Command(BaseCommand):
     help = "Write a loan report or the trial balance for a period, as of a date, to an .xlsx file."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=sorted(REPORTS))
+        parser.add_argument("name", choices=sorted(set(REPORTS) - set(PAGE_ONLY)))
         parser.add_argument(
             "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the business date)"
         )
