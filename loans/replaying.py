@@ -16,6 +16,7 @@ from loans.domain.engine import Change, LoanTerms, Restructure, Result, Waiver, 
 from loans.domain.schedule import Plan
 from loans.models import LoanContract, LoanMemberShare
 from loans.models.actions import ActionKind, ActionStatus, LoanAction
+from loans.queries import REPLAYED
 
 
 def fund_calendar() -> WorkingCalendar:
@@ -66,10 +67,6 @@ def replay_part(loan, share: LoanMemberShare | None, *, as_of: date) -> Result:
         as_of=as_of,
         changes=changes_of([loan.pk]).get(loan.pk, []),
     )
-
-
-# The applied actions a replay takes as events: they change what the loan owes from their date.
-REPLAYED = (ActionKind.EXTENSION, ActionKind.RESCHEDULING, ActionKind.WAIVER)
 
 
 def changes_of(loan_ids) -> dict[int, list[Change]]:
