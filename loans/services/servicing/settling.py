@@ -73,7 +73,7 @@ def settle(
     tranche's, a reversed repayment's; None: the balances are written from the first tranche)."""
     business_date = business_date or current_fund().business_date
     terms = loan_terms(loan.contract)
-    changes = changes_of([loan.pk]).get(loan.pk, [])
+    changes = changes_of([loan.pk]).get(loan.pk, []) if loan.has_changes else []
     results = []
     for share in parts_of(loan):
         share_id = share.pk if share else None
