@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.analysis import (
@@ -127,23 +127,17 @@ def decision_loans(user, *, status: str = LoanStatus.APPRAISED, shown: str = "")
     )
     if shown not in AUTHORITY_FILTERS:
         return loans
+    return loans.alias(decided_amount=_decided_amount(status)).filter(_authority_filters(user)[shown])
+
+
+def _authority_filters(user) -> dict[str, Q]:
+    """`AUTHORITY_FILTERS` as conditions on `decided_amount`, for the levels the user holds."""
     held = authority(user)
     limits = [level.max_amount for level in held.levels if level.pk in held.held]
     if None in limits:  # an unlimited level covers every amount
-        covered = Q()
-    elif limits:
-        covered = Q(decided_amount__lte=max(limit.amount for limit in limits))
-    else:
-        covered = Q(pk__in=[])
-    if shown == "within":
-        return (
-            loans.alias(decided_amount=_decided_amount(status))
-            .filter(covered)
-            .exclude(appraisal__appraiser=user)
-        )
-    if None in limits:
-        return loans.none()
-    return loans.alias(decided_amount=_decided_amount(status)).exclude(covered)
+        return {"within": ~Q(appraisal__appraiser=user), "beyond": Q(pk__in=[])}
+    covered = Q(decided_amount__lte=max(limit.amount for limit in limits)) if limits else Q(pk__in=[])
+    return {"within": covered & ~Q(appraisal__appraiser=user), "beyond": ~covered}
 
 
 def _decided_amount(status: str):
@@ -165,7 +159,9 @@ def decisions_of(user, loans) -> list[Decision]:
 
 def decision_counts(user) -> dict[str, int]:
     """How many appraised applications wait for a decision within and beyond the user's authority."""
-    return {name: decision_loans(user, shown=name).count() for name in AUTHORITY_FILTERS}
+    shown = _authority_filters(user)
+    waiting = decision_loans(user).alias(decided_amount=_decided_amount(LoanStatus.APPRAISED))
+    return waiting.aggregate(**{name: Count("pk", filter=shown[name]) for name in AUTHORITY_FILTERS})
 
 
 # --- one appraisal's figures ---------------------------------------------------------------
