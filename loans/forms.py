@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import format_date
 from common.forms import DATE, PercentField, ServiceModelForm, VNDField, cleaned_input
 from common.text import LONG_TEXT_MAX
 from common.xlsx import validate_import_size
@@ -321,7 +322,7 @@ class PayoffQuoteForm(forms.Form):
         if self.earliest is not None and day < self.earliest:
             raise forms.ValidationError(
                 _("The loan was first disbursed on %(date)s: choose that day or later.")
-                % {"date": f"{self.earliest:%d/%m/%Y}"}
+                % {"date": format_date(self.earliest)}
             )
         return day
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.dates import format_datetime
 from common.fields import one_of, staff_user
 from common.files import random_name
 
@@ -84,7 +85,7 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.created_at:%d/%m/%Y %H:%M})"
+        return f"{self.title} ({format_datetime(self.created_at)})"
 
     def get_absolute_url(self) -> str:
         return reverse("loans:export", args=[self.pk])

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from common.dates import format_date
 from common.forms import run_service, show_service_errors
 from common.views import run_action
 from fund.models import Fund
@@ -68,7 +69,7 @@ def _say_started(request, run: CloseRun | None, plan, business_date) -> None:
         messages.success(
             request,
             _("Close of day started: the workers close %(date)s first; its progress is shown below.")
-            % {"date": f"{run.business_date:%d/%m/%Y}"},
+            % {"date": format_date(run.business_date)},
         )
         return
     days = (business_date - plan.first).days
@@ -79,7 +80,7 @@ def _say_started(request, run: CloseRun | None, plan, business_date) -> None:
             "%(count)d days closed; the business date is now %(date)s.",
             days,
         )
-        % {"count": days, "date": f"{business_date:%d/%m/%Y}"},
+        % {"count": days, "date": format_date(business_date)},
     )
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
 from common.text import too_long
@@ -117,7 +118,7 @@ def _tranche_errors(
         refuse(
             "value_date",
             _("A tranche cannot come before the contract was signed (%(date)s).")
-            % {"date": f"{contract.signed_on:%d/%m/%Y}"},
+            % {"date": format_date(contract.signed_on)},
         )
     authorized = Disbursement.objects.filter(loan_id=loan.pk, status=Disbursement.Status.AUTHORIZED)
     last = authorized.order_by("-value_date").first()
@@ -125,7 +126,7 @@ def _tranche_errors(
         refuse(
             "value_date",
             _("A tranche cannot come before the previous one (%(date)s).")
-            % {"date": f"{last.value_date:%d/%m/%Y}"},
+            % {"date": format_date(last.value_date)},
         )
     first = authorized.order_by("value_date").first()
     if first is not None:
@@ -134,7 +135,7 @@ def _tranche_errors(
             refuse(
                 "value_date",
                 _("The loan matures on %(date)s: no tranche on or after that day.")
-                % {"date": f"{terms.maturity_date:%d/%m/%Y}"},
+                % {"date": format_date(terms.maturity_date)},
             )
     if amount is None or amount <= 0 or amount != amount.to_integral_value():
         refuse("amount", _("The amount is a whole number of đồng above 0."))
