@@ -50,6 +50,11 @@ def current_fund() -> Fund:
     return fund
 
 
+def opening_date() -> dt.date | None:
+    """The fund's opening date; None before the fund is set up."""
+    return Fund.objects.values_list("opened_on", flat=True).first()
+
+
 def business_date() -> dt.date:
     """The date every transaction's value date defaults to."""
     return current_fund().business_date

@@ -5,7 +5,7 @@ balance includes its sub-accounts unless asked otherwise.
 """
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +17,20 @@ from common.money import ZERO
 from common.names import localized_name
 from common.querysets import filter_given
 from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine
+
+# The first day of the books (the fund's opening date): the app that keeps it registers where to
+# read it (`fund.apps`), as the ledger knows nothing of the fund; nothing registered, no limit.
+_books_open_source: list[Callable[[], date | None]] = []
+
+
+def register_books_open(source: Callable[[], date | None]) -> None:
+    _books_open_source[:] = [source]
+
+
+def books_open_on() -> date | None:
+    """The day the books open, or None when no app says (or before the fund is set up)."""
+    return _books_open_source[0]() if _books_open_source else None
+
 
 # --- the chart as a tree ------------------------------------------------------
 

@@ -14,16 +14,21 @@ from common.xlsx import workbook_bytes, xlsx_response
 from ledger import reports
 from ledger.forms import ReopenForm
 from ledger.models import JournalEntry, Period, PeriodState
+from ledger.selectors import books_open_on
 from ledger.services import close_period, close_year, reopen_period, reopen_year
 from ledger.services.year_end import SOURCE_YEAR_END
 
 MONTHS_SHOWN = 24
 
 
-def _recent_months(today: dt.date) -> list[tuple[int, int]]:
+def _recent_months(today: dt.date, opened: dt.date | None) -> list[tuple[int, int]]:
+    """The last MONTHS_SHOWN months to this one, newest first; none before the books opened."""
     year, month = today.year, today.month
+    first = (opened.year, opened.month) if opened else (0, 0)
     months = []
     for _step in range(MONTHS_SHOWN):
+        if (year, month) < first:
+            break
         months.append((year, month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months
@@ -33,10 +38,12 @@ def _recent_months(today: dt.date) -> list[tuple[int, int]]:
 @permission_required("ledger.view_period", raise_exception=True)
 def periods(request):
     today = timezone.localdate()
-    months = _recent_months(today)
+    months = _recent_months(today, books_open_on())
     known = {
         (p.year, p.month): p
-        for p in Period.objects.filter(year__gte=months[-1][0]).prefetch_related("events__actor")
+        for p in Period.objects.filter(year__gte=months[-1][0] if months else today.year).prefetch_related(
+            "events__actor"
+        )
     }
     rows = []
     for year, month in months:

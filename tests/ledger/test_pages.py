@@ -1,7 +1,7 @@
 """The accountant's pages: who may see them, what they show, and refusals shown on the form."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -330,3 +330,18 @@ def test_the_general_ledger_from_the_first_date_there_is_is_no_500(as_accountant
     post()
     response = as_accountant.get(reverse(name), {"account": "1111", **dates})
     assert response.status_code == 200
+
+
+def test_the_periods_page_offers_no_month_before_the_fund_opened(as_accountant):
+    from django.utils import timezone
+
+    from tests.fund.factories import FundFactory
+
+    today = timezone.localdate()
+    opened = (today.replace(day=1) - timedelta(days=70)).replace(day=15)  # two or three months ago
+    before = opened.replace(day=1) - timedelta(days=1)
+    FundFactory(opened_on=opened)
+    page = as_accountant.get(reverse("ledger:periods")).content.decode()
+    assert f"<td>{opened:%m/%Y}</td>" in page
+    assert f"<td>{today:%m/%Y}</td>" in page
+    assert f"<td>{before:%m/%Y}</td>" not in page
