@@ -19,9 +19,13 @@ CUT_OFF = """() => [
 
 
 def test_the_cash_flow_and_collateral_tables_fit_a_desktop_screen(open_page, staff, fund):
-    loan = appraising_loan(appraiser=staff["appraiser"], officer=staff["officer"], amount=Decimal("900000000"))
+    loan = appraising_loan(
+        appraiser=staff["appraiser"], officer=staff["officer"], amount=Decimal("900000000")
+    )
     big = Decimal("12500000000")  # 12,5 billion a year: a large co-op's cash in
-    years = [CashFlowFigures(year=year, inflow=big, outflow=big - Decimal("1234567890")) for year in (1, 2, 3)]
+    years = [
+        CashFlowFigures(year=year, inflow=big, outflow=big - Decimal("1234567890")) for year in (1, 2, 3)
+    ]
     services.save_cash_flow(actor=staff["appraiser"], loan=loan, years=years)
     services.add_collateral(actor=staff["appraiser"], loan=loan, item=collateral_terms(valuation=big))
     page = open_page(staff["appraiser"])

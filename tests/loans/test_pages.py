@@ -274,3 +274,22 @@ def test_a_group_loans_page_reads_the_same_number_of_queries_however_long_the_hi
     few = queries_of(client, url)
     pay_rows(group_loan, staff, 1, 6, share=group_loan.member_shares.first())
     assert queries_of(client, url) == few
+
+
+def test_the_application_form_shows_each_products_limits_and_the_chosen_ones(client, staff):
+    from tests.fund.factories import BorrowerFactory
+
+    offered = factories.product(
+        name="Vốn lưu động", amount_min=D("20000000"), amount_max=D("800000000"), term_min_months=4
+    )
+    borrower = BorrowerFactory()
+    client.force_login(staff["officer"])
+    url = reverse("loans:application_new")
+    page = client.get(url, {"borrower": borrower.pk}).content.decode()
+    assert re.search(r"Vốn lưu động</td><td class=\"num\">20,000,000 – 800,000,000</td>", page)
+    assert '<td class="num">4 – 12</td>' in page and "12.00" in page
+    typed = {"borrower": borrower.pk, "product": offered.pk, "amount": "900000000", "term_months": "12"}
+    refused = client.post(
+        f"{url}?borrower={borrower.pk}", {**typed, "purpose": "Mua vật tư"}
+    ).content.decode()
+    assert "Vốn lưu động lends 20,000,000\u00a0VND to 800,000,000\u00a0VND." in refused
