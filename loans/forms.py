@@ -107,7 +107,7 @@ class ApplicationForm(forms.Form):
         self.products = list(self.fields["product"].queryset)
         chosen = next((p for p in self.products if str(p.pk) == str(self["product"].value())), None)
         if chosen is not None:
-            self.fields["amount"].help_text = _("%(product)s lends %(low)s to %(high)s.") % {
+            self.fields["amount"].help_text = _("%(product)s lends from %(low)s to %(high)s.") % {
                 "product": chosen.name,
                 "low": format_vnd(chosen.amount_min.amount),
                 "high": format_vnd(chosen.amount_max.amount),

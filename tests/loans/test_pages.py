@@ -292,4 +292,4 @@ def test_the_application_form_shows_each_products_limits_and_the_chosen_ones(cli
     refused = client.post(
         f"{url}?borrower={borrower.pk}", {**typed, "purpose": "Mua vật tư"}
     ).content.decode()
-    assert "Vốn lưu động lends 20,000,000\u00a0VND to 800,000,000\u00a0VND." in refused
+    assert "Vốn lưu động lends from 20,000,000\u00a0VND to 800,000,000\u00a0VND." in refused
