@@ -145,7 +145,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fund.navigation.context",
             ],
-            "builtins": ["fund.templatetags.money"],
+            "builtins": ["fund.templatetags.money", "fund.templatetags.dates"],
         },
     },
 ]

@@ -32,6 +32,14 @@ def books_open_on() -> date | None:
     return _books_open_source[0]() if _books_open_source else None
 
 
+def named_lines(lines: Iterable) -> list[tuple]:
+    """Each line of an entry still to post with its account's name: what a confirmation shows."""
+    lines = list(lines)
+    accounts = Account.objects.filter(code__in={line.account for line in lines})
+    names = {account.code: account.name for account in accounts}
+    return [(line, names[line.account]) for line in lines]
+
+
 # --- the chart as a tree ------------------------------------------------------
 
 

@@ -4,10 +4,11 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common.views import run_action
 from common.xlsx import workbook_bytes, xlsx_response
@@ -16,6 +17,7 @@ from ledger.forms import ReopenForm
 from ledger.models import JournalEntry, Period, PeriodState
 from ledger.selectors import books_open_on
 from ledger.services import close_period, close_year, reopen_period, reopen_year
+from ledger.services.periods import close_preview
 from ledger.services.year_end import SOURCE_YEAR_END
 
 MONTHS_SHOWN = 24
@@ -83,8 +85,18 @@ def periods_export(request):
 
 @login_required
 @permission_required("ledger.close_period", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def period_close(request, year, month):
+    """A close is confirmed: the page says what it checks and finds, and a POST closes the month
+    only when it confirms (the periods page's button asks for this page)."""
+    if request.method == "GET" or "confirm" not in request.POST:
+        try:
+            preview = close_preview(year, month)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("ledger:periods")
+        period = Period(year=year, month=month)
+        return render(request, "ledger/period_close.html", {"period": period, "preview": preview})
     close = lambda: close_period(actor=request.user, year=year, month=month)  # noqa: E731
     return _change(request, Period(year=year, month=month), close, _("closed"))
 

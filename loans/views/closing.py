@@ -15,7 +15,7 @@ from common.forms import run_service, show_service_errors
 from common.views import run_action
 from fund.models import Fund
 from fund.views.common import fund_required
-from ledger.models import Account
+from ledger.selectors import named_lines
 from loans.forms import CloseOfDayForm
 from loans.models import CloseOfDay, CloseRun
 from loans.selectors.closing import current_run
@@ -94,13 +94,9 @@ def provisions(request, fund: Fund):
         raise PermissionDenied
     if request.method == "GET":
         count, lines = provisions_to_post(actor=request.user)
-        names = {
-            account.code: account.name
-            for account in Account.objects.filter(code__in=[line.account for line in lines])
-        }
         context = {
             "count": count,
-            "lines": [(line, names[line.account]) for line in lines],
+            "lines": named_lines(lines),
             "business_date": fund.business_date,
         }
         return render(request, "loans/provisions_confirm.html", context)
