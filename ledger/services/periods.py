@@ -26,7 +26,9 @@ MONTH = gettext_lazy("A month")  # as a refused transition names it
 # Each check comes with what it checks, in a sentence, for the confirmation a close asks for.
 CloseCheck = Callable[[int, int], list[str]]
 _close_checks: dict[CloseCheck, str] = {}
-_YEAR_CHECK = gettext_lazy("December closes only once the year is closed (its closing entry is dated 31/12).")
+_YEAR_CHECK = gettext_lazy(
+    "December closes only once the year is closed (its closing entry is dated on its last day)."
+)
 
 
 def register_close_check(check: CloseCheck, checks: str) -> None:

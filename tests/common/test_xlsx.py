@@ -249,7 +249,7 @@ def test_dates_in_a_workbook_are_written_as_the_users_language_writes_them(langu
     date in the title too."""
     with translation.override(language):
         ws = exported(
-            rows=[("A1", dt.date(2026, 1, 5), Decimal(1))], preamble=[as_of_line(dt.date(2026, 1, 31))]
+            rows=[("A1", dt.date(2026, 1, 5), Decimal(1))], preamble=[as_of_line(dt.date(2026, 1, 31)), ""]
         )
     assert ws["B5"].number_format == date_format
     assert ws["A1"].value == title

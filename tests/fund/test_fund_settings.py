@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from common.dates import format_date
 from fund import selectors, services
 from fund.models import AuthorityLevel, CapitalReceipt, CapitalSource, Fund
 from ledger.models import Account, JournalEntry
@@ -266,10 +267,10 @@ def test_a_bad_receipt_posts_nothing(fund, accountant, amount, code, field):
 @pytest.mark.parametrize(
     ("day", "problem"),
     [
-        (dt.date(1, 1, 1), "not before the fund's opening date (01/01/2025)"),
-        (dt.date(2024, 12, 31), "not before the fund's opening date (01/01/2025)"),
-        (dt.date(2026, 3, 3), "at the latest the business date (02/03/2026)"),
-        (dt.date(9999, 12, 31), "at the latest the business date (02/03/2026)"),
+        (dt.date(1, 1, 1), f"not before the fund's opening date ({format_date(dt.date(2025, 1, 1))})"),
+        (dt.date(2024, 12, 31), f"not before the fund's opening date ({format_date(dt.date(2025, 1, 1))})"),
+        (dt.date(2026, 3, 3), f"at the latest the business date ({format_date(dt.date(2026, 3, 2))})"),
+        (dt.date(9999, 12, 31), f"at the latest the business date ({format_date(dt.date(2026, 3, 2))})"),
     ],
 )
 def test_a_receipt_dated_outside_the_funds_days_posts_nothing(fund, accountant, day, problem):
