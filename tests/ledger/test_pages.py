@@ -371,7 +371,9 @@ def test_the_periods_page_offers_no_month_before_the_fund_opened(as_accountant):
 
 
 # Anything written like a date: 10/03/2025, 10-03-2025, 2025-03-10, 03.10.2025, "Mar. 10, 2025".
-ANY_DATE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}\b")
+ANY_DATE = re.compile(
+    r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}\b"
+)
 
 
 @pytest.mark.parametrize(

@@ -361,12 +361,13 @@ def assert_nothing_left_to_settle(loan, staff):
 @pytest.mark.parametrize(
     ("day", "problem"),
     [
-        (dt.date(9999, 12, 31), f"at the latest the business date ({format_date(dt.date(2026, 2, 15))})"),
-        (dt.date(2026, 2, 16), f"at the latest the business date ({format_date(dt.date(2026, 2, 15))})"),
-        (dt.date(1, 1, 1), f"not before the fund's opening date ({format_date(dt.date(2025, 1, 1))})"),
+        (dt.date(9999, 12, 31), ("at the latest the business date ({})", dt.date(2026, 2, 15))),
+        (dt.date(2026, 2, 16), ("at the latest the business date ({})", dt.date(2026, 2, 15))),
+        (dt.date(1, 1, 1), ("not before the fund's opening date ({})", dt.date(2025, 1, 1))),
     ],
 )
 def test_a_repayment_dated_outside_the_funds_days_posts_nothing(loan, staff, day, problem):
+    problem = problem[0].format(format_date(problem[1]))  # in the language of the test, not of its import
     move_to(dt.date(2026, 2, 15))
     entry = RepaymentInput(value_date=day, amount=ROW1, channel=Repayment.Channel.BANK_TRANSFER)
     with pytest.raises(ValidationError) as refused:
