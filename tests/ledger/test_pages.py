@@ -388,6 +388,7 @@ def test_the_journal_writes_every_date_one_way_per_language(as_accountant, langu
     for url in (reverse("ledger:journal"), reverse("ledger:entry_detail", args=[entry.pk])):
         page = as_accountant.get(url).content.decode()
         assert written in page
+        page = re.sub(r"<[^>]*>", " ", page)  # what it reads: a date field's value is ISO for the browser
         others = [found for found in ANY_DATE.findall(page) if not (pattern and re.fullmatch(pattern, found))]
         assert others == []
 
