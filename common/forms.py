@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from common.money import MAX_AMOUNT, format_vnd, parse_vnd
@@ -92,8 +93,12 @@ class PercentField(forms.DecimalField):
         super().__init__(decimal_places=places, **kwargs)
 
     def prepare_value(self, value):
+        """A stored rate as the page beside it shows it: 6,60 in Vietnamese, 6.60 in English
+        (two places at least, more if the rate has them)."""
         if isinstance(value, Decimal):
-            return f"{(value * 100).normalize():f}"
+            percent = (value * 100).normalize()
+            places = max(2, -percent.as_tuple().exponent)
+            return formats.number_format(percent, decimal_pos=places)
         return value
 
     def to_python(self, value) -> Decimal | None:

@@ -21,12 +21,14 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
+from django.utils.formats import get_format
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -47,10 +49,12 @@ NUMBER_FORMATS = {
     "integer": "#,##0",
     "decimal": "#,##0.00",
     "percent": "0.00%",
-    "date": "dd/mm/yyyy",
-    "datetime": "dd/mm/yyyy hh:mm:ss",
     "text": "@",
 }
+# Date cells show as the user's language writes a date (`common.dates`): these formats of
+# `config/formats`, in Excel's letters.
+_DATE_SETTINGS = {"date": "SHORT_DATE_FORMAT", "datetime": "DATETIME_FORMAT"}
+_EXCEL_LETTERS = {"d": "dd", "m": "mm", "M": "mmm", "Y": "yyyy", "H": "hh", "i": "mm", "s": "ss"}
 DEFAULT_WIDTHS = {
     "money": 18,
     "integer": 10,
@@ -66,6 +70,20 @@ MAX_IMPORT_COLUMNS = 64
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBE4")
 _TITLE_FONT = Font(bold=True, size=13)
+
+
+def number_format(kind: str) -> str:
+    if kind in _DATE_SETTINGS:
+        return _excel_date_format(kind, get_language())
+    return NUMBER_FORMATS[kind]
+
+
+@cache
+def _excel_date_format(kind: str, language: str) -> str:
+    """ "d/m/Y" -> "dd/mm/yyyy", "d M Y H:i:s" -> "dd mmm yyyy hh:mm:ss"."""
+    return "".join(
+        _EXCEL_LETTERS.get(letter, letter) for letter in get_format(_DATE_SETTINGS[kind], language)
+    )
 
 
 @dataclass(frozen=True)
@@ -144,7 +162,7 @@ def _cell(ws, value, *, kind: str = "text", bold: bool = False, fill=None):
         # when the accountant opens the file.
         cell.data_type = "s"
     if kind != "text" or isinstance(value, str):
-        cell.number_format = NUMBER_FORMATS[kind]
+        cell.number_format = number_format(kind)
     if bold:
         cell.font = _HEADER_FONT
     if fill is not None:
@@ -408,7 +426,7 @@ def _chart(ws, sheet: Sheet, header_row: int, count: int) -> BarChart | LineChar
     if chart.stacked and not chart.line:
         drawn.grouping, drawn.overlap = "stacked", 100
     drawn.title, drawn.y_axis.title = str(chart.title), str(chart.y_title)
-    drawn.y_axis.numFmt = NUMBER_FORMATS[sheet.columns[chart.columns[0]].kind]
+    drawn.y_axis.numFmt = number_format(sheet.columns[chart.columns[0]].kind)
     drawn.height, drawn.width = 9, 18
     last = header_row + count
     for index in chart.columns:

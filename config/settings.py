@@ -146,7 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fund.navigation.context",
             ],
-            "builtins": ["fund.templatetags.money", "fund.templatetags.people"],
+            "builtins": ["fund.templatetags.money", "fund.templatetags.people", "fund.templatetags.dates"],
             "libraries": {"paging": "common.paging_tags"},
         },
     },
@@ -212,6 +212,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language (06/12/2026, 06 Dec 2026) in place of Django's own (issue 20).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.documents import Issuer
 from common.money import format_vnd
 from common.querysets import filter_given
@@ -57,6 +58,11 @@ def current_fund() -> Fund:
     return fund
 
 
+def opening_date() -> dt.date | None:
+    """The fund's opening date; None before the fund is set up."""
+    return Fund.objects.values_list("opened_on", flat=True).first()
+
+
 def business_date() -> dt.date:
     """The date every transaction's value date defaults to."""
     return current_fund().business_date
@@ -76,11 +82,11 @@ def value_date_problem(day: dt.date, *, fund: Fund | None = None) -> str | None:
         latest, earliest = fund.business_date, fund.opened_on
     if day > latest:
         return _("A value date is at the latest the business date (%(date)s).") % {
-            "date": f"{latest:%d/%m/%Y}"
+            "date": format_date(latest)
         }
     if earliest is not None and day < earliest:
         message = _("A value date is not before the fund's opening date (%(date)s).")
-        return message % {"date": f"{earliest:%d/%m/%Y}"}
+        return message % {"date": format_date(earliest)}
     return None
 
 

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from common.dates import format_datetime
 from common.documents import heading, signatures
 from common.names import person_name
 from common.xlsx import Column, InputColumn, Sheet, import_template
@@ -337,7 +337,7 @@ def periods_sheet(periods: Iterable[Period]) -> Sheet:
                     period.get_state_display(),
                     event.get_action_display(),
                     person_name(event.actor),
-                    date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT"),
+                    format_datetime(event.at),
                     event.reason,
                 )
             )

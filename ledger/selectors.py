@@ -5,7 +5,7 @@ balance includes its sub-accounts unless asked otherwise.
 """
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +18,28 @@ from common.names import localized_name
 from common.paging import KeysetPage, keyset_page, precedes
 from common.querysets import filter_given
 from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine
+
+# The first day of the books (the fund's opening date): the app that keeps it registers where to
+# read it (`fund.apps`), as the ledger knows nothing of the fund; nothing registered, no limit.
+_books_open_source: list[Callable[[], date | None]] = []
+
+
+def register_books_open(source: Callable[[], date | None]) -> None:
+    _books_open_source[:] = [source]
+
+
+def books_open_on() -> date | None:
+    """The day the books open, or None when no app says (or before the fund is set up)."""
+    return _books_open_source[0]() if _books_open_source else None
+
+
+def named_lines(lines: Iterable) -> list[tuple]:
+    """Each line of an entry still to post with its account's name: what a confirmation shows."""
+    lines = list(lines)
+    accounts = Account.objects.filter(code__in={line.account for line in lines})
+    names = {account.code: account.name for account in accounts}
+    return [(line, names[line.account]) for line in lines]
+
 
 # --- the chart as a tree ------------------------------------------------------
 

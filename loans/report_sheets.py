@@ -10,6 +10,7 @@ from datetime import date
 from django.db.models import Min, Q
 from django.utils import translation
 
+from common.dates import format_date
 from common.documents import heading, signatures
 from common.xlsx import Chart, Column, Sheet, summed
 from ledger.reports import ledger_sheet, period_trial_balance_sheets
@@ -306,12 +307,12 @@ def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
     """Outstanding by debt group at each month end (stacked columns), and PAR (lines)."""
     thresholds = [days for days, _outstanding, _ratio in points[-1].par] if points else []
     groups = [
-        [f"{point.day:%d/%m/%Y}", *(point.outstanding[group] for group in GROUPS), point.gross]
+        [format_date(point.day), *(point.outstanding[group] for group in GROUPS), point.gross]
         for point in points
     ]
     par = [
         [
-            f"{point.day:%d/%m/%Y}",
+            format_date(point.day),
             point.gross,
             *(outstanding for _days, outstanding, _ratio in point.par),
             *(ratio for _days, _outstanding, ratio in point.par),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.dates import format_datetime
 from common.fields import one_of
 from common.files import random_name
 from common.models import BackgroundJob, JobState
@@ -78,7 +79,7 @@ class ExportJob(BackgroundJob):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.created_at:%d/%m/%Y %H:%M})"
+        return f"{self.title} ({format_datetime(self.created_at)})"
 
     def get_absolute_url(self) -> str:
         return reverse("loans:export", args=[self.pk])

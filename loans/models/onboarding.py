@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.dates import format_date
 from common.fields import one_of, positive, who_and_when
 from common.files import random_name
 from fund.models.fields import posted_entry, vnd_field, vnd_only
@@ -76,7 +77,7 @@ class PortfolioImport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.file_name} ({self.cut_over:%d/%m/%Y})"
+        return f"{self.file_name} ({format_date(self.cut_over)})"
 
     @transition(field=state, source=ImportState.CHECKED, target=ImportState.RUNNING)
     def start(self) -> None:

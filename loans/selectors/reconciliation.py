@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.db import Among
 from common.money import ZERO, format_vnd
 from fund.accounting import CONTROLS, account, gl_map
@@ -295,11 +296,11 @@ def month_close_refusals(year: int, month: int) -> list[str]:
     if fund.business_date <= last:
         return [
             _("Close of day has not run through %(last)s: %(day)s is not closed yet.")
-            % {"last": f"{last:%d/%m/%Y}", "day": f"{fund.business_date:%d/%m/%Y}"}
+            % {"last": format_date(last), "day": format_date(fund.business_date)}
         ]
     return [
         _("As of %(last)s the loans' sub-ledger differs from the GL on account %(code)s by %(amount)s.")
-        % {"last": f"{last:%d/%m/%Y}", "code": row.code, "amount": format_vnd(row.difference)}
+        % {"last": format_date(last), "code": row.code, "amount": format_vnd(row.difference)}
         for row in reconciliation(as_of=last)
         if row.difference
     ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from common.dates import format_date
 from common.forms import run_service
 from common.money import format_vnd
 from common.views import bound_filters, run_action, submit_form
@@ -171,7 +172,7 @@ def line_repayment(request, pk: int):
     def done(repayment):
         message = _("Repayment of %(amount)s dated %(date)s recorded and matched to the line.") % {
             "amount": format_vnd(repayment.amount),
-            "date": f"{repayment.value_date:%d/%m/%Y}",
+            "date": format_date(repayment.value_date),
         }
         return message, reverse("loans:bank_lines", args=[line.account.code]) + f"#line-{line.pk}"
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.dates import format_date
 from common.paging import numbered
 from common.views import run_action
 from fund.models import Fund
@@ -44,7 +45,7 @@ def close_run(request, pk: int):
         "page": page,
         "failures": failures[:FAILURES_SHOWN],
         "failure_count": failures.count(),
-        "title": _("Close of day run %(date)s") % {"date": f"{run.business_date:%d/%m/%Y}"},
+        "title": _("Close of day run %(date)s") % {"date": format_date(run.business_date)},
     }
     return render(request, "loans/close_run.html", context)
 
@@ -65,7 +66,7 @@ def close_progress(request, fund: Fund):
 def failure_retry(request, pk: int):
     """Close a failed loan again, once mended: closed, or still failing and why."""
     failure = get_object_or_404(CloseFailure.objects.select_related("loan", "run"), pk=pk)
-    reference, day = failure.loan.reference, f"{failure.run.business_date:%d/%m/%Y}"
+    reference, day = failure.loan.reference, format_date(failure.run.business_date)
     closed = []  # refused (a closed month in the way of the next day...): why is in the messages
     run_action(request, lambda: closed.append(retry_failure(actor=request.user, failure=failure)))
     if closed == [True]:
@@ -75,7 +76,7 @@ def failure_retry(request, pk: int):
             messages.success(
                 request,
                 _("%(date)s is closed: the business date is now %(next)s.")
-                % {"date": day, "next": f"{business_date:%d/%m/%Y}"},
+                % {"date": day, "next": format_date(business_date)},
             )
     elif closed == [False]:
         failure.refresh_from_db(fields=["message"])

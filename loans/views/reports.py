@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import charts
+from common.dates import format_date, format_month
 from common.forms import DATE
 from common.money import ZERO, format_percent, format_vnd
 from common.names import person_name
@@ -240,7 +241,7 @@ def _filters_text(form: ReportForm) -> str:
         if value in (None, "") or field.widget.is_hidden:
             continue
         if isinstance(value, date):
-            value = f"{value:%d/%m/%Y}"
+            value = format_date(value)
         elif isinstance(field, forms.ModelChoiceField):
             value = field.label_from_instance(value)
         elif isinstance(field, forms.ChoiceField):
@@ -429,7 +430,7 @@ def groups_chart(points):
 
 
 def _months(points) -> list[str]:
-    return [f"{point.day:%m/%Y}" for point in points]
+    return [format_month(point.day) for point in points]
 
 
 @report_view("recoveries", RecoveriesForm, gettext_lazy("Recoveries of written-off debt"))

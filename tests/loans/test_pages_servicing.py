@@ -17,10 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from common.dates import format_date
 from fund import roles
+from ledger.models import JournalEntry
 from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
 from loans.services.origination.contracts import ContractTerms, sign_contract
-from loans.services.servicing.disbursements import record_disbursement
+from loans.services.servicing.disbursements import entry_to_authorize, record_disbursement
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
@@ -265,11 +267,34 @@ def test_accountants_see_the_tranches_waiting_and_authorize_them(client, staff, 
     client = as_user(client, staff["accountant"])
     page = client.get(reverse("loans:tranches")).content.decode()
     assert pending.loan.reference in page and "120,000,000" in page
-    response = client.post(reverse("loans:tranche_authorize", args=[pending.pk]), follow=True)
+    response = client.post(
+        reverse("loans:tranche_authorize", args=[pending.pk]), {"confirm": "1"}, follow=True
+    )
     assert "authorized and posted" in response.content.decode()
     assert Disbursement.objects.get().status == Disbursement.Status.AUTHORIZED
     assert Loan.objects.get(pk=pending.loan_id).status == LoanStatus.ACTIVE
     assert pending.loan.reference not in client.get(reverse("loans:tranches")).content.decode()
+
+
+def test_authorizing_shows_the_entry_it_will_post_and_posts_only_when_confirmed(client, staff, pending):
+    client = as_user(client, staff["accountant"])
+    url = reverse("loans:tranche_authorize", args=[pending.pk])
+    expected = entry_to_authorize(pending)
+    for response in (client.get(url), client.post(url)):  # the list's button, or a form without confirm
+        assert response.status_code == 200
+        shown = [(line.account, line.debit, line.credit) for line, _name in response.context["lines"]]
+        assert shown == [(line.account, line.debit, line.credit) for line in expected.lines]
+        page = response.content.decode()
+        assert all(line.account in page for line in expected.lines) and "120,000,000" in page
+    assert Disbursement.objects.get().status == Disbursement.Status.PENDING
+    assert not JournalEntry.objects.filter(source_kind="disbursement").exists()
+
+    client.post(url, {"confirm": "1"})
+    assert Disbursement.objects.get().status == Disbursement.Status.AUTHORIZED
+    posted = JournalEntry.objects.get(source_kind="disbursement").lines.select_related("account")
+    assert sorted((line.account.code, line.debit.amount, line.credit.amount) for line in posted) == sorted(
+        (line.account, line.debit, line.credit) for line in expected.lines
+    )
 
 
 def test_four_eyes_refusal_shows_as_a_message(client, staff, signed, bank, user_with_role):
@@ -277,7 +302,9 @@ def test_four_eyes_refusal_shows_as_a_message(client, staff, signed, bank, user_
     tranche = record_disbursement(
         actor=both, loan=signed, value_date=START, amount=D(1_000_000), account=bank
     )
-    response = as_user(client, both).post(reverse("loans:tranche_authorize", args=[tranche.pk]), follow=True)
+    response = as_user(client, both).post(
+        reverse("loans:tranche_authorize", args=[tranche.pk]), {"confirm": "1"}, follow=True
+    )
     assert response.status_code == 200
     assert "Whoever entered a tranche cannot authorize it" in response.content.decode()
     assert Disbursement.objects.get().status == Disbursement.Status.PENDING
@@ -335,7 +362,9 @@ def on_feb_15(loan):
 def test_the_repayment_form_shows_what_is_owed_on_the_date(client, staff, on_feb_15):
     client = as_user(client, staff["officer"])
     page = client.get(reverse("loans:repayment_new", args=[on_feb_15.pk])).content.decode()
-    assert "Payoff on 15/02/2026" in page and "11,223,014" in page  # row 1 falls due today
+    assert (
+        f"Payoff on {format_date(dt.date(2026, 2, 15))}" in page and "11,223,014" in page
+    )  # row 1 falls due today
     later = client.get(reverse("loans:repayment_new", args=[on_feb_15.pk]), {"on": "2026-03-15"})
     assert later.context["form"]["value_date"].initial == dt.date(2026, 3, 15)
     # On 15/03: row 1 with 28 days of late interest (10.000.000 × 18 % × 28/365 = 138.082) and of

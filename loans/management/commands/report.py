@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common.dates import format_date
 from common.xlsx import workbook_bytes
 from fund.selectors import FundNotSetUp, current_fund
 from loans.arrears import as_of_problem
@@ -49,4 +50,4 @@ class Command(BaseCommand):
             out.write_bytes(workbook_bytes(*sheets_of(day, None, **period)))
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error.strerror}") from None
-        self.stdout.write(self.style.SUCCESS(f"{name} as of {day:%d/%m/%Y} written to {out}"))
+        self.stdout.write(self.style.SUCCESS(f"{name} as of {format_date(day)} written to {out}"))

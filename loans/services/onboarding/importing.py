@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.jobs import send
 from common.money import ZERO
 from fund import accounting
@@ -81,7 +82,7 @@ def check_portfolio(
     planned = None
     if done is not None:
         message = _("This file was brought in already, on %(date)s by %(user)s: nothing more to bring in.")
-        when = {"date": f"{timezone.localtime(done.committed_at):%d/%m/%Y}", "user": done.committed_by}
+        when = {"date": format_date(timezone.localtime(done.committed_at)), "user": done.committed_by}
         errors = [SheetError.of_file(message % when)]
     else:
         file.seek(0)
@@ -217,7 +218,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
     pairs = list(zip(loans, [*planned.loans, *planned.written_off], strict=True))
     loans = loans[: len(planned.loans)]  # the active ones, which have a schedule and balances
     note = _("Brought in at the cut-over date %(date)s (%(file)s).") % {
-        "date": f"{planned.cut_over:%d/%m/%Y}",
+        "date": format_date(planned.cut_over),
         "file": batch.file_name,
     }
     queries.insert_many(
@@ -377,7 +378,7 @@ def _post(planned: Plan, batch: PortfolioImport, pairs: list[tuple[Loan, object]
         _("Portfolio of %(fund)s merged in (%(file)s)") % {"fund": batch.source_fund, "file": batch.file_name}
         if batch.source_fund
         else _("Opening balances at %(date)s (%(file)s)")
-        % {"date": f"{planned.cut_over:%d/%m/%Y}", "file": batch.file_name}
+        % {"date": format_date(planned.cut_over), "file": batch.file_name}
     )
     [entry] = post_entries(
         [

@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
+from common.dates import format_date
 from config.settings import shared_cache
 from fund.models import ApiToken
 from fund.models.tokens import key_hash
@@ -107,9 +108,10 @@ def test_messages_come_in_the_language_the_request_asks_for(staff, loan):
     vietnamese = answers["vi"].json()["fields"]["value_date"]
     assert english != vietnamese
     message = "A value date is at the latest the business date (%(date)s)."
-    assert english == [message % {"date": f"{loan.contract.signed_on:%d/%m/%Y}"}]
+    with translation.override("en"):
+        assert english == [message % {"date": format_date(loan.contract.signed_on)}]
     with translation.override("vi"):
-        assert vietnamese == [translation.gettext(message) % {"date": f"{loan.contract.signed_on:%d/%m/%Y}"}]
+        assert vietnamese == [translation.gettext(message) % {"date": format_date(loan.contract.signed_on)}]
 
 
 def test_the_schema_and_its_docs_need_a_login_a_token_may_read_the_schema(staff):
