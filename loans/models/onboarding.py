@@ -49,7 +49,9 @@ class PortfolioImport(models.Model):
     capital_account = models.CharField(_("capital account"), max_length=20, blank=True)
     cut_over = models.DateField(_("cut-over date"))
     state = FSMField(_("state"), max_length=10, choices=ImportState.choices, protected=True)
-    report = models.JSONField(_("cut-over report"), default=dict)  # as `onboarding.CutOverReport.as_data`
+    report = models.JSONField(
+        _("cut-over report"), default=dict
+    )  # as `cut_over.CutOverReport.as_data`
     errors = models.JSONField(_("errors"), default=list)  # the rows refused, as the user reads them
     rows_done = models.PositiveIntegerField(_("loans brought in"), default=0)
     rows_total = models.PositiveIntegerField(_("loans"), default=0)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from common.money import ZERO
 from loans.models import LoanStatus, LoanTransaction, PortfolioImport
-from loans.services.onboarding.planning import ControlLine, CutOverReport
+from loans.selectors.cut_over import ControlLine, CutOverReport
 
 DIMENSIONS = [
     ("product", gettext_lazy("Product")),

@@ -19,11 +19,11 @@ from ledger.models import Account
 from loans.forms import PortfolioImportForm, ReasonForm
 from loans.models import Loan, PortfolioImport
 from loans.report_sheets import merger_sheets
+from loans.selectors.cut_over import CutOverReport
 from loans.selectors.merger import DIMENSIONS, merger_report
 from loans.selectors.reconciliation import reconciliation
 from loans.services.onboarding import importing, undoing
 from loans.services.onboarding.example import SOURCE, example_workbook, has_example
-from loans.services.onboarding.planning import CutOverReport
 from loans.services.onboarding.workbook import Limits, template_bytes
 from loans.services.onboarding.workbook import products as offered_products
 

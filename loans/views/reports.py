@@ -267,7 +267,7 @@ def general_ledger_export(request):
         options={"account": code, "start": start.isoformat()},
         rows=ledger_line_count(code=code, date_from=start, date_to=end),
         title=_("General ledger"),
-        filters=f"{form.fields['account'].label}: {code}; {start:%d/%m/%Y} – {end:%d/%m/%Y}",
+        filters=f"{form.fields['account'].label}: {code}; {format_date(start)} – {format_date(end)}",
         filename=f"so-cai-{code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
     )
     return redirect(job)

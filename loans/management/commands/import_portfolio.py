@@ -10,9 +10,9 @@ from common.dates import format_date
 from common.money import format_vnd
 from fund.models import User
 from loans.models import PortfolioImport
+from loans.selectors.cut_over import CutOverReport
 from loans.selectors.reconciliation import reconciliation
 from loans.services.onboarding import importing
-from loans.services.onboarding.planning import CutOverReport
 
 
 class Command(BaseCommand):

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.text import LONG_TEXT_MAX
 from fund.services.common import require_permission
 from ledger.services import reverse_entry
@@ -70,7 +71,7 @@ def undo_problem(batch: PortfolioImport, loan_ids: list[int]) -> str | None:
         return _(
             "Close of day has run since the import (business date %(date)s): its loans have accrued, "
             "aged and been provisioned with the rest of the portfolio, so the import can no longer be undone."
-        ) % {"date": f"{closed.business_date:%d/%m/%Y}"}
+        ) % {"date": format_date(closed.business_date)}
     touched = _touched(loan_ids)
     if touched:
         contracts = LoanContract.objects.filter(loan_id__in=touched).order_by("loan_id")
