@@ -228,6 +228,7 @@ def test_closing_the_current_month_is_refused_with_a_message(as_accountant):
 def test_closing_a_month_says_what_it_checks_and_closes_only_when_confirmed(as_accountant):
     post(value_date=date(2025, 5, 10))
     post(value_date=date(2025, 6, 1))
+    as_if_committed()
     url = reverse("ledger:period_close", args=[2025, 5])
     for response in (
         as_accountant.get(url),
