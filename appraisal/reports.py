@@ -62,10 +62,15 @@ def _heading(figures: Figures, title: str):
     return heading(title, notes=[f"{loan.reference} · {loan.borrower}"])
 
 
+def _titled(figures: Figures, title: str, **sheet) -> Sheet:
+    """A section's sheet, headed by its own title over the loan's reference and borrower."""
+    return Sheet(title=title, heading=_heading(figures, title), **sheet)
+
+
 def _statements(figures: Figures) -> Sheet:
-    return Sheet(
-        title=_("Financial statements"),
-        heading=_heading(figures, _("Financial statements")),
+    return _titled(
+        figures,
+        _("Financial statements"),
         columns=[
             Column(_("Year"), "integer"),
             Column(_("Revenue"), "money"),
@@ -102,9 +107,9 @@ def _statements(figures: Figures) -> Sheet:
 
 
 def _cash_flow(figures: Figures) -> Sheet:
-    return Sheet(
-        title=_("Cash flow"),
-        heading=_heading(figures, _("Cash flow")),
+    return _titled(
+        figures,
+        _("Cash flow"),
         columns=[
             Column(_("Year"), "integer"),
             Column(_("Cash in"), "money", total=True),
@@ -133,9 +138,9 @@ def _cash_flow(figures: Figures) -> Sheet:
 
 
 def _schedule(figures: Figures) -> Sheet:
-    return Sheet(
-        title=_("Proposed schedule"),
-        heading=_heading(figures, _("Proposed schedule")),
+    return _titled(
+        figures,
+        _("Proposed schedule"),
         columns=[
             Column(_("No."), "integer"),
             Column(_("Due date"), "date"),
@@ -153,9 +158,9 @@ def _schedule(figures: Figures) -> Sheet:
 
 
 def _collateral(figures: Figures) -> Sheet:
-    return Sheet(
-        title=_("Collateral"),
-        heading=_heading(figures, _("Collateral")),
+    return _titled(
+        figures,
+        _("Collateral"),
         columns=[
             Column(_("Type"), width=20),
             Column(_("Description"), width=50),
@@ -214,9 +219,9 @@ def _score(figures: Figures) -> Sheet:
 
 
 def _dossier(figures: Figures) -> Sheet:
-    return Sheet(
-        title=_("Dossier"),
-        heading=_heading(figures, _("Dossier")),
+    return _titled(
+        figures,
+        _("Dossier"),
         columns=[Column(_("Document"), width=45), Column(_("Received")), Column(_("Files"), width=60)],
         rows=[
             (
