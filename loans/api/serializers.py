@@ -169,10 +169,14 @@ class PayoffQuoteSerializer(serializers.Serializer):
     days_past_due = serializers.IntegerField()
 
 
-class RepaymentSerializer(serializers.ModelSerializer):
+class _MoneyMoved(serializers.ModelSerializer):
+    """Money paid out or in through one of the fund's cash or bank accounts, named by its code."""
+
     amount = VNDField()
     account = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
+
+class RepaymentSerializer(_MoneyMoved):
     class Meta:
         model = Repayment
         fields = [
@@ -193,10 +197,7 @@ class RepaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
-    amount = VNDField()
-    account = serializers.SlugRelatedField(slug_field="code", read_only=True)
-
+class DisbursementSerializer(_MoneyMoved):
     class Meta:
         model = Disbursement
         fields = [
