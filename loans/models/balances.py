@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fund.models.fields import vnd_field, vnd_only
 from loans.domain.classification import days_past_due
+from loans.models.loan import household_share
 
 MONEY = (
     "principal_in_term",
@@ -38,15 +39,9 @@ MONEY = (
 class LoanBalance(models.Model):
     # Indexed by the (loan, share, valid_from) index below: no index of its own to keep up.
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="balances", db_index=False)
-    # A household's share of a group loan; NULL for a loan that is not a group's.
-    share = models.ForeignKey(
-        "loans.LoanMemberShare",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="balances",
-        db_index=False,  # a partial index below, without the plain loans' NULLs
-    )
+    # A household's share of a group loan; NULL for a loan that is not a group's. Indexed by a
+    # partial index below, without the plain loans' NULLs.
+    share = household_share("balances", db_index=False)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid until (excluded)"), null=True, blank=True)
 

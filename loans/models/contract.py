@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from common.fields import positive, staff_user
 from fund.models.fields import vnd_field, vnd_only
 from fund.models.products import Amortization, DayCount, Frequency, default_allocation_order
+from loans.models.loan import household_share
 
 
 class LoanContract(models.Model):
@@ -93,13 +94,7 @@ class ScheduleVersion(models.Model):
         RESCHEDULING = "rescheduling", _("Rescheduling")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="schedule_versions")
-    share = models.ForeignKey(
-        "loans.LoanMemberShare",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="schedule_versions",
-    )
+    share = household_share("schedule_versions")
     number = models.PositiveIntegerField(_("version"))
     effective_date = models.DateField(_("in force from"))
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)

@@ -258,6 +258,19 @@ class LoanMemberShare(models.Model):
         return f"{self.member} · {self.amount}"
 
 
+def household_share(related_name: str, **kwargs) -> models.ForeignKey:
+    """The household's sub-loan a row of a group loan is for; empty for a plain loan (and for the
+    group loan's own rows where it keeps some). The share stays while its rows do (PROTECT)."""
+    return models.ForeignKey(
+        "loans.LoanMemberShare",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        **kwargs,
+    )
+
+
 class LoanDocument(Document):
     """A document of the application's dossier (hồ sơ vay vốn)."""
 

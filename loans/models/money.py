@@ -19,6 +19,7 @@ from common.money import MONEY_DIGITS
 from common.text import long_text
 from fund.models.fields import ledger_account, posted_entry, vnd_field, vnd_only
 from loans.domain.schedule import LOWER_INSTALLMENTS, SHORTEN_TERM
+from loans.models.loan import household_share
 
 
 class Disbursement(models.Model):
@@ -143,9 +144,7 @@ class Repayment(models.Model):
         REVERSED = "reversed", _("Reversed")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="repayments")
-    share = models.ForeignKey(
-        "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="repayments"
-    )
+    share = household_share("repayments")
     value_date = models.DateField(_("value date"))
     amount = vnd_field(_("amount"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
@@ -239,9 +238,7 @@ class LoanTransaction(models.Model):
         TRANCHE_REVERSAL = "tranche_reversal", _("Tranche reversed")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="transactions")
-    share = models.ForeignKey(
-        "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
-    )
+    share = household_share("transactions")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     value_date = models.DateField(_("value date"))
     # The fund's business date when it was posted: a back-dated event is booked on the day it is

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from common.fields import one_of
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
+from loans.models.loan import household_share
 
 
 class NoticeKind(models.TextChoices):
@@ -25,9 +26,7 @@ class Notice(models.Model):
     became of its e-mail and its SMS. The unique keys make a rerun send nothing twice."""
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="notices")
-    share = models.ForeignKey(
-        "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
-    )
+    share = household_share("notices")
     kind = models.CharField(_("kind"), max_length=8, choices=NoticeKind.choices)
     # 0 for a due-date reminder; for an overdue notice, the days past due (a fund setting) it is for.
     step = models.PositiveSmallIntegerField(_("days past due"), default=0)

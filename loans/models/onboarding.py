@@ -15,6 +15,7 @@ from common.dates import format_date
 from common.fields import one_of, positive, who_and_when
 from common.files import random_name
 from fund.models.fields import posted_entry, vnd_field, vnd_only
+from loans.models.loan import household_share
 
 
 def import_path(instance: "PortfolioImport", filename: str) -> str:
@@ -49,9 +50,7 @@ class PortfolioImport(models.Model):
     capital_account = models.CharField(_("capital account"), max_length=20, blank=True)
     cut_over = models.DateField(_("cut-over date"))
     state = FSMField(_("state"), max_length=10, choices=ImportState.choices, protected=True)
-    report = models.JSONField(
-        _("cut-over report"), default=dict
-    )  # as `cut_over.CutOverReport.as_data`
+    report = models.JSONField(_("cut-over report"), default=dict)  # as `cut_over.CutOverReport.as_data`
     errors = models.JSONField(_("errors"), default=list)  # the rows refused, as the user reads them
     rows_done = models.PositiveIntegerField(_("loans brought in"), default=0)
     rows_total = models.PositiveIntegerField(_("loans"), default=0)
@@ -107,9 +106,7 @@ class LoanOpening(models.Model):
     and the rest of `loans.domain.engine.Opening` (`position`, as its `encode` writes it)."""
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="openings")
-    share = models.ForeignKey(
-        "loans.LoanMemberShare", on_delete=models.PROTECT, null=True, blank=True, related_name="openings"
-    )
+    share = household_share("openings")
     batch = models.ForeignKey(PortfolioImport, on_delete=models.PROTECT, related_name="openings")
     value_date = models.DateField(_("cut-over date"))
     amount = vnd_field(_("principal outstanding"))
