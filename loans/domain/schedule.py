@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
@@ -281,26 +282,41 @@ def combine(
             [(rows[0].period_start, sum((row.principal for row in rows), ZERO))] if rows else []
             for rows in schedules
         ]
-    dates = sorted({row.due_date for schedule in schedules for row in schedule})
+    # Each date's rows, and the tranches by date, are read once: a date costs the rows and
+    # tranches it has, not one look at every member.
+    rows_on: dict[date, list[tuple[int, Installment]]] = {}
+    for member, schedule in enumerate(schedules):
+        for row in schedule:
+            rows_on.setdefault(row.due_date, []).append((member, row))
+    tranches = sorted(
+        ((day, member, amount) for member, tranches in enumerate(lent) for day, amount in tranches),
+        key=itemgetter(0),
+    )
     starts = [schedule[0].period_start for schedule in schedules if schedule]
-    next_rows = [0] * len(schedules)  # each member's first row due after the dates summed
+    lent_by_then = [ZERO] * len(schedules)
     collected = [ZERO] * len(schedules)  # each member's principal due by the dates summed
+    closing = ZERO  # the members' balances: each one's lent less collected, if it was lent anything
+    waiting = 0  # the first tranche not yet lent
     combined = []
-    for number, due in enumerate(dates, 1):
-        closing = principal = interest = ZERO
+    for number, due in enumerate(sorted(rows_on), 1):
+        while waiting < len(tranches) and tranches[waiting][0] <= due:
+            _day, member, amount = tranches[waiting]
+            if lent_by_then[member]:
+                closing -= lent_by_then[member] - collected[member]
+            lent_by_then[member] += amount
+            if lent_by_then[member]:
+                closing += lent_by_then[member] - collected[member]
+            waiting += 1
+        principal = interest = ZERO
         interest_from = due
-        for member, schedule in enumerate(schedules):
-            upcoming = next_rows[member]
-            while upcoming < len(schedule) and schedule[upcoming].due_date == due:
-                row = schedule[upcoming]
-                principal += row.principal
-                collected[member] += row.principal
-                interest += row.interest
-                interest_from = min(interest_from, row.interest_from)
-                upcoming += 1
-            next_rows[member] = upcoming
-            lent_by_then = sum((amount for day, amount in lent[member] if day <= due), ZERO)
-            closing += lent_by_then - collected[member] if lent_by_then else ZERO
+        for member, row in rows_on[due]:
+            principal += row.principal
+            interest += row.interest
+            if row.interest_from < interest_from:
+                interest_from = row.interest_from
+            collected[member] += row.principal
+            if lent_by_then[member]:
+                closing -= row.principal
         combined.append(
             Installment(
                 number=number,

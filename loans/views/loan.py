@@ -33,8 +33,9 @@ WITH_MONEY = {LoanStatus.APPROVED, LoanStatus.ACTIVE, LoanStatus.CLOSED, LoanSta
 def loan_detail(request, pk: int):
     user = request.user
     coop = is_coop_user(user)
-    # Who created it (the history's first line) and who appraised it (the appraisal's summary).
-    loan = get_loan_for(user, pk, coop=coop, related=("created_by", "appraisal__appraiser"))
+    # Who created it (the history's first line), who appraised it (the appraisal's summary), and
+    # its contract (the money sections and the replay read it).
+    loan = get_loan_for(user, pk, coop=coop, related=("created_by", "appraisal__appraiser", "contract"))
     events = [
         (event, not coop or event.transition in NOTES_A_COOP_SEES)
         for event in loan.events.select_related("actor")
@@ -42,7 +43,8 @@ def loan_detail(request, pk: int):
     context = {
         "loan": loan,
         "is_coop": coop,
-        "shares": loan.member_shares.select_related("member"),
+        # Only a household group's loan is split among households (as `parts_of` takes it).
+        "shares": loan.member_shares.select_related("member") if loan.is_group_loan else [],
         "events": events,
         **application_context(user, loan),
     }
