@@ -13,6 +13,8 @@ sets the loans' totals beside the spreadsheet's and the GL opening balances, and
 refused, saying by how much, where they disagree.
 """
 
+import pickle
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +58,8 @@ from loans.services.onboarding.workbook import (
     WrittenOffRow,
 )
 from loans.services.risk import tracked_until
+from loans.services.servicing.balances import first_rows
+from loans.services.servicing.settling import schedule_fingerprint, schedule_row_values
 
 # Bringing a fund's own books in, the loans' opening balances and the other accounts' are taken
 # from this clearing role, which the whole entry settles to nothing when the file's balances
@@ -64,12 +68,33 @@ CLEARING = ""
 ONE_DAY = timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class Replayed:
+    """What a sub-loan's replay from its opening writes — its schedule's rows and fingerprint,
+    its stored balances rows (their loan and share set when written) — packed: a province's
+    replays held whole would not fit in memory."""
+
+    fingerprint: str
+    packed: bytes
+
+    @classmethod
+    def of(cls, result: Result, cut_over: date) -> "Replayed":
+        rows = [schedule_row_values(row) for row in result.rows]
+        balances = first_rows(result, cut_over)
+        packed = zlib.compress(pickle.dumps((rows, balances), pickle.HIGHEST_PROTOCOL), 1)
+        return cls(schedule_fingerprint(result.rows), packed)
+
+    def unpack(self) -> tuple[list[dict], list[dict]]:
+        """The schedule's rows (`ScheduleRow` values) and the balances rows (`LoanBalance`'s)."""
+        return pickle.loads(zlib.decompress(self.packed))  # noqa: S301 - packed by this process
+
+
 @dataclass
 class SubLoan:
     row: LoanRow
     member: HouseholdMember | None
     opening: Opening
-    result: Result
+    replayed: Replayed
 
 
 @dataclass
@@ -477,7 +502,7 @@ def _parts(rows, borrower, borrowers: _Borrowers, product, plan_: Plan, label) -
             )
             failed = True
             continue
-        parts.append(SubLoan(row, member, opening, result))
+        parts.append(SubLoan(row, member, opening, Replayed.of(result, plan_.cut_over)))
     return None if failed else parts
 
 
