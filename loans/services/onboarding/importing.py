@@ -14,6 +14,7 @@ books already is refused (when merging, prefixed with the source fund's tag).
 
 import hashlib
 import logging
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from common.dates import format_date
 from common.jobs import send
 from common.money import ZERO
+from common.text import LONG_TEXT_MAX
 from fund import accounting
 from fund.models import Borrower, Fund, HouseholdMember, LoanProduct
 from fund.selectors import current_fund
@@ -35,6 +37,7 @@ from ledger.models import Account, JournalEntry
 from ledger.services import post_entries
 from loans import queries
 from loans.models import (
+    Collateral,
     Loan,
     LoanBalance,
     LoanContract,
@@ -51,6 +54,7 @@ from loans.models import (
 from loans.models.money import control_values
 from loans.services.onboarding.planning import Plan, PlannedLoan, plan
 from loans.services.onboarding.workbook import Limits, SheetError, read_portfolio
+from loans.services.origination.collateral import bring_in_collateral
 
 PERMISSION, COMMIT_PERMISSION = "loans.add_portfolioimport", "loans.commit_portfolioimport"
 PROGRESS_EVERY = 1000
@@ -302,6 +306,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
     for start in range(0, len(subs), WRITE_BATCH):
         _write_sub_loans(planned, batch, subs[start : start + WRITE_BATCH])
     _restructured(planned, loans)
+    _collateral(planned, loans, actor)
     entry = _post(planned, batch, pairs, actor)
     WriteOff.objects.bulk_create(
         [
@@ -403,6 +408,34 @@ def _shares(planned: Plan, loans: list[Loan]) -> dict[int, LoanMemberShare]:
     LoanMemberShare.objects.bulk_create(made, batch_size=2000)
     members = [part.member for loan in planned.loans for part in loan.parts if part.member is not None]
     return {id(member): share for member, share in zip(members, made, strict=True)}
+
+
+def _collateral(planned: Plan, loans: list[Loan], actor) -> None:
+    """The collateral value of each row (a household's own, in a group's loan) as the loan's
+    collateral, valued at the cut-over and allowed in full against the specific provision: what
+    close of day, provisions and the classification deduct from then on."""
+    items = []
+    for row, loan in zip(loans, planned.loans, strict=True):
+        for part in loan.parts:
+            if part.row.collateral_value > 0:
+                owner = part.member.head_of_household if part.member else loan.borrower.name
+                description = _("Collateral of contract %(contract)s, as valued in the old books") % {
+                    "contract": loan.old_contract
+                }
+                items.append(
+                    Collateral(
+                        loan=row,
+                        type=Collateral.Type.OTHER,
+                        description=description[:LONG_TEXT_MAX],
+                        owner=owner[:255],
+                        valuation=part.row.collateral_value,
+                        valued_on=planned.cut_over,
+                        loan_to_value=Decimal(1),
+                        provisioning_value=part.row.collateral_value,
+                        recorded_by=actor,
+                    )
+                )
+    bring_in_collateral(actor=actor, items=items)
 
 
 def _restructured(planned: Plan, loans: list[Loan]) -> None:
