@@ -238,7 +238,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
         actor=actor, borrowers=planned.borrowers, members=planned.members, source_fund=batch.source_fund
     )
     purpose = _("Brought in from %(file)s") % {"file": batch.file_name}
-    loans = Loan.objects.bulk_create(
+    loans = queries.insert_all(
         [
             _loan(
                 loan,
@@ -255,8 +255,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
         + [
             _loan(loan, loan.row, loan.row.lent, purpose, actor, status=LoanStatus.WRITTEN_OFF, debt_group=5)
             for loan in planned.written_off
-        ],
-        batch_size=2000,
+        ]
     )
     pairs = list(zip(loans, [*planned.loans, *planned.written_off], strict=True))
     loans = loans[: len(planned.loans)]  # the active ones, which have a schedule and balances
@@ -296,7 +295,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
                 **terms,
             )
         )
-    LoanContract.objects.bulk_create(contracts, batch_size=2000)
+    queries.insert_all(contracts)
     shares = _shares(planned, loans)
     subs = [
         (row, shares.get(id(part.member)), loan, part)
@@ -348,7 +347,7 @@ def _write_sub_loans(planned: Plan, batch: PortfolioImport, subs: list[tuple]) -
             for row, share, loan, part in subs
         ],
     )
-    versions = ScheduleVersion.objects.bulk_create(
+    versions = queries.insert_all(
         [
             ScheduleVersion(
                 loan=row,
