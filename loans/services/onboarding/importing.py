@@ -87,6 +87,7 @@ def check_portfolio(
     content = file.read()
     sha256 = hashlib.sha256(content).hexdigest()
     fund = current_fund()
+    books = _books(fund) if keep_plan else ()  # before planning: what the plan was made on
     done = PortfolioImport.objects.filter(sha256=sha256, state=PortfolioImport.State.COMMITTED).first()
     planned = None
     if done is not None:
@@ -116,7 +117,7 @@ def check_portfolio(
     batch.save()
     _kept.clear()  # one plan at a time: a province's takes a few hundred MB
     if keep_plan and planned is not None and planned.ok:
-        _kept[batch.pk] = (sha256, _books(fund), planned)
+        _kept[batch.pk] = (sha256, books, planned)
     return batch
 
 
