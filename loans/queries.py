@@ -30,7 +30,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -507,6 +507,41 @@ def insert(instance: Model) -> Model:
     instance._state.adding = False
     instance._state.db = DEFAULT_DB_ALIAS
     return instance
+
+
+def insert_all(instances: list[Model]) -> list[Model]:
+    """Write many new instances of one model and set their ids, as `bulk_create` does, but on
+    PostgreSQL with COPY, the ids taken from the table's sequence first: `bulk_create` prepares
+    every value through its field, the most of an import's writing time. Sends no signals."""
+    if not instances:
+        return instances
+    connection = connections[DEFAULT_DB_ALIAS]
+    model = type(instances[0])
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_create(instances, batch_size=2000)
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in (meta.pk, *fields))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(instances)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
+            for pk, instance in zip(ids, instances, strict=True):
+                copy.write_row([pk, *(_copied(field, instance, connection) for field in fields)])
+    for pk, instance in zip(ids, instances, strict=True):
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = DEFAULT_DB_ALIAS
+    return instances
+
+
+def _copied(field, instance: Model, connection):
+    """A field's value as COPY takes it: as psycopg adapts it itself, but JSON (wrapped)."""
+    value = field.pre_save(instance, True)
+    return field.get_db_prep_save(value, connection) if isinstance(field, JSONField) else _amount(value)
 
 
 def insert_values(model: type[Model], values: dict) -> None:

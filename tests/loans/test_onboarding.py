@@ -37,7 +37,9 @@ from fund import accounting, roles
 from fund.models import Borrower, Fund
 from ledger.models import JournalEntry
 from ledger.selectors import account_balances, trial_balance
+from loans.arrears import classification
 from loans.models import (
+    Collateral,
     Loan,
     LoanBalance,
     LoanContract,
@@ -49,8 +51,10 @@ from loans.models import (
 )
 from loans.selectors.merger import merger_report
 from loans.selectors.reconciliation import reconciliation
+from loans.services.closing.provisions import provisions_to_post
 from loans.services.closing.runs import close_until
 from loans.services.onboarding import importing, undoing
+from loans.services.onboarding.planning import plan
 from loans.services.onboarding.workbook import (
     ACCOUNTS,
     BORROWERS,
@@ -61,6 +65,7 @@ from loans.services.onboarding.workbook import (
 )
 from loans.services.risk import RecoveryInput, record_recovery
 from tests.fund.factories import BorrowerFactory, FundFactory, LoanProductFactory
+from tests.ledger.factories import post
 from tests.loans.conftest import repay
 
 CUT_OVER, OPENING = dt.date(2026, 2, 28), dt.date(2026, 3, 1)
@@ -373,6 +378,57 @@ def test_the_command_checks_then_commits_as_a_second_user(accountants, product, 
     )
     assert "agrees with the GL" in capsys.readouterr().out
     assert Loan.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        None,
+        lambda: post(debit="11211", credit="41111", value_date=OPENING),  # something posted since
+        lambda: BorrowerFactory(),  # a borrower registered since
+    ],
+)
+def test_the_commit_writes_the_dry_runs_plan_unless_the_books_changed_since(
+    accountants, product, monkeypatch, change
+):
+    planned = []
+    monkeypatch.setattr(importing, "plan", lambda *args, **kw: planned.append(1) or plan(*args, **kw))
+    checker, committer = accountants
+    batch = importing.check_portfolio(actor=checker, file=workbook(), file_name="so-du.xlsx", keep_plan=True)
+    if change is not None:
+        change()
+    importing.commit_portfolio(actor=committer, batch=batch)
+    importing.run_commit(batch.pk)  # as the command does
+    batch = PortfolioImport.objects.get(pk=batch.pk)
+    assert batch.state == PortfolioImport.State.COMMITTED, messages(batch)
+    assert len(planned) == (1 if change is None else 2)  # planned again when the books changed
+    assert {r.code: r.difference for r in reconciliation(as_of=CUT_OVER) if r.difference} == {}
+    assert LoanBalance.objects.filter(valid_to__isnull=True).count() == 4
+
+
+def test_collateral_values_come_in_as_the_loans_collateral_that_provisions_deduct(
+    bring_in, accountants, product
+):
+    rows = [*LOANS_ROWS]
+    rows[1] = [*rows[1][:20], 20_000_000, *rows[1][21:]]  # HĐ-02's collateral value
+    batch = bring_in(accountants, workbook(loans=rows))
+    assert batch.state == PortfolioImport.State.COMMITTED, messages(batch)
+    [item] = Collateral.objects.all()
+    assert item.loan == Loan.objects.get(contract__number="HĐ-02")
+    assert (item.valuation.amount, item.provisioning_value.amount, item.valued_on) == (
+        D(20_000_000),
+        D(20_000_000),
+        CUT_OVER,
+    )
+    # Group 3: 20 % of what the collateral does not cover, (66 666 668 − 20 000 000) × 20 %
+    # = 9 333 333,6 → 9 333 334, where the old books held 13 333 334 on all of it.
+    [group] = [line for line in classification(OPENING) if line.group == 3]
+    assert (group.collateral, group.specific_required) == (D(20_000_000), D(9_333_334))
+    count, lines = provisions_to_post(actor=accountants[1])
+    assert count == 1
+    assert [(line.account, line.debit) for line in lines if line.account == "22931"] == [
+        ("22931", D(4_000_000))
+    ]
 
 
 # --- undoing an import ---------------------------------------------------------------------

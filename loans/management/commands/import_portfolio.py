@@ -39,6 +39,7 @@ class Command(BaseCommand):
                     file_name=file.name,
                     source_fund=merge_from,
                     capital_account=capital,
+                    keep_plan=bool(commit_as),  # committed next, in this process
                 )
         except PermissionDenied as error:
             raise CommandError(str(error)) from None

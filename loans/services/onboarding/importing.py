@@ -14,24 +14,30 @@ books already is refused (when merging, prefixed with the source fund's tag).
 
 import hashlib
 import logging
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.dates import format_date
 from common.jobs import send
 from common.money import ZERO
+from common.text import LONG_TEXT_MAX
 from fund import accounting
+from fund.models import Borrower, Fund, HouseholdMember, LoanProduct
 from fund.selectors import current_fund
 from fund.services.borrowers import bring_in_borrowers
 from fund.services.common import require_permission
 from ledger.drafts import EntryDraft
+from ledger.models import Account, JournalEntry
 from ledger.services import post_entries
 from loans import queries
 from loans.models import (
+    Collateral,
     Loan,
     LoanBalance,
     LoanContract,
@@ -48,11 +54,11 @@ from loans.models import (
 from loans.models.money import control_values
 from loans.services.onboarding.planning import Plan, PlannedLoan, plan
 from loans.services.onboarding.workbook import Limits, SheetError, read_portfolio
-from loans.services.servicing.balances import Rewrite, store_many
-from loans.services.servicing.settling import schedule_fingerprint, schedule_row_values
+from loans.services.origination.collateral import bring_in_collateral
 
 PERMISSION, COMMIT_PERMISSION = "loans.add_portfolioimport", "loans.commit_portfolioimport"
 PROGRESS_EVERY = 1000
+WRITE_BATCH = 2000  # sub-loans whose schedules and balances are unpacked and written at a time
 MAX_ERRORS = 1000  # kept on the import: a file that bad is wrong as a whole
 SOURCE_KIND = "portfolio_import"
 
@@ -67,17 +73,21 @@ def check_portfolio(
     source_fund: str = "",
     capital_account: str = "",
     limits: Limits | None = None,
+    keep_plan: bool = False,
 ) -> PortfolioImport:
     """The dry run of a workbook: its cut-over report and the rows refused, kept with the file
     for a second user to commit. `source_fund`: merging that fund's portfolio (its tag) into
     this one, against `capital_account`; empty: bringing this fund's own books in. `limits`:
-    how large a file is read (the command's by default; the page's are smaller)."""
+    how large a file is read (the command's by default; the page's are smaller). `keep_plan`:
+    keep the plan in this process for its commit, when run here (the command's), to write
+    without planning the file again while the books have not changed."""
     require_permission(actor, PERMISSION)
     source_fund, capital_account = source_fund.strip()[:100], capital_account.strip()[:20]
     file.seek(0)
     content = file.read()
     sha256 = hashlib.sha256(content).hexdigest()
     fund = current_fund()
+    books = _books(fund) if keep_plan else ()  # before planning: what the plan was made on
     done = PortfolioImport.objects.filter(sha256=sha256, state=PortfolioImport.State.COMMITTED).first()
     planned = None
     if done is not None:
@@ -105,7 +115,38 @@ def check_portfolio(
     )
     batch.file.save(file_name[-100:] or "portfolio.xlsx", ContentFile(content), save=False)
     batch.save()
+    _kept.clear()  # one plan at a time: a province's takes a few hundred MB
+    if keep_plan and planned is not None and planned.ok:
+        _kept[batch.pk] = (sha256, books, planned)
     return batch
+
+
+# The plan of the last dry run this process made with `keep_plan`, by import: (the file's hash,
+# the books it was planned on, the plan).
+_kept: dict[int, tuple[str, tuple, Plan]] = {}
+
+
+def _books(fund: Fund) -> tuple:
+    """What a plan depends on in the books, as far as a change to it shows: the fund's dates
+    and rules, the last journal entry, borrower, household, contract, product and account
+    (none is ever renumbered), and how many accounts are active."""
+    fund = Fund.objects.get(pk=fund.pk)
+    last = [
+        model.objects.aggregate(last=Max("pk"))["last"]
+        for model in (JournalEntry, Borrower, HouseholdMember, LoanContract, LoanProduct, Account)
+    ]
+    rules = (fund.business_date, fund.opened_on, fund.worst_group_per_borrower, fund.non_accrual_from_group)
+    limits = (fund.max_annual_rate, fund.off_balance_years)
+    return (*rules, *limits, *last, Account.objects.filter(active=True).count())
+
+
+def _kept_plan(batch: PortfolioImport) -> Plan | None:
+    """The dry run's plan of this import, when this process made it, of the same file, and
+    nothing it depends on has changed since (then it is what planning again would give)."""
+    sha256, books, planned = _kept.pop(batch.pk, ("", (), None))
+    if planned is None or sha256 != batch.sha256 or books != _books(current_fund()):
+        return None
+    return planned
 
 
 def commit_portfolio(*, actor, batch: PortfolioImport) -> PortfolioImport:
@@ -132,21 +173,24 @@ def commit_portfolio(*, actor, batch: PortfolioImport) -> PortfolioImport:
 
 
 def run_commit(batch_id: int) -> None:
-    """The task: plan the file again (progress on the row), then write it all or nothing. A
-    refusal (the books changed since the check) or a failure leaves the import failed, saying why."""
+    """The task: plan the file again (progress on the row) unless the dry run's plan is kept
+    and still holds, then write it all or nothing. A refusal (the books changed since the check)
+    or a failure leaves the import failed, saying why."""
     batch = PortfolioImport.objects.select_related("committed_by").get(pk=batch_id)
     if batch.state != PortfolioImport.State.RUNNING:
         return
     progress = PortfolioImport.objects.filter(pk=batch_id)
     try:
-        with batch.file.open("rb") as file:
-            planned = plan(
-                read_portfolio(file),
-                fund=current_fund(),
-                merger_from=batch.source_fund,
-                capital_account=batch.capital_account,
-                progress=lambda done: progress.update(rows_done=done),
-            )
+        planned = _kept_plan(batch)
+        if planned is None:
+            with batch.file.open("rb") as file:
+                planned = plan(
+                    read_portfolio(file),
+                    fund=current_fund(),
+                    merger_from=batch.source_fund,
+                    capital_account=batch.capital_account,
+                    progress=lambda done: progress.update(rows_done=done),
+                )
         if not planned.ok:
             _end(batch_id, errors=planned.errors)
             return
@@ -195,7 +239,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
         actor=actor, borrowers=planned.borrowers, members=planned.members, source_fund=batch.source_fund
     )
     purpose = _("Brought in from %(file)s") % {"file": batch.file_name}
-    loans = Loan.objects.bulk_create(
+    loans = queries.insert_all(
         [
             _loan(
                 loan,
@@ -212,8 +256,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
         + [
             _loan(loan, loan.row, loan.row.lent, purpose, actor, status=LoanStatus.WRITTEN_OFF, debt_group=5)
             for loan in planned.written_off
-        ],
-        batch_size=2000,
+        ]
     )
     pairs = list(zip(loans, [*planned.loans, *planned.written_off], strict=True))
     loans = loans[: len(planned.loans)]  # the active ones, which have a schedule and balances
@@ -253,52 +296,17 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
                 **terms,
             )
         )
-    LoanContract.objects.bulk_create(contracts, batch_size=2000)
+    queries.insert_all(contracts)
     shares = _shares(planned, loans)
-    openings, versions, subs = [], [], []
-    for row, loan in zip(loans, planned.loans, strict=True):
-        for part in loan.parts:
-            share = shares.get(id(part.member))
-            openings.append(
-                {
-                    "loan_id": row.pk,
-                    "share_id": share.pk if share else None,
-                    "batch_id": batch.pk,
-                    "value_date": planned.cut_over,
-                    "amount": part.row.outstanding,
-                    "position": part.opening.encode(),
-                    "old_group": part.row.old_group,
-                    "old_contract": loan.old_contract,
-                }
-            )
-            versions.append(
-                ScheduleVersion(
-                    loan=row,
-                    share=share,
-                    number=1,
-                    effective_date=planned.cut_over,
-                    reason=ScheduleVersion.Reason.MIGRATION,
-                    fingerprint=schedule_fingerprint(part.result.rows),
-                )
-            )
-            subs.append((row, share, part))
-    queries.insert_many(LoanOpening, openings)
-    ScheduleVersion.objects.bulk_create(versions, batch_size=2000)
-    queries.insert_many(
-        ScheduleRow,
-        [
-            {"version_id": version.pk, "position": position, **schedule_row_values(r)}
-            for version, (_row, _share, part) in zip(versions, subs, strict=True)
-            for position, r in enumerate(part.result.rows)
-        ],
-    )
-    store_many(
-        [
-            (Rewrite(row.pk, share.pk if share else None, planned.cut_over, None, drop=False), part.result)
-            for row, share, part in subs
-        ]
-    )
+    subs = [
+        (row, shares.get(id(part.member)), loan, part)
+        for row, loan in zip(loans, planned.loans, strict=True)
+        for part in loan.parts
+    ]
+    for start in range(0, len(subs), WRITE_BATCH):
+        _write_sub_loans(planned, batch, subs[start : start + WRITE_BATCH])
     _restructured(planned, loans)
+    _collateral(planned, loans, actor)
     entry = _post(planned, batch, pairs, actor)
     WriteOff.objects.bulk_create(
         [
@@ -319,6 +327,48 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
         batch_size=2000,
     )
     return entry
+
+
+def _write_sub_loans(planned: Plan, batch: PortfolioImport, subs: list[tuple]) -> None:
+    """A batch of sub-loans' openings, migration schedule versions with their rows, and stored
+    balances rows, unpacked from their replays only for the batch."""
+    queries.insert_many(
+        LoanOpening,
+        [
+            {
+                "loan_id": row.pk,
+                "share_id": share.pk if share else None,
+                "batch_id": batch.pk,
+                "value_date": planned.cut_over,
+                "amount": part.row.outstanding,
+                "position": part.opening.encode(),
+                "old_group": part.row.old_group,
+                "old_contract": loan.old_contract,
+            }
+            for row, share, loan, part in subs
+        ],
+    )
+    versions = queries.insert_all(
+        [
+            ScheduleVersion(
+                loan=row,
+                share=share,
+                number=1,
+                effective_date=planned.cut_over,
+                reason=ScheduleVersion.Reason.MIGRATION,
+                fingerprint=part.replayed.fingerprint,
+            )
+            for row, share, _loan, part in subs
+        ]
+    )
+    schedule, balances = [], []
+    for version, (row, share, _loan, part) in zip(versions, subs, strict=True):
+        rows, stored = part.replayed.unpack()
+        schedule += [{"version_id": version.pk, "position": n, **values} for n, values in enumerate(rows)]
+        ids = {"loan_id": row.pk, "share_id": share.pk if share else None}
+        balances += [values | ids for values in stored]
+    queries.insert_many(ScheduleRow, schedule)
+    queries.insert_many(LoanBalance, balances)
 
 
 def _loan(planned, first, lent, purpose: str, actor, **state) -> Loan:
@@ -358,6 +408,34 @@ def _shares(planned: Plan, loans: list[Loan]) -> dict[int, LoanMemberShare]:
     LoanMemberShare.objects.bulk_create(made, batch_size=2000)
     members = [part.member for loan in planned.loans for part in loan.parts if part.member is not None]
     return {id(member): share for member, share in zip(members, made, strict=True)}
+
+
+def _collateral(planned: Plan, loans: list[Loan], actor) -> None:
+    """The collateral value of each row (a household's own, in a group's loan) as the loan's
+    collateral, valued at the cut-over and allowed in full against the specific provision: what
+    close of day, provisions and the classification deduct from then on."""
+    items = []
+    for row, loan in zip(loans, planned.loans, strict=True):
+        for part in loan.parts:
+            if part.row.collateral_value > 0:
+                owner = part.member.head_of_household if part.member else loan.borrower.name
+                description = _("Collateral of contract %(contract)s, as valued in the old books") % {
+                    "contract": loan.old_contract
+                }
+                items.append(
+                    Collateral(
+                        loan=row,
+                        type=Collateral.Type.OTHER,
+                        description=description[:LONG_TEXT_MAX],
+                        owner=owner[:255],
+                        valuation=part.row.collateral_value,
+                        valued_on=planned.cut_over,
+                        loan_to_value=Decimal(1),
+                        provisioning_value=part.row.collateral_value,
+                        recorded_by=actor,
+                    )
+                )
+    bring_in_collateral(actor=actor, items=items)
 
 
 def _restructured(planned: Plan, loans: list[Loan]) -> None:

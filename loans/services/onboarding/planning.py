@@ -13,6 +13,8 @@ sets the loans' totals beside the spreadsheet's and the GL opening balances, and
 refused, saying by how much, where they disagree.
 """
 
+import pickle
+from array import array
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from ledger.models import Account
 from loans.domain.classification import days_past_due, general_provision
 from loans.domain.engine import LoanEventError, Opening, Result, Tranche, replay
 from loans.domain.schedule import ScheduleError
-from loans.models import LoanContract
+from loans.models import LoanContract, ScheduleRow
 from loans.replaying import loan_terms
 from loans.selectors.cut_over import ControlLine, CutOverReport
 from loans.services.onboarding.workbook import (
@@ -56,6 +58,8 @@ from loans.services.onboarding.workbook import (
     WrittenOffRow,
 )
 from loans.services.risk import tracked_until
+from loans.services.servicing.balances import first_rows
+from loans.services.servicing.settling import schedule_fingerprint, schedule_row_values
 
 # Bringing a fund's own books in, the loans' opening balances and the other accounts' are taken
 # from this clearing role, which the whole entry settles to nothing when the file's balances
@@ -64,12 +68,58 @@ CLEARING = ""
 ONE_DAY = timedelta(days=1)
 
 
+# A schedule row packed as whole numbers: its kind's index, its number (-1: none), its dates as
+# ordinals, its amounts in whole đồng (the engine rounds an installment once, to the đồng).
+_KINDS = tuple(ScheduleRow.Kind.values)
+_DATES = ("due_date", "period_start", "interest_from")
+_AMOUNTS = ("principal", "interest", "opening_principal")
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """What a sub-loan's replay from its opening writes — its schedule's rows and fingerprint,
+    its stored balances rows (their loan and share set when written) — packed: a province's
+    replays held whole would not fit in memory, and pickling every row's Decimals and dates
+    took as long as the writing."""
+
+    fingerprint: str
+    schedule: array
+    balances: bytes
+
+    @classmethod
+    def of(cls, result: Result, cut_over: date) -> "Replayed":
+        schedule = array("q")
+        for row in result.rows:
+            values = schedule_row_values(row)
+            amounts = [int(values[key]) for key in _AMOUNTS]
+            if amounts != [values[key] for key in _AMOUNTS]:
+                raise ValueError(f"an installment of {values} is not in whole đồng")
+            number = -1 if values["number"] is None else values["number"]
+            schedule.extend([_KINDS.index(values["kind"]), number, *(values[k].toordinal() for k in _DATES)])
+            schedule.extend(amounts)
+        balances = pickle.dumps(first_rows(result, cut_over), pickle.HIGHEST_PROTOCOL)
+        return cls(schedule_fingerprint(result.rows), schedule, balances)
+
+    def unpack(self) -> tuple[list[dict], list[dict]]:
+        """The schedule's rows (`ScheduleRow` values) and the balances rows (`LoanBalance`'s)."""
+        width, rows = 2 + len(_DATES) + len(_AMOUNTS), []
+        for start in range(0, len(self.schedule), width):
+            kind, number, *rest = self.schedule[start : start + width]
+            dates, amounts = rest[: len(_DATES)], rest[len(_DATES) :]
+            rows.append(
+                {"kind": _KINDS[kind], "number": None if number < 0 else number}
+                | {key: date.fromordinal(day) for key, day in zip(_DATES, dates, strict=True)}
+                | {key: Decimal(amount) for key, amount in zip(_AMOUNTS, amounts, strict=True)}
+            )
+        return rows, pickle.loads(self.balances)  # noqa: S301 - packed by this process
+
+
 @dataclass
 class SubLoan:
     row: LoanRow
     member: HouseholdMember | None
     opening: Opening
-    result: Result
+    replayed: Replayed
 
 
 @dataclass
@@ -477,7 +527,7 @@ def _parts(rows, borrower, borrowers: _Borrowers, product, plan_: Plan, label) -
             )
             failed = True
             continue
-        parts.append(SubLoan(row, member, opening, result))
+        parts.append(SubLoan(row, member, opening, Replayed.of(result, plan_.cut_over)))
     return None if failed else parts
 
 

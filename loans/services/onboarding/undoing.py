@@ -30,6 +30,7 @@ from fund.services.common import require_permission
 from ledger.services import reverse_entry
 from loans.models import (
     CloseOfDay,
+    Collateral,
     Loan,
     LoanBalance,
     LoanContract,
@@ -57,6 +58,8 @@ OWN = {
     LoanEvent: Q(transition="bring_in"),
     LoanTransaction: Q(kind=LoanTransaction.Kind.OPENING),
     WriteOff: None,  # a loan brought in written off; one written off here has a sub-ledger row too
+    # Its collateral moves no money: the voided loan keeps it, as it keeps its contract.
+    Collateral: None,
 }
 
 

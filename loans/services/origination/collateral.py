@@ -1,7 +1,8 @@
 """A loan's collateral (tài sản bảo đảm): the rows, valued, that provisioning uses after approval.
 
 The appraisal records them while the application is appraised (`appraisal.services.collateral`
-decides who may, and when); these functions are the only writers of `Collateral`. Call them
+decides who may, and when), a portfolio import brings them in with its loans; these functions
+are the only writers of `Collateral`. Call them
 inside the caller's transaction, with the loan locked.
 """
 
@@ -96,6 +97,13 @@ def change_collateral(*, actor, collateral: Collateral, item: CollateralTerms) -
 def delete_collateral(*, actor, collateral: Collateral) -> None:
     require_permission(actor, "loans.delete_collateral")
     Collateral.objects.filter(pk=collateral.pk).delete()
+
+
+def bring_in_collateral(*, actor, items: list[Collateral]) -> None:
+    """Save in bulk the collateral of loans brought in from another system, as its books value
+    it (`loans.services.onboarding`). Call inside the import's transaction."""
+    require_permission(actor, "loans.add_collateral", "loans.commit_portfolioimport")
+    Collateral.objects.bulk_create(items, batch_size=2000)
 
 
 def _check(item: CollateralTerms) -> None:

@@ -110,6 +110,13 @@ def store_many(rewrites: list[tuple[Rewrite, Result]]) -> int:
     return len(written)
 
 
+def first_rows(result: Result, day: date) -> list[dict]:
+    """The rows `store_many` writes from `day` for a sub-loan that has none yet (one brought
+    in), without its loan and share: the import works them out before the loans exist."""
+    rows, _ends, _valid_to = _planned(Rewrite(None, None, day, None, drop=False), result)
+    return rows
+
+
 def _planned(rewrite: Rewrite, result: Result) -> tuple[list[dict], bool, date | None]:
     """The rows to write; whether the row kept before them changes, and the day it ends then
     (None: it is the current row again)."""
