@@ -7,10 +7,14 @@ class LoansConfig(AppConfig):
     verbose_name = _("Loans")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from ledger.services.periods import register_close_check
+        from loans.accrual_sql import register_sqlite
         from loans.selectors.reconciliation import month_close_refusals
 
         register_close_check(month_close_refusals)  # a month closes once the loans' books agree
+        connection_created.connect(register_sqlite)  # close of day's exact amounts on SQLite
         # Celery finds the tasks only when a worker starts: a web process without a broker runs
         # them eagerly, so they must be registered here, or it would try to reach a broker.
         import loans.tasks  # noqa: F401
