@@ -155,7 +155,8 @@ def _actual_actual(ops, start, end):
     # (`daycount._actual_actual_count`): the count is a difference of counts from year 0.
     def since_year_zero(day):
         year = ops.year(day)
-        return f"({year} * {BASES[ACTUAL_ACTUAL].denominator} + ({ops.day_of_year(day)} - 1) * CASE WHEN {_leap(year)} THEN 365 ELSE 366 END)"
+        weight = f"CASE WHEN {_leap(year)} THEN 365 ELSE 366 END"
+        return f"({year} * {BASES[ACTUAL_ACTUAL].denominator} + ({ops.day_of_year(day)} - 1) * {weight})"
 
     return f"({since_year_zero(end)} - {since_year_zero(start)})"
 
@@ -296,7 +297,8 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
             SELECT r.bid, MIN(r.pos) AS first FROM accr r WHERE {collecting} GROUP BY r.bid
         ),
         starts AS (
-            SELECT f.bid, f.first, r.ifrom AS start FROM firsts f JOIN accr r ON r.bid = f.bid AND r.pos = f.first
+            SELECT f.bid, f.first, r.ifrom AS start
+            FROM firsts f JOIN accr r ON r.bid = f.bid AND r.pos = f.first
         ),
         interms AS (
             SELECT s.bid, {accrued} AS accrued FROM starts s JOIN accr r ON r.bid = s.bid GROUP BY s.bid
@@ -346,6 +348,10 @@ class _Sum:
 
     def finalize(self):
         return None if self.total is None else _plain(self.total)
+
+
+def _number(value):
+    return None if value is None else _plain(_decimal(value))
 
 
 def _interest(base, count, rate, factor, basis):

@@ -5,8 +5,9 @@ and is unpaid is overdue then, interest has accrued through D, and late interest
 
 Most loans have no change point by then (no installment falls due on D + 1 or fell due on D):
 their current rows say it all, the accruing figures from the rows they keep, for every such loan
-in one SQL statement (`projected`, `loans.accrual_sql`: no replay, no write, no loop over them). The others are replayed, and the same replay writes their stored balances
-rows up to D + 1 (`replayed`, `servicing.balances`), so the rows hold each day the fund closed.
+in one SQL statement (`projected`, `loans.accrual_sql`: no replay, no write, no loop over them).
+The others are replayed, and the same replay writes their stored balances rows up to D + 1
+(`replayed`, `servicing.balances`), so the rows hold each day the fund closed.
 """
 
 from dataclasses import dataclass
