@@ -37,109 +37,63 @@ _FIELD = {name: index for index, name in enumerate(Accruing._FIELDS)}
 _NOT_MONEY = Accruing._DATES | {"kind", "number"}
 
 
-class _Postgres:
-    """SQL for PostgreSQL: `numeric` is exact."""
+class _Ops:
+    """The SQL of one database for each thing the statement does: `ops.days(start, end)` fills
+    the template "days" with the operands ({0}, {1}, ...)."""
 
-    @staticmethod
-    def number(sql):
-        return f"({sql})::numeric"
+    def __init__(self, templates: dict[str, str]):
+        self._templates = templates
 
-    @staticmethod
-    def day(sql):
-        return f"({sql})::date"
+    def __getattr__(self, name):
+        template = self._templates[name]
+        return lambda *operands: template.format(*operands)
 
-    @staticmethod
-    def days(start, end):
-        return f"(({end}) - ({start}))"
+    def field(self, name: str) -> str:
+        """A field of the accruing row `r`, as text (`Accruing`'s order)."""
+        return self._templates["field"].format(_FIELD[name])
 
-    @staticmethod
-    def year(sql):
-        return f"extract(year from {sql})::int"
-
-    @staticmethod
-    def day_of_year(sql):
-        return f"extract(doy from {sql})::int"
-
-    @staticmethod
-    def times(a, b):
-        return f"(({a}) * ({b}))"
-
-    @staticmethod
-    def total(sql):
-        return f"COALESCE(SUM({sql}), 0)"
-
-    greatest, least = "GREATEST", "LEAST"
-
-    @staticmethod
-    def interest(base, count, rate, factor, basis):
-        # base + rate × factor × count / denominator, half-up: sign × ⌊(2|n| + d) / 2d⌋ in integers.
+    def interest(self, base, count, rate, factor, basis) -> str:
         denominator = _case(basis, {name: str(BASES[name].denominator) for name in BASES})
         n = f"(({base}) * {denominator} + ({rate}) * ({factor}) * ({count}))"
-        return f"(sign({n}) * div(2 * abs({n}) + {denominator}, 2 * {denominator}))"
-
-    @staticmethod
-    def unnest(json_sql):
-        return (
-            f"CROSS JOIN LATERAL jsonb_array_elements(({json_sql})::jsonb -> 1) WITH ORDINALITY AS r(v, pos)"
-        )
-
-    @staticmethod
-    def field(name):
-        return f"(r.v ->> {_FIELD[name]})"
-
-    @staticmethod
-    def element(json_sql, index):
-        return f"(({json_sql})::jsonb ->> {index})"
+        return self._templates["interest"].format(base, count, rate, factor, basis, n=n, d=denominator)
 
 
-class _Sqlite:
-    """SQL for SQLite: amounts through the `Decimal` functions `register_sqlite` adds."""
-
-    @staticmethod
-    def number(sql):
-        return f"coopfund_number({sql})"
-
-    @staticmethod
-    def day(sql):
-        return sql  # ISO text orders as the dates do
-
-    @staticmethod
-    def days(start, end):
-        return f"CAST(round(julianday({end}) - julianday({start})) AS INTEGER)"
-
-    @staticmethod
-    def year(sql):
-        return f"CAST(strftime('%%Y', {sql}) AS INTEGER)"
-
-    @staticmethod
-    def day_of_year(sql):
-        return f"CAST(strftime('%%j', {sql}) AS INTEGER)"
-
-    @staticmethod
-    def times(a, b):
-        return f"coopfund_times({a}, {b})"
-
-    @staticmethod
-    def total(sql):
-        return f"COALESCE(coopfund_sum({sql}), 0)"
-
-    greatest, least = "max", "min"
-
-    @staticmethod
-    def interest(base, count, rate, factor, basis):
-        return f"coopfund_interest({base}, {count}, {rate}, {factor}, {basis})"
-
-    @staticmethod
-    def unnest(json_sql):
-        return f"JOIN json_each({json_sql}, '$[1]') AS r"
-
-    @staticmethod
-    def field(name):
-        return f"json_extract(r.value, '$[{_FIELD[name]}]')"
-
-    @staticmethod
-    def element(json_sql, index):
-        return f"json_extract({json_sql}, '$[{index}]')"
+# PostgreSQL: `numeric` is exact. Interest is base + rate × factor × count / d, half-up as
+# sign × ⌊(2|n| + d) / 2d⌋ with n = base × d + rate × factor × count, all of it exact.
+_POSTGRES = {
+    "number": "({0})::numeric",
+    "day": "({0})::date",
+    "days": "(({1}) - ({0}))",
+    "year": "extract(year from {0})::int",
+    "day_of_year": "extract(doy from {0})::int",
+    "times": "(({0}) * ({1}))",
+    "total": "COALESCE(SUM({0}), 0)",
+    "greatest": "GREATEST({0}, {1})",
+    "least": "LEAST({0}, {1})",
+    "interest": "(sign({n}) * div(2 * abs({n}) + {d}, 2 * {d}))",
+    "unnest": "CROSS JOIN LATERAL jsonb_array_elements(({0})::jsonb -> 1) WITH ORDINALITY AS r(v, pos)",
+    "position": "r.pos",
+    "field": "(r.v ->> {0})",
+    "element": "(({0})::jsonb ->> {1})",
+}
+# SQLite: amounts through the engine's `Decimal` functions `register_sqlite` adds; dates are
+# ISO text, which orders as the dates do.
+_SQLITE = {
+    "number": "coopfund_number({0})",
+    "day": "{0}",
+    "days": "CAST(round(julianday({1}) - julianday({0})) AS INTEGER)",
+    "year": "CAST(strftime('%%Y', {0}) AS INTEGER)",
+    "day_of_year": "CAST(strftime('%%j', {0}) AS INTEGER)",
+    "times": "coopfund_times({0}, {1})",
+    "total": "COALESCE(coopfund_sum({0}), 0)",
+    "greatest": "max({0}, {1})",
+    "least": "min({0}, {1})",
+    "interest": "coopfund_interest({0}, {1}, {2}, {3}, {4})",
+    "unnest": "JOIN json_each({0}, '$[1]') AS r",
+    "position": "r.key",
+    "field": "json_extract(r.value, '$[{0}]')",
+    "element": "json_extract({0}, '$[{1}]')",
+}
 
 
 def _case(basis: str, values: dict[str, str]) -> str:
@@ -178,8 +132,8 @@ def interest_sql(ops, base: str, count: str, rate: str, factor: str, basis: str)
     return ops.interest(base, count, rate, factor, basis)
 
 
-def vendor_ops():
-    return _Postgres if connection.vendor == "postgresql" else _Sqlite
+def vendor_ops() -> _Ops:
+    return _Ops(_POSTGRES if connection.vendor == "postgresql" else _SQLITE)
 
 
 class Projected(NamedTuple):
@@ -232,7 +186,7 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
     # A row's unpaid principal and interest, and where its late interest was last accrued to.
     rows = f"""
         SELECT c.id AS bid, c.basis, c.rate, c.multiplier, c.unpaid_rate, c.grace,
-               {ops.field("kind")} AS kind, {"r.pos" if ops is _Postgres else "r.key"} AS pos,
+               {ops.field("kind")} AS kind, {ops.position()} AS pos,
                {due("due_date")} AS due, {due("period_start")} AS ps, {due("interest_from")} AS ifrom,
                {due("period_end")} AS pe, COALESCE({due("accrued_to")}, {due("due_date")}) AS since,
                {money["opening_principal"]} AS opening, {money["carry"]} AS carry,
@@ -261,7 +215,7 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
         "1",
         "r.basis",
     )
-    low, high = f"{ops.greatest}(r.ps, s.start)", f"{ops.least}(r.pe, {following})"
+    low, high = ops.greatest("r.ps", "s.start"), ops.least("r.pe", following)
     accrued = interest_sql(
         ops,
         ops.total(
