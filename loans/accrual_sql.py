@@ -71,7 +71,8 @@ _POSTGRES = {
     "greatest": "GREATEST({0}, {1})",
     "least": "LEAST({0}, {1})",
     "interest": "(sign({n}) * div(2 * abs({n}) + {d}, 2 * {d}))",
-    "unnest": "CROSS JOIN LATERAL jsonb_array_elements(({0})::jsonb -> 1) WITH ORDINALITY AS r(v, pos)",
+    "unnest": "LEFT JOIN LATERAL jsonb_array_elements(({0})::jsonb -> 1) WITH ORDINALITY AS r(v, pos)"
+    " ON true",
     "position": "r.pos",
     "field": "(r.v ->> {0})",
     "element": "(({0})::jsonb ->> {1})",
@@ -89,7 +90,7 @@ _SQLITE = {
     "greatest": "max({0}, {1})",
     "least": "min({0}, {1})",
     "interest": "coopfund_interest({0}, {1}, {2}, {3}, {4})",
-    "unnest": "JOIN json_each({0}, '$[1]') AS r",
+    "unnest": "LEFT JOIN json_each({0}, '$[1]') AS r ON true",
     "position": "r.key",
     "field": "json_extract(r.value, '$[{0}]')",
     "element": "json_extract({0}, '$[{1}]')",
@@ -185,7 +186,9 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
     money = {name: ops.number(ops.field(name)) for name in Accruing._FIELDS if name not in _NOT_MONEY}
     # A row's unpaid principal and interest, and where its late interest was last accrued to.
     rows = f"""
-        SELECT c.id AS bid, c.basis, c.rate, c.multiplier, c.unpaid_rate, c.grace,
+        SELECT c.id AS bid, c.loan_id, c.ok, c.basis, c.rate, c.multiplier, c.unpaid_rate, c.grace,
+               c.principal_in_term + c.principal_overdue AS principal,
+               c.interest_due + c.interest_overdue AS owed, c.oldest_unpaid_due_date AS oldest,
                {ops.field("kind")} AS kind, {ops.position()} AS pos,
                {due("due_date")} AS due, {due("period_start")} AS ps, {due("interest_from")} AS ifrom,
                {due("period_end")} AS pe, COALESCE({due("accrued_to")}, {due("due_date")}) AS since,
@@ -215,14 +218,14 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
         "1",
         "r.basis",
     )
-    low, high = ops.greatest("r.ps", "s.start"), ops.least("r.pe", following)
+    low, high = ops.greatest("r.ps", "r.start"), ops.least("r.pe", following)
     accrued = interest_sql(
         ops,
         ops.total(
-            f"CASE WHEN {collecting} AND (r.pos = s.first OR r.ifrom < {following}) THEN r.carry ELSE 0 END"
+            f"CASE WHEN {collecting} AND (r.pos = r.first OR r.ifrom < {following}) THEN r.carry ELSE 0 END"
         ),
         ops.total(
-            f"CASE WHEN r.kind = %(scheduled)s AND r.pe > s.start AND {high} > {low} "
+            f"CASE WHEN r.kind = %(scheduled)s AND r.pe > r.start AND {high} > {low} "
             f"THEN {ops.times('r.opening', count(low, high))} ELSE 0 END"
         ),
         "MIN(r.rate)",
@@ -247,27 +250,27 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
             WHERE b.valid_to IS NULL AND b.loan_id {ids_sql}
         ),
         accr AS ({rows}),
-        firsts AS (
-            SELECT r.bid, MIN(r.pos) AS first FROM accr r WHERE {collecting} GROUP BY r.bid
+        -- Each row with its sub-loan's first row collecting in-term interest, and where that
+        -- interest runs from: windows, not joins of the rows with themselves.
+        win AS (
+            SELECT r.*, MIN(CASE WHEN {collecting} THEN r.pos END) OVER (PARTITION BY r.bid) AS first,
+                   FIRST_VALUE(r.ifrom) OVER (
+                       PARTITION BY r.bid ORDER BY CASE WHEN {collecting} THEN 0 ELSE 1 END, r.pos
+                   ) AS start
+            FROM accr r
         ),
-        starts AS (
-            SELECT f.bid, f.first, r.ifrom AS start
-            FROM firsts f JOIN accr r ON r.bid = f.bid AND r.pos = f.first
-        ),
-        interms AS (
-            SELECT s.bid, {accrued} AS accrued FROM starts s JOIN accr r ON r.bid = s.bid GROUP BY s.bid
-        ),
-        lates AS (
-            SELECT r.bid, SUM({late} - r.lp + {penalty} - r.pp) AS late,
-                   SUM(CASE WHEN {ops.days("r.due", today)} >= r.grace THEN r.pu ELSE 0 END) AS overdue
-            FROM accr r GROUP BY r.bid
+        subs AS (
+            SELECT r.bid, r.loan_id, MIN(CASE WHEN r.ok THEN 1 ELSE 0 END) AS ok,
+                   MIN(r.principal) AS principal, MIN(r.owed) AS owed, MIN(r.oldest) AS oldest,
+                   CASE WHEN MIN(r.first) IS NULL THEN 0 ELSE {accrued} END AS accrued,
+                   COALESCE(SUM(CASE WHEN r.pos IS NOT NULL THEN {late} - r.lp + {penalty} - r.pp END), 0)
+                       AS late,
+                   COALESCE(SUM(CASE WHEN r.pos IS NOT NULL AND {ops.days("r.due", today)} >= r.grace
+                                THEN r.pu ELSE 0 END), 0) AS overdue
+            FROM win r GROUP BY r.bid, r.loan_id
         )
-        SELECT c.loan_id, MIN(CASE WHEN c.ok THEN 1 ELSE 0 END),
-               SUM(c.principal_in_term + c.principal_overdue), SUM(COALESCE(t.overdue, 0)),
-               SUM(COALESCE(i.accrued, 0) + c.interest_due + c.interest_overdue), SUM(COALESCE(t.late, 0)),
-               MIN(c.oldest_unpaid_due_date)
-        FROM cur c LEFT JOIN interms i ON i.bid = c.id LEFT JOIN lates t ON t.bid = c.id
-        GROUP BY c.loan_id
+        SELECT loan_id, MIN(ok), SUM(principal), SUM(overdue), SUM(accrued + owed), SUM(late), MIN(oldest)
+        FROM subs GROUP BY loan_id
     """
     return sql, {
         "following": (day + ONE_DAY).isoformat(),
