@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from appraisal.selectors import Figures
 from common.documents import heading, signatures
 from common.money import format_percent
+from common.names import person_name
 from common.xlsx import Column, Sheet, Typed, workbook_bytes
 
 
@@ -18,7 +19,7 @@ def _summary(figures: Figures) -> Sheet:
         (_("Purpose"), loan.purpose),
         (_("Amount requested"), Typed(loan.amount.amount, "money")),
         (_("Term requested (months)"), Typed(loan.term_months, "integer")),
-        (_("Appraiser"), appraisal.appraiser.get_full_name() or appraisal.appraiser.username),
+        (_("Appraiser"), person_name(appraisal.appraiser)),
         (_("Status"), loan.get_status_display()),
         (_("Score"), _typed(figures.score, "percent")),
         (_("Recommendation"), appraisal.get_recommendation_display() or "—"),

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.analysis import (
@@ -18,7 +18,7 @@ from appraisal.analysis import (
     weighted_score,
 )
 from appraisal.models import Appraisal, AppraisalRules, CriterionRating, FinancialStatement, ScoringCriterion
-from appraisal.models.appraisal import STATEMENT_AMOUNTS
+from appraisal.models.appraisal import STATEMENT_AMOUNTS, Recommendation
 from appraisal.proposal import LendingTerms, schedule_terms
 from common.money import ZERO
 from fund.models import AuthorityLevel
@@ -94,10 +94,7 @@ class Decision:
 # The decisions waiting for a user, by its authority (the decisions page's filter, the home
 # page's counts): those it may take, and those beyond its authority. (Those it appraised itself
 # are in neither: someone else decides them.)
-AUTHORITY_FILTERS = {
-    "within": lambda decision: decision.can_decide,
-    "beyond": lambda decision: not decision.covered,
-}
+AUTHORITY_FILTERS = ("within", "beyond")
 
 
 def decision_for(user, loan: Loan, *, held: Authority | None = None) -> Decision:
@@ -117,8 +114,10 @@ def decision_for(user, loan: Loan, *, held: Authority | None = None) -> Decision
     )
 
 
-def decisions_for(user, *, status: str = LoanStatus.APPRAISED) -> list[Decision]:
-    """Appraised applications (or approved ones, for undoing), each marked for this user's authority."""
+def decision_loans(user, *, status: str = LoanStatus.APPRAISED, shown: str = "") -> QuerySet[Loan]:
+    """Appraised applications (or approved ones, for undoing), oldest first; `shown` one of
+    `AUTHORITY_FILTERS` keeps those. The amount and the authority are `decision_for`'s, in SQL,
+    so a page of them is read from the database."""
     loans = (
         loans_visible_to(user)
         .filter(status=status, appraisal__isnull=False)
@@ -126,14 +125,43 @@ def decisions_for(user, *, status: str = LoanStatus.APPRAISED) -> list[Decision]
         .prefetch_related("appraisal__ratings")
         .order_by("pk")
     )
+    if shown not in AUTHORITY_FILTERS:
+        return loans
+    return loans.alias(decided_amount=_decided_amount(status)).filter(_authority_filters(user)[shown])
+
+
+def _authority_filters(user) -> dict[str, Q]:
+    """`AUTHORITY_FILTERS` as conditions on `decided_amount`, for the levels the user holds."""
+    held = authority(user)
+    limits = [level.max_amount for level in held.levels if level.pk in held.held]
+    if None in limits:  # an unlimited level covers every amount
+        return {"within": ~Q(appraisal__appraiser=user), "beyond": Q(pk__in=[])}
+    covered = Q(decided_amount__lte=max(limit.amount for limit in limits)) if limits else Q(pk__in=[])
+    return {"within": covered & ~Q(appraisal__appraiser=user), "beyond": ~covered}
+
+
+def _decided_amount(status: str):
+    """`decision_for`'s amount: the one approved; or the one recommended for approval, else
+    the one asked for."""
+    if status == LoanStatus.APPROVED:
+        return F("approved_amount")
+    recommended = Q(
+        appraisal__recommendation=Recommendation.APPROVE, appraisal__recommended_amount__isnull=False
+    )
+    return Case(When(recommended, then=F("appraisal__recommended_amount")), default=F("amount"))
+
+
+def decisions_of(user, loans) -> list[Decision]:
+    """The loans of `decision_loans` (a page of them), each marked for this user's authority."""
     held = authority(user)
     return [decision_for(user, loan, held=held) for loan in loans]
 
 
 def decision_counts(user) -> dict[str, int]:
     """How many appraised applications wait for a decision within and beyond the user's authority."""
-    waiting = decisions_for(user)
-    return {name: sum(map(test, waiting)) for name, test in AUTHORITY_FILTERS.items()}
+    shown = _authority_filters(user)
+    waiting = decision_loans(user).alias(decided_amount=_decided_amount(LoanStatus.APPRAISED))
+    return waiting.aggregate(**{name: Count("pk", filter=shown[name]) for name in AUTHORITY_FILTERS})
 
 
 # --- one appraisal's figures ---------------------------------------------------------------

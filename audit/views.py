@@ -1,20 +1,20 @@
 """The accountant's page of the audit trail: search it, page through it, export it."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from audit import reports, selectors
 from audit.forms import TrailFilterForm
+from common.paging import numbered
+from common.views import bound_filters
 from common.xlsx import workbook_bytes, xlsx_response
 
 PAGE_SIZE = 50
 
 
 def _filtered(request):
-    filters = TrailFilterForm(request.GET or None)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters, chosen = bound_filters(request, TrailFilterForm)
     entries = selectors.audit_entries(**{name: value for name, value in chosen.items() if value is not None})
     return filters, chosen, entries
 
@@ -23,7 +23,7 @@ def _filtered(request):
 @permission_required("auditlog.view_logentry", raise_exception=True)
 def trail(request):
     filters, _chosen, entries = _filtered(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = numbered(request, entries, size=PAGE_SIZE)
     rows = list(selectors.trail_rows(page))
     return render(request, "audit/trail.html", {"filters": filters, "page": page, "rows": rows})
 

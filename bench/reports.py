@@ -153,13 +153,13 @@ def _bare(sheets, *, formatted: bool) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    from common.xlsx import NUMBER_FORMATS
+    from common.xlsx import number_format
 
     workbook = Workbook(write_only=True)
     for sheet in sheets:
         ws = workbook.create_sheet(sheet.title[:31])
         ws.append([str(column.header) for column in sheet.columns])
-        formats = [NUMBER_FORMATS[column.kind] for column in sheet.columns]
+        formats = [number_format(column.kind) for column in sheet.columns]
         for row in sheet.rows:
             if formatted:
                 cells = [WriteOnlyCell(ws, value=value) for value in row]

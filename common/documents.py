@@ -17,6 +17,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from common.dates import format_date
+
 
 @dataclass(frozen=True)
 class Issuer:
@@ -42,11 +44,11 @@ class Heading:
 
 
 def as_of_line(day: dt.date) -> str:
-    return _("As of %(date)s") % {"date": f"{day:%d/%m/%Y}"}
+    return _("As of %(date)s") % {"date": format_date(day)}
 
 
 def period_line(start: dt.date, end: dt.date) -> str:
-    return _("From %(start)s to %(end)s") % {"start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"}
+    return _("From %(start)s to %(end)s") % {"start": format_date(start), "end": format_date(end)}
 
 
 def heading(
@@ -66,7 +68,7 @@ def heading(
     if as_of is not None:
         when = period_line(start, as_of) if start is not None else as_of_line(as_of)
     if business_date and fund.business_date is not None:
-        day = _("business date %(date)s") % {"date": f"{fund.business_date:%d/%m/%Y}"}
+        day = _("business date %(date)s") % {"date": format_date(fund.business_date)}
         when = f"{when} ({day})" if when else day[:1].upper() + day[1:]
     return Heading(fund.name, title, [line for line in (when, *notes) if line], form)
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from common.money import MAX_AMOUNT, format_vnd, parse_vnd
@@ -34,6 +35,19 @@ def show_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             # A form may name the service's fields it has no input for (`service_error_labels`).
             label = getattr(form, "service_error_labels", {}).get(field, field.replace("_", " "))
             form.add_error(None, [f"{label}: {message}" for e in errors for message in e.messages])
+
+
+class DateRangeForm(forms.Form):
+    """From and to, either left empty; the end may not come before the start."""
+
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end comes before the start."))
+        return data
 
 
 class VNDField(forms.CharField):
@@ -79,8 +93,12 @@ class PercentField(forms.DecimalField):
         super().__init__(decimal_places=places, **kwargs)
 
     def prepare_value(self, value):
+        """A stored rate as the page beside it shows it: 6,60 in Vietnamese, 6.60 in English
+        (two places at least, more if the rate has them)."""
         if isinstance(value, Decimal):
-            return f"{(value * 100).normalize():f}"
+            percent = (value * 100).normalize()
+            places = max(2, -percent.as_tuple().exponent)
+            return formats.number_format(percent, decimal_pos=places)
         return value
 
     def to_python(self, value) -> Decimal | None:

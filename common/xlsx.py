@@ -21,12 +21,14 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
+from django.utils.formats import get_format
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -39,7 +41,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from common.documents import Heading, Signatures
-from common.money import parse_vnd
+from common.money import format_vnd, parse_vnd
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {
@@ -47,10 +49,12 @@ NUMBER_FORMATS = {
     "integer": "#,##0",
     "decimal": "#,##0.00",
     "percent": "0.00%",
-    "date": "dd/mm/yyyy",
-    "datetime": "dd/mm/yyyy hh:mm:ss",
     "text": "@",
 }
+# Date cells show as the user's language writes a date (`common.dates`): these formats of
+# `config/formats`, in Excel's letters.
+_DATE_SETTINGS = {"date": "SHORT_DATE_FORMAT", "datetime": "DATETIME_FORMAT"}
+_EXCEL_LETTERS = {"d": "dd", "m": "mm", "M": "mmm", "Y": "yyyy", "H": "hh", "i": "mm", "s": "ss"}
 DEFAULT_WIDTHS = {
     "money": 18,
     "integer": 10,
@@ -66,6 +70,20 @@ MAX_IMPORT_COLUMNS = 64
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBE4")
 _TITLE_FONT = Font(bold=True, size=13)
+
+
+def number_format(kind: str) -> str:
+    if kind in _DATE_SETTINGS:
+        return _excel_date_format(kind, get_language())
+    return NUMBER_FORMATS[kind]
+
+
+@cache
+def _excel_date_format(kind: str, language: str) -> str:
+    """ "d/m/Y" -> "dd/mm/yyyy", "d M Y H:i:s" -> "dd mmm yyyy hh:mm:ss"."""
+    return "".join(
+        _EXCEL_LETTERS.get(letter, letter) for letter in get_format(_DATE_SETTINGS[kind], language)
+    )
 
 
 @dataclass(frozen=True)
@@ -144,7 +162,7 @@ def _cell(ws, value, *, kind: str = "text", bold: bool = False, fill=None):
         # when the accountant opens the file.
         cell.data_type = "s"
     if kind != "text" or isinstance(value, str):
-        cell.number_format = NUMBER_FORMATS[kind]
+        cell.number_format = number_format(kind)
     if bold:
         cell.font = _HEADER_FONT
     if fill is not None:
@@ -408,7 +426,7 @@ def _chart(ws, sheet: Sheet, header_row: int, count: int) -> BarChart | LineChar
     if chart.stacked and not chart.line:
         drawn.grouping, drawn.overlap = "stacked", 100
     drawn.title, drawn.y_axis.title = str(chart.title), str(chart.y_title)
-    drawn.y_axis.numFmt = NUMBER_FORMATS[sheet.columns[chart.columns[0]].kind]
+    drawn.y_axis.numFmt = number_format(sheet.columns[chart.columns[0]].kind)
     drawn.height, drawn.width = 9, 18
     last = header_row + count
     for index in chart.columns:
@@ -497,21 +515,24 @@ def import_template(
     dropdowns: dict[int, str | Sequence[str]],
     text_columns: int = 0,
     rows: int | None = None,
+    example: Sequence | None = None,
 ) -> bytes:
-    """An import's template: the `data` sheet (its headers, an example row), a sheet explaining
-    each column (`note` above; the column, whether it is required, what to enter), the data
-    sheet's `dropdowns` (as `with_dropdowns`) and its first `text_columns` columns formatted as
-    text (Excel keeps the leading 0 of phones, tax codes and ID numbers), on `rows` rows."""
-    instructions = Sheet(
-        title=_("Instructions"),
-        columns=[
-            Column(_("Column"), "text", width=36),
-            Column(_("Required"), "text", width=10),
-            Column(_("What to enter"), "text", width=90),
-        ],
-        rows=[(label, _("yes") if required else _("no"), text) for label, required, text in explained],
-        preamble=[note],
-    )
+    """An import's template: the `data` sheet (its headers, maybe an example row), a sheet
+    explaining each column (`note` above; the column, whether it is required, what to enter,
+    and, given an `example` row, its value there as text: an example a user cannot import by
+    leaving it in), the data sheet's `dropdowns` (as `with_dropdowns`) and its first
+    `text_columns` columns formatted as text (Excel keeps the leading 0 of phones, tax codes and
+    ID numbers), on `rows` rows."""
+    columns = [
+        Column(_("Column"), "text", width=36),
+        Column(_("Required"), "text", width=10),
+        Column(_("What to enter"), "text", width=90),
+    ]
+    lines = [[label, _("yes") if required else _("no"), text] for label, required, text in explained]
+    if example is not None:
+        columns.append(Column(_("Example"), "text", width=30))
+        lines = [[*line, _as_text(value)] for line, value in zip(lines, example, strict=True)]
+    instructions = Sheet(title=_("Instructions"), columns=columns, rows=lines, preamble=[note])
     rows = rows or min(TEMPLATE_ROWS, settings.IMPORT_MAX_ROWS)
     first = header_row(data) + 1
     content = workbook_bytes(data, instructions)
@@ -526,6 +547,16 @@ def import_template(
         workbook.save(buffer)
         content = buffer.getvalue()
     return with_dropdowns(content, {data.title[:31]: dropdowns}, rows=rows, first_row=first)
+
+
+def _as_text(value) -> str:
+    """An example cell as the import reads it back from text: a date dd/mm/yyyy, an amount
+    grouped as the user's language groups it."""
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, int | Decimal):
+        return format_vnd(value, with_unit=False)
+    return str(value)
 
 
 def streamed_response(filename: str, *sheets: Sheet) -> FileResponse:
@@ -674,6 +705,17 @@ def validate_import_size(file, limit: int | None = None) -> None:
             _("The file is %(size)s KB; an import takes at most %(limit)s KB.")
             % {"size": -(-size // 1024), "limit": limit // 1024}
         )
+
+
+def validate_xlsx(file) -> None:
+    """Refuse an upload that is not an .xlsx workbook (a zip) before it is kept for a task
+    (also a form field validator); what the workbook holds is read by the import."""
+    try:
+        is_workbook = zipfile.is_zipfile(file)
+    finally:
+        file.seek(0)
+    if not is_workbook:
+        raise ValidationError(_("This is not an .xlsx workbook."))
 
 
 def _unpacked_size(file) -> int:

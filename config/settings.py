@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "common",
     "fund",
     "ledger",
     "loans",
@@ -145,7 +146,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fund.navigation.context",
             ],
-            "builtins": ["fund.templatetags.money"],
+            "builtins": ["fund.templatetags.money", "fund.templatetags.people", "fund.templatetags.dates"],
+            "libraries": {"paging": "common.paging_tags"},
         },
     },
 ]
@@ -210,6 +212,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language (06/12/2026, 06 Dec 2026) in place of Django's own (issue 20).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -271,6 +275,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Close of day: loans per chunk, each chunk one task and one transaction (`loans.services.closing.runs`).
 CLOSE_OF_DAY_CHUNK = int(os.environ.get("CLOSE_OF_DAY_CHUNK", "5000"))
+# Rows on a page of a list (`common.paging`).
+PAGE_SIZE = int(os.environ.get("COOPFUND_PAGE_SIZE", "50"))
 # A report's .xlsx of more rows than this is written by a task, with a progress bar, and kept
 # for its user this many days (bounded in size) (`loans.services.exports`).
 EXPORT_BACKGROUND_ROWS = int(os.environ.get("COOPFUND_EXPORT_BACKGROUND_ROWS", "5000"))
@@ -292,9 +298,24 @@ SMS_SENDER = os.environ.get("COOPFUND_SMS_SENDER", "common.sms.LogSender")
 
 # --- API --------------------------------------------------------------------
 
+
+def shared_cache(broker_url: str, database_url: str) -> dict:
+    """The cache every process of the site shares (the API's throttle counts are kept in it):
+    the broker's Redis when there is one; else the database when it is PostgreSQL (the site then
+    runs in several processes; migrate makes the table); else this one process's memory (the
+    embedded default runs in one)."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": broker_url}
+    if database_url:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "coopfund_cache"}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+CACHES = {"default": {**shared_cache(CELERY_BROKER_URL, DATABASE_URL), "KEY_PREFIX": "coopfund"}}
+
 # A machine's token or a person's session; every answer JSON, every error one shape
-# (`common.api.errors`); each user gets so many requests a minute (per address before logging in).
-# The counts are kept in the cache: per process unless CACHES names a shared one.
+# (`common.api.errors`); each user gets so many requests a minute (per address before logging in),
+# counted in the shared cache.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First: an unauthenticated call is then a 401 that names the token scheme.

@@ -29,8 +29,12 @@ urlpatterns = [
     path("appraisal/", include("appraisal.urls")),
     path("portal/", include("loans.portal.urls")),
     path("audit/", include("audit.urls")),
+    path("imports/", include("common.urls")),
     # The web API: each app's resources; any other path under /api/ is the API's JSON 404.
-    path("api/v1/", include([path("", include("fund.api.urls")), path("", include("loans.api.urls"))])),
+    path(
+        "api/v1/",
+        include([path("", include(f"{app}.api.urls")) for app in ("fund", "loans", "ledger")]),
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.
     path(

@@ -5,13 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from config.dashboard import sections
-from fund.models import Fund
 from fund.roles import ROLE_LABELS, roles_of
+from fund.selectors import fund_or_none
 
 
 @login_required
 def home(request):
-    fund = Fund.objects.first()
+    fund = fund_or_none()
     context = {
         "roles": [ROLE_LABELS[role] for role in roles_of(request.user)],
         "fund": fund,

@@ -209,8 +209,9 @@ class Provision:
 @dataclass(frozen=True)
 class OpeningBalance:
     """A loan brought in at a cut-over date: what it has on each control account (`booked`, as
-    the sub-ledger will hold it) taken from `contra`, its memo of suspended interest against the
-    off-balance contra. `contra`: where the fund's opening balances come from — the capital of
+    the sub-ledger will hold it) taken from `contra`, its memos of suspended interest and (a loan
+    brought in written off) of written-off principal and interest against the off-balance
+    contra. `contra`: where the fund's opening balances come from — the capital of
     the fund merged in (411x), or, bringing a fund's own books in, a clearing role the opening
     entry's other accounts settle to nothing (`AccountOpening` with the same contra)."""
 
@@ -452,6 +453,9 @@ def _opening_balance(event: OpeningBalance, gl: GLMap) -> list[Leg]:
         _move(gl, "suspended_late", "off_balance_contra", booked.suspended_late, refs),
         _move(gl, contra, "specific_provision", booked.specific_provision, refs),
         _move(gl, contra, "general_provision", booked.general_provision, refs),
+        # A loan brought in written off: what is still pursued, on the memo accounts only.
+        _move(gl, "written_off_principal", "off_balance_contra", booked.written_off_principal, refs),
+        _move(gl, "written_off_interest", "off_balance_contra", booked.written_off_interest, refs),
     ]
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, PercentField, ServiceModelForm, VNDField
 from common.text import LONG_TEXT_MAX
-from common.xlsx import validate_import_size
+from common.xlsx import validate_import_size, validate_xlsx
 from fund.models import (
     AuthorityLevel,
     Borrower,
@@ -80,7 +80,7 @@ class ImportForm(forms.Form):
         label=_("The file holds"),
         choices=[("borrowers", _("Borrowers")), ("households", _("Households of borrowing groups"))],
     )
-    file = forms.FileField(label=_(".xlsx file"), validators=[validate_import_size])
+    file = forms.FileField(label=_(".xlsx file"), validators=[validate_import_size, validate_xlsx])
 
 
 # --- loan products -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from common.jobs import ImportOutcome
 from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
 from fund.models import Borrower, HouseholdMember, User
 from fund.selectors import household_groups_by_registration
@@ -22,6 +23,7 @@ from fund.services.common import require_permission
 
 BORROWERS = "borrowers"
 HOUSEHOLDS = "households"
+PERMISSIONS = {BORROWERS: "fund.add_borrower", HOUSEHOLDS: "fund.add_householdmember"}
 
 # Names the fund's staff use for each type, besides the code and the label in either language.
 _TYPE_ALIASES = {
@@ -108,13 +110,22 @@ def household_columns() -> list[InputColumn]:
 
 def import_file(*, actor: User, kind: str, file) -> ImportReport:
     """Import borrowers or households from an .xlsx upload; nothing is saved unless every row is good."""
+    if kind not in PERMISSIONS:
+        raise ValueError(f"unknown import {kind!r}")
+    require_permission(actor, PERMISSIONS[kind])
     if kind == BORROWERS:
-        require_permission(actor, "fund.add_borrower")
         return _import(actor, file, borrower_columns(), _create_borrower)
-    if kind == HOUSEHOLDS:
-        require_permission(actor, "fund.add_householdmember")
-        return _import(actor, file, household_columns(), _HouseholdRows().create)
-    raise ValueError(f"unknown import {kind!r}")
+    return _import(actor, file, household_columns(), _HouseholdRows().create)
+
+
+def import_job(job, file) -> ImportOutcome:
+    """An uploaded file imported by its task (`common.jobs.run_import`, as the user who asked)."""
+    report = import_file(actor=job.requested_by, kind=job.kind, file=file)
+    if not report.ok:
+        return ImportOutcome(errors=report.errors)
+    return ImportOutcome(
+        rows=report.created, lines=[_("%(count)s rows imported.") % {"count": report.created}]
+    )
 
 
 def _import(actor: User, file, columns: list[InputColumn], create: Callable) -> ImportReport:

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.documents import Issuer
 from common.money import format_vnd
 from common.querysets import filter_given
@@ -40,13 +41,26 @@ class FundNotSetUp(Fund.DoesNotExist):
 # --- the fund ----------------------------------------------------------------------------
 
 
+def fund_or_none() -> Fund | None:
+    """The fund whose books this installation keeps, or None before it is set up: for pages and
+    checks that do without it (nothing lent yet, no figures); what needs it calls `current_fund`."""
+    fund = Fund.objects.first()
+    if fund is not None:
+        _calendar.seen(fund.calendar_token)
+    return fund
+
+
 def current_fund() -> Fund:
     """The fund whose books this installation keeps."""
-    fund = Fund.objects.first()
+    fund = fund_or_none()
     if fund is None:
         raise FundNotSetUp(_("The fund is not set up yet. An accountant sets it up on the Fund page."))
-    _calendar.seen(fund.calendar_token)
     return fund
+
+
+def opening_date() -> dt.date | None:
+    """The fund's opening date; None before the fund is set up."""
+    return Fund.objects.values_list("opened_on", flat=True).first()
 
 
 def business_date() -> dt.date:
@@ -61,18 +75,18 @@ def value_date_problem(day: dt.date, *, fund: Fund | None = None) -> str | None:
     The one check for every money event; the ledger's manual entries reach it through the
     LEDGER_VALUE_DATE_CHECK setting, as the ledger imports no other app.
     """
-    fund = fund or Fund.objects.first()
+    fund = fund or fund_or_none()
     if fund is None:  # nothing is set up yet: only the calendar bounds the date
         latest, earliest = timezone.localdate(), None
     else:
         latest, earliest = fund.business_date, fund.opened_on
     if day > latest:
         return _("A value date is at the latest the business date (%(date)s).") % {
-            "date": f"{latest:%d/%m/%Y}"
+            "date": format_date(latest)
         }
     if earliest is not None and day < earliest:
         message = _("A value date is not before the fund's opening date (%(date)s).")
-        return message % {"date": f"{earliest:%d/%m/%Y}"}
+        return message % {"date": format_date(earliest)}
     return None
 
 

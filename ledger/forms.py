@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DATE, VNDField
-from common.xlsx import validate_import_size
+from common.forms import DATE, DateRangeForm, VNDField
+from common.xlsx import validate_import_size, validate_xlsx
 from ledger.models import Account, AccountType, source_label
 from ledger.selectors import chart, reporting_date
 
@@ -22,9 +22,7 @@ def _account_choices(*, postable_only: bool) -> list[tuple[str, str]]:
 # --- the journal ---------------------------------------------------------------------
 
 
-class JournalFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+class JournalFilterForm(DateRangeForm):
     account = forms.ChoiceField(label=_("Account"), required=False)
     source_kind = forms.ChoiceField(label=_("Source"), required=False)
     text = forms.CharField(label=_("Search"), required=False, max_length=100)
@@ -33,12 +31,6 @@ class JournalFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].choices = _account_choices(postable_only=False)
         self.fields["source_kind"].choices = [("", "—")] + [(kind, source_label(kind)) for kind in sources]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("The end comes before the start."))
-        return data
 
 
 class EntryForm(forms.Form):
@@ -116,7 +108,9 @@ class AccountEditForm(forms.Form):
 
 
 class ChartImportForm(forms.Form):
-    file = forms.FileField(label=_("Chart of accounts (.xlsx)"), validators=[validate_import_size])
+    file = forms.FileField(
+        label=_("Chart of accounts (.xlsx)"), validators=[validate_import_size, validate_xlsx]
+    )
 
 
 # --- reports and periods -----------------------------------------------------------------
@@ -127,19 +121,14 @@ class AsOfForm(forms.Form):
     include_zero = forms.BooleanField(label=_("Show accounts without postings"), required=False)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(DateRangeForm):
     """From and to (empty: the reporting date, and the first of its month)."""
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
-
     def clean(self):
-        data = super().clean()
+        data = self.cleaned_data
         data["date_to"] = data.get("date_to") or reporting_date()
         data["date_from"] = data.get("date_from") or data["date_to"].replace(day=1)
-        if data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("The end comes before the start."))
-        return data
+        return super().clean()
 
 
 class LedgerDetailForm(PeriodForm):

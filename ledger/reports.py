@@ -10,12 +10,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from common.dates import format_datetime
 from common.documents import heading, signatures
+from common.names import person_name
 from common.xlsx import Column, InputColumn, Sheet, import_template
 from ledger.models import SOURCE_LABELS, AccountType, Period, readable_reference
 from ledger.selectors import ChartRow, LedgerStream, PeriodTrialBalance, TrialBalance
@@ -335,8 +336,8 @@ def periods_sheet(periods: Iterable[Period]) -> Sheet:
                     str(period),
                     period.get_state_display(),
                     event.get_action_display(),
-                    event.actor.get_full_name() or event.actor.get_username(),
-                    date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT"),
+                    person_name(event.actor),
+                    format_datetime(event.at),
                     event.reason,
                 )
             )

@@ -5,7 +5,7 @@ balance includes its sub-accounts unless asked otherwise.
 """
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,8 +15,31 @@ from django.utils import timezone
 
 from common.money import ZERO
 from common.names import localized_name
+from common.paging import KeysetPage, keyset_page, precedes
 from common.querysets import filter_given
 from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine
+
+# The first day of the books (the fund's opening date): the app that keeps it registers where to
+# read it (`fund.apps`), as the ledger knows nothing of the fund; nothing registered, no limit.
+_books_open_source: list[Callable[[], date | None]] = []
+
+
+def register_books_open(source: Callable[[], date | None]) -> None:
+    _books_open_source[:] = [source]
+
+
+def books_open_on() -> date | None:
+    """The day the books open, or None when no app says (or before the fund is set up)."""
+    return _books_open_source[0]() if _books_open_source else None
+
+
+def named_lines(lines: Iterable) -> list[tuple]:
+    """Each line of an entry still to post with its account's name: what a confirmation shows."""
+    lines = list(lines)
+    accounts = Account.objects.filter(code__in={line.account for line in lines})
+    names = {account.code: account.name for account in accounts}
+    return [(line, names[line.account]) for line in lines]
+
 
 # --- the chart as a tree ------------------------------------------------------
 
@@ -381,17 +404,113 @@ def ledger_stream(
         "credit",
     )
     # A line's value date is its entry's: the same range keeps the scan to those days.
-    sides = (
-        JournalLine.objects.filter(within, entry_id__in=mine.values("entry_id"))
-        .annotate(debit_side=Case(When(debit__gt=0, then=Value(True)), default=Value(False)))
+    sides = _sides(JournalLine.objects.filter(within, entry_id__in=mine.values("entry_id")))
+    return LedgerStream(
+        account, date_from, date_to, opening, _running(opening, lines.iterator(5000), sides.iterator(5000))
+    )
+
+
+def _sides(lines: QuerySet[JournalLine]):
+    """The lines of some entries summed per entry, side and account, in the ledger's order."""
+    order = ("value_date", "entry__year", "entry__sequence")
+    return (
+        lines.annotate(debit_side=Case(When(debit__gt=0, then=Value(True)), default=Value(False)))
         .order_by(*order, "entry_id", "debit_side", "account__code")
         .values(*order, "entry_id", "debit_side", "account__code")
         .annotate(debits=Sum("debit"), credits=Sum("credit"), count=Count("pk"))
         .values_list("entry_id", "debit_side", "account__code", "debits", "credits", "count")
     )
-    return LedgerStream(
-        account, date_from, date_to, opening, _running(opening, lines.iterator(5000), sides.iterator(5000))
+
+
+LEDGER_ORDER = ("value_date", "entry__year", "entry__sequence", "pk")  # posting order
+
+
+@dataclass
+class LedgerPage(LedgerDetail):
+    """A page of an account's ledger: `opening` is the balance before its first line (the
+    previous page's last balance), `closing` the balance after its last; `period_debit` and
+    `period_credit` the whole period's movements."""
+
+    page: KeysetPage | None = None
+    period_debit: Decimal = ZERO
+    period_credit: Decimal = ZERO
+
+
+def ledger_page(
+    *,
+    code: str,
+    date_from: date,
+    date_to: date,
+    after: int | None = None,
+    before: int | None = None,
+    last: bool = False,
+    include_children: bool = True,
+) -> LedgerPage:
+    """A keyset page of `ledger_detail`'s lines (`common.paging`): a year of the loan account is
+    hundreds of thousands of lines. The page's opening balance is summed in the database (the
+    days before the first line's from the accounts' daily totals, then that day's lines before
+    it), never by reading the pages before; the count is the daily totals' too."""
+    account = Account.objects.get(code=code)
+    ids = _descendants([code], include_children=include_children)
+    days = AccountDay.objects.filter(account_id__in=ids)
+    within = Q(value_date__gte=date_from, value_date__lte=date_to)
+    period = days.filter(within).aggregate(
+        debits=Sum("debit", default=ZERO),
+        credits=Sum("credit", default=ZERO),
+        count=Sum("line_count", default=0),
     )
+    count = period["count"]
+    mine = JournalLine.objects.filter(within, account_id__in=ids).select_related("entry", "account")
+    page = keyset_page(mine, LEDGER_ORDER, after=after, before=before, last=last, count=count)
+    first = page.rows[0] if page.rows else None
+    day = first.value_date if first else date_from
+    opening = _debit_minus_credit(days.filter(value_date__lt=day))
+    if first is not None:
+        values = {"value_date": day, "entry__year": first.entry.year, "entry__sequence": first.entry.sequence}
+        earlier = JournalLine.objects.filter(account_id__in=ids, value_date=day)
+        opening += _debit_minus_credit(earlier.filter(precedes(LEDGER_ORDER, {**values, "pk": first.pk})))
+    lines = [
+        (
+            line.entry_id,
+            line.entry.year,
+            line.entry.sequence,
+            line.value_date,
+            line.entry.memo,
+            line.reference,
+            line.account.code,
+            line.debit.amount,
+            line.credit.amount,
+        )
+        for line in page.rows
+    ]
+    sides = _sides(JournalLine.objects.filter(entry_id__in={line[0] for line in lines}))
+    rows = list(_running(opening, lines, sides))
+    return LedgerPage(
+        account,
+        date_from,
+        date_to,
+        opening,
+        rows,
+        page,
+        period_debit=period["debits"],
+        period_credit=period["credits"],
+    )
+
+
+def ledger_line_count(*, code: str, date_from: date, date_to: date) -> int:
+    """The lines of an account (with its sub-accounts) from `date_from` to `date_to`, from the
+    daily totals: what its export will write, told without reading them."""
+    days = AccountDay.objects.filter(
+        account_id__in=_descendants([code], include_children=True),
+        value_date__gte=date_from,
+        value_date__lte=date_to,
+    )
+    return days.aggregate(n=Sum("line_count", default=0))["n"]
+
+
+def _debit_minus_credit(rows: QuerySet) -> Decimal:
+    sums = rows.aggregate(debits=Sum("debit", default=ZERO), credits=Sum("credit", default=ZERO))
+    return sums["debits"] - sums["credits"]
 
 
 def _running(opening: Decimal, lines, sides) -> Iterator[LedgerRow]:
@@ -477,8 +596,11 @@ def journal_entries(
     return (
         entries.select_related("reverses", "created_by", "reversed_by")
         .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by("-year", "-sequence")
+        .order_by(*JOURNAL_ORDER)
     )
+
+
+JOURNAL_ORDER = ("-year", "-sequence", "-pk")  # newest number first
 
 
 def source_kinds() -> list[str]:

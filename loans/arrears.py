@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db.models import Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.db import Among
 from common.money import ZERO
 from fund.models import Borrower, Fund, LoanProduct
@@ -38,9 +39,9 @@ def as_of_problem(fund: Fund, day: date) -> str | None:
     """Why the reports cannot be drawn as of `day` (None: they can): the stored rows are exact
     from the fund's opening up to its business date."""
     if day > fund.business_date:
-        return _("Reports go up to the business date, %(date)s.") % {"date": f"{fund.business_date:%d/%m/%Y}"}
+        return _("Reports go up to the business date, %(date)s.") % {"date": format_date(fund.business_date)}
     if day < fund.opened_on:
-        return _("The fund opened on %(date)s: no report before it.") % {"date": f"{fund.opened_on:%d/%m/%Y}"}
+        return _("The fund opened on %(date)s: no report before it.") % {"date": format_date(fund.opened_on)}
     return None
 
 

@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from common.dates import format_date
 from fund.models import Borrower, LoanProduct, User
 from fund.selectors import business_date
 from loans.models import ActionKind, Disbursement, Loan, LoanAction, LoanStatus, Repayment
@@ -268,7 +269,7 @@ def load_servicing(*, stdout) -> None:
     if done:
         stdout.write(
             f"Demo loans serviced: {'; '.join(done)}. {len(payments)} repayments; "
-            f"business date now {business_date():%d/%m/%Y}."
+            f"business date now {format_date(business_date())}."
         )
     restructured = _restructure_one()
     if restructured:

@@ -10,9 +10,11 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import format_date
 from common.forms import DATE, PercentField, ServiceModelForm, VNDField, cleaned_input
+from common.money import format_percent, format_vnd
 from common.text import LONG_TEXT_MAX
-from common.xlsx import validate_import_size
+from common.xlsx import validate_import_size, validate_xlsx
 from fund.forms import DocumentForm as DocumentForm  # a dossier's document is filed like a borrower's
 from fund.models import Borrower, User
 from fund.selectors import current_fund, offered_products, visible_borrowers
@@ -101,6 +103,20 @@ class ApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.borrower = borrower
         self.fields["product"].queryset = offered_products(borrower_type=borrower.type)
+        # Each product's limits beside the fields, and the chosen one's under them.
+        self.products = list(self.fields["product"].queryset)
+        chosen = next((p for p in self.products if str(p.pk) == str(self["product"].value())), None)
+        if chosen is not None:
+            self.fields["amount"].help_text = _("%(product)s lends from %(low)s to %(high)s.") % {
+                "product": chosen.name,
+                "low": format_vnd(chosen.amount_min.amount),
+                "high": format_vnd(chosen.amount_max.amount),
+            }
+            self.fields["term_months"].help_text = _("%(low)s to %(high)s months, at %(rate)s a year.") % {
+                "low": chosen.term_min_months,
+                "high": chosen.term_max_months,
+                "rate": format_percent(chosen.annual_rate),
+            }
         self.members = (
             list(borrower.members.filter(left_on__isnull=True)) if borrower.is_household_group else []
         )
@@ -288,7 +304,8 @@ class RepaymentForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    """Why a tranche is cancelled or a repayment reversed: the service refuses it empty too."""
+    """Why a tranche is cancelled, a repayment reversed or a portfolio import undone: the service
+    refuses it empty too."""
 
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
@@ -296,7 +313,9 @@ class ReasonForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Repayments file (.xlsx)"), validators=[validate_import_size])
+    file = forms.FileField(
+        label=_("Repayments file (.xlsx)"), validators=[validate_import_size, validate_xlsx]
+    )
 
 
 class CloseOfDayForm(forms.Form):
@@ -321,7 +340,7 @@ class PayoffQuoteForm(forms.Form):
         if self.earliest is not None and day < self.earliest:
             raise forms.ValidationError(
                 _("The loan was first disbursed on %(date)s: choose that day or later.")
-                % {"date": f"{self.earliest:%d/%m/%Y}"}
+                % {"date": format_date(self.earliest)}
             )
         return day
 

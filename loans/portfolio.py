@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import format_span
 from common.db import Among
 from common.money import ZERO
 from fund.models import Borrower
@@ -172,9 +173,7 @@ class Due:
 
     @property
     def label(self) -> str:
-        if self.first == self.last:
-            return f"{self.first:%d/%m/%Y}"
-        return f"{self.first:%d/%m}–{self.last:%d/%m/%Y}"
+        return format_span(self.first, self.last)
 
 
 def _versions_in_force(day: date, loan_ids: list[int]) -> list[int]:

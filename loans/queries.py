@@ -52,6 +52,7 @@ from loans.models import (
     LoanTransaction,
     Repayment,
 )
+from loans.models.actions import ActionKind, ActionStatus, LoanAction
 from loans.models.money import CONTROL_COLUMNS
 
 
@@ -65,7 +66,10 @@ def _names(model: type[Model]) -> dict[str, str]:
 # Named as the statements below alias them.
 _L, _B, _P, _A, _C, _F = map(_names, (Loan, Borrower, LoanProduct, Account, LoanContract, Fund))
 _D, _S, _R, _LB = map(_names, (Disbursement, DisbursementShare, Repayment, LoanBalance))
-_T, _O = _names(LoanTransaction), _names(LoanOpening)
+_T, _O, _LA = _names(LoanTransaction), _names(LoanOpening), _names(LoanAction)
+
+# The applied actions a replay takes as events: they change what the loan owes from their date.
+REPLAYED = (ActionKind.EXTENSION, ActionKind.RESCHEDULING, ActionKind.WAIVER)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class ServicedLoan:
     gl: GLMap  # the accounts its product posts to
     # What its sub-ledger held when it was locked (`booked`; None: not read, as close of day's).
     booked: Booked | None = None
+    # Whether it has applied actions the replay takes (`REPLAYED`): without, a money event
+    # need not read them (`replaying.changes_of`). True when not read (close of day's).
+    has_changes: bool = True
 
     reference = property(Loan.reference.fget)  # "HS-<year>-<id>", the loan's own
 
@@ -128,7 +135,9 @@ _LOCK = f"""
 SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_suspended"]}, b.{_B["type"]},
        {", ".join(f"c.{_C[name]}" for name in _CONTRACT)},
        {", ".join(f"gl_{name}.{_A['code']}" for name in _GL)},
-       {", ".join(f"bk.s{index}" for index in range(len(_BOOKED_FIELDS)))}
+       {", ".join(f"bk.s{index}" for index in range(len(_BOOKED_FIELDS)))},
+       EXISTS (SELECT 1 FROM {_LA["table"]} a WHERE a.{_LA["loan"]} = l.{_L["id"]} AND a.{_LA["status"]} = %s
+                  AND a.{_LA["kind"]} IN ({", ".join(["%s"] * len(REPLAYED))}))
   FROM {_L["table"]} l
   JOIN {_B["table"]} b ON b.{_B["id"]} = l.{_L["borrower"]}
   JOIN {_P["table"]} p ON p.{_P["id"]} = l.{_L["product"]}
@@ -141,12 +150,14 @@ def lock_loan(loan_id: int) -> ServicedLoan:
     """The loan, its row locked until the transaction ends: every money event on a loan holds it
     so, and two events on one loan queue. Raises Loan.DoesNotExist if there is no such loan.
     Call inside `transaction.atomic()`."""
-    rows = _fetch(_LOCK + _lock_clause(), [loan_id, loan_id], _LOCK_FIELDS + _BOOKED_FIELDS)
+    params = [ActionStatus.APPLIED, *REPLAYED, loan_id, loan_id]
+    rows = _fetch(_LOCK + _lock_clause(), params, (*_LOCK_FIELDS, *_BOOKED_FIELDS, None))
     if not rows:
         raise Loan.DoesNotExist(f"No loan {loan_id}.")
-    *row, principal = rows[0][: -len(CONTROL_COLUMNS)]
+    *row, principal = rows[0][: -len(CONTROL_COLUMNS) - 1]
     loan = _serviced(tuple(row))
-    return replace(loan, booked=_booked(principal, rows[0][-len(CONTROL_COLUMNS) :]))
+    controls, has_changes = rows[0][-len(CONTROL_COLUMNS) - 1 : -1], rows[0][-1]
+    return replace(loan, booked=_booked(principal, controls), has_changes=bool(has_changes))
 
 
 # `_LOCK` for many loans: each loan's product instead of its GL map (read once per product).

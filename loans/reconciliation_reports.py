@@ -5,6 +5,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.documents import heading, signatures
 from common.xlsx import Column, Sheet
 from loans.selectors.reconciliation import AccountDrillDown, ControlAccount
@@ -23,7 +24,7 @@ def _loans(loans: tuple[int, ...], contracts: dict[int, str]) -> str:
 def reconciliation_sheets(
     rows: list[ControlAccount], found: list[AccountDrillDown], *, as_of: date
 ) -> list[Sheet]:
-    title = _("Loans' sub-ledger against the GL as of %(date)s") % {"date": f"{as_of:%d/%m/%Y}"}
+    title = _("Loans' sub-ledger against the GL as of %(date)s") % {"date": format_date(as_of)}
     money = [
         Column(_("Sub-ledger"), "money", total=True),
         Column(_("GL"), "money", total=True),

@@ -16,6 +16,7 @@ from loans.domain.engine import Change, LoanTerms, Restructure, Result, Waiver, 
 from loans.domain.schedule import Plan
 from loans.models import LoanContract, LoanMemberShare
 from loans.models.actions import ActionKind, ActionStatus, LoanAction
+from loans.queries import REPLAYED
 
 
 def fund_calendar() -> WorkingCalendar:
@@ -55,32 +56,42 @@ def parts_of(loan) -> list[LoanMemberShare | None]:
     return [None]
 
 
-def replay_part(loan, share: LoanMemberShare | None, *, as_of: date) -> Result:
+def replay_part(
+    loan, share: LoanMemberShare | None, *, as_of: date, changes: list[Change] | None = None
+) -> Result:
     """The sub-loan on `as_of`, from its signed terms, every posted tranche and repayment and
-    every approved change (`changes_of`)."""
+    every approved change (`changes`: the loan's, when read already; else `changes_of`)."""
     tranches, payments = queries.events(loan.pk, share.pk if share else None)
+    if changes is None:
+        changes = changes_of([loan.pk]).get(loan.pk, [])
     return replay(
-        loan_terms(loan.contract),
-        tranches=tranches,
-        payments=payments,
-        as_of=as_of,
-        changes=changes_of([loan.pk]).get(loan.pk, []),
+        loan_terms(loan.contract), tranches=tranches, payments=payments, as_of=as_of, changes=changes
     )
-
-
-# The applied actions a replay takes as events: they change what the loan owes from their date.
-REPLAYED = (ActionKind.EXTENSION, ActionKind.RESCHEDULING, ActionKind.WAIVER)
 
 
 def changes_of(loan_ids) -> dict[int, list[Change]]:
     """Each loan's applied restructurings and waivers as the engine takes them, in the order
     they were applied (`LoanAction.effect` holds what each fixed)."""
-    answer: dict[int, list[Change]] = {}
     rows = (
         LoanAction.objects.filter(loan_id__in=loan_ids, status=ActionStatus.APPLIED, kind__in=REPLAYED)
         .order_by("pk")
         .values_list("loan_id", "pk", "kind", "applied_on", "effect")
     )
+    return _changes(rows)
+
+
+def changes_among(actions) -> list[Change]:
+    """`changes_of` for one loan, from all its actions read already (a page lists them)."""
+    rows = sorted(
+        (a.loan_id, a.pk, a.kind, a.applied_on, a.effect)
+        for a in actions
+        if a.status == ActionStatus.APPLIED and a.kind in REPLAYED
+    )
+    return [change for changes in _changes(rows).values() for change in changes]
+
+
+def _changes(rows) -> dict[int, list[Change]]:
+    answer: dict[int, list[Change]] = {}
     for loan_id, pk, kind, applied_on, effect in rows:
         if not effect:  # being applied: it has not said yet what it does
             continue

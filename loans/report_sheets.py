@@ -1,5 +1,6 @@
 """The loan reports as .xlsx sheets — arrears aging, arrears list, debt classification and
-provisioning (`loans.arrears`), portfolio (`loans.portfolio`), month-end trend — and the
+provisioning (`loans.arrears`), portfolio (`loans.portfolio`), month-end trend, the merger
+report for the board (`loans.selectors.merger`) — and the
 accountants' trial balance for a period (`ledger.reports`): fixed Vietnamese layouts, the way the
 fund sends them up whatever the page's language; amounts are numbers with `#,##0` (common.xlsx)."""
 
@@ -9,10 +10,11 @@ from datetime import date
 from django.db.models import Min, Q
 from django.utils import translation
 
+from common.dates import format_date
 from common.documents import heading, signatures
 from common.xlsx import Chart, Column, Sheet, summed
-from ledger.reports import period_trial_balance_sheets
-from ledger.selectors import period_trial_balance
+from ledger.reports import ledger_sheet, period_trial_balance_sheets
+from ledger.selectors import account_balance, ledger_stream, period_trial_balance
 from loans.arrears import (
     GROUPS,
     Aging,
@@ -28,6 +30,8 @@ from loans.arrears import (
 from loans.portfolio import DIMENSIONS, Due, Flow, Holdings, expected, flows, holdings
 from loans.reports import TOTALS
 from loans.selectors.balances import balances_as_of
+from loans.selectors.merger import DIMENSIONS as MERGER_DIMENSIONS
+from loans.selectors.merger import MergerReport
 from loans.selectors.recoveries import RecoveryLine, recovery_lines
 
 _BUCKET_COLUMNS = [
@@ -303,12 +307,12 @@ def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
     """Outstanding by debt group at each month end (stacked columns), and PAR (lines)."""
     thresholds = [days for days, _outstanding, _ratio in points[-1].par] if points else []
     groups = [
-        [f"{point.day:%d/%m/%Y}", *(point.outstanding[group] for group in GROUPS), point.gross]
+        [format_date(point.day), *(point.outstanding[group] for group in GROUPS), point.gross]
         for point in points
     ]
     par = [
         [
-            f"{point.day:%d/%m/%Y}",
+            format_date(point.day),
             point.gross,
             *(outstanding for _days, outstanding, _ratio in point.par),
             *(ratio for _days, _outstanding, ratio in point.par),
@@ -387,6 +391,12 @@ def _recoveries(day: date, loans: Q | None, *, start: date | None = None) -> lis
     return [recoveries_sheet(recovery_lines(start=start, end=day, loans=loans), start, day)]
 
 
+def _general_ledger(day: date, loans: Q | None, *, account: str, start: str) -> list[Sheet]:
+    """An account's ledger (S03b) from `start` (ISO: the job's parameters are JSON) to `day`."""
+    ledger = ledger_stream(code=account, date_from=date.fromisoformat(start), date_to=day)
+    return [ledger_sheet(ledger, account_balance(code=account, as_of=day))]
+
+
 # What `manage.py report NAME` writes, and the pages' .xlsx: each report's sheets as of a date
 # for some loans (None: all; a report of the books takes no filter), with the options a report
 # takes beyond them (`--from` for the period reports), and its file name.
@@ -412,7 +422,10 @@ REPORTS: dict[str, tuple[Callable[..., list[Sheet]], str]] = {
         "bang-can-doi-so-phat-sinh",
     ),
     "recoveries": (_recoveries, "thu-hoi-no-da-xu-ly"),
+    "general_ledger": (_general_ledger, "so-cai"),
 }
+# Written from their page only (a task when long): they take more than a date (an account).
+PAGE_ONLY = ("general_ledger",)
 # The reports of a period, from a start (default: the first of the date's month) to the date.
 PERIOD_REPORTS = ("portfolio", "trial_balance", "recoveries")
 
@@ -427,3 +440,49 @@ def _arrears_rows(day: date, loans: Q | None) -> int:
 # How many rows a report's sheets will have, counted cheaply: a long one is written by a task
 # (`loans.services.exports`). A report not named here has a few rows.
 ROW_COUNTS: dict[str, Callable[[date, Q | None], int]] = {"arrears": _arrears_rows}
+
+
+# --- the merger report for the board ---------------------------------------------------------
+
+_MERGER_TITLES = {"product": "Theo sản phẩm", "group": "Theo nhóm nợ", "district": "Theo địa bàn"}
+
+
+def merger_sheets(merger: MergerReport, names: dict[str, str]) -> list[Sheet]:
+    """The control accounts at the cut-over (`names`: each account's name), then the borrowers
+    and loans brought in by product, debt group and district."""
+    day = merger.report.cut_over
+    title = f"Báo cáo sáp nhập danh mục cho vay ({merger.batch.source_fund or merger.batch.file_name})"
+    with translation.override("vi"):
+        controls = Sheet(
+            title="Tài khoản kiểm soát",
+            columns=[
+                Column("Tài khoản", width=12),
+                Column("Tên tài khoản", width=34),
+                Column("Bảng tính", "money"),
+                Column("Các khoản vay", "money"),
+                Column("Số dư sổ cái", "money"),
+                Column("Chênh lệch", "money"),
+            ],
+            rows=[
+                [line.code, names.get(line.code, ""), line.sheet, line.loans, line.gl, line.difference]
+                for line in merger.controls
+            ],
+            **_signed(title, day, "Số dư Nợ trừ Có."),
+        )
+        sheets = [controls]
+        for name, _label in MERGER_DIMENSIONS:
+            sheets.append(
+                Sheet(
+                    title=_MERGER_TITLES[name],
+                    columns=[
+                        Column(_MERGER_TITLES[name].removeprefix("Theo ").capitalize(), width=30),
+                        Column("Số người vay", "integer"),
+                        Column("Số khoản vay", "integer", total=True),
+                        Column("Dư nợ gốc", "money", total=True),
+                    ],
+                    rows=[[ln.label, len(ln.borrowers), ln.loans, ln.outstanding] for ln in merger.by[name]],
+                    **_signed(f"{title} — {_MERGER_TITLES[name].lower()}", day),
+                    totals_label=TOTALS,
+                )
+            )
+    return sheets

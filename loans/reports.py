@@ -7,6 +7,7 @@ columns are (`loans.services.servicing.imports`). Amounts are numbers with `#,##
 
 from django.utils import translation
 
+from common.dates import format_date
 from common.documents import Heading, heading, signatures
 from common.xlsx import Column, Sheet, summed
 from loans.models import Loan, LoanTransaction
@@ -44,7 +45,7 @@ def _signed(title: str, loan: Loan, as_of, *notes: str) -> dict:
     """The heading (the fund, the title, the borrower and contract, the date) and the block
     the borrower's representative and the fund sign, in Vietnamese."""
     contract = loan.contract
-    signed_on = f"{contract.signed_on:%d/%m/%Y}"
+    signed_on = format_date(contract.signed_on)
     party = f"Bên vay: {loan.borrower.name} · Hợp đồng số {contract.number} ngày {signed_on}"
     with translation.override("vi"):
         dated = heading(f"{title} {loan.reference}", as_of=as_of)

@@ -4,6 +4,7 @@ approver enters (the requests' common fields are `loans.action_forms`')."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import format_date
 from common.forms import DATE, VNDField
 from common.money import format_vnd
 from fund.selectors import current_fund
@@ -28,7 +29,7 @@ class TrancheReversalForm(KindForm):
         super().__init__(*args, loan=loan, **kwargs)
         tranches = Disbursement.objects.filter(loan_id=loan.pk, status=Disbursement.Status.AUTHORIZED)
         self.fields["tranche"].choices = [
-            (tranche.pk, f"{tranche.value_date:%d/%m/%Y} · {format_vnd(tranche.amount.amount)}")
+            (tranche.pk, f"{format_date(tranche.value_date)} · {format_vnd(tranche.amount.amount)}")
             for tranche in tranches
         ]
         self.fields["returned_into"].choices = [("", "—")] + [

@@ -1,18 +1,21 @@
 """Celery tasks of the loans app: close of day's chunks (`loans.services.closing.runs`), the
 nightly close, a django-celery-beat periodic task that is off until the fund turns it on, the
 books' check after a close (`loans.services.closing.reconciling`), and long report exports
-(`loans.services.exports`) with their daily expiry."""
+(`loans.services.exports`) with their daily expiry, and repayment files imported
+(`common.jobs`)."""
 
 from datetime import date
 
 from celery import shared_task
 from django.utils import timezone
 
+from common import jobs
 from fund.models import User
 from fund.selectors import current_fund
 from loans.services import exports, reminders
 from loans.services.closing import reconciling, runs
 from loans.services.onboarding import importing
+from loans.services.servicing import imports
 
 ERROR_RETRIES = 3
 
@@ -67,6 +70,11 @@ def run_export(job_id: int) -> None:
 def expire_exports() -> int:
     """Daily (django-celery-beat, "Expired exports (daily)"): the files kept long enough go."""
     return exports.expire_exports()
+
+
+@shared_task(name="loans.import_repayments")
+def import_repayments(job_id: int) -> None:
+    jobs.run_import(job_id, imports.import_job)
 
 
 @shared_task(name="loans.commit_portfolio")

@@ -132,6 +132,20 @@ def fresh_calendar():
     forget_calendar()
 
 
+@pytest.fixture
+def upload(django_capture_on_commit_callbacks):
+    """POST an import page's form the way a browser does: the task it sends runs (eagerly, once
+    the request's transaction commits) and the page it redirects to, the job's, answers; a
+    form the page refused answers as it is."""
+
+    def post(client, url, data):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, data)
+        return client.get(response["Location"]) if response.status_code == 302 else response
+
+    return post
+
+
 @pytest.fixture(scope="session")
 def celery_session_cluster(django_db_setup):
     """Redis and two Celery worker processes on this test process's PostgreSQL test database,

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import one_of, positive, staff_user
+from common.fields import one_of, positive, who_and_when
 from common.text import long_text
 from fund.models.fields import vnd_field, vnd_only
 
@@ -24,8 +24,7 @@ class Appraisal(models.Model):
     loan = models.OneToOneField(
         "loans.Loan", verbose_name=_("loan"), on_delete=models.PROTECT, related_name="appraisal"
     )
-    appraiser = staff_user(_("appraiser"))
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    appraiser, started_at = who_and_when(_("appraiser"), _("started at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

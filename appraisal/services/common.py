@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from appraisal.models import Appraisal
+from common.names import person_name
 from fund.services.common import require_permission
 from loans.models import Loan, LoanStatus
 from loans.queries import lock_loan_row
@@ -39,7 +40,7 @@ def appraisal_to_edit(*, actor, loan: Loan) -> Appraisal:
     if appraisal.appraiser_id != actor.pk:
         raise PermissionDenied(
             _("%(name)s is appraising this application; only they can change the appraisal.")
-            % {"name": appraisal.appraiser.get_full_name() or appraisal.appraiser.username}
+            % {"name": person_name(appraisal.appraiser)}
         )
     appraisal.loan = row
     return appraisal

@@ -25,6 +25,7 @@ from appraisal.selectors import active_criteria, appraisal_figures, appraisal_qu
 from appraisal.services.appraising import completion_errors
 from appraisal.views.common import errors_as_messages, loan_and_appraisal
 from common.forms import run_service
+from common.paging import numbered
 from common.views import run_action, submit_form
 from loans.models import Collateral, LoanStatus
 from loans.selectors.access import get_loan_for
@@ -35,7 +36,12 @@ from loans.views.applications import run_transition
 def queue(request):
     if not request.user.has_perm("loans.appraise_loan"):
         raise PermissionDenied
-    return render(request, "appraisal/queue.html", {"queue": appraisal_queue(request.user)})
+    queue = appraisal_queue(request.user)
+    # Three lists on one screen, each paged by a parameter of its own.
+    pages = {
+        name: numbered(request, getattr(queue, name), param=name) for name in ("mine", "waiting", "others")
+    }
+    return render(request, "appraisal/queue.html", pages)
 
 
 @login_required

@@ -9,9 +9,16 @@ from django.views.decorators.http import require_POST
 
 from appraisal import services
 from appraisal.forms import ApproveForm, ReasonForm
-from appraisal.selectors import AUTHORITY_FILTERS, appraisal_figures, decision_for, decisions_for
+from appraisal.selectors import (
+    AUTHORITY_FILTERS,
+    appraisal_figures,
+    decision_for,
+    decision_loans,
+    decisions_of,
+)
 from appraisal.views.common import errors_as_messages, loan_and_appraisal
 from common.forms import run_service
+from common.paging import numbered
 from loans.models import LoanStatus
 
 
@@ -25,19 +32,20 @@ def decisions(request):
     """What waits for a decision; `?authority=within` or `beyond` shows only those the user may
     take or those beyond its authority (any other value: all of them)."""
     _require_decider(request.user)
-    waiting = decisions_for(request.user)
-    shown = request.GET.get("authority", "")
-    if shown in AUTHORITY_FILTERS:
-        waiting = [decision for decision in waiting if AUTHORITY_FILTERS[shown](decision)]
-    else:
-        shown = ""
+    user, shown = request.user, request.GET.get("authority", "")
+    shown = shown if shown in AUTHORITY_FILTERS else ""
+    # Two lists on one screen, each paged by a parameter of its own.
+    waiting = numbered(request, decision_loans(user, shown=shown), param="waiting")
+    approved = numbered(request, decision_loans(user, status=LoanStatus.APPROVED), param="approved")
     return render(
         request,
         "appraisal/decisions.html",
         {
-            "waiting": waiting,
+            "waiting": decisions_of(user, waiting),
+            "waiting_page": waiting,
             "authority": shown,
-            "approved": decisions_for(request.user, status=LoanStatus.APPROVED),
+            "approved": decisions_of(user, approved),
+            "approved_page": approved,
         },
     )
 

@@ -42,3 +42,17 @@ class RateField(serializers.Field):
 
     def to_representation(self, value) -> str:
         return format(Decimal(value).normalize(), "f")
+
+
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]+\.[0-9]{6}$", "example": "0.031250"})
+class RatioField(serializers.Field):
+    """A share of a whole as a decimal fraction in a string, to six places ("0.031250" is
+    3.125 %); read only."""
+
+    PLACES = Decimal("0.000001")
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return str(Decimal(value).quantize(self.PLACES))

@@ -61,13 +61,32 @@ class UnknownPath(ApiView):
     get = post = put = patch = delete = nothing_here
 
 
-def needs(*perms: str) -> type:
-    """A permission class: the user holds every one of `perms` (a role's, see each app's roles.py)."""
+def filter_form(form_class, request, *, renamed: dict[str, str] | None = None, **kwargs):
+    """A page's filter form read from the query string (so the API refuses what the page refuses,
+    with its messages): what it refuses is a 400 field by field. `renamed` maps the API's names of
+    parameters to the form's (`{"from": "start"}`), and the form's errors back."""
+    renamed = renamed or {}
+    data = {renamed.get(name, name): value for name, value in request.query_params.items()}
+    form = form_class(data, **kwargs)
+    if not form.is_valid():
+        back = {field: name for name, field in renamed.items()}
+        raise exceptions.ValidationError(
+            {back.get(name, name): errors for name, errors in form.errors.items()}
+        )
+    return form
+
+
+def needs(*perms: str, any_of: bool = False) -> type:
+    """A permission class: the user holds every one of `perms` (a role's, see each app's roles.py),
+    or with `any_of` one of them."""
 
     class Needs(permissions.BasePermission):
         message = _("Your role does not allow this. Ask the fund's administrator if you need it.")
 
         def has_permission(self, request, view) -> bool:
-            return request.user.is_authenticated and request.user.has_perms(perms)
+            user = request.user
+            if not user.is_authenticated:
+                return False
+            return any(map(user.has_perm, perms)) if any_of else user.has_perms(perms)
 
     return Needs

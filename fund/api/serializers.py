@@ -5,12 +5,21 @@ from rest_framework import serializers
 
 from common.api.fields import RateField, VNDField
 from fund.models import Borrower, HouseholdMember, LoanProduct
+from fund.services.borrowers import MEMBER_FIELDS
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
     class Meta:
         model = HouseholdMember
         fields = ["id", "head_of_household", "address", "farmers_union_member", "joined_on", "left_on"]
+
+
+class HouseholdIn(serializers.ModelSerializer):
+    """A household of a household group as the household page takes it (its service validates)."""
+
+    class Meta:
+        model = HouseholdMember
+        fields = MEMBER_FIELDS
 
 
 class BorrowerSerializer(serializers.ModelSerializer):

@@ -4,6 +4,7 @@ setting of the fund). A due date falling on a day off moves to the next working 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import format_date
 from fund.models.cleaning import CleanInputMixin
 
 
@@ -24,4 +25,4 @@ class NonWorkingDay(CleanInputMixin, models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date:%d/%m/%Y} {self.name}"
+        return f"{format_date(self.date)} {self.name}"

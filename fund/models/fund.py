@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import format_date
 from common.fields import positive, who_and_when
 from common.money import format_percent, round_vnd
 from common.text import long_text
@@ -379,4 +380,4 @@ class CapitalReceipt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} {self.value_date:%d/%m/%Y}"
+        return f"{self.source} {format_date(self.value_date)}"

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from fund.models import Fund, NonWorkingDay, User
 from fund.public_holidays import PUBLIC_HOLIDAYS
 from fund.selectors import forget_calendar
@@ -61,7 +62,7 @@ def remove_non_working_day(*, actor: User, day: dt.date) -> None:
         _refuse_run_days(fund, day, "date")
         deleted, _by_model = NonWorkingDay.objects.filter(date=day).delete()
         if not deleted:
-            raise ValidationError(_("%(date)s is not a non-working day.") % {"date": f"{day:%d/%m/%Y}"})
+            raise ValidationError(_("%(date)s is not a non-working day.") % {"date": format_date(day)})
         calendar_changed(fund)
 
 
@@ -107,6 +108,6 @@ def _refuse_run_days(fund: Fund, day: dt.date, field: str) -> None:
                     "%(date)s is on or before the business date (%(business_date)s): the days already "
                     "run never change, nor the schedules that fell due on them."
                 )
-                % {"date": f"{day:%d/%m/%Y}", "business_date": f"{fund.business_date:%d/%m/%Y}"}
+                % {"date": format_date(day), "business_date": format_date(fund.business_date)}
             }
         )

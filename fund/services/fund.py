@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from fund.models import AuthorityLevel, Fund, User
 from fund.models.accounts import account_problem
 from fund.models.fund import DEFAULT_FUND_ACCOUNTS
@@ -98,7 +99,7 @@ def refuse_day_not_over(fund: Fund) -> None:
     if fund.business_date + dt.timedelta(days=1) > timezone.localdate():
         raise ValidationError(
             _("%(date)s is not over yet: its close of day runs from tomorrow.")
-            % {"date": fund.business_date.strftime("%d/%m/%Y")}
+            % {"date": format_date(fund.business_date)}
         )
 
 

@@ -8,7 +8,6 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.files import document_response
-from common.forms import run_service
-from common.views import run_action
+from common.paging import numbered
+from common.views import bound_filters, run_action, start_import_job
 from common.xlsx import xlsx_response
 from fund import imports, selectors, services
 from fund.forms import (
@@ -31,8 +30,6 @@ from fund.forms import (
 from fund.models import HouseholdMember
 from fund.views.common import form_page
 
-PAGE_SIZE = 50
-
 
 def _borrower(request, pk):
     return get_object_or_404(selectors.visible_borrowers(request.user), pk=pk)
@@ -45,8 +42,9 @@ def _detail_url(pk) -> str:
 @login_required
 @permission_required("fund.view_borrower", raise_exception=True)
 def borrower_list(request):
-    filters = BorrowerFilterForm(request.GET or None, provinces=selectors.provinces(user=request.user))
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters, chosen = bound_filters(
+        request, BorrowerFilterForm, provinces=selectors.provinces(user=request.user)
+    )
     borrowers = selectors.borrower_list(
         user=request.user,
         search=chosen.get("q", ""),
@@ -54,7 +52,7 @@ def borrower_list(request):
         province=chosen.get("province", ""),
         status=chosen.get("status", ""),
     )
-    page = Paginator(borrowers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = numbered(request, borrowers)
     return render(request, "fund/borrower_list.html", {"filters": filters, "page": page})
 
 
@@ -73,7 +71,7 @@ def borrower_detail(request, pk):
             "members": members,
             "documents": documents,
             # Through the reverse relation: the fund app does not import the loans app.
-            "loans": borrower.loans.select_related("product").order_by("-pk"),
+            "loans": numbered(request, borrower.loans.select_related("product").order_by("-pk")),
             "status_actions": _possible_status_actions(borrower),
         },
     )
@@ -217,18 +215,19 @@ def document_download(request, pk):
 @permission_required("fund.add_borrower", raise_exception=True)
 def borrower_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        report = run_service(
-            form,
-            lambda: imports.import_file(
-                actor=request.user, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"]
-            ),
-        )
-        if report is not None and report.ok:
-            messages.success(request, _("%(count)s rows imported.") % {"count": report.created})
-            return redirect("fund:borrower_list")
-    return render(request, "fund/borrower_import.html", {"form": form, "report": report})
+    kind = form.cleaned_data["kind"] if form.is_bound and form.is_valid() else imports.BORROWERS
+    started = start_import_job(
+        request,
+        form,
+        permission=imports.PERMISSIONS[kind],
+        kind=kind,
+        title=str(dict(form.fields["kind"].choices)[kind]),
+        task="fund.import_borrowers",
+    )
+    if started is not None:
+        return started
+    status = 400 if form.errors else 200
+    return render(request, "fund/borrower_import.html", {"form": form}, status=status)
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.dates import format_date
 from common.views import run_action, submit_form
 from fund import selectors
 from fund.forms import NonWorkingDaysForm
@@ -64,5 +65,5 @@ def calendar_remove(request):
         messages.error(request, _("Choose a day of the list to remove."))
         return redirect("fund:calendar")
     if run_action(request, lambda: remove_non_working_day(actor=request.user, day=day)):
-        messages.success(request, _("%(date)s is a working day again.") % {"date": f"{day:%d/%m/%Y}"})
+        messages.success(request, _("%(date)s is a working day again.") % {"date": format_date(day)})
     return redirect(f"{reverse('fund:calendar')}?year={day.year}")

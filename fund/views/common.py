@@ -5,7 +5,7 @@ from functools import wraps
 from django.shortcuts import redirect, render
 
 from common.views import submit_form
-from fund.models import Fund
+from fund.selectors import fund_or_none
 
 
 def fund_required(view):
@@ -14,7 +14,7 @@ def fund_required(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        fund = Fund.objects.first()
+        fund = fund_or_none()
         if fund is None:
             return redirect("fund:fund_setup")
         return view(request, *args, fund=fund, **kwargs)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from common.jobs import ImportOutcome
 from common.money import ZERO, format_vnd
 from common.xlsx import CellError, read_table
 from ledger.models import Account, AccountType, JournalLine
@@ -126,6 +127,15 @@ def import_chart(*, actor: AbstractBaseUser, file) -> ImportSummary:
     if errors:
         raise ValidationError(errors)
     return ImportSummary(created=created, updated=updated, unchanged=unchanged)
+
+
+def import_chart_job(job, file) -> ImportOutcome:
+    """An uploaded chart imported by its task (`common.jobs.run_import`, as the user who asked);
+    a refusal's messages (each naming its row) are the job's errors."""
+    summary = import_chart(actor=job.requested_by, file=file)
+    counts = {"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged}
+    line = _("Chart imported: %(created)s accounts added, %(updated)s updated, %(unchanged)s unchanged.")
+    return ImportOutcome(rows=sum(counts.values()), lines=[line % counts])
 
 
 # --- internals ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.transitions import run
-from ledger.models import JournalSequence, Period, PeriodEvent
+from ledger.models import JournalEntry, JournalSequence, Period, PeriodEvent
 from ledger.selectors import result_balances
 
 MONTH = gettext_lazy("A month")  # as a refused transition names it
@@ -22,19 +23,53 @@ MONTH = gettext_lazy("A month")  # as a refused transition names it
 # GL), but the ledger knows nothing of loans (DESIGN.md "Layout"): rather than a loans service
 # wrapping this one, which a page, the admin or a shell could go around, the app that knows
 # registers its check here when it is ready (`loans.apps`), and every close passes through it.
+# Each check comes with what it checks, in a sentence, for the confirmation a close asks for.
 CloseCheck = Callable[[int, int], list[str]]
-_close_checks: list[CloseCheck] = []
+_close_checks: dict[CloseCheck, str] = {}
+_YEAR_CHECK = gettext_lazy(
+    "December closes only once the year is closed (its closing entry is dated on its last day)."
+)
 
 
-def register_close_check(check: CloseCheck) -> None:
-    """Ask `check(year, month)` before any month closes (once, however often registered)."""
-    if check not in _close_checks:
-        _close_checks.append(check)
+def register_close_check(check: CloseCheck, checks: str) -> None:
+    """Ask `check(year, month)` before any month closes (once, however often registered);
+    `checks`: what it checks, as the confirmation of a close lists it."""
+    _close_checks[check] = checks
 
 
 def close_refusals(year: int, month: int) -> list[str]:
     """Why the month may not close yet, by the registered checks (none: it may)."""
     return [reason for check in _close_checks for reason in check(year, month)]
+
+
+@dataclass(frozen=True)
+class ClosePreview:
+    """What closing a month checks and finds now, and what it closes: the page confirming it."""
+
+    checks: list[str]  # what is checked, in sentences
+    refusals: list[str]  # why it may not close now (none: it may)
+    entries: int  # the entries dated in the month, which nothing may join once it is closed
+
+
+def close_preview(year: int, month: int) -> ClosePreview:
+    _check_month(year, month)
+    start = dt.date(year, month, 1)
+    end = dt.date(year + month // 12, month % 12 + 1, 1)
+    return ClosePreview(
+        checks=[str(text) for text in _close_checks.values()] + [str(_YEAR_CHECK)],
+        refusals=_not_ended(year, month) or _refusals(year, month),
+        entries=JournalEntry.objects.filter(value_date__gte=start, value_date__lt=end).count(),
+    )
+
+
+def _refusals(year: int, month: int) -> list[str]:
+    return close_refusals(year, month) + _year_not_closed(year, month)
+
+
+def _not_ended(year: int, month: int) -> list[str]:
+    if dt.date(year, month, 1) > timezone.localdate().replace(day=1) - dt.timedelta(days=1):
+        return [_("%(month)02d/%(year)s has not ended yet.") % _month(year, month)]
+    return []
 
 
 def _year_not_closed(year: int, month: int) -> list[str]:
@@ -52,8 +87,8 @@ def close_period(*, actor: AbstractBaseUser, year: int, month: int, reason: str 
     if not actor.has_perm("ledger.close_period"):
         raise PermissionDenied(_("You may not close accounting periods."))
     _check_month(year, month)
-    if dt.date(year, month, 1) > timezone.localdate().replace(day=1) - dt.timedelta(days=1):
-        raise ValidationError({"month": _("%(month)02d/%(year)s has not ended yet.") % _month(year, month)})
+    if not_ended := _not_ended(year, month):
+        raise ValidationError({"month": not_ended})
     refused = _("%(month)02d/%(year)s is already closed.")
     return _change(
         actor, year, month, PeriodEvent.Action.CLOSE, reason.strip(), _("closed"), refused, checked=True
@@ -80,7 +115,7 @@ def _change(
     with transaction.atomic():
         period = locked_period(year, month)
         if checked and not period.is_closed:
-            reasons = close_refusals(year, month) + _year_not_closed(year, month)
+            reasons = _refusals(year, month)
             if reasons:
                 raise ValidationError({"month": reasons})
         run(period, event, actor=actor, subject=MONTH, action=action, refused=refused % _month(year, month))

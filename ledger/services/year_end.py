@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.money import ZERO
 from ledger.drafts import EntryDraft, Line
 from ledger.models import Account, AccountType, JournalEntry, Period, PeriodState
@@ -85,7 +86,10 @@ def close_year(*, actor: AbstractBaseUser, year: int) -> JournalEntry:
         lines = closing_lines(year)
         if not lines:
             raise ValidationError(
-                {"year": _("No income or expense account has a balance on 31/12/%(year)s.") % {"year": year}}
+                {
+                    "year": _("No income or expense account has a balance on %(date)s.")
+                    % {"date": format_date(dt.date(year, 12, 31))}
+                }
             )
         # A key per closing: after a reversal the year can be closed again, with a new entry.
         count = JournalEntry.objects.filter(source_kind=SOURCE_YEAR_END, source_ref=str(year)).count()

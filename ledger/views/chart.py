@@ -1,18 +1,16 @@
 """The chart of accounts: the list with balances, adding and editing accounts, .xlsx out and in."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from common.forms import run_service
-from common.views import submit_form
+from common.views import start_import_job, submit_form
 from common.xlsx import xlsx_response
 from ledger import reports, selectors
 from ledger.forms import AccountCreateForm, AccountEditForm, ChartImportForm
 from ledger.models import Account
-from ledger.services import create_account, import_chart, update_account
+from ledger.services import create_account, update_account
 
 
 @login_required
@@ -33,15 +31,16 @@ def chart_export(request):
 @permission_required(["ledger.add_account", "ledger.change_account"], raise_exception=True)
 def chart_import(request):
     form = ChartImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        summary = run_service(form, lambda: import_chart(actor=request.user, file=form.cleaned_data["file"]))
-        if summary is not None:
-            messages.success(
-                request,
-                _("Chart imported: %(created)s accounts added, %(updated)s updated, %(unchanged)s unchanged.")
-                % {"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged},
-            )
-            return redirect("ledger:chart")
+    started = start_import_job(
+        request,
+        form,
+        permission="ledger.change_account",
+        kind="chart",
+        title=_("Import the chart of accounts"),
+        task="ledger.import_chart",
+    )
+    if started is not None:
+        return started
     status = 400 if request.method == "POST" else 200
     return render(request, "ledger/chart_import.html", {"form": form}, status=status)
 

@@ -3,24 +3,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.forms import run_service, show_service_errors
+from common.paging import keyset
+from common.views import bound_filters
 from common.xlsx import streamed_response
 from ledger import reports, selectors
 from ledger.forms import EntryForm, JournalFilterForm, LineFormSet, ReversalForm
 from ledger.models import SOURCE_MANUAL, JournalEntry, source_label
 from ledger.services import Line, post_manual_entry, reverse_on_request
 
-PAGE_SIZE = 50
-
 
 def _filtered(request):
-    filters = JournalFilterForm(request.GET or None, sources=selectors.source_kinds())
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters, chosen = bound_filters(request, JournalFilterForm, sources=selectors.source_kinds())
     entries = selectors.journal_entries(
         date_from=chosen.get("date_from"),
         date_to=chosen.get("date_to"),
@@ -35,7 +33,8 @@ def _filtered(request):
 @permission_required("ledger.view_journalentry", raise_exception=True)
 def journal(request):
     filters, _chosen, entries = _filtered(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Keyset pages: the last page of years of entries is as quick as the first.
+    page = keyset(request, entries, selectors.JOURNAL_ORDER)
     return render(request, "ledger/journal.html", {"filters": filters, "page": page})
 
 

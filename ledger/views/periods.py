@@ -4,26 +4,33 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common.views import run_action
 from common.xlsx import workbook_bytes, xlsx_response
 from ledger import reports
 from ledger.forms import ReopenForm
 from ledger.models import JournalEntry, Period, PeriodState
+from ledger.selectors import books_open_on
 from ledger.services import close_period, close_year, reopen_period, reopen_year
+from ledger.services.periods import close_preview
 from ledger.services.year_end import SOURCE_YEAR_END
 
 MONTHS_SHOWN = 24
 
 
-def _recent_months(today: dt.date) -> list[tuple[int, int]]:
+def _recent_months(today: dt.date, opened: dt.date | None) -> list[tuple[int, int]]:
+    """The last MONTHS_SHOWN months to this one, newest first; none before the books opened."""
     year, month = today.year, today.month
+    first = (opened.year, opened.month) if opened else (0, 0)
     months = []
     for _step in range(MONTHS_SHOWN):
+        if (year, month) < first:
+            break
         months.append((year, month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months
@@ -33,10 +40,12 @@ def _recent_months(today: dt.date) -> list[tuple[int, int]]:
 @permission_required("ledger.view_period", raise_exception=True)
 def periods(request):
     today = timezone.localdate()
-    months = _recent_months(today)
+    months = _recent_months(today, books_open_on())
     known = {
         (p.year, p.month): p
-        for p in Period.objects.filter(year__gte=months[-1][0]).prefetch_related("events__actor")
+        for p in Period.objects.filter(year__gte=months[-1][0] if months else today.year).prefetch_related(
+            "events__actor"
+        )
     }
     rows = []
     for year, month in months:
@@ -76,8 +85,18 @@ def periods_export(request):
 
 @login_required
 @permission_required("ledger.close_period", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def period_close(request, year, month):
+    """A close is confirmed: the page says what it checks and finds, and a POST closes the month
+    only when it confirms (the periods page's button asks for this page)."""
+    if request.method == "GET" or "confirm" not in request.POST:
+        try:
+            preview = close_preview(year, month)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("ledger:periods")
+        period = Period(year=year, month=month)
+        return render(request, "ledger/period_close.html", {"period": period, "preview": preview})
     close = lambda: close_period(actor=request.user, year=year, month=month)  # noqa: E731
     return _change(request, Period(year=year, month=month), close, _("closed"))
 

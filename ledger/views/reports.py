@@ -1,17 +1,20 @@
 """The trial balance (as of a date, and for a period in the accountants' layout) and an
 account's ledger, on the page and as .xlsx."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from common.paging import keyset_asked
+from common.views import bound_filters
 from common.xlsx import streamed_response, workbook_bytes, xlsx_response
 from ledger import reports, selectors
 from ledger.forms import AsOfForm, LedgerDetailForm, PeriodTrialBalanceForm
 
 
 def _trial_balance(request):
-    form = AsOfForm(request.GET or None)
-    chosen = form.cleaned_data if form.is_valid() else {}
+    form, chosen = bound_filters(request, AsOfForm)
     as_of = chosen.get("as_of") or selectors.reporting_date()
     return form, selectors.trial_balance(as_of=as_of, include_zero=chosen.get("include_zero", False))
 
@@ -69,7 +72,7 @@ def _ledger_detail(request):
     if not form.is_valid():
         return form, None
     account, start, end = (form.cleaned_data[name] for name in ("account", "date_from", "date_to"))
-    return form, selectors.ledger_detail(code=account, date_from=start, date_to=end)
+    return form, selectors.ledger_page(code=account, date_from=start, date_to=end, **keyset_asked(request))
 
 
 @login_required
@@ -87,6 +90,9 @@ def ledger_detail_export(request):
     if not form.is_valid():
         return render(request, "ledger/ledger_detail.html", {"form": form, "detail": None}, status=400)
     code, start, end = (form.cleaned_data[name] for name in ("account", "date_from", "date_to"))
+    if selectors.ledger_line_count(code=code, date_from=start, date_to=end) > settings.EXPORT_BACKGROUND_ROWS:
+        # Too long to write while the browser waits: the reports' export jobs write it in a task.
+        return redirect(f"{reverse('loans:general_ledger_export')}?{request.GET.urlencode()}")
     ledger = selectors.ledger_stream(code=code, date_from=start, date_to=end)
     closing = selectors.account_balance(code=code, as_of=end)
     filename = f"so-cai-{code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"

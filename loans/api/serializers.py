@@ -28,7 +28,14 @@ class Balances(serializers.Serializer):
     """What a loan owes on `as_of`, from its stored balances rows (or, where a due date has
     overtaken them before close of day, its replay: `source`)."""
 
-    as_of = serializers.DateField()
+    as_of = serializers.DateField(
+        help_text=_(
+            "The business date the figures are for. A loan's own answer is on the fund's business "
+            "date; in the loan list, where an installment has fallen due since the loan's stored "
+            "rows and close of day has not yet brought them forward, the last day they are exact on "
+            "(the loan's own answer replays it to the business date)."
+        )
+    )
     source = serializers.ChoiceField(choices=["stored", "replayed"])
     principal_outstanding = VNDField()
     overdue_principal = VNDField()

@@ -33,7 +33,11 @@ from loans.selectors.servicing import loan_disbursements, loan_repayments
 from loans.selectors.statement import statement
 from loans.services.origination import applications
 from loans.services.origination.applications import ApplicationTerms
-from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
+from loans.services.servicing.disbursements import (
+    authorize_disbursement,
+    cancel_disbursement,
+    record_disbursement,
+)
 from loans.services.servicing.repayments import (
     RepaymentInput,
     default_account,
@@ -91,11 +95,27 @@ def figures(position, *, source: str) -> dict:
 
 
 def stored_figures(loans, *, as_of: dt.date) -> dict[int, dict]:
-    """Each loan's stored balances on `as_of`, summed over its sub-loans: one query for a page."""
+    """Each loan's stored balances, summed over its sub-loans, on `as_of` or, where a due date
+    has overtaken its rows before close of day, on the last day they are exact on (its `as_of`
+    says which): a query for the page, and one for each earlier day. A list replays no loan;
+    `loans/{id}/` does."""
     rows = defaultdict(list)
     for row in balances_as_of(as_of, loans=[loan.pk for loan in loans]):
         rows[row.loan_id].append(row)
-    return {pk: figures(StoredPosition(as_of, found), source="stored") for pk, found in rows.items()}
+    behind = defaultdict(list)  # the day a loan's rows are exact on, before `as_of`: its loans
+    for pk, found in rows.items():
+        day = min(row.exact_until(as_of) for row in found)
+        if day < as_of:
+            behind[day].append(pk)
+    for day, pks in behind.items():
+        for pk in pks:
+            rows[pk] = []
+        for row in balances_as_of(day, loans=pks):
+            rows[row.loan_id].append(row)
+    days = {pk: day for day, pks in behind.items() for pk in pks}
+    return {
+        pk: figures(StoredPosition(days.get(pk, as_of), found), source="stored") for pk, found in rows.items()
+    }
 
 
 LOAN_FILTERS = [
@@ -238,6 +258,35 @@ def _staff_only(user) -> None:
         )
 
 
+TRANCHE_KEY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Optional, as for repayments: the same key and body give the first tranche again (200, "
+    "Idempotent-Replayed: true); the same key with another body is a 409. Without it, each call "
+    "enters a tranche.",
+)
+
+
+def replayed(data: dict) -> Response:
+    """The first result of a write sent again with its Idempotency-Key."""
+    return Response(data, headers={"Idempotent-Replayed": "true"})
+
+
+def idempotency_key(request, *, required: bool) -> str:
+    """The request's Idempotency-Key header, as this user's key ("" when absent and not
+    `required`): keys are per user, so one user's key never finds another's write."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None and not required:
+        return ""
+    if not IDEMPOTENCY_KEY.fullmatch(key or ""):
+        raise invalid(
+            "Idempotency-Key",
+            _("Send an Idempotency-Key header: up to 64 letters, digits, '-', '_', '.' or ':'."),
+        )
+    return f"api:{request.user.pk}:{key}"
+
+
 def _entry(loan, data: dict, *, key: str) -> RepaymentInput:
     """The service's input from the request; ids and codes that name nothing are refused with
     the service's own messages."""
@@ -293,13 +342,8 @@ class LoanRepayments(ApiView):
         """Record a repayment (an API token may): allocated, posted and the balances updated in one
         transaction, as on the repayment page."""
         loan = get_loan_for(request.user, pk)
-        key = request.headers.get("Idempotency-Key", "")
-        if not IDEMPOTENCY_KEY.fullmatch(key):
-            raise invalid(
-                "Idempotency-Key",
-                _("Send an Idempotency-Key header: up to 64 letters, digits, '-', '_', '.' or ':'."),
-            )
-        entry = _entry(loan, parsed(s.RepaymentIn, request.data), key=f"api:{request.user.pk}:{key}")
+        key = idempotency_key(request, required=True)
+        entry = _entry(loan, parsed(s.RepaymentIn, request.data), key=key)
         earlier = Repayment.objects.filter(idempotency_key=entry.idempotency_key).first()
         try:
             repayment = earlier or record_repayment(actor=request.user, loan=loan, entry=entry)
@@ -309,7 +353,7 @@ class LoanRepayments(ApiView):
         if repayment is None or not _same_repayment(repayment, loan, entry):
             raise Conflict(_("This Idempotency-Key was already used for a different repayment."))
         if earlier is not None:
-            return Response(s.RepaymentSerializer(repayment).data, headers={"Idempotent-Replayed": "true"})
+            return replayed(s.RepaymentSerializer(repayment).data)
         return Response(s.RepaymentSerializer(repayment).data, status=201)
 
 
@@ -346,25 +390,76 @@ class LoanTranches(ApiView):
         _staff_only(request.user)
         return self.paginate(loan_disbursements(get_loan_for(request.user, pk)), s.DisbursementSerializer)
 
-    @extend_schema(request=s.TrancheIn, responses={201: s.DisbursementSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=s.TrancheIn,
+        parameters=[TRANCHE_KEY_HEADER],
+        responses={201: s.DisbursementSerializer, 200: s.DisbursementSerializer, **WRITE_ERRORS},
+    )
     def post(self, request, pk: int):
         """Enter a tranche; it waits for an accountant's authorization (a person logged in)."""
         loan = get_loan_for(request.user, pk)
+        key = idempotency_key(request, required=False)
         data = parsed(s.TrancheIn, request.data)
         account = lending_account(data["account"])
         if account is None:
             raise invalid("account", _("Choose one of the fund's cash or bank accounts it lends from."))
         parts = data.get("share_amounts")
-        tranche = record_disbursement(
-            actor=request.user,
-            loan=loan,
-            value_date=data["value_date"],
-            amount=data["amount"],
-            account=account,
-            memo=data["memo"],
-            share_amounts={part["share"]: part["amount"] for part in parts} if parts else None,
-        )
+        shares = {part["share"]: part["amount"] for part in parts} if parts else None
+        earlier = Disbursement.objects.filter(idempotency_key=key).first() if key else None
+        try:
+            tranche = record_disbursement(
+                actor=request.user,
+                loan=loan,
+                value_date=data["value_date"],
+                amount=data["amount"],
+                account=account,
+                memo=data["memo"],
+                share_amounts=shares,
+                idempotency_key=key,
+            )
+        except IntegrityError:
+            tranche = None  # the same key at the same moment on another loan: the other request won
+        if key and (tranche is None or not _same_tranche(tranche, loan, data, account, shares)):
+            raise Conflict(_("This Idempotency-Key was already used for a different tranche."))
+        if earlier is not None:
+            return replayed(s.DisbursementSerializer(tranche).data)
         return Response(s.DisbursementSerializer(tranche).data, status=201)
+
+
+def _same_tranche(tranche: Disbursement, loan, data: dict, account, shares: dict | None) -> bool:
+    """Whether `tranche` is what the request enters (the households' parts when it names them)."""
+    split = dict(tranche.shares.values_list("share_id", "amount")) if shares else None
+    return (
+        tranche.loan_id == loan.pk
+        and tranche.value_date == data["value_date"]
+        and tranche.amount.amount == data["amount"]
+        and tranche.account_id == account.pk
+        and tranche.memo == data["memo"].strip()
+        and (shares is None or split == {pk: amount for pk, amount in shares.items() if amount})
+    )
+
+
+class TrancheCancel(ApiView):
+    permission_classes = [
+        PersonLoggedIn,
+        needs("loans.add_disbursement", "loans.authorize_disbursement", any_of=True),
+    ]
+
+    @extend_schema(request=s.ReasonIn, responses={200: s.DisbursementSerializer, **WRITE_ERRORS})
+    def post(self, request, pk: int):
+        """Cancel a tranche still waiting for authorization, saying why: an officer who enters
+        tranches or an accountant who authorizes them (a person logged in)."""
+        tranche = _tranche(request, pk)
+        data = parsed(s.ReasonIn, request.data)
+        done = cancel_disbursement(actor=request.user, disbursement=tranche, reason=data["reason"])
+        return Response(s.DisbursementSerializer(done).data)
+
+
+def _tranche(request, pk: int) -> Disbursement:
+    tranche = Disbursement.objects.filter(loan__in=loans_visible_to(request.user), pk=pk).first()
+    if tranche is None:
+        raise exceptions.NotFound()
+    return tranche
 
 
 class TrancheAuthorize(ApiView):
@@ -374,9 +469,7 @@ class TrancheAuthorize(ApiView):
     def post(self, request, pk: int):
         """Authorize and post a tranche: not by whoever entered it (four eyes), only if the fund's
         accounts cover it (a person logged in)."""
-        tranche = Disbursement.objects.filter(loan__in=loans_visible_to(request.user), pk=pk).first()
-        if tranche is None:
-            raise exceptions.NotFound()
+        tranche = _tranche(request, pk)
         return Response(
             s.DisbursementSerializer(authorize_disbursement(actor=request.user, disbursement=tranche)).data
         )

@@ -34,6 +34,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.money import ZERO, format_vnd, round_vnd
 from loans.domain.calendar import WorkingCalendar
 from loans.domain.classification import days_past_due
@@ -793,7 +794,7 @@ class _Loan:
         day, key = payment.value_date, payment.key
         if self.schedule_terms is None or day < self.schedule_terms.start_date:
             raise LoanEventError(
-                _("Nothing is disbursed yet on %(date)s.") % {"date": f"{day:%d/%m/%Y}"}, key=key
+                _("Nothing is disbursed yet on %(date)s.") % {"date": format_date(day)}, key=key
             )
         if payment.amount <= 0:
             raise LoanEventError(_("A repayment must be more than zero."), key=key)
@@ -815,7 +816,7 @@ class _Loan:
             payoff = payment.amount - left
             raise LoanEventError(
                 _("The repayment is more than the whole debt, which is %(payoff)s on %(date)s.")
-                % {"payoff": format_vnd(payoff), "date": f"{day:%d/%m/%Y}"},
+                % {"payoff": format_vnd(payoff), "date": format_date(day)},
                 key=key,
                 payoff=payoff,
             )
@@ -829,7 +830,7 @@ class _Loan:
         day, key = change.value_date, change.key
         if self.schedule_terms is None or day < self.schedule_terms.start_date:
             raise LoanEventError(
-                _("Nothing is disbursed yet on %(date)s.") % {"date": f"{day:%d/%m/%Y}"}, key=key
+                _("Nothing is disbursed yet on %(date)s.") % {"date": format_date(day)}, key=key
             )
         self.accrue(day)
         carried = self.accrued_interest(day)

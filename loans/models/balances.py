@@ -138,3 +138,13 @@ class LoanBalance(models.Model):
         if self.next_due_date > self.valid_from:
             return day < self.next_due_date
         return day == self.valid_from
+
+    def exact_until(self, day: dt.date) -> dt.date:
+        """The last day up to `day` (a day the row is valid on) that `exact_on` holds."""
+        if self.exact_on(day):
+            return day
+        return (
+            self.next_due_date - dt.timedelta(days=1)
+            if self.next_due_date > self.valid_from
+            else self.valid_from
+        )

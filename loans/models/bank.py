@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import format_date
 from common.fields import one_of, staff_user, who_and_when
 from common.text import long_text
 from fund.models.fields import ledger_account, vnd_field, vnd_only
@@ -167,7 +168,7 @@ class StatementLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.booking_date:%d/%m/%Y} {self.amount}"
+        return f"{format_date(self.booking_date)} {self.amount}"
 
     @property
     def target(self):
@@ -197,4 +198,4 @@ class ReconciledPeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.first_date:%d/%m/%Y}–{self.last_date:%d/%m/%Y}"
+        return f"{format_date(self.first_date)}–{format_date(self.last_date)}"

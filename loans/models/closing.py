@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.dates import format_date, format_month
 from common.fields import staff_user, who_and_when
 from common.money import MONEY_DIGITS
 
@@ -20,7 +21,7 @@ class _OnePerBusinessDate(models.Model):
         ordering = ["-business_date"]
 
     def __str__(self) -> str:
-        return f"{self.business_date:%d/%m/%Y}"
+        return format_date(self.business_date)
 
 
 class CloseOfDay(_OnePerBusinessDate):
@@ -205,7 +206,7 @@ class ClassificationReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.month_end:%m/%Y} {self.group}"
+        return f"{format_month(self.month_end)} {self.group}"
 
 
 class ReconciliationCheck(models.Model):
@@ -226,4 +227,4 @@ class ReconciliationCheck(models.Model):
         ordering = ["-checked_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.as_of:%d/%m/%Y}: {len(self.differences)}"
+        return f"{format_date(self.as_of)}: {len(self.differences)}"

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import staff_user
+from common.fields import who_and_when
 from common.text import long_text
 
 
@@ -13,11 +13,9 @@ class DocumentRequest(models.Model):
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="document_requests")
     message = long_text(_("what is asked for"))
-    asked_by = staff_user(_("asked by"))
-    asked_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    asked_by, asked_at = who_and_when(_("asked by"), _("asked at"))
     answer = long_text(_("answer"), blank=True)
-    answered_by = staff_user(_("answered by"), null=True, blank=True)
-    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by, answered_at = who_and_when(_("answered by"), _("answered at"), later=True)
     documents = models.ManyToManyField(
         "loans.LoanDocument", verbose_name=_("documents filed"), blank=True, related_name="+"
     )

@@ -8,12 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from common.fields import one_of, staff_user
+from common.dates import format_datetime
+from common.fields import one_of
 from common.files import random_name
+from common.models import BackgroundJob, JobState
 
 
 def export_path(instance: "ExportJob", filename: str) -> str:
@@ -21,10 +22,10 @@ def export_path(instance: "ExportJob", filename: str) -> str:
 
 
 class ExportState(models.TextChoices):
-    QUEUED = "queued", _("Waiting")
-    RUNNING = "running", _("Being written")
-    DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
+    QUEUED = JobState.QUEUED.value, _("Waiting")
+    RUNNING = JobState.RUNNING.value, _("Being written")
+    DONE = JobState.DONE.value, _("Ready")
+    FAILED = JobState.FAILED.value, _("Failed")
     EXPIRED = "expired", _("Expired")
 
 
@@ -41,33 +42,27 @@ class ExportFailure(models.TextChoices):
     )
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """One .xlsx export of a report as of a date with its filters (`parameters`, as validated:
     what the task draws again), for the user who asked. At most one is queued or running per
-    user and identical request (`key`): asking again while it works finds it."""
+    user and identical request (`key`): asking again while it works finds it. What the sheets
+    translate (a borrower's type) is written in the request's `language`, as the synchronous
+    export would have been."""
 
     State = ExportState
     Failure = ExportFailure
-    WORKING = (State.QUEUED, State.RUNNING)
 
-    requested_by = staff_user(_("asked by"))
     report = models.CharField(_("report"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
     filters = models.CharField(_("filters"), max_length=500, blank=True)  # as the user read them
     parameters = models.JSONField(_("parameters"))
-    # The language of the request: what the sheets translate (a borrower's type) is written as
-    # the synchronous export would have been.
-    language = models.CharField(_("language"), max_length=8)
     key = models.CharField(max_length=64, editable=False)  # of the report and its parameters
+    # A job's states, and one more: its file deleted after `EXPORT_KEEP_DAYS`.
     state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED, protected=True)
     failure = models.CharField(_("why it failed"), max_length=16, choices=Failure.choices, blank=True)
-    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
-    rows_total = models.PositiveIntegerField(_("rows"), default=0)
     filename = models.CharField(_("file name"), max_length=120)
     file = models.FileField(_("file"), upload_to=export_path, max_length=200, blank=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
-    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("export")
@@ -84,14 +79,14 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.created_at:%d/%m/%Y %H:%M})"
+        return f"{self.title} ({format_datetime(self.created_at)})"
 
     def get_absolute_url(self) -> str:
         return reverse("loans:export", args=[self.pk])
 
     @property
-    def working(self) -> bool:
-        return self.state in self.WORKING
+    def progress_url(self) -> str:
+        return reverse("loans:export_progress", args=[self.pk])
 
     @property
     def message(self) -> str:
@@ -105,18 +100,6 @@ class ExportJob(models.Model):
         """When its file is deleted (`loans.services.exports.expire_exports`)."""
         return self.finished_at + timedelta(days=settings.EXPORT_KEEP_DAYS) if self.finished_at else None
 
-    @transition(field=state, source=State.QUEUED, target=State.RUNNING)
-    def start(self) -> None:
-        pass
-
-    @transition(field=state, source=State.RUNNING, target=State.DONE)
-    def finish(self) -> None:
-        self.finished_at = timezone.now()
-
-    @transition(field=state, source=WORKING, target=State.FAILED)
-    def fail(self) -> None:
-        self.finished_at = timezone.now()
-
-    @transition(field=state, source=State.DONE, target=State.EXPIRED)
+    @transition(field="state", source=State.DONE, target=State.EXPIRED)
     def expire(self) -> None:
         pass

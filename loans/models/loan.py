@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from common.fields import one_of, positive, staff_user, who_and_when
+from common.fields import one_of, positive, who_and_when
 from common.text import long_text
 from fund.models.documents import Document
 from fund.models.fields import vnd_field, vnd_only
@@ -29,6 +29,7 @@ class LoanStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("loan status", "Active")
     CLOSED = "closed", pgettext_lazy("loan status", "Closed")
     WRITTEN_OFF = "written_off", pgettext_lazy("loan status", "Written off")
+    VOIDED = "voided", pgettext_lazy("loan status", "Voided (import undone)")
 
 
 # Before approval an application may still be withdrawn; after it, it is a commitment.
@@ -204,6 +205,10 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     def write_off(self) -> None:
         """Written off against provisions, as the management board approved (`loans.services.risk`)."""
 
+    @transition(field=status, source=[LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF], target=LoanStatus.VOIDED)
+    def void(self) -> None:
+        """Brought in by a portfolio import that was undone (`loans.services.onboarding.undoing`)."""
+
 
 class LoanEvent(models.Model):
     """One transition of a loan: who, when, from, to and why. Written by services only."""
@@ -212,8 +217,7 @@ class LoanEvent(models.Model):
     transition = models.CharField(_("action"), max_length=40)
     source = models.CharField(_("from"), max_length=16, choices=LoanStatus.choices)
     target = models.CharField(_("to"), max_length=16, choices=LoanStatus.choices)
-    actor = staff_user(_("by"))
-    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor, at = who_and_when(_("by"), _("at"))
     note = long_text(_("note"), blank=True)
 
     class Meta:

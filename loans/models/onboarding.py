@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.dates import format_date
 from common.fields import one_of, positive, who_and_when
 from common.files import random_name
 from fund.models.fields import posted_entry, vnd_field, vnd_only
@@ -26,6 +27,7 @@ class ImportState(models.TextChoices):
     RUNNING = "running", _("Being committed")
     COMMITTED = "committed", _("Committed")
     FAILED = "failed", _("Failed")
+    UNDONE = "undone", _("Undone")
 
 
 class ImportMode(models.TextChoices):
@@ -47,13 +49,18 @@ class PortfolioImport(models.Model):
     capital_account = models.CharField(_("capital account"), max_length=20, blank=True)
     cut_over = models.DateField(_("cut-over date"))
     state = FSMField(_("state"), max_length=10, choices=ImportState.choices, protected=True)
-    report = models.JSONField(_("cut-over report"), default=dict)  # as `onboarding.CutOverReport.as_data`
+    report = models.JSONField(
+        _("cut-over report"), default=dict
+    )  # as `cut_over.CutOverReport.as_data`
     errors = models.JSONField(_("errors"), default=list)  # the rows refused, as the user reads them
     rows_done = models.PositiveIntegerField(_("loans brought in"), default=0)
     rows_total = models.PositiveIntegerField(_("loans"), default=0)
     checked_by, checked_at = who_and_when(_("checked by"), _("checked at"))
     committed_by, committed_at = who_and_when(_("committed by"), _("committed at"), later=True)
     journal_entry = posted_entry(null=True, blank=True)
+    # Undone (`loans.services.onboarding.undoing`): who, when, and the entry reversing the opening one.
+    undone_by, undone_at = who_and_when(_("undone by"), _("undone at"), later=True)
+    undo_entry = posted_entry(null=True, blank=True)
 
     class Meta:
         verbose_name = _("portfolio import")
@@ -72,7 +79,7 @@ class PortfolioImport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.file_name} ({self.cut_over:%d/%m/%Y})"
+        return f"{self.file_name} ({format_date(self.cut_over)})"
 
     @transition(field=state, source=ImportState.CHECKED, target=ImportState.RUNNING)
     def start(self) -> None:
@@ -84,6 +91,10 @@ class PortfolioImport(models.Model):
 
     @transition(field=state, source=ImportState.RUNNING, target=ImportState.FAILED)
     def fail(self) -> None:
+        pass
+
+    @transition(field=state, source=ImportState.COMMITTED, target=ImportState.UNDONE)
+    def undo(self) -> None:
         pass
 
     @property

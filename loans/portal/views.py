@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.views import run_action
-from fund.models import Fund
-from fund.selectors import is_coop_user
+from fund.selectors import fund_or_none, is_coop_user
 from loans.dashboard import coop_work
 from loans.document_request_forms import AnswerForm
 from loans.forms import ApplicationForm
@@ -45,7 +44,7 @@ def coop_only(view):
 def home(request):
     user = request.user
     visible = loans_visible_to(user)
-    fund = Fund.objects.first()  # none yet: nothing lent, no figures (the home page does the same)
+    fund = fund_or_none()  # none yet: nothing lent, no figures (the home page does the same)
     context = {
         "borrower": user.borrower,
         "work": coop_work(user, fund.business_date) if fund else None,

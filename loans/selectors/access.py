@@ -8,12 +8,13 @@ from loans.models import LoanDocument
 from loans.models.loan import Loan, LoanStatus
 
 
-def loans_visible_to(user) -> QuerySet[Loan]:
-    """Fund staff who may view loans see them all; a co-op user only its own borrower's."""
+def loans_visible_to(user, *, coop: bool | None = None) -> QuerySet[Loan]:
+    """Fund staff who may view loans see them all; a co-op user only its own borrower's.
+    `coop`: whether the user is a co-op's (`is_coop_user`), when the caller knows already."""
     loans = Loan.objects.select_related("borrower", "product")
     if not user.is_authenticated or not user.is_active or not user.has_perm("loans.view_loan"):
         return loans.none()
-    if is_coop_user(user):
+    if is_coop_user(user) if coop is None else coop:
         return loans.filter(borrower_id=user.borrower_id) if user.borrower_id else loans.none()
     return loans
 
@@ -25,11 +26,12 @@ def documents_visible_to(user) -> QuerySet[LoanDocument]:
     return LoanDocument.objects.filter(loan__in=loans_visible_to(user))
 
 
-def get_loan_for(user, pk: int) -> Loan:
+def get_loan_for(user, pk: int, *, coop: bool | None = None, related: tuple[str, ...] = ()) -> Loan:
     """The loan if this user may see it; 404 otherwise (never reveal another co-op's loan).
-    Services lock it themselves (`loans.queries`)."""
+    Services lock it themselves (`loans.queries`). `coop`: as `loans_visible_to` takes it;
+    `related`: relations read with it (`select_related`)."""
     try:
-        return loans_visible_to(user).get(pk=pk)
+        return loans_visible_to(user, coop=coop).select_related(*related).get(pk=pk)
     except Loan.DoesNotExist:
         raise Http404 from None
 

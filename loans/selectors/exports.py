@@ -6,5 +6,4 @@ from loans.models import ExportJob
 
 
 def visible_exports(user) -> QuerySet[ExportJob]:
-    jobs = ExportJob.objects.select_related("requested_by")
-    return jobs if user.is_superuser else jobs.filter(requested_by=user)
+    return ExportJob.visible_to(user)

@@ -5,10 +5,10 @@ from datetime import date
 from decimal import Decimal
 
 from common.money import ZERO
-from loans.domain.engine import Result
+from loans.domain.engine import Change, Result
 from loans.models import LoanMemberShare
 from loans.models.loan import Loan
-from loans.replaying import parts_of, replay_part
+from loans.replaying import changes_of, parts_of, replay_part
 
 
 @dataclass(frozen=True)
@@ -97,13 +97,17 @@ class LoanPosition:
         return [(part.household, LoanPosition(self.as_of, [part])) for part in self.parts]
 
 
-def loan_position(loan: Loan, *, as_of: date) -> LoanPosition:
+def loan_position(loan: Loan, *, as_of: date, changes: list[Change] | None = None) -> LoanPosition:
     """The loan on `as_of`: each sub-loan replayed from its contract, tranches and repayments.
+    `changes`: its applied restructurings and waivers, when the caller has read them.
 
     A few queries per sub-loan, however long the loan's history (no query per repayment).
     """
     if getattr(loan, "contract", None) is None:
         return LoanPosition(as_of, [])
+    if changes is None:
+        changes = changes_of([loan.pk]).get(loan.pk, [])
     return LoanPosition(
-        as_of, [SubLoan(share, replay_part(loan, share, as_of=as_of)) for share in parts_of(loan)]
+        as_of,
+        [SubLoan(share, replay_part(loan, share, as_of=as_of, changes=changes)) for share in parts_of(loan)],
     )

@@ -18,10 +18,12 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.db import Among
 from common.money import ZERO, format_vnd
 from fund.accounting import CONTROLS, account, gl_map
-from fund.models import Fund, LoanProduct
+from fund.models import LoanProduct
+from fund.selectors import fund_or_none
 from ledger.models import Account, JournalEntry, JournalLine
 from ledger.selectors import account_balances
 from loans.models import Loan, LoanContract, LoanTransaction
@@ -287,18 +289,18 @@ def month_close_refusals(year: int, month: int) -> list[str]:
     """Why the loans' books of a month are not finished, for the ledger to refuse closing it
     (registered in `loans.apps`): close of day has not run through its last day, or as of that
     day a control account's sub-ledger differs from the GL (each account, by how much)."""
-    fund = Fund.objects.first()
+    fund = fund_or_none()
     if fund is None:
         return []  # no fund, no loans
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
     if fund.business_date <= last:
         return [
             _("Close of day has not run through %(last)s: %(day)s is not closed yet.")
-            % {"last": f"{last:%d/%m/%Y}", "day": f"{fund.business_date:%d/%m/%Y}"}
+            % {"last": format_date(last), "day": format_date(fund.business_date)}
         ]
     return [
         _("As of %(last)s the loans' sub-ledger differs from the GL on account %(code)s by %(amount)s.")
-        % {"last": f"{last:%d/%m/%Y}", "code": row.code, "amount": format_vnd(row.difference)}
+        % {"last": format_date(last), "code": row.code, "amount": format_vnd(row.difference)}
         for row in reconciliation(as_of=last)
         if row.difference
     ]

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -22,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from common.db import q_data, q_from_data
+from common.jobs import send
 from common.xlsx import write_workbook
 from fund.services.common import require_permission
 from loans import report_sheets
@@ -84,9 +84,7 @@ def request_export(
     try:
         with transaction.atomic():
             job.save()
-            transaction.on_commit(
-                lambda: current_app.signature("loans.run_export", args=(job.pk,)).apply_async()
-            )
+            send("loans.run_export", job.pk)
     except IntegrityError:  # a twin request saved the same export first
         return same.latest("created_at")
     return job

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.money import format_vnd
 from common.sms import SmsError, sms_sender
 from fund.models import User
@@ -79,7 +80,7 @@ def _text(notice: Notice, fund_name: str) -> tuple[str, str]:
         "loan": notice.loan.reference,
         "household": notice.share.member if notice.share_id else "",
         "amount": format_vnd(notice.amount.amount),
-        "date": f"{notice.due_date:%d/%m/%Y}",
+        "date": format_date(notice.due_date),
         "days": notice.step,
     }
     if notice.kind == NoticeKind.DUE:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.money import ZERO, format_vnd
 from fund import accounting
 from fund.selectors import current_fund
@@ -141,7 +142,7 @@ def _split(repayment: Repayment, kept: Decimal, tranche, *, actor, day: date) ->
     """The repayment reversed and, for `kept`, entered again; the rest is to refund."""
     above = repayment.amount.amount - kept
     reason = _("Tranche of %(date)s reversed: %(above)s of this repayment is above the debt, to refund.") % {
-        "date": f"{tranche.value_date:%d/%m/%Y}",
+        "date": format_date(tranche.value_date),
         "above": format_vnd(above),
     }
     reverse_repayment_posting(repayment, actor=actor, on=day, reason=reason)
@@ -224,7 +225,7 @@ def _post(
         actor=actor,
         value_date=day,
         memo=_("Tranche of %(date)s reversed, %(loan)s, contract %(contract)s")
-        % {"date": f"{tranche.value_date:%d/%m/%Y}", "loan": loan.reference, "contract": contract},
+        % {"date": format_date(tranche.value_date), "loan": loan.reference, "contract": contract},
         key=f"tranche-reversal:{tranche.pk}",
         source_kind="tranche_reversal",
     )

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, ZERO, format_vnd
 from fund import accounting
@@ -149,7 +150,7 @@ def apply_write_off(*, actor, loan: Loan) -> WriteOff:
         % {
             "principal": format_vnd(record.principal.amount),
             "interest": format_vnd(record.interest.amount),
-            "date": f"{record.tracked_until:%d/%m/%Y}",
+            "date": format_date(record.tracked_until),
         },
     )
     return record
@@ -203,7 +204,7 @@ def _recovery_errors(locked: ServicedLoan, entry: RecoveryInput, account, *, fun
         refuse(
             "value_date",
             _("The loan was written off on %(date)s: a recovery is dated on or after it.")
-            % {"date": f"{written_off_on:%d/%m/%Y}"},
+            % {"date": format_date(written_off_on)},
         )
     left = locked.booked.off_balance
     if entry.amount is None or entry.amount <= 0 or entry.amount != entry.amount.to_integral_value():

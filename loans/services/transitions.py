@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "reopen": pgettext_lazy("loan action", "reopened"),
     "deactivate": pgettext_lazy("loan action", "returned to approved"),
     "write_off": pgettext_lazy("loan action", "written off"),
+    "void": pgettext_lazy("loan action", "voided"),
 }
 
 CHANGED_BY_SOMEONE_ELSE = _(

@@ -5,7 +5,7 @@ app does not import loans)."""
 
 from django import template
 
-from fund.models import Fund
+from fund.selectors import fund_or_none
 from loans.arrears import GROUPS
 from loans.dashboard import portfolio_overview as overview
 from loans.views.reports import groups_chart
@@ -16,7 +16,7 @@ register = template.Library()
 @register.simple_tag
 def portfolio_overview() -> dict | None:
     """The overview's table and chart as of the business date (None before the fund is set up)."""
-    fund = Fund.objects.first()
+    fund = fund_or_none()
     if fund is None:
         return None
     points = overview(fund.business_date, par_days=fund.par_days)

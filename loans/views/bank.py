@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from common.dates import format_date
 from common.forms import run_service
 from common.money import format_vnd
-from common.views import run_action, submit_form
+from common.views import bound_filters, run_action, submit_form
 from fund.views.common import form_page, fund_required
 from loans.forms import (
     LineRepaymentForm,
@@ -101,8 +102,7 @@ def bank_import(request, code: str):
 @_banking
 def bank_lines(request, code: str):
     account = get_bank_account(code)
-    filters = StatementLinesForm(request.GET or None)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters, chosen = bound_filters(request, StatementLinesForm)
     period_form = PeriodForm(
         request.POST or None, initial={"first_date": chosen.get("first"), "last_date": chosen.get("last")}
     )
@@ -172,7 +172,7 @@ def line_repayment(request, pk: int):
     def done(repayment):
         message = _("Repayment of %(amount)s dated %(date)s recorded and matched to the line.") % {
             "amount": format_vnd(repayment.amount),
-            "date": f"{repayment.value_date:%d/%m/%Y}",
+            "date": format_date(repayment.value_date),
         }
         return message, reverse("loans:bank_lines", args=[line.account.code]) + f"#line-{line.pk}"
 

@@ -3,11 +3,12 @@ from here once mended), and the progress of the close going on, which its page p
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.dates import format_date
+from common.paging import numbered
 from common.views import run_action
 from fund.models import Fund
 from fund.views.common import fund_required
@@ -24,9 +25,7 @@ FAILURES_SHOWN = 100  # the open ones first: those are what to mend
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def close_runs(request):
-    page = Paginator(CloseRun.objects.select_related("started_by"), RUNS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = numbered(request, CloseRun.objects.select_related("started_by"), size=RUNS_PER_PAGE)
     context = {"page": page, "summaries": run_summaries(page.object_list), "title": _("Close of day runs")}
     return render(request, "loans/close_runs.html", context)
 
@@ -37,7 +36,7 @@ def close_run(request, pk: int):
     run = get_object_or_404(CloseRun.objects.select_related("started_by"), pk=pk)
     (summary,) = run_summaries([run])
     failures = run.failures.select_related("loan__borrower").order_by("state", "loan")  # open ones first
-    page = Paginator(run.chunks.all(), CHUNKS_PER_PAGE).get_page(request.GET.get("page"))
+    page = numbered(request, run.chunks.all(), size=CHUNKS_PER_PAGE)
     for chunk in page:
         chunk.postings = Outcome(counts=chunk.counts).postings
     context = {
@@ -46,7 +45,7 @@ def close_run(request, pk: int):
         "page": page,
         "failures": failures[:FAILURES_SHOWN],
         "failure_count": failures.count(),
-        "title": _("Close of day run %(date)s") % {"date": f"{run.business_date:%d/%m/%Y}"},
+        "title": _("Close of day run %(date)s") % {"date": format_date(run.business_date)},
     }
     return render(request, "loans/close_run.html", context)
 
@@ -67,7 +66,7 @@ def close_progress(request, fund: Fund):
 def failure_retry(request, pk: int):
     """Close a failed loan again, once mended: closed, or still failing and why."""
     failure = get_object_or_404(CloseFailure.objects.select_related("loan", "run"), pk=pk)
-    reference, day = failure.loan.reference, f"{failure.run.business_date:%d/%m/%Y}"
+    reference, day = failure.loan.reference, format_date(failure.run.business_date)
     closed = []  # refused (a closed month in the way of the next day...): why is in the messages
     run_action(request, lambda: closed.append(retry_failure(actor=request.user, failure=failure)))
     if closed == [True]:
@@ -77,7 +76,7 @@ def failure_retry(request, pk: int):
             messages.success(
                 request,
                 _("%(date)s is closed: the business date is now %(next)s.")
-                % {"date": day, "next": f"{business_date:%d/%m/%Y}"},
+                % {"date": day, "next": format_date(business_date)},
             )
     elif closed == [False]:
         failure.refresh_from_db(fields=["message"])

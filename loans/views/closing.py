@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from common.dates import format_date
 from common.forms import run_service, show_service_errors
 from common.views import run_action
 from fund.models import Fund
 from fund.views.common import fund_required
-from ledger.models import Account
+from ledger.selectors import named_lines
 from loans.forms import CloseOfDayForm
 from loans.models import CloseOfDay, CloseRun
 from loans.selectors.closing import current_run
@@ -68,7 +69,7 @@ def _say_started(request, run: CloseRun | None, plan, business_date) -> None:
         messages.success(
             request,
             _("Close of day started: the workers close %(date)s first; its progress is shown below.")
-            % {"date": f"{run.business_date:%d/%m/%Y}"},
+            % {"date": format_date(run.business_date)},
         )
         return
     days = (business_date - plan.first).days
@@ -79,7 +80,7 @@ def _say_started(request, run: CloseRun | None, plan, business_date) -> None:
             "%(count)d days closed; the business date is now %(date)s.",
             days,
         )
-        % {"count": days, "date": f"{business_date:%d/%m/%Y}"},
+        % {"count": days, "date": format_date(business_date)},
     )
 
 
@@ -93,13 +94,9 @@ def provisions(request, fund: Fund):
         raise PermissionDenied
     if request.method == "GET":
         count, lines = provisions_to_post(actor=request.user)
-        names = {
-            account.code: account.name
-            for account in Account.objects.filter(code__in=[line.account for line in lines])
-        }
         context = {
             "count": count,
-            "lines": [(line, names[line.account]) for line in lines],
+            "lines": named_lines(lines),
             "business_date": fund.business_date,
         }
         return render(request, "loans/provisions_confirm.html", context)

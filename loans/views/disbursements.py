@@ -5,11 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common.forms import run_service
 from common.money import format_vnd
+from common.paging import numbered
 from common.views import run_action
+from ledger.selectors import named_lines
 from loans.forms import DisbursementForm, ReasonForm
 from loans.models import Disbursement
 from loans.selectors.access import get_loan_for
@@ -17,6 +19,7 @@ from loans.selectors.servicing import left_to_disburse, pending_disbursements
 from loans.services.servicing.disbursements import (
     authorize_disbursement,
     cancel_disbursement,
+    entry_to_authorize,
     record_disbursement,
 )
 
@@ -67,7 +70,7 @@ def tranches(request):
     if not _may_see_tranches(request.user):
         raise PermissionDenied
     context = {
-        "tranches": pending_disbursements(),
+        "page": numbered(request, pending_disbursements()),
         "can_authorize": request.user.has_perm("loans.authorize_disbursement"),
     }
     return render(request, "loans/tranches.html", context)
@@ -83,11 +86,20 @@ def _decided(request, tranche, call, done: str):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def tranche_authorize(request, pk: int):
+    """Authorizing pays money out: the page first shows the entry it will post, and a POST posts
+    it only when it confirms (the tranches list's button asks for this page)."""
     if not request.user.has_perm("loans.authorize_disbursement"):
         raise PermissionDenied
-    tranche = get_object_or_404(Disbursement, pk=pk)
+    tranche = get_object_or_404(Disbursement.objects.select_related("loan__borrower", "account"), pk=pk)
+    if tranche.status != Disbursement.Status.PENDING:
+        messages.info(request, _("This tranche is no longer waiting for authorization."))
+        return redirect("loans:tranches")
+    if request.method == "GET" or "confirm" not in request.POST:
+        entry = entry_to_authorize(tranche)
+        context = {"tranche": tranche, "entry": entry, "lines": named_lines(entry.lines)}
+        return render(request, "loans/tranche_confirm.html", context)
     return _decided(
         request,
         tranche,

@@ -2,11 +2,11 @@
 (polled while it is written) and the download. Another user's are a 404; a superuser sees all."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from common.files import file_response
+from common.paging import numbered
 from loans.models.exports import ExportState
 from loans.selectors.exports import visible_exports
 from loans.services.exports import PERMISSION, expire_exports
@@ -18,7 +18,7 @@ EXPORTS_PER_PAGE = 25
 @permission_required(PERMISSION, raise_exception=True)
 def export_list(request):
     expire_exports()
-    page = Paginator(visible_exports(request.user), EXPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = numbered(request, visible_exports(request.user), size=EXPORTS_PER_PAGE)
     return render(request, "loans/exports/list.html", {"page": page, "title": _("My exports")})
 
 

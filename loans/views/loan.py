@@ -5,8 +5,10 @@ from django.shortcuts import render
 
 from common.transitions import allowed
 from fund.selectors import current_fund, is_coop_user
+from loans.domain.engine import Change
 from loans.forms import ActionForm, DocumentForm, PayoffQuoteForm
 from loans.models import Disbursement, LoanStatus
+from loans.replaying import changes_among
 from loans.selectors.access import get_loan_for
 from loans.selectors.actions import loan_actions
 from loans.selectors.balances import stored_position
@@ -30,8 +32,9 @@ WITH_MONEY = {LoanStatus.APPROVED, LoanStatus.ACTIVE, LoanStatus.CLOSED, LoanSta
 @login_required
 def loan_detail(request, pk: int):
     user = request.user
-    loan = get_loan_for(user, pk)
     coop = is_coop_user(user)
+    # Who created it (the history's first line) and who appraised it (the appraisal's summary).
+    loan = get_loan_for(user, pk, coop=coop, related=("created_by", "appraisal__appraiser"))
     events = [
         (event, not coop or event.transition in NOTES_A_COOP_SEES)
         for event in loan.events.select_related("actor")
@@ -43,10 +46,12 @@ def loan_detail(request, pk: int):
         "events": events,
         **application_context(user, loan),
     }
-    if loan.status in WITH_MONEY:
-        context.update(money_context(request, loan, coop=coop))
+    changes = None
     if not coop and user.has_perm("loans.view_loanaction") and loan.status in WITH_MONEY:
         context.update(_actions(user, loan))
+        changes = changes_among(context["loan_actions"])  # the replay's, from the list shown
+    if loan.status in WITH_MONEY:
+        context.update(money_context(request, loan, coop=coop, changes=changes))
     return render(request, "loans/loan_detail.html", context)
 
 
@@ -66,13 +71,14 @@ def application_context(user, loan) -> dict:
     }
 
 
-def money_context(request, loan, *, coop: bool) -> dict:
+def money_context(request, loan, *, coop: bool, changes: list[Change] | None = None) -> dict:
     """The contract, what is owed at the business date, the schedule, tranches and repayments
-    (`loans/_money.html`; the co-op portal's loan page shows a co-op's part of it too)."""
+    (`loans/_money.html`; the co-op portal's loan page shows a co-op's part of it too).
+    `changes`: the loan's applied restructurings and waivers, when read already."""
     user = request.user
     contract = getattr(loan, "contract", None)
     today = current_fund().business_date
-    position = loan_position(loan, as_of=today)
+    position = loan_position(loan, as_of=today, changes=changes)
     disbursed = sum(1 for part in position.parts if part.result.disbursed)
     tranches = [] if coop else list(loan_disbursements(loan))
     staff = not coop
@@ -115,7 +121,7 @@ def money_context(request, loan, *, coop: bool) -> dict:
     if loan.is_group_loan and position.parts:
         context["group_schedule"] = group_schedule(position)
     if position.started:
-        context.update(_payoff_quote(request, loan, position))
+        context.update(_payoff_quote(request, loan, position, changes))
     return context
 
 
@@ -132,9 +138,9 @@ def _actions(user, loan) -> dict:
     }
 
 
-def _payoff_quote(request, loan, position) -> dict:
+def _payoff_quote(request, loan, position, changes: list[Change] | None) -> dict:
     """The payoff quote for the date asked for (`?on=`), if one was asked for."""
     first = min(part.result.versions[0].effective_date for part in position.parts if part.result.versions)
     form = PayoffQuoteForm(request.GET if "on" in request.GET else None, earliest=first)
-    quote = loan_position(loan, as_of=form.cleaned_data["on"]) if form.is_valid() else None
+    quote = loan_position(loan, as_of=form.cleaned_data["on"], changes=changes) if form.is_valid() else None
     return {"quote_form": form, "quote": quote}

@@ -3,11 +3,11 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE
+from common.paging import numbered
 from loans.models import NoticeKind
 from loans.selectors.reminders import notices_visible_to
 
@@ -34,5 +34,5 @@ def notice_list(request):
             notices = notices.filter(on=data["on"])
         if data["loan"]:
             notices = notices.filter(loan_id=data["loan"])
-    page = Paginator(notices, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    page = numbered(request, notices, size=NOTICES_PER_PAGE)
     return render(request, "loans/notices.html", {"page": page, "filters": filters})

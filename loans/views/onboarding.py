@@ -8,19 +8,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
-from common.xlsx import xlsx_response
+from common.xlsx import workbook_bytes, xlsx_response
 from fund.selectors import current_fund
 from ledger.models import Account
-from loans.forms import PortfolioImportForm
+from loans.forms import PortfolioImportForm, ReasonForm
 from loans.models import Loan, PortfolioImport
+from loans.report_sheets import merger_sheets
+from loans.selectors.cut_over import CutOverReport
+from loans.selectors.merger import DIMENSIONS, merger_report
 from loans.selectors.reconciliation import reconciliation
-from loans.services.onboarding import importing
+from loans.services.onboarding import importing, undoing
 from loans.services.onboarding.example import SOURCE, example_workbook, has_example
-from loans.services.onboarding.planning import CutOverReport
 from loans.services.onboarding.workbook import Limits, template_bytes
 from loans.services.onboarding.workbook import products as offered_products
 
@@ -102,6 +105,26 @@ def portfolio_import(request, pk: int):
 
 @login_required
 @permission_required(VIEW, raise_exception=True)
+def portfolio_merger_report(request, pk: int, xlsx: bool = False):
+    """The board's report of a committed (or undone) import: its page, or its workbook."""
+    batch = get_object_or_404(PortfolioImport, pk=pk, journal_entry__isnull=False)
+    with translation.override("vi" if xlsx else translation.get_language()):  # the board's file in Vietnamese
+        merger = merger_report(batch)
+    names = {a.code: a.name for a in Account.objects.filter(code__in=[c.code for c in merger.controls])}
+    if xlsx:
+        return xlsx_response(workbook_bytes(*merger_sheets(merger, names)), f"sap-nhap-{batch.pk}.xlsx")
+    context = {
+        "batch": batch,
+        "merger": merger,
+        "controls": [(line, names.get(line.code, "")) for line in merger.controls],
+        "dimensions": [(title, merger.by[name]) for name, title in DIMENSIONS],
+        "title": _("Merger report: %(import)s") % {"import": batch},
+    }
+    return render(request, "loans/onboarding/merger_report.html", context)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
 def portfolio_progress(request, pk: int):
     """The import's state, for its page to poll while it is committed: the answer without the
     trigger stops the polling."""
@@ -120,6 +143,24 @@ def portfolio_commit(request, pk: int):
     return redirect("loans:portfolio_import", pk=batch.pk)
 
 
+@login_required
+@require_POST
+def portfolio_undo(request, pk: int):
+    batch = get_object_or_404(PortfolioImport, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("loans:portfolio_import", pk=batch.pk)
+    try:
+        undoing.undo_portfolio(actor=request.user, batch=batch, reason=form.cleaned_data["reason"])
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        done = _("The import is undone: its opening entry is reversed and its loans voided.")
+        messages.success(request, done)
+    return redirect("loans:portfolio_import", pk=batch.pk)
+
+
 def _state(request, batch: PortfolioImport) -> dict:
     """What the import's progress block shows: who may commit it, why it was refused, and once
     committed the reconciliation at the cut-over and the loans it brought in."""
@@ -132,6 +173,10 @@ def _state(request, batch: PortfolioImport) -> dict:
         "max_errors": importing.MAX_ERRORS,
     }
     if batch.state == PortfolioImport.State.COMMITTED:
+        loan_ids = list(batch.openings.values_list("loan_id", flat=True).distinct())
+        may_undo = user.has_perm(importing.COMMIT_PERMISSION) and batch.committed_by_id != user.pk
+        context["undo_problem"] = undoing.undo_problem(batch, loan_ids) if may_undo else None
+        context["undo_form"] = ReasonForm() if may_undo and not context["undo_problem"] else None
         context["differing"] = [row for row in reconciliation(as_of=batch.cut_over) if row.difference]
         loans = (
             Loan.objects.filter(openings__batch=batch)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.forms import run_service
 from common.money import format_vnd
 from loans.risk_forms import RecoveryForm
@@ -34,7 +35,7 @@ def recovery_new(request, pk: int):
             messages.success(
                 request,
                 _("Recovery of %(amount)s dated %(date)s recorded.")
-                % {"amount": format_vnd(recovery.amount.amount), "date": f"{recovery.value_date:%d/%m/%Y}"},
+                % {"amount": format_vnd(recovery.amount.amount), "date": format_date(recovery.value_date)},
             )
             return redirect("loans:loan_detail", pk=loan.pk)
     context = {"form": form, "loan": loan, "off_balance": off_balance(loan.pk)}

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.forms import run_service
 from common.money import format_vnd
 from fund.selectors import current_fund
@@ -51,7 +52,7 @@ def _recorded(request, repayment: Repayment):
     messages.success(
         request,
         _("Repayment of %(amount)s dated %(date)s recorded.")
-        % {"amount": format_vnd(repayment.amount), "date": f"{repayment.value_date:%d/%m/%Y}"},
+        % {"amount": format_vnd(repayment.amount), "date": format_date(repayment.value_date)},
     )
     if repayment.loan.status == LoanStatus.CLOSED:
         messages.success(request, _("The loan is repaid in full and closed."))
@@ -77,7 +78,7 @@ def repayment_reverse(request, pk: int):
             messages.success(
                 request,
                 _("Repayment of %(amount)s dated %(date)s reversed.")
-                % {"amount": format_vnd(done.amount), "date": f"{done.value_date:%d/%m/%Y}"},
+                % {"amount": format_vnd(done.amount), "date": format_date(done.value_date)},
             )
             return redirect("loans:loan_detail", pk=repayment.loan_id)
     status = 400 if request.method == "POST" else 200

@@ -7,18 +7,23 @@ from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import charts
+from common.dates import format_date, format_month
 from common.forms import DATE
 from common.money import ZERO, format_percent, format_vnd
+from common.names import person_name
+from common.paging import numbered
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.models import Borrower, Fund, LoanProduct, User
 from fund.views.common import fund_required
+from ledger.forms import LedgerDetailForm
+from ledger.selectors import ledger_line_count
 from loans import report_sheets
 from loans.arrears import (
     DEFAULT_SORT,
@@ -93,7 +98,7 @@ class LoanFilterForm(ReportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["officer"].empty_label = _("All")
-        self.fields["officer"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["officer"].label_from_instance = person_name
 
     def loans(self) -> Q | None:
         data, where = self.cleaned_data, super().loans() or Q()
@@ -236,13 +241,36 @@ def _filters_text(form: ReportForm) -> str:
         if value in (None, "") or field.widget.is_hidden:
             continue
         if isinstance(value, date):
-            value = f"{value:%d/%m/%Y}"
+            value = format_date(value)
         elif isinstance(field, forms.ModelChoiceField):
             value = field.label_from_instance(value)
         elif isinstance(field, forms.ChoiceField):
             value = dict(field.choices).get(value, value)
         shown.append(f"{field.label}: {value}")
     return "; ".join(shown)
+
+
+@login_required
+@permission_required([PERMISSION, "ledger.export_ledger"], raise_exception=True)
+def general_ledger_export(request):
+    """An account's ledger too long to write while the browser waits (its page's export sends
+    it here): a job writing it in a task, as the reports' long exports."""
+    form = LedgerDetailForm(request.GET or None)
+    if not form.is_valid():
+        return redirect(f"{reverse('ledger:ledger_detail')}?{request.GET.urlencode()}")
+    code, start, end = (form.cleaned_data[name] for name in ("account", "date_from", "date_to"))
+    job = exports.request_export(
+        actor=request.user,
+        report="general_ledger",
+        day=end,
+        loans=None,
+        options={"account": code, "start": start.isoformat()},
+        rows=ledger_line_count(code=code, date_from=start, date_to=end),
+        title=_("General ledger"),
+        filters=f"{form.fields['account'].label}: {code}; {format_date(start)} – {format_date(end)}",
+        filename=f"so-cai-{code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
+    )
+    return redirect(job)
 
 
 def report_view(name: str, form_class, title):
@@ -286,7 +314,7 @@ def arrears_report(request, form, day, loans):
     lines = arrears_list(
         day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT, **form.options()
     )
-    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    page = numbered(request, lines, size=LINES_PER_PAGE)
     sort = form.cleaned_data.get("sort") or DEFAULT_SORT
     return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
 
@@ -402,7 +430,7 @@ def groups_chart(points):
 
 
 def _months(points) -> list[str]:
-    return [f"{point.day:%m/%Y}" for point in points]
+    return [format_month(point.day) for point in points]
 
 
 @report_view("recoveries", RecoveriesForm, gettext_lazy("Recoveries of written-off debt"))

@@ -4,10 +4,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from appraisal import services
 from appraisal.services import ApprovalTerms
+from common.dates import format_date, format_datetime
 from fund import roles
 from loans.models import Loan, LoanEvent, LoanStatus
 from tests.appraisal import factories
@@ -318,3 +323,25 @@ def test_decided_on_is_the_business_date_not_the_calendar(appraised, director, f
     fund.save()
     services.approve_loan(actor=director, loan=appraised, terms=terms())
     assert fresh(appraised).decided_on == dt.date(2026, 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("language", "business", "clock"),
+    [("en", "{} (business date)", "recorded at {}"), ("vi", "{} (ngày nghiệp vụ)", "ghi lúc {}")],
+)
+def test_the_loan_page_says_which_dates_are_business_dates_and_which_the_clock(
+    client, appraised, director, language, business, clock
+):
+    """Submission and decision are dated on the business date, which can be behind the clock the
+    appraisal and the history are recorded on (issue 20): each says which it is."""
+    loan = fresh(services.approve_loan(actor=director, loan=appraised, terms=terms()))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client.force_login(director)
+    page = client.get(reverse("loans:loan_detail", args=[loan.pk])).content.decode()
+    with translation.override(language):
+        assert business.format(format_date(loan.submitted_on)) in page
+        assert business.format(format_date(loan.decided_on)) in page
+        assert clock.format(format_datetime(loan.appraisal.completed_at)) in page
+        history = page.split('id="history"')[1].split("</section>")[0]
+        assert f"<th>{_('Recorded at')}</th>" in history
+        assert all(format_datetime(event.at) in history for event in loan.events.all())

@@ -42,8 +42,8 @@ def test_the_queue_lists_what_waits_and_what_the_appraiser_has(client, submitted
     content = response.content.decode()
     assert submitted.reference in content and appraising.reference in content
     assert reverse("appraisal:start", args=[submitted.pk]) in content
-    assert [loan.pk for loan in response.context["queue"].waiting] == [submitted.pk]
-    assert [loan.pk for loan in response.context["queue"].mine] == [appraising.pk]
+    assert [loan.pk for loan in response.context["waiting"]] == [submitted.pk]
+    assert [loan.pk for loan in response.context["mine"]] == [appraising.pk]
 
 
 @pytest.mark.parametrize("role", [roles.FUND_OFFICER, roles.APPROVER, roles.COOP_USER])

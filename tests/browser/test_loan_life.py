@@ -121,6 +121,8 @@ def test_a_loan_from_application_to_repayment(open_page, product, people):
     accountant = open_page(people["accountant"], language="en")
     menu(accountant, "Tranches to authorize")
     accountant.get_by_role("button", name="Authorize").click()
+    expect(accountant.get_by_text("11211").first).to_be_visible()  # the entry it will post
+    accountant.get_by_role("button", name="Post the tranche").click()
     expect(accountant.get_by_text("No tranche is waiting for authorization.")).to_be_visible()
 
     # The officer records a repayment of 20 million.

@@ -5,8 +5,10 @@ import datetime as dt
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import translation
 from playwright.sync_api import expect
 
+from common.dates import format_date
 from fund import roles
 from fund.models import DocumentType, Fund
 from ledger.models import Account
@@ -94,10 +96,12 @@ def test_close_of_day_leaves_the_unpaid_installment_in_the_arrears_list(open_pag
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Close of day").click()
     page.get_by_label("Run close of day until the business date is").fill("2026-02-18")
     page.get_by_role("button", name="See what it will do").click()
-    plan = "Close 4 days, from 14/02/2026: the business date becomes 18/02/2026."
+    with translation.override("en"):  # the page's language
+        first, last = format_date(dt.date(2026, 2, 14)), format_date(dt.date(2026, 2, 18))
+    plan = f"Close 4 days, from {first}: the business date becomes {last}."
     expect(page.get_by_text(plan)).to_be_visible()
     page.get_by_role("button", name="Run close of day").click()
-    expect(page.get_by_text("Business date: 18/02/2026")).to_be_visible()
+    expect(page.get_by_text(f"Business date: {last}")).to_be_visible()
     assert Fund.objects.get().business_date == dt.date(2026, 2, 18)
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Arrears list").click()
     row = page.locator("tr", has_text=coop_loan.borrower.name)

@@ -4,10 +4,13 @@ import re
 import zipfile
 from decimal import Decimal
 
+import pytest
+from django.utils import translation
 from djmoney.money import Money
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from common.documents import as_of_line
 from common.xlsx import Column, InputColumn, Sheet, read_table, workbook_bytes, write_workbook
 
 COLUMNS = [
@@ -235,3 +238,18 @@ def test_a_long_write_hears_its_progress_every_so_many_rows_and_at_the_end():
     assert write_workbook(buffer, *sheets, progress=heard.append, every=3) == 9
     assert heard == [3, 6, 9, 9]  # across the sheets, then once the file is saved
     assert [ws.max_row for ws in load_workbook(buffer).worksheets] == [6, 5]
+
+
+@pytest.mark.parametrize(
+    ("language", "date_format", "title"),
+    [("vi", "dd/mm/yyyy", "Tính đến ngày 31/01/2026"), ("en", "dd mmm yyyy", "As of 31 Jan 2026")],
+)
+def test_dates_in_a_workbook_are_written_as_the_users_language_writes_them(language, date_format, title):
+    """One date format per language (issue 20): a date cell shows as the pages write it, and the
+    date in the title too."""
+    with translation.override(language):
+        ws = exported(
+            rows=[("A1", dt.date(2026, 1, 5), Decimal(1))], preamble=[as_of_line(dt.date(2026, 1, 31)), ""]
+        )
+    assert ws["B5"].number_format == date_format
+    assert ws["A1"].value == title

@@ -2,11 +2,14 @@
 its page, and the calendar kept in memory."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
+from common.dates import format_date
 from fund import roles, selectors, services
 from fund.models import Fund, NonWorkingDay
 from fund.services.calendar import add_non_working_days, remove_non_working_day
@@ -52,7 +55,8 @@ def test_an_accountant_adds_tet_as_a_range_and_removes_a_day(fund, accountant):
 @pytest.mark.parametrize("day", [dt.date(2026, 1, 10), dt.date(2026, 1, 1)])
 def test_a_day_on_or_before_the_business_date_is_never_added_nor_removed(fund, accountant, day):
     NonWorkingDay.objects.create(date=dt.date(2026, 1, 1), name="Tết Dương lịch")
-    with pytest.raises(ValidationError, match="on or before the business date \\(10/01/2026\\)"):
+    business_date = re.escape(format_date(dt.date(2026, 1, 10)))
+    with pytest.raises(ValidationError, match=f"on or before the business date \\({business_date}\\)"):
         add_non_working_days(actor=accountant, first=day, last=day + dt.timedelta(days=3), name="Nghỉ")
     with pytest.raises(ValidationError, match="on or before the business date"):
         remove_non_working_day(actor=accountant, day=dt.date(2026, 1, 1))
@@ -154,3 +158,11 @@ def test_the_page_offers_to_change_the_weekly_rest_days_only_while_they_can_chan
     assert reverse("fund:fund_edit") in client.get(reverse("fund:calendar")).content.decode()
     Fund.objects.update(business_date=fund.business_date + dt.timedelta(days=1))
     assert reverse("fund:fund_edit") not in client.get(reverse("fund:calendar")).content.decode()
+
+
+@pytest.mark.parametrize(("language", "written"), [("vi", "21/02/2026"), ("en", "21 Feb 2026")])
+def test_a_refusal_writes_its_date_as_the_users_language_does(fund, accountant, language, written):
+    """One date format per language (issue 20), in a service's message too."""
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        remove_non_working_day(actor=accountant, day=dt.date(2026, 2, 21))
+    assert written in refused.value.messages[0]

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from common.dates import format_date
 from fund import selectors, services
 from fund.models import AuthorityLevel, CapitalReceipt, CapitalSource, Fund
 from ledger.models import Account, JournalEntry
@@ -266,13 +267,14 @@ def test_a_bad_receipt_posts_nothing(fund, accountant, amount, code, field):
 @pytest.mark.parametrize(
     ("day", "problem"),
     [
-        (dt.date(1, 1, 1), "not before the fund's opening date (01/01/2025)"),
-        (dt.date(2024, 12, 31), "not before the fund's opening date (01/01/2025)"),
-        (dt.date(2026, 3, 3), "at the latest the business date (02/03/2026)"),
-        (dt.date(9999, 12, 31), "at the latest the business date (02/03/2026)"),
+        (dt.date(1, 1, 1), ("not before the fund's opening date ({})", dt.date(2025, 1, 1))),
+        (dt.date(2024, 12, 31), ("not before the fund's opening date ({})", dt.date(2025, 1, 1))),
+        (dt.date(2026, 3, 3), ("at the latest the business date ({})", dt.date(2026, 3, 2))),
+        (dt.date(9999, 12, 31), ("at the latest the business date ({})", dt.date(2026, 3, 2))),
     ],
 )
 def test_a_receipt_dated_outside_the_funds_days_posts_nothing(fund, accountant, day, problem):
+    problem = problem[0].format(format_date(problem[1]))  # in the language of the test, not of its import
     source = services.create_capital_source(actor=accountant, kind="donation", name="Tài trợ")
     errors = refused(
         lambda: services.record_capital_receipt(

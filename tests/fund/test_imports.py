@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.text import capfirst
 from openpyxl import Workbook, load_workbook
 
+from common.models import ImportJob
 from fund import imports
 from fund.models import Borrower, HouseholdMember
 from tests.fund.factories import HouseholdGroupFactory
@@ -26,6 +27,12 @@ GOOD_ROWS = [
     ["Cooperative group (THT)", "THT Rau Đông Sơn", "03/HĐHT", None, "Thái Bình", "Đông Hưng", "Đông Sơn",
      "Thôn 1", "Phạm Thị Lan", "Tổ trưởng", "0978123456", "crops", 12, "18/02/2019", "ghi chú"],
 ]  # fmt: skip
+
+
+@pytest.fixture
+def in_english_pages(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def workbook(header, rows) -> io.BytesIO:
@@ -129,17 +136,17 @@ def test_only_officers_import(user_with_role):
     assert not Borrower.objects.exists()
 
 
-def test_the_import_page_lists_the_problems(officer, client):
+def test_the_import_page_lists_the_problems(officer, client, upload):
     client.force_login(officer)
     rows = [list(row) for row in GOOD_ROWS]
     rows[2][6] = None
-    upload = workbook(BORROWER_HEADER, rows)
-    upload.name = "borrowers.xlsx"
-    response = client.post(reverse("fund:borrower_import"), {"kind": "borrowers", "file": upload})
+    file = workbook(BORROWER_HEADER, rows)
+    file.name = "borrowers.xlsx"
+    response = upload(client, reverse("fund:borrower_import"), {"kind": "borrowers", "file": file})
     assert response.status_code == 200
     with translation.override("vi"):  # the page speaks the user's language
         commune = capfirst(Borrower._meta.get_field("commune").verbose_name)
-    assert [(e.row, e.column) for e in response.context["report"].errors] == [(4, commune)]
+    assert [(e["row"], e["column"]) for e in response.context["job"].errors] == [(4, commune)]
     assert not Borrower.objects.exists()
 
 
@@ -179,3 +186,64 @@ def test_the_template_stays_within_the_row_limit(officer, client, settings):
     buffer.seek(0)
     report = imports.import_file(actor=officer, kind=imports.BORROWERS, file=buffer)
     assert report.ok and report.created == 1
+
+
+@pytest.mark.parametrize("kind", [imports.BORROWERS, imports.HOUSEHOLDS])
+def test_the_import_page_starts_a_job_whose_page_gives_the_rows_imported(
+    officer, in_english_pages, upload, kind
+):
+    client = in_english_pages
+    HouseholdGroupFactory(registration_number="12/QĐ-HND")
+    header = [str(c.headers[-1]) for c in imports.household_columns()] if kind == imports.HOUSEHOLDS else None
+    file = (
+        workbook(header, [["12/QĐ-HND", None, f"Hộ {n}", f"03418200456{n}", "Thôn Đông"] for n in range(2)])
+        if kind == imports.HOUSEHOLDS
+        else workbook(BORROWER_HEADER, GOOD_ROWS)
+    )
+    file.name = f"{kind}.xlsx"
+    before = (Borrower.objects.count(), HouseholdMember.objects.count())
+    client.force_login(officer)
+    page = upload(client, reverse("fund:borrower_import"), {"kind": kind, "file": file})
+    job = page.context["job"]
+    added = 3 if kind == imports.BORROWERS else 2
+    assert (job.state, job.kind, job.rows_total) == ("done", kind, added)
+    assert f"{added} rows imported." in page.content.decode()
+    after = (Borrower.objects.count(), HouseholdMember.objects.count())
+    assert after == ((before[0] + 3, before[1]) if kind == imports.BORROWERS else (before[0], before[1] + 2))
+
+
+@pytest.mark.parametrize("kind", [imports.BORROWERS, imports.HOUSEHOLDS])
+def test_a_bad_file_imports_nothing_and_its_job_is_another_users_404(
+    officer, client, upload, user_with_role, kind
+):
+    HouseholdGroupFactory(registration_number="12/QĐ-HND")
+    header = [str(c.headers[-1]) for c in imports.household_columns()] if kind == imports.HOUSEHOLDS else None
+    file = (
+        workbook(
+            header,
+            [["12/QĐ-HND", None, "Hộ 1", "034182004561", None], ["99/XX", None, "Hộ 2", "0341", "Thôn"]],
+        )
+        if kind == imports.HOUSEHOLDS
+        else workbook(BORROWER_HEADER, [GOOD_ROWS[0], [None, *GOOD_ROWS[1][1:]]])
+    )
+    file.name = f"{kind}.xlsx"
+    before = (Borrower.objects.count(), HouseholdMember.objects.count())
+    client.force_login(officer)
+    page = upload(client, reverse("fund:borrower_import"), {"kind": kind, "file": file})
+    job = page.context["job"]
+    assert job.state == "failed" and job.errors and {e["row"] for e in job.errors} <= {2, 3}
+    assert 'class="message error" role="alert"' in page.content.decode()  # the refusal, with its rows
+    assert (Borrower.objects.count(), HouseholdMember.objects.count()) == before
+    client.force_login(user_with_role("fund_officer"))
+    assert client.get(job.get_absolute_url()).status_code == 404
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_by_the_page_and_no_job_starts(officer, in_english_pages):
+    client = in_english_pages
+    client.force_login(officer)
+    file = io.BytesIO(b"name,type\nHTX,htx\n")
+    file.name = "borrowers.xlsx"
+    response = client.post(reverse("fund:borrower_import"), {"kind": "borrowers", "file": file})
+    assert response.status_code == 400
+    assert "This is not an .xlsx workbook." in response.context["form"].errors["file"]
+    assert not ImportJob.objects.exists()

@@ -1,18 +1,23 @@
 """The accountant's pages: who may see them, what they show, and refusals shown on the form."""
 
 import io
-from datetime import date
+import re
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from ledger import reports
-from ledger.models import Account, JournalEntry, Period, PeriodState
+from ledger.models import Account, JournalEntry, Period, PeriodEvent, PeriodState
 from ledger.services import EntryDraft, Line, close_period, post_entry, reverse_on_request
 from tests.ledger.factories import as_if_committed, post
+from tests.ledger.test_accounts import exported, workbook
 from tests.sheets import rows_of, table_under
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +208,7 @@ def test_an_account_is_edited(as_accountant):
 
 
 def test_a_month_is_closed_and_reopened_from_the_periods_page(as_accountant):
-    as_accountant.post(reverse("ledger:period_close", args=[2025, 5]))
+    as_accountant.post(reverse("ledger:period_close", args=[2025, 5]), {"confirm": "1"})
     assert Period.objects.get(year=2025, month=5).state == PeriodState.CLOSED
     refused = as_accountant.post(reverse("ledger:period_reopen", args=[2025, 5]), {"reason": ""}, follow=True)
     assert "Say why the month is reopened." in refused.content.decode()
@@ -212,11 +217,33 @@ def test_a_month_is_closed_and_reopened_from_the_periods_page(as_accountant):
 
 
 def test_closing_the_current_month_is_refused_with_a_message(as_accountant):
-    from django.utils import timezone
-
     today = timezone.localdate()
-    response = as_accountant.post(reverse("ledger:period_close", args=[today.year, today.month]), follow=True)
+    url = reverse("ledger:period_close", args=[today.year, today.month])
+    response = as_accountant.post(url, {"confirm": "1"}, follow=True)
     assert "has not ended yet" in response.content.decode()
+    confirming = as_accountant.get(url).content.decode()
+    assert "has not ended yet" in confirming and 'name="confirm"' not in confirming
+
+
+def test_closing_a_month_says_what_it_checks_and_closes_only_when_confirmed(as_accountant):
+    post(value_date=date(2025, 5, 10))
+    post(value_date=date(2025, 6, 1))
+    as_if_committed()
+    url = reverse("ledger:period_close", args=[2025, 5])
+    for response in (
+        as_accountant.get(url),
+        as_accountant.post(url),
+    ):  # the button, or a form without confirm
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "it holds 1 entry" in page
+        checks = response.context["preview"].checks
+        assert any("December closes only once the year is closed" in check for check in checks)
+        assert all(escape(check) in page for check in checks)
+        assert 'name="confirm"' in page
+    assert not Period.objects.filter(year=2025, month=5).exists()
+    as_accountant.post(url, {"confirm": "1"})
+    assert Period.objects.get(year=2025, month=5).state == PeriodState.CLOSED
 
 
 def test_the_chart_import_page_refuses_a_bad_file_without_a_500(as_accountant):
@@ -330,3 +357,92 @@ def test_the_general_ledger_from_the_first_date_there_is_is_no_500(as_accountant
     post()
     response = as_accountant.get(reverse(name), {"account": "1111", **dates})
     assert response.status_code == 200
+
+
+def test_the_chart_import_runs_as_a_job_whose_page_gives_the_figures(as_accountant, accountant, upload):
+    file = workbook(
+        [
+            ["Account code", "Name in Vietnamese", "Name in English", "Type", "Parent account", "Active"],
+            ["11214", "Tiền gửi tại Vietcombank", "Vietcombank", "asset", "1121", "yes"],
+        ]
+    )
+    file.name = "chart.xlsx"
+    page = upload(as_accountant, reverse("ledger:chart_import"), {"file": file})
+    job = page.context["job"]
+    assert (job.state, job.kind, job.requested_by, job.rows_total) == ("done", "chart", accountant, 1)
+    assert "Chart imported: 1 accounts added, 0 updated, 0 unchanged." in page.content.decode()
+    assert Account.objects.get(code="11214").name_en == "Vietcombank"
+    assert not job.file  # read, then deleted: what it did is on the job
+
+
+def test_a_chart_with_a_bad_row_changes_nothing_and_its_job_lists_the_rows(as_accountant, upload):
+    file = workbook(
+        [
+            ["Account code", "Name in Vietnamese", "Name in English", "Type", "Parent account", "Active"],
+            ["11214", "Vietcombank", "Vietcombank", "asset", "1121", "yes"],
+            ["7119", "Khác", "Other", "spending", "711", "maybe"],
+        ]
+    )
+    file.name = "chart.xlsx"
+    before = list(Account.objects.values_list("code", "name_vi", "active"))
+    page = upload(as_accountant, reverse("ledger:chart_import"), {"file": file})
+    assert page.context["job"].state == "failed"
+    assert "Nothing was imported" in page.content.decode()
+    assert any(e["message"].startswith("Row 3, Type:") for e in page.context["job"].errors)
+    assert list(Account.objects.values_list("code", "name_vi", "active")) == before
+
+
+def test_another_users_chart_import_is_a_404(as_accountant, client, user_with_role, upload):
+    file = exported()
+    file.name = "chart.xlsx"
+    job = upload(as_accountant, reverse("ledger:chart_import"), {"file": file}).context["job"]
+    client.force_login(user_with_role("accountant"))
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(reverse("common:import_progress", args=[job.pk])).status_code == 404
+
+
+def test_the_periods_page_offers_no_month_before_the_fund_opened(as_accountant):
+    from tests.fund.factories import FundFactory
+
+    today = timezone.localdate()
+    opened = (today.replace(day=1) - timedelta(days=70)).replace(day=15)  # two or three months ago
+    before = opened.replace(day=1) - timedelta(days=1)
+    FundFactory(opened_on=opened)
+    page = as_accountant.get(reverse("ledger:periods")).content.decode()
+    assert f"<td>{opened:%m/%Y}</td>" in page
+    assert f"<td>{today:%m/%Y}</td>" in page
+    assert f"<td>{before:%m/%Y}</td>" not in page
+
+
+# Anything written like a date: 10/03/2025, 10-03-2025, 2025-03-10, 03.10.2025, "Mar. 10, 2025".
+ANY_DATE = re.compile(
+    r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}\b"
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "written", "pattern"),
+    [("vi", "10/03/2025", r"\d{2}/\d{2}/\d{4}"), ("en", "10 Mar 2025", None)],
+)
+def test_the_journal_writes_every_date_one_way_per_language(as_accountant, language, written, pattern):
+    """One date format per language (issue 20): 10/03/2025 in Vietnamese, 10 Mar 2025 in English,
+    never 10-03-2025 nor month first."""
+    entry = post()  # dated 10/03/2025
+    as_accountant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for url in (reverse("ledger:journal"), reverse("ledger:entry_detail", args=[entry.pk])):
+        page = as_accountant.get(url).content.decode()
+        assert written in page
+        page = re.sub(r"<[^>]*>", " ", page)  # what it reads: a date field's value is ISO for the browser
+        others = [found for found in ANY_DATE.findall(page) if not (pattern and re.fullmatch(pattern, found))]
+        assert others == []
+
+
+@pytest.mark.parametrize(("language", "written"), [("vi", "%d/%m/%Y %H:%M"), ("en", "%d %b %Y %H:%M")])
+def test_the_periods_workbook_writes_when_a_month_closed_as_the_language_does(
+    as_accountant, accountant, language, written
+):
+    close_period(actor=accountant, year=2025, month=5)
+    at = timezone.localtime(PeriodEvent.objects.get().at)
+    as_accountant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    rows = rows_of(workbook_of(as_accountant.get(reverse("ledger:periods_export"))).active)
+    assert any(at.strftime(written) in row for row in rows)

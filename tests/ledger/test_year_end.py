@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from common.dates import format_date
 from ledger.models import JournalEntry, Period, PeriodState
 from ledger.selectors import account_balances, result_balances, trial_balance
 from ledger.services import close_period, close_year, reopen_period, reopen_year
@@ -130,7 +131,10 @@ def test_each_refusal_says_why_and_posts_nothing(accountant, officer, year):
     reopen_period(actor=accountant, year=2025, month=12, reason="Mở lại")
     for month in range(1, 12):
         close_period(actor=accountant, year=2024, month=month)
-    with pytest.raises(ValidationError, match="No income or expense account has a balance on 31/12/2024"):
+    with pytest.raises(
+        ValidationError,
+        match=f"No income or expense account has a balance on {format_date(date(2024, 12, 31))}",
+    ):
         close_year(actor=accountant, year=2024)
     assert not JournalEntry.objects.filter(source_kind=SOURCE_YEAR_END).exists()
     with pytest.raises(PermissionDenied):

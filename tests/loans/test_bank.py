@@ -12,6 +12,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.dates import format_date
 from fund.models import CapitalReceipt, CapitalSource
 from fund.services.capital import record_capital_receipt
 from ledger.models import Account, JournalLine
@@ -290,7 +291,10 @@ def test_a_period_is_reconciled_only_when_every_line_is_matched(paid, staff, ban
         reconcile_period(actor=accountant, account=bank, first_date=first, last_date=last)
     message = " ".join(refused.value.messages)
     assert "1 line is unmatched" in message and "1 suggestion is not confirmed" in message
-    assert "27/01/2026 10.000" in message.replace("\xa0", " ") or "27/01/2026 10,000" in message
+    assert (
+        f"{format_date(dt.date(2026, 1, 27))} 10.000" in message.replace("\xa0", " ")
+        or f"{format_date(dt.date(2026, 1, 27))} 10,000" in message
+    )
     suggested, unmatched = StatementLine.objects.order_by("booking_date")
     confirm_match(actor=accountant, line=suggested)
     unmatched_repayment = repay(paid.loan, staff, START + dt.timedelta(days=12), D(10_000))

@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from common.dates import format_date
 from fund.models import Fund
 from loans.models import CloseChunk, CloseFailure, CloseOfDay, CloseRun, LoanTransaction
 from loans.services.closing.runs import close_until
@@ -64,7 +65,9 @@ def messages_of(response) -> list[str]:
 def test_the_runs_list_shows_each_days_counts_summed_over_its_chunks(client, staff, loan):
     client.force_login(staff["accountant"])
     started = client.post(reverse("loans:close_of_day"), {"until": "2026-02-17"}, follow=True)
-    assert "33 days closed; the business date is now 17/02/2026." in messages_of(started)
+    assert f"33 days closed; the business date is now {format_date(dt.date(2026, 2, 17))}." in messages_of(
+        started
+    )
 
     response = client.get(reverse("loans:close_runs"))
     assert response.status_code == 200
@@ -81,7 +84,10 @@ def test_the_runs_list_shows_each_days_counts_summed_over_its_chunks(client, sta
     assert due.steps[0] == 1
     assert {phase for phase, _seconds in month_end.phases} and month_end.duration is not None
     page = response.content.decode()
-    assert reverse("loans:close_run", args=[month_end.run.pk]) in page and "31/01/2026" in page
+    assert (
+        reverse("loans:close_run", args=[month_end.run.pk]) in page
+        and format_date(dt.date(2026, 1, 31)) in page
+    )
     assert "Page 1 of 2" in page
 
 
@@ -110,7 +116,7 @@ def test_a_loan_that_fails_shows_on_its_run_and_closes_on_a_retry_once_mended(cl
 
     broken.delete()  # mended
     closed = client.post(retry, follow=True)
-    assert f"{loan.reference} is closed for 15/01/2026." in messages_of(closed)
+    assert f"{loan.reference} is closed for {format_date(dt.date(2026, 1, 15))}." in messages_of(closed)
     failure = CloseFailure.objects.get(pk=failure.pk)
     assert failure.state == CloseFailure.State.RESOLVED and failure.resolved_at is not None
     assert Fund.objects.get().business_date == START + dt.timedelta(days=1)
@@ -147,7 +153,7 @@ def test_the_progress_is_polled_while_the_workers_close_and_no_longer_once_done(
 
     move_to(run.until)  # every day closed
     partial = client.get(progress).content.decode()
-    assert "hx-trigger" not in partial and "15/01/2026 is closed." in partial
+    assert "hx-trigger" not in partial and f"{format_date(dt.date(2026, 1, 15))} is closed." in partial
     assert 'id="close-progress"' not in client.get(reverse("loans:close_of_day")).content.decode()
 
 
@@ -220,14 +226,18 @@ def workers(monkeypatch):
 def test_close_day_with_workers_prints_each_day_they_close(staff, loan, workers):
     out = run_command("--until", "2026-01-20", "--user", staff["accountant"].username)
     assert Fund.objects.get().business_date == dt.date(2026, 1, 20)
-    assert "1/5 15/01/2026" in out and "5/5 19/01/2026" in out and "Business date now 20/01/2026." in out
+    assert (
+        f"1/5 {format_date(dt.date(2026, 1, 15))}" in out
+        and f"5/5 {format_date(dt.date(2026, 1, 19))}" in out
+        and f"Business date now {format_date(dt.date(2026, 1, 20))}." in out
+    )
 
 
 def test_close_day_with_workers_stops_at_a_loan_they_could_not_close(staff, broken, other, workers):
     with pytest.raises(CommandError) as refused:
         run_command("--until", "2026-01-20", "--user", staff["accountant"].username)
     assert refused.value.returncode == 1
-    assert "The close of 15/01/2026 cannot finish:" in str(refused.value)
+    assert f"The close of {format_date(dt.date(2026, 1, 15))} cannot finish:" in str(refused.value)
     assert f"  {broken.loan.reference}: " in str(refused.value)
 
 

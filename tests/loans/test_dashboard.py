@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.dates import format_date
 from fund import roles
 from fund.models import Fund
 from loans.dashboard import overdue_by_bucket
@@ -112,13 +113,14 @@ def listed(client, url: str) -> set[str]:
 
 def test_the_officer_sees_its_drafts_dues_and_arrears_by_bucket(client, portfolio, staff):
     page = home(client, staff["officer"])
-    assert "Your work on the business date, 02/03/2026." in page
+    assert f"Your work on the business date, {format_date(dt.date(2026, 3, 2))}." in page
     shown = figures(section(page, "officer"))
     assert shown["Applications in draft"] == "2"
     # B falls due today: row 1, 10 000 000 of principal and 28 days of interest at 12 %:
     # 120 000 000 × 12 % × 28 / 365 = 1 104 657,5 → 1 104 658.
-    assert shown["Due today, 02/03/2026"] == "1 · 11,104,658 VND"
-    assert shown["Due this week, to 08/03/2026"].startswith("2 · ")  # B and C, not the other officer's D
+    assert shown[f"Due today, {format_date(dt.date(2026, 3, 2))}"] == "1 · 11,104,658 VND"
+    # B and C, not the other officer's D
+    assert shown[f"Due this week, to {format_date(dt.date(2026, 3, 8))}"].startswith("2 · ")
     # A is 15 days past due: the fund's bucket 10–30; the other buckets are empty.
     buckets = {label: count for label, count in shown.items() if label.endswith("days")}
     assert buckets == {
@@ -152,7 +154,7 @@ def test_the_superuser_sees_every_staff_section_and_every_loan(client, portfolio
     assert 'id="coop-work"' not in page
     shown = figures(section(page, "officer"))
     assert shown["Applications in draft"] == "3"
-    assert shown["Due this week, to 08/03/2026"].startswith("3 · ")  # B, C and D
+    assert shown[f"Due this week, to {format_date(dt.date(2026, 3, 8))}"].startswith("3 · ")  # B, C and D
     assert "You have no role" not in page
 
 
@@ -200,10 +202,10 @@ def test_the_accountant_sees_tranches_to_authorize_and_the_last_close(client, po
     assert shown["Tranches to authorize"] == "1"
     last = CloseRun.objects.first()
     assert last.business_date == dt.date(2026, 3, 1)
-    assert shown["Last close of day"] == "01/03/2026 · Done"
+    assert shown["Last close of day"] == f"{format_date(dt.date(2026, 3, 1))} · Done"
     # The books were checked after the close, as of the business date it left.
     assert shown["Sub-ledger against the GL"].startswith(
-        "0 control accounts differ as of the business date 02/03/2026, checked at"
+        f"0 control accounts differ as of the business date {format_date(dt.date(2026, 3, 2))}, checked at"
     )
     assert f"{reverse('loans:reconciliation')}?as_of=2026-03-02" in card
     client.force_login(staff["accountant"])
@@ -226,7 +228,7 @@ def test_the_accountant_checks_the_books_again_and_sees_the_account_that_differs
     assert "The books are being checked" in page
     card = section(page, "accountant")
     assert figures(card)["Sub-ledger against the GL"].startswith(
-        "1 control account differs as of the business date 02/03/2026"
+        f"1 control account differs as of the business date {format_date(dt.date(2026, 3, 2))}"
     )
     check = ReconciliationCheck.objects.first()
     assert (check.checked_by, check.differences) == (staff["accountant"], [["128311", "120000000"]])
@@ -255,7 +257,7 @@ def test_a_coop_user_sees_its_own_loans_only(client, portfolio, user_with_role):
     card = section(page, "coop")
     shown = figures(card)
     # A: row 2 falls due 15/03; row 1 unpaid since 15/02, 15 days.
-    assert shown["Next installment"] == f"15/03/2026 · {ROW2:,} VND"
+    assert shown["Next installment"] == f"{format_date(dt.date(2026, 3, 15))} · {ROW2:,} VND"
     assert shown["Overdue principal and interest"] == f"{ROW1:,} VND · 15 days past due"
     assert late.reference in card
     assert not any(portfolio[name].reference in card for name in "BCD")

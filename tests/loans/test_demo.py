@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import translation
 from openpyxl import load_workbook
 
 from appraisal import demo as appraisal_demo
@@ -16,6 +17,7 @@ from loans.selectors.position import loan_position
 from loans.selectors.reconciliation import reconciliation
 from loans.selectors.recoveries import off_balance
 from loans.selectors.schedule import group_schedule, schedule_of
+from tests.sheets import table_under
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +183,25 @@ def test_the_example_rows_of_every_import_template_import_on_the_demo_fund(user_
         file = template("fund:borrower_import_template", kind=kind)
         report = imports.import_file(actor=officer, kind=kind, file=file)
         assert report.ok and report.created == 1, [str(e) for e in report.errors]
-    report = import_repayments(actor=officer, file=template("loans:import_template"), file_name="mau.xlsx")
+    # The repayments' template has no data row: as downloaded it posts nothing; its example,
+    # on the instructions sheet, copied into the data sheet as a user would, goes in.
+    downloaded, repayments = template("loans:import_template"), Repayment.objects.count()
+    with translation.override("en"):  # (the client's requests left Vietnamese active)
+        report = import_repayments(actor=officer, file=downloaded, file_name="mau.xlsx")
+        assert [str(e.message) for e in report.errors] == ["The sheet has headers but no rows."]
+    assert Repayment.objects.count() == repayments
+    downloaded.seek(0)
+    workbook = load_workbook(downloaded)
+    data, instructions = workbook.worksheets[:2]
+    assert data.max_row == 1  # the headers only
+    example = [row[3] for row in table_under(instructions, instructions["A3"].value)]
+    assert len(example) == data.max_column and example[2] == "1.000.000"
+    for column, value in enumerate(example, start=1):
+        data.cell(row=2, column=column, value=value)
+    filled = io.BytesIO()
+    workbook.save(filled)
+    filled.seek(0)
+    report = import_repayments(actor=officer, file=filled, file_name="mau.xlsx")
     assert report.ok and len(report.posted) == 1, [str(e) for e in report.errors]
     accountant = user_with_role(roles.ACCOUNTANT)
     summary = import_chart(actor=accountant, file=template("ledger:chart_export"))

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from common.dates import format_date
 from common.xlsx import Column, Sheet
 from loans import report_sheets, tasks
 from loans.models import ExportJob
@@ -78,7 +79,10 @@ def test_a_long_export_is_a_job_whose_download_has_the_cells_of_the_synchronous_
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert (job.state, job.report, job.rows_done, job.rows_total) == (ExportState.DONE, "arrears", 2, 2)
-    assert job.filename == "no-qua-han-2026-03-31.xlsx" and job.filters == "As of: 31/03/2026"
+    assert (
+        job.filename == "no-qua-han-2026-03-31.xlsx"
+        and job.filters == f"As of: {format_date(dt.date(2026, 3, 31))}"
+    )
     assert job.size == (settings.MEDIA_ROOT / job.file.name).stat().st_size
 
     page = reader.get(job.get_absolute_url()).content.decode()
@@ -96,16 +100,24 @@ def test_the_job_keeps_the_filters_it_was_asked_with(reader, portfolio, ask, lon
     ask({**MARCH, "officer": c.created_by_id, "borrower_type": c.borrower.type})
     first, second, third = ExportJob.objects.order_by("pk")
     assert first.key == second.key != third.key
-    assert first.filters == f"As of: 31/03/2026; Product: {a.product}"  # as the form lists it
+    assert (
+        first.filters == f"As of: {format_date(dt.date(2026, 3, 31))}; Product: {a.product}"
+    )  # as the form lists it
     kind, officer = c.borrower.get_type_display(), c.created_by.get_full_name()
-    assert third.filters == f"As of: 31/03/2026; Borrower type: {kind}; Officer: {officer}"
+    assert (
+        third.filters
+        == f"As of: {format_date(dt.date(2026, 3, 31))}; Borrower type: {kind}; Officer: {officer}"
+    )
     rows = cells(download(reader, second))["Danh sách nợ quá hạn"]
     references = [row[0] for row in rows[6:-1]]  # under the preamble and the header, before the totals
     assert references == [a.reference]
     # A report's own options go with the job: A is 44 days past due, C 16.
     ask({**MARCH, "days_from": 10, "days_to": 30})
     fourth = ExportJob.objects.latest("pk")
-    assert fourth.filters == "As of: 31/03/2026; Days past due from: 10; Days past due up to: 30"
+    assert (
+        fourth.filters
+        == f"As of: {format_date(dt.date(2026, 3, 31))}; Days past due from: 10; Days past due up to: 30"
+    )
     assert fourth.key != first.key
     assert [row[0] for row in cells(download(reader, fourth))["Danh sách nợ quá hạn"][6:-1]] == [c.reference]
 

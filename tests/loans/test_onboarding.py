@@ -22,23 +22,44 @@ GL: 128311 153 333 336, 128312 33 333 332, 13881 408 658, 0043 1 908 493 / 009 1
 """
 
 import datetime as dt
+import io
 from decimal import Decimal as D
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from common.money import format_vnd
-from fund import roles
+from fund import accounting, roles
 from fund.models import Borrower, Fund
 from ledger.models import JournalEntry
-from ledger.selectors import account_balances
-from loans.models import Loan, LoanBalance, LoanContract, LoanTransaction, PortfolioImport, ScheduleVersion
+from ledger.selectors import account_balances, trial_balance
+from loans.models import (
+    Loan,
+    LoanBalance,
+    LoanContract,
+    LoanTransaction,
+    PortfolioImport,
+    Repayment,
+    ScheduleVersion,
+    WriteOff,
+)
+from loans.selectors.merger import merger_report
 from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.runs import close_until
-from loans.services.onboarding import importing
-from loans.services.onboarding.workbook import ACCOUNTS, BORROWERS, HOUSEHOLDS, LOANS, example_bytes
+from loans.services.onboarding import importing, undoing
+from loans.services.onboarding.workbook import (
+    ACCOUNTS,
+    BORROWERS,
+    HOUSEHOLDS,
+    LOANS,
+    WRITTEN_OFF,
+    example_bytes,
+)
+from loans.services.risk import RecoveryInput, record_recovery
 from tests.fund.factories import BorrowerFactory, FundFactory, LoanProductFactory
 from tests.loans.conftest import repay
 
@@ -155,7 +176,7 @@ ACCOUNTS_ROWS = [
 ]
 
 
-def workbook(loans=None, accounts=None):
+def workbook(loans=None, accounts=None, written_off=()):
     rows = {
         BORROWERS: [
             borrower_row("Hợp tác xã", "HTX Song An", "1000000001", "1000000001"),
@@ -167,6 +188,7 @@ def workbook(loans=None, accounts=None):
             ["12/QĐ-HND", "", "Lê Thị C", "034000000002", "Thôn Đông", "", "x", None],
         ],
         LOANS: LOANS_ROWS if loans is None else loans,
+        WRITTEN_OFF: list(written_off),
         ACCOUNTS: ACCOUNTS_ROWS if accounts is None else accounts,
     }
     return example_bytes(rows, [("VLD", "Vốn lưu động")])
@@ -351,3 +373,205 @@ def test_the_command_checks_then_commits_as_a_second_user(accountants, product, 
     )
     assert "agrees with the GL" in capsys.readouterr().out
     assert Loan.objects.count() == 3
+
+
+# --- undoing an import ---------------------------------------------------------------------
+
+
+def balances_on(day):
+    """Every account's balance at the end of `day` that is not zero, from the trial balance."""
+    return {
+        row.code: (row.debit_balance, row.credit_balance)
+        for row in trial_balance(as_of=day).rows
+        if row.postable and (row.debit_balance or row.credit_balance)
+    }
+
+
+def test_undoing_an_import_restores_the_books_and_the_file_comes_in_again(bring_in, accountants, product):
+    before = balances_on(OPENING)
+    batch = bring_in(accountants)
+    assert balances_on(OPENING) != before
+    checker, committer = accountants
+    undone = undoing.undo_portfolio(actor=checker, batch=batch, reason="Sai tỷ lệ dự phòng")
+    assert undone.state == PortfolioImport.State.UNDONE
+    assert undone.undo_entry.reverses_id == batch.journal_entry_id
+    assert balances_on(CUT_OVER) == balances_on(OPENING) == before
+    assert {r.code: r.difference for r in reconciliation(as_of=OPENING) if r.difference} == {}
+    assert all(r.loans == 0 for r in reconciliation(as_of=OPENING))
+    assert set(Loan.objects.values_list("status", flat=True)) == {"voided"}
+    assert not LoanBalance.objects.exists()
+    assert JournalEntry.objects.count() == 2  # the opening entry stays, reversed
+    again = bring_in(accountants)
+    assert again.state == PortfolioImport.State.COMMITTED, messages(again)
+    assert again.report["borrowers_matched"] == 3  # registered by the import undone
+    assert sorted(LoanContract.objects.filter(loan__status="active").values_list("number", flat=True)) == [
+        "HĐ-01",
+        "HĐ-02",
+        "HĐ-03",
+    ]
+    assert {r.code: r.difference for r in reconciliation(as_of=OPENING) if r.difference} == {}
+    assert gl("128311", on=OPENING) == [D(153_333_336)]
+
+
+def test_an_import_is_undone_once_by_another_user_than_who_committed_it(bring_in, accountants, product):
+    batch = bring_in(accountants)
+    checker, committer = accountants
+    with pytest.raises(PermissionDenied):
+        undoing.undo_portfolio(actor=committer, batch=batch, reason="Sai")
+    with pytest.raises(ValidationError, match="why"):
+        undoing.undo_portfolio(actor=checker, batch=batch, reason=" ")
+    undoing.undo_portfolio(actor=checker, batch=batch, reason="Sai")
+    entries = JournalEntry.objects.count()
+    with pytest.raises(ValidationError, match="only a committed one"):
+        undoing.undo_portfolio(actor=checker, batch=batch, reason="Sai")
+    assert JournalEntry.objects.count() == entries
+
+
+def test_an_import_whose_loan_took_a_repayment_is_not_undone(bring_in, accountants, product, user_with_role):
+    batch = bring_in(accountants)
+    current = Loan.objects.get(contract__number="HĐ-01")
+    repay(current, {"officer": user_with_role(roles.FUND_OFFICER)}, OPENING, D(1_000_000))
+    entries, after = JournalEntry.objects.count(), balances_on(OPENING)
+    with pytest.raises(ValidationError, match="HĐ-01"):
+        undoing.undo_portfolio(actor=accountants[0], batch=batch, reason="Sai")
+    assert (JournalEntry.objects.count(), balances_on(OPENING)) == (entries, after)
+    assert PortfolioImport.objects.get(pk=batch.pk).state == PortfolioImport.State.COMMITTED
+    assert set(Loan.objects.values_list("status", flat=True)) == {"active"}
+
+
+def test_an_import_is_not_undone_after_a_close_of_day(bring_in, accountants, product):
+    batch = bring_in(accountants)
+    close_until(actor=accountants[1], until=dt.date(2026, 3, 2))
+    with pytest.raises(ValidationError, match="Close of day"):
+        undoing.undo_portfolio(actor=accountants[0], batch=batch, reason="Sai")
+    assert set(Loan.objects.values_list("status", flat=True)) == {"active"}
+
+
+# --- a loan written off in the old books and still pursued ------------------------------------
+# HĐ-09, 50 000 000 lent to HTX Tân Lập on 01/03/2023, written off on 30/06/2025 with 40 000 000
+# principal and 6 000 000 interest still tracked off-balance (0041 / 0042, against 009) until
+# 30/06/2030; the GL sheet adds the memo balances to the hand-worked portfolio's.
+
+PRINCIPAL, INTEREST = D(40_000_000), D(6_000_000)
+WRITTEN_OFF_ON, TRACKED_UNTIL = dt.date(2025, 6, 30), dt.date(2030, 6, 30)
+ROW = ["HĐ-09", "1000000002", "VLD", dt.date(2023, 3, 1), 50_000_000, RATE, 24, WRITTEN_OFF_ON]
+
+
+def accounts(principal=PRINCIPAL, interest=INTEREST):
+    """The hand-worked GL sheet with the memo balances of what is written off and pursued."""
+    rows = [row for row in ACCOUNTS_ROWS if row[0] != "009"]
+    contra = next(row[2] for row in ACCOUNTS_ROWS if row[0] == "009") + PRINCIPAL + INTEREST
+    return [*rows, ["0041", principal, None], ["0042", interest, None], ["009", None, contra]]
+
+
+def written_off_file(**given):
+    return workbook(accounts=accounts(**given), written_off=[[*ROW, PRINCIPAL, INTEREST, TRACKED_UNTIL]])
+
+
+def test_a_written_off_loan_comes_in_written_off_on_the_memo_accounts(bring_in, accountants, product):
+    batch = bring_in(accountants, written_off_file())
+    assert batch.state == PortfolioImport.State.COMMITTED, messages(batch)
+    loan = Loan.objects.get(contract__number="HĐ-09")
+    assert loan.status == "written_off"
+    record = WriteOff.objects.get(loan=loan)
+    assert (record.written_off_on, record.principal.amount, record.interest.amount, record.tracked_until) == (
+        WRITTEN_OFF_ON,
+        PRINCIPAL,
+        INTEREST,
+        TRACKED_UNTIL,
+    )
+    memo_before = D(1_908_493)  # the suspended interest of HĐ-02 (test_onboarding)
+    assert gl("0041", "0042", "009") == [PRINCIPAL, INTEREST, -(memo_before + PRINCIPAL + INTEREST)]
+    controls = {code: (sheet, loans, gl_) for code, sheet, loans, gl_ in batch.report["controls"]}
+    assert controls["0041"] == (str(PRINCIPAL), str(PRINCIPAL), str(PRINCIPAL))
+    assert controls["0042"] == (str(INTEREST), str(INTEREST), str(INTEREST))
+    assert batch.report["written_off"] == 1 and batch.report["loans"] == 3
+    rows = LoanTransaction.objects.filter(loan=loan)
+    assert [(r.kind, r.written_off_principal, r.written_off_interest, r.principal.amount) for r in rows] == [
+        ("opening", PRINCIPAL, INTEREST, D(0))
+    ]
+    assert {row.code: row.difference for row in reconciliation(as_of=CUT_OVER) if row.difference} == {}
+    assert {row.code: row.loans for row in reconciliation(as_of=CUT_OVER)}["0041"] == PRINCIPAL
+
+
+def test_a_recovery_on_it_posts_as_on_a_loan_written_off_here(bring_in, accountants, product, user_with_role):
+    bring_in(accountants, written_off_file())
+    loan = Loan.objects.get(contract__number="HĐ-09")
+    booked = accounting.Booked(written_off_principal=PRINCIPAL, written_off_interest=INTEREST)
+    amount = PRINCIPAL + D(1_000_000)  # all the principal and some interest
+    entry = RecoveryInput(value_date=OPENING, amount=amount, channel=Repayment.Channel.BANK_TRANSFER)
+    before = gl("0041", "0042", "009", on=OPENING)
+    recovery = record_recovery(actor=user_with_role(roles.FUND_OFFICER), loan=loan, entry=entry)
+    rule = accounting.Recovery(
+        amount=amount, received_into=recovery.account.code, contract="HĐ-09", receipt="", booked=booked
+    )
+    expected = accounting.lines(rule, accounting.gl_map(loan.product))
+    posted = recovery.journal_entry.lines.all()
+    assert sorted((line.account.code, line.debit.amount, line.credit.amount) for line in posted) == sorted(
+        (line.account, line.debit, line.credit) for line in expected
+    )
+    assert (recovery.principal.amount, recovery.interest.amount) == (PRINCIPAL, D(1_000_000))
+    after = gl("0041", "0042", "009", on=OPENING)
+    assert [a - b for a, b in zip(after, before, strict=True)] == [-PRINCIPAL, -D(1_000_000), amount]
+    assert {row.code: row.difference for row in reconciliation(as_of=OPENING) if row.difference} == {}
+
+
+def test_memo_balances_that_disagree_with_the_written_off_loans_are_refused_by_how_much(
+    bring_in, accountants, product
+):
+    batch = bring_in(accountants, written_off_file(principal=PRINCIPAL - 500_000))
+    assert batch.state == PortfolioImport.State.REFUSED
+    found = [e for e in messages(batch) if "0041" in e]
+    assert found and format_vnd(D(500_000)) in found[0], messages(batch)
+    assert not JournalEntry.objects.exists() and not Loan.objects.exists()
+
+
+def test_undoing_the_import_voids_the_written_off_loan_too(bring_in, accountants, product):
+    batch = bring_in(accountants, written_off_file())
+    undoing.undo_portfolio(actor=accountants[0], batch=batch, reason="Sai số liệu")
+    assert set(Loan.objects.values_list("status", flat=True)) == {"voided"}
+    assert not WriteOff.objects.exists()
+    assert gl("0041", "0042", "009", on=OPENING) == [D(0), D(0), D(0)]
+
+
+# --- the merger report for the board --------------------------------------------------------
+
+
+def test_the_merger_report_sums_the_imports_loans_by_product_group_and_district(
+    bring_in, accountants, product, client
+):
+    batch = bring_in(accountants, written_off_file())
+    brought = Loan.objects.filter(contract__number__in=["HĐ-01", "HĐ-02", "HĐ-03", "HĐ-09"])
+    owed = {
+        loan.pk: sum(
+            (
+                b.principal_in_term.amount + b.principal_overdue.amount
+                for b in LoanBalance.objects.filter(loan=loan, valid_from=CUT_OVER)
+            ),
+            D(0),
+        )
+        for loan in brought
+    }
+    merger = merger_report(batch)
+    assert (merger.total.loans, len(merger.total.borrowers), merger.total.outstanding) == (
+        brought.count(),
+        len({loan.borrower_id for loan in brought}),
+        sum(owed.values()),
+    )
+    expected_groups = {}
+    for loan in brought:
+        label = str(loan.get_status_display()) if loan.status == "written_off" else str(loan.debt_group)
+        loans_, total = expected_groups.get(label, (0, D(0)))
+        expected_groups[label] = (loans_ + 1, total + owed[loan.pk])
+    assert {line.label: (line.loans, line.outstanding) for line in merger.by["group"]} == expected_groups
+    assert sum(line.loans for line in merger.by["district"]) == brought.count()
+    assert [line.code for line in merger.controls] == [c[0] for c in batch.report["controls"]]
+    client.force_login(accountants[0])
+    page = client.get(reverse("loans:portfolio_import", args=[batch.pk])).content.decode()
+    assert reverse("loans:portfolio_merger_report", args=[batch.pk]) in page
+    assert client.get(reverse("loans:portfolio_merger_report", args=[batch.pk])).status_code == 200
+    response = client.get(reverse("loans:portfolio_merger_report_xlsx", args=[batch.pk]))
+    sheet = load_workbook(io.BytesIO(response.content))["Theo nhóm nợ"]
+    groups = {key: value for key, value in expected_groups.items() if key.isdigit()}  # the rest in Vietnamese
+    cells = [row for row in sheet.iter_rows(values_only=True) if row and row[0] in groups]
+    assert {row[0]: (row[2], D(row[3])) for row in cells} == groups

@@ -17,6 +17,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common.dates import format_date
 from fund import roles
 from fund.models import DocumentType
 from loans.replaying import replay_part
@@ -54,14 +55,14 @@ def late(loan, staff):
 def test_the_page_shows_the_contract_and_what_is_owed_today(client, late, staff):
     page = page_of(client, staff["officer"], late)
     assert "HĐ-01/2026" in page and "Equal principal" in page
-    assert "Position on 20/03/2026" in page
+    assert f"Position on {format_date(dt.date(2026, 3, 20))}" in page
     assert "5 days past due" in page
     # Overdue on 20/03: row 2's 10.000.000 and 1.012.603, late interest 10.000.000 × 18 % × 5/365
     # = 24.658 and interest on the unpaid interest 1.012.603 × 10 % × 5/365 = 1.387.
     for amount in ("10,000,000", "1,012,603", "24,658", "1,387", "11,038,648"):
         assert f"{amount}\u00a0VND" in page
     assert "110,000,000\u00a0VND" in page  # principal outstanding
-    assert "15/04/2026" in page  # next due date
+    assert format_date(dt.date(2026, 4, 15)) in page  # next due date
 
 
 def test_the_schedule_says_which_rows_are_paid_and_which_overdue(client, late, staff):
@@ -114,10 +115,10 @@ def test_staff_see_the_loan_on_the_funds_books_after_close_of_day(client, loan, 
     close_until(actor=staff["accountant"], until=dt.date(2026, 2, 27))  # row 1 (15/02) unpaid
     page = page_of(client, staff["officer"], loan)
     books = page[page.index('id="books"') : page.index("</section>", page.index('id="books"'))]
-    assert "On the fund's books on 27/02/2026" in books
+    assert f"On the fund's books on {format_date(dt.date(2026, 2, 27))}" in books
     assert "Debt group 2" in books and "Interest not taken to income until paid" in books
     # Moved to the overdue account at the close of 15/02; group 2 from 10 days past due, 25/02.
-    assert "10,000,000\u00a0VND" in books and "25/02/2026" in books
+    assert "10,000,000\u00a0VND" in books and format_date(dt.date(2026, 2, 25)) in books
 
 
 def test_another_coops_loan_is_not_found(client, late, user_with_role):
@@ -180,13 +181,13 @@ def test_a_draft_has_no_money_sections(client, staff):
 def test_a_payoff_quote_for_another_date(client, loan, staff):
     # On 25/02 with nothing repaid (test_servicing works it out): 121.637.324.
     page = page_of(client, staff["officer"], loan, on="2026-02-25")
-    assert "To repay the whole loan on 25/02/2026" in page
+    assert f"To repay the whole loan on {format_date(dt.date(2026, 2, 25))}" in page
     assert "121,637,324\u00a0VND" in page
 
 
 def test_a_payoff_quote_before_the_loan_started_is_refused(client, loan, staff):
     page = page_of(client, staff["officer"], loan, on="2026-01-01")
-    assert "The loan was first disbursed on 15/01/2026" in page
+    assert f"The loan was first disbursed on {format_date(dt.date(2026, 1, 15))}" in page
     assert "To repay the whole loan" not in page
 
 
@@ -266,6 +267,16 @@ def test_the_page_reads_the_same_number_of_queries_however_long_the_history(
     assert queries_of(client, url) == few
 
 
+def test_the_loan_page_reads_a_fixed_number_of_queries(client, staff, two_year_loan):
+    """Session, user, its permissions, the co-op check and the loan with its creator and
+    appraisal, once each; then the history, dossier, requests, contract, fund, events, actions,
+    tranches, balances, statement, repayments, books and shares (the actions' list gives the
+    replay its changes)."""
+    client.force_login(staff["officer"])
+    pay_rows(two_year_loan, staff, 1, 2)
+    assert queries_of(client, reverse("loans:loan_detail", args=[two_year_loan.pk])) <= 22
+
+
 def test_a_group_loans_page_reads_the_same_number_of_queries_however_long_the_history(
     client, staff, group_loan
 ):
@@ -274,3 +285,22 @@ def test_a_group_loans_page_reads_the_same_number_of_queries_however_long_the_hi
     few = queries_of(client, url)
     pay_rows(group_loan, staff, 1, 6, share=group_loan.member_shares.first())
     assert queries_of(client, url) == few
+
+
+def test_the_application_form_shows_each_products_limits_and_the_chosen_ones(client, staff):
+    from tests.fund.factories import BorrowerFactory
+
+    offered = factories.product(
+        name="Vốn lưu động", amount_min=D("20000000"), amount_max=D("800000000"), term_min_months=4
+    )
+    borrower = BorrowerFactory()
+    client.force_login(staff["officer"])
+    url = reverse("loans:application_new")
+    page = client.get(url, {"borrower": borrower.pk}).content.decode()
+    assert re.search(r"Vốn lưu động</td><td class=\"num\">20,000,000 – 800,000,000</td>", page)
+    assert '<td class="num">4 – 12</td>' in page and "12.00" in page
+    typed = {"borrower": borrower.pk, "product": offered.pk, "amount": "900000000", "term_months": "12"}
+    refused = client.post(
+        f"{url}?borrower={borrower.pk}", {**typed, "purpose": "Mua vật tư"}
+    ).content.decode()
+    assert "Vốn lưu động lends from 20,000,000\u00a0VND to 800,000,000\u00a0VND." in refused

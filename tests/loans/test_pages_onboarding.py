@@ -97,6 +97,32 @@ def test_a_checked_file_shows_its_report_and_is_committed_by_another_accountant(
     assert [b.pk for b in listed.context["page"]] == [batch.pk]
 
 
+def test_a_committed_import_is_undone_from_its_page_by_another_accountant(
+    client, accountants, django_capture_on_commit_callbacks
+):
+    checker, committer = accountants
+    check(client, checker, workbook())
+    batch = PortfolioImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.commit_portfolio(actor=committer, batch=batch)
+    page = reverse("loans:portfolio_import", args=[batch.pk])
+    undo = reverse("loans:portfolio_undo", args=[batch.pk])
+    client.force_login(committer)
+    assert undo not in client.get(page).content.decode()
+    client.post(undo, {"reason": "Sai"})  # refused: who committed it
+    assert PortfolioImport.objects.get().state == PortfolioImport.State.COMMITTED
+    client.force_login(checker)
+    assert undo in client.get(page).content.decode()
+    assert client.post(undo, {"reason": ""}).status_code == 302  # no reason: refused, said so
+    assert "Undo the import" in client.get(page).content.decode()
+    assert client.post(undo, {"reason": "Sai tỷ lệ"}).status_code == 302
+    html = client.get(page).content.decode()
+    assert PortfolioImport.objects.get().state == PortfolioImport.State.UNDONE and "Undone by" in html
+    assert set(Loan.objects.values_list("status", flat=True)) == {"voided"}
+    voided = Loan.objects.first()
+    assert "Voided" in client.get(reverse("loans:loan_detail", args=[voided.pk])).content.decode()
+
+
 def test_an_import_being_committed_is_polled_with_its_progress(client, accountants):
     batch = importing.check_portfolio(actor=accountants[0], file=workbook(), file_name="so-du.xlsx")
     importing.commit_portfolio(actor=accountants[1], batch=batch)  # its task waits for the commit

@@ -17,10 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from common.dates import format_date
 from fund import roles
+from ledger.models import JournalEntry
 from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
 from loans.services.origination.contracts import ContractTerms, sign_contract
-from loans.services.servicing.disbursements import record_disbursement
+from loans.services.servicing.disbursements import entry_to_authorize, record_disbursement
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
@@ -265,11 +267,34 @@ def test_accountants_see_the_tranches_waiting_and_authorize_them(client, staff, 
     client = as_user(client, staff["accountant"])
     page = client.get(reverse("loans:tranches")).content.decode()
     assert pending.loan.reference in page and "120,000,000" in page
-    response = client.post(reverse("loans:tranche_authorize", args=[pending.pk]), follow=True)
+    response = client.post(
+        reverse("loans:tranche_authorize", args=[pending.pk]), {"confirm": "1"}, follow=True
+    )
     assert "authorized and posted" in response.content.decode()
     assert Disbursement.objects.get().status == Disbursement.Status.AUTHORIZED
     assert Loan.objects.get(pk=pending.loan_id).status == LoanStatus.ACTIVE
     assert pending.loan.reference not in client.get(reverse("loans:tranches")).content.decode()
+
+
+def test_authorizing_shows_the_entry_it_will_post_and_posts_only_when_confirmed(client, staff, pending):
+    client = as_user(client, staff["accountant"])
+    url = reverse("loans:tranche_authorize", args=[pending.pk])
+    expected = entry_to_authorize(pending)
+    for response in (client.get(url), client.post(url)):  # the list's button, or a form without confirm
+        assert response.status_code == 200
+        shown = [(line.account, line.debit, line.credit) for line, _name in response.context["lines"]]
+        assert shown == [(line.account, line.debit, line.credit) for line in expected.lines]
+        page = response.content.decode()
+        assert all(line.account in page for line in expected.lines) and "120,000,000" in page
+    assert Disbursement.objects.get().status == Disbursement.Status.PENDING
+    assert not JournalEntry.objects.filter(source_kind="disbursement").exists()
+
+    client.post(url, {"confirm": "1"})
+    assert Disbursement.objects.get().status == Disbursement.Status.AUTHORIZED
+    posted = JournalEntry.objects.get(source_kind="disbursement").lines.select_related("account")
+    assert sorted((line.account.code, line.debit.amount, line.credit.amount) for line in posted) == sorted(
+        (line.account, line.debit, line.credit) for line in expected.lines
+    )
 
 
 def test_four_eyes_refusal_shows_as_a_message(client, staff, signed, bank, user_with_role):
@@ -277,7 +302,9 @@ def test_four_eyes_refusal_shows_as_a_message(client, staff, signed, bank, user_
     tranche = record_disbursement(
         actor=both, loan=signed, value_date=START, amount=D(1_000_000), account=bank
     )
-    response = as_user(client, both).post(reverse("loans:tranche_authorize", args=[tranche.pk]), follow=True)
+    response = as_user(client, both).post(
+        reverse("loans:tranche_authorize", args=[tranche.pk]), {"confirm": "1"}, follow=True
+    )
     assert response.status_code == 200
     assert "Whoever entered a tranche cannot authorize it" in response.content.decode()
     assert Disbursement.objects.get().status == Disbursement.Status.PENDING
@@ -335,7 +362,9 @@ def on_feb_15(loan):
 def test_the_repayment_form_shows_what_is_owed_on_the_date(client, staff, on_feb_15):
     client = as_user(client, staff["officer"])
     page = client.get(reverse("loans:repayment_new", args=[on_feb_15.pk])).content.decode()
-    assert "Payoff on 15/02/2026" in page and "11,223,014" in page  # row 1 falls due today
+    assert (
+        f"Payoff on {format_date(dt.date(2026, 2, 15))}" in page and "11,223,014" in page
+    )  # row 1 falls due today
     later = client.get(reverse("loans:repayment_new", args=[on_feb_15.pk]), {"on": "2026-03-15"})
     assert later.context["form"]["value_date"].initial == dt.date(2026, 3, 15)
     # On 15/03: row 1 with 28 days of late interest (10.000.000 × 18 % × 28/365 = 138.082) and of
@@ -481,43 +510,43 @@ def workbook_file(*rows, name="thang2.xlsx"):
     return SimpleUploadedFile(name, buffer.getvalue())
 
 
-def test_the_import_page_posts_a_good_file_and_skips_it_the_second_time(client, staff, loan):
+def test_the_import_page_posts_a_good_file_and_skips_it_the_second_time(client, staff, loan, upload):
     move_to(dt.date(2026, 3, 20))
     client = as_user(client, staff["officer"])
     url = reverse("loans:repayment_import")
     rows = ([loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],)
-    page = client.post(url, {"file": workbook_file(*rows)}).content.decode()
+    page = upload(client, url, {"file": workbook_file(*rows)}).content.decode()
     assert "1 repayment posted." in page and "UNC 1" in page
     assert Repayment.objects.count() == 1
-    page = client.post(url, {"file": workbook_file(*rows)}).content.decode()
+    page = upload(client, url, {"file": workbook_file(*rows)}).content.decode()
     assert "Nothing new" in page
     assert Repayment.objects.count() == 1
 
 
-def test_a_bad_file_says_which_rows_are_wrong_and_posts_nothing(client, staff, loan):
+def test_a_bad_file_says_which_rows_are_wrong_and_posts_nothing(client, staff, loan, upload):
     move_to(dt.date(2026, 3, 20))
     client = as_user(client, staff["officer"])
     file = workbook_file(
         [loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],
         ["HĐ-KHÔNG-CÓ", dt.date(2026, 2, 16), 1000, "Chuyển khoản", "UNC 2"],
     )
-    response = client.post(reverse("loans:repayment_import"), {"file": file})
-    assert response.status_code == 400
+    response = upload(client, reverse("loans:repayment_import"), {"file": file})
+    assert response.context["job"].state == "failed"
     page = response.content.decode()
-    assert "Nothing was posted" in page and "No loan has this contract number." in page
-    assert [(e.row, e.column) for e in response.context["report"].errors] == [(3, "Số hợp đồng")]
+    assert "Nothing was imported" in page and "No loan has this contract number." in page
+    assert [(e["row"], e["column"]) for e in response.context["job"].errors] == [(3, "Số hợp đồng")]
     assert not Repayment.objects.exists()
 
 
-def test_cells_the_repayment_cannot_hold_are_refused_by_row_and_column(client, staff, loan):
+def test_cells_the_repayment_cannot_hold_are_refused_by_row_and_column(client, staff, loan, upload):
     move_to(dt.date(2026, 3, 20))
     file = workbook_file(
         [loan.contract.number, dt.date(2026, 2, 15), 10**19, "Chuyển khoản", "UNC 1"],
         [loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "U" * 101],
     )
-    response = as_user(client, staff["officer"]).post(reverse("loans:repayment_import"), {"file": file})
-    assert response.status_code == 400
-    assert [(e.row, e.column) for e in response.context["report"].errors] == [
+    response = upload(as_user(client, staff["officer"]), reverse("loans:repayment_import"), {"file": file})
+    assert response.context["job"].state == "failed"
+    assert [(e["row"], e["column"]) for e in response.context["job"].errors] == [
         (2, "Số tiền"),
         (3, "Số chứng từ"),
     ]
@@ -533,7 +562,7 @@ def test_an_import_file_above_the_size_limit_is_refused_unread(client, staff, lo
     assert not Repayment.objects.exists()
 
 
-def test_the_import_report_reads_the_posted_rows_loans_at_once(client, staff, loan):
+def test_the_import_report_reads_the_posted_rows_loans_at_once(client, staff, loan, upload):
     move_to(dt.date(2026, 3, 20))
     client = as_user(client, staff["officer"])
 
@@ -541,7 +570,7 @@ def test_the_import_report_reads_the_posted_rows_loans_at_once(client, staff, lo
         number, day = loan.contract.number, dt.date(2026, 2, 15)
         file = workbook_file(*[[number, day, 100_000, "Tiền mặt", f"PT {rows}-{n}"] for n in range(rows)])
         with CaptureQueriesContext(connection) as queries:
-            assert client.post(reverse("loans:repayment_import"), {"file": file}).status_code == 200
+            assert upload(client, reverse("loans:repayment_import"), {"file": file}).status_code == 200
         # (The hot path's prepared statements are captured without their text.)
         return sum('FROM "loans_loancontract"' in (query["sql"] or "") for query in queries.captured_queries)
 
@@ -563,3 +592,32 @@ def test_the_menu_offers_imports_to_officers_and_tranches_to_accountants(client,
     assert reverse("loans:repayment_import") in officer and reverse("loans:tranches") not in officer
     accountant = as_user(client, staff["accountant"]).get(reverse("home")).content.decode()
     assert reverse("loans:tranches") in accountant and reverse("loans:repayment_import") not in accountant
+
+
+def test_a_repayment_import_is_a_job_another_officer_gets_a_404_for(
+    client, staff, loan, upload, user_with_role
+):
+    move_to(dt.date(2026, 3, 20))
+    rows = ([loan.contract.number, dt.date(2026, 2, 15), int(ROW1), "Chuyển khoản", "UNC 1"],)
+    page = upload(
+        as_user(client, staff["officer"]), reverse("loans:repayment_import"), {"file": workbook_file(*rows)}
+    )
+    job = page.context["job"]
+    assert (job.state, job.kind, job.rows_total, job.requested_by) == (
+        "done",
+        "repayments",
+        1,
+        staff["officer"],
+    )
+    assert job.summary["table"][0][1] == loan.contract.number
+    client.force_login(user_with_role(roles.FUND_OFFICER))
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(reverse("common:import_progress", args=[job.pk])).status_code == 404
+
+
+def test_the_template_uploaded_as_downloaded_posts_nothing_and_says_why(client, staff, loan, upload):
+    client = as_user(client, staff["officer"])
+    template = SimpleUploadedFile("mau.xlsx", client.get(reverse("loans:import_template")).content)
+    page = upload(client, reverse("loans:repayment_import"), {"file": template})
+    assert [e["message"] for e in page.context["job"].errors] == ["The sheet has headers but no rows."]
+    assert not Repayment.objects.exists()

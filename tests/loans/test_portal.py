@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from common.dates import format_date
 from fund import roles
 from fund.models import DocumentType
 from loans.models import DocumentRequest, LoanEvent, LoanStatus, Notice, NoticeKind
@@ -72,7 +73,7 @@ def test_a_coop_sees_its_own_loan_schedule_statement_and_payoff_quote(client, co
         'id="schedule"',
         'id="transactions"',
         "Next installment",
-        "To repay the whole loan on 01/03/2026",
+        f"To repay the whole loan on {format_date(dt.date(2026, 3, 1))}",
     ):
         assert part in text, part
     assert "11,223,014" in text  # the first installment, next due

@@ -4,13 +4,15 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from fund.accounting import Booked, GLMap, gl_map, product_fields
 from loans.models import Loan
 from loans.queries import booked, lock_loan, lock_loan_row
+from loans.services.servicing.repayments import RepaymentInput, record_repayment
 from tests.loans import factories
-from tests.loans.conftest import repay
+from tests.loans.conftest import move_to, repay
 
 TERMS = (
     "number",
@@ -76,3 +78,27 @@ def test_no_such_loan_is_refused_as_the_orm_refuses_it(db):
         lock_loan(0)
     with transaction.atomic(), pytest.raises(Loan.DoesNotExist):
         lock_loan_row(0)
+
+
+def test_a_repayment_reads_and_writes_in_a_fixed_number_of_statements(loan, staff):
+    """Lock (with the books and whether there are changes to replay), fund day, the repayment,
+    events and the current balances row, the row ended and the next one, the entry, the
+    sub-ledger line; the test's transaction adds a savepoint and its release. A regression
+    (a lookup repeated, a row written one by one) shows here."""
+    day = loan.contract.signed_on + dt.timedelta(days=31)
+    repay(loan, staff, day, D(1_000_000), reference="first")
+    day += dt.timedelta(days=1)
+    move_to(day)
+    entry = RepaymentInput(value_date=day, amount=D(1_000_000), channel="bank_transfer", reference="second")
+    with CaptureQueriesContext(connection) as queries:
+        record_repayment(actor=staff["officer"], loan=loan, entry=entry)
+    # SQLite has no posting function: the entry's counter, entry and lines are statements of their own.
+    assert len(queries) <= (9 if connection.vendor == "postgresql" else 15), [
+        (query["sql"] or "")[:60] for query in queries.captured_queries
+    ]
+    assert loan.repayments.count() == 2
+
+
+def test_a_locked_loan_says_whether_it_has_restructurings_or_waivers_to_replay(loan):
+    with transaction.atomic():
+        assert lock_loan(loan.pk).has_changes is False

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 
+from common.dates import format_date
 from fund.models import Fund
 from ledger.models import Period, PeriodState
 from ledger.services import EntryDraft, Line, close_period, post_entry
@@ -231,11 +232,12 @@ def test_after_the_demo_nothing_differs(settings, tmp_path):
 def test_a_month_closes_once_close_of_day_has_run_through_its_last_day(loan, staff):
     with pytest.raises(ValidationError) as refused:
         close_period(actor=staff["accountant"], year=2026, month=1)
+    last, business = format_date(dt.date(2026, 1, 31)), format_date(dt.date(2026, 1, 15))
     assert refused.value.message_dict == {
-        "month": ["Close of day has not run through 31/01/2026: 15/01/2026 is not closed yet."]
+        "month": [f"Close of day has not run through {last}: {business} is not closed yet."]
     }
     close_until(actor=staff["accountant"], until=dt.date(2026, 1, 31))  # the 31st itself not yet
-    with pytest.raises(ValidationError, match="31/01/2026 is not closed yet"):
+    with pytest.raises(ValidationError, match=f"{last} is not closed yet"):
         close_period(actor=staff["accountant"], year=2026, month=1)
     assert not Period.objects.filter(state=PeriodState.CLOSED).exists()
     close_until(actor=staff["accountant"], until=dt.date(2026, 2, 1))
@@ -256,9 +258,14 @@ def test_a_month_whose_books_differ_on_its_last_day_is_refused_saying_which_acco
     )
     with pytest.raises(ValidationError) as refused:
         close_period(actor=staff["accountant"], year=2026, month=2)
-    why = "As of 28/02/2026 the loans' sub-ledger differs from the GL on account 13881 by -1,000\xa0VND."
+    last = format_date(dt.date(2026, 2, 28))
+    why = f"As of {last} the loans' sub-ledger differs from the GL on account 13881 by -1,000\xa0VND."
     assert refused.value.message_dict == {"month": [why]}
-    page = client.post(reverse("ledger:period_close", args=[2026, 2]), follow=True).content.decode()
+    url = reverse("ledger:period_close", args=[2026, 2])
+    confirming = client.get(url).content.decode()
+    assert "sub-ledger agrees with the GL on every control account" in confirming  # what it checks
+    assert "account 13881 by -1,000" in confirming and 'name="confirm"' not in confirming
+    page = client.post(url, {"confirm": "1"}, follow=True).content.decode()
     assert "account 13881 by -1,000" in page
     assert not Period.objects.filter(year=2026, month=2).exists()
     as_if_committed()

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 
+from common.dates import format_date
 from common.sms import SmsError
 from fund import roles
 from fund.models import Borrower, Fund
@@ -64,7 +65,7 @@ def test_a_reminder_goes_n_days_before_the_due_date_once(loan_a):
     )
     assert (notice.email_status, notice.sms_status) == (Delivery.SENT, Delivery.SENT)
     assert [message.to for message in mail.outbox] == [["ketoan@htx-a.vn"]]
-    assert "11,223,014" in mail.outbox[0].body and "15/02/2026" in mail.outbox[0].body
+    assert "11,223,014" in mail.outbox[0].body and format_date(dt.date(2026, 2, 15)) in mail.outbox[0].body
     assert RecordingSender.sent == [(loan_a.borrower.phone, mail.outbox[0].body)]
     # The same day again, and the days up to the due date: nothing twice.
     for day in (FIRST_DUE - dt.timedelta(days=5), FIRST_DUE - dt.timedelta(days=1), FIRST_DUE):

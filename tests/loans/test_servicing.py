@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common.dates import format_date
 from fund import roles
 from fund.models import Fund
 from ledger.models import Account, JournalLine
@@ -360,12 +361,13 @@ def assert_nothing_left_to_settle(loan, staff):
 @pytest.mark.parametrize(
     ("day", "problem"),
     [
-        (dt.date(9999, 12, 31), "at the latest the business date (15/02/2026)"),
-        (dt.date(2026, 2, 16), "at the latest the business date (15/02/2026)"),
-        (dt.date(1, 1, 1), "not before the fund's opening date (01/01/2025)"),
+        (dt.date(9999, 12, 31), ("at the latest the business date ({})", dt.date(2026, 2, 15))),
+        (dt.date(2026, 2, 16), ("at the latest the business date ({})", dt.date(2026, 2, 15))),
+        (dt.date(1, 1, 1), ("not before the fund's opening date ({})", dt.date(2025, 1, 1))),
     ],
 )
 def test_a_repayment_dated_outside_the_funds_days_posts_nothing(loan, staff, day, problem):
+    problem = problem[0].format(format_date(problem[1]))  # in the language of the test, not of its import
     move_to(dt.date(2026, 2, 15))
     entry = RepaymentInput(value_date=day, amount=ROW1, channel=Repayment.Channel.BANK_TRANSFER)
     with pytest.raises(ValidationError) as refused:

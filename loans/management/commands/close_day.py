@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from common.dates import format_date
 from fund.models import Fund, User
 from fund.selectors import FundNotSetUp
 from loans.models import CloseChunk, CloseFailure, CloseOfDay, CloseRun
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         except FundNotSetUp as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            f"Closing {plan.days} days from {plan.first:%d/%m/%Y}; {plan.active_loans} active loans."
+            f"Closing {plan.days} days from {format_date(plan.first)}; {plan.active_loans} active loans."
         )
         done = 0
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             done += 1
             bar = "#" * (30 * done // plan.days)
             self.stdout.write(
-                f"[{bar:<30}] {done}/{plan.days} {day.business_date:%d/%m/%Y}: "
+                f"[{bar:<30}] {done}/{plan.days} {format_date(day.business_date)}: "
                 f"{day.loans} loans, {day.postings} postings"
             )
 
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         except ValidationError as error:
             run = CloseRun.objects.filter(state=CloseRun.State.RUNNING).first()
             raise CommandError("\n".join([*error.messages, *_reasons(run, stale)])) from None
-        self.stdout.write(self.style.SUCCESS(f"Business date now {until:%d/%m/%Y}."))
+        self.stdout.write(self.style.SUCCESS(f"Business date now {format_date(until)}."))
 
     def _watch(self, day: dt.date, until: dt.date, progress, stale: set) -> None:
         """Each day closed by the workers, as it closes, until the business date is `until`;
@@ -75,9 +76,9 @@ class Command(BaseCommand):
                 return
             run = CloseRun.objects.filter(business_date=day).first()
             if reasons := _reasons(run, stale):
-                raise CommandError("\n".join([f"The close of {day:%d/%m/%Y} cannot finish:", *reasons]))
+                raise CommandError("\n".join([f"The close of {format_date(day)} cannot finish:", *reasons]))
             if run is None and _next_run_late(day):
-                raise CommandError(f"The close of {day:%d/%m/%Y} did not start: see the workers' log.")
+                raise CommandError(f"The close of {format_date(day)} did not start: see the workers' log.")
             time.sleep(POLL_SECONDS)
 
     def _actor(self, username: str | None) -> User:

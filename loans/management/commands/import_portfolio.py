@@ -6,12 +6,13 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from common.dates import format_date
 from common.money import format_vnd
 from fund.models import User
 from loans.models import PortfolioImport
+from loans.selectors.cut_over import CutOverReport
 from loans.selectors.reconciliation import reconciliation
 from loans.services.onboarding import importing
-from loans.services.onboarding.planning import CutOverReport
 
 
 class Command(BaseCommand):
@@ -84,7 +85,7 @@ class Command(BaseCommand):
             return
         report = CutOverReport.from_data(batch.report)
         self.stdout.write(
-            f"Cut-over {report.cut_over:%d/%m/%Y}: {report.loans} loans ({report.sub_loans} sub-loans), "
+            f"Cut-over {format_date(report.cut_over)}: {report.loans} loans ({report.sub_loans} sub-loans), "
             f"{report.borrowers_new} new borrowers, {report.borrowers_matched} matched"
         )
         self.stdout.write(f"{'account':<10} {'spreadsheet':>20} {'loans':>20} {'GL':>20} {'difference':>20}")

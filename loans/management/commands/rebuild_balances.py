@@ -7,6 +7,7 @@ posted. Each loan is done in its own transaction, with the loan locked.
 
 from django.core.management.base import BaseCommand
 
+from common.dates import format_date
 from fund.selectors import current_fund
 from loans.models import Disbursement, Loan
 from loans.services.servicing.balances import rebuild_balances
@@ -27,4 +28,4 @@ class Command(BaseCommand):
         for pk in loans.iterator():
             rows += rebuild_balances(loan_id=pk, business_date=business_date)
             count += 1
-        self.stdout.write(f"{count} loans, {rows} balances rows written up to {business_date:%d/%m/%Y}.")
+        self.stdout.write(f"{count} loans, {rows} balances rows written up to {format_date(business_date)}.")

@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common.dates import format_date
 from common.money import format_vnd
 from fund.selectors import FundNotSetUp, current_fund
 from loans.selectors.reconciliation import account_drill_down, reconciliation
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         except FundNotSetUp as error:
             raise CommandError(str(error)) from None
         rows = reconciliation(as_of=as_of)
-        self.stdout.write(f"Reconciliation as of {as_of:%d/%m/%Y}")
+        self.stdout.write(f"Reconciliation as of {format_date(as_of)}")
         self.stdout.write(f"{'account':<10} {'loans':>22} {'GL':>22} {'difference':>22}  name")
         for row in rows:
             self.stdout.write(
@@ -53,6 +54,6 @@ class Command(BaseCommand):
         for entry in found.entries:
             loans = f"{len(entry.loans)} loans" if entry.loans else "no loan"
             self.stdout.write(
-                f"  entry {entry.number} {entry.value_date:%d/%m/%Y} {entry.reference or '-'}: "
+                f"  entry {entry.number} {format_date(entry.value_date)} {entry.reference or '-'}: "
                 f"{format_vnd(entry.difference)} ({loans})"
             )

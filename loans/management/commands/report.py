@@ -7,17 +7,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common.dates import format_date
 from common.xlsx import workbook_bytes
 from fund.selectors import FundNotSetUp, current_fund
 from loans.arrears import as_of_problem
-from loans.report_sheets import PERIOD_REPORTS, REPORTS
+from loans.report_sheets import PAGE_ONLY, PERIOD_REPORTS, REPORTS
 
 
 class Command(BaseCommand):
     help = "Write a loan report or the trial balance for a period, as of a date, to an .xlsx file."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=sorted(REPORTS))
+        parser.add_argument("name", choices=sorted(set(REPORTS) - set(PAGE_ONLY)))
         parser.add_argument(
             "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the business date)"
         )
@@ -49,4 +50,4 @@ class Command(BaseCommand):
             out.write_bytes(workbook_bytes(*sheets_of(day, None, **period)))
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error.strerror}") from None
-        self.stdout.write(self.style.SUCCESS(f"{name} as of {day:%d/%m/%Y} written to {out}"))
+        self.stdout.write(self.style.SUCCESS(f"{name} as of {format_date(day)} written to {out}"))

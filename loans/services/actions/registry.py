@@ -40,6 +40,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.money import format_percent, format_vnd
 from loans.models import LoanStatus
 from loans.models.actions import PERMISSIONS, LoanAction
@@ -166,7 +167,7 @@ def _shown(value, metadata: Mapping) -> str:
     if shape == "choice":
         return str(dict(metadata["choices"]).get(value, value))
     if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
+        return format_date(value)
     if isinstance(value, tuple):
         return ", ".join(_shown(item, {}) for item in value)
     if isinstance(value, bool):

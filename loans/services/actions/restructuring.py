@@ -2,6 +2,7 @@
 sees it on the business date, its books, posting a restructuring's money event through the
 posting rules with its sub-ledger line, and settling the loan again afterwards."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -71,7 +72,8 @@ def settle_again(applying) -> None:
     """The loan replayed with the action: a new schedule version, the stored balances from the
     business date on."""
     settle(
-        applying.loan,
+        # Locked before the action was applied: the loan has a change to replay now.
+        replace(applying.loan, has_changes=True),
         actor=applying.actor,
         business_date=applying.business_date,
         since=applying.business_date,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.dates import format_date
 from common.money import format_vnd
 from common.text import too_long
 from fund.services.common import require_permission
@@ -60,7 +61,7 @@ def _open_lines_message(lines: list[StatementLine]) -> str:
         "%(count)s suggestion is not confirmed", "%(count)s suggestions are not confirmed", suggested
     ) % {"count": suggested}
     named = ", ".join(
-        f"{line.booking_date:%d/%m/%Y} {format_vnd(line.amount)} ({line.get_status_display().lower()})"
+        f"{format_date(line.booking_date)} {format_vnd(line.amount)} ({line.get_status_display().lower()})"
         for line in lines[:_LISTED]
     )
     more = len(lines) - _LISTED

@@ -34,6 +34,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.db import Among
 from common.money import ZERO
 from fund.models import Fund, LoanProduct
@@ -307,10 +308,7 @@ def plan_until(until: date) -> Plan:
     fund = current_fund()
     if until <= fund.business_date:
         raise ValidationError(
-            {
-                "until": _("The business date is already %(date)s.")
-                % {"date": f"{fund.business_date:%d/%m/%Y}"}
-            }
+            {"until": _("The business date is already %(date)s.") % {"date": format_date(fund.business_date)}}
         )
     if until > timezone.localdate():
         raise ValidationError({"until": _("Close of day cannot run beyond today.")})

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.dates import format_date
 from fund.models import Fund
 from fund.models.fund import AccrualPosting
 from fund.services import next_business_date, refuse_day_not_over
@@ -279,4 +280,4 @@ def _failures_message(run: CloseRun) -> str:
         "%(count)d loans could not be closed on %(date)s (%(details)s). The other loans are closed; "
         "retry them on the close of day page once they are mended.",
         count,
-    ) % {"count": count, "date": f"{run.business_date:%d/%m/%Y}", "details": details}
+    ) % {"count": count, "date": format_date(run.business_date), "details": details}

@@ -6,6 +6,7 @@ check is committed by a second user (`commit_portfolio`): a Celery task (eager w
 broker) plans the same file again, telling its progress on the import's row as it goes, then
 writes everything in one transaction — borrowers and households, loans in the active state with
 their contract, households' shares, openings, a migration schedule version and stored balances,
+loans written off and still pursued (their contract and write-off, nothing on the balance sheet),
 one opening entry through the posting service and each loan's sub-ledger row beside it — or,
 on any refusal, nothing. The same file is brought in once (its hash); a contract number in the
 books already is refused (when merging, prefixed with the source fund's tag).
@@ -14,13 +15,14 @@ books already is refused (when merging, prefixed with the source fund's tag).
 import hashlib
 import logging
 
-from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
+from common.jobs import send
 from common.money import ZERO
 from fund import accounting
 from fund.selectors import current_fund
@@ -41,9 +43,10 @@ from loans.models import (
     PortfolioImport,
     ScheduleRow,
     ScheduleVersion,
+    WriteOff,
 )
 from loans.models.money import control_values
-from loans.services.onboarding.planning import Plan, plan
+from loans.services.onboarding.planning import Plan, PlannedLoan, plan
 from loans.services.onboarding.workbook import Limits, SheetError, read_portfolio
 from loans.services.servicing.balances import Rewrite, store_many
 from loans.services.servicing.settling import schedule_fingerprint, schedule_row_values
@@ -79,7 +82,7 @@ def check_portfolio(
     planned = None
     if done is not None:
         message = _("This file was brought in already, on %(date)s by %(user)s: nothing more to bring in.")
-        when = {"date": f"{timezone.localtime(done.committed_at):%d/%m/%Y}", "user": done.committed_by}
+        when = {"date": format_date(timezone.localtime(done.committed_at)), "user": done.committed_by}
         errors = [SheetError.of_file(message % when)]
     else:
         file.seek(0)
@@ -122,9 +125,7 @@ def commit_portfolio(*, actor, batch: PortfolioImport) -> PortfolioImport:
             batch.start()
             batch.committed_by, batch.rows_done = actor, 0
             batch.save()
-            transaction.on_commit(
-                lambda: current_app.signature("loans.commit_portfolio", args=(batch.pk,)).apply_async()
-            )
+            send("loans.commit_portfolio", batch.pk)
     except IntegrityError:  # the same file being committed, or committed, by another import
         raise ValidationError(_("This file is brought in by another import already.")) from None
     return batch
@@ -193,30 +194,31 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
     bring_in_borrowers(
         actor=actor, borrowers=planned.borrowers, members=planned.members, source_fund=batch.source_fund
     )
+    purpose = _("Brought in from %(file)s") % {"file": batch.file_name}
     loans = Loan.objects.bulk_create(
         [
-            Loan(
-                borrower_id=loan.borrower.pk,
-                product=loan.product,
+            _loan(
+                loan,
+                loan.first,
+                sum((part.row.lent for part in loan.parts), ZERO),
+                purpose,
+                actor,
                 status=LoanStatus.ACTIVE,
-                amount=sum((part.row.lent for part in loan.parts), ZERO),
-                term_months=loan.first.term_months,
-                purpose=_("Brought in from %(file)s") % {"file": batch.file_name},
-                approved_amount=sum((part.row.lent for part in loan.parts), ZERO),
-                approved_term_months=loan.first.term_months,
-                approved_rate=loan.first.rate,
-                created_by=actor,
-                submitted_on=loan.first.signed_on,
-                decided_on=loan.first.signed_on,
                 debt_group=loan.group,
                 accrual_suspended=loan.accrual_suspended,
             )
             for loan in planned.loans
+        ]
+        + [
+            _loan(loan, loan.row, loan.row.lent, purpose, actor, status=LoanStatus.WRITTEN_OFF, debt_group=5)
+            for loan in planned.written_off
         ],
         batch_size=2000,
     )
+    pairs = list(zip(loans, [*planned.loans, *planned.written_off], strict=True))
+    loans = loans[: len(planned.loans)]  # the active ones, which have a schedule and balances
     note = _("Brought in at the cut-over date %(date)s (%(file)s).") % {
-        "date": f"{planned.cut_over:%d/%m/%Y}",
+        "date": format_date(planned.cut_over),
         "file": batch.file_name,
     }
     queries.insert_many(
@@ -226,24 +228,27 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
                 "loan_id": row.pk,
                 "transition": "bring_in",
                 "source": LoanStatus.DRAFT,
-                "target": LoanStatus.ACTIVE,
+                "target": row.status,
                 "actor_id": actor.pk,
                 "note": note,
             }
-            for row in loans
+            for row, _loan_ in pairs
         ],
     )
     contracts = []
-    for row, loan in zip(loans, planned.loans, strict=True):
-        terms = LoanContract.product_terms(loan.product) | {"amortization": loan.first.method}
+    for row, loan in pairs:
+        terms = LoanContract.product_terms(loan.product)
+        first = loan.first if isinstance(loan, PlannedLoan) else loan.row
+        if isinstance(loan, PlannedLoan):
+            terms |= {"amortization": first.method}
         contracts.append(
             LoanContract(
                 loan=row,
                 number=loan.contract,
-                signed_on=loan.first.signed_on,
+                signed_on=first.signed_on,
                 amount=row.amount.amount,
-                term_months=loan.first.term_months,
-                annual_rate=loan.first.rate,
+                term_months=first.term_months,
+                annual_rate=first.rate,
                 signed_by=actor,
                 **terms,
             )
@@ -294,7 +299,44 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
         ]
     )
     _restructured(planned, loans)
-    return _post(planned, batch, loans, actor)
+    entry = _post(planned, batch, pairs, actor)
+    WriteOff.objects.bulk_create(
+        [
+            WriteOff(
+                loan=row,
+                written_off_on=loan.row.written_off_on,
+                principal=loan.row.principal,
+                interest=loan.row.interest,
+                from_specific=ZERO,  # the old books' write-off: how it was covered stays there
+                from_general=ZERO,
+                to_expense=ZERO,
+                tracked_until=loan.tracked_until,
+                journal_entry=entry,
+                applied_by=actor,
+            )
+            for row, loan in pairs[len(planned.loans) :]
+        ],
+        batch_size=2000,
+    )
+    return entry
+
+
+def _loan(planned, first, lent, purpose: str, actor, **state) -> Loan:
+    """A loan brought in (active or written off) with its old contract's terms."""
+    return Loan(
+        borrower_id=planned.borrower.pk,
+        product=planned.product,
+        amount=lent,
+        term_months=first.term_months,
+        purpose=purpose,
+        approved_amount=lent,
+        approved_term_months=first.term_months,
+        approved_rate=first.rate,
+        created_by=actor,
+        submitted_on=first.signed_on,
+        decided_on=first.signed_on,
+        **state,
+    )
 
 
 def _shares(planned: Plan, loans: list[Loan]) -> dict[int, LoanMemberShare]:
@@ -329,13 +371,14 @@ def _restructured(planned: Plan, loans: list[Loan]) -> None:
         LoanBalance.objects.filter(loan_id__in=ids).update(restructured=True, restructure_count=count)
 
 
-def _post(planned: Plan, batch: PortfolioImport, loans: list[Loan], actor):
-    """The opening entry, through the posting service, and each loan's sub-ledger row beside it."""
+def _post(planned: Plan, batch: PortfolioImport, pairs: list[tuple[Loan, object]], actor):
+    """The opening entry, through the posting service, and each loan's sub-ledger row beside it
+    (`pairs`: each loan written and its plan)."""
     memo = (
         _("Portfolio of %(fund)s merged in (%(file)s)") % {"fund": batch.source_fund, "file": batch.file_name}
         if batch.source_fund
         else _("Opening balances at %(date)s (%(file)s)")
-        % {"date": f"{planned.cut_over:%d/%m/%Y}", "file": batch.file_name}
+        % {"date": format_date(planned.cut_over), "file": batch.file_name}
     )
     [entry] = post_entries(
         [
@@ -343,7 +386,7 @@ def _post(planned: Plan, batch: PortfolioImport, loans: list[Loan], actor):
                 value_date=planned.cut_over,
                 memo=memo[:255],
                 lines=planned.lines,
-                idempotency_key=f"loans:portfolio:{batch.sha256}",
+                idempotency_key=f"loans:portfolio:{batch.pk}",  # a file undone comes in again
                 source_kind=SOURCE_KIND,
                 source_ref=str(batch.pk),
             )
@@ -351,7 +394,7 @@ def _post(planned: Plan, batch: PortfolioImport, loans: list[Loan], actor):
         created_by=actor,
     )
     rows = []
-    for row, loan in zip(loans, planned.loans, strict=True):
+    for row, loan in pairs:
         controls = accounting.controls(None, planned.maps[loan.product.pk], moved=loan.legs)
         rows.append(
             {
@@ -359,7 +402,7 @@ def _post(planned: Plan, batch: PortfolioImport, loans: list[Loan], actor):
                 "kind": LoanTransaction.Kind.OPENING,
                 "value_date": planned.cut_over,
                 "booking_date": planned.cut_over,
-                "amount": controls["principal"] + controls["overdue_principal"],
+                "amount": controls["principal"] + controls["overdue_principal"] + loan.booked.off_balance,
                 "principal": controls["principal"] + controls["overdue_principal"],
                 "interest": ZERO,
                 "late_interest": ZERO,

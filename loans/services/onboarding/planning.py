@@ -41,84 +41,27 @@ from loans.domain.engine import LoanEventError, Opening, Result, Tranche, replay
 from loans.domain.schedule import ScheduleError
 from loans.models import LoanContract
 from loans.replaying import loan_terms
+from loans.selectors.cut_over import ControlLine, CutOverReport
 from loans.services.onboarding.workbook import (
     ACCOUNTS,
     BORROWERS,
     HOUSEHOLDS,
     LOAN_COLUMNS,
     LOANS,
+    WRITTEN_OFF,
+    WRITTEN_OFF_COLUMNS,
     LoanRow,
     Portfolio,
     SheetError,
+    WrittenOffRow,
 )
+from loans.services.risk import tracked_until
 
 # Bringing a fund's own books in, the loans' opening balances and the other accounts' are taken
 # from this clearing role, which the whole entry settles to nothing when the file's balances
 # balance (the plan is refused otherwise): no line is ever posted to it.
 CLEARING = ""
 ONE_DAY = timedelta(days=1)
-
-
-@dataclass
-class ControlLine:
-    """A control account at the cut-over: the spreadsheet's loans' figure (None where the sheet
-    has no column for it), the loans' as brought in, and the GL opening balance, each as
-    debit less credit."""
-
-    code: str
-    sheet: Decimal | None
-    loans: Decimal
-    gl: Decimal
-
-    @property
-    def difference(self) -> Decimal:
-        return self.loans - self.gl
-
-
-@dataclass
-class CutOverReport:
-    cut_over: date
-    loans: int = 0
-    sub_loans: int = 0
-    borrowers_new: int = 0
-    borrowers_matched: int = 0
-    duplicates: list[str] = field(default_factory=list)  # probable duplicates, for review
-    renamed: list[str] = field(default_factory=list)  # merger: contract numbers prefixed
-    controls: list[ControlLine] = field(default_factory=list)
-    to_capital: Decimal = ZERO  # merger: the net assets taken to capital
-
-    def as_data(self) -> dict:
-        return {
-            "cut_over": self.cut_over.isoformat(),
-            "loans": self.loans,
-            "sub_loans": self.sub_loans,
-            "borrowers_new": self.borrowers_new,
-            "borrowers_matched": self.borrowers_matched,
-            "duplicates": self.duplicates,
-            "renamed": self.renamed,
-            "to_capital": str(self.to_capital),
-            "controls": [
-                [c.code, None if c.sheet is None else str(c.sheet), str(c.loans), str(c.gl)]
-                for c in self.controls
-            ],
-        }
-
-    @classmethod
-    def from_data(cls, data: dict) -> "CutOverReport":
-        return cls(
-            cut_over=date.fromisoformat(data["cut_over"]),
-            loans=data["loans"],
-            sub_loans=data["sub_loans"],
-            borrowers_new=data["borrowers_new"],
-            borrowers_matched=data["borrowers_matched"],
-            duplicates=data["duplicates"],
-            renamed=data["renamed"],
-            to_capital=Decimal(data["to_capital"]),
-            controls=[
-                ControlLine(code, None if sheet is None else Decimal(sheet), Decimal(loans), Decimal(gl))
-                for code, sheet, loans, gl in data["controls"]
-            ],
-        )
 
 
 @dataclass
@@ -147,6 +90,21 @@ class PlannedLoan:
 
 
 @dataclass
+class PlannedWriteOff:
+    """A loan brought in written off: nothing on the balance sheet, what is still pursued on
+    the memo accounts of written-off debt."""
+
+    contract: str
+    old_contract: str
+    product: LoanProduct
+    borrower: Borrower
+    row: WrittenOffRow
+    tracked_until: date
+    booked: Booked = Booked()
+    legs: list = field(default_factory=list)
+
+
+@dataclass
 class Plan:
     cut_over: date
     business_date: date
@@ -156,6 +114,7 @@ class Plan:
     borrowers: list[Borrower] = field(default_factory=list)  # new
     members: list[HouseholdMember] = field(default_factory=list)  # new
     loans: list[PlannedLoan] = field(default_factory=list)
+    written_off: list[PlannedWriteOff] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)  # the opening entry's
     maps: dict[int, GLMap] = field(default_factory=dict)
 
@@ -184,6 +143,7 @@ def plan(
         _check_capital(capital_account, result)
     borrowers = _Borrowers(portfolio, result)
     _plan_loans(portfolio, fund, borrowers, merger_from, result, progress)
+    _plan_written_off(portfolio, fund, borrowers, merger_from, result)
     _book(fund, result)
     _entry(portfolio, result)
     return result
@@ -315,17 +275,8 @@ def _plan_loans(
     done = 0
     for number, rows in by_contract.items():
         first = rows[0]
-        product = products.get(first.product)
-        borrower = borrowers.by_number.get(first.borrower)
-        problems = []
-        if product is None:
-            problems.append(("product", _("No loan product has this code.")))
-        if borrower is None:
-            problems.append(("borrower", _("No borrower of this file or of the fund has this number.")))
-        elif product is not None and not product.allows(borrower.type):
-            problems.append(("product", _("This product does not lend to this kind of borrower.")))
-        if first.rate > fund.max_annual_rate:
-            problems.append(("rate", _("The rate is above the fund's highest rate.")))
+        product, borrower = products.get(first.product), borrowers.by_number.get(first.borrower)
+        problems = _contract_problems(first, product, borrower, fund)
         for row in rows[1:]:
             if (row.borrower, row.product, row.signed_on, row.rate, row.method, row.term_months) != (
                 first.borrower,
@@ -342,16 +293,7 @@ def _plan_loans(
                     label["contract"],
                     _("Repeats row %(row)s with other terms.") % {"row": first.row},
                 )
-        contract = number
-        if number in taken:
-            if not merger_from:
-                problems.append(("contract", _("A loan with this contract number is in the books already.")))
-            else:
-                contract = f"{merger_from}-{number}"[:64]
-                if contract in taken:
-                    problems.append(("contract", _("This contract number is taken, prefixed too.")))
-                else:
-                    plan_.report.renamed.append(f"{number} → {contract}")
+        contract = _numbered(number, taken, merger_from, problems, plan_)
         for key, message in problems:
             _refuse(plan_, LOANS, first.row, label[key], message)
         if problems:
@@ -365,6 +307,69 @@ def _plan_loans(
             progress(done)
     plan_.report.loans = len(plan_.loans)
     plan_.report.sub_loans = sum(len(loan.parts) for loan in plan_.loans)
+
+
+def _contract_problems(row, product, borrower, fund: Fund) -> list[tuple[str, str]]:
+    """What is wrong with a contract's product, borrower and rate (a loan's or a written-off
+    loan's), each as its column's key and a message."""
+    problems = []
+    if product is None:
+        problems.append(("product", _("No loan product has this code.")))
+    if borrower is None:
+        problems.append(("borrower", _("No borrower of this file or of the fund has this number.")))
+    elif product is not None and not product.allows(borrower.type):
+        problems.append(("product", _("This product does not lend to this kind of borrower.")))
+    if row.rate > fund.max_annual_rate:
+        problems.append(("rate", _("The rate is above the fund's highest rate.")))
+    return problems
+
+
+def _numbered(number: str, taken: set[str], merger_from: str, problems: list, plan_: Plan) -> str:
+    """The contract's number here: as in the file, or, merging, prefixed with the source fund's
+    tag when the books have it already (a problem when they have that too, or when not merging)."""
+    if number not in taken:
+        return number
+    if not merger_from:
+        problems.append(("contract", _("A loan with this contract number is in the books already.")))
+        return number
+    contract = f"{merger_from}-{number}"[:64]
+    if contract in taken:
+        problems.append(("contract", _("This contract number is taken, prefixed too.")))
+    else:
+        plan_.report.renamed.append(f"{number} → {contract}")
+    return contract
+
+
+def _plan_written_off(portfolio, fund: Fund, borrowers: _Borrowers, merger_from: str, plan_: Plan) -> None:
+    """Each written-off loan checked as a loan's contract is, and booked on the memo accounts."""
+    products = _products({row.product for row in portfolio.written_off})
+    label = {c.key: c.label for c in WRITTEN_OFF_COLUMNS}
+    numbers = [row.contract for row in portfolio.written_off]
+    taken = _taken(numbers)
+    seen = {row.contract for row in portfolio.loans}
+    for row in portfolio.written_off:
+        product, borrower = products.get(row.product), borrowers.by_number.get(row.borrower)
+        problems = _contract_problems(row, product, borrower, fund)
+        if row.contract in seen:
+            message = _("This contract number is on an earlier row or on the loans sheet.")
+            problems.append(("contract", message))
+        seen.add(row.contract)
+        contract = _numbered(row.contract, taken, merger_from, problems, plan_)
+        until = row.tracked_until or tracked_until(row.written_off_on, fund.off_balance_years)
+        if row.written_off_on > plan_.cut_over:
+            problems.append(("written_off_on", _("The loan is written off after the cut-over date.")))
+        elif until <= plan_.cut_over:
+            problems.append(
+                ("tracked_until", _("Its tracking ended before the cut-over date: leave the loan out."))
+            )
+        for key, message in problems:
+            _refuse(plan_, WRITTEN_OFF, row.row, label[key], message)
+        if not problems:
+            booked = Booked(written_off_principal=row.principal, written_off_interest=row.interest)
+            plan_.written_off.append(
+                PlannedWriteOff(contract, row.contract, product, borrower, row, until, booked)
+            )
+    plan_.report.written_off = len(plan_.written_off)
 
 
 def _taken(numbers: list[str]) -> set[str]:
@@ -531,8 +536,7 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
     net: dict[str, Decimal] = defaultdict(Decimal)
     loans_by_code: dict[str, Decimal] = defaultdict(Decimal)
     sheet_by_code: dict[str, Decimal] = defaultdict(Decimal)
-    memo_contras: set[str] = set()
-    for loan in plan_.loans:
+    for loan in [*plan_.loans, *plan_.written_off]:
         gl = plan_.maps.setdefault(loan.product.pk, accounting.gl_map(loan.product))
         event = accounting.OpeningBalance(loan.booked, plan_.contra, loan.contract)
         loan.legs = accounting.legs(event, gl)
@@ -541,9 +545,11 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
             net[leg.credit] -= leg.amount
         for role, sign in CONTROLS.items():
             loans_by_code[accounting.account(gl, role)] += getattr(loan.booked, role) * sign
-        memo_contras.add(gl.off_balance_contra)
-        loans_by_code[gl.off_balance_contra] -= loan.booked.suspended_interest + loan.booked.suspended_late
-        for part in loan.parts:
+        memo = loan.booked.suspended_interest + loan.booked.suspended_late + loan.booked.off_balance
+        loans_by_code[gl.off_balance_contra] -= memo
+        if isinstance(loan, PlannedWriteOff):
+            _written_off_figures(loan.row, gl, sheet_by_code)
+        for part in getattr(loan, "parts", []):
             _sheet_figures(part.row, gl, sheet_by_code)
     controls = set(loans_by_code)
     gl_by_code = _accounts(portfolio, controls, plan_)
@@ -594,9 +600,17 @@ def _sheet_figures(row: LoanRow, gl: GLMap, sheet: dict[str, Decimal]) -> None:
     sheet[gl.specific_provision] -= row.specific_provision
 
 
+def _written_off_figures(row: WrittenOffRow, gl: GLMap, sheet: dict[str, Decimal]) -> None:
+    """What the written-off sheet gives for the memo accounts, as debit less credit."""
+    sheet[gl.written_off_principal] += row.principal
+    sheet[gl.written_off_interest] += row.interest
+    sheet[gl.off_balance_contra] -= row.principal + row.interest
+
+
 def _accounts(portfolio: Portfolio, controls: set[str], plan_: Plan) -> dict[str, Decimal]:
     """The GL sheet's balances by account, each row checked: a postable account of the chart,
-    once; no off-balance account the loans do not post to (written-off debt is not brought in)."""
+    once; no off-balance account the loans do not post to (they hold the memo accounts of
+    suspended interest and of written-off debt)."""
     label = _("Account")
     codes = [row.code for row in portfolio.accounts]
     accounts = {a.code: a for a in Account.objects.filter(code__in=codes).prefetch_related("children")}
@@ -633,8 +647,7 @@ def _accounts(portfolio: Portfolio, controls: set[str], plan_: Plan) -> dict[str
                 ACCOUNTS,
                 row.row,
                 label,
-                _("Off-balance account %(code)s: written-off debt is not brought in yet.")
-                % {"code": row.code},
+                _("Off-balance account %(code)s: no loan brought in posts to it.") % {"code": row.code},
             )
         else:
             balances[row.code] = row.balance

@@ -1,9 +1,10 @@
 """The workbook a fund fills in to bring its portfolio in, and its reading into typed rows.
 
-Five sheets: instructions and allowed values; borrowers and the households of borrowing groups
+Six sheets: instructions and allowed values; borrowers and the households of borrowing groups
 (the columns of the borrower imports, `fund.imports`); loans as at the cut-over date, one row
 per loan (per household's share for a household group's loan: one row per share, the same
-contract number); and the GL opening balances. Every cell is converted and every problem kept
+contract number); loans written off and still pursued off-balance (0041 / 0042), one row per
+loan; and the GL opening balances. Every cell is converted and every problem kept
 with its sheet, row and column (`SheetError`), so that one reading tells the fund all it must
 fix. Pure reading: nothing here touches the database but the product codes for the dropdown.
 """
@@ -30,10 +31,11 @@ from fund.imports import YES_NO, borrower_columns, dropdowns, household_columns
 from fund.models import Amortization, Borrower
 from fund.selectors import offered_products
 
-BORROWERS, HOUSEHOLDS, LOANS, ACCOUNTS, VALUES = (
+BORROWERS, HOUSEHOLDS, LOANS, WRITTEN_OFF, ACCOUNTS, VALUES = (
     "Người vay",
     "Hộ thành viên",
     "Khoản vay",
+    "Nợ đã xử lý rủi ro",
     "Số dư TK",
     "Danh mục",
 )
@@ -84,6 +86,16 @@ LOAN_COLUMNS = [
     _column("collateral_value", "Giá trị tài sản bảo đảm", "Collateral value", MONEY, required=False),
     _column("restructured", "Đã cơ cấu lại", "Restructured", required=False, choices=YES_NO),
     _column("restructure_count", "Số lần cơ cấu", "Times restructured", "integer", required=False),
+]
+# A written-off loan: what it was (its contract, for the loan page and a recovery's receipt) and
+# what is still pursued off-balance; the rest of its history stays in the old books.
+WRITTEN_OFF_COLUMNS = [
+    *(c for c in LOAN_COLUMNS if c.key in ("contract", "borrower", "product", "signed_on", "lent", "rate")),
+    next(c for c in LOAN_COLUMNS if c.key == "term_months"),
+    _column("written_off_on", "Ngày xử lý rủi ro", "Written off on", "date"),
+    _column("principal", "Gốc đã xử lý còn theo dõi (0041)", "Principal written off, pursued (0041)", MONEY),
+    _column("interest", "Lãi đã xử lý còn theo dõi (0042)", "Interest written off, pursued (0042)", MONEY),
+    _column("tracked_until", "Theo dõi ngoại bảng đến ngày", "Tracked until", "date", required=False),
 ]
 ACCOUNT_COLUMNS = [
     _column("code", "Số hiệu tài khoản", "Account"),
@@ -170,6 +182,24 @@ class LoanRow:
 
 
 @dataclass(frozen=True)
+class WrittenOffRow:
+    """A loan written off in the old books and still pursued off-balance."""
+
+    row: int
+    contract: str
+    borrower: str
+    product: str
+    signed_on: date
+    lent: Decimal
+    rate: Decimal  # per year, 0.066 for 6.6 %
+    term_months: int
+    written_off_on: date
+    principal: Decimal
+    interest: Decimal
+    tracked_until: date | None  # None: the fund's tracking period from the write-off
+
+
+@dataclass(frozen=True)
 class AccountRow:
     row: int
     code: str
@@ -181,6 +211,7 @@ class Portfolio:
     borrowers: list[tuple[int, dict]] = field(default_factory=list)
     households: list[tuple[int, dict]] = field(default_factory=list)
     loans: list[LoanRow] = field(default_factory=list)
+    written_off: list[WrittenOffRow] = field(default_factory=list)
     accounts: list[AccountRow] = field(default_factory=list)
     errors: list[SheetError] = field(default_factory=list)
 
@@ -193,7 +224,8 @@ def read_portfolio(file, limits: Limits | None = None) -> Portfolio:
     a file over `limits` (the command's by default) is refused before a row is read."""
     limits = limits or Limits.command()
     portfolio = Portfolio()
-    optional = {BORROWERS, HOUSEHOLDS}  # a fund whose borrowers are all registered leaves them empty
+    # A fund whose borrowers are all registered, or that wrote nothing off, leaves them empty.
+    optional = {BORROWERS, HOUSEHOLDS, WRITTEN_OFF}
     file.seek(0)
     tables = read_sheets(
         file,
@@ -201,6 +233,7 @@ def read_portfolio(file, limits: Limits | None = None) -> Portfolio:
             BORROWERS: borrower_columns(),
             HOUSEHOLDS: household_columns(),
             LOANS: LOAN_COLUMNS,
+            WRITTEN_OFF: WRITTEN_OFF_COLUMNS,
             ACCOUNTS: ACCOUNT_COLUMNS,
         },
         max_rows=limits.max_rows,
@@ -222,6 +255,9 @@ def read_portfolio(file, limits: Limits | None = None) -> Portfolio:
     for number, values in tables[LOANS].rows:
         if (LOANS, number) not in unreadable:
             _loan_row(portfolio, number, values)
+    for number, values in tables[WRITTEN_OFF].rows:
+        if (WRITTEN_OFF, number) not in unreadable:
+            _written_off_row(portfolio, number, values)
     for number, values in tables[ACCOUNTS].rows:
         if (ACCOUNTS, number) not in unreadable:
             _account_row(portfolio, number, values)
@@ -229,8 +265,20 @@ def read_portfolio(file, limits: Limits | None = None) -> Portfolio:
     return portfolio
 
 
-def _label(key: str) -> str:
-    return next(column.label for column in LOAN_COLUMNS if column.key == key)
+def _label(key: str, columns=LOAN_COLUMNS) -> str:
+    return next(column.label for column in columns if column.key == key)
+
+
+def _terms_problems(values: dict) -> list[tuple[str, str]]:
+    """What is wrong with a row's contract terms (loans and written-off loans alike)."""
+    problems = []
+    if values["lent"] <= 0:
+        problems.append(("lent", _("Must be more than zero.")))
+    if not Decimal(0) < values["rate"] <= Decimal(100):
+        problems.append(("rate", _("Give the rate in percent per year, e.g. 6,6.")))
+    if values["term_months"] < 1:
+        problems.append(("term_months", _("Must be at least one month.")))
+    return problems
 
 
 def _loan_row(portfolio: Portfolio, number: int, values: dict) -> None:
@@ -240,18 +288,10 @@ def _loan_row(portfolio: Portfolio, number: int, values: dict) -> None:
     values["collateral_value"] = Decimal(values["collateral_value"])
     values["restructured"] = bool(values.get("restructured"))
     values["household"] = values.get("household") or ""
-    problems = []
-    for key in ("lent",):
-        if values[key] <= 0:
-            problems.append((key, _("Must be more than zero.")))
+    problems = _terms_problems(values)
     for column in LOAN_COLUMNS:
         if column.kind == MONEY and values[column.key] < 0:
             problems.append((column.key, _("Cannot be negative.")))
-    rate = values["rate"]
-    if not Decimal(0) < rate <= Decimal(100):
-        problems.append(("rate", _("Give the rate in percent per year, e.g. 6,6.")))
-    if values["term_months"] < 1:
-        problems.append(("term_months", _("Must be at least one month.")))
     if not 1 <= values["old_group"] <= 5:
         problems.append(("old_group", _("A debt group is 1 to 5.")))
     if values["restructure_count"] < 0:
@@ -275,8 +315,29 @@ def _loan_row(portfolio: Portfolio, number: int, values: dict) -> None:
     for key, message in problems:
         portfolio.refuse(LOANS, number, _label(key), message)
     if not problems:
-        values["rate"] = rate / 100
+        values["rate"] = values["rate"] / 100
         portfolio.loans.append(LoanRow(row=number, **values))
+
+
+def _written_off_row(portfolio: Portfolio, number: int, values: dict) -> None:
+    values = values | {"tracked_until": values.get("tracked_until")}
+    problems = _terms_problems(values)
+    for key in ("principal", "interest"):
+        if values[key] < 0:
+            problems.append((key, _("Cannot be negative.")))
+    if values["principal"] + values["interest"] <= 0:
+        problems.append(("principal", _("A written-off loan brought in is still owed something.")))
+    elif values["principal"] > values["lent"]:
+        problems.append(("principal", _("The principal written off is more than was disbursed.")))
+    if values["written_off_on"] < values["signed_on"]:
+        problems.append(("written_off_on", _("The write-off cannot come before the contract.")))
+    if values["tracked_until"] is not None and values["tracked_until"] <= values["written_off_on"]:
+        problems.append(("tracked_until", _("The tracking ends after the write-off.")))
+    for key, message in problems:
+        portfolio.refuse(WRITTEN_OFF, number, _label(key, WRITTEN_OFF_COLUMNS), message)
+    if not problems:
+        values["rate"] = values["rate"] / 100
+        portfolio.written_off.append(WrittenOffRow(row=number, **values))
 
 
 def _account_row(portfolio: Portfolio, number: int, values: dict) -> None:
@@ -308,6 +369,7 @@ def template_bytes(products: list[tuple[str, str]], example: dict[str, list] | N
             loans.index("method"): f"'{VALUES}'!$D$2:$D${len(METHOD_NAMES) + 1}",
             loans.index("restructured"): [_("yes"), _("no")],
         },
+        WRITTEN_OFF: {[c.key for c in WRITTEN_OFF_COLUMNS].index("product"): f"'{VALUES}'!$A$2:$A${last}"},
     }
     return with_dropdowns(content, lists, rows=min(settings.IMPORT_MAX_ROWS, 1000))
 
@@ -353,6 +415,14 @@ def _sheets(products: list[tuple[str, str]], example: dict[str, list]) -> list[S
                 ),
             ),
             (
+                WRITTEN_OFF,
+                _(
+                    "Loans written off and still pursued, one row per loan: what is still tracked "
+                    "off-balance, principal (0041) and interest (0042), and until when (empty: the "
+                    "fund's tracking period from the write-off). They come in written off."
+                ),
+            ),
+            (
                 ACCOUNTS,
                 _(
                     "The general ledger's balances at the cut-over date, one row per account (its "
@@ -361,7 +431,6 @@ def _sheets(products: list[tuple[str, str]], example: dict[str, list]) -> list[S
                 ),
             ),
             (VALUES, _("The allowed product codes, borrower types and repayment methods.")),
-            ("", _("Written-off loans are not brought in yet: leave them out.")),
         ],
         preamble=[_("Bringing a fund's portfolio in"), _("Any bad row stops the whole import.")],
     )
@@ -376,6 +445,7 @@ def _sheets(products: list[tuple[str, str]], example: dict[str, list]) -> list[S
         data(BORROWERS, borrower_columns(), BORROWERS),
         data(HOUSEHOLDS, household_columns(), HOUSEHOLDS),
         data(LOANS, LOAN_COLUMNS, LOANS),
+        data(WRITTEN_OFF, WRITTEN_OFF_COLUMNS, WRITTEN_OFF),
         data(ACCOUNTS, ACCOUNT_COLUMNS, ACCOUNTS),
         values,
     ]

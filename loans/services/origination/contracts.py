@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_percent, format_vnd
 from fund.selectors import current_fund
@@ -87,13 +88,13 @@ def _terms_errors(loan: Loan, terms: ContractTerms) -> dict[str, list[str]]:
         refuse(
             "signed_on",
             _("The contract cannot be signed after the business date (%(date)s).")
-            % {"date": f"{business_date:%d/%m/%Y}"},
+            % {"date": format_date(business_date)},
         )
     elif loan.decided_on and terms.signed_on < loan.decided_on:
         refuse(
             "signed_on",
             _("The contract cannot be signed before the loan was approved (%(date)s).")
-            % {"date": f"{loan.decided_on:%d/%m/%Y}"},
+            % {"date": format_date(loan.decided_on)},
         )
     rate = terms.annual_rate if terms.annual_rate is not None else loan.approved_rate
     # The contract may set its own rate, within the fund's highest and the approved one (below);

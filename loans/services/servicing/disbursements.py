@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
 from common.text import too_long
@@ -117,7 +118,7 @@ def _tranche_errors(
         refuse(
             "value_date",
             _("A tranche cannot come before the contract was signed (%(date)s).")
-            % {"date": f"{contract.signed_on:%d/%m/%Y}"},
+            % {"date": format_date(contract.signed_on)},
         )
     authorized = Disbursement.objects.filter(loan_id=loan.pk, status=Disbursement.Status.AUTHORIZED)
     last = authorized.order_by("-value_date").first()
@@ -125,7 +126,7 @@ def _tranche_errors(
         refuse(
             "value_date",
             _("A tranche cannot come before the previous one (%(date)s).")
-            % {"date": f"{last.value_date:%d/%m/%Y}"},
+            % {"date": format_date(last.value_date)},
         )
     first = authorized.order_by("value_date").first()
     if first is not None:
@@ -134,7 +135,7 @@ def _tranche_errors(
             refuse(
                 "value_date",
                 _("The loan matures on %(date)s: no tranche on or after that day.")
-                % {"date": f"{terms.maturity_date:%d/%m/%Y}"},
+                % {"date": format_date(terms.maturity_date)},
             )
     if amount is None or amount <= 0 or amount != amount.to_integral_value():
         refuse("amount", _("The amount is a whole number of đồng above 0."))
@@ -207,20 +208,7 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     _check_funds(disbursement)
     amount = disbursement.amount.amount
     entry = post_entry(
-        EntryDraft(
-            value_date=disbursement.value_date,
-            memo=_("Disbursement of %(loan)s, contract %(contract)s")
-            % {"loan": loan.reference, "contract": loan.contract.number},
-            lines=accounting.lines(
-                accounting.Disbursement(
-                    amount=amount, paid_from=disbursement.account.code, contract=loan.contract.number
-                ),
-                loan.gl,
-            ),
-            idempotency_key=f"loans:disbursement:{disbursement.pk}",
-            source_kind="disbursement",
-            source_ref=loan.reference,
-        ),
+        _entry(disbursement, reference=loan.reference, contract=loan.contract.number, gl=loan.gl),
         created_by=actor,
     )
     parts = list(disbursement.shares.all()) if loan.is_group_loan else [None]
@@ -255,6 +243,32 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     except LoanEventError as error:
         raise ValidationError(str(error)) from None
     return disbursement
+
+
+def entry_to_authorize(disbursement: Disbursement) -> EntryDraft:
+    """The entry authorizing the tranche would post, read without a lock: what its confirmation
+    shows (the checks run when it is authorized)."""
+    accounts = (f"product__{name}" for name in accounting.product_fields().values())
+    loan = Loan.objects.select_related("contract", *accounts).get(pk=disbursement.loan_id)
+    gl = accounting.gl_map(loan.product)
+    return _entry(disbursement, reference=loan.reference, contract=loan.contract.number, gl=gl)
+
+
+def _entry(disbursement: Disbursement, *, reference: str, contract: str, gl: accounting.GLMap) -> EntryDraft:
+    """The tranche's entry: what it pays out from the lending account to the loan's principal."""
+    return EntryDraft(
+        value_date=disbursement.value_date,
+        memo=_("Disbursement of %(loan)s, contract %(contract)s") % {"loan": reference, "contract": contract},
+        lines=accounting.lines(
+            accounting.Disbursement(
+                amount=disbursement.amount.amount, paid_from=disbursement.account.code, contract=contract
+            ),
+            gl,
+        ),
+        idempotency_key=f"loans:disbursement:{disbursement.pk}",
+        source_kind="disbursement",
+        source_ref=reference,
+    )
 
 
 def _check_funds(disbursement: Disbursement) -> None:

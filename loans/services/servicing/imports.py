@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from common.money import ZERO
+from common.jobs import ImportOutcome
+from common.money import ZERO, format_vnd
 from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
 from fund.models import Borrower
 from fund.selectors import current_fund
@@ -81,9 +84,10 @@ def _explained() -> dict[str, str]:
 
 
 def template_workbook() -> bytes:
-    """The file to fill in: the headers, one example row (a repayment of the fund's first active
-    loan, dated its business date: it imports as it is), dropdowns for the channel and what a
-    prepayment changes, and a sheet explaining each column."""
+    """The file to fill in: the headers over empty rows, dropdowns for the channel and what a
+    prepayment changes, and a sheet explaining each column with an example row (a repayment of
+    the fund's first active loan, dated its business date). The example is on that sheet, not
+    in the rows: a file uploaded as it was downloaded posts nothing."""
     headers = [
         Column(str(c.headers[0]), "money" if c.kind == "money" else "date" if c.kind == "date" else "text")
         for c in COLUMNS
@@ -99,13 +103,14 @@ def template_workbook() -> bytes:
     ]
     keys = [c.key for c in COLUMNS]
     return import_template(
-        Sheet(title="Trả nợ", columns=headers, rows=[example]),
+        Sheet(title="Trả nợ", columns=headers, rows=[]),
         [(str(c.headers[0]), c.required, _explained()[c.key]) for c in COLUMNS],
         note=_(
-            "Fill in the first sheet, one repayment a row, in place of the example row. "
-            "Any bad row stops the whole import."
+            "Fill in the first sheet, one repayment a row; the last column below shows an example "
+            "row. Any bad row stops the whole import."
         ),
         dropdowns={keys.index("channel"): CHANNEL_NAMES, keys.index("mode"): MODE_NAMES},
+        example=example,
     )
 
 
@@ -160,6 +165,63 @@ def import_repayments(*, actor, file, file_name: str) -> ImportReport:
     except _NothingNew:
         report.batch = None
     return report
+
+
+def import_job(job, file) -> ImportOutcome:
+    """An uploaded file imported by its task (`common.jobs.run_import`, as the user who asked):
+    the repayments posted, the rows skipped, or the rows refused."""
+    report = import_repayments(actor=job.requested_by, file=file, file_name=job.file_name)
+    if not report.ok:
+        return ImportOutcome(errors=report.errors)
+    posted, skipped = len(report.posted), report.skipped
+    outcome = ImportOutcome(rows=posted + skipped)
+    if not posted:
+        outcome.lines.append(
+            ngettext(
+                "Nothing new: the %(rows)s row was imported before.",
+                "Nothing new: all %(rows)s rows were imported before.",
+                skipped,
+            )
+            % {"rows": skipped}
+        )
+        return outcome
+    outcome.lines.append(
+        ngettext("%(rows)s repayment posted.", "%(rows)s repayments posted.", posted) % {"rows": posted}
+    )
+    if skipped:
+        outcome.lines.append(
+            ngettext(
+                "%(rows)s row was imported before and is skipped.",
+                "%(rows)s rows were imported before and are skipped.",
+                skipped,
+            )
+            % {"rows": skipped}
+        )
+    outcome.lines.append(_("Total: %(amount)s") % {"amount": format_vnd(report.batch.total)})
+    # Each posted row with its loan, contract and household: read them at once.
+    prefetch_related_objects(report.posted, "loan__contract", "share__member")
+    outcome.head = [
+        _("Loan"),
+        _("Contract"),
+        _("Household"),
+        _("Value date"),
+        _("Amount"),
+        _("Channel"),
+        _("Reference"),
+    ]
+    outcome.table = [
+        [
+            r.loan.reference,
+            r.loan.contract.number,
+            str(r.share.member) if r.share else "",
+            f"{r.value_date:%d/%m/%Y}",
+            format_vnd(r.amount.amount),
+            str(r.get_channel_display()),
+            r.reference,
+        ]
+        for r in report.posted
+    ]
+    return outcome
 
 
 class _Refused(Exception):

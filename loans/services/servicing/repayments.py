@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_vnd
 from common.text import too_long
@@ -158,7 +159,7 @@ def _refusal(error: LoanEventError, repayment: Repayment) -> ValidationError:
                 "amount": _(
                     "Dated %(date)s, this repayment would leave a later repayment above the debt: %(why)s"
                 )
-                % {"date": f"{repayment.value_date:%d/%m/%Y}", "why": error}
+                % {"date": format_date(repayment.value_date), "why": error}
             }
         )
     if error.payoff is not None:
@@ -168,7 +169,7 @@ def _refusal(error: LoanEventError, repayment: Repayment) -> ValidationError:
                     "This is more than the whole debt. To repay the loan in full on %(date)s, pay "
                     "exactly %(payoff)s."
                 )
-                % {"date": f"{repayment.value_date:%d/%m/%Y}", "payoff": format_vnd(error.payoff)}
+                % {"date": format_date(repayment.value_date), "payoff": format_vnd(error.payoff)}
             }
         )
     return ValidationError({"value_date": str(error)})

@@ -73,7 +73,7 @@ def settle(
     tranche's, a reversed repayment's; None: the balances are written from the first tranche)."""
     business_date = business_date or current_fund().business_date
     terms = loan_terms(loan.contract)
-    changes = changes_of([loan.pk]).get(loan.pk, [])
+    changes = changes_of([loan.pk]).get(loan.pk, []) if loan.has_changes else []
     results = []
     for share in parts_of(loan):
         share_id = share.pk if share else None
@@ -262,22 +262,26 @@ def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -
     # The reason may be longer than a journal memo: the repayment keeps it whole.
     memo = Truncator(reason).chars(_MEMO_MAX)
     entry = reverse_entry(entry=current.journal_entry, reason=memo, created_by=actor, value_date=on)
-    return LoanTransaction.objects.create(
-        loan_id=current.loan_id,
-        share_id=current.share_id,
-        kind=LoanTransaction.Kind.REVERSAL,
-        value_date=on,
-        booking_date=on,
-        amount=current.amount.amount,
-        principal=-current.principal.amount,
-        interest=-current.interest.amount,
-        late_interest=-current.late_interest.amount,
-        penalty=-current.penalty.amount,
-        repayment=repayment,
-        reverses=current,
-        journal_entry=entry,
-        **{name: -getattr(current, name) for name in CONTROL_COLUMNS},
-    )
+    return LoanTransaction.objects.create(**reversal_values(current, entry=entry, on=on), repayment=repayment)
+
+
+def reversal_values(row: LoanTransaction, *, entry, on) -> dict:
+    """A sub-ledger row's mirror, dated `on`, posted by the reversing `entry`."""
+    return {
+        "loan_id": row.loan_id,
+        "share_id": row.share_id,
+        "kind": LoanTransaction.Kind.REVERSAL,
+        "value_date": on,
+        "booking_date": on,
+        "amount": row.amount.amount,
+        "principal": -row.principal.amount,
+        "interest": -row.interest.amount,
+        "late_interest": -row.late_interest.amount,
+        "penalty": -row.penalty.amount,
+        "reverses": row,
+        "journal_entry": entry,
+        **{name: -getattr(row, name) for name in CONTROL_COLUMNS},
+    }
 
 
 def schedule_fingerprint(rows) -> str:

@@ -9,8 +9,9 @@ from fund.services.tokens import issue_token
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttle_counts(settings):
-    """Each test starts with no request counted, at a rate no test reaches unless it means to."""
+def fresh_throttle_counts(settings, db):
+    """Each test starts with no request counted, at a rate no test reaches unless it means to
+    (on PostgreSQL the counts are in the database: `db` is torn down after them)."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"user": "100000/min"},

@@ -3,9 +3,15 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
+from django.core.cache.backends.db import DatabaseCache
+from django.core.management import call_command
+from django.test import override_settings
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
+from common.dates import format_date
+from config.settings import shared_cache
 from fund.models import ApiToken
 from fund.models.tokens import key_hash
 from fund.services.tokens import issue_token, revoke_token
@@ -102,9 +108,10 @@ def test_messages_come_in_the_language_the_request_asks_for(staff, loan):
     vietnamese = answers["vi"].json()["fields"]["value_date"]
     assert english != vietnamese
     message = "A value date is at the latest the business date (%(date)s)."
-    assert english == [message % {"date": f"{loan.contract.signed_on:%d/%m/%Y}"}]
+    with translation.override("en"):
+        assert english == [message % {"date": format_date(loan.contract.signed_on)}]
     with translation.override("vi"):
-        assert vietnamese == [translation.gettext(message) % {"date": f"{loan.contract.signed_on:%d/%m/%Y}"}]
+        assert vietnamese == [translation.gettext(message) % {"date": format_date(loan.contract.signed_on)}]
 
 
 def test_the_schema_and_its_docs_need_a_login_a_token_may_read_the_schema(staff):
@@ -112,3 +119,25 @@ def test_the_schema_and_its_docs_need_a_login_a_token_may_read_the_schema(staff)
     response = token_client(staff["officer"]).get("/api/schema/?format=json")
     assert response.status_code == 200
     assert "/api/v1/loans/{id}/repayments/" in response.json()["paths"]
+
+
+def test_the_cache_is_shared_by_the_sites_processes_where_it_runs_in_several():
+    assert "Redis" in shared_cache("redis://localhost:6379/0", "")["BACKEND"]
+    assert "Redis" in shared_cache("redis://localhost:6379/0", "postgres://x@h/db")["BACKEND"]
+    assert shared_cache("", "postgres://x@h/db")["BACKEND"].endswith("DatabaseCache")
+    assert shared_cache("", "")["BACKEND"].endswith("LocMemCache")
+
+
+def test_throttle_counts_in_the_database_cache_are_seen_by_another_process(settings, staff, loan):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "2/min"}}
+    in_the_database = {**shared_cache("", "postgres://site"), "KEY_PREFIX": "coopfund"}
+    with override_settings(CACHES={"default": in_the_database}):
+        call_command("createcachetable", verbosity=0)
+        cache.clear()
+        officer = session(staff["officer"])
+        answers = [officer.get(f"/api/v1/loans/{loan.pk}/").status_code for _ in range(3)]
+        # Another process opens its own cache on the same table and finds the two requests.
+        elsewhere = DatabaseCache(in_the_database["LOCATION"], {"KEY_PREFIX": "coopfund"})
+        counted = elsewhere.get(f"throttle_user_{staff['officer'].pk}")
+    assert answers == [200, 200, 429]
+    assert len(counted) == 2

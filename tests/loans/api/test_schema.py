@@ -24,7 +24,7 @@ from schemathesis.checks import (
 from config.wsgi import application
 from fund.services.tokens import issue_token
 from loans.models import CloseRun
-from tests.fund.factories import BorrowerFactory
+from tests.fund.factories import BorrowerFactory, HouseholdGroupFactory
 from tests.loans import factories
 from tests.loans.conftest import START
 
@@ -150,8 +150,37 @@ def test_every_operation_answers_as_its_schema_says_with_valid_inputs(staff, loa
         status=201,
         path_parameters={"id": signed.pk},
         body={"value_date": str(START), "amount": "10000000", "account": bank.code},
+        headers={"Idempotency-Key": "walk-tranche-0"},
     )
     call("get", "/api/v1/loans/{id}/tranches/", officer, status=200, path_parameters={"id": signed.pk})
+    # A tranche entered with a key, the same key and body again (the first tranche), then cancelled.
+    second = {"value_date": str(START), "amount": "5000000", "account": bank.code}
+    call(
+        "post",
+        "/api/v1/loans/{id}/tranches/",
+        officer,
+        status=201,
+        path_parameters={"id": signed.pk},
+        body=second,
+        headers={"Idempotency-Key": "walk-tranche"},
+    )
+    again = call(
+        "post",
+        "/api/v1/loans/{id}/tranches/",
+        officer,
+        status=200,
+        path_parameters={"id": signed.pk},
+        body={"value_date": str(START), "amount": "5000000", "account": bank.code},
+        headers={"Idempotency-Key": "walk-tranche"},
+    )
+    call(
+        "post",
+        "/api/v1/tranches/{id}/cancel/",
+        accountant,
+        status=200,
+        path_parameters={"id": again["id"]},
+        body={"reason": "Nhập nhầm"},
+    )
     call(
         "post",
         "/api/v1/tranches/{id}/authorize/",
@@ -201,6 +230,26 @@ def test_every_operation_answers_as_its_schema_says_with_valid_inputs(staff, loa
         path_parameters={"id": draft["id"]},
         body={"reason": "Đổi kế hoạch"},
     )
+    group = HouseholdGroupFactory()
+    household = call(
+        "post",
+        "/api/v1/borrowers/{id}/households/",
+        officer,
+        status=201,
+        path_parameters={"id": group.pk},
+        body={"head_of_household": "Trần Văn Bình", "id_number": "034090001234", "address": "Thôn Đông"},
+    )
+    call(
+        "patch",
+        "/api/v1/households/{id}/",
+        officer,
+        status=200,
+        path_parameters={"id": household["id"]},
+        body={"phone": "0912345678"},
+    )
+    for report in ("aging", "arrears", "classification", "portfolio", "due", "trend"):
+        call("get", f"/api/v1/reports/{report}/", officer_token, status=200, query={"as_of": str(START)})
+    call("get", "/api/v1/reports/trial-balance/", accountant, status=200, query={"as_of": str(START)})
     run = CloseRun.objects.create(business_date=START, until=START, started_by=staff["accountant"])
     call("get", "/api/v1/close-runs/", accountant, status=200)
     call("get", "/api/v1/close-runs/{id}/", accountant, status=200, path_parameters={"id": run.pk})

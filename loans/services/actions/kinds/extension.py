@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.dates import format_date
 from common.money import ZERO
 from fund import accounting
 from fund.models.products import TermClass, term_class_of
@@ -124,7 +125,7 @@ def apply(applying) -> str:
     restructuring.settle_again(applying)
     restructuring.mark_restructured(loan.pk, day)
     new = restructuring.replayed(model_loan, day).rows[-1].due_date
-    return _("Maturity moved from %(old)s to %(new)s.") % {"old": f"{old:%d/%m/%Y}", "new": f"{new:%d/%m/%Y}"}
+    return _("Maturity moved from %(old)s to %(new)s.") % {"old": format_date(old), "new": format_date(new)}
 
 
 KIND = Kind(

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.dates import format_date
 from common.money import ZERO
 from fund import accounting
 from fund.models.products import Amortization, Frequency
@@ -136,10 +137,10 @@ def apply(applying) -> str:
     restructuring.mark_restructured(loan.pk, day)
     if capitalised:
         return _("New schedule from %(date)s; %(amount)s of overdue interest capitalised.") % {
-            "date": f"{day:%d/%m/%Y}",
+            "date": format_date(day),
             "amount": f"{capitalised:,.0f}".replace(",", "."),
         }
-    return _("New schedule from %(date)s.") % {"date": f"{day:%d/%m/%Y}"}
+    return _("New schedule from %(date)s.") % {"date": format_date(day)}
 
 
 KIND = Kind(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.dates import format_date
 from common.money import ZERO, format_vnd
 from fund.selectors import current_fund
 from ledger.models import Account
@@ -74,7 +75,7 @@ def apply(applying: Applying) -> str:
         "Tranche of %(date)s reversed: %(amount)s (%(in_term)s in term, %(overdue)s overdue) %(where)s; "
         "%(interest)s interest taken off; %(refunded)s of repayments to refund."
     ) % {
-        "date": f"{tranche.value_date:%d/%m/%Y}",
+        "date": format_date(tranche.value_date),
         "amount": format_vnd(tranche.amount.amount),
         "in_term": format_vnd(record.in_term.amount),
         "overdue": format_vnd(record.overdue.amount),

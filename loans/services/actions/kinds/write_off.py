@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from common.dates import format_date
 from common.money import ONE_DONG, ZERO, format_vnd
 from fund.models import AuthorityLevel
 from loans import queries
@@ -48,7 +49,7 @@ def apply(applying: Applying) -> str:
         "general": format_vnd(record.from_general.amount),
         "expense": format_vnd(record.to_expense.amount),
         "interest": format_vnd(record.interest.amount),
-        "until": f"{record.tracked_until:%d/%m/%Y}",
+        "until": format_date(record.tracked_until),
     }
 
 

@@ -1,0 +1,1 @@
+"""The books' part of the web API (/api/v1/): the trial balance for a period."""

@@ -1,0 +1,125 @@
+"""Every list of applications and borrowers pages in the database and says how many there are;
+a page costs the same queries for 3 rows as for 30."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from loans.models import Loan
+from tests.appraisal import factories
+from tests.fund.factories import BorrowerFactory
+
+pytestmark = pytest.mark.django_db
+
+SIZE = 2
+
+
+@pytest.fixture(autouse=True)
+def small_pages(settings):
+    settings.PAGE_SIZE = SIZE
+
+
+def _submitted(officer, count: int, **application) -> None:
+    for _ in range(count):
+        factories.submitted_loan(officer=officer, **application)
+
+
+def _queries(client, url: str, query: dict) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, query)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+# (the list's url, its page's context name, the page parameter, who sees it, how to add n rows)
+LISTS = {
+    "loans": ("loans:applications", "page", "page", "officer"),
+    "appraisal queue": ("appraisal:queue", "waiting", "waiting", "appraiser"),
+    "borrowers": ("fund:borrower_list", "page", "page", "officer"),
+    "decisions": ("appraisal:decisions", "waiting_page", "waiting", "director"),
+}
+
+
+def _add(name: str, count: int, people: dict, borrower) -> None:
+    if name == "borrowers":
+        BorrowerFactory.create_batch(count)
+    elif name == "decisions":
+        for _ in range(count):
+            factories.appraised_loan(appraiser=people["appraiser"], officer=people["officer"])
+    else:
+        _submitted(people["officer"], count, borrower=borrower)
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_list_pages_with_its_count_at_the_same_queries_for_3_or_30_rows(
+    client, fund, levels, officer, appraiser, director, name
+):
+    url, context_name, param, who = LISTS[name]
+    people = {"officer": officer, "appraiser": appraiser, "director": director}
+    client.force_login(people[who])
+    borrower = BorrowerFactory()
+    counts = []
+    for added in (3, 27 if name != "decisions" else 9):  # an appraisal is many services: 12 then
+        _add(name, added, people, borrower)
+        queries, response = _queries(client, reverse(url), {param: 1})
+        page = response.context[context_name]
+        rows = page.paginator.count
+        assert rows >= 3 and len(page.object_list) == SIZE
+        text = response.content.decode()
+        assert f"1–{SIZE} of {rows}" in text and f"Page 1 of {-(-rows // SIZE)}" in text
+        counts.append(queries)
+    assert counts[0] == counts[1], f"{name}: {counts[0]} queries for 3 rows, {counts[1]} for 30"
+
+
+def test_the_loan_list_shows_every_loan_not_the_newest_500(client, fund, officer, settings):
+    _submitted(officer, 5)
+    client.force_login(officer)
+    shown = []
+    for number in (1, 2, 3):
+        shown += [
+            loan.pk for loan in client.get(reverse("loans:applications"), {"page": number}).context["page"]
+        ]
+    assert shown == list(Loan.objects.order_by("-pk").values_list("pk", flat=True))
+
+
+def test_the_loan_list_search_finds_the_borrower_or_the_purpose_and_pages(client, fund, officer):
+    wanted = BorrowerFactory(name="HTX Nông nghiệp Tân Phú")
+    _submitted(officer, 3, borrower=wanted)
+    _submitted(officer, 2)
+    client.force_login(officer)
+    page = client.get(reverse("loans:applications"), {"q": "tân phú"}).context["page"]
+    assert page.paginator.count == 3 and {loan.borrower_id for loan in page} == {wanted.pk}
+    assert client.get(reverse("loans:applications"), {"q": "gặt đập"}).context["page"].paginator.count == 5
+
+
+def test_a_borrowers_loans_page(client, fund, officer):
+    borrower = BorrowerFactory()
+    _submitted(officer, 3, borrower=borrower)
+    client.force_login(officer)
+    response = client.get(reverse("fund:borrower_detail", args=[borrower.pk]), {"page": 2})
+    assert [loan.pk for loan in response.context["loans"]] == [borrower.loans.order_by("pk")[0].pk]
+    assert "3–3 of 3" in response.content.decode()
+
+
+def test_the_queue_pages_each_list_by_its_own_parameter(client, fund, officer, appraiser):
+    _submitted(officer, 3)
+    for _ in range(3):
+        factories.appraising_loan(appraiser=appraiser, officer=officer)
+    client.force_login(appraiser)
+    response = client.get(reverse("appraisal:queue"), {"waiting": 2, "mine": 1})
+    assert response.context["waiting"].number == 2 and response.context["mine"].number == 1
+    assert "mine=1&amp;waiting=1" in response.content.decode() or "waiting=1" in response.content.decode()
+
+
+def test_the_decisions_filter_by_authority_in_the_database(
+    client, fund, levels, officer, appraiser, director
+):
+    small = factories.appraised_loan(appraiser=appraiser, officer=officer)
+    large = factories.appraised_loan(
+        appraiser=appraiser, officer=officer, amount=factories.DIRECTOR_LIMIT * 2
+    )
+    client.force_login(director)
+    within = client.get(reverse("appraisal:decisions"), {"authority": "within"}).context["waiting"]
+    beyond = client.get(reverse("appraisal:decisions"), {"authority": "beyond"}).context["waiting"]
+    assert [d.loan.pk for d in within] == [small.pk] and [d.loan.pk for d in beyond] == [large.pk]
