@@ -19,11 +19,12 @@ rounded half-up once, as `common.money.round_vnd`, from exact arithmetic — Pos
 exact decimal type). tests/loans/test_accrual_sql.py holds both to the engine to the đồng.
 """
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 
 from common.db import among
 from common.money import round_vnd
@@ -34,7 +35,6 @@ from loans.models import Loan, LoanBalance, LoanContract
 
 ONE_DAY = timedelta(days=1)
 _FIELD = {name: index for index, name in enumerate(Accruing._FIELDS)}
-_NOT_MONEY = Accruing._DATES | {"kind", "number"}
 
 
 class _Ops:
@@ -71,11 +71,13 @@ _POSTGRES = {
     "greatest": "GREATEST({0}, {1})",
     "least": "LEAST({0}, {1})",
     "interest": "(sign({n}) * div(2 * abs({n}) + {d}, 2 * {d}))",
-    "unnest": "LEFT JOIN LATERAL jsonb_array_elements(({0})::jsonb -> 1) WITH ORDINALITY AS r(v, pos)"
-    " ON true",
+    "parse": "({0})::jsonb",
+    "materialized": "MATERIALIZED",
+    "rounded": "round({0})",
+    "unnest": "LEFT JOIN LATERAL jsonb_array_elements(({0}) -> 1) WITH ORDINALITY AS r(v, pos) ON true",
     "position": "r.pos",
     "field": "(r.v ->> {0})",
-    "element": "(({0})::jsonb ->> {1})",
+    "element": "(({0}) ->> {1})",
 }
 # SQLite: amounts through the engine's `Decimal` functions `register_sqlite` adds; dates are
 # ISO text, which orders as the dates do.
@@ -90,6 +92,9 @@ _SQLITE = {
     "greatest": "max({0}, {1})",
     "least": "min({0}, {1})",
     "interest": "coopfund_interest({0}, {1}, {2}, {3}, {4})",
+    "parse": "{0}",
+    "materialized": "",
+    "rounded": "coopfund_round({0})",
     "unnest": "LEFT JOIN json_each({0}, '$[1]') AS r ON true",
     "position": "r.key",
     "field": "json_extract(r.value, '$[{0}]')",
@@ -155,7 +160,7 @@ def projected(loan_ids: list[int], day: date) -> dict[int, Projected]:
     if not loan_ids:
         return {}
     sql, params = _statement(vendor_ops(), loan_ids, day)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor, _without_jit(cursor):
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
@@ -171,6 +176,21 @@ def projected(loan_ids: list[int], day: date) -> dict[int, Projected]:
     }
 
 
+@contextmanager
+def _without_jit(cursor):
+    """PostgreSQL's JIT compilation off for the statement (inside a transaction). The planner
+    takes each row's `jsonb_array_elements` for 100 accruing rows (a set-returning function's
+    default; there are one to a few), so it prices a chunk high enough to compile the statement's
+    expressions, which took ten times as long as running it (the bench's month end: 8 s for 1)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+    (previous, _off) = cursor.fetchone()
+    yield
+    cursor.execute("SELECT set_config('jit', %s, true)", [previous])
+
+
 def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
     # Named placeholders (a literal % doubled), which Django takes on PostgreSQL and SQLite alike.
     following, today = ops.day("%(following)s"), ops.day("%(today)s")
@@ -180,102 +200,111 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
     def count(start, end):
         return count_sql(ops, "r.basis", start, end)
 
-    def due(name):
-        return ops.day(ops.field(name))
+    # Each accruing row's fields, typed, read once from the parsed JSON.
+    fields = ", ".join(
+        f"{ops.day(ops.field(name)) if name in Accruing._DATES else ops.number(ops.field(name))} AS {name}"
+        for name in Accruing._FIELDS
+        if name not in ("kind", "number")
+    )
 
-    money = {name: ops.number(ops.field(name)) for name in Accruing._FIELDS if name not in _NOT_MONEY}
-    # A row's unpaid principal and interest, and where its late interest was last accrued to.
-    rows = f"""
-        SELECT c.id AS bid, c.loan_id, c.ok, c.basis, c.rate, c.multiplier, c.unpaid_rate, c.grace,
-               c.principal_in_term + c.principal_overdue AS principal,
-               c.interest_due + c.interest_overdue AS owed, c.oldest_unpaid_due_date AS oldest,
-               {ops.field("kind")} AS kind, {ops.position()} AS pos,
-               {due("due_date")} AS due, {due("period_start")} AS ps, {due("interest_from")} AS ifrom,
-               {due("period_end")} AS pe, COALESCE({due("accrued_to")}, {due("due_date")}) AS since,
-               {money["opening_principal"]} AS opening, {money["carry"]} AS carry,
-               {money["principal"]} - {money["principal_paid"]} AS pu,
-               {money["interest"]} - {money["interest_paid"]} AS iu,
-               {money["late_accrued"]} AS la, {money["late_paid"]} AS lp,
-               {money["penalty_accrued"]} AS pa, {money["penalty_paid"]} AS pp
-        FROM cur c {ops.unnest("CASE WHEN c.ok THEN c.accruing ELSE '[0,[]]' END")}
-    """
-    collecting = f"r.kind = %(scheduled)s AND r.due > {following} AND (r.ifrom < r.due OR r.carry <> 0)"
-    late = interest_sql(
-        ops,
-        "r.la",
-        f"CASE WHEN r.due < {following} AND r.pu > 0 AND r.since < {following} "
-        f"THEN {ops.times('r.pu', count('r.since', following))} ELSE 0 END",
-        "r.rate",
-        "r.multiplier",
-        "r.basis",
-    )
-    penalty = interest_sql(
-        ops,
-        "r.pa",
-        f"CASE WHEN r.due < {following} AND r.iu > 0 AND r.since < {following} "
-        f"THEN {ops.times('r.iu', count('r.since', following))} ELSE 0 END",
-        "r.unpaid_rate",
-        "1",
-        "r.basis",
-    )
-    low, high = ops.greatest("r.ps", "r.start"), ops.least("r.pe", following)
+    def owed(accrued, unpaid, paid, rate, factor):
+        # Late interest (on unpaid principal) and interest on unpaid interest accrue on a row
+        # fallen due before the next morning, from where they were last accrued to; a row that
+        # accrues nothing more owes what it had accrued, rounded.
+        days = ops.times(unpaid, count("r.since", following))
+        return (
+            f"CASE WHEN r.due_date < {following} AND r.since < {following} AND {unpaid} > 0 "
+            f"THEN {interest_sql(ops, accrued, days, rate, factor, 'r.basis')} "
+            f"ELSE {ops.rounded(accrued)} END - {paid}"
+        )
+
+    low, high = ops.greatest("r.period_start", "r.start"), ops.least("r.period_end", following)
     accrued = interest_sql(
         ops,
         ops.total(
-            f"CASE WHEN {collecting} AND (r.pos = r.first OR r.ifrom < {following}) THEN r.carry ELSE 0 END"
+            f"CASE WHEN r.collecting AND (r.pos = r.first OR r.interest_from < {following}) "
+            "THEN r.carry ELSE 0 END"
         ),
         ops.total(
-            f"CASE WHEN r.kind = %(scheduled)s AND r.pe > r.start AND {high} > {low} "
-            f"THEN {ops.times('r.opening', count(low, high))} ELSE 0 END"
+            f"CASE WHEN r.scheduled AND r.period_end > r.start AND {high} > {low} "
+            f"THEN {ops.times('r.opening_principal', count(low, high))} ELSE 0 END"
         ),
         "MIN(r.rate)",
         "1",
         "MIN(r.basis)",
     )
-    json = "NULLIF(b.accruing, '')"
+    materialized = ops.materialized()
+    # The chunk's loans are an id range: the contracts and loans read by it, not all of them.
+    span = "BETWEEN %(first)s AND %(last)s"
     sql = f"""
-        WITH cur AS (
-            SELECT b.id, b.loan_id, b.accruing, b.principal_in_term, b.principal_overdue,
-                   b.interest_due, b.interest_overdue, b.oldest_unpaid_due_date,
-                   COALESCE({ops.number(ops.element(json, 2))}, {ops.number("k.annual_rate")}) AS rate,
-                   {ops.number("k.overdue_multiplier")} AS multiplier,
-                   {ops.number("k.unpaid_interest_rate")} AS unpaid_rate,
-                   k.day_count AS basis, p.overdue_grace_days AS grace,
-                   (b.accruing <> '' AND b.valid_from <= {today}
-                    AND {ops.day(ops.element(json, 0))} > {following}) AS ok
+        -- Each current row's accruing rows parsed once (each later use reads the parsed value).
+        WITH stored AS {materialized} (
+            SELECT b.id, b.loan_id, b.principal_in_term + b.principal_overdue AS outstanding,
+                   b.interest_due + b.interest_overdue AS owed, b.oldest_unpaid_due_date AS oldest,
+                   b.accruing <> '' AND b.valid_from <= {today} AS ok,
+                   {ops.parse("NULLIF(b.accruing, '')")} AS doc
             FROM {LoanBalance._meta.db_table} b
-            JOIN {LoanContract._meta.db_table} k ON k.loan_id = b.loan_id
-            JOIN {Loan._meta.db_table} l ON l.id = b.loan_id
-            JOIN {LoanProduct._meta.db_table} p ON p.id = l.product_id
             WHERE b.valid_to IS NULL AND b.loan_id {ids_sql}
         ),
-        accr AS ({rows}),
-        -- Each row with its sub-loan's first row collecting in-term interest, and where that
-        -- interest runs from: windows, not joins of the rows with themselves.
+        cur AS (
+            SELECT s.id AS bid, s.loan_id, s.outstanding, s.owed, s.oldest, s.doc,
+                   s.ok AND {ops.day(ops.element("s.doc", 0))} > {following} AS ok,
+                   COALESCE({ops.number(ops.element("s.doc", 2))}, {ops.number("k.annual_rate")}) AS rate,
+                   {ops.number("k.overdue_multiplier")} AS multiplier,
+                   {ops.number("k.unpaid_interest_rate")} AS unpaid_rate,
+                   k.day_count AS basis, p.overdue_grace_days AS grace
+            FROM stored s
+            JOIN {LoanContract._meta.db_table} k ON k.loan_id = s.loan_id AND k.loan_id {span}
+            JOIN {Loan._meta.db_table} l ON l.id = s.loan_id AND l.id {span}
+            JOIN {LoanProduct._meta.db_table} p ON p.id = l.product_id
+        ),
+        parts AS {materialized} (
+            SELECT c.bid, c.loan_id, c.ok, c.outstanding, c.owed, c.oldest, c.rate, c.multiplier,
+                   c.unpaid_rate, c.basis, c.grace, {ops.position()} AS pos, {ops.field("kind")} AS kind,
+                   {fields}
+            FROM cur c {ops.unnest("CASE WHEN c.ok THEN c.doc END")}
+        ),
+        -- Each accruing row's figures: what it owes of late interest and interest on unpaid
+        -- interest, its principal overdue, whether it collects in-term interest.
+        accr AS (
+            SELECT r.*, r.kind = %(scheduled)s AS scheduled,
+                   r.kind = %(scheduled)s AND r.due_date > {following}
+                   AND (r.interest_from < r.due_date OR r.carry <> 0) AS collecting,
+                   {owed("r.late_accrued", "r.unpaid", "r.late_paid", "r.rate", "r.multiplier")}
+                   + {owed("r.penalty_accrued", "r.interest_unpaid", "r.penalty_paid", "r.unpaid_rate", "1")}
+                   AS late,
+                   CASE WHEN {ops.days("r.due_date", today)} >= r.grace THEN r.unpaid ELSE 0 END AS overdue
+            FROM (
+                SELECT p.*, COALESCE(p.accrued_to, p.due_date) AS since,
+                       p.principal - p.principal_paid AS unpaid,
+                       p.interest - p.interest_paid AS interest_unpaid
+                FROM parts p
+            ) r
+        ),
+        -- Each sub-loan's first row collecting in-term interest, and where that interest runs
+        -- from: one window, not joins of the rows with themselves.
         win AS (
-            SELECT r.*, MIN(CASE WHEN {collecting} THEN r.pos END) OVER (PARTITION BY r.bid) AS first,
-                   FIRST_VALUE(r.ifrom) OVER (
-                       PARTITION BY r.bid ORDER BY CASE WHEN {collecting} THEN 0 ELSE 1 END, r.pos
-                   ) AS start
+            SELECT r.*, FIRST_VALUE(CASE WHEN r.collecting THEN r.pos END) OVER w AS first,
+                   FIRST_VALUE(r.interest_from) OVER w AS start
             FROM accr r
+            WINDOW w AS (PARTITION BY r.bid ORDER BY CASE WHEN r.collecting THEN 0 ELSE 1 END, r.pos)
         ),
         subs AS (
-            SELECT r.bid, r.loan_id, MIN(CASE WHEN r.ok THEN 1 ELSE 0 END) AS ok,
-                   MIN(r.principal) AS principal, MIN(r.owed) AS owed, MIN(r.oldest) AS oldest,
+            SELECT MIN(r.loan_id) AS loan_id, MIN(CASE WHEN r.ok THEN 1 ELSE 0 END) AS ok,
+                   MIN(r.outstanding) AS outstanding, MIN(r.owed) AS owed, MIN(r.oldest) AS oldest,
                    CASE WHEN MIN(r.first) IS NULL THEN 0 ELSE {accrued} END AS accrued,
-                   COALESCE(SUM(CASE WHEN r.pos IS NOT NULL THEN {late} - r.lp + {penalty} - r.pp END), 0)
-                       AS late,
-                   COALESCE(SUM(CASE WHEN r.pos IS NOT NULL AND {ops.days("r.due", today)} >= r.grace
-                                THEN r.pu ELSE 0 END), 0) AS overdue
-            FROM win r GROUP BY r.bid, r.loan_id
+                   {ops.total("r.late")} AS late, {ops.total("r.overdue")} AS overdue
+            FROM win r GROUP BY r.bid  -- in the window's order: no hash table to spill
         )
-        SELECT loan_id, MIN(ok), SUM(principal), SUM(overdue), SUM(accrued + owed), SUM(late), MIN(oldest)
+        SELECT loan_id, MIN(ok), SUM(outstanding), SUM(overdue), SUM(accrued + owed), SUM(late), MIN(oldest)
         FROM subs GROUP BY loan_id
     """
     return sql, {
         "following": (day + ONE_DAY).isoformat(),
         "today": day.isoformat(),
         "ids": ids,
+        "first": min(loan_ids),
+        "last": max(loan_ids),
         "scheduled": SCHEDULED,
     }
 
@@ -311,6 +340,10 @@ def _number(value):
     return None if value is None else _plain(_decimal(value))
 
 
+def _rounded(value):
+    return _plain(round_vnd(_decimal(value)))
+
+
 def _interest(base, count, rate, factor, basis):
     # As the engine: the late rate is annual_rate × overdue_multiplier (LoanTerms), added to
     # what the row had accrued, then rounded.
@@ -323,14 +356,10 @@ def register_sqlite(sender, connection, **kwargs) -> None:
     if connection.vendor != "sqlite":
         return
     raw = connection.connection
-    raw.create_function(
-        "coopfund_number",
-        1,
-        lambda value: None if value is None else _plain(_decimal(value)),
-        deterministic=True,
-    )
+    raw.create_function("coopfund_number", 1, _number, deterministic=True)
     raw.create_function(
         "coopfund_times", 2, lambda a, b: _plain(_decimal(a) * _decimal(b)), deterministic=True
     )
     raw.create_function("coopfund_interest", 5, _interest, deterministic=True)
+    raw.create_function("coopfund_round", 1, _rounded, deterministic=True)
     raw.create_aggregate("coopfund_sum", 1, _Sum)
