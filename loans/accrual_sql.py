@@ -178,10 +178,11 @@ def projected(loan_ids: list[int], day: date) -> dict[int, Projected]:
 
 @contextmanager
 def _without_jit(cursor):
-    """PostgreSQL's JIT compilation off for the statement (inside a transaction). The planner
-    takes each row's `jsonb_array_elements` for 100 accruing rows (a set-returning function's
-    default; there are one to a few), so it prices a chunk high enough to compile the statement's
-    expressions, which took ten times as long as running it (the bench's month end: 8 s for 1)."""
+    """PostgreSQL's JIT compilation off for the statement (inside a transaction; a rollback to
+    its savepoint puts the setting back too). The planner takes each row's `jsonb_array_elements`
+    for 100 accruing rows (a set-returning function's default; there are one to a few), prices a
+    chunk high enough to compile the statement's expressions, and compiling them took 2.7 s for a
+    chunk of 5 000 loans that then ran in 0.1 s."""
     if connection.vendor != "postgresql":
         yield
         return
