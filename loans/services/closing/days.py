@@ -121,20 +121,9 @@ def close_loans(
     serviced = queries.lock_serviced_loans(ids)
     loans = _held(ids)
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
-    current = {} if rebuild else positions.current_rows(ids)
     timer.lap("read")
-    ends: dict[int, DayEnd] = {}
-    to_replay = []
-    for pk in ids:
-        loan = serviced[pk]
-        if loan.contract is None:
-            continue
-        grace = products[loans[pk].product_id].overdue_grace_days
-        end = None if rebuild else positions.projected(loan, current.get(pk), day, grace_days=grace)
-        if end is None:
-            to_replay.append(loan)
-        else:
-            ends[pk] = end
+    ends: dict[int, DayEnd] = {} if rebuild else positions.projected(ids, day)
+    to_replay = [serviced[pk] for pk in ids if serviced[pk].contract is not None and pk not in ends]
     grace = {loan.pk: products[loans[loan.pk].product_id].overdue_grace_days for loan in to_replay}
     replayed, outcome.failures = positions.replayed(to_replay, day, grace_days=grace, rebuild=rebuild)
     ends |= replayed

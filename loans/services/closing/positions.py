@@ -4,22 +4,21 @@ The close of day D brings each loan it looks at to the morning of D + 1: what fe
 and is unpaid is overdue then, interest has accrued through D, and late interest too.
 
 Most loans have no change point by then (no installment falls due on D + 1 or fell due on D):
-their current rows say it all, the accruing figures from the rows they keep (`projected`, no
-replay, no write). The others are replayed, and the same replay writes their stored balances
-rows up to D + 1 (`replayed`, `servicing.balances`), so the rows hold each day the fund closed.
+their current rows say it all, the accruing figures from the rows they keep, for every such loan
+in one SQL statement (`projected`, `loans.accrual_sql`: no replay, no write, no loop over them).
+The others are replayed, and the same replay writes their stored balances rows up to D + 1
+(`replayed`, `servicing.balances`), so the rows hold each day the fund closed.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from common.db import Among
 from common.money import ZERO
-from loans import queries
-from loans.domain.engine import Accruing, LoanEventError, accruing_on
-from loans.models import LoanBalance
+from loans import accrual_sql, queries
+from loans.domain.engine import LoanEventError
 from loans.queries import ServicedLoan
-from loans.replaying import changes_of, loan_terms
+from loans.replaying import changes_of
 from loans.services.servicing import balances
 
 ONE_DAY = timedelta(days=1)
@@ -49,57 +48,20 @@ class DayEnd:
             self.oldest_unpaid_due_date = min(oldest, self.oldest_unpaid_due_date or oldest)
 
 
-_CURRENT = (
-    "loan_id",
-    "valid_from",
-    "principal_in_term",
-    "principal_overdue",
-    "interest_due",
-    "interest_overdue",
-    "oldest_unpaid_due_date",
-    "accruing",
-)
-
-
-def current_rows(loan_ids: list[int]) -> dict[int, list[tuple]]:
-    """Each loan's current balances rows (one per sub-loan), as `projected` reads them."""
-    answer: dict[int, list[tuple]] = {}
-    rows = (
-        LoanBalance.objects.filter(Among("loan_id", loan_ids), valid_to__isnull=True)
-        .order_by()  # the model's order by share would join the households and the loans
-        .values_list(*_CURRENT)
-    )
-    for row in rows:
-        answer.setdefault(row[0], []).append(row[1:])
-    return answer
-
-
-def projected(loan: ServicedLoan, rows: list[tuple], day: date, *, grace_days: int) -> DayEnd | None:
-    """The loan at the end of `day` from its current rows alone; None when they cannot say
-    (none, written before rows kept their accruing rows, or a change point by the next
-    morning: the loan is replayed)."""
-    following = day + ONE_DAY
-    overdue_by = day - timedelta(days=grace_days)
-    terms = loan_terms(loan.contract)
-    if not rows:
-        return None
-    end = DayEnd()
-    for valid_from, in_term, overdue, interest_due, interest_overdue, oldest, text in rows:
-        if not text or valid_from > day:
-            return None
-        accruing = Accruing.decode(text)
-        if accruing.until <= following:
-            return None
-        accrued, late, penalty = accruing_on(terms, accruing, following)
-        end.add(
-            principal=in_term + overdue,
-            # What fell due on the row's first day and is unpaid is overdue the next morning.
-            overdue=sum((row.principal_unpaid for row in accruing.rows if row.due_date <= overdue_by), ZERO),
-            interest=accrued + interest_due + interest_overdue,
-            late_interest=late + penalty,
-            oldest=oldest,
+def projected(loan_ids: list[int], day: date) -> dict[int, DayEnd]:
+    """The loans at the end of `day` from their current rows alone, in one statement for them
+    all (`loans.accrual_sql`); a loan it cannot say (no rows, rows written before they kept their
+    accruing rows, or a change point by the next morning) is not among them: it is replayed."""
+    return {
+        pk: DayEnd(
+            principal=end.principal - end.overdue,
+            overdue_principal=end.overdue,
+            interest=end.interest,
+            late_interest=end.late_interest,
+            oldest_unpaid_due_date=end.oldest_unpaid_due_date,
         )
-    return end
+        for pk, end in accrual_sql.projected(loan_ids, day).items()
+    }
 
 
 def replayed(
