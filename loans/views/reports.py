@@ -311,12 +311,10 @@ def aging_report(request, form, day, loans):
 
 @report_view("arrears", ArrearsForm, gettext_lazy("Arrears list"))
 def arrears_report(request, form, day, loans):
-    lines = arrears_list(
-        day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT, **form.options()
-    )
-    page = numbered(request, lines, size=LINES_PER_PAGE)
     sort = form.cleaned_data.get("sort") or DEFAULT_SORT
-    return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
+    # Counted, sorted and paged in the database; only the page's loans are computed.
+    page = numbered(request, arrears_list(day, loans=loans, sort=sort, **form.options()), size=LINES_PER_PAGE)
+    return {"page": page, "count": page.paginator.count, "sort": sort, "columns": _arrears_columns()}
 
 
 @report_view("classification", ReportForm, gettext_lazy("Debt classification and provisioning"))
