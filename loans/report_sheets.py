@@ -296,7 +296,7 @@ def _portfolio(
 ):
     start = start or day.replace(day=1)
     held = holdings(day, loans=loans)
-    due = expected(day, days, held.loan_ids, weekly=weekly)
+    due = expected(day, days, loans, weekly=weekly)
     return portfolio_sheets(held, flows(start, day, loans=loans), due, start=start, days=days)
 
 

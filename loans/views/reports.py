@@ -358,7 +358,7 @@ def portfolio_report(request, form, day, loans):
     options = form.options()
     held = holdings(day, loans=loans)
     moved = flows(options["start"], day, loans=loans)
-    due = expected(day, options["days"], held.loan_ids, weekly=options["weekly"])
+    due = expected(day, options["days"], loans, weekly=options["weekly"])
     outstanding = [charts.Series("outstanding", _("Outstanding principal"))]
     return {
         "holdings": held,
