@@ -52,7 +52,8 @@ def test_business_date_is_ngay_nghiep_vu_and_a_working_day_ngay_lam_viec():
     """The fund's business date and a calendar working day are two things, with two names."""
     po = polib.pofile(str(CATALOGUE / "django.po"))
     for entry in po.translated_entries():
-        english, vietnamese = entry.msgid.lower(), " ".join([entry.msgstr, *entry.msgstr_plural.values()]).lower()
+        english = entry.msgid.lower()
+        vietnamese = " ".join([entry.msgstr, *entry.msgstr_plural.values()]).lower()
         if "business date" in english:
             assert "ngày nghiệp vụ" in vietnamese, entry.msgid
         if "ngày làm việc" in vietnamese:
