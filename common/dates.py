@@ -4,8 +4,9 @@ and every other text built in Python use these, never a format of their own."""
 
 import datetime as dt
 
-from django.conf import settings
-from django.utils import dateformat, formats, timezone, translation
+from django.utils import dateformat, formats, timezone
+
+from common.names import language
 
 
 def format_date(day: dt.date) -> str:
@@ -36,5 +37,4 @@ def format_span(first: dt.date, last: dt.date) -> str:
 def _formatted(value, kind: str) -> str:
     """In the active language's format; in the site's language where none is active (management
     commands run with translations off, and Django's own fallback is month first)."""
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    return dateformat.format(value, formats.get_format(kind, lang=language))
+    return dateformat.format(value, formats.get_format(kind, lang=language()))

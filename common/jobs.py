@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.models import ImportJob, JobState
+from common.names import language
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def start_import(
         task=task,
         page=page[:200],
         file_name=(upload.name or "")[:255],
-        language=translation.get_language() or "vi",
+        language=language(),
     )
     with transaction.atomic():
         job.file.save(upload.name or "import.xlsx", upload, save=False)

@@ -3,7 +3,7 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import get_language
+from common.names import language
 
 ZERO = Decimal(0)
 ONE_DONG = Decimal(1)
@@ -81,7 +81,7 @@ def _group(digits: str, separator: str) -> str:
 
 
 def is_vietnamese() -> bool:
-    return (get_language() or "vi").startswith("vi")
+    return language().startswith("vi")
 
 
 def format_vnd(value, *, with_unit: bool = True) -> str:

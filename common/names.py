@@ -1,6 +1,7 @@
 """Names as pages show them: those kept in both languages (an account, a document type) in the
 user's language, and a user by name."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +13,14 @@ def person_name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
+def language() -> str:
+    """The active language; the site's where none is active (management commands, workers)."""
+    return get_language() or settings.LANGUAGE_CODE
+
+
 def localized_name(name_vi: str, name_en: str) -> str:
     """The name in the current language: Vietnamese unless English is chosen."""
-    return name_en if (get_language() or "vi").startswith("en") else name_vi
+    return name_en if language().startswith("en") else name_vi
 
 
 class BilingualName(models.Model):

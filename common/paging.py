@@ -56,10 +56,13 @@ class KeysetPage:
         return self.has_previous or self.has_next
 
 
-def keyset(request, rows: QuerySet, order: tuple[str, ...], *, size: int | None = None) -> KeysetPage:
+def keyset(
+    request, rows: QuerySet, order: tuple[str, ...], *, size: int | None = None, count: int | None = None
+) -> KeysetPage:
     """The page of `rows` that `?after=<pk>`, `?before=<pk>` or `?last=1` asks for (the first
-    without any) in `order`, which must order the rows uniquely (end it with "pk")."""
-    return keyset_page(rows, order, **keyset_asked(request), size=size)
+    without any) in `order`, which must order the rows uniquely (end it with "pk"); `count` as
+    `keyset_page`'s."""
+    return keyset_page(rows, order, **keyset_asked(request), size=size, count=count)
 
 
 def keyset_asked(request) -> dict[str, Any]:

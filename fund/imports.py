@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from common.jobs import ImportOutcome
+from common.names import language
 from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
 from fund.models import Borrower, HouseholdMember, User
 from fund.selectors import household_groups_by_registration
@@ -52,16 +53,16 @@ def _label(model, name: str) -> str:
 def _headers(model, name: str) -> list[str]:
     """A column's header in Vietnamese and in English; the first is the user's language."""
     names = []
-    for language in (translation.get_language() or "vi", "vi", "en"):
-        with translation.override(language):
+    for chosen in (language(), "vi", "en"):
+        with translation.override(chosen):
             names.append(_label(model, name))
     return list(dict.fromkeys(names))
 
 
 def _choices(enum, aliases: dict | None = None) -> dict[str, str]:
     accepted = {value.lower(): value for value in enum.values}
-    for language in ("vi", "en"):
-        with translation.override(language):
+    for chosen in ("vi", "en"):
+        with translation.override(chosen):
             accepted.update({str(label).lower(): value for value, label in enum.choices})
     accepted.update(aliases or {})
     return accepted

@@ -17,7 +17,7 @@ from common.money import ZERO
 from common.names import localized_name
 from common.paging import KeysetPage, keyset_page, precedes
 from common.querysets import filter_given
-from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine
+from ledger.models import Account, AccountDay, AccountType, JournalEntry, JournalLine, JournalSequence
 
 # The first day of the books (the fund's opening date): the app that keeps it registers where to
 # read it (`fund.apps`), as the ledger knows nothing of the fund; nothing registered, no limit.
@@ -601,6 +601,12 @@ def journal_entries(
 
 
 JOURNAL_ORDER = ("-year", "-sequence", "-pk")  # newest number first
+
+
+def entry_count() -> int:
+    """How many entries the journal holds, from the years' counters: numbers are gap-free and
+    entries are never deleted, so each year's last number is its count of entries."""
+    return JournalSequence.objects.aggregate(n=Sum("last_number", default=0))["n"]
 
 
 def source_kinds() -> list[str]:

@@ -13,17 +13,18 @@ provisions are close of day's own functions (`closing.days.loan_provisions`).
 """
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Min, Q, Sum
+from django.db.models import Case, DecimalField, F, Max, Min, OrderBy, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils.translation import gettext as _
 
 from common.dates import format_date
 from common.db import Among
-from common.money import ZERO
+from common.money import MONEY_DIGITS, ZERO
 from fund.models import Borrower, Fund, LoanProduct
 from loans.domain.classification import borrower_groups, days_past_due, group_for
 from loans.domain.engine import Accruing, accruing_on
@@ -378,20 +379,6 @@ class ArrearsLine:
     restructured: int = 0  # times restructured (loans.services.actions)
 
 
-# The orders the list can be sorted in (a "-" before the name: descending).
-SORTS = {
-    "days": lambda line: line.figures.days,
-    "overdue": lambda line: line.figures.overdue,
-    "principal": lambda line: line.figures.overdue_principal,
-    "interest": lambda line: line.figures.overdue_interest,
-    "late": lambda line: line.figures.late_interest,
-    "loan": lambda line: line.figures.loan_id,
-    "borrower": lambda line: line.borrower.casefold(),
-    "area": lambda line: (line.district.casefold(), line.commune.casefold()),
-    "officer": lambda line: line.officer.casefold(),
-    "last_payment": lambda line: line.last_payment or date.min,
-    "next_due": lambda line: line.figures.next_due_date or date.max,
-}
 DEFAULT_SORT = "-days"
 
 _DETAILS = (
@@ -410,40 +397,164 @@ _DETAILS = (
 )
 
 
-def arrears_list(
-    day: date, *, loans: Q | None = None, sort: str = DEFAULT_SORT, days: tuple[int, int | None] | None = None
-) -> list[ArrearsLine]:
-    """The loans in arrears on `day` (of `loans`, a filter on the balances' loan; `days`: past
-    due from the first to the last, None: no end), sorted by `sort` (a key of `SORTS`, "-" first
-    for descending), the loan's number breaking ties."""
-    arrears = loans_on(day, arrears_only=True, loans=loans)
+def _money_of(*whens: When) -> Sum:
+    """The sum over a loan's rows of the first amount of `whens` a row meets (none: 0)."""
+    money = DecimalField(max_digits=MONEY_DIGITS, decimal_places=0)
+    return Sum(Case(*whens, default=Value(ZERO), output_field=money), output_field=money)
+
+
+def _orders(day: date) -> dict[str, list]:
+    """The orders the list sorts in the database, each the expressions of a loan's stored rows
+    on `day` it sorts by, ascending (`-` before the name: descending); ties go by loan number."""
+    late = Q(oldest_unpaid_due_date__lt=day)  # the loan's rows in arrears (`_overdue`)
+    last_payment = (
+        Repayment.objects.filter(
+            loan_id=OuterRef("loan_id"), value_date__lte=day, status=Repayment.Status.POSTED
+        )
+        .order_by("-value_date")
+        .values("value_date")[:1]
+    )
+    officer = "loan__created_by__"
+    full_name = Concat(f"{officer}last_name", Value(" "), f"{officer}first_name")
+    return {
+        "days": [F("oldest").desc()],  # the oldest unpaid due date: the fewest days first
+        "principal": [_money_of(When(late, then=F("principal_overdue")))],
+        "interest": [  # interest due on a row's first day is overdue on the days after it
+            _money_of(
+                When(late & Q(valid_from__lt=day), then=F("interest_overdue") + F("interest_due")),
+                When(late, then=F("interest_overdue")),
+            )
+        ],
+        "loan": [F("loan_id")],
+        "borrower": [Lower("loan__borrower__name")],
+        "area": [Lower("loan__borrower__district"), Lower("loan__borrower__commune")],
+        "officer": [Lower(Coalesce(NullIf(Trim(full_name), Value("")), f"{officer}username"))],
+        "last_payment": [Coalesce(Subquery(last_payment), Value(date.min))],
+        "next_due": [Coalesce(Min("next_due_date"), Value(date.max))],
+    }
+
+
+# The orders only the loans' computed figures give: late interest owed on D is the engine's
+# accrual since the row (`_overdue`), so sorting by it computes the whole list first.
+_BY_FIGURES = {
+    "late": lambda line: line.figures.late_interest,
+    "overdue": lambda line: line.figures.overdue,
+}
+SORTS = (
+    "days",
+    "overdue",
+    "principal",
+    "interest",
+    "late",
+    "loan",
+    "borrower",
+    "area",
+    "officer",
+    "last_payment",
+    "next_due",
+)
+
+
+def in_arrears(day: date, loans: Q | None = None, days: tuple[int, int | None] | None = None):
+    """The loans in arrears on `day` (of `loans`; `days`: past due from the first to the last,
+    None: no end), one row each, with their oldest unpaid due date (`oldest`)."""
+    rows = balances_as_of(day) if loans is None else balances_as_of(day).filter(loans)
+    per_loan = rows.order_by().values("loan_id").annotate(oldest=Min("oldest_unpaid_due_date"))
+    per_loan = per_loan.filter(oldest__lt=day)
     if days is not None:
         first, last = days
-        arrears = {pk: on for pk, on in arrears.items() if first <= on.days <= (last or on.days)}
-    payments = last_payments(arrears, day)
+        per_loan = per_loan.filter(oldest__lte=day - timedelta(days=first))
+        if last is not None:
+            per_loan = per_loan.filter(oldest__gte=day - timedelta(days=last))
+    return per_loan
+
+
+class ArrearsList(Sequence):
+    """The loans in arrears on D in order, read a slice at a time (a page, the API's page, or
+    all of them for the .xlsx): how many there are and which loans a slice holds are SQL over
+    the stored rows in force on D; only the loans of the slice are computed."""
+
+    def __init__(self, day: date, loans: Q | None, sort: str, days: tuple[int, int | None] | None):
+        self.day, self.descending, self.name = day, sort.startswith("-"), sort.lstrip("-")
+        self.rows = in_arrears(day, loans, days)
+        self._count: int | None = None
+        self._all: list[ArrearsLine] | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = len(self._all) if self._all is not None else self.rows.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            shown = self[index : index + 1 or None]
+            if not shown:
+                raise IndexError(index)
+            return shown[0]
+        if self.name in _BY_FIGURES or self._all is not None or (index.start or 0) < 0:
+            return self._everything()[index]
+        return _lines(self.day, list(self._ordered()[index]))
+
+    def __iter__(self):
+        return iter(self._everything())
+
+    def _everything(self) -> list["ArrearsLine"]:
+        if self._all is None:
+            self._all = _lines(self.day, list(self._ordered()))
+            if self.name in _BY_FIGURES:
+                self._all.sort(key=_BY_FIGURES[self.name], reverse=self.descending)
+        return self._all
+
+    def _ordered(self):
+        """The loans' ids in the list's order (by loan number where it sorts by figures)."""
+        keys = [] if self.name in _BY_FIGURES else _orders(self.day)[self.name]
+        named = {f"sort_{n}": key for n, key in enumerate(keys)}
+        order = []
+        for name, key in named.items():
+            ascending = not self.descending
+            if isinstance(key, OrderBy):  # an order of its own: `days`, by date the other way
+                named[name], ascending = key.expression, self.descending
+            order.append(F(name).asc() if ascending else F(name).desc())
+        return self.rows.annotate(**named).order_by(*order, "loan_id").values_list("loan_id", flat=True)
+
+
+def arrears_list(
+    day: date, *, loans: Q | None = None, sort: str = DEFAULT_SORT, days: tuple[int, int | None] | None = None
+) -> ArrearsList:
+    """The loans in arrears on `day` (of `loans`, a filter on the balances' loan; `days`: past
+    due from the first to the last, None: no end), sorted by `sort` (one of `SORTS`, "-" first
+    for descending), the loan's number breaking ties."""
+    return ArrearsList(day, loans, sort, days)
+
+
+def _lines(day: date, ids: list[int]) -> list[ArrearsLine]:
+    """The lines of the loans `ids` in arrears on `day`, in that order. Their debt groups look at
+    every loan of their borrowers (the fund's rule may give a borrower's loans the worst group)."""
+    borrowers = Loan.objects.filter(Among("pk", ids)).values("borrower_id")
+    per_loan = _per_loan(day).filter(oldest__lt=day, loan__borrower_id__in=borrowers)
+    arrears = _on_day(per_loan, day, shown=set(ids), overdue=True)
+    payments = last_payments(ids, day)
     borrower_types = dict(Borrower.Type.choices)
-    lines = []
-    details = Loan.objects.filter(Among("pk", list(arrears))).order_by().values_list(*_DETAILS)
+    lines = {}
+    details = Loan.objects.filter(Among("pk", ids)).order_by().values_list(*_DETAILS)
     for pk, created, name, kind, commune, district, phone, last, first, username, product, times in details:
-        lines.append(
-            ArrearsLine(
-                arrears[pk],
-                Loan(pk=pk, created_at=created).reference,
-                name,
-                str(borrower_types.get(kind, kind)),
-                commune,
-                district,
-                phone,
-                " ".join(part for part in (last, first) if part) or username,
-                product,
-                payments.get(pk),
-                times,
-            )
+        lines[pk] = ArrearsLine(
+            arrears[pk],
+            Loan(pk=pk, created_at=created).reference,
+            name,
+            str(borrower_types.get(kind, kind)),
+            commune,
+            district,
+            phone,
+            " ".join(part for part in (last, first) if part) or username,
+            product,
+            payments.get(pk),
+            times,
         )
-    descending, name = sort.startswith("-"), sort.lstrip("-")
-    lines.sort(key=lambda line: line.figures.loan_id)
-    lines.sort(key=SORTS[name], reverse=descending)
-    return lines
+    return [lines[pk] for pk in ids]
 
 
 # --- the month-end trend ------------------------------------------------------------------

@@ -8,17 +8,16 @@ with its allocation in force now, a reversed one not at all); and what falls due
 after D by the schedule in force on D (principal and interest as scheduled).
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from common.dates import format_span
-from common.db import Among
 from common.money import ZERO
 from fund.models import Borrower
 from fund.models.borrowers import Sector
@@ -39,7 +38,7 @@ class Line:
     outstanding: Decimal = ZERO
 
 
-_LOAN = (
+_LOAN = (  # a loan's dimensions after its id
     "loan_id",
     "loan__product__name",
     "loan__borrower__type",
@@ -70,39 +69,56 @@ class Holdings:
     loans: int
     outstanding: Decimal
     by: dict[str, list[Line]]  # DIMENSIONS' names to their lines, the largest outstanding first
-    loan_ids: list[int] = field(repr=False, default_factory=list)
+    where: Q | None = field(default=None, repr=False, compare=False)  # the filter on the loans
+
+    @property
+    def loan_ids(self) -> list[int]:
+        """Which loans these are, in order (one query: the report itself needs only its sums)."""
+        return sorted(owing(self.as_of, self.where).values_list("loan_id", flat=True))
 
 
 def _filtered(rows, loans: Q | None):
     return rows if loans is None else rows.filter(loans)
 
 
+def _principal() -> Sum:
+    return Sum("principal_in_term") + Sum("principal_overdue")
+
+
+def owing(day: date, loans: Q | None = None):
+    """The ids of the loans owing principal on `day` (of `loans`), summed over their sub-loans:
+    a subquery."""
+    rows = _filtered(balances_as_of(day), loans).order_by().values("loan_id")
+    return rows.annotate(principal=_principal()).filter(principal__gt=0).values("loan_id")
+
+
 def holdings(day: date, *, loans: Q | None = None) -> Holdings:
     """The loans owing principal on `day` (of `loans`, a filter on the rows' loan), summed over
-    their sub-loans, and their principal by each of `DIMENSIONS`."""
-    per_loan = (
+    their sub-loans, and their principal by each of `DIMENSIONS`: summed in the database by the
+    dimensions' values together (a loan has one of each), a few hundred rows, then by each."""
+    together = (
         _filtered(balances_as_of(day), loans)
+        .filter(loan_id__in=owing(day, loans))
         .order_by()
-        .values(*_LOAN)
-        .annotate(principal=Sum("principal_in_term") + Sum("principal_overdue"))
-        .filter(principal__gt=0)
-        .values_list(*_LOAN, "principal")
+        .values(*_LOAN[1:])
+        .annotate(count=Count("loan_id", distinct=True), principal=_principal())
+        .values_list(*_LOAN[1:], "count", "principal")
     )
     lines: dict[str, dict[object, Line]] = {name: {} for name, _title, _label in DIMENSIONS}
-    ids, total = [], ZERO
-    for loan_id, *details, principal in per_loan.iterator(chunk_size=10_000):
-        ids.append(loan_id)
+    count, total = 0, ZERO
+    for *details, loans_of, principal in together:
+        count += loans_of
         total += principal
         for name, _title, label_of in DIMENSIONS:
             label = label_of(*details)
             line = lines[name].setdefault(str(label), Line(label))
-            line.loans += 1
+            line.loans += loans_of
             line.outstanding += principal
     by = {
         name: sorted(found.values(), key=lambda line: (-line.outstanding, str(line.label)))
         for name, found in lines.items()
     }
-    return Holdings(day, len(ids), total, by, ids)
+    return Holdings(day, count, total, by, loans)
 
 
 # --- disbursed and collected in a period --------------------------------------------------
@@ -176,46 +192,48 @@ class Due:
         return format_span(self.first, self.last)
 
 
-def _versions_in_force(day: date, loan_ids: list[int]) -> list[int]:
-    """Each sub-loan's schedule version in force on `day`: its latest one in force by then."""
-    latest: dict[tuple[int, int | None], int] = {}
-    versions = (
-        ScheduleVersion.objects.filter(Among("loan_id", loan_ids), effective_date__lte=day)
-        .order_by("number")
-        .values_list("loan_id", "share_id", "pk")
+def _versions_in_force(day: date, loans: Q | None):
+    """Each sub-loan's schedule version in force on `day`, of the loans owing on it (of
+    `loans`): its latest one in force by then (a subquery)."""
+    sub_loan = Coalesce("share_id", Value(0))  # a loan's own schedule has no share
+    later = ScheduleVersion.objects.annotate(sub_loan=sub_loan).filter(
+        loan_id=OuterRef("loan_id"),
+        sub_loan=OuterRef("sub_loan"),
+        effective_date__lte=day,
+        number__gt=OuterRef("number"),
     )
-    for loan_id, share_id, pk in versions.iterator(chunk_size=10_000):
-        latest[loan_id, share_id] = pk
-    return list(latest.values())
+    return (
+        ScheduleVersion.objects.annotate(sub_loan=sub_loan)
+        .filter(loan_id__in=owing(day, loans), effective_date__lte=day)
+        .exclude(Exists(later))
+        .values("pk")
+    )
 
 
-def expected(day: date, days: int, loan_ids: list[int], *, weekly: bool = False) -> list[Due]:
-    """Principal and interest of the installments of `loan_ids` falling due in the `days` days
-    after `day`, by due date (`weekly`: by seven days from the day after `day`)."""
+def expected(day: date, days: int, loans: Q | None = None, *, weekly: bool = False) -> list[Due]:
+    """Principal and interest of the installments of the loans owing principal on `day` (of
+    `loans`) falling due in the `days` days after it, by due date (`weekly`: by seven days from
+    the day after `day`), summed in the database."""
+    last_day = day + timedelta(days=days)
+    period = F("due_date")
+    if weekly:  # each due date's week: the first of the weeks it is not after the end of
+        starts = [day + timedelta(days=1 + n * WEEK) for n in range((days + WEEK - 1) // WEEK)]
+        weeks = (When(due_date__lte=start + timedelta(days=WEEK - 1), then=Value(start)) for start in starts)
+        period = Case(*weeks, output_field=DateField())
     rows = (
         ScheduleRow.objects.filter(
-            Among("version_id", _versions_in_force(day, loan_ids)),
+            version_id__in=_versions_in_force(day, loans),
             kind=ScheduleRow.Kind.SCHEDULED,
             due_date__gt=day,
-            due_date__lte=day + timedelta(days=days),
+            due_date__lte=last_day,
         )
-        .order_by()
-        .values_list("due_date", "version__loan_id")
-        .annotate(Sum("principal"), Sum("interest"))
+        .annotate(period=period)
+        .order_by("period")
+        .values("period")
+        .annotate(Count("version__loan_id", distinct=True), Sum("principal"), Sum("interest"))
+        .values_list("period", "version__loan_id__count", "principal__sum", "interest__sum")
     )
-    periods: dict[date, Due] = {}
-    loans: dict[date, set[int]] = defaultdict(set)
-    last_day = day + timedelta(days=days)
-    for due_date, loan_id, principal, interest in rows.iterator(chunk_size=10_000):
-        if weekly:
-            first = day + timedelta(days=1 + (due_date - day - timedelta(days=1)).days // WEEK * WEEK)
-            last = min(first + timedelta(days=WEEK - 1), last_day)
-        else:
-            first = last = due_date
-        due = periods.setdefault(first, Due(first, last))
-        due.principal += principal
-        due.interest += interest
-        loans[first].add(loan_id)
-    for first, due in periods.items():
-        due.loans = len(loans[first])
-    return [periods[first] for first in sorted(periods)]
+    return [
+        Due(first, min(first + timedelta(days=WEEK - 1), last_day) if weekly else first, *figures)
+        for first, *figures in rows
+    ]

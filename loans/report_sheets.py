@@ -7,7 +7,7 @@ fund sends them up whatever the page's language; amounts are numbers with `#,##0
 from collections.abc import Callable
 from datetime import date
 
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import translation
 
 from common.dates import format_date
@@ -24,12 +24,12 @@ from loans.arrears import (
     aging,
     arrears_list,
     classification,
+    in_arrears,
     reported,
     trend,
 )
 from loans.portfolio import DIMENSIONS, Due, Flow, Holdings, expected, flows, holdings
 from loans.reports import TOTALS
-from loans.selectors.balances import balances_as_of
 from loans.selectors.merger import DIMENSIONS as MERGER_DIMENSIONS
 from loans.selectors.merger import MergerReport
 from loans.selectors.recoveries import RecoveryLine, recovery_lines
@@ -296,7 +296,7 @@ def _portfolio(
 ):
     start = start or day.replace(day=1)
     held = holdings(day, loans=loans)
-    due = expected(day, days, held.loan_ids, weekly=weekly)
+    due = expected(day, days, loans, weekly=weekly)
     return portfolio_sheets(held, flows(start, day, loans=loans), due, start=start, days=days)
 
 
@@ -432,9 +432,7 @@ PERIOD_REPORTS = ("portfolio", "trial_balance", "recoveries")
 
 def _arrears_rows(day: date, loans: Q | None) -> int:
     """The arrears list's rows, the loans in arrears on `day`, counted without computing them."""
-    rows = balances_as_of(day) if loans is None else balances_as_of(day).filter(loans)
-    per_loan = rows.order_by().values("loan_id").annotate(oldest=Min("oldest_unpaid_due_date"))
-    return per_loan.filter(oldest__lt=day).count()
+    return in_arrears(day, loans).count()
 
 
 # How many rows a report's sheets will have, counted cheaply: a long one is written by a task

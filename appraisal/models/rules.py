@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.fields import positive
+from common.names import language
 from common.text import long_text
 
 
@@ -91,4 +91,4 @@ class ScoringCriterion(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "vi").startswith("en") else self.name_vi
+        return self.name_en if language().startswith("en") else self.name_vi

@@ -32,9 +32,11 @@ def _filtered(request):
 @login_required
 @permission_required("ledger.view_journalentry", raise_exception=True)
 def journal(request):
-    filters, _chosen, entries = _filtered(request)
-    # Keyset pages: the last page of years of entries is as quick as the first.
-    page = keyset(request, entries, selectors.JOURNAL_ORDER)
+    filters, chosen, entries = _filtered(request)
+    # Keyset pages: the last page of years of entries is as quick as the first. Unfiltered, the
+    # count is the years' counters, not a count of every entry on every page.
+    count = None if any(chosen.values()) else selectors.entry_count()
+    page = keyset(request, entries, selectors.JOURNAL_ORDER, count=count)
     return render(request, "ledger/journal.html", {"filters": filters, "page": page})
 
 

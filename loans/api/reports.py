@@ -328,9 +328,7 @@ class DueReport(Report):
         on it, of the loans owing then (the portfolio page's "falling due")."""
         form = _form(request, PortfolioForm, renamed=PERIOD)
         day, options = form.cleaned_data["as_of"], form.options()
-        due = expected(
-            day, options["days"], holdings(day, loans=form.loans()).loan_ids, weekly=options["weekly"]
-        )
+        due = expected(day, options["days"], form.loans(), weekly=options["weekly"])
         principal = sum((line.principal for line in due), ZERO)
         interest = sum((line.interest for line in due), ZERO)
         data = {

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from common.db import q_data, q_from_data
 from common.jobs import send
+from common.names import language
 from common.xlsx import write_workbook
 from fund.services.common import require_permission
 from loans import report_sheets
@@ -76,7 +77,7 @@ def request_export(
         title=title[:200],
         filters=filters[:500],
         parameters=parameters,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=language(),
         key=key,
         rows_total=rows,
         filename=filename[:120],

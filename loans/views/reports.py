@@ -311,12 +311,10 @@ def aging_report(request, form, day, loans):
 
 @report_view("arrears", ArrearsForm, gettext_lazy("Arrears list"))
 def arrears_report(request, form, day, loans):
-    lines = arrears_list(
-        day, loans=loans, sort=form.cleaned_data.get("sort") or DEFAULT_SORT, **form.options()
-    )
-    page = numbered(request, lines, size=LINES_PER_PAGE)
     sort = form.cleaned_data.get("sort") or DEFAULT_SORT
-    return {"page": page, "count": len(lines), "sort": sort, "columns": _arrears_columns()}
+    # Counted, sorted and paged in the database; only the page's loans are computed.
+    page = numbered(request, arrears_list(day, loans=loans, sort=sort, **form.options()), size=LINES_PER_PAGE)
+    return {"page": page, "count": page.paginator.count, "sort": sort, "columns": _arrears_columns()}
 
 
 @report_view("classification", ReportForm, gettext_lazy("Debt classification and provisioning"))
@@ -360,7 +358,7 @@ def portfolio_report(request, form, day, loans):
     options = form.options()
     held = holdings(day, loans=loans)
     moved = flows(options["start"], day, loans=loans)
-    due = expected(day, options["days"], held.loan_ids, weekly=options["weekly"])
+    due = expected(day, options["days"], loans, weekly=options["weekly"])
     outstanding = [charts.Series("outstanding", _("Outstanding principal"))]
     return {
         "holdings": held,

@@ -345,3 +345,18 @@ def test_the_loan_page_says_which_dates_are_business_dates_and_which_the_clock(
         history = page.split('id="history"')[1].split("</section>")[0]
         assert f"<th>{_('Recorded at')}</th>" in history
         assert all(format_datetime(event.at) in history for event in loan.events.all())
+
+
+def test_the_queue_and_the_loan_list_say_which_dates_are_business_dates(
+    client, submitted, appraising, appraiser, officer
+):
+    """As the loan page (issue 20): submission on the business date, an appraisal's start on the clock."""
+    client.force_login(appraiser)
+    queue = client.get(reverse("appraisal:queue")).content.decode()
+    client.force_login(officer)
+    listed = client.get(reverse("loans:applications"), {"status": "submitted"}).content.decode()
+    with translation.override("en"):  # the pages' language here (conftest)
+        submitted_on = f"{format_date(fresh(submitted).submitted_on)} (business date)"
+        started = f"recorded at {format_datetime(fresh(appraising).appraisal.started_at)}"
+    assert submitted_on in queue and started in queue
+    assert submitted_on in listed

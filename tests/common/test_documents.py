@@ -45,7 +45,7 @@ def test_a_heading_names_the_fund_the_period_and_the_business_date():
     with translation.override("vi"):
         made = heading("Sổ cái", as_of=dt.date(2026, 2, 28), start=dt.date(2026, 2, 1), notes=["Ghi chú"])
     assert made.fund == "Quỹ HTX tỉnh Thái Bình"
-    assert made.lines == ["Từ ngày 01/02/2026 đến ngày 28/02/2026 (ngày làm việc 02/03/2026)", "Ghi chú"]
+    assert made.lines == ["Từ ngày 01/02/2026 đến ngày 28/02/2026 (ngày nghiệp vụ 02/03/2026)", "Ghi chú"]
 
 
 def narrow(**kwargs):
@@ -99,7 +99,7 @@ def test_a_headed_sheet_starts_with_the_fund_and_the_centred_title_and_ends_sign
     assert ws["B1"].value == "Mẫu số S03b-DN"
     assert ws["A2"].value == "Sổ cái" and ws["A2"].alignment.horizontal == "center"
     assert "A2:B2" in {str(merged) for merged in ws.merged_cells.ranges}
-    assert ws["A3"].value == "Tính đến ngày 28/02/2026 (ngày làm việc 02/03/2026)"
+    assert ws["A3"].value == "Tính đến ngày 28/02/2026 (ngày nghiệp vụ 02/03/2026)"
     assert [c.value for c in ws[5]][:2] == ["Mã", "Số tiền"]
     assert ws.print_title_rows == "$5:$5" and ws.freeze_panes == "A6"
     assert [c.value for c in ws[9]][:2] == ["Cộng", 6000]

@@ -4,6 +4,7 @@ that fails or whose task is delivered twice. Each import's own figures are teste
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from common import jobs
 from common.models import ImportJob, JobState
@@ -98,3 +99,10 @@ def test_a_user_who_lost_the_right_to_import_gets_a_refusal_not_an_import(start,
     job = ImportJob.objects.get(pk=job.pk)
     assert job.state == JobState.FAILED
     assert [e["message"] for e in job.errors] == ["You may not change the chart of accounts."]
+
+
+def test_a_job_started_with_no_language_active_runs_in_the_sites_language(start, settings):
+    settings.LANGUAGE_CODE = "en"
+    with translation.override(None):  # a management command, a worker: translations off
+        job = start(run=False)
+    assert job.language == "en"

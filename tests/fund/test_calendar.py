@@ -103,7 +103,7 @@ def test_the_page_lists_a_year_and_lets_an_accountant_add_and_remove(fund, clien
     )
     assert "Đã thêm 1 ngày nghỉ." in response.content.decode()  # the interface speaks Vietnamese
     response = client.post(reverse("fund:calendar"), {"first": "2026-01-05", "name": "Nghỉ"})
-    assert "không sau ngày làm việc của quỹ (10/01/2026)" in response.content.decode()
+    assert "không sau ngày nghiệp vụ của quỹ (10/01/2026)" in response.content.decode()
     response = client.post(reverse("fund:calendar_remove"), {"date": "2026-02-16"}, follow=True)
     assert not NonWorkingDay.objects.filter(date=dt.date(2026, 2, 16)).exists()
     assert response.redirect_chain[-1][0].endswith("?year=2026")

@@ -48,6 +48,18 @@ def test_every_string_is_translated_and_the_compiled_catalogue_is_current():
         )
 
 
+def test_business_date_is_ngay_nghiep_vu_and_a_working_day_ngay_lam_viec():
+    """The fund's business date and a calendar working day are two things, with two names."""
+    po = polib.pofile(str(CATALOGUE / "django.po"))
+    for entry in po.translated_entries():
+        english = entry.msgid.lower()
+        vietnamese = " ".join([entry.msgstr, *entry.msgstr_plural.values()]).lower()
+        if "business date" in english:
+            assert "ngày nghiệp vụ" in vietnamese, entry.msgid
+        if "ngày làm việc" in vietnamese:
+            assert "working day" in english, entry.msgid
+
+
 def _text(entry):
     return {int(k): v for k, v in entry.msgstr_plural.items()} if entry.msgstr_plural else entry.msgstr
 

@@ -129,3 +129,15 @@ def test_a_long_general_ledger_export_is_written_by_a_task(as_accountant, settin
     assert response.status_code == 302 and response.url.startswith(reverse("loans:general_ledger_export"))
     job_page = as_accountant.get(response.url)
     assert job_page.status_code == 302 and re.search(r"/exports/\d+/$", job_page.url)
+
+
+def test_the_unfiltered_journal_counts_its_entries_from_the_years_counters(as_accountant):
+    """Issue 20: no COUNT(*) of every entry on every page; filtered, the count is exact."""
+    _post_many(11)
+    url = reverse("ledger:journal")
+    for query in ({}, {"last": "1"}):
+        with CaptureQueriesContext(connection) as captured:
+            page = as_accountant.get(url, query).context["page"]
+        assert page.count == JournalEntry.objects.count() == 11
+        assert not [q["sql"] for q in captured if "COUNT(" in q["sql"] and "ledger_journalentry" in q["sql"]]
+    assert as_accountant.get(url, {"account": "6428"}).context["page"].count == 4

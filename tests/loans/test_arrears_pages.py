@@ -13,11 +13,13 @@ from openpyxl import load_workbook
 from common.dates import format_date
 from fund import roles
 from fund.models import Borrower, Fund
-from loans.arrears import aging, classification, reported, trend
+from loans import arrears
+from loans.arrears import SORTS, aging, arrears_list, classification, reported, trend
 from loans.dashboard import portfolio_overview
 from loans.models import Loan
 from loans.selectors.position import loan_position
 from loans.services.closing.runs import close_until
+from loans.views import reports
 from tests.loans.conftest import ROW1, ROW2, START, repay, staffed_active_loan
 from tests.sheets import table_under
 
@@ -295,3 +297,46 @@ def test_the_home_overview_reads_the_frozen_month_ends_and_the_business_date(
     restated = classification(fund.business_date)
     assert today.outstanding == {line.group: line.outstanding for line in restated}
     assert today.loans == {line.group: line.loans for line in restated}
+
+
+def test_the_arrears_page_is_counted_and_paged_in_the_database_and_computes_only_its_loans(
+    reader, portfolio, monkeypatch
+):
+    """Issue 20: a province's arrears list is not computed whole to show 50 of its loans."""
+    a, _b, c = portfolio
+    computed, overdue = [], arrears._overdue
+    monkeypatch.setattr(
+        arrears, "_overdue", lambda loans, day: (computed.append(set(loans)), overdue(loans, day))
+    )
+    monkeypatch.setattr(reports, "LINES_PER_PAGE", 1)
+    response = reader.get(reverse("loans:arrears_report"), {"as_of": "2026-03-31", "page": 2})
+    assert response.context["count"] == 2 and computed == [{c.pk}]
+    [line] = response.context["page"]
+    whole = {line.figures.loan_id: line for line in arrears_list(MAR_END)}
+    assert list(whole) == [a.pk, c.pk] and line == whole[c.pk]
+
+
+def test_every_sort_of_the_arrears_list_orders_by_its_column(portfolio):
+    """The database sorts as the figures shown do, the loan's number breaking ties."""
+    lines = sorted(arrears_list(MAR_END), key=lambda line: line.figures.loan_id)
+    columns = {
+        "days": lambda line: line.figures.days,
+        "overdue": lambda line: line.figures.overdue,
+        "principal": lambda line: line.figures.overdue_principal,
+        "interest": lambda line: line.figures.overdue_interest,
+        "late": lambda line: line.figures.late_interest,
+        "loan": lambda line: line.figures.loan_id,
+        "borrower": lambda line: line.borrower.casefold(),
+        "area": lambda line: (line.district.casefold(), line.commune.casefold()),
+        "officer": lambda line: line.officer.casefold(),
+        "last_payment": lambda line: line.last_payment or dt.date.min,
+        "next_due": lambda line: line.figures.next_due_date or dt.date.max,
+    }
+    assert set(columns) == set(SORTS)
+    assert len({line.last_payment for line in lines}) == len({line.officer for line in lines}) == 2
+    for name, key in columns.items():
+        for way in ("", "-"):
+            expected = [line.figures.loan_id for line in sorted(lines, key=key, reverse=bool(way))]
+            assert [line.figures.loan_id for line in arrears_list(MAR_END, sort=way + name)] == expected, (
+                way + name
+            )
