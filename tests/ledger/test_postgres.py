@@ -196,7 +196,9 @@ def test_an_inactive_account_and_a_closed_month_fail_at_commit(accountant):
         ([("1111", 100, 0), ("41111", 0, 100)], date(2025, 2, 3), "closed month"),
     ],
 )
-def test_the_commit_time_check_reads_the_same_whatever_plan_a_session_forces(accountant, lines, value_date, words):
+def test_the_commit_time_check_finds_the_same_whatever_plan_a_session_forces(
+    accountant, lines, value_date, words
+):
     # The check probes the chart by key (migration 0013); a session that turns index scans off,
     # or sequential scans back on, changes how it reads, never what it finds.
     Account.objects.filter(code="4118").update(active=False)
