@@ -10,6 +10,10 @@ On PostgreSQL the statements are prepared once per connection (large batches are
 with COPY instead), and a single entry is posted by one statement, `post_one`. The year's
 numbers are taken first: the counter's row lock, which keeps numbers gap-free, is held to the
 commit in any case, and taking it before the lines keeps one lock order for every writer.
+It cannot be held for less: PostgreSQL releases a transaction's locks only once its commit is
+on disk, and a number taken before then, by another session, would leave a hole if this one
+failed at commit. So the postings of one year commit one disk flush after another, however
+many processes post (taking the number at commit instead would still span that flush).
 """
 
 from collections.abc import Iterable, Sequence

@@ -187,6 +187,37 @@ def test_an_inactive_account_and_a_closed_month_fail_at_commit(accountant):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lines", "value_date", "words"),
+    [
+        ([("1111", 100, 0), ("41111", 0, 99)], date(2025, 3, 10), "does not balance"),
+        ([("112", 100, 0), ("41111", 0, 100)], date(2025, 3, 10), "sub-accounts"),
+        ([("1111", 100, 0), ("4118", 0, 100)], date(2025, 3, 10), "inactive"),
+        ([("1111", 100, 0), ("41111", 0, 100)], date(2025, 2, 3), "closed month"),
+    ],
+)
+def test_the_commit_time_check_finds_the_same_whatever_plan_a_session_forces(
+    accountant, lines, value_date, words
+):
+    # The check probes the chart by key (migration 0013); a session that turns index scans off,
+    # or sequential scans back on, changes how it reads, never what it finds.
+    Account.objects.filter(code="4118").update(active=False)
+    close_period(actor=accountant, year=2025, month=2)
+    sql("SET LOCAL enable_indexscan = off")
+    sql("SET LOCAL enable_bitmapscan = off")
+    sql("SET LOCAL enable_seqscan = on")
+    with pytest.raises(IntegrityError, match=words), transaction.atomic():
+        raw_entry(900014, lines, value_date=value_date)
+        as_if_committed()
+    with transaction.atomic():  # and a sound entry still goes in
+        raw_entry(900015, [("1111", 100, 0), ("41111", 0, 100)])
+        as_if_committed()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone() == ("on",)  # the function's own setting stays inside it
+
+
+@pytest.mark.django_db
 def test_an_account_with_postings_gets_no_sub_account_even_by_raw_sql():
     post(debit="4118", credit="1111")
     as_if_committed()
