@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import dateformat, formats, timezone
 
-from common.names import language
+from common.languages import language
 
 
 def format_date(day: dt.date) -> str:

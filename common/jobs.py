@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.languages import language
 from common.models import ImportJob, JobState
-from common.names import language
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from common.names import language
+from common.languages import language
 
 ZERO = Decimal(0)
 ONE_DONG = Decimal(1)

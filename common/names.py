@@ -1,21 +1,16 @@
 """Names as pages show them: those kept in both languages (an account, a document type) in the
 user's language, and a user by name."""
 
-from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from common.languages import language
 
 
 def person_name(user) -> str:
     """A user the way every page and sheet names one: the full name, else the login name ("" for
     nobody)."""
     return (user.get_full_name() or user.get_username()) if user is not None else ""
-
-
-def language() -> str:
-    """The active language; the site's where none is active (management commands, workers)."""
-    return get_language() or settings.LANGUAGE_CODE
 
 
 def localized_name(name_vi: str, name_en: str) -> str:

@@ -15,7 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from common.jobs import ImportOutcome
-from common.names import language
+from common.languages import language
 from common.xlsx import CellError, Column, InputColumn, Sheet, import_template, read_table
 from fund.models import Borrower, HouseholdMember, User
 from fund.selectors import household_groups_by_registration

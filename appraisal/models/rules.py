@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.fields import positive
-from common.names import language
+from common.languages import language
 from common.text import long_text
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from common.db import q_data, q_from_data
 from common.jobs import send
-from common.names import language
+from common.languages import language
 from common.xlsx import write_workbook
 from fund.services.common import require_permission
 from loans import report_sheets
