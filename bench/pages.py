@@ -2,6 +2,8 @@
 
     scripts/with-postgres.sh --durable .venv/bin/python bench/pages.py                # 100 000 loans
     scripts/with-postgres.sh --durable .venv/bin/python bench/pages.py --loans 10000
+    DATABASE_URL=postgres://…/x .venv/bin/python bench/pages.py --keep     # build once, keep it …
+    DATABASE_URL=postgres://…/x .venv/bin/python bench/pages.py --reuse --only "home,a loan" # … again
 
 In a fresh database of its own (bench/fresh.py) it builds the portfolio of bench/close_of_day.py
 (bench/portfolio.py `build_shaped`: active loans, 5 % overdue in every debt band), records the
@@ -43,13 +45,20 @@ def main() -> None:
         "--loans", type=int, default=REFERENCE, help="loans in the portfolio (default 100 000)"
     )
     parser.add_argument("--times", type=int, default=10, help="requests per client and page (default 10)")
+    parser.add_argument("--keep", action="store_true", help="keep the database for --reuse (PostgreSQL)")
+    parser.add_argument("--reuse", action="store_true", help="time a database kept by --keep")
+    parser.add_argument("--only", default="", help="pages whose names contain one of these (a,b)")
     parser.add_argument("--run", type=int, help=argparse.SUPPRESS)  # in the fresh database
     args = parser.parse_args()
     if args.run is not None:
-        run(args.run, args.times)
+        run(args.run, args.times, args.only)
         return
     result = fresh.run_in_database(
-        __file__, [str(args.loans), "--times", str(args.times)], "coopfund_bench_pages"
+        __file__,
+        [str(args.loans), "--times", str(args.times), "--only", args.only],
+        f"coopfund_bench_pages_{args.loans}",
+        keep=args.keep or args.reuse,
+        reuse=args.reuse,
     )
     _summary(result)
 
@@ -74,7 +83,7 @@ def _summary(result: dict) -> None:
 # --- the run, in the fresh database ------------------------------------------------------
 
 
-def run(size: int, times: int) -> None:
+def run(size: int, times: int, only: str) -> None:
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1")
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")  # plain http on the loopback
     os.environ.setdefault("COOPFUND_TWO_FACTOR", "0")  # the pages as a signed-in user sees them
@@ -87,16 +96,23 @@ def run(size: int, times: int) -> None:
 
     # The pages' static files by their plain names: no collectstatic manifest is needed.
     settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    from loans.models import Loan
+
     call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    shape = portfolio.build_shaped(size)
-    repaid = len(portfolio.backdate_repayments(shape)) + portfolio.pay_installments_due(shape)
-    built = time.perf_counter() - started
-    print(f"portfolio: {len(shape.loan_ids):,} loans, {repaid:,} repayments, built in {built:,.0f} s")
+    if Loan.objects.exists():
+        print("the portfolio kept by an earlier run", flush=True)
+    else:
+        started = time.perf_counter()
+        shape = portfolio.build_shaped(size)
+        repaid = len(portfolio.backdate_repayments(shape)) + portfolio.pay_installments_due(shape)
+        built = time.perf_counter() - started
+        print(f"portfolio: {len(shape.loan_ids):,} loans, {repaid:,} repayments, built in {built:,.0f} s")
     fresh.settle_after_build()
-    urls = _pages(shape)
+    wanted = [word.strip() for word in only.split(",") if word.strip()]
+    urls = {name: url for name, url in _pages().items() if not wanted or any(w in name for w in wanted)}
     client, cookie = _signed_in()
     counted = {name: _counted(client, url) for name, url in urls.items()}
+    loans = Loan.objects.count()
     connection.close()  # the workers open their own
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with _served() as base:
@@ -104,18 +120,19 @@ def run(size: int, times: int) -> None:
             {"name": name, **counted[name], **_timed(f"{base}{url}", cookie, times)}
             for name, url in urls.items()
         ]
-    fresh.hand_back({"loans": len(shape.loan_ids), "vendor": connection.vendor, "load": load, "pages": pages})
+    fresh.hand_back({"loans": loans, "vendor": connection.vendor, "load": load, "pages": pages})
 
 
-def _pages(shape) -> dict[str, str]:
+def _pages() -> dict[str, str]:
     from django.conf import settings
     from django.urls import reverse
 
     from fund.accounting import gl_map
     from fund.models import Borrower, Fund
-    from loans.models import Loan
+    from loans.models import Loan, LoanStatus
 
-    loan = Loan.objects.select_related("borrower", "product").get(pk=shape.loan_ids[len(shape.loan_ids) // 2])
+    loans = Loan.objects.filter(status=LoanStatus.ACTIVE).order_by("pk")
+    loan = loans.select_related("borrower", "product")[loans.count() // 2]
     word = loan.borrower.name.split()[-1]
     day, size = Fund.objects.get().business_date, settings.PAGE_SIZE
     last = {"loans": Loan.objects.count() // size + 1, "borrowers": Borrower.objects.count() // size + 1}
