@@ -4,27 +4,18 @@ very expression answers it without reading the table. SQLite has no such index: 
 
 from django.db import migrations
 
+from common.postgresql_sql import postgresql_sql
+
 
 def trigram_indexes(table: str, columns: list[str]) -> migrations.RunPython:
     """A migration operation creating (reversed: dropping) an index per column of `table`."""
-
-    def create(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        for column in columns:
-            schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{_name(table, column)}" ON "{table}" '
-                f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
-            )
-
-    def drop(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for column in columns:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{_name(table, column)}"')
-
-    return migrations.RunPython(create, drop, elidable=False)
+    create = [
+        f'CREATE INDEX IF NOT EXISTS "{_name(table, column)}" ON "{table}" '
+        f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+        for column in columns
+    ]
+    drop = [f'DROP INDEX IF EXISTS "{_name(table, column)}"' for column in columns]
+    return postgresql_sql(["CREATE EXTENSION IF NOT EXISTS pg_trgm", *create], drop)
 
 
 def _name(table: str, column: str) -> str:

@@ -8,6 +8,8 @@ itself only inserts. SQLite has no such guard: there nothing in the application 
 
 from django.db import migrations
 
+from common.postgresql_sql import postgresql_sql
+
 TABLE = "auditlog_logentry"
 
 FORWARD = rf"""
@@ -30,18 +32,8 @@ DROP FUNCTION audit_refuse_change();
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     initial = True
     dependencies = [("auditlog", "0017_add_actor_email")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_sql(FORWARD, BACKWARD)]

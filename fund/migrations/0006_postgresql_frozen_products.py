@@ -9,6 +9,8 @@ SQLite has no such triggers: there the services are the only guard.
 
 from django.db import migrations
 
+from common.postgresql_sql import postgresql_sql
+
 FORWARD = r"""
 CREATE FUNCTION fund_product_keep_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -49,17 +51,7 @@ DROP FUNCTION fund_product_keep_frozen();
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("fund", "0005_capital_receipts")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_sql(FORWARD, BACKWARD)]

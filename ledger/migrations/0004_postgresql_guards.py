@@ -16,6 +16,8 @@ triggers: there the posting service is the only guard (and the only writer).
 
 from django.db import migrations
 
+from common.postgresql_sql import postgresql_sql
+
 FORWARD = r"""
 CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -123,17 +125,7 @@ DROP FUNCTION ledger_refuse_change();
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0003_journal_and_periods")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_sql(FORWARD, BACKWARD)]

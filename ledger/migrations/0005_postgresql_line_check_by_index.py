@@ -5,6 +5,8 @@ planner cannot know, and scanned both tables in full for every statement.
 
 from django.db import migrations
 
+from common.postgresql_sql import postgresql_sql
+
 FORWARD = r"""
 CREATE OR REPLACE FUNCTION ledger_refuse_lines_of_posted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -44,17 +46,7 @@ END $$;
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0004_postgresql_guards")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_sql(FORWARD, BACKWARD)]

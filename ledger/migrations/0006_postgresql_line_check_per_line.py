@@ -5,7 +5,11 @@ caches on first use, when the journal is nearly empty, scans the whole entry tab
 keeps doing so as the journal grows. A key lookup per line stays an index probe.
 """
 
+from importlib import import_module
+
 from django.db import migrations
+
+from common.postgresql_sql import postgresql_sql
 
 FUNCTION = r"""
 CREATE OR REPLACE FUNCTION ledger_refuse_lines_of_posted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -26,20 +30,12 @@ END $$;
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTION, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        from importlib import import_module
-
-        previous = import_module("ledger.migrations.0005_postgresql_line_check_by_index")
-        schema_editor.execute(previous.FORWARD, params=None)
+def previous_function():
+    """0005's version of the function."""
+    return import_module("ledger.migrations.0005_postgresql_line_check_by_index").FORWARD
 
 
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0005_postgresql_line_check_by_index")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_sql(FUNCTION, previous_function)]

@@ -7,6 +7,8 @@ guards it binds every session; only the tables' owner could disable it, as it co
 
 from django.db import migrations
 
+from common.postgresql_sql import postgresql_sql
+
 TABLES = ("ledger_journalentry", "ledger_journalline", "ledger_accountday")
 
 FORWARD = r"""
@@ -26,17 +28,7 @@ BACKWARD = "".join(f"DROP TRIGGER {table}_no_truncate ON {table};\n" for table i
 )
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0008_one_statement_posting_and_account_days")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_sql(FORWARD, BACKWARD)]

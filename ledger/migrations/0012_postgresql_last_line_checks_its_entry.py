@@ -14,7 +14,11 @@ the same transaction was never checked, and an unbalanced entry could commit. No
 Same messages, same SQLSTATE (class 23).
 """
 
+from importlib import import_module
+
 from django.db import migrations
+
+from common.postgresql_sql import postgresql_sql
 
 FORWARD = r"""
 CREATE FUNCTION ledger_check_entry_in_full(entry_id bigint) RETURNS void LANGUAGE plpgsql AS $$
@@ -117,28 +121,17 @@ DROP FUNCTION ledger_check_entry_in_full(bigint);
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        from importlib import import_module
-
-        schema_editor.execute(BACKWARD, params=None)
-        guards = import_module("ledger.migrations.0004_postgresql_guards")
-        lines = import_module("ledger.migrations.0006_postgresql_line_check_per_line")
-        # The entry's full check and the lines' check as they were.
-        start = guards.FORWARD.index("CREATE FUNCTION ledger_check_entry()")
-        end = guards.FORWARD.index("CREATE CONSTRAINT TRIGGER ledger_journalentry_balanced")
-        schema_editor.execute(
-            guards.FORWARD[start:end].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1), params=None
-        )
-        schema_editor.execute(lines.FUNCTION, params=None)
+def backward():
+    """BACKWARD, then the entry's full check and the lines' check as they were."""
+    guards = import_module("ledger.migrations.0004_postgresql_guards")
+    lines = import_module("ledger.migrations.0006_postgresql_line_check_per_line")
+    start = guards.FORWARD.index("CREATE FUNCTION ledger_check_entry()")
+    end = guards.FORWARD.index("CREATE CONSTRAINT TRIGGER ledger_journalentry_balanced")
+    entry_check = guards.FORWARD[start:end].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    return [BACKWARD, entry_check, lines.FUNCTION]
 
 
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0011_year_end_accounts")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_sql(FORWARD, backward)]

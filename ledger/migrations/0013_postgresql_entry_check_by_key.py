@@ -10,21 +10,13 @@ commit-time work of a batch of 10 000 two-line entries about a tenth.
 
 from django.db import migrations
 
+from common.postgresql_sql import postgresql_sql
+
 FORWARD = "ALTER FUNCTION ledger_check_entry_in_full(bigint) SET enable_seqscan = off"
 BACKWARD = "ALTER FUNCTION ledger_check_entry_in_full(bigint) RESET enable_seqscan"
-
-
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
 
 
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0012_postgresql_last_line_checks_its_entry")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_sql(FORWARD, BACKWARD)]
