@@ -25,6 +25,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings, django_db_blocker):
+    """On PostgreSQL with COOPFUND_MIGRATED_DB set (scripts/test.sh migrates that database once
+    per run), this process's test database is made a copy of it (`CREATE DATABASE … TEMPLATE`)
+    and kept as it is, instead of migrating its own: the migrations run once, not once per
+    pytest process. `migrate` then finds nothing to apply."""
+    template = os.environ.get("COOPFUND_MIGRATED_DB")
+    if not template or connection.vendor != "postgresql":
+        return request.config.getvalue("reuse_db")
+    name = connection.creation._get_test_db_name()
+    with django_db_blocker.unblock(), connection.creation._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return True
+
+
 @pytest.fixture(scope="session", autouse=True)
 def flush_lifts_the_journal_truncate_guard():
     """A transactional test ends with a flush, one TRUNCATE of every table, which the ledger's
