@@ -40,7 +40,10 @@ def application_list(request):
         raise PermissionDenied
     filters = LoanListFilter(request.GET)
     fund = Fund.objects.first()
-    loans = filters.filtered(loans_visible_to(request.user), business_date=fund and fund.business_date)
+    coop = is_coop_user(request.user)
+    loans = filters.filtered(
+        loans_visible_to(request.user, coop=coop), business_date=fund and fund.business_date
+    )
     counts = status_counts(loans)
     status, query = filters.cleaned_data.get("status", ""), filters.cleaned_data.get("q", "").strip()
     shown = loans.filter(status=status) if status else loans.filter(status__in=QUEUE_TABS)
@@ -61,7 +64,7 @@ def application_list(request):
             "status": status,
             "q": query,
             "filters": filters,
-            "is_coop": is_coop_user(request.user),
+            "is_coop": coop,
         },
     )
 
