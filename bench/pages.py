@@ -124,25 +124,24 @@ def run(size: int, times: int, only: str) -> None:
 
 
 def _pages() -> dict[str, str]:
-    from django.conf import settings
     from django.urls import reverse
 
     from fund.accounting import gl_map
-    from fund.models import Borrower, Fund
+    from fund.models import Fund
     from loans.models import Loan, LoanStatus
 
     loans = Loan.objects.filter(status=LoanStatus.ACTIVE).order_by("pk")
     loan = loans.select_related("borrower", "product")[loans.count() // 2]
     word = loan.borrower.name.split()[-1]
-    day, size = Fund.objects.get().business_date, settings.PAGE_SIZE
-    last = {"loans": Loan.objects.count() // size + 1, "borrowers": Borrower.objects.count() // size + 1}
+    day = Fund.objects.get().business_date
     ledger = {"account": gl_map(loan.product).principal, "date_from": date(day.year, 1, 1), "date_to": day}
     return {
         "home": reverse("home"),
         "loan list": reverse("loans:applications"),
-        "loan list, last page": f"{reverse('loans:applications')}?page={last['loans']}",
+        "loan list, last page": f"{reverse('loans:applications')}?last=1",
         "loan list search": f"{reverse('loans:applications')}?{urlencode({'q': word})}",
         "a loan": reverse("loans:loan_detail", args=[loan.pk]),
+        "borrowers": reverse("fund:borrower_list"),
         "borrowers search": f"{reverse('fund:borrower_list')}?{urlencode({'q': word})}",
         "journal, first page": reverse("ledger:journal"),
         "journal, last page": f"{reverse('ledger:journal')}?last=1",
@@ -153,7 +152,7 @@ def _pages() -> dict[str, str]:
         "decisions": reverse("appraisal:decisions"),
         "arrears list": reverse("loans:arrears_report"),
         "portfolio report": reverse("loans:portfolio_report"),
-        "borrowers, last page": f"{reverse('fund:borrower_list')}?page={last['borrowers']}",
+        "borrowers, last page": f"{reverse('fund:borrower_list')}?last=1",
     }
 
 

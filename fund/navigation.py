@@ -6,7 +6,7 @@ An item is shown to a user who holds its permission; the base template renders t
 
 from functools import cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from common.apps import app_modules
 from common.navigation import NavItem
@@ -24,7 +24,12 @@ def items_for(user, path: str = "") -> list[dict]:
     if not user.is_authenticated:
         return []
     items = [
-        {"label": item.label, "url": reverse(item.url_name), "section": item.section, "current": False}
+        {
+            "label": item.label,
+            "url": _address(item.url_name, get_script_prefix()),
+            "section": item.section,
+            "current": False,
+        }
         for item in all_items()
         if user.has_perm(item.permission)
     ]
@@ -33,6 +38,14 @@ def items_for(user, path: str = "") -> list[dict]:
     if matching:
         max(matching, key=lambda item: len(item["url"]))["current"] = True
     return items
+
+
+@cache
+def _address(url_name: str, prefix: str) -> str:
+    """A menu entry's address, worked out once per process (and prefix the site is served under):
+    the menu is on every page, and reversing its forty entries each time was a tenth of a short
+    page's time."""
+    return reverse(url_name)
 
 
 def context(request) -> dict:

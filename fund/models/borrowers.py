@@ -111,7 +111,11 @@ class Borrower(CleanInputMixin, FSMModelMixin, models.Model):
             one_of("fund_borrower", "status", BorrowerStatus.values),
             models.CheckConstraint(condition=models.Q(member_count__gte=1), name="fund_borrower_has_members"),
         ]
-        indexes = [models.Index(fields=["type", "province", "status"], name="fund_borrower_filter_idx")]
+        indexes = [
+            models.Index(fields=["type", "province", "status"], name="fund_borrower_filter_idx"),
+            # The list's keyset pages (`fund.selectors.BORROWER_ORDER`).
+            models.Index(fields=["name", "id"], name="fund_borrower_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

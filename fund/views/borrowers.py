@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.files import document_response
-from common.paging import numbered
+from common.paging import keyset, numbered
 from common.views import bound_filters, run_action, start_import_job
 from common.xlsx import xlsx_response
 from fund import imports, selectors, services
@@ -52,7 +52,8 @@ def borrower_list(request):
         province=chosen.get("province", ""),
         status=chosen.get("status", ""),
     )
-    page = numbered(request, borrowers)
+    # Keyset pages by name: the last of 100 000 borrowers costs what the first does.
+    page = keyset(request, borrowers, selectors.BORROWER_ORDER)
     return render(request, "fund/borrower_list.html", {"filters": filters, "page": page})
 
 

@@ -24,6 +24,9 @@ def test_the_selectors_scope_a_coop_user_to_its_borrower(coop_user, coop_borrowe
     with pytest.raises(Borrower.DoesNotExist):
         selectors.borrower_for(user=coop_user, pk=other.pk)
     assert set(selectors.visible_borrowers(officer)) == {coop_borrower, other}
+    Borrower.objects.filter(pk=other.pk).update(province="Nghệ An")
+    assert selectors.provinces(user=coop_user) == [coop_borrower.province]
+    assert selectors.provinces(user=officer) == sorted(["Nghệ An", coop_borrower.province])
 
 
 def test_a_coop_user_without_a_borrower_sees_none(user_with_role, other):

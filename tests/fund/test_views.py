@@ -97,6 +97,8 @@ def test_the_list_filters_by_type_province_status_and_search(as_officer, officer
     assert names(status="suspended") == ["HTX Tạm dừng"]
     assert names(q="nghệ") == ["HTX Nghệ An"]
     assert len(names()) == 4
+    offered = as_officer.get(reverse("fund:borrower_list")).context["filters"].fields["province"].choices
+    assert [value for value, _label in offered] == ["", "Nghệ An", "Thái Bình"]  # each province once
 
 
 def test_a_document_whose_file_is_gone_answers_404(as_officer, officer):
