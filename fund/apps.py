@@ -20,6 +20,7 @@ class FundConfig(AppConfig):
         post_migrate.connect(roles.grant_role_permissions, sender=self, dispatch_uid="fund.grant_roles")
         # Registered now: a web process without a broker runs the tasks eagerly (see loans' ready).
         from . import tasks  # noqa: F401
+
         # The database cache's table (settings.shared_cache), when the cache is the database.
         post_migrate.connect(_cache_table, sender=self, dispatch_uid="fund.cache_table")
 
