@@ -235,8 +235,12 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
         "MIN(r.basis)",
     )
     materialized = ops.materialized()
-    # The chunk's loans are an id range: the contracts and loans read by it, not all of them.
-    span = "BETWEEN %(first)s AND %(last)s"
+    # The chunk's loans bound the contracts and loans read with them: as their id range when
+    # they nearly fill it (a month end's chunk: every loan of a range of borrowers), else as the
+    # list (an ordinary day's loans are spread over the portfolio: their range would read
+    # nearly every contract and loan, for each chunk, the more the larger the portfolio).
+    first, last = min(loan_ids), max(loan_ids)
+    span = "BETWEEN %(first)s AND %(last)s" if last - first < 2 * len(loan_ids) else ids_sql
     sql = f"""
         -- Each current row's accruing rows parsed once (each later use reads the parsed value).
         WITH stored AS {materialized} (
@@ -304,8 +308,8 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
         "following": (day + ONE_DAY).isoformat(),
         "today": day.isoformat(),
         "ids": ids,
-        "first": min(loan_ids),
-        "last": max(loan_ids),
+        "first": first,
+        "last": last,
         "scheduled": SCHEDULED,
     }
 

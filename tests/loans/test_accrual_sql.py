@@ -137,6 +137,8 @@ def test_each_loan_every_day_is_its_replay_and_a_close_from_the_rows_gives_the_b
                 from_rows = positions.projected(ids, day)
                 replayed = replayed_ends(ids, day)
                 assert from_rows == {pk: end for pk, end in replayed.items() if pk in from_rows}, day
+                # Loans spread over the portfolio (an ordinary day's chunk): the same answers.
+                assert positions.projected([*ids, ids[-1] + 1000], day) == from_rows, day
                 answered += len(from_rows)
             close_through(staff, day)
             day += ONE_DAY
