@@ -397,16 +397,18 @@ _DETAILS = (
 )
 
 
-def _money_of(*whens: When) -> Sum:
-    """The sum over a loan's rows of the first amount of `whens` a row meets (none: 0)."""
+def _overdue_interest(day: date) -> Sum:
+    """The sum over a loan's rows in arrears of their overdue interest on `day`: interest due
+    on a row's first day is overdue on the days after it."""
     money = DecimalField(max_digits=MONEY_DIGITS, decimal_places=0)
-    return Sum(Case(*whens, default=Value(ZERO), output_field=money), output_field=money)
+    due = When(valid_from__lt=day, then=F("interest_overdue") + F("interest_due"))
+    return Sum(Case(due, default=F("interest_overdue"), output_field=money), output_field=money)
 
 
 def _orders(day: date) -> dict[str, list]:
     """The orders the list sorts in the database, each the expressions of a loan's stored rows
     on `day` it sorts by, ascending (`-` before the name: descending); ties go by loan number."""
-    late = Q(oldest_unpaid_due_date__lt=day)  # the loan's rows in arrears (`_overdue`)
+    # Over the loan's rows in arrears on `day` only (`in_arrears`), as `_overdue` reads them.
     last_payment = (
         Repayment.objects.filter(
             loan_id=OuterRef("loan_id"), value_date__lte=day, status=Repayment.Status.POSTED
@@ -414,23 +416,27 @@ def _orders(day: date) -> dict[str, list]:
         .order_by("-value_date")
         .values("value_date")[:1]
     )
+    # Over all the loan's rows: a group's households not in arrears have installments too.
+    next_due = (
+        balances_as_of(day)
+        .filter(loan_id=OuterRef("loan_id"))
+        .order_by()
+        .values("loan_id")
+        .annotate(first=Min("next_due_date"))
+        .values("first")
+    )
     officer = "loan__created_by__"
     full_name = Concat(f"{officer}last_name", Value(" "), f"{officer}first_name")
     return {
         "days": [F("oldest").desc()],  # the oldest unpaid due date: the fewest days first
-        "principal": [_money_of(When(late, then=F("principal_overdue")))],
-        "interest": [  # interest due on a row's first day is overdue on the days after it
-            _money_of(
-                When(late & Q(valid_from__lt=day), then=F("interest_overdue") + F("interest_due")),
-                When(late, then=F("interest_overdue")),
-            )
-        ],
+        "principal": [Sum("principal_overdue")],
+        "interest": [_overdue_interest(day)],
         "loan": [F("loan_id")],
         "borrower": [Lower("loan__borrower__name")],
         "area": [Lower("loan__borrower__district"), Lower("loan__borrower__commune")],
         "officer": [Lower(Coalesce(NullIf(Trim(full_name), Value("")), f"{officer}username"))],
         "last_payment": [Coalesce(Subquery(last_payment), Value(date.min))],
-        "next_due": [Coalesce(Min("next_due_date"), Value(date.max))],
+        "next_due": [Coalesce(Subquery(next_due), Value(date.max))],
     }
 
 
@@ -457,10 +463,12 @@ SORTS = (
 
 def in_arrears(day: date, loans: Q | None = None, days: tuple[int, int | None] | None = None):
     """The loans in arrears on `day` (of `loans`; `days`: past due from the first to the last,
-    None: no end), one row each, with their oldest unpaid due date (`oldest`)."""
-    rows = balances_as_of(day) if loans is None else balances_as_of(day).filter(loans)
+    None: no end), one row each over their rows in arrears, with their oldest unpaid due date
+    (`oldest`). Only the rows in arrears are read: the indexes of the balances rows in arrears
+    serve them, however many loans are not."""
+    rows = balances_as_of(day).filter(oldest_unpaid_due_date__lt=day)
+    rows = rows if loans is None else rows.filter(loans)
     per_loan = rows.order_by().values("loan_id").annotate(oldest=Min("oldest_unpaid_due_date"))
-    per_loan = per_loan.filter(oldest__lt=day)
     if days is not None:
         first, last = days
         per_loan = per_loan.filter(oldest__lte=day - timedelta(days=first))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.dates import format_span
 from common.money import ZERO
-from fund.models import Borrower
+from fund.models import Borrower, LoanProduct
 from fund.models.borrowers import Sector
 from fund.models.products import TermClass, term_class_of
 from loans.models import LoanTransaction, ScheduleRow, ScheduleVersion
@@ -149,24 +149,31 @@ def flows(start: date, end: date, *, loans: Q | None = None) -> list[Flow]:
     """Disbursed and collected from `start` to `end` by value date, by product. Postings undone
     since (a reversed repayment; a repayment posted again after a back-dated event) are left out:
     what stands is the current posting, on the repayment's own value date."""
-    live = _filtered(LoanTransaction.objects.filter(reversed_by__isnull=True), loans).order_by()
+    # Not reversed, as an anti-join the planner sizes (a join to the reversal it cannot), summed
+    # by product id: a month's postings are most of a young portfolio's loans.
+    reversal = LoanTransaction.objects.filter(reverses=OuterRef("pk"))
+    live = _filtered(LoanTransaction.objects.exclude(Exists(reversal)), loans).order_by()
+    names = dict(LoanProduct.objects.values_list("pk", "name"))
     by_product: dict[str, Flow] = {}
     disbursed = (
         live.filter(kind=LoanTransaction.Kind.DISBURSEMENT, value_date__range=(start, end))
-        .values_list("loan__product__name")
+        .values_list("loan__product_id")
         .annotate(Sum("principal"))
     )
     for product, amount in disbursed:
-        by_product.setdefault(product, Flow(product)).disbursed = amount
+        flow = by_product.setdefault(names[product], Flow(names[product]))
+        flow.disbursed += amount
     collected = (
         live.filter(kind=LoanTransaction.Kind.REPAYMENT, repayment__value_date__range=(start, end))
-        .values_list("loan__product__name")
+        .values_list("loan__product_id")
         .annotate(Sum("principal"), Sum("interest"), Sum("late_interest"), Sum("penalty"))
     )
     for product, principal, interest, late, penalty in collected:
-        flow = by_product.setdefault(product, Flow(product))
+        flow = by_product.setdefault(names[product], Flow(names[product]))
         # A repayment's principal is signed as what it does to the outstanding.
-        flow.principal, flow.interest, flow.late_interest = -principal, interest, late + penalty
+        flow.principal -= principal
+        flow.interest += interest
+        flow.late_interest += late + penalty
     return sorted(by_product.values(), key=lambda flow: flow.label)
 
 

@@ -105,6 +105,14 @@ class LoanBalance(models.Model):
                 condition=models.Q(valid_to__isnull=True, oldest_unpaid_due_date__isnull=False),
                 name="loans_balance_arrears_idx",
             ),
+            # The rows that were in arrears and have ended, by their end: with the index above,
+            # the rows in arrears on a past date (the arrears list as of it), and none to read on
+            # the business date.
+            models.Index(
+                fields=["valid_to", "loan"],
+                condition=models.Q(valid_to__isnull=False, oldest_unpaid_due_date__isnull=False),
+                name="loans_balance_arrears_past_idx",
+            ),
             models.Index(
                 fields=["share"], condition=models.Q(share__isnull=False), name="loans_balance_share_idx"
             ),

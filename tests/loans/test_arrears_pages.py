@@ -8,6 +8,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from common.dates import format_date
@@ -340,3 +343,19 @@ def test_every_sort_of_the_arrears_list_orders_by_its_column(portfolio):
             assert [line.figures.loan_id for line in arrears_list(MAR_END, sort=way + name)] == expected, (
                 way + name
             )
+
+
+@examples(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    days=st.integers(0, (dt.date(2026, 4, 1) - START).days),
+    sort=st.sampled_from(SORTS),
+    way=st.sampled_from(["", "-"]),
+)
+def test_the_arrears_list_holds_the_loans_their_rows_put_in_arrears(portfolio, days, sort, way):
+    """Counted and sorted over the rows in arrears only, the list has the loans, and their
+    figures, that all their rows on the day put in arrears (`loans_on`)."""
+    day = START + dt.timedelta(days=days)
+    detailed = arrears.loans_on(day, arrears_only=True)
+    listed = arrears_list(day, sort=way + sort)
+    assert len(listed) == len(detailed)
+    assert {line.figures.loan_id: line.figures for line in listed} == detailed

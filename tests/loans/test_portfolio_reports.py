@@ -16,6 +16,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from fund.models import Borrower
@@ -124,6 +127,35 @@ def test_disbursed_and_collected_in_a_period(portfolio, staff):
     reverse_repayment(actor=staff["accountant"], repayment=march_repayment, reason="Nhầm tài khoản")
     assert flows(dt.date(2026, 3, 1), MAR_END) == []
     assert LoanTransaction.objects.filter(kind=LoanTransaction.Kind.REVERSAL).count() == 1
+
+
+@examples(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.integers(0, 80), days=st.integers(0, 80))
+def test_the_flows_are_the_periods_postings_not_reversed_summed(portfolio, staff, first, days):
+    """Summed in the database, disbursed and collected are each posting of the period that
+    stands (a reversed repayment left out), summed here one by one."""
+    if not LoanTransaction.objects.filter(kind=LoanTransaction.Kind.REVERSAL).exists():
+        repayment = Repayment.objects.filter(loan=portfolio[1]).latest("value_date")
+        reverse_repayment(actor=staff["accountant"], repayment=repayment, reason="Nhầm tài khoản")
+    start = START + dt.timedelta(days=first)
+    end = start + dt.timedelta(days=days)
+    expected: dict[str, list] = {}
+    postings = LoanTransaction.objects.filter(reversed_by__isnull=True).select_related(
+        "loan__product", "repayment"
+    )
+    for posting in postings:
+        product, kind = posting.loan.product.name, posting.kind
+        if kind == LoanTransaction.Kind.DISBURSEMENT and start <= posting.value_date <= end:
+            expected.setdefault(product, [D(0)] * 4)[0] += posting.principal.amount
+        elif kind == LoanTransaction.Kind.REPAYMENT and start <= posting.repayment.value_date <= end:
+            figures = expected.setdefault(product, [D(0)] * 4)
+            figures[1] -= posting.principal.amount
+            figures[2] += posting.interest.amount
+            figures[3] += posting.late_interest.amount + posting.penalty.amount
+    assert {
+        flow.label: [flow.disbursed, flow.principal, flow.interest, flow.late_interest]
+        for flow in flows(start, end)
+    } == expected
 
 
 def test_what_falls_due_after_the_date(portfolio):
