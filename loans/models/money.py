@@ -237,8 +237,13 @@ class LoanTransaction(models.Model):
         RECOVERY = "recovery", _("Recovery after write-off")
         TRANCHE_REVERSAL = "tranche_reversal", _("Tranche reversed")
 
-    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="transactions")
-    share = household_share("transactions")
+    # Indexed by the (loan, value_date) index below. A close of day writes a row per loan and
+    # step, so each index is kept up for every loan at each month end: the share, the
+    # disbursement and the repayment, empty on most rows, are indexed only where set.
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.PROTECT, related_name="transactions", db_index=False
+    )
+    share = household_share("transactions", db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     value_date = models.DateField(_("value date"))
     # The fund's business date when it was posted: a back-dated event is booked on the day it is
@@ -259,10 +264,20 @@ class LoanTransaction(models.Model):
     written_off_principal = _control(_("written-off principal (off-balance)"))
     written_off_interest = _control(_("written-off interest (off-balance)"))
     disbursement = models.ForeignKey(
-        Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+        Disbursement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        db_index=False,
     )
     repayment = models.ForeignKey(
-        Repayment, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+        Repayment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        db_index=False,
     )
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
@@ -282,6 +297,14 @@ class LoanTransaction(models.Model):
             models.Index(fields=["loan", "value_date"], name="loans_transaction_loan_idx"),
             # Close of day: the loans with an event booked on the day it closes.
             models.Index(fields=["booking_date"], name="loans_transaction_booked_idx"),
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=models.Q(**{f"{name}__isnull": False}),
+                    name=f"loans_txn_{name}_idx",
+                )
+                for name in ("share", "disbursement", "repayment")
+            ),
         ]
 
     def __str__(self) -> str:
