@@ -5,16 +5,18 @@
     .venv/bin/python bench/close_of_day.py --loans 600 --sizes 300,600     # SQLite, throwaway files
 
 For each size (and each number of workers) it builds a fresh database — on PostgreSQL a new
-database in the cluster of DATABASE_URL, dropped afterwards; on SQLite a new file — in a process
-of its own, then:
+database in the cluster of DATABASE_URL, on SQLite a new file — in a process of its own:
 1. builds the portfolio (bench/portfolio.py `build_shaped`: monthly and quarterly installments
    falling due on every day, about N / 30 a day; 5 % overdue over every debt band), its books
    brought to 30/11/2026 by one catch-up close of 29/11 (untimed setup, its time printed);
 2. records 0.5 % back-dated repayments on 30/11, and the installments of the performing loans
-   falling due that day paid on time, flushes and vacuums what came before (as a day's wait
-   would), and times the close of 30/11, a month end (every loan's accrual and provisions, the
-   loans falling due, the repayments taken in);
-3. the same for 01/12, an ordinary day.
+   falling due that day paid on time;
+then for each of `--trials` copies of that database (default 3), in a new process, dropped after:
+3. flushes and vacuums what came before (as a day's wait would), and times the close of 30/11, a
+   month end (every loan's accrual and provisions, the loans falling due, the repayments taken in);
+4. the same for 01/12, an ordinary day, its repayments recorded first.
+Each close's figures are the trial's whose time was the median, with the fastest and the slowest:
+one close, timed once, was seen to vary by a tenth from one run to the next on this machine.
 `--workers 2` runs those closes with 2 Celery workers (scripts/celery_cluster.py: redis and two
 worker processes), `--workers 0,2` both ways, each on its own portfolio; 0 is one process.
 
@@ -26,12 +28,16 @@ agree after each close.
 """
 
 import argparse
+import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -52,15 +58,21 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=_numbers, default=[0], help="Celery workers, e.g. 2 or 0,2 (0: one process)"
     )
-    parser.add_argument("--run", type=int, help=argparse.SUPPRESS)  # one size, in this process
+    parser.add_argument(
+        "--trials", type=int, default=3, help="copies of each portfolio closed, the median taken (default 3)"
+    )
+    # The children: one builds a size's portfolio (`--build`), one closes a copy of it.
+    parser.add_argument("--run", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--shape", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run is not None:
-        run(args.run, args.workers[0])
+        (build if args.build else close_copy)(args.run, args.workers[0], Path(args.shape))
         return
     results = []
     for size in args.sizes or [args.loans]:
         for workers in args.workers:
-            results.append(_in_fresh_database(size, workers))
+            results.append(_in_fresh_database(size, workers, max(args.trials, 1)))
     _summary(results)
 
 
@@ -71,11 +83,26 @@ def _numbers(text: str) -> list[int]:
 # --- the parent: a fresh database and a process for each run --------------------------------
 
 
-def _in_fresh_database(size: int, workers: int) -> dict:
+def _in_fresh_database(size: int, workers: int, trials: int) -> dict:
+    """The portfolio built once, then each trial's closes on a copy of it: the trial whose
+    close took the median time, for each kind of day, with the fastest and the slowest."""
     print(f"\n=== {size:,} loans, {_mode(workers)} ===", flush=True)
-    return fresh.run_in_database(
-        __file__, [str(size), "--workers", str(workers)], f"coopfund_bench_{size}_w{workers}"
-    )
+    base = f"coopfund_bench_{size}_w{workers}"
+    args = [str(size), "--workers", str(workers), "--shape", str(Path(tempfile.mkdtemp()) / "shape.json")]
+    fresh.run_in_database(__file__, [*args, "--build"], base, keep=True)
+    try:
+        runs = [
+            fresh.run_in_database(__file__, args, f"{base}_{trial}", copy_of=base)
+            for trial in range(1, trials + 1)
+        ]
+    finally:
+        fresh.drop(base)
+        shutil.rmtree(Path(args[-1]).parent, ignore_errors=True)
+    days = {}
+    for kind in runs[0]:
+        ordered = sorted((run[kind] for run in runs), key=lambda day: day["seconds"])
+        days[kind] = ordered[len(ordered) // 2] | {"spread": [day["seconds"] for day in ordered]}
+    return {"loans": size, "workers": workers, "days": days}
 
 
 def _summary(results: list[dict]) -> None:
@@ -84,7 +111,8 @@ def _summary(results: list[dict]) -> None:
     )
     print(
         f"{'loans':>8} {'workers':>8} {'kind of day':<13} {'seconds':>8} {'per 100 000':>12} {'target':>7} "
-        f"{'growth (loans)':>15} {'loans seen':>10} {'postings':>9}  load 1/5/15 min"
+        f"{'growth (loans)':>15} {'loans seen':>10} {'postings':>9} {'trials (fastest–slowest)':>26}  "
+        "load 1/5/15 min"
     )
     previous: dict[tuple[int, str], dict] = {}
     for result in results:
@@ -100,11 +128,16 @@ def _summary(results: list[dict]) -> None:
             print(
                 f"{result['loans']:>8,} {_mode(result['workers']):>8} {kind:<13} {day['seconds']:8.2f} "
                 f"{day['seconds'] * REFERENCE / result['loans']:12.1f} {TARGETS[kind]:7.0f} {growth:>15} "
-                f"{day['loans']:10,} {day['postings']:9,}  {day['load']}"
+                f"{day['loans']:10,} {day['postings']:9,} {_spread(day['spread']):>26}  {day['load']}"
             )
             for step, seconds in day["steps"].items():
                 print(f"{'':>31} {step:<24} {seconds:8.2f}")
     print("growth: the time's factor from the size before, the portfolio's in brackets (not to be above it)")
+    print("seconds: the median trial's; each trial closed its own copy of the portfolio")
+
+
+def _spread(seconds: list[float]) -> str:
+    return f"{len(seconds)}: {min(seconds):.2f}–{max(seconds):.2f}"
 
 
 def _mode(workers: int) -> str:
@@ -114,8 +147,9 @@ def _mode(workers: int) -> str:
 # --- a run: one portfolio, its closes --------------------------------------------------------
 
 
-def run(size: int, workers: int) -> None:
-    """Build `size` loans in the database of the environment, time a month end and an ordinary day."""
+def build(size: int, workers: int, shape_file: Path) -> None:
+    """Build `size` loans in the database of the environment, record the month end's repayments,
+    and leave the loans' ids in `shape_file` for the trials, each on a copy of this database."""
     fresh.set_up_django()
     from django.core.management import call_command
     from django.db import connection
@@ -136,13 +170,29 @@ def run(size: int, workers: int) -> None:
         flush=True,
     )
     reconciled(shape.day)
-    fresh.settle_after_build()
+    _record_the_days_repayments(shape, "month end")
+    fresh.settle_after_build(flush=True)
+    ids = {"loan_ids": shape.loan_ids, "overdue_ids": shape.overdue_ids}
+    shape_file.write_text(json.dumps(ids))
+    fresh.hand_back({})
+
+
+def close_copy(size: int, workers: int, shape_file: Path) -> None:
+    """On a copy of the built database: time its month end, then record the next day's
+    repayments and time that ordinary day."""
+    fresh.set_up_django()
+    from django.db import connection
+
+    print(f"trial on {connection.settings_dict.get('NAME')}", flush=True)
+    # What recording a day's repayments reads of the portfolio's `Shape`.
+    shape = SimpleNamespace(**json.loads(shape_file.read_text()))
+    fresh.settle_after_build(flush=True)  # the copy's own writes to disk before timing
     if workers:
         with _celery(workers):
             days = _closes(shape)
     else:
         days = _closes(shape)
-    fresh.hand_back({"loans": len(shape.loan_ids), "workers": workers, "days": days})
+    fresh.hand_back(days)
 
 
 def close_day(user):
@@ -184,15 +234,9 @@ def _closes(shape) -> dict[str, dict]:
     days = {}
     for kind in ("month end", "ordinary day"):
         day = Fund.objects.get().business_date
-        started = time.perf_counter()
-        repayments = portfolio.backdate_repayments(shape)
-        on_time = portfolio.pay_installments_due(shape)
-        print(
-            f"{day:%d/%m/%Y} {kind}: {len(repayments):,} back-dated repayments and {on_time:,} "
-            f"installments due paid on time, recorded in {time.perf_counter() - started:,.1f} s (untimed)",
-            flush=True,
-        )
-        fresh.settle_after_build(flush=True)
+        if kind != "month end":  # the month end's were recorded before the copies were made
+            _record_the_days_repayments(shape, kind)
+            fresh.settle_after_build(flush=True)
         started = time.perf_counter()
         closed = close_day(user)
         seconds = time.perf_counter() - started
@@ -211,6 +255,21 @@ def _closes(shape) -> dict[str, dict]:
         )
         reconciled(day)
     return days
+
+
+def _record_the_days_repayments(shape, kind: str) -> None:
+    from bench import portfolio
+    from fund.models import Fund
+
+    day = Fund.objects.get().business_date
+    started = time.perf_counter()
+    repayments = portfolio.backdate_repayments(shape)
+    on_time = portfolio.pay_installments_due(shape)
+    print(
+        f"{day:%d/%m/%Y} {kind}: {len(repayments):,} back-dated repayments and {on_time:,} "
+        f"installments due paid on time, recorded in {time.perf_counter() - started:,.1f} s (untimed)",
+        flush=True,
+    )
 
 
 @contextmanager

@@ -9,6 +9,8 @@ figures on one line starting with RESULT, as JSON, for the parent's summary.
 import gc
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -19,24 +21,49 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULT = "RESULT "
 
 
+_SQLITE_FILES: dict[str, Path] = {}  # each kept SQLite database's file, by name
+
+
 def run_in_database(
-    script: str, args: list[str], name: str, *, keep: bool = False, reuse: bool = False
+    script: str,
+    args: list[str],
+    name: str,
+    *,
+    keep: bool = False,
+    reuse: bool = False,
+    copy_of: str | None = None,
 ) -> dict:
     """Run `script --run ARGS` on database `name`, fresh (`reuse`: as left by a kept run, if it
-    exists), dropped afterwards unless `keep`; the figures its RESULT line hands back."""
+    exists; `copy_of`: a copy of that kept database), dropped afterwards unless `keep`; the
+    figures its RESULT line hands back."""
     env = dict(os.environ)
     url = os.environ.get("DATABASE_URL")
     if url:
         env["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{name}").geturl()
         if not (reuse and _exists(url, name)):
-            _admin(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+            template = f' TEMPLATE "{copy_of}"' if copy_of else ""
+            _admin(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"{template}')
     else:
-        env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="coopfund-bench-")) / f"{name}.sqlite3")
+        path = Path(tempfile.mkdtemp(prefix="coopfund-bench-")) / f"{name}.sqlite3"
+        if copy_of:  # through SQLite's backup: the file alone may miss what its WAL still holds
+            with sqlite3.connect(_SQLITE_FILES[copy_of]) as source, sqlite3.connect(path) as copy:
+                source.backup(copy)
+        _SQLITE_FILES[name] = path
+        env["SQLITE_PATH"] = str(path)
     try:
         return _child(script, args, env)
     finally:
-        if url and not keep:
-            _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not keep:
+            drop(name)
+
+
+def drop(name: str) -> None:
+    """Drop a database a run made (and kept)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        shutil.rmtree(_SQLITE_FILES.pop(name).parent, ignore_errors=True)
 
 
 def hand_back(figures: dict) -> None:
