@@ -176,17 +176,17 @@ SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_susp
 def lock_serviced_loans(loan_ids) -> dict[int, ServicedLoan]:
     """`lock_loan` for many loans at once, locked in id order (as `lock_loans`): close of day
     holds a chunk's loans so, in one statement."""
-    answer, maps = {}, {}
+    answer = {}
     connection = connections[DEFAULT_DB_ALIAS]
     converters = _converters(connection.vendor, _LOCK_FIELDS[: -len(_GL)])
     ids, params = among(loan_ids)
     with connection.cursor() as cursor:  # once a chunk: Django's cursor, not a prepared one
         cursor.execute(_LOCK_MANY_SERVICED.format(ids=ids) + _lock_clause(), params * 2)
         rows = cursor.fetchall()
+    # The products' maps in one query (each a join of all their accounts, costly to plan).
+    products = LoanProduct.objects.select_related(*_GL.values()).filter(pk__in={row[-1] for row in rows})
+    maps = {product.pk: accounting.gl_map(product) for product in products}
     for *row, product_id in rows:
-        if product_id not in maps:
-            accounts = LoanProduct.objects.select_related(*_GL.values())
-            maps[product_id] = accounting.gl_map(accounts.get(pk=product_id))
         values = _convert(tuple(row), converters, connection) if converters else tuple(row)
         loan = _serviced((*values, *(getattr(maps[product_id], name) for name in _GL)), maps[product_id])
         answer[loan.pk] = loan
