@@ -6,6 +6,8 @@ posted double-entry against 009, so every entry balances, on and off the balance
 
 from django.db import migrations
 
+from common.migration_rows import delete_rows
+
 A, L, E, I, X, O = "asset", "liability", "equity", "income", "expense", "off_balance"
 
 # code, parent code, type, Vietnamese name, English name
@@ -74,10 +76,9 @@ def load_chart(apps, schema_editor):
 
 
 def remove_chart(apps, schema_editor):
-    Account = apps.get_model("ledger", "Account")
     # Children before parents: parent is a protected foreign key.
     for code, *_rest in reversed(CHART):
-        Account.objects.filter(code=code).delete()
+        delete_rows(apps, schema_editor, "ledger.Account", "code", [code])
 
 
 class Migration(migrations.Migration):

@@ -3,6 +3,8 @@ carries the interest of a loan in non-accrual until it is paid (DESIGN.md "Domai
 
 from django.db import migrations
 
+from common.migration_rows import delete_rows
+
 CODE, PARENT = "0043", "004"
 
 
@@ -20,7 +22,7 @@ def add_account(apps, schema_editor):
 
 
 def remove_account(apps, schema_editor):
-    apps.get_model("ledger", "Account").objects.filter(code=CODE).delete()
+    delete_rows(apps, schema_editor, "ledger.Account", "code", [CODE])
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,8 @@ fall under a parent): the accountant adds 4212 there by hand."""
 
 from django.db import migrations
 
+from common.migration_rows import delete_rows
+
 ACCOUNTS = [
     ("911", None, "equity", "Xác định kết quả kinh doanh", "Result of the year"),
     ("421", None, "equity", "Lợi nhuận sau thuế chưa phân phối", "Retained earnings"),
@@ -26,8 +28,7 @@ def add_accounts(apps, schema_editor):
 
 
 def remove_accounts(apps, schema_editor):
-    Account = apps.get_model("ledger", "Account")
-    Account.objects.filter(code__in=["4212", "4211", "911"]).delete()
+    delete_rows(apps, schema_editor, "ledger.Account", "code", ["4212", "4211", "911"])
 
 
 class Migration(migrations.Migration):
