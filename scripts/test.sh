@@ -3,10 +3,10 @@
 # catalogue, pytest on SQLite, then pytest on a throwaway PostgreSQL 15 cluster
 # (scripts/with-postgres.sh), where the tests using `celery_workers` also start a throwaway
 # redis-server and two Celery worker processes (scripts/celery_cluster.py). The browser tests
-# (tests/browser: Debian's Chromium against the live server) run in the PostgreSQL pass, whose
-# pytest processes copy one database migrated once (scripts/test-postgres.sh). Exits non-zero on the
-# first failure. Extra arguments go to both pytest runs; PYTEST_WORKERS sets the processes pytest
-# uses (default 2, the machines' cores).
+# (tests/browser: Debian's Chromium against the live server) run in the PostgreSQL pass. In each
+# pass the pytest processes copy one database migrated once (below; scripts/test-postgres.sh).
+# Exits non-zero on the first failure. Extra arguments go to both pytest runs; PYTEST_WORKERS sets
+# the processes pytest uses (default 2, the machines' cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -14,6 +14,16 @@ WORKERS=${PYTEST_WORKERS:-2}
 unset DATABASE_URL CELERY_BROKER_URL
 
 step() { printf '\n== %s\n' "$*"; }
+
+# As on PostgreSQL, the migrations run once: each pytest process of the SQLite pass copies this
+# database into its own in-memory test database (COOPFUND_MIGRATED_SQLITE, tests/conftest.py).
+# They run in the background, on the core the checks below leave idle.
+step "migrate one SQLite database (in the background, while the checks run)"
+sqlite_dir=$(mktemp -d)
+export COOPFUND_MIGRATED_SQLITE=$sqlite_dir/migrated.sqlite3
+SQLITE_PATH=$COOPFUND_MIGRATED_SQLITE "$PY" manage.py migrate --noinput --run-syncdb >"$sqlite_dir/migrate.log" 2>&1 &
+migrating=$!
+trap 'kill "$migrating" 2>/dev/null; rm -rf "$sqlite_dir"' EXIT
 
 step "ruff check"
 "$PY" -m ruff check .
@@ -52,6 +62,7 @@ need chromium chromium "tests/browser drives Chromium through Playwright (Playwr
 # tests of an xdist worker on SQLite, they were seen to start without the migrated chart of
 # accounts (not yet understood).
 step "pytest on SQLite"
+wait "$migrating" || { cat "$sqlite_dir/migrate.log" >&2; exit 1; }
 "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
 
 step "PostgreSQL 15 (throwaway cluster): scripts/test-postgres.sh"
