@@ -5,7 +5,6 @@ from contextlib import closing
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import clear_url_caches
 from django.utils import translation
@@ -14,7 +13,7 @@ from config.celery import app as celery_app
 from fund import roles
 from fund.selectors import forget_calendar
 from scripts.celery_cluster import Cluster, celery_cluster, tasks_sent_to
-from tests.factories import UserFactory
+from tests.factories import user_holding
 
 
 def pytest_collection_modifyitems(config, items):
@@ -84,13 +83,7 @@ def flush_lifts_the_journal_truncate_guard():
 @pytest.fixture
 def user_with_role(db):
     """Make a user holding the given roles: `user_with_role("accountant")`."""
-
-    def make(*roles: str, **fields):
-        user = UserFactory(**fields)
-        user.groups.set(Group.objects.filter(name__in=roles))
-        return user
-
-    return make
+    return user_holding
 
 
 @pytest.fixture(autouse=True)
