@@ -3,17 +3,40 @@
 # catalogue, pytest on SQLite, then pytest on a throwaway PostgreSQL 15 cluster
 # (scripts/with-postgres.sh), where the tests using `celery_workers` also start a throwaway
 # redis-server and two Celery worker processes (scripts/celery_cluster.py). The browser tests
-# (tests/browser: Debian's Chromium against the live server) run in the PostgreSQL pass, whose
-# pytest processes copy one database migrated once (scripts/test-postgres.sh). Exits non-zero on the
-# first failure. Extra arguments go to both pytest runs; PYTEST_WORKERS sets the processes pytest
-# uses (default 2, the machines' cores).
+# (tests/browser: Debian's Chromium against the live server) run in the PostgreSQL pass. Each
+# pass's pytest processes copy one database migrated once (tests/conftest.py); both are migrated
+# in the background while the checks run, on the core these leave idle, so the whole run takes
+# place inside the cluster's life. Exits non-zero on the first failure. Extra arguments go to both
+# pytest runs; PYTEST_WORKERS sets the processes pytest uses (default 2, the machines' cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${COOPFUND_TEST_CLUSTER:-}" ]; then
+  COOPFUND_TEST_CLUSTER=1 exec scripts/with-postgres.sh bash "$0" "$@"
+fi
 PY=${PY:-.venv/bin/python}
 WORKERS=${PYTEST_WORKERS:-2}
+POSTGRES_URL=$DATABASE_URL
 unset DATABASE_URL CELERY_BROKER_URL
 
 step() { printf '\n== %s\n' "$*"; }
+
+step "migrate one SQLite and one PostgreSQL database (in the background, while the checks run)"
+scratch=$(mktemp -d)
+export COOPFUND_MIGRATED_SQLITE=$scratch/migrated.sqlite3 COOPFUND_MIGRATED_DB=coopfund_migrated
+SQLITE_PATH=$COOPFUND_MIGRATED_SQLITE "$PY" manage.py migrate --noinput --run-syncdb \
+  >"$scratch/sqlite.log" 2>&1 &
+sqlite_migrating=$!
+(
+  DATABASE_URL=$POSTGRES_URL "$PY" -c 'import os, psycopg
+with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
+    db.execute("CREATE DATABASE " + os.environ["COOPFUND_MIGRATED_DB"])'
+  DATABASE_URL=${POSTGRES_URL%/*}/$COOPFUND_MIGRATED_DB "$PY" manage.py migrate --noinput --run-syncdb
+) >"$scratch/postgresql.log" 2>&1 &
+postgresql_migrating=$!
+# (Both have ended by the time the tests do: kill fails then, which is no failure of the run.)
+trap 'kill "$sqlite_migrating" "$postgresql_migrating" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+# Waits for the migration started as process $1, whose output is in $2.
+migrated() { wait "$1" || { cat "$2" >&2; exit 1; }; }
 
 step "ruff check"
 "$PY" -m ruff check .
@@ -22,7 +45,7 @@ step "import contracts (lint-imports)"
 "$PY" -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())'
 
 step "OpenAPI schema (drf-spectacular --validate --fail-on-warn)"
-"$PY" manage.py spectacular --validate --fail-on-warn --file "$(mktemp)"
+"$PY" manage.py spectacular --validate --fail-on-warn --file "$scratch/schema.yml"
 
 step "makemigrations --check"
 "$PY" manage.py makemigrations --check --dry-run
@@ -52,7 +75,13 @@ need chromium chromium "tests/browser drives Chromium through Playwright (Playwr
 # tests of an xdist worker on SQLite, they were seen to start without the migrated chart of
 # accounts (not yet understood).
 step "pytest on SQLite"
+migrated "$sqlite_migrating" "$scratch/sqlite.log"
 "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
 
-step "PostgreSQL 15 (throwaway cluster): scripts/test-postgres.sh"
-PY=$PY PYTEST_WORKERS=$WORKERS scripts/with-postgres.sh bash scripts/test-postgres.sh "$@"
+step "pytest on PostgreSQL 15 (throwaway cluster)"
+migrated "$postgresql_migrating" "$scratch/postgresql.log"
+export DATABASE_URL=$POSTGRES_URL
+"$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
+
+step "browser tests on PostgreSQL 15"
+"$PY" -m pytest tests/browser "$@"

@@ -1,9 +1,10 @@
 import importlib
 import os
+import sqlite3
+from contextlib import closing
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import clear_url_caches
 from django.utils import translation
@@ -12,7 +13,7 @@ from config.celery import app as celery_app
 from fund import roles
 from fund.selectors import forget_calendar
 from scripts.celery_cluster import Cluster, celery_cluster, tasks_sent_to
-from tests.factories import UserFactory
+from tests.factories import user_holding
 
 
 def pytest_collection_modifyitems(config, items):
@@ -27,18 +28,29 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def django_db_keepdb(request, django_db_modify_db_settings, django_db_blocker):
-    """On PostgreSQL with COOPFUND_MIGRATED_DB set (scripts/test.sh migrates that database once
-    per run), this process's test database is made a copy of it (`CREATE DATABASE … TEMPLATE`)
-    and kept as it is, instead of migrating its own: the migrations run once, not once per
-    pytest process. `migrate` then finds nothing to apply."""
-    template = os.environ.get("COOPFUND_MIGRATED_DB")
-    if not template or connection.vendor != "postgresql":
-        return request.config.getvalue("reuse_db")
-    name = connection.creation._get_test_db_name()
-    with django_db_blocker.unblock(), connection.creation._nodb_cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    return True
+    """scripts/test.sh migrates one database per pass, once (COOPFUND_MIGRATED_DB on PostgreSQL,
+    COOPFUND_MIGRATED_SQLITE on SQLite); this process's test database is made a copy of it and
+    kept as it is, instead of migrating its own: the migrations run once, not once per pytest
+    process. `migrate` then finds nothing to apply."""
+    if connection.vendor == "postgresql" and os.environ.get("COOPFUND_MIGRATED_DB"):
+        template = os.environ["COOPFUND_MIGRATED_DB"]
+        name = connection.creation._get_test_db_name()
+        with django_db_blocker.unblock(), connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        yield True
+    elif connection.vendor == "sqlite" and os.environ.get("COOPFUND_MIGRATED_SQLITE"):
+        # The test database lives in memory, shared by name within this process (Django's
+        # `mode=memory&cache=shared`) for as long as one connection to it is open: this one
+        # holds it from the copy to the end of the session.
+        name = connection.creation._get_test_db_name()
+        assert connection.creation.is_in_memory_db(name), name
+        with closing(sqlite3.connect(name, uri=True)) as test_db:
+            with closing(sqlite3.connect(os.environ["COOPFUND_MIGRATED_SQLITE"])) as migrated:
+                migrated.backup(test_db)
+            yield True
+    else:
+        yield request.config.getvalue("reuse_db")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -71,13 +83,7 @@ def flush_lifts_the_journal_truncate_guard():
 @pytest.fixture
 def user_with_role(db):
     """Make a user holding the given roles: `user_with_role("accountant")`."""
-
-    def make(*roles: str, **fields):
-        user = UserFactory(**fields)
-        user.groups.set(Group.objects.filter(name__in=roles))
-        return user
-
-    return make
+    return user_holding
 
 
 @pytest.fixture(autouse=True)

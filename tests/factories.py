@@ -1,4 +1,5 @@
 import factory
+from django.contrib.auth.models import Group
 
 from fund.models import User
 
@@ -18,3 +19,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def user_holding(*roles: str, **fields) -> User:
+    """A new user holding the given roles: `user_holding("accountant")`."""
+    user = UserFactory(**fields)
+    user.groups.set(Group.objects.filter(name__in=roles))
+    return user

@@ -14,6 +14,7 @@ from loans.models import Loan, Repayment
 from loans.selectors.position import loan_position
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
 from loans.services.servicing.repayments import RepaymentInput, record_repayment, reverse_repayment
+from tests.factories import user_holding
 from tests.fund.factories import FundFactory, HouseholdGroupFactory, HouseholdMemberFactory
 from tests.loans import factories
 
@@ -24,6 +25,20 @@ ROW2 = D(11_012_603)  # row 2: 10.000.000 + 1.012.603
 
 @pytest.fixture
 def fund(db):
+    return capitalised_fund()
+
+
+@pytest.fixture
+def staff(fund):
+    return staff_of_each_role()
+
+
+@pytest.fixture
+def bank():
+    return Account.objects.get(code="11211")
+
+
+def capitalised_fund() -> Fund:
     fund = FundFactory(business_date=START)
     # The fund's capital in its bank, so that it has something to lend.
     post_entry(
@@ -38,19 +53,13 @@ def fund(db):
     return fund
 
 
-@pytest.fixture
-def staff(user_with_role, fund):
+def staff_of_each_role() -> dict:
     return {
-        "officer": user_with_role(roles.FUND_OFFICER),
-        "appraiser": user_with_role(roles.APPRAISER),
-        "approver": user_with_role(roles.APPROVER),
-        "accountant": user_with_role(roles.ACCOUNTANT),
+        "officer": user_holding(roles.FUND_OFFICER),
+        "appraiser": user_holding(roles.APPRAISER),
+        "approver": user_holding(roles.APPROVER),
+        "accountant": user_holding(roles.ACCOUNTANT),
     }
-
-
-@pytest.fixture
-def bank():
-    return Account.objects.get(code="11211")
 
 
 @pytest.fixture
