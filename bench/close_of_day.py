@@ -67,7 +67,10 @@ def main() -> None:
     parser.add_argument("--shape", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run is not None:
-        (build if args.build else close_copy)(args.run, args.workers[0], Path(args.shape))
+        if args.build:
+            build(args.run, Path(args.shape))
+        else:
+            close_copy(args.workers[0], Path(args.shape))
         return
     results = []
     for size in args.sizes or [args.loans]:
@@ -89,8 +92,8 @@ def _in_fresh_database(size: int, workers: int, trials: int) -> dict:
     print(f"\n=== {size:,} loans, {_mode(workers)} ===", flush=True)
     base = f"coopfund_bench_{size}_w{workers}"
     args = [str(size), "--workers", str(workers), "--shape", str(Path(tempfile.mkdtemp()) / "shape.json")]
-    fresh.run_in_database(__file__, [*args, "--build"], base, keep=True)
     try:
+        fresh.run_in_database(__file__, [*args, "--build"], base, keep=True)
         runs = [
             fresh.run_in_database(__file__, args, f"{base}_{trial}", copy_of=base)
             for trial in range(1, trials + 1)
@@ -147,7 +150,7 @@ def _mode(workers: int) -> str:
 # --- a run: one portfolio, its closes --------------------------------------------------------
 
 
-def build(size: int, workers: int, shape_file: Path) -> None:
+def build(size: int, shape_file: Path) -> None:
     """Build `size` loans in the database of the environment, record the month end's repayments,
     and leave the loans' ids in `shape_file` for the trials, each on a copy of this database."""
     fresh.set_up_django()
@@ -177,7 +180,7 @@ def build(size: int, workers: int, shape_file: Path) -> None:
     fresh.hand_back({})
 
 
-def close_copy(size: int, workers: int, shape_file: Path) -> None:
+def close_copy(workers: int, shape_file: Path) -> None:
     """On a copy of the built database: time its month end, then record the next day's
     repayments and time that ordinary day."""
     fresh.set_up_django()
