@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,7 +47,10 @@ def run_in_database(
     else:
         path = Path(tempfile.mkdtemp(prefix="coopfund-bench-")) / f"{name}.sqlite3"
         if copy_of:  # through SQLite's backup: the file alone may miss what its WAL still holds
-            with sqlite3.connect(_SQLITE_FILES[copy_of]) as source, sqlite3.connect(path) as copy:
+            with (
+                closing(sqlite3.connect(_SQLITE_FILES[copy_of])) as source,
+                closing(sqlite3.connect(path)) as copy,
+            ):
                 source.backup(copy)
         _SQLITE_FILES[name] = path
         env["SQLITE_PATH"] = str(path)

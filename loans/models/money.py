@@ -215,6 +215,13 @@ def _control(verbose_name):
     return models.DecimalField(verbose_name, max_digits=MONEY_DIGITS, decimal_places=0, default=0)
 
 
+def _source(model) -> models.ForeignKey:
+    """The event a sub-ledger row comes from, if any (`LoanTransaction`'s partial indexes)."""
+    return models.ForeignKey(
+        model, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions", db_index=False
+    )
+
+
 class LoanTransaction(models.Model):
     """One line of the loan's sub-ledger, with the journal entry that posted it."""
 
@@ -263,22 +270,8 @@ class LoanTransaction(models.Model):
     general_provision = _control(_("general provision"))
     written_off_principal = _control(_("written-off principal (off-balance)"))
     written_off_interest = _control(_("written-off interest (off-balance)"))
-    disbursement = models.ForeignKey(
-        Disbursement,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="transactions",
-        db_index=False,
-    )
-    repayment = models.ForeignKey(
-        Repayment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="transactions",
-        db_index=False,
-    )
+    disbursement = _source(Disbursement)
+    repayment = _source(Repayment)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )

@@ -53,6 +53,21 @@ def bullet_loan(staff, bank, *, on: dt.date) -> Loan:
     )
 
 
+def pledge_land(loan: Loan, officer, *, valued_on: dt.date) -> Collateral:
+    """Land worth 80 000 000 pledged for the loan, 40 000 000 of it counted for provisioning."""
+    return Collateral.objects.create(
+        loan=loan,
+        type=Collateral.Type.LAND_USE_RIGHT,
+        description="Quyền sử dụng đất thửa 12",
+        owner="Hợp tác xã",
+        valuation=D(80_000_000),
+        valued_on=valued_on,
+        loan_to_value=D("0.5"),
+        provisioning_value=D(40_000_000),
+        recorded_by=officer,
+    )
+
+
 def close_through(staff, day: dt.date) -> None:
     """Close every day up to and including `day`."""
     close_until(actor=staff["accountant"], until=day + ONE_DAY)
@@ -121,17 +136,7 @@ def test_a_loan_left_unpaid_for_400_days_through_every_group(fund, staff, bank, 
     # (7 in January + 28 + 31 + 24): 120 000 000 × 12 % × 90 / 365 = 3 550 684.93 → 3 550 685.
     start, due = dt.date(2026, 1, 25), dt.date(2026, 4, 25)
     loan = bullet_loan(staff, bank, on=start)
-    Collateral.objects.create(
-        loan=loan,
-        type=Collateral.Type.LAND_USE_RIGHT,
-        description="Quyền sử dụng đất thửa 12",
-        owner="Hợp tác xã",
-        valuation=D(80_000_000),
-        valued_on=start,
-        loan_to_value=D("0.5"),
-        provisioning_value=D(40_000_000),
-        recorded_by=staff["officer"],
-    )
+    pledge_land(loan, staff["officer"], valued_on=start)
     # 400 days past due on 30/05/2027 (25/04/2026 + 365 + 35): closed through 31/05/2027.
     close_through(staff, dt.date(2027, 5, 31))
     assert Fund.objects.get().business_date == dt.date(2027, 6, 1)

@@ -29,7 +29,6 @@ from fund.selectors import forget_calendar
 from ledger.models import Account
 from ledger.selectors import account_balances
 from loans.models import (
-    Collateral,
     Loan,
     LoanBalance,
     LoanStatus,
@@ -41,7 +40,7 @@ from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.runs import close_until
 from loans.services.risk import RecoveryInput, apply_write_off, record_recovery
 from tests.loans.conftest import ROW2, capitalised_fund, move_to, repay, staff_of_each_role
-from tests.loans.test_close_of_day import bullet_loan
+from tests.loans.test_close_of_day import bullet_loan, pledge_land
 
 WRITTEN_OFF_ON = dt.date(2026, 8, 1)
 INTEREST = D(3_550_685) + D(5_799_452) + D(95_333)  # 9 445 470
@@ -68,17 +67,7 @@ def written_off_fund(django_db_setup, django_db_blocker):
             capitalised_fund()
             staff = staff_of_each_role()
             loan = bullet_loan(staff, Account.objects.get(code="11211"), on=dt.date(2026, 1, 25))
-            Collateral.objects.create(
-                loan=loan,
-                type=Collateral.Type.LAND_USE_RIGHT,
-                description="Quyền sử dụng đất thửa 12",
-                owner="Hợp tác xã",
-                valuation=D(80_000_000),
-                valued_on=loan.contract.signed_on,
-                loan_to_value=D("0.5"),
-                provisioning_value=D(40_000_000),
-                recorded_by=staff["officer"],
-            )
+            pledge_land(loan, staff["officer"], valued_on=loan.contract.signed_on)
             close_until(actor=staff["accountant"], until=WRITTEN_OFF_ON)
         yield staff, loan.pk
         transaction.set_rollback(True)
