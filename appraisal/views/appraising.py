@@ -1,8 +1,7 @@
 """The appraiser's pages: the queue, and the appraisal with a form per section."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,9 +32,8 @@ from loans.views.applications import run_transition
 
 
 @login_required
+@permission_required("loans.appraise_loan", raise_exception=True)
 def queue(request):
-    if not request.user.has_perm("loans.appraise_loan"):
-        raise PermissionDenied
     queue = appraisal_queue(request.user)
     # Three lists on one screen, each paged by a parameter of its own.
     pages = {

@@ -2,7 +2,7 @@
 with its approve / reject / withdraw buttons, and the printable decision."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -31,9 +31,8 @@ from loans.services.actions import (
 
 
 @login_required
+@permission_required("loans.view_loanaction", raise_exception=True)
 def actions(request):
-    if not request.user.has_perm("loans.view_loanaction"):
-        raise PermissionDenied
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     rows = action_list(

@@ -1,7 +1,7 @@
 """Pages for applications: the queue, the application form, documents, submit and withdraw."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -34,9 +34,8 @@ QUEUE_TABS = [
 
 
 @login_required
+@permission_required("loans.view_loan", raise_exception=True)
 def application_list(request):
-    if not request.user.has_perm("loans.view_loan"):
-        raise PermissionDenied
     filters = LoanListFilter(request.GET)
     fund = Fund.objects.first()
     coop = is_coop_user(request.user)
@@ -88,9 +87,8 @@ def _borrower_for_new_application(request):
 
 
 @login_required
+@permission_required("loans.add_loan", raise_exception=True)
 def application_new(request):
-    if not request.user.has_perm("loans.add_loan"):
-        raise PermissionDenied
     borrower = _borrower_for_new_application(request)
     if borrower is None:
         form = BorrowerChoiceForm(request.GET or None, actor=request.user)

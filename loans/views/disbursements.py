@@ -1,7 +1,7 @@
 """Tranches: the officer enters one, an accountant authorizes (posts) or cancels it."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -87,11 +87,10 @@ def _decided(request, tranche, call, done: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@permission_required("loans.authorize_disbursement", raise_exception=True)
 def tranche_authorize(request, pk: int):
     """Authorizing pays money out: the page first shows the entry it will post, and a POST posts
     it only when it confirms (the tranches list's button asks for this page)."""
-    if not request.user.has_perm("loans.authorize_disbursement"):
-        raise PermissionDenied
     tranche = get_object_or_404(Disbursement.objects.select_related("loan__borrower", "account"), pk=pk)
     if tranche.status != Disbursement.Status.PENDING:
         messages.info(request, _("This tranche is no longer waiting for authorization."))

@@ -1,8 +1,7 @@
 """The due-date reminders and overdue notices sent, newest first (a co-op sees its own)."""
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -21,9 +20,8 @@ class NoticeFilter(forms.Form):
 
 
 @login_required
+@permission_required("loans.view_notice", raise_exception=True)
 def notice_list(request):
-    if not request.user.has_perm("loans.view_notice"):
-        raise PermissionDenied
     filters = NoticeFilter(request.GET)
     notices = notices_visible_to(request.user)
     if filters.is_valid():

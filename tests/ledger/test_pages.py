@@ -181,6 +181,9 @@ def test_the_trial_balance_page_shows_both_sections_balanced(as_accountant):
     page = as_accountant.get(reverse("ledger:trial_balance"), {"as_of": "2025-12-31"}).content.decode()
     assert page.count("balanced") >= 2 and "does not balance" not in page
     assert "5,000,000" in page and "700,000" in page
+    # The table's column heads are in the table, not in the page's <head>.
+    head = page.split("</head>")[0]
+    assert "<th" not in head and page.count("<thead>") == 2
 
 
 def test_the_general_ledger_page(as_accountant):
