@@ -7,7 +7,8 @@
 # pass's pytest processes copy one database migrated once (tests/conftest.py); both are migrated
 # in the background while the checks run, on the core these leave idle, so the whole run takes
 # place inside the cluster's life. Exits non-zero on the first failure. Extra arguments go to both
-# pytest runs; PYTEST_WORKERS sets the processes pytest uses (default 2, the machines' cores).
+# pytest runs; of the paths among them, only those under tests/browser go to the browser run.
+# PYTEST_WORKERS sets the processes pytest uses (default 2, the machines' cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${COOPFUND_TEST_CLUSTER:-}" ]; then
@@ -83,5 +84,20 @@ migrated "$postgresql_migrating" "$scratch/postgresql.log"
 export DATABASE_URL=$POSTGRES_URL
 "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
 
-step "browser tests on PostgreSQL 15"
-"$PY" -m pytest tests/browser "$@"
+# Paths given (a run of some tests): only those of them under tests/browser run here, so that
+# other transactional tests do not run in the browser tests' process (see above).
+browser=(tests/browser) options=() paths=()
+for arg in "$@"; do
+  case $arg in
+    tests/browser*) paths+=("$arg") ;;
+    tests/*) ;;
+    *) options+=("$arg") ;;
+  esac
+done
+if [ "$#" -gt "${#options[@]}" ]; then
+  browser=("${paths[@]}")
+fi
+if [ "${#browser[@]}" -gt 0 ]; then
+  step "browser tests on PostgreSQL 15"
+  "$PY" -m pytest "${options[@]}" "${browser[@]}"
+fi
