@@ -28,7 +28,7 @@ tracking them. A tranche authorized in error is taken back (`TrancheReversal`).
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from functools import cache
+from functools import cached_property
 from typing import NamedTuple
 
 from ledger.drafts import Line
@@ -59,6 +59,13 @@ class GLMap:
     written_off_principal: str = field(metadata={"product_field": "written_off_principal_account"})
     written_off_interest: str = field(metadata={"product_field": "written_off_interest_account"})
     recoveries_income: str = field(metadata={"product_field": "recoveries_income_account"})  # 7111
+
+    @cached_property
+    def codes(self) -> dict[str, str]:
+        """Each role of the map and each control, and the code of the account it posts to, made
+        once a map: close of day moves hundreds of thousands of legs over a handful of maps (a
+        cache keyed by the map would hash and compare all its fields on every leg)."""
+        return {role: account(self, role) for role in (*(f.name for f in fields(GLMap)), *CONTROLS)}
 
 
 def product_fields() -> dict[str, str]:
@@ -346,7 +353,7 @@ class Leg(NamedTuple):  # a tuple: made several times on every repayment, cheape
 
 def _move(gl: GLMap, debit: str, credit: str, amount: Decimal, refs: tuple[str, str] = ("", "")) -> Leg:
     """A leg between two accounts, each a GL map role or (not a role) an account code."""
-    codes = _codes(gl)
+    codes = gl.codes
     return Leg(
         codes.get(debit, debit),
         codes.get(credit, credit),
@@ -356,13 +363,6 @@ def _move(gl: GLMap, debit: str, credit: str, amount: Decimal, refs: tuple[str, 
         debit if debit in codes else "",
         credit if credit in codes else "",
     )
-
-
-@cache
-def _codes(gl: GLMap) -> dict[str, str]:
-    """Each role of the GL map and each control, and the code of the account it posts to: close
-    of day moves hundreds of thousands of legs over a handful of maps."""
-    return {role: account(gl, role) for role in (*(f.name for f in fields(GLMap)), *CONTROLS)}
 
 
 def _disbursement(event: Disbursement, gl: GLMap) -> list[Leg]:

@@ -186,9 +186,10 @@ def lock_serviced_loans(loan_ids) -> dict[int, ServicedLoan]:
     # The products' maps in one query (each a join of all their accounts, costly to plan).
     products = LoanProduct.objects.select_related(*_GL.values()).filter(pk__in={row[-1] for row in rows})
     maps = {product.pk: accounting.gl_map(product) for product in products}
+    decoded = {}  # the chunk's loans share a handful of allocation orders: each decoded once
     for *row, product_id in rows:
-        values = _convert(tuple(row), converters, connection) if converters else tuple(row)
-        loan = _serviced((*values, *(getattr(maps[product_id], name) for name in _GL)), maps[product_id])
+        values = _convert(tuple(row), converters, connection, decoded) if converters else tuple(row)
+        loan = _serviced(values, maps[product_id])  # with its map: no account codes in the row
         answer[loan.pk] = loan
     return answer
 
@@ -200,7 +201,8 @@ def _lock_clause() -> str:
 
 def _serviced(row: tuple, gl: GLMap | None = None) -> ServicedLoan:
     """The loan of a `lock_loan` row; `gl`: its product's map when read already (one object
-    a product: the posting rules look a map's roles up by it)."""
+    a product: the posting rules look a map's roles up by it), and then the row may end before
+    the account codes."""
     pk, status, created_at, accrual_suspended, borrower_type, *values = row
     contract, codes = values[: len(_CONTRACT)], values[len(_CONTRACT) :]
     return ServicedLoan(
@@ -567,7 +569,9 @@ def insert_many(model: type[Model], rows: list[dict]) -> None:
     defaults = _defaults(model) | {
         field.attname: now for field in fields if getattr(field, "auto_now_add", False)
     }
-    values = ([row.get(field.attname, defaults[field.attname]) for field in fields] for row in rows)
+    names = [field.attname for field in fields]
+    missing = [defaults[name] for name in names]  # each field's value when a row leaves it out
+    values = (list(map(row.get, names, missing)) for row in rows)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -662,11 +666,18 @@ def _converters(vendor: str, fields: tuple) -> list[tuple[int, list, object]]:
     return found
 
 
-def _convert(row: tuple, converters, connection) -> tuple:
+def _convert(row: tuple, converters, connection, decoded: dict | None = None) -> tuple:
+    """`decoded`: each column's values converted so far, to convert a value met again only once
+    (what the converters give is then shared between rows: read it, never change it)."""
     row = list(row)
     for index, functions, column in converters:
         value = row[index]
+        if decoded is not None and (index, value) in decoded:
+            row[index] = decoded[index, value]
+            continue
         for function in functions:
             value = function(value, column, connection)
+        if decoded is not None:
+            decoded[index, row[index]] = value
         row[index] = value
     return tuple(row)
