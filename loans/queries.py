@@ -186,9 +186,8 @@ def lock_serviced_loans(loan_ids) -> dict[int, ServicedLoan]:
     # The products' maps in one query (each a join of all their accounts, costly to plan).
     products = LoanProduct.objects.select_related(*_GL.values()).filter(pk__in={row[-1] for row in rows})
     maps = {product.pk: accounting.gl_map(product) for product in products}
-    decoded = {}  # the chunk's loans share a handful of allocation orders: each decoded once
     for *row, product_id in rows:
-        values = _convert(tuple(row), converters, connection, decoded) if converters else tuple(row)
+        values = _convert(tuple(row), converters, connection) if converters else tuple(row)
         loan = _serviced(values, maps[product_id])  # with its map: no account codes in the row
         answer[loan.pk] = loan
     return answer
@@ -666,18 +665,11 @@ def _converters(vendor: str, fields: tuple) -> list[tuple[int, list, object]]:
     return found
 
 
-def _convert(row: tuple, converters, connection, decoded: dict | None = None) -> tuple:
-    """`decoded`: each column's values converted so far, to convert a value met again only once
-    (what the converters give is then shared between rows: read it, never change it)."""
+def _convert(row: tuple, converters, connection) -> tuple:
     row = list(row)
     for index, functions, column in converters:
         value = row[index]
-        if decoded is not None and (index, value) in decoded:
-            row[index] = decoded[index, value]
-            continue
         for function in functions:
             value = function(value, column, connection)
-        if decoded is not None:
-            decoded[index, row[index]] = value
         row[index] = value
     return tuple(row)

@@ -85,13 +85,16 @@ export DATABASE_URL=$POSTGRES_URL
 "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
 
 # Paths given (a run of some tests): only those of them under tests/browser run here, so that
-# other transactional tests do not run in the browser tests' process (see above).
+# other transactional tests do not run in the browser tests' process (see above); `tests` names them all.
 browser=(tests/browser) options=() paths=()
 for arg in "$@"; do
-  case $arg in
+  if [ ! -e "${arg%%::*}" ]; then
+    options+=("$arg")
+    continue
+  fi
+  case ${arg#./} in
+    tests | tests/) paths+=(tests/browser) ;;
     tests/browser*) paths+=("$arg") ;;
-    tests/*) ;;
-    *) options+=("$arg") ;;
   esac
 done
 if [ "$#" -gt "${#options[@]}" ]; then
