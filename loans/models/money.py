@@ -216,9 +216,16 @@ def _control(verbose_name):
 
 
 def _source(model) -> models.ForeignKey:
-    """The event a sub-ledger row comes from, if any (`LoanTransaction`'s partial indexes)."""
+    """The event a sub-ledger row comes from, if any (`LoanTransaction`'s partial indexes; the
+    reference checked by a trigger, not a foreign key: see `LoanTransaction`)."""
     return models.ForeignKey(
-        model, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions", db_index=False
+        model,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        db_index=False,
+        db_constraint=False,
     )
 
 
@@ -246,11 +253,14 @@ class LoanTransaction(models.Model):
 
     # Indexed by the (loan, value_date) index below. A close of day writes a row per loan and
     # step, so each index is kept up for every loan at each month end: the share, the
-    # disbursement and the repayment, empty on most rows, are indexed only where set.
+    # disbursement and the repayment, empty on most rows, are indexed only where set. Those
+    # three and `reverses` are checked on PostgreSQL by a trigger that fires only for a row that
+    # has one (migration 0025), not by foreign keys: PostgreSQL runs a foreign key's check for
+    # every row, an empty key too, which was half of a 100 000-loan month end's commit.
     loan = models.ForeignKey(
         "loans.Loan", on_delete=models.PROTECT, related_name="transactions", db_index=False
     )
-    share = household_share("transactions", db_index=False)
+    share = household_share("transactions", db_index=False, db_constraint=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     value_date = models.DateField(_("value date"))
     # The fund's business date when it was posted: a back-dated event is booked on the day it is
@@ -273,7 +283,12 @@ class LoanTransaction(models.Model):
     disbursement = _source(Disbursement)
     repayment = _source(Repayment)
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        db_constraint=False,
     )
     # A group loan's tranche posts one entry for all its households' sub-loans.
     journal_entry = posted_entry()
