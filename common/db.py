@@ -59,7 +59,9 @@ def among(ids, connection=None) -> tuple[str, list]:
     cost more to send and parse than the statement's work, and SQLite caps their number."""
     ids = [int(pk) for pk in ids]
     if (connection or connections[DEFAULT_DB_ALIAS]).vendor == "postgresql":
-        return "= ANY(%s)", [ids]
+        # As the array's text: psycopg dumps a list one element at a time, about 6 times as
+        # long for a close of day chunk's 5 000 ids.
+        return "= ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
 
 
