@@ -2,8 +2,8 @@
 
 A sub-ledger row's household share, tranche, repayment and the row it reverses are empty on
 nearly every row a close of day writes, yet PostgreSQL queues and runs a foreign key's check for
-every row inserted, an empty key too: for 200 000 rows of a 100 000-loan month end, about 2 s of
-its commits. A constraint trigger with a WHEN clause is queued only for a row that has one of
+every row inserted, an empty key too: for the 200 000 rows of a 100 000-loan month end, about
+0.7 s of its chunks' commits. A constraint trigger with a WHEN clause is queued only for a row that has one of
 them, and checks it at commit as the foreign key did: the row referred to must exist, and is
 locked against deletion until then (FOR KEY SHARE). On the other side, a share, tranche,
 repayment or sub-ledger row still referred to cannot be deleted, have its id changed or be

@@ -256,7 +256,7 @@ class LoanTransaction(models.Model):
     # disbursement and the repayment, empty on most rows, are indexed only where set. Those
     # three and `reverses` are checked on PostgreSQL by a trigger that fires only for a row that
     # has one (migration 0025), not by foreign keys: PostgreSQL runs a foreign key's check for
-    # every row, an empty key too, which was half of a 100 000-loan month end's commit.
+    # every row, an empty key too: about a fifth of a 100 000-loan month end's commits.
     loan = models.ForeignKey(
         "loans.Loan", on_delete=models.PROTECT, related_name="transactions", db_index=False
     )
