@@ -98,6 +98,11 @@ class BankStatement(models.Model):
         return self.file_name
 
 
+def _balance(verbose_name) -> models.DecimalField:
+    """An account's balance in đồng, as a bank states it: it may be negative (an overdraft)."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=0, null=True, blank=True)
+
+
 def _points_at(target: str | None) -> dict:
     """The lookups of a line pointing at `target` only (None: at nothing)."""
     return {f"{name}__isnull": name != target for name in ("repayment", "disbursement", "capital_receipt")}
@@ -124,7 +129,7 @@ class StatementLine(models.Model):
     amount = vnd_field(_("amount"))
     description = long_text(_("description"), blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    balance = models.DecimalField(_("balance"), max_digits=18, decimal_places=0, null=True, blank=True)
+    balance = _balance(_("balance"))
     fingerprint = models.CharField(max_length=64, unique=True)
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.UNMATCHED)
     # What the line is (or may be) matched to: one of the three at most, each to one line at most.
@@ -184,6 +189,10 @@ class ReconciledPeriod(models.Model):
     first_date = models.DateField(_("period from"))
     last_date = models.DateField(_("period to"))
     reconciled_by, reconciled_at = who_and_when(_("reconciled by"), _("reconciled at"))
+    # Both on the last date, as the accountant saw them (`selectors.bank.balance_check`); empty
+    # when the statement gives no balance (and for periods reconciled before they were kept).
+    statement_balance = _balance(_("statement balance"))
+    books_balance = _balance(_("books balance"))
     reopened_by, reopened_at = who_and_when(_("reopened by"), _("reopened at"), later=True)
     reopen_reason = long_text(_("reason for reopening"), blank=True)
 

@@ -4,13 +4,16 @@ repayments, tranches and capital receipts a line could be."""
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from common.money import ZERO
 from fund.models import CapitalReceipt
 from fund.selectors import current_fund
 from ledger.models import Account
+from ledger.selectors import account_balance
 from loans.domain.bank_matching import Candidate
 from loans.models import (
     Disbursement,
@@ -90,6 +93,70 @@ def unmatched_open_lines(account: Account) -> list[StatementLine]:
     spans = list(periods.values_list("first_date", "last_date"))
     lines = StatementLine.objects.filter(account=account, status=StatementLine.Status.UNMATCHED)
     return [line for line in lines if not any(first <= line.booking_date <= last for first, last in spans)]
+
+
+@dataclass(frozen=True)
+class BalanceCheck:
+    """A bank account on a day as the bank and the books see it: the balance of the statement's
+    last line booked by then and the GL balance at the end of the day; then what explains their
+    difference, from the first statement line on: what the books hold that no line is matched
+    to (in transit, or never seen by the bank) and the lines matched to nothing in the books.
+    What is left is unexplained. Amounts are money in less money out."""
+
+    day: date
+    statement: Decimal | None  # None: no line by then, or its line has no balance
+    books: Decimal
+    books_only: Decimal
+    books_only_count: int
+    statement_only: Decimal
+    statement_only_count: int
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.statement is None else self.books - self.statement
+
+    @property
+    def unexplained(self) -> Decimal | None:
+        if self.statement is None:
+            return None
+        return self.difference - self.books_only + self.statement_only
+
+
+def balance_check(account: Account, day: date | None = None) -> BalanceCheck | None:
+    """The account on `day` (None: the day of its last statement line); None before any line."""
+    if day is None:
+        day = StatementLine.objects.filter(account=account).aggregate(last=Max("booking_date"))["last"]
+        if day is None:
+            return None
+    lines = StatementLine.objects.filter(account=account, booking_date__lte=day)
+    last = lines.order_by("-booking_date", "-statement_id", "-row").values_list("balance", flat=True).first()
+    first = lines.order_by("booking_date").values_list("booking_date", flat=True).first()
+    books_only, books_count = ZERO, 0
+    if first is not None:
+        span = {"account": account, "statement_line__isnull": True, "value_date__range": (first, day)}
+        for rows, sign in (
+            (Repayment.objects.filter(status=Repayment.Status.POSTED, **span), 1),
+            (Disbursement.objects.filter(status=Disbursement.Status.AUTHORIZED, **span), -1),
+            (CapitalReceipt.objects.filter(**span), 1),
+        ):
+            found = rows.aggregate(total=Sum("amount", default=ZERO), n=Count("pk"))
+            books_only += sign * found["total"]
+            books_count += found["n"]
+    # A suggested line points at its transaction already: on neither side.
+    open_lines = lines.filter(status=StatementLine.Status.UNMATCHED).aggregate(
+        credits=Sum("amount", default=ZERO, filter=Q(direction=StatementLine.Direction.CREDIT)),
+        debits=Sum("amount", default=ZERO, filter=Q(direction=StatementLine.Direction.DEBIT)),
+        n=Count("pk"),
+    )
+    return BalanceCheck(
+        day=day,
+        statement=last,
+        books=account_balance(code=account.code, as_of=day),
+        books_only=books_only,
+        books_only_count=books_count,
+        statement_only=open_lines["credits"] - open_lines["debits"],
+        statement_only_count=open_lines["n"],
+    )
 
 
 def candidates(*, account: Account, first: date, last: date, window: int) -> list[Candidate]:

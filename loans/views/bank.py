@@ -28,6 +28,7 @@ from loans.forms import (
 from loans.models import BankStatement, ReconciledPeriod, StatementLine, StatementMapping
 from loans.selectors.bank import (
     account_summaries,
+    balance_check,
     cited_contract,
     get_bank_account,
     reconciled_periods,
@@ -127,6 +128,7 @@ def bank_lines(request, code: str):
         "more": max(lines.count() - 500, 0),
         "period_form": period_form,
         "periods": reconciled_periods(account),
+        "check": balance_check(account, chosen.get("last")),
     }
     return render(request, "loans/bank/lines.html", context, status=400 if period_form.errors else 200)
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.dates import format_date
+from common.money import format_vnd
 from fund.models import CapitalReceipt, CapitalSource
 from fund.services.capital import record_capital_receipt
 from ledger.models import Account, JournalLine
@@ -364,6 +365,62 @@ def test_the_accountants_pages(paid, staff, bank, client):
     assert ReconciledPeriod.objects.get().reconciled_by == staff["accountant"]
     accounts = client.get(reverse("loans:bank_accounts"))
     assert accounts.status_code == 200 and accounts.context["summaries"][0].counts == {"matched": 1}
+
+
+def _books(bank, day) -> D:
+    """The bank account's GL balance at the end of `day`, summed from its journal lines."""
+    lines = JournalLine.objects.filter(account=bank, value_date__lte=day)
+    return sum((line.debit.amount - line.credit.amount for line in lines), D(0))
+
+
+def test_the_statement_balance_is_compared_with_the_books_and_the_difference_explained(
+    loan, paid, staff, bank, layout, client
+):
+    tranche = int(loan.disbursements.get().amount.amount)
+    last = START + dt.timedelta(days=12)
+    stated = _books(bank, last) - 7_000  # the bank says 7 000 less than the books
+    load(
+        staff,
+        bank,
+        [day(0), day(0), "GIAI NGAN HD-01/2026", "FT1", None, tranche, stated - 5_010_000],
+        [day(11), day(11), "HTX TRA NO HD 01 2026", "FT26011", 5_000_000, None, stated - 10_000],
+        [day(12), day(12), "LAI", "FT3", 10_000, None, stated],  # on the statement, not in the books
+    )
+    assert StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED).count() == 1
+    client.force_login(staff["accountant"])
+    check = client.get(reverse("loans:bank_lines", args=[bank.code])).context["check"]
+    assert (check.day, check.statement, check.books) == (last, stated, _books(bank, last))
+    assert (check.difference, check.books_only_count, check.statement_only) == (7_000, 0, 10_000)
+    assert check.unexplained == 17_000
+    # A repayment the bank has not stated yet moves the difference, not what is unexplained.
+    repay(loan, staff, last, D(20_000))
+    page = client.get(reverse("loans:bank_lines", args=[bank.code]))
+    check = page.context["check"]
+    assert (check.difference, check.books_only, check.books_only_count) == (27_000, 20_000, 1)
+    assert check.unexplained == 17_000
+    assert format_vnd(D(17_000), with_unit=False) in page.content.decode()
+    # As of the day before the last line: that line's balance, and the books of that day.
+    earlier = client.get(
+        reverse("loans:bank_lines", args=[bank.code]), {"last": START + dt.timedelta(days=11)}
+    )
+    check = earlier.context["check"]
+    assert (check.statement, check.books) == (stated - 10_000, _books(bank, START + dt.timedelta(days=11)))
+    # Reconciling keeps both balances of the period's last day.
+    period = reconcile_period(
+        actor=staff["accountant"], account=bank, first_date=START, last_date=START + dt.timedelta(days=11)
+    )
+    assert (period.statement_balance, period.books_balance) == (check.statement, check.books)
+
+
+def test_without_a_balance_on_the_statement_nothing_is_compared(paid, staff, bank, layout, client):
+    load(staff, bank, credit(11, 5_000_000, "HTX TRA NO HD 01 2026", "FT26011"))
+    client.force_login(staff["accountant"])
+    page = client.get(reverse("loans:bank_lines", args=[bank.code]))
+    check, last = page.context["check"], PAID + dt.timedelta(days=1)
+    assert check.statement is None and check.difference is None and check.unexplained is None
+    assert check.books == _books(bank, last)
+    period = reconcile_period(actor=staff["accountant"], account=bank, first_date=START, last_date=last)
+    assert period.statement_balance is None and period.books_balance == _books(bank, last)
 
 
 @settings(max_examples=60, deadline=None)

@@ -15,6 +15,7 @@ from common.text import too_long
 from fund.services.common import require_permission
 from ledger.models import Account
 from loans.models import ReconciledPeriod, StatementLine, StatementMapping
+from loans.selectors.bank import balance_check
 
 _LISTED = 5  # the open lines a refusal names; the page lists them all
 
@@ -46,8 +47,14 @@ def reconcile_period(*, actor, account: Account, first_date: date, last_date: da
         open_lines = list(lines.exclude(status=StatementLine.Status.MATCHED).order_by("booking_date", "pk"))
         if open_lines:
             raise ValidationError(_open_lines_message(open_lines))
+        check = balance_check(account, last_date)
         return ReconciledPeriod.objects.create(
-            account=account, first_date=first_date, last_date=last_date, reconciled_by=actor
+            account=account,
+            first_date=first_date,
+            last_date=last_date,
+            reconciled_by=actor,
+            statement_balance=check.statement,
+            books_balance=check.books,
         )
 
 
