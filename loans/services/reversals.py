@@ -33,7 +33,7 @@ from loans.services import booking
 from loans.services.closing.postings import prior_year_parts
 from loans.services.servicing import balances
 from loans.services.servicing.settling import reverse_repayment_posting, settle
-from loans.services.transitions import apply_transition
+from loans.services.transitions import apply_transition_by_id
 
 REVERSIBLE_LOANS = (LoanStatus.ACTIVE, LoanStatus.CLOSED)
 
@@ -101,11 +101,8 @@ def apply_tranche_reversal(*, actor, tranche: Disbursement, returned_into: Accou
         for share in parts_of(loan):
             balances.drop_all(loan.pk, share.pk if share else None)
         if status == LoanStatus.ACTIVE:
-            apply_transition(
-                Loan.objects.get(pk=loan.pk),
-                "deactivate",
-                actor=actor,
-                note=_("Its only tranche was reversed: nothing is lent."),
+            apply_transition_by_id(
+                loan.pk, "deactivate", actor=actor, note=_("Its only tranche was reversed: nothing is lent.")
             )
     return record
 

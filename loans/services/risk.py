@@ -32,7 +32,7 @@ from loans.services import booking
 from loans.services.closing.postings import prior_year_parts
 from loans.services.servicing import balances
 from loans.services.servicing.repayments import default_account
-from loans.services.transitions import apply_transition
+from loans.services.transitions import apply_transition_by_id
 
 PRINCIPAL_ROLES = ("principal", "overdue_principal")
 _REFERENCE_LIMIT = Recovery._meta.get_field("reference").max_length
@@ -139,8 +139,8 @@ def apply_write_off(*, actor, loan: Loan) -> WriteOff:
     )
     for share in parts_of(locked):
         balances.clear_from(locked.pk, share.pk if share else None, day)
-    apply_transition(
-        Loan.objects.get(pk=locked.pk),
+    apply_transition_by_id(
+        locked.pk,
         "write_off",
         actor=actor,
         note=_(

@@ -76,3 +76,9 @@ def apply_transition(
         loan=loan, transition=name, source=source, target=loan.status, actor=actor, note=note
     )
     return loan
+
+
+def apply_transition_by_id(loan_id: int, name: str, *, actor, note: str = "") -> Loan:
+    """`apply_transition` on the loan's row, for a money service that holds the loan as
+    `loans.queries` read and locked it (a `ServicedLoan`, not the model)."""
+    return apply_transition(Loan.objects.get(pk=loan_id), name, actor=actor, note=note)

@@ -32,7 +32,7 @@ from loans.domain.engine import LoanEventError
 from loans.models import Disbursement, DisbursementShare, Loan, LoanMemberShare, LoanStatus, LoanTransaction
 from loans.queries import ServicedLoan, lock_loan
 from loans.services.servicing.settling import settle
-from loans.services.transitions import apply_transition
+from loans.services.transitions import apply_transition_by_id
 
 TRANCHE = gettext_lazy("A tranche")  # as a refused transition names it
 
@@ -234,9 +234,7 @@ def authorize_disbursement(*, actor, disbursement: Disbursement) -> Disbursement
     disbursement.decided_by, disbursement.decided_at = actor, timezone.now()
     disbursement.save()
     if loan.status == LoanStatus.APPROVED:
-        apply_transition(
-            Loan.objects.get(pk=loan.pk), "activate", actor=actor, note=_("First tranche paid out.")
-        )
+        apply_transition_by_id(loan.pk, "activate", actor=actor, note=_("First tranche paid out."))
     try:
         # The loan as it is now (active), its lock already held.
         settle(lock_loan(loan.pk), actor=actor, since=disbursement.value_date)

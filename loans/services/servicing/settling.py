@@ -30,7 +30,6 @@ from ledger.services import EntryDraft, post_entry, reverse_entry
 from loans import queries
 from loans.domain.engine import OVERDUE_PRINCIPAL, PREPAYMENT, Allocation, Payment, Result, Tranche, replay
 from loans.models import (
-    Loan,
     LoanMemberShare,
     LoanStatus,
     LoanTransaction,
@@ -42,7 +41,7 @@ from loans.models.money import CONTROL_COLUMNS, control_values
 from loans.queries import ServicedLoan
 from loans.replaying import changes_of, loan_terms, parts_of
 from loans.services.servicing import balances
-from loans.services.transitions import apply_transition
+from loans.services.transitions import apply_transition_by_id
 
 NOTHING_BOOKED = Booked()
 _MEMO_MAX = JournalEntry._meta.get_field("memo").max_length
@@ -103,15 +102,10 @@ def settle(
         results.append(result)
     repaid = bool(results) and all(result.is_repaid for result in results)
     if loan.status == LoanStatus.ACTIVE and repaid:
-        apply_transition(
-            Loan.objects.get(pk=loan.pk), "close", actor=actor, note=_("Principal and all interest repaid.")
-        )
+        apply_transition_by_id(loan.pk, "close", actor=actor, note=_("Principal and all interest repaid."))
     elif loan.status == LoanStatus.CLOSED and not repaid:
-        apply_transition(
-            Loan.objects.get(pk=loan.pk),
-            "reopen",
-            actor=actor,
-            note=_("A repayment was reversed: the loan owes again."),
+        apply_transition_by_id(
+            loan.pk, "reopen", actor=actor, note=_("A repayment was reversed: the loan owes again.")
         )
     return results
 
