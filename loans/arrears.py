@@ -339,6 +339,36 @@ def classification(day: date, *, loans: Q | None = None) -> list[GroupLine]:
     return list(lines.values())
 
 
+@dataclass
+class Classification:
+    """The classification report on `as_of`: restated, and as reported at that month end's close
+    (None: not a closed month end, or some loans only: as reported is the whole portfolio's)."""
+
+    as_of: date
+    restated: list[GroupLine]
+    reported: list[GroupLine] | None
+
+    @property
+    def restated_total(self) -> GroupLine:
+        return GroupLine.total(self.restated)
+
+    @property
+    def reported_total(self) -> GroupLine | None:
+        return GroupLine.total(self.reported) if self.reported else None
+
+    @property
+    def differs(self) -> bool:
+        """Events dated in the month and entered after its close have changed the figures."""
+        return self.reported is not None and [line.figures() for line in self.reported] != [
+            line.figures() for line in self.restated
+        ]
+
+
+def debt_classification(day: date, *, loans: Q | None = None) -> Classification:
+    """The report of the pages, the API and the .xlsx: `classification` beside `reported`."""
+    return Classification(day, classification(day, loans=loans), reported(day) if loans is None else None)
+
+
 def provisions_booked(day: date, loan_ids: list[int] | None = None) -> dict[int, tuple[Decimal, Decimal]]:
     """Each loan's specific and general provisions in its sub-ledger by value date up to `day`
     (of `loan_ids`; None: every loan's). Only the lines that move a provision are read: the

@@ -19,13 +19,13 @@ from loans.arrears import (
     GROUPS,
     Aging,
     ArrearsLine,
+    Classification,
     GroupLine,
     MonthEnd,
     aging,
     arrears_list,
-    classification,
+    debt_classification,
     in_arrears,
-    reported,
     trend,
 )
 from loans.portfolio import DIMENSIONS, Due, Flow, Holdings, expected, flows, holdings
@@ -171,33 +171,31 @@ def _group_rows(lines: list[GroupLine]) -> list[list]:
     ]
 
 
-def classification_sheets(
-    restated: list[GroupLine], as_reported: list[GroupLine] | None, day: date
-) -> list[Sheet]:
+def classification_sheets(report: Classification) -> list[Sheet]:
     """The restated report (as the books now say), and the one frozen at the month's close."""
     sheets = [
         Sheet(
             title="Phân loại nợ",
             columns=_GROUP_COLUMNS,
-            rows=_group_rows(restated),
+            rows=_group_rows(report.restated),
             **_signed(
                 "Phân loại nợ và trích lập dự phòng rủi ro (số liệu điều chỉnh theo ngày giá trị)",
-                day,
+                report.as_of,
                 "Đã trích: số dư dự phòng trên sổ chi tiết khoản vay theo ngày giá trị đến ngày báo cáo.",
             ),
             totals_label=TOTALS,
             chart=Chart("Dư nợ theo nhóm nợ", columns=(2,), y_title="đồng"),
         )
     ]
-    if as_reported is not None:
+    if report.reported is not None:
         sheets.append(
             Sheet(
                 title="Đã báo cáo",
                 columns=_GROUP_COLUMNS,
-                rows=_group_rows(as_reported),
+                rows=_group_rows(report.reported),
                 **_signed(
                     "Phân loại nợ và trích lập dự phòng rủi ro (số liệu đã báo cáo khi khóa sổ cuối tháng)",
-                    day,
+                    report.as_of,
                 ),
                 totals_label=TOTALS,
             )
@@ -407,10 +405,7 @@ REPORTS: dict[str, tuple[Callable[..., list[Sheet]], str]] = {
         "no-qua-han",
     ),
     "classification": (
-        # As reported is the whole portfolio at a month's close: not shown for some loans only.
-        lambda day, loans: classification_sheets(
-            classification(day, loans=loans), reported(day) if loans is None else None, day
-        ),
+        lambda day, loans: classification_sheets(debt_classification(day, loans=loans)),
         "phan-loai-no",
     ),
     "portfolio": (_portfolio, "du-no-cho-vay"),

@@ -22,11 +22,9 @@ from loans.arrears import (
     DEFAULT_SORT,
     GROUPS,
     SORTS,
-    GroupLine,
     aging,
     arrears_list,
-    classification,
-    reported,
+    debt_classification,
     trend,
 )
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
@@ -286,19 +284,8 @@ class ClassificationReport(Report):
         """Debt groups 1 to 5 with the provisions required and booked; at a closed month end, also
         as reported then (the whole portfolio's, so not with a filter)."""
         form = _form(request, ReportForm)
-        day, loans = form.cleaned_data["as_of"], form.loans()
-        restated = classification(day, loans=loans)
-        frozen = reported(day) if loans is None else None
-        data = {
-            "as_of": day,
-            "restated": restated,
-            "restated_total": GroupLine.total(restated),
-            "reported": frozen,
-            "reported_total": GroupLine.total(frozen) if frozen else None,
-            "differs": frozen is not None
-            and [x.figures() for x in frozen] != [x.figures() for x in restated],
-        }
-        return Response(ClassificationSerializer(data).data)
+        report = debt_classification(form.cleaned_data["as_of"], loans=form.loans())
+        return Response(ClassificationSerializer(report).data)
 
 
 class PortfolioReport(Report):

@@ -29,12 +29,10 @@ from loans.arrears import (
     DEFAULT_SORT,
     GROUPS,
     SORTS,
-    GroupLine,
     aging,
     arrears_list,
     as_of_problem,
-    classification,
-    reported,
+    debt_classification,
     trend,
 )
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
@@ -319,18 +317,13 @@ def arrears_report(request, form, day, loans):
 
 @report_view("classification", ReportForm, gettext_lazy("Debt classification and provisioning"))
 def classification_report(request, form, day, loans):
-    restated = classification(day, loans=loans)
-    # As reported is the fund's whole portfolio at a month's close: no filter applies to it.
-    frozen = reported(day) if loans is None else None
-    differs = frozen is not None and [line.figures() for line in frozen] != [
-        line.figures() for line in restated
-    ]
+    report = debt_classification(day, loans=loans)
     return {
-        "restated": restated,
-        "restated_total": GroupLine.total(restated),
-        "reported": frozen,
-        "reported_total": GroupLine.total(frozen) if frozen else None,
-        "differs": differs,
+        "restated": report.restated,
+        "restated_total": report.restated_total,
+        "reported": report.reported,
+        "reported_total": report.reported_total,
+        "differs": report.differs,
     }
 
 
