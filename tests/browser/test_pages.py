@@ -12,6 +12,7 @@ from common.dates import format_date
 from fund import roles
 from fund.models import DocumentType, Fund
 from ledger.models import Account
+from loans.models import ReconciliationCheck
 from loans.services.origination.applications import ApplicationTerms, add_document, create_application
 from tests.browser.conftest import PHONE
 from tests.fund.factories import BorrowerFactory
@@ -87,6 +88,19 @@ def test_the_coops_pages_fit_a_phone(open_page, coop_loan, user_with_role):
     page.get_by_role("link", name=coop_loan.reference).first.click()
     expect(page.locator("h1")).to_contain_text(coop_loan.reference)
     assert too_wide() == [], "the loan page is wider than the phone"
+
+
+def test_the_accountants_home_page_fits_a_phone(open_page, staff, fund):
+    # The last check of the books, whose line ("as of the business date …, checked at …") once
+    # widened the card's figures column past the screen and crushed its labels to a letter a line.
+    ReconciliationCheck.objects.create(as_of=START, accounts=9, differences=[])
+    page = open_page(staff["accountant"], viewport=PHONE)
+    card = page.locator("#accountant-work")
+    expect(card.get_by_role("button", name="Đối chiếu lại")).to_be_visible()
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) == []
+    labels = card.locator("dt")
+    for index in range(labels.count()):
+        assert labels.nth(index).bounding_box()["width"] > PHONE["width"] / 4, labels.nth(index).inner_text()
 
 
 def test_close_of_day_leaves_the_unpaid_installment_in_the_arrears_list(open_page, staff, coop_loan):
