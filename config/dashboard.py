@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from appraisal.selectors import decision_counts, queue_counts
 from fund import roles
 from fund.models import Fund
-from loans.dashboard import accountant_work, coop_work, officer_work
+from loans.dashboard import accountant_work, coop_work, officer_work, requests_waiting
 
 STAFF = (roles.FUND_OFFICER, roles.APPRAISER, roles.APPROVER, roles.ACCOUNTANT)
 
@@ -21,7 +21,7 @@ def _officer(user, fund: Fund):
 WORK = {
     roles.FUND_OFFICER: _officer,
     roles.APPRAISER: lambda user, fund: queue_counts(user),
-    roles.APPROVER: lambda user, fund: decision_counts(user),
+    roles.APPROVER: lambda user, fund: {**decision_counts(user), "requests": requests_waiting(user)},
     roles.ACCOUNTANT: lambda user, fund: accountant_work(fund.business_date),
     roles.COOP_USER: lambda user, fund: coop_work(user, fund.business_date),
 }

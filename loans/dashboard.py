@@ -20,8 +20,10 @@ from common.money import ZERO
 from common.querysets import filter_given
 from loans.arrears import GROUPS, Bucket, MonthEnd, month_ends
 from loans.models import ClassificationReport, LoanBalance, ReconciliationCheck
+from loans.models.actions import PERMISSIONS, ActionStatus
 from loans.models.loan import Loan, LoanStatus
 from loans.selectors.access import loans_visible_to, status_counts
+from loans.selectors.actions import actions_visible_to
 from loans.selectors.balances import StoredPosition
 from loans.selectors.closing import RunSummary, current_run
 from loans.selectors.servicing import pending_disbursements
@@ -136,6 +138,14 @@ def accountant_work(day: date) -> AccountantWork:
         last_close=summary,
         books=ReconciliationCheck.objects.first(),
     )
+
+
+def requests_waiting(user) -> int:
+    """The restructuring and write-off requests waiting for a decision the user may take: of the
+    kinds it may approve, not its own (four eyes)."""
+    kinds = [kind for kind, (_request, approve) in PERMISSIONS.items() if user.has_perm(approve)]
+    waiting = actions_visible_to(user).filter(status=ActionStatus.REQUESTED, kind__in=kinds)
+    return waiting.exclude(requested_by=user).count()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils import translation
 from common.dates import format_date
 from common.documents import heading, signatures
 from common.xlsx import Chart, Column, Sheet, summed
+from fund.models import Borrower
 from ledger.reports import ledger_sheet, period_trial_balance_sheets
 from ledger.selectors import account_balance, ledger_stream, period_trial_balance
 from loans.arrears import (
@@ -122,12 +123,20 @@ def aging_sheets(report: Aging) -> list[Sheet]:
     ]
 
 
+def _in_vietnamese(choices) -> dict[str, str]:
+    """Each choice's label as the lines name it (the request's language) -> its Vietnamese label."""
+    asked = {value: str(label) for value, label in choices.choices}
+    with translation.override("vi"):
+        return {asked[value]: str(label) for value, label in choices.choices}
+
+
 def arrears_sheet(lines: list[ArrearsLine], day: date) -> Sheet:
+    types = _in_vietnamese(Borrower.Type)
     rows = (
         [
             line.reference,
             line.borrower,
-            line.borrower_type,
+            types.get(line.borrower_type, line.borrower_type),
             line.commune,
             line.district,
             line.phone,
@@ -304,18 +313,20 @@ def _portfolio(
 def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
     """Outstanding by debt group at each month end (stacked columns), and PAR (lines)."""
     thresholds = [days for days, _outstanding, _ratio in points[-1].par] if points else []
+    with translation.override("vi"):  # the month ends as the sheet's title writes its date
+        month_ends = [format_date(point.day) for point in points]
     groups = [
-        [format_date(point.day), *(point.outstanding[group] for group in GROUPS), point.gross]
-        for point in points
+        [month_end, *(point.outstanding[group] for group in GROUPS), point.gross]
+        for month_end, point in zip(month_ends, points, strict=True)
     ]
     par = [
         [
-            format_date(point.day),
+            month_end,
             point.gross,
             *(outstanding for _days, outstanding, _ratio in point.par),
             *(ratio for _days, _outstanding, ratio in point.par),
         ]
-        for point in points
+        for month_end, point in zip(month_ends, points, strict=True)
     ]
     first_ratio = 2 + len(thresholds)
     return [

@@ -120,6 +120,13 @@ class LoanAction(ConcurrentTransitionMixin, models.Model):
         return reverse("loans:action_detail", args=[self.pk])
 
     @property
+    def for_the_board(self) -> bool:
+        """A write-off goes to the management board whatever it comes to: its amount for the
+        authority is one đồng above the highest limited level (`kinds.write_off.board_amount`),
+        not a figure of the loan to show."""
+        return self.kind == ActionKind.WRITE_OFF
+
+    @property
     def terms(self) -> dict:
         """What is applied: the request with the approver's choices over it."""
         return {**self.payload, **self.decision}

@@ -63,6 +63,9 @@ def action_new(request, pk: int, kind: str):
     spec = _spec(kind)
     if not request.user.has_perm(spec.request_permission):
         raise PermissionDenied
+    if loan.is_group_loan and not spec.group_loans:  # said before the officer fills the form in
+        messages.error(request, _("A household group's loan cannot be restructured here yet."))
+        return redirect(loan.get_absolute_url())
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
     form = import_string(spec.form)(data, loan=loan)

@@ -69,6 +69,10 @@ def bank_mapping(request, code: str):
         save=lambda: save_mapping(actor=request.user, account=account, fields=form.service_fields()),
         done=lambda _m: (_("Statement layout saved."), reverse("loans:bank_import", args=[code])),
         title=_("Statement layout of %(account)s") % {"account": account},
+        intro=_(
+            "Name each column as its header reads in the bank's file (for example “Ngày giao dịch”), "
+            "not by its letter; leave empty the columns the bank does not give."
+        ),
         back_url=reverse("loans:bank_lines", args=[code]),
         submit=_("Save"),
     )

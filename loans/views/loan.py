@@ -135,7 +135,9 @@ def _actions(user, loan) -> dict:
         "requestable": [
             spec
             for spec in action_kinds().values()
-            if loan.status in spec.loan_statuses and user.has_perm(spec.request_permission)
+            if loan.status in spec.loan_statuses
+            and (spec.group_loans or not loan.is_group_loan)
+            and user.has_perm(spec.request_permission)
         ],
     }
 

@@ -12,6 +12,7 @@ from common.dates import format_date
 from fund import roles
 from fund.models import DocumentType, Fund
 from ledger.models import Account
+from loans.models import ReconciliationCheck
 from loans.services.origination.applications import ApplicationTerms, add_document, create_application
 from tests.browser.conftest import PHONE
 from tests.fund.factories import BorrowerFactory
@@ -89,6 +90,19 @@ def test_the_coops_pages_fit_a_phone(open_page, coop_loan, user_with_role):
     assert too_wide() == [], "the loan page is wider than the phone"
 
 
+def test_the_accountants_home_page_fits_a_phone(open_page, staff, fund):
+    # The last check of the books, whose line ("as of the business date …, checked at …") once
+    # widened the card's figures column past the screen and crushed its labels to a letter a line.
+    ReconciliationCheck.objects.create(as_of=START, accounts=9, differences=[])
+    page = open_page(staff["accountant"], viewport=PHONE)
+    card = page.locator("#accountant-work")
+    expect(card.get_by_role("button", name="Đối chiếu lại")).to_be_visible()
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) == []
+    labels = card.locator("dt")
+    for index in range(labels.count()):
+        assert labels.nth(index).bounding_box()["width"] > PHONE["width"] / 4, labels.nth(index).inner_text()
+
+
 def test_close_of_day_leaves_the_unpaid_installment_in_the_arrears_list(open_page, staff, coop_loan):
     # The first installment falls due on 15/02/2026 and nothing is paid.
     Fund.objects.update(business_date=dt.date(2026, 2, 14))
@@ -107,3 +121,6 @@ def test_close_of_day_leaves_the_unpaid_installment_in_the_arrears_list(open_pag
     row = page.locator("tr", has_text=coop_loan.borrower.name)
     expect(row).to_be_visible()
     expect(row).to_contain_text("3")  # days past due on 18/02/2026
+    # The list is wider than the screen and scrolls: the borrower's column is still wide enough
+    # to read its name (it was squeezed to its longest word, a word a line).
+    assert row.locator("td").nth(1).bounding_box()["width"] >= 200

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import RequestFactory
+from django.utils import translation
 
 from common.navigation import NavItem
 from fund import navigation
@@ -51,3 +52,12 @@ def test_only_the_most_specific_item_is_current(monkeypatch, user_with_role):
         ("Journal", False),
         ("Trial balance", True),
     ]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_two_menu_items_have_the_same_words(language):
+    """Two entries with one label (the trial balance as of a date and for a period were both
+    "Bảng cân đối số phát sinh") leave a person guessing which page each opens."""
+    with translation.override(language):
+        labels = [str(item.label) for item in navigation.all_items()]
+    assert sorted(label for label in set(labels) if labels.count(label) > 1) == []

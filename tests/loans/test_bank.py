@@ -344,6 +344,13 @@ def test_officers_cannot_see_or_use_the_bank_pages(staff, bank, layout, client):
     assert "loans:bank_accounts" not in client.get(reverse("loans:applications")).content.decode()
 
 
+def test_the_layout_page_says_a_column_is_named_by_its_header(staff, bank, client):
+    client.force_login(staff["accountant"])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("loans:bank_mapping", args=["11211"])).content.decode()
+    assert "as its header reads in the bank&#x27;s file" in page and "not by its letter" in page
+
+
 def test_the_accountants_pages(paid, staff, bank, client):
     client.force_login(staff["accountant"])
     assert client.get(reverse("loans:bank_import", args=["11211"])).status_code == 302  # no layout yet

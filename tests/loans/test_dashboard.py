@@ -89,14 +89,13 @@ def section(page: str, name: str) -> str:
 def figures(card: str) -> dict[str, str]:
     """Each <dt> of a card with its <dd>, tags and spaces squeezed out."""
     text = lambda part: " ".join(html.unescape(re.sub(r"<[^>]+>", " ", part)).split())  # noqa: E731
-    return {
-        text(dt_): text(dd) for dt_, dd in re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd>(.*?)</dd>", card, re.S)
-    }
+    pairs = re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", card, re.S)
+    return {text(dt_): text(dd) for dt_, dd in pairs}
 
 
 def link_of(card: str, label_pattern: str) -> str:
     """The address of the link in the <dd> after the <dt> matching the pattern."""
-    found = re.search(rf"<dt>{label_pattern}</dt>\s*<dd>.*?href=\"([^\"]+)\"", card, re.S)
+    found = re.search(rf"<dt>{label_pattern}</dt>\s*<dd[^>]*>.*?href=\"([^\"]+)\"", card, re.S)
     assert found, label_pattern
     return found.group(1).replace("&amp;", "&")
 
@@ -204,9 +203,8 @@ def test_the_accountant_sees_tranches_to_authorize_and_the_last_close(client, po
     assert last.business_date == dt.date(2026, 3, 1)
     assert shown["Last close of day"] == f"{format_date(dt.date(2026, 3, 1))} · Done"
     # The books were checked after the close, as of the business date it left.
-    assert shown["Sub-ledger against the GL"].startswith(
-        f"0 control accounts differ as of the business date {format_date(dt.date(2026, 3, 2))}, checked at"
-    )
+    assert shown["Sub-ledger against the GL"] == "0 control accounts differ"
+    assert f"as of the business date {format_date(dt.date(2026, 3, 2))}, checked at" in card
     assert f"{reverse('loans:reconciliation')}?as_of=2026-03-02" in card
     client.force_login(staff["accountant"])
     assert "HĐ-E" in client.get(link_of(card, "Tranches to authorize")).content.decode()
@@ -227,9 +225,8 @@ def test_the_accountant_checks_the_books_again_and_sees_the_account_that_differs
     page = client.get(response.url).content.decode()
     assert "The books are being checked" in page
     card = section(page, "accountant")
-    assert figures(card)["Sub-ledger against the GL"].startswith(
-        f"1 control account differs as of the business date {format_date(dt.date(2026, 3, 2))}"
-    )
+    assert figures(card)["Sub-ledger against the GL"] == "1 control account differs"
+    assert f"as of the business date {format_date(dt.date(2026, 3, 2))}" in card
     check = ReconciliationCheck.objects.first()
     assert (check.checked_by, check.differences) == (staff["accountant"], [["128311", "120000000"]])
     assert f"{reverse('loans:reconciliation')}?as_of=2026-03-02" in card
@@ -285,7 +282,7 @@ def test_the_home_page_reads_as_much_however_many_loans(
         return len(queries)
 
     before = {user.username: reads(user) for user in (admin, coop)}
-    assert before["admin"] <= 26
+    assert before["admin"] <= 27  # a count per line of the cards (the approver's requests waiting: 27)
     for number in range(3):
         staffed_active_loan(
             staff, on=MONDAY, account=bank, number=f"HĐ-X{number}", borrower=portfolio["A"].borrower

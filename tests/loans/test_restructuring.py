@@ -16,7 +16,8 @@ from loans.models import ActionStatus, Loan, LoanBalance, LoanTransaction, Sched
 from loans.selectors.reconciliation import reconciliation
 from loans.services import actions
 from loans.services.closing.runs import close_until
-from tests.loans.conftest import ROW1, move_to
+from tests.appraisal.test_dashboard import card, count_and_link
+from tests.loans.conftest import ROW1, household_group_loan, move_to
 
 FEB20 = dt.date(2026, 2, 20)
 
@@ -183,3 +184,32 @@ def test_a_rescheduled_group_3_loan_stays_in_group_3_until_three_installments_ar
     assert group_after(dt.date(2026, 8, 20)) == 1  # the third installment on time: cured
     assert Loan.objects.get(pk=loan.pk).restructured_group is None
     books_agree(dt.date(2026, 8, 21))
+
+
+def test_a_household_groups_loan_is_not_offered_what_cannot_be_asked_for_it(client, fund, people, bank):
+    group_loan, _members = household_group_loan(people, bank, D(30_000_000), D(20_000_000))
+    client.force_login(people["officer2"])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("loans:loan_detail", args=[group_loan.pk])).content.decode()
+    for kind in ("extension", "rescheduling", "waiver"):
+        url = reverse("loans:action_new", args=[group_loan.pk, kind])
+        assert url not in page, kind
+        refused = client.get(url, follow=True)
+        assert refused.redirect_chain[-1][0] == group_loan.get_absolute_url(), kind
+        assert "cannot be restructured here yet" in refused.content.decode(), kind
+    assert reverse("loans:action_new", args=[group_loan.pk, "write_off"]) in page
+
+
+def test_the_approvers_home_page_counts_the_requests_waiting_for_it(client, fund, people, loan):
+    action = actions.request_action(
+        actor=people["officer2"], loan=loan, kind="extension", payload={"months": 6}, reason="Mất mùa"
+    )
+    client.cookies["django_language"] = "en"
+    count, url = count_and_link(
+        card(client, people["approver"], "approver"), "Restructuring and write-off requests waiting for you"
+    )
+    assert count == 1
+    assert action.get_absolute_url() in client.get(url).content.decode()
+    actions.approve_action(actor=people["approver"], action=action, note="Đồng ý")
+    shown = card(client, people["approver"], "approver")
+    assert count_and_link(shown, "Restructuring and write-off requests waiting for you")[0] == 0

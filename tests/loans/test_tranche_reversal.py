@@ -9,7 +9,9 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse as url_of
 from django.utils import timezone
 
 from fund import roles
@@ -259,3 +261,18 @@ def test_a_write_off_is_asked_by_an_officer_and_approved_only_at_the_boards_leve
     # A written-off loan cannot be asked for again.
     with pytest.raises(ValidationError):
         actions.request_action(actor=staff["officer"], loan=loan, kind="write_off", payload={}, reason="x")
+
+
+def test_a_write_off_request_shows_the_boards_level_not_a_made_up_amount(client, fund, staff, loan):
+    AuthorityLevel.objects.create(fund=fund, name="Giám đốc", max_amount=D(500_000_000))
+    AuthorityLevel.objects.create(fund=fund, name="Hội đồng quản lý", max_amount=None)
+    action = actions.request_action(
+        actor=staff["officer"], loan=loan, kind="write_off", payload={}, reason="Mất trắng"
+    )
+    assert action.amount.amount == D("500000001")  # what the authority is checked on, never shown
+    client.force_login(staff["officer"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in (action.get_absolute_url(), url_of("loans:actions")):
+        page = client.get(url).content.decode()
+        assert "500,000,001" not in page and "500.000.001" not in page, url
+        assert "board" in page, url

@@ -20,6 +20,7 @@ the same for every kind. An `ActionKind` gives:
   (`Applying`: the action, the locked loan, the payload, the actor, the business date); return
   a line saying what was done (the outcome the decision and the loan's history show);
 - `loan_statuses`: the loan statuses it may be asked for in (default: active);
+- `group_loans`: whether it may be asked for on a household group's loan (default: yes);
 - `excluded(loan, payload)`: users who may neither ask for nor approve it, {user id: why}
   (four eyes beyond "not the requester", e.g. whoever authorized the tranche);
 - `approver_fields`: payload fields the approver may choose differently on approval.
@@ -71,6 +72,7 @@ class ActionKind:
     authority_amount: Callable[[Any, Any], Decimal]
     apply: Callable[[Applying], str]
     loan_statuses: tuple[str, ...] = (LoanStatus.ACTIVE,)
+    group_loans: bool = True
     excluded: Callable[[Any, Any], dict[int, str]] = _nobody
     approver_fields: tuple[str, ...] = ()
 

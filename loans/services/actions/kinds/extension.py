@@ -135,4 +135,5 @@ KIND = Kind(
     validate=validate,
     authority_amount=authority_amount,
     apply=apply,
+    group_loans=False,  # `restructuring.replayed` refuses one
 )

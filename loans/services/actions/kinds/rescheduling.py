@@ -151,4 +151,5 @@ KIND = Kind(
     authority_amount=authority_amount,
     apply=apply,
     approver_fields=("overdue",),
+    group_loans=False,  # `restructuring.replayed` refuses one
 )

@@ -116,4 +116,5 @@ KIND = Kind(
     validate=validate,
     authority_amount=authority_amount,
     apply=apply,
+    group_loans=False,  # `restructuring.replayed` refuses one
 )
