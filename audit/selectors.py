@@ -75,6 +75,8 @@ def _label(model, name: str) -> str:
 
 
 def _shown(field, value) -> str:
+    if isinstance(value, list | dict):  # a JSON field's value (aging buckets, an allocation order)
+        return str(value)
     choices = dict(getattr(field, "choices", None) or ())
     return str(choices.get(value, value)) if value is not None else ""
 

@@ -131,4 +131,5 @@ def _reversed(field: str) -> str:
 
 
 def _key(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 19 else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 19 else None

@@ -87,7 +87,10 @@ class HouseholdMemberInline(admin.TabularInline):
 @admin.display(description=_("file"))
 def document_link(document: BorrowerDocument) -> str:
     """The stored file through the view that checks who asks (a FileField's own link would point
-    at MEDIA_URL, which nothing serves)."""
+    at MEDIA_URL, which nothing serves); none for a row not saved (a form sent back with more rows
+    than the page offered)."""
+    if document.pk is None:
+        return ""
     return format_html('<a href="{}">{}</a>', document.get_absolute_url(), document.original_name)
 
 

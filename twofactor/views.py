@@ -21,7 +21,10 @@ from twofactor.forms import CodeForm
 
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    # A path of this site only: `redirect` takes anything else without a slash for a URL name.
+    allowed = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    )
     return target if allowed else reverse("home")
 
 

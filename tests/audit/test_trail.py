@@ -211,3 +211,14 @@ def test_the_password_is_never_on_the_page(client, accountant, admin_user):
     client.force_login(accountant)
     page = client.get(reverse("audit:trail"), {"model": "fund.User"}).content.decode()
     assert accountant.password not in page
+
+
+def test_a_list_setting_shows_before_and_after_on_the_page_and_in_the_export(client, fund, accountant):
+    buckets = fund.aging_buckets
+    with set_actor(accountant):
+        services.update_fund(actor=accountant, fields={"aging_buckets": [1, 15, 45, 91, 181, 361]})
+    before, after = field_changes(last_change(fund))["aging_buckets"]
+    assert before == str(buckets) and after == "[1, 15, 45, 91, 181, 361]"
+    client.force_login(accountant)
+    assert client.get(reverse("audit:trail")).status_code == 200
+    assert client.get(reverse("audit:trail_export")).status_code == 200

@@ -42,6 +42,16 @@ def test_the_admin_edits_a_borrower_through_the_service(admin_client):
     assert (borrower.name, borrower.phone, borrower.member_count) == ("HTX Đổi tên", "0912345678", 30)
 
 
+def test_a_borrower_form_sent_back_with_a_document_row_the_page_did_not_offer_is_shown_again(admin_client):
+    borrower = BorrowerFactory()
+    url = reverse("admin:fund_borrower_change", args=[borrower.pk])
+    form = {"name": "", "members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0",
+            "documents-TOTAL_FORMS": "1", "documents-INITIAL_FORMS": "0"}  # fmt: skip
+    response = admin_client.post(url, form)
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    assert Borrower.objects.get(pk=borrower.pk).name == borrower.name
+
+
 def test_what_the_service_refuses_in_the_admin_is_a_message_and_changes_nothing(admin_client, user_with_role):
     FundFactory()
     gone = user_with_role("approver", is_active=False)

@@ -76,6 +76,15 @@ def test_the_journal_pages_keep_the_filters(as_accountant):
     assert len(shown) == 4 and len(pages) == 1  # entries 0, 3, 6, 9 touch 6428
 
 
+@pytest.mark.parametrize("key", ["²", "٣", "-1", "x", "9" * 30])
+def test_a_page_key_that_is_not_a_row_number_shows_the_first_page(as_accountant, key):
+    _post_many(5)
+    response = as_accountant.get(reverse("ledger:journal"), {"after": key, "before": key})
+    assert response.status_code == 200
+    newest = JournalEntry.objects.order_by("-year", "-sequence").values_list("pk", flat=True)
+    assert _entries(response) == list(newest[:4])
+
+
 def _rows(response) -> list:
     return response.context["detail"].rows
 

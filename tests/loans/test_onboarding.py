@@ -319,6 +319,26 @@ def test_one_bad_row_brings_nothing_in_and_says_where(bring_in, accountants, pro
         importing.commit_portfolio(actor=accountants[1], batch=batch)
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "refusal"),
+    [
+        (6, 10**19, "Số tiền đã giải ngân: An amount is at most 999,999,999,999,999,999 đồng."),
+        (12, 10**19, "Lãi dự thu: An amount is at most 999,999,999,999,999,999 đồng."),
+        (9, 10**6, "Thời hạn (tháng): A term is 1 to 600 months."),
+    ],
+)
+def test_an_amount_or_a_term_beyond_any_bound_is_refused_by_its_cell(
+    accountants, product, column, value, refusal
+):
+    first = list(LOANS_ROWS[0])
+    first[column] = value
+    batch = importing.check_portfolio(
+        actor=accountants[0], file=workbook(loans=[first, *LOANS_ROWS[1:]]), file_name="so-du.xlsx"
+    )
+    assert batch.state == PortfolioImport.State.REFUSED
+    assert any(refusal in error and "Row 2" in error for error in messages(batch)), messages(batch)
+
+
 def test_the_same_file_twice_adds_nothing(bring_in, accountants, product):
     assert bring_in(accountants).state == PortfolioImport.State.COMMITTED
     loans, entries = Loan.objects.count(), JournalEntry.objects.count()

@@ -64,6 +64,16 @@ def test_a_wrong_code_keeps_the_door_shut_and_the_right_one_opens_it(client, app
     assert client.get(reverse("home")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "target", ["nowhere", "loans:applications", "https://evil.example/", "//evil.example/"]
+)
+def test_a_next_that_is_not_a_path_of_the_site_goes_home(client, officer, target):
+    log_in(client, officer)  # no second factor: the verify page sends it on at once
+    response = client.get(reverse("twofactor:verify"), {"next": target})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert client.get(reverse("twofactor:verify"), {"next": "/loans/"})["Location"] == "/loans/"
+
+
 def test_enrolment_confirms_the_app_gives_recovery_codes_that_each_work_once(client, accountant):
     log_in(client, accountant)
     assert client.get(reverse("twofactor:enrol")).status_code == 200

@@ -54,6 +54,7 @@ _METHODS = {
 }
 METHOD_NAMES = ["Dư nợ giảm dần", "Trả góp đều", "Gốc cuối kỳ"]
 MONEY = "money"
+TERM_MONTHS_MAX = 600  # as the application form's: a bound, not a rule
 
 
 def _column(key: str, vietnamese: str, english: str, kind: str = "text", required: bool = True, **kw):
@@ -278,6 +279,8 @@ def _terms_problems(values: dict) -> list[tuple[str, str]]:
         problems.append(("rate", _("Give the rate in percent per year, e.g. 6,6.")))
     if values["term_months"] < 1:
         problems.append(("term_months", _("Must be at least one month.")))
+    elif values["term_months"] > TERM_MONTHS_MAX:
+        problems.append(("term_months", _("A term is 1 to %(max)s months.") % {"max": TERM_MONTHS_MAX}))
     return problems
 
 

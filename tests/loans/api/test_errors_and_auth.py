@@ -36,6 +36,17 @@ def test_an_unknown_path_or_an_id_too_large_is_the_same_json_404(staff, loan):
         assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000])
+def test_a_body_nested_too_deep_to_decode_is_a_400_in_the_error_shape(staff, loan, body):
+    client = token_client(staff["officer"])
+    url = f"/api/v1/loans/{loan.pk}/repayments/"
+    response = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="nested")
+    assert response.status_code == 400
+    assert set(response.json()) == SHAPE and response.json()["code"] == "parse_error"
+    assert response.json()["detail"] == "The request's JSON is nested too deeply."
+    assert not loan.repayments.exists()
+
+
 def test_a_token_is_stored_hashed_and_its_key_works_until_revoked_or_expired(staff, loan):
     officer = staff["officer"]
     token, key = issue_token(actor=officer, user=officer, name="ngân hàng", days=1)
