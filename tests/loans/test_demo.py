@@ -2,6 +2,7 @@
 
 import dataclasses
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -10,14 +11,14 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from appraisal import demo as appraisal_demo
-from fund.models import Fund
+from fund.models import Fund, LoanProduct
 from loans.models import Disbursement, Loan, LoanBalance, LoanStatus, LoanTransaction, Repayment
 from loans.replaying import parts_of, replay_part
 from loans.selectors.position import loan_position
 from loans.selectors.reconciliation import reconciliation
 from loans.selectors.recoveries import off_balance
 from loans.selectors.schedule import group_schedule, schedule_of
-from tests.sheets import table_under
+from tests.sheets import rows_of, table_under
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +136,18 @@ def test_the_example_portfolio_merges_into_the_demo_fund(user_with_role, django_
     from loans.selectors.reconciliation import reconciliation
     from loans.services.onboarding import importing
     from loans.services.onboarding.example import CAPITAL, SOURCE, example_workbook
+    from loans.services.onboarding.workbook import LOANS
 
     run_demo()
     fund = Fund.objects.get()
+    # The rates are numbers in percent (shown 7,20 in Vietnamese), not text such as "7.200000".
+    sheet = load_workbook(example_workbook(fund))[LOANS]
+    header = next(row for row in rows_of(sheet) if row and row[0] == "Số hợp đồng")
+    product, rate = header.index("Mã sản phẩm"), header.index("Lãi suất %/năm")
+    given = table_under(sheet, "Số hợp đồng")
+    newest = {p.code: p.annual_rate for p in LoanProduct.objects.order_by("version")}
+    assert given and all(isinstance(row[rate], int | float) for row in given)
+    assert [Decimal(str(row[rate])) for row in given] == [newest[row[product]] * 100 for row in given]
     accountant = user_with_role(roles.ACCOUNTANT)
     batch = importing.check_portfolio(
         actor=accountant,

@@ -90,6 +90,6 @@ def _products() -> dict[str, LoanProduct] | None:
 def _loan_row(contract, borrower, household, product, paid_out: date, amount, term, accrued) -> list:
     return [
         contract, borrower, household, product.code, paid_out, paid_out, amount,
-        str(product.annual_rate * 100), METHODS[product.amortization], term,
+        product.annual_rate * 100, METHODS[product.amortization], term,
         amount, 0, accrued, 0, 0, 0, None, 1, 0, 0, 0, "", 0,
     ]  # fmt: skip
