@@ -76,6 +76,7 @@ def test_a_checked_file_shows_its_report_and_is_committed_by_another_accountant(
     controls = {line.code: line for line, _name in page.context["controls"]}
     assert controls["128311"].loans == controls["128311"].gl == 153_333_336
     assert not page.context["can_commit"] and "Another accountant" in page.content.decode()
+    assert "what will be booked" in page.content.decode()
     commit = reverse("loans:portfolio_commit", args=[batch.pk])
     assert client.post(commit).status_code == 302  # the checker is refused, with a message
     assert PortfolioImport.objects.get().state == PortfolioImport.State.CHECKED and not Loan.objects.exists()
@@ -108,7 +109,9 @@ def test_a_committed_import_is_undone_from_its_page_by_another_accountant(
     page = reverse("loans:portfolio_import", args=[batch.pk])
     undo = reverse("loans:portfolio_undo", args=[batch.pk])
     client.force_login(committer)
-    assert undo not in client.get(page).content.decode()
+    committed = client.get(page).content.decode()
+    assert undo not in committed
+    assert "what was booked" in committed and "what will be booked" not in committed
     client.post(undo, {"reason": "Sai"})  # refused: who committed it
     assert PortfolioImport.objects.get().state == PortfolioImport.State.COMMITTED
     client.force_login(checker)
@@ -118,6 +121,7 @@ def test_a_committed_import_is_undone_from_its_page_by_another_accountant(
     assert client.post(undo, {"reason": "Sai tỷ lệ"}).status_code == 302
     html = client.get(page).content.decode()
     assert PortfolioImport.objects.get().state == PortfolioImport.State.UNDONE and "Undone by" in html
+    assert "can be checked and brought in again" in html and "what will be booked" not in html
     assert set(Loan.objects.values_list("status", flat=True)) == {"voided"}
     voided = Loan.objects.first()
     assert "Voided" in client.get(reverse("loans:loan_detail", args=[voided.pk])).content.decode()
