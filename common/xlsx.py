@@ -44,7 +44,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from python_calamine import CalamineWorkbook
 
 from common.documents import Heading, Signatures
-from common.money import MAX_AMOUNT, format_vnd, parse_vnd
+from common.money import format_vnd, parse_vnd
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {
@@ -946,7 +946,7 @@ def _convert_cell(number: int, column: InputColumn, cell, errors: list[CellError
     try:
         if column.date_formats:
             return _convert_date(cell, column.date_formats)
-        value = _CONVERTERS[column.kind](cell)
+        return _CONVERTERS[column.kind](cell)
     except (ValueError, TypeError, ArithmeticError):
         hint = _(_KIND_HINTS[column.kind])
         if column.date_formats:
@@ -956,10 +956,3 @@ def _convert_cell(number: int, column: InputColumn, cell, errors: list[CellError
             CellError(number, column.label, _("%(value)r is not %(hint)s.") % {"value": cell, "hint": hint})
         )
         return None
-    if column.kind == "money" and abs(value) > MAX_AMOUNT:  # what no money column can store
-        message = _("An amount is at most %(limit)s đồng.") % {
-            "limit": format_vnd(MAX_AMOUNT, with_unit=False)
-        }
-        errors.append(CellError(number, column.label, message))
-        return None
-    return value

@@ -339,6 +339,15 @@ def test_an_amount_or_a_term_beyond_any_bound_is_refused_by_its_cell(
     assert any(refusal in error and "Row 2" in error for error in messages(batch)), messages(batch)
 
 
+def test_a_gl_balance_beyond_any_amount_is_refused_by_its_cell(accountants, product):
+    accounts = [["11211", 10**19, None], *ACCOUNTS_ROWS[1:]]
+    batch = importing.check_portfolio(
+        actor=accountants[0], file=workbook(accounts=accounts), file_name="so-du.xlsx"
+    )
+    assert batch.state == PortfolioImport.State.REFUSED
+    assert any("Dư Nợ: An amount is at most" in error and "Row 2" in error for error in messages(batch))
+
+
 def test_the_same_file_twice_adds_nothing(bring_in, accountants, product):
     assert bring_in(accountants).state == PortfolioImport.State.COMMITTED
     loans, entries = Loan.objects.count(), JournalEntry.objects.count()

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from common.money import MAX_AMOUNT, format_vnd
 from common.xlsx import (
     CellError,
     Column,
@@ -284,6 +285,17 @@ def _terms_problems(values: dict) -> list[tuple[str, str]]:
     return problems
 
 
+def _too_large(values: dict, columns) -> list[tuple[str, str]]:
+    """The row's amounts beyond what a money column stores: the replay and the books would fail
+    on them (the other imports' services refuse such an amount themselves)."""
+    message = _("An amount is at most %(limit)s đồng.") % {"limit": format_vnd(MAX_AMOUNT, with_unit=False)}
+    return [
+        (column.key, message)
+        for column in columns
+        if column.kind == MONEY and abs(values.get(column.key) or 0) > MAX_AMOUNT
+    ]
+
+
 def _loan_row(portfolio: Portfolio, number: int, values: dict) -> None:
     values = values | {key: values.get(key) or 0 for key in _OPTIONAL_ZERO}
     values["penalty"] = Decimal(values["penalty"])
@@ -291,7 +303,7 @@ def _loan_row(portfolio: Portfolio, number: int, values: dict) -> None:
     values["collateral_value"] = Decimal(values["collateral_value"])
     values["restructured"] = bool(values.get("restructured"))
     values["household"] = values.get("household") or ""
-    problems = _terms_problems(values)
+    problems = _terms_problems(values) + _too_large(values, LOAN_COLUMNS)
     for column in LOAN_COLUMNS:
         if column.kind == MONEY and values[column.key] < 0:
             problems.append((column.key, _("Cannot be negative.")))
@@ -324,7 +336,7 @@ def _loan_row(portfolio: Portfolio, number: int, values: dict) -> None:
 
 def _written_off_row(portfolio: Portfolio, number: int, values: dict) -> None:
     values = values | {"tracked_until": values.get("tracked_until")}
-    problems = _terms_problems(values)
+    problems = _terms_problems(values) + _too_large(values, WRITTEN_OFF_COLUMNS)
     for key in ("principal", "interest"):
         if values[key] < 0:
             problems.append((key, _("Cannot be negative.")))
@@ -348,6 +360,11 @@ def _account_row(portfolio: Portfolio, number: int, values: dict) -> None:
     if (debit > 0) == (credit > 0) or debit < 0 or credit < 0:
         label = ACCOUNT_COLUMNS[1].label
         portfolio.refuse(ACCOUNTS, number, label, _("Give a debit or a credit balance, more than zero."))
+        return
+    problems = _too_large(values, ACCOUNT_COLUMNS)
+    for key, message in problems:
+        portfolio.refuse(ACCOUNTS, number, _label(key, ACCOUNT_COLUMNS), message)
+    if problems:
         return
     portfolio.accounts.append(AccountRow(number, values["code"], debit - credit))
 
