@@ -99,9 +99,9 @@ def unmatched_open_lines(account: Account) -> list[StatementLine]:
 class BalanceCheck:
     """A bank account on a day as the bank and the books see it: the balance of the statement's
     last line booked by then and the GL balance at the end of the day; then what explains their
-    difference, from the first statement line on: what the books hold that no line is matched
-    to (in transit, or never seen by the bank) and the lines matched to nothing in the books.
-    What is left is unexplained. Amounts are money in less money out."""
+    difference, from the first statement line on: what the books hold that no line booked by
+    then is matched to (in transit, or never seen by the bank) and the lines matched to nothing
+    the books hold by then. What is left is unexplained. Amounts are money in less money out."""
 
     day: date
     statement: Decimal | None  # None: no line by then, or its line has no balance
@@ -133,17 +133,23 @@ def balance_check(account: Account, day: date | None = None) -> BalanceCheck | N
     first = lines.order_by("booking_date").values_list("booking_date", flat=True).first()
     books_only, books_count = ZERO, 0
     if first is not None:
-        span = {"account": account, "statement_line__isnull": True, "value_date__range": (first, day)}
+        # On no line yet by `day`: none, or one the bank booked later (a suggested line points
+        # at its transaction already).
+        not_yet = Q(statement_line__isnull=True) | Q(statement_line__booking_date__gt=day)
+        span = {"account": account, "value_date__range": (first, day)}
         for rows, sign in (
-            (Repayment.objects.filter(status=Repayment.Status.POSTED, **span), 1),
-            (Disbursement.objects.filter(status=Disbursement.Status.AUTHORIZED, **span), -1),
-            (CapitalReceipt.objects.filter(**span), 1),
+            (Repayment.objects.filter(not_yet, status=Repayment.Status.POSTED, **span), 1),
+            (Disbursement.objects.filter(not_yet, status=Disbursement.Status.AUTHORIZED, **span), -1),
+            (CapitalReceipt.objects.filter(not_yet, **span), 1),
         ):
             found = rows.aggregate(total=Sum("amount", default=ZERO), n=Count("pk"))
             books_only += sign * found["total"]
             books_count += found["n"]
-    # A suggested line points at its transaction already: on neither side.
-    open_lines = lines.filter(status=StatementLine.Status.UNMATCHED).aggregate(
+    # Matched to nothing, or to a transaction the books date after `day`.
+    later = Q(repayment__value_date__gt=day) | Q(disbursement__value_date__gt=day)
+    open_lines = lines.filter(
+        Q(status=StatementLine.Status.UNMATCHED) | later | Q(capital_receipt__value_date__gt=day)
+    ).aggregate(
         credits=Sum("amount", default=ZERO, filter=Q(direction=StatementLine.Direction.CREDIT)),
         debits=Sum("amount", default=ZERO, filter=Q(direction=StatementLine.Direction.DEBIT)),
         n=Count("pk"),

@@ -406,6 +406,11 @@ def test_the_statement_balance_is_compared_with_the_books_and_the_difference_exp
     assert (check.difference, check.books_only, check.books_only_count) == (27_000, 20_000, 1)
     assert check.unexplained == 17_000
     assert format_vnd(D(17_000), with_unit=False) in page.content.decode()
+    # The day of the repayment, which the bank booked the next day: in transit, not unexplained.
+    check = client.get(reverse("loans:bank_lines", args=[bank.code]), {"last": PAID}).context["check"]
+    assert (check.statement, check.books) == (stated - 5_010_000, _books(bank, PAID))
+    assert (check.books_only, check.books_only_count, check.statement_only) == (5_000_000, 1, 0)
+    assert check.unexplained == 17_000
     # As of the day before the last line: that line's balance, and the books of that day.
     earlier = client.get(
         reverse("loans:bank_lines", args=[bank.code]), {"last": START + dt.timedelta(days=11)}
