@@ -1052,15 +1052,20 @@ class _Loan:
 
     def _lay_out(self, day: date, future, carried: Decimal) -> None:
         """The rows after `day` replaced by the installments `future`; the first that collects
-        interest also collects `carried`, the interest accrued and unpaid, unrounded until then."""
+        interest also collects `carried`, the interest accrued and unpaid, unrounded until then.
+        They are numbered on from the rows kept: a new plan numbers its installments from 1."""
+        kept = [r for r in self.rows if r.due_date <= day]
         new_rows = [_row(installment) for installment in future]
+        last = max((r.number for r in kept if r.number is not None), default=0)
+        for number, row in enumerate(new_rows, last + 1):
+            row.number = number
         collecting = next((row for row in new_rows if row.collects_interest), None)
         if collecting is not None:
             collecting.carry = carried
             collecting.interest = round_vnd(
                 carried + self._interest_over(new_rows, collecting.interest_from, collecting.period_end)
             )
-        self.rows = [r for r in self.rows if r.due_date <= day] + new_rows
+        self.rows = kept + new_rows
 
     def _interest_over(self, rows: list[Row], start: date, end: date) -> Decimal:
         balance_count = ZERO

@@ -58,6 +58,8 @@ def test_an_extension_spreads_what_is_left_to_the_new_maturity(fund, people, loa
     assert len(rows) == 17
     assert [r.principal.amount for r in rows] == [D(7_058_824)] * 16 + [D(7_058_816)]
     assert rows[-1].due_date == dt.date(2027, 7, 15)
+    # Numbered on from row 1, which stays: the new dates are rows 2 to 18, not 1 to 17 again.
+    assert list(version.rows.order_by("position").values_list("number", flat=True)) == list(range(1, 19))
     # The first new row collects the period's interest: 5 days on 110 000 000 before the
     # extension (180 821.92) and 23 days on 120 000 000 after it (907 397.26): 1 088 219.
     assert rows[0].interest.amount == D(1_088_219)
