@@ -399,7 +399,7 @@ class ArrearsLine:
     figures: LoanOnDay
     reference: str
     borrower: str
-    borrower_type: str
+    borrower_type: str  # a Borrower.Type value
     commune: str
     district: str
     phone: str
@@ -407,6 +407,10 @@ class ArrearsLine:
     product: str
     last_payment: date | None
     restructured: int = 0  # times restructured (loans.services.actions)
+
+    @property
+    def borrower_type_label(self) -> str:
+        return str(Borrower.Type(self.borrower_type).label)
 
 
 DEFAULT_SORT = "-days"
@@ -575,7 +579,6 @@ def _lines(day: date, ids: list[int]) -> list[ArrearsLine]:
     per_loan = _per_loan(day).filter(oldest__lt=day, loan__borrower_id__in=borrowers)
     arrears = _on_day(per_loan, day, shown=set(ids), overdue=True)
     payments = last_payments(ids, day)
-    borrower_types = dict(Borrower.Type.choices)
     lines = {}
     details = Loan.objects.filter(Among("pk", ids)).order_by().values_list(*_DETAILS)
     for pk, created, name, kind, commune, district, phone, last, first, username, product, times in details:
@@ -583,7 +586,7 @@ def _lines(day: date, ids: list[int]) -> list[ArrearsLine]:
             arrears[pk],
             Loan(pk=pk, created_at=created).reference,
             name,
-            str(borrower_types.get(kind, kind)),
+            kind,
             commune,
             district,
             phone,

@@ -123,20 +123,14 @@ def aging_sheets(report: Aging) -> list[Sheet]:
     ]
 
 
-def _in_vietnamese(choices) -> dict[str, str]:
-    """Each choice's label as the lines name it (the request's language) -> its Vietnamese label."""
-    asked = {value: str(label) for value, label in choices.choices}
-    with translation.override("vi"):
-        return {asked[value]: str(label) for value, label in choices.choices}
-
-
 def arrears_sheet(lines: list[ArrearsLine], day: date) -> Sheet:
-    types = _in_vietnamese(Borrower.Type)
+    with translation.override("vi"):
+        types = {value: str(label) for value, label in Borrower.Type.choices}
     rows = (
         [
             line.reference,
             line.borrower,
-            types.get(line.borrower_type, line.borrower_type),
+            types[line.borrower_type],
             line.commune,
             line.district,
             line.phone,

@@ -128,7 +128,7 @@ class ArrearsLineSerializer(serializers.Serializer):
     loan = serializers.IntegerField(source="figures.loan_id")
     reference = serializers.CharField()
     borrower = serializers.CharField()
-    borrower_type = serializers.CharField()
+    borrower_type = serializers.ChoiceField(choices=Borrower.Type.choices)
     commune = serializers.CharField()
     district = serializers.CharField()
     phone = serializers.CharField()

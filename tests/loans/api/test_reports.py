@@ -82,6 +82,8 @@ def test_the_arrears_list_comes_in_pages_with_the_lists_figures(staff, overdue):
     line = body["results"][0]
     assert line["loan"] == overdue.pk and line["reference"] == overdue.reference
     assert line["days_past_due"] == lines[0].figures.days > 0
+    # The borrower's type as the filter takes it (its code), not the page's translated label.
+    assert line["borrower_type"] == overdue.borrower.type
     assert line["overdue"] == str(lines[0].figures.overdue)
     assert get(client, "arrears", as_of=LATER.isoformat(), days_from=400).json()["count"] == 0
     refused = get(client, "arrears", days_from=30, days_to=10, sort="nonsense")
