@@ -9,7 +9,14 @@ from ledger.services.accounts import (
 )
 from ledger.services.manual import post_manual_entry, reverse_on_request
 from ledger.services.periods import close_period, reopen_period
-from ledger.services.posting import EntryDraft, Line, post_entries, post_entry, reverse_entry
+from ledger.services.posting import (
+    EntryDraft,
+    Line,
+    post_entries,
+    post_entry,
+    reverse_entry,
+    what_it_would_post,
+)
 from ledger.services.year_end import close_year, reopen_year
 
 __all__ = [
@@ -29,4 +36,5 @@ __all__ = [
     "reverse_entry",
     "reverse_on_request",
     "update_account",
+    "what_it_would_post",
 ]

@@ -11,7 +11,8 @@ The role of the user is the caller's business (see `ledger.services.manual` for 
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -114,6 +115,36 @@ def _reverse(entry: JournalEntry, reason: str, created_by, value_date: date | No
         return _post([draft], created_by=created_by, keyed=True, reverses=original)[0]
 
 
+class _Rehearsal(Exception):
+    """Rolls a rehearsal back."""
+
+
+# The drafts posted while a rehearsal runs (None: none runs).
+_rehearsed: ContextVar[list[EntryDraft] | None] = ContextVar("ledger_rehearsed", default=None)
+
+
+def what_it_would_post(call: Callable[[], object]) -> list[EntryDraft]:
+    """The entries a use case would post, in order: `call` runs with every check and figure of
+    the real thing, then is rolled back (a savepoint), so nothing stays and no entry number is
+    used up. What a page shows before a money action is confirmed; its refusals raise as the
+    real call's would."""
+    drafts: list[EntryDraft] = []
+    token = _rehearsed.set(drafts)
+    try:
+        with transaction.atomic():
+            call()
+            raise _Rehearsal
+    except _Rehearsal:
+        return drafts
+    finally:
+        _rehearsed.reset(token)
+
+
+def _rehearsing(drafts) -> None:
+    if (rehearsed := _rehearsed.get()) is not None:
+        rehearsed.extend(drafts)
+
+
 # --- internals ---------------------------------------------------------------
 
 
@@ -143,6 +174,7 @@ def _post_at_once(draft: EntryDraft, created_by) -> JournalEntry | None:
     if posted is None:
         return None
     pk, sequence = posted
+    _rehearsing([draft])
     return _entry_from_db(pk, sequence, entry, reverses_id=None, created_by_id=created_by_id, created_at=now)
 
 
@@ -192,7 +224,9 @@ def _post(drafts, *, created_by, keyed: bool, reverses: JournalEntry | None = No
         _check_draft(index, draft, errors)
     _check_keys_unique(drafts, errors)
     with prepared_cursor() as cursor:
-        return _check_and_write(cursor, drafts, errors, created_by=created_by, reverses=reverses)
+        entries = _check_and_write(cursor, drafts, errors, created_by=created_by, reverses=reverses)
+    _rehearsing(drafts)
+    return entries
 
 
 def _check_and_write(cursor, drafts, errors: _Errors, *, created_by, reverses) -> list[JournalEntry]:

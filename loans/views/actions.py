@@ -16,6 +16,7 @@ from common.transitions import allowed
 from common.views import run_action
 from fund.forms import DocumentForm
 from fund.selectors import current_fund
+from ledger.selectors import named_lines
 from loans.action_forms import DecisionForm, OptionalDocumentForm, RequestForm
 from loans.models.actions import ActionKind, ActionStatus
 from loans.selectors.access import get_loan_for
@@ -23,6 +24,7 @@ from loans.selectors.actions import action_documents_visible_to, action_for, act
 from loans.services.actions import (
     add_action_document,
     approve_action,
+    entries_on_approval,
     kind_of,
     reject_action,
     request_action,
@@ -147,10 +149,11 @@ def action_decide(request, pk: int, decision: str):
                 for error in errors:
                     messages.error(request, error)
             return redirect(action.get_absolute_url())
-        chosen = choice.cleaned_data if choice is not None else None
-        if run_action(
-            request, lambda: approve_action(actor=request.user, action=action, note=note, decision=chosen)
-        ):
+        asked = {"actor": request.user, "action": action, "note": note}
+        asked["decision"] = choice.cleaned_data if choice is not None else None
+        if "confirm" not in request.POST:
+            return _confirm_approval(request, action, asked, [form, choice])
+        if run_action(request, lambda: approve_action(**asked)):
             messages.success(request, _("Approved and applied on the business date."))
     elif decision == "reject":
         if run_action(request, lambda: reject_action(actor=request.user, action=action, note=note)):
@@ -161,6 +164,20 @@ def action_decide(request, pk: int, decision: str):
     else:
         raise Http404
     return redirect(action.get_absolute_url())
+
+
+def _confirm_approval(request, action, asked: dict, forms: list):
+    """Approving applies the action and posts what it does: a page first shows the entries it
+    will post (refusals come back to the request's page), with the approver's choices and note
+    carried to its confirm button."""
+    entries = []
+    if not run_action(request, lambda: entries.extend(entries_on_approval(**asked))):
+        return redirect(action.get_absolute_url())
+    context = _context(action) | {
+        "entries": [(entry, named_lines(entry.lines)) for entry in entries],
+        "forms": [form for form in forms if form is not None],
+    }
+    return render(request, "loans/actions/approve_confirm.html", context)
 
 
 @login_required

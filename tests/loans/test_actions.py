@@ -263,11 +263,16 @@ def test_the_pages_request_show_decide_and_print(client, fund, officers, loan, l
     listed = client.get(reverse("loans:actions"))
     assert action.get_absolute_url() in listed.content.decode()
     assert approve in client.get(action.get_absolute_url()).content.decode()
-    client.post(
-        reverse("loans:action_decide", args=[action.pk, "approve"]), {"note": "Đồng ý", "choice-amount": ""}
-    )
+    # Approving first shows what it will post, the note carried to the confirm button; nothing
+    # is decided until it is confirmed.
+    shown = client.post(approve, {"note": "Đồng ý", "choice-amount": ""})
+    assert shown.status_code == 200 and "Approve, apply and post" in shown.content.decode()
+    assert 'name="note" value="Đồng ý"' in shown.content.decode()
     action.refresh_from_db()
-    assert action.status == ActionStatus.APPLIED
+    assert action.status == ActionStatus.REQUESTED
+    client.post(approve, {"note": "Đồng ý", "choice-amount": "", "confirm": "1"})
+    action.refresh_from_db()
+    assert (action.status, action.decision_note) == (ActionStatus.APPLIED, "Đồng ý")
     printed = client.get(reverse("loans:action_decision", args=[action.pk])).content.decode()
     assert "Decided by" in printed and "30 days" in printed
     # A decision is only ever a POST.

@@ -3,6 +3,7 @@ at 12 %/year from 15/01/2026 for 12 months, 10 000 000 of principal a month (con
 ROW2). Interest = principal × 0.12 × days / 365, rounded half-up once where it becomes a row."""
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import translation
 
 from fund import roles
 from fund.models import AuthorityLevel, Fund
+from ledger.models import JournalEntry
 from loans.models import ActionStatus, Loan, LoanBalance, LoanTransaction, ScheduleVersion
 from loans.selectors.reconciliation import reconciliation
 from loans.services import actions
@@ -125,6 +127,41 @@ def test_a_waiver_of_accrued_interest_takes_it_off_the_receivable_against_income
     with pytest.raises(ValidationError) as refused:
         approved(people, loan, "waiver", part="accrued", amount=D(5_000_000))
     assert "amount" in refused.value.message_dict
+
+
+def test_the_approver_sees_the_waivers_entry_before_it_posts_and_nothing_is_kept_until_then(
+    client, fund, people, loan
+):
+    close_until(actor=people["accountant"], until=dt.date(2026, 2, 1))
+    action = actions.request_action(
+        actor=people["officer2"],
+        loan=loan,
+        kind="waiver",
+        payload={"part": "accrued", "amount": D(500_000)},
+        reason="Mất mùa",
+    )
+    client.force_login(people["approver"])
+    client.cookies["django_language"] = "en"
+    url = reverse("loans:action_decide", args=[action.pk, "approve"])
+    entries, transactions = JournalEntry.objects.count(), LoanTransaction.objects.count()
+    shown = client.post(url, {"note": "Đồng ý"})
+    page = shown.content.decode()
+    assert shown.status_code == 200
+    assert re.search(r"5151 · .*?500,000", page, re.S) and re.search(r"13881 · .*?500,000", page, re.S)
+    # Nothing stays of the rehearsal: no entry, no loan transaction, the request still waiting,
+    # and no entry number used up (the next entry takes the next number).
+    assert (JournalEntry.objects.count(), LoanTransaction.objects.count()) == (entries, transactions)
+    action.refresh_from_db()
+    assert action.status == ActionStatus.REQUESTED
+    last = JournalEntry.objects.filter(year=2026).order_by("sequence").last().sequence
+    client.post(url, {"note": "Đồng ý", "confirm": "1"})
+    action.refresh_from_db()
+    assert action.status == ActionStatus.APPLIED
+    posted = JournalEntry.objects.get(year=2026, sequence=last + 1)
+    assert {(line.account.code, line.debit.amount, line.credit.amount) for line in posted.lines.all()} == {
+        ("5151", D(500_000), D(0)),
+        ("13881", D(0), D(500_000)),
+    }
 
 
 def test_a_rescheduled_group_3_loan_stays_in_group_3_until_three_installments_are_paid_on_time(

@@ -11,7 +11,8 @@ itself. The steps (`requests.py`) are the same for every kind:
 - `approve_action(actor=, action=, note=, decision=None)`: the kind's approve permission, the
   approver's authority over the kind's `authority_amount`, not the requester nor `excluded`;
   validated again, then applied on the business date in the same transaction (the loan locked
-  as for a money event), the loan's history told what was done.
+  as for a money event), the loan's history told what was done. `entries_on_approval(...)`, the
+  same arguments: what it would post, nothing kept.
 - `reject_action`, `withdraw_action` (the requester, or whoever may request the kind),
   `add_action_document` while it waits.
 """
@@ -20,6 +21,7 @@ from loans.services.actions.registry import ActionKind, Applying, action_kinds, 
 from loans.services.actions.requests import (
     add_action_document,
     approve_action,
+    entries_on_approval,
     reject_action,
     request_action,
     withdraw_action,
@@ -30,6 +32,7 @@ __all__ = [
     "Applying",
     "add_action_document",
     "approve_action",
+    "entries_on_approval",
     "kind_of",
     "action_kinds",
     "reject_action",

@@ -21,6 +21,7 @@ from common.transitions import run
 from fund.selectors import business_date, check_authority
 from fund.services.common import require_permission
 from fund.services.documents import DocumentUpload, file_document
+from ledger.services import EntryDraft, what_it_would_post
 from loans import queries
 from loans.models import Loan, LoanEvent
 from loans.models.actions import ActionStatus, LoanAction, LoanActionDocument
@@ -119,6 +120,16 @@ def approve_action(
                 note=f"{spec.label}: {row.outcome}" if row.outcome else spec.label,
             )
     return row
+
+
+def entries_on_approval(
+    *, actor, action: LoanAction, note: str = "", decision: Mapping | None = None
+) -> list[EntryDraft]:
+    """What approving the request would post, by the same checks and figures, keeping nothing:
+    what the approver sees before confirming. Refused as `approve_action` would be."""
+    return what_it_would_post(
+        lambda: approve_action(actor=actor, action=action, note=note, decision=decision)
+    )
 
 
 def reject_action(*, actor, action: LoanAction, note: str) -> LoanAction:
