@@ -6,7 +6,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ledger.models import Account, JournalEntry, JournalLine, JournalSequence, PostedRowError
-from ledger.services import Line, close_period, journal_sql, post_entries, post_entry, reverse_entry
+from ledger.services import (
+    Line,
+    close_period,
+    journal_sql,
+    post_entries,
+    post_entry,
+    reverse_entry,
+    what_it_would_post,
+)
 from tests.ledger.factories import DAY, as_if_committed, draft, post
 
 pytestmark = pytest.mark.django_db
@@ -313,3 +321,22 @@ def test_a_batch_larger_than_a_statement_is_posted_in_several(monkeypatch):
     assert sorted(e.sequence for e in entries) == list(range(1, 11))
     with pytest.raises(ValidationError, match=r"Entry 7 \(k-11\): Line 1: account 112"):
         post_entries([*drafts[:6], draft(idempotency_key="k-11", debit="112")], created_by=None)
+
+
+def test_a_rehearsal_returns_what_would_post_and_keeps_nothing(accountant):
+    post()
+    before = rows_written()
+    batch = [draft(amount=300, idempotency_key="r:1"), draft(amount=400, idempotency_key="r:2")]
+    single = draft(amount=500, idempotency_key="r:3")
+
+    def use_case():
+        post_entries(batch, created_by=accountant)
+        post_entry(single, created_by=accountant)
+
+    assert what_it_would_post(use_case) == [*batch, single]
+    assert rows_written() == before  # no entry, no line, no number taken
+    assert post().number == "2025-000002"
+    # A refusal raises as the real call's would, and leaves nothing either.
+    with pytest.raises(ValidationError):
+        what_it_would_post(lambda: post_entry(draft(idempotency_key="r:4", lines=two(1, 2)), created_by=None))
+    assert rows_written()[:2] == (before[0] + 1, before[1] + 2)
