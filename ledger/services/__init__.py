@@ -14,6 +14,7 @@ from ledger.services.posting import (
     Line,
     post_entries,
     post_entry,
+    reversal_of,
     reverse_entry,
     what_it_would_post,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "reopen_period",
     "reopen_year",
     "reverse_entry",
+    "reversal_of",
     "reverse_on_request",
     "update_account",
     "what_it_would_post",

@@ -98,21 +98,27 @@ def _reverse(entry: JournalEntry, reason: str, created_by, value_date: date | No
             ]
         if errors:
             raise ValidationError(errors)
-        lines = [
-            Line(account=code, debit=credit, credit=debit, reference=reference)
-            for code, debit, credit, reference in original.lines.order_by("pk").values_list(
-                "account__code", "debit", "credit", "reference"
-            )
-        ]
-        draft = EntryDraft(
-            value_date=value_date or original.value_date,
-            memo=reason,
-            lines=lines,
-            idempotency_key=f"reversal:{original.pk}",
-            source_kind=SOURCE_REVERSAL,
-            source_ref=original.number,
-        )
+        draft = reversal_of(original, reason=reason, value_date=value_date)
         return _post([draft], created_by=created_by, keyed=True, reverses=original)[0]
+
+
+def reversal_of(entry: JournalEntry, *, reason: str, value_date: date | None = None) -> EntryDraft:
+    """The draft `reverse_entry` posts for `entry`: its lines with debits and credits swapped,
+    dated `value_date` (by default the entry's own date), the reason as its memo."""
+    lines = [
+        Line(account=code, debit=credit, credit=debit, reference=reference)
+        for code, debit, credit, reference in entry.lines.order_by("pk").values_list(
+            "account__code", "debit", "credit", "reference"
+        )
+    ]
+    return EntryDraft(
+        value_date=value_date or entry.value_date,
+        memo=reason,
+        lines=lines,
+        idempotency_key=f"reversal:{entry.pk}",
+        source_kind=SOURCE_REVERSAL,
+        source_ref=entry.number,
+    )
 
 
 class _Rehearsal(Exception):

@@ -16,6 +16,7 @@ from common.forms import run_service
 from common.xlsx import workbook_bytes, xlsx_response
 from fund.selectors import current_fund
 from ledger.models import Account
+from ledger.selectors import named_lines
 from loans.forms import PortfolioImportForm, ReasonForm
 from loans.models import Loan, PortfolioImport
 from loans.report_sheets import merger_sheets
@@ -151,6 +152,10 @@ def portfolio_undo(request, pk: int):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["reason"]))
         return redirect("loans:portfolio_import", pk=batch.pk)
+    if "confirm" not in request.POST:  # first what it will post, then the undo once confirmed
+        entry = undoing.entry_to_undo(batch, form.cleaned_data["reason"])
+        context = {"batch": batch, "form": form, "entry": entry, "lines": named_lines(entry.lines)}
+        return render(request, "loans/onboarding/undo_confirm.html", context)
     try:
         undoing.undo_portfolio(actor=request.user, batch=batch, reason=form.cleaned_data["reason"])
     except (PermissionDenied, ValidationError) as error:

@@ -112,13 +112,24 @@ def test_a_committed_import_is_undone_from_its_page_by_another_accountant(
     committed = client.get(page).content.decode()
     assert undo not in committed
     assert "what was booked" in committed and "what will be booked" not in committed
-    client.post(undo, {"reason": "Sai"})  # refused: who committed it
+    client.post(undo, {"reason": "Sai", "confirm": "1"})  # refused: who committed it
     assert PortfolioImport.objects.get().state == PortfolioImport.State.COMMITTED
     client.force_login(checker)
     assert undo in client.get(page).content.decode()
     assert client.post(undo, {"reason": ""}).status_code == 302  # no reason: refused, said so
     assert "Undo the import" in client.get(page).content.decode()
-    assert client.post(undo, {"reason": "Sai tỷ lệ"}).status_code == 302
+    # First what it will post: the opening entry reversed; nothing is undone until confirmed.
+    shown = client.post(undo, {"reason": "Sai tỷ lệ"})
+    assert shown.status_code == 200 and "Undo the import and post" in shown.content.decode()
+    assert PortfolioImport.objects.get().state == PortfolioImport.State.COMMITTED
+    opening = PortfolioImport.objects.get().journal_entry.lines.values_list(
+        "account__code", "debit", "credit"
+    )
+    mirrored = {(line.account, line.debit, line.credit) for line in shown.context["entry"].lines}
+    assert mirrored == {(code, credit, debit) for code, debit, credit in opening}
+    assert client.post(undo, {"reason": "Sai tỷ lệ", "confirm": "1"}).status_code == 302
+    posted = PortfolioImport.objects.get().undo_entry.lines.values_list("account__code", "debit", "credit")
+    assert set(posted) == mirrored
     html = client.get(page).content.decode()
     assert PortfolioImport.objects.get().state == PortfolioImport.State.UNDONE and "Undone by" in html
     assert "can be checked and brought in again" in html and "what will be booked" not in html

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from common.dates import format_date
 from common.text import LONG_TEXT_MAX
 from fund.services.common import require_permission
-from ledger.services import reverse_entry
+from ledger.services import EntryDraft, reversal_of, reverse_entry
 from loans.models import (
     CloseOfDay,
     Collateral,
@@ -129,8 +129,7 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
         loan_ids = [loan.pk for loan in loans]
         if problem := undo_problem(batch, loan_ids):
             raise ValidationError(problem)
-        memo = _("Import %(file)s undone: %(reason)s") % {"file": batch.file_name, "reason": reason}
-        entry = reverse_entry(entry=batch.journal_entry, reason=memo[:255], created_by=actor)
+        entry = reverse_entry(entry=batch.journal_entry, reason=_undo_memo(batch, reason), created_by=actor)
         _reverse_openings(loan_ids, entry)
         LoanBalance.objects.filter(loan_id__in=loan_ids).delete()
         WriteOff.objects.filter(loan_id__in=loan_ids, journal_entry=batch.journal_entry).delete()
@@ -142,6 +141,17 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
         batch.undone_by, batch.undone_at, batch.undo_entry = actor, timezone.now(), entry
         batch.save()
     return batch
+
+
+def entry_to_undo(batch: PortfolioImport, reason: str) -> EntryDraft:
+    """The entry undoing the import posts: its opening entry reversed (what the page shows
+    before the undo is confirmed)."""
+    return reversal_of(batch.journal_entry, reason=_undo_memo(batch, reason))
+
+
+def _undo_memo(batch: PortfolioImport, reason: str) -> str:
+    memo = _("Import %(file)s undone: %(reason)s") % {"file": batch.file_name, "reason": reason.strip()}
+    return memo[:255]
 
 
 def _reverse_openings(loan_ids: list[int], entry) -> None:
