@@ -87,9 +87,15 @@ def _principal() -> Sum:
 
 def owing(day: date, loans: Q | None = None):
     """The ids of the loans owing principal on `day` (of `loans`), summed over their sub-loans:
-    a subquery."""
-    rows = _filtered(balances_as_of(day), loans).order_by().values("loan_id")
-    return rows.annotate(principal=_principal()).filter(principal__gt=0).values("loan_id")
+    a subquery. A row's principal is never negative (what is paid of an installment is at most
+    what it owes), so a loan's sum is positive when one of its rows' is: no grouping by loan,
+    whose count the planner cannot estimate (it then loops over 100 000 loans one by one)."""
+    rows = _filtered(balances_as_of(day), loans).order_by()
+    return (
+        rows.alias(principal=F("principal_in_term") + F("principal_overdue"))
+        .filter(principal__gt=0)
+        .values("loan_id")
+    )
 
 
 def holdings(day: date, *, loans: Q | None = None) -> Holdings:

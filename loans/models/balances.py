@@ -116,6 +116,14 @@ class LoanBalance(models.Model):
             models.Index(
                 fields=["share"], condition=models.Q(share__isnull=False), name="loans_balance_share_idx"
             ),
+            # The current rows' principal by loan, read from the index alone (PostgreSQL): the home
+            # page's outstanding by debt group and that of the loans in arrears (its PAR).
+            models.Index(
+                fields=["loan"],
+                include=["principal_in_term", "principal_overdue"],
+                condition=models.Q(valid_to__isnull=True),
+                name="loans_balance_current_idx",
+            ),
         ]
 
     def __str__(self) -> str:

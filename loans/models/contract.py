@@ -150,6 +150,15 @@ class ScheduleRow(models.Model):
             models.UniqueConstraint(fields=["version", "position"], name="loans_schedule_row_unique"),
             *vnd_only("loans_schedule_row", "principal", "interest", "opening_principal"),
         ]
+        indexes = [
+            # What falls due in the next days (the portfolio report): the installments of those
+            # days, a month's of 36 a loan, not every row of the schedules in force.
+            models.Index(
+                fields=["due_date", "version"],
+                condition=models.Q(kind="scheduled"),
+                name="loans_schedule_row_due_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.due_date}: {self.principal} + {self.interest}"

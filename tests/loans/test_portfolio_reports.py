@@ -24,10 +24,19 @@ from openpyxl import load_workbook
 from fund.models import Borrower
 from loans.models import Loan, LoanTransaction, Repayment
 from loans.portfolio import expected, flows, holdings
+from loans.selectors.balances import balances_as_of
 from loans.selectors.position import loan_position
 from loans.services.servicing.repayments import reverse_repayment
 from tests.fund.factories import BorrowerFactory
-from tests.loans.conftest import ROW1, ROW2, START, move_to, repay, staffed_active_loan
+from tests.loans.conftest import (
+    ROW1,
+    ROW2,
+    START,
+    household_group_loan,
+    move_to,
+    repay,
+    staffed_active_loan,
+)
 from tests.loans.factories import product
 from tests.sheets import table_under, until_blank
 
@@ -278,3 +287,27 @@ def test_what_falls_due_of_some_loans_is_summed_in_the_database_by_their_filter(
     (everyone,) = expected(MAR_END, 30)
     assert (april.first, april.loans, april.principal) == (dt.date(2026, 4, 15), 1, 10 * MILLION)
     assert april.interest == ROW3_INTEREST < everyone.interest
+
+
+def test_the_loans_owing_are_those_whose_sub_loans_principal_summed_is_positive(staff, bank):
+    """Issue 20: the loans owing on a date are found from the rows without summing each loan's
+    (a row's principal is never negative): a household group's loan one of whose households
+    repaid everything still owes, once, the other household's principal and installments; a
+    loan repaid whole owes nothing and falls due for nothing."""
+    group, (first, second) = household_group_loan(staff, bank, D(30_000_000), D(20_000_000))
+    repaid = staffed_active_loan(staff, on=START, account=bank, number="HĐ-R")
+    day = dt.date(2026, 2, 10)
+    shares = {share.member_id: share for share in group.member_shares.all()}
+    households = dict(loan_position(group, as_of=day).households)
+    repay(group, staff, day, households[first].payoff, share=shares[first.pk])
+    repay(repaid, staff, day, loan_position(repaid, as_of=day).payoff)
+    summed: dict[int, D] = {}
+    for row in balances_as_of(day):
+        summed[row.loan_id] = summed.get(row.loan_id, D(0)) + row.principal_outstanding
+    held = holdings(day)
+    assert held.loan_ids == [pk for pk, principal in sorted(summed.items()) if principal > 0] == [group.pk]
+    assert (held.loans, held.outstanding) == (1, D(20_000_000))
+    assert by(held, "product") == {group.product.name: (1, D(20_000_000))}
+    (february,) = expected(day, 30)
+    assert (february.first, february.loans) == (dt.date(2026, 2, 15), 1)
+    assert february.total == dict(loan_position(group, as_of=february.first).households)[second].due_today
