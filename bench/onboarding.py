@@ -217,6 +217,7 @@ def bring_in(path: Path, profile: bool) -> None:
     with path.open("rb") as file:
         batch = importing.check_portfolio(actor=checker, file=file, file_name=path.name, keep_plan=True)
     steps["dry run (read, plan, keep)"] = time.perf_counter() - started
+    _print_profile(profiler, "the dry run")
     if batch.state != PortfolioImport.State.CHECKED:
         raise SystemExit("refused: " + "; ".join(str(e) for e in importing.refusals(batch)[:10]))
     mark = time.perf_counter()
@@ -224,17 +225,13 @@ def bring_in(path: Path, profile: bool) -> None:
     importing.run_commit(batch.pk)  # done already if the task ran eagerly (no broker)
     batch = PortfolioImport.objects.get(pk=batch.pk)
     steps["commit (write)"] = time.perf_counter() - mark
+    _print_profile(profiler, "the commit")
     if batch.state != PortfolioImport.State.COMMITTED:
         raise SystemExit("failed: " + "; ".join(str(e) for e in importing.refusals(batch)[:10]))
     mark = time.perf_counter()
     differing = [row.code for row in reconciliation(as_of=batch.cut_over) if row.difference]
     steps["reconciliation"] = time.perf_counter() - mark
     seconds = time.perf_counter() - started
-    if profiler is not None:
-        profiler.disable()
-        import pstats
-
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     assert not differing, f"sub-ledger and GL differ on {differing}"
     fresh.hand_back(
         {
@@ -259,6 +256,20 @@ def _profiler(profile: bool):
     profiler = cProfile.Profile()
     profiler.enable()
     return profiler
+
+
+def _print_profile(profiler, step: str) -> None:
+    """Where `step`'s time went, by cumulative and by own time; the profiler restarts afresh."""
+    if profiler is None:
+        return
+    import pstats
+
+    profiler.disable()
+    print(f"\n--- {step} ---")
+    for order in ("cumulative", "tottime"):
+        pstats.Stats(profiler).sort_stats(order).print_stats(30)
+    profiler.clear()
+    profiler.enable()
 
 
 def _cpu() -> float:
