@@ -73,7 +73,10 @@ def _summary(result: dict) -> None:
     per = seconds * REFERENCE / result["loans"]
     print(f"  {'total':<32} {seconds:8.1f} s  (per 100 000 loans {per:.1f} s; target {TARGET_SECONDS:.0f} s)")
     print(f"  CPU of the importing process {result['cpu']:.1f} s (PostgreSQL's own not counted)")
-    print(f"  peak memory {memory / 1024**2:,.0f} MiB (target {TARGET_MEMORY / 1024**2:,.0f} MiB)")
+    print(
+        f"  peak memory {memory / 1024**2:,.0f} MiB (target {TARGET_MEMORY / 1024**2:,.0f} MiB; "
+        f"by the end of the dry run {result['maxrss_dry_run'] / 1024**2:,.0f} MiB)"
+    )
     load = f"before {result['load_before']}, after {result['load_after']}"
     print(f"  load 1/5/15 min {load} on {os.cpu_count()} cores")
 
@@ -217,6 +220,8 @@ def bring_in(path: Path, profile: bool) -> None:
     with path.open("rb") as file:
         batch = importing.check_portfolio(actor=checker, file=file, file_name=path.name, keep_plan=True)
     steps["dry run (read, plan, keep)"] = time.perf_counter() - started
+    dry_run_memory = _maxrss()
+    _print_profile(profiler, "the dry run")
     if batch.state != PortfolioImport.State.CHECKED:
         raise SystemExit("refused: " + "; ".join(str(e) for e in importing.refusals(batch)[:10]))
     mark = time.perf_counter()
@@ -224,25 +229,21 @@ def bring_in(path: Path, profile: bool) -> None:
     importing.run_commit(batch.pk)  # done already if the task ran eagerly (no broker)
     batch = PortfolioImport.objects.get(pk=batch.pk)
     steps["commit (write)"] = time.perf_counter() - mark
+    _print_profile(profiler, "the commit")
     if batch.state != PortfolioImport.State.COMMITTED:
         raise SystemExit("failed: " + "; ".join(str(e) for e in importing.refusals(batch)[:10]))
     mark = time.perf_counter()
     differing = [row.code for row in reconciliation(as_of=batch.cut_over) if row.difference]
     steps["reconciliation"] = time.perf_counter() - mark
     seconds = time.perf_counter() - started
-    if profiler is not None:
-        profiler.disable()
-        import pstats
-
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     assert not differing, f"sub-ledger and GL differ on {differing}"
     fresh.hand_back(
         {
             "loans": batch.rows_total,
             "seconds": seconds,
             "steps": steps,
-            # Linux gives ru_maxrss in KiB.
-            "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "maxrss": _maxrss(),
+            "maxrss_dry_run": dry_run_memory,
             # Less noisy than the seconds on a shared machine: what this process itself ran.
             "cpu": _cpu() - cpu,
             "load_before": load_before,
@@ -259,6 +260,24 @@ def _profiler(profile: bool):
     profiler = cProfile.Profile()
     profiler.enable()
     return profiler
+
+
+def _print_profile(profiler, step: str) -> None:
+    """Where `step`'s time went, by cumulative and by own time; the profiler restarts afresh."""
+    if profiler is None:
+        return
+    import pstats
+
+    profiler.disable()
+    print(f"\n--- {step} ---")
+    for order in ("cumulative", "tottime"):
+        pstats.Stats(profiler).sort_stats(order).print_stats(30)
+    profiler.clear()
+    profiler.enable()
+
+
+def _maxrss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux gives KiB
 
 
 def _cpu() -> float:

@@ -1,6 +1,7 @@
 """What every fund model does before `full_clean` validates typed input."""
 
 import re
+from functools import cache
 
 from django.db import models
 from django_fsm import FSMFieldMixin
@@ -14,15 +15,25 @@ class CleanInputMixin:
     them, and `clean_fields` would otherwise try to assign them)."""
 
     def clean_fields(self, exclude=None):
-        exclude = set(exclude or ())
-        for field in self._meta.concrete_fields:
-            if isinstance(field, FSMFieldMixin) and field.protected:
-                exclude.add(field.name)
-            elif isinstance(field, models.CharField | models.TextField) and not field.choices:
-                value = getattr(self, field.attname)
-                if isinstance(value, str):
-                    value = value.strip()
-                    if field.name == "phone":
-                        value = _PHONE_SEPARATORS.sub("", value)
-                    setattr(self, field.attname, value)
-        super().clean_fields(exclude=exclude)
+        protected, typed = _kinds(type(self))
+        for name, attname in typed:
+            value = getattr(self, attname)
+            if isinstance(value, str):
+                value = value.strip()
+                if name == "phone":
+                    value = _PHONE_SEPARATORS.sub("", value)
+                setattr(self, attname, value)
+        super().clean_fields(exclude={*(exclude or ()), *protected})
+
+
+@cache
+def _kinds(model) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A model's protected state fields, and its typed text fields (name, attname): worked out
+    once, not for each row an import checks."""
+    protected, typed = [], []
+    for field in model._meta.concrete_fields:
+        if isinstance(field, FSMFieldMixin) and field.protected:
+            protected.append(field.name)
+        elif isinstance(field, models.CharField | models.TextField) and not field.choices:
+            typed.append((field.name, field.attname))
+    return tuple(protected), tuple(typed)

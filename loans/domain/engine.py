@@ -42,12 +42,14 @@ from loans.domain.daycount import BASES
 from loans.domain.schedule import (
     LOWER_INSTALLMENTS,
     PREPAYMENT_MODES,
+    Dates,
     Installment,
     Plan,
     ScheduleError,
     ScheduleTerms,
     build_schedule,
     rebuild_future,
+    schedule_dates,
 )
 
 # The parts of a repayment, in the order a product may arrange them (fund.models.Portion).
@@ -667,7 +669,7 @@ class _Loan:
         self.terms = terms
         self.basis = BASES[terms.basis]
         self.schedule_terms: ScheduleTerms | None = None
-        self.contract_rows: list[Installment] = []  # the schedule as first built, for tranches
+        self._contract_rows: list[Installment] | None = []  # None: not built yet
         self.settled = 0  # rows before this index are paid in full
         self.rows: list[Row] = []
         self.versions: list[Version] = []
@@ -675,6 +677,18 @@ class _Loan:
         self.disbursed = ZERO
         self.capitalised = ZERO
         self.restructure_count = 0
+
+    @property
+    def contract_rows(self) -> list[Installment]:
+        """The schedule as first built, for tranches: a loan brought in builds it only if one
+        comes (its opening needs the contract's dates alone)."""
+        if self._contract_rows is None:
+            self._contract_rows = build_schedule(self.schedule_terms)
+        return self._contract_rows
+
+    @contract_rows.setter
+    def contract_rows(self, rows: list[Installment]) -> None:
+        self._contract_rows = rows
 
     def result(self, as_of: date) -> Result:
         """The loan on `as_of`; call once accrued to that day."""
@@ -761,7 +775,7 @@ class _Loan:
         remaining dates, the next row collecting the interest accrued before the cut-over."""
         opening, day = tranche.opening, tranche.value_date
         self.schedule_terms = self.terms.schedule_terms(principal=opening.lent, start=opening.start)
-        self.contract_rows = build_schedule(self.schedule_terms)
+        self.contract_rows = None
         self.disbursed = tranche.amount
         self.rows = []
         self._rebuild(
@@ -769,7 +783,7 @@ class _Loan:
             extra=tranche.amount - opening.overdue_principal,
             interest_paid=-opening.accrued,
             mode=LOWER_INSTALLMENTS,
-            template=self.contract_rows,
+            template=schedule_dates(self.schedule_terms),
         )
         if opening.oldest_unpaid is not None:
             due = opening.oldest_unpaid
@@ -1033,7 +1047,13 @@ class _Loan:
     # --- rebuilding ------------------------------------------------------------------------
 
     def _rebuild(
-        self, day: date, *, extra: Decimal, interest_paid: Decimal, mode: str, template: list[Installment]
+        self,
+        day: date,
+        *,
+        extra: Decimal,
+        interest_paid: Decimal,
+        mode: str,
+        template: list[Installment | Dates],
     ) -> None:
         """Redo the rows after `day` for the in-term balance changed by `extra`, on the dates
         of `template` (the schedule in force, or the contract's own).

@@ -186,17 +186,33 @@ def build_schedule(terms: ScheduleTerms) -> list[Installment]:
     )
 
 
+class Dates(NamedTuple):
+    """A row's number and dates without its amounts: what `rebuild_future` lays new rows on
+    when it lowers the installments."""
+
+    number: int
+    due_date: date
+    period_end: date
+
+
+def schedule_dates(terms: ScheduleTerms) -> list[Dates]:
+    """The rows `build_schedule` gives, their numbers and dates only: nothing amortised."""
+    ends, dues, _interest, _principal = _due_dates(terms)
+    return [Dates(number, due, end) for number, (end, due) in enumerate(zip(ends, dues, strict=True), 1)]
+
+
 def rebuild_future(
     terms: ScheduleTerms,
     *,
-    rows: Sequence[Installment],
+    rows: Sequence[Installment | Dates],
     as_of: date,
     outstanding: Decimal,
     mode: str,
 ) -> list[Installment]:
     """The rows of `rows` due after `as_of`, redone for `outstanding` principal left on `as_of`.
 
-    `rows` is the schedule in force (built from `terms`, or an earlier rebuild of it). The new
+    `rows` is the schedule in force (built from `terms`, or an earlier rebuild of it; lowering
+    the installments, its `schedule_dates` are enough, shortening the term needs them whole). The new
     rows keep their numbers and dates; their interest runs from `as_of` on `outstanding`, so
     interest accrued before `as_of` is not in them (the caller settles it, usually with the
     prepayment). `mode` says what a prepayment changes:

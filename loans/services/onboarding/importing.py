@@ -233,33 +233,18 @@ def _end(batch_id: int, *, errors: list[SheetError]) -> None:
 
 
 def write(planned: Plan, *, batch: PortfolioImport, actor):
-    """Write a clean plan; call inside the commit's transaction. Returns the opening entry."""
+    """Write a clean plan; call inside the commit's transaction. Returns the opening entry.
+    The loans are held by their ids once written: a province's instances (loans, contracts)
+    took a few hundred MB beside its plan."""
     require_permission(actor, COMMIT_PERMISSION)
     bring_in_borrowers(
         actor=actor, borrowers=planned.borrowers, members=planned.members, source_fund=batch.source_fund
     )
     purpose = _("Brought in from %(file)s") % {"file": batch.file_name}
-    loans = queries.insert_all(
-        [
-            _loan(
-                loan,
-                loan.first,
-                sum((part.row.lent for part in loan.parts), ZERO),
-                purpose,
-                actor,
-                status=LoanStatus.ACTIVE,
-                debt_group=loan.group,
-                accrual_suspended=loan.accrual_suspended,
-            )
-            for loan in planned.loans
-        ]
-        + [
-            _loan(loan, loan.row, loan.row.lent, purpose, actor, status=LoanStatus.WRITTEN_OFF, debt_group=5)
-            for loan in planned.written_off
-        ]
+    pairs = list(
+        zip(_insert_loans(planned, purpose, actor), [*planned.loans, *planned.written_off], strict=True)
     )
-    pairs = list(zip(loans, [*planned.loans, *planned.written_off], strict=True))
-    loans = loans[: len(planned.loans)]  # the active ones, which have a schedule and balances
+    loans = [loan_id for loan_id, _loan_ in pairs[: len(planned.loans)]]  # active: a schedule, balances
     note = _("Brought in at the cut-over date %(date)s (%(file)s).") % {
         "date": format_date(planned.cut_over),
         "file": batch.file_name,
@@ -268,39 +253,21 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
         LoanEvent,
         [
             {
-                "loan_id": row.pk,
+                "loan_id": loan_id,
                 "transition": "bring_in",
                 "source": LoanStatus.DRAFT,
-                "target": row.status,
+                "target": _status(loan),
                 "actor_id": actor.pk,
                 "note": note,
             }
-            for row, _loan_ in pairs
+            for loan_id, loan in pairs
         ],
     )
-    contracts = []
-    for row, loan in pairs:
-        terms = LoanContract.product_terms(loan.product)
-        first = loan.first if isinstance(loan, PlannedLoan) else loan.row
-        if isinstance(loan, PlannedLoan):
-            terms |= {"amortization": first.method}
-        contracts.append(
-            LoanContract(
-                loan=row,
-                number=loan.contract,
-                signed_on=first.signed_on,
-                amount=row.amount.amount,
-                term_months=first.term_months,
-                annual_rate=first.rate,
-                signed_by=actor,
-                **terms,
-            )
-        )
-    queries.insert_all(contracts)
-    shares = _shares(planned, loans)
+    _insert_contracts(pairs, actor)
+    shares = _shares(planned, loans, purpose)
     subs = [
-        (row, shares.get(id(part.member)), loan, part)
-        for row, loan in zip(loans, planned.loans, strict=True)
+        (loan_id, shares.get(id(part.member)), loan, part)
+        for loan_id, loan in zip(loans, planned.loans, strict=True)
         for part in loan.parts
     ]
     for start in range(0, len(subs), WRITE_BATCH):
@@ -311,7 +278,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
     WriteOff.objects.bulk_create(
         [
             WriteOff(
-                loan=row,
+                loan_id=loan_id,
                 written_off_on=loan.row.written_off_on,
                 principal=loan.row.principal,
                 interest=loan.row.interest,
@@ -322,7 +289,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
                 journal_entry=entry,
                 applied_by=actor,
             )
-            for row, loan in pairs[len(planned.loans) :]
+            for loan_id, loan in pairs[len(planned.loans) :]
         ],
         batch_size=2000,
     )
@@ -336,7 +303,7 @@ def _write_sub_loans(planned: Plan, batch: PortfolioImport, subs: list[tuple]) -
         LoanOpening,
         [
             {
-                "loan_id": row.pk,
+                "loan_id": loan_id,
                 "share_id": share.pk if share else None,
                 "batch_id": batch.pk,
                 "value_date": planned.cut_over,
@@ -345,34 +312,80 @@ def _write_sub_loans(planned: Plan, batch: PortfolioImport, subs: list[tuple]) -
                 "old_group": part.row.old_group,
                 "old_contract": loan.old_contract,
             }
-            for row, share, loan, part in subs
+            for loan_id, share, loan, part in subs
         ],
     )
     versions = queries.insert_all(
         [
             ScheduleVersion(
-                loan=row,
+                loan_id=loan_id,
                 share=share,
                 number=1,
                 effective_date=planned.cut_over,
                 reason=ScheduleVersion.Reason.MIGRATION,
                 fingerprint=part.replayed.fingerprint,
             )
-            for row, share, _loan, part in subs
+            for loan_id, share, _loan, part in subs
         ]
     )
     schedule, balances = [], []
-    for version, (row, share, _loan, part) in zip(versions, subs, strict=True):
+    for version, (loan_id, share, _loan, part) in zip(versions, subs, strict=True):
         rows, stored = part.replayed.unpack()
         schedule += [{"version_id": version.pk, "position": n, **values} for n, values in enumerate(rows)]
-        ids = {"loan_id": row.pk, "share_id": share.pk if share else None}
+        ids = {"loan_id": loan_id, "share_id": share.pk if share else None}
         balances += [values | ids for values in stored]
     queries.insert_many(ScheduleRow, schedule)
     queries.insert_many(LoanBalance, balances)
 
 
-def _loan(planned, first, lent, purpose: str, actor, **state) -> Loan:
+def _insert_loans(planned: Plan, purpose: str, actor) -> list[int]:
+    """Write the loans, active then written off; their ids."""
+    loans = [
+        _loan(
+            loan, loan.first, purpose, actor, debt_group=loan.group, accrual_suspended=loan.accrual_suspended
+        )
+        for loan in planned.loans
+    ] + [_loan(loan, loan.row, purpose, actor, debt_group=5) for loan in planned.written_off]
+    return [loan.pk for loan in queries.insert_all(loans)]
+
+
+def _insert_contracts(pairs: list[tuple[int, object]], actor) -> None:
+    """Each loan's contract, with its old contract's terms (`pairs`: each loan's id and plan)."""
+    contracts = []
+    for loan_id, loan in pairs:
+        terms = LoanContract.product_terms(loan.product)
+        first = loan.first if isinstance(loan, PlannedLoan) else loan.row
+        if isinstance(loan, PlannedLoan):
+            terms |= {"amortization": first.method}
+        contracts.append(
+            LoanContract(
+                loan_id=loan_id,
+                number=loan.contract,
+                signed_on=first.signed_on,
+                amount=_lent(loan),
+                term_months=first.term_months,
+                annual_rate=first.rate,
+                signed_by=actor,
+                **terms,
+            )
+        )
+    queries.insert_all(contracts)
+
+
+def _status(loan) -> str:
+    return LoanStatus.ACTIVE if isinstance(loan, PlannedLoan) else LoanStatus.WRITTEN_OFF
+
+
+def _lent(loan) -> Decimal:
+    """What a loan brought in lent: its sub-loans' (active) or its row's (written off)."""
+    if isinstance(loan, PlannedLoan):
+        return sum((part.row.lent for part in loan.parts), ZERO)
+    return loan.row.lent
+
+
+def _loan(planned, first, purpose: str, actor, **state) -> Loan:
     """A loan brought in (active or written off) with its old contract's terms."""
+    lent = _lent(planned)
     return Loan(
         borrower_id=planned.borrower.pk,
         product=planned.product,
@@ -385,24 +398,25 @@ def _loan(planned, first, lent, purpose: str, actor, **state) -> Loan:
         created_by=actor,
         submitted_on=first.signed_on,
         decided_on=first.signed_on,
+        status=_status(planned),
         **state,
     )
 
 
-def _shares(planned: Plan, loans: list[Loan]) -> dict[int, LoanMemberShare]:
+def _shares(planned: Plan, loans: list[int], purpose: str) -> dict[int, LoanMemberShare]:
     """The households' shares of group loans, by the id of their household object."""
     made = []
-    for row, loan in zip(loans, planned.loans, strict=True):
+    for loan_id, loan in zip(loans, planned.loans, strict=True):
         for part in loan.parts:
             if part.member is not None:
                 made.append(
                     LoanMemberShare(
-                        loan=row,
+                        loan_id=loan_id,
                         member_id=part.member.pk,
                         amount=part.row.lent,
                         approved_amount=part.row.lent,
                         contract_amount=part.row.lent,
-                        purpose=row.purpose[:255],
+                        purpose=purpose[:255],
                     )
                 )
     LoanMemberShare.objects.bulk_create(made, batch_size=2000)
@@ -410,12 +424,12 @@ def _shares(planned: Plan, loans: list[Loan]) -> dict[int, LoanMemberShare]:
     return {id(member): share for member, share in zip(members, made, strict=True)}
 
 
-def _collateral(planned: Plan, loans: list[Loan], actor) -> None:
+def _collateral(planned: Plan, loans: list[int], actor) -> None:
     """The collateral value of each row (a household's own, in a group's loan) as the loan's
     collateral, valued at the cut-over and allowed in full against the specific provision: what
     close of day, provisions and the classification deduct from then on."""
     items = []
-    for row, loan in zip(loans, planned.loans, strict=True):
+    for loan_id, loan in zip(loans, planned.loans, strict=True):
         for part in loan.parts:
             if part.row.collateral_value > 0:
                 owner = part.member.head_of_household if part.member else loan.borrower.name
@@ -424,7 +438,7 @@ def _collateral(planned: Plan, loans: list[Loan], actor) -> None:
                 }
                 items.append(
                     Collateral(
-                        loan=row,
+                        loan_id=loan_id,
                         type=Collateral.Type.OTHER,
                         description=description[:LONG_TEXT_MAX],
                         owner=owner[:255],
@@ -438,20 +452,20 @@ def _collateral(planned: Plan, loans: list[Loan], actor) -> None:
     bring_in_collateral(actor=actor, items=items)
 
 
-def _restructured(planned: Plan, loans: list[Loan]) -> None:
+def _restructured(planned: Plan, loans: list[int]) -> None:
     """The old books' restructuring on the loans' balances rows (close of day keeps it)."""
     counts: dict[int, list[int]] = {}
-    for row, loan in zip(loans, planned.loans, strict=True):
+    for loan_id, loan in zip(loans, planned.loans, strict=True):
         first = loan.first
         if first.restructured or first.restructure_count:
-            counts.setdefault(max(first.restructure_count, 1), []).append(row.pk)
+            counts.setdefault(max(first.restructure_count, 1), []).append(loan_id)
     for count, ids in counts.items():
         LoanBalance.objects.filter(loan_id__in=ids).update(restructured=True, restructure_count=count)
 
 
-def _post(planned: Plan, batch: PortfolioImport, pairs: list[tuple[Loan, object]], actor):
+def _post(planned: Plan, batch: PortfolioImport, pairs: list[tuple[int, object]], actor):
     """The opening entry, through the posting service, and each loan's sub-ledger row beside it
-    (`pairs`: each loan written and its plan)."""
+    (`pairs`: each loan's id and plan)."""
     memo = (
         _("Portfolio of %(fund)s merged in (%(file)s)") % {"fund": batch.source_fund, "file": batch.file_name}
         if batch.source_fund
@@ -472,11 +486,11 @@ def _post(planned: Plan, batch: PortfolioImport, pairs: list[tuple[Loan, object]
         created_by=actor,
     )
     rows = []
-    for row, loan in pairs:
+    for loan_id, loan in pairs:
         controls = accounting.controls(None, planned.maps[loan.product.pk], moved=loan.legs)
         rows.append(
             {
-                "loan_id": row.pk,
+                "loan_id": loan_id,
                 "kind": LoanTransaction.Kind.OPENING,
                 "value_date": planned.cut_over,
                 "booking_date": planned.cut_over,

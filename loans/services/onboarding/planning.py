@@ -88,29 +88,32 @@ class Replayed:
 
     @classmethod
     def of(cls, result: Result, cut_over: date) -> "Replayed":
-        schedule = array("q")
+        packed = []
         for row in result.rows:
             values = schedule_row_values(row)
-            amounts = [int(values[key]) for key in _AMOUNTS]
-            if amounts != [values[key] for key in _AMOUNTS]:
-                raise ValueError(f"an installment of {values} is not in whole đồng")
-            number = -1 if values["number"] is None else values["number"]
-            schedule.extend([_KINDS.index(values["kind"]), number, *(values[k].toordinal() for k in _DATES)])
-            schedule.extend(amounts)
+            number = values["number"]
+            packed += (_KINDS.index(values["kind"]), -1 if number is None else number)
+            packed += [values[key].toordinal() for key in _DATES]
+            for key in _AMOUNTS:
+                whole = int(values[key])
+                if whole != values[key]:
+                    raise ValueError(f"an installment of {values} is not in whole đồng")
+                packed.append(whole)
+        schedule = array("q", packed)
         balances = pickle.dumps(first_rows(result, cut_over), pickle.HIGHEST_PROTOCOL)
         return cls(schedule_fingerprint(result.rows), schedule, balances)
 
     def unpack(self) -> tuple[list[dict], list[dict]]:
         """The schedule's rows (`ScheduleRow` values) and the balances rows (`LoanBalance`'s)."""
         width, rows = 2 + len(_DATES) + len(_AMOUNTS), []
-        for start in range(0, len(self.schedule), width):
-            kind, number, *rest = self.schedule[start : start + width]
-            dates, amounts = rest[: len(_DATES)], rest[len(_DATES) :]
-            rows.append(
-                {"kind": _KINDS[kind], "number": None if number < 0 else number}
-                | {key: date.fromordinal(day) for key, day in zip(_DATES, dates, strict=True)}
-                | {key: Decimal(amount) for key, amount in zip(_AMOUNTS, amounts, strict=True)}
-            )
+        fromordinal, values = date.fromordinal, self.schedule.tolist()
+        for start in range(0, len(values), width):
+            kind, number, *dates = values[start : start + 2 + len(_DATES)]
+            amounts = values[start + 2 + len(_DATES) : start + width]
+            row = dict(zip(_DATES, map(fromordinal, dates), strict=True))
+            row.update(zip(_AMOUNTS, map(Decimal, amounts), strict=True))
+            row["kind"], row["number"] = _KINDS[kind], None if number < 0 else number
+            rows.append(row)
         return rows, pickle.loads(self.balances)  # noqa: S301 - packed by this process
 
 
