@@ -868,7 +868,7 @@ class _Loan:
             terms = ScheduleTerms(
                 principal=outstanding, annual_rate=change.annual_rate, start_date=change.start, **plan
             )
-            rows = build_schedule(terms)
+            rows = self._numbered_on(day, build_schedule(terms))
             new = rebuild_future(
                 terms, rows=rows, as_of=day, outstanding=outstanding, mode=LOWER_INSTALLMENTS
             )
@@ -1070,22 +1070,26 @@ class _Loan:
         )
         self._lay_out(day, future, carried)
 
+    def _numbered_on(self, day: date, plan: list[Installment]) -> list[Installment]:
+        """A new plan's installments numbered on from the rows kept (it numbers its own from 1):
+        its first row after `day` follows the last row due by then, so the schedule runs on."""
+        last = max((r.number for r in self.rows if r.due_date <= day and r.number is not None), default=0)
+        first = next((row.number for row in plan if row.due_date > day), None)
+        if first is None:
+            return plan
+        return [row._replace(number=row.number + last + 1 - first) for row in plan]
+
     def _lay_out(self, day: date, future, carried: Decimal) -> None:
         """The rows after `day` replaced by the installments `future`; the first that collects
-        interest also collects `carried`, the interest accrued and unpaid, unrounded until then.
-        They are numbered on from the rows kept: a new plan numbers its installments from 1."""
-        kept = [r for r in self.rows if r.due_date <= day]
+        interest also collects `carried`, the interest accrued and unpaid, unrounded until then."""
         new_rows = [_row(installment) for installment in future]
-        last = max((r.number for r in kept if r.number is not None), default=0)
-        for number, row in enumerate(new_rows, last + 1):
-            row.number = number
         collecting = next((row for row in new_rows if row.collects_interest), None)
         if collecting is not None:
             collecting.carry = carried
             collecting.interest = round_vnd(
                 carried + self._interest_over(new_rows, collecting.interest_from, collecting.period_end)
             )
-        self.rows = kept + new_rows
+        self.rows = [r for r in self.rows if r.due_date <= day] + new_rows
 
     def _interest_over(self, rows: list[Row], start: date, end: date) -> Decimal:
         balance_count = ZERO

@@ -285,8 +285,11 @@ def test_the_imported_loans_take_a_repayment_and_a_close_of_day_as_native_ones(
 ):
     bring_in(accountants)
     checker, accountant = accountants
-    close_until(actor=accountant, until=dt.date(2026, 3, 15))
     current = Loan.objects.get(contract__number="HĐ-01")
+    # Its 7 rows left (70 000 000 of 120 000 000 in 12) keep the contract's numbers, 6 to 12.
+    rows = ScheduleVersion.objects.filter(loan=current).latest("number").rows.order_by("position")
+    assert list(rows.values_list("number", flat=True)) == list(range(6, 13))
+    close_until(actor=accountant, until=dt.date(2026, 3, 15))
     # 10 000 000 principal and the interest of its row: 164 548 accrued before the cut-over and
     # 15 days since (70 000 000 × 6,6 % × 15 / 365 = 189 863,0), rounded once: 354 411.
     repayment = repay(
