@@ -1,4 +1,10 @@
-"""Admin pieces every app uses."""
+"""Admin pieces every app uses, and the site's pages of other apps made to refuse bad input."""
+
+from celery.schedules import ParseException
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as celery_beat_admin
+from django_celery_beat.models import CrontabSchedule
 
 
 class ReadOnly:
@@ -20,3 +26,19 @@ class ReadOnly:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# django-celery-beat's crontab page, shown again with a field its validators refused (a minute of
+# -1): the schedule's description parses the refused value, and celery's parser raises an error
+# the description does not catch (a 500 in place of the field's message).
+admin.site.unregister(CrontabSchedule)
+
+
+@admin.register(CrontabSchedule)
+class CrontabScheduleAdmin(celery_beat_admin.CrontabScheduleAdmin):
+    @admin.display(description=_("Human readable"))
+    def human_readable(self, schedule: CrontabSchedule) -> str:
+        try:
+            return schedule.human_readable
+        except ParseException:
+            return ""

@@ -1,10 +1,18 @@
-"""What the installed apps declare in modules of an agreed name (`nav`, `roles`)."""
+"""The common app (its database lookups registered when the apps are ready), and what the
+installed apps declare in modules of an agreed name (`nav`, `roles`)."""
 
 from collections.abc import Iterator
 from importlib import import_module
 from types import ModuleType
 
 from django.apps import AppConfig, apps
+
+
+class CommonConfig(AppConfig):
+    name = "common"
+
+    def ready(self):
+        from . import db  # noqa: F401  (registers `IntegerIn`, for every query)
 
 
 def app_modules(name: str) -> Iterator[tuple[AppConfig, ModuleType]]:

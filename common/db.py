@@ -1,14 +1,17 @@
 """A database cursor for the few statements that run on every money event (posting an entry,
 recording a repayment): prepared once per connection on PostgreSQL; how a statement takes
-thousands of ids (`Among`); and a filter kept as JSON for a task to apply again (`q_data`)."""
+thousands of ids (`Among`); a filter kept as JSON for a task to apply again (`q_data`); and
+`in` on an integer column leaving out numbers beyond the column (`IntegerIn`)."""
 
 import datetime as dt
 import json
 from decimal import Decimal
 
 import psycopg
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, Lookup, Model, Q
+from django.db.models import F, IntegerField, Lookup, Model, Q
+from django.db.models.lookups import In
 
 _NEVER_AUTOMATICALLY = 2**62
 
@@ -63,6 +66,25 @@ def among(ids, connection=None) -> tuple[str, list]:
         # long for a close of day chunk's 5 000 ids.
         return "= ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+
+
+@IntegerField.register_lookup
+class IntegerIn(In):
+    """Django's `in`, but a number beyond the column's range matches nothing, as Django's own
+    `exact`, `lt` and the like already treat it: SQLite cannot even bind one (`pk__in=[10**30]`
+    raised OverflowError, a 500 for a form or an admin action naming such an id), and PostgreSQL
+    would compare the column as numeric, without its index."""
+
+    def batch_process_rhs(self, compiler, connection, rhs=None):
+        low, high = connection.ops.integer_field_range(self.lhs.output_field.get_internal_type())
+        rhs = [
+            value
+            for value in rhs
+            if not isinstance(value, int) or (low is None or value >= low) and (high is None or value <= high)
+        ]
+        if not rhs:
+            raise EmptyResultSet
+        return super().batch_process_rhs(compiler, connection, rhs)
 
 
 def q_data(q: Q | None) -> dict | None:

@@ -50,30 +50,6 @@ class DateRangeForm(forms.Form):
         return data
 
 
-ID_MAX = 2**63 - 1  # the largest id any database here stores
-
-
-class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Django's, but a key beyond any id is an invalid choice before it reaches the database:
-    SQLite cannot even compare it (`pk__in=[10**30]` raises OverflowError; `pk=10**30` is
-    handled by Django and matches nothing)."""
-
-    def clean(self, value):
-        for key in value if isinstance(value, list | tuple) else ():
-            if _beyond_ids(key):
-                raise ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": key}
-                )
-        return super().clean(value)
-
-
-def _beyond_ids(key) -> bool:
-    try:
-        return abs(int(key)) > ID_MAX
-    except (TypeError, ValueError):
-        return False
-
-
 class VNDField(forms.CharField):
     """An amount in whole đồng, typed `1.500.000`, `1,500,000` or `1500000`, at most MAX_AMOUNT."""
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DATE, ModelMultipleChoiceField, PercentField, ServiceModelForm, VNDField
+from common.forms import DATE, PercentField, ServiceModelForm, VNDField
 from common.text import LONG_TEXT_MAX
 from common.xlsx import validate_import_size, validate_xlsx
 from fund.models import (
@@ -102,7 +102,7 @@ class LoanProductForm(ServiceModelForm):
     borrower_types = forms.MultipleChoiceField(
         label=_("Borrower types allowed"), choices=Borrower.Type.choices, widget=forms.CheckboxSelectMultiple
     )
-    required_documents = ModelMultipleChoiceField(
+    required_documents = forms.ModelMultipleChoiceField(
         label=_("Documents the dossier requires"),
         queryset=DocumentType.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
@@ -195,7 +195,7 @@ class DaysListField(forms.CharField):
 
 
 class FundForm(ServiceModelForm):
-    lending_accounts = ModelMultipleChoiceField(
+    lending_accounts = forms.ModelMultipleChoiceField(
         label=_("Cash and bank accounts lent from"),
         queryset=Account.objects.filter(active=True, children__isnull=True, type="asset"),
         widget=forms.CheckboxSelectMultiple,
@@ -272,7 +272,7 @@ _KEPT_WHEN_EMPTY = (
 class AuthorityLevelForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     max_amount = VNDField(label=_("Up to"), required=False, help_text=_("Empty: no upper limit."))
-    holders = ModelMultipleChoiceField(
+    holders = forms.ModelMultipleChoiceField(
         label=_("Held by"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -1,7 +1,8 @@
 """Amounts and rates the way a Vietnamese fund writes them.
 
 `{{ amount|vnd }}` gives `1.234.567 ₫` in Vietnamese and `1,234,567 VND` in English;
-`{{ rate|percent }}` turns a stored fraction (0.0660) into `6,60 %`.
+`{{ rate|percent }}` turns a stored fraction (0.0660) into `6,60 %`; `{{ count|number }}` groups a
+count's thousands the same way (`1.234` / `1,234`).
 Display only: nothing here rounds an amount that is posted or stored.
 """
 
@@ -20,6 +21,12 @@ def vnd(value) -> str:
 @register.filter
 def vnd_number(value) -> str:
     """The amount without its unit, for table columns headed with the currency."""
+    return format_vnd(value, with_unit=False)
+
+
+@register.filter
+def number(value) -> str:
+    """A whole number (how many loans, rows, pages) with its thousands grouped as amounts are."""
     return format_vnd(value, with_unit=False)
 
 

@@ -3,6 +3,8 @@
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
+from fund.models import User
+from fund.roles import COOP_USER
 from fund.selectors import is_coop_user
 from loans.models import LoanDocument
 from loans.models.loan import Loan, LoanStatus
@@ -17,6 +19,17 @@ def loans_visible_to(user, *, coop: bool | None = None) -> QuerySet[Loan]:
     if is_coop_user(user) if coop is None else coop:
         return loans.filter(borrower_id=user.borrower_id) if user.borrower_id else loans.none()
     return loans
+
+
+def loan_officers() -> QuerySet[User]:
+    """Who can be a loan's officer (the user who took its application): the active staff allowed
+    to take one, through their role or a permission of their own. A co-op user may file its own
+    application, and an administrator may do anything, but neither follows loans up."""
+    taking = User.objects.with_perm(
+        "loans.add_loan", include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    staff = taking.filter(borrower__isnull=True).exclude(groups__name=COOP_USER)
+    return staff.order_by("last_name", "username")
 
 
 def documents_visible_to(user) -> QuerySet[LoanDocument]:

@@ -36,6 +36,7 @@ from loans.arrears import (
     trend,
 )
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
+from loans.selectors.access import loan_officers
 from loans.selectors.recoveries import recovery_lines
 from loans.services import exports
 
@@ -84,10 +85,8 @@ class ReportForm(forms.Form):
 class LoanFilterForm(ReportForm):
     """The filters of the reports that follow loans up: also by officer and by area."""
 
-    officer = forms.ModelChoiceField(
-        label=gettext_lazy("Officer"),
-        queryset=User.objects.filter(borrower__isnull=True, is_active=True).order_by("last_name", "username"),
-        required=False,
+    officer = forms.ModelChoiceField(  # who can be one: set as the form is made (`loan_officers`)
+        label=gettext_lazy("Officer"), queryset=User.objects.none(), required=False
     )
     area = forms.CharField(
         label=gettext_lazy("Province, district or commune"), max_length=AREA_MAX, required=False
@@ -95,6 +94,7 @@ class LoanFilterForm(ReportForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = loan_officers()
         self.fields["officer"].empty_label = _("All")
         self.fields["officer"].label_from_instance = person_name
 

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.core.paginator import Paginator
+from django.template.loader import render_to_string
 from django.utils import translation
 from djmoney.money import Money
 
@@ -36,3 +38,14 @@ def test_numbers_without_unit_and_rates():
     with translation.override("en"):
         assert percent(Decimal("0.066")) == "6.60\u00a0%"
         assert percent(Decimal("0.0055"), 3) == "0.550\u00a0%"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("vi", ["51–100 trên 1.234", "Trang 2/25"]), ("en", ["51–100 of 1,234", "Page 2 of 25"])],
+)
+def test_a_lists_counts_have_their_thousands_grouped(rf, language, words):
+    page = Paginator(range(1234), 50).page(2)
+    with translation.override(language):
+        shown = render_to_string("common/_pages.html", {"page": page}, request=rf.get("/"))
+    assert all(word in shown for word in words)

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
@@ -363,3 +364,15 @@ def test_the_arrears_list_holds_the_loans_their_rows_put_in_arrears(portfolio, d
     listed = arrears_list(day, sort=way + sort)
     assert len(listed) == len(detailed)
     assert {line.figures.loan_id: line.figures for line in listed} == detailed
+
+
+def test_the_officer_filter_offers_who_can_be_a_loans_officer(reader, staff, fund, user_with_role):
+    """Fund officers, and a user given the right to take applications; not the other staff, a
+    co-op user (who may file its own application), an administrator, nor an officer who left."""
+    given = user_with_role()
+    given.user_permissions.add(Permission.objects.get(codename="add_loan", content_type__app_label="loans"))
+    user_with_role(roles.FUND_OFFICER, is_active=False)
+    user_with_role(roles.COOP_USER)
+    user_with_role(is_staff=True, is_superuser=True)
+    response = reader.get(reverse("loans:arrears_report"))
+    assert set(response.context["form"].fields["officer"].queryset) == {staff["officer"], given}

@@ -152,3 +152,21 @@ def test_throttle_counts_in_the_database_cache_are_seen_by_another_process(setti
         counted = elsewhere.get(f"throttle_user_{staff['officer'].pk}")
     assert answers == [200, 200, 429]
     assert len(counted) == 2
+
+
+def test_drfs_own_messages_come_in_vietnamese_when_the_request_asks_for_it(staff, loan):
+    client = token_client(staff["officer"])
+    url = f"/api/v1/loans/{loan.pk}/repayments/"
+    unreadable = client.post(
+        url, "{", content_type="application/json", HTTP_IDEMPOTENCY_KEY="vi-json", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert unreadable.status_code == 400
+    assert unreadable.json()["detail"] == "Nội dung yêu cầu không phải JSON đọc được (dòng 1, cột 2)."
+    body = {"amount": "1000000", "channel": "bitcoin", "reference": "x" * 101, "share": "một"}
+    refused = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="vi-drf", HTTP_ACCEPT_LANGUAGE="vi")
+    assert refused.json()["fields"] == {
+        "value_date": ["Trường này là bắt buộc."],
+        "channel": ["“bitcoin” không phải là một lựa chọn hợp lệ."],
+        "reference": ["Trường này không được dài quá 100 ký tự."],
+        "share": ["Cần một số nguyên hợp lệ."],
+    }

@@ -1,0 +1,75 @@
+"""Other apps' admin pages, as a superuser sends them bad input: the form comes back with the
+field's message and nothing changes (no 500)."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from django_celery_beat.models import CrontabSchedule
+
+pytestmark = pytest.mark.django_db
+BEYOND_ANY_ID = str(10**30)
+
+
+@pytest.fixture
+def admin_client(client, user_with_role):
+    client.force_login(user_with_role(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize("key", [BEYOND_ANY_ID, f"-{BEYOND_ANY_ID}"])
+def test_a_group_given_a_permission_beyond_any_id_is_refused_on_the_field(admin_client, key):
+    permission = Permission.objects.first()
+    response = admin_client.post(
+        reverse("admin:auth_group_add"), {"name": "Kiểm soát", "permissions": [permission.pk, key]}
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["permissions"]
+    assert not Group.objects.filter(name="Kiểm soát").exists()
+
+
+def test_a_users_groups_beyond_any_id_are_refused_on_the_field(admin_client, officer):
+    response = admin_client.post(
+        reverse("admin:fund_user_change", args=[officer.pk]),
+        {"username": officer.username, "groups": [BEYOND_ANY_ID], "user_permissions": [BEYOND_ANY_ID]},
+    )
+    assert response.status_code == 200
+    assert {"groups", "user_permissions"} <= set(response.context["adminform"].form.errors)
+
+
+@pytest.mark.parametrize(
+    ("changelist", "action", "answer"),
+    [
+        ("admin:auth_group_changelist", "delete_selected", 200),  # asks to confirm deleting no rows
+        ("admin:django_celery_beat_periodictask_changelist", "enable_tasks", 302),
+        ("admin:axes_accessattempt_changelist", "delete_selected", 200),
+    ],
+)
+def test_an_action_on_a_row_beyond_any_id_acts_on_nothing(admin_client, changelist, action, answer):
+    groups = set(Group.objects.all())
+    response = admin_client.post(reverse(changelist), {"action": action, "_selected_action": [BEYOND_ANY_ID]})
+    assert response.status_code == answer
+    assert set(Group.objects.all()) == groups
+
+
+@pytest.mark.parametrize("minute", ["-1", "99", "*/0", "abc", "5-1", "60", BEYOND_ANY_ID])
+def test_a_crontab_with_a_minute_out_of_range_is_refused_on_the_field(admin_client, minute):
+    form = {"minute": minute, "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*",
+            "timezone": "Asia/Ho_Chi_Minh"}  # fmt: skip
+    schedules = set(CrontabSchedule.objects.all())
+    response = admin_client.post(reverse("admin:django_celery_beat_crontabschedule_add"), form)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["minute"]
+    assert set(CrontabSchedule.objects.all()) == schedules
+
+
+@pytest.mark.parametrize("field", ["hour", "day_of_week", "day_of_month", "month_of_year"])
+def test_a_crontab_refuses_a_negative_value_in_any_field(admin_client, field):
+    schedule = CrontabSchedule.objects.create(minute="7", hour="6")
+    form = {"minute": "7", "hour": "6", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*",
+            "timezone": "UTC", field: "-1"}  # fmt: skip
+    url = reverse("admin:django_celery_beat_crontabschedule_change", args=[schedule.pk])
+    response = admin_client.post(url, form)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == [field]
+    schedule.refresh_from_db()
+    assert (schedule.hour, getattr(schedule, field)) == ("6", "6" if field == "hour" else "*")
