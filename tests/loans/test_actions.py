@@ -1,6 +1,7 @@
 """The request -> approval -> apply framework of loan actions, with a kind made for the test."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal as D
 
@@ -268,6 +269,7 @@ def test_the_pages_request_show_decide_and_print(client, fund, officers, loan, l
     shown = client.post(approve, {"note": "Đồng ý", "choice-amount": ""})
     assert shown.status_code == 200 and "Approve, apply and post" in shown.content.decode()
     assert 'name="note" value="Đồng ý"' in shown.content.decode()
+    assert re.search(r"Your decision</h2>\s*<dl[^>]*>\s*<dt>Note</dt><dd>Đồng ý</dd>", shown.content.decode())
     action.refresh_from_db()
     assert action.status == ActionStatus.REQUESTED
     client.post(approve, {"note": "Đồng ý", "choice-amount": "", "confirm": "1"})
