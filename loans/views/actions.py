@@ -173,11 +173,26 @@ def _confirm_approval(request, action, asked: dict, forms: list):
     entries = []
     if not run_action(request, lambda: entries.extend(entries_on_approval(**asked))):
         return redirect(action.get_absolute_url())
+    forms = [form for form in forms if form is not None]
     context = _context(action) | {
         "entries": [(entry, named_lines(entry.lines)) for entry in entries],
-        "forms": [form for form in forms if form is not None],
+        "forms": forms,
+        "chosen": _chosen(forms),
     }
     return render(request, "loans/actions/approve_confirm.html", context)
+
+
+def _chosen(forms: list) -> list:
+    """What the approver chose and wrote, shown beside the entries it leads to (the request's
+    facts are what was asked for), a choice by its label."""
+    shown = []
+    for form in forms:
+        for field in form:
+            value = form.cleaned_data.get(field.name)
+            if value in (None, ""):
+                continue
+            shown.append((field.label, dict(getattr(field.field, "choices", ())).get(value, value)))
+    return shown
 
 
 @login_required

@@ -1,6 +1,7 @@
 """The request -> approval -> apply framework of loan actions, with a kind made for the test."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal as D
 
@@ -268,6 +269,7 @@ def test_the_pages_request_show_decide_and_print(client, fund, officers, loan, l
     shown = client.post(approve, {"note": "Đồng ý", "choice-amount": ""})
     assert shown.status_code == 200 and "Approve, apply and post" in shown.content.decode()
     assert 'name="note" value="Đồng ý"' in shown.content.decode()
+    assert re.search(r"Your decision</h2>\s*<dl[^>]*>\s*<dt>Note</dt><dd>Đồng ý</dd>", shown.content.decode())
     action.refresh_from_db()
     assert action.status == ActionStatus.REQUESTED
     client.post(approve, {"note": "Đồng ý", "choice-amount": "", "confirm": "1"})
@@ -284,3 +286,21 @@ def test_an_unknown_kind_or_decision_in_the_address_is_a_404(client, fund, offic
     assert client.get(reverse("loans:action_new", args=[loan.pk, "nonsense"])).status_code == 404
     assert client.get(reverse("loans:action_detail", args=[999])).status_code == 404
     assert Fund.objects.count() == 1
+
+
+def test_an_approval_refused_before_its_confirmation_page_comes_back_as_a_message(
+    client, fund, officers, loan, levels
+):
+    staff = officers
+    action = ask(staff, loan)
+    approve = reverse("loans:action_decide", args=[action.pk, "approve"])
+    client.cookies["django_language"] = "en"
+    # Beyond the director's authority (the approver's own choice): back to the request, said why.
+    client.force_login(staff["approver"])
+    refused = client.post(approve, {"note": "", "choice-amount": "150000000"}, follow=True)
+    assert refused.status_code == 200 and "Hội đồng quản lý" in refused.content.decode()
+    # The requesting officer, who sees no button, posting anyway: refused the same way.
+    client.force_login(staff["officer2"])
+    refused = client.post(approve, {"note": "", "choice-amount": ""}, follow=True)
+    assert refused.status_code == 200 and "Your role does not allow this." in refused.content.decode()
+    assert LoanAction.objects.get(pk=action.pk).status == ActionStatus.REQUESTED

@@ -76,6 +76,18 @@ def test_an_extension_spreads_what_is_left_to_the_new_maturity(fund, people, loa
     books_agree(FEB20)
 
 
+def test_the_loan_page_says_when_it_was_last_restructured_and_holds_no_group_1_loan(
+    client, fund, people, loan
+):
+    move_to(FEB20)
+    approved(people, loan, "extension", months=6)
+    client.force_login(people["officer2"])
+    page = client.get(loan.get_absolute_url()).content.decode()  # in Vietnamese, the fund's language
+    assert re.search(r"Đã cơ cấu lại 1 lần</span>\s*· lần gần nhất ngày 20/02/2026", page)
+    # The extension kept the loan in group 1, the best: nothing holds it there.
+    assert "giữ ở nhóm" not in page
+
+
 def test_an_extension_beyond_the_products_limit_or_on_a_closed_loan_is_refused(fund, people, loan, client):
     # A 12-month loan is short-term: the product lets it go 12 months beyond its maturity.
     move_to(FEB20)
