@@ -86,6 +86,12 @@ class LoanBalance(models.Model):
                 condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
                 name="loans_balance_valid_to_after_from",
             ),
+            # What is lent and not repaid is never below zero (the engine refuses paying more than
+            # is owed); the reports find the loans owing on a date by it (`loans.portfolio.owing`).
+            models.CheckConstraint(
+                condition=models.Q(principal_in_term__gte=0, principal_overdue__gte=0),
+                name="loans_balance_principal_not_negative",
+            ),
             *vnd_only("loans_balance", *MONEY),
         ]
         indexes = [
