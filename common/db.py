@@ -73,7 +73,18 @@ class IntegerIn(In):
     """Django's `in`, but a number beyond the column's range matches nothing, as Django's own
     `exact`, `lt` and the like already treat it: SQLite cannot even bind one (`pk__in=[10**30]`
     raised OverflowError, a 500 for a form or an admin action naming such an id), and PostgreSQL
-    would compare the column as numeric, without its index."""
+    would compare the column as numeric, without its index. Text that is no number at all
+    (`abc` typed in an admin autocomplete field, or posted as an admin action's selection)
+    matches nothing too, where Django's `in` raised ValueError: a 500 for the form shown again
+    with its error, or for the action. Anything else `int()` refuses (a row) is still an error."""
+
+    def get_prep_lookup(self):
+        if not hasattr(self.rhs, "resolve_expression"):
+            field = self.lhs.output_field
+            self.rhs = [
+                value for value in self.rhs if hasattr(value, "resolve_expression") or _a_number(field, value)
+            ]
+        return super().get_prep_lookup()
 
     def batch_process_rhs(self, compiler, connection, rhs=None):
         low, high = connection.ops.integer_field_range(self.lhs.output_field.get_internal_type())
@@ -85,6 +96,14 @@ class IntegerIn(In):
         if not rhs:
             raise EmptyResultSet
         return super().batch_process_rhs(compiler, connection, rhs)
+
+
+def _a_number(field, value) -> bool:
+    try:
+        field.get_prep_value(value)
+    except ValueError:
+        return False
+    return True
 
 
 def q_data(q: Q | None) -> dict | None:
