@@ -1,16 +1,25 @@
 """A database cursor for the few statements that run on every money event (posting an entry,
 recording a repayment): prepared once per connection on PostgreSQL; how a statement takes
 thousands of ids (`Among`); a filter kept as JSON for a task to apply again (`q_data`); and
-`in` on an integer column leaving out numbers beyond the column (`IntegerIn`)."""
+`in` on an integer column, or any comparison of a foreign key, leaving out numbers beyond the
+column (`IntegerIn`, `KeyIn` and the like)."""
 
 import datetime as dt
 import json
 from decimal import Decimal
 
 import psycopg
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, IntegerField, Lookup, Model, Q
+from django.db.models import F, ForeignKey, IntegerField, Lookup, Model, Q
+from django.db.models.fields.related_lookups import (
+    RelatedExact,
+    RelatedGreaterThan,
+    RelatedGreaterThanOrEqual,
+    RelatedIn,
+    RelatedLessThan,
+    RelatedLessThanOrEqual,
+)
 from django.db.models.lookups import In
 
 _NEVER_AUTOMATICALLY = 2**62
@@ -68,15 +77,36 @@ def among(ids, connection=None) -> tuple[str, list]:
     return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
 
 
-@IntegerField.register_lookup
-class IntegerIn(In):
-    """Django's `in`, but a number beyond the column's range matches nothing, as Django's own
-    `exact`, `lt` and the like already treat it: SQLite cannot even bind one (`pk__in=[10**30]`
-    raised OverflowError, a 500 for a form or an admin action naming such an id), and PostgreSQL
-    would compare the column as numeric, without its index."""
+class _WithinTheColumn:
+    """A number beyond the integer column a lookup compares is settled before the SQL, as Django's
+    own `exact`, `lt` and the like on an integer field settle it (`IntegerFieldOverflow`): SQLite
+    cannot even bind one (OverflowError, a 500 for a form, an admin action or an admin list's
+    query string naming such an id), and PostgreSQL would compare the column as numeric, without
+    its index."""
+
+    underflow_exception = overflow_exception = EmptyResultSet
+
+    def column(self):
+        return self.lhs.output_field
+
+    def column_range(self, connection) -> tuple[int | None, int | None]:
+        column = self.column()
+        if not isinstance(column, IntegerField):
+            return None, None
+        return connection.ops.integer_field_range(column.get_internal_type())
+
+    def process_rhs(self, compiler, connection):
+        if isinstance(self.rhs, int):
+            low, high = self.column_range(connection)
+            if low is not None and self.rhs < low:
+                raise self.underflow_exception
+            if high is not None and self.rhs > high:
+                raise self.overflow_exception
+        return super().process_rhs(compiler, connection)
 
     def batch_process_rhs(self, compiler, connection, rhs=None):
-        low, high = connection.ops.integer_field_range(self.lhs.output_field.get_internal_type())
+        # `in`: the numbers beyond the column are among nothing.
+        low, high = self.column_range(connection)
         rhs = [
             value
             for value in rhs
@@ -85,6 +115,69 @@ class IntegerIn(In):
         if not rhs:
             raise EmptyResultSet
         return super().batch_process_rhs(compiler, connection, rhs)
+
+
+@IntegerField.register_lookup
+class IntegerIn(_WithinTheColumn, In):
+    """Django's `in`, but a number beyond the column's range matches nothing. Text that is no
+    number at all (`abc` typed in an admin autocomplete field, or posted as an admin action's
+    selection) matches nothing too, where Django's `in` raised ValueError: a 500 for the form
+    shown again with its error, or for the action. Anything else `int()` refuses (a row) is
+    still an error."""
+
+    def get_prep_lookup(self):
+        if not hasattr(self.rhs, "resolve_expression"):
+            field = self.lhs.output_field
+            self.rhs = [
+                value for value in self.rhs if hasattr(value, "resolve_expression") or _a_number(field, value)
+            ]
+        return super().get_prep_lookup()
+
+
+class _OnTheKey(_WithinTheColumn):
+    """A foreign key's lookups (`source=`, `source__in=`, `source__lt=`) compare the key it refers
+    to: a number beyond that key's column is settled as on the column itself."""
+
+    def column(self):
+        return self.lhs.output_field.target_field
+
+
+@ForeignKey.register_lookup
+class KeyExact(_OnTheKey, RelatedExact):
+    pass
+
+
+@ForeignKey.register_lookup
+class KeyIn(_OnTheKey, RelatedIn):
+    pass
+
+
+@ForeignKey.register_lookup
+class KeyLessThan(_OnTheKey, RelatedLessThan):
+    overflow_exception = FullResultSet
+
+
+@ForeignKey.register_lookup
+class KeyLessThanOrEqual(_OnTheKey, RelatedLessThanOrEqual):
+    overflow_exception = FullResultSet
+
+
+@ForeignKey.register_lookup
+class KeyGreaterThan(_OnTheKey, RelatedGreaterThan):
+    underflow_exception = FullResultSet
+
+
+@ForeignKey.register_lookup
+class KeyGreaterThanOrEqual(_OnTheKey, RelatedGreaterThanOrEqual):
+    underflow_exception = FullResultSet
+
+
+def _a_number(field, value) -> bool:
+    try:
+        field.get_prep_value(value)
+    except ValueError:
+        return False
+    return True
 
 
 def q_data(q: Q | None) -> dict | None:
