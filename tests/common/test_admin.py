@@ -110,6 +110,17 @@ def test_a_list_filtered_on_a_key_beyond_any_id_is_shown(admin_client, lookup, k
     assert set(answers.values()) <= {200, 302}  # 302: a value the filter refuses (?e=1)
 
 
+@pytest.mark.parametrize("bounds", ["abc", "ab", "1"])
+def test_a_list_filtered_on_a_range_that_is_not_two_bounds_is_refused(admin_client, bounds):
+    # The admin hands a range's query string value over as it comes: one text, never two bounds.
+    answers = {
+        (changelist, path): admin_client.get(changelist, {f"{path}__range": bounds})
+        for changelist, path in _list_filters()
+    }
+    assert {(key, answer.status_code) for key, answer in answers.items()} == {(key, 302) for key in answers}
+    assert all(answer.url.endswith("?e=1") for answer in answers.values())
+
+
 @pytest.mark.parametrize("minute", ["-1", "99", "*/0", "abc", "5-1", "60", BEYOND_ANY_ID])
 def test_a_crontab_with_a_minute_out_of_range_is_refused_on_the_field(admin_client, minute):
     form = {"minute": minute, "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*",
