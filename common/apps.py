@@ -12,7 +12,7 @@ class CommonConfig(AppConfig):
     name = "common"
 
     def ready(self):
-        from . import db  # noqa: F401  (registers `IntegerIn`, for every query)
+        from . import db  # noqa: F401  (registers its lookups, for every query)
 
 
 def app_modules(name: str) -> Iterator[tuple[AppConfig, ModuleType]]:

@@ -24,10 +24,8 @@ def vnd_number(value) -> str:
     return format_vnd(value, with_unit=False)
 
 
-@register.filter
-def number(value) -> str:
-    """A whole number (how many loans, rows, pages) with its thousands grouped as amounts are."""
-    return format_vnd(value, with_unit=False)
+# A count (loans, rows, pages): its thousands grouped as an amount's are.
+register.filter("number", vnd_number)
 
 
 @register.filter
