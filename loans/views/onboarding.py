@@ -152,12 +152,13 @@ def portfolio_undo(request, pk: int):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["reason"]))
         return redirect("loans:portfolio_import", pk=batch.pk)
-    if "confirm" not in request.POST:  # first what it will post, then the undo once confirmed
-        entry = undoing.entry_to_undo(batch, form.cleaned_data["reason"])
-        context = {"batch": batch, "form": form, "entry": entry, "lines": named_lines(entry.lines)}
-        return render(request, "loans/onboarding/undo_confirm.html", context)
+    asked = {"actor": request.user, "batch": batch, "reason": form.cleaned_data["reason"]}
     try:
-        undoing.undo_portfolio(actor=request.user, batch=batch, reason=form.cleaned_data["reason"])
+        if "confirm" not in request.POST:  # first what it will post, then the undo once confirmed
+            entry = undoing.entry_to_undo(**asked)
+            context = {"batch": batch, "form": form, "entry": entry, "lines": named_lines(entry.lines)}
+            return render(request, "loans/onboarding/undo_confirm.html", context)
+        undoing.undo_portfolio(**asked)
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:

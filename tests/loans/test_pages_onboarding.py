@@ -138,6 +138,27 @@ def test_a_committed_import_is_undone_from_its_page_by_another_accountant(
     assert "Voided" in client.get(reverse("loans:loan_detail", args=[voided.pk])).content.decode()
 
 
+def test_the_undo_confirmation_is_shown_only_to_who_may_undo_a_committed_import(
+    client, accountants, user_with_role, django_capture_on_commit_callbacks
+):
+    checker, committer = accountants
+    check(client, checker, workbook())
+    batch = PortfolioImport.objects.get()
+    undo = reverse("loans:portfolio_undo", args=[batch.pk])
+    client.force_login(committer)
+    unchecked = client.post(undo, {"reason": "Sai"}, follow=True)  # checked, not committed yet
+    assert "entry" not in unchecked.context and "only a committed one is undone" in unchecked.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.commit_portfolio(actor=committer, batch=batch)
+    own = client.post(undo, {"reason": "Sai"}, follow=True)
+    assert "entry" not in own.context and "not the one who committed it" in own.content.decode()
+    client.force_login(user_with_role(roles.FUND_OFFICER))
+    refused = client.post(undo, {"reason": "Sai"})
+    assert refused.status_code == 302 and refused.context is None  # never the entry's lines
+    assert PortfolioImport.objects.get().state == PortfolioImport.State.COMMITTED
+    assert JournalEntry.objects.filter(reverses__isnull=False).count() == 0
+
+
 def test_an_import_being_committed_is_polled_with_its_progress(client, accountants):
     batch = importing.check_portfolio(actor=accountants[0], file=workbook(), file_name="so-du.xlsx")
     importing.commit_portfolio(actor=accountants[1], batch=batch)  # its task waits for the commit

@@ -106,19 +106,13 @@ def _touched(loan_ids: list[int]) -> set[int]:
 def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioImport:
     """Undo a committed import: by an accountant who may commit imports, not the one who
     committed it (four eyes, as the commit), once, while nothing else has touched its loans."""
-    require_permission(actor, COMMIT_PERMISSION)
-    reason = (reason or "").strip()
-    if not reason or len(reason) > LONG_TEXT_MAX:
-        message = _("Say why the import is undone, in at most %(count)s characters.")
-        raise ValidationError({"reason": [message % {"count": LONG_TEXT_MAX}]})
     with transaction.atomic():
         batch = (
             PortfolioImport.objects.select_for_update(of=("self",))
             .select_related("journal_entry")
             .get(pk=batch.pk)
         )
-        if batch.committed_by_id == actor.pk:
-            raise PermissionDenied(_("Another user undoes the import: not the one who committed it."))
+        reason = _allowed(actor, batch, reason)
         loans = list(
             Loan.objects.select_for_update()
             .filter(
@@ -143,10 +137,26 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
     return batch
 
 
-def entry_to_undo(batch: PortfolioImport, reason: str) -> EntryDraft:
-    """The entry undoing the import posts: its opening entry reversed (what the page shows
-    before the undo is confirmed)."""
+def entry_to_undo(*, actor, batch: PortfolioImport, reason: str) -> EntryDraft:
+    """The entry undoing the import would post: its opening entry reversed (what the page shows
+    before the undo is confirmed). Refused as `undo_portfolio` would refuse it now."""
+    reason = _allowed(actor, batch, reason)
+    if problem := undo_problem(batch, list(batch.openings.values_list("loan_id", flat=True).distinct())):
+        raise ValidationError(problem)
     return reversal_of(batch.journal_entry, reason=_undo_memo(batch, reason))
+
+
+def _allowed(actor, batch: PortfolioImport, reason: str) -> str:
+    """The reason given, stripped, once `actor` may undo `batch`: an accountant who may commit
+    imports, not the one who committed it."""
+    require_permission(actor, COMMIT_PERMISSION)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > LONG_TEXT_MAX:
+        message = _("Say why the import is undone, in at most %(count)s characters.")
+        raise ValidationError({"reason": [message % {"count": LONG_TEXT_MAX}]})
+    if batch.committed_by_id == actor.pk:
+        raise PermissionDenied(_("Another user undoes the import: not the one who committed it."))
+    return reason
 
 
 def _undo_memo(batch: PortfolioImport, reason: str) -> str:
