@@ -18,6 +18,7 @@ from loans.selectors.schedule import (
     PAID,
     PARTLY_PAID,
     UPCOMING,
+    WRITTEN_OFF,
     GroupLine,
     Schedule,
     ScheduleLine,
@@ -37,6 +38,7 @@ _STATES = {
     OVERDUE: "Quá hạn",
     DUE_TODAY: "Đến hạn hôm nay",
     UPCOMING: "Chưa đến hạn",
+    WRITTEN_OFF: "Đã xử lý rủi ro",
 }
 TOTALS = "Tổng cộng"
 
@@ -130,7 +132,7 @@ def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
     signed = _signed("Lịch trả nợ khoản vay", loan, position.as_of)
     if not loan.is_group_loan:
         (part,) = position.parts
-        schedule = schedule_of(part.result)
+        schedule = schedule_of(part.result, written_off_on=position.written_off_on)
         return [
             Sheet(
                 title="Lịch trả nợ",
@@ -158,7 +160,7 @@ def schedule_sheets(loan: Loan, position: LoanPosition) -> list[Sheet]:
                 # Sheet names are at most 31 characters and unique: number them.
                 title=f"Hộ {number} {member}"[:31],
                 columns=_SCHEDULE_COLUMNS,
-                rows=_schedule_rows(schedule_of(part.result)),
+                rows=_schedule_rows(schedule_of(part.result, written_off_on=position.written_off_on)),
                 **_signed("Lịch trả nợ khoản vay", loan, position.as_of, household),
                 totals_label=TOTALS,
             )

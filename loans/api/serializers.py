@@ -9,7 +9,7 @@ from common.api.fields import RateField, VNDField
 from common.text import LONG_TEXT_MAX
 from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
 from loans.models.money import LoanTransaction
-from loans.selectors.schedule import DUE_TODAY, OVERDUE, PAID, PARTLY_PAID, UPCOMING
+from loans.selectors.schedule import DUE_TODAY, OVERDUE, PAID, PARTLY_PAID, UPCOMING, WRITTEN_OFF
 
 # --- reading -------------------------------------------------------------------------------
 
@@ -119,7 +119,7 @@ class LoanDetailSerializer(LoanSerializer):
 
 class ScheduleLineSerializer(serializers.Serializer):
     due_date = serializers.DateField(source="row.due_date")
-    state = serializers.ChoiceField(choices=[PAID, PARTLY_PAID, OVERDUE, DUE_TODAY, UPCOMING])
+    state = serializers.ChoiceField(choices=[PAID, PARTLY_PAID, OVERDUE, DUE_TODAY, UPCOMING, WRITTEN_OFF])
     is_prepayment = serializers.BooleanField()
     principal = VNDField()
     interest = VNDField()

@@ -195,7 +195,7 @@ class Schedule(ApiView):
         sub_loans = [
             {
                 "household": {"id": household.pk, "name": str(household)} if household else None,
-                "lines": schedule_of(part.parts[0].result).lines,
+                "lines": schedule_of(part.parts[0].result, written_off_on=part.written_off_on).lines,
             }
             for household, part in position.households
         ]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from common.money import ZERO
 from loans.domain.engine import Change, Result
 from loans.models import LoanMemberShare
-from loans.models.loan import Loan
+from loans.models.loan import Loan, LoanStatus
 from loans.replaying import changes_of, parts_of, replay_part
 
 
@@ -34,6 +34,7 @@ class LoanPosition:
 
     as_of: date
     parts: list[SubLoan]
+    written_off_on: date | None = None  # off the balance sheet from then: what it owed is written off
 
     disbursed = _summed("disbursed")
     principal_outstanding = _summed("principal_outstanding")
@@ -94,7 +95,9 @@ class LoanPosition:
     @property
     def households(self) -> list[tuple[object, "LoanPosition"]]:
         """Each sub-loan's own position, with its household (None for a loan that is not a group's)."""
-        return [(part.household, LoanPosition(self.as_of, [part])) for part in self.parts]
+        return [
+            (part.household, LoanPosition(self.as_of, [part], self.written_off_on)) for part in self.parts
+        ]
 
 
 def loan_position(loan: Loan, *, as_of: date, changes: list[Change] | None = None) -> LoanPosition:
@@ -107,7 +110,9 @@ def loan_position(loan: Loan, *, as_of: date, changes: list[Change] | None = Non
         return LoanPosition(as_of, [])
     if changes is None:
         changes = changes_of([loan.pk]).get(loan.pk, [])
+    written_off = loan.write_off_record.written_off_on if loan.status == LoanStatus.WRITTEN_OFF else None
     return LoanPosition(
         as_of,
         [SubLoan(share, replay_part(loan, share, as_of=as_of, changes=changes)) for share in parts_of(loan)],
+        written_off if written_off is not None and written_off <= as_of else None,
     )

@@ -10,6 +10,7 @@ from loans.domain.schedule import Installment, combine
 from loans.selectors.position import LoanPosition
 
 PAID, PARTLY_PAID, OVERDUE, DUE_TODAY, UPCOMING = "paid", "partly_paid", "overdue", "due_today", "upcoming"
+WRITTEN_OFF = "written_off"
 
 
 class _RowAmounts:
@@ -108,9 +109,11 @@ class Schedule:
         return self._sum("left")
 
 
-def _state(row: Row, as_of: date) -> str:
+def _state(row: Row, as_of: date, written_off: bool) -> str:
     if row.owed == 0:
         return PAID
+    if written_off:  # what it owed went off the balance sheet, to be recovered
+        return WRITTEN_OFF
     if row.due_date < as_of:
         return OVERDUE
     if row.due_date == as_of:
@@ -118,9 +121,11 @@ def _state(row: Row, as_of: date) -> str:
     return PARTLY_PAID if row.principal_paid or row.interest_paid else UPCOMING
 
 
-def schedule_of(result: Result) -> Schedule:
-    """A sub-loan's schedule in force on the replay's date, each row with what is paid and left."""
-    return Schedule([ScheduleLine(row, _state(row, result.as_of)) for row in result.rows])
+def schedule_of(result: Result, *, written_off_on: date | None = None) -> Schedule:
+    """A sub-loan's schedule in force on the replay's date, each row with what is paid and left
+    (`written_off_on`: the loan's write-off, by that date)."""
+    written_off = written_off_on is not None
+    return Schedule([ScheduleLine(row, _state(row, result.as_of, written_off)) for row in result.rows])
 
 
 def group_schedule(position: LoanPosition) -> Schedule:
@@ -128,7 +133,7 @@ def group_schedule(position: LoanPosition) -> Schedule:
     (`combine`), each date with what the households have paid of it and still owe on it."""
     on_date: dict[date, list[ScheduleLine]] = {}
     for part in position.parts:
-        for line in schedule_of(part.result).lines:
+        for line in schedule_of(part.result, written_off_on=position.written_off_on).lines:
             on_date.setdefault(line.row.due_date, []).append(line)
     combined = combine(
         [[row.as_installment() for row in part.result.rows] for part in position.parts],

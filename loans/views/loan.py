@@ -93,7 +93,8 @@ def money_context(request, loan, *, coop: bool, changes: list[Change] | None = N
         # and every disbursed sub-loan has them.
         "header": stored_position(loan, as_of=today, sub_loans=disbursed) or position,
         "schedules": [
-            (household, schedule_of(part.parts[0].result), part) for household, part in position.households
+            (household, schedule_of(part.parts[0].result, written_off_on=part.written_off_on), part)
+            for household, part in position.households
         ],
         "statement": statement(loan) if position.started else [],
         "tranches": tranches,

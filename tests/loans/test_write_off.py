@@ -229,6 +229,27 @@ def test_a_repayment_is_refused_once_the_loan_is_written_off(group3_loan, staff)
     assert Fund.objects.get().business_date == WRITTEN_OFF_ON
 
 
+def test_a_written_off_loans_schedule_shows_what_it_owed_as_written_off(client, group3_loan, staff):
+    url = reverse("loans:loan_detail", args=[group3_loan.pk])
+    client.force_login(staff["officer"])
+    client.cookies["django_language"] = "en"
+    before = client.get(url)
+    assert [line.state for _h, schedule, _p in before.context["schedules"] for line in schedule.lines] == [
+        "overdue"
+    ]
+    assert "Accrued, not posted yet" in before.content.decode()
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    after = client.get(url)
+    (line,) = [line for _h, schedule, _p in after.context["schedules"] for line in schedule.lines]
+    assert line.state == "written_off" and line.left > 0
+    html = after.content.decode()
+    assert '<span class="badge bad">written off</span>' in html and "Accrued, not posted yet" not in html
+    api = client.get(f"/api/v1/loans/{group3_loan.pk}/schedule/", {"on": "2026-08-01"}).json()
+    assert [line["state"] for line in api["sub_loans"][0]["lines"]] == ["written_off"]
+    earlier = client.get(f"/api/v1/loans/{group3_loan.pk}/schedule/", {"on": "2026-07-31"}).json()
+    assert [line["state"] for line in earlier["sub_loans"][0]["lines"]] == ["overdue"]  # not yet written off
+
+
 def test_the_loan_page_the_recovery_form_and_the_recoveries_report(client, group3_loan, staff, tmp_path):
     apply_write_off(actor=staff["approver"], loan=group3_loan)
     client.force_login(staff["officer"])
