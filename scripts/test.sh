@@ -75,31 +75,41 @@ need chromium chromium "tests/browser drives Chromium through Playwright (Playwr
 # in one process of their own (one Chromium), after the rest: run among the other transactional
 # tests of an xdist worker on SQLite, they were seen to start without the migrated chart of
 # accounts (not yet understood).
-step "pytest on SQLite"
-migrated "$sqlite_migrating" "$scratch/sqlite.log"
-"$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
-
-step "pytest on PostgreSQL 15 (throwaway cluster)"
-migrated "$postgresql_migrating" "$scratch/postgresql.log"
-export DATABASE_URL=$POSTGRES_URL
-"$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
-
-# Paths given (a run of some tests): only those of them under tests/browser run here, so that
-# other transactional tests do not run in the browser tests' process (see above); `tests` names them all.
-browser=(tests/browser) options=() paths=()
+#
+# Paths given (a run of some tests): only those of them under tests/browser run in the browser
+# pass, so that other transactional tests do not run in the browser tests' process (see above);
+# `tests` names them all. Paths all under tests/browser leave the other two passes nothing to run.
+browser=(tests/browser) options=() paths=() others=0
 for arg in "$@"; do
   if [ ! -e "${arg%%::*}" ]; then
     options+=("$arg")
     continue
   fi
   case ${arg#./} in
-    tests | tests/) paths+=(tests/browser) ;;
+    tests | tests/) paths+=(tests/browser) others=1 ;;
     tests/browser*) paths+=("$arg") ;;
+    *) others=1 ;;
   esac
 done
 if [ "$#" -gt "${#options[@]}" ]; then
   browser=("${paths[@]}")
+else
+  others=1
 fi
+
+if [ "$others" -eq 1 ]; then
+  step "pytest on SQLite"
+  migrated "$sqlite_migrating" "$scratch/sqlite.log"
+  "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
+fi
+
+migrated "$postgresql_migrating" "$scratch/postgresql.log"
+export DATABASE_URL=$POSTGRES_URL
+if [ "$others" -eq 1 ]; then
+  step "pytest on PostgreSQL 15 (throwaway cluster)"
+  "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
+fi
+
 if [ "${#browser[@]}" -gt 0 ]; then
   step "browser tests on PostgreSQL 15"
   "$PY" -m pytest "${options[@]}" "${browser[@]}"
