@@ -50,6 +50,7 @@ ROLE_PERMISSIONS = {
         *_VIEW,
         "loans.authorize_disbursement",
         "loans.reverse_repayment",
+        "loans.reverse_recovery",
         "loans.view_reports",
         "loans.view_loantransaction",  # the sub-ledger against the GL
         "loans.reconcile_bank",

@@ -66,6 +66,7 @@ urlpatterns = [
     *_report("arrears", reports.arrears_report),
     *_report("portfolio", reports.portfolio_report),
     path("<int:pk>/recoveries/new/", recoveries.recovery_new, name="recovery_new"),
+    path("recoveries/<int:pk>/reverse/", recoveries.recovery_reverse, name="recovery_reverse"),
     *_report("recoveries", reports.recoveries_report),
     *_report("trend", reports.trend_report),
     *_report("classification", reports.classification_report),

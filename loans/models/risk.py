@@ -8,8 +8,10 @@ shows of it.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
 
-from common.fields import positive, who_and_when
+from common.fields import one_of, positive, who_and_when
+from common.text import long_text
 from fund.models.fields import ledger_account, posted_entry, vnd_field, vnd_only
 from loans.models.money import Repayment
 
@@ -54,7 +56,10 @@ class WriteOff(_AppliedAction):
 
 class Recovery(models.Model):
     """Money received on a written-off loan (thu hồi nợ đã xử lý): income, and off the memo of
-    what is written off, principal first."""
+    what is written off, principal first. One entered in error is reversed on a later business
+    date (`reversed_on`): its entry reversed, what it took off the memo back on it."""
+
+    Status = Repayment.Status
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="recoveries")
     value_date = models.DateField(_("value date"))
@@ -67,18 +72,38 @@ class Recovery(models.Model):
     idempotency_key = models.CharField(max_length=100, unique=True)
     journal_entry = posted_entry()
     recorded_by, recorded_at = who_and_when(_("entered by"), _("entered at"))
+    status = FSMField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.POSTED, protected=True
+    )
+    reversed_on = models.DateField(_("reversed on"), null=True, blank=True)  # the business date
+    reversal_entry = posted_entry(null=True, blank=True)
+    reversed_by, reversed_at = who_and_when(_("reversed by"), _("reversed at"), later=True)
+    reversal_reason = long_text(_("reason for reversing"), blank=True)
 
     class Meta:
         verbose_name = _("recovery")
         verbose_name_plural = _("recoveries")
         ordering = ["loan", "value_date", "pk"]
+        permissions = [("reverse_recovery", _("Can reverse a recovery"))]
         constraints = [
             positive("amount", name="loans_recovery_amount_positive"),
             *vnd_only("loans_recovery", "amount", "principal", "interest"),
+            one_of("loans_recovery", "status", Repayment.Status.values),
+            models.CheckConstraint(
+                condition=models.Q(status="posted", reversed_on__isnull=True, reversal_entry__isnull=True)
+                | models.Q(status="reversed", reversed_on__isnull=False, reversal_entry__isnull=False),
+                name="loans_recovery_reversal_recorded",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.amount} {self.value_date}"
+
+    @transition(
+        field=status, source=Status.POSTED, target=Status.REVERSED, permission="loans.reverse_recovery"
+    )
+    def reverse(self) -> None:
+        pass
 
 
 class TrancheReversal(_AppliedAction):

@@ -2,7 +2,7 @@
 recoveries report (page and .xlsx, `loans.report_sheets`)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Q, Sum
@@ -47,11 +47,10 @@ def recovery_lines(*, start: date, end: date, loans: Q | None = None) -> list[Re
         write_offs = write_offs.filter(loans)
     write_offs = list(write_offs.order_by("written_off_on", "loan_id"))
     ids = [write_off.loan_id for write_off in write_offs]
-    received = Recovery.objects.filter(loan_id__in=ids, value_date__lte=end).order_by()
-    in_all = dict(received.values_list("loan_id").annotate(total=Sum("amount")))
-    in_period = dict(
-        received.filter(value_date__gte=start).values_list("loan_id").annotate(total=Sum("amount"))
-    )
+    in_all, before = _recovered(ids, end), _recovered(ids, start - timedelta(days=1))
+    # Net of the recoveries reversed in the period, those of earlier periods too.
+    in_period = {pk: total - before.get(pk, ZERO) for pk, total in in_all.items()}
+    in_period |= {pk: -total for pk, total in before.items() if pk not in in_all}
     held = (
         LoanTransaction.objects.filter(loan_id__in=ids, value_date__lte=end)
         .order_by()
@@ -75,3 +74,10 @@ def recovery_lines(*, start: date, end: date, loans: Q | None = None) -> list[Re
         )
         for write_off in write_offs
     ]
+
+
+def _recovered(loan_ids: list[int], day: date) -> dict[int, Decimal]:
+    """What was recovered on each loan by `day`: its recoveries dated by then but those
+    reversed by then."""
+    rows = Recovery.objects.filter(loan_id__in=loan_ids, value_date__lte=day).exclude(reversed_on__lte=day)
+    return dict(rows.order_by().values_list("loan_id").annotate(total=Sum("amount")))

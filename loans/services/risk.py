@@ -5,7 +5,8 @@ A write-off is approved by the management board and applied on the business date
 (`fund.accounting.WriteOff`), its stored balances owe nothing from that day, and the loan is
 `written_off`. The fund keeps pursuing the debt off-balance for the years it sets. Money then
 received on it is a recovery (`record_recovery`), entered like a repayment, not approved: income,
-and off the memo of what is written off, never above what is still on it.
+and off the memo of what is written off, never above what is still on it. A recovery entered
+in error is reversed (`reverse_recovery`), by an accountant, on the business date.
 """
 
 import hashlib
@@ -15,15 +16,20 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, ZERO, format_vnd
+from common.text import too_long
+from common.transitions import check
 from fund import accounting
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
-from ledger.models import Account
+from ledger.models import Account, JournalEntry
+from ledger.services import EntryDraft, reversal_of, reverse_entry
 from loans import queries
 from loans.models import Loan, LoanStatus, LoanTransaction, Recovery, Repayment, WriteOff
 from loans.queries import ServicedLoan
@@ -32,6 +38,7 @@ from loans.services import booking
 from loans.services.closing.postings import prior_year_parts
 from loans.services.servicing import balances
 from loans.services.servicing.repayments import default_account
+from loans.services.servicing.settling import reversal_values
 from loans.services.transitions import apply_transition_by_id
 
 PRINCIPAL_ROLES = ("principal", "overdue_principal")
@@ -280,3 +287,57 @@ def record_recovery(*, actor, loan: Loan, entry: RecoveryInput) -> Recovery:
         journal_entry=posted.entry,
         recorded_by=actor,
     )
+
+
+def recovery_reversal_entry(*, actor, recovery: Recovery, reason: str) -> EntryDraft:
+    """The entry reversing the recovery would post on the business date (what its page shows
+    before it is confirmed). Refused as `reverse_recovery` would refuse it now."""
+    _check_reversal(actor, recovery)
+    memo = _recovery_reversal_memo(recovery, reason)
+    return reversal_of(recovery.journal_entry, reason=memo, value_date=current_fund().business_date)
+
+
+@transaction.atomic
+def reverse_recovery(*, actor, recovery: Recovery, reason: str) -> Recovery:
+    """Reverse a recovery entered in error, on the business date, with a reason: its entry
+    reversed, and its sub-ledger row mirrored, so what it took off the memo of written-off debt
+    is pursued again. The loan stays written off."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the recovery is reversed.")})
+    if problem := too_long(reason):
+        raise ValidationError({"reason": problem})
+    queries.lock_loan(recovery.loan_id)  # first, as every money event on the loan holds it
+    locked = Recovery.objects.select_for_update(of=("self",)).select_related("journal_entry")
+    recovery = locked.get(pk=recovery.pk)
+    _check_reversal(actor, recovery)
+    recovery.reverse()
+    day = current_fund().business_date
+    entry = reverse_entry(
+        entry=recovery.journal_entry,
+        reason=_recovery_reversal_memo(recovery, reason),
+        created_by=actor,
+        value_date=day,
+    )
+    row = LoanTransaction.objects.get(
+        journal_entry_id=recovery.journal_entry_id, kind=LoanTransaction.Kind.RECOVERY
+    )
+    LoanTransaction.objects.create(**reversal_values(row, entry=entry, on=day))
+    recovery.reversed_on, recovery.reversal_entry, recovery.reversal_reason = day, entry, reason
+    recovery.reversed_by, recovery.reversed_at = actor, timezone.now()
+    recovery.save()
+    return recovery
+
+
+def _check_reversal(actor, recovery: Recovery) -> None:
+    refused = _("This recovery is already reversed.")
+    check(recovery, "reverse", actor=actor, subject=_("A recovery"), action=_("reversed"), refused=refused)
+
+
+def _recovery_reversal_memo(recovery: Recovery, reason: str) -> str:
+    memo = _("Recovery of %(amount)s dated %(date)s reversed: %(reason)s") % {
+        "amount": format_vnd(recovery.amount.amount),
+        "date": format_date(recovery.value_date),
+        "reason": reason.strip(),
+    }
+    return Truncator(memo).chars(JournalEntry._meta.get_field("memo").max_length)

@@ -1,18 +1,22 @@
-"""Recoveries: money received on a written-off loan, entered by an officer or an accountant."""
+"""Recoveries: money received on a written-off loan, entered by an officer or an accountant, and
+reversed by an accountant when entered in error."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from common.dates import format_date
 from common.forms import run_service
 from common.money import format_vnd
+from ledger.selectors import named_lines
+from loans.forms import ReasonForm
+from loans.models import Recovery
 from loans.risk_forms import RecoveryForm
 from loans.selectors.access import get_loan_for
 from loans.selectors.recoveries import off_balance
-from loans.services.risk import RecoveryInput, record_recovery
+from loans.services.risk import RecoveryInput, record_recovery, recovery_reversal_entry, reverse_recovery
 
 
 @login_required
@@ -40,3 +44,28 @@ def recovery_new(request, pk: int):
             return redirect("loans:loan_detail", pk=loan.pk)
     context = {"form": form, "loan": loan, "off_balance": off_balance(loan.pk)}
     return render(request, "loans/recovery_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def recovery_reverse(request, pk: int):
+    """The recovery and a reason; then the entry its reversal posts; then, confirmed, the reversal."""
+    if not request.user.has_perm("loans.reverse_recovery"):
+        raise PermissionDenied
+    recovery = get_object_or_404(Recovery.objects.select_related("account", "recorded_by"), pk=pk)
+    loan = get_loan_for(request.user, recovery.loan_id)
+    form = ReasonForm(request.POST or None)
+    context = {"form": form, "recovery": recovery, "loan": loan}
+    if request.method == "POST" and form.is_valid():
+        asked = {"actor": request.user, "recovery": recovery, "reason": form.cleaned_data["reason"]}
+        if "confirm" not in request.POST:  # first what it will post
+            entry = run_service(form, lambda: recovery_reversal_entry(**asked))
+            if entry is not None:
+                context |= {"entry": entry, "lines": named_lines(entry.lines)}
+        elif run_service(form, lambda: reverse_recovery(**asked)) is not None:
+            messages.success(
+                request,
+                _("Recovery of %(amount)s dated %(date)s reversed.")
+                % {"amount": format_vnd(recovery.amount.amount), "date": format_date(recovery.value_date)},
+            )
+            return redirect("loans:loan_detail", pk=loan.pk)
+    return render(request, "loans/recovery_reverse.html", context, status=400 if form.errors else 200)

@@ -37,8 +37,15 @@ from loans.models import (
     Repayment,
 )
 from loans.selectors.reconciliation import reconciliation
+from loans.selectors.recoveries import recovery_lines
 from loans.services.closing.runs import close_until
-from loans.services.risk import RecoveryInput, apply_write_off, record_recovery
+from loans.services.risk import (
+    RecoveryInput,
+    apply_write_off,
+    record_recovery,
+    recovery_reversal_entry,
+    reverse_recovery,
+)
 from tests.loans.conftest import ROW2, capitalised_fund, move_to, repay, staff_of_each_role
 from tests.loans.test_close_of_day import bullet_loan, pledge_land
 
@@ -201,6 +208,48 @@ def test_write_off_then_recovery_leaves_the_off_balance_figure_and_income_exact(
     assert_books_agree(WRITTEN_OFF_ON)
 
 
+def test_a_recovery_entered_in_error_is_reversed_later_and_the_debt_pursued_again(group3_loan, staff):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    codes = ("7111", "11211", "0041", "0042", "009")
+    written_off = gl(*codes)
+    recovery = recover(group3_loan, staff, D(25_000_000))
+    recovered = gl(*codes)
+    later = WRITTEN_OFF_ON + dt.timedelta(days=3)
+    move_to(later)
+    with pytest.raises(PermissionDenied):
+        reverse_recovery(actor=staff["officer"], recovery=recovery, reason="Nhập nhầm")
+    with pytest.raises(ValidationError) as no_reason:
+        reverse_recovery(actor=staff["accountant"], recovery=recovery, reason=" ")
+    assert "reason" in no_reason.value.message_dict
+    shown = recovery_reversal_entry(actor=staff["accountant"], recovery=recovery, reason="Nhập nhầm số tiền")
+    done = reverse_recovery(actor=staff["accountant"], recovery=recovery, reason="Nhập nhầm số tiền")
+    assert (done.status, done.reversed_on, done.reversed_by, done.reversal_reason) == (
+        "reversed",
+        later,
+        staff["accountant"],
+        "Nhập nhầm số tiền",
+    )
+    entry = done.reversal_entry
+    assert entry.reverses_id == recovery.journal_entry_id and entry.value_date == later
+    posted = set(entry.lines.values_list("account__code", "debit", "credit"))
+    assert posted == {(line.account, line.debit, line.credit) for line in shown.lines}
+    assert gl(*codes, day=later) == written_off  # income, bank and the memo as before the recovery
+    assert gl(*codes) == recovered  # the day of the recovery keeps it: the reversal is booked later
+    assert off_balance(group3_loan) == D(120_000_000) + INTEREST
+    assert_books_agree(WRITTEN_OFF_ON)
+    assert_books_agree(later)
+    assert Loan.objects.get(pk=group3_loan.pk).status == LoanStatus.WRITTEN_OFF
+    with pytest.raises(ValidationError, match="already reversed"):
+        reverse_recovery(actor=staff["accountant"], recovery=recovery, reason="Lần nữa")
+    # The report: recovered as of its day; not by the reversal's, the reversal's period nets it.
+    (line,) = recovery_lines(start=WRITTEN_OFF_ON, end=WRITTEN_OFF_ON)
+    assert (line.recovered_in_period, line.recovered) == (D(25_000_000), D(25_000_000))
+    (line,) = recovery_lines(start=WRITTEN_OFF_ON, end=later)
+    assert (line.recovered_in_period, line.recovered, line.off_balance) == (0, 0, D(120_000_000) + INTEREST)
+    (line,) = recovery_lines(start=later, end=later)
+    assert (line.recovered_in_period, line.recovered) == (D(-25_000_000), 0)
+
+
 def test_a_recovery_entered_twice_is_one(group3_loan, staff):
     apply_write_off(actor=staff["approver"], loan=group3_loan)
     assert recover(group3_loan, staff, D(1_000_000)) == recover(group3_loan, staff, D(1_000_000))
@@ -227,6 +276,35 @@ def test_a_repayment_is_refused_once_the_loan_is_written_off(group3_loan, staff)
         repay(Loan.objects.get(pk=group3_loan.pk), staff, WRITTEN_OFF_ON, ROW2)
     assert "written off" in refused.value.messages[0]
     assert Fund.objects.get().business_date == WRITTEN_OFF_ON
+
+
+def test_an_accountant_reverses_a_recovery_from_the_loan_page_after_seeing_its_entry(
+    client, group3_loan, staff
+):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    recovery = recover(group3_loan, staff, D(25_000_000))
+    page, url = (
+        reverse("loans:loan_detail", args=[group3_loan.pk]),
+        reverse("loans:recovery_reverse", args=[recovery.pk]),
+    )
+    client.cookies["django_language"] = "en"
+    client.force_login(staff["officer"])
+    assert url not in client.get(page).content.decode()
+    assert client.get(url).status_code == 403 and client.post(url, {"reason": "Sai"}).status_code == 403
+    client.force_login(staff["accountant"])
+    assert url in client.get(page).content.decode()
+    assert client.post(url, {"reason": ""}).status_code == 400  # a reason first
+    shown = client.post(url, {"reason": "Nhập nhầm"})
+    assert shown.status_code == 200 and "Reverse the recovery and post" in shown.content.decode()
+    original = set(recovery.journal_entry.lines.values_list("account__code", "debit", "credit"))
+    lines = {(line.account, line.debit, line.credit) for line in shown.context["entry"].lines}
+    assert lines == {(code, credit, debit) for code, debit, credit in original}
+    assert Recovery.objects.get().status == "posted"  # nothing reversed until confirmed
+    done = client.post(url, {"reason": "Nhập nhầm", "confirm": "1"})
+    assert done.status_code == 302 and Recovery.objects.get().status == "reversed"
+    assert "reversed on" in client.get(page).content.decode()
+    again = client.post(url, {"reason": "Nhập nhầm", "confirm": "1"})
+    assert again.status_code == 400 and "already reversed" in again.content.decode()
 
 
 def test_a_written_off_loans_schedule_shows_what_it_owed_as_written_off(client, group3_loan, staff):
