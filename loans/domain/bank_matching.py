@@ -1,9 +1,11 @@
 """Which bank statement line is which transaction of the fund's: pure, no database.
 
 A line and a transaction go the same way (money in: a repayment or capital receipt; money out:
-a tranche) and their value dates lie within the account's window of each other. Then:
+a tranche; either: a journal entry, as it moves the account) and their value dates lie within
+the account's window of each other. Then:
 - exact: the same amount, and a reference of the transaction (contract number, loan reference,
-  the repayment's reference, the receipt's memo) is in the line's description or reference;
+  the repayment's reference, the receipt's memo, the entry's number) is in the line's
+  description or reference;
 - suggested: the same amount without a reference, or a reference with another amount; the
   accountant confirms or rejects it;
 - otherwise the line stays unmatched.
@@ -31,9 +33,9 @@ def reduced(text: str) -> str:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A repayment, tranche or capital receipt a line could be."""
+    """A repayment, tranche, capital receipt or journal entry a line could be."""
 
-    kind: str  # "repayment", "disbursement" or "capital_receipt": the line's column for it
+    kind: str  # "repayment", "disbursement", "capital_receipt" or "journal_entry": the line's column
     pk: int
     credit: bool
     value_date: date

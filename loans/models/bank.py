@@ -4,9 +4,13 @@ A bank account is one of the fund's cash-at-bank accounts of the chart (112x). H
 statement file is laid out is kept per account (`StatementMapping`). Each statement line is
 stored once: its `fingerprint` (account, dates, amount, direction, reference, description and
 its ordinal among identical lines of the file) is unique, so importing a statement again adds
-nothing. A line is matched to at most one repayment, tranche or capital receipt, and each of
-those to at most one line (unique columns).
+nothing. A line is matched to at most one repayment, tranche, capital receipt or journal entry
+(one posted by hand, a bank's fee or interest say, or a recovery's), and each of those to at
+most one line (unique columns).
 """
+
+import functools
+import operator
 
 from django.db import models
 from django.db.models import Q
@@ -103,9 +107,13 @@ def _balance(verbose_name) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=18, decimal_places=0, null=True, blank=True)
 
 
+# What a line can be matched to: a column for each.
+TARGETS = ("repayment", "disbursement", "capital_receipt", "journal_entry")
+
+
 def _points_at(target: str | None) -> dict:
     """The lookups of a line pointing at `target` only (None: at nothing)."""
-    return {f"{name}__isnull": name != target for name in ("repayment", "disbursement", "capital_receipt")}
+    return {f"{name}__isnull": name != target for name in TARGETS}
 
 
 class StatementLine(models.Model):
@@ -142,6 +150,10 @@ class StatementLine(models.Model):
     capital_receipt = models.OneToOneField(
         "fund.CapitalReceipt", on_delete=models.PROTECT, null=True, blank=True, related_name="statement_line"
     )
+    # No reverse accessor on the ledger's entries (`posted_entry`): the selectors ask from here.
+    journal_entry = models.OneToOneField(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     matched_by, matched_at = who_and_when(_("matched by"), _("matched at"), later=True)
 
     class Meta:
@@ -161,11 +173,7 @@ class StatementLine(models.Model):
                 condition=Q(status="unmatched", **_points_at(None))
                 | (
                     ~Q(status="unmatched")
-                    & (
-                        Q(**_points_at("repayment"))
-                        | Q(**_points_at("disbursement"))
-                        | Q(**_points_at("capital_receipt"))
-                    )
+                    & functools.reduce(operator.or_, (Q(**_points_at(target)) for target in TARGETS))
                 ),
                 name="loans_stmtline_one_target",
             ),
@@ -177,8 +185,8 @@ class StatementLine(models.Model):
 
     @property
     def target(self):
-        """The repayment, tranche or capital receipt the line is (or may be) matched to."""
-        return self.repayment or self.disbursement or self.capital_receipt
+        """The repayment, tranche, capital receipt or entry the line is (or may be) matched to."""
+        return self.repayment or self.disbursement or self.capital_receipt or self.journal_entry
 
 
 class ReconciledPeriod(models.Model):

@@ -1,18 +1,20 @@
 """Reads for the bank reconciliation: the fund's bank accounts, their statement lines, and the
-repayments, tranches and capital receipts a line could be."""
+repayments, tranches, capital receipts and journal entries a line could be."""
 
+import functools
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from common.money import ZERO
 from fund.models import CapitalReceipt
 from fund.selectors import current_fund
-from ledger.models import Account
+from ledger.models import SOURCE_MANUAL, Account, JournalEntry
 from ledger.selectors import account_balance
 from loans.domain.bank_matching import Candidate
 from loans.models import (
@@ -24,8 +26,13 @@ from loans.models import (
     StatementLine,
     StatementMapping,
 )
+from loans.models.bank import TARGETS
 
 BANK_PREFIX = "112"  # cash at bank (tiền gửi ngân hàng) in the chart of Circular 200
+# The entries a line may be besides a repayment, tranche or capital receipt (each a candidate of
+# its own): those posted by hand (a bank's fee or interest, a transfer between the fund's
+# accounts), a recovery, and money returned for a reversed tranche. Not reversed.
+ENTRY_SOURCES = (SOURCE_MANUAL, "recovery", "tranche_reversal")
 _WORD = re.compile(r"[\w./-]{4,64}")  # a contract number as a description quotes it
 
 
@@ -65,7 +72,11 @@ def statement_lines(
     *, account: Account, status: str = "", first: date | None = None, last: date | None = None
 ):
     lines = StatementLine.objects.filter(account=account).select_related(
-        "repayment__loan__contract", "disbursement__loan__contract", "capital_receipt__source", "matched_by"
+        "repayment__loan__contract",
+        "disbursement__loan__contract",
+        "capital_receipt__source",
+        "journal_entry",
+        "matched_by",
     )
     if status:
         lines = lines.filter(status=status)
@@ -145,11 +156,19 @@ def balance_check(account: Account, day: date | None = None) -> BalanceCheck | N
             found = rows.aggregate(total=Sum("amount", default=ZERO), n=Count("pk"))
             books_only += sign * found["total"]
             books_count += found["n"]
+        on_no_line = ~Exists(
+            StatementLine.objects.filter(journal_entry=OuterRef("pk"), booking_date__lte=day)
+        )
+        moved = list(
+            bank_entries(account)
+            .filter(on_no_line, value_date__range=(first, day))
+            .values_list("moved", flat=True)
+        )
+        books_only += sum(moved, ZERO)
+        books_count += len(moved)
     # Matched to nothing, or to a transaction the books date after `day`.
-    later = Q(repayment__value_date__gt=day) | Q(disbursement__value_date__gt=day)
-    open_lines = lines.filter(
-        Q(status=StatementLine.Status.UNMATCHED) | later | Q(capital_receipt__value_date__gt=day)
-    ).aggregate(
+    later = functools.reduce(operator.or_, (Q(**{f"{target}__value_date__gt": day}) for target in TARGETS))
+    open_lines = lines.filter(Q(status=StatementLine.Status.UNMATCHED) | later).aggregate(
         credits=Sum("amount", default=ZERO, filter=Q(direction=StatementLine.Direction.CREDIT)),
         debits=Sum("amount", default=ZERO, filter=Q(direction=StatementLine.Direction.DEBIT)),
         n=Count("pk"),
@@ -181,6 +200,18 @@ def candidates(*, account: Account, first: date, last: date, window: int) -> lis
         account=account, status=Disbursement.Status.AUTHORIZED, statement_line__isnull=True, **span
     ).select_related("loan__contract"):
         found.append(_candidate("disbursement", tranche, False))
+    taken = StatementLine.objects.filter(journal_entry=OuterRef("pk"))
+    for entry in bank_entries(account).filter(~Exists(taken), **span):
+        found.append(
+            Candidate.of(
+                kind="journal_entry",
+                pk=entry.pk,
+                credit=entry.moved > 0,
+                value_date=entry.value_date,
+                amount=abs(entry.moved),
+                references=[entry.number, entry.source_ref],
+            )
+        )
     for receipt in CapitalReceipt.objects.filter(account=account, statement_line__isnull=True, **span):
         found.append(
             Candidate.of(
@@ -193,6 +224,19 @@ def candidates(*, account: Account, first: date, last: date, window: int) -> lis
             )
         )
     return found
+
+
+def bank_entries(account: Account) -> QuerySet[JournalEntry]:
+    """The entries of `ENTRY_SOURCES` not reversed that move money on the account, each with
+    what it moves (`moved`: money in less money out)."""
+    return (
+        JournalEntry.objects.filter(
+            source_kind__in=ENTRY_SOURCES, reversed_by__isnull=True, lines__account=account
+        )
+        .annotate(moved=Sum(F("lines__debit") - F("lines__credit")))
+        .exclude(moved=0)
+        .order_by()
+    )
 
 
 def _candidate(kind: str, event, credit: bool, *references: str) -> Candidate:

@@ -16,8 +16,10 @@ from common.dates import format_date
 from common.money import format_vnd
 from fund.models import CapitalReceipt, CapitalSource
 from fund.services.capital import record_capital_receipt
+from ledger.drafts import EntryDraft, Line
 from ledger.models import Account, JournalLine
 from ledger.selectors import accounts_total
+from ledger.services import post_entry, reverse_entry
 from loans.domain.bank_matching import EXACT, Candidate, LineFacts, assign
 from loans.models import BankStatement, ReconciledPeriod, Repayment, StatementLine
 from loans.selectors.reconciliation import reconciliation
@@ -319,6 +321,73 @@ def test_a_period_is_reconciled_only_when_every_line_is_matched(paid, staff, ban
     period.refresh_from_db()
     assert period.reopened_by == accountant and period.reopen_reason == "Sai sao kê"
     reject_match(actor=accountant, line=suggested)
+
+
+def _by_hand(bank, offset: int, amount: int, other: str, *, money_in: bool, key: str):
+    """An entry posted by hand on the bank account (a fee, bank interest) on START + `offset`."""
+    side = "debit" if money_in else "credit"
+    against = "credit" if money_in else "debit"
+    return post_entry(
+        EntryDraft(
+            value_date=START + dt.timedelta(days=offset),
+            memo=f"Phí, lãi ngân hàng {key}",
+            idempotency_key=key,
+            lines=[Line(bank.code, **{side: D(amount)}), Line(other, **{against: D(amount)})],
+        ),
+        created_by=None,
+    )
+
+
+def test_a_fee_and_bank_interest_are_matched_to_the_entries_posted_by_hand(paid, staff, bank, layout, client):
+    accountant = staff["accountant"]
+    load(
+        staff,
+        bank,
+        credit(11, 5_000_000, "NOP TIEN"),
+        debit(12, 11_000, "PHI QLTK"),
+        credit(13, 2_345, "TRA LAI"),
+    )
+    fee_line, interest_line = StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED).order_by(
+        "row"
+    )
+    assert fee_line.direction == "debit" and interest_line.direction == "credit"
+    fee = _by_hand(bank, 12, 11_000, "6428", money_in=False, key="fee")
+    interest = _by_hand(bank, 14, 2_345, "5158", money_in=True, key="interest")
+    wrong = _by_hand(bank, 13, 2_345, "5158", money_in=True, key="wrong")
+    reverse_entry(entry=wrong, reason="Nhập trùng", created_by=None)  # reversed: no longer a candidate
+    assert match_again(actor=accountant, account=bank) == 2
+    fee_line.refresh_from_db()
+    interest_line.refresh_from_db()
+    assert (fee_line.status, fee_line.journal_entry) == (StatementLine.Status.SUGGESTED, fee)
+    assert (interest_line.status, interest_line.journal_entry) == (StatementLine.Status.SUGGESTED, interest)
+    assert paid.statement_line.journal_entry is None  # the repayment is itself, not its entry
+    for line in StatementLine.objects.filter(status=StatementLine.Status.SUGGESTED):
+        confirm_match(actor=accountant, line=line)
+    client.force_login(accountant)
+    page = client.get(reverse("loans:bank_lines", args=[bank.code])).content.decode()
+    assert reverse("ledger:entry_detail", args=[fee.pk]) in page and fee.number in page
+    period = reconcile_period(
+        actor=accountant, account=bank, first_date=START, last_date=START + dt.timedelta(days=20)
+    )
+    assert period.reconciled_by == accountant
+
+
+def test_an_entry_by_hand_no_line_has_yet_is_in_the_books_only(paid, staff, bank, layout, client):
+    load(staff, bank, credit(11, 5_000_000, "HTX TRA NO HD 01 2026", "FT26011"))
+    before = client_check(client, staff, bank)
+    _by_hand(bank, 11, 50_000, "6428", money_in=False, key="fee")
+    after = client_check(client, staff, bank)
+    assert (after.books_only - before.books_only, after.books_only_count - before.books_only_count) == (
+        -50_000,
+        1,
+    )
+    assert after.books - before.books == -50_000
+    assert after.unexplained == before.unexplained  # the bank has not stated it yet: in transit
+
+
+def client_check(client, staff, bank):
+    client.force_login(staff["accountant"])
+    return client.get(reverse("loans:bank_lines", args=[bank.code])).context["check"]
 
 
 def test_a_transaction_is_matched_to_one_line_at_most(paid, staff, bank, layout):

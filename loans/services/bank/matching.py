@@ -11,10 +11,9 @@ from fund.services.common import require_permission
 from ledger.models import Account
 from loans.domain.bank_matching import EXACT, LineFacts, assign
 from loans.models import Loan, LoanMemberShare, Repayment, StatementLine, StatementMapping
+from loans.models.bank import TARGETS
 from loans.selectors.bank import candidates, closing_period, unmatched_open_lines
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
-
-_TARGETS = ["repayment", "disbursement", "capital_receipt"]
 
 
 def match_lines(*, account: Account, lines: list[StatementLine], window: int) -> None:
@@ -41,7 +40,7 @@ def match_lines(*, account: Account, lines: list[StatementLine], window: int) ->
         line.status = status
         setattr(line, f"{candidate.kind}_id", candidate.pk)
         line.matched_at = now if status == EXACT else None
-    StatementLine.objects.bulk_update([by_key[key] for key in found], ["status", *_TARGETS, "matched_at"])
+    StatementLine.objects.bulk_update([by_key[key] for key in found], ["status", *TARGETS, "matched_at"])
 
 
 def match_again(*, actor, account: Account) -> int:
@@ -90,9 +89,9 @@ def reject_match(*, actor, line: StatementLine) -> StatementLine:
     with transaction.atomic():
         line = _locked(line, StatementLine.Status.SUGGESTED, StatementLine.Status.MATCHED)
         line.status, line.matched_by, line.matched_at = StatementLine.Status.UNMATCHED, None, None
-        for name in _TARGETS:
+        for name in TARGETS:
             setattr(line, name, None)
-        line.save(update_fields=["status", "matched_by", "matched_at", *_TARGETS])
+        line.save(update_fields=["status", "matched_by", "matched_at", *TARGETS])
     return line
 
 
