@@ -103,6 +103,7 @@ urlpatterns = [
     path("bank/lines/<int:pk>/confirm/", bank.line_confirm, name="bank_line_confirm"),
     path("bank/lines/<int:pk>/reject/", bank.line_reject, name="bank_line_reject"),
     path("bank/lines/<int:pk>/repayment/", bank.line_repayment, name="bank_line_repayment"),
+    path("bank/lines/<int:pk>/match/", bank.line_match, name="bank_line_match"),
     path("bank/periods/<int:pk>/reopen/", bank.period_reopen, name="bank_period_reopen"),
     path("reconciliation/", reconciliation.reconciliation_page, name="reconciliation"),
     path("reconciliation/check/", reconciliation.check_books, name="check_books"),

@@ -184,9 +184,14 @@ class StatementLine(models.Model):
         return f"{format_date(self.booking_date)} {self.amount}"
 
     @property
+    def target_kind(self) -> str | None:
+        """Which of `TARGETS` the line is (or may be) matched to (None: nothing)."""
+        return next((name for name in TARGETS if getattr(self, f"{name}_id") is not None), None)
+
+    @property
     def target(self):
         """The repayment, tranche, capital receipt or entry the line is (or may be) matched to."""
-        return self.repayment or self.disbursement or self.capital_receipt or self.journal_entry
+        return getattr(self, self.target_kind) if self.target_kind else None
 
 
 class ReconciledPeriod(models.Model):

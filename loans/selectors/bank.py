@@ -226,6 +226,34 @@ def candidates(*, account: Account, first: date, last: date, window: int) -> lis
     return found
 
 
+def line_candidates(line: StatementLine, window: int) -> list[tuple[Candidate, object]]:
+    """What an unmatched line may be matched to by hand: the account's transactions of its
+    amount and direction within `window` days that no line points at yet, nearest first, each
+    with its row (repayment, tranche, capital receipt or journal entry)."""
+    credit = line.direction == StatementLine.Direction.CREDIT
+    found = [
+        candidate
+        for candidate in candidates(
+            account=line.account, first=line.value_date, last=line.value_date, window=window
+        )
+        if candidate.credit == credit and candidate.amount == line.amount.amount
+    ]
+    found.sort(key=lambda c: (abs((c.value_date - line.value_date).days), c.kind, c.pk))
+    rows = {
+        kind: model.objects.in_bulk([c.pk for c in found if c.kind == kind])
+        for kind, model in _TARGET_MODELS.items()
+    }
+    return [(candidate, rows[candidate.kind][candidate.pk]) for candidate in found]
+
+
+_TARGET_MODELS = {
+    "repayment": Repayment,
+    "disbursement": Disbursement,
+    "capital_receipt": CapitalReceipt,
+    "journal_entry": JournalEntry,
+}
+
+
 def bank_entries(account: Account) -> QuerySet[JournalEntry]:
     """The entries of `ENTRY_SOURCES` not reversed that move money on the account, each with
     what it moves (`moved`: money in less money out)."""

@@ -26,17 +26,25 @@ from loans.forms import (
     StatementMappingForm,
 )
 from loans.models import BankStatement, ReconciledPeriod, StatementLine, StatementMapping
+from loans.models.bank import TARGETS
 from loans.selectors.bank import (
     account_summaries,
     balance_check,
     cited_contract,
     get_bank_account,
+    line_candidates,
     reconciled_periods,
     statement_lines,
 )
 from loans.services.bank.importing import import_statement
 from loans.services.bank.mapping import save_mapping
-from loans.services.bank.matching import confirm_match, match_again, record_line_repayment, reject_match
+from loans.services.bank.matching import (
+    confirm_match,
+    match_again,
+    match_line,
+    record_line_repayment,
+    reject_match,
+)
 from loans.services.bank.reconciling import reconcile_period, reopen_period
 
 
@@ -160,6 +168,28 @@ def _line_action(service, done: str):
 
 line_confirm = _line_action(confirm_match, gettext_lazy("Match confirmed."))
 line_reject = _line_action(reject_match, gettext_lazy("Match rejected: the line is unmatched."))
+
+
+@_banking
+def line_match(request, pk: int):
+    """An unmatched line and the transactions it may be (its amount and direction, within the
+    account's window of days, on no line yet): the accountant picks one."""
+    line = get_object_or_404(
+        StatementLine.objects.select_related("account"), pk=pk, status=StatementLine.Status.UNMATCHED
+    )
+    back = reverse("loans:bank_lines", args=[line.account.code]) + f"#line-{line.pk}"
+    if request.method == "POST":
+        kind, target = request.POST.get("kind", ""), request.POST.get("target", "")
+        if kind not in TARGETS or not target.isascii() or not target.isdigit():
+            messages.error(request, _("Choose one of the transactions listed."))
+            return redirect("loans:bank_line_match", pk=line.pk)
+        if run_action(request, lambda: match_line(actor=request.user, line=line, kind=kind, pk=int(target))):
+            messages.success(request, _("Line matched."))
+            return redirect(back)
+        return redirect("loans:bank_line_match", pk=line.pk)
+    window = StatementMapping.objects.get(account_id=line.account_id).match_days
+    context = {"line": line, "candidates": line_candidates(line, window), "window": window, "back": back}
+    return render(request, "loans/bank/line_match.html", context)
 
 
 @_banking

@@ -25,7 +25,13 @@ from loans.models import BankStatement, ReconciledPeriod, Repayment, StatementLi
 from loans.selectors.reconciliation import reconciliation
 from loans.services.bank.importing import import_statement
 from loans.services.bank.mapping import save_mapping
-from loans.services.bank.matching import confirm_match, match_again, record_line_repayment, reject_match
+from loans.services.bank.matching import (
+    confirm_match,
+    match_again,
+    match_line,
+    record_line_repayment,
+    reject_match,
+)
 from loans.services.bank.reconciling import reconcile_period, reopen_period
 from tests.common.test_xlsx import upload
 from tests.loans.conftest import START, move_to, repay
@@ -370,6 +376,33 @@ def test_a_fee_and_bank_interest_are_matched_to_the_entries_posted_by_hand(paid,
         actor=accountant, account=bank, first_date=START, last_date=START + dt.timedelta(days=20)
     )
     assert period.reconciled_by == accountant
+
+
+def test_an_accountant_matches_a_line_by_hand_to_one_of_the_alike_entries(paid, staff, bank, layout, client):
+    load(staff, bank, debit(12, 11_000, "PHI QLTK"))
+    line = StatementLine.objects.get()
+    near = _by_hand(bank, 12, 11_000, "6428", money_in=False, key="fee-12")
+    other = _by_hand(bank, 14, 11_000, "6428", money_in=False, key="fee-14")
+    _by_hand(bank, 12, 12_000, "6428", money_in=False, key="fee-other-amount")
+    url = reverse("loans:bank_line_match", args=[line.pk])
+    client.cookies["django_language"] = "en"
+    client.force_login(staff["officer"])
+    assert client.get(url).status_code == 403
+    client.force_login(staff["accountant"])
+    page = client.get(url)
+    assert [row for _candidate, row in page.context["candidates"]] == [near, other]  # nearest first
+    refused = client.post(url, {"kind": "repayment", "target": str(paid.pk)}, follow=True)  # another amount
+    assert "cannot be that transaction" in refused.content.decode()
+    assert client.post(url, {"kind": "nothing", "target": "x"}).status_code == 302
+    assert StatementLine.objects.get().status == StatementLine.Status.UNMATCHED
+    done = client.post(url, {"kind": "journal_entry", "target": str(other.pk)})
+    assert done.status_code == 302
+    line.refresh_from_db()
+    assert (line.status, line.journal_entry, line.matched_by) == ("matched", other, staff["accountant"])
+    assert client.get(url).status_code == 404  # matched: no longer offered
+    with pytest.raises(ValidationError):  # matched already
+        match_line(actor=staff["accountant"], line=line, kind="journal_entry", pk=near.pk)
+    assert StatementLine.objects.get().journal_entry == other
 
 
 def test_an_entry_by_hand_no_line_has_yet_is_in_the_books_only(paid, staff, bank, layout, client):

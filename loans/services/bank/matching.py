@@ -1,6 +1,7 @@
 """Statement lines matched to the fund's transactions: automatically on import (the rules are
-`loans.domain.bank_matching`), confirmed or rejected by an accountant, or matched to the
-repayment recorded from an unmatched credit. A line in a reconciled period is not changed."""
+`loans.domain.bank_matching`), confirmed or rejected by an accountant, matched by hand to one of
+the transactions a line may be, or matched to the repayment recorded from an unmatched credit.
+A line in a reconciled period is not changed."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,7 +13,7 @@ from ledger.models import Account
 from loans.domain.bank_matching import EXACT, LineFacts, assign
 from loans.models import Loan, LoanMemberShare, Repayment, StatementLine, StatementMapping
 from loans.models.bank import TARGETS
-from loans.selectors.bank import candidates, closing_period, unmatched_open_lines
+from loans.selectors.bank import candidates, closing_period, line_candidates, unmatched_open_lines
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 
 
@@ -70,6 +71,27 @@ def _locked(line: StatementLine, *statuses: str) -> StatementLine:
             _("This line is in the period %(period)s, reconciled: reopen the period first.")
             % {"period": period}
         )
+    return line
+
+
+def match_line(*, actor, line: StatementLine, kind: str, pk: int) -> StatementLine:
+    """The accountant matches an unmatched line to one of the transactions it may be
+    (`line_candidates`: its amount and direction, within the account's window, on no line)."""
+    require_permission(actor, "loans.reconcile_bank")
+    with transaction.atomic():
+        line = _locked(line, StatementLine.Status.UNMATCHED)
+        window = StatementMapping.objects.get(account_id=line.account_id).match_days
+        if not any((c.kind, c.pk) == (kind, pk) for c, _row in line_candidates(line, window)):
+            raise ValidationError(
+                _(
+                    "This line cannot be that transaction: a line is matched to one of its amount, going "
+                    "the same way, dated within %(days)s days of it, that no other line is matched to."
+                )
+                % {"days": window}
+            )
+        setattr(line, f"{kind}_id", pk)
+        line.status, line.matched_by, line.matched_at = StatementLine.Status.MATCHED, actor, timezone.now()
+        line.save(update_fields=["status", "matched_by", "matched_at", f"{kind}_id"])
     return line
 
 
