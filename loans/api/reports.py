@@ -1,9 +1,10 @@
 """The loan reports as of a date through the API: arrears aging with PAR, the arrears list
-(paged), debt classification and provisioning, the portfolio, what falls due in the next days and
-the month-end trend. Each reads its filters with the report page's own form (the same checks
-and messages: a date after the business date or before the fund opened is a 400 on `as_of`),
-computes with the page's selectors (`loans.arrears`, `loans.portfolio`), and is for whoever may
-see the reports (`loans.view_reports`: fund staff, never a co-op user)."""
+(paged), debt classification and provisioning, the portfolio, what falls due in the next days,
+the month-end trend and the recoveries of written-off debt. Each reads its filters with the
+report page's own form (the same checks and messages: a date after the business date or before
+the fund opened is a 400 on `as_of`), computes with the page's selectors (`loans.arrears`,
+`loans.portfolio`, `loans.selectors.recoveries`), and is for whoever may see the reports
+(`loans.view_reports`: fund staff, never a co-op user)."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -28,6 +29,7 @@ from loans.arrears import (
     trend,
 )
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
+from loans.selectors.recoveries import recoveries
 from loans.views.reports import (
     AREA_MAX,
     DAYS_PAST_DUE_MAX,
@@ -35,6 +37,7 @@ from loans.views.reports import (
     ArrearsForm,
     LoanFilterForm,
     PortfolioForm,
+    RecoveriesForm,
     ReportForm,
 )
 
@@ -223,6 +226,30 @@ class DueReportSerializer(DueFigures):
     periods = DueSerializer(many=True)
 
 
+class RecoveryFigures(serializers.Serializer):
+    principal = VNDField(help_text=_("Principal written off."))
+    interest = VNDField(help_text=_("Interest written off."))
+    recovered_in_period = VNDField(help_text=_("Recovered in the period, net of recoveries reversed in it."))
+    recovered = VNDField(help_text=_("Recovered by the date, in all."))
+    off_balance = VNDField(help_text=_("Still pursued off-balance on the date."))
+
+
+class RecoveryLineSerializer(RecoveryFigures):
+    loan = serializers.IntegerField(source="loan_id")
+    reference = serializers.CharField()
+    contract = serializers.CharField()
+    borrower = serializers.CharField()
+    written_off_on = serializers.DateField()
+    tracked_until = serializers.DateField()
+
+
+class RecoveriesSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    start = serializers.DateField(help_text=_("The period's first day (recovered in the period)."))
+    lines = RecoveryLineSerializer(many=True)
+    totals = RecoveryFigures()
+
+
 class GroupFigures(serializers.Serializer):
     group = serializers.IntegerField()
     loans = serializers.IntegerField()
@@ -350,3 +377,14 @@ class TrendReport(Report):
             for point in trend(day, loans=form.loans())
         ]
         return Response(TrendSerializer({"as_of": day, "points": points}).data)
+
+
+class RecoveriesReport(Report):
+    @extend_schema(parameters=[AS_OF, FROM, *LOANS], responses={200: RecoveriesSerializer, **ERRORS})
+    def get(self, request):
+        """Each loan written off by the date: what was written off, recovered in the period and in
+        all, and what is still pursued off-balance (the recoveries report's page)."""
+        form = _form(request, RecoveriesForm, renamed=PERIOD)
+        day = form.cleaned_data["as_of"]
+        data = {"as_of": day, **recoveries(start=form.options()["start"], end=day, loans=form.loans())}
+        return Response(RecoveriesSerializer(data).data)

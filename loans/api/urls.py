@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/portfolio/", reports.PortfolioReport.as_view(), name="api-report-portfolio"),
     path("reports/due/", reports.DueReport.as_view(), name="api-report-due"),
     path("reports/trend/", reports.TrendReport.as_view(), name="api-report-trend"),
+    path("reports/recoveries/", reports.RecoveriesReport.as_view(), name="api-report-recoveries"),
     path("loans/", views.LoanList.as_view(), name="api-loans"),
     path("loans/<id:pk>/", views.LoanDetail.as_view(), name="api-loan"),
     path("loans/<id:pk>/schedule/", views.Schedule.as_view(), name="api-loan-schedule"),

@@ -38,6 +38,16 @@ def off_balance(loan_id: int, *, as_of: date | None = None) -> Decimal:
     return (held["principal"] or ZERO) + (held["interest"] or ZERO)
 
 
+def recoveries(*, start: date, end: date, loans: Q | None = None) -> dict:
+    """The recoveries report: its `lines` (`recovery_lines`), their `totals`, and its `start`."""
+    lines = recovery_lines(start=start, end=end, loans=loans)
+    totals = {
+        name: sum((getattr(line, name) for line in lines), ZERO)
+        for name in ("principal", "interest", "recovered_in_period", "recovered", "off_balance")
+    }
+    return {"lines": lines, "totals": totals, "start": start}
+
+
 def recovery_lines(*, start: date, end: date, loans: Q | None = None) -> list[RecoveryLine]:
     """Every loan written off by `end` (of those `loans` picks, a filter on `loan__`), by date."""
     write_offs = WriteOff.objects.filter(written_off_on__lte=end).select_related(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from common import charts
 from common.dates import format_date, format_month
 from common.forms import DATE
-from common.money import ZERO, format_percent, format_vnd
+from common.money import format_percent, format_vnd
 from common.names import person_name
 from common.paging import numbered
 from common.xlsx import workbook_bytes, xlsx_response
@@ -37,7 +37,7 @@ from loans.arrears import (
 )
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
 from loans.selectors.access import loan_officers
-from loans.selectors.recoveries import recovery_lines
+from loans.selectors.recoveries import recoveries
 from loans.services import exports
 
 PERMISSION = "loans.view_reports"
@@ -426,10 +426,4 @@ def _months(points) -> list[str]:
 
 @report_view("recoveries", RecoveriesForm, gettext_lazy("Recoveries of written-off debt"))
 def recoveries_report(request, form, day, loans):
-    start = form.cleaned_data["start"]
-    lines = recovery_lines(start=start, end=day, loans=loans)
-    totals = {
-        name: sum((getattr(line, name) for line in lines), ZERO)
-        for name in ("principal", "interest", "recovered_in_period", "recovered", "off_balance")
-    }
-    return {"lines": lines, "totals": totals, "start": start}
+    return recoveries(start=form.cleaned_data["start"], end=day, loans=loans)

@@ -250,6 +250,32 @@ def test_a_recovery_entered_in_error_is_reversed_later_and_the_debt_pursued_agai
     assert (line.recovered_in_period, line.recovered) == (D(-25_000_000), 0)
 
 
+def test_the_recoveries_report_through_the_api_is_the_pages(client, group3_loan, staff):
+    apply_write_off(actor=staff["approver"], loan=group3_loan)
+    recover(group3_loan, staff, D(25_000_000))
+    client.force_login(staff["officer"])
+    query = {"as_of": "2026-08-01", "from": "2026-08-01"}
+    body = client.get("/api/v1/reports/recoveries/", query).json()
+    (line,) = body["lines"]
+    assert (line["loan"], line["reference"], line["written_off_on"]) == (
+        group3_loan.pk,
+        group3_loan.reference,
+        "2026-08-01",
+    )
+    assert [
+        line[name] for name in ("principal", "interest", "recovered_in_period", "recovered", "off_balance")
+    ] == [
+        "120000000",
+        str(int(INTEREST)),
+        "25000000",
+        "25000000",
+        str(int(D(95_000_000) + INTEREST)),
+    ]
+    assert body["totals"]["recovered"] == "25000000" and body["start"] == "2026-08-01"
+    refused = client.get("/api/v1/reports/recoveries/", {"as_of": "2031-01-01"})
+    assert refused.status_code == 400 and "as_of" in refused.json()["fields"]
+
+
 def test_a_recovery_entered_twice_is_one(group3_loan, staff):
     apply_write_off(actor=staff["approver"], loan=group3_loan)
     assert recover(group3_loan, staff, D(1_000_000)) == recover(group3_loan, staff, D(1_000_000))

@@ -247,7 +247,7 @@ def test_every_operation_answers_as_its_schema_says_with_valid_inputs(staff, loa
         path_parameters={"id": household["id"]},
         body={"phone": "0912345678"},
     )
-    for report in ("aging", "arrears", "classification", "portfolio", "due", "trend"):
+    for report in ("aging", "arrears", "classification", "portfolio", "due", "trend", "recoveries"):
         call("get", f"/api/v1/reports/{report}/", officer_token, status=200, query={"as_of": str(START)})
     call("get", "/api/v1/reports/trial-balance/", accountant, status=200, query={"as_of": str(START)})
     run = CloseRun.objects.create(business_date=START, until=START, started_by=staff["accountant"])
