@@ -2,6 +2,7 @@
 
 import threading
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.utils import translation
 
 from ledger.models import Account, AccountDay, JournalEntry, JournalLine, Period, PeriodState
 from ledger.selectors import trial_balance
-from ledger.services import close_period, journal_sql, post_entries, post_entry, reverse_entry
+from ledger.services import Line, close_period, journal_sql, post_entries, post_entry, reverse_entry
 from tests.ledger.factories import as_if_committed, draft, post
 
 pytestmark = pytest.mark.postgres
@@ -289,6 +290,21 @@ def test_a_month_closed_after_a_one_statement_posting_refuses_it_at_commit(accou
         Period.objects.create(year=2025, month=2, state=PeriodState.CLOSED)  # as a close would, meanwhile
         as_if_committed()
     assert not JournalEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_one_statement_posting_keeps_its_lines_text_exactly():
+    # ledger_post_entry takes the lines as arrays: quotes, commas, braces, backslashes and
+    # NULL in a reference must come out as they went in.
+    awkward = [("1111", 100, 0, 'HĐ "số 1", {a,b}'), ("1111", 7, 0, "C:\\quỹ\\"), ("41111", 0, 107, "NULL")]
+    lines = [
+        Line(code, debit=Decimal(debit), credit=Decimal(credit), reference=ref)
+        for code, debit, credit, ref in awkward
+    ]
+    post()  # the year's counter exists, so the next posting goes by ledger_post_entry
+    entry = post(lines=lines)
+    stored = entry.lines.order_by("pk").values_list("account__code", "debit", "credit", "reference")
+    assert list(stored) == awkward
 
 
 def rows_written():
