@@ -264,7 +264,10 @@ class TrancheIn(serializers.Serializer):
     account = serializers.CharField(max_length=20)
     memo = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
     share_amounts = ShareAmountIn(
-        many=True, required=False, help_text=_("A group loan's households' parts; by default in proportion.")
+        many=True,
+        required=False,
+        max_length=1000,
+        help_text=_("A group loan's households' parts; by default in proportion."),
     )
 
 

@@ -405,6 +405,8 @@ class LoanTranches(ApiView):
             raise invalid("account", _("Choose one of the fund's cash or bank accounts it lends from."))
         parts = data.get("share_amounts")
         shares = {part["share"]: part["amount"] for part in parts} if parts else None
+        if shares is not None and len(shares) != len(parts):
+            raise invalid("share_amounts", _("Each household's part appears once."))
         earlier = Disbursement.objects.filter(idempotency_key=key).first() if key else None
         try:
             tranche = record_disbursement(

@@ -190,6 +190,17 @@ def test_a_tranche_is_entered_by_an_officer_and_authorized_by_another_person(sta
     assert Loan.objects.get(pk=loan.pk).status == LoanStatus.ACTIVE
 
 
+def test_a_tranche_naming_a_households_part_twice_is_refused(staff, bank):
+    loan = factories.signed_loan(
+        officer=staff["officer"], approver=staff["approver"], appraiser=staff["appraiser"], signed_on=START
+    )
+    parts = [{"share": 1, "amount": "1000000"}, {"share": 1, "amount": "2000000"}]
+    body = {"value_date": START.isoformat(), "amount": "3000000", "account": "11211", "share_amounts": parts}
+    refused = session(staff["officer"]).post(f"/api/v1/loans/{loan.pk}/tranches/", body, format="json")
+    assert refused.status_code == 400 and set(refused.json()["fields"]) == {"share_amounts"}
+    assert not Disbursement.objects.exists()
+
+
 # --- applications ------------------------------------------------------------------------------
 
 
