@@ -1,5 +1,6 @@
 """The bound every free text has: a note, a purpose, a reason."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext as _
@@ -24,3 +25,14 @@ def too_long(text: str) -> str | None:
             "count": len(text),
         }
     return None
+
+
+def cleaned_text(value: str | None, field: str, *, required: str | None = None) -> str:
+    """`value` stripped, as a service stores it; refused on `field` when it is empty and
+    `required` (the message to show) or too long."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: required})
+    if problem := too_long(value):
+        raise ValidationError({field: problem})
+    return value

@@ -18,7 +18,7 @@ from appraisal.selectors import decision_amount
 from appraisal.services.common import check_four_eyes, locked, seen_status
 from appraisal.services.terms import collateral_error, terms_errors
 from common.money import format_vnd, is_whole_dong
-from common.text import too_long
+from common.text import cleaned_text
 from fund.models import Borrower
 from fund.selectors import business_date, check_authority
 from fund.services.common import require_permission
@@ -133,12 +133,11 @@ def reject_loan(*, actor, loan: Loan, reason: str, expected_status: str | None =
         row, appraisal = _decision_start(
             actor=actor, loan=loan, name="reject", expected_status=expected_status
         )
-        if not reason.strip():
-            raise ValidationError({"reason": _("Give the reason for rejecting; the co-op will read it.")})
-        if problem := too_long(reason.strip()):
-            raise ValidationError({"reason": problem})
+        reason = cleaned_text(
+            reason, "reason", required=_("Give the reason for rejecting; the co-op will read it.")
+        )
         check_authority(actor, decision_amount(appraisal))
-        return record_rejection(actor=actor, loan=row, reason=reason.strip(), decided_on=business_date())
+        return record_rejection(actor=actor, loan=row, reason=reason, decided_on=business_date())
 
 
 def undo_approval(*, actor, loan: Loan, reason: str, expected_status: str | None = None) -> Loan:
@@ -147,9 +146,6 @@ def undo_approval(*, actor, loan: Loan, reason: str, expected_status: str | None
         row, _appraisal = _decision_start(
             actor=actor, loan=loan, name="undo_approval", expected_status=expected_status
         )
-        if not reason.strip():
-            raise ValidationError({"reason": _("Say why the approval is undone.")})
-        if problem := too_long(reason.strip()):
-            raise ValidationError({"reason": problem})
+        reason = cleaned_text(reason, "reason", required=_("Say why the approval is undone."))
         check_authority(actor, row.approved_amount.amount)
-        return revoke_approval(actor=actor, loan=row, reason=reason.strip())
+        return revoke_approval(actor=actor, loan=row, reason=reason)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
 from common.money import round_vnd
-from common.text import too_long
+from common.text import cleaned_text
 from common.transitions import run
 from fund.selectors import business_date, check_authority
 from fund.services.common import require_permission
@@ -50,7 +50,7 @@ def request_action(
     require_permission(actor, spec.request_permission)
     if isinstance(payload, Mapping):
         payload = spec.decode(payload)
-    reason = _reason(reason)
+    reason = cleaned_text(reason, "reason", required=_("Say why this is asked for."))
     with transaction.atomic():
         row = queries.lock_loan_row(loan.pk)
         _check_loan(spec, row)
@@ -82,7 +82,7 @@ def approve_action(
     """Approve the request and apply it on the business date. `decision`: the approver's choice
     of the kind's `approver_fields` (others are refused)."""
     spec = kind_of(action.kind)
-    note = _note(note)
+    note = cleaned_text(note, "note")
     with transaction.atomic():
         loan = queries.lock_loan(action.loan_id)
         row = _locked(action)
@@ -134,12 +134,12 @@ def entries_on_approval(
 
 def reject_action(*, actor, action: LoanAction, note: str) -> LoanAction:
     """Refuse the request; the note says why (required)."""
-    return _close(action, "reject", actor=actor, note=_note(note, required=True))
+    return _close(action, "reject", actor=actor, note=cleaned_text(note, "note", required=_("Say why.")))
 
 
 def withdraw_action(*, actor, action: LoanAction, note: str = "") -> LoanAction:
     """Take the request back (whoever asked for it, or anyone who may ask for its kind)."""
-    return _close(action, "withdraw", actor=actor, note=_note(note))
+    return _close(action, "withdraw", actor=actor, note=cleaned_text(note, "note"))
 
 
 def _close(action: LoanAction, transition: str, *, actor, note: str) -> LoanAction:
@@ -188,24 +188,6 @@ def _decision(spec: ActionKind, payload: dict, decision: Mapping) -> dict:
         raise ValidationError({name: _("The approver cannot change this.") for name in unknown})
     encoded = spec.encode(spec.decode({**payload, **decision}))
     return {name: encoded[name] for name in decision}
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why this is asked for.")})
-    if problem := too_long(reason):
-        raise ValidationError({"reason": problem})
-    return reason
-
-
-def _note(note: str, *, required: bool = False) -> str:
-    note = (note or "").strip()
-    if required and not note:
-        raise ValidationError({"note": _("Say why.")})
-    if problem := too_long(note):
-        raise ValidationError({"note": problem})
-    return note
 
 
 def _locked(action: LoanAction) -> LoanAction:

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from common.dates import format_date
 from common.money import format_vnd
-from common.text import too_long
+from common.text import cleaned_text
 from fund.services.common import require_permission
 from ledger.models import Account
 from loans.models import ReconciledPeriod, StatementLine, StatementMapping
@@ -83,11 +83,7 @@ def _open_lines_message(lines: list[StatementLine]) -> str:
 def reopen_period(*, actor, period: ReconciledPeriod, reason: str) -> ReconciledPeriod:
     """Undo a reconciliation, with the reason kept; its lines can be changed again."""
     require_permission(actor, "loans.reconcile_bank")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the period is reopened.")})
-    if problem := too_long(reason):
-        raise ValidationError({"reason": problem})
+    reason = cleaned_text(reason, "reason", required=_("Say why the period is reopened."))
     with transaction.atomic():
         period = ReconciledPeriod.objects.select_for_update().get(pk=period.pk)
         if period.reopened_at is not None:

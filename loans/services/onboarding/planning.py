@@ -458,80 +458,54 @@ def _parts(rows, borrower, borrowers: _Borrowers, product, plan_: Plan, label) -
         )
         return None
     for row in rows:
-        member = None
-        if group_loan:
-            member = borrowers.members.get((group_key(borrower), row.household))
-            if member is None or row.household in seen:
-                _refuse(
-                    plan_,
-                    LOANS,
-                    row.row,
-                    label["household"],
-                    _("Give the ID number of a household of this group, once."),
+        member = borrowers.members.get((group_key(borrower), row.household)) if group_loan else None
+        problem = _row_problem(row, member, group_loan=group_loan, seen=seen, cut_over=plan_.cut_over)
+        seen.add(row.household)
+        if problem is None:
+            opening = Opening(
+                start=row.disbursed_on,
+                lent=row.lent,
+                accrued=row.interest_accrued,
+                oldest_unpaid=row.oldest_unpaid,
+                overdue_principal=row.principal_overdue,
+                overdue_interest=row.interest_overdue,
+                late_interest=row.late_interest,
+                penalty=row.penalty,
+            )
+            try:
+                result = replay(
+                    loan_terms(_terms(product, row)),
+                    tranches=[Tranche("o", plan_.cut_over, row.outstanding, opening)],
+                    payments=[],
+                    as_of=plan_.business_date,
+                    balances_from=plan_.cut_over,
                 )
-                failed = True
-                continue
-            seen.add(row.household)
-        elif row.household:
-            _refuse(
-                plan_,
-                LOANS,
-                row.row,
-                label["household"],
-                _("Only a household group's loan names a household."),
-            )
+            except (ScheduleError, LoanEventError):
+                problem = (
+                    "principal_in_term",
+                    _("No installment falls due after the cut-over date: principal left then is overdue."),
+                )
+            else:
+                parts.append(SubLoan(row, member, opening, Replayed.of(result, plan_.cut_over)))
+        if problem is not None:
+            column, message = problem
+            _refuse(plan_, LOANS, row.row, label[column], message)
             failed = True
-            continue
-        if row.oldest_unpaid is not None and row.oldest_unpaid > plan_.cut_over:
-            _refuse(
-                plan_,
-                LOANS,
-                row.row,
-                label["oldest_unpaid"],
-                _("The oldest unpaid due date is after the cut-over date."),
-            )
-            failed = True
-            continue
-        if row.disbursed_on > plan_.cut_over:
-            _refuse(
-                plan_,
-                LOANS,
-                row.row,
-                label["disbursed_on"],
-                _("The loan is disbursed after the cut-over date."),
-            )
-            failed = True
-            continue
-        opening = Opening(
-            start=row.disbursed_on,
-            lent=row.lent,
-            accrued=row.interest_accrued,
-            oldest_unpaid=row.oldest_unpaid,
-            overdue_principal=row.principal_overdue,
-            overdue_interest=row.interest_overdue,
-            late_interest=row.late_interest,
-            penalty=row.penalty,
-        )
-        try:
-            result = replay(
-                loan_terms(_terms(product, row)),
-                tranches=[Tranche("o", plan_.cut_over, row.outstanding, opening)],
-                payments=[],
-                as_of=plan_.business_date,
-                balances_from=plan_.cut_over,
-            )
-        except (ScheduleError, LoanEventError):
-            _refuse(
-                plan_,
-                LOANS,
-                row.row,
-                label["principal_in_term"],
-                _("No installment falls due after the cut-over date: principal left then is overdue."),
-            )
-            failed = True
-            continue
-        parts.append(SubLoan(row, member, opening, Replayed.of(result, plan_.cut_over)))
     return None if failed else parts
+
+
+def _row_problem(row, member, *, group_loan: bool, seen: set, cut_over: date) -> tuple[str, str] | None:
+    """What refuses a loan row before its replay, as (its column, why); None when nothing does.
+    `seen`: the households of the loan's rows before it."""
+    if group_loan and (member is None or row.household in seen):
+        return "household", _("Give the ID number of a household of this group, once.")
+    if not group_loan and row.household:
+        return "household", _("Only a household group's loan names a household.")
+    if row.oldest_unpaid is not None and row.oldest_unpaid > cut_over:
+        return "oldest_unpaid", _("The oldest unpaid due date is after the cut-over date.")
+    if row.disbursed_on > cut_over:
+        return "disbursed_on", _("The loan is disbursed after the cut-over date.")
+    return None
 
 
 def _terms(product: LoanProduct, row: LoanRow) -> SimpleNamespace:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.text import too_long
+from common.text import cleaned_text
 from fund.services.documents import DocumentUpload
 from loans.models import DocumentRequest, Loan, LoanEvent, LoanStatus
 from loans.queries import lock_loan_row
@@ -20,15 +20,6 @@ from loans.services.origination.applications import add_document
 # While the dossier is still open to new documents and someone is looking at it.
 ASKABLE = (LoanStatus.SUBMITTED, LoanStatus.APPRAISING)
 REQUEST, ANSWER = "request_documents", "answer_documents"
-
-
-def _text(value: str, field: str, *, required: str | None) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: required})
-    if problem := too_long(value):
-        raise ValidationError({field: problem})
-    return value
 
 
 def _history(loan: Loan, name: str, *, actor, note: str) -> None:
@@ -42,7 +33,7 @@ def request_documents(*, actor, loan: Loan, message: str) -> DocumentRequest:
     """Ask the co-op for what its dossier lacks, in words it can act on."""
     if not actor.has_perm("loans.add_documentrequest"):
         raise PermissionDenied(_("You are not allowed to ask for documents."))
-    message = _text(message, "message", required=_("Say which documents are needed and why."))
+    message = cleaned_text(message, "message", required=_("Say which documents are needed and why."))
     loan = lock_loan_row(loan.pk)
     if loan.status not in ASKABLE:
         raise ValidationError(
@@ -63,7 +54,7 @@ def answer_request(
 ) -> DocumentRequest:
     """File the documents asked for (at least one) with a note, and close the request. Who may
     is who may add to the dossier (`add_document`): the co-op itself, or an officer for it."""
-    note = _text(note, "answer", required=None)
+    note = cleaned_text(note, "answer")
     if not uploads:
         raise ValidationError({"file": _("Add the document that was asked for.")})
     loan = lock_loan_row(request.loan_id)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import ONE_DONG, ZERO, format_vnd, split_vnd
-from common.text import too_long
+from common.text import cleaned_text
 from common.transitions import check, run
 from fund import accounting
 from fund.selectors import current_fund, value_date_problem
@@ -295,12 +295,9 @@ def cancel_disbursement(*, actor, disbursement: Disbursement, reason: str) -> Di
     require_permission(actor, "loans.add_disbursement", "loans.authorize_disbursement")
     disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
     lock_loan(disbursement.loan_id)  # held as by every money event: the loan's other tranches wait
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": _("Say why the tranche is cancelled.")})
-    if problem := too_long(reason.strip()):
-        raise ValidationError({"reason": problem})
+    reason = cleaned_text(reason, "reason", required=_("Say why the tranche is cancelled."))
     run(disbursement, "cancel", actor=actor, subject=TRANCHE, action=pgettext_lazy("tranche", "cancelled"))
     disbursement.decided_by, disbursement.decided_at = actor, timezone.now()
-    disbursement.cancel_reason = reason.strip()
+    disbursement.cancel_reason = reason
     disbursement.save()
     return disbursement

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_vnd
-from common.text import too_long
+from common.text import cleaned_text
 from common.transitions import run
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
@@ -183,19 +183,12 @@ def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     repayment = Repayment.objects.select_for_update(no_key=True).get(pk=repayment.pk)
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise ValidationError(_("The loan is written off: its repayments can no longer be reversed."))
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": _("Say why the repayment is reversed.")})
-    if problem := too_long(reason.strip()):
-        raise ValidationError({"reason": problem})
+    reason = cleaned_text(reason, "reason", required=_("Say why the repayment is reversed."))
     business_date = current_fund().business_date
     refused = _("This repayment is already reversed.")
     run(repayment, "reverse", actor=actor, subject=_("A repayment"), action=_("reversed"), refused=refused)
-    repayment.reversed_by, repayment.reversed_at, repayment.reversal_reason = (
-        actor,
-        timezone.now(),
-        reason.strip(),
-    )
+    repayment.reversed_by, repayment.reversed_at, repayment.reversal_reason = actor, timezone.now(), reason
     repayment.save()
-    reverse_repayment_posting(repayment, actor=actor, on=business_date, reason=reason.strip())
+    reverse_repayment_posting(repayment, actor=actor, on=business_date, reason=reason)
     settle(loan, actor=actor, correction=True, business_date=business_date, since=repayment.value_date)
     return repayment
