@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, ZERO, format_vnd
-from common.text import too_long
+from common.text import cleaned_text
 from common.transitions import check
 from fund import accounting
 from fund.selectors import current_fund, value_date_problem
@@ -302,11 +302,7 @@ def reverse_recovery(*, actor, recovery: Recovery, reason: str) -> Recovery:
     """Reverse a recovery entered in error, on the business date, with a reason: its entry
     reversed, and its sub-ledger row mirrored, so what it took off the memo of written-off debt
     is pursued again. The loan stays written off."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the recovery is reversed.")})
-    if problem := too_long(reason):
-        raise ValidationError({"reason": problem})
+    reason = cleaned_text(reason, "reason", required=_("Say why the recovery is reversed."))
     queries.lock_loan(recovery.loan_id)  # first, as every money event on the loan holds it
     locked = Recovery.objects.select_for_update(of=("self",)).select_related("journal_entry")
     recovery = locked.get(pk=recovery.pk)
