@@ -84,7 +84,7 @@ def store_balances(rewrite: Rewrite, result: Result) -> int:
     """Write the sub-loan's rows from `rewrite.day` on, from a replay made with
     `balances_from=rewrite.day`; returns how many rows were written."""
     rows, ends, valid_to = _planned(rewrite, result)
-    if changed := _changed_from(rewrite, rows):
+    if changed := _changed_from(rewrite, rows, result.as_of):
         stale_from(changed[0])
     if rewrite.drop:
         _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
@@ -107,7 +107,7 @@ def store_many(rewrites: list[tuple[Rewrite, Result]]) -> int:
         if rewrite.drop:
             _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
         rows, ends, valid_to = _planned(rewrite, result)
-        changed += _changed_from(rewrite, rows)
+        changed += _changed_from(rewrite, rows, result.as_of)
         if ends:
             ended.append((valid_to, rewrite.previous.pk))
         written += rows
@@ -118,12 +118,13 @@ def store_many(rewrites: list[tuple[Rewrite, Result]]) -> int:
     return len(written)
 
 
-def _changed_from(rewrite: Rewrite, rows: list[dict]) -> list[date]:
-    """The first day whose row changes, if one does: the rewrite's day when its rows go, else
-    the first new row's (the kept row ends there)."""
-    if rewrite.drop:
-        return [rewrite.day]
-    return [rows[0]["valid_from"]] if rows else []
+def _changed_from(rewrite: Rewrite, rows: list[dict], replayed_to: date) -> list[date]:
+    """The first day whose row changes, if one does and close of day may have summed it: the
+    rewrite's day when its rows go, else the first new row's (the kept row ends there). The days
+    from the replay's on (the business date's, or the next one close of day brings the loan
+    to) are not closed yet: the usual repayment's."""
+    first = rewrite.day if rewrite.drop else rows[0]["valid_from"] if rows else None
+    return [first] if first is not None and first < replayed_to else []
 
 
 def first_rows(result: Result, day: date) -> list[dict]:
