@@ -19,7 +19,7 @@ from common.db import Among
 from common.money import ZERO
 from common.querysets import filter_given
 from loans.arrears import GROUPS, Bucket, MonthEnd, month_ends
-from loans.models import ClassificationReport, LoanBalance, ReconciliationCheck
+from loans.models import ClassificationReport, LoanBalance, PortfolioSummary, ReconciliationCheck
 from loans.models.actions import PERMISSIONS, ActionStatus
 from loans.models.loan import Loan, LoanStatus
 from loans.selectors.access import loans_visible_to, status_counts
@@ -27,6 +27,7 @@ from loans.selectors.actions import actions_visible_to
 from loans.selectors.balances import StoredPosition
 from loans.selectors.closing import RunSummary, current_run
 from loans.selectors.servicing import pending_disbursements
+from loans.selectors.summaries import principal, usable
 
 # The loan list's filter of dues: on the business date, or from it to the end of its week.
 TODAY, THIS_WEEK = "today", "week"
@@ -192,42 +193,82 @@ def coop_work(user, day: date) -> CoopWork:
     return CoopWork(day, loans, [(LoanStatus(status), count) for status, count in counts.items() if count])
 
 
-def portfolio_overview(day: date, *, par_days: list[int], months: int = 12) -> list[MonthEnd]:
+def portfolio_overview(
+    day: date, *, par_days: list[int], months: int = 12, summarised: bool | None = None
+) -> list[MonthEnd]:
     """The managers' view of the portfolio: each month end of the `months` before `day` as its
-    close froze it (the classification as reported: one query), then `day` from the current
-    rows and the debt groups close of day last set, with its portfolio at risk. The month-end
-    trend restated as the rows now say, PAR at each month end included, is the trend report's:
-    it reads every loan's rows at each month end, too much for each home page load."""
+    close froze it (the classification as reported: one query), then `day` itself: from its
+    summary when close of day closed it (`loans.selectors.summaries`), else the business date from
+    the current rows (`day_point`). The month-end trend restated as the rows now say, PAR at each
+    month end included, is the trend report's: it reads every loan's rows at each month end, too
+    much for each home page load."""
     ends = month_ends(day, months)[:-1]
     frozen = ClassificationReport.objects.filter(month_end__in=ends).order_by("month_end", "group")
     points: dict[date, MonthEnd] = {}
     for row in frozen:
-        point = points.setdefault(
-            row.month_end, MonthEnd(row.month_end, dict.fromkeys(GROUPS, ZERO), dict.fromkeys(GROUPS, 0), [])
-        )
+        point = points.setdefault(row.month_end, _point(row.month_end))
         point.outstanding[row.group], point.loans[row.group] = row.outstanding, row.loans
-    current = _current(Q(loan__status=LoanStatus.ACTIVE))
-    today = MonthEnd(day, dict.fromkeys(GROUPS, ZERO), dict.fromkeys(GROUPS, 0), [])
+    if summarised is None:  # not known yet
+        summarised = usable(day)
+    last = _summarised(day, par_days) if summarised else day_point(day, par_days=par_days)
+    return [*points.values(), last]
+
+
+def _point(day: date) -> MonthEnd:
+    return MonthEnd(day, dict.fromkeys(GROUPS, ZERO), dict.fromkeys(GROUPS, 0), [])
+
+
+def _with_par(point: MonthEnd, par_days: list[int], late: list[tuple[date, Decimal]]) -> MonthEnd:
+    """PAR: the outstanding of the loans whose oldest unpaid due date (`late`: each loan's or
+    each summary row's, with its principal) is more than n days before the point's day."""
+    for days in par_days:
+        since = point.day - timedelta(days=days)
+        at_risk = sum((amount for oldest, amount in late if oldest < since), ZERO)
+        point.par.append((days, at_risk, at_risk / point.gross if point.gross else ZERO))
+    return point
+
+
+def day_point(day: date, *, par_days: list[int], rows: QuerySet[LoanBalance] | None = None) -> MonthEnd:
+    """The active loans' principal by the debt group close of day last set, and PAR, on `day`
+    from `rows` (default: the current balances rows, the business date's)."""
+    rows = _current(None) if rows is None else rows.order_by()
+    point = _point(day)
+    current = rows.filter(loan__status=LoanStatus.ACTIVE)
     principal = Sum("principal_in_term") + Sum("principal_overdue")
     for row in current.values("loan__debt_group").annotate(
         principal=principal, count=Count("loan", distinct=True)
     ):
-        today.outstanding[row["loan__debt_group"]] = row["principal"]
-        today.loans[row["loan__debt_group"]] = row["count"]
+        point.outstanding[row["loan__debt_group"]] = row["principal"]
+        point.loans[row["loan__debt_group"]] = row["count"]
     # Past due more than n days: a sub-loan's oldest unpaid due date before day - n. The loans
     # in arrears from the rows' arrears index, then the active ones' rows by their ids (a group's
     # households not late count in its outstanding): two queries on indexes for every threshold.
     late = dict(
-        _current(None)
-        .filter(oldest_unpaid_due_date__lt=day)
+        rows.filter(oldest_unpaid_due_date__lt=day)
         .values("loan_id")
         .annotate(oldest=Min("oldest_unpaid_due_date"))
         .values_list("loan_id", "oldest")
     )
     owed = current.filter(Among("loan_id", list(late))).values("loan_id").annotate(principal=principal)
-    outstanding = dict(owed.values_list("loan_id", "principal"))
-    for days in par_days:
-        since = day - timedelta(days=days)
-        at_risk = sum((amount for pk, amount in outstanding.items() if late[pk] < since), ZERO)
-        today.par.append((days, at_risk, at_risk / today.gross if today.gross else ZERO))
-    return [*points.values(), today]
+    return _with_par(
+        point, par_days, [(late[pk], amount) for pk, amount in owed.values_list("loan_id", "principal")]
+    )
+
+
+def _summarised(day: date, par_days: list[int]) -> MonthEnd:
+    """`day_point` of a closed day, from its summary: one query, a row per debt group and oldest
+    unpaid due date."""
+    rows = (
+        PortfolioSummary.objects.filter(day=day, active=True)
+        .order_by()
+        .values("debt_group", "oldest_unpaid_due_date")
+        .annotate(amount=principal(), count=Sum("loans"))
+        .values_list("debt_group", "oldest_unpaid_due_date", "amount", "count")
+    )
+    point, late = _point(day), []
+    for group, oldest, amount, count in rows:
+        point.outstanding[group] += amount
+        point.loans[group] += count
+        if oldest is not None:
+            late.append((oldest, amount))
+    return _with_par(point, par_days, late)

@@ -22,8 +22,9 @@ from common.money import ZERO
 from fund.models import Borrower, LoanProduct
 from fund.models.borrowers import Sector
 from fund.models.products import TermClass, term_class_of
-from loans.models import LoanTransaction, ScheduleRow, ScheduleVersion
+from loans.models import LoanTransaction, PortfolioDue, ScheduleRow, ScheduleVersion
 from loans.selectors.balances import balances_as_of
+from loans.selectors.summaries import summary_rows, usable
 
 WEEK = 7
 EXPECTED_DAYS_MAX = 366
@@ -47,6 +48,10 @@ _LOAN = (  # a loan's dimensions after its id
     "loan__borrower__province",
     "loan__contract__term_months",
 )
+
+
+# The same dimensions on a summary row.
+_SUMMARY = ("product__name", "borrower_type", "sector", "district", "province", "term_months")
 
 
 def _term_label(months: int | None):
@@ -101,15 +106,25 @@ def owing(day: date, loans: Q | None = None):
 def holdings(day: date, *, loans: Q | None = None) -> Holdings:
     """The loans owing principal on `day` (of `loans`, a filter on the rows' loan), summed over
     their sub-loans, and their principal by each of `DIMENSIONS`: summed in the database by the
-    dimensions' values together (a loan has one of each), a few hundred rows, then by each."""
-    together = (
-        _filtered(balances_as_of(day), loans)
-        .filter(loan_id__in=owing(day, loans))
-        .order_by()
-        .values(*_LOAN[1:])
-        .annotate(count=Count("loan_id", distinct=True), principal=_principal())
-        .values_list(*_LOAN[1:], "count", "principal")
-    )
+    dimensions' values together (a loan has one of each), a few hundred rows, then by each. On a
+    day close of day summarised, from its summary (`loans.selectors.summaries`)."""
+    summary = summary_rows(day, loans) if usable(day) else None
+    if summary is not None:
+        together = (
+            summary.filter(owing=True)
+            .values(*_SUMMARY)
+            .annotate(count=Sum("loans"), principal=_principal())
+            .values_list(*_SUMMARY, "count", "principal")
+        )
+    else:
+        together = (
+            _filtered(balances_as_of(day), loans)
+            .filter(loan_id__in=owing(day, loans))
+            .order_by()
+            .values(*_LOAN[1:])
+            .annotate(count=Count("loan_id", distinct=True), principal=_principal())
+            .values_list(*_LOAN[1:], "count", "principal")
+        )
     lines: dict[str, dict[object, Line]] = {name: {} for name, _title, _label in DIMENSIONS}
     count, total = 0, ZERO
     for *details, loans_of, principal in together:
@@ -223,23 +238,40 @@ def _versions_in_force(day: date, loans: Q | None):
     )
 
 
+def falling_due(day: date, days: int, loans: Q | None = None):
+    """The installments of the loans owing principal on `day` (of `loans`) falling due in the
+    `days` days after it, by the schedules in force on `day`."""
+    return ScheduleRow.objects.filter(
+        version_id__in=_versions_in_force(day, loans),
+        kind=ScheduleRow.Kind.SCHEDULED,
+        due_date__gt=day,
+        due_date__lte=day + timedelta(days=days),
+    )
+
+
 def expected(day: date, days: int, loans: Q | None = None, *, weekly: bool = False) -> list[Due]:
     """Principal and interest of the installments of the loans owing principal on `day` (of
     `loans`) falling due in the `days` days after it, by due date (`weekly`: by seven days from
-    the day after `day`), summed in the database."""
+    the day after `day`), summed in the database; by due date over the first days after a closed
+    day, from what its close summed (`PortfolioDue`)."""
     last_day = day + timedelta(days=days)
+    summary = summary_rows(day, loans, PortfolioDue) if not weekly and days <= PortfolioDue.DAYS else None
+    if summary is not None and usable(day):  # a closed day's first days: from its summary
+        summed = (
+            summary.filter(due_date__lte=last_day)
+            .values("due_date")
+            .annotate(Sum("loans"), Sum("principal"), Sum("interest"))
+            .order_by("due_date")
+            .values_list("due_date", "loans__sum", "principal__sum", "interest__sum")
+        )
+        return [Due(first, first, *figures) for first, *figures in summed]
     period = F("due_date")
     if weekly:  # each due date's week: the first of the weeks it is not after the end of
         starts = [day + timedelta(days=1 + n * WEEK) for n in range((days + WEEK - 1) // WEEK)]
         weeks = (When(due_date__lte=start + timedelta(days=WEEK - 1), then=Value(start)) for start in starts)
         period = Case(*weeks, output_field=DateField())
     rows = (
-        ScheduleRow.objects.filter(
-            version_id__in=_versions_in_force(day, loans),
-            kind=ScheduleRow.Kind.SCHEDULED,
-            due_date__gt=day,
-            due_date__lte=last_day,
-        )
+        falling_due(day, days, loans)
         .annotate(period=period)
         .order_by("period")
         .values("period")

@@ -10,6 +10,8 @@ from loans.models.closing import (
     CloseOfDay,
     CloseRun,
     DebtGroupChange,
+    PortfolioDue,
+    PortfolioSummary,
     ReconciliationCheck,
 )
 from loans.models.collateral import Collateral
@@ -54,6 +56,8 @@ __all__ = [
     "Recovery",
     "Repayment",
     "ReconciledPeriod",
+    "PortfolioDue",
+    "PortfolioSummary",
     "ReconciliationCheck",
     "PortfolioImport",
     "RepaymentImport",

@@ -1,6 +1,7 @@
 """What close of day keeps besides the books: each day it closed, each change of debt group, and
 each run: its chunks and the loans that failed."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -228,3 +229,72 @@ class ReconciliationCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{format_date(self.as_of)}: {len(self.differences)}"
+
+
+class PortfolioSummary(models.Model):
+    """The portfolio on a day close of day closed, summed by what the portfolio report and the
+    home page group and filter by (`loans.services.closing.summaries`): the loans owing principal
+    or active on that day with the same product, borrower type, sector, district, term, officer,
+    debt group and oldest unpaid due date (none, or on that day or before), their count and their
+    principal from the stored balances rows valid that day. Written once all the day's chunks are
+    done, in the transaction that closes the day; gone when an event changes that day's rows
+    (a back-dated repayment, a reversal, a write-off): the pages then compute the day."""
+
+    day = models.DateField(_("date"))
+    product = models.ForeignKey(
+        "fund.LoanProduct", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    borrower_type = models.CharField(_("borrower type"), max_length=20)
+    sector = models.CharField(_("sector"), max_length=20)
+    province = models.CharField(_("province"), max_length=100)
+    district = models.CharField(_("district"), max_length=100)
+    term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    debt_group = models.PositiveSmallIntegerField(_("debt group"))
+    active = models.BooleanField(_("active"))
+    owing = models.BooleanField(_("owing principal"))
+    # The loans' oldest installment unpaid after its due date, over their sub-loans (None: none).
+    oldest_unpaid_due_date = models.DateField(_("oldest unpaid due date"), null=True)
+    loans = models.PositiveIntegerField(_("loans"))
+    principal_in_term = _amount(_("principal in term"))
+    principal_overdue = _amount(_("principal overdue"))
+    written_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("portfolio summary")
+        verbose_name_plural = _("portfolio summaries")
+        indexes = [models.Index(fields=["day"], name="loans_summary_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{format_date(self.day)} {self.product_id} {self.debt_group}"
+
+
+class PortfolioDue(models.Model):
+    """What falls due on each of the `DAYS` days after a closed day, by the schedules in force on
+    it, for the loans owing principal then (`loans.portfolio.expected`), by product, borrower
+    type and officer: written and dropped with the day's `PortfolioSummary`."""
+
+    DAYS = 30  # the portfolio report's default; asked for more, it computes them
+
+    day = models.DateField(_("date"))
+    due_date = models.DateField(_("due date"))
+    product = models.ForeignKey(
+        "fund.LoanProduct", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    borrower_type = models.CharField(_("borrower type"), max_length=20)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    loans = models.PositiveIntegerField(_("loans"))
+    principal = _amount(_("principal"))
+    interest = _amount(_("interest"))
+
+    class Meta:
+        verbose_name = _("portfolio falling due")
+        verbose_name_plural = _("portfolio falling due")
+        indexes = [models.Index(fields=["day", "due_date"], name="loans_due_summary_idx")]
+
+    def __str__(self) -> str:
+        return f"{format_date(self.day)} {format_date(self.due_date)} {self.product_id}"

@@ -38,6 +38,7 @@ from loans.arrears import (
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
 from loans.selectors.access import loan_officers
 from loans.selectors.recoveries import recoveries
+from loans.selectors.summaries import last_summarised
 from loans.services import exports
 
 PERMISSION = "loans.view_reports"
@@ -182,6 +183,14 @@ class PortfolioForm(LoanFilterForm):
         help_text=gettext_lazy("Empty: 30."),
     )
     weekly = forms.BooleanField(label=gettext_lazy("Falling due by week"), required=False)
+
+    def clean_as_of(self):
+        """No date chosen: the last day closed, summed by its close (`last_summarised`), as a
+        fund reports its portfolio; the business date, not closed yet, when chosen (or without
+        a summary)."""
+        if not self.data.get("as_of") and (day := last_summarised(self.fund.business_date)):
+            return day
+        return super().clean_as_of()
 
     def clean(self):
         return clean_start(self, super().clean())
@@ -354,6 +363,7 @@ def portfolio_report(request, form, day, loans):
     due = expected(day, options["days"], loans, weekly=options["weekly"])
     outstanding = [charts.Series("outstanding", _("Outstanding principal"))]
     return {
+        "at_close": day < form.fund.business_date and not form.data.get("as_of"),
         "holdings": held,
         "dimensions": [
             (

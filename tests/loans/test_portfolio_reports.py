@@ -48,8 +48,8 @@ ROW3_INTEREST = D(1_019_178)  # 100 000 000 × 12 % × 31 / 365, on A's and B's 
 C_ROW3_INTEREST = D(560_548)  # 55 000 000 × 12 % × 31 / 365
 
 
-@pytest.fixture
-def portfolio(staff, bank):
+def paid_out(staff, bank) -> tuple[Loan, Loan, Loan]:
+    """A, B and C paid out on START, before any repayment."""
     a = staffed_active_loan(
         staff, on=START, account=bank, number="HĐ-A", loan_product=product(name="Vốn lưu động")
     )
@@ -73,6 +73,12 @@ def portfolio(staff, bank):
         term_months=24,
         loan_product=product(name="Trung hạn", term_min_months=13, term_max_months=24),
     )
+    return a, b, c
+
+
+@pytest.fixture
+def portfolio(staff, bank):
+    a, b, c = paid_out(staff, bank)
     repay(b, staff, dt.date(2026, 2, 15), ROW1)
     late = dt.date(2026, 2, 20)
     position = loan_position(c, as_of=late)

@@ -11,8 +11,8 @@ Celery task, under one run record (`loans.models.CloseRun`) that a rerun continu
   connection's locks). A loan that cannot be closed is recorded (`CloseFailure`), the others
   close; `retry_failure` closes it alone once mended.
 - `finish_run`: when every chunk is done and no failure is open, the fund locked, the business
-  date moves on and the day's `CloseOfDay` is written; with workers, the next day's run starts
-  then, up to the run's `until`.
+  date moves on and the day's `CloseOfDay` and portfolio summary (`summaries`) are written; with
+  workers, the next day's run starts then, up to the run's `until`.
 
 `start_close` is how a page or the nightly task starts closing: with a broker
 (`CELERY_BROKER_URL`) the chunks go to the workers; without one `close_until` closes each day in
@@ -51,6 +51,7 @@ from loans.services.closing.days import (
 )
 from loans.services.closing.reconciling import queue_check
 from loans.services.closing.snapshots import freeze_classification
+from loans.services.closing.summaries import write_summary
 
 ONE_DAY = timedelta(days=1)
 PENDING = CloseChunk.State.PENDING
@@ -238,6 +239,7 @@ def finish_run(run_id: int) -> CloseOfDay | None:
             calendar_token=fund.calendar_token,
         )
         freeze_classification(run.business_date)
+        write_summary(run.business_date)
         run.finish()
         run.save()
     # Eagerly `close_until` goes on itself, day by day (rather than each day calling the next),

@@ -52,6 +52,7 @@ from loans.models import (
     WriteOff,
 )
 from loans.models.money import control_values
+from loans.services.closing.summaries import stale_from
 from loans.services.onboarding.planning import Plan, PlannedLoan, plan
 from loans.services.onboarding.workbook import Limits, SheetError, read_portfolio
 from loans.services.origination.collateral import bring_in_collateral
@@ -335,6 +336,8 @@ def _write_sub_loans(planned: Plan, batch: PortfolioImport, subs: list[tuple]) -
         ids = {"loan_id": loan_id, "share_id": share.pk if share else None}
         balances += [values | ids for values in stored]
     queries.insert_many(ScheduleRow, schedule)
+    if balances:  # rows from the cut-over on: the summaries of days closed since it go
+        stale_from(min(values["valid_from"] for values in balances))
     queries.insert_many(LoanBalance, balances)
 
 

@@ -20,7 +20,7 @@ them, and importing the file again finds them registered.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +42,7 @@ from loans.models import (
     ScheduleVersion,
     WriteOff,
 )
+from loans.services.closing.summaries import stale_from
 from loans.services.onboarding.importing import COMMIT_PERMISSION
 from loans.services.servicing.settling import reversal_values
 from loans.services.transitions import apply_transition
@@ -125,7 +126,10 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
             raise ValidationError(problem)
         entry = reverse_entry(entry=batch.journal_entry, reason=_undo_memo(batch, reason), created_by=actor)
         _reverse_openings(loan_ids, entry)
-        LoanBalance.objects.filter(loan_id__in=loan_ids).delete()
+        rows = LoanBalance.objects.filter(loan_id__in=loan_ids)
+        if first := rows.aggregate(first=Min("valid_from"))["first"]:
+            stale_from(first)
+        rows.delete()
         WriteOff.objects.filter(loan_id__in=loan_ids, journal_entry=batch.journal_entry).delete()
         note = _("Its import was undone: %(reason)s") % {"reason": reason}
         for loan in loans:

@@ -20,6 +20,8 @@ dates passed meanwhile): one statement on PostgreSQL (`queries.end_balance`), tw
 
 Close of day writes the rows of the days it closes the same way (`loans.services.closing`);
 what it decides beyond the replay (debt group, accrual suspended) is the loan's, not a row's.
+Rows written again from a day closed already drop the portfolio summaries from that day on
+(`closing.summaries.stale_from`): they summed the rows as they were.
 """
 
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from loans.models import LoanBalance
 from loans.models.balances import MONEY
 from loans.queries import StoredBalance
 from loans.replaying import changes_of, loan_terms, parts_of
+from loans.services.closing.summaries import stale_from
 
 ONE_DAY = timedelta(days=1)
 
@@ -81,6 +84,8 @@ def store_balances(rewrite: Rewrite, result: Result) -> int:
     """Write the sub-loan's rows from `rewrite.day` on, from a replay made with
     `balances_from=rewrite.day`; returns how many rows were written."""
     rows, ends, valid_to = _planned(rewrite, result)
+    if changed := _changed_from(rewrite, rows, result.as_of):
+        stale_from(changed[0])
     if rewrite.drop:
         _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
     single = rows[0] if len(rows) == 1 else None
@@ -97,17 +102,29 @@ def store_balances(rewrite: Rewrite, result: Result) -> int:
 def store_many(rewrites: list[tuple[Rewrite, Result]]) -> int:
     """`store_balances` for many sub-loans at once (close of day's): the rows ended in one
     batch, the new rows written in bulk (`queries.insert_many`). Returns how many were written."""
-    ended, written = [], []
+    ended, written, changed = [], [], []
     for rewrite, result in rewrites:
         if rewrite.drop:
             _rows(rewrite.loan_id, rewrite.share_id).filter(valid_from__gte=rewrite.day).delete()
         rows, ends, valid_to = _planned(rewrite, result)
+        changed += _changed_from(rewrite, rows, result.as_of)
         if ends:
             ended.append((valid_to, rewrite.previous.pk))
         written += rows
+    if changed:
+        stale_from(min(changed))
     queries.end_balances(ended)  # first: a sub-loan has one current row at a time
     queries.insert_many(LoanBalance, written)
     return len(written)
+
+
+def _changed_from(rewrite: Rewrite, rows: list[dict], replayed_to: date) -> list[date]:
+    """The first day whose row changes, if one does and close of day may have summed it: the
+    rewrite's day when its rows go, else the first new row's (the kept row ends there). The days
+    from the replay's on (the business date's, or the next one close of day brings the loan
+    to) are not closed yet: the usual repayment's."""
+    first = rewrite.day if rewrite.drop else rows[0]["valid_from"] if rows else None
+    return [first] if first is not None and first < replayed_to else []
 
 
 def first_rows(result: Result, day: date) -> list[dict]:
@@ -174,6 +191,7 @@ def clear_from(loan_id: int, share_id: int | None, day: date) -> None:
     """The sub-loan owes nothing on the balance sheet from `day` on (written off): its rows from
     that day go, the one in force then ends there, and a row of zeros is the current one."""
     rows = _rows(loan_id, share_id)
+    stale_from(day)
     rows.filter(valid_from__gte=day).delete()
     rows.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day)).update(valid_to=day)
     LoanBalance.objects.create(
@@ -183,7 +201,10 @@ def clear_from(loan_id: int, share_id: int | None, day: date) -> None:
 
 def drop_all(loan_id: int, share_id: int | None) -> None:
     """Every row of a sub-loan that no longer has a tranche (its only one reversed)."""
-    _rows(loan_id, share_id).delete()
+    rows = _rows(loan_id, share_id)
+    if first := rows.order_by("valid_from").values_list("valid_from", flat=True).first():
+        stale_from(first)
+    rows.delete()
 
 
 def balance_row(

@@ -1,0 +1,107 @@
+"""The portfolio summary of a closed day (`loans.models.PortfolioSummary`): written by close of
+day once every chunk of the day is done, in the transaction that closes it, set-based in one
+INSERT … SELECT over the stored balances rows valid that day (SQLite and PostgreSQL); read by
+the portfolio report and the home page (`loans.selectors.summaries`) instead of summing the
+whole portfolio on each request; with it, what falls due in the days after it (`PortfolioDue`).
+
+A day's rows hold as long as its balances rows do: an event that writes a sub-loan's rows again
+from a day (a back-dated repayment, a reversal, a write-off, a restructuring) drops the summaries
+from that day on (`stale_from`), and the pages compute those days from the rows.
+"""
+
+from datetime import date
+
+from django.db import connection
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from fund.models import Borrower
+from loans.models import Loan, LoanBalance, LoanContract, LoanStatus, PortfolioDue, PortfolioSummary
+from loans.portfolio import falling_due
+
+_COLUMNS = (
+    "day",
+    "product_id",
+    "borrower_type",
+    "sector",
+    "province",
+    "district",
+    "term_months",
+    "officer_id",
+    "debt_group",
+    "active",
+    "owing",
+    "oldest_unpaid_due_date",
+    "loans",
+    "principal_in_term",
+    "principal_overdue",
+    "written_at",
+)
+
+
+def write_summary(day: date) -> int:
+    """The summary of `day` from the balances rows valid on it and each loan's product, borrower,
+    officer and debt group now (close of day has just set it), written again if it was there.
+    Call in the transaction that closes the day, after its chunks. Returns how many rows."""
+    PortfolioSummary.objects.filter(day=day).delete()
+    ops = connection.ops
+    on = ops.adapt_datefield_value(day)
+    table = PortfolioSummary._meta.db_table
+    # Each loan's principal and oldest installment unpaid past its due date over its sub-loans,
+    # then the loans summed by what the pages group and filter by.
+    sql = f"""
+        INSERT INTO {table} ({", ".join(_COLUMNS)})
+        SELECT %s, l.product_id, b.type, b.sector, b.province, b.district, c.term_months,
+            l.created_by_id, l.debt_group, l.status = %s, per.in_term + per.overdue > 0, per.oldest,
+            COUNT(*), SUM(per.in_term), SUM(per.overdue), %s
+        FROM (
+            SELECT loan_id, SUM(principal_in_term) AS in_term, SUM(principal_overdue) AS overdue,
+                MIN(CASE WHEN oldest_unpaid_due_date < %s THEN oldest_unpaid_due_date END) AS oldest
+            FROM {LoanBalance._meta.db_table}
+            WHERE valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)
+            GROUP BY loan_id
+        ) per
+        JOIN {Loan._meta.db_table} l ON l.id = per.loan_id
+        JOIN {Borrower._meta.db_table} b ON b.id = l.borrower_id
+        LEFT JOIN {LoanContract._meta.db_table} c ON c.loan_id = l.id
+        WHERE l.status = %s OR per.in_term + per.overdue > 0
+        GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+    """
+    active = str(LoanStatus.ACTIVE)
+    written = ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [on, active, written, on, on, on, active])
+        written = cursor.rowcount
+    _write_dues(day)
+    return written
+
+
+def _write_dues(day: date) -> None:
+    """What falls due in the `PortfolioDue.DAYS` days after `day`, as the portfolio report sums
+    it (`loans.portfolio.falling_due`), by due date, product, borrower type and officer."""
+    PortfolioDue.objects.filter(day=day).delete()
+    by = (
+        "due_date",
+        "version__loan__product_id",
+        "version__loan__borrower__type",
+        "version__loan__created_by_id",
+    )
+    dues = (
+        falling_due(day, PortfolioDue.DAYS)
+        .order_by()
+        .values(*by)
+        .annotate(Count("version__loan_id", distinct=True), Sum("principal"), Sum("interest"))
+    )
+    sql, params = dues.query.sql_with_params()
+    columns = "day, due_date, product_id, borrower_type, officer_id, loans, principal, interest"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PortfolioDue._meta.db_table} ({columns}) SELECT %s, dues.* FROM ({sql}) dues",
+            [connection.ops.adapt_datefield_value(day), *params],
+        )
+
+
+def stale_from(day: date) -> None:
+    """The balances rows from `day` on are written again: the summaries of those days go."""
+    PortfolioSummary.objects.filter(day__gte=day).delete()
+    PortfolioDue.objects.filter(day__gte=day).delete()
