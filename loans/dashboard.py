@@ -27,7 +27,7 @@ from loans.selectors.actions import actions_visible_to
 from loans.selectors.balances import StoredPosition
 from loans.selectors.closing import RunSummary, current_run
 from loans.selectors.servicing import pending_disbursements
-from loans.selectors.summaries import principal, usable
+from loans.selectors.summaries import principal_sum, usable
 
 # The loan list's filter of dues: on the business date, or from it to the end of its week.
 TODAY, THIS_WEEK = "today", "week"
@@ -234,9 +234,8 @@ def day_point(day: date, *, par_days: list[int], rows: QuerySet[LoanBalance] | N
     rows = _current(None) if rows is None else rows.order_by()
     point = _point(day)
     current = rows.filter(loan__status=LoanStatus.ACTIVE)
-    principal = Sum("principal_in_term") + Sum("principal_overdue")
     for row in current.values("loan__debt_group").annotate(
-        principal=principal, count=Count("loan", distinct=True)
+        principal=principal_sum(), count=Count("loan", distinct=True)
     ):
         point.outstanding[row["loan__debt_group"]] = row["principal"]
         point.loans[row["loan__debt_group"]] = row["count"]
@@ -249,7 +248,7 @@ def day_point(day: date, *, par_days: list[int], rows: QuerySet[LoanBalance] | N
         .annotate(oldest=Min("oldest_unpaid_due_date"))
         .values_list("loan_id", "oldest")
     )
-    owed = current.filter(Among("loan_id", list(late))).values("loan_id").annotate(principal=principal)
+    owed = current.filter(Among("loan_id", list(late))).values("loan_id").annotate(principal=principal_sum())
     return _with_par(
         point, par_days, [(late[pk], amount) for pk, amount in owed.values_list("loan_id", "principal")]
     )
@@ -262,7 +261,7 @@ def _summarised(day: date, par_days: list[int]) -> MonthEnd:
         PortfolioSummary.objects.filter(day=day, active=True)
         .order_by()
         .values("debt_group", "oldest_unpaid_due_date")
-        .annotate(amount=principal(), count=Sum("loans"))
+        .annotate(amount=principal_sum(), count=Sum("loans"))
         .values_list("debt_group", "oldest_unpaid_due_date", "amount", "count")
     )
     point, late = _point(day), []

@@ -24,7 +24,7 @@ from fund.models.borrowers import Sector
 from fund.models.products import TermClass, term_class_of
 from loans.models import LoanTransaction, PortfolioDue, ScheduleRow, ScheduleVersion
 from loans.selectors.balances import balances_as_of
-from loans.selectors.summaries import summary_rows, usable
+from loans.selectors.summaries import principal_sum, summary_rows, usable
 
 WEEK = 7
 EXPECTED_DAYS_MAX = 366
@@ -86,10 +86,6 @@ def _filtered(rows, loans: Q | None):
     return rows if loans is None else rows.filter(loans)
 
 
-def _principal() -> Sum:
-    return Sum("principal_in_term") + Sum("principal_overdue")
-
-
 def owing(day: date, loans: Q | None = None):
     """The ids of the loans owing principal on `day` (of `loans`), summed over their sub-loans:
     a subquery. A row's principal is never negative (what is paid of an installment is at most
@@ -103,17 +99,18 @@ def owing(day: date, loans: Q | None = None):
     )
 
 
-def holdings(day: date, *, loans: Q | None = None) -> Holdings:
+def holdings(day: date, *, loans: Q | None = None, summarised: bool | None = None) -> Holdings:
     """The loans owing principal on `day` (of `loans`, a filter on the rows' loan), summed over
     their sub-loans, and their principal by each of `DIMENSIONS`: summed in the database by the
     dimensions' values together (a loan has one of each), a few hundred rows, then by each. On a
-    day close of day summarised, from its summary (`loans.selectors.summaries`)."""
-    summary = summary_rows(day, loans) if usable(day) else None
+    day close of day summarised, from its summary (`loans.selectors.summaries`; `summarised`:
+    whether `usable` says so, when the caller asked it already)."""
+    summary = summary_rows(day, loans) if _summarised(day, summarised) else None
     if summary is not None:
         together = (
             summary.filter(owing=True)
             .values(*_SUMMARY)
-            .annotate(count=Sum("loans"), principal=_principal())
+            .annotate(count=Sum("loans"), principal=principal_sum())
             .values_list(*_SUMMARY, "count", "principal")
         )
     else:
@@ -122,7 +119,7 @@ def holdings(day: date, *, loans: Q | None = None) -> Holdings:
             .filter(loan_id__in=owing(day, loans))
             .order_by()
             .values(*_LOAN[1:])
-            .annotate(count=Count("loan_id", distinct=True), principal=_principal())
+            .annotate(count=Count("loan_id", distinct=True), principal=principal_sum())
             .values_list(*_LOAN[1:], "count", "principal")
         )
     lines: dict[str, dict[object, Line]] = {name: {} for name, _title, _label in DIMENSIONS}
@@ -238,6 +235,10 @@ def _versions_in_force(day: date, loans: Q | None):
     )
 
 
+def _summarised(day: date, known: bool | None) -> bool:
+    return usable(day) if known is None else known
+
+
 def falling_due(day: date, days: int, loans: Q | None = None):
     """The installments of the loans owing principal on `day` (of `loans`) falling due in the
     `days` days after it, by the schedules in force on `day`."""
@@ -249,14 +250,16 @@ def falling_due(day: date, days: int, loans: Q | None = None):
     )
 
 
-def expected(day: date, days: int, loans: Q | None = None, *, weekly: bool = False) -> list[Due]:
+def expected(
+    day: date, days: int, loans: Q | None = None, *, weekly: bool = False, summarised: bool | None = None
+) -> list[Due]:
     """Principal and interest of the installments of the loans owing principal on `day` (of
     `loans`) falling due in the `days` days after it, by due date (`weekly`: by seven days from
     the day after `day`), summed in the database; by due date over the first days after a closed
     day, from what its close summed (`PortfolioDue`)."""
     last_day = day + timedelta(days=days)
     summary = summary_rows(day, loans, PortfolioDue) if not weekly and days <= PortfolioDue.DAYS else None
-    if summary is not None and usable(day):  # a closed day's first days: from its summary
+    if summary is not None and _summarised(day, summarised):  # a closed day's first days
         summed = (
             summary.filter(due_date__lte=last_day)
             .values("due_date")

@@ -34,6 +34,7 @@ from loans.reports import TOTALS
 from loans.selectors.merger import DIMENSIONS as MERGER_DIMENSIONS
 from loans.selectors.merger import MergerReport
 from loans.selectors.recoveries import RecoveryLine, recovery_lines
+from loans.selectors.summaries import usable
 
 _BUCKET_COLUMNS = [
     Column("Số ngày quá hạn", width=16),
@@ -296,8 +297,9 @@ def _portfolio(
     day: date, loans: Q | None, *, start: date | None = None, days: int = 30, weekly: bool = False
 ):
     start = start or day.replace(day=1)
-    held = holdings(day, loans=loans)
-    due = expected(day, days, loans, weekly=weekly)
+    summarised = usable(day)
+    held = holdings(day, loans=loans, summarised=summarised)
+    due = expected(day, days, loans, weekly=weekly, summarised=summarised)
     return portfolio_sheets(held, flows(start, day, loans=loans), due, start=start, days=days)
 
 

@@ -51,6 +51,12 @@ AS_OF = OpenApiParameter(
     OpenApiTypes.DATE,
     description="YYYY-MM-DD, from the fund's opening to its business date; by default the business date.",
 )
+AS_OF_CLOSED = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    description="YYYY-MM-DD, from the fund's opening to its business date; by default the last day "
+    "closed when its close summarised the portfolio (the page's default), else the business date.",
+)
 LOANS = [
     OpenApiParameter("product", int, description="Only this loan product's loans."),
     OpenApiParameter("borrower_type", enum=Borrower.Type.values, description="Only this type of borrowers'."),
@@ -316,7 +322,9 @@ class ClassificationReport(Report):
 
 
 class PortfolioReport(Report):
-    @extend_schema(parameters=[AS_OF, FROM, *FOLLOW_UP], responses={200: PortfolioSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[AS_OF_CLOSED, FROM, *FOLLOW_UP], responses={200: PortfolioSerializer, **ERRORS}
+    )
     def get(self, request):
         """Principal outstanding on the date by product, borrower type, sector, district and term,
         and what was disbursed and collected in the period, by product."""
@@ -336,7 +344,9 @@ class PortfolioReport(Report):
 
 
 class DueReport(Report):
-    @extend_schema(parameters=[AS_OF, *FOLLOW_UP, *DUE], responses={200: DueReportSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[AS_OF_CLOSED, *FOLLOW_UP, *DUE], responses={200: DueReportSerializer, **ERRORS}
+    )
     def get(self, request):
         """Principal and interest falling due in the days after the date, by the schedules in force
         on it, of the loans owing then (the portfolio page's "falling due")."""

@@ -73,5 +73,6 @@ def _on_summary(loans: Q) -> Q | None:
     return where
 
 
-def principal() -> Sum:
+def principal_sum() -> Sum:
+    """Principal in term and overdue, summed (over balances rows or summary rows alike)."""
     return Sum("principal_in_term") + Sum("principal_overdue")

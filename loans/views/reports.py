@@ -38,7 +38,7 @@ from loans.arrears import (
 from loans.portfolio import DIMENSIONS, EXPECTED_DAYS_MAX, Flow, expected, flows, holdings
 from loans.selectors.access import loan_officers
 from loans.selectors.recoveries import recoveries
-from loans.selectors.summaries import last_summarised
+from loans.selectors.summaries import last_summarised, usable
 from loans.services import exports
 
 PERMISSION = "loans.view_reports"
@@ -357,10 +357,10 @@ def _arrears_columns() -> list[tuple[str, str, bool]]:
 
 @report_view("portfolio", PortfolioForm, gettext_lazy("Portfolio"))
 def portfolio_report(request, form, day, loans):
-    options = form.options()
-    held = holdings(day, loans=loans)
+    options, summarised = form.options(), usable(day)
+    held = holdings(day, loans=loans, summarised=summarised)
     moved = flows(options["start"], day, loans=loans)
-    due = expected(day, options["days"], loans, weekly=options["weekly"])
+    due = expected(day, options["days"], loans, weekly=options["weekly"], summarised=summarised)
     outstanding = [charts.Series("outstanding", _("Outstanding principal"))]
     return {
         "at_close": day < form.fund.business_date and not form.data.get("as_of"),
