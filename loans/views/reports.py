@@ -210,11 +210,12 @@ def _report(request, fund: Fund, name: str, form_class, title: str, build, *, xl
         "business_date": fund.business_date,
         "xlsx_url": f"loans:{name}_xlsx",
     }
-    if form.is_valid():
-        day, loans = form.cleaned_data["as_of"], form.loans()
-        if xlsx:
-            return _xlsx(request, name, title, form, day, loans)
-        context |= {"as_of": day, **build(request, form, day, loans)}
+    if not form.is_valid():  # 400, as the ledger's reports: a script asking for the .xlsx gets none
+        return render(request, f"loans/reports/{name}.html", context, status=400)
+    day, loans = form.cleaned_data["as_of"], form.loans()
+    if xlsx:
+        return _xlsx(request, name, title, form, day, loans)
+    context |= {"as_of": day, **build(request, form, day, loans)}
     return render(request, f"loans/reports/{name}.html", context)
 
 

@@ -201,7 +201,7 @@ def test_the_classification_page_shows_as_reported_beside_restated(reader, portf
 def test_bad_filters_say_what_is_wrong(reader, fund, query, field):
     for name in ("arrears_report", "arrears_xlsx"):
         response = reader.get(reverse(f"loans:{name}"), query)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert field in response.context["form"].errors
         assert "page" not in response.context
 
@@ -235,7 +235,7 @@ def test_the_trend_page_and_its_xlsx_have_their_charts(reader, portfolio):
 @pytest.mark.parametrize("name", ["trend_report", "trend_xlsx", "portfolio_report"])
 def test_bad_dates_on_the_new_reports_say_what_is_wrong(reader, fund, name):
     response = reader.get(reverse(f"loans:{name}"), {"as_of": "2026-13-40", "officer": "nobody"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert set(response.context["form"].errors) == {"as_of", "officer"}
 
 
