@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 
+from common.text import LONG_TEXT_MAX
 from fund import roles
 from fund.models import Borrower, DocumentType, LoanProduct
 from loans.models import Loan, LoanEvent, LoanStatus
@@ -259,9 +260,13 @@ def test_acting_on_what_someone_else_just_changed_is_a_conflict(officer):
     assert refused.value.code == "conflict"
 
 
-def test_withdrawing_needs_a_reason(officer):
+def test_withdrawing_needs_a_reason_of_a_bounded_length(officer):
     loan = draft(officer)
     assert "reason" in refusal(lambda: withdraw_application(actor=officer, loan=loan, reason=""))
+    assert "reason" in refusal(
+        lambda: withdraw_application(actor=officer, loan=loan, reason="x" * (LONG_TEXT_MAX + 1))
+    )
+    assert Loan.objects.get(pk=loan.pk).status == LoanStatus.DRAFT
 
 
 # --- co-ops ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_vnd
-from common.text import too_long
+from common.text import cleaned_text, too_long
 from fund.models import Borrower, HouseholdMember, LoanProduct
 from fund.selectors import current_fund, is_coop_user
 from fund.services import freeze_product
@@ -215,8 +215,5 @@ def submit_application(*, actor, loan: Loan, expected_status: str | None = None,
 @transaction.atomic
 def withdraw_application(*, actor, loan: Loan, reason: str, expected_status: str | None = None) -> Loan:
     _check_acts_for(actor, loan.borrower)
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": _("Say why the application is withdrawn.")})
-    return apply_transition(
-        loan, "withdraw", actor=actor, note=reason.strip(), expected_status=expected_status
-    )
+    reason = cleaned_text(reason, "reason", required=_("Say why the application is withdrawn."))
+    return apply_transition(loan, "withdraw", actor=actor, note=reason, expected_status=expected_status)
