@@ -23,7 +23,9 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
+from common.names import person_name
 from fund.models import Fund, User
 from fund.selectors import forget_calendar
 from ledger.models import Account
@@ -365,6 +367,9 @@ def test_the_loan_page_the_recovery_form_and_the_recoveries_report(client, group
     assert refused.status_code == 400 and not Recovery.objects.exists()
     sent = client.post(url, {**form, "amount": "25.000.000"})
     assert sent.status_code == 302 and Recovery.objects.get().amount.amount == D(25_000_000)
+    page = client.get(reverse("loans:loan_detail", args=[group3_loan.pk])).content.decode()
+    recoveries = page.split('id="write-off"')[1].split("</article>")[0]
+    assert f"<td>{escape(person_name(staff['officer']))}</td>" in recoveries  # named as everywhere
     report = client.get(reverse("loans:recoveries_report"), {"as_of": "2026-08-01"})
     assert report.status_code == 200 and group3_loan.reference in report.content.decode()
     sheet = client.get(reverse("loans:recoveries_xlsx"), {"as_of": "2026-08-01"})
