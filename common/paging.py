@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
+from common.text import row_id
+
 
 def page_size() -> int:
     return settings.PAGE_SIZE
@@ -68,7 +70,11 @@ def keyset(
 def keyset_asked(request) -> dict[str, Any]:
     """The keyset page the request asks for: `keyset_page`'s `after`, `before` and `last`."""
     get = request.GET
-    return {"after": _key(get.get("after")), "before": _key(get.get("before")), "last": bool(get.get("last"))}
+    return {
+        "after": row_id(get.get("after")),
+        "before": row_id(get.get("before")),
+        "last": bool(get.get("last")),
+    }
 
 
 def keyset_page(
@@ -128,8 +134,3 @@ def _names(order: tuple[str, ...]) -> list[str]:
 
 def _reversed(field: str) -> str:
     return _name(field) if field.startswith("-") else f"-{field}"
-
-
-def _key(text: str | None) -> int | None:
-    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 19 else None

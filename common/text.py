@@ -1,4 +1,4 @@
-"""The bound every free text has: a note, a purpose, a reason."""
+"""The bound every free text has: a note, a purpose, a reason; and a row's id read from text."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -36,3 +36,9 @@ def cleaned_text(value: str | None, field: str, *, required: str | None = None) 
     if problem := too_long(value):
         raise ValidationError({field: problem})
     return value
+
+
+def row_id(text: str | None) -> int | None:
+    """A row's id as a query string or a form sends it, or None: ASCII digits only (int() also
+    reads "١" and str.isdigit() takes "²") and short enough for a 64-bit key."""
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 19 else None

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from common.files import document_response
 from common.paging import keyset
+from common.text import row_id
 from common.views import run_action, submit_form
 from fund.models import Borrower, Fund
 from fund.selectors import borrower_for, is_coop_user
@@ -77,12 +78,12 @@ def _borrower_for_new_application(request):
         if not user.borrower_id:
             raise PermissionDenied(_("Your account is not linked to a co-operative yet."))
         return user.borrower
-    pk = request.GET.get("borrower") or request.POST.get("borrower")
-    if not pk:
+    asked = request.GET.get("borrower") or request.POST.get("borrower")
+    if not asked:
         return None
     try:
-        return borrower_for(user=user, pk=int(pk))
-    except (TypeError, ValueError, Borrower.DoesNotExist):
+        return borrower_for(user=user, pk=row_id(asked))
+    except Borrower.DoesNotExist:
         raise Http404 from None
 
 

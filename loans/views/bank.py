@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from common.dates import format_date
 from common.forms import run_service
 from common.money import format_vnd
+from common.text import row_id
 from common.views import bound_filters, run_action, submit_form
 from fund.views.common import form_page, fund_required
 from loans.forms import (
@@ -179,11 +180,11 @@ def line_match(request, pk: int):
     )
     back = reverse("loans:bank_lines", args=[line.account.code]) + f"#line-{line.pk}"
     if request.method == "POST":
-        kind, target = request.POST.get("kind", ""), request.POST.get("target", "")
-        if kind not in TARGETS or not target.isascii() or not target.isdigit():
+        kind, target = request.POST.get("kind", ""), row_id(request.POST.get("target"))
+        if kind not in TARGETS or target is None:
             messages.error(request, _("Choose one of the transactions listed."))
             return redirect("loans:bank_line_match", pk=line.pk)
-        if run_action(request, lambda: match_line(actor=request.user, line=line, kind=kind, pk=int(target))):
+        if run_action(request, lambda: match_line(actor=request.user, line=line, kind=kind, pk=target)):
             messages.success(request, _("Line matched."))
             return redirect(back)
         return redirect("loans:bank_line_match", pk=line.pk)

@@ -394,6 +394,7 @@ def test_an_accountant_matches_a_line_by_hand_to_one_of_the_alike_entries(paid, 
     refused = client.post(url, {"kind": "repayment", "target": str(paid.pk)}, follow=True)  # another amount
     assert "cannot be that transaction" in refused.content.decode()
     assert client.post(url, {"kind": "nothing", "target": "x"}).status_code == 302
+    assert client.post(url, {"kind": "journal_entry", "target": "9" * 30}).status_code == 302
     assert StatementLine.objects.get().status == StatementLine.Status.UNMATCHED
     done = client.post(url, {"kind": "journal_entry", "target": str(other.pk)})
     assert done.status_code == 302
