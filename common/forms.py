@@ -15,7 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from common.money import MAX_AMOUNT, format_vnd, parse_vnd
+from common.money import MAX_AMOUNT, amount_of, format_vnd, parse_vnd
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 Input = TypeVar("Input")
@@ -63,7 +63,7 @@ class VNDField(forms.CharField):
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
-        amount = getattr(value, "amount", value)
+        amount = amount_of(value)
         if isinstance(amount, int | Decimal):
             return format_vnd(amount, with_unit=False)
         return value

@@ -13,6 +13,11 @@ MONEY_DIGITS = 18
 MAX_AMOUNT = Decimal(10) ** MONEY_DIGITS - 1
 
 
+def amount_of(value):
+    """A money column's value as its amount: a Money's `Decimal`; a plain number or None as given."""
+    return getattr(value, "amount", value)
+
+
 def round_vnd(amount: Decimal) -> Decimal:
     """Half-up to whole đồng: the one rounding rule of the project (DESIGN.md)."""
     if not isinstance(amount, Decimal):
@@ -66,7 +71,7 @@ def parse_vnd(text: str) -> Decimal:
 def as_decimal(value) -> Decimal | None:
     if value is None or value == "":
         return None
-    amount = getattr(value, "amount", value)  # a Money, or a plain number
+    amount = amount_of(value)
     try:
         amount = Decimal(str(amount))
     except ArithmeticError:

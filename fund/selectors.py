@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from common.dates import format_date
 from common.documents import Issuer
-from common.money import format_vnd
+from common.money import amount_of, format_vnd
 from common.querysets import filter_given
 from fund.models import (
     ApiToken,
@@ -181,7 +181,7 @@ class Authority:
     held: frozenset[int] = frozenset()
 
     def covering(self, amount: Decimal) -> list[AuthorityLevel]:
-        amount = getattr(amount, "amount", amount)
+        amount = amount_of(amount)
         return [level for level in self.levels if level.covers(amount)]
 
     def level_needed(self, amount: Decimal) -> AuthorityLevel | None:

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.money import MONEY_DIGITS
+from common.money import MONEY_DIGITS, amount_of
 
 _DIGITS = re.compile(rf"-?[0-9]{{1,{MONEY_DIGITS}}}")
 VND_PATTERN = rf"^-?[0-9]{{1,{MONEY_DIGITS}}}$"
@@ -29,8 +29,7 @@ class VNDField(serializers.Field):
         return Decimal(data)
 
     def to_representation(self, value) -> str:
-        amount = getattr(value, "amount", value)
-        return str(int(amount))
+        return str(int(amount_of(value)))
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from common.fields import one_of
-from common.money import format_percent
+from common.money import amount_of, format_percent
 from common.text import long_text
 from fund.models.accounts import account_problem
 from fund.models.borrowers import Borrower
@@ -358,12 +358,12 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
             raise ValidationError(errors)
 
     def _clean_amounts_and_terms(self, refuse) -> None:
-        amount_min, amount_max = _amount(self.amount_min), _amount(self.amount_max)
+        amount_min, amount_max = amount_of(self.amount_min), amount_of(self.amount_max)
         if amount_min is not None and amount_min <= 0:
             refuse("amount_min", _("The minimum amount must be more than 0."))
         if amount_min is not None and amount_max is not None and amount_min > amount_max:
             refuse("amount_max", _("The maximum amount must not be less than the minimum."))
-        waiver = _amount(self.collateral_waiver_threshold)
+        waiver = amount_of(self.collateral_waiver_threshold)
         if waiver is not None and waiver < 0:
             refuse("collateral_waiver_threshold", _("The threshold cannot be negative."))
         if self.term_min_months is not None and self.term_min_months < 1:
@@ -488,7 +488,3 @@ class LoanProduct(CleanInputMixin, FSMModelMixin, models.Model):
     @transition(field=status, source=[Status.ACTIVE, Status.RETIRED], target=Status.SUPERSEDED)
     def supersede(self) -> None:
         """A newer version replaces this frozen one for new applications."""
-
-
-def _amount(value) -> Decimal | None:
-    return getattr(value, "amount", value)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from common.money import amount_of
 from common.transitions import run
 from fund.models import DocumentType, LoanProduct, User
 from fund.models.products import (
@@ -159,14 +160,13 @@ def _check_code_free(code: str) -> None:
 def _value(product: LoanProduct, name: str):
     if name in POSTING_ACCOUNTS:
         return getattr(product, f"{name}_id")
-    value = getattr(product, name)
-    return getattr(value, "amount", value)
+    return amount_of(getattr(product, name))
 
 
 def _changes(product: LoanProduct, fields: Mapping[str, Any], documents: list | None) -> bool:
     refuse_unknown_fields(LoanProduct, fields, PRODUCT_FIELDS)
     for name, value in fields.items():
-        given = getattr(value, "pk", value) if name in POSTING_ACCOUNTS else getattr(value, "amount", value)
+        given = getattr(value, "pk", value) if name in POSTING_ACCOUNTS else amount_of(value)
         if given != _value(product, name):
             return True
     if documents is not None:

@@ -31,6 +31,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
+from common.money import amount_of
 from loans import queries
 from loans.domain.engine import Balance, Result, Tranche, replay
 from loans.models import LoanBalance
@@ -232,4 +233,4 @@ def _rows(loan_id: int, share_id: int | None):
 
 
 def _steps(row: LoanBalance) -> tuple:
-    return tuple(getattr(value, "amount", value) for value in (getattr(row, name) for name in Balance.STEPS))
+    return tuple(amount_of(getattr(row, name)) for name in Balance.STEPS)
