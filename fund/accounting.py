@@ -22,7 +22,8 @@ paid interest is released from it.
 A loan nothing more can be collected on is written off (`WriteOff`): its principal against its
 provisions, the shortfall to expense, its interest receivable reversed, and both tracked
 off-balance (0041, 0042) until recovered (`Recovery`: income, off the memo) or the fund stops
-tracking them. A tranche authorized in error is taken back (`TrancheReversal`).
+tracking them (`TrackingEnd`: what is left, off the memo). A tranche authorized in error is
+taken back (`TrancheReversal`).
 """
 
 from collections.abc import Callable
@@ -268,6 +269,15 @@ class Recovery:
 
 
 @dataclass(frozen=True)
+class TrackingEnd:
+    """The end of a written-off loan's off-balance tracking: what the memo still holds of it
+    (`booked`, net of recoveries) taken off, as a recovery takes off what it recovers."""
+
+    contract: str
+    booked: Booked
+
+
+@dataclass(frozen=True)
 class TrancheReversal:
     """A tranche authorized in error taken back on the business date.
 
@@ -332,6 +342,7 @@ Event = (
     | AccountOpening
     | WriteOff
     | Recovery
+    | TrackingEnd
     | TrancheReversal
     | Waiver
     | Capitalisation
@@ -504,14 +515,26 @@ def _write_off(event: WriteOff, gl: GLMap) -> list[Leg]:
     ]
 
 
+def _off_memo(gl: GLMap, principal: Decimal, interest: Decimal, contract: str) -> list[Leg]:
+    """Written-off principal and interest no longer pursued off-balance, taken off the memo."""
+    refs = (contract, contract)
+    return [
+        _move(gl, "off_balance_contra", "written_off_principal", principal, refs),
+        _move(gl, "off_balance_contra", "written_off_interest", interest, refs),
+    ]
+
+
 def _recovery(event: Recovery, gl: GLMap) -> list[Leg]:
     principal = min(event.amount, max(event.booked.written_off_principal, ZERO))
-    refs = (event.contract, event.contract)
     return [
         _move(gl, event.received_into, "recoveries_income", event.amount, (event.receipt, event.contract)),
-        _move(gl, "off_balance_contra", "written_off_principal", principal, refs),
-        _move(gl, "off_balance_contra", "written_off_interest", event.amount - principal, refs),
+        *_off_memo(gl, principal, event.amount - principal, event.contract),
     ]
+
+
+def _tracking_end(event: TrackingEnd, gl: GLMap) -> list[Leg]:
+    booked = event.booked
+    return _off_memo(gl, booked.written_off_principal, booked.written_off_interest, event.contract)
 
 
 def _tranche_reversal(event: TrancheReversal, gl: GLMap) -> list[Leg]:
@@ -563,6 +586,7 @@ _RULES: dict[type, Callable[..., list[Leg]]] = {
     AccountOpening: _account_opening,
     WriteOff: _write_off,
     Recovery: _recovery,
+    TrackingEnd: _tracking_end,
     TrancheReversal: _tranche_reversal,
     Waiver: _waiver,
     Capitalisation: _capitalisation,

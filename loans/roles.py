@@ -51,6 +51,7 @@ ROLE_PERMISSIONS = {
         "loans.authorize_disbursement",
         "loans.reverse_repayment",
         "loans.reverse_recovery",
+        "loans.end_off_balance",
         "loans.view_reports",
         "loans.view_loantransaction",  # the sub-ledger against the GL
         "loans.reconcile_bank",

@@ -67,6 +67,7 @@ urlpatterns = [
     *_report("portfolio", reports.portfolio_report),
     path("<int:pk>/recoveries/new/", recoveries.recovery_new, name="recovery_new"),
     path("recoveries/<int:pk>/reverse/", recoveries.recovery_reverse, name="recovery_reverse"),
+    path("<int:pk>/write-off/end/", recoveries.tracking_end, name="tracking_end"),
     *_report("recoveries", reports.recoveries_report),
     *_report("trend", reports.trend_report),
     *_report("classification", reports.classification_report),

@@ -25,6 +25,7 @@ SOURCE_LABELS = {
     "tranche_reversal": _("Disbursement reversed"),
     "write_off": _("Write-off"),
     "recovery": _("Recovery of written-off debt"),
+    "tracking_end": _("Off-balance tracking ended"),
     "portfolio_import": _("Portfolio brought in"),
 }
 

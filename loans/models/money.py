@@ -249,6 +249,7 @@ class LoanTransaction(models.Model):
         # Approved actions and what follows a write-off (`loans.services.risk`, `.reversals`).
         WRITE_OFF = "write_off", _("Write-off")
         RECOVERY = "recovery", _("Recovery after write-off")
+        TRACKING_END = "tracking_end", _("Off-balance tracking ended")
         TRANCHE_REVERSAL = "tranche_reversal", _("Tranche reversed")
 
     # Indexed by the (loan, value_date) index below. A close of day writes a row per loan and

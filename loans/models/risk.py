@@ -27,9 +27,17 @@ class _AppliedAction(models.Model):
         abstract = True
 
 
+class TrackingStatus(models.TextChoices):
+    TRACKING = "tracking", _("Tracked off-balance")
+    ENDED = "ended", _("Tracking ended")
+
+
 class WriteOff(_AppliedAction):
     """What a write-off took off the balance sheet, how the provisions covered it, and until
-    when the fund pursues it off-balance."""
+    when the fund pursues it off-balance. From that day an accountant ends the tracking
+    (`ended_on`): what the memo still holds of it taken off by `end_entry`."""
+
+    Status = TrackingStatus
 
     loan = models.OneToOneField("loans.Loan", on_delete=models.PROTECT, related_name="write_off_record")
     written_off_on = models.DateField(_("written off on"))
@@ -39,19 +47,53 @@ class WriteOff(_AppliedAction):
     from_general = vnd_field(_("from the general provision"))
     to_expense = vnd_field(_("to expense"))
     tracked_until = models.DateField(_("tracked off-balance until"))
+    status = FSMField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.TRACKING, protected=True
+    )
+    ended_on = models.DateField(_("tracking ended on"), null=True, blank=True)  # the business date
+    end_entry = posted_entry(null=True, blank=True)
+    ended_by, ended_at = who_and_when(_("tracking ended by"), _("tracking ended at"), later=True)
+    end_reason = long_text(_("reason for ending the tracking"), blank=True)
 
     class Meta:
         verbose_name = _("write-off")
         verbose_name_plural = _("write-offs")
         ordering = ["-written_off_on", "-pk"]
+        permissions = [("end_off_balance", _("Can end the off-balance tracking of a written-off loan"))]
         constraints = [
             *vnd_only(
                 "loans_writeoff", "principal", "interest", "from_specific", "from_general", "to_expense"
-            )
+            ),
+            one_of("loans_writeoff", "status", TrackingStatus.values),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status="tracking",
+                    ended_on__isnull=True,
+                    end_entry__isnull=True,
+                    ended_by__isnull=True,
+                    ended_at__isnull=True,
+                    end_reason="",
+                )
+                | (
+                    models.Q(
+                        status="ended",
+                        ended_on__isnull=False,
+                        end_entry__isnull=False,
+                        ended_by__isnull=False,
+                        ended_at__isnull=False,
+                    )
+                    & ~models.Q(end_reason="")
+                ),
+                name="loans_writeoff_end_recorded",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.principal} {self.written_off_on}"
+
+    @transition(field=status, source=Status.TRACKING, target=Status.ENDED, permission="loans.end_off_balance")
+    def end_tracking(self) -> None:
+        pass
 
 
 class Recovery(models.Model):

@@ -22,22 +22,28 @@ class Posted:
     controls: dict[str, Decimal]
 
 
+def draft(loan, event, *, value_date: date, memo: str, key: str, source_kind: str) -> EntryDraft:
+    """The entry `post_event` posts for the event (what a page shows before it is confirmed)."""
+    return _draft(loan, event, accounting.legs(event, loan.gl), value_date, memo, key, source_kind)
+
+
 def post_event(loan, event, *, actor, value_date: date, memo: str, key: str, source_kind: str) -> Posted:
     """Post the event for the loan (a `ServicedLoan` or a loan with its `gl`); entering it again
     with the same `key` returns the entry posted the first time."""
     moved = accounting.legs(event, loan.gl)
-    entry = post_entry(
-        EntryDraft(
-            value_date=value_date,
-            memo=memo,
-            lines=accounting.lines(event, loan.gl, moved=moved),
-            idempotency_key=f"loans:{key}",
-            source_kind=source_kind,
-            source_ref=loan.reference,
-        ),
-        created_by=actor,
-    )
+    entry = post_entry(_draft(loan, event, moved, value_date, memo, key, source_kind), created_by=actor)
     return Posted(entry, moved, accounting.controls(event, loan.gl, moved=moved))
+
+
+def _draft(loan, event, moved: list[Leg], value_date, memo, key, source_kind) -> EntryDraft:
+    return EntryDraft(
+        value_date=value_date,
+        memo=memo,
+        lines=accounting.lines(event, loan.gl, moved=moved),
+        idempotency_key=f"loans:{key}",
+        source_kind=source_kind,
+        source_ref=loan.reference,
+    )
 
 
 def record(

@@ -6,7 +6,9 @@ A write-off is approved by the management board and applied on the business date
 `written_off`. The fund keeps pursuing the debt off-balance for the years it sets. Money then
 received on it is a recovery (`record_recovery`), entered like a repayment, not approved: income,
 and off the memo of what is written off, never above what is still on it. A recovery entered
-in error is reversed (`reverse_recovery`), by an accountant, on the business date.
+in error is reversed (`reverse_recovery`), by an accountant, on the business date. From the day
+the tracking period ends (`tracked_until`) an accountant ends the tracking (`end_tracking`): what
+is still on the memo taken off it, and nothing recovered or reversed on the loan after.
 """
 
 import hashlib
@@ -191,7 +193,7 @@ def _recovery_key(loan: Loan, entry: RecoveryInput) -> str:
     return "rc:" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-def _recovery_errors(locked: ServicedLoan, entry: RecoveryInput, account, *, fund, written_off_on) -> dict:
+def _recovery_errors(locked: ServicedLoan, entry: RecoveryInput, account, *, fund, write_off) -> dict:
     errors = FieldErrors()
     refuse = errors.refuse
 
@@ -205,13 +207,16 @@ def _recovery_errors(locked: ServicedLoan, entry: RecoveryInput, account, *, fun
             % {"status": locked.get_status_display().lower()},
         )
         return errors
+    if write_off.ended_on is not None:
+        refuse("__all__", _ended(write_off, _("no recovery can be recorded on it any more.")))
+        return errors
     if problem := value_date_problem(entry.value_date, fund=fund):
         refuse("value_date", problem)
-    elif entry.value_date < written_off_on:
+    elif entry.value_date < write_off.written_off_on:
         refuse(
             "value_date",
             _("The loan was written off on %(date)s: a recovery is dated on or after it.")
-            % {"date": format_date(written_off_on)},
+            % {"date": format_date(write_off.written_off_on)},
         )
     left = locked.booked.off_balance
     if entry.amount is None or entry.amount <= 0 or entry.amount != entry.amount.to_integral_value():
@@ -242,9 +247,7 @@ def record_recovery(*, actor, loan: Loan, entry: RecoveryInput) -> Recovery:
     fund = current_fund()
     account = entry.account or default_account(entry.channel, list(fund.lending_accounts.all()))
     write_off = WriteOff.objects.filter(loan_id=locked.pk).first()
-    errors = _recovery_errors(
-        locked, entry, account, fund=fund, written_off_on=write_off.written_off_on if write_off else None
-    )
+    errors = _recovery_errors(locked, entry, account, fund=fund, write_off=write_off)
     if errors:
         raise ValidationError(errors)
     contract = locked.contract.number
@@ -328,6 +331,10 @@ def reverse_recovery(*, actor, recovery: Recovery, reason: str) -> Recovery:
 def _check_reversal(actor, recovery: Recovery) -> None:
     refused = _("This recovery is already reversed.")
     check(recovery, "reverse", actor=actor, subject=_("A recovery"), action=_("reversed"), refused=refused)
+    # Reversed now, it would put back on the memo what the end of the tracking took off it.
+    ended = WriteOff.objects.filter(loan_id=recovery.loan_id, ended_on__isnull=False).first()
+    if ended is not None:
+        raise ValidationError(_ended(ended, _("its recoveries can no longer be reversed.")))
 
 
 def _recovery_reversal_memo(recovery: Recovery, reason: str) -> str:
@@ -336,4 +343,95 @@ def _recovery_reversal_memo(recovery: Recovery, reason: str) -> str:
         "date": format_date(recovery.value_date),
         "reason": reason.strip(),
     }
+    return _bounded(memo)
+
+
+def _bounded(memo: str) -> str:
     return Truncator(memo).chars(JournalEntry._meta.get_field("memo").max_length)
+
+
+# --- the end of the off-balance tracking -----------------------------------------------------
+
+
+@transaction.atomic
+def tracking_end_entry(*, actor, write_off: WriteOff, reason: str) -> EntryDraft:
+    """The entry ending the write-off's off-balance tracking would post on the business date
+    (what its page shows before it is confirmed). Refused as `end_tracking` would refuse it now."""
+    reason = _end_reason(reason)
+    locked, record, day = _ending(actor, write_off)
+    return booking.draft(locked, **_tracking_end(locked, record, reason, day))
+
+
+@transaction.atomic
+def end_tracking(*, actor, write_off: WriteOff, reason: str) -> WriteOff:
+    """End the off-balance tracking of a written-off loan on the business date, from its
+    `tracked_until` on, with a reason: what the memo still holds of it (written off, net of
+    recoveries) taken off 0041 and 0042 as a recovery takes it off, and its sub-ledger row
+    beside. The loan stays written off; nothing is recovered on it after. Ended once."""
+    reason = _end_reason(reason)
+    locked, record, day = _ending(actor, write_off)
+    posted = booking.post_event(locked, actor=actor, **_tracking_end(locked, record, reason, day))
+    booking.record(
+        locked,
+        posted,
+        kind=LoanTransaction.Kind.TRACKING_END,
+        value_date=day,
+        booking_date=day,
+        amount=locked.booked.off_balance,
+    )
+    record.end_tracking()
+    record.ended_on, record.end_entry, record.end_reason = day, posted.entry, reason
+    record.ended_by, record.ended_at = actor, timezone.now()
+    record.save()
+    return record
+
+
+def _end_reason(reason: str) -> str:
+    return cleaned_text(reason, "reason", required=_("Say why the off-balance tracking ends."))
+
+
+def _ending(actor, write_off: WriteOff) -> tuple[ServicedLoan, WriteOff, date]:
+    """The loan and its write-off locked, and the business date; refused unless the actor may
+    end the tracking today."""
+    locked = queries.lock_loan(write_off.loan_id)  # first, as every money event on the loan holds it
+    record = WriteOff.objects.select_for_update(of=("self",)).get(pk=write_off.pk)
+    refused = _ended(record, _("it cannot be ended again.")) if record.ended_on else None
+    check(record, "end_tracking", actor=actor, subject=_("A write-off"), action=_("ended"), refused=refused)
+    day = current_fund().business_date
+    if day < record.tracked_until:
+        raise ValidationError(
+            _(
+                "The fund tracks this loan off-balance until %(date)s: its tracking can be ended "
+                "once the business date reaches that day."
+            )
+            % {"date": format_date(record.tracked_until)}
+        )
+    if locked.booked.off_balance <= 0:
+        raise ValidationError(
+            _("Everything written off on this loan was recovered: nothing is left off-balance to take off.")
+        )
+    return locked, record, day
+
+
+def _tracking_end(locked: ServicedLoan, record: WriteOff, reason: str, day: date) -> dict:
+    """The event ending the tracking and how its entry is posted (`booking.draft`, `.post_event`)."""
+    contract = locked.contract.number
+    memo = _("Off-balance tracking of written-off %(loan)s, contract %(contract)s, ended: %(reason)s") % {
+        "loan": locked.reference,
+        "contract": contract,
+        "reason": reason,
+    }
+    return {
+        "event": accounting.TrackingEnd(contract=contract, booked=locked.booked),
+        "value_date": day,
+        "memo": _bounded(memo),
+        "key": f"tracking-end:{record.pk}",
+        "source_kind": "tracking_end",
+    }
+
+
+def _ended(write_off: WriteOff, consequence: str) -> str:
+    return _("The off-balance tracking of this loan ended on %(date)s: %(consequence)s") % {
+        "date": format_date(write_off.ended_on),
+        "consequence": consequence,
+    }

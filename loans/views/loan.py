@@ -115,11 +115,14 @@ def money_context(request, loan, *, coop: bool, changes: list[Change] | None = N
         "can_authorize": staff and user.has_perm("loans.authorize_disbursement"),
     }
     if staff and loan.status == LoanStatus.WRITTEN_OFF:
+        write_off = loan.write_off_record
         context |= {
-            "write_off": loan.write_off_record,
+            "write_off": write_off,
             "recoveries": list(loan.recoveries.select_related("account", "recorded_by")),
             "off_balance": off_balance(loan.pk),
-            "can_recover": user.has_perm("loans.add_recovery"),
+            "can_recover": user.has_perm("loans.add_recovery") and write_off.ended_on is None,
+            # Offered from the day the tracking period ends (the service refuses it before).
+            "can_end_tracking": allowed(write_off, "end_tracking", user) and today >= write_off.tracked_until,
         }
     if loan.is_group_loan and position.parts:
         context["group_schedule"] = group_schedule(position)

@@ -1,5 +1,5 @@
 """Recoveries: money received on a written-off loan, entered by an officer or an accountant, and
-reversed by an accountant when entered in error."""
+reversed by an accountant when entered in error; and the end of the loan's off-balance tracking."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,11 +12,18 @@ from common.forms import run_service
 from common.money import format_vnd
 from ledger.selectors import named_lines
 from loans.forms import ReasonForm
-from loans.models import Recovery
+from loans.models import Recovery, WriteOff
 from loans.risk_forms import RecoveryForm
 from loans.selectors.access import get_loan_for
 from loans.selectors.recoveries import off_balance
-from loans.services.risk import RecoveryInput, record_recovery, recovery_reversal_entry, reverse_recovery
+from loans.services.risk import (
+    RecoveryInput,
+    end_tracking,
+    record_recovery,
+    recovery_reversal_entry,
+    reverse_recovery,
+    tracking_end_entry,
+)
 
 
 @login_required
@@ -69,3 +76,27 @@ def recovery_reverse(request, pk: int):
             )
             return redirect("loans:loan_detail", pk=loan.pk)
     return render(request, "loans/recovery_reverse.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def tracking_end(request, pk: int):
+    """The write-off and a reason; then the entry ending its tracking posts; then, confirmed, the end."""
+    if not request.user.has_perm("loans.end_off_balance"):
+        raise PermissionDenied
+    loan = get_loan_for(request.user, pk)
+    write_off = get_object_or_404(WriteOff, loan_id=loan.pk)
+    form = ReasonForm(request.POST or None)
+    context = {"form": form, "write_off": write_off, "loan": loan, "off_balance": off_balance(loan.pk)}
+    if request.method == "POST" and form.is_valid():
+        asked = {"actor": request.user, "write_off": write_off, "reason": form.cleaned_data["reason"]}
+        if "confirm" not in request.POST:  # first what it will post
+            entry = run_service(form, lambda: tracking_end_entry(**asked))
+            if entry is not None:
+                context |= {"entry": entry, "lines": named_lines(entry.lines)}
+        elif (ended := run_service(form, lambda: end_tracking(**asked))) is not None:
+            messages.success(
+                request,
+                _("Off-balance tracking ended on %(date)s.") % {"date": format_date(ended.ended_on)},
+            )
+            return redirect("loans:loan_detail", pk=loan.pk)
+    return render(request, "loans/tracking_end.html", context, status=400 if form.errors else 200)

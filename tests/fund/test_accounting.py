@@ -21,6 +21,7 @@ from fund.accounting import (
     Recovery,
     Repayment,
     Suspension,
+    TrackingEnd,
     TrancheReversal,
     Waiver,
     WriteOff,
@@ -234,6 +235,14 @@ RULES = [
         id="recovery: income, and off the written-off memo, principal first",
     ),
     pytest.param(
+        TrackingEnd(
+            contract="HĐ-01",
+            booked=Booked(written_off_principal=D(95_000_000), written_off_interest=D(9_445_470)),
+        ),
+        [("009", "0041", D(95_000_000)), ("009", "0042", D(9_445_470))],
+        id="end of the off-balance tracking: what is left off the written-off memo",
+    ),
+    pytest.param(
         TrancheReversal(
             contract="HĐ-01",
             debited="13888",
@@ -389,6 +398,10 @@ def test_a_negative_leg_moves_the_money_back():
             {"written_off_principal": D(-5), "written_off_interest": D(-2)},
         ),
         (
+            TrackingEnd(contract="", booked=Booked(written_off_principal=D(5), written_off_interest=D(2))),
+            {"written_off_principal": D(-5), "written_off_interest": D(-2)},
+        ),
+        (
             Waiver(contract="", interest=D(5), prior_year_late_interest=D(2), suspended_late=D(3)),
             {"interest_receivable": D(-5), "late_interest_receivable": D(-2), "suspended_late": D(-3)},
         ),
@@ -460,6 +473,11 @@ events = st.one_of(
         received_into=codes,
         contract=st.just("HĐ-01"),
         booked=st.builds(Booked, written_off_principal=amounts),
+    ),
+    st.builds(
+        TrackingEnd,
+        contract=st.just("HĐ-01"),
+        booked=st.builds(Booked, written_off_principal=amounts, written_off_interest=amounts),
     ),
     st.builds(
         TrancheReversal,

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from common.dates import format_date
 from common.names import person_name
 from fund.models import Fund, User
 from fund.selectors import forget_calendar
@@ -37,6 +38,7 @@ from loans.models import (
     LoanTransaction,
     Recovery,
     Repayment,
+    WriteOff,
 )
 from loans.selectors.reconciliation import reconciliation
 from loans.selectors.recoveries import recovery_lines
@@ -44,9 +46,11 @@ from loans.services.closing.runs import close_until
 from loans.services.risk import (
     RecoveryInput,
     apply_write_off,
+    end_tracking,
     record_recovery,
     recovery_reversal_entry,
     reverse_recovery,
+    tracking_end_entry,
 )
 from tests.loans.conftest import ROW2, capitalised_fund, move_to, repay, staff_of_each_role
 from tests.loans.test_close_of_day import bullet_loan, pledge_land
@@ -380,3 +384,156 @@ def test_the_loan_page_the_recovery_form_and_the_recoveries_report(client, group
     out = tmp_path / "thu-hoi.xlsx"
     call_command("report", "recoveries", "--as-of", "2026-08-01", "--from", "2026-08-01", "--out", str(out))
     assert group3_loan.reference in [row[0] for row in openpyxl.load_workbook(out).active.values if row]
+
+
+# --- the end of the off-balance tracking ------------------------------------------------------
+# Tracked for the fund's 5 years, until 01/08/2031; 25 000 000 recovered on the day of the
+# write-off (all principal) leaves 95 000 000 on 0041 and 9 445 470 on 0042 to take off.
+
+TRACKED_UNTIL = dt.date(2031, 8, 1)
+LEFT_PRINCIPAL = D(95_000_000)  # 120 000 000 written off, 25 000 000 recovered
+CODES = ("0041", "0042", "009", "7111")
+
+
+@pytest.fixture
+def recovered(group3_loan, staff):
+    """The loan written off, 25 000 000 recovered on it, and the business date at the end of its
+    tracking period."""
+    write_off = apply_write_off(actor=staff["approver"], loan=group3_loan)
+    recovery = recover(group3_loan, staff, D(25_000_000))
+    assert write_off.tracked_until == TRACKED_UNTIL
+    move_to(TRACKED_UNTIL)
+    return write_off, recovery
+
+
+def test_ending_the_tracking_takes_what_is_still_pursued_off_the_memo(group3_loan, staff, recovered):
+    write_off, _recovery = recovered
+    before = gl(*CODES, day=TRACKED_UNTIL)
+    assert before == {
+        "0041": LEFT_PRINCIPAL,
+        "0042": INTEREST,
+        "009": -(LEFT_PRINCIPAL + INTEREST),
+        "7111": D(-25_000_000),
+    }
+    shown = tracking_end_entry(actor=staff["accountant"], write_off=write_off, reason="Hết thời hạn theo dõi")
+    ended = end_tracking(actor=staff["accountant"], write_off=write_off, reason="  Hết thời hạn theo dõi ")
+
+    assert (ended.status, ended.ended_on, ended.ended_by, ended.end_reason) == (
+        "ended",
+        TRACKED_UNTIL,
+        staff["accountant"],
+        "Hết thời hạn theo dõi",
+    )
+    entry = ended.end_entry
+    assert (entry.value_date, entry.source_kind) == (TRACKED_UNTIL, "tracking_end")
+    # Dr 009 104 445 470 / Cr 0041 95 000 000, Cr 0042 9 445 470: as a recovery takes them off.
+    posted = set(entry.lines.values_list("account__code", "debit", "credit"))
+    assert posted == {
+        ("009", LEFT_PRINCIPAL + INTEREST, D(0)),
+        ("0041", D(0), LEFT_PRINCIPAL),
+        ("0042", D(0), INTEREST),
+    }
+    assert posted == {(line.account, line.debit, line.credit) for line in shown.lines}
+    assert entry.memo == shown.memo
+    after = gl(*CODES, day=TRACKED_UNTIL)
+    assert after == {"0041": D(0), "0042": D(0), "009": D(0), "7111": D(-25_000_000)}
+    assert gl(*CODES, day=TRACKED_UNTIL - dt.timedelta(days=1)) == before  # the day before keeps it
+    row = LoanTransaction.objects.get(journal_entry=entry)
+    assert (row.kind, row.value_date, row.amount.amount) == (
+        LoanTransaction.Kind.TRACKING_END,
+        TRACKED_UNTIL,
+        LEFT_PRINCIPAL + INTEREST,
+    )
+    assert off_balance(group3_loan) == 0
+    assert_books_agree(TRACKED_UNTIL)
+    assert_books_agree(WRITTEN_OFF_ON)
+    assert Loan.objects.get(pk=group3_loan.pk).status == LoanStatus.WRITTEN_OFF
+
+
+def test_ending_the_tracking_is_refused_before_its_day_without_a_reason_for_an_officer_and_twice(
+    group3_loan, staff, recovered
+):
+    write_off, _recovery = recovered
+    move_to(TRACKED_UNTIL - dt.timedelta(days=1))
+    with pytest.raises(ValidationError) as early:
+        end_tracking(actor=staff["accountant"], write_off=write_off, reason="Sớm")
+    assert format_date(TRACKED_UNTIL) in early.value.messages[0]
+    with pytest.raises(ValidationError):
+        tracking_end_entry(actor=staff["accountant"], write_off=write_off, reason="Sớm")
+    move_to(TRACKED_UNTIL)
+    with pytest.raises(ValidationError) as no_reason:
+        end_tracking(actor=staff["accountant"], write_off=write_off, reason="  ")
+    assert "reason" in no_reason.value.message_dict
+    with pytest.raises(PermissionDenied):
+        end_tracking(actor=staff["officer"], write_off=write_off, reason="Hết hạn")
+    assert WriteOff.objects.get().status == "tracking" and off_balance(group3_loan) > 0
+
+    end_tracking(actor=staff["accountant"], write_off=write_off, reason="Hết hạn")
+    rows = LoanTransaction.objects.filter(loan=group3_loan).count()
+    with pytest.raises(ValidationError) as twice:
+        end_tracking(actor=staff["accountant"], write_off=write_off, reason="Lần nữa")
+    assert format_date(TRACKED_UNTIL) in twice.value.messages[0]
+    assert LoanTransaction.objects.filter(loan=group3_loan).count() == rows
+    assert gl("009", day=TRACKED_UNTIL) == {"009": D(0)}
+
+
+def test_nothing_is_recovered_or_reversed_after_the_tracking_ended(group3_loan, staff, recovered):
+    write_off, recovery = recovered
+    end_tracking(actor=staff["accountant"], write_off=write_off, reason="Hết hạn")
+    with pytest.raises(ValidationError) as refused:
+        recover(group3_loan, staff, D(1_000_000), day=TRACKED_UNTIL)
+    assert format_date(TRACKED_UNTIL) in refused.value.message_dict["__all__"][0]
+    with pytest.raises(ValidationError) as not_reversed:
+        reverse_recovery(actor=staff["accountant"], recovery=recovery, reason="Nhập nhầm")
+    assert format_date(TRACKED_UNTIL) in not_reversed.value.messages[0]
+    assert Recovery.objects.get().status == "posted"
+    assert gl(*CODES, day=TRACKED_UNTIL)["0041"] == 0
+    assert_books_agree(TRACKED_UNTIL)
+
+
+def test_the_recoveries_report_shows_nothing_left_off_balance_from_the_end(group3_loan, staff, recovered):
+    write_off, _recovery = recovered
+    end_tracking(actor=staff["accountant"], write_off=write_off, reason="Hết hạn")
+    day_before = TRACKED_UNTIL - dt.timedelta(days=1)
+    (line,) = recovery_lines(start=WRITTEN_OFF_ON, end=day_before)
+    assert (line.recovered, line.off_balance) == (D(25_000_000), LEFT_PRINCIPAL + INTEREST)
+    (line,) = recovery_lines(start=WRITTEN_OFF_ON, end=TRACKED_UNTIL)
+    assert (line.recovered_in_period, line.recovered, line.off_balance) == (D(25_000_000), D(25_000_000), 0)
+    (line,) = recovery_lines(start=TRACKED_UNTIL, end=TRACKED_UNTIL)
+    assert (line.recovered_in_period, line.off_balance) == (0, 0)
+
+
+def test_an_accountant_ends_the_tracking_from_the_loan_page_after_seeing_its_entry(
+    client, group3_loan, staff, recovered
+):
+    page, url = (
+        reverse("loans:loan_detail", args=[group3_loan.pk]),
+        reverse("loans:tracking_end", args=[group3_loan.pk]),
+    )
+    client.cookies["django_language"] = "en"
+    client.force_login(staff["officer"])
+    assert url not in client.get(page).content.decode()
+    assert client.get(url).status_code == 403 and client.post(url, {"reason": "Hết hạn"}).status_code == 403
+
+    client.force_login(staff["accountant"])
+    move_to(TRACKED_UNTIL - dt.timedelta(days=1))
+    assert url not in client.get(page).content.decode()  # offered from its day
+    early = client.post(url, {"reason": "Hết hạn"})
+    assert early.status_code == 400 and "once the business date reaches" in early.content.decode()
+    move_to(TRACKED_UNTIL)
+    assert url in client.get(page).content.decode()
+    assert client.post(url, {"reason": ""}).status_code == 400  # a reason first
+    shown = client.post(url, {"reason": "Hết hạn"})
+    assert shown.status_code == 200 and "End the tracking and post" in shown.content.decode()
+    lines = {(line.account, line.debit, line.credit) for line in shown.context["entry"].lines}
+    assert WriteOff.objects.get().status == "tracking"  # nothing posted until confirmed
+    done = client.post(url, {"reason": "Hết hạn", "confirm": "1"})
+    assert done.status_code == 302
+    ended = WriteOff.objects.get()
+    assert ended.status == "ended"
+    assert set(ended.end_entry.lines.values_list("account__code", "debit", "credit")) == lines
+    html = client.get(page).content.decode()
+    assert "Tracking ended on" in html and url not in html
+    assert reverse("loans:recovery_new", args=[group3_loan.pk]) not in html
+    again = client.post(url, {"reason": "Hết hạn", "confirm": "1"})
+    assert again.status_code == 400 and "cannot be ended again" in again.content.decode()
