@@ -477,7 +477,9 @@ def test_ending_the_tracking_is_refused_before_its_day_without_a_reason_for_an_o
     assert gl("009", day=TRACKED_UNTIL) == {"009": D(0)}
 
 
-def test_nothing_is_recovered_or_reversed_after_the_tracking_ended(group3_loan, staff, recovered):
+def test_nothing_is_recovered_or_reversed_after_the_tracking_ended(
+    group3_loan, staff, recovered, monkeypatch
+):
     write_off, recovery = recovered
     end_tracking(actor=staff["accountant"], write_off=write_off, reason="Hết hạn")
     with pytest.raises(ValidationError) as refused:
@@ -487,6 +489,8 @@ def test_nothing_is_recovered_or_reversed_after_the_tracking_ended(group3_loan, 
         reverse_recovery(actor=staff["accountant"], recovery=recovery, reason="Nhập nhầm")
     assert format_date(TRACKED_UNTIL) in not_reversed.value.messages[0]
     assert Recovery.objects.get().status == "posted"
+    monkeypatch.setattr(timezone, "localdate", lambda: TRACKED_UNTIL + dt.timedelta(days=1))
+    close_until(actor=staff["accountant"], until=TRACKED_UNTIL + dt.timedelta(days=1))  # its day closes
     assert gl(*CODES, day=TRACKED_UNTIL)["0041"] == 0
     assert_books_agree(TRACKED_UNTIL)
 
@@ -537,3 +541,12 @@ def test_an_accountant_ends_the_tracking_from_the_loan_page_after_seeing_its_ent
     assert reverse("loans:recovery_new", args=[group3_loan.pk]) not in html
     again = client.post(url, {"reason": "Hết hạn", "confirm": "1"})
     assert again.status_code == 400 and "cannot be ended again" in again.content.decode()
+
+
+def test_there_is_nothing_to_end_once_everything_was_recovered(group3_loan, staff):
+    write_off = apply_write_off(actor=staff["approver"], loan=group3_loan)
+    recover(group3_loan, staff, D(120_000_000) + INTEREST)
+    move_to(TRACKED_UNTIL)
+    with pytest.raises(ValidationError, match="recovered"):
+        tracking_end_entry(actor=staff["accountant"], write_off=write_off, reason="Hết hạn")
+    assert WriteOff.objects.get().status == "tracking"
