@@ -4,8 +4,8 @@ over every loan's balances rows.
 
 A summary is read only while it says what the rows and the loans say: an event that rewrote the
 rows of its day dropped it, and a borrower edited since it was written (who may have moved
-district or changed type) makes the pages compute that day again (`usable`): one query over
-the borrowers, as long as their edits are not indexed.
+district or changed type) makes the pages compute that day again (`usable`): one query on the
+borrowers' `updated_at` index.
 """
 
 from datetime import date, datetime
@@ -44,9 +44,12 @@ def last_summarised(before: date) -> date | None:
 def _agrees(written: datetime | None) -> bool:
     # All of a day's rows are written at once, at the same moment. A borrower registered since
     # has no loan in them.
-    if written is None:
-        return False
-    return not Borrower.objects.filter(created_at__lte=written, updated_at__gt=written).exists()
+    return written is not None and not edited_since(written).exists()
+
+
+def edited_since(written: datetime) -> QuerySet:
+    """The borrowers registered by `written` and edited after it (on their `updated_at` index)."""
+    return Borrower.objects.filter(updated_at__gt=written, created_at__lte=written).order_by()
 
 
 def summary_rows(day: date, loans: Q | None, model=PortfolioSummary) -> QuerySet | None:

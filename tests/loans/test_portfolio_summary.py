@@ -17,7 +17,7 @@ from loans import dashboard, portfolio
 from loans.models import PortfolioDue, PortfolioSummary, Repayment
 from loans.selectors.balances import balances_as_of
 from loans.selectors.position import loan_position
-from loans.selectors.summaries import usable
+from loans.selectors.summaries import edited_since, usable
 from loans.services import actions
 from loans.services.closing.runs import close_until
 from loans.services.closing.summaries import write_summary
@@ -148,3 +148,13 @@ def test_the_pages_show_the_last_close_and_the_business_date_when_asked(client, 
     Borrower.objects.filter(pk=loans[1].borrower_id).get().save()
     assert not usable(closed)
     assert portfolio_overview()["as_of"] == FEB15
+
+
+def test_whether_a_borrower_changed_since_the_summary_is_found_on_an_index():
+    """Asked on every report and home page: by the borrowers' `updated_at` index, not a read of
+    every borrower (on PostgreSQL, as its planner would on a province's borrowers)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = edited_since(timezone.now()).explain()
+    assert "fund_borrower_updated_idx" in plan
