@@ -298,3 +298,32 @@ class PortfolioDue(models.Model):
 
     def __str__(self) -> str:
         return f"{format_date(self.day)} {format_date(self.due_date)} {self.product_id}"
+
+
+class PortfolioFlow(models.Model):
+    """What was disbursed and collected on a closed day, by value date, as the portfolio report
+    sums it (`loans.portfolio.flows`), by product, borrower type and officer: written and
+    dropped with the day's `PortfolioSummary` (a back-dated or reversed event drops the days
+    from its value date on), so the report sums a closed period's days instead of its loan
+    transactions."""
+
+    day = models.DateField(_("date"))
+    product = models.ForeignKey(
+        "fund.LoanProduct", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    borrower_type = models.CharField(_("borrower type"), max_length=20)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    disbursed = _amount(_("disbursed"))
+    principal = _amount(_("principal collected"))
+    interest = _amount(_("interest collected"))
+    late_interest = _amount(_("late interest collected"))  # and interest on unpaid interest
+
+    class Meta:
+        verbose_name = _("portfolio flow")
+        verbose_name_plural = _("portfolio flows")
+        indexes = [models.Index(fields=["day"], name="loans_flow_summary_idx")]
+
+    def __str__(self) -> str:
+        return f"{format_date(self.day)} {self.product_id}"

@@ -10,7 +10,7 @@ borrowers' `updated_at` index.
 
 from datetime import date, datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from fund.models import Borrower
 from loans.models import CloseOfDay, PortfolioSummary
@@ -27,6 +27,15 @@ _FILTERS = {
 def usable(day: date) -> bool:
     """Whether `day` has a summary that the rows and the borrowers still agree with."""
     return _agrees(PortfolioSummary.objects.filter(day=day).values_list("written_at", flat=True).first())
+
+
+def usable_from(start: date, end: date) -> bool:
+    """Whether every day from `start` to `end` has a summary that the rows and the borrowers
+    still agree with (one query: the days' count and their earliest writing)."""
+    days = PortfolioSummary.objects.filter(day__range=(start, end)).aggregate(
+        days=Count("day", distinct=True), written=Min("written_at")
+    )
+    return days["days"] == (end - start).days + 1 and _agrees(days["written"])
 
 
 def last_summarised(before: date) -> date | None:
@@ -52,11 +61,14 @@ def edited_since(written: datetime) -> QuerySet:
     return Borrower.objects.filter(updated_at__gt=written, created_at__lte=written).order_by()
 
 
-def summary_rows(day: date, loans: Q | None, model=PortfolioSummary) -> QuerySet | None:
-    """The summary rows (`model`: or `PortfolioDue`) of `day` of `loans` (a filter on balances
-    rows' loans, None: all), or None when the filter is one a summary cannot answer (an area)."""
+def summary_rows(
+    day: date, loans: Q | None, model=PortfolioSummary, *, until: date | None = None
+) -> QuerySet | None:
+    """The summary rows (`model`: or `PortfolioDue`, `PortfolioFlow`) of `day` (to `until`) of
+    `loans` (a filter on balances rows' loans, None: all), or None when the filter is one a
+    summary cannot answer (an area)."""
     where = _on_summary(loans) if loans is not None else Q()
-    return None if where is None else model.objects.filter(where, day=day).order_by()
+    return None if where is None else model.objects.filter(where, day__range=(day, until or day)).order_by()
 
 
 def _on_summary(loans: Q) -> Q | None:
