@@ -9,7 +9,8 @@ In a fresh database of its own (bench/fresh.py) it builds the portfolio of bench
 (bench/portfolio.py `build_shaped`: active loans, 5 % overdue in every debt band), records the
 back-dated repayments of 0.5 % of the loans and the installments falling due on the business
 date paid on time, and closes that day (a month end), so that the home page and the portfolio
-report read its summary as they do the morning after a close. Then it serves the app as
+report read its summary as they do the morning after a close, with the summaries of the
+month's days before it (the report's period) a fund closing every day has. Then it serves the app as
 production would, DEBUG off, in 2 worker processes each answering one request at a time
 (gunicorn's sync workers; gunicorn is not a dependency: the standard library's WSGI server,
 pre-forked on one socket). For each main page it prints the
@@ -113,6 +114,7 @@ def run(size: int, times: int, only: str) -> None:
         started = time.perf_counter()
         close_business_day(actor=portfolio.bench_user())  # its summary: what the pages read of it
         print(f"close of {shape.day:%d/%m/%Y}: {time.perf_counter() - started:,.1f} s", flush=True)
+    _summarise_month()
     fresh.settle_after_build()
     wanted = [word.strip() for word in only.split(",") if word.strip()]
     urls = {name: url for name, url in _pages().items() if not wanted or any(w in name for w in wanted)}
@@ -127,6 +129,26 @@ def run(size: int, times: int, only: str) -> None:
             for name, url in urls.items()
         ]
     fresh.hand_back({"loans": loans, "vendor": connection.vendor, "load": load, "pages": pages})
+
+
+def _summarise_month() -> None:
+    """The summaries of the days of the closed day's month before it, as a fund closing every
+    day has them (the portfolio report's period, from the month's first, reads them): the build
+    records the month's events without closing its days. Each as its close would write it."""
+    from django.db import transaction
+
+    from loans.models import CloseOfDay, PortfolioSummary
+    from loans.services.closing.summaries import write_summary
+
+    last = CloseOfDay.objects.order_by("-business_date").values_list("business_date", flat=True)[0]
+    have = set(PortfolioSummary.objects.filter(day__lte=last).values_list("day", flat=True))
+    days = [last.replace(day=n) for n in range(1, last.day + 1) if last.replace(day=n) not in have]
+    started = time.perf_counter()
+    for day in days:
+        with transaction.atomic():
+            write_summary(day)
+    if days:
+        print(f"summaries of {len(days)} days of the month: {time.perf_counter() - started:,.1f} s")
 
 
 def _pages() -> dict[str, str]:

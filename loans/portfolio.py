@@ -4,8 +4,9 @@ On any date D, by value date, as we now know it: the principal outstanding and t
 it by product, borrower type, sector (what the borrower lends for), district and term class, from
 the stored balances rows in force on D (`balances.balances_as_of`, one query); what was disbursed
 and collected in a period, from the loans' sub-ledger (a repayment counts on its own value date
-with its allocation in force now, a reversed one not at all); and what falls due in the N days
-after D by the schedule in force on D (principal and interest as scheduled).
+with its allocation in force now, a reversed one not at all), or from the sums close of day kept
+of the period's days; and what falls due in the N days after D by the schedule in force on D
+(principal and interest as scheduled).
 """
 
 from collections.abc import Callable
@@ -13,7 +14,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +36,9 @@ from common.money import ZERO
 from fund.models import Borrower, LoanProduct
 from fund.models.borrowers import Sector
 from fund.models.products import TermClass, term_class_of
-from loans.models import LoanTransaction, PortfolioDue, ScheduleRow, ScheduleVersion
+from loans.models import LoanTransaction, PortfolioDue, PortfolioFlow, ScheduleRow, ScheduleVersion
 from loans.selectors.balances import balances_as_of
-from loans.selectors.summaries import principal_sum, summary_rows, usable
+from loans.selectors.summaries import principal_sum, summary_rows, usable, usable_from
 
 WEEK = 7
 EXPECTED_DAYS_MAX = 366
@@ -163,35 +177,47 @@ class Flow:
         return cls("", *(sum((getattr(flow, name) for flow in flows), ZERO) for name in cls.FIGURES))
 
 
-def flows(start: date, end: date, *, loans: Q | None = None) -> list[Flow]:
-    """Disbursed and collected from `start` to `end` by value date, by product. Postings undone
-    since (a reversed repayment; a repayment posted again after a back-dated event) are left out:
-    what stands is the current posting, on the repayment's own value date."""
-    # Not reversed, as an anti-join the planner sizes (a join to the reversal it cannot), summed
-    # by product id: a month's postings are most of a young portfolio's loans.
+def moved(start: date, end: date, by: tuple[str, ...], loans: Q | None = None) -> list[QuerySet]:
+    """Disbursed, then collected, from `start` to `end` by value date (of `loans`), each summed
+    by `by` (lookups on a loan transaction): rows of `by`'s values and `Flow.FIGURES`. Postings
+    undone since (a reversed repayment; a repayment posted again after a back-dated event) are
+    left out: what stands is the current posting, on the repayment's own value date."""
+    # Not reversed, as an anti-join the planner sizes (a join to the reversal it cannot).
     reversal = LoanTransaction.objects.filter(reverses=OuterRef("pk"))
     live = _filtered(LoanTransaction.objects.exclude(Exists(reversal)), loans).order_by()
+    none = Value(ZERO, output_field=DecimalField())
+    disbursed = live.filter(kind=LoanTransaction.Kind.DISBURSEMENT, value_date__range=(start, end))
+    collected = live.filter(kind=LoanTransaction.Kind.REPAYMENT, repayment__value_date__range=(start, end))
+    return [
+        disbursed.values_list(*by).annotate(
+            disbursed_sum=Sum("principal"), principal_sum=none, interest_sum=none, late_sum=none
+        ),
+        collected.values_list(*by).annotate(
+            disbursed_sum=none,
+            # A repayment's principal is signed as what it does to the outstanding.
+            principal_sum=-Sum("principal"),
+            interest_sum=Sum("interest"),
+            late_sum=Sum("late_interest") + Sum("penalty"),
+        ),
+    ]
+
+
+def flows(start: date, end: date, *, loans: Q | None = None) -> list[Flow]:
+    """Disbursed and collected from `start` to `end` by value date, by product (`moved`): over a
+    period whose every day close of day summarised, its days' sums (`PortfolioFlow`), else the
+    period's loan transactions summed by product id (a month's postings are most of a young
+    portfolio's loans)."""
+    summary = summary_rows(start, loans, PortfolioFlow, until=end)
+    if summary is not None and usable_from(start, end):
+        rows = [summary.values_list("product_id").annotate(*(Sum(name) for name in Flow.FIGURES))]
+    else:
+        rows = moved(start, end, ("loan__product_id",), loans)
     names = dict(LoanProduct.objects.values_list("pk", "name"))
     by_product: dict[str, Flow] = {}
-    disbursed = (
-        live.filter(kind=LoanTransaction.Kind.DISBURSEMENT, value_date__range=(start, end))
-        .values_list("loan__product_id")
-        .annotate(Sum("principal"))
-    )
-    for product, amount in disbursed:
+    for product, *figures in (row for part in rows for row in part):
         flow = by_product.setdefault(names[product], Flow(names[product]))
-        flow.disbursed += amount
-    collected = (
-        live.filter(kind=LoanTransaction.Kind.REPAYMENT, repayment__value_date__range=(start, end))
-        .values_list("loan__product_id")
-        .annotate(Sum("principal"), Sum("interest"), Sum("late_interest"), Sum("penalty"))
-    )
-    for product, principal, interest, late, penalty in collected:
-        flow = by_product.setdefault(names[product], Flow(names[product]))
-        # A repayment's principal is signed as what it does to the outstanding.
-        flow.principal -= principal
-        flow.interest += interest
-        flow.late_interest += late + penalty
+        for name, amount in zip(Flow.FIGURES, figures, strict=True):
+            setattr(flow, name, getattr(flow, name) + amount)
     return sorted(by_product.values(), key=lambda flow: flow.label)
 
 

@@ -115,6 +115,9 @@ class Borrower(CleanInputMixin, FSMModelMixin, models.Model):
             models.Index(fields=["type", "province", "status"], name="fund_borrower_filter_idx"),
             # The list's keyset pages (`fund.selectors.BORROWER_ORDER`).
             models.Index(fields=["name", "id"], name="fund_borrower_name_idx"),
+            # Whether a borrower changed since a portfolio summary was written
+            # (`loans.selectors.summaries`), asked on every report and home page.
+            models.Index(fields=["updated_at"], name="fund_borrower_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from loans.models.closing import (
     CloseRun,
     DebtGroupChange,
     PortfolioDue,
+    PortfolioFlow,
     PortfolioSummary,
     ReconciliationCheck,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Repayment",
     "ReconciledPeriod",
     "PortfolioDue",
+    "PortfolioFlow",
     "PortfolioSummary",
     "ReconciliationCheck",
     "PortfolioImport",

@@ -271,15 +271,11 @@ class PortfolioSummary(models.Model):
         return f"{format_date(self.day)} {self.product_id} {self.debt_group}"
 
 
-class PortfolioDue(models.Model):
-    """What falls due on each of the `DAYS` days after a closed day, by the schedules in force on
-    it, for the loans owing principal then (`loans.portfolio.expected`), by product, borrower
-    type and officer: written and dropped with the day's `PortfolioSummary`."""
-
-    DAYS = 30  # the portfolio report's default; asked for more, it computes them
+class _DaySums(models.Model):
+    """Sums of a closed day by product, borrower type and officer: the report's filters that a
+    summary answers (`loans.selectors.summaries`)."""
 
     day = models.DateField(_("date"))
-    due_date = models.DateField(_("due date"))
     product = models.ForeignKey(
         "fund.LoanProduct", on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -287,6 +283,19 @@ class PortfolioDue(models.Model):
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, db_index=False
     )
+
+    class Meta:
+        abstract = True
+
+
+class PortfolioDue(_DaySums):
+    """What falls due on each of the `DAYS` days after a closed day, by the schedules in force on
+    it, for the loans owing principal then (`loans.portfolio.expected`), by product, borrower
+    type and officer: written and dropped with the day's `PortfolioSummary`."""
+
+    DAYS = 30  # the portfolio report's default; asked for more, it computes them
+
+    due_date = models.DateField(_("due date"))
     loans = models.PositiveIntegerField(_("loans"))
     principal = _amount(_("principal"))
     interest = _amount(_("interest"))
@@ -298,3 +307,24 @@ class PortfolioDue(models.Model):
 
     def __str__(self) -> str:
         return f"{format_date(self.day)} {format_date(self.due_date)} {self.product_id}"
+
+
+class PortfolioFlow(_DaySums):
+    """What was disbursed and collected on a closed day, by value date, as the portfolio report
+    sums it (`loans.portfolio.flows`), by product, borrower type and officer: written and
+    dropped with the day's `PortfolioSummary` (a back-dated or reversed event drops the days
+    from its value date on), so the report sums a closed period's days instead of its loan
+    transactions."""
+
+    disbursed = _amount(_("disbursed"))
+    principal = _amount(_("principal collected"))
+    interest = _amount(_("interest collected"))
+    late_interest = _amount(_("late interest collected"))  # and interest on unpaid interest
+
+    class Meta:
+        verbose_name = _("portfolio flow")
+        verbose_name_plural = _("portfolio flows")
+        indexes = [models.Index(fields=["day"], name="loans_flow_summary_idx")]
+
+    def __str__(self) -> str:
+        return f"{format_date(self.day)} {self.product_id}"

@@ -4,13 +4,13 @@ over every loan's balances rows.
 
 A summary is read only while it says what the rows and the loans say: an event that rewrote the
 rows of its day dropped it, and a borrower edited since it was written (who may have moved
-district or changed type) makes the pages compute that day again (`usable`): one query over
-the borrowers, as long as their edits are not indexed.
+district or changed type) makes the pages compute that day again (`usable`): one query on the
+borrowers' `updated_at` index.
 """
 
 from datetime import date, datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from fund.models import Borrower
 from loans.models import CloseOfDay, PortfolioSummary
@@ -29,6 +29,15 @@ def usable(day: date) -> bool:
     return _agrees(PortfolioSummary.objects.filter(day=day).values_list("written_at", flat=True).first())
 
 
+def usable_from(start: date, end: date) -> bool:
+    """Whether every day from `start` to `end` has a summary that the rows and the borrowers
+    still agree with (one query: the days' count and their earliest writing)."""
+    days = PortfolioSummary.objects.filter(day__range=(start, end)).aggregate(
+        days=Count("day", distinct=True), written=Min("written_at")
+    )
+    return days["days"] == (end - start).days + 1 and _agrees(days["written"])
+
+
 def last_summarised(before: date) -> date | None:
     """The last day closed before `before` (the business date), if its summary is usable."""
     written = PortfolioSummary.objects.filter(day=OuterRef("business_date")).values("written_at")[:1]
@@ -44,16 +53,22 @@ def last_summarised(before: date) -> date | None:
 def _agrees(written: datetime | None) -> bool:
     # All of a day's rows are written at once, at the same moment. A borrower registered since
     # has no loan in them.
-    if written is None:
-        return False
-    return not Borrower.objects.filter(created_at__lte=written, updated_at__gt=written).exists()
+    return written is not None and not edited_since(written).exists()
 
 
-def summary_rows(day: date, loans: Q | None, model=PortfolioSummary) -> QuerySet | None:
-    """The summary rows (`model`: or `PortfolioDue`) of `day` of `loans` (a filter on balances
-    rows' loans, None: all), or None when the filter is one a summary cannot answer (an area)."""
+def edited_since(written: datetime) -> QuerySet:
+    """The borrowers registered by `written` and edited after it (on their `updated_at` index)."""
+    return Borrower.objects.filter(updated_at__gt=written, created_at__lte=written).order_by()
+
+
+def summary_rows(
+    day: date, loans: Q | None, model=PortfolioSummary, *, until: date | None = None
+) -> QuerySet | None:
+    """The summary rows (`model`: or `PortfolioDue`, `PortfolioFlow`) of `day` (to `until`) of
+    `loans` (a filter on balances rows' loans, None: all), or None when the filter is one a
+    summary cannot answer (an area)."""
     where = _on_summary(loans) if loans is not None else Q()
-    return None if where is None else model.objects.filter(where, day=day).order_by()
+    return None if where is None else model.objects.filter(where, day__range=(day, until or day)).order_by()
 
 
 def _on_summary(loans: Q) -> Q | None:

@@ -4,6 +4,7 @@ the đồng, through repayments, loans falling overdue, a back-dated repayment, 
 restructuring and a write-off; an event that changes a closed day drops that day's summary."""
 
 import datetime as dt
+from decimal import Decimal as D
 
 import pytest
 from django.db import connection
@@ -14,10 +15,11 @@ from django.utils import timezone
 
 from fund.models import Borrower, Fund
 from loans import dashboard, portfolio
-from loans.models import PortfolioDue, PortfolioSummary, Repayment
+from loans.models import LoanTransaction, PortfolioDue, PortfolioSummary, Repayment
+from loans.portfolio import Flow
 from loans.selectors.balances import balances_as_of
 from loans.selectors.position import loan_position
-from loans.selectors.summaries import usable
+from loans.selectors.summaries import edited_since, usable, usable_from
 from loans.services import actions
 from loans.services.closing.runs import close_until
 from loans.services.closing.summaries import write_summary
@@ -70,6 +72,31 @@ def summary_agrees(day: dt.date, staff, monkeypatch) -> None:
             assert due == portfolio.expected(day, PortfolioDue.DAYS, loans)
 
 
+def flows_agree(staff, monkeypatch) -> None:
+    """What was disbursed and collected over each period of summarised days (a day, and from
+    the first summarised day or the month's first to it), for every loan and by each filter a
+    summary answers, summed from the days' summaries, is what the loan transactions give."""
+    days = sorted(set(PortfolioSummary.objects.values_list("day", flat=True)))
+    periods = {(start, day) for day in days for start in (day, days[0], day.replace(day=1))}
+    periods = sorted(period for period in periods if usable_from(*period))
+    assert periods
+    products = PortfolioSummary.objects.values_list("product", flat=True).distinct()
+    filters = [None, Q(loan__borrower__type="tht"), Q(loan__created_by=staff["officer"])]
+    money = D(0)
+    for start, end in periods:
+        for loans in [*filters, *(Q(loan__product=pk) for pk in products)]:
+            with CaptureQueriesContext(connection) as queries:
+                summed = portfolio.flows(start, end, loans=loans)
+            assert not any(
+                LoanTransaction._meta.db_table in query["sql"] for query in queries.captured_queries
+            )
+            with monkeypatch.context() as live:
+                live.setattr(portfolio, "usable_from", lambda *period: False)
+                assert summed == portfolio.flows(start, end, loans=loans)
+            money += Flow.total(summed).disbursed + Flow.total(summed).collected
+    assert money > 0
+
+
 def overview_agrees(closed) -> None:
     """Right after its close, the home page's point of the day from its summary is the one the
     rows valid that day give, with the debt groups the close has just set."""
@@ -90,16 +117,20 @@ def test_the_summary_of_each_closed_day_is_what_the_rows_give(loans, staff, monk
     assert PortfolioSummary.objects.filter(day=FEB17, oldest_unpaid_due_date=FEB15).exists()
     for day in (FEB15, FEB17):
         summary_agrees(day, staff, monkeypatch)
+    flows_agree(staff, monkeypatch)
 
     # Back-dated: C pays on 20/02 what it owed on 17/02. The days closed from 17/02 summed
     # the rows as they were: their summaries go, the days before keep theirs.
     repay(c, staff, FEB17, loan_position(c, as_of=FEB17).to_pay_now)
     assert not PortfolioSummary.objects.filter(day__gte=FEB17).exists()
     assert usable(FEB17 - dt.timedelta(days=1))
+    assert not usable_from(START, FEB17)
+    flows_agree(staff, monkeypatch)
     # A reversal of B's repayment of 15/02: from that day on.
     reverse_repayment(actor=accountant, repayment=Repayment.objects.get(pk=paid.pk), reason="Sai tài khoản")
     assert not PortfolioSummary.objects.filter(day__gte=FEB15).exists()
     summary_agrees(FEB15 - dt.timedelta(days=1), staff, monkeypatch)
+    flows_agree(staff, monkeypatch)
 
     close_until(actor=accountant, until=MAR1, progress=overview_agrees)
     # A restructured (extended by 6 months) and W written off, on the business date 01/03.
@@ -108,6 +139,7 @@ def test_the_summary_of_each_closed_day_is_what_the_rows_give(loans, staff, monk
     )
     actions.approve_action(actor=staff["approver"], action=action, note="Đồng ý")
     apply_write_off(actor=staff["approver"], loan=w)
+    repay(c, staff, MAR1, D(5_000_000))  # late: late interest collected too
     close_until(actor=accountant, until=MAR10, progress=overview_agrees)
     owed = PortfolioSummary.objects.filter(product=w.product_id, owing=True)
     assert owed.filter(day=MAR1 - dt.timedelta(days=1)).exists() and not owed.filter(day=MAR1).exists()
@@ -116,6 +148,7 @@ def test_the_summary_of_each_closed_day_is_what_the_rows_give(loans, staff, monk
     assert days[0] == START and days[-1] == MAR10 - dt.timedelta(days=1)
     for day in days:
         summary_agrees(day, staff, monkeypatch)
+    flows_agree(staff, monkeypatch)
 
 
 def test_a_day_summed_again_is_the_same(loans, staff):
@@ -148,3 +181,13 @@ def test_the_pages_show_the_last_close_and_the_business_date_when_asked(client, 
     Borrower.objects.filter(pk=loans[1].borrower_id).get().save()
     assert not usable(closed)
     assert portfolio_overview()["as_of"] == FEB15
+
+
+def test_whether_a_borrower_changed_since_the_summary_is_found_on_an_index():
+    """Asked on every report and home page: by the borrowers' `updated_at` index, not a read of
+    every borrower (on PostgreSQL, as its planner would on a province's borrowers)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = edited_since(timezone.now()).explain()
+    assert "fund_borrower_updated_idx" in plan

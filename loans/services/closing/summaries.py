@@ -2,11 +2,14 @@
 day once every chunk of the day is done, in the transaction that closes it, set-based in one
 INSERT … SELECT over the stored balances rows valid that day (SQLite and PostgreSQL); read by
 the portfolio report and the home page (`loans.selectors.summaries`) instead of summing the
-whole portfolio on each request; with it, what falls due in the days after it (`PortfolioDue`).
+whole portfolio on each request; with it, what falls due in the days after it (`PortfolioDue`)
+and what was disbursed and collected on it (`PortfolioFlow`).
 
 A day's rows hold as long as its balances rows do: an event that writes a sub-loan's rows again
 from a day (a back-dated repayment, a reversal, a write-off, a restructuring) drops the summaries
-from that day on (`stale_from`), and the pages compute those days from the rows.
+from that day on (`stale_from`), and the pages compute those days from the rows. A day's flows
+change only with an event dated on it (back-dated, or reversed since), which writes the rows
+again from that day at the latest: they go with the rest.
 """
 
 from datetime import date
@@ -16,8 +19,16 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from fund.models import Borrower
-from loans.models import Loan, LoanBalance, LoanContract, LoanStatus, PortfolioDue, PortfolioSummary
-from loans.portfolio import falling_due
+from loans.models import (
+    Loan,
+    LoanBalance,
+    LoanContract,
+    LoanStatus,
+    PortfolioDue,
+    PortfolioFlow,
+    PortfolioSummary,
+)
+from loans.portfolio import falling_due, moved
 
 _COLUMNS = (
     "day",
@@ -73,6 +84,7 @@ def write_summary(day: date) -> int:
         cursor.execute(sql, [on, active, written, on, on, on, active])
         written = cursor.rowcount
     _write_dues(day)
+    _write_flows(day)
     return written
 
 
@@ -101,7 +113,23 @@ def _write_dues(day: date) -> None:
         )
 
 
+def _write_flows(day: date) -> None:
+    """What was disbursed and collected on `day`, as the portfolio report sums it
+    (`loans.portfolio.moved`), by product, borrower type and officer."""
+    PortfolioFlow.objects.filter(day=day).delete()
+    by = ("loan__product_id", "loan__borrower__type", "loan__created_by_id")
+    columns = "day, product_id, borrower_type, officer_id, disbursed, principal, interest, late_interest"
+    with connection.cursor() as cursor:
+        for part in moved(day, day, by):
+            sql, params = part.query.sql_with_params()
+            cursor.execute(
+                f"INSERT INTO {PortfolioFlow._meta.db_table} ({columns}) SELECT %s, part.* FROM ({sql}) part",
+                [connection.ops.adapt_datefield_value(day), *params],
+            )
+
+
 def stale_from(day: date) -> None:
-    """The balances rows from `day` on are written again: the summaries of those days go."""
-    PortfolioSummary.objects.filter(day__gte=day).delete()
-    PortfolioDue.objects.filter(day__gte=day).delete()
+    """The balances rows from `day` on are written again, or events dated from `day` on changed:
+    the summaries of those days go."""
+    for model in (PortfolioSummary, PortfolioDue, PortfolioFlow):
+        model.objects.filter(day__gte=day).delete()

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ledger', '0013_postgresql_entry_check_by_key'),
-        ('loans', '0031_portfolio_summary'),
+        ('loans', '0032_portfolio_flow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
