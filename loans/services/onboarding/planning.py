@@ -14,6 +14,7 @@ refused, saying by how much, where they disagree.
 """
 
 import pickle
+import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Callable
@@ -85,12 +86,13 @@ def _whole(amount: Decimal) -> int:
 @dataclass(frozen=True)
 class Replayed:
     """What a sub-loan's replay from its opening writes — its schedule's rows and fingerprint,
-    its stored balances rows (their loan and share set when written) — packed: a province's
-    replays held whole would not fit in memory, and pickling every row's Decimals and dates
-    took as long as the writing."""
+    its stored balances rows (their loan and share set when written) — packed and compressed
+    (to a third: a province's plan is held from the dry run to the commit): its replays held
+    whole would not fit in memory, and pickling every row's Decimals and dates took as long as
+    the writing."""
 
     fingerprint: str
-    schedule: array
+    schedule: bytes
     balances: bytes
 
     @classmethod
@@ -109,14 +111,16 @@ class Replayed:
                     _whole(row.opening_principal),
                 )
             )
-        schedule = array("q", packed)  # its exact size: grown row by row, an array keeps room to spare
-        balances = pickle.dumps(first_rows(result, cut_over), pickle.HIGHEST_PROTOCOL)
+        schedule = zlib.compress(array("q", packed).tobytes(), 1)
+        balances = zlib.compress(pickle.dumps(first_rows(result, cut_over), pickle.HIGHEST_PROTOCOL), 1)
         return cls(schedule_fingerprint(result.rows), schedule, balances)
 
     def unpack(self) -> tuple[list[dict], list[dict]]:
         """The schedule's rows (`ScheduleRow` values, as `schedule_row_values` gives them) and
         the balances rows (`LoanBalance`'s)."""
-        day, values = date.fromordinal, self.schedule.tolist()
+        packed = array("q")
+        packed.frombytes(zlib.decompress(self.schedule))
+        day, values = date.fromordinal, packed.tolist()
         rows = [
             {
                 "kind": _KINDS[kind],
@@ -132,7 +136,7 @@ class Replayed:
                 *(values[n::_WIDTH] for n in range(_WIDTH)), strict=True
             )
         ]
-        return rows, pickle.loads(self.balances)  # noqa: S301 - packed by this process
+        return rows, pickle.loads(zlib.decompress(self.balances))  # noqa: S301 - packed by this process
 
 
 @dataclass
@@ -584,7 +588,8 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
     for loan in [*plan_.loans, *plan_.written_off]:
         gl = plan_.maps.setdefault(loan.product.pk, accounting.gl_map(loan.product))
         event = accounting.OpeningBalance(loan.booked, plan_.contra, loan.contract)
-        loan.legs = accounting.legs(event, gl)
+        # Those that move something: the rules' zero legs, held to the commit, took a tenth of the plan.
+        loan.legs = [leg for leg in accounting.legs(event, gl) if leg.amount]
         for leg in loan.legs:
             net[leg.debit] += leg.amount
             net[leg.credit] -= leg.amount
