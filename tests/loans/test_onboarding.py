@@ -30,6 +30,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from common.money import format_vnd
@@ -38,6 +40,8 @@ from fund.models import Borrower, Fund
 from ledger.models import JournalEntry
 from ledger.selectors import account_balances, trial_balance
 from loans.arrears import classification
+from loans.domain.engine import LoanEventError, LoanTerms, Opening, Payment, Tranche, replay
+from loans.domain.schedule import ANNUITY, EQUAL_PRINCIPAL, ScheduleError
 from loans.models import (
     Collateral,
     Loan,
@@ -54,7 +58,7 @@ from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.provisions import provisions_to_post
 from loans.services.closing.runs import close_until
 from loans.services.onboarding import importing, undoing
-from loans.services.onboarding.planning import plan
+from loans.services.onboarding.planning import Replayed, plan
 from loans.services.onboarding.workbook import (
     ACCOUNTS,
     BORROWERS,
@@ -64,6 +68,8 @@ from loans.services.onboarding.workbook import (
     example_bytes,
 )
 from loans.services.risk import RecoveryInput, record_recovery
+from loans.services.servicing.balances import first_rows
+from loans.services.servicing.settling import schedule_fingerprint, schedule_row_values
 from tests.fund.factories import BorrowerFactory, FundFactory, LoanProductFactory
 from tests.ledger.factories import post
 from tests.loans.conftest import repay
@@ -663,3 +669,52 @@ def test_the_merger_report_sums_the_imports_loans_by_product_group_and_district(
     groups = {key: value for key, value in expected_groups.items() if key.isdigit()}  # the rest in Vietnamese
     cells = [row for row in sheet.iter_rows(values_only=True) if row and row[0] in groups]
     assert {row[0]: (row[2], D(row[3])) for row in cells} == groups
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    method=st.sampled_from([EQUAL_PRINCIPAL, ANNUITY]),
+    term=st.sampled_from([12, 24, 60]),
+    age=st.integers(1, 700),
+    paid=st.integers(0, 99),
+    overdue_part=st.integers(0, 100),
+    accrued=st.integers(0, 3_000_000),
+    overdue_days=st.integers(1, 400),
+    prepaid=st.integers(0, 90_000_000),
+)
+def test_a_sub_loans_replay_packed_for_the_commit_unpacks_to_the_rows_the_replay_stores(
+    method, term, age, paid, overdue_part, accrued, overdue_days, prepaid
+):
+    """The dry run packs each replay's schedule and balances rows (`Replayed`) and the commit
+    writes what they unpack to: to the đồng, what the replay itself gives the settling service
+    (`schedule_row_values`, `first_rows`), prepayment rows and balances rows after it too."""
+    lent = D(120_000_000)
+    outstanding = lent * (100 - paid) / 100
+    overdue = (outstanding * overdue_part / 100).quantize(D(1))
+    opening = Opening(
+        start=CUT_OVER - dt.timedelta(days=age),
+        lent=lent,
+        accrued=D(accrued),
+        oldest_unpaid=CUT_OVER - dt.timedelta(days=overdue_days) if overdue else None,
+        overdue_principal=overdue,
+        overdue_interest=D(overdue_days * 100) if overdue else D(0),
+    )
+    terms = LoanTerms(
+        annual_rate=D("0.066"), term_months=term, method=method, principal_frequency=1, interest_frequency=1
+    )
+    payments = [Payment("p", OPENING + dt.timedelta(days=20), D(prepaid))] if prepaid else []
+    try:
+        result = replay(
+            terms,
+            tranches=[Tranche("o", CUT_OVER, outstanding, opening)],
+            payments=payments,
+            as_of=OPENING + dt.timedelta(days=45),
+            balances_from=CUT_OVER,
+        )
+    except (ScheduleError, LoanEventError):
+        assume(False)
+    packed = Replayed.of(result, CUT_OVER)
+    rows, balances = packed.unpack()
+    assert rows == [schedule_row_values(row) for row in result.rows]
+    assert balances == first_rows(result, CUT_OVER)
+    assert packed.fingerprint == schedule_fingerprint(result.rows)

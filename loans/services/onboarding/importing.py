@@ -332,6 +332,7 @@ def _write_sub_loans(planned: Plan, batch: PortfolioImport, subs: list[tuple]) -
     schedule, balances = [], []
     for version, (loan_id, share, _loan, part) in zip(versions, subs, strict=True):
         rows, stored = part.replayed.unpack()
+        part.replayed = None  # written: a third of a province's plan, let go as the commit goes on
         schedule += [{"version_id": version.pk, "position": n, **values} for n, values in enumerate(rows)]
         ids = {"loan_id": loan_id, "share_id": share.pk if share else None}
         balances += [values | ids for values in stored]
@@ -488,6 +489,13 @@ def _post(planned: Plan, batch: PortfolioImport, pairs: list[tuple[int, object]]
         ],
         created_by=actor,
     )
+    for start in range(0, len(pairs), WRITE_BATCH):
+        _write_sub_ledger(planned, pairs[start : start + WRITE_BATCH], entry)
+    return entry
+
+
+def _write_sub_ledger(planned: Plan, pairs: list[tuple[int, object]], entry) -> None:
+    """A batch of loans' opening rows in the sub-ledger."""
     rows = []
     for loan_id, loan in pairs:
         controls = accounting.controls(None, planned.maps[loan.product.pk], moved=loan.legs)
@@ -507,4 +515,3 @@ def _post(planned: Plan, batch: PortfolioImport, pairs: list[tuple[int, object]]
             }
         )
     queries.insert_many(LoanTransaction, rows)
-    return entry

@@ -14,6 +14,7 @@ refused, saying by how much, where they disagree.
 """
 
 import pickle
+import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from fund.services.borrowers import checked_borrower, checked_member
 from ledger.drafts import Line
 from ledger.models import Account
 from loans.domain.classification import days_past_due, general_provision
-from loans.domain.engine import LoanEventError, Opening, Result, Tranche, replay
+from loans.domain.engine import PREPAYMENT, LoanEventError, Opening, Result, Tranche, replay
 from loans.domain.schedule import ScheduleError
 from loans.models import LoanContract, ScheduleRow
 from loans.replaying import loan_terms
@@ -59,7 +60,7 @@ from loans.services.onboarding.workbook import (
 )
 from loans.services.risk import tracked_until
 from loans.services.servicing.balances import first_rows
-from loans.services.servicing.settling import schedule_fingerprint, schedule_row_values
+from loans.services.servicing.settling import schedule_fingerprint
 
 # Bringing a fund's own books in, the loans' opening balances and the other accounts' are taken
 # from this clearing role, which the whole entry settles to nothing when the file's balances
@@ -68,53 +69,74 @@ CLEARING = ""
 ONE_DAY = timedelta(days=1)
 
 
-# A schedule row packed as whole numbers: its kind's index, its number (-1: none), its dates as
-# ordinals, its amounts in whole đồng (the engine rounds an installment once, to the đồng).
-_KINDS = tuple(ScheduleRow.Kind.values)
-_DATES = ("due_date", "period_start", "interest_from")
-_AMOUNTS = ("principal", "interest", "opening_principal")
+# A schedule row packed as whole numbers: whether it is a prepayment's, its number (-1: none),
+# its dates as ordinals, its amounts in whole đồng (the engine rounds an installment once, to
+# the đồng). Read off the engine's rows directly: a dict a row took a third of the dry run's time.
+_KINDS = (ScheduleRow.Kind.SCHEDULED, ScheduleRow.Kind.PREPAYMENT)
+_WIDTH = 8
+
+
+def _whole(amount: Decimal) -> int:
+    whole = int(amount)
+    if whole != amount:
+        raise ValueError(f"an installment's {amount} is not in whole đồng")
+    return whole
 
 
 @dataclass(frozen=True)
 class Replayed:
     """What a sub-loan's replay from its opening writes — its schedule's rows and fingerprint,
-    its stored balances rows (their loan and share set when written) — packed: a province's
-    replays held whole would not fit in memory, and pickling every row's Decimals and dates
-    took as long as the writing."""
+    its stored balances rows (their loan and share set when written) — packed and compressed
+    (to a third: a province's plan is held from the dry run to the commit): its replays held
+    whole would not fit in memory, and pickling every row's Decimals and dates took as long as
+    the writing."""
 
     fingerprint: str
-    schedule: array
+    schedule: bytes
     balances: bytes
 
     @classmethod
     def of(cls, result: Result, cut_over: date) -> "Replayed":
         packed = []
         for row in result.rows:
-            values = schedule_row_values(row)
-            number = values["number"]
-            packed += (_KINDS.index(values["kind"]), -1 if number is None else number)
-            packed += [values[key].toordinal() for key in _DATES]
-            for key in _AMOUNTS:
-                whole = int(values[key])
-                if whole != values[key]:
-                    raise ValueError(f"an installment of {values} is not in whole đồng")
-                packed.append(whole)
-        schedule = array("q", packed)
-        balances = pickle.dumps(first_rows(result, cut_over), pickle.HIGHEST_PROTOCOL)
+            packed.extend(
+                (
+                    row.kind == PREPAYMENT,
+                    -1 if row.number is None else row.number,
+                    row.due_date.toordinal(),
+                    row.period_start.toordinal(),
+                    row.interest_from.toordinal(),
+                    _whole(row.principal),
+                    _whole(row.interest),
+                    _whole(row.opening_principal),
+                )
+            )
+        schedule = zlib.compress(array("q", packed).tobytes(), 1)
+        balances = zlib.compress(pickle.dumps(first_rows(result, cut_over), pickle.HIGHEST_PROTOCOL), 1)
         return cls(schedule_fingerprint(result.rows), schedule, balances)
 
     def unpack(self) -> tuple[list[dict], list[dict]]:
-        """The schedule's rows (`ScheduleRow` values) and the balances rows (`LoanBalance`'s)."""
-        width, rows = 2 + len(_DATES) + len(_AMOUNTS), []
-        fromordinal, values = date.fromordinal, self.schedule.tolist()
-        for start in range(0, len(values), width):
-            kind, number, *dates = values[start : start + 2 + len(_DATES)]
-            amounts = values[start + 2 + len(_DATES) : start + width]
-            row = dict(zip(_DATES, map(fromordinal, dates), strict=True))
-            row.update(zip(_AMOUNTS, map(Decimal, amounts), strict=True))
-            row["kind"], row["number"] = _KINDS[kind], None if number < 0 else number
-            rows.append(row)
-        return rows, pickle.loads(self.balances)  # noqa: S301 - packed by this process
+        """The schedule's rows (`ScheduleRow` values, as `schedule_row_values` gives them) and
+        the balances rows (`LoanBalance`'s)."""
+        packed = array("q")
+        packed.frombytes(zlib.decompress(self.schedule))
+        day, values = date.fromordinal, packed.tolist()
+        rows = [
+            {
+                "kind": _KINDS[kind],
+                "number": None if number < 0 else number,
+                "due_date": day(due),
+                "period_start": day(start),
+                "interest_from": day(since),
+                "principal": Decimal(principal),
+                "interest": Decimal(interest),
+                "opening_principal": Decimal(opening),
+            }
+            for kind, number, due, start, since, principal, interest, opening in zip(
+                *(values[n::_WIDTH] for n in range(_WIDTH)), strict=True
+            )
+        ]
+        return rows, pickle.loads(zlib.decompress(self.balances))  # noqa: S301 - packed by this process
 
 
 @dataclass
@@ -122,7 +144,7 @@ class SubLoan:
     row: LoanRow
     member: HouseholdMember | None
     opening: Opening
-    replayed: Replayed
+    replayed: Replayed | None  # None once written
 
 
 @dataclass
@@ -566,7 +588,8 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
     for loan in [*plan_.loans, *plan_.written_off]:
         gl = plan_.maps.setdefault(loan.product.pk, accounting.gl_map(loan.product))
         event = accounting.OpeningBalance(loan.booked, plan_.contra, loan.contract)
-        loan.legs = accounting.legs(event, gl)
+        # Those that move something: the rules' zero legs, held to the commit, took a tenth of the plan.
+        loan.legs = [leg for leg in accounting.legs(event, gl) if leg.amount]
         for leg in loan.legs:
             net[leg.debit] += leg.amount
             net[leg.credit] -= leg.amount
