@@ -62,19 +62,14 @@ def recovery_reverse(request, pk: int):
     loan = get_loan_for(request.user, recovery.loan_id)
     form = ReasonForm(request.POST or None)
     context = {"form": form, "recovery": recovery, "loan": loan}
-    if request.method == "POST" and form.is_valid():
-        asked = {"actor": request.user, "recovery": recovery, "reason": form.cleaned_data["reason"]}
-        if "confirm" not in request.POST:  # first what it will post
-            entry = run_service(form, lambda: recovery_reversal_entry(**asked))
-            if entry is not None:
-                context |= {"entry": entry, "lines": named_lines(entry.lines)}
-        elif run_service(form, lambda: reverse_recovery(**asked)) is not None:
-            messages.success(
-                request,
-                _("Recovery of %(amount)s dated %(date)s reversed.")
-                % {"amount": format_vnd(recovery.amount.amount), "date": format_date(recovery.value_date)},
-            )
-            return redirect("loans:loan_detail", pk=loan.pk)
+    asked = {"actor": request.user, "recovery": recovery}
+    if _entry_then(request, form, context, recovery_reversal_entry, reverse_recovery, asked) is not None:
+        messages.success(
+            request,
+            _("Recovery of %(amount)s dated %(date)s reversed.")
+            % {"amount": format_vnd(recovery.amount.amount), "date": format_date(recovery.value_date)},
+        )
+        return redirect("loans:loan_detail", pk=loan.pk)
     return render(request, "loans/recovery_reverse.html", context, status=400 if form.errors else 200)
 
 
@@ -87,16 +82,24 @@ def tracking_end(request, pk: int):
     write_off = get_object_or_404(WriteOff, loan_id=loan.pk)
     form = ReasonForm(request.POST or None)
     context = {"form": form, "write_off": write_off, "loan": loan, "off_balance": off_balance(loan.pk)}
-    if request.method == "POST" and form.is_valid():
-        asked = {"actor": request.user, "write_off": write_off, "reason": form.cleaned_data["reason"]}
-        if "confirm" not in request.POST:  # first what it will post
-            entry = run_service(form, lambda: tracking_end_entry(**asked))
-            if entry is not None:
-                context |= {"entry": entry, "lines": named_lines(entry.lines)}
-        elif (ended := run_service(form, lambda: end_tracking(**asked))) is not None:
-            messages.success(
-                request,
-                _("Off-balance tracking ended on %(date)s.") % {"date": format_date(ended.ended_on)},
-            )
-            return redirect("loans:loan_detail", pk=loan.pk)
+    asked = {"actor": request.user, "write_off": write_off}
+    if (ended := _entry_then(request, form, context, tracking_end_entry, end_tracking, asked)) is not None:
+        messages.success(
+            request, _("Off-balance tracking ended on %(date)s.") % {"date": format_date(ended.ended_on)}
+        )
+        return redirect("loans:loan_detail", pk=loan.pk)
     return render(request, "loans/tracking_end.html", context, status=400 if form.errors else 200)
+
+
+def _entry_then(request, form: ReasonForm, context: dict, preview, act, asked: dict):
+    """A reason posted: first the entry `preview(**asked, reason=)` would post, into `context`
+    for the page to show; then, confirmed, `act`'s result (None until then or when refused, the
+    refusal on the form)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    asked = asked | {"reason": form.cleaned_data["reason"]}
+    if "confirm" in request.POST:
+        return run_service(form, lambda: act(**asked))
+    if (entry := run_service(form, lambda: preview(**asked))) is not None:
+        context |= {"entry": entry, "lines": named_lines(entry.lines)}
+    return None
