@@ -231,7 +231,24 @@ class ReconciliationCheck(models.Model):
         return f"{format_date(self.as_of)}: {len(self.differences)}"
 
 
-class PortfolioSummary(models.Model):
+class _DaySums(models.Model):
+    """Sums of a closed day by product, borrower type and officer: the report's filters that a
+    summary answers (`loans.selectors.summaries`); the portfolio's by more besides."""
+
+    day = models.DateField(_("date"))
+    product = models.ForeignKey(
+        "fund.LoanProduct", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    borrower_type = models.CharField(_("borrower type"), max_length=20)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class PortfolioSummary(_DaySums):
     """The portfolio on a day close of day closed, summed by what the portfolio report and the
     home page group and filter by (`loans.services.closing.summaries`): the loans owing principal
     or active on that day with the same product, borrower type, sector, district, term, officer,
@@ -240,18 +257,10 @@ class PortfolioSummary(models.Model):
     done, in the transaction that closes the day; gone when an event changes that day's rows
     (a back-dated repayment, a reversal, a write-off): the pages then compute the day."""
 
-    day = models.DateField(_("date"))
-    product = models.ForeignKey(
-        "fund.LoanProduct", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    borrower_type = models.CharField(_("borrower type"), max_length=20)
     sector = models.CharField(_("sector"), max_length=20)
     province = models.CharField(_("province"), max_length=100)
     district = models.CharField(_("district"), max_length=100)
     term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True)
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, db_index=False
-    )
     debt_group = models.PositiveSmallIntegerField(_("debt group"))
     active = models.BooleanField(_("active"))
     owing = models.BooleanField(_("owing principal"))
@@ -269,23 +278,6 @@ class PortfolioSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{format_date(self.day)} {self.product_id} {self.debt_group}"
-
-
-class _DaySums(models.Model):
-    """Sums of a closed day by product, borrower type and officer: the report's filters that a
-    summary answers (`loans.selectors.summaries`)."""
-
-    day = models.DateField(_("date"))
-    product = models.ForeignKey(
-        "fund.LoanProduct", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    borrower_type = models.CharField(_("borrower type"), max_length=20)
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, db_index=False
-    )
-
-    class Meta:
-        abstract = True
 
 
 class PortfolioDue(_DaySums):

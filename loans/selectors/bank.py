@@ -226,10 +226,9 @@ def candidates(*, account: Account, first: date, last: date, window: int) -> lis
     return found
 
 
-def line_candidates(line: StatementLine, window: int) -> list[tuple[Candidate, object]]:
+def possible_matches(line: StatementLine, window: int) -> list[Candidate]:
     """What an unmatched line may be matched to by hand: the account's transactions of its
-    amount and direction within `window` days that no line points at yet, nearest first, each
-    with its row (repayment, tranche, capital receipt or journal entry)."""
+    amount and direction within `window` days that no line points at yet, nearest first."""
     credit = line.direction == StatementLine.Direction.CREDIT
     found = [
         candidate
@@ -238,7 +237,13 @@ def line_candidates(line: StatementLine, window: int) -> list[tuple[Candidate, o
         )
         if candidate.credit == credit and candidate.amount == line.amount.amount
     ]
-    found.sort(key=lambda c: (abs((c.value_date - line.value_date).days), c.kind, c.pk))
+    return sorted(found, key=lambda c: (abs((c.value_date - line.value_date).days), c.kind, c.pk))
+
+
+def line_candidates(line: StatementLine, window: int) -> list[tuple[Candidate, object]]:
+    """`possible_matches`, each with its row (repayment, tranche, capital receipt or journal
+    entry) for the page."""
+    found = possible_matches(line, window)
     rows = {
         kind: model.objects.in_bulk([c.pk for c in found if c.kind == kind])
         for kind, model in _TARGET_MODELS.items()

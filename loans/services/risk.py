@@ -295,6 +295,7 @@ def record_recovery(*, actor, loan: Loan, entry: RecoveryInput) -> Recovery:
 def recovery_reversal_entry(*, actor, recovery: Recovery, reason: str) -> EntryDraft:
     """The entry reversing the recovery would post on the business date (what its page shows
     before it is confirmed). Refused as `reverse_recovery` would refuse it now."""
+    reason = _reversal_reason(reason)
     _check_reversal(actor, recovery)
     memo = _recovery_reversal_memo(recovery, reason)
     return reversal_of(recovery.journal_entry, reason=memo, value_date=current_fund().business_date)
@@ -305,7 +306,7 @@ def reverse_recovery(*, actor, recovery: Recovery, reason: str) -> Recovery:
     """Reverse a recovery entered in error, on the business date, with a reason: its entry
     reversed, and its sub-ledger row mirrored, so what it took off the memo of written-off debt
     is pursued again. The loan stays written off."""
-    reason = cleaned_text(reason, "reason", required=_("Say why the recovery is reversed."))
+    reason = _reversal_reason(reason)
     queries.lock_loan(recovery.loan_id)  # first, as every money event on the loan holds it
     locked = Recovery.objects.select_for_update(of=("self",)).select_related("journal_entry")
     recovery = locked.get(pk=recovery.pk)
@@ -328,6 +329,10 @@ def reverse_recovery(*, actor, recovery: Recovery, reason: str) -> Recovery:
     return recovery
 
 
+def _reversal_reason(reason: str) -> str:
+    return cleaned_text(reason, "reason", required=_("Say why the recovery is reversed."))
+
+
 def _check_reversal(actor, recovery: Recovery) -> None:
     refused = _("This recovery is already reversed.")
     check(recovery, "reverse", actor=actor, subject=_("A recovery"), action=_("reversed"), refused=refused)
@@ -341,7 +346,7 @@ def _recovery_reversal_memo(recovery: Recovery, reason: str) -> str:
     memo = _("Recovery of %(amount)s dated %(date)s reversed: %(reason)s") % {
         "amount": format_vnd(recovery.amount.amount),
         "date": format_date(recovery.value_date),
-        "reason": reason.strip(),
+        "reason": reason,
     }
     return _bounded(memo)
 

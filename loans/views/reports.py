@@ -184,11 +184,14 @@ class PortfolioForm(LoanFilterForm):
     )
     weekly = forms.BooleanField(label=gettext_lazy("Falling due by week"), required=False)
 
+    at_close = False  # the date is the last day closed, its summary usable: none was chosen
+
     def clean_as_of(self):
         """No date chosen: the last day closed, summed by its close (`last_summarised`), as a
         fund reports its portfolio; the business date, not closed yet, when chosen (or without
         a summary)."""
         if not self.data.get("as_of") and (day := last_summarised(self.fund.business_date)):
+            self.at_close = True
             return day
         return super().clean_as_of()
 
@@ -358,13 +361,13 @@ def _arrears_columns() -> list[tuple[str, str, bool]]:
 
 @report_view("portfolio", PortfolioForm, gettext_lazy("Portfolio"))
 def portfolio_report(request, form, day, loans):
-    options, summarised = form.options(), usable(day)
+    options, summarised = form.options(), form.at_close or usable(day)
     held = holdings(day, loans=loans, summarised=summarised)
     moved = flows(options["start"], day, loans=loans)
     due = expected(day, options["days"], loans, weekly=options["weekly"], summarised=summarised)
     outstanding = [charts.Series("outstanding", _("Outstanding principal"))]
     return {
-        "at_close": day < form.fund.business_date and not form.data.get("as_of"),
+        "at_close": form.at_close,
         "holdings": held,
         "dimensions": [
             (

@@ -13,7 +13,7 @@ from ledger.models import Account
 from loans.domain.bank_matching import EXACT, LineFacts, assign
 from loans.models import Loan, LoanMemberShare, Repayment, StatementLine, StatementMapping
 from loans.models.bank import TARGETS
-from loans.selectors.bank import candidates, closing_period, line_candidates, unmatched_open_lines
+from loans.selectors.bank import candidates, closing_period, possible_matches, unmatched_open_lines
 from loans.services.servicing.repayments import RepaymentInput, record_repayment
 
 
@@ -76,12 +76,12 @@ def _locked(line: StatementLine, *statuses: str) -> StatementLine:
 
 def match_line(*, actor, line: StatementLine, kind: str, pk: int) -> StatementLine:
     """The accountant matches an unmatched line to one of the transactions it may be
-    (`line_candidates`: its amount and direction, within the account's window, on no line)."""
+    (`possible_matches`: its amount and direction, within the account's window, on no line)."""
     require_permission(actor, "loans.reconcile_bank")
     with transaction.atomic():
         line = _locked(line, StatementLine.Status.UNMATCHED)
         window = StatementMapping.objects.get(account_id=line.account_id).match_days
-        if not any((c.kind, c.pk) == (kind, pk) for c, _row in line_candidates(line, window)):
+        if not any((c.kind, c.pk) == (kind, pk) for c in possible_matches(line, window)):
             raise ValidationError(
                 _(
                     "This line cannot be that transaction: a line is matched to one of its amount, going "

@@ -15,7 +15,7 @@ again from that day at the latest: they go with the rest.
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from fund.models import Borrower
@@ -104,13 +104,8 @@ def _write_dues(day: date) -> None:
         .values(*by)
         .annotate(Count("version__loan_id", distinct=True), Sum("principal"), Sum("interest"))
     )
-    sql, params = dues.query.sql_with_params()
-    columns = "day, due_date, product_id, borrower_type, officer_id, loans, principal, interest"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {PortfolioDue._meta.db_table} ({columns}) SELECT %s, dues.* FROM ({sql}) dues",
-            [connection.ops.adapt_datefield_value(day), *params],
-        )
+    columns = "due_date, product_id, borrower_type, officer_id, loans, principal, interest"
+    _insert(PortfolioDue, columns, day, dues)
 
 
 def _write_flows(day: date) -> None:
@@ -118,14 +113,20 @@ def _write_flows(day: date) -> None:
     (`loans.portfolio.moved`), by product, borrower type and officer."""
     PortfolioFlow.objects.filter(day=day).delete()
     by = ("loan__product_id", "loan__borrower__type", "loan__created_by_id")
-    columns = "day, product_id, borrower_type, officer_id, disbursed, principal, interest, late_interest"
+    columns = "product_id, borrower_type, officer_id, disbursed, principal, interest, late_interest"
+    for part in moved(day, day, by):
+        _insert(PortfolioFlow, columns, day, part)
+
+
+def _insert(model, columns: str, day: date, rows: QuerySet) -> None:
+    """`rows` (their values in `columns`' order) inserted into `model`'s table as `day`'s, in one
+    INSERT … SELECT."""
+    sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
-        for part in moved(day, day, by):
-            sql, params = part.query.sql_with_params()
-            cursor.execute(
-                f"INSERT INTO {PortfolioFlow._meta.db_table} ({columns}) SELECT %s, part.* FROM ({sql}) part",
-                [connection.ops.adapt_datefield_value(day), *params],
-            )
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} (day, {columns}) SELECT %s, picked.* FROM ({sql}) picked",
+            [connection.ops.adapt_datefield_value(day), *params],
+        )
 
 
 def stale_from(day: date) -> None:
