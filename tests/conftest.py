@@ -16,9 +16,27 @@ from scripts.celery_cluster import Cluster, celery_cluster, tasks_sent_to
 from tests.factories import user_holding
 
 
+# Fixtures through which a test reaches the database (pytest-django's, and `live_server`'s).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+def uses_the_database(item) -> bool:
+    return "django_db" in item.keywords or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need PostgreSQL; on SQLite they are skipped and the summary says so."""
+    """Tests marked `postgres` need PostgreSQL; on SQLite they are skipped and the summary says so.
+    After the SQLite pass (scripts/test.sh sets COOPFUND_AFTER_SQLITE), the PostgreSQL pass
+    deselects the tests that use no database and are not marked `postgres`: they ran in the SQLite
+    pass and would run the same here (pytest-django refuses them a query), so this pass spends its
+    time on what differs between the databases."""
     if connection.vendor == "postgresql":
+        if os.environ.get("COOPFUND_AFTER_SQLITE"):
+            kept, dropped = [], []
+            for item in items:
+                (kept if uses_the_database(item) or "postgres" in item.keywords else dropped).append(item)
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: runs on the PostgreSQL pass of the test command")
     for item in items:
