@@ -151,8 +151,18 @@ def lock_loan(loan_id: int) -> ServicedLoan:
     """The loan, its row locked until the transaction ends: every money event on a loan holds it
     so, and two events on one loan queue. Raises Loan.DoesNotExist if there is no such loan.
     Call inside `transaction.atomic()`."""
+    return _serviced_loan(loan_id, _lock_clause())
+
+
+def read_loan(loan_id: int) -> ServicedLoan:
+    """`lock_loan` without the lock: what a page shows before a money event is confirmed, while
+    another event may hold the loan."""
+    return _serviced_loan(loan_id, "")
+
+
+def _serviced_loan(loan_id: int, lock: str) -> ServicedLoan:
     params = [ActionStatus.APPLIED, *REPLAYED, loan_id, loan_id]
-    rows = _fetch(_LOCK + _lock_clause(), params, (*_LOCK_FIELDS, *_BOOKED_FIELDS, None))
+    rows = _fetch(_LOCK + lock, params, (*_LOCK_FIELDS, *_BOOKED_FIELDS, None))
     if not rows:
         raise Loan.DoesNotExist(f"No loan {loan_id}.")
     *row, principal = rows[0][: -len(CONTROL_COLUMNS) - 1]

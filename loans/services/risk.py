@@ -358,13 +358,13 @@ def _bounded(memo: str) -> str:
 # --- the end of the off-balance tracking -----------------------------------------------------
 
 
-@transaction.atomic
 def tracking_end_entry(*, actor, write_off: WriteOff, reason: str) -> EntryDraft:
     """The entry ending the write-off's off-balance tracking would post on the business date
-    (what its page shows before it is confirmed). Refused as `end_tracking` would refuse it now."""
+    (what its page shows before it is confirmed), reading only: no row is locked. Refused as
+    `end_tracking` would refuse it now."""
     reason = _end_reason(reason)
-    locked, record, day = _ending(actor, write_off)
-    return booking.draft(locked, **_tracking_end(locked, record, reason, day))
+    loan, record, day = _ending(actor, write_off, lock=False)
+    return booking.draft(loan, **_tracking_end(loan, record, reason, day))
 
 
 @transaction.atomic
@@ -374,7 +374,7 @@ def end_tracking(*, actor, write_off: WriteOff, reason: str) -> WriteOff:
     recoveries) taken off 0041 and 0042 as a recovery takes it off, and its sub-ledger row
     beside. The loan stays written off; nothing is recovered on it after. Ended once."""
     reason = _end_reason(reason)
-    locked, record, day = _ending(actor, write_off)
+    locked, record, day = _ending(actor, write_off, lock=True)
     posted = booking.post_event(locked, actor=actor, **_tracking_end(locked, record, reason, day))
     booking.record(
         locked,
@@ -395,11 +395,14 @@ def _end_reason(reason: str) -> str:
     return cleaned_text(reason, "reason", required=_("Say why the off-balance tracking ends."))
 
 
-def _ending(actor, write_off: WriteOff) -> tuple[ServicedLoan, WriteOff, date]:
-    """The loan and its write-off locked, and the business date; refused unless the actor may
-    end the tracking today."""
-    locked = queries.lock_loan(write_off.loan_id)  # first, as every money event on the loan holds it
-    record = WriteOff.objects.select_for_update(of=("self",)).get(pk=write_off.pk)
+def _ending(actor, write_off: WriteOff, *, lock: bool) -> tuple[ServicedLoan, WriteOff, date]:
+    """The loan and its write-off (locked if `lock`: the end, not its preview), and the business
+    date; refused unless the actor may end the tracking today."""
+    if lock:
+        loan = queries.lock_loan(write_off.loan_id)  # first, as every money event on the loan holds it
+        record = WriteOff.objects.select_for_update(of=("self",)).get(pk=write_off.pk)
+    else:
+        loan, record = queries.read_loan(write_off.loan_id), WriteOff.objects.get(pk=write_off.pk)
     refused = _ended(record, _("it cannot be ended again.")) if record.ended_on else None
     check(record, "end_tracking", actor=actor, subject=_("A write-off"), action=_("ended"), refused=refused)
     day = current_fund().business_date
@@ -411,11 +414,11 @@ def _ending(actor, write_off: WriteOff) -> tuple[ServicedLoan, WriteOff, date]:
             )
             % {"date": format_date(record.tracked_until)}
         )
-    if locked.booked.off_balance <= 0:
+    if loan.booked.off_balance <= 0:
         raise ValidationError(
             _("Everything written off on this loan was recovered: nothing is left off-balance to take off.")
         )
-    return locked, record, day
+    return loan, record, day
 
 
 def _tracking_end(locked: ServicedLoan, record: WriteOff, reason: str, day: date) -> dict:

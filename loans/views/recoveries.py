@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from common.dates import format_date
 from common.forms import run_service
 from common.money import format_vnd
-from ledger.selectors import named_lines
 from loans.forms import ReasonForm
 from loans.models import Recovery, WriteOff
 from loans.risk_forms import RecoveryForm
@@ -24,6 +23,7 @@ from loans.services.risk import (
     reverse_recovery,
     tracking_end_entry,
 )
+from loans.views.previews import entry_then
 
 
 @login_required
@@ -63,7 +63,7 @@ def recovery_reverse(request, pk: int):
     form = ReasonForm(request.POST or None)
     context = {"form": form, "recovery": recovery, "loan": loan}
     asked = {"actor": request.user, "recovery": recovery}
-    if _entry_then(request, form, context, recovery_reversal_entry, reverse_recovery, asked) is not None:
+    if entry_then(request, form, context, recovery_reversal_entry, reverse_recovery, asked) is not None:
         messages.success(
             request,
             _("Recovery of %(amount)s dated %(date)s reversed.")
@@ -83,23 +83,9 @@ def tracking_end(request, pk: int):
     form = ReasonForm(request.POST or None)
     context = {"form": form, "write_off": write_off, "loan": loan, "off_balance": off_balance(loan.pk)}
     asked = {"actor": request.user, "write_off": write_off}
-    if (ended := _entry_then(request, form, context, tracking_end_entry, end_tracking, asked)) is not None:
+    if (ended := entry_then(request, form, context, tracking_end_entry, end_tracking, asked)) is not None:
         messages.success(
             request, _("Off-balance tracking ended on %(date)s.") % {"date": format_date(ended.ended_on)}
         )
         return redirect("loans:loan_detail", pk=loan.pk)
     return render(request, "loans/tracking_end.html", context, status=400 if form.errors else 200)
-
-
-def _entry_then(request, form: ReasonForm, context: dict, preview, act, asked: dict):
-    """A reason posted: first the entry `preview(**asked, reason=)` would post, into `context`
-    for the page to show; then, confirmed, `act`'s result (None until then or when refused, the
-    refusal on the form)."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    asked = asked | {"reason": form.cleaned_data["reason"]}
-    if "confirm" in request.POST:
-        return run_service(form, lambda: act(**asked))
-    if (entry := run_service(form, lambda: preview(**asked))) is not None:
-        context |= {"entry": entry, "lines": named_lines(entry.lines)}
-    return None

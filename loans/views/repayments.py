@@ -14,7 +14,13 @@ from loans.forms import PayoffQuoteForm, ReasonForm, RepaymentForm
 from loans.models import LoanStatus, Repayment
 from loans.selectors.access import get_loan_for
 from loans.selectors.position import loan_position
-from loans.services.servicing.repayments import default_account, record_repayment, reverse_repayment
+from loans.services.servicing.repayments import (
+    default_account,
+    record_repayment,
+    repayment_reversal_entry,
+    reverse_repayment,
+)
+from loans.views.previews import entry_then
 
 
 @login_required
@@ -61,26 +67,21 @@ def _recorded(request, repayment: Repayment):
 
 @login_required
 def repayment_reverse(request, pk: int):
+    """The repayment and a reason; then the entry its reversal posts; then, confirmed, the reversal."""
     if not request.user.has_perm("loans.reverse_repayment"):
         raise PermissionDenied
     repayment = get_object_or_404(
         Repayment.objects.select_related("loan__borrower", "share__member", "account", "recorded_by"), pk=pk
     )
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = run_service(
-            form,
-            lambda: reverse_repayment(
-                actor=request.user, repayment=repayment, reason=form.cleaned_data["reason"]
-            ),
-        )
-        if done is not None:
-            messages.success(
-                request,
-                _("Repayment of %(amount)s dated %(date)s reversed.")
-                % {"amount": format_vnd(done.amount), "date": format_date(done.value_date)},
-            )
-            return redirect("loans:loan_detail", pk=repayment.loan_id)
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "repayment": repayment, "loan": repayment.loan}
-    return render(request, "loans/repayment_reverse.html", context, status=status)
+    asked = {"actor": request.user, "repayment": repayment}
+    done = entry_then(request, form, context, repayment_reversal_entry, reverse_repayment, asked)
+    if done is not None:
+        messages.success(
+            request,
+            _("Repayment of %(amount)s dated %(date)s reversed.")
+            % {"amount": format_vnd(done.amount), "date": format_date(done.value_date)},
+        )
+        return redirect("loans:loan_detail", pk=repayment.loan_id)
+    return render(request, "loans/repayment_reverse.html", context, status=400 if form.errors else 200)

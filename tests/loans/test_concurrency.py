@@ -1,6 +1,7 @@
 """Two people acting on one loan at the same moment, on PostgreSQL (row locks are real there)."""
 
 import datetime as dt
+import threading
 from decimal import Decimal as D
 
 import pytest
@@ -9,11 +10,17 @@ from django.db.models import Sum
 
 from fund.models import Fund
 from ledger.selectors import accounts_total
+from ledger.services import EntryDraft
 from loans.models import Disbursement, Loan, LoanTransaction, Repayment
 from loans.replaying import replay_part
 from loans.services.servicing import imports
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
-from loans.services.servicing.repayments import RepaymentInput, record_repayment, reverse_repayment
+from loans.services.servicing.repayments import (
+    RepaymentInput,
+    record_repayment,
+    repayment_reversal_entry,
+    reverse_repayment,
+)
 from tests.concurrency import at_once
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, move_to, repay, staffed_active_loan
@@ -120,3 +127,35 @@ def test_an_import_holds_every_loan_of_its_file_before_its_first_posting(loan, s
     report = imports.import_repayments(actor=staff["officer"], file=file, file_name="thang3.xlsx")
     assert report.ok, report.errors
     assert len(probes) == 1 and isinstance(probes[0], OperationalError), probes
+
+
+def test_a_repayment_reversals_entry_is_shown_while_another_holds_the_loan(loan, staff):
+    # Seeing the entry changes nothing: it does not queue behind a money event on the loan.
+    repayment = repay(loan, staff, dt.date(2026, 2, 15), ROW1)
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic(), connection.cursor() as cursor:
+            for model, pk in ((Loan, loan.pk), (Repayment, repayment.pk)):
+                table, column = model._meta.db_table, model._meta.pk.column
+                cursor.execute(f"SELECT 1 FROM {table} WHERE {column} = %s FOR UPDATE", [pk])
+            held.set()
+            release.wait()
+
+    def preview():
+        held.wait()
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting for the lock fails, not hangs
+                return repayment_reversal_entry(
+                    actor=staff["accountant"], repayment=repayment, reason="Trùng"
+                )
+        finally:
+            release.set()
+
+    _held, entry = at_once(hold, preview)
+    assert isinstance(entry, EntryDraft), entry  # not a lock timeout
+    original = repayment.transactions.get().journal_entry.lines.values_list(
+        "account__code", "debit", "credit"
+    )
+    assert [(line.account, line.credit, line.debit) for line in entry.lines] == list(original.order_by("pk"))

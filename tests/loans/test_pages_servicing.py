@@ -18,6 +18,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from common.dates import format_date
+from common.money import format_vnd
 from fund import roles
 from ledger.models import JournalEntry
 from loans.models import Disbursement, Loan, LoanContract, LoanStatus, Repayment
@@ -473,28 +474,76 @@ def repaid(loan, staff):
     return repay(loan, staff, dt.date(2026, 2, 15), ROW1)
 
 
-def test_an_accountant_reverses_a_repayment_with_a_reason(client, staff, repaid):
+def test_an_accountant_reverses_a_repayment_after_seeing_its_entry(client, staff, repaid):
     client = as_user(client, staff["accountant"])
     url = reverse("loans:repayment_reverse", args=[repaid.pk])
+    original = repaid.transactions.get().journal_entry
     assert client.get(url).status_code == 200
-    assert client.post(url, {"reason": ""}).status_code == 400
+    posted = JournalEntry.objects.count()
+    shown = client.post(url, {"reason": "Ngân hàng trả lại lệnh chuyển"})
+    html = shown.content.decode()
+    assert shown.status_code == 200 and "Reverse the repayment and post" in html
+    entry = shown.context["entry"]
+    mirrored = {
+        (code, credit, debit)
+        for code, debit, credit in original.lines.values_list("account__code", "debit", "credit")
+    }
+    assert {(line.account, line.debit, line.credit) for line in entry.lines} == mirrored
+    for code, debit, credit in mirrored:
+        assert code in html and format_vnd(debit or credit) in html
+    # The preview posts and changes nothing.
+    assert JournalEntry.objects.count() == posted
     assert Repayment.objects.get().status == Repayment.Status.POSTED
-    response = client.post(url, {"reason": "Ngân hàng trả lại lệnh chuyển"})
-    assert response.status_code == 302
+    last = JournalEntry.objects.latest("pk").pk
+    done = client.post(url, {"reason": "Ngân hàng trả lại lệnh chuyển", "confirm": "1"})
+    assert done.status_code == 302
     repayment = Repayment.objects.get()
     assert (repayment.status, repayment.reversed_by) == (Repayment.Status.REVERSED, staff["accountant"])
+    (reversal,) = JournalEntry.objects.filter(pk__gt=last)  # what the page showed, and nothing else
+    assert reversal.reverses == original
+    assert (reversal.value_date, reversal.memo) == (entry.value_date, entry.memo)
+    lines = reversal.lines.order_by("pk").values_list("account__code", "debit", "credit")
+    assert list(lines) == [(line.account, line.debit, line.credit) for line in entry.lines]
     # Reversing again is refused on the form, not with a 500.
     again = client.post(url, {"reason": "Lần nữa"})
     assert again.status_code == 400 and "already reversed" in again.content.decode()
 
 
+def test_reversing_a_repayment_before_a_later_one_posts_the_entry_shown_then_allocates_again(
+    client, staff, loan, repaid
+):
+    later = repay(loan, staff, dt.date(2026, 3, 15), ROW1)
+    client = as_user(client, staff["accountant"])
+    url = reverse("loans:repayment_reverse", args=[repaid.pk])
+    shown = client.post(url, {"reason": "Nhập nhầm"})
+    assert "allocated again" in shown.content.decode()
+    entry = shown.context["entry"]
+    assert client.post(url, {"reason": "Nhập nhầm", "confirm": "1"}).status_code == 302
+    reversal = JournalEntry.objects.get(reverses=repaid.transactions.get(kind="repayment").journal_entry)
+    lines = reversal.lines.order_by("pk").values_list("account__code", "debit", "credit")
+    assert list(lines) == [(line.account, line.debit, line.credit) for line in entry.lines]
+    assert later.transactions.filter(kind="repayment").count() == 2  # allocated again, posted anew
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 100_000])
+def test_a_repayment_reversal_without_a_fit_reason_says_so_on_its_field(client, staff, repaid, reason):
+    client = as_user(client, staff["accountant"])
+    url = reverse("loans:repayment_reverse", args=[repaid.pk])
+    posted = JournalEntry.objects.count()
+    for confirmed in ({}, {"confirm": "1"}):
+        response = client.post(url, {"reason": reason, **confirmed})
+        assert response.status_code == 400 and response.context["form"].errors["reason"]
+        assert "entry" not in response.context
+    assert JournalEntry.objects.count() == posted
+    assert Repayment.objects.get().status == Repayment.Status.POSTED
+
+
 def test_officers_do_not_reverse(client, staff, repaid):
-    assert (
-        as_user(client, staff["officer"])
-        .get(reverse("loans:repayment_reverse", args=[repaid.pk]))
-        .status_code
-        == 403
-    )
+    client, url = as_user(client, staff["officer"]), reverse("loans:repayment_reverse", args=[repaid.pk])
+    assert client.get(url).status_code == 403
+    for confirmed in ({}, {"confirm": "1"}):
+        assert client.post(url, {"reason": "Trùng", **confirmed}).status_code == 403
+    assert Repayment.objects.get().status == Repayment.Status.POSTED
 
 
 # --- imports ------------------------------------------------------------------------------

@@ -13,13 +13,14 @@ Left unpaid it is in group 3 from 25/07/2026 and in non-accrual from 05/05/2026;
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal as D
 
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -541,6 +542,24 @@ def test_an_accountant_ends_the_tracking_from_the_loan_page_after_seeing_its_ent
     assert reverse("loans:recovery_new", args=[group3_loan.pk]) not in html
     again = client.post(url, {"reason": "Hết hạn", "confirm": "1"})
     assert again.status_code == 400 and "cannot be ended again" in again.content.decode()
+
+
+@pytest.mark.postgres  # SQLite has no row locks
+def test_the_entry_ending_the_tracking_is_shown_without_locking_a_row(group3_loan, staff, recovered):
+    # Seeing it changes nothing: it need not queue behind a money event on the loan. (The module's
+    # loan is never committed, so no other transaction can hold it to show that directly.)
+    write_off, _recovery = recovered
+    statements = []
+
+    def seen(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(seen):
+        entry = tracking_end_entry(actor=staff["accountant"], write_off=write_off, reason="Hết hạn")
+    assert entry.lines and statements
+    locking = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+    assert [sql for sql in statements if locking.search(sql)] == []
 
 
 def test_there_is_nothing_to_end_once_everything_was_recovered(group3_loan, staff):

@@ -20,14 +20,15 @@ from common.dates import format_date
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_vnd
 from common.text import cleaned_text
-from common.transitions import run
+from common.transitions import check
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
+from ledger.services import EntryDraft
 from loans.domain.engine import LoanEventError
 from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
 from loans.queries import FundDay, ServicedLoan, fund_day, insert, lock_loan
-from loans.services.servicing.settling import reverse_repayment_posting, settle
+from loans.services.servicing.settling import repayment_reversal_draft, reverse_repayment_posting, settle
 
 _REFERENCE_LIMIT = Repayment._meta.get_field("reference").max_length
 
@@ -175,20 +176,36 @@ def _refusal(error: LoanEventError, repayment: Repayment) -> ValidationError:
     return ValidationError({"value_date": str(error)})
 
 
+def repayment_reversal_entry(*, actor, repayment: Repayment, reason: str) -> EntryDraft:
+    """The entry reversing the repayment would post on the business date (what its page shows
+    before it is confirmed), reading only: no row is locked. Refused as `reverse_repayment`
+    would refuse it now."""
+    status = Loan.objects.values_list("status", flat=True).get(pk=repayment.loan_id)
+    reason = _reversal_reason(actor, repayment, status, reason)
+    return repayment_reversal_draft(repayment, on=current_fund().business_date, reason=reason)
+
+
 @transaction.atomic
 def reverse_repayment(*, actor, repayment: Repayment, reason: str) -> Repayment:
     """Reverse a repayment (with a reason) and re-allocate every later repayment in order."""
     # The loan first, as every money event holds it; the repayment's row after it.
     loan = lock_loan(repayment.loan_id)
     repayment = Repayment.objects.select_for_update(no_key=True).get(pk=repayment.pk)
-    if loan.status == LoanStatus.WRITTEN_OFF:
-        raise ValidationError(_("The loan is written off: its repayments can no longer be reversed."))
-    reason = cleaned_text(reason, "reason", required=_("Say why the repayment is reversed."))
+    reason = _reversal_reason(actor, repayment, loan.status, reason)
     business_date = current_fund().business_date
-    refused = _("This repayment is already reversed.")
-    run(repayment, "reverse", actor=actor, subject=_("A repayment"), action=_("reversed"), refused=refused)
+    repayment.reverse()
     repayment.reversed_by, repayment.reversed_at, repayment.reversal_reason = actor, timezone.now(), reason
     repayment.save()
     reverse_repayment_posting(repayment, actor=actor, on=business_date, reason=reason)
     settle(loan, actor=actor, correction=True, business_date=business_date, since=repayment.value_date)
     return repayment
+
+
+def _reversal_reason(actor, repayment: Repayment, loan_status: str, reason: str) -> str:
+    """The reason cleaned, or the refusal of the repayment's reversal by the actor now."""
+    if loan_status == LoanStatus.WRITTEN_OFF:
+        raise ValidationError(_("The loan is written off: its repayments can no longer be reversed."))
+    reason = cleaned_text(reason, "reason", required=_("Say why the repayment is reversed."))
+    refused = _("This repayment is already reversed.")
+    check(repayment, "reverse", actor=actor, subject=_("A repayment"), action=_("reversed"), refused=refused)
+    return reason

@@ -26,7 +26,7 @@ from fund import accounting
 from fund.accounting import Booked
 from fund.selectors import current_fund
 from ledger.models import JournalEntry
-from ledger.services import EntryDraft, post_entry, reverse_entry
+from ledger.services import EntryDraft, post_entry, reversal_of, reverse_entry
 from loans import queries
 from loans.domain.engine import OVERDUE_PRINCIPAL, PREPAYMENT, Allocation, Payment, Result, Tranche, replay
 from loans.models import (
@@ -248,15 +248,27 @@ def post_repayment(
 
 def reverse_repayment_posting(repayment: Repayment, *, actor, on, reason: str) -> LoanTransaction:
     """Undo the repayment's current posting in the GL and the sub-ledger."""
-    current = (
+    current = _current_posting(repayment)
+    entry = reverse_entry(entry=current.journal_entry, reason=_memo(reason), created_by=actor, value_date=on)
+    return LoanTransaction.objects.create(**reversal_values(current, entry=entry, on=on), repayment=repayment)
+
+
+def repayment_reversal_draft(repayment: Repayment, *, on, reason: str) -> EntryDraft:
+    """The entry `reverse_repayment_posting` posts (what a page shows before it is confirmed)."""
+    return reversal_of(_current_posting(repayment).journal_entry, reason=_memo(reason), value_date=on)
+
+
+def _current_posting(repayment: Repayment) -> LoanTransaction:
+    return (
         repayment.transactions.filter(kind=LoanTransaction.Kind.REPAYMENT, reversed_by__isnull=True)
         .select_related("journal_entry")
         .get()
     )
+
+
+def _memo(reason: str) -> str:
     # The reason may be longer than a journal memo: the repayment keeps it whole.
-    memo = Truncator(reason).chars(_MEMO_MAX)
-    entry = reverse_entry(entry=current.journal_entry, reason=memo, created_by=actor, value_date=on)
-    return LoanTransaction.objects.create(**reversal_values(current, entry=entry, on=on), repayment=repayment)
+    return Truncator(reason).chars(_MEMO_MAX)
 
 
 def reversal_values(row: LoanTransaction, *, entry, on) -> dict:
