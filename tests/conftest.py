@@ -15,9 +15,14 @@ from fund.selectors import forget_calendar
 from scripts.celery_cluster import Cluster, celery_cluster, tasks_sent_to
 from tests.factories import user_holding
 
-
 # Fixtures through which a test reaches the database (pytest-django's, and `live_server`'s).
-DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
 
 
 def uses_the_database(item) -> bool:
