@@ -103,7 +103,7 @@ fi
 if [ "$others" -eq 1 ]; then
   step "pytest on SQLite"
   migrated "$sqlite_migrating" "$scratch/sqlite.log"
-  "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
+  "$PY" -m pytest -n "$WORKERS" --dist loadgroup --ignore=tests/browser "$@"
 fi
 
 migrated "$postgresql_migrating" "$scratch/postgresql.log"
@@ -111,7 +111,7 @@ export DATABASE_URL=$POSTGRES_URL
 if [ "$others" -eq 1 ]; then
   step "pytest on PostgreSQL 15 (throwaway cluster)"
   # The tests that use no database ran in the SQLite pass: this one leaves them out (tests/conftest.py).
-  COOPFUND_AFTER_SQLITE=1 "$PY" -m pytest -n "$WORKERS" --ignore=tests/browser "$@"
+  COOPFUND_AFTER_SQLITE=1 "$PY" -m pytest -n "$WORKERS" --dist loadgroup --ignore=tests/browser "$@"
 fi
 
 if [ "${#browser[@]}" -gt 0 ]; then

@@ -5,7 +5,8 @@ from contextlib import closing
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from django.urls import clear_url_caches
 from django.utils import translation
 
@@ -35,6 +36,9 @@ def pytest_collection_modifyitems(config, items):
     deselects the tests that use no database and are not marked `postgres`: they ran in the SQLite
     pass and would run the same here (pytest-django refuses them a query), so this pass spends its
     time on what differs between the databases."""
+    for item in items:  # a module's shared rows built once, by one worker (`--dist loadgroup`)
+        if "shared_db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     if connection.vendor == "postgresql":
         if os.environ.get("COOPFUND_AFTER_SQLITE"):
             kept, dropped = [], []
@@ -101,6 +105,28 @@ def flush_lifts_the_journal_truncate_guard():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
         yield
+
+
+@pytest.fixture(scope="module")
+def shared_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Rows that the tests of one module read and built once: written in the module's own
+    transaction, rolled back after its last test. Each test's `db` transaction is a savepoint
+    within it, so what a test changes is gone for the next. Written as the function-scoped
+    fixtures below would have them (in English, fast hashing, uploads in a temporary folder, the
+    calendar read afresh); only for modules without transactional tests."""
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        translation.override("en"),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        ),
+    ):
+        forget_calendar()
+        yield
+        transaction.set_rollback(True)
+    forget_calendar()
 
 
 @pytest.fixture

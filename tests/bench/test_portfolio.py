@@ -14,11 +14,12 @@ from loans.models import Loan, LoanBalance, LoanStatus, LoanTransaction
 from loans.selectors.reconciliation import reconciliation
 from loans.services.closing.runs import close_business_day
 
+pytestmark = pytest.mark.django_db
 COUNT = 300
 
 
-@pytest.fixture
-def shape(db):
+@pytest.fixture(scope="module")
+def shape(shared_db):
     return portfolio.build_shaped(COUNT)
 
 

@@ -1,38 +1,17 @@
 import datetime as dt
-import io
 
-import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.admin.models import DELETION, LogEntry
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from fund.demo import DEMO_USERS, demo_password
 from tests.factories import TEST_PASSWORD, UserFactory
-
-
-@pytest.fixture
-def demo_fund(db):
-    call_command("demo", force=True, stdout=io.StringIO())
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-
-
-def test_each_demo_user_logs_in_and_lands_home(client, demo_fund):
-    # One demo for every user: building it is most of the time.
-    for username in [u for u, _name, _roles in DEMO_USERS]:
-        response = client.post(
-            reverse("login"), {"username": username, "password": demo_password(username)}, follow=True
-        )
-        assert response.status_code == 200
-        assert response.context["user"].username == username
-        assert response.request["PATH_INFO"] == reverse("home")
-        client.logout()
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, db):

@@ -38,6 +38,25 @@ def bank():
     return Account.objects.get(code="11211")
 
 
+def shared_fund_staff_and_bank():
+    """`fund`, `staff` and `bank` for a module whose tests read what a module-scoped fixture
+    built once (`shared_db`): `fund, staff, bank = shared_fund_staff_and_bank()` in the module."""
+
+    @pytest.fixture(scope="module", name="fund")
+    def shared_fund(shared_db):
+        return capitalised_fund()
+
+    @pytest.fixture(scope="module", name="staff")
+    def shared_staff(fund):
+        return staff_of_each_role()
+
+    @pytest.fixture(scope="module", name="bank")
+    def shared_bank(fund):
+        return Account.objects.get(code="11211")
+
+    return shared_fund, shared_staff, shared_bank
+
+
 def capitalised_fund() -> Fund:
     fund = FundFactory(business_date=START)
     # The fund's capital in its bank, so that it has something to lend.

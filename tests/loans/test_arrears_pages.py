@@ -6,7 +6,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
@@ -25,20 +24,26 @@ from loans.models import Loan
 from loans.selectors.position import loan_position
 from loans.services.closing.runs import close_until
 from loans.views import reports
-from tests.loans.conftest import ROW1, ROW2, START, repay, staffed_active_loan
+from tests.factories import user_holding
+from tests.loans.conftest import ROW1, ROW2, START, repay, shared_fund_staff_and_bank, staffed_active_loan
 from tests.sheets import table_under
 
 pytestmark = pytest.mark.django_db
 MAR_END = dt.date(2026, 3, 31)
+fund, staff, bank = shared_fund_staff_and_bank()  # the portfolio is built once for the module
 
 
-@pytest.fixture
-def portfolio(staff, bank, user_with_role):
+@pytest.fixture(scope="module")
+def portfolio(staff, bank):
+    return build_portfolio(staff, bank)
+
+
+def build_portfolio(staff, bank):
     """A pays nothing; B pays rows 1 and 2 on their due dates; C (another officer's) pays row 1
     only. Each loan has a product of its own (`factories.product`)."""
     a = staffed_active_loan(staff, on=START, account=bank, number="HĐ-A")
     b = staffed_active_loan(staff, on=START, account=bank, number="HĐ-B")
-    other = dict(staff, officer=user_with_role(roles.FUND_OFFICER, last_name="Lê", first_name="Văn Bình"))
+    other = dict(staff, officer=user_holding(roles.FUND_OFFICER, last_name="Lê", first_name="Văn Bình"))
     c = staffed_active_loan(other, on=START, account=bank, number="HĐ-C")
     close_until(actor=staff["accountant"], until=dt.date(2026, 2, 16))
     repay(b, staff, dt.date(2026, 2, 15), ROW1)
@@ -364,15 +369,3 @@ def test_the_arrears_list_holds_the_loans_their_rows_put_in_arrears(portfolio, d
     listed = arrears_list(day, sort=way + sort)
     assert len(listed) == len(detailed)
     assert {line.figures.loan_id: line.figures for line in listed} == detailed
-
-
-def test_the_officer_filter_offers_who_can_be_a_loans_officer(reader, staff, fund, user_with_role):
-    """Fund officers, and a user given the right to take applications; not the other staff, a
-    co-op user (who may file its own application), an administrator, nor an officer who left."""
-    given = user_with_role()
-    given.user_permissions.add(Permission.objects.get(codename="add_loan", content_type__app_label="loans"))
-    user_with_role(roles.FUND_OFFICER, is_active=False)
-    user_with_role(roles.COOP_USER)
-    user_with_role(is_staff=True, is_superuser=True)
-    response = reader.get(reverse("loans:arrears_report"))
-    assert set(response.context["form"].fields["officer"].queryset) == {staff["officer"], given}

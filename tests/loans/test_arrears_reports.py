@@ -23,14 +23,15 @@ from loans.arrears import (
 from loans.models import ClassificationReport, Collateral
 from loans.selectors.position import loan_position
 from loans.services.closing.runs import close_until
-from tests.loans.conftest import ROW1, ROW2, START, repay, staffed_active_loan
+from tests.loans.conftest import ROW1, ROW2, START, repay, shared_fund_staff_and_bank, staffed_active_loan
 
 pytestmark = pytest.mark.django_db
 FEB_END, MAR_END = dt.date(2026, 2, 28), dt.date(2026, 3, 31)
 TOTAL = len(GroupLine.FIGURES)
+fund, staff, bank = shared_fund_staff_and_bank()  # the portfolio is built once for the module
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def portfolio(staff, bank):
     """A (pays nothing) and B (pays rows 1 and 2 on their due dates), closed through 31/03."""
     a = staffed_active_loan(staff, on=START, account=bank, number="HĐ-A")

@@ -18,10 +18,12 @@ from loans import report_sheets, tasks
 from loans.models import ExportJob
 from loans.models.exports import ExportFailure, ExportState
 from loans.services import exports
+from tests.loans.conftest import shared_fund_staff_and_bank
 from tests.loans.test_arrears_pages import portfolio, reader, workbook  # noqa: F401 (fixtures)
 from tests.sheets import until_blank
 
 pytestmark = pytest.mark.django_db
+fund, staff, bank = shared_fund_staff_and_bank()  # the portfolio is built once for the module
 MARCH = {"as_of": "2026-03-31"}  # A and C in arrears: two rows
 
 

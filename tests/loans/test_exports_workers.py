@@ -7,11 +7,16 @@ from django_celery_results.models import TaskResult
 
 from loans.models import ExportJob
 from loans.models.exports import ExportState
-from tests.loans.test_arrears_pages import portfolio, reader, workbook  # noqa: F401 (fixtures)
+from tests.loans.test_arrears_pages import build_portfolio, reader, workbook  # noqa: F401 (fixtures)
 from tests.loans.test_closing_workers import wait_for
 from tests.loans.test_exports import MARCH, cells, download
 
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def portfolio(staff, bank):
+    return build_portfolio(staff, bank)
 
 
 def test_an_export_is_written_by_a_worker(celery_workers, portfolio, reader, settings):  # noqa: F811

@@ -12,6 +12,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +22,7 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from fund import roles
 from fund.models import Borrower
 from loans.models import Loan, LoanTransaction, Repayment
 from loans.portfolio import expected, flows, holdings
@@ -317,3 +319,15 @@ def test_the_loans_owing_are_those_whose_sub_loans_principal_summed_is_positive(
     (february,) = expected(day, 30)
     assert (february.first, february.loans) == (dt.date(2026, 2, 15), 1)
     assert february.total == dict(loan_position(group, as_of=february.first).households)[second].due_today
+
+
+def test_the_officer_filter_offers_who_can_be_a_loans_officer(reader, staff, fund, user_with_role):
+    """Fund officers, and a user given the right to take applications; not the other staff, a
+    co-op user (who may file its own application), an administrator, nor an officer who left."""
+    given = user_with_role()
+    given.user_permissions.add(Permission.objects.get(codename="add_loan", content_type__app_label="loans"))
+    user_with_role(roles.FUND_OFFICER, is_active=False)
+    user_with_role(roles.COOP_USER)
+    user_with_role(is_staff=True, is_superuser=True)
+    response = reader.get(reverse("loans:arrears_report"))
+    assert set(response.context["form"].fields["officer"].queryset) == {staff["officer"], given}

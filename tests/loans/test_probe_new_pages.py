@@ -17,7 +17,7 @@ from fund.models import Borrower
 from loans.models import BankStatement, ExportJob, ReconciledPeriod, StatementLine, StatementMapping
 from loans.models.exports import ExportState
 from tests.loans.conftest import START, move_to
-from tests.loans.test_arrears_pages import portfolio, reader  # noqa: F401 (fixtures)
+from tests.loans.test_arrears_pages import build_portfolio, reader  # noqa: F401 (fixtures)
 from tests.loans.test_bank import LAYOUT, credit, layout, paid, statement  # noqa: F401 (fixtures)
 from tests.loans.test_exports import ask, long_reports  # noqa: F401 (fixtures)
 
@@ -28,6 +28,11 @@ BAD_NUMBERS = ["99999999999999999999999999", "-5", "0", "1e9", "NaN", "\x00"]
 # The only formulas an export writes: its totals, sums over its rows.
 TOTAL_FORMULA = re.compile(r"=SUM\([A-Z]+\d+:[A-Z]+\d+\)")
 REPORTS = ["aging", "arrears", "classification", "portfolio", "trend"]
+
+
+@pytest.fixture
+def portfolio(staff, bank):
+    return build_portfolio(staff, bank)
 
 
 def named_file(content: bytes, name: str) -> io.BytesIO:

@@ -22,7 +22,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 
 from common.dates import format_date
-from fund.models import Fund
 from ledger.models import Period, PeriodState
 from ledger.services import EntryDraft, Line, close_period, post_entry
 from loans.models import LoanTransaction
@@ -218,12 +217,6 @@ def test_after_any_events_and_closes_no_loan_and_no_entry_differs(fund, staff, b
         for day in (day for day in month_ends if day < business_date()):
             assert close_period(actor=staff["accountant"], year=day.year, month=day.month).is_closed
         transaction.set_rollback(True)
-
-
-def test_after_the_demo_nothing_differs(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    call_command("demo", force=True, stdout=io.StringIO())
-    assert_nothing_differs(Fund.objects.get().business_date)
 
 
 # --- closing a month ---------------------------------------------------------------------------
