@@ -589,7 +589,12 @@ def brought_forward(
             rows.append(pending.pop(0).copy())
             continue
         paid = row.due_date <= since  # not among the accruing rows: paid in full, or not due yet
-        end = starts[scheduled] if row.kind == SCHEDULED and scheduled < len(starts) else row.due_date
+        # A period never ends after its due date: the opening row of a loan brought in ends on it.
+        end = (
+            min(starts[scheduled], row.due_date)
+            if row.kind == SCHEDULED and scheduled < len(starts)
+            else row.due_date
+        )
         rows.append(
             replace(
                 row,
