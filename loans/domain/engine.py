@@ -568,6 +568,74 @@ def accruing_on(terms: LoanTerms, accruing: Accruing, day: date) -> tuple[Decima
     return round_vnd(loan.accrued_interest(day)), late, penalty
 
 
+def brought_forward(
+    terms: LoanTerms, accruing: Accruing, schedule: Sequence[Row], since: date
+) -> Result | None:
+    """The sub-loan on `accruing.until`, its next change point (an installment falling due, or
+    the day after one left unpaid), from its balance of `since` (taken then: its `accruing`) and
+    the rows of its schedule in force (`schedule`, in order, as stored: nothing paid, no carry,
+    each interest period ending where the next row's starts), without its events: what `replay`
+    gives when no event (no change either) is dated after `since`, its `balances` the one of that
+    day as `replay(balances_from=...)` takes it. None when the rows cannot be told so: the
+    accruing rows are not among the schedule's, or the next stretch accrues on the last row,
+    whose period end is not stored (a moved due date's interest may not run to it)."""
+    day, pending, rows, taken = accruing.until, list(accruing.rows), [], set()
+    starts = [row.period_start for row in schedule if row.kind == SCHEDULED]
+    scheduled = 0  # scheduled rows met: the next one starts where this one's period ends
+    for row in schedule:
+        scheduled += row.kind == SCHEDULED
+        if pending and _same(pending[0], row):  # the accruing rows are some of them, in order
+            taken.add(len(rows))
+            rows.append(pending.pop(0).copy())
+            continue
+        paid = row.due_date <= since  # not among the accruing rows: paid in full, or not due yet
+        # A period never ends after its due date: the opening row of a loan brought in ends on it.
+        end = (
+            min(starts[scheduled], row.due_date)
+            if row.kind == SCHEDULED and scheduled < len(starts)
+            else row.due_date
+        )
+        rows.append(
+            replace(
+                row,
+                principal_paid=row.principal if paid else ZERO,
+                interest_paid=row.interest if paid else ZERO,
+                period_end=end,
+            )
+        )
+    if pending:
+        return None
+    loan = _Loan(terms if accruing.annual_rate is None else replace(terms, annual_rate=accruing.annual_rate))
+    loan.rows = rows
+    # The rows still owing (the accruing rows due by `since`) start where the replay had settled.
+    due = [index for index, row in enumerate(rows) if row.due_date <= since]
+    loan.settled = min((index for index in due if index in taken), default=len(due))
+    loan.disbursed = sum((row.principal_unpaid for row in rows), ZERO)  # owed now: nothing repaid since
+    last = loan.accruing(day)
+    final = max((index for index, row in enumerate(rows) if row.kind == SCHEDULED), default=None)
+    if (
+        final is not None
+        and final not in taken
+        and not terms.interest_to_moved_date
+        and any(_same(row, rows[final]) for row in last.rows)
+    ):
+        return None
+    loan.accrue(day)
+    result = loan.result(day)
+    result.balances = [replace(result.balance, accruing=last)]
+    return result
+
+
+def _same(kept: Row, stored: Row) -> bool:
+    return (kept.kind, kept.number, kept.due_date, kept.principal, kept.opening_principal) == (
+        stored.kind,
+        stored.number,
+        stored.due_date,
+        stored.principal,
+        stored.opening_principal,
+    )
+
+
 def replay(
     terms: LoanTerms,
     *,
@@ -1149,5 +1217,6 @@ __all__ = [
     "Version",
     "Waiver",
     "accruing_on",
+    "brought_forward",
     "replay",
 ]

@@ -125,6 +125,9 @@ def close_loans(
     ends: dict[int, DayEnd] = {} if rebuild else positions.projected(ids, day)
     to_replay = [serviced[pk] for pk in ids if serviced[pk].contract is not None and pk not in ends]
     grace = {loan.pk: products[loans[loan.pk].product_id].overdue_grace_days for loan in to_replay}
+    if not rebuild:
+        ends |= positions.forwarded(to_replay, day, grace_days=grace)
+        to_replay = [loan for loan in to_replay if loan.pk not in ends]
     replayed, outcome.failures = positions.replayed(to_replay, day, grace_days=grace, rebuild=rebuild)
     ends |= replayed
     timer.lap("positions")

@@ -6,19 +6,24 @@ and is unpaid is overdue then, interest has accrued through D, and late interest
 Most loans have no change point by then (no installment falls due on D + 1 or fell due on D):
 their current rows say it all, the accruing figures from the rows they keep, for every such loan
 in one SQL statement (`projected`, `loans.accrual_sql`: no replay, no write, no loop over them).
-The others are replayed, and the same replay writes their stored balances rows up to D + 1
-(`replayed`, `servicing.balances`), so the rows hold each day the fund closed.
+A loan whose only change point is that one, with no event since its current row, is brought
+there from that row and its schedule in force (`forwarded`: no event read, no replay). The
+others are replayed (`replayed`). Both write the stored balances rows up to D + 1
+(`servicing.balances`), so the rows hold each day the fund closed.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from common.money import ZERO
+from common.db import Among
+from common.money import ZERO, amount_of
 from loans import accrual_sql, queries
-from loans.domain.engine import LoanEventError
+from loans.domain.engine import Accruing, LoanEventError, Result, Row, brought_forward
+from loans.models import LoanBalance, LoanTransaction, ScheduleRow, ScheduleVersion
+from loans.models.money import MONEY_KINDS
 from loans.queries import ServicedLoan
-from loans.replaying import changes_of
+from loans.replaying import changes_of, loan_terms
 from loans.services.servicing import balances
 
 ONE_DAY = timedelta(days=1)
@@ -64,6 +69,70 @@ def projected(loan_ids: list[int], day: date) -> dict[int, DayEnd]:
     }
 
 
+def forwarded(loans: list[ServicedLoan], day: date, *, grace_days: dict[int, int]) -> dict[int, DayEnd]:
+    """Of the loans (none with a change point short of the next morning: `projected` said so),
+    those brought to the end of `day` from their current row and schedule in force
+    (`engine.brought_forward`), their row of the next day written: a loan that is not a group's,
+    with no restructuring or waiver, no event dated after its current row started, and its next
+    change point the next morning. The others are replayed. Call with the loans locked."""
+    following = day + ONE_DAY
+    plain = [loan.pk for loan in loans if not loan.is_group_loan]
+    changed = changes_of(plain)
+    rows = LoanBalance.objects.filter(Among("loan_id", [pk for pk in plain if not changed.get(pk)]))
+    current = {
+        row.loan_id: row for row in rows.filter(share__isnull=True, valid_to__isnull=True) if row.accruing
+    }
+    if not current:
+        return {}
+    events = LoanTransaction.objects.filter(
+        Among("loan_id", list(current)),
+        kind__in=MONEY_KINDS,
+        value_date__gt=min(row.valid_from for row in current.values()),
+    )
+    for loan_id, value_date in events.values_list("loan_id", "value_date"):
+        if loan_id in current and value_date > current[loan_id].valid_from:
+            del current[loan_id]
+    schedules = _schedules(list(current))
+    by_pk = {loan.pk: loan for loan in loans}
+    ends, rewrites = {}, []
+    for pk, row in current.items():
+        accruing = Accruing.decode(row.accruing)
+        if accruing.until != following:
+            continue
+        result = brought_forward(
+            loan_terms(by_pk[pk].contract), accruing, schedules.get(pk, []), row.valid_from
+        )
+        if result is None:
+            continue
+        rewrites.append((balances.Rewrite(pk, None, following, balances.stored(row), drop=False), result))
+        ends[pk] = DayEnd()
+        _add(ends[pk], result, day - timedelta(days=grace_days[pk]))
+    balances.store_many(rewrites)
+    return ends
+
+
+def _schedules(loan_ids: list[int]) -> dict[int, list[Row]]:
+    """Each loan's latest schedule version's rows (not a group's loans), in order."""
+    latest = {}
+    versions = ScheduleVersion.objects.filter(Among("loan_id", loan_ids), share__isnull=True)
+    for loan_id, pk, number in versions.values_list("loan_id", "pk", "number"):
+        if number > latest.get(loan_id, (0, 0))[0]:
+            latest[loan_id] = (number, pk)
+    owner = {pk: loan_id for loan_id, (_number, pk) in latest.items()}
+    fields = ("kind", "number", "due_date", "period_start", "interest_from")
+    rows = ScheduleRow.objects.filter(Among("version_id", list(owner))).order_by("version_id", "position")
+    answer: dict[int, list[Row]] = {}
+    for version_id, *values in rows.values_list("version_id", *fields, *_AMOUNTS):
+        *dates, principal, interest, opening = values
+        amounts = (amount_of(principal), amount_of(interest), amount_of(opening))
+        # The period end is not stored: `brought_forward` sets it.
+        answer.setdefault(owner[version_id], []).append(Row(*dates, *amounts, period_end=dates[2]))
+    return answer
+
+
+_AMOUNTS = ("principal", "interest", "opening_principal")
+
+
 def replayed(
     loans: list[ServicedLoan], day: date, *, grace_days: dict[int, int], rebuild: bool = False
 ) -> tuple[dict[int, DayEnd], dict[int, str]]:
@@ -103,12 +172,17 @@ def _replayed(
     ):
         disbursed = True
         rewrites.append((rewrite, result))
-        balance = result.balance
-        end.add(
-            principal=balance.principal_in_term + balance.principal_overdue,
-            overdue=sum((row.principal_unpaid for row in result.rows if row.due_date <= overdue_by), ZERO),
-            interest=balance.interest_accrued + balance.interest_due + balance.interest_overdue,
-            late_interest=balance.late_interest + balance.penalty,
-            oldest=balance.oldest_unpaid_due_date,
-        )
+        _add(end, result, overdue_by)
     return end if disbursed else None
+
+
+def _add(end: DayEnd, result: Result, overdue_by: date) -> None:
+    """A sub-loan's replay (or its row brought forward) added to the loan's end of day."""
+    balance = result.balance
+    end.add(
+        principal=balance.principal_in_term + balance.principal_overdue,
+        overdue=sum((row.principal_unpaid for row in result.rows if row.due_date <= overdue_by), ZERO),
+        interest=balance.interest_accrued + balance.interest_due + balance.interest_overdue,
+        late_interest=balance.late_interest + balance.penalty,
+        oldest=balance.oldest_unpaid_due_date,
+    )

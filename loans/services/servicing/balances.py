@@ -77,7 +77,7 @@ def rewrite_from(
     if day > current.valid_from:
         return Rewrite(loan_id, share_id, day, current, drop=False)
     row = _rows(loan_id, share_id).filter(valid_from__lt=day).order_by("-valid_from").first()
-    previous = StoredBalance(row.pk, row.valid_from, _steps(row)) if row else None
+    previous = stored(row) if row else None
     return Rewrite(loan_id, share_id, day, previous, drop=True)
 
 
@@ -230,6 +230,11 @@ def _values(loan_id: int, share_id: int | None, balance: Balance, *, valid_to: d
 
 def _rows(loan_id: int, share_id: int | None):
     return LoanBalance.objects.filter(loan_id=loan_id, share_id=share_id)
+
+
+def stored(row: LoanBalance) -> StoredBalance:
+    """The row as a rewrite keeps it."""
+    return StoredBalance(row.pk, row.valid_from, _steps(row))
 
 
 def _steps(row: LoanBalance) -> tuple:
