@@ -105,7 +105,7 @@ actions = st.lists(
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=actions, grace=st.sampled_from([0, 3]), shape=st.sampled_from(sorted(SHAPES)))
 def test_whatever_happened_before_a_loan_brought_forward_gets_the_replays_rows(
     fund, staff, bank, actions, grace, shape

@@ -14,6 +14,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -25,11 +26,13 @@ from loans.models import CloseRun, LoanTransaction, ReconciliationCheck
 from loans.services.closing.runs import close_until
 from loans.services.origination.applications import ApplicationTerms, create_application
 from loans.services.servicing.disbursements import record_disbursement
+from tests.factories import user_holding
 from tests.fund.factories import BorrowerFactory
 from tests.loans import factories
-from tests.loans.conftest import ROW1, ROW2, START, move_to, staffed_active_loan
+from tests.loans.conftest import ROW1, ROW2, START, move_to, shared_fund_staff_and_bank, staffed_active_loan
 
 pytestmark = pytest.mark.django_db
+fund, staff, bank = shared_fund_staff_and_bank()  # the portfolio is built once for the module
 MONDAY = dt.date(2026, 3, 2)
 SUNDAY = dt.date(2026, 3, 8)
 
@@ -51,13 +54,9 @@ def draft(officer):
     return create_application(actor=officer, terms=terms)
 
 
-@pytest.fixture
-def other_officer(user_with_role):
-    return user_with_role(roles.FUND_OFFICER)
-
-
-@pytest.fixture
-def portfolio(staff, bank, other_officer, django_capture_on_commit_callbacks):
+@pytest.fixture(scope="module")
+def portfolio(staff, bank):
+    other_officer = user_holding(roles.FUND_OFFICER)
     loans = {"A": staffed_active_loan(staff, on=START, account=bank, number="HĐ-A")}
     for name, day, who in (("B", dt.date(2026, 2, 2), staff), ("C", dt.date(2026, 2, 4), staff)):
         move_to(day)
@@ -67,7 +66,7 @@ def portfolio(staff, bank, other_officer, django_capture_on_commit_callbacks):
     )
     loans["drafts"] = [draft(staff["officer"]), draft(staff["officer"])]
     loans["their draft"] = draft(other_officer)
-    with django_capture_on_commit_callbacks(execute=True):  # the books' check after the close
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the books' check after the close
         close_until(actor=staff["accountant"], until=MONDAY)
     return loans
 
