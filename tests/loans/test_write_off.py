@@ -20,8 +20,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -29,7 +28,6 @@ from django.utils.html import escape
 from common.dates import format_date
 from common.names import person_name
 from fund.models import Fund, User
-from fund.selectors import forget_calendar
 from ledger.models import Account
 from ledger.selectors import account_balances
 from loans.models import (
@@ -66,25 +64,17 @@ def later_today(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def written_off_fund(django_db_setup, django_db_blocker):
+def written_off_fund(shared_db):
     """The fund, its staff and the loan left unpaid into group 3 (`group3_loan`), built once for
-    this module's tests: closing its 190 days is most of each one's time. They are built in a
-    transaction held open while the tests run, each in a savepoint of it (pytest-django's `db`)
-    rolled back after it, so that no test sees another's changes; it is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with (
-            override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-            pytest.MonkeyPatch.context() as patch,
-        ):
-            patch.setattr(timezone, "localdate", lambda: dt.date(2027, 12, 31))
-            forget_calendar()  # a test before this module's may have read its own fund's
-            capitalised_fund()
-            staff = staff_of_each_role()
-            loan = bullet_loan(staff, Account.objects.get(code="11211"), on=dt.date(2026, 1, 25))
-            pledge_land(loan, staff["officer"], valued_on=loan.contract.signed_on)
-            close_until(actor=staff["accountant"], until=WRITTEN_OFF_ON)
-        yield staff, loan.pk
-        transaction.set_rollback(True)
+    this module's tests (`shared_db`): closing its 190 days is most of each one's time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "localdate", lambda: dt.date(2027, 12, 31))
+        capitalised_fund()
+        staff = staff_of_each_role()
+        loan = bullet_loan(staff, Account.objects.get(code="11211"), on=dt.date(2026, 1, 25))
+        pledge_land(loan, staff["officer"], valued_on=loan.contract.signed_on)
+        close_until(actor=staff["accountant"], until=WRITTEN_OFF_ON)
+    return staff, loan.pk
 
 
 @pytest.fixture
