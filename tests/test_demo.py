@@ -117,9 +117,9 @@ def test_the_demo_has_applications_in_each_appraisal_state(demo):
 
 
 def test_the_demo_runs_twice_without_new_appraisals(demo):
-    counts = (Loan.objects.count(), Appraisal.objects.count())
+    before = (Loan.objects.count(), Appraisal.objects.count())
     run_demo()
-    assert (Loan.objects.count(), Appraisal.objects.count()) == counts
+    assert (Loan.objects.count(), Appraisal.objects.count()) == before
 
 
 # --- loans serviced, and the books -------------------------------------------------------------

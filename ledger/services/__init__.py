@@ -12,6 +12,7 @@ from ledger.services.periods import close_period, reopen_period
 from ledger.services.posting import (
     EntryDraft,
     Line,
+    bounded_memo,
     post_entries,
     post_entry,
     reversal_of,
@@ -24,6 +25,7 @@ __all__ = [
     "EntryDraft",
     "ImportSummary",
     "Line",
+    "bounded_memo",
     "close_period",
     "close_year",
     "create_account",

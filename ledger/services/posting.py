@@ -23,6 +23,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,6 +44,12 @@ _REQUIRED = {
     "idempotency_key": gettext_lazy("Enter an idempotency key."),
     "source_kind": gettext_lazy("Enter the source."),
 }
+
+
+def bounded_memo(text: str) -> str:
+    """`text` cut to what an entry's memo holds: a reason may be longer (its own record keeps it
+    whole)."""
+    return Truncator(text).chars(_LIMITS["memo"])
 
 
 def post_entry(draft: EntryDraft, *, created_by: AbstractBaseUser | None) -> JournalEntry:

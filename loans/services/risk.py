@@ -19,7 +19,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from common.dates import format_date
@@ -30,8 +29,8 @@ from common.transitions import check
 from fund import accounting
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
-from ledger.models import Account, JournalEntry
-from ledger.services import EntryDraft, reversal_of, reverse_entry
+from ledger.models import Account
+from ledger.services import EntryDraft, bounded_memo, reversal_of, reverse_entry
 from loans import queries
 from loans.models import Loan, LoanStatus, LoanTransaction, Recovery, Repayment, WriteOff
 from loans.queries import ServicedLoan
@@ -348,11 +347,7 @@ def _recovery_reversal_memo(recovery: Recovery, reason: str) -> str:
         "date": format_date(recovery.value_date),
         "reason": reason,
     }
-    return _bounded(memo)
-
-
-def _bounded(memo: str) -> str:
-    return Truncator(memo).chars(JournalEntry._meta.get_field("memo").max_length)
+    return bounded_memo(memo)
 
 
 # --- the end of the off-balance tracking -----------------------------------------------------
@@ -432,7 +427,7 @@ def _tracking_end(locked: ServicedLoan, record: WriteOff, reason: str, day: date
     return {
         "event": accounting.TrackingEnd(contract=contract, booked=locked.booked),
         "value_date": day,
-        "memo": _bounded(memo),
+        "memo": bounded_memo(memo),
         "key": f"tracking-end:{record.pk}",
         "source_kind": "tracking_end",
     }

@@ -18,15 +18,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from common.money import ZERO
 from fund import accounting
 from fund.accounting import Booked
 from fund.selectors import current_fund
-from ledger.models import JournalEntry
-from ledger.services import EntryDraft, post_entry, reversal_of, reverse_entry
+from ledger.services import EntryDraft, bounded_memo, post_entry, reversal_of, reverse_entry
 from loans import queries
 from loans.domain.engine import OVERDUE_PRINCIPAL, PREPAYMENT, Allocation, Payment, Result, Tranche, replay
 from loans.models import (
@@ -44,7 +42,6 @@ from loans.services.servicing import balances
 from loans.services.transitions import apply_transition_by_id
 
 NOTHING_BOOKED = Booked()
-_MEMO_MAX = JournalEntry._meta.get_field("memo").max_length
 PORTIONS = ("principal", "interest", "late_interest", "penalty")
 _REASONS = {
     "disbursement": ScheduleVersion.Reason.DISBURSEMENT,
@@ -268,7 +265,7 @@ def _current_posting(repayment: Repayment) -> LoanTransaction:
 
 def _memo(reason: str) -> str:
     # The reason may be longer than a journal memo: the repayment keeps it whole.
-    return Truncator(reason).chars(_MEMO_MAX)
+    return bounded_memo(reason)
 
 
 def reversal_values(row: LoanTransaction, *, entry, on) -> dict:
