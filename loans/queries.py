@@ -8,6 +8,7 @@ usual repayment reads and writes is plain SQL here:
 
 - `lock_loan`: the loan row locked, with its contract terms and its product's GL map: how every
   money event (tranche, repayment, reversal) holds a loan; `lock_loans` several, in id order;
+  both take the fund's row first (`_fund_first`);
 - `fund_day`: the fund's business date and lending accounts, and a repayment already recorded
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
@@ -151,7 +152,7 @@ def lock_loan(loan_id: int) -> ServicedLoan:
     """The loan, its row locked until the transaction ends: every money event on a loan holds it
     so, and two events on one loan queue. Raises Loan.DoesNotExist if there is no such loan.
     Call inside `transaction.atomic()`."""
-    return _serviced_loan(loan_id, _lock_clause())
+    return _serviced_loan(loan_id, _fund_first() + _lock_clause())
 
 
 def read_loan(loan_id: int) -> ServicedLoan:
@@ -213,6 +214,19 @@ def _gl_maps(product_ids) -> dict[int, GLMap]:
     return {pk: GLMap(**dict(zip(_GL, map(code.get, accounts), strict=True))) for pk, *accounts in products}
 
 
+def _fund_first() -> str:
+    """The fund's row share-locked before the loan's (a one-time filter, run before the loan is
+    read). Close of day's finish locks the fund's row to move the business date and sum the
+    closed day's rows (`closing.runs.finish_run`): an event that holds the loan is then either
+    summed, committed before the finish locks, or waits and reads the next business date (and
+    so drops the closed day's summary, as any back-dated event does). The fund before the loan,
+    as the provisions take them (`closing.provisions`): no deadlock."""
+    if not connections[DEFAULT_DB_ALIAS].features.has_select_for_update_of:
+        return ""
+    fund = f"SELECT 1 FROM {_F['table']} ORDER BY {_F['id']} LIMIT 1 FOR KEY SHARE"
+    return f" AND EXISTS (SELECT 1 FROM ({fund}) fund)"
+
+
 def _lock_clause() -> str:
     # SQLite has no row locks: its IMMEDIATE transactions already run one writer at a time.
     return " FOR UPDATE OF l" if connections[DEFAULT_DB_ALIAS].features.has_select_for_update_of else ""
@@ -235,9 +249,8 @@ def _serviced(row: tuple, gl: GLMap | None = None) -> ServicedLoan:
     )
 
 
-_LOCK_MANY = (
-    f"SELECT {_L['id']} FROM {_L['table']} WHERE {_L['id']} IN ({{marks}}) ORDER BY {_L['id']} FOR UPDATE"
-)
+_LOCK_MANY = f"SELECT {_L['id']} FROM {_L['table']} WHERE {_L['id']} IN ({{marks}}){{fund}}"
+_LOCK_MANY += f" ORDER BY {_L['id']} FOR UPDATE"
 
 
 def lock_loans(loan_ids) -> None:
@@ -254,7 +267,9 @@ def lock_loans(loan_ids) -> None:
         return
     # Once an import, its length varying: Django's own cursor, not a prepared statement.
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_MANY.format(marks=", ".join(["%s"] * len(loan_ids))), loan_ids)
+        cursor.execute(
+            _LOCK_MANY.format(marks=", ".join(["%s"] * len(loan_ids)), fund=_fund_first()), loan_ids
+        )
 
 
 def lock_loan_row(loan_id: int) -> Loan:

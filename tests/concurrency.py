@@ -1,6 +1,7 @@
 """Running calls at the same moment from several threads, for the PostgreSQL tests."""
 
 import threading
+import time
 
 from django.db import connection
 from django.utils import translation
@@ -31,3 +32,38 @@ def at_once(*calls) -> list:
     for thread in threads:
         thread.join()
     return results
+
+
+def started(call) -> threading.Thread:
+    """`call` running in a thread of its own (its own connection, closed at its end); once
+    joined, the thread's `outcome` is what `call` returned or the exception it raised."""
+
+    def run():
+        try:
+            with translation.override("en"):
+                thread.outcome = call()
+        except Exception as exc:  # noqa: BLE001 - the test inspects whatever the thread got
+            thread.outcome = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.outcome = None
+    thread.start()
+    return thread
+
+
+def waits_for_a_lock(thread: threading.Thread, seconds: float = 30) -> bool:
+    """Whether `thread` comes to wait for a lock another session holds (True), or ends without
+    having to (False)."""
+    deadline = time.monotonic() + seconds
+    while thread.is_alive() and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock')"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False

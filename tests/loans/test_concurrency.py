@@ -9,10 +9,14 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Sum
 
 from fund.models import Fund
+from fund.services.common import locked_fund
 from ledger.selectors import accounts_total
 from ledger.services import EntryDraft
-from loans.models import Disbursement, Loan, LoanTransaction, Repayment
+from loans.models import Disbursement, Loan, LoanTransaction, Repayment, ScheduleRow
 from loans.replaying import replay_part
+from loans.selectors.summaries import usable
+from loans.services.closing import provisions
+from loans.services.closing.runs import finish_run, open_run, run_chunk
 from loans.services.servicing import imports
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
 from loans.services.servicing.repayments import (
@@ -21,10 +25,11 @@ from loans.services.servicing.repayments import (
     repayment_reversal_entry,
     reverse_repayment,
 )
-from tests.concurrency import at_once
+from tests.concurrency import at_once, started, waits_for_a_lock
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, move_to, repay, staffed_active_loan
 from tests.loans.test_imports import upload
+from tests.loans.test_portfolio_summary import summary_agrees
 
 # serialized_rollback: the chart of accounts and other migrated data come back after each test.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -159,3 +164,94 @@ def test_a_repayment_reversals_entry_is_shown_while_another_holds_the_loan(loan,
         "account__code", "debit", "credit"
     )
     assert [(line.account, line.credit, line.debit) for line in entry.lines] == list(original.order_by("pk"))
+
+
+def test_a_repayment_open_while_a_close_finishes_is_in_the_closed_days_summary(loan, staff, monkeypatch):
+    """The close's chunks are done; an officer's repayment on the day being closed has written
+    its rows but not committed when the finish (which moves the business date and sums the
+    day's rows) starts: the finish waits for it, and the day's summary is what the rows say."""
+    day = ScheduleRow.objects.filter(version__loan=loan, position=0).get().due_date
+    move_to(day)
+    with transaction.atomic():
+        run = open_run(actor=staff["accountant"])
+    for chunk in run.chunks.all():
+        run_chunk(chunk.pk)
+    recorded, commit = threading.Event(), threading.Event()
+
+    def pay():
+        with transaction.atomic():
+            entry = RepaymentInput(value_date=day, amount=ROW1, channel="cash", reference="PT 1")
+            repayment = record_repayment(actor=staff["officer"], loan=loan, entry=entry)
+            recorded.set()
+            commit.wait(60)
+        return repayment
+
+    paying = started(pay)
+    assert recorded.wait(30)
+    finishing = started(lambda: finish_run(run.pk))
+    waits_for_a_lock(finishing)  # the finish waits for the repayment (or, wrongly, ends first)
+    commit.set()
+    paying.join(), finishing.join()
+    assert isinstance(paying.outcome, Repayment) and finishing.outcome is not None, (
+        paying.outcome,
+        finishing.outcome,
+    )
+    assert Fund.objects.get().business_date > day
+    summary_agrees(day, staff, monkeypatch)
+
+
+def test_a_repayment_started_while_a_close_finishes_drops_the_closed_days_summary(loan, staff):
+    """The other order: the finish holds the fund when the repayment comes; the repayment waits,
+    then finds the next business date, so it is back-dated to the day just summed and drops it."""
+    day = ScheduleRow.objects.filter(version__loan=loan, position=0).get().due_date
+    move_to(day)
+    with transaction.atomic():
+        run = open_run(actor=staff["accountant"])
+    for chunk in run.chunks.all():
+        run_chunk(chunk.pk)
+    held, finish = threading.Event(), threading.Event()
+
+    def finish_holding_the_fund():
+        with transaction.atomic():
+            locked_fund()
+            held.set()
+            finish.wait(60)
+            return finish_run(run.pk)
+
+    finishing = started(finish_holding_the_fund)
+    assert held.wait(30)
+    entry = RepaymentInput(value_date=day, amount=ROW1, channel="cash", reference="PT 1")
+    paying = started(lambda: record_repayment(actor=staff["officer"], loan=loan, entry=entry))
+    assert waits_for_a_lock(paying)
+    finish.set()
+    finishing.join(), paying.join()
+    assert isinstance(paying.outcome, Repayment) and finishing.outcome is not None, (
+        paying.outcome,
+        finishing.outcome,
+    )
+    assert paying.outcome.value_date == day
+    assert not usable(day)  # the report computes the day from its rows
+
+
+def test_provisions_and_a_repayment_at_once_take_the_fund_then_the_loan(loan, staff, monkeypatch):
+    """The provisions hold the fund, then every loan; a repayment takes the fund before its loan
+    too, so it waits rather than holding the loan the provisions wait for (a deadlock, were the
+    fund taken after the loan)."""
+    move_to(START + dt.timedelta(days=40))
+    held, go = threading.Event(), threading.Event()
+    real = provisions._provisions
+
+    def provisions_after_a_pause(fund):
+        held.set()
+        go.wait(60)
+        return real(fund)
+
+    monkeypatch.setattr(provisions, "_provisions", provisions_after_a_pause)
+    with_pause = started(lambda: provisions.provision_now(actor=staff["accountant"]))
+    assert held.wait(30)
+    paying = started(lambda: repay(loan, staff, START + dt.timedelta(days=40), D(2_000_000)))
+    assert waits_for_a_lock(paying)
+    go.set()
+    with_pause.join(), paying.join()
+    assert isinstance(with_pause.outcome, int), with_pause.outcome
+    assert isinstance(paying.outcome, Repayment), paying.outcome
