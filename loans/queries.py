@@ -6,9 +6,9 @@ instances (django-money's manager and money fields are costly): some 25 ms for a
 database work, against a target of at least 1 000 repayments a second (DESIGN.md). So what the
 usual repayment reads and writes is plain SQL here:
 
-- `lock_loan`: the loan row locked, with its contract terms and its product's GL map: how every
-  money event (tranche, repayment, reversal) holds a loan; `lock_loans` several, in id order;
-  both take the fund's row first (`_fund_first`);
+- `lock_loan`: the loan row locked, then read with its contract terms, its product's GL map and
+  its books: how every money event (tranche, repayment, reversal) holds a loan; `lock_loans`
+  several, in id order; both take the fund's row first (`_fund_first`);
 - `fund_day`: the fund's business date and lending accounts, and a repayment already recorded
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
@@ -126,13 +126,14 @@ _LOCK_FIELDS = (
     *(Account._meta.get_field("code") for _name in _GL),
 )
 # A loan's sub-ledger summed: every repayment needs it (what is accrued, what is suspended), so
-# `lock_loan` reads it in the same statement (`_BOOKED` for many loans).
+# `lock_loan` reads it with the loan, after the lock (`_BOOKED` for many loans).
 _BOOKED_FIELDS = tuple(LoanTransaction._meta.get_field(name) for name in ("principal", *CONTROL_COLUMNS))
 _BOOKED_SUMS = ", ".join(f"SUM(t.{field.column}) s{index}" for index, field in enumerate(_BOOKED_FIELDS))
 _BOOKED_OF_LOAN = f"SELECT t.{_T['loan']} loan, {_BOOKED_SUMS} FROM {_T['table']} t WHERE t.{_T['loan']} = %s"
 _GL_JOINS = "".join(
     f"  JOIN {_A['table']} gl_{name} ON gl_{name}.{_A['id']} = p.{_P[field]}\n" for name, field in _GL.items()
 )
+_LOCK_ONE = f"SELECT l.{_L['id']} FROM {_L['table']} l WHERE l.{_L['id']} = %s"
 _LOCK = f"""
 SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_suspended"]}, b.{_B["type"]},
        {", ".join(f"c.{_C[name]}" for name in _CONTRACT)},
@@ -151,19 +152,21 @@ SELECT l.{_L["id"]}, l.{_L["status"]}, l.{_L["created_at"]}, l.{_L["accrual_susp
 def lock_loan(loan_id: int) -> ServicedLoan:
     """The loan, its row locked until the transaction ends: every money event on a loan holds it
     so, and two events on one loan queue. Raises Loan.DoesNotExist if there is no such loan.
-    Call inside `transaction.atomic()`."""
-    return _serviced_loan(loan_id, _fund_first() + _lock_clause())
+    Call inside `transaction.atomic()`.
+
+    Locked by one statement, read by the next: a statement reads what was committed when it
+    began, so read with the lock it would miss what the event it waited for has just posted
+    (its sub-ledger lines: the books a repayment allocates against)."""
+    if lock := _lock_clause():
+        _fetch(_LOCK_ONE + _fund_first() + lock, [loan_id], ())
+    return read_loan(loan_id)
 
 
 def read_loan(loan_id: int) -> ServicedLoan:
     """`lock_loan` without the lock: what a page shows before a money event is confirmed, while
     another event may hold the loan."""
-    return _serviced_loan(loan_id, "")
-
-
-def _serviced_loan(loan_id: int, lock: str) -> ServicedLoan:
     params = [ActionStatus.APPLIED, *REPLAYED, loan_id, loan_id]
-    rows = _fetch(_LOCK + lock, params, (*_LOCK_FIELDS, *_BOOKED_FIELDS, None))
+    rows = _fetch(_LOCK, params, (*_LOCK_FIELDS, *_BOOKED_FIELDS, None))
     if not rows:
         raise Loan.DoesNotExist(f"No loan {loan_id}.")
     *row, principal = rows[0][: -len(CONTROL_COLUMNS) - 1]

@@ -13,6 +13,7 @@ from fund.services.common import locked_fund
 from ledger.selectors import accounts_total
 from ledger.services import EntryDraft
 from loans.models import Disbursement, Loan, LoanTransaction, Repayment, ScheduleRow
+from loans.queries import booked
 from loans.replaying import replay_part
 from loans.selectors.summaries import usable
 from loans.services.closing import provisions
@@ -28,6 +29,7 @@ from loans.services.servicing.repayments import (
 from tests.concurrency import at_once, started, waits_for_a_lock
 from tests.loans import factories
 from tests.loans.conftest import ROW1, START, move_to, repay, staffed_active_loan
+from tests.loans.test_close_of_day import close_through, run_in_savepoint
 from tests.loans.test_imports import upload
 from tests.loans.test_portfolio_summary import summary_agrees
 
@@ -62,6 +64,30 @@ def test_concurrent_repayments_on_one_loan_all_land_with_exact_balances(loan, st
         == replayed.principal_outstanding
     )
     assert accounts_total(codes=["1283"], as_of=dt.date(2026, 3, 1)) == replayed.principal_outstanding
+
+
+def test_repayments_at_once_allocate_against_the_books_the_one_before_left(loan, staff):
+    """Close of day has booked January's accrued interest and row 1 fell due unpaid; four
+    repayments at once, each taking part of that interest: each one allocates against the
+    sub-ledger as the one it waited for left it, so the books are those of paying one by one
+    (not a receivable credited four times)."""
+    day = dt.date(2026, 2, 20)
+    close_through(staff, day - dt.timedelta(days=1))
+
+    def pay(i):
+        entry = RepaymentInput(value_date=day, amount=D(400_000), channel="cash", reference=f"PT {i}")
+        return record_repayment(actor=staff["officer"], loan=loan, entry=entry)
+
+    def one_by_one():
+        for i in range(4):
+            pay(i)
+        return booked([loan.pk])[loan.pk]
+
+    expected = run_in_savepoint(one_by_one)
+    assert expected.interest_receivable >= 0
+    results = at_once(*[lambda i=i: pay(i) for i in range(4)])
+    assert all(isinstance(result, Repayment) for result in results), results
+    assert booked([loan.pk])[loan.pk] == expected
 
 
 def test_the_same_tranche_authorized_twice_at_once_posts_once(staff, bank, user_with_role):
