@@ -16,14 +16,16 @@ def test_the_body_is_the_table_s_and_the_title_is_escaped():
         cell="<b>1</b>",
     )
     assert html == (
-        '<section id="repayments"> <h2>Trả nợ &lt;gốc&gt;</h2> <div class="table-wrap"> <table class="striped"> '
-        "<tbody><tr><td>&lt;b&gt;1&lt;/b&gt;</td></tr></tbody> </table> </div> </section>"
+        '<section id="repayments"> <h2>Trả nợ &lt;gốc&gt;</h2> <div class="table-wrap"> '
+        '<table class="striped"> <tbody><tr><td>&lt;b&gt;1&lt;/b&gt;</td></tr></tbody> '
+        "</table> </div> </section>"
     )
 
 
 def test_what_comes_before_table_stands_between_the_heading_and_the_table():
     html = render(
-        '{% tablesection "Documents" %}<div class="toolbar">+</div>{% table %}<tbody></tbody>{% endtablesection %}'
+        '{% tablesection "Documents" %}<div class="toolbar">+</div>'
+        "{% table %}<tbody></tbody>{% endtablesection %}"
     )
     assert html == (
         '<section> <h2>Documents</h2> <div class="toolbar">+</div> <div class="table-wrap"> <table> '
