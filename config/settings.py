@@ -147,7 +147,7 @@ TEMPLATES = [
                 "fund.navigation.context",
             ],
             "builtins": ["fund.templatetags.money", "fund.templatetags.people", "fund.templatetags.dates"],
-            "libraries": {"paging": "common.paging_tags"},
+            "libraries": {"paging": "common.paging_tags", "tables": "common.table_tags"},
         },
     },
 ]

@@ -283,9 +283,9 @@ class TrancheReversal:
 
     Its principal leaves the loan accounts as they hold it now (`in_term`, `overdue`), debited
     to `debited`: the cash or bank account it came back into, or the fund's other receivables
-    (13888) while the borrower owes it back. `interest`, `late_interest` (with their
-    `prior_year_*` parts) and `suspended_*`: the changes, negative, that take off the receivable
-    and the memo what was accrued on it. `refunds`: repayments now above the debt, each (the
+    (13888) while the borrower owes it back. `accrual` and `suspension`: the changes, negative,
+    that take off the receivable and the memo what was accrued on it (an accrual reversed, its
+    `prior_year_*` parts to 6428). `refunds`: repayments now above the debt, each (the
     account it came into, the amount above, the payer's reference), owed back to the borrower on
     `refund_payable` (33888).
     """
@@ -293,13 +293,9 @@ class TrancheReversal:
     contract: str
     debited: str
     in_term: Decimal
+    accrual: Accrual
+    suspension: Suspension
     overdue: Decimal = ZERO
-    interest: Decimal = ZERO
-    late_interest: Decimal = ZERO
-    prior_year_interest: Decimal = ZERO
-    prior_year_late_interest: Decimal = ZERO
-    suspended_interest: Decimal = ZERO
-    suspended_late: Decimal = ZERO
     refund_payable: str = ""
     refunds: tuple[tuple[str, Decimal, str], ...] = ()
 
@@ -539,18 +535,11 @@ def _tracking_end(event: TrackingEnd, gl: GLMap) -> list[Leg]:
 
 def _tranche_reversal(event: TrancheReversal, gl: GLMap) -> list[Leg]:
     refs = (event.contract, event.contract)
-    accrued = Accrual(
-        interest=event.interest,
-        late_interest=event.late_interest,
-        contract=event.contract,
-        prior_year_interest=event.prior_year_interest,
-        prior_year_late_interest=event.prior_year_late_interest,
-    )
     return [
         _move(gl, event.debited, "overdue_principal", event.overdue, refs),
         _move(gl, event.debited, "principal", event.in_term, refs),
-        *_accrual(accrued, gl),
-        *_suspension(Suspension(event.suspended_interest, event.suspended_late, event.contract), gl),
+        *_accrual(event.accrual, gl),
+        *_suspension(event.suspension, gl),
         *(
             Leg(account, event.refund_payable, amount, receipt, event.contract)
             for account, amount, receipt in event.refunds

@@ -10,20 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnly
-from fund import services
-from fund.models import (
-    ApiToken,
-    AuthorityLevel,
-    Borrower,
-    BorrowerDocument,
-    CapitalReceipt,
-    CapitalSource,
-    DocumentType,
-    Fund,
-    HouseholdMember,
-    LoanProduct,
-    User,
-)
+from fund import models, services
 from fund.services.borrowers import BORROWER_FIELDS, MEMBER_FIELDS
 from fund.services.documents import DOCUMENT_TYPE_FIELDS
 from fund.services.fund import FUND_FIELDS
@@ -73,7 +60,7 @@ def _status_action(action: str, label):
 
 
 class HouseholdMemberInline(admin.TabularInline):
-    model = HouseholdMember
+    model = models.HouseholdMember
     fields = MEMBER_FIELDS
     readonly_fields = MEMBER_FIELDS
     extra = 0
@@ -85,7 +72,7 @@ class HouseholdMemberInline(admin.TabularInline):
 
 
 @admin.display(description=_("file"))
-def document_link(document: BorrowerDocument) -> str:
+def document_link(document: models.BorrowerDocument) -> str:
     """The stored file through the view that checks who asks (a FileField's own link would point
     at MEDIA_URL, which nothing serves); none for a row not saved (a form sent back with more rows
     than the page offered)."""
@@ -95,7 +82,7 @@ def document_link(document: BorrowerDocument) -> str:
 
 
 class BorrowerDocumentInline(admin.TabularInline):
-    model = BorrowerDocument
+    model = models.BorrowerDocument
     fields = ("document_type", "title", "issued_on", document_link, "uploaded_by")
     readonly_fields = fields
     extra = 0
@@ -105,7 +92,7 @@ class BorrowerDocumentInline(admin.TabularInline):
         return False
 
 
-@admin.register(Borrower)
+@admin.register(models.Borrower)
 class BorrowerAdmin(ServiceAdmin):
     list_display = ("name", "type", "registration_number", "province", "district", "status")
     list_filter = ("type", "status", "province", "sector")
@@ -130,7 +117,7 @@ class BorrowerAdmin(ServiceAdmin):
         return False
 
 
-@admin.register(HouseholdMember)
+@admin.register(models.HouseholdMember)
 class HouseholdMemberAdmin(ServiceAdmin):
     list_display = ("head_of_household", "id_number", "borrower", "farmers_union_member", "left_on")
     list_filter = ("farmers_union_member",)
@@ -153,7 +140,7 @@ class HouseholdMemberAdmin(ServiceAdmin):
         return False
 
 
-@admin.register(BorrowerDocument)
+@admin.register(models.BorrowerDocument)
 class BorrowerDocumentAdmin(ServiceAdmin):
     """Documents are records: filed once, never edited here."""
 
@@ -178,7 +165,7 @@ class BorrowerDocumentAdmin(ServiceAdmin):
         return False
 
 
-@admin.register(DocumentType)
+@admin.register(models.DocumentType)
 class DocumentTypeAdmin(ServiceAdmin):
     list_display = ("code", "name_vi", "name_en", "active", "position")
     list_filter = ("active",)
@@ -196,7 +183,7 @@ class DocumentTypeAdmin(ServiceAdmin):
         return False
 
 
-@admin.register(LoanProduct)
+@admin.register(models.LoanProduct)
 class LoanProductAdmin(ServiceAdmin):
     list_display = ("code", "version", "name", "annual_rate", "status", "frozen_at")
     list_filter = ("status",)
@@ -206,7 +193,7 @@ class LoanProductAdmin(ServiceAdmin):
     filter_horizontal = ("required_documents",)
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status == LoanProduct.Status.SUPERSEDED:
+        if obj is not None and obj.status == models.LoanProduct.Status.SUPERSEDED:
             return self.fields  # a replaced version is history
         return self.readonly_fields
 
@@ -233,7 +220,7 @@ class LoanProductAdmin(ServiceAdmin):
         return False
 
 
-@admin.register(Fund)
+@admin.register(models.Fund)
 class FundAdmin(ServiceAdmin):
     list_display = ("name", "legal_form", "province", "business_date")
     fields = (*FUND_FIELDS, "business_date", "lending_accounts")
@@ -256,13 +243,13 @@ class FundAdmin(ServiceAdmin):
             _adopt(obj, fund)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and not Fund.objects.exists()
+        return super().has_add_permission(request) and not models.Fund.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
-@admin.register(AuthorityLevel)
+@admin.register(models.AuthorityLevel)
 class AuthorityLevelAdmin(ServiceAdmin):
     list_display = ("name", "max_amount")
     fields = ("name", "max_amount", "holders")
@@ -277,7 +264,7 @@ class AuthorityLevelAdmin(ServiceAdmin):
             _adopt(obj, services.create_authority_level(actor=request.user, **given))
 
 
-@admin.register(CapitalSource)
+@admin.register(models.CapitalSource)
 class CapitalSourceAdmin(ServiceAdmin):
     list_display = ("name", "kind", "account")
     list_filter = ("kind",)
@@ -293,7 +280,7 @@ class CapitalSourceAdmin(ServiceAdmin):
         return False
 
 
-@admin.register(CapitalReceipt)
+@admin.register(models.CapitalReceipt)
 class CapitalReceiptAdmin(ReadOnly, admin.ModelAdmin):
     """Receipts are posted from the Fund page (they make journal entries); here they are read."""
 
@@ -301,7 +288,7 @@ class CapitalReceiptAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ("source",)
 
 
-@admin.register(User)
+@admin.register(models.User)
 class UserAdmin(DjangoUserAdmin):
     """Django's user admin, plus the borrower a co-op user acts for."""
 
@@ -310,7 +297,7 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ("borrower",)
 
 
-@admin.register(ApiToken)
+@admin.register(models.ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are made by their users (API tokens page); an administrator sees and revokes them."""
 

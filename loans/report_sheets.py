@@ -178,33 +178,37 @@ def _group_rows(lines: list[GroupLine]) -> list[list]:
 def classification_sheets(report: Classification) -> list[Sheet]:
     """The restated report (as the books now say), and the one frozen at the month's close."""
     sheets = [
-        Sheet(
-            title="Phân loại nợ",
-            columns=_GROUP_COLUMNS,
-            rows=_group_rows(report.restated),
-            **_signed(
-                "Phân loại nợ và trích lập dự phòng rủi ro (số liệu điều chỉnh theo ngày giá trị)",
-                report.as_of,
-                "Đã trích: số dư dự phòng trên sổ chi tiết khoản vay theo ngày giá trị đến ngày báo cáo.",
-            ),
-            totals_label=TOTALS,
+        _group_sheet(
+            "Phân loại nợ",
+            report.restated,
+            "Phân loại nợ và trích lập dự phòng rủi ro (số liệu điều chỉnh theo ngày giá trị)",
+            report.as_of,
+            "Đã trích: số dư dự phòng trên sổ chi tiết khoản vay theo ngày giá trị đến ngày báo cáo.",
             chart=Chart("Dư nợ theo nhóm nợ", columns=(2,), y_title="đồng"),
         )
     ]
     if report.reported is not None:
         sheets.append(
-            Sheet(
-                title="Đã báo cáo",
-                columns=_GROUP_COLUMNS,
-                rows=_group_rows(report.reported),
-                **_signed(
-                    "Phân loại nợ và trích lập dự phòng rủi ro (số liệu đã báo cáo khi khóa sổ cuối tháng)",
-                    report.as_of,
-                ),
-                totals_label=TOTALS,
+            _group_sheet(
+                "Đã báo cáo",
+                report.reported,
+                "Phân loại nợ và trích lập dự phòng rủi ro (số liệu đã báo cáo khi khóa sổ cuối tháng)",
+                report.as_of,
             )
         )
     return sheets
+
+
+def _group_sheet(title: str, lines: list[GroupLine], *heading, chart: Chart | None = None) -> Sheet:
+    """A sheet of the classification, a row per debt group and their totals; `heading`: `_signed`'s."""
+    return Sheet(
+        title=title,
+        columns=_GROUP_COLUMNS,
+        rows=_group_rows(lines),
+        **_signed(*heading),
+        totals_label=TOTALS,
+        chart=chart,
+    )
 
 
 # --- portfolio -----------------------------------------------------------------------------
@@ -326,27 +330,24 @@ def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
     ]
     first_ratio = 2 + len(thresholds)
     return [
-        Sheet(
-            title="Dư nợ theo nhóm nợ",
-            columns=[
-                Column("Cuối tháng", width=14),
-                *(Column(f"Nhóm {group}", "money") for group in GROUPS),
-                Column("Tổng dư nợ gốc", "money"),
-            ],
-            rows=groups,
-            **_signed("Dư nợ gốc theo nhóm nợ cuối mỗi tháng (số liệu điều chỉnh theo ngày giá trị)", day),
+        _trend_sheet(
+            "Dư nợ theo nhóm nợ",
+            [*(Column(f"Nhóm {group}", "money") for group in GROUPS), Column("Tổng dư nợ gốc", "money")],
+            groups,
+            "Dư nợ gốc theo nhóm nợ cuối mỗi tháng (số liệu điều chỉnh theo ngày giá trị)",
+            day,
             chart=Chart("Dư nợ gốc theo nhóm nợ", columns=tuple(GROUPS), y_title="đồng", stacked=True),
         ),
-        Sheet(
-            title="PAR theo tháng",
-            columns=[
-                Column("Cuối tháng", width=14),
+        _trend_sheet(
+            "PAR theo tháng",
+            [
                 Column("Tổng dư nợ gốc", "money"),
                 *(Column(f"Dư nợ quá hạn trên {days} ngày", "money") for days in thresholds),
                 *(Column(f"PAR{days}", "percent") for days in thresholds),
             ],
-            rows=par,
-            **_signed("Danh mục có rủi ro cuối mỗi tháng", day),
+            par,
+            "Danh mục có rủi ro cuối mỗi tháng",
+            day,
             chart=Chart(
                 "Danh mục có rủi ro (PAR)",
                 columns=tuple(range(first_ratio, first_ratio + len(thresholds))),
@@ -354,6 +355,12 @@ def trend_sheets(points: list[MonthEnd], day: date) -> list[Sheet]:
             ),
         ),
     ]
+
+
+def _trend_sheet(title: str, columns: list[Column], rows: list, *heading, chart: Chart) -> Sheet:
+    """A sheet of the trend: a row per month end, its date first; `heading`: `_signed`'s."""
+    month_end = Column("Cuối tháng", width=14)
+    return Sheet(title=title, columns=[month_end, *columns], rows=rows, **_signed(*heading), chart=chart)
 
 
 _RECOVERY_COLUMNS = [

@@ -18,7 +18,11 @@ from fund.models import LoanProduct
 def product_list(request):
     show_all = request.GET.get("versions") == "all"
     products = selectors.product_list(include_superseded=show_all)
-    return render(request, "fund/product_list.html", {"products": products, "show_all": show_all})
+    return render(
+        request,
+        "fund/product_list.html",
+        {"title": _("Loan products"), "products": products, "show_all": show_all},
+    )
 
 
 @login_required

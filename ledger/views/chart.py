@@ -17,7 +17,11 @@ from ledger.services import create_account, update_account
 @permission_required("ledger.view_account", raise_exception=True)
 def chart(request):
     as_of = selectors.reporting_date()
-    return render(request, "ledger/chart.html", {"rows": selectors.chart(as_of=as_of), "as_of": as_of})
+    return render(
+        request,
+        "ledger/chart.html",
+        {"title": _("Chart of accounts"), "rows": selectors.chart(as_of=as_of), "as_of": as_of},
+    )
 
 
 @login_required

@@ -268,9 +268,12 @@ TRANCHE_KEY_HEADER = OpenApiParameter(
 )
 
 
-def replayed(data: dict) -> Response:
-    """The first result of a write sent again with its Idempotency-Key."""
-    return Response(data, headers={"Idempotent-Replayed": "true"})
+def created(data: dict, *, replayed: bool) -> Response:
+    """A write's result: 201, or 200 with Idempotent-Replayed when it is the first result of the
+    write sent again with its Idempotency-Key."""
+    if replayed:
+        return Response(data, headers={"Idempotent-Replayed": "true"})
+    return Response(data, status=201)
 
 
 def idempotency_key(request, *, required: bool) -> str:
@@ -352,9 +355,7 @@ class LoanRepayments(ApiView):
             repayment = None
         if repayment is None or not _same_repayment(repayment, loan, entry):
             raise Conflict(_("This Idempotency-Key was already used for a different repayment."))
-        if earlier is not None:
-            return replayed(s.RepaymentSerializer(repayment).data)
-        return Response(s.RepaymentSerializer(repayment).data, status=201)
+        return created(s.RepaymentSerializer(repayment).data, replayed=earlier is not None)
 
 
 class RepaymentReverse(ApiView):
@@ -423,9 +424,7 @@ class LoanTranches(ApiView):
             tranche = None  # the same key at the same moment on another loan: the other request won
         if key and (tranche is None or not _same_tranche(tranche, loan, data, account, shares)):
             raise Conflict(_("This Idempotency-Key was already used for a different tranche."))
-        if earlier is not None:
-            return replayed(s.DisbursementSerializer(tranche).data)
-        return Response(s.DisbursementSerializer(tranche).data, status=201)
+        return created(s.DisbursementSerializer(tranche).data, replayed=earlier is not None)
 
 
 def _same_tranche(tranche: Disbursement, loan, data: dict, account, shares: dict | None) -> bool:

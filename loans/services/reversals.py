@@ -207,12 +207,16 @@ def _post(
         debited=debited,
         in_term=amount - overdue,
         overdue=overdue,
-        interest=change["interest"],
-        late_interest=change["late_interest"],
-        prior_year_interest=prior.get("interest", ZERO),
-        prior_year_late_interest=prior.get("late_interest", ZERO),
-        suspended_interest=-off["suspended_interest"],
-        suspended_late=-off["suspended_late_interest"],
+        accrual=accounting.Accrual(
+            interest=change["interest"],
+            late_interest=change["late_interest"],
+            contract=contract,
+            prior_year_interest=prior.get("interest", ZERO),
+            prior_year_late_interest=prior.get("late_interest", ZERO),
+        ),
+        suspension=accounting.Suspension(
+            -off["suspended_interest"], -off["suspended_late_interest"], contract
+        ),
         refund_payable=refund_payable,
         refunds=tuple(refunds),
     )

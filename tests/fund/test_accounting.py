@@ -248,9 +248,8 @@ RULES = [
             debited="13888",
             in_term=D(54_489_863),
             overdue=D(5_510_137),
-            interest=D(-300_000),
-            late_interest=D(-40_000),
-            suspended_interest=D(-10_000),
+            accrual=Accrual(interest=D(-300_000), late_interest=D(-40_000), contract="HĐ-01"),
+            suspension=Suspension(interest=D(-10_000), late_interest=D(0), contract="HĐ-01"),
             refund_payable="33888",
             refunds=((BANK, D(1_000_000), "UNC 9"),),
         ),
@@ -485,7 +484,10 @@ events = st.one_of(
         debited=codes,
         in_term=amounts,
         overdue=amounts,
-        interest=signed,
+        accrual=st.builds(Accrual, interest=signed, late_interest=st.just(D(0)), contract=st.just("HĐ-01")),
+        suspension=st.builds(
+            Suspension, interest=st.just(D(0)), late_interest=st.just(D(0)), contract=st.just("HĐ-01")
+        ),
         refund_payable=st.just("33888"),
     ),
     st.builds(
