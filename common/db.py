@@ -1,5 +1,6 @@
 """A database cursor for the few statements that run on every money event (posting an entry,
-recording a repayment): prepared once per connection on PostgreSQL; how a statement takes
+recording a repayment): prepared once per connection on PostgreSQL; a lock not waited for
+long (`lock_wait_at_most`, `lock_not_free`); how a statement takes
 thousands of ids (`Among`); a filter kept as JSON for a task to apply again (`q_data`); and
 `in` on an integer column, or any comparison of a foreign key, leaving out numbers beyond the
 column (`IntegerIn`, `KeyIn` and the like)."""
@@ -48,6 +49,22 @@ def prepared_cursor():
     cursor = _PreparedCursor(raw)
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     return wrap(cursor)
+
+
+def lock_wait_at_most(milliseconds: int) -> None:
+    """Until the transaction ends or its savepoint is rolled back, a lock another transaction
+    holds for longer raises (`lock_not_free`) instead of being waited for: what a page only
+    shows need not queue behind an import holding a loan for minutes. PostgreSQL's
+    `lock_timeout`; SQLite has no row locks."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
+
+
+def lock_not_free(error: Exception) -> bool:
+    """Whether the database refused `error`'s statement because a lock was not free in time."""
+    return isinstance(error.__cause__, psycopg.errors.LockNotAvailable)
 
 
 class Among(Lookup):

@@ -17,7 +17,7 @@ from loans.selectors.position import loan_position
 from loans.services.servicing.repayments import (
     default_account,
     record_repayment,
-    repayment_reversal_entry,
+    repayment_reversal_entries,
     reverse_repayment,
 )
 from loans.views.previews import entry_then
@@ -76,7 +76,7 @@ def repayment_reverse(request, pk: int):
     form = ReasonForm(request.POST or None)
     context = {"form": form, "repayment": repayment, "loan": repayment.loan}
     asked = {"actor": request.user, "repayment": repayment}
-    done = entry_then(request, form, context, repayment_reversal_entry, reverse_repayment, asked)
+    done = entry_then(request, form, context, repayment_reversal_entries, reverse_repayment, asked)
     if done is not None:
         messages.success(
             request,

@@ -23,7 +23,7 @@ from loans.services.servicing.disbursements import authorize_disbursement, recor
 from loans.services.servicing.repayments import (
     RepaymentInput,
     record_repayment,
-    repayment_reversal_entry,
+    repayment_reversal_entries,
     reverse_repayment,
 )
 from tests.concurrency import at_once, started, waits_for_a_lock
@@ -161,7 +161,8 @@ def test_an_import_holds_every_loan_of_its_file_before_its_first_posting(loan, s
 
 
 def test_a_repayment_reversals_entry_is_shown_while_another_holds_the_loan(loan, staff):
-    # Seeing the entry changes nothing: it does not queue behind a money event on the loan.
+    # Seeing the entries changes nothing: it does not queue behind a money event on the loan,
+    # and shows the reversal's own entry, saying the later ones cannot be worked out yet.
     repayment = repay(loan, staff, dt.date(2026, 2, 15), ROW1)
     held, release = threading.Event(), threading.Event()
 
@@ -178,14 +179,16 @@ def test_a_repayment_reversals_entry_is_shown_while_another_holds_the_loan(loan,
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting for the lock fails, not hangs
-                return repayment_reversal_entry(
+                return repayment_reversal_entries(
                     actor=staff["accountant"], repayment=repayment, reason="Trùng"
                 )
         finally:
             release.set()
 
-    _held, entry = at_once(hold, preview)
-    assert isinstance(entry, EntryDraft), entry  # not a lock timeout
+    _held, shown = at_once(hold, preview)
+    assert isinstance(shown, tuple), shown  # not a lock timeout
+    (entry,), complete = shown
+    assert isinstance(entry, EntryDraft) and not complete
     original = repayment.transactions.get().journal_entry.lines.values_list(
         "account__code", "debit", "credit"
     )

@@ -483,6 +483,7 @@ def test_an_accountant_reverses_a_repayment_after_seeing_its_entry(client, staff
     shown = client.post(url, {"reason": "Ngân hàng trả lại lệnh chuyển"})
     html = shown.content.decode()
     assert shown.status_code == 200 and "Reverse the repayment and post" in html
+    assert "No later repayment" in html and shown.context["complete"] and not shown.context["later"]
     entry = shown.context["entry"]
     mirrored = {
         (code, credit, debit)
@@ -516,12 +517,28 @@ def test_reversing_a_repayment_before_a_later_one_posts_the_entry_shown_then_all
     client = as_user(client, staff["accountant"])
     url = reverse("loans:repayment_reverse", args=[repaid.pk])
     shown = client.post(url, {"reason": "Nhập nhầm"})
-    assert "allocated again" in shown.content.decode()
-    entry = shown.context["entry"]
+    html = shown.content.decode()
+    assert "posted anew" in html and shown.context["complete"]
+    # The reversal's entry, then the later repayment's entry reversed and posted anew.
+    entries = [shown.context["entry"], *(draft for draft, _lines in shown.context["later"])]
+    assert len(entries) == 3
+    for draft in entries:
+        assert draft.memo in html
+    last = JournalEntry.objects.latest("pk").pk
     assert client.post(url, {"reason": "Nhập nhầm", "confirm": "1"}).status_code == 302
-    reversal = JournalEntry.objects.get(reverses=repaid.transactions.get(kind="repayment").journal_entry)
-    lines = reversal.lines.order_by("pk").values_list("account__code", "debit", "credit")
-    assert list(lines) == [(line.account, line.debit, line.credit) for line in entry.lines]
+    posted = JournalEntry.objects.filter(pk__gt=last).order_by("pk")
+    assert posted[0].reverses == repaid.transactions.get(kind="repayment").journal_entry
+    assert [
+        (
+            entry.value_date,
+            entry.memo,
+            list(entry.lines.order_by("pk").values_list("account__code", "debit", "credit")),
+        )
+        for entry in posted
+    ] == [
+        (draft.value_date, draft.memo, [(line.account, line.debit, line.credit) for line in draft.lines])
+        for draft in entries
+    ]
     assert later.transactions.filter(kind="repayment").count() == 2  # allocated again, posted anew
 
 
