@@ -195,16 +195,23 @@ def test_a_repayment_reversals_entry_is_shown_while_another_holds_the_loan(loan,
     assert [(line.account, line.credit, line.debit) for line in entry.lines] == list(original.order_by("pk"))
 
 
-def test_a_repayment_open_while_a_close_finishes_is_in_the_closed_days_summary(loan, staff, monkeypatch):
-    """The close's chunks are done; an officer's repayment on the day being closed has written
-    its rows but not committed when the finish (which moves the business date and sums the
-    day's rows) starts: the finish waits for it, and the day's summary is what the rows say."""
+def chunks_closed_on_row_1s_due_date(loan, staff):
+    """The business date moved to the loan's first due date, and its close run there up to the
+    finish: the day and the run."""
     day = ScheduleRow.objects.filter(version__loan=loan, position=0).get().due_date
     move_to(day)
     with transaction.atomic():
         run = open_run(actor=staff["accountant"])
     for chunk in run.chunks.all():
         run_chunk(chunk.pk)
+    return day, run
+
+
+def test_a_repayment_open_while_a_close_finishes_is_in_the_closed_days_summary(loan, staff, monkeypatch):
+    """The close's chunks are done; an officer's repayment on the day being closed has written
+    its rows but not committed when the finish (which moves the business date and sums the
+    day's rows) starts: the finish waits for it, and the day's summary is what the rows say."""
+    day, run = chunks_closed_on_row_1s_due_date(loan, staff)
     recorded, commit = threading.Event(), threading.Event()
 
     def pay():
@@ -232,12 +239,7 @@ def test_a_repayment_open_while_a_close_finishes_is_in_the_closed_days_summary(l
 def test_a_repayment_started_while_a_close_finishes_drops_the_closed_days_summary(loan, staff):
     """The other order: the finish holds the fund when the repayment comes; the repayment waits,
     then finds the next business date, so it is back-dated to the day just summed and drops it."""
-    day = ScheduleRow.objects.filter(version__loan=loan, position=0).get().due_date
-    move_to(day)
-    with transaction.atomic():
-        run = open_run(actor=staff["accountant"])
-    for chunk in run.chunks.all():
-        run_chunk(chunk.pk)
+    day, run = chunks_closed_on_row_1s_due_date(loan, staff)
     held, finish = threading.Event(), threading.Event()
 
     def finish_holding_the_fund():
