@@ -8,7 +8,7 @@ usual repayment reads and writes is plain SQL here:
 
 - `lock_loan`: the loan row locked, then read with its contract terms, its product's GL map and
   its books: how every money event (tranche, repayment, reversal) holds a loan; `lock_loans`
-  several, in id order; both take the fund's row first (`_fund_first`);
+  several, in id order; both hold the day first (`_day_first`);
 - `fund_day`: the fund's business date and lending accounts, and a repayment already recorded
   with the idempotency key (read after the lock, so a twin that committed meanwhile is seen);
 - `events`: a sub-loan's authorized tranches and posted repayments, for the replay;
@@ -158,7 +158,7 @@ def lock_loan(loan_id: int) -> ServicedLoan:
     began, so read with the lock it would miss what the event it waited for has just posted
     (its sub-ledger lines: the books a repayment allocates against)."""
     if lock := _lock_clause():
-        _fetch(_LOCK_ONE + _fund_first() + lock, [loan_id], ())
+        _fetch(_LOCK_ONE + _day_first() + lock, [loan_id], ())
     return read_loan(loan_id)
 
 
@@ -217,17 +217,42 @@ def _gl_maps(product_ids) -> dict[int, GLMap]:
     return {pk: GLMap(**dict(zip(_GL, map(code.get, accounts), strict=True))) for pk, *accounts in products}
 
 
-def _fund_first() -> str:
-    """The fund's row share-locked before the loan's (a one-time filter, run before the loan is
-    read). Close of day's finish locks the fund's row to move the business date and sum the
-    closed day's rows (`closing.runs.finish_run`): an event that holds the loan is then either
-    summed, committed before the finish locks, or waits and reads the next business date (and
-    so drops the closed day's summary, as any back-dated event does). The fund before the loan,
-    as the provisions take them (`closing.provisions`): no deadlock."""
+# Close of day's finish sums the closed day's rows (the portfolio summary) and moves the
+# business date (`closing.runs.finish_run`); a money event under way must be in that sum, or
+# read the next business date (and so be back-dated to the day summed, which drops its summary,
+# as any back-dated event does). So every money event holds the day shared, from before it reads
+# the business date to its commit, and the finish holds it alone: an advisory lock, not the
+# fund's row, so that imports holding it for minutes keep no fund-wide change waiting and new
+# events queue behind a finish waiting for it (PostgreSQL grants a row's share lock past a
+# waiting update). SQLite runs one writer at a time.
+_THE_DAY = 0x434C4F5345  # "CLOSE"
+
+
+def _day_first() -> str:
+    """The day held shared before the loan is read (a one-time filter, run first)."""
     if not connections[DEFAULT_DB_ALIAS].features.has_select_for_update_of:
         return ""
-    fund = f"SELECT 1 FROM {_F['table']} ORDER BY {_F['id']} LIMIT 1 FOR KEY SHARE"
-    return f" AND EXISTS (SELECT 1 FROM ({fund}) fund)"
+    # A scalar subquery: PostgreSQL drops an EXISTS subquery's select list unevaluated.
+    return f" AND (SELECT pg_advisory_xact_lock_shared({_THE_DAY})::text) IS NOT NULL"
+
+
+def hold_the_day_shared() -> None:
+    """What `lock_loan` takes first, for a transaction that writes loans' balances without it
+    (a portfolio brought in, or its undoing). Call inside `transaction.atomic()`."""
+    _hold("pg_advisory_xact_lock_shared")
+
+
+def hold_the_day_alone() -> None:
+    """Wait until every money event under way has committed, and keep new ones waiting until
+    this transaction ends: close of day's finish. Call inside `transaction.atomic()`."""
+    _hold("pg_advisory_xact_lock")
+
+
+def _hold(function: str) -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}({_THE_DAY})")
 
 
 def _lock_clause() -> str:
@@ -252,7 +277,7 @@ def _serviced(row: tuple, gl: GLMap | None = None) -> ServicedLoan:
     )
 
 
-_LOCK_MANY = f"SELECT {_L['id']} FROM {_L['table']} WHERE {_L['id']} IN ({{marks}}){{fund}}"
+_LOCK_MANY = f"SELECT {_L['id']} FROM {_L['table']} WHERE {_L['id']} IN ({{marks}}){{day}}"
 _LOCK_MANY += f" ORDER BY {_L['id']} FOR UPDATE"
 
 
@@ -270,9 +295,7 @@ def lock_loans(loan_ids) -> None:
         return
     # Once an import, its length varying: Django's own cursor, not a prepared statement.
     with connection.cursor() as cursor:
-        cursor.execute(
-            _LOCK_MANY.format(marks=", ".join(["%s"] * len(loan_ids)), fund=_fund_first()), loan_ids
-        )
+        cursor.execute(_LOCK_MANY.format(marks=", ".join(["%s"] * len(loan_ids)), day=_day_first()), loan_ids)
 
 
 def lock_loan_row(loan_id: int) -> Loan:

@@ -12,11 +12,10 @@ from fund.models import Fund
 from fund.services.common import locked_fund
 from ledger.selectors import accounts_total
 from ledger.services import EntryDraft
-from loans.models import Disbursement, Loan, LoanTransaction, Repayment, ScheduleRow
-from loans.queries import booked
+from loans.models import CloseOfDay, Disbursement, Loan, LoanTransaction, Repayment, ScheduleRow
+from loans.queries import booked, hold_the_day_alone, lock_loan, lock_loans
 from loans.replaying import replay_part
 from loans.selectors.summaries import usable
-from loans.services.closing import provisions
 from loans.services.closing.runs import finish_run, open_run, run_chunk
 from loans.services.servicing import imports
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
@@ -237,52 +236,78 @@ def test_a_repayment_open_while_a_close_finishes_is_in_the_closed_days_summary(l
 
 
 def test_a_repayment_started_while_a_close_finishes_drops_the_closed_days_summary(loan, staff):
-    """The other order: the finish holds the fund when the repayment comes; the repayment waits,
+    """The other order: the finish holds the day when the repayment comes; the repayment waits,
     then finds the next business date, so it is back-dated to the day just summed and drops it."""
     day, run = chunks_closed_on_row_1s_due_date(loan, staff)
     held, finish = threading.Event(), threading.Event()
 
-    def finish_holding_the_fund():
+    def finish_holding_the_day():
         with transaction.atomic():
             locked_fund()
+            hold_the_day_alone()
             held.set()
             finish.wait(60)
             return finish_run(run.pk)
 
-    finishing = started(finish_holding_the_fund)
+    finishing = started(finish_holding_the_day)
     assert held.wait(30)
     entry = RepaymentInput(value_date=day, amount=ROW1, channel="cash", reference="PT 1")
     paying = started(lambda: record_repayment(actor=staff["officer"], loan=loan, entry=entry))
     assert waits_for_a_lock(paying)
     finish.set()
     finishing.join(), paying.join()
-    assert isinstance(paying.outcome, Repayment) and finishing.outcome is not None, (
-        paying.outcome,
-        finishing.outcome,
-    )
+    assert isinstance(paying.outcome, Repayment), paying.outcome
+    assert finishing.outcome is not None, finishing.outcome
     assert paying.outcome.value_date == day
     assert not usable(day)  # the report computes the day from its rows
 
 
-def test_provisions_and_a_repayment_at_once_take_the_fund_then_the_loan(loan, staff, monkeypatch):
-    """The provisions hold the fund, then every loan; a repayment takes the fund before its loan
-    too, so it waits rather than holding the loan the provisions wait for (a deadlock, were the
-    fund taken after the loan)."""
-    move_to(START + dt.timedelta(days=40))
-    held, go = threading.Event(), threading.Event()
-    real = provisions._provisions
+def holding(lock, held: threading.Event, release: threading.Event):
+    """A transaction that takes `lock()`, says so (`held`) and commits once `release`d."""
 
-    def provisions_after_a_pause(fund):
-        held.set()
-        go.wait(60)
-        return real(fund)
+    def run():
+        with transaction.atomic():
+            lock()
+            held.set()
+            release.wait(60)
 
-    monkeypatch.setattr(provisions, "_provisions", provisions_after_a_pause)
-    with_pause = started(lambda: provisions.provision_now(actor=staff["accountant"]))
+    return run
+
+
+def test_a_close_waiting_to_finish_is_not_overtaken_by_the_events_that_come_after_it(loan, staff, bank):
+    """An event under way keeps the finish waiting; an event coming after the finish waits for
+    it, not the other way round (a steady flow of events would keep the day from closing)."""
+    other = staffed_active_loan(staff, on=START, account=bank, number="HĐ-02/2026")
+    _day, run = chunks_closed_on_row_1s_due_date(loan, staff)
+    first_held, first_commits, second_held, second_commits = (threading.Event() for _ in range(4))
+    first = started(holding(lambda: lock_loan(loan.pk), first_held, first_commits))
+    assert first_held.wait(30)
+    finishing = started(lambda: finish_run(run.pk))
+    assert waits_for_a_lock(finishing)
+    second = started(holding(lambda: lock_loan(other.pk), second_held, second_commits))
+    assert not second_held.wait(2)  # it waits for the finish (given the time to get past it)
+    first_commits.set()
+    finishing.join(60)
+    assert isinstance(finishing.outcome, CloseOfDay), finishing.outcome
+    assert second_held.wait(30)  # then the second event goes on
+    second_commits.set()
+    first.join(), second.join()
+
+
+def test_an_import_holding_its_loans_keeps_no_fund_wide_change_waiting(loan, staff):
+    """A repayment import holds its loans (and the day) to its commit, minutes for a large file:
+    a change of the fund's settings, calendar or capital, which locks the fund's row, does not
+    wait for it."""
+    held, release = threading.Event(), threading.Event()
+    importing = started(holding(lambda: lock_loans([loan.pk]), held, release))
     assert held.wait(30)
-    paying = started(lambda: repay(loan, staff, START + dt.timedelta(days=40), D(2_000_000)))
-    assert waits_for_a_lock(paying)
-    go.set()
-    with_pause.join(), paying.join()
-    assert isinstance(with_pause.outcome, int), with_pause.outcome
-    assert isinstance(paying.outcome, Repayment), paying.outcome
+
+    def change_the_fund():
+        with transaction.atomic():
+            return locked_fund()
+
+    changing = started(change_the_fund)
+    kept_waiting = waits_for_a_lock(changing, seconds=3)
+    release.set()
+    importing.join(), changing.join()
+    assert not kept_waiting and isinstance(changing.outcome, Fund), changing.outcome

@@ -38,6 +38,7 @@ from fund.models.fund import AccrualPosting
 from fund.services import next_business_date, refuse_day_not_over
 from fund.services.common import locked_fund, require_permission
 from ledger.models import Period, PeriodState
+from loans import queries
 from loans.models import CloseChunk, CloseFailure, CloseOfDay, CloseRun, Loan, LoanStatus
 from loans.services.closing import candidates
 from loans.services.closing.days import (
@@ -229,6 +230,7 @@ def finish_run(run_id: int) -> CloseOfDay | None:
             or run.failures.filter(state=CloseFailure.State.OPEN).exists()
         ):
             return None
+        queries.hold_the_day_alone()  # the money events under way are summed; the next wait
         chunks = list(run.chunks.all())
         next_business_date(fund)
         closed = CloseOfDay.objects.create(

@@ -238,6 +238,7 @@ def write(planned: Plan, *, batch: PortfolioImport, actor):
     The loans are held by their ids once written: a province's instances (loans, contracts)
     took a few hundred MB beside its plan."""
     require_permission(actor, COMMIT_PERMISSION)
+    queries.hold_the_day_shared()  # loans' balances written: not while close of day sums a day
     bring_in_borrowers(
         actor=actor, borrowers=planned.borrowers, members=planned.members, source_fund=batch.source_fund
     )

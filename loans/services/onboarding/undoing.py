@@ -28,6 +28,7 @@ from common.dates import format_date
 from common.text import LONG_TEXT_MAX
 from fund.services.common import require_permission
 from ledger.services import EntryDraft, reversal_of, reverse_entry
+from loans import queries
 from loans.models import (
     CloseOfDay,
     Collateral,
@@ -114,6 +115,7 @@ def undo_portfolio(*, actor, batch: PortfolioImport, reason: str) -> PortfolioIm
             .get(pk=batch.pk)
         )
         reason = _allowed(actor, batch, reason)
+        queries.hold_the_day_shared()  # its loans' balances go: not while close of day sums a day
         loans = list(
             Loan.objects.select_for_update()
             .filter(
