@@ -10,6 +10,7 @@ from ledger.services.accounts import (
 from ledger.services.manual import post_manual_entry, reverse_on_request
 from ledger.services.periods import close_period, reopen_period
 from ledger.services.posting import (
+    BusyNow,
     EntryDraft,
     Line,
     bounded_memo,
@@ -22,6 +23,7 @@ from ledger.services.posting import (
 from ledger.services.year_end import close_year, reopen_year
 
 __all__ = [
+    "BusyNow",
     "EntryDraft",
     "ImportSummary",
     "Line",

@@ -20,14 +20,14 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connections, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.db import prepared_cursor
+from common.db import lock_not_free, lock_wait_at_most, prepared_cursor
 from common.money import MAX_AMOUNT, ZERO, format_vnd, is_whole_dong
 from ledger.drafts import EntryDraft, Line
 from ledger.models import SOURCE_REVERSAL, JournalEntry, JournalLine
@@ -140,19 +140,34 @@ class _Rehearsal(Exception):
 _rehearsed: ContextVar[list[EntryDraft] | None] = ContextVar("ledger_rehearsed", default=None)
 
 
+# How long a rehearsal waits for a lock another transaction holds: a posting holds its loan
+# or the year's counter for milliseconds; an import or a close of day's chunk, for longer.
+REHEARSAL_LOCK_WAIT_MS = 500
+
+
+class BusyNow(Exception):
+    """A rehearsal would have waited for a lock held elsewhere (see `what_it_would_post`)."""
+
+
 def what_it_would_post(call: Callable[[], object]) -> list[EntryDraft]:
     """The entries a use case would post, in order: `call` runs with every check and figure of
     the real thing, then is rolled back (a savepoint), so nothing stays and no entry number is
     used up. What a page shows before a money action is confirmed; its refusals raise as the
-    real call's would."""
+    real call's would. A lock held elsewhere for more than `REHEARSAL_LOCK_WAIT_MS` raises
+    `BusyNow` rather than keep the page waiting."""
     drafts: list[EntryDraft] = []
     token = _rehearsed.set(drafts)
     try:
         with transaction.atomic():
+            lock_wait_at_most(REHEARSAL_LOCK_WAIT_MS)  # rolled back with the rehearsal
             call()
             raise _Rehearsal
     except _Rehearsal:
         return drafts
+    except OperationalError as error:
+        if lock_not_free(error):
+            raise BusyNow from error
+        raise
     finally:
         _rehearsed.reset(token)
 

@@ -5,6 +5,7 @@ import threading
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import Sum
 
@@ -16,6 +17,7 @@ from loans.models import CloseOfDay, Disbursement, Loan, LoanTransaction, Repaym
 from loans.queries import booked, hold_the_day_alone, lock_loan, lock_loans
 from loans.replaying import replay_part
 from loans.selectors.summaries import usable
+from loans.services import actions
 from loans.services.closing.runs import finish_run, open_run, run_chunk
 from loans.services.servicing import imports
 from loans.services.servicing.disbursements import authorize_disbursement, record_disbursement
@@ -31,6 +33,7 @@ from tests.loans.conftest import ROW1, START, move_to, repay, staffed_active_loa
 from tests.loans.test_close_of_day import close_through, run_in_savepoint
 from tests.loans.test_imports import upload
 from tests.loans.test_portfolio_summary import summary_agrees
+from tests.loans.test_restructuring import people  # noqa: F401 (a fixture)
 
 # serialized_rollback: the chart of accounts and other migrated data come back after each test.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -311,3 +314,22 @@ def test_an_import_holding_its_loans_keeps_no_fund_wide_change_waiting(loan, sta
     release.set()
     importing.join(), changing.join()
     assert not kept_waiting and isinstance(changing.outcome, Fund), changing.outcome
+
+
+def test_what_approving_a_request_posts_is_refused_for_now_while_another_holds_the_loan(people, loan):  # noqa: F811
+    """The approver's preview rehearses the approval: while another transaction holds the loan
+    it says to try again in a moment, after a moment, rather than wait as long as it is held."""
+    action = actions.request_action(
+        actor=people["officer2"], loan=loan, kind="extension", payload={"months": 6}, reason="Mất mùa"
+    )
+    held, release = threading.Event(), threading.Event()
+    holder = started(holding(lambda: lock_loan(loan.pk), held, release))
+    assert held.wait(30)
+    try:
+        with pytest.raises(ValidationError, match="approve again in a moment"):
+            actions.entries_on_approval(actor=people["approver"], action=action, note="Đồng ý")
+    finally:
+        release.set()
+        holder.join()
+    # The loan free again: the preview is given (an extension posts nothing).
+    assert actions.entries_on_approval(actor=people["approver"], action=action, note="Đồng ý") == []

@@ -21,7 +21,7 @@ from common.transitions import run
 from fund.selectors import business_date, check_authority
 from fund.services.common import require_permission
 from fund.services.documents import DocumentUpload, file_document
-from ledger.services import EntryDraft, what_it_would_post
+from ledger.services import BusyNow, EntryDraft, what_it_would_post
 from loans import queries
 from loans.models import Loan, LoanEvent
 from loans.models.actions import ActionStatus, LoanAction, LoanActionDocument
@@ -126,10 +126,19 @@ def entries_on_approval(
     *, actor, action: LoanAction, note: str = "", decision: Mapping | None = None
 ) -> list[EntryDraft]:
     """What approving the request would post, by the same checks and figures, keeping nothing:
-    what the approver sees before confirming. Refused as `approve_action` would be."""
-    return what_it_would_post(
-        lambda: approve_action(actor=actor, action=action, note=note, decision=decision)
-    )
+    what the approver sees before confirming. Refused as `approve_action` would be, and while
+    another transaction holds the loan (or the day, or the year's counter) past a moment."""
+    try:
+        return what_it_would_post(
+            lambda: approve_action(actor=actor, action=action, note=note, decision=decision)
+        )
+    except BusyNow:
+        raise ValidationError(
+            _(
+                "Other postings on this loan or the books are under way right now (another person,"
+                " an import or close of day): approve again in a moment to see what it posts."
+            )
+        ) from None
 
 
 def reject_action(*, actor, action: LoanAction, note: str) -> LoanAction:

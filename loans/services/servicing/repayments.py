@@ -12,12 +12,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.dates import format_date
-from common.db import lock_not_free, lock_wait_at_most
 from common.errors import FieldErrors
 from common.money import MAX_AMOUNT, format_vnd
 from common.text import cleaned_text
@@ -25,7 +24,7 @@ from common.transitions import check
 from fund.selectors import current_fund, value_date_problem
 from fund.services.common import require_permission
 from ledger.models import Account
-from ledger.services import EntryDraft, what_it_would_post
+from ledger.services import BusyNow, EntryDraft, what_it_would_post
 from loans.domain.engine import LoanEventError
 from loans.models import Loan, LoanMemberShare, LoanStatus, Repayment
 from loans.queries import FundDay, ServicedLoan, fund_day, insert, lock_loan
@@ -186,28 +185,21 @@ def repayment_reversal_entry(*, actor, repayment: Repayment, reason: str) -> Ent
     return repayment_reversal_draft(repayment, on=current_fund().business_date, reason=reason)
 
 
-# How long showing a reversal's entries waits for a loan another event holds (a repayment holds
-# it for milliseconds; an import, a close of day's chunk for longer).
-PREVIEW_LOCK_WAIT_MS = 500
-
-
 def repayment_reversal_entries(*, actor, repayment: Repayment, reason: str) -> tuple[list[EntryDraft], bool]:
     """The entries reversing the repayment would post, in order, and whether they are all (what
     its page shows before it is confirmed): the reversal rehearsed (`what_it_would_post`),
     its own entry then those re-allocating the later repayments whose allocation changes. While
-    another event holds the loan, not waiting for it: the reversal's own entry alone, read
-    without a lock. Refused as `reverse_repayment` would refuse it now."""
+    another transaction holds the loan (or the day, or the year's counter), not waiting for it:
+    the reversal's own entry alone, read without a lock. Refused as `reverse_repayment` would
+    refuse it now."""
 
     def rehearsed():
-        lock_wait_at_most(PREVIEW_LOCK_WAIT_MS)
         reverse_repayment(actor=actor, repayment=Repayment.objects.get(pk=repayment.pk), reason=reason)
 
     try:
         return what_it_would_post(rehearsed), True
-    except OperationalError as error:
-        if not lock_not_free(error):
-            raise
-    return [repayment_reversal_entry(actor=actor, repayment=repayment, reason=reason)], False
+    except BusyNow:
+        return [repayment_reversal_entry(actor=actor, repayment=repayment, reason=reason)], False
 
 
 @transaction.atomic
