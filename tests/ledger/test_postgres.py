@@ -129,6 +129,89 @@ def test_a_line_cannot_slip_in_below_the_lines_its_entry_has():
     assert not JournalEntry.objects.filter(pk=900041).exists()
 
 
+# --- the checks queued by statement (migration 0014) --------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("credit", "refusal"), [(100, None), (99, "entry 900050 does not balance")])
+def test_lines_inserted_before_their_entry_are_checked_at_commit(credit, refusal):
+    # The batch path copies the lines in first; the entry's own insert queues its check.
+    def lines_then_entry():
+        with transaction.atomic():
+            sql(NEW_LINE, [900050, account_id("1111"), date(2025, 3, 10), 100, 0])
+            sql(NEW_LINE, [900050, account_id("41111"), date(2025, 3, 10), 0, credit])
+            sql(NEW_ENTRY, [900050, 2025, 900050, date(2025, 3, 10), "raw:900050"])
+            as_if_committed()
+
+    if refusal is None:
+        lines_then_entry()
+    else:
+        with pytest.raises(IntegrityError, match=refusal):
+            lines_then_entry()
+    assert JournalEntry.objects.filter(pk=900050).exists() == (refusal is None)
+
+
+@pytest.mark.django_db
+def test_every_entry_a_statement_inserts_is_checked():
+    entries = [900060, 900061, 900062]
+    rows = ", ".join(["(%s, 2025, %s, '2025-03-10', 'raw', 'manual', '', %s, now())"] * len(entries))
+    lines = ", ".join(["(%s, %s, '2025-03-10', 'VND', %s, 'VND', %s, '')"] * 2 * len(entries))
+    cash, capital = account_id("1111"), account_id("41111")
+    credits = {900060: 100, 900061: 98, 900062: 100}  # the middle one is short
+    with pytest.raises(IntegrityError, match="entry 900061 does not balance"), transaction.atomic():
+        sql(
+            NEW_ENTRY.split(" VALUES")[0] + f" VALUES {rows}",
+            [v for pk in entries for v in (pk, pk, f"raw:{pk}")],
+        )
+        sql(
+            NEW_LINE.split(" VALUES")[0] + f" VALUES {lines}",
+            [v for pk in entries for v in (pk, cash, 100, 0, pk, capital, 0, credits[pk])],
+        )
+        as_if_committed()
+    assert not JournalEntry.objects.filter(pk__in=entries).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("checked_early", [False, True])
+def test_an_entry_of_a_batch_takes_no_line_once_the_batch_returns(checked_early):
+    # A batch this size goes in by COPY, the lines before the entries, in its own savepoint.
+    with pytest.raises(IntegrityError, match="lines cannot be added"), transaction.atomic():
+        entries = post_entries(
+            [draft(amount=n, idempotency_key=f"b{n}") for n in range(1, 41)], created_by=None
+        )
+        if checked_early:
+            as_if_committed()
+        sql(NEW_LINE, [entries[20].pk, account_id("1111"), entries[20].value_date, 5, 0])
+    assert not JournalEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_entries_to_check_are_kept_by_the_triggers_only():
+    post(amount=700)
+    as_if_committed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ledger_entry_checks")
+        assert cursor.fetchone() == (0,)  # checked, the queued rows are gone
+    for statement in [
+        "INSERT INTO ledger_entry_checks (entry_ids) VALUES ('{1}')",
+        "UPDATE ledger_entry_checks SET entry_ids = '{}'",
+        "DELETE FROM ledger_entry_checks",
+        "TRUNCATE ledger_entry_checks",
+    ]:
+        assert "kept by the journal's triggers only" in refused(statement)
+
+
+@pytest.mark.django_db
+def test_a_check_queued_in_a_transaction_cannot_be_withdrawn():
+    with pytest.raises(IntegrityError, match="kept by the journal's triggers only"), transaction.atomic():
+        raw_entry(900070, [("1111", 100, 0), ("41111", 0, 99)])
+        sql("DELETE FROM ledger_entry_checks")
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        raw_entry(900071, [("1111", 100, 0), ("41111", 0, 99)])
+        sql("SET CONSTRAINTS ledger_entry_checks_at_commit DEFERRED")  # it is already; and no flag skips it
+        as_if_committed()
+
+
 @pytest.mark.django_db
 def test_a_line_added_to_a_posted_entry_is_refused():
     entry = post(amount=100)
@@ -200,8 +283,8 @@ def test_an_inactive_account_and_a_closed_month_fail_at_commit(accountant):
 def test_the_commit_time_check_finds_the_same_whatever_plan_a_session_forces(
     accountant, lines, value_date, words
 ):
-    # The check probes the chart by key (migration 0013); a session that turns index scans off,
-    # or sequential scans back on, changes how it reads, never what it finds.
+    # The check reads each entry's lines by key (migration 0014); a session that turns index
+    # scans off, or sequential scans on, changes how it reads, never what it finds.
     Account.objects.filter(code="4118").update(active=False)
     close_period(actor=accountant, year=2025, month=2)
     sql("SET LOCAL enable_indexscan = off")
