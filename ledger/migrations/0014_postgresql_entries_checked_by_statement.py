@@ -5,8 +5,12 @@ A deferred constraint trigger fires row by row: until now each line of a batch q
 (0012), and the entry's own trigger another, so a close of day of 2 000 two-line entries ran
 6 000 checks at commit, most of the batch's time. Now:
 - a statement inserting entries, and a statement inserting lines into entries that exist
-  already, queue one row in `ledger_entry_checks`: the ids of the entries it touched (lines
-  whose entry does not exist yet are covered when the entry is inserted, which queues it);
+  already, queue one row in `ledger_entry_checks`: the ids of the entries it touched;
+- a statement inserting lines ahead of their entry (the batch path copies the lines in first)
+  queues those entries' ids with the lines' transaction id: at commit each of them must exist,
+  inserted by that same (sub)transaction (whose insert has queued its check), or the lines are
+  refused, as lines added to a posted entry are; so lines written ahead of an entry another
+  session then posts cannot join it;
 - that row's deferred constraint trigger checks those entries together, at commit, with one
   query: at least two lines, balanced, on the entry's date, on active accounts without
   sub-accounts, numbered in its year, not in a closed month (0012's rules, messages and
@@ -28,7 +32,8 @@ from common.postgresql_sql import postgresql_sql
 FORWARD = r"""
 CREATE UNLOGGED TABLE ledger_entry_checks (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    entry_ids bigint[] NOT NULL
+    entry_ids bigint[] NOT NULL,
+    lines_xmin xid  -- set: lines written ahead of these entries, by this (sub)transaction
 );
 
 -- Directly, a session's statement runs at trigger depth 1; from the ledger's triggers, at 2.
@@ -98,8 +103,25 @@ BEGIN
 END $$;
 
 CREATE FUNCTION ledger_check_queued_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    entry_id bigint;
+    entry_xmin xid;
 BEGIN
-    PERFORM ledger_check_entries(NEW.entry_ids);
+    IF NEW.lines_xmin IS NULL THEN
+        PERFORM ledger_check_entries(NEW.entry_ids);
+    ELSE
+        SELECT t.id, (SELECT e.xmin FROM ledger_journalentry e WHERE e.id = t.id) INTO entry_id, entry_xmin
+          FROM unnest(NEW.entry_ids) AS t(id)
+         WHERE (SELECT e.xmin FROM ledger_journalentry e WHERE e.id = t.id) IS DISTINCT FROM NEW.lines_xmin
+         LIMIT 1;
+        IF entry_id IS NOT NULL AND entry_xmin IS NULL THEN
+            RAISE EXCEPTION 'ledger: lines refer to entry %, which does not exist', entry_id
+                USING ERRCODE = 'foreign_key_violation';
+        ELSIF entry_id IS NOT NULL THEN
+            RAISE EXCEPTION 'ledger: entry % is posted; lines cannot be added to it', entry_id
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
     DELETE FROM ledger_entry_checks WHERE id = NEW.id;
     RETURN NULL;
 END $$;
@@ -118,13 +140,15 @@ CREATE TRIGGER ledger_journalentry_checked AFTER INSERT ON ledger_journalentry
 
 -- As 0012 (a line inserted in the same (sub)transaction as its entry has the same xmin; a
 -- statement's lines come after every line their entry had before it), and: the entries that
--- exist are queued for the check at commit. All lines of a statement have the same xmin.
+-- exist are queued for the check at commit, those that do not yet with the lines' xmin. All
+-- lines of a statement have the same xmin.
 CREATE OR REPLACE FUNCTION ledger_refuse_lines_of_posted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     lines_xmin xid;
     posted_entry bigint;
     misplaced_entry bigint;
     existing bigint[];
+    ahead bigint[];
 BEGIN
     SELECT l.xmin INTO lines_xmin FROM ledger_journalline l WHERE l.id = (SELECT n.id FROM new_lines n LIMIT 1);
     SELECT min(t.entry_id) FILTER (WHERE t.entry_xmin <> lines_xmin),
@@ -132,8 +156,9 @@ BEGIN
                                               THEN (SELECT count(*) FROM ledger_journalline l
                                                      WHERE l.entry_id = t.entry_id AND l.id >= t.first_id)
                                                    > t.added END),
-           array_agg(t.entry_id) FILTER (WHERE t.entry_xmin IS NOT NULL)
-      INTO posted_entry, misplaced_entry, existing
+           array_agg(t.entry_id) FILTER (WHERE t.entry_xmin IS NOT NULL),
+           array_agg(t.entry_id) FILTER (WHERE t.entry_xmin IS NULL)
+      INTO posted_entry, misplaced_entry, existing, ahead
       FROM (SELECT n.entry_id, n.first_id, n.added,
                    (SELECT e.xmin FROM ledger_journalentry e WHERE e.id = n.entry_id) AS entry_xmin
               FROM (SELECT x.entry_id, min(x.id) AS first_id, count(*) AS added
@@ -148,6 +173,9 @@ BEGIN
     END IF;
     IF existing IS NOT NULL THEN
         INSERT INTO ledger_entry_checks (entry_ids) VALUES (existing);
+    END IF;
+    IF ahead IS NOT NULL THEN
+        INSERT INTO ledger_entry_checks (entry_ids, lines_xmin) VALUES (ahead, lines_xmin);
     END IF;
     RETURN NULL;
 END $$;
