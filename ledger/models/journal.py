@@ -147,11 +147,22 @@ class JournalLine(PostedModel):
     balance as of a date is a range scan of one index, without joining the entries.
     """
 
+    # Checked by the ledger's triggers, not foreign keys (migration 0015): a foreign key checks
+    # each line on its own, the triggers a statement's lines together.
     entry = models.ForeignKey(
-        JournalEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="lines"
+        JournalEntry,
+        verbose_name=_("entry"),
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_constraint=False,
     )
     account = models.ForeignKey(
-        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="lines", db_index=False
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,
+        db_constraint=False,
     )
     value_date = models.DateField(_("value date"), editable=False)
     debit = _vnd(_("debit"))

@@ -229,7 +229,10 @@ def _pg_statements(cursor, chunk, shared) -> list[tuple[int, int]]:
 
 
 def _pg_copy(cursor, chunk, shared) -> list[tuple[int, int]]:
-    """Many entries: their ids, the numbers, their lines by COPY, the entries by COPY."""
+    """Many entries: their ids, the numbers, their lines by COPY, the entries by COPY.
+
+    Lines before entries: the entries' insert then queues the one commit-time check of them
+    all (migration 0014); lines into entries already in would queue a second."""
     year = chunk[0].value_date.year
     cursor.execute(f"SELECT nextval('ledger_journalentry_id_seq') FROM generate_series(1, {len(chunk)})")
     ids = [row[0] for row in cursor.fetchall()]

@@ -2,7 +2,7 @@
 
 Every rule is checked before anything is written, and a refusal raises ValidationError with
 every problem found (line by line, entry by entry), leaving nothing behind. On PostgreSQL the
-database checks the same rules again at commit (migration 0004).
+database checks the same rules again at commit (migrations 0004 and 0014).
 
 Callers are other apps' use cases, usually inside their own `transaction.atomic()`; the
 functions here then run in a savepoint. Numbers are gap-free per year, so taking one locks

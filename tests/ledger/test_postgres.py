@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import translation
 
 from ledger.models import Account, AccountDay, JournalEntry, JournalLine, Period, PeriodState
@@ -75,7 +75,7 @@ def test_posted_rows_are_never_updated_or_deleted():
         "TRUNCATE ledger_journalline",
         "TRUNCATE ledger_accountday",
         "TRUNCATE ledger_journalentry CASCADE",
-        "TRUNCATE ledger_account CASCADE",  # reaches the lines through their foreign key
+        "TRUNCATE ledger_account CASCADE",  # reaches the account days through their foreign key
     ],
 )
 def test_the_journal_is_never_truncated(statement):
@@ -127,6 +127,127 @@ def test_a_line_cannot_slip_in_below_the_lines_its_entry_has():
             [900041, account_id("1111"), date(2025, 3, 10), 999, 0],
         )
     assert not JournalEntry.objects.filter(pk=900041).exists()
+
+
+# --- the checks queued by statement (migration 0014) --------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("credit", "refusal"), [(100, None), (99, "entry 900050 does not balance")])
+def test_lines_inserted_before_their_entry_are_checked_at_commit(credit, refusal):
+    # The batch path copies the lines in first; the entry's own insert queues its check.
+    def lines_then_entry():
+        with transaction.atomic():
+            sql(NEW_LINE, [900050, account_id("1111"), date(2025, 3, 10), 100, 0])
+            sql(NEW_LINE, [900050, account_id("41111"), date(2025, 3, 10), 0, credit])
+            sql(NEW_ENTRY, [900050, 2025, 900050, date(2025, 3, 10), "raw:900050"])
+            as_if_committed()
+
+    if refusal is None:
+        lines_then_entry()
+    else:
+        with pytest.raises(IntegrityError, match=refusal):
+            lines_then_entry()
+    assert JournalEntry.objects.filter(pk=900050).exists() == (refusal is None)
+
+
+@pytest.mark.django_db
+def test_every_entry_a_statement_inserts_is_checked():
+    entries = [900060, 900061, 900062]
+    rows = ", ".join(["(%s, 2025, %s, '2025-03-10', 'raw', 'manual', '', %s, now())"] * len(entries))
+    lines = ", ".join(["(%s, %s, '2025-03-10', 'VND', %s, 'VND', %s, '')"] * 2 * len(entries))
+    cash, capital = account_id("1111"), account_id("41111")
+    credits = {900060: 100, 900061: 98, 900062: 100}  # the middle one is short
+    with pytest.raises(IntegrityError, match="entry 900061 does not balance"), transaction.atomic():
+        sql(
+            NEW_ENTRY.split(" VALUES")[0] + f" VALUES {rows}",
+            [v for pk in entries for v in (pk, pk, f"raw:{pk}")],
+        )
+        sql(
+            NEW_LINE.split(" VALUES")[0] + f" VALUES {lines}",
+            [v for pk in entries for v in (pk, cash, 100, 0, pk, capital, 0, credits[pk])],
+        )
+        as_if_committed()
+    assert not JournalEntry.objects.filter(pk__in=entries).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("checked_early", [False, True])
+def test_an_entry_of_a_batch_takes_no_line_once_the_batch_returns(checked_early):
+    # A batch this size goes in by COPY, the lines before the entries, in its own savepoint.
+    with pytest.raises(IntegrityError, match="lines cannot be added"), transaction.atomic():
+        entries = post_entries(
+            [draft(amount=n, idempotency_key=f"b{n}") for n in range(1, 41)], created_by=None
+        )
+        if checked_early:
+            as_if_committed()
+        sql(NEW_LINE, [entries[20].pk, account_id("1111"), entries[20].value_date, 5, 0])
+    assert not JournalEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_entries_to_check_are_kept_by_the_triggers_only():
+    post(amount=700)
+    as_if_committed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ledger_entry_checks")
+        assert cursor.fetchone() == (0,)  # checked, the queued rows are gone
+    for statement in [
+        "INSERT INTO ledger_entry_checks (entry_ids) VALUES ('{1}')",
+        "UPDATE ledger_entry_checks SET entry_ids = '{}'",
+        "DELETE FROM ledger_entry_checks",
+        "TRUNCATE ledger_entry_checks",
+    ]:
+        assert "kept by the journal's triggers only" in refused(statement)
+
+
+@pytest.mark.django_db
+def test_a_check_queued_in_a_transaction_cannot_be_withdrawn():
+    with pytest.raises(IntegrityError, match="kept by the journal's triggers only"), transaction.atomic():
+        raw_entry(900070, [("1111", 100, 0), ("41111", 0, 99)])
+        sql("DELETE FROM ledger_entry_checks")
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        raw_entry(900071, [("1111", 100, 0), ("41111", 0, 99)])
+        sql("SET CONSTRAINTS ledger_entry_checks_at_commit DEFERRED")  # it is already; and no flag skips it
+        as_if_committed()
+
+
+# --- a line's entry and account, checked by triggers, not foreign keys (migration 0015) -----
+
+
+@pytest.mark.django_db
+def test_a_line_on_an_account_that_does_not_exist_is_refused():
+    error = refused(NEW_LINE, [900090, 999_999, date(2025, 3, 10), 5, 0])
+    assert "refers to account 999999, which does not exist" in error
+
+
+@pytest.mark.django_db
+def test_lines_whose_entry_never_comes_are_refused_at_commit():
+    with (
+        pytest.raises(IntegrityError, match="refer to entry 900091, which does not exist"),
+        transaction.atomic(),
+    ):
+        sql(NEW_LINE, [900091, account_id("1111"), date(2025, 3, 10), 5, 0])
+        sql(NEW_LINE, [900091, account_id("41111"), date(2025, 3, 10), 0, 5])
+        as_if_committed()
+
+
+@pytest.mark.django_db
+def test_an_account_with_postings_stays():
+    entry = post(amount=500, debit="1111", credit="4118")
+    as_if_committed()
+    cash = account_id("1111")
+    for statement in [
+        "DELETE FROM ledger_account WHERE id = %s",
+        "UPDATE ledger_account SET id = 999999 WHERE id = %s",
+    ]:
+        # The account's daily sums, kept with its lines, refer to it by a foreign key.
+        assert "is still referenced" in refused(statement, [cash], at_commit=True)
+    assert entry.lines.count() == 2
+    unposted = Account.objects.create(code="1119", name_vi="x", name_en="x", type="asset")
+    sql("DELETE FROM ledger_account WHERE id = %s", [unposted.pk])  # one without postings may go
+    as_if_committed()
+    assert not Account.objects.filter(pk=unposted.pk).exists()
 
 
 @pytest.mark.django_db
@@ -200,8 +321,8 @@ def test_an_inactive_account_and_a_closed_month_fail_at_commit(accountant):
 def test_the_commit_time_check_finds_the_same_whatever_plan_a_session_forces(
     accountant, lines, value_date, words
 ):
-    # The check probes the chart by key (migration 0013); a session that turns index scans off,
-    # or sequential scans back on, changes how it reads, never what it finds.
+    # The check reads each entry's lines by key (migration 0014); a session that turns index
+    # scans off, or sequential scans on, changes how it reads, never what it finds.
     Account.objects.filter(code="4118").update(active=False)
     close_period(actor=accountant, year=2025, month=2)
     sql("SET LOCAL enable_indexscan = off")
@@ -398,6 +519,62 @@ def test_concurrent_postings_all_land_with_gap_free_numbers_and_exact_totals():
     balance = trial_balance(as_of=date(2025, 12, 31))
     assert balance.balanced
     assert {row.code: row.debits for row in balance.rows if row.postable}["1111"] == total
+
+
+@CONCURRENT
+def test_lines_written_ahead_of_an_entry_cannot_join_one_another_session_posts():
+    # The batch path writes lines before their entry: one whose id another session then
+    # posts (balanced, its own lines) is not theirs, even balanced as they are.
+    lines_in, posted = threading.Event(), threading.Event()
+
+    def work(n: int):
+        if n == 0:
+            with transaction.atomic():
+                sql(NEW_LINE, [900080, account_id("1111"), date(2025, 3, 10), 5, 0])
+                sql(NEW_LINE, [900080, account_id("41111"), date(2025, 3, 10), 0, 5])
+                lines_in.set()
+                posted.wait(30)
+            return "committed"
+        lines_in.wait(30)
+        try:
+            with transaction.atomic():
+                # Another day: the lines' daily sums would make it wait for the first session.
+                raw_entry(900080, [("1111", 100, 0), ("41111", 0, 100)], value_date=date(2025, 3, 11))
+        finally:
+            posted.set()
+        return "posted"
+
+    results = run_threads(2, work)
+    assert isinstance(results[0], IntegrityError), results[0]
+    assert "entry 900080 is posted; lines cannot be added to it" in str(results[0])
+    assert results[1] == "posted"
+    assert JournalLine.objects.filter(entry_id=900080).count() == 2
+
+
+@CONCURRENT
+def test_an_account_being_posted_to_cannot_go_meanwhile():
+    # As a foreign key's check would, the lines' trigger holds the accounts until the commit.
+    posting, tried = threading.Event(), threading.Event()
+
+    def work(n: int):
+        if n == 0:
+            with transaction.atomic():
+                post(amount=500, debit="1111", credit="4118")
+                posting.set()
+                tried.wait(30)
+            return "posted"
+        posting.wait(30)
+        try:
+            with transaction.atomic():
+                sql("SET LOCAL lock_timeout = '200ms'")
+                sql("DELETE FROM ledger_account WHERE code = '4118'")
+        finally:
+            tried.set()
+
+    results = run_threads(2, work)
+    assert results[0] == "posted"
+    assert isinstance(results[1], OperationalError) and "lock timeout" in str(results[1]), results[1]
+    assert Account.objects.filter(code="4118").exists()
 
 
 @CONCURRENT

@@ -307,6 +307,36 @@ def test_a_large_batch_over_two_years_keeps_every_line_and_number():
         assert stored == wanted
 
 
+def test_a_batch_keeps_its_texts_exactly():
+    # On PostgreSQL a batch this size goes in as COPY's text, written out by the ledger:
+    # tabs, line breaks, backslashes and a literal \N must come out as they went in.
+    awkward = ["tab\there", "line\nbreak\r\n", "C:\\quỹ\\", "\\N", 'HĐ "số 1", {a,b}', ""]
+    drafts = [
+        draft(
+            amount=n + 1,
+            memo=f"{text} {n}",
+            idempotency_key=f"{text}:{n}",
+            source_ref=text,
+            lines=[
+                Line("1111", debit=Decimal(n + 1), reference=text),
+                Line("41111", credit=Decimal(n + 1), reference=f"{text}!"),
+            ],
+        )
+        for n, text in enumerate(awkward * 4)
+    ]
+    entries = post_entries(drafts, created_by=None)
+    for d, entry in zip(drafts, entries, strict=True):
+        stored = JournalEntry.objects.get(pk=entry.pk)
+        assert (stored.memo, stored.idempotency_key, stored.source_ref) == (
+            d.memo.strip(),
+            d.idempotency_key,
+            d.source_ref,
+        )
+        assert list(entry.lines.order_by("pk").values_list("reference", flat=True)) == [
+            line.reference for line in d.lines
+        ]
+
+
 def test_a_batch_larger_than_a_statement_is_posted_in_several(monkeypatch):
     """Statements hold a bounded number of rows: a batch beyond that goes in several of them."""
     monkeypatch.setattr(journal_sql, "_ROWS_PER_STATEMENT", 3)
