@@ -58,7 +58,7 @@ from loans.models import (
     ScheduleVersion,
 )
 from loans.models.closing import GROUPS
-from loans.services.closing import candidates, positions
+from loans.services.closing import batched, candidates, positions
 from loans.services.closing.positions import DayEnd
 from loans.services.closing.postings import STEPS, DayPostings, Decision
 
@@ -118,6 +118,12 @@ def close_loans(
     out, with why (`Outcome.failures`); the others close."""
     timer, outcome = _Timer(), Outcome()
     month_end = is_month_end(day)
+    plain = None
+    if full and not rebuild:  # the loans that only accrue and provision: set-based (`batched`)
+        queries.lock_loans(ids)
+        plain = batched.plain(fund, day, ids, provisions=month_end)
+        ids = [pk for pk in ids if pk not in plain.loan_ids]
+        timer.lap("batched")
     serviced = queries.lock_serviced_loans(ids)
     loans = _held(ids)
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
@@ -196,10 +202,12 @@ def close_loans(
     timer.lap("postings")
     Loan.objects.filter(pk__in=cured).update(restructured_group=None)
     DebtGroupChange.objects.bulk_create(changes)
-    postings.post(actor=actor)
+    postings.post(actor=actor, batched=plain)
     timer.lap("books")
-    outcome.loans = len(ends) + len(outcome.failures)
-    outcome.counts = {str(kind): len(postings.steps[kind]) for kind in STEPS} | {GROUPS: len(changes)}
+    outcome.loans = len(ends) + len(outcome.failures) + (len(plain.loan_ids) if plain else 0)
+    outcome.counts = {
+        str(kind): len(postings.steps[kind]) + (plain.counts.get(kind, 0) if plain else 0) for kind in STEPS
+    } | {GROUPS: len(changes)}
     outcome.seconds = timer.seconds
     return outcome
 
