@@ -1,10 +1,11 @@
 """A full day's loans that only accrue and provision are decided set-based
 (`loans.services.closing.batched`): the books are what the loan-by-loan path writes, to the đồng.
 
-Each example builds a portfolio (loans of several products and rates, collateral, some paid on
-time, some left overdue, borrowers with more than one loan), closes up to a month end, then
-closes the month end twice, each rolled back: as close of day runs it, and with no loan decided
-set-based. The sub-ledger, the GL, the stored rows and the group changes must be the same.
+Each example builds a portfolio (loans of several products, rates and day counts, collateral,
+some paid on time, some left overdue, borrowers with more than one loan, a household group's),
+closes up to a month end, then closes the month end twice, each rolled back: as close of day
+runs it, and with no loan decided set-based. The sub-ledger, the GL, the stored rows, the group
+changes and the days' counts must be the same.
 """
 
 import datetime as dt
@@ -21,7 +22,7 @@ from loans.models import Collateral, Loan, LoanBalance
 from loans.services.closing import batched
 from tests.fund.factories import BorrowerFactory
 from tests.loans import factories
-from tests.loans.conftest import START, move_to, repay, staffed_active_loan
+from tests.loans.conftest import START, household_group_loan, move_to, repay, staffed_active_loan
 from tests.loans.test_close_of_day import assert_books_agree, close_through, run_in_savepoint, snapshot
 
 ONE_DAY = dt.timedelta(days=1)
@@ -74,9 +75,10 @@ def due_by(loan_ids: list[int], day: dt.date) -> dict:
     month_end=st.sampled_from(MONTH_ENDS),
     non_accrual=st.integers(2, 5),
     worst_of_borrower=st.booleans(),
+    households=st.lists(st.integers(5_000_000, 50_000_000), max_size=3),
 )
 def test_set_based_and_loan_by_loan_month_ends_write_the_same_books(
-    fund, staff, bank, drawn, month_end, non_accrual, worst_of_borrower
+    fund, staff, bank, drawn, month_end, non_accrual, worst_of_borrower, households
 ):
     with transaction.atomic():
         move_to(START)
@@ -102,6 +104,8 @@ def test_set_based_and_loan_by_loan_month_ends_write_the_same_books(
             if terms["collateral"]:
                 pledge(loan, staff["officer"], D(terms["collateral"]))
             made.append((loan, terms["pays"]))
+        if households:  # a household group's loan, never paid: its sub-loans summed
+            household_group_loan(staff, bank, *map(D, households), number="HĐ-N/2026")
         paying = [loan.pk for loan, pays in made if pays]
         while due := due_by(paying, month_end):  # each installment paid on its due date
             day = min(row.next_due_date for row in due)
