@@ -68,6 +68,8 @@ class Batched:
 def plain(fund: Fund, day: date, loan_ids: list[int], *, provisions: bool) -> Batched:
     """Of the loans (a chunk's, locked), those that only accrue and provision on `day`, their
     postings decided in a temporary table (`provisions`: at a month end)."""
+    if not loan_ids:
+        return Batched(day, set())
     ops = accrual_sql.vendor_ops()
     positions, params = accrual_sql.statement(ops, loan_ids, day)
     ids_sql, (ids,) = among(loan_ids)

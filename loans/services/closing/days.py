@@ -18,7 +18,10 @@ Closing business date D, chunk by chunk of borrowers' loans, each chunk in one t
    groups 1 to 4;
 7. the business date becomes D + 1, once every chunk is done (`runs.finish_run`).
 Each step posts the difference from what is booked (`postings`), so a day run again posts
-nothing, and a back-dated event's effect is booked on the next day closed.
+nothing, and a back-dated event's effect is booked on the next day closed. On a day that posts
+every loan's interest (a month end, or every day when the fund posts accrual daily), the loans
+with nothing else that day are decided and booked set-based first (`batched`), the same books
+to the đồng; the others go through the steps loan by loan.
 """
 
 import calendar
