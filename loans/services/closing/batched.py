@@ -1,5 +1,6 @@
 """The loans a full day (a month end, or every day when the fund posts accrual daily) only
-accrues and provisions, decided and booked set-based: no loan of them goes through Python.
+accrues and provisions, decided and booked set-based: none of them goes loan by loan through
+Python (only their ids come back, to leave them out of the loan-by-loan path).
 
 At a month end nearly every loan has nothing but its month's interest and its provisions to
 post: no installment falls due by the next morning, no band is crossed, no event rewrote its
