@@ -159,8 +159,8 @@ def projected(loan_ids: list[int], day: date) -> dict[int, Projected]:
     are replayed)."""
     if not loan_ids:
         return {}
-    sql, params = _statement(vendor_ops(), loan_ids, day)
-    with transaction.atomic(), connection.cursor() as cursor, _without_jit(cursor):
+    sql, params = statement(vendor_ops(), loan_ids, day)
+    with transaction.atomic(), connection.cursor() as cursor, without_jit(cursor):
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
@@ -177,7 +177,7 @@ def projected(loan_ids: list[int], day: date) -> dict[int, Projected]:
 
 
 @contextmanager
-def _without_jit(cursor):
+def without_jit(cursor):
     """PostgreSQL's JIT compilation off for the statement (inside a transaction; a rollback to
     its savepoint puts the setting back too). The planner takes each row's `jsonb_array_elements`
     for 100 accruing rows (a set-returning function's default; there are one to a few), prices a
@@ -192,7 +192,10 @@ def _without_jit(cursor):
     cursor.execute("SELECT set_config('jit', %s, true)", [previous])
 
 
-def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
+def statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
+    """`projected`'s statement, its columns named as `Projected`'s with `loan_id` and `whole`
+    (1 when the loan can be said from its rows) first: also a part of a larger statement
+    (`loans.services.closing.batched`). Named parameters."""
     # Named placeholders (a literal % doubled), which Django takes on PostgreSQL and SQLite alike.
     following, today = ops.day("%(following)s"), ops.day("%(today)s")
     ids_sql, (ids,) = among(loan_ids)
@@ -301,7 +304,8 @@ def _statement(ops, loan_ids: list[int], day: date) -> tuple[str, dict]:
                    {ops.total("r.late")} AS late, {ops.total("r.overdue")} AS overdue
             FROM win r GROUP BY r.bid  -- in the window's order: no hash table to spill
         )
-        SELECT loan_id, MIN(ok), SUM(outstanding), SUM(overdue), SUM(accrued + owed), SUM(late), MIN(oldest)
+        SELECT loan_id, MIN(ok) AS whole, SUM(outstanding) AS principal, SUM(overdue) AS overdue,
+               SUM(accrued + owed) AS interest, SUM(late) AS late_interest, MIN(oldest) AS oldest
         FROM subs GROUP BY loan_id
     """
     return sql, {

@@ -277,8 +277,9 @@ def _serviced(row: tuple, gl: GLMap | None = None) -> ServicedLoan:
     )
 
 
-_LOCK_MANY = f"SELECT {_L['id']} FROM {_L['table']} WHERE {_L['id']} IN ({{marks}}){{day}}"
-_LOCK_MANY += f" ORDER BY {_L['id']} FOR UPDATE"
+_LOCK_MANY = (
+    f"SELECT {_L['id']} FROM {_L['table']} WHERE {_L['id']} {{ids}}{{day}} ORDER BY {_L['id']} FOR UPDATE"
+)
 
 
 def lock_loans(loan_ids) -> None:
@@ -293,9 +294,10 @@ def lock_loans(loan_ids) -> None:
     # SQLite has no row locks (see `lock_loan`).
     if not loan_ids or not connection.features.has_select_for_update:
         return
-    # Once an import, its length varying: Django's own cursor, not a prepared statement.
+    # Once an import or a close of day's chunk: Django's own cursor, not a prepared statement.
+    ids, params = among(loan_ids, connection)
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_MANY.format(marks=", ".join(["%s"] * len(loan_ids)), day=_day_first()), loan_ids)
+        cursor.execute(_LOCK_MANY.format(ids=ids, day=_day_first()), params)
 
 
 def lock_loan_row(loan_id: int) -> Loan:
@@ -659,6 +661,28 @@ def insert_many(model: type[Model], rows: list[dict]) -> None:
             cursor.executemany(
                 f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})", list(values)
             )
+
+
+def insert_columns(model: type[Model], computed: dict[str, str], *, now) -> tuple[str, str, dict]:
+    """For an INSERT … SELECT of new rows of `model`: its columns, and what the SELECT gives
+    each, `computed` SQL by field attname, every other field its default as `insert_many`
+    gives it (`auto_now_add` dates `now`), as named parameters `%(default_<attname>)s`."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    defaults = _defaults(model) | {
+        field.attname: now for field in fields if getattr(field, "auto_now_add", False)
+    }
+    connection = connections[DEFAULT_DB_ALIAS]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+
+    def default(field) -> str:
+        # Typed on PostgreSQL (a NULL in a SELECT list is text there); SQLite's CAST would
+        # read a date's text as a number.
+        mark = f"%(default_{field.attname})s"
+        return f"CAST({mark} AS {field.db_type(connection)})" if connection.vendor == "postgresql" else mark
+
+    values = ", ".join(computed.get(field.attname) or default(field) for field in fields)
+    params = {f"default_{f.attname}": defaults[f.attname] for f in fields if f.attname not in computed}
+    return columns, values, params
 
 
 @cache

@@ -18,7 +18,10 @@ Closing business date D, chunk by chunk of borrowers' loans, each chunk in one t
    groups 1 to 4;
 7. the business date becomes D + 1, once every chunk is done (`runs.finish_run`).
 Each step posts the difference from what is booked (`postings`), so a day run again posts
-nothing, and a back-dated event's effect is booked on the next day closed.
+nothing, and a back-dated event's effect is booked on the next day closed. On a day that posts
+every loan's interest (a month end, or every day when the fund posts accrual daily), the loans
+with nothing else that day are decided and booked set-based first (`batched`), the same books
+to the đồng; the others go through the steps loan by loan.
 """
 
 import calendar
@@ -58,7 +61,7 @@ from loans.models import (
     ScheduleVersion,
 )
 from loans.models.closing import GROUPS
-from loans.services.closing import candidates, positions
+from loans.services.closing import batched, candidates, positions
 from loans.services.closing.positions import DayEnd
 from loans.services.closing.postings import STEPS, DayPostings, Decision
 
@@ -118,6 +121,12 @@ def close_loans(
     out, with why (`Outcome.failures`); the others close."""
     timer, outcome = _Timer(), Outcome()
     month_end = is_month_end(day)
+    plain = None
+    if full and not rebuild:  # the loans that only accrue and provision: set-based (`batched`)
+        queries.lock_loans(ids)
+        plain = batched.plain(fund, day, ids, provisions=month_end)
+        ids = [pk for pk in ids if pk not in plain.loan_ids]
+        timer.lap("batched")
     serviced = queries.lock_serviced_loans(ids)
     loans = _held(ids)
     products = LoanProduct.objects.in_bulk({loan.product_id for loan in loans.values()})
@@ -196,10 +205,12 @@ def close_loans(
     timer.lap("postings")
     Loan.objects.filter(pk__in=cured).update(restructured_group=None)
     DebtGroupChange.objects.bulk_create(changes)
-    postings.post(actor=actor)
+    postings.post(actor=actor, batched=plain)
     timer.lap("books")
-    outcome.loans = len(ends) + len(outcome.failures)
-    outcome.counts = {str(kind): len(postings.steps[kind]) for kind in STEPS} | {GROUPS: len(changes)}
+    outcome.loans = len(ends) + len(outcome.failures) + (len(plain.loan_ids) if plain else 0)
+    outcome.counts = {
+        str(kind): len(postings.steps[kind]) + (plain.counts.get(kind, 0) if plain else 0) for kind in STEPS
+    } | {GROUPS: len(changes)}
     outcome.seconds = timer.seconds
     return outcome
 

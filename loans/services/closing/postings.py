@@ -27,6 +27,7 @@ from loans.models import LoanTransaction
 from loans.models.closing import POSTING_STEPS
 from loans.models.money import control_values
 from loans.queries import ServicedLoan
+from loans.services.closing.batched import Batched
 from loans.services.closing.positions import DayEnd
 
 Kind = LoanTransaction.Kind
@@ -143,18 +144,20 @@ class DayPostings:
     def count(self) -> int:
         return sum(len(postings) for postings in self.steps.values())
 
-    def summed(self, kind: str) -> list[Line]:
-        """The lines one step's entry would have: its loans' lines summed by account."""
-        return _summed([line for _loan, _controls, lines in self.steps[kind] for line in lines])
+    def summed(self, kind: str, batched: Batched | None = None) -> list[Line]:
+        """The lines one step's entry would have: its loans' lines (and `batched`'s) summed by account."""
+        lines = [line for _loan, _controls, lines in self.steps[kind] for line in lines]
+        return _summed([*lines, *(batched.lines.get(kind, []) if batched else [])])
 
-    def post(self, *, actor) -> None:
-        """One entry per step with postings, and each loan's sub-ledger row pointing at it."""
-        kinds = [kind for kind in STEPS if self.steps[kind]]
+    def post(self, *, actor, batched: Batched | None = None) -> None:
+        """One entry per step with postings, and each loan's sub-ledger row pointing at it;
+        with `batched`, its loans' too (`batched.Batched.write`)."""
+        kinds = [kind for kind in STEPS if self.steps[kind] or (batched and batched.counts.get(kind))]
         drafts = [
             EntryDraft(
                 value_date=self.day,
                 memo=str(STEPS[kind]) % {"date": f"{self.day:%d/%m/%Y}"},
-                lines=self.summed(kind),
+                lines=self.summed(kind, batched),
                 idempotency_key=f"{self.key}:{self.day:%Y-%m-%d}:{kind}",
                 source_kind="close_of_day",
             )
@@ -181,6 +184,8 @@ class DayPostings:
                 for loan_id, controls, lines in self.steps[kind]
             ],
         )
+        if batched is not None:
+            batched.write({kind: entry.pk for kind, entry in zip(kinds, entries, strict=True)})
 
 
 def _summed(lines: list[Line]) -> list[Line]:

@@ -1,0 +1,266 @@
+"""The loans a full day (a month end, or every day when the fund posts accrual daily) only
+accrues and provisions, decided and booked set-based: none of them goes loan by loan through
+Python (only their ids come back, to leave them out of the loan-by-loan path).
+
+At a month end nearly every loan has nothing but its month's interest and its provisions to
+post: no installment falls due by the next morning, no band is crossed, no event rewrote its
+days, no hold and no switch. For those, one statement (`_PLAIN`, on PostgreSQL and SQLite)
+takes each loan's end of day from its current stored rows (`loans.accrual_sql.statement`, as
+`positions.projected`), its sub-ledger's sums and its collateral, decides its debt group by
+its product's bands (and its borrower's worst), and keeps what the loan posts in a temporary
+table; the steps' entries get its sums by product (`lines`), and the sub-ledger rows are
+written from the table in one INSERT … SELECT per step (`write`). What the Python path
+(`days.close_loans`, `postings.DayPostings`) would post for such a loan is exactly this:
+accrual = owed − booked receivable, provisions = the group's rate × (outstanding − collateral)
+and the general rate × outstanding, each rounded half-up to the đồng per loan, their changes
+from what is booked. tests/loans/test_close_of_day_batched.py holds the two paths to the same
+sub-ledger and GL.
+
+A loan is left to the Python path, with every other active loan of its borrower when the
+fund's borrower rule is on (the borrower's worst group is decided over them all), when any of
+these holds: its end of day cannot be said from its rows (`projected` says so), it is not
+active, it is restructured and held at a group, its group changes or is non-accrual, it is or
+was in non-accrual (suspended interest booked), principal moves to or from overdue, its books
+do not agree with its events, or its receivable goes down (a reversal that may reach an
+earlier fiscal year's income: `postings.prior_year_parts`).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from common.db import among
+from fund.accounting import gl_map
+from fund.models import Fund, LoanProduct
+from ledger.drafts import Line
+from loans import accrual_sql, queries
+from loans.domain.classification import LOSS
+from loans.models import Collateral, Loan, LoanStatus, LoanTransaction
+
+Kind = LoanTransaction.Kind
+_TABLE = "coopfund_closing_batched"
+_L, _T, _C = Loan._meta.db_table, LoanTransaction._meta.db_table, Collateral._meta.db_table
+_P = LoanProduct._meta.db_table
+_STARTS = tuple(f"group{group}_from_days" for group in range(2, LOSS + 1))
+
+
+@dataclass
+class Batched:
+    """The loans of a chunk decided set-based, kept in a temporary table until `write`."""
+
+    day: date
+    loan_ids: set[int]
+    counts: dict[str, int] = field(default_factory=dict)  # per step, the loans it posts
+    lines: dict[str, list[Line]] = field(default_factory=dict)  # per step, the entry's lines
+
+    def write(self, entries: dict[str, int]) -> None:
+        """Each loan's sub-ledger rows, pointing at its step's entry (`entries`: step → entry id);
+        then the table is dropped."""
+        with connection.cursor() as cursor:
+            for kind, entry_id in entries.items():
+                if self.counts.get(kind):
+                    _insert(cursor, kind, self.day, entry_id)
+            cursor.execute(f"DROP TABLE IF EXISTS {_TABLE}")
+
+
+def plain(fund: Fund, day: date, loan_ids: list[int], *, provisions: bool) -> Batched:
+    """Of the loans (a chunk's, locked), those that only accrue and provision on `day`, their
+    postings decided in a temporary table (`provisions`: at a month end)."""
+    if not loan_ids:
+        return Batched(day, set())
+    ops = accrual_sql.vendor_ops()
+    positions, params = accrual_sql.statement(ops, loan_ids, day)
+    ids_sql, (ids,) = among(loan_ids)
+    sql = _plain_sql(ops, positions, ids_sql.replace("%s", "%(ids)s"), fund.worst_group_per_borrower)
+    params |= {
+        "ids": ids,
+        "active": LoanStatus.ACTIVE,
+        "non_accrual": fund.non_accrual_from_group,
+        "provisions": 1 if provisions else 0,
+    }
+    with connection.cursor() as cursor, accrual_sql.without_jit(cursor):
+        cursor.execute(f"DROP TABLE IF EXISTS {_TABLE}")
+        cursor.execute(f"CREATE TEMP TABLE {_TABLE} AS {sql}", params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {_TABLE}")  # no statistics otherwise: the INSERTs plan blind
+        cursor.execute(f"SELECT loan_id FROM {_TABLE}")
+        batched = Batched(day, {loan_id for (loan_id,) in cursor.fetchall()})
+        cursor.execute(_SUMS)
+        sums = cursor.fetchall()
+    _lines(batched, sums)
+    return batched
+
+
+def _plain_sql(ops, positions: str, ids: str, worst_of_borrower: bool) -> str:
+    today = ops.day("%(today)s")
+    days = f"CASE WHEN p.oldest < {today} THEN {ops.days('p.oldest', today)} ELSE 0 END"
+    own = " + ".join(["1", *(f"CASE WHEN {days} >= pr.{start} THEN 1 ELSE 0 END" for start in _STARTS)])
+    group = "MAX(o.own) OVER (PARTITION BY o.borrower_id)" if worst_of_borrower else "o.own"
+    every = "MIN(d.fits_group) OVER (PARTITION BY d.borrower_id)" if worst_of_borrower else "d.fits_group"
+    rate = "CASE d.grp " + " ".join(f"WHEN {g} THEN pr.provision_rate_group{g}" for g in range(1, 6)) + " END"
+    outstanding = ops.number("d.outstanding")
+    uncovered = ops.greatest(f"{outstanding} - {ops.number('d.collateral')}", "0")
+    specific = ops.rounded(ops.times(uncovered, ops.number(rate)))
+    general_rate = ops.number("pr.general_provision_rate")
+    general = f"CASE WHEN d.grp < {LOSS} THEN {ops.rounded(ops.times(outstanding, general_rate))} ELSE 0 END"
+    sums = ", ".join(
+        f"SUM(t.{column}) AS {name}"
+        for name, column in (
+            ("principal", "principal"),
+            ("overdue", "overdue_principal"),
+            ("interest", "interest_receivable"),
+            ("late", "late_interest_receivable"),
+            ("suspended", "suspended_interest"),
+            ("suspended_late", "suspended_late"),
+            ("specific", "specific_provision"),
+            ("general", "general_provision"),
+        )
+    )
+    return f"""
+        WITH p AS ({positions}),
+        b AS (SELECT t.loan_id, {sums} FROM {_T} t WHERE t.loan_id {ids} GROUP BY t.loan_id),
+        c AS (
+            SELECT c.loan_id, SUM(c.provisioning_value) AS value FROM {_C} c
+            WHERE c.loan_id {ids} GROUP BY c.loan_id
+        ),
+        -- Each active loan: its end of day, what is booked, whether nothing but accrual and
+        -- provisions can move on it, and its own group by days past due.
+        o AS (
+            SELECT l.id AS loan_id, l.borrower_id, l.product_id, l.debt_group, p.principal AS outstanding,
+                   p.interest - COALESCE(b.interest, 0) AS accrued,
+                   p.late_interest - COALESCE(b.late, 0) AS late_accrued,
+                   COALESCE(b.specific, 0) AS booked_specific, COALESCE(b.general, 0) AS booked_general,
+                   COALESCE(c.value, 0) AS collateral,
+                   CASE WHEN p.whole = 1 AND l.restructured_group IS NULL AND NOT l.accrual_suspended
+                        AND p.principal = COALESCE(b.principal, 0) AND p.overdue = COALESCE(b.overdue, 0)
+                        AND COALESCE(b.suspended, 0) = 0 AND COALESCE(b.suspended_late, 0) = 0
+                        AND p.interest >= 0 AND p.late_interest >= 0
+                        AND p.interest >= COALESCE(b.interest, 0) AND p.late_interest >= COALESCE(b.late, 0)
+                   THEN 1 ELSE 0 END AS fits,
+                   {own} AS own
+            FROM {_L} l
+            JOIN {_P} pr ON pr.id = l.product_id
+            LEFT JOIN p ON p.loan_id = l.id
+            LEFT JOIN b ON b.loan_id = l.id
+            LEFT JOIN c ON c.loan_id = l.id
+            WHERE l.id {ids} AND l.status = %(active)s
+        ),
+        g AS (SELECT o.*, {group} AS grp FROM o),
+        d AS (
+            SELECT g.*, CASE WHEN g.fits = 1 AND g.grp = g.debt_group AND g.grp < %(non_accrual)s
+                        THEN 1 ELSE 0 END AS fits_group
+            FROM g
+        )
+        SELECT d.loan_id, d.product_id, d.accrued, d.late_accrued,
+               CASE WHEN %(provisions)s = 1 THEN {specific} - d.booked_specific ELSE 0 END AS specific,
+               CASE WHEN %(provisions)s = 1 THEN {general} - d.booked_general ELSE 0 END AS general,
+               CASE WHEN pr.specific_provision_account_id = pr.general_provision_account_id
+                    THEN 1 ELSE 0 END AS one_account
+        FROM (SELECT d.*, {every} AS every FROM d) d
+        JOIN {_P} pr ON pr.id = d.product_id
+        WHERE d.every = 1
+    """
+
+
+def _positive(amount: str) -> str:
+    return f"CASE WHEN {amount} > 0 THEN {amount} ELSE 0 END"
+
+
+# What each loan's entry lines are, as `fund.accounting.lines` nets a loan's legs per account:
+# the accrual's receivables debited and incomes credited (never negative here); the provisions'
+# expense by their sum's sign, and each provision by its own (or, on one account, their sum's).
+_BOTH = "(t.specific + t.general)"
+_SPLIT = {
+    "expense_debit": _positive(_BOTH),
+    "expense_credit": _positive(f"-{_BOTH}"),
+    "specific_debit": _positive("-t.specific"),
+    "specific_credit": _positive("t.specific"),
+    "general_debit": _positive("-t.general"),
+    "general_credit": _positive("t.general"),
+    "one_debit": _positive(f"-{_BOTH}"),
+    "one_credit": _positive(_BOTH),
+}
+_SUMS = f"""
+    SELECT t.product_id, t.one_account, SUM(t.accrued), SUM(t.late_accrued),
+           SUM(CASE WHEN t.accrued <> 0 OR t.late_accrued <> 0 THEN 1 ELSE 0 END),
+           SUM(CASE WHEN t.specific <> 0 OR t.general <> 0 THEN 1 ELSE 0 END),
+           {", ".join(f"SUM({amount})" for amount in _SPLIT.values())}
+    FROM {_TABLE} t GROUP BY t.product_id, t.one_account
+"""
+# Each loan's row's amount: its entry lines' debits (`postings.DayPostings.post`).
+_AMOUNTS = {
+    Kind.ACCRUAL: "t.accrued + t.late_accrued",
+    Kind.PROVISION: (
+        f"{_SPLIT['expense_debit']} + CASE WHEN t.one_account = 1 THEN {_SPLIT['one_debit']} "
+        f"ELSE {_SPLIT['specific_debit']} + {_SPLIT['general_debit']} END"
+    ),
+}
+_CONTROLS = {
+    Kind.ACCRUAL: {"interest_receivable": "t.accrued", "late_interest_receivable": "t.late_accrued"},
+    Kind.PROVISION: {"specific_provision": "t.specific", "general_provision": "t.general"},
+}
+_POSTS = {
+    Kind.ACCRUAL: "t.accrued <> 0 OR t.late_accrued <> 0",
+    Kind.PROVISION: "t.specific <> 0 OR t.general <> 0",
+}
+
+
+def _lines(batched: Batched, sums: list[tuple]) -> None:
+    """The steps' lines from the table's sums by product: per account, debits and credits apart,
+    as `postings._summed` adds the loans' lines."""
+    products = LoanProduct.objects.in_bulk({row[0] for row in sums})
+    accrual, provision = [], []
+    counts = {Kind.ACCRUAL: 0, Kind.PROVISION: 0}
+    for product_id, one_account, interest, late, accruing, provisioning, *split in sums:
+        gl = gl_map(products[product_id])
+        amounts = dict(zip(_SPLIT, (Decimal(value) for value in split), strict=True))
+        counts[Kind.ACCRUAL] += accruing
+        counts[Kind.PROVISION] += provisioning
+        accrual += [
+            Line(gl.interest_receivable, debit=Decimal(interest)),
+            Line(gl.interest_income, credit=Decimal(interest)),
+            Line(gl.late_interest_receivable, debit=Decimal(late)),
+            Line(gl.late_interest_income, credit=Decimal(late)),
+        ]
+        provision += [
+            Line(gl.provision_expense, debit=amounts["expense_debit"]),
+            Line(gl.provision_expense, credit=amounts["expense_credit"]),
+        ]
+        parts = (
+            [("one", gl.specific_provision)]
+            if one_account
+            else [("specific", gl.specific_provision), ("general", gl.general_provision)]
+        )
+        for name, code in parts:
+            provision += [
+                Line(code, debit=amounts[f"{name}_debit"]),
+                Line(code, credit=amounts[f"{name}_credit"]),
+            ]
+    batched.counts = {kind: count for kind, count in counts.items() if count}
+    batched.lines = {
+        Kind.ACCRUAL: [line for line in accrual if line.debit or line.credit],
+        Kind.PROVISION: [line for line in provision if line.debit or line.credit],
+    }
+
+
+def _insert(cursor, kind: str, day: date, entry_id: int) -> None:
+    """The step's sub-ledger rows of the table's loans that post it, in one INSERT … SELECT."""
+    computed = {
+        "loan_id": "t.loan_id",
+        "kind": "%(kind)s",
+        "value_date": "%(day)s",
+        "booking_date": "%(day)s",
+        "amount": _AMOUNTS[kind],
+        **dict.fromkeys(("principal", "interest", "late_interest", "penalty"), "0"),
+        "journal_entry_id": "%(entry)s",
+        **_CONTROLS[kind],
+    }
+    columns, values, params = queries.insert_columns(LoanTransaction, computed, now=timezone.now())
+    cursor.execute(
+        f"INSERT INTO {LoanTransaction._meta.db_table} ({columns}) SELECT {values} FROM {_TABLE} t "
+        f"WHERE {_POSTS[kind]}",
+        params | {"kind": str(kind), "day": day, "entry": entry_id},
+    )
