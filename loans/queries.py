@@ -230,7 +230,7 @@ _THE_DAY = 0x434C4F5345  # "CLOSE"
 
 def _day_first() -> str:
     """The day held shared before the loan is read (a one-time filter, run first)."""
-    if not connections[DEFAULT_DB_ALIAS].features.has_select_for_update_of:
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
         return ""
     # A scalar subquery: PostgreSQL drops an EXISTS subquery's select list unevaluated.
     return f" AND (SELECT pg_advisory_xact_lock_shared({_THE_DAY})::text) IS NOT NULL"
