@@ -63,15 +63,28 @@ def fund_edit(request, fund: Fund):
 
 def _fund_page(request, form, save, *, done: str, title: str, submit: str):
     """The fund's settings form: `save(actor=, fields=, lending_accounts=)` saves them."""
-    return form_page(
+    return _on_fund_page(
         request,
-        form=form,
-        save=lambda: save(
+        form,
+        lambda: save(
             actor=request.user,
             fields=form.service_fields(),
             lending_accounts=form.cleaned_data["lending_accounts"],
         ),
-        done=lambda fund: (done, reverse(DETAIL)),
+        saved=lambda fund: done,
+        title=title,
+        submit=submit,
+    )
+
+
+def _on_fund_page(request, form, save, *, saved, title: str, submit: str):
+    """A form opened from the fund's page: `save()` calls the service, then back to the page with
+    the message `saved(what it returned)`."""
+    return form_page(
+        request,
+        form=form,
+        save=save,
+        done=lambda result: (saved(result), reverse(DETAIL)),
         title=title,
         back_url=reverse(DETAIL),
         submit=submit,
@@ -95,17 +108,16 @@ def authority_edit(request, pk):
 def _authority_page(request, level, title):
     initial = AuthorityLevelForm.initial_for(level) if level is not None else None
     form = AuthorityLevelForm(request.POST or None, initial=initial)
-    return form_page(
+    return _on_fund_page(
         request,
-        form=form,
-        save=lambda: (
+        form,
+        lambda: (
             services.create_authority_level(actor=request.user, **form.cleaned_data)
             if level is None
             else services.update_authority_level(actor=request.user, level=level, **form.cleaned_data)
         ),
-        done=lambda saved: (_("Approval level %(name)s saved.") % {"name": saved.name}, reverse(DETAIL)),
+        saved=lambda saved: _("Approval level %(name)s saved.") % {"name": saved.name},
         title=title,
-        back_url=reverse(DETAIL),
         submit=_("Save"),
     )
 
@@ -115,13 +127,12 @@ def _authority_page(request, level, title):
 @fund_required
 def capital_source_create(request, fund: Fund):
     form = CapitalSourceForm(request.POST or None)
-    return form_page(
+    return _on_fund_page(
         request,
-        form=form,
-        save=lambda: create_capital_source(actor=request.user, **form.cleaned_data),
-        done=lambda source: (_("Capital source %(name)s added.") % {"name": source.name}, reverse(DETAIL)),
+        form,
+        lambda: create_capital_source(actor=request.user, **form.cleaned_data),
+        saved=lambda source: _("Capital source %(name)s added.") % {"name": source.name},
         title=_("New capital source"),
-        back_url=reverse(DETAIL),
         submit=_("Add"),
     )
 
@@ -131,15 +142,13 @@ def capital_source_create(request, fund: Fund):
 @fund_required
 def capital_receipt_create(request, fund: Fund):
     form = CapitalReceiptForm(request.POST or None, fund=fund)
-    return form_page(
+    return _on_fund_page(
         request,
-        form=form,
-        save=lambda: record_capital_receipt(actor=request.user, **form.cleaned_data),
-        done=lambda receipt: (
-            _("Capital received, posted as entry %(entry)s.") % {"entry": receipt.journal_entry},
-            reverse(DETAIL),
+        form,
+        lambda: record_capital_receipt(actor=request.user, **form.cleaned_data),
+        saved=lambda receipt: (
+            _("Capital received, posted as entry %(entry)s.") % {"entry": receipt.journal_entry}
         ),
         title=_("Record capital received"),
-        back_url=reverse(DETAIL),
         submit=_("Record and post"),
     )
