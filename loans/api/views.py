@@ -327,6 +327,14 @@ def _same_repayment(repayment: Repayment, loan, entry: RepaymentInput) -> bool:
     )
 
 
+def _of_visible_loan(model: type[Repayment | Disbursement], request, pk: int):
+    """The repayment or tranche `pk` of a loan the user may see; 404 otherwise."""
+    row = model.objects.filter(loan__in=loans_visible_to(request.user), pk=pk).first()
+    if row is None:
+        raise exceptions.NotFound()
+    return row
+
+
 class LoanRepayments(ApiView):
     permission_classes = [needs("loans.view_loan")]
 
@@ -364,9 +372,7 @@ class RepaymentReverse(ApiView):
     @extend_schema(request=s.ReasonIn, responses={200: s.RepaymentSerializer, **WRITE_ERRORS})
     def post(self, request, pk: int):
         """Reverse a repayment with a reason; later ones are re-allocated (a person logged in)."""
-        repayment = Repayment.objects.filter(loan__in=loans_visible_to(request.user), pk=pk).first()
-        if repayment is None:
-            raise exceptions.NotFound()
+        repayment = _of_visible_loan(Repayment, request, pk)
         data = parsed(s.ReasonIn, request.data)
         done = reverse_repayment(actor=request.user, repayment=repayment, reason=data["reason"])
         return Response(s.RepaymentSerializer(done).data)
@@ -450,17 +456,10 @@ class TrancheCancel(ApiView):
     def post(self, request, pk: int):
         """Cancel a tranche still waiting for authorization, saying why: an officer who enters
         tranches or an accountant who authorizes them (a person logged in)."""
-        tranche = _tranche(request, pk)
+        tranche = _of_visible_loan(Disbursement, request, pk)
         data = parsed(s.ReasonIn, request.data)
         done = cancel_disbursement(actor=request.user, disbursement=tranche, reason=data["reason"])
         return Response(s.DisbursementSerializer(done).data)
-
-
-def _tranche(request, pk: int) -> Disbursement:
-    tranche = Disbursement.objects.filter(loan__in=loans_visible_to(request.user), pk=pk).first()
-    if tranche is None:
-        raise exceptions.NotFound()
-    return tranche
 
 
 class TrancheAuthorize(ApiView):
@@ -470,7 +469,7 @@ class TrancheAuthorize(ApiView):
     def post(self, request, pk: int):
         """Authorize and post a tranche: not by whoever entered it (four eyes), only if the fund's
         accounts cover it (a person logged in)."""
-        tranche = _tranche(request, pk)
+        tranche = _of_visible_loan(Disbursement, request, pk)
         return Response(
             s.DisbursementSerializer(authorize_disbursement(actor=request.user, disbursement=tranche)).data
         )
