@@ -205,6 +205,8 @@ def test_a_rescheduled_group_3_loan_stays_in_group_3_until_three_installments_ar
     # In non-accrual nothing is on the receivable: no interest capitalised, the suspended
     # interest stays overdue; the 40 000 000 overdue principal went back in term.
     assert not LoanTransaction.objects.filter(loan=loan, kind="capitalised").exists()
+    moved = LoanTransaction.objects.get(loan=loan, kind="overdue", journal_entry__source_kind="loan_action")
+    assert (moved.amount.amount, moved.overdue_principal) == (D(40_000_000), D(-40_000_000))
     row = current(loan)
     assert (row.principal_in_term.amount, row.principal_overdue.amount) == (D(120_000_000), D(0))
     assert row.next_due_date == dt.date(2026, 6, 20)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from common.money import ZERO
 from fund import accounting
 from fund.accounting import Booked
+from fund.selectors import business_date
 from loans import queries
 from loans.domain.engine import Result
 from loans.models import Loan, LoanAction, LoanTransaction
@@ -27,6 +28,12 @@ def replayed(loan, day: date) -> Result:
     if getattr(loan, "contract", None) is None:
         raise ValidationError(_("The loan has no contract."))
     return replay_part(loan, None, as_of=day)
+
+
+def principal_put_off(loan, payload) -> Decimal:
+    """The authority amount of an extension or a rescheduling: the principal outstanding on the
+    business date, which it puts off."""
+    return replayed(loan, business_date()).principal_outstanding
 
 
 def booked(loan_id: int) -> Booked:
@@ -59,6 +66,17 @@ def post(
     )
     return booking.record(
         loan, posted, kind=kind, value_date=day, booking_date=day, amount=amount, principal=principal
+    )
+
+
+def overdue_back_in_term(applying, overdue: Decimal) -> None:
+    """Overdue principal falls due again on the new schedule: back to the loan account in term."""
+    post(
+        applying,
+        accounting.OverdueTransfer(amount=-overdue, contract=applying.loan.contract.number),
+        kind=LoanTransaction.Kind.OVERDUE,
+        step="overdue",
+        amount=overdue,
     )
 
 

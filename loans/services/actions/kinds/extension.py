@@ -12,11 +12,9 @@ from django.utils.translation import gettext_lazy
 
 from common.dates import format_date
 from common.money import ZERO
-from fund import accounting
 from fund.models.products import TermClass, term_class_of
-from fund.selectors import business_date
 from loans.domain.engine import SCHEDULED
-from loans.models import LoanAction, LoanTransaction
+from loans.models import LoanAction
 from loans.models.actions import ActionKind, ActionStatus
 from loans.services.actions import restructuring
 from loans.services.actions.kinds._plans import check_schedule, effect, plan_of, rate_in_force
@@ -91,11 +89,6 @@ def validate(loan, payload: Extension, *, business_date: date) -> None:
     )
 
 
-def authority_amount(loan, payload: Extension) -> Decimal:
-    """The principal outstanding: what the extension puts off."""
-    return restructuring.replayed(loan, business_date()).principal_outstanding
-
-
 def apply(applying) -> str:
     loan, payload, day = applying.loan, applying.payload, applying.business_date
     model_loan = applying.action.loan
@@ -114,14 +107,7 @@ def apply(applying) -> str:
     )
     overdue = restructuring.booked(loan.pk).overdue_principal
     if payload.include_overdue and overdue > 0:
-        # Overdue principal falls due again: back to the loan account in term.
-        restructuring.post(
-            applying,
-            accounting.OverdueTransfer(amount=-overdue, contract=loan.contract.number),
-            kind=LoanTransaction.Kind.OVERDUE,
-            step="overdue",
-            amount=overdue,
-        )
+        restructuring.overdue_back_in_term(applying, overdue)
     restructuring.settle_again(applying)
     restructuring.mark_restructured(loan.pk, day)
     new = restructuring.replayed(model_loan, day).rows[-1].due_date
@@ -133,7 +119,7 @@ KIND = Kind(
     payload=Extension,
     form="loans.action_forms.ExtensionForm",
     validate=validate,
-    authority_amount=authority_amount,
+    authority_amount=restructuring.principal_put_off,
     apply=apply,
     group_loans=False,  # `restructuring.replayed` refuses one
 )

@@ -16,7 +16,7 @@ from common.dates import format_date
 from common.money import ZERO
 from fund import accounting
 from fund.models.products import Amortization, Frequency
-from fund.selectors import business_date, current_fund
+from fund.selectors import current_fund
 from loans.domain.terms import Limits, rate_problem
 from loans.models import LoanTransaction
 from loans.models.actions import ActionKind
@@ -94,10 +94,6 @@ def validate(loan, payload: Rescheduling, *, business_date: date) -> None:
     )
 
 
-def authority_amount(loan, payload: Rescheduling) -> Decimal:
-    return restructuring.replayed(loan, business_date()).principal_outstanding
-
-
 def apply(applying) -> str:
     loan, payload, day = applying.loan, applying.payload, applying.business_date
     model_loan = applying.action.loan
@@ -115,19 +111,12 @@ def apply(applying) -> str:
             capitalised=capitalised,
         ),
     )
-    contract = loan.contract.number
     if take and booked.overdue_principal > 0:
-        restructuring.post(
-            applying,
-            accounting.OverdueTransfer(amount=-booked.overdue_principal, contract=contract),
-            kind=LoanTransaction.Kind.OVERDUE,
-            step="overdue",
-            amount=booked.overdue_principal,
-        )
+        restructuring.overdue_back_in_term(applying, booked.overdue_principal)
     if capitalised:
         restructuring.post(
             applying,
-            accounting.Capitalisation(amount=capitalised, contract=contract),
+            accounting.Capitalisation(amount=capitalised, contract=loan.contract.number),
             kind=LoanTransaction.Kind.CAPITALISED,
             step="capitalised",
             amount=capitalised,
@@ -148,7 +137,7 @@ KIND = Kind(
     payload=Rescheduling,
     form="loans.action_forms.ReschedulingForm",
     validate=validate,
-    authority_amount=authority_amount,
+    authority_amount=restructuring.principal_put_off,
     apply=apply,
     approver_fields=("overdue",),
     group_loans=False,  # `restructuring.replayed` refuses one
