@@ -65,8 +65,8 @@ def _fund_page(request, form, save, *, done: str, title: str, submit: str):
     """The fund's settings form: `save(actor=, fields=, lending_accounts=)` saves them."""
     return _on_fund_page(
         request,
-        form,
-        lambda: save(
+        form=form,
+        save=lambda: save(
             actor=request.user,
             fields=form.service_fields(),
             lending_accounts=form.cleaned_data["lending_accounts"],
@@ -77,7 +77,7 @@ def _fund_page(request, form, save, *, done: str, title: str, submit: str):
     )
 
 
-def _on_fund_page(request, form, save, *, saved, title: str, submit: str):
+def _on_fund_page(request, *, form, save, saved, title: str, submit: str):
     """A form opened from the fund's page: `save()` calls the service, then back to the page with
     the message `saved(what it returned)`."""
     return form_page(
@@ -110,8 +110,8 @@ def _authority_page(request, level, title):
     form = AuthorityLevelForm(request.POST or None, initial=initial)
     return _on_fund_page(
         request,
-        form,
-        lambda: (
+        form=form,
+        save=lambda: (
             services.create_authority_level(actor=request.user, **form.cleaned_data)
             if level is None
             else services.update_authority_level(actor=request.user, level=level, **form.cleaned_data)
@@ -129,8 +129,8 @@ def capital_source_create(request, fund: Fund):
     form = CapitalSourceForm(request.POST or None)
     return _on_fund_page(
         request,
-        form,
-        lambda: create_capital_source(actor=request.user, **form.cleaned_data),
+        form=form,
+        save=lambda: create_capital_source(actor=request.user, **form.cleaned_data),
         saved=lambda source: _("Capital source %(name)s added.") % {"name": source.name},
         title=_("New capital source"),
         submit=_("Add"),
@@ -144,8 +144,8 @@ def capital_receipt_create(request, fund: Fund):
     form = CapitalReceiptForm(request.POST or None, fund=fund)
     return _on_fund_page(
         request,
-        form,
-        lambda: record_capital_receipt(actor=request.user, **form.cleaned_data),
+        form=form,
+        save=lambda: record_capital_receipt(actor=request.user, **form.cleaned_data),
         saved=lambda receipt: (
             _("Capital received, posted as entry %(entry)s.") % {"entry": receipt.journal_entry}
         ),
