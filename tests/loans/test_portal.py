@@ -103,6 +103,19 @@ def test_a_coop_gets_404_for_anyone_elses_objects_on_every_portal_page(
     assert reverse("portal:loan", args=[loan.pk]) not in client.get(reverse("portal:home")).content.decode()
 
 
+def test_a_draft_offers_its_withdrawal_on_the_portal_and_on_the_loan_page(client, coop_b, product, staff):
+    draft = application_of(coop_b, product)
+    shown = {}
+    for user, page, action in (
+        (coop_b, "portal:application", "portal:withdraw"),
+        (staff["officer"], "loans:loan_detail", "loans:withdraw"),
+    ):
+        client.force_login(user)
+        text = client.get(reverse(page, args=[draft.pk])).content.decode()
+        shown[page] = f'<form method="post" action="{reverse(action, args=[draft.pk])}">' in text
+    assert shown == {"portal:application": True, "loans:loan_detail": True}
+
+
 def test_the_portal_is_for_coop_users_only(client, staff):
     client.force_login(staff["officer"])
     assert client.get(reverse("portal:home")).status_code == 403
