@@ -8,8 +8,9 @@ days, no hold and no switch. For those, one statement (`_PLAIN`, on PostgreSQL a
 takes each loan's end of day from its current stored rows (`loans.accrual_sql.statement`, as
 `positions.projected`), its sub-ledger's sums and its collateral, decides its debt group by
 its product's bands (and its borrower's worst), and keeps what the loan posts in a temporary
-table; the steps' entries get its sums by product (`lines`), and the sub-ledger rows are
-written from the table in one INSERT … SELECT per step (`write`). What the Python path
+table; the steps' entries get its sums by product (`_lines`: what each account nets per loan,
+from the posting rules' `fund.accounting.shares`), and the sub-ledger rows are written from the
+table in one INSERT … SELECT per step (`write`). What the Python path
 (`days.close_loans`, `postings.DayPostings`) would post for such a loan is exactly this:
 accrual = owed − booked receivable, provisions = the group's rate × (outstanding − collateral)
 and the general rate × outstanding, each rounded half-up to the đồng per loan, their changes

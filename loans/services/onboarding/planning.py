@@ -593,11 +593,11 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
         for leg in loan.legs:
             net[leg.debit] += leg.amount
             net[leg.credit] -= leg.amount
-        _add(loans_by_code, accounting.brought_in(vars(loan.booked), gl))
+        accounting.brought_in(vars(loan.booked), gl, loans_by_code)
         if isinstance(loan, PlannedWriteOff):
-            _add(sheet_by_code, accounting.brought_in(_written_off_figures(loan.row), gl))
+            accounting.brought_in(_written_off_figures(loan.row), gl, sheet_by_code)
         for part in getattr(loan, "parts", []):
-            _add(sheet_by_code, accounting.brought_in(_sheet_figures(part.row), gl))
+            accounting.brought_in(_sheet_figures(part.row), gl, sheet_by_code)
     controls = set(loans_by_code)
     gl_by_code = _accounts(portfolio, controls, plan_)
     for code, balance in gl_by_code.items():
@@ -634,11 +634,6 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
     plan_.lines = [Line(account=code, debit=amount) for code, amount in sorted(net.items()) if amount > 0] + [
         Line(account=code, credit=-amount) for code, amount in sorted(net.items()) if amount < 0
     ]
-
-
-def _add(into: dict[str, Decimal], amounts: dict[str, Decimal]) -> None:
-    for code, amount in amounts.items():
-        into[code] += amount
 
 
 def _sheet_figures(row: LoanRow) -> dict[str, Decimal]:
