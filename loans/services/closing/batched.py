@@ -180,9 +180,9 @@ _EVENTS = {
 
 
 def _combined(kind: str, shares: dict[str, dict[str, int]], key) -> dict[str, str]:
-    """Of a step's event, what a table row's loan moves on each of `key`'s values (an account,
-    or a control), in SQL: its amounts' shares (`accounting.shares`) on it added, `key` giving
-    for a role what it moves."""
+    """What a table row's loan moves, in SQL, on each target `key` gives a role (its account's
+    code, or the role itself for a control): each of the step's amounts times the shares
+    (`accounting.shares`) of the roles on that target, added; a target nothing moves on left out."""
     columns = _EVENTS[kind][1]
     terms: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for name, column in columns.items():
