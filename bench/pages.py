@@ -154,15 +154,15 @@ def _summarise_month() -> None:
 def _pages() -> dict[str, str]:
     from django.urls import reverse
 
-    from fund.accounting import gl_map
     from fund.models import Fund
     from loans.models import Loan, LoanStatus
 
     loans = Loan.objects.filter(status=LoanStatus.ACTIVE).order_by("pk")
-    loan = loans.select_related("borrower", "product")[loans.count() // 2]
+    loan = loans.select_related("borrower", "product__principal_account")[loans.count() // 2]
     word = loan.borrower.name.split()[-1]
     day = Fund.objects.get().business_date
-    ledger = {"account": gl_map(loan.product).principal, "date_from": date(day.year, 1, 1), "date_to": day}
+    account = loan.product.principal_account.code  # the loan's principal: a ledger with many lines
+    ledger = {"account": account, "date_from": date(day.year, 1, 1), "date_to": day}
     return {
         "home": reverse("home"),
         "loan list": reverse("loans:applications"),

@@ -26,10 +26,11 @@ tracking them (`TrackingEnd`: what is left, off the memo). A tranche authorized 
 taken back (`TrancheReversal`).
 """
 
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from typing import NamedTuple
 
 from ledger.drafts import Line
@@ -470,17 +471,23 @@ def _account_opening(event: AccountOpening, gl: None) -> list[Leg]:
     return [Leg(event.account, event.contra, event.balance)]
 
 
+# What a write-off takes its principal from, overdue first; what covers it, in order: the loan's
+# specific provision, its general provision, then provision expense (the shortfall).
+_PRINCIPAL = ("overdue_principal", "principal")
+_COVER = ("specific_provision", "general_provision", "provision_expense")
+
+
 def _write_off(event: WriteOff, gl: GLMap) -> list[Leg]:
     """Principal (overdue first) against the loan's specific provision, then its general
     provision, the shortfall to provision expense, and what provisions are left released; the
     receivable reversed as at the non-accrual switch; principal and every kind of interest owed
     tracked off-balance, the suspended interest moved there from its memo."""
     booked, refs = event.booked, (event.contract, event.contract)
-    left = {"overdue_principal": booked.overdue_principal, "principal": booked.principal}
-    provisions = ("specific_provision", "general_provision")
+    left = {role: getattr(booked, role) for role in _PRINCIPAL}
+    provisions = _COVER[:2]
     available = {provision: max(getattr(booked, provision), ZERO) for provision in provisions}
     legs = []
-    for source in (*provisions, "provision_expense"):
+    for source in _COVER:
         for target in left:
             taken = min(left[target], available.get(source, left[target]))
             if taken > 0:
@@ -614,3 +621,109 @@ def controls(event: Event, gl: GLMap, *, moved: list[Leg] | None = None) -> dict
         if leg.credit_role in CONTROLS:
             changes[leg.credit_role] -= leg.amount * CONTROLS[leg.credit_role]
     return changes
+
+
+class Cover(NamedTuple):
+    """What covered a written-off loan's principal, in đồng."""
+
+    specific: Decimal  # its specific provision
+    general: Decimal  # its general provision
+    expense: Decimal  # provision expense: the shortfall
+
+
+def cover(moved: list[Leg]) -> Cover:
+    """How the legs of a `WriteOff` (`legs`) cover the loan's principal, source by source."""
+    taken = dict.fromkeys(_COVER, ZERO)
+    for leg in moved:
+        if leg.debit_role in taken and leg.credit_role in _PRINCIPAL:
+            taken[leg.debit_role] += leg.amount
+    return Cover(*taken.values())
+
+
+# --- what a rule does per đồng --------------------------------------------------------------
+# For code that books many loans' events at once, set-based (`loans.services.closing.batched`),
+# or adds up their figures by account (the cut-over report): what the rule does to each account
+# for one đồng of each amount, learnt from `legs` and `controls` themselves.
+
+
+class Shares(NamedTuple):
+    """What an event does per đồng of each of its amounts: `accounts`, the net (debit +,
+    credit −) on each loan account, by its role in the GL map (an account given by code, a
+    contra or cash, left out); `controls`, the change of each control account (`controls`).
+    Each maps every amount to the roles it moves, with their coefficients (none of 0)."""
+
+    accounts: dict[str, dict[str, int]]
+    controls: dict[str, dict[str, int]]
+
+
+# A GL map with an account of its own for each role: nothing nets between roles.
+_APART = GLMap(**{f.name: f.name for f in fields(GLMap)})
+
+
+def _nonzero(amounts: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {role: amount for role, amount in amounts.items() if amount}
+
+
+def _learnt(make: Callable[[dict[str, Decimal]], Event], amounts: tuple[str, ...]) -> Shares:
+    """The shares of the events `make` builds from their amounts (each one not given is 0),
+    from one đồng of each alone; refused (ValueError) unless the rule is linear in them, as
+    two more events, of all the amounts at once, each sign, must show."""
+
+    def moved(values: dict[str, Decimal]) -> tuple[dict[str, Decimal], ...]:
+        event = make(values)
+        net: dict[str, Decimal] = defaultdict(Decimal)
+        for leg in legs(event, _APART):
+            if leg.debit_role:
+                net[leg.debit_role] += leg.amount
+            if leg.credit_role:
+                net[leg.credit_role] -= leg.amount
+        return _nonzero(net), _nonzero(controls(event, _APART))
+
+    unit = {name: moved({name: Decimal(1)}) for name in amounts}
+    for sign in (1, -1):
+        probe = {name: Decimal(sign * (i + 2) * (-1) ** i) for i, name in enumerate(amounts)}
+        expected = []
+        for part in range(2):  # accounts, controls
+            total: dict[str, Decimal] = defaultdict(Decimal)
+            for name, value in probe.items():
+                for role, share in unit[name][part].items():
+                    total[role] += share * value
+            expected.append(_nonzero(total))
+        if moved(probe) != tuple(expected):
+            kind = type(make(probe)).__name__
+            raise ValueError(f"The rule of {kind} is not linear in {', '.join(amounts)}.")
+    return Shares(
+        *(
+            {name: {role: int(v) for role, v in unit[name][part].items()} for name in amounts}
+            for part in range(2)
+        )
+    )
+
+
+@cache
+def shares(kind: type) -> Shares:
+    """What an event of `kind` does per đồng of each of its amounts (its `Decimal` fields), for
+    a rule linear in them (`Accrual`, `Provision`, …; ValueError otherwise)."""
+    amounts = tuple(f.name for f in fields(kind) if f.type is Decimal)
+    blanks = {f.name: "" for f in fields(kind) if f.type is str and f.default is MISSING}
+    return _learnt(lambda values: kind(**blanks, **dict.fromkeys(amounts, ZERO) | values), amounts)
+
+
+@cache
+def _opening_shares() -> Shares:
+    """What an `OpeningBalance` does per đồng of each figure of its `booked`."""
+    return _learnt(
+        lambda values: OpeningBalance(Booked(**values), contra="", contract=""),
+        tuple(f.name for f in fields(Booked)),
+    )
+
+
+def brought_in(figures: dict[str, Decimal], gl: GLMap, into: dict[str, Decimal]) -> None:
+    """Adds to `into` (a defaultdict) what an `OpeningBalance` holding `figures` (`Booked`
+    fields, the others 0) brings to each of the loan's accounts (by code), debit less credit,
+    its contra left out: every account a figure is taken to is there, at 0 too. (Adding in
+    place: a portfolio's import adds a hundred thousand loans' and rows'.)"""
+    shares, codes = _opening_shares().accounts, gl.codes
+    for name, amount in figures.items():
+        for role, share in shares[name].items():
+            into[codes[role]] += share * amount

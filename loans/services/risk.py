@@ -42,7 +42,6 @@ from loans.services.servicing.repayments import default_account
 from loans.services.servicing.settling import reversal_values
 from loans.services.transitions import apply_transition_by_id
 
-PRINCIPAL_ROLES = ("principal", "overdue_principal")
 _REFERENCE_LIMIT = Recovery._meta.get_field("reference").max_length
 
 
@@ -123,24 +122,15 @@ def apply_write_off(*, actor, loan: Loan) -> WriteOff:
         principal=controls["principal"] + controls["overdue_principal"],
     )
 
-    def covered_by(source: str) -> Decimal:
-        return sum(
-            (
-                leg.amount
-                for leg in posted.moved
-                if leg.debit_role == source and leg.credit_role in PRINCIPAL_ROLES
-            ),
-            ZERO,
-        )
-
+    cover = accounting.cover(posted.moved)
     record = WriteOff.objects.create(
         loan_id=locked.pk,
         written_off_on=day,
         principal=booked.outstanding,
         interest=interest + late,
-        from_specific=covered_by("specific_provision"),
-        from_general=covered_by("general_provision"),
-        to_expense=covered_by("provision_expense"),
+        from_specific=cover.specific,
+        from_general=cover.general,
+        to_expense=cover.expense,
         tracked_until=tracked_until(day, fund.off_balance_years),
         journal_entry=posted.entry,
         applied_by=actor,

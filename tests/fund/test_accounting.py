@@ -1,5 +1,7 @@
 """The posting rules: the accounts every money event debits and credits, and entries that balance."""
 
+from collections import defaultdict
+from dataclasses import fields
 from decimal import Decimal as D
 
 import pytest
@@ -546,3 +548,78 @@ def test_a_write_off_leaves_nothing_on_the_balance_sheet_and_all_of_it_off_balan
         }.items()
         if amount
     }
+
+
+def _net(lines: list[Line]) -> dict[str, D]:
+    """Each account's debit less credit."""
+    net: dict[str, D] = {}
+    for line in lines:
+        net[line.account] = net.get(line.account, D(0)) + line.debit - line.credit
+    return net
+
+
+def _nonzero(amounts: dict[str, D]) -> dict[str, D]:
+    return {key: amount for key, amount in amounts.items() if amount}
+
+
+# GL maps whose roles may share an account (a fund may book both provisions on one, say).
+shared_maps = st.lists(st.sampled_from(["A", "B", "C", "D"]), min_size=15, max_size=15).map(
+    lambda codes: GLMap(**dict(zip((f.name for f in fields(GLMap)), codes, strict=True)))
+)
+
+
+@given(
+    st.one_of(
+        st.builds(
+            Accrual,
+            interest=signed,
+            late_interest=signed,
+            contract=st.just("HĐ-01"),
+            prior_year_interest=signed,
+            prior_year_late_interest=signed,
+        ),
+        st.builds(Provision, specific=signed, general=signed, contract=st.just("HĐ-01")),
+    ),
+    st.one_of(st.just(GL), shared_maps),
+)
+def test_what_a_rule_does_per_dong_adds_up_to_its_lines_and_controls(event, gl):
+    shares = accounting.shares(type(event))
+    net, changes = defaultdict(D), defaultdict(D)
+    for name, amount in vars(event).items():
+        if name in shares.accounts:
+            for role, share in shares.accounts[name].items():
+                net[gl.codes[role]] += share * amount
+            for role, share in shares.controls[name].items():
+                changes[role] += share * amount
+    assert _nonzero(net) == _net(accounting.lines(event, gl))
+    assert _nonzero(changes) == _nonzero(accounting.controls(event, gl))
+
+
+def test_a_rule_not_linear_in_its_amounts_has_no_shares():
+    with pytest.raises(ValueError, match="Repayment"):
+        accounting.shares(Repayment)
+
+
+@given(st.builds(Booked, **{f.name: signed for f in fields(Booked)}), st.one_of(st.just(GL), shared_maps))
+def test_an_opening_balance_brings_in_what_its_legs_move_but_the_contra(figures, gl):
+    brought: dict[str, D] = defaultdict(D)
+    accounting.brought_in(vars(figures), gl, brought)
+    moved = _net(accounting.lines(OpeningBalance(figures, CHARTER, "HĐ-01"), gl))
+    assert _nonzero(brought) == {code: amount for code, amount in moved.items() if code != CHARTER}
+
+
+def test_an_opening_figure_names_each_account_it_is_taken_to_even_at_zero():
+    brought: dict[str, D] = defaultdict(D)
+    accounting.brought_in({"principal": D(0), "suspended_interest": D(0)}, GL, brought)
+    assert brought == {GL.principal: 0, GL.suspended_interest: 0, GL.off_balance_contra: 0}
+
+
+def test_a_write_off_covers_its_principal_from_the_specific_then_the_general_provision_then_expense():
+    booked = Booked(
+        principal=D(7_000),
+        overdue_principal=D(3_000),
+        specific_provision=D(4_000),
+        general_provision=D(1_500),
+    )
+    event = WriteOff(contract="HĐ-01", booked=booked, interest=D(0), late_interest=D(0))
+    assert accounting.cover(accounting.legs(event, GL)) == (D(4_000), D(1_500), D(4_500))

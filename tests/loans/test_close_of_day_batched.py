@@ -1,8 +1,9 @@
 """A full day's loans that only accrue and provision are decided set-based
 (`loans.services.closing.batched`): the books are what the loan-by-loan path writes, to the đồng.
 
-Each example builds a portfolio (loans of several products, rates and day counts, collateral,
-some paid on time, some left overdue, borrowers with more than one loan, a household group's),
+Each example builds a portfolio (loans of several products, rates and day counts, some with two
+roles on one account, collateral, some of it released before the month end, some paid on time,
+some left overdue, borrowers with more than one loan, a household group's),
 closes up to a month end, then closes the month end twice, each rolled back: as close of day
 runs it, and with no loan decided set-based. The sub-ledger, the GL, the stored rows, the group
 changes and the days' counts must be the same.
@@ -13,10 +14,10 @@ from decimal import Decimal as D
 from unittest import mock
 
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fund.models import Fund
+from fund.models import Fund, LoanProduct
 from loans.domain.daycount import BASES
 from loans.models import Collateral, Loan, LoanBalance
 from loans.services.closing import batched
@@ -28,6 +29,14 @@ from tests.loans.test_close_of_day import assert_books_agree, close_through, run
 ONE_DAY = dt.timedelta(days=1)
 MONTH_ENDS = [dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31)]
 RATES = [D("0"), D("0.05"), D("0.2"), D("0.5"), D("1")]
+# A product whose two roles post to one account, the first taking the second's: the set-based
+# entry must net them per loan as the posting rules net a loan's legs.
+SHARED = [
+    None,
+    ("general_provision_account", "specific_provision_account"),
+    ("late_interest_receivable_account", "interest_receivable_account"),
+    ("late_interest_income_account", "interest_income_account"),
+]
 
 loans = st.lists(
     st.fixed_dictionaries(
@@ -36,8 +45,13 @@ loans = st.lists(
             "rate": st.sampled_from([D("0.066"), D("0.0795"), D("0.12")]),
             "day_count": st.sampled_from(sorted(BASES)),
             "general": st.sampled_from([D("0.0075"), D("0.01")]),
+            "group1": st.sampled_from([D("0"), D("0.01")]),  # a group 1 loan's specific provision moves
             "group2": st.sampled_from(RATES),
+            "shared": st.sampled_from(SHARED),
             "collateral": st.integers(0, 300_000_000),
+            # Its collateral released on the month end's eve: its specific provision rises as its
+            # general one falls (paid), the two moves of one account, when they share it, netted.
+            "released": st.booleans(),
             "pays": st.booleans(),  # its installments due by the month end paid on time
             "borrower": st.integers(0, 2),  # loans drawing the same number share a borrower
         }
@@ -69,7 +83,29 @@ def due_by(loan_ids: list[int], day: dt.date) -> dict:
     return {row: row.next_due_amount.amount for row in rows}
 
 
+# A loan paid on time whose collateral is released: on one provision account, the specific
+# provision's rise and the general one's fall net to one credit.
+MIXED = {
+    "amount": 120_000_000,
+    "rate": D("0.12"),
+    "day_count": "actual_365",
+    "general": D("0.0075"),
+    "group1": D("0.01"),
+    "group2": D("0.05"),
+    "collateral": 60_000_000,
+    "released": True,
+    "pays": True,
+}
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(
+    drawn=[MIXED | {"shared": SHARED[1], "borrower": 0}, MIXED | {"shared": None, "borrower": 1}],
+    month_end=MONTH_ENDS[1],
+    non_accrual=3,
+    worst_of_borrower=False,
+    households=[],
+)
 @given(
     drawn=loans,
     month_end=st.sampled_from(MONTH_ENDS),
@@ -91,8 +127,15 @@ def test_set_based_and_loan_by_loan_month_ends_write_the_same_books(
                 annual_rate=terms["rate"],
                 day_count=terms["day_count"],
                 general_provision_rate=terms["general"],
+                provision_rate_group1=terms["group1"],
                 provision_rate_group2=terms["group2"],
             )
+            if terms["shared"]:
+                role, taken = terms["shared"]
+                LoanProduct.objects.filter(pk=product.pk).update(
+                    **{f"{role}_id": getattr(product, f"{taken}_id")}
+                )
+                product.refresh_from_db()
             loan = staffed_active_loan(
                 staff,
                 on=START,
@@ -115,6 +158,8 @@ def test_set_based_and_loan_by_loan_month_ends_write_the_same_books(
                 if row.next_due_date == day:
                     repay(Loan.objects.get(pk=row.loan_id), staff, day, owed)
         close_through(staff, month_end - ONE_DAY)
+        released = [loan for (loan, _pays), terms in zip(made, drawn, strict=True) if terms["released"]]
+        Collateral.objects.filter(loan__in=released).update(provisioning_value=0)
 
         taken = []
 

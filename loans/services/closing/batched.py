@@ -8,8 +8,9 @@ days, no hold and no switch. For those, one statement (`_PLAIN`, on PostgreSQL a
 takes each loan's end of day from its current stored rows (`loans.accrual_sql.statement`, as
 `positions.projected`), its sub-ledger's sums and its collateral, decides its debt group by
 its product's bands (and its borrower's worst), and keeps what the loan posts in a temporary
-table; the steps' entries get its sums by product (`lines`), and the sub-ledger rows are
-written from the table in one INSERT … SELECT per step (`write`). What the Python path
+table; the steps' entries get its sums by product (`_lines`: what each account nets per loan,
+from the posting rules' `fund.accounting.shares`), and the sub-ledger rows are written from the
+table in one INSERT … SELECT per step (`write`). What the Python path
 (`days.close_loans`, `postings.DayPostings`) would post for such a loan is exactly this:
 accrual = owed − booked receivable, provisions = the group's rate × (outstanding − collateral)
 and the general rate × outstanding, each rounded half-up to the đồng per loan, their changes
@@ -25,6 +26,7 @@ do not agree with its events, or its receivable goes down (a reversal that may r
 earlier fiscal year's income: `postings.prior_year_parts`).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -33,7 +35,8 @@ from django.db import connection
 from django.utils import timezone
 
 from common.db import among
-from fund.accounting import gl_map
+from fund import accounting
+from fund.accounting import GLMap, gl_map
 from fund.models import Fund, LoanProduct
 from ledger.drafts import Line
 from loans import accrual_sql, queries
@@ -55,6 +58,7 @@ class Batched:
     loan_ids: set[int]
     counts: dict[str, int] = field(default_factory=dict)  # per step, the loans it posts
     lines: dict[str, list[Line]] = field(default_factory=dict)  # per step, the entry's lines
+    amounts: dict[str, str] = field(default_factory=dict)  # per step, each row's amount in SQL
 
     def write(self, entries: dict[str, int]) -> None:
         """Each loan's sub-ledger rows, pointing at its step's entry (`entries`: step → entry id);
@@ -62,7 +66,7 @@ class Batched:
         with connection.cursor() as cursor:
             for kind, entry_id in entries.items():
                 if self.counts.get(kind):
-                    _insert(cursor, kind, self.day, entry_id)
+                    _insert(cursor, kind, self.amounts[kind], self.day, entry_id)
             cursor.execute(f"DROP TABLE IF EXISTS {_TABLE}")
 
 
@@ -88,9 +92,9 @@ def plain(fund: Fund, day: date, loan_ids: list[int], *, provisions: bool) -> Ba
             cursor.execute(f"ANALYZE {_TABLE}")  # no statistics otherwise: the INSERTs plan blind
         cursor.execute(f"SELECT loan_id FROM {_TABLE}")
         batched = Batched(day, {loan_id for (loan_id,) in cursor.fetchall()})
-        cursor.execute(_SUMS)
-        sums = cursor.fetchall()
-    _lines(batched, sums)
+        cursor.execute(f"SELECT DISTINCT product_id FROM {_TABLE}")
+        products = [product_id for (product_id,) in cursor.fetchall()]
+    _lines(batched, products)
     return batched
 
 
@@ -156,9 +160,7 @@ def _plain_sql(ops, positions: str, ids: str, worst_of_borrower: bool) -> str:
         )
         SELECT d.loan_id, d.product_id, d.accrued, d.late_accrued,
                CASE WHEN %(provisions)s = 1 THEN {specific} - d.booked_specific ELSE 0 END AS specific,
-               CASE WHEN %(provisions)s = 1 THEN {general} - d.booked_general ELSE 0 END AS general,
-               CASE WHEN pr.specific_provision_account_id = pr.general_provision_account_id
-                    THEN 1 ELSE 0 END AS one_account
+               CASE WHEN %(provisions)s = 1 THEN {general} - d.booked_general ELSE 0 END AS general
         FROM (SELECT d.*, {every} AS every FROM d) d
         JOIN {_P} pr ON pr.id = d.product_id
         WHERE d.every = 1
@@ -169,98 +171,100 @@ def _positive(amount: str) -> str:
     return f"CASE WHEN {amount} > 0 THEN {amount} ELSE 0 END"
 
 
-# What each loan's entry lines are, as `fund.accounting.lines` nets a loan's legs per account:
-# the accrual's receivables debited and incomes credited (never negative here); the provisions'
-# expense by their sum's sign, and each provision by its own (or, on one account, their sum's).
-_BOTH = "(t.specific + t.general)"
-_SPLIT = {
-    "expense_debit": _positive(_BOTH),
-    "expense_credit": _positive(f"-{_BOTH}"),
-    "specific_debit": _positive("-t.specific"),
-    "specific_credit": _positive("t.specific"),
-    "general_debit": _positive("-t.general"),
-    "general_credit": _positive("t.general"),
-    "one_debit": _positive(f"-{_BOTH}"),
-    "one_credit": _positive(_BOTH),
-}
-_SUMS = f"""
-    SELECT t.product_id, t.one_account, SUM(t.accrued), SUM(t.late_accrued),
-           SUM(CASE WHEN t.accrued <> 0 OR t.late_accrued <> 0 THEN 1 ELSE 0 END),
-           SUM(CASE WHEN t.specific <> 0 OR t.general <> 0 THEN 1 ELSE 0 END),
-           {", ".join(f"SUM({amount})" for amount in _SPLIT.values())}
-    FROM {_TABLE} t GROUP BY t.product_id, t.one_account
-"""
-# Each loan's row's amount: its entry lines' debits (`postings.DayPostings.post`).
-_AMOUNTS = {
-    Kind.ACCRUAL: "t.accrued + t.late_accrued",
-    Kind.PROVISION: (
-        f"{_SPLIT['expense_debit']} + CASE WHEN t.one_account = 1 THEN {_SPLIT['one_debit']} "
-        f"ELSE {_SPLIT['specific_debit']} + {_SPLIT['general_debit']} END"
-    ),
-}
-_CONTROLS = {
-    Kind.ACCRUAL: {"interest_receivable": "t.accrued", "late_interest_receivable": "t.late_accrued"},
-    Kind.PROVISION: {"specific_provision": "t.specific", "general_provision": "t.general"},
-}
-_POSTS = {
-    Kind.ACCRUAL: "t.accrued <> 0 OR t.late_accrued <> 0",
-    Kind.PROVISION: "t.specific <> 0 OR t.general <> 0",
+# Each step's event, and the table's column of each of its amounts: the others are 0 here (no
+# receivable goes down, so nothing accrued in an earlier year is reversed).
+_EVENTS = {
+    Kind.ACCRUAL: (accounting.Accrual, {"interest": "t.accrued", "late_interest": "t.late_accrued"}),
+    Kind.PROVISION: (accounting.Provision, {"specific": "t.specific", "general": "t.general"}),
 }
 
 
-def _lines(batched: Batched, sums: list[tuple]) -> None:
-    """The steps' lines from the table's sums by product: per account, debits and credits apart,
-    as `postings._summed` adds the loans' lines."""
-    products = LoanProduct.objects.in_bulk({row[0] for row in sums})
-    accrual, provision = [], []
-    counts = {Kind.ACCRUAL: 0, Kind.PROVISION: 0}
-    for product_id, one_account, interest, late, accruing, provisioning, *split in sums:
-        gl = gl_map(products[product_id])
-        amounts = dict(zip(_SPLIT, (Decimal(value) for value in split), strict=True))
-        counts[Kind.ACCRUAL] += accruing
-        counts[Kind.PROVISION] += provisioning
-        accrual += [
-            Line(gl.interest_receivable, debit=Decimal(interest)),
-            Line(gl.interest_income, credit=Decimal(interest)),
-            Line(gl.late_interest_receivable, debit=Decimal(late)),
-            Line(gl.late_interest_income, credit=Decimal(late)),
-        ]
-        provision += [
-            Line(gl.provision_expense, debit=amounts["expense_debit"]),
-            Line(gl.provision_expense, credit=amounts["expense_credit"]),
-        ]
-        parts = (
-            [("one", gl.specific_provision)]
-            if one_account
-            else [("specific", gl.specific_provision), ("general", gl.general_provision)]
-        )
-        for name, code in parts:
-            provision += [
-                Line(code, debit=amounts[f"{name}_debit"]),
-                Line(code, credit=amounts[f"{name}_credit"]),
-            ]
-    batched.counts = {kind: count for kind, count in counts.items() if count}
-    batched.lines = {
-        Kind.ACCRUAL: [line for line in accrual if line.debit or line.credit],
-        Kind.PROVISION: [line for line in provision if line.debit or line.credit],
+def _combined(kind: str, shares: dict[str, dict[str, int]], key) -> dict[str, str]:
+    """What a table row's loan moves, in SQL, on each target `key` gives a role (its account's
+    code, or the role itself for a control): each of the step's amounts times the shares
+    (`accounting.shares`) of the roles on that target, added; a target nothing moves on left out."""
+    columns = _EVENTS[kind][1]
+    terms: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for name, column in columns.items():
+        for role, share in shares[name].items():
+            terms[key(role)][column] += share
+    return {
+        target: "(" + " + ".join(f"{share} * {column}" for column, share in each.items() if share) + ")"
+        for target, each in terms.items()
+        if any(each.values())
     }
 
 
-def _insert(cursor, kind: str, day: date, entry_id: int) -> None:
-    """The step's sub-ledger rows of the table's loans that post it, in one INSERT … SELECT."""
+def _nets(kind: str, gl: GLMap) -> dict[str, str]:
+    """Each account a loan's entry of the step moves on this product (by code), and in SQL its
+    net, debit positive: roles that share an account net on it, as `accounting.lines` nets one
+    loan's legs."""
+    return _combined(kind, accounting.shares(_EVENTS[kind][0]).accounts, gl.codes.__getitem__)
+
+
+def _controls(kind: str) -> dict[str, str]:
+    """What the step does to each control account of a loan, in SQL (its sub-ledger row's columns)."""
+    return _combined(kind, accounting.shares(_EVENTS[kind][0]).controls, str)
+
+
+def _posts(kind: str) -> str:
+    """Whether a loan posts the step: something changes on its controls (`postings.DayPostings`)."""
+    return " OR ".join(f"{change} <> 0" for change in _controls(kind).values())
+
+
+def _lines(batched: Batched, products: list[int]) -> None:
+    """The steps' lines from the table's sums by product: per account, each loan's net, debits
+    and credits apart, as `postings._summed` adds the loans' lines; and each row's amount, its
+    loan's debits. Products whose accounts net alike share a statement."""
+    gls = {pk: gl_map(product) for pk, product in LoanProduct.objects.in_bulk(products).items()}
+    alike: dict[tuple, list[int]] = defaultdict(list)
+    for pk, gl in gls.items():
+        alike[tuple(tuple(_nets(kind, gl).values()) for kind in _EVENTS)].append(pk)
+    lines: dict[str, list[Line]] = {kind: [] for kind in _EVENTS}
+    counts = dict.fromkeys(_EVENTS, 0)
+    amounts: dict[str, list[str]] = {kind: [] for kind in _EVENTS}
+    with connection.cursor() as cursor:
+        for nets, pks in alike.items():
+            listed = ", ".join(map(str, pks))
+            sums = []  # per step, the loans that post it, then each account's debits and credits
+            for kind, each in zip(_EVENTS, nets, strict=True):
+                sums.append(f"SUM(CASE WHEN {_posts(kind)} THEN 1 ELSE 0 END)")
+                sums += [f"SUM({_positive(net)}), SUM({_positive(f'-{net}')})" for net in each]
+                debits = " + ".join(_positive(net) for net in each) or "0"
+                amounts[kind].append(f"WHEN t.product_id IN ({listed}) THEN {debits}")
+            cursor.execute(
+                f"SELECT t.product_id, {', '.join(sums)} FROM {_TABLE} t "
+                f"WHERE t.product_id IN ({listed}) GROUP BY t.product_id"
+            )
+            for pk, *figures in cursor.fetchall():
+                for kind in _EVENTS:
+                    counts[kind] += figures.pop(0)
+                    for code in _nets(kind, gls[pk]):
+                        debit, credit = Decimal(figures.pop(0)), Decimal(figures.pop(0))
+                        lines[kind] += [Line(code, debit=debit), Line(code, credit=credit)]
+    batched.counts = {kind: count for kind, count in counts.items() if count}
+    batched.lines = {
+        kind: [line for line in each if line.debit or line.credit] for kind, each in lines.items()
+    }
+    batched.amounts = {kind: f"CASE {' '.join(each)} END" for kind, each in amounts.items() if each}
+
+
+def _insert(cursor, kind: str, amount: str, day: date, entry_id: int) -> None:
+    """The step's sub-ledger rows of the table's loans that post it, in one INSERT … SELECT
+    (`amount`: each row's, in SQL)."""
     computed = {
         "loan_id": "t.loan_id",
         "kind": "%(kind)s",
         "value_date": "%(day)s",
         "booking_date": "%(day)s",
-        "amount": _AMOUNTS[kind],
+        "amount": amount,
         **dict.fromkeys(("principal", "interest", "late_interest", "penalty"), "0"),
         "journal_entry_id": "%(entry)s",
-        **_CONTROLS[kind],
+        **_controls(kind),
     }
     columns, values, params = queries.insert_columns(LoanTransaction, computed, now=timezone.now())
     cursor.execute(
         f"INSERT INTO {LoanTransaction._meta.db_table} ({columns}) SELECT {values} FROM {_TABLE} t "
-        f"WHERE {_POSTS[kind]}",
+        f"WHERE {_posts(kind)}",
         params | {"kind": str(kind), "day": day, "entry": entry_id},
     )

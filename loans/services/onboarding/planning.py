@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from common.money import ZERO, format_vnd
 from common.xlsx import CellError
 from fund import accounting
-from fund.accounting import CONTROLS, Booked, GLMap
+from fund.accounting import Booked, GLMap
 from fund.imports import borrower_columns, household_columns, member_fields
 from fund.models import Borrower, Fund, HouseholdMember, LoanProduct
 from fund.selectors import (
@@ -593,14 +593,11 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
         for leg in loan.legs:
             net[leg.debit] += leg.amount
             net[leg.credit] -= leg.amount
-        for role, sign in CONTROLS.items():
-            loans_by_code[accounting.account(gl, role)] += getattr(loan.booked, role) * sign
-        memo = loan.booked.suspended_interest + loan.booked.suspended_late + loan.booked.off_balance
-        loans_by_code[gl.off_balance_contra] -= memo
+        accounting.brought_in(vars(loan.booked), gl, loans_by_code)
         if isinstance(loan, PlannedWriteOff):
-            _written_off_figures(loan.row, gl, sheet_by_code)
+            accounting.brought_in(_written_off_figures(loan.row), gl, sheet_by_code)
         for part in getattr(loan, "parts", []):
-            _sheet_figures(part.row, gl, sheet_by_code)
+            accounting.brought_in(_sheet_figures(part.row), gl, sheet_by_code)
     controls = set(loans_by_code)
     gl_by_code = _accounts(portfolio, controls, plan_)
     for code, balance in gl_by_code.items():
@@ -639,22 +636,22 @@ def _entry(portfolio: Portfolio, plan_: Plan) -> None:
     ]
 
 
-def _sheet_figures(row: LoanRow, gl: GLMap, sheet: dict[str, Decimal]) -> None:
-    """What the loans sheet itself gives for each control account, as debit less credit."""
-    sheet[gl.principal] += row.principal_in_term
-    sheet[gl.overdue_principal] += row.principal_overdue
-    sheet[gl.interest_receivable] += row.interest_accrued + row.interest_overdue - row.suspended_interest
-    sheet[gl.late_interest_receivable] += row.late_interest + row.penalty
-    sheet[gl.suspended_interest] += row.suspended_interest
-    sheet[gl.off_balance_contra] -= row.suspended_interest
-    sheet[gl.specific_provision] -= row.specific_provision
+def _sheet_figures(row: LoanRow) -> dict[str, Decimal]:
+    """What the loans sheet itself gives of a loan's control accounts (`Booked` fields): the
+    cut-over report sets where the posting rules take them beside what the loans bring in."""
+    return {
+        "principal": row.principal_in_term,
+        "overdue_principal": row.principal_overdue,
+        "interest_receivable": row.interest_accrued + row.interest_overdue - row.suspended_interest,
+        "late_interest_receivable": row.late_interest + row.penalty,
+        "suspended_interest": row.suspended_interest,
+        "specific_provision": row.specific_provision,
+    }
 
 
-def _written_off_figures(row: WrittenOffRow, gl: GLMap, sheet: dict[str, Decimal]) -> None:
-    """What the written-off sheet gives for the memo accounts, as debit less credit."""
-    sheet[gl.written_off_principal] += row.principal
-    sheet[gl.written_off_interest] += row.interest
-    sheet[gl.off_balance_contra] -= row.principal + row.interest
+def _written_off_figures(row: WrittenOffRow) -> dict[str, Decimal]:
+    """What the written-off sheet gives of a loan's memo accounts (`Booked` fields)."""
+    return {"written_off_principal": row.principal, "written_off_interest": row.interest}
 
 
 def _accounts(portfolio: Portfolio, controls: set[str], plan_: Plan) -> dict[str, Decimal]:
