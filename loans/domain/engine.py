@@ -574,7 +574,8 @@ def brought_forward(
     """The sub-loan on `accruing.until`, its next change point (an installment falling due, or
     the day after one left unpaid), from its balance of `since` (taken then: its `accruing`) and
     the rows of its schedule in force (`schedule`, in order, as stored: nothing paid, no carry,
-    each interest period ending where the next row's starts), without its events: what `replay`
+    each interest period ending where the next row's starts; those due by `since` and before
+    the first accruing row may be left out, paid in full), without its events: what `replay`
     gives when no event (no change either) is dated after `since`, its `balances` the one of that
     day as `replay(balances_from=...)` takes it. None when the rows cannot be told so: the
     accruing rows are not among the schedule's, or the next stretch accrues on the last row,
@@ -595,14 +596,10 @@ def brought_forward(
             if row.kind == SCHEDULED and scheduled < len(starts)
             else row.due_date
         )
-        rows.append(
-            replace(
-                row,
-                principal_paid=row.principal if paid else ZERO,
-                interest_paid=row.interest if paid else ZERO,
-                period_end=end,
-            )
-        )
+        twin = row.copy()  # not `replace`: it costs ten times as much, on every schedule row
+        twin.principal_paid, twin.interest_paid = (row.principal, row.interest) if paid else (ZERO, ZERO)
+        twin.period_end = end
+        rows.append(twin)
     if pending:
         return None
     loan = _Loan(terms if accruing.annual_rate is None else replace(terms, annual_rate=accruing.annual_rate))

@@ -92,13 +92,21 @@ def forwarded(loans: list[ServicedLoan], day: date, *, grace_days: dict[int, int
     for loan_id, value_date in events.values_list("loan_id", "value_date"):
         if loan_id in current and value_date > current[loan_id].valid_from:
             del current[loan_id]
-    schedules = _schedules(list(current))
+    taken = {pk: Accruing.decode(row.accruing) for pk, row in current.items()}
+    taken = {pk: accruing for pk, accruing in taken.items() if accruing.until == following}
+    # The rows before the first one accruing and due by the current row's start were paid in
+    # full: left out, as `brought_forward` allows. Most of a schedule on a loan in its later
+    # years, they cost more to read and copy than all the rest.
+    schedules = _schedules(
+        {
+            pk: min([current[pk].valid_from + ONE_DAY, *(row.due_date for row in accruing.rows)])
+            for pk, accruing in taken.items()
+        }
+    )
     by_pk = {loan.pk: loan for loan in loans}
     ends, rewrites = {}, []
-    for pk, row in current.items():
-        accruing = Accruing.decode(row.accruing)
-        if accruing.until != following:
-            continue
+    for pk, accruing in taken.items():
+        row = current[pk]
         result = brought_forward(
             loan_terms(by_pk[pk].contract), accruing, schedules.get(pk, []), row.valid_from
         )
@@ -111,10 +119,11 @@ def forwarded(loans: list[ServicedLoan], day: date, *, grace_days: dict[int, int
     return ends
 
 
-def _schedules(loan_ids: list[int]) -> dict[int, list[Row]]:
-    """Each loan's latest schedule version's rows (not a group's loans), in order."""
+def _schedules(cuts: dict[int, date]) -> dict[int, list[Row]]:
+    """Each loan's latest schedule version's rows (not a group's loans), in order, from the first
+    due on or after the loan's cut."""
     latest = {}
-    versions = ScheduleVersion.objects.filter(Among("loan_id", loan_ids), share__isnull=True)
+    versions = ScheduleVersion.objects.filter(Among("loan_id", list(cuts)), share__isnull=True)
     for loan_id, pk, number in versions.values_list("loan_id", "pk", "number"):
         if number > latest.get(loan_id, (0, 0))[0]:
             latest[loan_id] = (number, pk)
@@ -123,10 +132,14 @@ def _schedules(loan_ids: list[int]) -> dict[int, list[Row]]:
     rows = ScheduleRow.objects.filter(Among("version_id", list(owner))).order_by("version_id", "position")
     answer: dict[int, list[Row]] = {}
     for version_id, *values in rows.values_list("version_id", *fields, *_AMOUNTS):
+        loan_id = owner[version_id]
+        kept = answer.setdefault(loan_id, [])
+        if not kept and values[2] < cuts[loan_id]:
+            continue
         *dates, principal, interest, opening = values
         amounts = (amount_of(principal), amount_of(interest), amount_of(opening))
         # The period end is not stored: `brought_forward` sets it.
-        answer.setdefault(owner[version_id], []).append(Row(*dates, *amounts, period_end=dates[2]))
+        kept.append(Row(*dates, *amounts, period_end=dates[2]))
     return answer
 
 
