@@ -1,6 +1,6 @@
 """The portfolio summary of a closed day (`loans.models.PortfolioSummary`): written by close of
 day once every chunk of the day is done, in the transaction that closes it, set-based in one
-INSERT … SELECT over the stored balances rows valid that day (SQLite and PostgreSQL); read by
+SELECT over the stored balances rows valid that day (SQLite and PostgreSQL); read by
 the portfolio report and the home page (`loans.selectors.summaries`) instead of summing the
 whole portfolio on each request; with it, what falls due in the days after it (`PortfolioDue`)
 and what was disbursed and collected on it (`PortfolioFlow`).
@@ -15,10 +15,11 @@ again from that day at the latest: they go with the rest.
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from fund.models import Borrower
+from loans import queries
 from loans.models import (
     Loan,
     LoanBalance,
@@ -31,7 +32,6 @@ from loans.models import (
 from loans.portfolio import falling_due, moved
 
 _COLUMNS = (
-    "day",
     "product_id",
     "borrower_type",
     "sector",
@@ -46,7 +46,6 @@ _COLUMNS = (
     "loans",
     "principal_in_term",
     "principal_overdue",
-    "written_at",
 )
 
 
@@ -55,16 +54,13 @@ def write_summary(day: date) -> int:
     officer and debt group now (close of day has just set it), written again if it was there.
     Call in the transaction that closes the day, after its chunks. Returns how many rows."""
     PortfolioSummary.objects.filter(day=day).delete()
-    ops = connection.ops
-    on = ops.adapt_datefield_value(day)
-    table = PortfolioSummary._meta.db_table
+    on = connection.ops.adapt_datefield_value(day)
     # Each loan's principal and oldest installment unpaid past its due date over its sub-loans,
     # then the loans summed by what the pages group and filter by.
     sql = f"""
-        INSERT INTO {table} ({", ".join(_COLUMNS)})
-        SELECT %s, l.product_id, b.type, b.sector, b.province, b.district, c.term_months,
+        SELECT l.product_id, b.type, b.sector, b.province, b.district, c.term_months,
             l.created_by_id, l.debt_group, l.status = %s, per.in_term + per.overdue > 0, per.oldest,
-            COUNT(*), SUM(per.in_term), SUM(per.overdue), %s
+            COUNT(*), SUM(per.in_term), SUM(per.overdue)
         FROM (
             SELECT loan_id, SUM(principal_in_term) AS in_term, SUM(principal_overdue) AS overdue,
                 MIN(CASE WHEN oldest_unpaid_due_date < %s THEN oldest_unpaid_due_date END) AS oldest
@@ -76,13 +72,12 @@ def write_summary(day: date) -> int:
         JOIN {Borrower._meta.db_table} b ON b.id = l.borrower_id
         LEFT JOIN {LoanContract._meta.db_table} c ON c.loan_id = l.id
         WHERE l.status = %s OR per.in_term + per.overdue > 0
-        GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
     """
     active = str(LoanStatus.ACTIVE)
-    written = ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [on, active, written, on, on, on, active])
-        written = cursor.rowcount
+    written = _insert(
+        PortfolioSummary, _COLUMNS, day, sql, [active, on, on, on, active], written_at=timezone.now()
+    )
     _write_dues(day)
     _write_flows(day)
     return written
@@ -104,8 +99,8 @@ def _write_dues(day: date) -> None:
         .values(*by)
         .annotate(Count("version__loan_id", distinct=True), Sum("principal"), Sum("interest"))
     )
-    columns = "due_date, product_id, borrower_type, officer_id, loans, principal, interest"
-    _insert(PortfolioDue, columns, day, dues)
+    columns = ("due_date", "product_id", "borrower_type", "officer_id", "loans", "principal", "interest")
+    _insert(PortfolioDue, columns, day, *dues.query.sql_with_params())
 
 
 def _write_flows(day: date) -> None:
@@ -113,20 +108,29 @@ def _write_flows(day: date) -> None:
     (`loans.portfolio.moved`), by product, borrower type and officer."""
     PortfolioFlow.objects.filter(day=day).delete()
     by = ("loan__product_id", "loan__borrower__type", "loan__created_by_id")
-    columns = "product_id, borrower_type, officer_id, disbursed, principal, interest, late_interest"
+    columns = (
+        "product_id",
+        "borrower_type",
+        "officer_id",
+        "disbursed",
+        "principal",
+        "interest",
+        "late_interest",
+    )
     for part in moved(day, day, by):
-        _insert(PortfolioFlow, columns, day, part)
+        _insert(PortfolioFlow, columns, day, *part.query.sql_with_params())
 
 
-def _insert(model, columns: str, day: date, rows: QuerySet) -> None:
-    """`rows` (their values in `columns`' order) inserted into `model`'s table as `day`'s, in one
-    INSERT … SELECT."""
-    sql, params = rows.query.sql_with_params()
+def _insert(model, columns: tuple[str, ...], day: date, sql: str, params, **same) -> int:
+    """The rows `sql` selects (their values in `columns`' order) written as `day`'s rows of
+    `model` (with the fields `same` gives every row): selected, then copied in. Not one
+    INSERT … SELECT: PostgreSQL runs no parallel workers for a statement that writes, and these
+    read the whole portfolio (the day's dues took twice as long so). Returns how many rows."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {model._meta.db_table} (day, {columns}) SELECT %s, picked.* FROM ({sql}) picked",
-            [connection.ops.adapt_datefield_value(day), *params],
-        )
+        cursor.execute(sql, params)
+        rows = [dict(zip(columns, values, strict=True), day=day, **same) for values in cursor.fetchall()]
+    queries.insert_many(model, rows)
+    return len(rows)
 
 
 def stale_from(day: date) -> None:
